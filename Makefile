@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Scriptoki — one non-recursive Makefile. Component fragments (*.mk) are included below;
+# each appends to the shared variables:
+#   TEST_PROGS    compiled TAP tests, built as build/t/tNNNN-name.t
+#   SCRIPT_TESTS  TAP test scripts (executable, shebang), tests/**/tNNNN-name.t
+#   CHECK_DEPS    anything a test needs built first (helpers, the virtual token, …)
+#
+# Targets: all (default), generate, check-generated, check, demo, bench, clean, deps.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+PYTHON   ?= /usr/bin/python3
+CC       ?= cc
+BUILD    := build
+WERROR   ?= -Werror
+# SANITIZE=address,undefined (or thread) builds everything with that sanitizer.
+SANITIZE ?=
+
+PKGS       := libcrypto lua5.4 libpcsclite
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unused-parameter -Wformat=2 -Wvla $(WERROR)
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
+             $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer) \
+             -Igenerated -Iruntime
+ALL_LDFLAGS = $(LDFLAGS) $(if $(SANITIZE),-fsanitize=$(SANITIZE))
+
+TEST_PROGS   :=
+SCRIPT_TESTS :=
+CHECK_DEPS   :=
+
+# --- Debian packages -----------------------------------------------------------------
+# tools/ensure-deps installs what is missing when run as root, else prints the apt-get line.
+DEPS_STAMP := $(BUILD)/.deps-build
+$(DEPS_STAMP): tools/ensure-deps
+	@mkdir -p $(BUILD)
+	@tools/ensure-deps build
+	@touch $@
+
+deps: $(DEPS_STAMP)
+	@tools/ensure-deps test
+.PHONY: deps
+
+# --- components --------------------------------------------------------------------
+include codegen/codegen.mk
+include runtime/runtime.mk
+include tests/tests.mk
+include tests/vtoken/vtoken.mk
+include tests/rig/rig.mk
+
+all: $(MODULE)
+.PHONY: all
+
+# --- tests -------------------------------------------------------------------------
+# prove exits 0 when it ran no test file at all; refuse that here.
+check: check-generated deps $(MODULE) $(TEST_PROGS) $(CHECK_DEPS)
+	@tests=$$(for t in $(TEST_PROGS) $(SCRIPT_TESTS); do echo "$$(basename $$t) $$t"; done \
+	          | sort | cut -d' ' -f2); \
+	 if [ -z "$$tests" ]; then echo "check: no tests found" >&2; exit 1; fi; \
+	 prove -e '' $(PROVE_FLAGS) $$tests
+.PHONY: check
+
+clean:
+	rm -rf $(BUILD)
+.PHONY: clean
