@@ -1,1 +1,56 @@
 # SPDX-License-Identifier: BSD-2-Clause
+#
+# The test rig: a private pcscd with virtual tokens (tests/rig/with-tokens), its C helpers,
+# the rig's tests (tests/t30*.t), `make demo` and `make bench`.
+#
+#   build/vpcd-echo   the floor: a vpcd card that answers every APDU with 90 00
+#   build/rig-wait    waits for readers and cards through PC/SC (used by with-tokens)
+#   build/rig-apdu    sends APDUs through PC/SC and prints the answers
+#   build/bench       the benchmark program (tests/bench)
+
+RIG_PCSC_CFLAGS = $(shell pkg-config --cflags libpcsclite 2>/dev/null)
+RIG_PCSC_LIBS   = $(shell pkg-config --libs libpcsclite 2>/dev/null)
+
+RIG_HELPERS := $(BUILD)/vpcd-echo $(BUILD)/rig-wait $(BUILD)/rig-apdu
+BENCH       := $(BUILD)/bench
+# The virtual token, built by tests/vtoken/vtoken.mk.
+RIG_VTOKEN  := $(BUILD)/vtoken
+
+$(BUILD)/rig/%.o: tests/rig/%.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(RIG_PCSC_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/bench.d/%.o: tests/bench/%.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(RIG_PCSC_CFLAGS) -Itests/rig -MMD -MP -c -o $@ $<
+
+$(BUILD)/vpcd-echo: $(BUILD)/rig/vpcd-echo.o $(BUILD)/rig/vpcd.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS)
+
+$(BUILD)/rig-wait: $(BUILD)/rig/rig-wait.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(RIG_PCSC_LIBS)
+
+$(BUILD)/rig-apdu: $(BUILD)/rig/rig-apdu.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(RIG_PCSC_LIBS)
+
+BENCH_OBJS := $(patsubst tests/bench/%.c,$(BUILD)/bench.d/%.o,$(sort $(wildcard tests/bench/*.c)))
+$(BENCH): $(BENCH_OBJS)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(RIG_PCSC_LIBS) -ldl -lm
+
+-include $(BUILD)/rig/*.d $(BUILD)/bench.d/*.d
+
+SCRIPT_TESTS += $(sort $(wildcard tests/t30[0-9][0-9]-*.t))
+CHECK_DEPS   += $(RIG_HELPERS) $(BENCH)
+
+# --- make demo: a real session against a fresh virtual token ------------------------------
+demo: all $(RIG_HELPERS) $(RIG_VTOKEN)
+	@tools/ensure-deps test
+	tests/rig/with-tokens --fresh -- tests/rig/demo
+.PHONY: demo
+
+# --- make bench: round trips through the rig, next to the floor -----------------------------
+BENCH_ITER ?= 5000
+bench: $(RIG_HELPERS) $(RIG_VTOKEN) $(BENCH)
+	@tools/ensure-deps test
+	tests/rig/with-tokens --fresh --echo -- $(BENCH) --iterations $(BENCH_ITER)
+.PHONY: bench
