@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bench — round-trip times through the rig, printed as a table.
+ *
+ *   bench [--iterations N] [--warmup N] [--rounds N] [--reader READER] [--floor READER]
+ *
+ * Runs inside tests/rig/with-tokens --echo: the target reader defaults to $VTOKEN0_READER
+ * (the virtual token), the floor to $RESPONDER_READER (vpcd-echo, which answers 90 00 at
+ * once: what the PC/SC stack itself costs). Every case gets the same number of timed
+ * iterations after its warm-up; the cases take turns in rounds, so a change in the
+ * machine's load hits all of them alike. Prints median, 99th percentile, operations per
+ * second and, for a case with a floor, the ratio to it. Makes no judgement: exit status 0
+ * unless an operation failed.
+ *
+ * Add a row: write open/run/close functions (bench.h) and add the case in main().
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_CASES 16
+
+struct row {
+	const struct bench_case *c;
+	void *state;
+	double *ns;             /* one duration per timed iteration */
+	long n;
+	double total_ns;
+	double median, p99;     /* µs */
+};
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted values. */
+static double percentile(const double *v, long n, double p)
+{
+	long k = (long)(p / 100.0 * (double)n + 0.999999);
+
+	if (k < 1)
+		k = 1;
+	if (k > n)
+		k = n;
+	return v[k - 1];
+}
+
+static long parse_count(const char *s, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end != '\0' || v < 1 || v > 10000000) {
+		fprintf(stderr, "bench: %s: a count from 1 to 10000000\n", what);
+		exit(2);
+	}
+	return v;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench [--iterations N] [--warmup N] [--rounds N] "
+			"[--reader READER] [--floor READER]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static struct bench_case cases[MAX_CASES];
+	static struct row rows[MAX_CASES];
+	long iterations = 5000, warmup = 500, rounds = 10, it, r;
+	const char *reader = getenv("VTOKEN0_READER");
+	const char *floor_reader = getenv("RESPONDER_READER");
+	char err[256] = "";
+	int ncases = 0, i, j, rv = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
+			iterations = parse_count(argv[++i], "--iterations");
+		else if (strcmp(argv[i], "--warmup") == 0 && i + 1 < argc)
+			warmup = parse_count(argv[++i], "--warmup");
+		else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
+			rounds = parse_count(argv[++i], "--rounds");
+		else if (strcmp(argv[i], "--reader") == 0 && i + 1 < argc)
+			reader = argv[++i];
+		else if (strcmp(argv[i], "--floor") == 0 && i + 1 < argc)
+			floor_reader = argv[++i];
+		else
+			usage();
+	}
+	if (!reader || !*reader) {
+		fprintf(stderr, "bench: no reader: run inside tests/rig/with-tokens, or --reader\n");
+		return 2;
+	}
+	if (rounds > iterations)
+		rounds = iterations;
+
+	/* The rows. Later: PKCS#11 operations through the module, on the same token. */
+	cases[ncases++] = (struct bench_case){
+		.operation = "GET DATA serial (APDU)", .target = "virtual token",
+		.floor = "floor (vpcd-echo)", .open = bench_pcsc_open,
+		.run = bench_pcsc_get_serial, .close = bench_pcsc_close, .arg = reader,
+	};
+	if (floor_reader && *floor_reader)
+		cases[ncases++] = (struct bench_case){
+			.operation = "GET DATA serial (APDU)", .target = "floor (vpcd-echo)",
+			.open = bench_pcsc_open, .run = bench_pcsc_get_serial,
+			.close = bench_pcsc_close, .arg = floor_reader,
+		};
+
+	for (i = 0; i < ncases; i++) {
+		rows[i].c = &cases[i];
+		rows[i].ns = calloc((size_t)iterations, sizeof *rows[i].ns);
+		if (!rows[i].ns) {
+			fprintf(stderr, "bench: out of memory\n");
+			goto out;
+		}
+		if (cases[i].open(&rows[i].state, cases[i].arg, err, sizeof err) < 0)
+			goto fail;
+		for (it = 0; it < warmup; it++)
+			if (cases[i].run(rows[i].state, err, sizeof err) < 0)
+				goto fail;
+	}
+	for (r = 0; r < rounds; r++) {
+		long upto = iterations * (r + 1) / rounds;
+
+		for (i = 0; i < ncases; i++) {
+			struct row *row = &rows[i];
+
+			for (; row->n < upto; row->n++) {
+				double t0 = now_ns(), t1;
+
+				if (row->c->run(row->state, err, sizeof err) < 0) {
+					j = i;
+					goto fail_row;
+				}
+				t1 = now_ns();
+				row->ns[row->n] = t1 - t0;
+				row->total_ns += t1 - t0;
+			}
+		}
+	}
+
+	printf("Round trips through libpcsclite -> pcscd -> vpcd -> card, %ld timed iterations per row\n"
+	       "(after %ld warm-up), the rows taking turns in %ld rounds.\n\n",
+	       iterations, warmup, rounds);
+	printf("%-24s %-18s %6s %10s %10s %8s   %s\n", "operation", "target", "n", "median us",
+	       "p99 us", "ops/s", "ratio to floor (median, p99)");
+	for (i = 0; i < ncases; i++) {
+		struct row *row = &rows[i];
+
+		qsort(row->ns, (size_t)row->n, sizeof *row->ns, cmp_double);
+		row->median = percentile(row->ns, row->n, 50) / 1e3;
+		row->p99 = percentile(row->ns, row->n, 99) / 1e3;
+	}
+	for (i = 0; i < ncases; i++) {
+		struct row *row = &rows[i], *fl = NULL;
+
+		for (j = 0; row->c->floor && j < ncases; j++)
+			if (strcmp(rows[j].c->target, row->c->floor) == 0 &&
+			    strcmp(rows[j].c->operation, row->c->operation) == 0)
+				fl = &rows[j];
+		printf("%-24s %-18s %6ld %10.1f %10.1f %8.0f", row->c->operation, row->c->target,
+		       row->n, row->median, row->p99, (double)row->n / (row->total_ns / 1e9));
+		if (fl)
+			printf("   %.2fx, %.2fx", row->median / fl->median, row->p99 / fl->p99);
+		printf("\n");
+	}
+	rv = 0;
+	goto out;
+fail:
+	j = i;
+fail_row:
+	fprintf(stderr, "bench: %s on %s: %s\n", cases[j].operation, cases[j].target, err);
+	rv = 1;
+out:
+	for (i = 0; i < ncases; i++) {
+		if (rows[i].state)
+			cases[i].close(rows[i].state);
+		free(rows[i].ns);
+	}
+	return rv;
+}

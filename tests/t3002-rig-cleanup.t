@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# The rig returns the command's exit status and stops everything it started — pcscd and
+# the cards, by pid — however the command ends: success, failure, killed by a signal, or
+# the rig itself interrupted (TERM, INT, a timeout) or failing to start. Nothing is left
+# running, no vpcd port is left listening, and the temporary directory is gone.
+. "$(dirname "$0")/rig/tap.sh"
+need_rig
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+# The command saves the rig's pid and port lists and its own RIG_DIR before anything else.
+save='cp "$RIG_DIR/pids" "$RIG_DIR/ports" "$T/" && echo "$RIG_DIR" >"$T/rigdir" && echo $$ >"$T/cmdpid"'
+export T
+
+check_gone() {
+	rig_gone "$T/pids" "$T/ports" "$1"
+	[ ! -e "$(cat "$T/rigdir")" ]; ok $? "$1: the rig's temporary directory is removed"
+	rm -f "$T/pids" "$T/ports" "$T/rigdir" "$T/cmdpid"
+}
+
+for want in 0 1 3 42; do
+	timeout 60 "$RIG" --responder -n 2 -- sh -c "$save; exit $want"
+	is $? "$want" "the command's exit status $want is the rig's"
+	check_gone "exit $want"
+done
+
+timeout 60 "$RIG" --responder -- sh -c "$save; kill -KILL \$\$"
+is $? 137 "a command killed by KILL: the rig exits 128+9"
+check_gone "command killed"
+
+# The rig itself gets a signal while the command runs: the command is stopped too.
+mkfifo "$T/ready"
+for sig in TERM INT HUP; do
+	timeout 60 "$RIG" --responder -n 2 -- sh -c "$save; echo \$RIG_PID >\"\$T/ready\"; exec sleep 50" &
+	job=$!
+	read -r rigpid <"$T/ready"
+	cmdpid=$(cat "$T/cmdpid")
+	kill -"$sig" "$rigpid"
+	wait "$job"
+	is $? $((128 + $(kill -l "$sig"))) "the rig stopped by $sig exits 128+$(kill -l "$sig")"
+	alive "$cmdpid"; is $? 1 "$sig: the command was stopped"
+	check_gone "rig got $sig"
+done
+
+# timeout(1) signals the rig's whole process group.
+timeout 60 "$RIG" --responder -- sh -c "$save; echo x >\"\$T/ready\"; exec sleep 50" &
+job=$!
+read -r _ <"$T/ready"
+cmdpid=$(cat "$T/cmdpid")
+kill -TERM "$job"
+wait "$job"
+st=$?
+[ "$st" -ne 0 ]; ok $? "timeout's TERM: the rig fails ($st)"
+alive "$cmdpid"; is $? 1 "timeout's TERM: the command was stopped"
+check_gone "timeout's TERM"
+
+# A card that dies at once: the rig says so (no long wait) and cleans up.
+start=$SECONDS
+err=$(RIG_VTOKEN=/bin/false timeout 60 "$RIG" --state-dir "$T/s" --timeout 30 -- true 2>&1)
+is $? 125 "a card that does not come up: exit 125"
+((SECONDS - start < 20)); ok $? "... noticed before the timeout ($((SECONDS - start)) s)"
+grep -q 'did not become present' <<<"$err"; ok $? "... and says so"
+rig_gone "$T/s/pids" "$T/s/ports" "card failed"
+[ -e "$T/s/token0.log" ]; ok $? "--state-dir: the rig's files stay"
+
+# The command is not run when the rig cannot start.
+err=$(RIG_PCSCD=/nonexistent timeout 60 "$RIG" --responder -- touch "$T/ran" 2>&1)
+is $? 125 "no pcscd: exit 125"
+[ ! -e "$T/ran" ]; ok $? "... and the command did not run"
+grep -q pcscd <<<"$err"; ok $? "... and the message names pcscd"
+
+done_testing
