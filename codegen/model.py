@@ -1,0 +1,1131 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The spec model: load spec/*.yaml, validate it, and derive every fact the templates print.
+
+Templates only loop and branch over what this module computes: C declarations, prototypes,
+argument checks, list membership, sort orders, hex spellings. Validation collects every
+error as (file, line, message) and the caller prints them all as `file:line: error: ...`.
+"""
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import yamlloc
+
+# --- fixed facts of the schema (spec/README.md) ------------------------------------------
+
+VERSIONS = {"2.40": 240, "3.0": 300, "3.1": 310, "3.2": 320}
+VENDORS = ("tc26", "rutoken")
+CATEGORIES = ("general", "slot_token", "session", "object", "encryption", "decryption",
+              "digest", "signing", "verification", "key_management", "random",
+              "message", "kem", "validation", "async")
+HANDLES = ("none", "slot", "session")
+DIRS = ("in", "out", "inout")
+NULLABLE = ("no", "yes", "if_empty")
+
+# The function lists the standard defines: C type, version stamp, our symbol, the newest
+# `since` they contain. Each list is a prefix of the next (checked below).
+FUNCTION_LISTS = (
+    ("CK_FUNCTION_LIST", (2, 40), "sk_function_list_2_40", 240),
+    ("CK_FUNCTION_LIST_3_0", (3, 0), "sk_function_list_3_0", 300),
+    ("CK_FUNCTION_LIST_3_2", (3, 2), "sk_function_list_3_2", 320),
+)
+INTERFACE_LISTS = {"2.40": 0, "3.0": 1, "3.2": 2}
+
+# How many functions each version adds (the 3.2 list has 104 entries).
+EXPECTED_COUNTS = {240: 68, 300: 24, 310: 0, 320: 12}
+
+# Files in load order, and the single family the first three constant files hold.
+FILES = ("types.yaml", "return-codes.yaml", "mechanisms.yaml", "attributes.yaml",
+         "constants.yaml", "functions.yaml", "module.yaml")
+SINGLE_FAMILY_FILES = (
+    ("return-codes.yaml", "CKR", "CK_RV", "Return values"),
+    ("mechanisms.yaml", "CKM", "CK_MECHANISM_TYPE", "Mechanism types"),
+    ("attributes.yaml", "CKA", "CK_ATTRIBUTE_TYPE", "Attribute types"),
+)
+
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+GROUP = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_VALUE = 0xFFFFFFFF
+ALL_ONES_64 = 0xFFFFFFFFFFFFFFFF
+
+
+class SpecErrors(Exception):
+    def __init__(self, errors):
+        super().__init__("%d spec error(s)" % len(errors))
+        self.errors = errors
+
+
+class Diag:
+    def __init__(self):
+        self.errors = []
+
+    def error(self, path, line, message):
+        self.errors.append((path, line, message))
+
+    def formatted(self):
+        order = {}
+        for path, _, _ in self.errors:
+            order.setdefault(path, len(order))
+        # Stable: by file (first-error order), then line; same line keeps discovery order.
+        items = sorted(enumerate(self.errors), key=lambda e: (order[e[1][0]], e[1][1], e[0]))
+        return ["%s:%d: error: %s" % (p, ln, m) for _, (p, ln, m) in items]
+
+
+# --- schema checking of one mapping -----------------------------------------------------
+
+class Rec:
+    """The checked keys of one YAML mapping: attributes by key, and their lines."""
+
+    def __init__(self, line):
+        self._line = line
+        self._lines = {}
+
+    def line(self, key=None):
+        return self._lines.get(key, self._line) if key else self._line
+
+    def has(self, key):
+        return key in self._lines
+
+
+def _describe(s):
+    if isinstance(s, yamlloc.Scalar):
+        return repr(s.text) if s.quoted else s.text
+    if isinstance(s, yamlloc.YMap):
+        return "a mapping"
+    if isinstance(s, yamlloc.YList):
+        return "a list"
+    return repr(s)
+
+
+class Checker:
+    """Type checkers: each returns (ok, value, what it expected)."""
+
+    @staticmethod
+    def text(s):
+        ok = isinstance(s, yamlloc.Scalar) and isinstance(s.value, str) and s.value.strip() != ""
+        return ok, s.value if ok else None, "a non-empty string"
+
+    @staticmethod
+    def ident(s):
+        ok = isinstance(s, yamlloc.Scalar) and isinstance(s.value, str) and IDENT.match(s.value)
+        return bool(ok), s.value if ok else None, "a C identifier"
+
+    @staticmethod
+    def group(s):
+        ok = isinstance(s, yamlloc.Scalar) and isinstance(s.value, str) and GROUP.match(s.value)
+        return bool(ok), s.value if ok else None, "a lower-case identifier"
+
+    @staticmethod
+    def since(s):
+        ok = (isinstance(s, yamlloc.Scalar) and isinstance(s.value, str) and s.quoted
+              and s.value in VERSIONS)
+        return ok, s.value if ok else None, 'a quoted version: "2.40", "3.0", "3.1" or "3.2"'
+
+    @staticmethod
+    def boolean(s):
+        ok = isinstance(s, yamlloc.Scalar) and isinstance(s.value, bool)
+        return ok, s.value if ok else None, "true or false"
+
+    @staticmethod
+    def count(s):
+        ok = (isinstance(s, yamlloc.Scalar) and isinstance(s.value, int)
+              and not isinstance(s.value, bool) and 0 < s.value < 65536)
+        return ok, s.value if ok else None, "a positive integer"
+
+    @staticmethod
+    def byte(s):
+        ok = (isinstance(s, yamlloc.Scalar) and isinstance(s.value, int)
+              and not isinstance(s.value, bool) and 0 <= s.value <= 255)
+        return ok, s.value if ok else None, "an integer 0..255"
+
+    @staticmethod
+    def value(s):
+        ok = (isinstance(s, yamlloc.Scalar) and isinstance(s.value, int)
+              and not isinstance(s.value, bool) and not s.quoted
+              and (0 <= s.value <= MAX_VALUE or s.value == ALL_ONES_64))
+        return ok, s.value if ok else None, \
+            "an unsigned 32-bit integer in hex (0x00000120), or 0xFFFFFFFFFFFFFFFF for ~0UL"
+
+    @staticmethod
+    def nullable(s):
+        if isinstance(s, yamlloc.Scalar):
+            v = s.value
+            if v is True:
+                v = "yes"
+            elif v is False:
+                v = "no"
+            if v in NULLABLE:
+                return True, v, None
+        return False, None, "no, yes or if_empty"
+
+    @staticmethod
+    def mapping(s):
+        return isinstance(s, yamlloc.YMap), s, "a mapping"
+
+    @staticmethod
+    def seq(s):
+        return isinstance(s, yamlloc.YList), s, "a list"
+
+    @staticmethod
+    def enum(values):
+        def check(s):
+            ok = isinstance(s, yamlloc.Scalar) and isinstance(s.value, str) and s.value in values
+            return ok, s.value if ok else None, "one of " + ", ".join(values)
+        return check
+
+
+C = Checker
+
+
+def check_keys(diag, path, m, what, schema, defaults=None):
+    """Check mapping m against schema {key: (required, checker)}; return a Rec or None."""
+    if not isinstance(m, yamlloc.YMap):
+        diag.error(path, getattr(m, "line", 0) or 1, "%s must be a mapping, not %s"
+                   % (what, _describe(m)))
+        return None
+    rec = Rec(m.line)
+    for key in m:
+        if key not in schema:
+            diag.error(path, m.key_lines[key], "%s: unknown key '%s'" % (what, key))
+    for key, (required, checker) in schema.items():
+        if key not in m:
+            if required:
+                diag.error(path, m.line, "%s: missing required key '%s'" % (what, key))
+            setattr(rec, key, (defaults or {}).get(key))
+            continue
+        ok, value, expected = checker(m[key])
+        if not ok:
+            diag.error(path, m.value_lines[key], "%s: '%s' must be %s, not %s"
+                       % (what, key, expected, _describe(m[key])))
+            value = (defaults or {}).get(key)
+        setattr(rec, key, value)
+        rec._lines[key] = m.value_lines[key]
+    return rec
+
+
+def items(diag, path, lst, what):
+    """Yield (line, item) of a YList; report a non-list."""
+    if lst is None:
+        return
+    if not isinstance(lst, yamlloc.YList):
+        diag.error(path, getattr(lst, "line", 1), "%s must be a list" % what)
+        return
+    for line, item in zip(lst.item_lines, lst):
+        yield line, item
+
+
+# --- the model's objects ------------------------------------------------------------------
+
+@dataclass
+class TypeInfo:
+    name: str
+    kind: str            # scalar | struct | callback | funclist
+    pointer: bool        # a C pointer (data or function)
+    path: str = ""
+    line: int = 0
+    order: int = 0       # definition order, for "defined before use"
+    struct: object = None  # the Struct this is (by value) or points to
+
+
+@dataclass
+class Family:
+    prefix: str
+    group: Optional[str]
+    type: str
+    title: str
+    path: str
+    line: int
+    enum: str = ""
+    index: int = 0
+    constants: list = field(default_factory=list)
+    first: int = 0       # its first row in the sorted name table
+    c_group: str = ""    # C literal or NULL
+
+
+@dataclass
+class Constant:
+    name: str
+    value: int
+    since: str
+    vendor: Optional[str]
+    deprecated: bool
+    alias_of: Optional[str]
+    meaning: Optional[str]
+    path: str
+    line: int
+    order: int
+    family: Family = None
+    c_value: str = ""
+    c_flags: str = ""
+    c_comment: str = ""
+    pad: str = ""
+
+
+@dataclass
+class ScalarType:
+    name: str
+    c: Optional[str]
+    base: Optional[str]
+    ptr: bool
+    ptr2: bool
+    since: str
+    line: int
+    decls: list = field(default_factory=list)
+
+
+@dataclass
+class Param:
+    name: str
+    type: str
+    line: int
+    c_decl: str = ""
+
+
+@dataclass
+class Callback:
+    name: str
+    returns: str
+    args: list
+    ptr: bool
+    since: str
+    line: int
+    decls: list = field(default_factory=list)
+
+
+@dataclass
+class StructField:
+    name: str
+    type: str
+    array: Optional[int]
+    line: int
+    c_decl: str = ""
+
+
+@dataclass
+class Struct:
+    name: str
+    since: str
+    ptr: bool
+    ptr2: bool
+    fields: list
+    line: int
+    since_num: int = 0
+    forward: list = field(default_factory=list)
+
+
+@dataclass
+class Check:
+    keyword: str         # "if" or "else if"
+    cond: str
+    comment: str
+
+
+@dataclass
+class Arg:
+    name: str
+    type: str
+    dir: str
+    nullable: str
+    length: Optional[str]
+    secret: bool
+    line: int
+    pointer: bool = False
+    c_decl: str = ""
+
+
+@dataclass
+class Function:
+    name: str
+    since: str
+    category: str
+    summary: str
+    handle: str
+    login: bool
+    init: bool
+    deprecated: bool
+    args: list
+    returns: list
+    line: int
+    index: int = 0
+    since_num: int = 0
+    enum: str = ""
+    short: str = ""
+    rt_name: str = ""
+    ptr_type: str = ""
+    category_enum: str = ""
+    implemented: bool = False
+    need_init: int = 1
+    need_rt: int = 0
+    c_params: str = ""
+    c_call: str = ""
+    checks: list = field(default_factory=list)
+    pad_enum: str = ""
+
+
+@dataclass
+class FunctionList:
+    ctype: str
+    major: int
+    minor: int
+    symbol: str
+    since_num: int
+    functions: list
+    count: int = 0
+    forward: list = field(default_factory=list)
+
+
+@dataclass
+class Interface:
+    name: str
+    version: str
+    c_name: str
+    flist: FunctionList
+    line: int
+
+
+@dataclass
+class ProbeStruct:
+    ctype: str
+    since_num: int
+    fields: list
+
+
+# --- helpers that make C text -------------------------------------------------------------
+
+def c_string(s):
+    """A C string literal for s (UTF-8, octal escapes for anything unusual)."""
+    out = ['"']
+    for b in s.encode("utf-8"):
+        ch = chr(b)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 0x20 <= b < 0x7F and ch != "?":
+            out.append(ch)
+        else:
+            out.append("\\%03o" % b)
+    out.append('"')
+    return "".join(out)
+
+
+def c_hex(value):
+    if value == ALL_ONES_64:
+        return "(~0UL)"
+    return "0x%08XUL" % value
+
+
+def c_typedef(ctext, name):
+    """`typedef <ctext> <name>;` with pointer stars placed like the rest of our C."""
+    ctext = ctext.strip()
+    if ctext.endswith("*"):
+        return "typedef %s%s;" % (ctext, name)
+    return "typedef %s %s;" % (ctext, name)
+
+
+def version_key(v):
+    return VERSIONS[v]
+
+
+# --- the loader ---------------------------------------------------------------------------
+
+class Spec:
+    """Everything loaded, checked and derived. Build with Spec.load(); raises SpecErrors."""
+
+    @classmethod
+    def load(cls, spec_dir, display_dir=None, partial=False, label=None):
+        self = cls()
+        self.spec_dir = spec_dir
+        self.display_dir = display_dir if display_dir is not None else spec_dir
+        self.partial = partial
+        self.label = label or self.display_dir
+        self.diag = Diag()
+        docs = {}
+        for name in FILES:
+            docs[name] = self._read(name)
+        self._load_types(docs["types.yaml"])
+        self._load_constants(docs)
+        self._load_functions(docs["functions.yaml"])
+        self._load_module(docs["module.yaml"])
+        self._check_required_types()
+        if self.diag.errors:
+            raise SpecErrors(self.diag.formatted())
+        self._derive()
+        return self
+
+    def path(self, name):
+        return os.path.join(self.display_dir, name)
+
+    def _read(self, name):
+        full = os.path.join(self.spec_dir, name)
+        try:
+            with open(full, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as e:
+            self.diag.error(self.path(name), 1, "cannot read: %s" % e.strerror)
+            return None
+        except UnicodeDecodeError:
+            self.diag.error(self.path(name), 1, "not UTF-8 text")
+            return None
+        first = text.split("\n", 1)[0]
+        if "SPDX-License-Identifier:" not in first:
+            self.diag.error(self.path(name), 1,
+                            "the first line must be '# SPDX-License-Identifier: BSD-2-Clause'")
+        try:
+            doc = yamlloc.load(text, raw_scalars=True)
+        except yamlloc.YamlError as e:
+            self.diag.error(self.path(name), e.line, e.message)
+            return None
+        if doc is None:
+            doc = yamlloc.YMap()
+            doc.line = 1
+        return doc
+
+    def _top(self, name, doc, schema):
+        if doc is None:
+            return None
+        return check_keys(self.diag, self.path(name), doc, "top level", schema)
+
+    # --- types.yaml ---
+
+    def _define_type(self, path, line, info):
+        prev = self.types.get(info.name)
+        if prev is not None:
+            where = ("%s:%d" % (prev.path, prev.line)) if prev.line else "the generator"
+            self.diag.error(path, line, "type %s is already defined (%s)" % (info.name, where))
+            return
+        info.path, info.line, info.order = path, line, len(self.types)
+        self.types[info.name] = info
+
+    def _load_types(self, doc):
+        name = "types.yaml"
+        path = self.path(name)
+        self.types = {}
+        self.scalars, self.callbacks, self.structs = [], [], []
+        # Generated from functions.yaml: the function lists and their pointers.
+        for ctype, _, _, _ in FUNCTION_LISTS:
+            self.types[ctype] = TypeInfo(ctype, "funclist", False, "", 0, len(self.types))
+            self.types[ctype + "_PTR"] = TypeInfo(ctype + "_PTR", "funclist", True, "", 0,
+                                                  len(self.types))
+            self.types[ctype + "_PTR_PTR"] = TypeInfo(ctype + "_PTR_PTR", "funclist", True,
+                                                      "", 0, len(self.types))
+        top = self._top(name, doc, {"scalars": (True, C.seq), "callbacks": (False, C.seq),
+                                    "structs": (False, C.seq)})
+        if top is None:
+            return
+        self._later = {}
+        for section, suffixes in (("scalars", ("", "_PTR", "_PTR_PTR")),
+                                  ("callbacks", ("", "_PTR")),
+                                  ("structs", ("", "_PTR", "_PTR_PTR"))):
+            lst = getattr(top, section)
+            if isinstance(lst, yamlloc.YList):
+                for line, item in zip(lst.item_lines, lst):
+                    for suffix in suffixes:
+                        self._later.setdefault(_name_of(item) + suffix, line)
+
+        common = {"name": (True, C.ident), "since": (False, C.since),
+                  "source": (False, C.text), "deprecated": (False, C.boolean)}
+        for line, item in items(self.diag, path, top.scalars, "scalars"):
+            what = "scalar " + _name_of(item)
+            r = check_keys(self.diag, path, item, what, dict(common, **{
+                "c": (False, C.text), "base": (False, C.ident),
+                "ptr": (False, C.boolean), "ptr2": (False, C.boolean)}),
+                {"since": "2.40", "ptr": False, "ptr2": False})
+            if r is None or r.name is None:
+                continue
+            pointer = False
+            if (r.c is None) == (r.base is None):
+                self.diag.error(path, r.line(), "%s: give exactly one of 'c' (a C type) and "
+                                "'base' (a type defined above)" % what)
+            elif r.base is not None:
+                base = self._type_before(path, r.line("base"), r.base, what + ": base")
+                if base is None:
+                    pass
+                else:
+                    pointer = base.pointer
+            else:
+                pointer = "*" in r.c
+            if r.ptr2 and not r.ptr:
+                self.diag.error(path, r.line("ptr2"), "%s: ptr2 needs ptr" % what)
+            s = ScalarType(r.name, r.c, r.base, r.ptr, r.ptr2, r.since, line)
+            self.scalars.append(s)
+            self._define_type(path, line, TypeInfo(r.name, "scalar", pointer))
+            if r.ptr:
+                self._define_type(path, line, TypeInfo(r.name + "_PTR", "scalar", True))
+            if r.ptr2:
+                self._define_type(path, line, TypeInfo(r.name + "_PTR_PTR", "scalar", True))
+
+        for line, item in items(self.diag, path, top.callbacks, "callbacks"):
+            what = "callback " + _name_of(item)
+            r = check_keys(self.diag, path, item, what, dict(common, **{
+                "returns": (True, C.ident), "args": (True, C.seq),
+                "ptr": (False, C.boolean)}), {"since": "2.40", "ptr": False})
+            if r is None or r.name is None:
+                continue
+            if r.returns is not None:
+                self._type_before(path, r.line("returns"), r.returns, what + ": return")
+            params = []
+            seen = {}
+            for pline, p in items(self.diag, path, r.args, what + " args"):
+                pr = check_keys(self.diag, path, p, what + " argument " + _name_of(p),
+                                {"name": (True, C.ident), "type": (True, C.ident)})
+                if pr is None or pr.name is None or pr.type is None:
+                    continue
+                if pr.name in seen:
+                    self.diag.error(path, pline, "%s: duplicate argument %s (first at line %d)"
+                                    % (what, pr.name, seen[pr.name]))
+                seen.setdefault(pr.name, pline)
+                params.append(Param(pr.name, pr.type, pr.line("type")))
+            self.callbacks.append(Callback(r.name, r.returns, params, r.ptr, r.since, line))
+            self._define_type(path, line, TypeInfo(r.name, "callback", True))
+            if r.ptr:
+                self._define_type(path, line, TypeInfo(r.name + "_PTR", "callback", True))
+
+        for line, item in items(self.diag, path, top.structs, "structs"):
+            what = "struct " + _name_of(item)
+            r = check_keys(self.diag, path, item, what, dict(common, **{
+                "fields": (True, C.seq), "ptr": (False, C.boolean),
+                "ptr2": (False, C.boolean)}), {"since": "2.40", "ptr": False, "ptr2": False})
+            if r is None or r.name is None:
+                continue
+            if r.ptr2 and not r.ptr:
+                self.diag.error(path, r.line("ptr2"), "%s: ptr2 needs ptr" % what)
+            fields = []
+            seen = {}
+            for fline, f in items(self.diag, path, r.fields, what + " fields"):
+                fr = check_keys(self.diag, path, f, what + " field " + _name_of(f),
+                                {"name": (True, C.ident), "type": (True, C.ident),
+                                 "array": (False, C.count), "source": (False, C.text)})
+                if fr is None or fr.name is None or fr.type is None:
+                    continue
+                if fr.name in seen:
+                    self.diag.error(path, fline, "%s: duplicate field %s (first at line %d)"
+                                    % (what, fr.name, seen[fr.name]))
+                seen.setdefault(fr.name, fline)
+                info = self._type_before(path, fr.line("type"), fr.type,
+                                         "%s: field %s" % (what, fr.name))
+                if info is None:
+                    pass
+                elif info.kind == "struct" and not info.pointer and info.name == r.name:
+                    self.diag.error(path, fr.line("type"), "%s: field %s: a struct cannot "
+                                    "contain itself" % (what, fr.name))
+                elif info.kind == "funclist" and not info.pointer:
+                    self.diag.error(path, fr.line("type"), "%s: field %s: %s can only be "
+                                    "pointed to" % (what, fr.name, fr.type))
+                fields.append(StructField(fr.name, fr.type, fr.array, fline))
+            if not fields and r.fields is not None:
+                self.diag.error(path, r.line("fields"), "%s: a struct needs fields" % what)
+            st = Struct(r.name, r.since, r.ptr, r.ptr2, fields, line)
+            self.structs.append(st)
+            # Defined after its fields were checked: a struct cannot use itself by value.
+            self._define_type(path, line, TypeInfo(r.name, "struct", False, struct=st))
+            if r.ptr:
+                self._define_type(path, line, TypeInfo(r.name + "_PTR", "struct", True,
+                                                       struct=st))
+            if r.ptr2:
+                self._define_type(path, line, TypeInfo(r.name + "_PTR_PTR", "struct", True,
+                                                       struct=st))
+        # Callback arguments may name any type: the header declares every struct and its
+        # pointers before the callbacks.
+        for cb in self.callbacks:
+            for p in cb.args:
+                self._need_type(path, p.line, p.type, "callback %s: argument %s"
+                                % (cb.name, p.name))
+
+    def _type_before(self, path, line, tname, what):
+        """A type used in types.yaml must be defined above the use (or be generated)."""
+        info = self.types.get(tname)
+        if info is not None:
+            return info
+        later = self._later.get(tname)
+        if later is not None:
+            self.diag.error(path, line, "%s: type %s is used before its definition (line %d)"
+                            % (what, tname, later))
+        else:
+            self.diag.error(path, line, "%s: type %s is not defined" % (what, tname))
+        return None
+
+    def _need_type(self, path, line, tname, what):
+        if tname not in self.types:
+            self.diag.error(path, line, "%s: type %s is not defined in types.yaml"
+                            % (what, tname))
+            return None
+        return self.types[tname]
+
+    # --- the four constant files ---
+
+    def _load_constants(self, docs):
+        self.families = []
+        self.constants = []
+        self.const_by_name = {}
+        fam_by_key = {}
+
+        def add_family(prefix, group, ctype, title, path, line):
+            key = (prefix, group)
+            if key in fam_by_key:
+                prev = fam_by_key[key]
+                self.diag.error(path, line, "family %s%s is already defined (%s:%d)"
+                                % (prefix, "/" + group if group else "", prev.path, prev.line))
+                return None
+            fam = Family(prefix, group, ctype, title, path, line)
+            fam_by_key[key] = fam
+            self.families.append(fam)
+            return fam
+
+        for name, prefix, ctype, title in SINGLE_FAMILY_FILES:
+            add_family(prefix, None, ctype, title, self.path(name), 0)
+
+        doc = docs["constants.yaml"]
+        cpath = self.path("constants.yaml")
+        ctop = self._top("constants.yaml", doc, {"families": (True, C.seq),
+                                                 "constants": (True, C.seq)})
+        top = ctop
+        if top is not None:
+            for line, item in items(self.diag, cpath, top.families, "families"):
+                what = "family " + _name_of(item, "prefix")
+                r = check_keys(self.diag, cpath, item, what, {
+                    "prefix": (True, C.ident), "group": (False, C.group),
+                    "type": (True, C.ident), "title": (True, C.text),
+                    "source": (False, C.text)})
+                if r is None or r.prefix is None:
+                    continue
+                if r.prefix in ("CKR", "CKM", "CKA"):
+                    self.diag.error(cpath, line, "%s: %s_ constants live in their own file"
+                                    % (what, r.prefix))
+                    continue
+                if r.type is not None:
+                    self._need_type(cpath, r.line("type"), r.type, what)
+                add_family(r.prefix, r.group, r.type, r.title, cpath, line)
+            # A prefix with several families needs a group on each of them.
+            by_prefix = {}
+            for fam in self.families:
+                by_prefix.setdefault(fam.prefix, []).append(fam)
+            for prefix, fams in by_prefix.items():
+                if len(fams) > 1:
+                    for fam in fams:
+                        if fam.group is None:
+                            self.diag.error(fam.path, fam.line, "family %s: the prefix has "
+                                            "several families, so each needs 'group'" % prefix)
+
+        order = 0
+        for name, prefix, _, _ in SINGLE_FAMILY_FILES:
+            path = self.path(name)
+            top = self._top(name, docs[name], {"constants": (True, C.seq)})
+            if top is None:
+                continue
+            fam = fam_by_key[(prefix, None)]
+            for line, item in items(self.diag, path, top.constants, "constants"):
+                order += 1
+                self._load_constant(path, line, item, order, name == "return-codes.yaml",
+                                    lambda r, what, fam=fam: self._single_family(
+                                        fam, r, what, path))
+        top = ctop
+        if top is not None:
+            fams = [f for f in self.families if f.path == cpath]
+            for line, item in items(self.diag, cpath, top.constants, "constants"):
+                order += 1
+                self._load_constant(cpath, line, item, order, False,
+                                    lambda r, what: self._pick_family(fams, r, what, cpath),
+                                    grouped=True)
+
+        # alias_of: the other constant exists, is not itself an alias, and agrees.
+        for c in self.constants:
+            if c.alias_of is None:
+                continue
+            target = self.const_by_name.get(c.alias_of)
+            if target is None:
+                self.diag.error(c.path, c.line, "constant %s: alias_of %s names no constant"
+                                % (c.name, c.alias_of))
+            elif target is c:
+                self.diag.error(c.path, c.line, "constant %s: alias_of names itself" % c.name)
+            elif target.value != c.value:
+                self.diag.error(c.path, c.line, "constant %s: value %s disagrees with its "
+                                "alias_of %s (%s)" % (c.name, c_hex(c.value), target.name,
+                                                       c_hex(target.value)))
+            elif target.family is not c.family:
+                self.diag.error(c.path, c.line, "constant %s: alias_of %s is in another "
+                                "family" % (c.name, target.name))
+
+    def _single_family(self, fam, r, what, path):
+        if not r.name.startswith(fam.prefix + "_"):
+            self.diag.error(path, r.line("name"), "%s: name lacks the family prefix %s_"
+                            % (what, fam.prefix))
+            return None
+        if r.group is not None:
+            self.diag.error(path, r.line("group"), "%s: 'group' is for constants.yaml" % what)
+        return fam
+
+    def _pick_family(self, fams, r, what, path):
+        cands = [f for f in fams if r.name.startswith(f.prefix + "_")]
+        if not cands:
+            self.diag.error(path, r.line("name"), "%s: name lacks a family prefix (one of %s)"
+                            % (what, ", ".join(sorted({f.prefix + "_" for f in fams}))))
+            return None
+        longest = max(len(f.prefix) for f in cands)
+        cands = [f for f in cands if len(f.prefix) == longest]
+        if r.group is None:
+            if len(cands) == 1:
+                return cands[0]
+            self.diag.error(path, r.line(), "%s: prefix %s_ has several families; give "
+                            "'group' (one of %s)" % (what, cands[0].prefix,
+                                                     ", ".join(f.group for f in cands)))
+            return None
+        for f in cands:
+            if f.group == r.group:
+                return f
+        self.diag.error(path, r.line("group"), "%s: no family %s_ with group %s"
+                        % (what, cands[0].prefix, r.group))
+        return None
+
+    def _load_constant(self, path, line, item, order, is_rv, pick, grouped=False):
+        what = "constant " + _name_of(item)
+        schema = {"name": (True, C.ident), "value": (True, C.value), "since": (True, C.since),
+                  "vendor": (False, C.enum(VENDORS)), "deprecated": (False, C.boolean),
+                  "alias_of": (False, C.ident), "source": (False, C.text),
+                  "group": (False, C.group)}
+        if is_rv:
+            schema["meaning"] = (True, C.text)
+        r = check_keys(self.diag, path, item, what, schema, {"deprecated": False})
+        if r is None or r.name is None:
+            return
+        prev = self.const_by_name.get(r.name)
+        if prev is not None:
+            self.diag.error(path, line, "duplicate constant %s (first at %s:%d)"
+                            % (r.name, prev.path, prev.line))
+            return
+        fam = pick(r, what)
+        c = Constant(r.name, r.value if r.value is not None else 0, r.since, r.vendor,
+                     bool(r.deprecated), r.alias_of, getattr(r, "meaning", None), path, line,
+                     order, fam)
+        self.const_by_name[r.name] = c
+        if fam is not None:
+            self.constants.append(c)
+            fam.constants.append(c)
+
+    # --- functions.yaml ---
+
+    def _load_functions(self, doc):
+        name = "functions.yaml"
+        path = self.path(name)
+        self.functions = []
+        self.fn_by_name = {}
+        top = self._top(name, doc, {"functions": (True, C.seq)})
+        if top is None:
+            return
+        schema = {"name": (True, C.ident), "since": (True, C.since),
+                  "category": (True, C.enum(CATEGORIES)), "summary": (True, C.text),
+                  "handle": (True, C.enum(HANDLES)), "login": (False, C.boolean),
+                  "init": (False, C.boolean), "deprecated": (False, C.boolean),
+                  "args": (True, C.seq), "returns": (True, C.seq), "source": (False, C.text)}
+        arg_schema = {"name": (True, C.ident), "type": (True, C.ident),
+                      "dir": (True, C.enum(DIRS)), "nullable": (False, C.nullable),
+                      "length": (False, C.ident), "secret": (False, C.boolean),
+                      "source": (False, C.text)}
+        newest = None
+        for line, item in items(self.diag, path, top.functions, "functions"):
+            fname = _name_of(item)
+            what = fname
+            r = check_keys(self.diag, path, item, what, schema,
+                           {"login": False, "init": True, "deprecated": False})
+            if r is None or r.name is None:
+                continue
+            if not r.name.startswith("C_"):
+                self.diag.error(path, r.line("name"), "%s: function names begin with C_" % what)
+            if r.name in self.fn_by_name:
+                self.diag.error(path, line, "duplicate function %s (first at line %d)"
+                                % (r.name, self.fn_by_name[r.name].line))
+                continue
+            if r.since is not None:
+                if newest is not None and VERSIONS[r.since] < VERSIONS[newest[0]]:
+                    self.diag.error(path, r.line("since"), "%s: since %s after %s (since %s): "
+                                    "the list must keep each version's functions together, "
+                                    "older first" % (what, r.since, newest[1], newest[0]))
+                elif newest is None or VERSIONS[r.since] > VERSIONS[newest[0]]:
+                    newest = (r.since, r.name)
+            args = []
+            arg_by_name = {}
+            for aline, a in items(self.diag, path, r.args, what + " args"):
+                awhat = "%s: argument %s" % (what, _name_of(a))
+                ar = check_keys(self.diag, path, a, awhat, arg_schema,
+                                {"nullable": None, "secret": False})
+                if ar is None or ar.name is None:
+                    continue
+                if ar.name in arg_by_name:
+                    self.diag.error(path, aline, "%s: duplicate argument %s (first at line %d)"
+                                    % (what, ar.name, arg_by_name[ar.name].line))
+                    continue
+                info = self._need_type(path, ar.line("type"), ar.type, awhat) \
+                    if ar.type is not None else None
+                arg = Arg(ar.name, ar.type, ar.dir, ar.nullable, ar.length, ar.secret, aline)
+                arg.pointer = bool(info and info.pointer)
+                if info is not None:
+                    if not info.pointer and ar.nullable is not None:
+                        self.diag.error(path, ar.line("nullable"), "%s: nullable is for "
+                                        "pointer arguments; %s is not one" % (awhat, ar.type))
+                    if not info.pointer and ar.dir not in (None, "in"):
+                        self.diag.error(path, ar.line("dir"), "%s: a non-pointer argument "
+                                        "can only be dir: in" % awhat)
+                    if not info.pointer and ar.length is not None:
+                        self.diag.error(path, ar.line("length"), "%s: length is for pointer "
+                                        "arguments; %s is not one" % (awhat, ar.type))
+                arg._length_line = ar.line("length")
+                arg._nullable_line = ar.line("nullable")
+                arg_by_name[ar.name] = arg
+                args.append(arg)
+            for arg in args:
+                if arg.nullable is None:
+                    arg.nullable = "no"
+                awhat = "%s: argument %s" % (what, arg.name)
+                if arg.length is not None:
+                    target = arg_by_name.get(arg.length)
+                    if target is None:
+                        self.diag.error(path, arg._length_line, "%s: length %s is not an "
+                                        "argument of %s" % (awhat, arg.length, r.name))
+                    elif target is arg:
+                        self.diag.error(path, arg._length_line, "%s: length names the "
+                                        "argument itself" % awhat)
+                    elif arg.nullable == "if_empty" and target.pointer:
+                        self.diag.error(path, arg._nullable_line, "%s: nullable: if_empty "
+                                        "needs a length passed by value, and %s is a pointer"
+                                        % (awhat, target.name))
+                elif arg.nullable == "if_empty":
+                    self.diag.error(path, arg._nullable_line, "%s: nullable: if_empty needs "
+                                    "'length'" % awhat)
+            returns = []
+            seen_rv = {}
+            for rline, rv in items(self.diag, path, r.returns, what + " returns"):
+                ok, rvname, _ = C.ident(rv)
+                if not ok:
+                    self.diag.error(path, rline, "%s: returns: %s is not a name"
+                                    % (what, _describe(rv)))
+                    continue
+                c = self.const_by_name.get(rvname)
+                if c is None or c.family is None or c.family.prefix != "CKR":
+                    self.diag.error(path, rline, "%s: return code %s is not in "
+                                    "return-codes.yaml" % (what, rvname))
+                elif rvname in seen_rv:
+                    self.diag.error(path, rline, "%s: return code %s is listed twice"
+                                    % (what, rvname))
+                seen_rv[rvname] = rline
+                returns.append(rvname)
+            if returns and returns[0] != "CKR_OK":
+                self.diag.error(path, r.line("returns"), "%s: returns must list CKR_OK first"
+                                % what)
+            fn = Function(r.name, r.since, r.category, r.summary, r.handle, bool(r.login),
+                          r.init is not False, bool(r.deprecated), args, returns, line)
+            self.functions.append(fn)
+            self.fn_by_name[fn.name] = fn
+        if not self.partial and top.functions is not None:
+            counts = {v: 0 for v in EXPECTED_COUNTS}
+            for fn in self.functions:
+                if fn.since is not None:
+                    counts[VERSIONS[fn.since]] += 1
+            for v, want in EXPECTED_COUNTS.items():
+                if counts[v] != want:
+                    vname = [k for k, n in VERSIONS.items() if n == v][0]
+                    self.diag.error(path, top.line("functions"), "%d functions have since "
+                                    "\"%s\"; the standard has %d" % (counts[v], vname, want))
+
+    # --- module.yaml ---
+
+    def _load_module(self, doc):
+        name = "module.yaml"
+        path = self.path(name)
+        self.interfaces = []
+        self.implemented = set()
+        self.module = None
+        top = self._top(name, doc, {"module": (True, C.mapping), "interfaces": (True, C.seq),
+                                    "implemented": (True, C.seq)})
+        if top is None:
+            return
+        if top.module is not None:
+            ver = {"major": (True, C.byte), "minor": (True, C.byte)}
+            m = check_keys(self.diag, path, top.module, "module", {
+                "manufacturer": (True, C.text), "description": (True, C.text),
+                "library_version": (True, C.mapping), "cryptoki_version": (True, C.mapping)})
+            if m is not None:
+                for key in ("manufacturer", "description"):
+                    v = getattr(m, key)
+                    if v is not None and len(v.encode("utf-8")) > 32:
+                        self.diag.error(path, m.line(key), "module: %s is longer than the 32 "
+                                        "bytes CK_INFO holds" % key)
+                lv = check_keys(self.diag, path, m.library_version, "library_version", ver) \
+                    if m.library_version is not None else None
+                cv = check_keys(self.diag, path, m.cryptoki_version, "cryptoki_version", ver) \
+                    if m.cryptoki_version is not None else None
+                self.module = (m, lv, cv)
+        for line, item in items(self.diag, path, top.interfaces, "interfaces"):
+            r = check_keys(self.diag, path, item, "interface", {
+                "name": (True, C.text), "version": (True, C.enum(tuple(INTERFACE_LISTS)))})
+            if r is None or r.name is None or r.version is None:
+                continue
+            self.interfaces.append((r.name, r.version, line))
+        if top.interfaces is not None and not self.interfaces and not self.diag.errors:
+            self.diag.error(path, top.line("interfaces"), "interfaces: offer at least one")
+        seen = {}
+        for line, item in items(self.diag, path, top.implemented, "implemented"):
+            ok, fname, _ = C.ident(item)
+            if not ok:
+                self.diag.error(path, line, "implemented: %s is not a name" % _describe(item))
+                continue
+            if fname not in self.fn_by_name:
+                self.diag.error(path, line, "implemented: %s is not in functions.yaml" % fname)
+            elif fname in seen:
+                self.diag.error(path, line, "implemented: %s is listed twice (line %d)"
+                                % (fname, seen[fname]))
+            seen.setdefault(fname, line)
+            self.implemented.add(fname)
+
+    def _check_required_types(self):
+        path = self.path("types.yaml")
+        need = [("CK_RV", "the return type of every function"),
+                ("CK_ULONG", "the name tables"),
+                ("CK_VERSION", "the function lists' first field")]
+        if self.interfaces:
+            need.append(("CK_INTERFACE", "the interfaces of module.yaml"))
+        for tname, why in need:
+            if tname not in self.types:
+                self.diag.error(path, 1, "types.yaml must define %s (%s)" % (tname, why))
+        v = self.types.get("CK_VERSION")
+        if v is not None and v.kind == "struct" and not v.pointer:
+            names = [f.name for f in v.struct.fields]
+            if names != ["major", "minor"]:
+                self.diag.error(v.path, v.line, "struct CK_VERSION must have the fields major, "
+                                "minor")
+
+    # --- derived facts ------------------------------------------------------------------
+
+    def _derive(self):
+        # Types: C declarations.
+        for s in self.scalars:
+            s.decls.append(c_typedef(s.c if s.c is not None else s.base, s.name))
+            if s.ptr:
+                s.decls.append("typedef %s *%s_PTR;" % (s.name, s.name))
+            if s.ptr2:
+                s.decls.append("typedef %s_PTR *%s_PTR_PTR;" % (s.name, s.name))
+        for st in self.structs:
+            st.since_num = VERSIONS[st.since]
+            st.forward.append("typedef struct %s %s;" % (st.name, st.name))
+            if st.ptr:
+                st.forward.append("typedef %s *%s_PTR;" % (st.name, st.name))
+            if st.ptr2:
+                st.forward.append("typedef %s_PTR *%s_PTR_PTR;" % (st.name, st.name))
+            for f in st.fields:
+                f.c_decl = "%s %s%s;" % (f.type, f.name, "[%d]" % f.array if f.array else "")
+        for cb in self.callbacks:
+            params = ", ".join("%s %s" % (p.type, p.name) for p in cb.args) or "void"
+            cb.decls.append("typedef %s (*%s)(%s);" % (cb.returns, cb.name, params))
+            if cb.ptr:
+                cb.decls.append("typedef %s *%s_PTR;" % (cb.name, cb.name))
+
+        # Constants: spelling, flags, families in enum order.
+        for i, fam in enumerate(self.families):
+            fam.index = i
+            fam.enum = "SK_FAM_" + fam.prefix + ("_" + fam.group.upper() if fam.group else "")
+            fam.c_group = c_string(fam.group) if fam.group else "NULL"
+        width = max([len(c.name) for c in self.constants] + [0])
+        for c in self.constants:
+            c.c_value = c_hex(c.value)
+            flags = []
+            if c.vendor:
+                flags.append("SK_CONST_VENDOR")
+            if c.deprecated:
+                flags.append("SK_CONST_DEPRECATED")
+            if c.alias_of:
+                flags.append("SK_CONST_ALIAS")
+            c.c_flags = " | ".join(flags) or "0"
+            notes = []
+            if c.vendor:
+                notes.append("vendor: " + c.vendor)
+            if c.deprecated:
+                notes.append("deprecated")
+            if c.alias_of:
+                notes.append("alias of " + c.alias_of)
+            c.c_comment = "  /* %s */" % ", ".join(notes) if notes else ""
+            c.pad = " " * (width - len(c.name))
+        self.families_with_constants = [f for f in self.families if f.constants]
+        # The name table: by (family, value); among equal values the preferred name first
+        # (standard before alias/deprecated, standard before vendor), then spec order.
+        self.sorted_consts = sorted(self.constants, key=lambda c: (
+            c.family.index, c.value, bool(c.alias_of or c.deprecated), bool(c.vendor),
+            c.order))
+        for i, c in enumerate(self.sorted_consts):
+            c.row = i
+        for fam in self.families:
+            rows = [c.row for c in fam.constants]
+            fam.first = min(rows) if rows else 0
+        self.by_name_rows = [c.row for c in sorted(self.constants,
+                                                   key=lambda c: c.name.encode("ascii"))]
+        self.row_type = "unsigned short" if len(self.constants) < 65536 else "unsigned int"
+
+        # Functions.
+        width = max([len(f.name) for f in self.functions] + [0])
+        self.categories = [{"name": c, "enum": "SK_CAT_" + c.upper(), "c_name": c_string(c)}
+                           for c in CATEGORIES]
+        for i, fn in enumerate(self.functions):
+            fn.index = i
+            fn.since_num = VERSIONS[fn.since]
+            fn.short = fn.name[2:]
+            fn.enum = "SK_FN_" + fn.name
+            fn.pad_enum = " " * (width - len(fn.name))
+            fn.rt_name = "rt_" + fn.short
+            fn.ptr_type = "CK_" + fn.name
+            fn.category_enum = "SK_CAT_" + fn.category.upper()
+            fn.implemented = fn.name in self.implemented
+            fn.need_rt = 1 if fn.implemented else 0
+            fn.need_init = 1 if fn.init else 0
+            for a in fn.args:
+                a.c_decl = "%s %s" % (a.type, a.name)
+            fn.c_params = ", ".join(a.c_decl for a in fn.args) or "void"
+            fn.c_call = ", ".join(a.name for a in fn.args)
+            by_name = {a.name: a for a in fn.args}
+            for a in fn.args:
+                if not a.pointer or a.nullable == "yes":
+                    continue
+                if a.nullable == "if_empty":
+                    cond = "%s == NULL && %s != 0" % (a.name, by_name[a.length].name)
+                else:
+                    cond = "%s == NULL" % a.name
+                fn.checks.append(Check("else if" if fn.checks else "if", cond,
+                                       "%s: nullable: %s" % (a.name, a.nullable)))
+        self.implemented_functions = [f for f in self.functions if f.implemented]
+
+        # Function lists: each holds every function up to its version, in list order.
+        self.function_lists = []
+        for ctype, (major, minor), symbol, newest in FUNCTION_LISTS:
+            fl = FunctionList(ctype, major, minor, symbol, newest,
+                              [f for f in self.functions if f.since_num <= newest])
+            fl.count = len(fl.functions)
+            fl.forward = ["typedef struct %s %s;" % (ctype, ctype),
+                          "typedef %s *%s_PTR;" % (ctype, ctype),
+                          "typedef %s_PTR *%s_PTR_PTR;" % (ctype, ctype)]
+            self.function_lists.append(fl)
+        self.interface_objs = []
+        for name, version, line in self.interfaces:
+            self.interface_objs.append(Interface(name, version, c_string(name),
+                                                 self.function_lists[INTERFACE_LISTS[version]],
+                                                 line))
+
+        # Module identity.
+        m, lv, cv = self.module
+        self.ident = {
+            "manufacturer": c_string(m.manufacturer),
+            "description": c_string(m.description),
+            "library_major": lv.major, "library_minor": lv.minor,
+            "cryptoki_major": cv.major, "cryptoki_minor": cv.minor,
+        }
+
+        # The probe: every struct and the three function lists.
+        self.probe_structs = [ProbeStruct(st.name, st.since_num, [f.name for f in st.fields])
+                              for st in self.structs]
+        for fl in self.function_lists:
+            self.probe_structs.append(ProbeStruct(
+                fl.ctype, fl.since_num, ["version"] + [f.name for f in fl.functions]))
+
+
+def _name_of(item, key="name"):
+    if isinstance(item, yamlloc.YMap):
+        v = item.get(key)
+        if isinstance(v, yamlloc.Scalar) and isinstance(v.value, str):
+            return v.value
+    return "(unnamed)"
