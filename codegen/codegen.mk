@@ -1,1 +1,31 @@
 # SPDX-License-Identifier: BSD-2-Clause
+#
+# codegen: spec/*.yaml -> generated/ (committed). See codegen/README.md.
+#
+#   make generate          rewrite generated/ from the spec (only files that change)
+#   make check-generated   fail, with a diff and the fix command, when generated/ is stale
+#   make codegen-golden    refresh the golden outputs of the tiny test spec
+#
+# generated/ is never rebuilt implicitly: a stale file must fail `make check`, not be
+# silently replaced (that would also hide a stale commit from the check).
+
+CODEGEN        := $(PYTHON) codegen/generate.py
+CODEGEN_INPUTS := $(wildcard spec/*.yaml codegen/*.py codegen/templates/*.j2)
+
+GENERATED_HDRS := generated/cryptoki.h generated/sk_dispatch.h generated/sk_names.h \
+                  generated/sk_probe.inc
+GENERATED_SRCS := generated/sk_entry.c generated/sk_lists.c generated/sk_names.c
+
+generate:
+	$(CODEGEN) --spec spec --out generated
+.PHONY: generate
+
+check-generated:
+	@$(CODEGEN) --spec spec --out generated --check
+.PHONY: check-generated
+
+codegen-golden:
+	$(CODEGEN) --partial --spec tests/codegen/tiny --out tests/codegen/golden
+.PHONY: codegen-golden
+
+SCRIPT_TESTS += $(wildcard tests/t0*.t)
