@@ -1,1 +1,51 @@
 # SPDX-License-Identifier: BSD-2-Clause
+#
+# The virtual Rutoken ECP (tests/vtoken/README.md): build/vtoken, its control client
+# build/vtoken-ctl, the PC/SC probe used by the fault tests, and its tests.
+# It needs only OpenSSL (and PC/SC for the probe); it does not use runtime/ or generated/.
+
+VT_SRCS     := tests/vtoken/vt_card.c tests/vtoken/vt_crypto.c tests/vtoken/vt_state.c
+VT_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(VT_SRCS))
+VT_CFLAGS    = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
+               $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer) \
+               $(shell pkg-config --cflags libcrypto 2>/dev/null)
+VT_LIBS      = $(shell pkg-config --libs libcrypto 2>/dev/null)
+PCSC_CFLAGS  = $(shell pkg-config --cflags libpcsclite 2>/dev/null)
+PCSC_LIBS    = $(shell pkg-config --libs libpcsclite 2>/dev/null)
+
+$(BUILD)/obj/tests/vtoken/%.o: tests/vtoken/%.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(VT_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/tests/vtoken/pcsc-probe.o: tests/vtoken/pcsc-probe.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(VT_CFLAGS) $(PCSC_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/tests/rig/vpcd-vt.o: tests/rig/vpcd.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(VT_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/vtoken: $(VT_OBJS) $(BUILD)/obj/tests/vtoken/vtoken.o $(BUILD)/obj/tests/rig/vpcd-vt.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(VT_LIBS)
+
+$(BUILD)/vtoken-ctl: $(BUILD)/obj/tests/vtoken/vtoken-ctl.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS)
+
+$(BUILD)/pcsc-probe: $(BUILD)/obj/tests/vtoken/pcsc-probe.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PCSC_LIBS)
+
+# Unit tests of the APDU processor, fed directly (no pcscd).
+$(BUILD)/t/t3100-vtoken-apdu.t: $(BUILD)/obj/tests/vtoken/t3100-vtoken-apdu.o $(VT_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(VT_LIBS)
+
+VTOKEN_BINS := $(BUILD)/vtoken $(BUILD)/vtoken-ctl $(BUILD)/pcsc-probe
+vtoken: $(VTOKEN_BINS)
+.PHONY: vtoken
+
+CHECK_DEPS   += $(VTOKEN_BINS)
+TEST_PROGS   += $(BUILD)/t/t3100-vtoken-apdu.t
+SCRIPT_TESTS += $(sort $(wildcard tests/t31[0-9][0-9]-*.t tests/t32[0-9][0-9]-*.t \
+                                  tests/t33[0-9][0-9]-*.t tests/t34[0-9][0-9]-*.t))
+
+-include $(wildcard $(BUILD)/obj/tests/vtoken/*.d)
