@@ -81,6 +81,10 @@ class Rec:
     def __init__(self, line):
         self._line = line
         self._lines = {}
+        self._key_lines = {}
+
+    def key_line(self, key):
+        return self._key_lines.get(key, self._line)
 
     def line(self, key=None):
         return self._lines.get(key, self._line) if key else self._line
@@ -202,6 +206,7 @@ def check_keys(diag, path, m, what, schema, defaults=None):
             value = (defaults or {}).get(key)
         setattr(rec, key, value)
         rec._lines[key] = m.value_lines[key]
+        rec._key_lines[key] = m.key_lines[key]
     return rec
 
 
@@ -443,6 +448,10 @@ class Spec:
         docs = {}
         for name in FILES:
             docs[name] = self._read(name)
+        if self.diag.errors:
+            # A file that cannot be read or parsed would only cause a cascade of undefined
+            # names elsewhere: report the reading errors alone.
+            raise SpecErrors(self.diag.formatted())
         self._load_types(docs["types.yaml"])
         self._load_constants(docs)
         self._load_functions(docs["functions.yaml"])
@@ -923,7 +932,7 @@ class Spec:
             for v, want in EXPECTED_COUNTS.items():
                 if counts[v] != want:
                     vname = [k for k, n in VERSIONS.items() if n == v][0]
-                    self.diag.error(path, top.line("functions"), "%d functions have since "
+                    self.diag.error(path, top.key_line("functions"), "%d functions have since "
                                     "\"%s\"; the standard has %d" % (counts[v], vname, want))
 
     # --- module.yaml ---
@@ -961,7 +970,7 @@ class Spec:
                 continue
             self.interfaces.append((r.name, r.version, line))
         if top.interfaces is not None and not self.interfaces and not self.diag.errors:
-            self.diag.error(path, top.line("interfaces"), "interfaces: offer at least one")
+            self.diag.error(path, top.key_line("interfaces"), "interfaces: offer at least one")
         seen = {}
         for line, item in items(self.diag, path, top.implemented, "implemented"):
             ok, fname, _ = C.ident(item)

@@ -106,7 +106,12 @@ def load(text, raw_scalars=False):
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             line = mark.line + 1 if mark else 1
-            raise YamlError(line, "YAML: %s" % (e.problem or e.context or "syntax error"))
+            text = "YAML: %s" % (e.problem or e.context or "syntax error")
+            if e.context and e.context_mark and e.problem_mark \
+                    and e.context_mark.line != e.problem_mark.line:
+                text += " (%s that starts at line %d)" % (e.context.replace(
+                    "while parsing ", ""), e.context_mark.line + 1)
+            raise YamlError(line, text)
         except yaml.YAMLError as e:
             raise YamlError(1, "YAML: %s" % e)
     finally:
