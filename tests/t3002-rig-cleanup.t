@@ -66,6 +66,22 @@ grep -q 'did not become present' <<<"$err"; ok $? "... and says so"
 rig_gone "$T/s/pids" "$T/s/ports" "card failed"
 [ -e "$T/s/token0.log" ]; ok $? "--state-dir: the rig's files stay"
 
+# A signal while the rig waits for its cards stops it at once. The "card" here tells us
+# the rig's pid (its parent) and never connects.
+printf '#!/bin/sh\necho $PPID >"%s/ready"\nexec sleep 50\n' "$T" >"$T/slow-card"
+chmod +x "$T/slow-card"
+start=$SECONDS
+RIG_VTOKEN=$T/slow-card timeout 60 "$RIG" --state-dir "$T/w" --timeout 40 -- touch "$T/ran" \
+	2>/dev/null &
+job=$!
+read -r rigpid <"$T/ready"
+kill -TERM "$rigpid"
+wait "$job"
+is $? 143 "TERM while waiting for the cards: exit 143"
+((SECONDS - start < 20)); ok $? "... at once ($((SECONDS - start)) s), not after the wait"
+[ ! -e "$T/ran" ]; ok $? "... without running the command"
+rig_gone "$T/w/pids" "$T/w/ports" "TERM during startup"
+
 # The command is not run when the rig cannot start.
 err=$(RIG_PCSCD=/nonexistent timeout 60 "$RIG" --responder -- touch "$T/ran" 2>&1)
 is $? 125 "no pcscd: exit 125"
