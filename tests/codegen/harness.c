@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Runs the code generated from the tiny spec (tests/codegen/tiny) against a fake runtime:
+ * the entry points' order of checks, their NULL rules, the stubs, the function lists and
+ * interfaces, and the name tables. Built and run by t0006-codegen-tiny-run.t.
+ */
+#include <string.h>
+
+#include "sk_dispatch.h"
+#include "sk_names.h"
+
+#define TAP_RV_NAME sk_rv_name
+#include "tap.h"
+
+/* --- a fake runtime: records what reached it ------------------------------------------ */
+
+static int initialized;
+static int entered[SK_FN__COUNT], left[SK_FN__COUNT], reached[SK_FN__COUNT];
+static int last_need_init = -1;
+
+CK_RV sk_enter(enum sk_fn fn, int need_init)
+{
+	entered[fn]++;
+	last_need_init = need_init;
+	if (need_init && !initialized)
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	return CKR_OK;
+}
+
+CK_RV sk_leave(enum sk_fn fn, CK_RV rv)
+{
+	left[fn]++;
+	return rv;
+}
+
+CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
+{
+	reached[SK_FN_C_Initialize]++;
+	initialized = 1;
+	return CKR_OK;
+}
+
+CK_RV rt_GetInfo(CK_INFO_PTR pInfo)
+{
+	reached[SK_FN_C_GetInfo]++;
+	memset(pInfo, 0, sizeof *pInfo);
+	pInfo->cryptokiVersion.major = SK_CRYPTOKI_VERSION_MAJOR;
+	pInfo->cryptokiVersion.minor = SK_CRYPTOKI_VERSION_MINOR;
+	return CKR_OK;
+}
+
+CK_RV rt_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
+{
+	reached[SK_FN_C_GetFunctionList]++;
+	*ppFunctionList = &sk_function_list_2_40;
+	return CKR_OK;
+}
+
+CK_RV rt_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_PTR pulCount)
+{
+	reached[SK_FN_C_GetSlotList]++;
+	*pulCount = 0;
+	return CKR_OK;
+}
+
+CK_RV rt_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+	      CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
+{
+	reached[SK_FN_C_Sign]++;
+	*pulSignatureLen = 64;
+	return CKR_OK;
+}
+
+CK_RV rt_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount)
+{
+	reached[SK_FN_C_GetInterfaceList]++;
+	*pulCount = sk_interface_count;
+	return CKR_OK;
+}
+
+CK_RV rt_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
+		      CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags)
+{
+	reached[SK_FN_C_GetInterface]++;
+	*ppInterface = &sk_interfaces[0];
+	return CKR_OK;
+}
+
+/* Every call is bracketed by exactly one sk_enter and one sk_leave. */
+static int balanced(void)
+{
+	for (int i = 0; i < SK_FN__COUNT; i++)
+		if (entered[i] != left[i])
+			return 0;
+	return 1;
+}
+
+int main(void)
+{
+	CK_ULONG n = 99, siglen = 0;
+	CK_BYTE data[4] = {1, 2, 3, 4};
+	CK_INFO info;
+	CK_FUNCTION_LIST_PTR fl = NULL;
+	CK_INTERFACE_PTR itf = NULL;
+	unsigned long v = 0;
+
+	/* Before C_Initialize: init-needing functions stop at sk_enter. */
+	is_rv(C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED, "C_GetInfo before C_Initialize");
+	ok(reached[SK_FN_C_GetInfo] == 0 && last_need_init == 1, "... never reaches the runtime");
+	is_rv(C_GetInfo(NULL), CKR_CRYPTOKI_NOT_INITIALIZED,
+	      "initialisation is checked before arguments");
+	is_rv(C_SignInit(1, NULL, 2), CKR_CRYPTOKI_NOT_INITIALIZED, "a stub checks it too");
+	is_rv(C_GetFunctionList(&fl), CKR_OK, "C_GetFunctionList works uninitialised (init: false)");
+	ok(last_need_init == 0 && fl == &sk_function_list_2_40, "... with need_init 0, the 2.40 list");
+	is_rv(C_GetInterfaceList(NULL, &n), CKR_OK, "C_GetInterfaceList uninitialised, NULL list");
+	is_ulong(n, 3, "... three interfaces");
+
+	is_rv(C_Initialize(NULL), CKR_OK, "C_Initialize(NULL): nullable: yes");
+	ok(reached[SK_FN_C_Initialize] == 1, "... reaches the runtime");
+
+	/* nullable: no */
+	is_rv(C_GetInfo(NULL), CKR_ARGUMENTS_BAD, "C_GetInfo(NULL)");
+	ok(reached[SK_FN_C_GetInfo] == 0, "... never reaches the runtime");
+	is_rv(C_GetInfo(&info), CKR_OK, "C_GetInfo(&info)");
+	ok(info.cryptokiVersion.major == 3 && info.cryptokiVersion.minor == 2,
+	   "... module.yaml's Cryptoki version");
+	is_rv(C_GetSlotList(1, NULL, NULL), CKR_ARGUMENTS_BAD, "C_GetSlotList with NULL pulCount");
+	is_rv(C_GetSlotList(1, NULL, &n), CKR_OK, "C_GetSlotList size query (nullable: yes)");
+
+	/* nullable: if_empty, and the order of checks */
+	is_rv(C_Sign(1, NULL, 4, NULL, &siglen), CKR_ARGUMENTS_BAD, "C_Sign: NULL data of length 4");
+	is_rv(C_Sign(1, NULL, 0, NULL, &siglen), CKR_OK, "C_Sign: NULL data of length 0");
+	is_rv(C_Sign(1, data, 4, NULL, NULL), CKR_ARGUMENTS_BAD, "C_Sign: NULL pulSignatureLen");
+	is_rv(C_Sign(1, data, 4, NULL, &siglen), CKR_OK, "C_Sign: a size query");
+	ok(reached[SK_FN_C_Sign] == 2 && siglen == 64, "... only the valid calls reached rt_Sign");
+
+	/* Stubs: CKR_FUNCTION_NOT_SUPPORTED, with no argument checks. */
+	is_rv(C_SignInit(1, NULL, 2), CKR_FUNCTION_NOT_SUPPORTED, "C_SignInit is a stub");
+	is_rv(C_EncapsulateKey(1, NULL, 2, NULL, NULL, NULL), CKR_FUNCTION_NOT_SUPPORTED,
+	      "C_EncapsulateKey is a stub, NULLs and all");
+	is_rv(C_GetInterface(NULL, NULL, &itf, 0), CKR_OK, "C_GetInterface (nullable name, version)");
+	is_rv(C_GetInterface(NULL, NULL, NULL, 0), CKR_ARGUMENTS_BAD, "C_GetInterface(..., NULL, 0)");
+	ok(balanced(), "every call entered and left once");
+
+	/* The function lists: true versions, the right entries, prefixes of each other. */
+	ok(sk_function_list_2_40.version.major == 2 && sk_function_list_2_40.version.minor == 40,
+	   "2.40 list stamped 2.40");
+	ok(sk_function_list_3_0.version.major == 3 && sk_function_list_3_0.version.minor == 0,
+	   "3.0 list stamped 3.0");
+	ok(sk_function_list_3_2.version.major == 3 && sk_function_list_3_2.version.minor == 2,
+	   "3.2 list stamped 3.2");
+	is_ulong(sizeof(CK_FUNCTION_LIST), sizeof(CK_FUNCTION_LIST_3_0) - 2 * sizeof(void (*)(void)),
+		 "the 3.0 list adds two entries");
+	ok(sk_function_list_2_40.C_Sign == C_Sign && sk_function_list_3_0.C_GetInterface == C_GetInterface &&
+	   sk_function_list_3_2.C_EncapsulateKey == C_EncapsulateKey, "entries point to the entry points");
+	ok(sk_interfaces[0].pFunctionList == &sk_function_list_3_2 &&
+	   sk_interfaces[1].pFunctionList == &sk_function_list_3_0 &&
+	   sk_interfaces[2].pFunctionList == &sk_function_list_2_40, "interfaces in module.yaml order");
+	is_str((const char *)sk_interfaces[2].pInterfaceName, "PKCS 11", "interface name");
+	ok(sk_interfaces[0].flags == 0, "interface flags 0");
+	is_str(SK_MODULE_MANUFACTURER, "Tiny \"test\" module", "manufacturer, quotes escaped");
+
+	/* The function table. */
+	is_str(sk_fn_info[SK_FN_C_Sign].name, "C_Sign", "sk_fn_info name");
+	ok(sk_fn_info[SK_FN_C_Sign].since == 240 && sk_fn_info[SK_FN_C_GetInterface].since == 300 &&
+	   sk_fn_info[SK_FN_C_EncapsulateKey].since == 320, "sk_fn_info since");
+	ok(sk_fn_info[SK_FN_C_Sign].implemented && !sk_fn_info[SK_FN_C_SignInit].implemented,
+	   "sk_fn_info implemented");
+	is_str(sk_category_names[sk_fn_info[SK_FN_C_EncapsulateKey].category], "kem", "category");
+
+	/* Names. */
+	is_str(sk_name(SK_FAM_CKK, 3), "CKK_EC", "sk_name prefers the non-deprecated alias target");
+	is_str(sk_name(SK_FAM_CKF_TOKEN_INFO, 1), "CKF_RNG", "flags keep their group (token)");
+	is_str(sk_name(SK_FAM_CKF_SLOT_INFO, 1), "CKF_TOKEN_PRESENT", "flags keep their group (slot)");
+	ok(sk_name(SK_FAM_CKM, 2) == NULL, "unknown value: NULL");
+	ok(sk_name(SK_FAM_CK, ~0UL) != NULL && strcmp(sk_name(SK_FAM_CK, ~0UL),
+	   "CK_UNAVAILABLE_INFORMATION") == 0, "~0UL");
+	is_str(sk_rv_name(CKR_BUFFER_TOO_SMALL), "CKR_BUFFER_TOO_SMALL", "sk_rv_name");
+	is_str(sk_rv_name(0x1234), "CKR_0x00001234", "sk_rv_name of an unknown code");
+	ok(sk_lookup("CKM_GOSTR3410_2012_DIGEST", &v) && v == 0xD4321039UL, "sk_lookup vendor");
+	ok(sk_lookup("CKK_ECDSA", &v) && v == 3, "sk_lookup deprecated alias");
+	ok(!sk_lookup("CKM_NONE", &v) && !sk_lookup("", &v), "sk_lookup unknown");
+	{
+		size_t i, bad = 0, count = 0;
+		unsigned long seen;
+
+		for (i = 1; i < sk_consts_count; i++)
+			if (sk_consts[i - 1].family > sk_consts[i].family ||
+			    (sk_consts[i - 1].family == sk_consts[i].family &&
+			     sk_consts[i - 1].value > sk_consts[i].value))
+				bad++;
+		ok(bad == 0, "sk_consts sorted by (family, value)");
+		for (i = 0; i < sk_consts_count; i++)
+			if (sk_lookup(sk_consts[i].name, &seen) && seen == sk_consts[i].value)
+				count++;
+		is_ulong(count, sk_consts_count, "every name looks up to its value");
+		ok(sk_families[SK_FAM_CKF_SLOT_INFO].count == 1 &&
+		   strcmp(sk_consts[sk_families[SK_FAM_CKF_SLOT_INFO].first].name,
+			  "CKF_TOKEN_PRESENT") == 0, "sk_families rows");
+		/* CKK rows: RSA, EC (preferred), ECDSA (deprecated alias of EC), GOST (vendor). */
+		i = sk_families[SK_FAM_CKK].first;
+		ok(strcmp(sk_consts[i + 1].name, "CKK_EC") == 0 && sk_consts[i + 1].flags == 0 &&
+		   strcmp(sk_consts[i + 2].name, "CKK_ECDSA") == 0 &&
+		   sk_consts[i + 2].flags == (SK_CONST_DEPRECATED | SK_CONST_ALIAS) &&
+		   sk_consts[i + 3].flags == SK_CONST_VENDOR, "preferred names first, and flags");
+	}
+	return done_testing();
+}
