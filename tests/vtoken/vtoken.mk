@@ -34,10 +34,21 @@ $(BUILD)/vtoken-ctl: $(BUILD)/obj/tests/vtoken/vtoken-ctl.o
 $(BUILD)/pcsc-probe: $(BUILD)/obj/tests/vtoken/pcsc-probe.o
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PCSC_LIBS)
 
-# Unit tests of the APDU processor, fed directly (no pcscd).
-$(BUILD)/t/t3100-vtoken-apdu.t: $(BUILD)/obj/tests/vtoken/t3100-vtoken-apdu.o $(VT_OBJS)
+# Unit tests of the APDU processor, fed directly (no pcscd). Built with AddressSanitizer
+# and UBSan (own objects) whenever the compiler can, so the random-APDU run checks bounds.
+VT_ASAN := $(shell echo 'int main(void){return 0;}' | \
+	     $(CC) -x c -fsanitize=address,undefined -o /dev/null - 2>/dev/null && \
+	     echo -fsanitize=address,undefined -fno-omit-frame-pointer)
+VT_T_SRCS := $(VT_SRCS) tests/vtoken/t3100-vtoken-apdu.c
+VT_T_OBJS := $(patsubst %.c,$(BUILD)/obj/vt-test/%.o,$(VT_T_SRCS))
+
+$(BUILD)/obj/vt-test/%.o: %.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(VT_LIBS)
+	$(CC) $(VT_CFLAGS) $(if $(SANITIZE),,$(VT_ASAN)) -MMD -MP -c -o $@ $<
+
+$(BUILD)/t/t3100-vtoken-apdu.t: $(VT_T_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(if $(SANITIZE),,$(VT_ASAN)) $(VT_LIBS)
 
 VTOKEN_BINS := $(BUILD)/vtoken $(BUILD)/vtoken-ctl $(BUILD)/pcsc-probe
 vtoken: $(VTOKEN_BINS)
@@ -48,4 +59,4 @@ TEST_PROGS   += $(BUILD)/t/t3100-vtoken-apdu.t
 SCRIPT_TESTS += $(sort $(wildcard tests/t31[0-9][0-9]-*.t tests/t32[0-9][0-9]-*.t \
                                   tests/t33[0-9][0-9]-*.t tests/t34[0-9][0-9]-*.t))
 
--include $(wildcard $(BUILD)/obj/tests/vtoken/*.d)
+-include $(wildcard $(BUILD)/obj/tests/vtoken/*.d $(BUILD)/obj/vt-test/tests/vtoken/*.d)
