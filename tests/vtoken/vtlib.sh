@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# vtlib.sh — helpers for the virtual token's shell tests; source it after tests/rig/tap.sh.
+#
+#   vt_need                 skip unless the rig, the token and OpenSC are there
+#   vt_rig RIG-OPTIONS...   re-run this test inside with-tokens (the test sees --inside)
+#   vt_state FIELD          a field of the token's "state" answer (control channel)
+#   vt_ctl COMMAND...       a control command to token 0
+#   opensc_init             erase + create-pkcs15 + user PIN + finalize with OpenSC
+#   opensc_keys             opensc_init, then an RSA-2048 key (id 11) and a GOST-2001 key (id 22)
+
+P11=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+VTCTL=$BUILD/vtoken-ctl
+PROBE=$BUILD/pcsc-probe
+USER_PIN=12345678
+SO_PIN=87654321
+
+vt_need() {
+	need_rig "$BUILD/vtoken" "$VTCTL" "$PROBE" /usr/bin/opensc-tool /usr/bin/pkcs15-init \
+		/usr/bin/pkcs15-tool /usr/bin/pkcs11-tool "$P11" "$@"
+}
+
+vt_rig() {
+	local self
+	self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+	exec timeout 300 "$RIG" "$@" -- "$self" --inside
+}
+
+vt_ctl() { "$VTCTL" "$VTOKEN0_CTL" "$@"; }
+
+vt_state() { vt_ctl state | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+opensc_init() {
+	pkcs15-init --erase-card -p rutoken_ecp &&
+	pkcs15-init --create-pkcs15 --so-pin "$SO_PIN" --so-puk "" &&
+	pkcs15-init --store-pin --label "User PIN" --auth-id 02 --pin "$USER_PIN" --puk "" \
+		--so-pin "$SO_PIN" --finalize
+}
+
+opensc_keys() {
+	opensc_init &&
+	pkcs15-init -G rsa/2048 --auth-id 02 --id 11 --key-usage sign,decrypt \
+		--pin "$USER_PIN" --label rsakey &&
+	pkcs15-init -G gost2001 --auth-id 02 --id 22 --pin "$USER_PIN" --label gostkey
+}
