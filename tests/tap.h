@@ -31,7 +31,7 @@ static int tap_failed;
 #define TAP_PRINTF(a, b)
 #endif
 
-static void tap_vresult(int pass, const char *file, int line, const char *fmt, va_list ap)
+static inline void tap_vresult(int pass, const char *file, int line, const char *fmt, va_list ap)
 {
 	tap_run++;
 	if (!pass)
@@ -45,7 +45,7 @@ static void tap_vresult(int pass, const char *file, int line, const char *fmt, v
 }
 
 TAP_PRINTF(4, 5)
-static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
+static inline int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -55,7 +55,7 @@ static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 }
 
 TAP_PRINTF(1, 2)
-static void diag(const char *fmt, ...)
+static inline void diag(const char *fmt, ...)
 {
 	va_list ap;
 	fflush(stdout);
@@ -77,7 +77,7 @@ static const char *tap_rv_name_default(unsigned long rv)
 #endif
 
 TAP_PRINTF(5, 6)
-static int tap_is_rv(unsigned long got, unsigned long want, const char *file, int line,
+static inline int tap_is_rv(unsigned long got, unsigned long want, const char *file, int line,
 		     const char *fmt, ...)
 {
 	va_list ap;
@@ -93,7 +93,7 @@ static int tap_is_rv(unsigned long got, unsigned long want, const char *file, in
 }
 
 TAP_PRINTF(5, 6)
-static int tap_is_ulong(unsigned long got, unsigned long want, const char *file, int line,
+static inline int tap_is_ulong(unsigned long got, unsigned long want, const char *file, int line,
 			const char *fmt, ...)
 {
 	va_list ap;
@@ -108,7 +108,7 @@ static int tap_is_ulong(unsigned long got, unsigned long want, const char *file,
 }
 
 TAP_PRINTF(5, 6)
-static int tap_is_str(const char *got, const char *want, const char *file, int line,
+static inline int tap_is_str(const char *got, const char *want, const char *file, int line,
 		      const char *fmt, ...)
 {
 	va_list ap;
@@ -122,13 +122,13 @@ static int tap_is_str(const char *got, const char *want, const char *file, int l
 	return pass;
 }
 
-static void skip_all(const char *reason)
+static inline void skip_all(const char *reason)
 {
 	printf("1..0 # SKIP %s\n", reason);
 	exit(0);
 }
 
-static int done_testing(void)
+static inline int done_testing(void)
 {
 	printf("1..%d\n", tap_run);
 	if (tap_failed)

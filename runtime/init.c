@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * init.c — C_Initialize, C_Finalize and the hooks around every entry point.
+ *
+ * The rules of CK_C_INITIALIZE_ARGS (PKCS #11 3.2, C_Initialize): pReserved must be NULL;
+ * the four mutex callbacks are given all together or not at all; CKF_OS_LOCKING_OK lets
+ * the library use OS locks; CKF_LIBRARY_CANT_CREATE_OS_THREADS forbids it to start threads.
+ *
+ * Fork: the process id is recorded at C_Initialize. A child that inherited an initialised
+ * library sees a different pid at its first call, forgets everything it inherited without
+ * touching it (the parent still owns those handles), and is "not initialised" until it
+ * calls C_Initialize itself.
+ */
+#include "init.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "lock.h"
+#include "log.h"
+#include "sk_dispatch.h"
+#include "sk_names.h"
+#include "slot.h"
+
+/* Serialises C_Initialize and C_Finalize against each other; never held during card I/O. */
+static pthread_mutex_t init_mutex = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int initialized;
+static atomic_int init_pid;
+static int cant_create_threads;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void init_atfork_child(void)
+{
+	/* a thread of the parent may have held it at the moment of fork() */
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+	init_mutex = fresh;
+}
+
+static void init_register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, init_atfork_child);
+}
+
+/* The child's view after fork(): drop what was inherited, touch nothing of the parent's. */
+static void init_forget_inherited_inlock(void)
+{
+	slot_forget_after_fork();
+	lock_unconfigure();
+	log_reset_after_fork();
+	atomic_store(&initialized, 0);
+	log_msg(LOG_CALLS, "fork detected: inherited state dropped, C_Initialize needed");
+}
+
+static int init_check_fork(void)
+{
+	if (atomic_load(&initialized) && atomic_load(&init_pid) != (int)getpid()) {
+		pthread_mutex_lock(&init_mutex);
+		if (atomic_load(&initialized) && atomic_load(&init_pid) != (int)getpid())
+			init_forget_inherited_inlock();
+		pthread_mutex_unlock(&init_mutex);
+	}
+	return atomic_load(&initialized);
+}
+
+int init_is_initialized(void)
+{
+	return init_check_fork();
+}
+
+int init_may_create_threads(void)
+{
+	return !cant_create_threads;
+}
+
+static CK_RV init_check_args(const CK_C_INITIALIZE_ARGS *a)
+{
+	int given;
+
+	if (a == NULL)
+		return CKR_OK;
+	if (a->pReserved != NULL)
+		return CKR_ARGUMENTS_BAD;
+	given = (a->CreateMutex != NULL) + (a->DestroyMutex != NULL) + (a->LockMutex != NULL) +
+		(a->UnlockMutex != NULL);
+	if (given != 0 && given != 4)
+		return CKR_ARGUMENTS_BAD;
+	return CKR_OK;
+}
+
+CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
+{
+	const CK_C_INITIALIZE_ARGS *args = pInitArgs;
+	CK_RV rv;
+
+	pthread_once(&atfork_once, init_register_atfork);
+	rv = init_check_args(args);
+	if (rv != CKR_OK)
+		return rv;
+
+	pthread_mutex_lock(&init_mutex);
+	if (atomic_load(&initialized) && atomic_load(&init_pid) != (int)getpid())
+		init_forget_inherited_inlock();
+	if (atomic_load(&initialized)) {
+		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
+		goto out;
+	}
+	lock_configure(args);
+	cant_create_threads = args != NULL && (args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS);
+	rv = slot_init();           /* no card I/O: readers are looked at lazily */
+	if (rv != CKR_OK) {
+		lock_unconfigure();
+		goto out;
+	}
+	atomic_store(&init_pid, (int)getpid());
+	atomic_store(&initialized, 1);
+	log_msg(LOG_CALLS, "initialised (%s locking%s)",
+		lock_uses_app_callbacks() ? "application" : "OS",
+		cant_create_threads ? ", no threads" : "");
+out:
+	pthread_mutex_unlock(&init_mutex);
+	return rv;
+}
+
+CK_RV rt_Finalize(CK_VOID_PTR pReserved)
+{
+	CK_RV rv = CKR_OK;
+
+	if (pReserved != NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&init_mutex);
+	if (!atomic_load(&initialized) || atomic_load(&init_pid) != (int)getpid()) {
+		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+		goto out;
+	}
+	atomic_store(&initialized, 0);
+	slot_fini();
+	lock_unconfigure();
+out:
+	pthread_mutex_unlock(&init_mutex);
+	return rv;
+}
+
+CK_RV sk_enter(enum sk_fn fn, int need_init)
+{
+	if (log_on(LOG_CALLS))
+		log_msg(LOG_CALLS, "%s", sk_fn_info[fn].name);
+	if (need_init && !init_check_fork())
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	return CKR_OK;
+}
+
+CK_RV sk_leave(enum sk_fn fn, CK_RV rv)
+{
+	if (log_on(LOG_CALLS) || (rv != CKR_OK && log_on(LOG_ERROR)))
+		log_msg(rv == CKR_OK ? LOG_CALLS : LOG_ERROR, "%s = %s", sk_fn_info[fn].name,
+			sk_rv_name(rv));
+	return rv;
+}

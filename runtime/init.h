@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * init.h — the library's life cycle: C_Initialize / C_Finalize, the entry hooks the
+ * generated entry points call, and fork detection.
+ */
+#ifndef SCRIPTOKI_INIT_H
+#define SCRIPTOKI_INIT_H
+
+#include "cryptoki.h"
+
+/* 1 while initialised in this process (a child of fork() is not, until it calls C_Initialize). */
+int init_is_initialized(void);
+
+/* The CKF_LIBRARY_CANT_CREATE_OS_THREADS promise of the current initialisation. */
+int init_may_create_threads(void);
+
+#endif

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* lock.c — application or OS mutexes; see lock.h. */
+#include "lock.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+static CK_CREATEMUTEX app_create;
+static CK_DESTROYMUTEX app_destroy;
+static CK_LOCKMUTEX app_lock;
+static CK_UNLOCKMUTEX app_unlock;
+static int use_app;
+
+void lock_configure(const CK_C_INITIALIZE_ARGS *args)
+{
+	use_app = 0;
+	if (args == NULL || args->CreateMutex == NULL)
+		return;
+	/* Callbacks given: with CKF_OS_LOCKING_OK we may pick either and take the OS's. */
+	if (args->flags & CKF_OS_LOCKING_OK)
+		return;
+	app_create = args->CreateMutex;
+	app_destroy = args->DestroyMutex;
+	app_lock = args->LockMutex;
+	app_unlock = args->UnlockMutex;
+	use_app = 1;
+}
+
+void lock_unconfigure(void)
+{
+	use_app = 0;
+	app_create = NULL;
+	app_destroy = NULL;
+	app_lock = NULL;
+	app_unlock = NULL;
+}
+
+int lock_uses_app_callbacks(void)
+{
+	return use_app;
+}
+
+CK_RV lock_create(void **mutex)
+{
+	pthread_mutex_t *m;
+
+	*mutex = NULL;
+	if (use_app)
+		return app_create(mutex);
+	m = malloc(sizeof *m);
+	if (m == NULL)
+		return CKR_HOST_MEMORY;
+	if (pthread_mutex_init(m, NULL) != 0) {
+		free(m);
+		return CKR_CANT_LOCK;
+	}
+	*mutex = m;
+	return CKR_OK;
+}
+
+void lock_destroy(void *mutex)
+{
+	if (mutex == NULL)
+		return;
+	if (use_app) {
+		app_destroy(mutex);
+		return;
+	}
+	pthread_mutex_destroy(mutex);
+	free(mutex);
+}
+
+CK_RV lock_acquire(void *mutex)
+{
+	if (use_app)
+		return app_lock(mutex);
+	return pthread_mutex_lock(mutex) == 0 ? CKR_OK : CKR_CANT_LOCK;
+}
+
+CK_RV lock_release(void *mutex)
+{
+	if (use_app)
+		return app_unlock(mutex);
+	return pthread_mutex_unlock(mutex) == 0 ? CKR_OK : CKR_CANT_LOCK;
+}

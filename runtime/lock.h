@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lock.h — mutexes as CK_C_INITIALIZE_ARGS says: the application's callbacks when it
+ * gave them and did not allow OS locking, pthread mutexes otherwise (also when
+ * pInitArgs was NULL: the module is always safe to call from several threads).
+ */
+#ifndef SCRIPTOKI_LOCK_H
+#define SCRIPTOKI_LOCK_H
+
+#include "cryptoki.h"
+
+/* Choose the primitive for this initialisation. args may be NULL. */
+void lock_configure(const CK_C_INITIALIZE_ARGS *args);
+/* Forget the application's callbacks (C_Finalize, or a child after fork). */
+void lock_unconfigure(void);
+/* 1 when the application's callbacks are in use. */
+int lock_uses_app_callbacks(void);
+
+CK_RV lock_create(void **mutex);
+void lock_destroy(void *mutex);
+CK_RV lock_acquire(void *mutex);
+CK_RV lock_release(void *mutex);
+
+#endif

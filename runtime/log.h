@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * log.h — the opt-in debug log.
+ *
+ * Off by default. SCRIPTOKI_DEBUG=N switches it on (1: failed calls and errors,
+ * 2: every call, 3: also card traffic); SCRIPTOKI_DEBUG_FILE=PATH appends to PATH
+ * instead of standard error. Nothing is ever written to standard output, and no
+ * caller may pass a PIN or key material to these functions.
+ */
+#ifndef SCRIPTOKI_LOG_H
+#define SCRIPTOKI_LOG_H
+
+enum { LOG_ERROR = 1, LOG_CALLS = 2, LOG_CARD = 3 };
+
+/* Current level (0 = off); reads the environment once per process. */
+int log_level(void);
+
+#define log_on(level) (log_level() >= (level))
+
+__attribute__((format(printf, 2, 3)))
+void log_msg(int level, const char *fmt, ...);
+
+/* After fork(): the child re-reads the environment and reopens the file. */
+void log_reset_after_fork(void);
+
+#endif
