@@ -10,7 +10,6 @@
 # silently replaced (that would also hide a stale commit from the check).
 
 CODEGEN        := $(PYTHON) codegen/generate.py
-CODEGEN_INPUTS := $(wildcard spec/*.yaml codegen/*.py codegen/templates/*.j2)
 
 GENERATED_HDRS := generated/cryptoki.h generated/sk_dispatch.h generated/sk_names.h \
                   generated/sk_probe.inc

@@ -968,6 +968,10 @@ class Spec:
                 "name": (True, C.text), "version": (True, C.enum(tuple(INTERFACE_LISTS)))})
             if r is None or r.name is None or r.version is None:
                 continue
+            dup = [ln for n, v, ln in self.interfaces if (n, v) == (r.name, r.version)]
+            if dup:
+                self.diag.error(path, line, "interface %s %s is already offered (line %d)"
+                                % (r.name, r.version, dup[0]))
             self.interfaces.append((r.name, r.version, line))
         if top.interfaces is not None and not self.interfaces and not self.diag.errors:
             self.diag.error(path, top.key_line("interfaces"), "interfaces: offer at least one")
