@@ -4,9 +4,11 @@
  *
  *   pcsc-probe [-r READER-SUBSTRING] STEP...
  *
- * Connects (shared, T=1) to the first reader whose name contains the substring (default:
- * the first reader with a card) and runs the steps in order, one output line each:
- *   HEX               transmit this APDU: "resp <data hex> sw <SW>" or "error <code> <name>"
+ * Runs the steps in order against the first reader whose name contains the substring
+ * (default: the first reader), one output line each; it connects (shared, T=1) at the
+ * first step that needs a card:
+ *   HEX               transmit this APDU: "resp <data hex> sw <SW>", "error <code> <name>",
+ *                     or "short <n>" for a successful transmit with no status word
  *   wait-absent       wait (≤ 10 s) until the reader reports no card: "absent" or "error ..."
  *   wait-present      wait (≤ 10 s) until a card is present: "present" or "error ..."
  *   reconnect         SCardReconnect(shared, T=1, leave card): "reconnected" or "error ..."
@@ -133,12 +135,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pcsc-probe: no matching reader\n");
 		goto out;
 	}
-	rv = SCardConnect(ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &h, &proto);
-	if (rv != SCARD_S_SUCCESS) {
-		print_err(rv);
-		goto out;
-	}
 	for (; i < argc; i++) {
+		if (!h && strcmp(argv[i], "wait-absent") && strcmp(argv[i], "wait-present")) {
+			rv = SCardConnect(ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &h,
+					  &proto);
+			if (rv != SCARD_S_SUCCESS) {
+				print_err(rv);
+				goto out;
+			}
+		}
 		if (strcmp(argv[i], "wait-absent") == 0) {
 			rv = wait_state(ctx, reader, SCARD_STATE_EMPTY);
 			if (rv == SCARD_S_SUCCESS)
@@ -169,8 +174,13 @@ int main(int argc, char **argv)
 			}
 			rlen = sizeof resp;
 			rv = SCardTransmit(h, SCARD_PCI_T1, cmd, (DWORD)n, NULL, resp, &rlen);
-			if (rv != SCARD_S_SUCCESS || rlen < 2) {
+			if (rv != SCARD_S_SUCCESS) {
 				print_err(rv);
+				continue;
+			}
+			if (rlen < 2) {
+				printf("short %lu\n", (unsigned long)rlen);
+				fflush(stdout);
 				continue;
 			}
 			printf("resp ");
