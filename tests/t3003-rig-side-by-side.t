@@ -30,7 +30,7 @@ is $? 0 "rig B runs and sees its two cards while rig A runs"
 err=$(timeout 60 "$RIG" --responder --state-dir "$T/a" -- true 2>&1)
 is $? 125 "a second rig on the same --state-dir is refused"
 grep -q 'in use' <<<"$err"; ok $? "... saying the directory is in use"
-echo done >"$T/b-done"
+echo finished >"$T/b-done"
 wait "$a"
 is $? 0 "rig A finishes after rig B"
 
