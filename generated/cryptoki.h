@@ -101,7 +101,7 @@ typedef CK_ULONG CK_SLH_DSA_PARAMETER_SET_TYPE;
 typedef CK_ULONG CK_ML_KEM_PARAMETER_SET_TYPE;
 typedef CK_ULONG CK_TRUST;
 
-/* Return values (CK_RV) */
+/* Return values; type CK_RV */
 #define CKR_OK                                                 0x00000000UL
 #define CKR_CANCEL                                             0x00000001UL
 #define CKR_HOST_MEMORY                                        0x00000002UL
@@ -219,7 +219,7 @@ typedef CK_ULONG CK_TRUST;
 #define CKR_RUTOKEN_INAPPROPRIATE_PIN                          0x8000000AUL  /* vendor: rutoken */
 #define CKR_RUTOKEN_PIN_IN_HISTORY                             0x8000000BUL  /* vendor: rutoken */
 
-/* Mechanism types (CK_MECHANISM_TYPE) */
+/* Mechanism types; type CK_MECHANISM_TYPE */
 #define CKM_RSA_PKCS_KEY_PAIR_GEN                              0x00000000UL
 #define CKM_RSA_PKCS                                           0x00000001UL
 #define CKM_RSA_9796                                           0x00000002UL
@@ -761,7 +761,7 @@ typedef CK_ULONG CK_TRUST;
 #define CKM_GOSTR3411_94_HMAC                                  0x00001211UL  /* vendor: tc26, alias of CKM_GOSTR3411_HMAC */
 #define CKM_TLS_GOST_PRE_MASTER_KEY_GEN                        0x00001220UL  /* vendor: tc26, alias of CKM_GOST28147_KEY_GEN */
 
-/* Attribute types (CK_ATTRIBUTE_TYPE) */
+/* Attribute types; type CK_ATTRIBUTE_TYPE */
 #define CKA_CLASS                                              0x00000000UL
 #define CKA_TOKEN                                              0x00000001UL
 #define CKA_PRIVATE                                            0x00000002UL
@@ -974,39 +974,39 @@ typedef CK_ULONG CK_TRUST;
 #define CKA_GOSTR3410_256PARAMS                                0x00000250UL  /* vendor: tc26, alias of CKA_GOSTR3410_PARAMS */
 #define CKA_GOSTR3410_512PARAMS                                0xD4321004UL  /* vendor: tc26, deprecated */
 
-/* Boolean values (CK_BBOOL) */
+/* Boolean values; type CK_BBOOL */
 #define CK_TRUE                                                0x00000001UL
 #define CK_FALSE                                               0x00000000UL
 
-/* Special CK_ULONG values (unavailable information, effectively infinite, invalid handle) (CK_ULONG) */
+/* Special CK_ULONG values (unavailable information, effectively infinite, invalid handle); type CK_ULONG */
 #define CK_UNAVAILABLE_INFORMATION                             (~0UL)
 #define CK_EFFECTIVELY_INFINITE                                0x00000000UL
 #define CK_INVALID_HANDLE                                      0x00000000UL
 
-/* Certificate categories (CKA_CERTIFICATE_CATEGORY) (CK_CERTIFICATE_CATEGORY) */
+/* Certificate categories (CKA_CERTIFICATE_CATEGORY); type CK_CERTIFICATE_CATEGORY */
 #define CK_CERTIFICATE_CATEGORY_UNSPECIFIED                    0x00000000UL
 #define CK_CERTIFICATE_CATEGORY_TOKEN_USER                     0x00000001UL
 #define CK_CERTIFICATE_CATEGORY_AUTHORITY                      0x00000002UL
 #define CK_CERTIFICATE_CATEGORY_OTHER_ENTITY                   0x00000003UL
 
-/* Java MIDP security domains (CKA_JAVA_MIDP_SECURITY_DOMAIN) (CK_JAVA_MIDP_SECURITY_DOMAIN) */
+/* Java MIDP security domains (CKA_JAVA_MIDP_SECURITY_DOMAIN); type CK_JAVA_MIDP_SECURITY_DOMAIN */
 #define CK_SECURITY_DOMAIN_UNSPECIFIED                         0x00000000UL
 #define CK_SECURITY_DOMAIN_MANUFACTURER                        0x00000001UL
 #define CK_SECURITY_DOMAIN_OPERATOR                            0x00000002UL
 #define CK_SECURITY_DOMAIN_THIRD_PARTY                         0x00000003UL
 
-/* OTP output formats (CKA_OTP_FORMAT) (CK_ULONG) */
+/* OTP output formats (CKA_OTP_FORMAT); type CK_ULONG */
 #define CK_OTP_FORMAT_DECIMAL                                  0x00000000UL
 #define CK_OTP_FORMAT_HEXADECIMAL                              0x00000001UL
 #define CK_OTP_FORMAT_ALPHANUMERIC                             0x00000002UL
 #define CK_OTP_FORMAT_BINARY                                   0x00000003UL
 
-/* OTP parameter requirements (CKA_OTP_*_REQUIREMENT) (CK_ULONG) */
+/* OTP parameter requirements (CKA_OTP_*_REQUIREMENT); type CK_ULONG */
 #define CK_OTP_PARAM_IGNORED                                   0x00000000UL
 #define CK_OTP_PARAM_OPTIONAL                                  0x00000001UL
 #define CK_OTP_PARAM_MANDATORY                                 0x00000002UL
 
-/* OTP parameter types (CK_OTP_PARAM.type) (CK_OTP_PARAM_TYPE) */
+/* OTP parameter types (CK_OTP_PARAM.type); type CK_OTP_PARAM_TYPE */
 #define CK_OTP_VALUE                                           0x00000000UL
 #define CK_OTP_PIN                                             0x00000001UL
 #define CK_OTP_CHALLENGE                                       0x00000002UL
@@ -1016,7 +1016,7 @@ typedef CK_ULONG CK_TRUST;
 #define CK_OTP_OUTPUT_LENGTH                                   0x00000006UL
 #define CK_OTP_OUTPUT_FORMAT                                   0x00000007UL
 
-/* SP 800-108 KDF data parameter types (CK_PRF_DATA_PARAM.type) (CK_PRF_DATA_TYPE) */
+/* SP 800-108 KDF data parameter types (CK_PRF_DATA_PARAM.type); type CK_PRF_DATA_TYPE */
 #define CK_SP800_108_ITERATION_VARIABLE                        0x00000001UL
 #define CK_SP800_108_OPTIONAL_COUNTER                          0x00000002UL
 #define CK_SP800_108_DKM_LENGTH                                0x00000003UL
@@ -1024,14 +1024,14 @@ typedef CK_ULONG CK_TRUST;
 #define CK_SP800_108_COUNTER                                   0x00000002UL  /* deprecated, alias of CK_SP800_108_OPTIONAL_COUNTER */
 #define CK_SP800_108_KEY_HANDLE                                0x00000005UL
 
-/* SP 800-108 DKM length methods (CK_SP800_108_DKM_LENGTH_METHOD) */
+/* SP 800-108 DKM length methods; type CK_SP800_108_DKM_LENGTH_METHOD */
 #define CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS                    0x00000001UL
 #define CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS                0x00000002UL
 
-/* Base of the TC26 vendor block (CK_ULONG) */
+/* Base of the TC26 vendor block; type CK_ULONG */
 #define CK_VENDOR_PKCS11_RU_TEAM_TC26                          0xD4321000UL  /* vendor: tc26 */
 
-/* Rutoken token classes (CK_TOKEN_INFO_EXTENDED.ulTokenClass) (CK_ULONG) */
+/* Rutoken token classes (CK_TOKEN_INFO_EXTENDED.ulTokenClass); type CK_ULONG */
 #define CK_RUTOKEN_TOKEN_CLASS_S                               0x00000000UL  /* vendor: rutoken */
 #define CK_RUTOKEN_TOKEN_CLASS_ECP                             0x00000001UL  /* vendor: rutoken */
 #define CK_RUTOKEN_TOKEN_CLASS_LITE                            0x00000002UL  /* vendor: rutoken */
@@ -1041,7 +1041,7 @@ typedef CK_ULONG CK_TRUST;
 #define CK_RUTOKEN_TOKEN_CLASS_ECPDUAL                         0x00000009UL  /* vendor: rutoken, deprecated, alias of CK_RUTOKEN_TOKEN_CLASS_ECP_BT */
 #define CK_RUTOKEN_TOKEN_CLASS_UNKNOWN                         0xFFFFFFFFUL  /* vendor: rutoken */
 
-/* Rutoken token types (CK_TOKEN_INFO_EXTENDED.ulTokenType, deprecated by the vendor) (CK_ULONG) */
+/* Rutoken token types (CK_TOKEN_INFO_EXTENDED.ulTokenType, deprecated by the vendor); type CK_ULONG */
 #define CK_RUTOKEN_TOKEN_TYPE_ECP                              0x00000001UL  /* vendor: rutoken */
 #define CK_RUTOKEN_TOKEN_TYPE_LITE                             0x00000002UL  /* vendor: rutoken */
 #define CK_RUTOKEN_TOKEN_TYPE_S                                0x00000003UL  /* vendor: rutoken */
@@ -1064,16 +1064,16 @@ typedef CK_ULONG CK_TRUST;
 #define CK_RUTOKEN_TOKEN_TYPE_UNKNOWN                          0x000000FFUL  /* vendor: rutoken */
 #define CK_RUTOKEN_TOKEN_TYPE_ECP_SC                           0x00000041UL  /* vendor: rutoken, alias of CK_RUTOKEN_TOKEN_TYPE_SC_JC */
 
-/* Notifications passed to a CK_NOTIFY callback (CK_NOTIFICATION) */
+/* Notifications passed to a CK_NOTIFY callback; type CK_NOTIFICATION */
 #define CKN_SURRENDER                                          0x00000000UL
 #define CKN_OTP_CHANGED                                        0x00000001UL
 
-/* Slot flags (CK_SLOT_INFO.flags) (CK_FLAGS) */
+/* Slot flags (CK_SLOT_INFO.flags); type CK_FLAGS */
 #define CKF_TOKEN_PRESENT                                      0x00000001UL
 #define CKF_REMOVABLE_DEVICE                                   0x00000002UL
 #define CKF_HW_SLOT                                            0x00000004UL
 
-/* Token flags (CK_TOKEN_INFO.flags) (CK_FLAGS) */
+/* Token flags (CK_TOKEN_INFO.flags); type CK_FLAGS */
 #define CKF_RNG                                                0x00000001UL
 #define CKF_WRITE_PROTECTED                                    0x00000002UL
 #define CKF_LOGIN_REQUIRED                                     0x00000004UL
@@ -1096,15 +1096,15 @@ typedef CK_ULONG CK_TRUST;
 #define CKF_SEED_RANDOM_REQUIRED                               0x02000000UL
 #define CKF_ASYNC_SESSION_SUPPORTED                            0x04000000UL
 
-/* Session flags (CK_SESSION_INFO.flags, C_OpenSession) (CK_FLAGS) */
+/* Session flags (CK_SESSION_INFO.flags, C_OpenSession); type CK_FLAGS */
 #define CKF_RW_SESSION                                         0x00000002UL
 #define CKF_SERIAL_SESSION                                     0x00000004UL
 #define CKF_ASYNC_SESSION                                      0x00000008UL
 
-/* Bit inside an attribute type marking an array attribute (CK_ATTRIBUTE_TYPE) */
+/* Bit inside an attribute type marking an array attribute; type CK_ATTRIBUTE_TYPE */
 #define CKF_ARRAY_ATTRIBUTE                                    0x40000000UL
 
-/* Mechanism flags (CK_MECHANISM_INFO.flags), including the EC capability bits (CK_FLAGS) */
+/* Mechanism flags (CK_MECHANISM_INFO.flags), including the EC capability bits; type CK_FLAGS */
 #define CKF_HW                                                 0x00000001UL
 #define CKF_MESSAGE_ENCRYPT                                    0x00000002UL
 #define CKF_MESSAGE_DECRYPT                                    0x00000004UL
@@ -1137,20 +1137,20 @@ typedef CK_ULONG CK_TRUST;
 #define CKF_DECAPSULATE                                        0x20000000UL
 #define CKF_EXTENSION                                          0x80000000UL
 
-/* Message flags (flags argument of the C_*Message calls) (CK_FLAGS) */
+/* Message flags (flags argument of the C_*Message calls); type CK_FLAGS */
 #define CKF_END_OF_MESSAGE                                     0x00000001UL
 
-/* Interface flags (CK_INTERFACE.flags, C_GetInterface) (CK_FLAGS) */
+/* Interface flags (CK_INTERFACE.flags, C_GetInterface); type CK_FLAGS */
 #define CKF_INTERFACE_FORK_SAFE                                0x00000001UL
 
-/* Initialisation flags (CK_C_INITIALIZE_ARGS.flags) (CK_FLAGS) */
+/* Initialisation flags (CK_C_INITIALIZE_ARGS.flags); type CK_FLAGS */
 #define CKF_LIBRARY_CANT_CREATE_OS_THREADS                     0x00000001UL
 #define CKF_OS_LOCKING_OK                                      0x00000002UL
 
-/* Flags of C_WaitForSlotEvent (CK_FLAGS) */
+/* Flags of C_WaitForSlotEvent; type CK_FLAGS */
 #define CKF_DONT_BLOCK                                         0x00000001UL
 
-/* OTP flags (value of the CK_OTP_FLAGS parameter) (CK_FLAGS) */
+/* OTP flags (value of the CK_OTP_FLAGS parameter); type CK_FLAGS */
 #define CKF_NEXT_OTP                                           0x00000001UL
 #define CKF_EXCLUDE_TIME                                       0x00000002UL
 #define CKF_EXCLUDE_COUNTER                                    0x00000004UL
@@ -1158,12 +1158,12 @@ typedef CK_ULONG CK_TRUST;
 #define CKF_EXCLUDE_PIN                                        0x00000010UL
 #define CKF_USER_FRIENDLY_OTP                                  0x00000020UL
 
-/* HKDF salt types (CK_HKDF_PARAMS.ulSaltType) (CK_ULONG) */
+/* HKDF salt types (CK_HKDF_PARAMS.ulSaltType); type CK_ULONG */
 #define CKF_HKDF_SALT_NULL                                     0x00000001UL
 #define CKF_HKDF_SALT_DATA                                     0x00000002UL
 #define CKF_HKDF_SALT_KEY                                      0x00000004UL
 
-/* Rutoken extended token flags (CK_TOKEN_INFO_EXTENDED.flags, CK_RUTOKEN_INIT_PARAM.ChangeUserPINPolicy) (CK_FLAGS) */
+/* Rutoken extended token flags (CK_TOKEN_INFO_EXTENDED.flags, CK_RUTOKEN_INIT_PARAM.ChangeUserPINPolicy); type CK_FLAGS */
 #define CKF_RUTOKEN_ADMIN_CHANGE_USER_PIN                      0x00000001UL  /* vendor: rutoken */
 #define CKF_RUTOKEN_USER_CHANGE_USER_PIN                       0x00000002UL  /* vendor: rutoken */
 #define CKF_RUTOKEN_ADMIN_PIN_NOT_DEFAULT                      0x00000004UL  /* vendor: rutoken */
@@ -1180,26 +1180,26 @@ typedef CK_ULONG CK_TRUST;
 #define CKF_RUTOKEN_FW_CHECKSUM_UNAVAILABLE                    0x40000000UL  /* vendor: rutoken */
 #define CKF_RUTOKEN_FW_CHECKSUM_INVALID                        0x80000000UL  /* vendor: rutoken */
 
-/* Rutoken C_EX_PKCS7Sign flags (CK_FLAGS) */
+/* Rutoken C_EX_PKCS7Sign flags; type CK_FLAGS */
 #define CKF_RUTOKEN_PKCS7_DETACHED_SIGNATURE                   0x00000001UL  /* vendor: rutoken */
 #define CKF_RUTOKEN_PKCS7_USE_HARDWARE_HASH                    0x00000002UL  /* vendor: rutoken */
 
-/* User types (CK_USER_TYPE) */
+/* User types; type CK_USER_TYPE */
 #define CKU_SO                                                 0x00000000UL
 #define CKU_USER                                               0x00000001UL
 #define CKU_CONTEXT_SPECIFIC                                   0x00000002UL
 
-/* Session states (CK_SESSION_INFO.state) (CK_STATE) */
+/* Session states (CK_SESSION_INFO.state); type CK_STATE */
 #define CKS_RO_PUBLIC_SESSION                                  0x00000000UL
 #define CKS_RO_USER_FUNCTIONS                                  0x00000001UL
 #define CKS_RW_PUBLIC_SESSION                                  0x00000002UL
 #define CKS_RW_USER_FUNCTIONS                                  0x00000003UL
 #define CKS_RW_SO_FUNCTIONS                                    0x00000004UL
 
-/* Session validation flags (C_GetSessionValidationFlags) (CK_SESSION_VALIDATION_FLAGS_TYPE) */
+/* Session validation flags (C_GetSessionValidationFlags); type CK_SESSION_VALIDATION_FLAGS_TYPE */
 #define CKS_LAST_VALIDATION_OK                                 0x00000001UL
 
-/* Object classes (CK_OBJECT_CLASS) */
+/* Object classes; type CK_OBJECT_CLASS */
 #define CKO_DATA                                               0x00000000UL
 #define CKO_CERTIFICATE                                        0x00000001UL
 #define CKO_PUBLIC_KEY                                         0x00000002UL
@@ -1214,7 +1214,7 @@ typedef CK_ULONG CK_TRUST;
 #define CKO_TRUST                                              0x0000000BUL
 #define CKO_VENDOR_DEFINED                                     0x80000000UL
 
-/* Profile IDs (CKA_PROFILE_ID) (CK_PROFILE_ID) */
+/* Profile IDs (CKA_PROFILE_ID); type CK_PROFILE_ID */
 #define CKP_INVALID_ID                                         0x00000000UL
 #define CKP_BASELINE_PROVIDER                                  0x00000001UL
 #define CKP_EXTENDED_PROVIDER                                  0x00000002UL
@@ -1224,7 +1224,7 @@ typedef CK_ULONG CK_TRUST;
 #define CKP_HKDF_TLS_TOKEN                                     0x00000006UL
 #define CKP_VENDOR_DEFINED                                     0x80000000UL
 
-/* PKCS #5 PBKDF2 pseudo-random functions (CK_PKCS5_PBKD2_PSEUDO_RANDOM_FUNCTION_TYPE) */
+/* PKCS #5 PBKDF2 pseudo-random functions; type CK_PKCS5_PBKD2_PSEUDO_RANDOM_FUNCTION_TYPE */
 #define CKP_PKCS5_PBKD2_HMAC_SHA1                              0x00000001UL
 #define CKP_PKCS5_PBKD2_HMAC_GOSTR3411                         0x00000002UL
 #define CKP_PKCS5_PBKD2_HMAC_SHA224                            0x00000003UL
@@ -1235,12 +1235,12 @@ typedef CK_ULONG CK_TRUST;
 #define CKP_PKCS5_PBKD2_HMAC_SHA512_256                        0x00000008UL
 #define CKP_PKCS5_PBKD2_HMAC_GOSTR3411_2012_512                0xD4321003UL  /* vendor: tc26 */
 
-/* ML-DSA parameter sets (CKA_PARAMETER_SET) (CK_ML_DSA_PARAMETER_SET_TYPE) */
+/* ML-DSA parameter sets (CKA_PARAMETER_SET); type CK_ML_DSA_PARAMETER_SET_TYPE */
 #define CKP_ML_DSA_44                                          0x00000001UL
 #define CKP_ML_DSA_65                                          0x00000002UL
 #define CKP_ML_DSA_87                                          0x00000003UL
 
-/* SLH-DSA parameter sets (CKA_PARAMETER_SET) (CK_SLH_DSA_PARAMETER_SET_TYPE) */
+/* SLH-DSA parameter sets (CKA_PARAMETER_SET); type CK_SLH_DSA_PARAMETER_SET_TYPE */
 #define CKP_SLH_DSA_SHA2_128S                                  0x00000001UL
 #define CKP_SLH_DSA_SHAKE_128S                                 0x00000002UL
 #define CKP_SLH_DSA_SHA2_128F                                  0x00000003UL
@@ -1254,12 +1254,12 @@ typedef CK_ULONG CK_TRUST;
 #define CKP_SLH_DSA_SHA2_256F                                  0x0000000BUL
 #define CKP_SLH_DSA_SHAKE_256F                                 0x0000000CUL
 
-/* ML-KEM parameter sets (CKA_PARAMETER_SET) (CK_ML_KEM_PARAMETER_SET_TYPE) */
+/* ML-KEM parameter sets (CKA_PARAMETER_SET); type CK_ML_KEM_PARAMETER_SET_TYPE */
 #define CKP_ML_KEM_512                                         0x00000001UL
 #define CKP_ML_KEM_768                                         0x00000002UL
 #define CKP_ML_KEM_1024                                        0x00000003UL
 
-/* Hardware feature types (CKA_HW_FEATURE_TYPE) (CK_HW_FEATURE_TYPE) */
+/* Hardware feature types (CKA_HW_FEATURE_TYPE); type CK_HW_FEATURE_TYPE */
 #define CKH_MONOTONIC_COUNTER                                  0x00000001UL
 #define CKH_CLOCK                                              0x00000002UL
 #define CKH_USER_INTERFACE                                     0x00000003UL
@@ -1272,12 +1272,12 @@ typedef CK_ULONG CK_TRUST;
 #define CKH_RUTOKEN_PIN_POLICY                                 0x80000006UL  /* vendor: rutoken */
 #define CKH_RUTOKEN_TOUCH_INTERFACE                            0x80000007UL  /* vendor: rutoken */
 
-/* Signature hedging variants (CK_SIGN_ADDITIONAL_CONTEXT.hedgeVariant) (CK_HEDGE_TYPE) */
+/* Signature hedging variants (CK_SIGN_ADDITIONAL_CONTEXT.hedgeVariant); type CK_HEDGE_TYPE */
 #define CKH_HEDGE_PREFERRED                                    0x00000000UL
 #define CKH_HEDGE_REQUIRED                                     0x00000001UL
 #define CKH_DETERMINISTIC_REQUIRED                             0x00000002UL
 
-/* Key types (CK_KEY_TYPE) */
+/* Key types; type CK_KEY_TYPE */
 #define CKK_RSA                                                0x00000000UL
 #define CKK_DSA                                                0x00000001UL
 #define CKK_DH                                                 0x00000002UL
@@ -1357,13 +1357,13 @@ typedef CK_ULONG CK_TRUST;
 #define CKK_MAGMA_TWIN_KEY                                     0xD4321007UL  /* vendor: tc26 */
 #define CKK_RUTOKEN_BIP32                                      0x80000002UL  /* vendor: rutoken */
 
-/* Certificate types (CK_CERTIFICATE_TYPE) */
+/* Certificate types; type CK_CERTIFICATE_TYPE */
 #define CKC_X_509                                              0x00000000UL
 #define CKC_X_509_ATTR_CERT                                    0x00000001UL
 #define CKC_WTLS                                               0x00000002UL
 #define CKC_VENDOR_DEFINED                                     0x80000000UL
 
-/* Mask generation functions for RSA OAEP and PSS (CK_RSA_PKCS_MGF_TYPE) */
+/* Mask generation functions for RSA OAEP and PSS; type CK_RSA_PKCS_MGF_TYPE */
 #define CKG_MGF1_SHA1                                          0x00000001UL
 #define CKG_MGF1_SHA256                                        0x00000002UL
 #define CKG_MGF1_SHA384                                        0x00000003UL
@@ -1374,20 +1374,20 @@ typedef CK_ULONG CK_TRUST;
 #define CKG_MGF1_SHA3_384                                      0x00000008UL
 #define CKG_MGF1_SHA3_512                                      0x00000009UL
 
-/* IV and nonce generators of the message-based AEAD parameters (CK_GENERATOR_FUNCTION) */
+/* IV and nonce generators of the message-based AEAD parameters; type CK_GENERATOR_FUNCTION */
 #define CKG_NO_GENERATE                                        0x00000000UL
 #define CKG_GENERATE                                           0x00000001UL
 #define CKG_GENERATE_COUNTER                                   0x00000002UL
 #define CKG_GENERATE_RANDOM                                    0x00000003UL
 #define CKG_GENERATE_COUNTER_XOR                               0x00000004UL
 
-/* Sources of the RSA OAEP encoding parameter (CK_RSA_PKCS_OAEP_SOURCE_TYPE) */
+/* Sources of the RSA OAEP encoding parameter; type CK_RSA_PKCS_OAEP_SOURCE_TYPE */
 #define CKZ_DATA_SPECIFIED                                     0x00000001UL
 
-/* Sources of the PKCS #5 PBKDF2 salt (CK_PKCS5_PBKDF2_SALT_SOURCE_TYPE) */
+/* Sources of the PKCS #5 PBKDF2 salt; type CK_PKCS5_PBKDF2_SALT_SOURCE_TYPE */
 #define CKZ_SALT_SPECIFIED                                     0x00000001UL
 
-/* Key derivation functions for ECDH, X9.42 DH and GOST derivation (CK_EC_KDF_TYPE) */
+/* Key derivation functions for ECDH, X9.42 DH and GOST derivation; type CK_EC_KDF_TYPE */
 #define CKD_NULL                                               0x00000001UL
 #define CKD_SHA1_KDF                                           0x00000002UL
 #define CKD_SHA1_KDF_ASN1                                      0x00000003UL
@@ -1417,19 +1417,19 @@ typedef CK_ULONG CK_TRUST;
 #define CKD_KDF_4357                                           0xD4321025UL  /* vendor: tc26 */
 #define CKD_KDF_GOSTR3411_2012_256                             0xD4321026UL  /* vendor: tc26 */
 
-/* Validation authorities (CKA_VALIDATION_AUTHORITY_TYPE) (CK_VALIDATION_AUTHORITY_TYPE) */
+/* Validation authorities (CKA_VALIDATION_AUTHORITY_TYPE); type CK_VALIDATION_AUTHORITY_TYPE */
 #define CKV_AUTHORITY_TYPE_UNSPECIFIED                         0x00000000UL
 #define CKV_AUTHORITY_TYPE_NIST_CMVP                           0x00000001UL
 #define CKV_AUTHORITY_TYPE_COMMON_CRITERIA                     0x00000002UL
 
-/* Validation types (CKA_VALIDATION_TYPE) (CK_VALIDATION_TYPE) */
+/* Validation types (CKA_VALIDATION_TYPE); type CK_VALIDATION_TYPE */
 #define CKV_TYPE_UNSPECIFIED                                   0x00000000UL
 #define CKV_TYPE_SOFTWARE                                      0x00000001UL
 #define CKV_TYPE_HARDWARE                                      0x00000002UL
 #define CKV_TYPE_FIRMWARE                                      0x00000003UL
 #define CKV_TYPE_HYBRID                                        0x00000004UL
 
-/* Trust values of trust objects (CK_TRUST) */
+/* Trust values of trust objects; type CK_TRUST */
 #define CKT_TRUST_UNKNOWN                                      0x00000000UL
 #define CKT_TRUSTED                                            0x00000001UL
 #define CKT_TRUST_ANCHOR                                       0x00000002UL

@@ -44,7 +44,7 @@ typedef CK_ULONG CK_KEY_TYPE;
 typedef CK_ULONG CK_OBJECT_HANDLE;
 typedef CK_OBJECT_HANDLE *CK_OBJECT_HANDLE_PTR;
 
-/* Return values (CK_RV) */
+/* Return values; type CK_RV */
 #define CKR_OK                       0x00000000UL
 #define CKR_HOST_MEMORY              0x00000002UL
 #define CKR_ARGUMENTS_BAD            0x00000007UL
@@ -53,31 +53,31 @@ typedef CK_OBJECT_HANDLE *CK_OBJECT_HANDLE_PTR;
 #define CKR_CRYPTOKI_NOT_INITIALIZED 0x00000190UL
 #define CKR_VENDOR_DEFINED           0x80000000UL
 
-/* Mechanism types (CK_MECHANISM_TYPE) */
+/* Mechanism types; type CK_MECHANISM_TYPE */
 #define CKM_RSA_PKCS                 0x00000001UL
 #define CKM_SHA256                   0x00000250UL
 #define CKM_ECDSA                    0x00001041UL
 #define CKM_GOSTR3410_2012_DIGEST    0xD4321039UL  /* vendor: tc26 */
 
-/* Attribute types (CK_ATTRIBUTE_TYPE) */
+/* Attribute types; type CK_ATTRIBUTE_TYPE */
 #define CKA_CLASS                    0x00000000UL
 #define CKA_TOKEN                    0x00000001UL
 #define CKA_KEY_TYPE                 0x00000100UL
 
-/* Key types (CK_KEY_TYPE) */
+/* Key types; type CK_KEY_TYPE */
 #define CKK_RSA                      0x00000000UL
 #define CKK_ECDSA                    0x00000003UL  /* deprecated, alias of CKK_EC */
 #define CKK_EC                       0x00000003UL
 #define CKK_GOSTR3410_512            0xD4321003UL  /* vendor: tc26 */
 
-/* Token information flags (CK_FLAGS) */
+/* Token information flags; type CK_FLAGS */
 #define CKF_RNG                      0x00000001UL
 #define CKF_WRITE_PROTECTED          0x00000002UL
 
-/* Slot information flags (CK_FLAGS) */
+/* Slot information flags; type CK_FLAGS */
 #define CKF_TOKEN_PRESENT            0x00000001UL
 
-/* Special values (CK_ULONG) */
+/* Special values; type CK_ULONG */
 #define CK_INVALID_HANDLE            0x00000000UL
 #define CK_UNAVAILABLE_INFORMATION   (~0UL)
 
