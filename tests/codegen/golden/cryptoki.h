@@ -57,7 +57,7 @@ typedef CK_OBJECT_HANDLE *CK_OBJECT_HANDLE_PTR;
 #define CKM_RSA_PKCS                 0x00000001UL
 #define CKM_SHA256                   0x00000250UL
 #define CKM_ECDSA                    0x00001041UL
-#define CKM_GOSTR3410_2012_DIGEST    0xD4321039UL  /* vendor: tc26 */
+#define CKM_GOST_KEG                 0xD4321039UL  /* vendor: tc26 */
 
 /* Attribute types; type CK_ATTRIBUTE_TYPE */
 #define CKA_CLASS                    0x00000000UL
