@@ -1,0 +1,1225 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lb.c — the Lua bridge's core: one sandboxed Lua 5.4 state per token (lb.h), its
+ * allocator and instruction budget, import(), and the protected calls into the family
+ * script with the interpretation of what they return.
+ *
+ * Every call into Lua goes through lua_pcall: the C side pushes a trampoline and a light
+ * userdata (neither allocates), so even an out-of-memory error while pushing arguments is
+ * caught. The trampoline runs the script function with lua_call; the message handler logs
+ * the traceback at LOG_ERROR. C functions called from Lua never hold malloc()ed memory
+ * when they may raise.
+ */
+#include "lb.h"
+#include "lb_int.h"
+#include "log.h"
+#include "sk_names.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <openssl/crypto.h>
+
+#ifndef SK_SCRIPTS_DIR
+#define SK_SCRIPTS_DIR "/usr/share/scriptoki/scripts"
+#endif
+#define LB_CONF_DEFAULT "/etc/scriptoki.conf"
+#define LB_NAME_MAX 128
+
+static const char lb_imports_key = 'i';  /* registry: name -> imported value */
+static const char lb_loading_key = 'l';  /* light userdata marking an import in progress */
+
+/* --- allocator, budget ------------------------------------------------------------- */
+
+struct lb_vm *lb_vm_of(lua_State *L)
+{
+	void *ud;
+
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+/*
+ * The counting allocator (lua_Alloc): refuses to grow the heap beyond vm->mem_cap, and
+ * wipes every block it frees, so PINs and card data do not linger in freed memory. Lua
+ * requires that shrinking never fails.
+ */
+static void *lb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct lb_vm *vm = ud;
+	void *n;
+
+	if (ptr == NULL)
+		osize = 0;      /* osize then only tells the kind of object */
+	if (nsize == 0) {
+		if (ptr != NULL) {
+			OPENSSL_cleanse(ptr, osize);
+			free(ptr);
+			vm->mem_used -= osize;
+		}
+		return NULL;
+	}
+	if (nsize <= osize) {
+		OPENSSL_cleanse((char *)ptr + nsize, osize - nsize);
+		n = realloc(ptr, nsize);
+		if (n == NULL)
+			n = ptr;        /* keep the larger block; never fail a shrink */
+		vm->mem_used -= osize - nsize;
+		return n;
+	}
+	if (nsize - osize > vm->mem_cap - vm->mem_used)
+		return NULL;
+	n = malloc(nsize);
+	if (n == NULL)
+		return NULL;
+	if (ptr != NULL) {
+		memcpy(n, ptr, osize);
+		OPENSSL_cleanse(ptr, osize);
+		free(ptr);
+	}
+	vm->mem_used += nsize - osize;
+	return n;
+}
+
+/* The count hook: charges LB_HOOK_STEP instructions, raises when the budget is spent.
+ * Once spent, it raises again at every step, and pcall() re-raises (lb_pcall). */
+static void lb_hook(lua_State *L, lua_Debug *ar)
+{
+	struct lb_vm *vm = lb_vm_of(L);
+
+	vm->budget -= LB_HOOK_STEP;
+	if (vm->budget <= 0) {
+		vm->abort = LB_ABORT_BUDGET;
+		luaL_error(L, "instruction budget exceeded (%d instructions)", (int)LB_INSN_BUDGET);
+	}
+}
+
+static int lb_panic(lua_State *L)
+{
+	/* unreachable by design: every call into Lua is protected */
+	log_msg(LOG_ERROR, "lb: unprotected Lua error: %s",
+		lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+	return 0;
+}
+
+/* --- errors -------------------------------------------------------------------------- */
+
+#define LB_RV_MT "scriptoki.rv"
+
+/* [-0, +0, e] */
+int lb_raise_rv(lua_State *L, CK_RV rv)
+{
+	CK_RV *p = lua_newuserdatauv(L, sizeof *p, 0);
+
+	*p = rv;
+	luaL_setmetatable(L, LB_RV_MT);
+	return lua_error(L);
+}
+
+/* [-0, +0, -] */
+CK_RV lb_rv_of_error(lua_State *L, int idx)
+{
+	CK_RV *p = luaL_testudata(L, idx, LB_RV_MT);
+
+	return p != NULL ? *p : CKR_OK;
+}
+
+/* __tostring of the rv error object. [-0, +1, m] */
+static int lb_rv_tostring(lua_State *L)
+{
+	CK_RV *p = luaL_checkudata(L, 1, LB_RV_MT);
+
+	lua_pushfstring(L, "card failure: %s", sk_rv_name(*p));
+	return 1;
+}
+
+/* Logs text at LOG_ERROR one line at a time, each prefixed with the family. */
+static void lb_log_lines(struct lb_vm *vm, const char *text)
+{
+	const char *p = text, *nl;
+	int lines = 0;
+
+	while (*p != '\0' && lines++ < 40) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		log_msg(LOG_ERROR, "lb: %s: %.*s", vm->family, (int)(nl - p), p);
+		p = *nl != '\0' ? nl + 1 : nl;
+	}
+}
+
+/* The message handler of every call into Lua (lua.c's msghandler, plus logging): logs
+ * the traceback and returns the error object unchanged. [-0, +1, m] */
+static int lb_msgh(lua_State *L)
+{
+	struct lb_vm *vm = lb_vm_of(L);
+	const char *msg;
+
+	if (!log_on(LOG_ERROR))
+		return 1;
+	msg = lua_tostring(L, 1);
+	if (msg == NULL) {
+		if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+			msg = lua_tostring(L, -1);
+		else
+			msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+	}
+	luaL_traceback(L, L, msg, 1);
+	lb_log_lines(vm, lua_tostring(L, -1));
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* --- the sandboxed base library --------------------------------------------------- */
+
+/* A fresh environment reading through to the shared globals. [-0, +1, m] */
+static void lb_push_env(lua_State *L)
+{
+	lua_newtable(L);
+	lua_newtable(L);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, -2);
+}
+
+/* pcall(f, ...) that cannot swallow a spent budget or memory cap. [-n, +r, e] */
+static int lb_pcall(lua_State *L)
+{
+	struct lb_vm *vm = lb_vm_of(L);
+	int st;
+
+	luaL_checkany(L, 1);
+	st = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+	if (st != LUA_OK && (st == LUA_ERRMEM || vm->abort != LB_ABORT_NONE))
+		return lua_error(L);
+	luaL_checkstack(L, 1, NULL);
+	lua_pushboolean(L, st == LUA_OK);
+	lua_insert(L, 1);
+	return lua_gettop(L);
+}
+
+/* xpcall(f, handler, ...), with the same rule. [-n, +r, e] */
+static int lb_xpcall(lua_State *L)
+{
+	struct lb_vm *vm = lb_vm_of(L);
+	int n = lua_gettop(L);
+	int st;
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	/* f handler args... -> handler f args... */
+	lua_pushvalue(L, 1);
+	lua_copy(L, 2, 1);
+	lua_copy(L, -1, 2);
+	lua_pop(L, 1);
+	st = lua_pcall(L, n - 2, LUA_MULTRET, 1);
+	if (st != LUA_OK && (st == LUA_ERRMEM || vm->abort != LB_ABORT_NONE))
+		return lua_error(L);
+	luaL_checkstack(L, 1, NULL);
+	lua_pushboolean(L, st == LUA_OK);
+	lua_replace(L, 1);      /* the handler's slot holds the status */
+	return lua_gettop(L);
+}
+
+/* load(chunk [, name [, mode [, env]]]): text only; without env the chunk gets a fresh
+ * environment, not the shared globals. Upvalue 1: the base library's load. [-n, +r, e] */
+static int lb_load(lua_State *L)
+{
+	int had_env = lua_gettop(L) >= 4;
+
+	lua_settop(L, 4);
+	lua_pushliteral(L, "t");
+	lua_replace(L, 3);
+	if (!had_env) {
+		lb_push_env(L);
+		lua_replace(L, 4);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, 4, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* print(...) goes to the debug log (LOG_CARD), never to standard output. [-n, +0, e] */
+static int lb_print(lua_State *L)
+{
+	int n = lua_gettop(L), i;
+	luaL_Buffer b;
+
+	if (!log_on(LOG_CARD))
+		return 0;
+	luaL_buffinit(L, &b);
+	for (i = 1; i <= n; i++) {
+		if (i > 1)
+			luaL_addchar(&b, '\t');
+		luaL_tolstring(L, i, NULL);
+		luaL_addvalue(&b);
+	}
+	luaL_pushresult(&b);
+	log_msg(LOG_CARD, "lua: %s", lua_tostring(L, -1));
+	return 0;
+}
+
+/* --- import -------------------------------------------------------------------------- */
+
+int lb_name_ok(const char *name, int family_only)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n > LB_NAME_MAX || name[0] == '/' || name[n - 1] == '/')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (c == '/') {
+			if (family_only || name[i + 1] == '/')
+				return 0;
+		} else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* import(name): runs <scripts dir>/<name>.lua once per VM (text only, its own _ENV) and
+ * returns its value (true when it returns nothing). [-1, +1, e] */
+static int lb_import(lua_State *L)
+{
+	struct lb_vm *vm = lb_vm_of(L);
+	const char *name = luaL_checkstring(L, 1);
+	const char *path;
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	ssize_t r;
+	int fd, err = 0;
+
+	luaL_argcheck(L, lb_name_ok(name, 0), 1,
+		      "a script name is [a-z0-9_] parts separated by '/'");
+	lua_settop(L, 1);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &lb_imports_key);            /* 2: cache */
+	if (lua_getfield(L, 2, name) != LUA_TNIL) {
+		if (lua_touserdata(L, -1) == &lb_loading_key)
+			return luaL_error(L, "import '%s': it imports itself or failed earlier",
+					  name);
+		return 1;
+	}
+	lua_pop(L, 1);
+	path = lua_pushfstring(L, "%s/%s.lua", vm->dir, name);         /* 3 */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return luaL_error(L, "import '%s': no such script", name);
+	if ((size_t)st.st_size > LB_SCRIPT_MAX)
+		return luaL_error(L, "import '%s': larger than %d bytes", name, (int)LB_SCRIPT_MAX);
+	buf = lua_newuserdatauv(L, (size_t)st.st_size + 1, 0);         /* 4 */
+	/* no Lua call from open() to close(): nothing may raise while fd is open */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+	} else {
+		while (got <= (size_t)st.st_size) {
+			r = read(fd, buf + got, (size_t)st.st_size + 1 - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				err = errno;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		close(fd);
+	}
+	if (err != 0)
+		return luaL_error(L, "import '%s': %s", name, strerror(err));
+	if (got != (size_t)st.st_size)
+		return luaL_error(L, "import '%s': the file changed while being read", name);
+	lua_pushfstring(L, "@%s.lua", name);                            /* 5 */
+	if (luaL_loadbufferx(L, buf, got, lua_tostring(L, 5), "t") != LUA_OK)
+		return lua_error(L);
+	lb_push_env(L);
+	lua_setupvalue(L, -2, 1);                                       /* its _ENV */
+	lua_pushlightuserdata(L, (void *)&lb_loading_key);
+	lua_setfield(L, 2, name);
+	lua_call(L, 0, 1);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		lua_pushboolean(L, 1);
+	}
+	lua_pushvalue(L, -1);
+	lua_setfield(L, 2, name);
+	return 1;
+}
+
+/* --- the VM ------------------------------------------------------------------------- */
+
+static const char *const lb_removed[] = {
+	"dofile", "loadfile", "collectgarbage", "require", "warn", NULL,
+};
+
+/* Opens the sandbox into a new state. Runs protected. [-0, +0, e] */
+static int lb_setup(lua_State *L)
+{
+	static const luaL_Reg libs[] = {
+		{ LUA_GNAME, luaopen_base },
+		{ LUA_STRLIBNAME, luaopen_string },
+		{ LUA_TABLIBNAME, luaopen_table },
+		{ LUA_MATHLIBNAME, luaopen_math },
+		{ LUA_UTF8LIBNAME, luaopen_utf8 },
+		{ NULL, NULL },
+	};
+	static const luaL_Reg ours[] = {
+		{ "bytes", lb_open_bytes },
+		{ "der", lb_open_der },
+		{ "crypto", lb_open_crypto },
+		{ "log", lb_open_log },
+		{ NULL, NULL },
+	};
+	static const luaL_Reg base[] = {
+		{ "pcall", lb_pcall },
+		{ "xpcall", lb_xpcall },
+		{ "print", lb_print },
+		{ "import", lb_import },
+		{ NULL, NULL },
+	};
+	const luaL_Reg *l;
+	const char *const *r;
+
+	for (l = libs; l->name != NULL; l++) {
+		luaL_requiref(L, l->name, l->func, 1);
+		lua_pop(L, 1);
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);            /* 1: _G */
+	for (r = lb_removed; *r != NULL; r++) {
+		lua_pushnil(L);
+		lua_setfield(L, 1, *r);
+	}
+	lua_getfield(L, 1, "load");
+	lua_pushcclosure(L, lb_load, 1);
+	lua_setfield(L, 1, "load");
+	luaL_setfuncs(L, base, 0);
+	for (l = ours; l->name != NULL; l++) {
+		l->func(L);
+		lua_setfield(L, 1, l->name);
+	}
+	lb_set_consts(L, 1);
+	lb_card_register(L);
+	if (luaL_newmetatable(L, LB_RV_MT)) {
+		lua_pushcfunction(L, lb_rv_tostring);
+		lua_setfield(L, -2, "__tostring");
+	}
+	lua_pop(L, 1);
+	lua_newtable(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &lb_imports_key);
+	return 0;
+}
+
+/* Loads family/token.lua and keeps the table it returns. Runs protected. [-0, +0, e] */
+static int lb_load_family(lua_State *L)
+{
+	struct lb_vm *vm = lb_vm_of(L);
+
+	lua_pushcfunction(L, lb_import);
+	lua_pushfstring(L, "%s/token", vm->family);
+	lua_call(L, 1, 1);
+	if (!lua_istable(L, -1))
+		return luaL_error(L, "%s/token.lua returns a %s, not a table", vm->family,
+				  luaL_typename(L, -1));
+	vm->mod_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	return 0;
+}
+
+static void lb_stop(struct lb_vm *vm)
+{
+	if (vm->L == NULL)
+		return;
+	vm->budget = LB_INSN_BUDGET / 100;     /* for finalizers the script may have set */
+	vm->abort = LB_ABORT_NONE;
+	lua_close(vm->L);
+	vm->L = NULL;
+}
+
+/* Creates the state and runs token.lua. */
+static CK_RV lb_start(struct lb_vm *vm)
+{
+	lua_State *L;
+	CK_RV rv = CKR_OK;
+	int st;
+
+	vm->mem_used = 0;
+	vm->budget = LB_INSN_BUDGET;
+	vm->abort = LB_ABORT_NONE;
+	L = lua_newstate(lb_alloc, vm);
+	if (L == NULL)
+		return CKR_HOST_MEMORY;
+	vm->L = L;
+	lua_atpanic(L, lb_panic);
+	lua_sethook(L, lb_hook, LUA_MASKCOUNT, LB_HOOK_STEP);
+	lua_pushcfunction(L, lb_msgh);
+	lua_pushcfunction(L, lb_setup);
+	st = lua_pcall(L, 0, 0, 1);
+	if (st == LUA_OK) {
+		lua_pushcfunction(L, lb_load_family);
+		st = lua_pcall(L, 0, 0, 1);
+	}
+	if (st != LUA_OK) {
+		log_msg(LOG_ERROR, "lb: %s: cannot load %s/token.lua%s", vm->family, vm->family,
+			st == LUA_ERRMEM ? ": memory cap exceeded" : "");
+		rv = st == LUA_ERRMEM ? CKR_HOST_MEMORY : CKR_FUNCTION_FAILED;
+		lb_stop(vm);
+		return rv;
+	}
+	lua_settop(L, 0);
+	lua_gc(L, LUA_GCCOLLECT);
+	return rv;
+}
+
+CK_RV lb_open(const char *dir, const char *family, struct lb_vm **out)
+{
+	struct lb_vm *vm = NULL;
+	CK_RV rv = CKR_OK;
+
+	*out = NULL;
+	if (dir == NULL || family == NULL || !lb_name_ok(family, 1)) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	vm = calloc(1, sizeof *vm);
+	if (vm == NULL) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	vm->mem_cap = LB_MEM_CAP;
+	vm->mod_ref = LUA_NOREF;
+	vm->transmit_rv = CKR_OK;
+	vm->dir = strdup(dir);
+	vm->family = strdup(family);
+	if (vm->dir == NULL || vm->family == NULL) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	rv = lb_start(vm);
+	if (rv != CKR_OK)
+		goto out;
+	*out = vm;
+	vm = NULL;
+out:
+	lb_close(vm);
+	return rv;
+}
+
+void lb_close(struct lb_vm *vm)
+{
+	if (vm == NULL)
+		return;
+	lb_stop(vm);
+	OPENSSL_cleanse(vm->resp, sizeof vm->resp);
+	free(vm->dir);
+	free(vm->family);
+	free(vm);
+}
+
+/* --- calls into the family script ----------------------------------------------- */
+
+struct lb_call;
+typedef void (*lb_push_fn)(lua_State *L, struct lb_call *c, int *nargs);
+typedef CK_RV (*lb_take_fn)(lua_State *L, struct lb_call *c);
+
+struct lb_call {
+	const char *fn;         /* the module's function */
+	int with_card;          /* pass the card first */
+	CK_RV if_missing;       /* result when the script has no such function */
+	lb_push_fn push;        /* pushes the other arguments */
+	lb_take_fn take;        /* interprets results (stack: first, second) */
+	struct lb_vm *vm;
+	CK_RV rv;
+	/* arguments */
+	CK_ULONG user;
+	const CK_UTF8CHAR *pin, *pin2, *label;
+	CK_ULONG pin_len, pin2_len;
+	const uint8_t *atr;
+	size_t atr_len;
+	const char *sarg;
+	/* results */
+	void *out;
+	size_t *n;
+	size_t cap;
+};
+
+/* Pushes a PIN (or nil for the protected authentication path). [-0, +1, m] */
+static void lb_push_pin(lua_State *L, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	if (pin == NULL)
+		lua_pushnil(L);
+	else
+		lua_pushlstring(L, (const char *)pin, len);
+}
+
+static void lb_malformed(struct lb_call *c, const char *what)
+{
+	log_msg(LOG_ERROR, "lb: %s.%s: malformed result: %s", c->vm->family, c->fn, what);
+}
+
+/* A failure result (first value nil or false) named by its second value: a "CKR_NAME"
+ * string or a CKR integer. [-0, +0, -] */
+static CK_RV lb_failure(lua_State *L, struct lb_call *c)
+{
+	unsigned long v = 0;
+	const char *name;
+
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		name = lua_tostring(L, -1);
+		if (strncmp(name, "CKR_", 4) != 0 || !sk_lookup(name, &v)) {
+			log_msg(LOG_ERROR, "lb: %s.%s: unknown return code %.64s", c->vm->family,
+				c->fn, name);
+			return CKR_FUNCTION_FAILED;
+		}
+	} else if (lua_isinteger(L, -1) && lua_tointeger(L, -1) > 0) {
+		v = (unsigned long)lua_tointeger(L, -1);
+	} else {
+		lb_malformed(c, "failure without a CKR_ name");
+		return CKR_FUNCTION_FAILED;
+	}
+	if (v == CKR_OK) {
+		lb_malformed(c, "failure with CKR_OK");
+		return CKR_FUNCTION_FAILED;
+	}
+	log_msg(LOG_CALLS, "lb: %s.%s: %s", c->vm->family, c->fn, sk_rv_name(v));
+	return (CK_RV)v;
+}
+
+static int lb_failed(lua_State *L)
+{
+	return lua_isnil(L, -2) || (lua_isboolean(L, -2) && !lua_toboolean(L, -2));
+}
+
+/* true, or a failure. */
+static CK_RV lb_take_true(lua_State *L, struct lb_call *c)
+{
+	if (lb_failed(L))
+		return lb_failure(L, c);
+	if (!lua_isboolean(L, -2)) {
+		lb_malformed(c, "expected true, or nil and a CKR_ name");
+		return CKR_FUNCTION_FAILED;
+	}
+	return CKR_OK;
+}
+
+/* Table field helpers: 0 when well formed (absent counts as well formed). */
+static int lb_get_str(lua_State *L, int t, const char *k, char *dst, size_t cap)
+{
+	size_t len;
+	const char *s;
+	int bad = 0;
+
+	lua_getfield(L, t, k);
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		s = lua_tolstring(L, -1, &len);
+		if (len >= cap || memchr(s, '\0', len) != NULL)
+			bad = 1;
+		else
+			memcpy(dst, s, len + 1);
+	} else if (!lua_isnil(L, -1)) {
+		bad = 1;
+	}
+	lua_pop(L, 1);
+	return bad;
+}
+
+static int lb_get_int(lua_State *L, int t, const char *k, lua_Integer lo, lua_Integer hi,
+		      lua_Integer *v)
+{
+	int bad = 0;
+
+	lua_getfield(L, t, k);
+	if (lua_isinteger(L, -1)) {
+		*v = lua_tointeger(L, -1);
+		bad = *v < lo || *v > hi;
+	} else if (!lua_isnil(L, -1)) {
+		bad = 1;
+	}
+	lua_pop(L, 1);
+	return bad;
+}
+
+static int lb_get_ulong(lua_State *L, int t, const char *k, CK_ULONG *v)
+{
+	lua_Integer i = 0;
+	int bad = lb_get_int(L, t, k, 0, LUA_MAXINTEGER, &i);
+
+	if (!bad)
+		*v = (CK_ULONG)i;
+	return bad;
+}
+
+static int lb_get_bool(lua_State *L, int t, const char *k, int *v)
+{
+	int bad = 0;
+
+	lua_getfield(L, t, k);
+	if (lua_isboolean(L, -1))
+		*v = lua_toboolean(L, -1);
+	else if (!lua_isnil(L, -1))
+		bad = 1;
+	lua_pop(L, 1);
+	return bad;
+}
+
+/* {maj, min}, each 0..255 */
+static int lb_get_version(lua_State *L, int t, const char *k, CK_VERSION *v)
+{
+	int bad = 0;
+	lua_Integer a, b;
+
+	lua_getfield(L, t, k);
+	if (lua_istable(L, -1)) {
+		lua_geti(L, -1, 1);
+		lua_geti(L, -2, 2);
+		if (!lua_isinteger(L, -2) || !lua_isinteger(L, -1)) {
+			bad = 1;
+		} else {
+			a = lua_tointeger(L, -2);
+			b = lua_tointeger(L, -1);
+			bad = a < 0 || a > 255 || b < 0 || b > 255;
+			if (!bad) {
+				v->major = (CK_BYTE)a;
+				v->minor = (CK_BYTE)b;
+			}
+		}
+		lua_pop(L, 2);
+	} else if (!lua_isnil(L, -1)) {
+		bad = 1;
+	}
+	lua_pop(L, 1);
+	return bad;
+}
+
+static CK_RV lb_take_token_info(lua_State *L, struct lb_call *c)
+{
+	struct lb_token_info *o = c->out;
+	int t;
+	const char *bad = NULL;
+
+	if (lb_failed(L))
+		return lb_failure(L, c);
+	if (!lua_istable(L, -2)) {
+		lb_malformed(c, "expected a table");
+		return CKR_FUNCTION_FAILED;
+	}
+	t = lua_absindex(L, -2);
+	memset(o, 0, sizeof *o);
+	if (lb_get_str(L, t, "label", o->label, sizeof o->label))
+		bad = "label: a string of at most 32 bytes";
+	else if (lb_get_str(L, t, "serial", o->serial, sizeof o->serial))
+		bad = "serial: a string of at most 16 bytes";
+	else if (lb_get_str(L, t, "model", o->model, sizeof o->model))
+		bad = "model: a string of at most 16 bytes";
+	else if (lb_get_str(L, t, "manufacturer", o->manufacturer, sizeof o->manufacturer))
+		bad = "manufacturer: a string of at most 32 bytes";
+	else if (lb_get_version(L, t, "hw", &o->hw))
+		bad = "hw: {major, minor}";
+	else if (lb_get_version(L, t, "fw", &o->fw))
+		bad = "fw: {major, minor}";
+	else if (lb_get_ulong(L, t, "min_pin", &o->min_pin))
+		bad = "min_pin: a non-negative integer";
+	else if (lb_get_ulong(L, t, "max_pin", &o->max_pin))
+		bad = "max_pin: a non-negative integer";
+	else if (lb_get_bool(L, t, "initialized", &o->initialized))
+		bad = "initialized: a boolean";
+	else if (lb_get_bool(L, t, "user_pin_initialized", &o->user_pin_initialized))
+		bad = "user_pin_initialized: a boolean";
+	else if (lb_get_bool(L, t, "login_required", &o->login_required))
+		bad = "login_required: a boolean";
+	else if (lb_get_bool(L, t, "rng", &o->rng))
+		bad = "rng: a boolean";
+	else if (o->max_pin < o->min_pin)
+		bad = "max_pin < min_pin";
+	if (bad != NULL) {
+		lb_malformed(c, bad);
+		memset(o, 0, sizeof *o);
+		return CKR_FUNCTION_FAILED;
+	}
+	return CKR_OK;
+}
+
+static CK_RV lb_take_pin_info(lua_State *L, struct lb_call *c)
+{
+	struct lb_pin_info *o = c->out;
+	lua_Integer max = -1, left = -1;
+	int t;
+
+	if (lb_failed(L))
+		return lb_failure(L, c);
+	if (!lua_istable(L, -2)) {
+		lb_malformed(c, "expected a table");
+		return CKR_FUNCTION_FAILED;
+	}
+	t = lua_absindex(L, -2);
+	if (lb_get_int(L, t, "max_tries", -1, 255, &max) ||
+	    lb_get_int(L, t, "tries_left", -1, 255, &left)) {
+		lb_malformed(c, "max_tries and tries_left: integers -1..255");
+		return CKR_FUNCTION_FAILED;
+	}
+	o->max_tries = (int)max;
+	o->tries_left = (int)left;
+	return CKR_OK;
+}
+
+#define LB_MECH_MAX 4096
+
+static CK_RV lb_take_mechanisms(lua_State *L, struct lb_call *c)
+{
+	struct lb_mechanism *o = c->out, m;
+	lua_Integer len, i;
+	int t;
+
+	if (lb_failed(L))
+		return lb_failure(L, c);
+	if (!lua_istable(L, -2)) {
+		lb_malformed(c, "expected a list");
+		return CKR_FUNCTION_FAILED;
+	}
+	t = lua_absindex(L, -2);
+	len = (lua_Integer)lua_rawlen(L, t);
+	if (len > LB_MECH_MAX) {
+		lb_malformed(c, "too many mechanisms");
+		return CKR_FUNCTION_FAILED;
+	}
+	for (i = 1; i <= len; i++) {
+		lua_Integer type = -1;
+
+		memset(&m, 0, sizeof m);
+		lua_geti(L, t, i);
+		if (!lua_istable(L, -1) ||
+		    lb_get_int(L, lua_absindex(L, -1), "type", 0, LUA_MAXINTEGER, &type) ||
+		    type < 0 ||
+		    lb_get_ulong(L, lua_absindex(L, -1), "min", &m.info.ulMinKeySize) ||
+		    lb_get_ulong(L, lua_absindex(L, -1), "max", &m.info.ulMaxKeySize) ||
+		    lb_get_ulong(L, lua_absindex(L, -1), "flags", &m.info.flags)) {
+			lb_malformed(c, "a mechanism is {type=CKM.X, min=, max=, flags=}");
+			return CKR_FUNCTION_FAILED;
+		}
+		lua_pop(L, 1);
+		m.type = (CK_MECHANISM_TYPE)type;
+		if ((size_t)(i - 1) < c->cap && o != NULL)
+			o[i - 1] = m;
+	}
+	*c->n = (size_t)len;
+	return (size_t)len > c->cap ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+}
+
+static CK_RV lb_take_string(lua_State *L, struct lb_call *c)
+{
+	size_t len;
+	const char *s;
+
+	if (lb_failed(L))
+		return lb_failure(L, c);
+	if (lua_type(L, -2) != LUA_TSTRING) {
+		lb_malformed(c, "expected a string");
+		return CKR_FUNCTION_FAILED;
+	}
+	s = lua_tolstring(L, -2, &len);
+	if (c->cap > 0) {
+		if (len >= c->cap)
+			len = c->cap - 1;
+		memcpy(c->out, s, len);
+		((char *)c->out)[len] = '\0';
+	}
+	return CKR_OK;
+}
+
+/* match(atr): a truthy value, or anything else for no. */
+static CK_RV lb_take_match(lua_State *L, struct lb_call *c)
+{
+	return lua_toboolean(L, -2) ? CKR_OK : CKR_TOKEN_NOT_RECOGNIZED;
+}
+
+/* The trampoline, run under lua_pcall with the light userdata of the call. [-1, +0, e] */
+static int lb_trampoline(lua_State *L)
+{
+	struct lb_call *c = lua_touserdata(L, 1);
+	int nargs = 0;
+
+	lua_settop(L, 0);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, c->vm->mod_ref);
+	if (lua_getfield(L, 1, c->fn) != LUA_TFUNCTION) {
+		if (lua_isnil(L, -1)) {
+			log_msg(LOG_CALLS, "lb: %s: no function %s", c->vm->family, c->fn);
+			c->rv = c->if_missing;
+		} else {
+			log_msg(LOG_ERROR, "lb: %s: %s is not a function", c->vm->family, c->fn);
+			c->rv = CKR_FUNCTION_FAILED;
+		}
+		return 0;
+	}
+	if (c->with_card) {
+		lb_card_push(L, c->vm);
+		nargs++;
+	}
+	if (c->push != NULL)
+		c->push(L, c, &nargs);
+	lua_call(L, nargs, 2);
+	c->rv = c->take(L, c);
+	return 0;
+}
+
+/* Runs one call: lends the card, calls, takes the card back, cleans up. */
+static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call *c)
+{
+	lua_State *L;
+	CK_RV rv = CKR_OK;
+	int st;
+
+	if (vm == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (vm->L == NULL) {
+		rv = lb_start(vm);      /* after a reset */
+		if (rv != CKR_OK)
+			return rv;
+	}
+	L = vm->L;
+	c->vm = vm;
+	c->rv = CKR_FUNCTION_FAILED;
+	lua_settop(L, 0);
+	vm->budget = LB_INSN_BUDGET;
+	vm->abort = LB_ABORT_NONE;
+	vm->transmit_rv = CKR_OK;
+	vm->card = card;
+	vm->card_gen++;
+	lua_pushcfunction(L, lb_msgh);
+	lua_pushcfunction(L, lb_trampoline);
+	lua_pushlightuserdata(L, c);
+	st = lua_pcall(L, 1, 0, 1);
+	vm->card = NULL;
+	vm->card_gen++;
+	if (vm->transmit_rv != CKR_OK) {
+		rv = vm->transmit_rv;   /* the card failed: that is the answer */
+	} else if (st == LUA_OK) {
+		rv = c->rv;
+	} else {
+		rv = CKR_FUNCTION_FAILED;
+		if (st == LUA_ERRMEM)
+			log_msg(LOG_ERROR, "lb: %s.%s: memory cap of %u bytes exceeded",
+				vm->family, c->fn, (unsigned)LB_MEM_CAP);
+		else if (vm->abort == LB_ABORT_BUDGET)
+			log_msg(LOG_ERROR, "lb: %s.%s: instruction budget exceeded", vm->family,
+				c->fn);
+		else
+			log_msg(LOG_ERROR, "lb: %s.%s: script error", vm->family, c->fn);
+	}
+	if (vm->resp_dirty > 0) {
+		OPENSSL_cleanse(vm->resp, vm->resp_dirty);
+		vm->resp_dirty = 0;
+	}
+	lua_settop(L, 0);
+	/* drop this call's garbage now: PIN strings are wiped by the allocator when freed */
+	vm->budget = LB_INSN_BUDGET;
+	vm->abort = LB_ABORT_NONE;
+	lua_gc(L, LUA_GCCOLLECT);
+	if (st == LUA_ERRMEM && vm->mem_used > vm->mem_cap / 2) {
+		log_msg(LOG_ERROR, "lb: %s: script keeps %zu bytes; restarting its VM", vm->family,
+			vm->mem_used);
+		lb_stop(vm);
+	}
+	return rv;
+}
+
+static void lb_push_user(lua_State *L, struct lb_call *c, int *nargs)
+{
+	lua_pushinteger(L, (lua_Integer)c->user);
+	(*nargs)++;
+}
+
+static void lb_push_user_pin(lua_State *L, struct lb_call *c, int *nargs)
+{
+	lua_pushinteger(L, (lua_Integer)c->user);
+	lb_push_pin(L, c->pin, c->pin_len);
+	*nargs += 2;
+}
+
+static void lb_push_set_pin(lua_State *L, struct lb_call *c, int *nargs)
+{
+	lua_pushinteger(L, (lua_Integer)c->user);
+	lb_push_pin(L, c->pin, c->pin_len);
+	lb_push_pin(L, c->pin2, c->pin2_len);
+	*nargs += 3;
+}
+
+static void lb_push_pin_only(lua_State *L, struct lb_call *c, int *nargs)
+{
+	lb_push_pin(L, c->pin, c->pin_len);
+	(*nargs)++;
+}
+
+static void lb_push_init_token(lua_State *L, struct lb_call *c, int *nargs)
+{
+	size_t n = 32;
+
+	lb_push_pin(L, c->pin, c->pin_len);
+	/* the label without its blank padding */
+	while (n > 0 && c->label[n - 1] == ' ')
+		n--;
+	lua_pushlstring(L, (const char *)c->label, n);
+	*nargs += 2;
+}
+
+static void lb_push_atr(lua_State *L, struct lb_call *c, int *nargs)
+{
+	lua_pushlstring(L, (const char *)c->atr, c->atr_len);
+	(*nargs)++;
+}
+
+static void lb_push_sarg(lua_State *L, struct lb_call *c, int *nargs)
+{
+	lua_pushstring(L, c->sarg);
+	(*nargs)++;
+}
+
+CK_RV lb_token_info(struct lb_vm *vm, const struct lb_card *card, struct lb_token_info *out)
+{
+	struct lb_call c = { .fn = "token_info", .with_card = 1,
+			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED,
+			     .take = lb_take_token_info, .out = out };
+
+	return lb_run(vm, card, &c);
+}
+
+CK_RV lb_pin_info(struct lb_vm *vm, const struct lb_card *card, CK_USER_TYPE user,
+		  struct lb_pin_info *out)
+{
+	struct lb_call c = { .fn = "pin_info", .with_card = 1,
+			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED, .push = lb_push_user,
+			     .take = lb_take_pin_info, .user = user, .out = out };
+
+	out->max_tries = -1;
+	out->tries_left = -1;
+	return lb_run(vm, card, &c);
+}
+
+CK_RV lb_login(struct lb_vm *vm, const struct lb_card *card, CK_USER_TYPE user,
+	       const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	struct lb_call c = { .fn = "login", .with_card = 1,
+			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED, .push = lb_push_user_pin,
+			     .take = lb_take_true, .user = user, .pin = pin, .pin_len = len };
+
+	return lb_run(vm, card, &c);
+}
+
+CK_RV lb_logout(struct lb_vm *vm, const struct lb_card *card)
+{
+	struct lb_call c = { .fn = "logout", .with_card = 1, .if_missing = CKR_OK,
+			     .take = lb_take_true };
+
+	return lb_run(vm, card, &c);
+}
+
+CK_RV lb_set_pin(struct lb_vm *vm, const struct lb_card *card, CK_USER_TYPE user,
+		 const CK_UTF8CHAR *old_pin, CK_ULONG old_len, const CK_UTF8CHAR *new_pin,
+		 CK_ULONG new_len)
+{
+	struct lb_call c = { .fn = "set_pin", .with_card = 1,
+			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED, .push = lb_push_set_pin,
+			     .take = lb_take_true, .user = user, .pin = old_pin,
+			     .pin_len = old_len, .pin2 = new_pin, .pin2_len = new_len };
+
+	return lb_run(vm, card, &c);
+}
+
+CK_RV lb_init_pin(struct lb_vm *vm, const struct lb_card *card, const CK_UTF8CHAR *pin,
+		  CK_ULONG len)
+{
+	struct lb_call c = { .fn = "init_pin", .with_card = 1,
+			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED, .push = lb_push_pin_only,
+			     .take = lb_take_true, .pin = pin, .pin_len = len };
+
+	return lb_run(vm, card, &c);
+}
+
+CK_RV lb_init_token(struct lb_vm *vm, const struct lb_card *card, const CK_UTF8CHAR *so_pin,
+		    CK_ULONG len, const CK_UTF8CHAR *label)
+{
+	struct lb_call c = { .fn = "init_token", .with_card = 1,
+			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED,
+			     .push = lb_push_init_token, .take = lb_take_true, .pin = so_pin,
+			     .pin_len = len, .label = label };
+
+	if (label == NULL)
+		return CKR_ARGUMENTS_BAD;
+	return lb_run(vm, card, &c);
+}
+
+CK_RV lb_mechanisms(struct lb_vm *vm, const struct lb_card *card, struct lb_mechanism *out,
+		    size_t *n)
+{
+	struct lb_call c = { .fn = "mechanisms", .with_card = 1, .if_missing = CKR_OK,
+			     .take = lb_take_mechanisms, .out = out, .n = n, .cap = *n };
+	CK_RV rv;
+
+	*n = 0;
+	rv = lb_run(vm, card, &c);
+	if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL)
+		*n = 0;
+	return rv;
+}
+
+CK_RV lb_call_string(struct lb_vm *vm, const struct lb_card *card, const char *fn,
+		     const char *arg, char *out, size_t cap)
+{
+	struct lb_call c = { .fn = fn, .with_card = 1,
+			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED, .push = lb_push_sarg,
+			     .take = lb_take_string, .sarg = arg, .out = out, .cap = cap };
+
+	if (cap > 0)
+		out[0] = '\0';
+	return lb_run(vm, card, &c);
+}
+
+/* --- where scripts live ----------------------------------------------------------- */
+
+static char lb_dir_buf[4096];
+
+static char *lb_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* The value of "scripts = PATH" in the configuration file; 1 when found. */
+static int lb_conf_scripts(const char *conf, char *dst, size_t cap)
+{
+	FILE *f = fopen(conf, "re");
+	char *line = NULL, *key, *val, *eq;
+	size_t lcap = 0;
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	while (!found && getline(&line, &lcap, f) > 0) {
+		key = lb_trim(line);
+		if (*key == '#' || *key == '\0')
+			continue;
+		eq = strchr(key, '=');
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		val = lb_trim(eq + 1);
+		if (strcmp(lb_trim(key), "scripts") != 0 || *val == '\0' ||
+		    strlen(val) >= cap)
+			continue;
+		memcpy(dst, val, strlen(val) + 1);
+		found = 1;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+const char *lb_scripts_dir(void)
+{
+	/* secure_getenv: a set-user-ID program must not take scripts from its caller */
+	const char *env = secure_getenv("SCRIPTOKI_SCRIPTS");
+	const char *conf = secure_getenv("SCRIPTOKI_CONF");
+
+	if (env != NULL && *env != '\0' && strlen(env) < sizeof lb_dir_buf) {
+		memcpy(lb_dir_buf, env, strlen(env) + 1);
+		return lb_dir_buf;
+	}
+	if (conf == NULL || *conf == '\0')
+		conf = LB_CONF_DEFAULT;
+	if (lb_conf_scripts(conf, lb_dir_buf, sizeof lb_dir_buf))
+		return lb_dir_buf;
+	return SK_SCRIPTS_DIR;
+}
+
+/* --- which family serves a card -------------------------------------------------- */
+
+static int lb_strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+CK_RV lb_find_family(const char *dir, const uint8_t *atr, size_t atr_len, char *family,
+		     size_t family_cap)
+{
+	DIR *d = NULL;
+	struct dirent *e;
+	char **names = NULL, **grown, path[4096];
+	size_t n = 0, cap = 0, i;
+	struct stat st;
+	struct lb_vm *vm;
+	CK_RV rv = CKR_TOKEN_NOT_RECOGNIZED, r;
+
+	if (family_cap > 0)
+		family[0] = '\0';
+	d = opendir(dir);
+	if (d == NULL) {
+		log_msg(LOG_ERROR, "lb: cannot read the scripts folder: %s", strerror(errno));
+		goto out;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!lb_name_ok(e->d_name, 1) || strcmp(e->d_name, "lib") == 0)
+			continue;
+		if ((size_t)snprintf(path, sizeof path, "%s/%s/token.lua", dir, e->d_name) >=
+		    sizeof path)
+			continue;
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			grown = realloc(names, cap * sizeof *names);
+			if (grown == NULL) {
+				rv = CKR_HOST_MEMORY;
+				goto out;
+			}
+			names = grown;
+		}
+		names[n] = strdup(e->d_name);
+		if (names[n] == NULL) {
+			rv = CKR_HOST_MEMORY;
+			goto out;
+		}
+		n++;
+	}
+	if (n > 0)
+		qsort(names, n, sizeof *names, lb_strcmp_p);
+	for (i = 0; i < n; i++) {
+		struct lb_call c = { .fn = "match", .if_missing = CKR_TOKEN_NOT_RECOGNIZED,
+				     .push = lb_push_atr, .take = lb_take_match, .atr = atr,
+				     .atr_len = atr_len };
+
+		if (lb_open(dir, names[i], &vm) != CKR_OK)
+			continue;       /* logged; a broken family does not hide the others */
+		r = lb_run(vm, NULL, &c);
+		lb_close(vm);
+		if (r != CKR_OK)
+			continue;
+		if (strlen(names[i]) >= family_cap) {
+			rv = CKR_BUFFER_TOO_SMALL;
+			goto out;
+		}
+		memcpy(family, names[i], strlen(names[i]) + 1);
+		log_msg(LOG_CALLS, "lb: the card is served by %s", family);
+		rv = CKR_OK;
+		goto out;
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rv;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lb_int.h — what the files of the Lua bridge share (lb.c, lb_card.c, lb_bytes.c,
+ * lb_der.c, lb_crypto.c, lb_consts.c). Not part of the runtime's API: that is lb.h.
+ *
+ * Stack comments follow nmap's habit: [-o, +p, x] pops o values, pushes p, and x says
+ * whether the function may raise an error ('e'), raises only out-of-memory ('m'), or
+ * never raises ('-').
+ */
+#ifndef SCRIPTOKI_LB_INT_H
+#define SCRIPTOKI_LB_INT_H
+
+#include <lua.h>
+
+#include "lb.h"
+
+/* Caps of one VM, documented in scripts/README.md. */
+#define LB_MEM_CAP        (32u << 20)   /* bytes of Lua heap per VM (32 MiB) */
+#define LB_INSN_BUDGET    100000000L    /* VM instructions per call into a script */
+#define LB_HOOK_STEP      1000          /* instructions between two budget checks */
+#define LB_SCRIPT_MAX     (1u << 20)    /* largest script file import() reads (1 MiB) */
+#define LB_RESP_MAX       65538         /* largest card answer: 65536 data bytes + SW */
+#define LB_APDU_MAX       65545         /* largest command APDU (extended Lc and Le) */
+#define LB_DER_MAX_DEPTH  32            /* nesting of der.decode / der.encode */
+
+/* Why a call was cut short (vm->abort). */
+enum { LB_ABORT_NONE, LB_ABORT_BUDGET };
+
+struct lb_vm {
+	lua_State *L;
+	char *dir;                      /* scripts folder */
+	char *family;                   /* family folder name */
+	int mod_ref;                    /* registry ref of the table token.lua returned */
+	size_t mem_used, mem_cap;
+	long budget;                    /* instructions left in this call */
+	int abort;                      /* LB_ABORT_* */
+	/* the card lent for the current call: card objects of other calls are expired */
+	const struct lb_card *card;
+	unsigned long card_gen;
+	CK_RV transmit_rv;              /* first transmit failure of this call, or CKR_OK */
+	size_t resp_dirty;              /* bytes of resp to cleanse at the end of the call */
+	unsigned char resp[LB_RESP_MAX];
+};
+
+/* The VM a state belongs to (the allocator's user data). [-0, +0, -] */
+struct lb_vm *lb_vm_of(lua_State *L);
+
+/* Library openers: each pushes its library table. [-0, +1, m] */
+int lb_open_bytes(lua_State *L);
+int lb_open_der(lua_State *L);
+int lb_open_crypto(lua_State *L);
+int lb_open_log(lua_State *L);
+
+/* Sets the constant tables (CKR, CKM, ...) as fields of the table at idx. [-0, +0, m] */
+void lb_set_consts(lua_State *L, int idx);
+
+/* The card object: registers its metatable. [-0, +0, m] */
+void lb_card_register(lua_State *L);
+/* Lends vm->card to the script: pushes a card object valid until the call returns. [-0, +1, m] */
+void lb_card_push(lua_State *L, struct lb_vm *vm);
+
+/* Raises the error that carries rv out of the script (card:transmit's failures). [-0, +0, e] */
+int lb_raise_rv(lua_State *L, CK_RV rv);
+/* The CK_RV carried by the error object at idx, or CKR_OK when it is not one. [-0, +0, -] */
+CK_RV lb_rv_of_error(lua_State *L, int idx);
+
+/* For tests and the sk-script harness: call fn(card, arg) of the family module and copy
+ * its string result into out (truncated to cap - 1 bytes). Same error rules as lb.h. */
+CK_RV lb_call_string(struct lb_vm *vm, const struct lb_card *card, const char *fn,
+		     const char *arg, char *out, size_t cap);
+
+/* Family and import names: [a-z0-9_] components separated by single '/', no leading,
+ * trailing or doubled '/'; at most 128 bytes. family_only: one component. */
+int lb_name_ok(const char *name, int family_only);
+
+#endif

@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * sk-script — run one call of a token family script, against a recorded APDU transcript
+ * or a real PC/SC reader, through the same Lua bridge the module uses.
+ *
+ *   sk-script [--scripts DIR] [--family NAME] (--transcript FILE [--atr HEX] | --atr HEX |
+ *             --reader NAME) CALL [ARGS]
+ *
+ *   CALL: token_info | pin_info USER | login USER PIN | logout | set_pin USER OLD NEW |
+ *         init_pin PIN | init_token SOPIN LABEL | mechanisms | find_family |
+ *         call FUNCTION ARG (any function(card, string) -> string of the family script)
+ *   USER: user, so, context, or a number.
+ *
+ * Prints the result, one field per line, or the CKR_ name of the failure; exits 0 on
+ * CKR_OK, 1 on another CKR_, 2 on a usage, transcript or reader problem.
+ *
+ * A transcript is text: "> 00 A4 04 00 ..." is an APDU the script must send next (a byte
+ * "??" matches any byte), "< 6A 82" the card's answer to it; '#' starts a comment. The
+ * run fails when the script sends something else, or leaves expected APDUs unsent
+ * (find_family sends none and does not need a transcript: --atr is enough).
+ * Without --family, the family is the one find_family picks for the ATR.
+ * Without --scripts, the scripts folder is found as the module finds it
+ * (SCRIPTOKI_SCRIPTS, the configuration file, the built-in default).
+ */
+#include "lb.h"
+#include "lb_int.h"
+#include "sk_names.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <winscard.h>
+
+#define EXIT_CKR 1
+#define EXIT_USAGE 2
+
+/* --- transcripts --------------------------------------------------------------------- */
+
+struct step {
+	int line;
+	char dir;               /* '>' or '<' */
+	size_t len;
+	uint8_t *bytes;
+	uint8_t *any;           /* 1 where the transcript says "??" */
+};
+
+struct replay {
+	const char *file;
+	struct step *steps;
+	size_t n, pos;
+	int failed;
+};
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Hex digits with blanks between bytes; "??" is a wildcard when any != NULL. */
+static int parse_hex(const char *s, uint8_t *out, uint8_t *any, size_t cap, size_t *len)
+{
+	size_t n = 0;
+	int hi, lo;
+
+	while (*s != '\0') {
+		if (isspace((unsigned char)*s) || *s == ':') {
+			s++;
+			continue;
+		}
+		if (n == cap)
+			return -1;
+		if (s[0] == '?' && s[1] == '?' && any != NULL) {
+			any[n] = 1;
+			out[n++] = 0;
+			s += 2;
+			continue;
+		}
+		hi = hexval((unsigned char)s[0]);
+		lo = s[1] != '\0' ? hexval((unsigned char)s[1]) : -1;
+		if (hi < 0 || lo < 0)
+			return -1;
+		if (any != NULL)
+			any[n] = 0;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	*len = n;
+	return 0;
+}
+
+static int load_transcript(const char *file, struct replay *r)
+{
+	static uint8_t tmp_bytes[LB_APDU_MAX], tmp_any[LB_APDU_MAX];
+	FILE *f = fopen(file, "re");
+	char *line = NULL, *p, *hash;
+	size_t lcap = 0;
+	int lineno = 0, rc = -1;
+	struct step *s, *grown;
+	size_t cap = 0;
+
+	memset(r, 0, sizeof *r);
+	r->file = file;
+	if (f == NULL) {
+		perror(file);
+		return -1;
+	}
+	while (getline(&line, &lcap, f) > 0) {
+		lineno++;
+		hash = strchr(line, '#');
+		if (hash != NULL)
+			*hash = '\0';
+		for (p = line; isspace((unsigned char)*p); p++)
+			;
+		if (*p == '\0')
+			continue;
+		if (*p != '>' && *p != '<') {
+			fprintf(stderr, "%s:%d: a line starts with '>' (APDU) or '<' (answer)\n",
+				file, lineno);
+			goto out;
+		}
+		if (r->n == cap) {
+			cap = cap ? 2 * cap : 16;
+			grown = realloc(r->steps, cap * sizeof *grown);
+			if (grown == NULL)
+				goto out;
+			r->steps = grown;
+		}
+		s = &r->steps[r->n];
+		s->line = lineno;
+		s->dir = *p;
+		if (parse_hex(p + 1, tmp_bytes, tmp_any, LB_APDU_MAX, &s->len)) {
+			fprintf(stderr, "%s:%d: bad hex\n", file, lineno);
+			goto out;
+		}
+		s->bytes = malloc(s->len);
+		s->any = malloc(s->len);
+		if (s->bytes == NULL || s->any == NULL) {
+			free(s->bytes);
+			free(s->any);
+			goto out;
+		}
+		r->n++;         /* owned by r from here */
+		memcpy(s->bytes, tmp_bytes, s->len);
+		memcpy(s->any, tmp_any, s->len);
+		if (*p == '<')
+			memset(s->any, 0, s->len);
+		if ((s->dir == '>' && s->len < 4) || (s->dir == '<' && s->len < 2)) {
+			fprintf(stderr, "%s:%d: too short for %s\n", file, lineno,
+				s->dir == '>' ? "an APDU" : "an answer (SW1 SW2 at least)");
+			goto out;
+		}
+		if (((r->n - 1) % 2 == 0) != (s->dir == '>')) {
+			fprintf(stderr, "%s:%d: APDUs ('>') and answers ('<') must alternate\n",
+				file, lineno);
+			goto out;
+		}
+	}
+	if (r->n % 2 != 0) {
+		fprintf(stderr, "%s:%d: the last APDU has no answer\n", file,
+			r->steps[r->n - 1].line);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static int masked_ins(const uint8_t *apdu, size_t len)
+{
+	return len >= 2 && (apdu[1] == 0x20 || apdu[1] == 0x21 || apdu[1] == 0x24 ||
+			    apdu[1] == 0x25 || apdu[1] == 0x2C || apdu[1] == 0x2D);
+}
+
+static void print_apdu(const char *what, const uint8_t *p, size_t n)
+{
+	size_t i, shown = masked_ins(p, n) ? 4 : n;
+
+	fprintf(stderr, "  %s:", what);
+	for (i = 0; i < shown && i < 64; i++)
+		fprintf(stderr, " %02X", p[i]);
+	if (shown < n)
+		fprintf(stderr, " ... (%zu bytes%s)", n, shown == 4 ? ", PIN data masked" : "");
+	fprintf(stderr, "\n");
+}
+
+static CK_RV replay_transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp,
+			     size_t *resp_len)
+{
+	struct replay *r = ctx;
+	struct step *want, *ans;
+	size_t i;
+
+	if (r->pos >= r->n) {
+		fprintf(stderr, "%s: the script sent an APDU after the end of the transcript\n",
+			r->file);
+		print_apdu("sent", apdu, len);
+		r->failed = 1;
+		return CKR_DEVICE_ERROR;
+	}
+	want = &r->steps[r->pos];
+	ans = &r->steps[r->pos + 1];
+	for (i = 0; i < len && i < want->len; i++)
+		if (!want->any[i] && want->bytes[i] != apdu[i])
+			break;
+	if (len != want->len || i < len) {
+		fprintf(stderr, "%s:%d: the script sent another APDU (first difference at byte %zu)\n",
+			r->file, want->line, i + 1);
+		print_apdu("expected", want->bytes, want->len);
+		print_apdu("sent", apdu, len);
+		r->failed = 1;
+		return CKR_DEVICE_ERROR;
+	}
+	if (ans->len > *resp_len)
+		return CKR_DEVICE_ERROR;
+	memcpy(resp, ans->bytes, ans->len);
+	*resp_len = ans->len;
+	r->pos += 2;
+	return CKR_OK;
+}
+
+/* --- PC/SC ------------------------------------------------------------------------------ */
+
+struct reader {
+	SCARDCONTEXT ctx;
+	SCARDHANDLE h;
+	DWORD proto;
+	int have_ctx, have_card, in_tx;
+	uint8_t atr[MAX_ATR_SIZE];
+	DWORD atr_len;
+};
+
+static CK_RV pcsc_rv(LONG e)
+{
+	switch (e) {
+	case SCARD_S_SUCCESS:
+		return CKR_OK;
+	case SCARD_W_REMOVED_CARD:
+	case SCARD_E_NO_SMARTCARD:
+	case SCARD_E_READER_UNAVAILABLE:
+	case SCARD_E_NO_READERS_AVAILABLE:
+		return CKR_DEVICE_REMOVED;
+	case SCARD_E_NO_MEMORY:
+		return CKR_HOST_MEMORY;
+	default:
+		return CKR_DEVICE_ERROR;
+	}
+}
+
+static CK_RV pcsc_transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp,
+			   size_t *resp_len)
+{
+	struct reader *rd = ctx;
+	DWORD rlen = (DWORD)*resp_len;
+	LONG e;
+
+	e = SCardTransmit(rd->h, rd->proto == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0,
+			  apdu, (DWORD)len, NULL, resp, &rlen);
+	if (e != SCARD_S_SUCCESS) {
+		fprintf(stderr, "SCardTransmit: %s\n", pcsc_stringify_error(e));
+		return pcsc_rv(e);
+	}
+	*resp_len = rlen;
+	return CKR_OK;
+}
+
+/* Connects to the reader named name (exactly, else the first whose name starts so). */
+static int pcsc_open(struct reader *rd, const char *name)
+{
+	char *list = NULL, *p, *pick = NULL;
+	DWORD n = 0, alen = sizeof rd->atr, state, plen = 0;
+	LONG e;
+	int rc = -1;
+
+	memset(rd, 0, sizeof *rd);
+	e = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &rd->ctx);
+	if (e != SCARD_S_SUCCESS) {
+		fprintf(stderr, "SCardEstablishContext: %s\n", pcsc_stringify_error(e));
+		return -1;
+	}
+	rd->have_ctx = 1;
+	e = SCardListReaders(rd->ctx, NULL, NULL, &n);
+	if (e == SCARD_S_SUCCESS && (list = calloc(1, n + 1)) != NULL)
+		e = SCardListReaders(rd->ctx, NULL, list, &n);
+	if (e != SCARD_S_SUCCESS || list == NULL) {
+		fprintf(stderr, "SCardListReaders: %s\n", pcsc_stringify_error(e));
+		goto out;
+	}
+	for (p = list; *p != '\0'; p += strlen(p) + 1)
+		if (strcmp(p, name) == 0)
+			pick = p;
+	for (p = list; pick == NULL && *p != '\0'; p += strlen(p) + 1)
+		if (strncmp(p, name, strlen(name)) == 0)
+			pick = p;
+	if (pick == NULL) {
+		fprintf(stderr, "no reader named '%s'\n", name);
+		goto out;
+	}
+	e = SCardConnect(rd->ctx, pick, SCARD_SHARE_SHARED,
+			 SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0, &rd->h, &rd->proto);
+	if (e != SCARD_S_SUCCESS) {
+		fprintf(stderr, "SCardConnect: %s\n", pcsc_stringify_error(e));
+		goto out;
+	}
+	rd->have_card = 1;
+	e = SCardBeginTransaction(rd->h);
+	if (e != SCARD_S_SUCCESS) {
+		fprintf(stderr, "SCardBeginTransaction: %s\n", pcsc_stringify_error(e));
+		goto out;
+	}
+	rd->in_tx = 1;
+	e = SCardStatus(rd->h, NULL, &plen, &state, &rd->proto, rd->atr, &alen);
+	if (e != SCARD_S_SUCCESS) {
+		fprintf(stderr, "SCardStatus: %s\n", pcsc_stringify_error(e));
+		goto out;
+	}
+	rd->atr_len = alen;
+	rc = 0;
+out:
+	free(list);
+	return rc;
+}
+
+static void pcsc_close(struct reader *rd)
+{
+	if (rd->in_tx)
+		SCardEndTransaction(rd->h, SCARD_LEAVE_CARD);
+	if (rd->have_card)
+		SCardDisconnect(rd->h, SCARD_LEAVE_CARD);
+	if (rd->have_ctx)
+		SCardReleaseContext(rd->ctx);
+}
+
+/* --- calls ---------------------------------------------------------------------------- */
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: sk-script [--scripts DIR] [--family NAME]\n"
+		"                 (--transcript FILE [--atr HEX] | --atr HEX | --reader NAME)\n"
+		"                 CALL [ARGS]\n"
+		"CALL: token_info | pin_info USER | login USER PIN | logout |\n"
+		"      set_pin USER OLD NEW | init_pin PIN | init_token SOPIN LABEL |\n"
+		"      mechanisms | find_family | call FUNCTION ARG\n");
+	exit(EXIT_USAGE);
+}
+
+static CK_USER_TYPE parse_user(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	if (strcmp(s, "user") == 0)
+		return CKU_USER;
+	if (strcmp(s, "so") == 0)
+		return CKU_SO;
+	if (strcmp(s, "context") == 0)
+		return CKU_CONTEXT_SPECIFIC;
+	v = strtoul(s, &end, 0);
+	if (*s == '\0' || *end != '\0')
+		usage();
+	return v;
+}
+
+static void print_flags(CK_FLAGS flags)
+{
+	CK_FLAGS bit;
+	const char *sep = "", *name;
+
+	for (bit = 1; bit != 0; bit <<= 1) {
+		if (!(flags & bit))
+			continue;
+		name = sk_name(SK_FAM_CKF_MECHANISM_INFO, bit);
+		if (name != NULL)
+			printf("%s%s", sep, name);
+		else
+			printf("%s0x%lx", sep, (unsigned long)bit);
+		sep = "|";
+	}
+	if (*sep == '\0')
+		printf("0");
+}
+
+static CK_RV run(struct lb_vm *vm, const struct lb_card *card, const char *call, int argc,
+		 char **argv)
+{
+	CK_RV rv = CKR_ARGUMENTS_BAD;
+
+#define NEED(n) do { if (argc != (n)) usage(); } while (0)
+#define PIN(s) (const CK_UTF8CHAR *)(s), (CK_ULONG)strlen(s)
+	if (strcmp(call, "token_info") == 0) {
+		struct lb_token_info ti;
+
+		NEED(0);
+		rv = lb_token_info(vm, card, &ti);
+		if (rv == CKR_OK) {
+			printf("label=%s\nserial=%s\nmodel=%s\nmanufacturer=%s\n", ti.label,
+			       ti.serial, ti.model, ti.manufacturer);
+			printf("hw=%u.%u\nfw=%u.%u\n", ti.hw.major, ti.hw.minor, ti.fw.major,
+			       ti.fw.minor);
+			printf("min_pin=%lu\nmax_pin=%lu\n", (unsigned long)ti.min_pin,
+			       (unsigned long)ti.max_pin);
+			printf("initialized=%s\nuser_pin_initialized=%s\nlogin_required=%s\n"
+			       "rng=%s\n", ti.initialized ? "true" : "false",
+			       ti.user_pin_initialized ? "true" : "false",
+			       ti.login_required ? "true" : "false", ti.rng ? "true" : "false");
+		}
+	} else if (strcmp(call, "pin_info") == 0) {
+		struct lb_pin_info pi;
+
+		NEED(1);
+		rv = lb_pin_info(vm, card, parse_user(argv[0]), &pi);
+		if (rv == CKR_OK)
+			printf("max_tries=%d\ntries_left=%d\n", pi.max_tries, pi.tries_left);
+	} else if (strcmp(call, "login") == 0) {
+		NEED(2);
+		rv = lb_login(vm, card, parse_user(argv[0]), PIN(argv[1]));
+	} else if (strcmp(call, "logout") == 0) {
+		NEED(0);
+		rv = lb_logout(vm, card);
+	} else if (strcmp(call, "set_pin") == 0) {
+		NEED(3);
+		rv = lb_set_pin(vm, card, parse_user(argv[0]), PIN(argv[1]), PIN(argv[2]));
+	} else if (strcmp(call, "init_pin") == 0) {
+		NEED(1);
+		rv = lb_init_pin(vm, card, PIN(argv[0]));
+	} else if (strcmp(call, "init_token") == 0) {
+		CK_UTF8CHAR label[32];
+		size_t n = strlen(argv[1]);
+
+		NEED(2);
+		if (n > sizeof label)
+			n = sizeof label;
+		memset(label, ' ', sizeof label);
+		memcpy(label, argv[1], n);
+		rv = lb_init_token(vm, card, PIN(argv[0]), label);
+	} else if (strcmp(call, "mechanisms") == 0) {
+		struct lb_mechanism m[256];
+		size_t n = sizeof m / sizeof m[0], i;
+		const char *name;
+
+		NEED(0);
+		rv = lb_mechanisms(vm, card, m, &n);
+		for (i = 0; rv == CKR_OK && i < n; i++) {
+			name = sk_name(SK_FAM_CKM, m[i].type);
+			if (name != NULL)
+				printf("%s", name);
+			else
+				printf("0x%08lx", (unsigned long)m[i].type);
+			printf(" min=%lu max=%lu flags=", (unsigned long)m[i].info.ulMinKeySize,
+			       (unsigned long)m[i].info.ulMaxKeySize);
+			print_flags(m[i].info.flags);
+			printf("\n");
+		}
+	} else if (strcmp(call, "call") == 0) {
+		static char out[65536];
+
+		NEED(2);
+		rv = lb_call_string(vm, card, argv[0], argv[1], out, sizeof out);
+		if (rv == CKR_OK)
+			printf("%s\n", out);
+	} else {
+		usage();
+	}
+	return rv;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = NULL, *family = NULL, *transcript = NULL, *reader = NULL;
+	const char *atr_hex = NULL, *call;
+	static uint8_t atr[64];
+	size_t atr_len = 0;
+	struct replay rp = { 0 };
+	struct reader rd = { 0 };
+	struct lb_card card = { 0 };
+	struct lb_vm *vm = NULL;
+	char fam[256];
+	CK_RV rv;
+	int i, status = EXIT_USAGE, using_reader = 0;
+
+	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--scripts") == 0)
+			dir = argv[i + 1];
+		else if (strcmp(argv[i], "--family") == 0)
+			family = argv[i + 1];
+		else if (strcmp(argv[i], "--transcript") == 0)
+			transcript = argv[i + 1];
+		else if (strcmp(argv[i], "--reader") == 0)
+			reader = argv[i + 1];
+		else if (strcmp(argv[i], "--atr") == 0)
+			atr_hex = argv[i + 1];
+		else
+			usage();
+	}
+	if (i >= argc || (transcript != NULL && reader != NULL) ||
+	    (transcript == NULL && reader == NULL && atr_hex == NULL))
+		usage();
+	call = argv[i++];
+	if (dir == NULL)
+		dir = lb_scripts_dir();
+	if (atr_hex != NULL && parse_hex(atr_hex, atr, NULL, sizeof atr, &atr_len) != 0) {
+		fprintf(stderr, "--atr: bad hex\n");
+		usage();
+	}
+	if (reader == NULL) {
+		/* a transcript; without one (only --atr), every APDU is unexpected */
+		rp.file = "(no transcript)";
+		if (transcript != NULL && load_transcript(transcript, &rp) != 0)
+			goto out;
+		card.transmit = replay_transmit;
+		card.ctx = &rp;
+		card.atr = atr;
+		card.atr_len = atr_len;
+	} else {
+		using_reader = 1;
+		if (pcsc_open(&rd, reader) != 0)
+			goto out;
+		card.transmit = pcsc_transmit;
+		card.ctx = &rd;
+		card.atr = rd.atr;
+		card.atr_len = rd.atr_len;
+	}
+	if (strcmp(call, "find_family") == 0) {
+		if (i != argc)
+			usage();
+		rv = lb_find_family(dir, card.atr, card.atr_len, fam, sizeof fam);
+		if (rv == CKR_OK)
+			printf("%s\n", fam);
+	} else {
+		if (family == NULL) {
+			rv = lb_find_family(dir, card.atr, card.atr_len, fam, sizeof fam);
+			if (rv != CKR_OK) {
+				fprintf(stderr, "no --family, and no family matches the ATR\n");
+				printf("%s\n", sk_rv_name(rv));
+				status = EXIT_CKR;
+				goto out;
+			}
+			family = fam;
+		}
+		rv = lb_open(dir, family, &vm);
+		if (rv == CKR_OK)
+			rv = run(vm, &card, call, argc - i, argv + i);
+	}
+	if (rv != CKR_OK || strcmp(call, "find_family") != 0) {
+		if (rv != CKR_OK || !(strcmp(call, "token_info") == 0 ||
+				      strcmp(call, "pin_info") == 0 ||
+				      strcmp(call, "mechanisms") == 0 ||
+				      strcmp(call, "call") == 0))
+			printf("%s\n", sk_rv_name(rv));
+	}
+	status = rv == CKR_OK ? 0 : EXIT_CKR;
+	if (transcript != NULL && !rp.failed && rp.pos < rp.n &&
+	    strcmp(call, "find_family") != 0) {
+		fprintf(stderr, "%s:%d: the script did not send this APDU (%zu of the "
+			"transcript's APDUs unsent)\n", transcript, rp.steps[rp.pos].line,
+			(rp.n - rp.pos) / 2);
+		rp.failed = 1;
+	}
+	if (rp.failed)
+		status = EXIT_USAGE;
+out:
+	lb_close(vm);
+	if (using_reader)
+		pcsc_close(&rd);
+	for (i = 0; i < (int)rp.n; i++) {
+		OPENSSL_cleanse(rp.steps[i].bytes, rp.steps[i].len);
+		free(rp.steps[i].bytes);
+		free(rp.steps[i].any);
+	}
+	free(rp.steps);
+	return status;
+}
