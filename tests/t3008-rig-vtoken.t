@@ -35,6 +35,12 @@ done
 is "$(get after)" "$(get serial0)" "after a restart the token has the same serial (state kept)"
 is "$(get fresh-starts)" 1 "... because the restart did not pass --fresh"
 
+out=$(timeout 60 "$RIG" --no-token-trace -- sh -c '
+	echo "trace-var ${VTOKEN0_TRACE-unset}"
+	"$BUILD/rig-apdu" "$VTOKEN0_READER" '$serial' >/dev/null && echo answered
+	ls "$RIG_DIR" | grep -c "\.trace$"')
+is "$out" "trace-var unset"$'\n'"answered"$'\n'"0" "--no-token-trace: no trace file, no VTOKEN0_TRACE"
+
 # Across rigs: --state-dir keeps the token, --fresh starts it over.
 s1=$(timeout 60 "$RIG" --fresh --state-dir "$T/d" -- sh -c '"$BUILD/rig-apdu" "$VTOKEN0_READER" '$serial)
 s2=$(timeout 60 "$RIG" --state-dir "$T/d" -- sh -c '"$BUILD/rig-apdu" "$VTOKEN0_READER" '$serial)
