@@ -107,6 +107,24 @@ openssl pkeyutl -verify -pubin -keyform DER -inkey "$W/pubec.der" -in "$W/other"
 	-sigfile "$W/sigec.der" >/dev/null 2>&1
 is $? 1 "... nor does the ECDSA one"
 
+# RSA-4096 (beyond OpenSC 0.23): GENERATE in the 0.25+ form with an A6 template, a
+# 512-byte answer in two parts (61 00, GET RESPONSE), and a chained 512-byte PSO
+M=$(/usr/bin/python3 -c 'import os; print((b"\x01" + os.urandom(510) + b"\x00").hex())')
+"$PROBE" "$VERIFY" $(create_pair 0A 23 00 0508 0300) 0046800A08A60694040100010000 00C0000000 \
+	002241B60384010A "102A9E9AFF${M:0:510}" "102A9E9AFF${M:510:510}" "002A9E9A02${M:1020:4}00" \
+	00C0000000 >"$W/out" 2>&1
+sws=$(awk '{ printf "%s ", $NF }' "$W/out")
+is "${sws% }" "9000 9000 9000 6100 9000 9000 9000 9000 6100 9000" \
+	"RSA-4096: create, GENERATE (A6 form) 61 00, GET RESPONSE, MSE, chained PSO 61 00, GET RESPONSE"
+/usr/bin/python3 - "$(resp 4)$(resp 5)" "$(resp 9)$(resp 10)" "$M" <<'PY'
+import sys
+n = int.from_bytes(bytes.fromhex(sys.argv[1]), "little")
+s = int.from_bytes(bytes.fromhex(sys.argv[2]), "little")
+m = int.from_bytes(bytes.fromhex(sys.argv[3]), "little")
+sys.exit(0 if n.bit_length() == 4096 and pow(s, 65537, n) == m else 1)
+PY
+ok $? "the 4096-bit modulus and signature (little-endian) check out: s^65537 mod n = m"
+
 # bad kinds are refused
 "$PROBE" "$VERIFY" $(create_pair 08 05 77 0040 0080) $(create_pair 09 04 50 0040 0040) \
 	>"$W/out" 2>&1
