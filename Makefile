@@ -53,6 +53,7 @@ include runtime/runtime.mk
 include tests/tests.mk
 include tests/vtoken/vtoken.mk
 include tests/rig/rig.mk
+include tests/lb/lb.mk
 
 all: $(MODULE)
 .PHONY: all

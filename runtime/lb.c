@@ -141,17 +141,43 @@ static int lb_rv_tostring(lua_State *L)
 	return 1;
 }
 
-/* Logs text at LOG_ERROR one line at a time, each prefixed with the family. */
-static void lb_log_lines(struct lb_vm *vm, const char *text)
+#define LB_SECRET_MIN 3    /* shorter PINs would redact half of every line */
+
+int lb_has_secret(const struct lb_vm *vm, const void *p, size_t n)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (vm->secret[i] != NULL && vm->secret_len[i] >= LB_SECRET_MIN &&
+		    memmem(p, n, vm->secret[i], vm->secret_len[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+void lb_log_text(const struct lb_vm *vm, int level, const char *what, const char *text)
 {
 	const char *p = text, *nl;
-	int lines = 0;
+	char line[900], *hit;
+	size_t n;
+	int lines = 0, i;
 
+	if (!log_on(level))
+		return;
 	while (*p != '\0' && lines++ < 40) {
 		nl = strchr(p, '\n');
 		if (nl == NULL)
 			nl = p + strlen(p);
-		log_msg(LOG_ERROR, "lb: %s: %.*s", vm->family, (int)(nl - p), p);
+		n = (size_t)(nl - p) < sizeof line - 1 ? (size_t)(nl - p) : sizeof line - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		for (i = 0; i < 2; i++) {
+			if (vm->secret[i] == NULL || vm->secret_len[i] < LB_SECRET_MIN)
+				continue;
+			while ((hit = memmem(line, n, vm->secret[i], vm->secret_len[i])) != NULL)
+				memset(hit, '*', vm->secret_len[i]);
+		}
+		log_msg(level, "lb: %s: %s%s", vm->family, what, line);
+		OPENSSL_cleanse(line, sizeof line);
 		p = *nl != '\0' ? nl + 1 : nl;
 	}
 }
@@ -173,7 +199,7 @@ static int lb_msgh(lua_State *L)
 			msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
 	}
 	luaL_traceback(L, L, msg, 1);
-	lb_log_lines(vm, lua_tostring(L, -1));
+	lb_log_text(vm, LOG_ERROR, "", lua_tostring(L, -1));
 	lua_settop(L, 1);
 	return 1;
 }
@@ -263,7 +289,7 @@ static int lb_print(lua_State *L)
 		luaL_addvalue(&b);
 	}
 	luaL_pushresult(&b);
-	log_msg(LOG_CARD, "lua: %s", lua_tostring(L, -1));
+	lb_log_text(lb_vm_of(L), LOG_CARD, "print: ", lua_tostring(L, -1));
 	return 0;
 }
 
@@ -892,12 +918,18 @@ static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call
 	vm->transmit_rv = CKR_OK;
 	vm->card = card;
 	vm->card_gen++;
+	vm->secret[0] = c->pin;
+	vm->secret_len[0] = c->pin != NULL ? c->pin_len : 0;
+	vm->secret[1] = c->pin2;
+	vm->secret_len[1] = c->pin2 != NULL ? c->pin2_len : 0;
 	lua_pushcfunction(L, lb_msgh);
 	lua_pushcfunction(L, lb_trampoline);
 	lua_pushlightuserdata(L, c);
 	st = lua_pcall(L, 1, 0, 1);
 	vm->card = NULL;
 	vm->card_gen++;
+	vm->secret[0] = vm->secret[1] = NULL;
+	vm->secret_len[0] = vm->secret_len[1] = 0;
 	if (vm->transmit_rv != CKR_OK) {
 		rv = vm->transmit_rv;   /* the card failed: that is the answer */
 	} else if (st == LUA_OK) {

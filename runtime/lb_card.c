@@ -9,7 +9,8 @@
  *
  * card traffic goes to the debug log at LOG_CARD; the data of VERIFY, CHANGE REFERENCE
  * DATA and RESET RETRY COUNTER (INS 20/21, 24/25, 2C/2D, ISO/IEC 7816-4) is masked, and so
- * is any APDU the script marks sensitive (card:transmit(apdu, true)).
+ * is any APDU the script marks sensitive (card:transmit(apdu, true)) or that holds a PIN
+ * of the current call.
  */
 #include "lb_int.h"
 #include "log.h"
@@ -64,13 +65,14 @@ static void lb_hexdump(char *dst, size_t cap, const uint8_t *p, size_t n)
 		snprintf(dst + o, cap - o, " ... (%zu bytes)", n);
 }
 
-static void lb_log_apdu(const uint8_t *apdu, size_t len, int sensitive)
+static void lb_log_apdu(const struct lb_vm *vm, const uint8_t *apdu, size_t len,
+			int sensitive)
 {
 	char hex[3 * LB_LOG_BYTES + 32];
 
 	if (!log_on(LOG_CARD))
 		return;
-	if (sensitive || lb_masked_ins(apdu[1])) {
+	if (sensitive || lb_masked_ins(apdu[1]) || lb_has_secret(vm, apdu, len)) {
 		lb_hexdump(hex, sizeof hex, apdu, 4);
 		log_msg(LOG_CARD, "card > %s (%zu bytes in all; the rest masked)", hex, len);
 	} else {
@@ -79,13 +81,14 @@ static void lb_log_apdu(const uint8_t *apdu, size_t len, int sensitive)
 	}
 }
 
-static void lb_log_answer(const uint8_t *resp, size_t len, int sensitive)
+static void lb_log_answer(const struct lb_vm *vm, const uint8_t *resp, size_t len,
+			  int sensitive)
 {
 	char hex[3 * LB_LOG_BYTES + 32];
 
 	if (!log_on(LOG_CARD))
 		return;
-	if (sensitive && len > 2) {
+	if ((sensitive || lb_has_secret(vm, resp, len)) && len > 2) {
 		log_msg(LOG_CARD, "card < (%zu data bytes masked) %02X %02X", len - 2,
 			resp[len - 2], resp[len - 1]);
 	} else {
@@ -108,7 +111,7 @@ static int lb_card_transmit(lua_State *L)
 	luaL_argcheck(L, len >= 4 && len <= LB_APDU_MAX, 2, "an APDU is 4 to 65545 bytes");
 	if (vm->transmit_rv != CKR_OK)
 		return lb_raise_rv(L, vm->transmit_rv);  /* the card already failed */
-	lb_log_apdu(apdu, len, sensitive);
+	lb_log_apdu(vm, apdu, len, sensitive);
 	rv = card->transmit(card->ctx, apdu, len, vm->resp, &rlen);
 	if (rv == CKR_OK && (rlen < 2 || rlen > LB_RESP_MAX)) {
 		log_msg(LOG_CARD, "card < an answer of %zu bytes", rlen);
@@ -121,7 +124,7 @@ static int lb_card_transmit(lua_State *L)
 	}
 	if (rlen > vm->resp_dirty)
 		vm->resp_dirty = rlen;
-	lb_log_answer(vm->resp, rlen, sensitive);
+	lb_log_answer(vm, vm->resp, rlen, sensitive);
 	lua_pushlstring(L, (const char *)vm->resp, rlen - 2);
 	lua_pushinteger(L, (lua_Integer)vm->resp[rlen - 2] << 8 | vm->resp[rlen - 1]);
 	OPENSSL_cleanse(vm->resp, rlen);

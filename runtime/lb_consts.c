@@ -109,7 +109,7 @@ static int lb_log(lua_State *L)
 	lua_pushvalue(L, lua_upvalueindex(2));
 	lua_insert(L, 1);
 	lua_call(L, n, 1);
-	log_msg(level, "lua: %s", lua_tostring(L, -1));
+	lb_log_text(lb_vm_of(L), level, "", lua_tostring(L, -1));
 	return 0;
 }
 

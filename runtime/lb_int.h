@@ -38,12 +38,21 @@ struct lb_vm {
 	const struct lb_card *card;
 	unsigned long card_gen;
 	CK_RV transmit_rv;              /* first transmit failure of this call, or CKR_OK */
+	/* the PINs of the current call (the caller's buffers): redacted from every log line */
+	const unsigned char *secret[2];
+	size_t secret_len[2];
 	size_t resp_dirty;              /* bytes of resp to cleanse at the end of the call */
 	unsigned char resp[LB_RESP_MAX];
 };
 
 /* The VM a state belongs to (the allocator's user data). [-0, +0, -] */
 struct lb_vm *lb_vm_of(lua_State *L);
+
+/* 1 when p[0..n) contains a PIN of the current call. [-0, +0, -] */
+int lb_has_secret(const struct lb_vm *vm, const void *p, size_t n);
+/* Logs text at level, one line per line of text, each prefixed "lb: <family>: <what>",
+ * with the PINs of the current call replaced by '*'. [-0, +0, -] */
+void lb_log_text(const struct lb_vm *vm, int level, const char *what, const char *text);
 
 /* Library openers: each pushes its library table. [-0, +1, m] */
 int lb_open_bytes(lua_State *L);

@@ -2,7 +2,7 @@
 #
 # The Lua bridge's compiled tests (tests/t2xxx-*.c, each built as build/t/t2xxx-*.t with
 # the bridge's objects linked in, since the module exports only C_*), their script tests
-# (tests/lb/t2xxx-*.t), and build/sk-script, the harness that runs one call of a token
+# (tests/t2xxx-*.t), and build/sk-script, the harness that runs one call of a token
 # script against an APDU transcript or a PC/SC reader. Fixtures live in tests/lb/.
 
 LB_SRCS   := $(sort $(wildcard runtime/lb*.c)) runtime/log.c generated/sk_names.c
@@ -11,7 +11,7 @@ SK_SCRIPT := $(BUILD)/sk-script
 LB_TESTS  := $(basename $(notdir $(wildcard tests/t2*.c)))
 
 TEST_PROGS   += $(LB_TESTS:%=$(BUILD)/t/%.t)
-SCRIPT_TESTS += $(wildcard tests/lb/t2*.t)
+SCRIPT_TESTS += $(wildcard tests/t2*.t)
 CHECK_DEPS   += $(SK_SCRIPT)
 
 $(SK_SCRIPT): tests/lb/sk-script.c runtime/lb.h runtime/lb_int.h $(LB_OBJS) $(GENERATED_HDRS)
