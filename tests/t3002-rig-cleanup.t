@@ -82,6 +82,34 @@ is $? 143 "TERM while waiting for the cards: exit 143"
 [ ! -e "$T/ran" ]; ok $? "... without running the command"
 rig_gone "$T/w/pids" "$T/w/ports" "TERM during startup"
 
+# A card that ignores TERM is killed after a few seconds; the command's status still wins.
+printf '#!/bin/sh\ntrap "" TERM\nexec "%s" --port "$2"\n' "$BUILD/vpcd-echo" >"$T/stubborn-card"
+chmod +x "$T/stubborn-card"
+RIG_VTOKEN=$T/stubborn-card timeout 60 "$RIG" -- sh -c "$save; exit 5" 2>"$T/err"
+is $? 5 "a card that ignores TERM: the command's status is still the rig's"
+grep -q 'did not stop.*KILL' "$T/err"; ok $? "... the rig says it used KILL"
+check_gone "card ignoring TERM"
+
+# Even when the rig itself is killed with KILL (no cleanup possible), what it started gets
+# TERM from the kernel (parent-death signal) and goes away.
+if setpriv --pdeathsig TERM true 2>/dev/null; then
+	timeout 60 "$RIG" --responder -n 2 -- sh -c "$save; echo \$RIG_PID >\"\$T/ready\"; exec sleep 50" &
+	job=$!
+	read -r rigpid <"$T/ready"
+	kill -KILL "$rigpid"
+	wait "$job"
+	is $? 137 "the rig killed by KILL"
+	mapfile -t left < <(awk '{ print $2 }' "$T/pids")
+	gone_within 15 "${left[@]}" "$(cat "$T/cmdpid")"
+	ok $? "... its pcscd, cards and command still go away"
+	# Its directory is left behind: nobody was there to remove it.
+	d=$(cat "$T/rigdir")
+	[[ $d == */rig.* ]] && rm -rf "$d"
+	rm -f "$T/pids" "$T/ports" "$T/rigdir" "$T/cmdpid"
+else
+	ok 0 "# SKIP setpriv has no --pdeathsig here"
+fi
+
 # The command is not run when the rig cannot start.
 err=$(RIG_PCSCD=/nonexistent timeout 60 "$RIG" --responder -- touch "$T/ran" 2>&1)
 is $? 125 "no pcscd: exit 125"

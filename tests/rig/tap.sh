@@ -85,6 +85,20 @@ alive() {
 	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
 
+# gone_within SECONDS PID...: succeeds as soon as none of the PIDs runs, fails at the deadline.
+# (For processes that are not our children and that we cannot wait for.)
+gone_within() {
+	local end=$((SECONDS + $1)) pid left
+	shift
+	while :; do
+		left=0
+		for pid in "$@"; do alive "$pid" && left=1; done
+		((left)) || return 0
+		((SECONDS < end)) || return 1
+		sleep 0.05
+	done
+}
+
 # rig_gone PIDFILE PORTFILE NAME: the rig's processes have exited and its ports are closed.
 rig_gone() {
 	local pidfile=$1 portfile=$2 name=$3 name_ pid port left="" open=""
