@@ -87,4 +87,21 @@ grep -q CKR_PIN_INCORRECT "$W/log"; ok $? "the old PIN is CKR_PIN_INCORRECT"
 grep -Eq "31 31 32 32 33 33 34 34|31 32 33 34 35 36 37 38" "$VTOKEN0_TRACE"
 is $? 1 "no PIN appears in the trace"
 
+# key import (CHANGE REFERENCE DATA 24 01 00, chained A5 chunks) and deletion
+openssl genrsa -out "$W/imp.pem" 2048 2>/dev/null
+openssl rsa -in "$W/imp.pem" -pubout -out "$W/imp.pub" 2>/dev/null
+pkcs15-init --store-private-key "$W/imp.pem" --auth-id 02 --id 33 --pin 11223344 \
+	--label imported >"$W/log" 2>&1
+ok $? "pkcs15-init --store-private-key writes an RSA key into the card" || cat "$W/log" >&2
+grep -q "^> 10 24 01 00 FF \*\* \*\*" "$VTOKEN0_TRACE"
+ok $? "... in chained 24 01 00 commands, masked in the trace"
+p11 -l --pin 11223344 -s -m SHA256-RSA-PKCS --id 33 -i "$W/data" -o "$W/isig" >/dev/null 2>&1
+openssl dgst -sha256 -verify "$W/imp.pub" -signature "$W/isig" "$W/data" >/dev/null 2>&1
+ok $? "the imported key signs with the right private key"
+pkcs15-init --delete-objects privkey,pubkey --id 22 --pin 11223344 >"$W/log" 2>&1
+ok $? "pkcs15-init --delete-objects removes the GOST key pair" || cat "$W/log" >&2
+pkcs15-tool -D 2>/dev/null | grep -q GOSTR3410; is $? 1 "... it is no longer listed"
+"$PROBE" 00A4080008100010006002000200 >"$W/out"
+is "$(awk '{ print $NF }' "$W/out")" 6A82 "... and its key object is gone from 6002"
+
 done_testing
