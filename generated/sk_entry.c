@@ -94,84 +94,104 @@ SK_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 	return sk_leave(SK_FN_C_GetTokenInfo, rv);
 }
 
-/* Lists the mechanism types a token supports. (stub) */
+/* Lists the mechanism types a token supports. */
 SK_EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList, CK_ULONG_PTR pulCount)
 {
 	CK_RV rv = sk_enter(SK_FN_C_GetMechanismList, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pulCount == NULL)	/* pulCount: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_GetMechanismList(slotID, pMechanismList, pulCount);
+	}
 	return sk_leave(SK_FN_C_GetMechanismList, rv);
 }
 
-/* Describes one mechanism of a token: key sizes and flags. (stub) */
+/* Describes one mechanism of a token: key sizes and flags. */
 SK_EXPORT CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR pInfo)
 {
 	CK_RV rv = sk_enter(SK_FN_C_GetMechanismInfo, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pInfo == NULL)	/* pInfo: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_GetMechanismInfo(slotID, type, pInfo);
+	}
 	return sk_leave(SK_FN_C_GetMechanismInfo, rv);
 }
 
-/* Initialises (formats) a token, setting its SO PIN and label. (stub) */
+/* Initialises (formats) a token, setting its SO PIN and label. */
 SK_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pLabel)
 {
 	CK_RV rv = sk_enter(SK_FN_C_InitToken, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pLabel == NULL)	/* pLabel: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_InitToken(slotID, pPin, ulPinLen, pLabel);
+	}
 	return sk_leave(SK_FN_C_InitToken, rv);
 }
 
-/* Sets the normal user's PIN (called by the logged-in SO). (stub) */
+/* Sets the normal user's PIN (called by the logged-in SO). */
 SK_EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_InitPIN, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_InitPIN(hSession, pPin, ulPinLen);
 	return sk_leave(SK_FN_C_InitPIN, rv);
 }
 
-/* Changes the PIN of the user currently logged in (or of the normal user in a R/W public session). (stub) */
+/* Changes the PIN of the user currently logged in (or of the normal user in a R/W public session). */
 SK_EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen, CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_SetPIN, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_SetPIN(hSession, pOldPin, ulOldLen, pNewPin, ulNewLen);
 	return sk_leave(SK_FN_C_SetPIN, rv);
 }
 
-/* Opens a session with the token in a slot. (stub) */
+/* Opens a session with the token in a slot. */
 SK_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication, CK_NOTIFY Notify, CK_SESSION_HANDLE_PTR phSession)
 {
 	CK_RV rv = sk_enter(SK_FN_C_OpenSession, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (phSession == NULL)	/* phSession: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_OpenSession(slotID, flags, pApplication, Notify, phSession);
+	}
 	return sk_leave(SK_FN_C_OpenSession, rv);
 }
 
-/* Closes one session. (stub) */
+/* Closes one session. */
 SK_EXPORT CK_RV C_CloseSession(CK_SESSION_HANDLE hSession)
 {
 	CK_RV rv = sk_enter(SK_FN_C_CloseSession, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_CloseSession(hSession);
 	return sk_leave(SK_FN_C_CloseSession, rv);
 }
 
-/* Closes all of the application's sessions with a token. (stub) */
+/* Closes all of the application's sessions with a token. */
 SK_EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID)
 {
 	CK_RV rv = sk_enter(SK_FN_C_CloseAllSessions, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_CloseAllSessions(slotID);
 	return sk_leave(SK_FN_C_CloseAllSessions, rv);
 }
 
-/* Describes a session: slot, state, flags. (stub) */
+/* Describes a session: slot, state, flags. */
 SK_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 {
 	CK_RV rv = sk_enter(SK_FN_C_GetSessionInfo, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pInfo == NULL)	/* pInfo: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_GetSessionInfo(hSession, pInfo);
+	}
 	return sk_leave(SK_FN_C_GetSessionInfo, rv);
 }
 
@@ -193,21 +213,21 @@ SK_EXPORT CK_RV C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOpe
 	return sk_leave(SK_FN_C_SetOperationState, rv);
 }
 
-/* Logs a user type (SO, user, context-specific) into the token. (stub) */
+/* Logs a user type (SO, user, context-specific) into the token. */
 SK_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_Login, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_Login(hSession, userType, pPin, ulPinLen);
 	return sk_leave(SK_FN_C_Login, rv);
 }
 
-/* Logs the current user out of the token. (stub) */
+/* Logs the current user out of the token. */
 SK_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession)
 {
 	CK_RV rv = sk_enter(SK_FN_C_Logout, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_Logout(hSession);
 	return sk_leave(SK_FN_C_Logout, rv);
 }
 
@@ -634,12 +654,16 @@ SK_EXPORT CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession)
 	return sk_leave(SK_FN_C_CancelFunction, rv);
 }
 
-/* Waits for (or polls) a slot event such as token insertion or removal. (stub) */
+/* Waits for (or polls) a slot event such as token insertion or removal. */
 SK_EXPORT CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pReserved)
 {
 	CK_RV rv = sk_enter(SK_FN_C_WaitForSlotEvent, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pSlot == NULL)	/* pSlot: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_WaitForSlotEvent(flags, pSlot, pReserved);
+	}
 	return sk_leave(SK_FN_C_WaitForSlotEvent, rv);
 }
 
@@ -669,21 +693,25 @@ SK_EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pV
 	return sk_leave(SK_FN_C_GetInterface, rv);
 }
 
-/* Logs a named user into the token. (stub) */
+/* Logs a named user into the token. */
 SK_EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_LoginUser, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pUsername == NULL && ulUsernameLen != 0)	/* pUsername: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_LoginUser(hSession, userType, pPin, ulPinLen, pUsername, ulUsernameLen);
+	}
 	return sk_leave(SK_FN_C_LoginUser, rv);
 }
 
-/* Cancels the session's active operations selected by flags. (stub) */
+/* Cancels the session's active operations selected by flags. */
 SK_EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 {
 	CK_RV rv = sk_enter(SK_FN_C_SessionCancel, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_SessionCancel(hSession, flags);
 	return sk_leave(SK_FN_C_SessionCancel, rv);
 }
 

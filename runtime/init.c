@@ -21,6 +21,7 @@
 #include "log.h"
 #include "sk_dispatch.h"
 #include "sk_names.h"
+#include "session.h"
 #include "slot.h"
 
 /* Serialises C_Initialize and C_Finalize against each other; never held during card I/O. */
@@ -45,6 +46,7 @@ static void init_register_atfork(void)
 /* The child's view after fork(): drop what was inherited, touch nothing of the parent's. */
 static void init_forget_inherited_inlock(void)
 {
+	sess_forget_after_fork();
 	slot_forget_after_fork();
 	lock_unconfigure();
 	log_reset_after_fork();
@@ -107,8 +109,14 @@ CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
 	}
 	lock_configure(args);
 	cant_create_threads = args != NULL && (args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS);
-	rv = slot_init();           /* no card I/O: readers are looked at lazily */
+	rv = slot_init();           /* no PC/SC call: readers are looked at lazily */
 	if (rv != CKR_OK) {
+		lock_unconfigure();
+		goto out;
+	}
+	rv = sess_init();
+	if (rv != CKR_OK) {
+		slot_fini();
 		lock_unconfigure();
 		goto out;
 	}
@@ -134,6 +142,7 @@ CK_RV rt_Finalize(CK_VOID_PTR pReserved)
 		goto out;
 	}
 	atomic_store(&initialized, 0);
+	sess_fini();
 	slot_fini();
 	lock_unconfigure();
 out:

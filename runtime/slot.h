@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * slot.h — slots and tokens. For now the module offers no slot: PC/SC readers become
- * slots with the slot-and-session work. What is here keeps the life cycle honest.
+ * slot.h — slots are PC/SC readers. A reader gets a slot ID the first time it is seen and
+ * keeps it for the life of the process; a reader that disappears keeps its slot, with no
+ * token. Looking at the readers is IPC with pcscd only: no card is touched and no APDU is
+ * sent by any function here except through a token (token.h).
  */
 #ifndef SCRIPTOKI_SLOT_H
 #define SCRIPTOKI_SLOT_H
 
 #include "cryptoki.h"
+#include "token.h"
 
-CK_RV slot_init(void);          /* at C_Initialize: no card I/O */
-void slot_fini(void);           /* at C_Finalize */
+CK_RV slot_init(void);          /* at C_Initialize: no PC/SC call at all */
+void slot_fini(void);           /* at C_Finalize: also wakes a blocked C_WaitForSlotEvent */
 void slot_forget_after_fork(void);
+
+/* The token of a slot (which may hold no card). CKR_SLOT_ID_INVALID for an unknown ID. */
+CK_RV slot_token(CK_SLOT_ID id, struct token **tok);
+
+/* Re-read the readers' states; CKR_OK and whether a card is present in slot id. */
+CK_RV slot_present(CK_SLOT_ID id, int *present);
 
 #endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pcsc.h — the only code that calls SCard*. PC/SC errors become CK_RV here, once.
+ *
+ * Contexts: pcsc-lite serialises the calls of one SCARDCONTEXT, so each user that may
+ * block (the slot table, each token's card, C_WaitForSlotEvent) has its own context; a
+ * token's card calls never wait behind another token's.
+ */
+#ifndef SCRIPTOKI_PCSC_H
+#define SCRIPTOKI_PCSC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <winscard.h>
+
+#include "cryptoki.h"
+
+#define PCSC_MAX_READERS 16
+#define PCSC_READER_NAME 128
+#define PCSC_MAX_ATR 33
+
+CK_RV pcsc_to_rv(LONG rc);
+const char *pcsc_error_name(LONG rc);
+
+struct pcsc_reader {
+	char name[PCSC_READER_NAME];
+	int present;            /* a card is in the reader */
+	unsigned events;        /* pcscd's event counter for this reader */
+	uint8_t atr[PCSC_MAX_ATR];
+	size_t atr_len;
+};
+
+/* A context that may be established lazily; 0 when not (yet) established. */
+struct pcsc_ctx {
+	SCARDCONTEXT ctx;
+	int valid;
+};
+
+CK_RV pcsc_ctx_open(struct pcsc_ctx *c);
+void pcsc_ctx_close(struct pcsc_ctx *c);
+/* After fork(): forget the parent's context without releasing it. */
+void pcsc_ctx_forget(struct pcsc_ctx *c);
+
+/*
+ * The readers and their state, without touching any card (IPC with pcscd only).
+ * No PC/SC service or no reader is an empty list, not an error.
+ */
+CK_RV pcsc_list(struct pcsc_ctx *c, struct pcsc_reader *out, size_t cap, size_t *n);
+
+/*
+ * Block until some reader's state differs from *known (or the reader list changes), at
+ * most timeout_ms (-1: forever). CKR_OK with *known updated; CKR_FUNCTION_CANCELED when
+ * pcsc_cancel() was called; CKR_NO_EVENT on timeout.
+ */
+CK_RV pcsc_wait(struct pcsc_ctx *c, struct pcsc_reader *known, size_t n, long timeout_ms);
+void pcsc_cancel(struct pcsc_ctx *c);
+
+struct pcsc_card {
+	SCARDHANDLE h;
+	DWORD proto;
+	int connected;
+	uint8_t atr[PCSC_MAX_ATR];
+	size_t atr_len;
+};
+
+CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, struct pcsc_card *card);
+/* After SCARD_W_RESET_CARD: take the card back as it is (no reset of our own). */
+CK_RV pcsc_reconnect(struct pcsc_card *card);
+void pcsc_disconnect(struct pcsc_card *card);
+/* 1 when the handle still refers to a present, unreset card (IPC only, no APDU). */
+LONG pcsc_status(struct pcsc_card *card);
+
+LONG pcsc_begin(struct pcsc_card *card);
+void pcsc_end(struct pcsc_card *card);
+LONG pcsc_transmit(struct pcsc_card *card, const uint8_t *apdu, size_t len, uint8_t *resp,
+		   size_t *resp_len);
+
+#endif

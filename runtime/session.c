@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * session.c — C_OpenSession, C_CloseSession, C_CloseAllSessions, C_GetSessionInfo,
+ * C_SessionCancel, C_Login, C_LoginUser, C_Logout, C_InitPIN, C_SetPIN.
+ *
+ * The session table has its own lock, held only while the table is read or changed —
+ * never during card I/O. Login state lives in the token (token.h) under the token's lock.
+ * A session whose token was removed (its generation is old) is gone: the next call with
+ * it gets CKR_SESSION_HANDLE_INVALID and the entry is dropped.
+ */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lock.h"
+#include "log.h"
+#include "sk_dispatch.h"
+#include "slot.h"
+
+struct session {
+	CK_SESSION_HANDLE handle;
+	CK_SLOT_ID slot;
+	CK_FLAGS flags;
+	struct token *tok;
+	unsigned gen;
+};
+
+static void *sess_lock;
+static struct session *sessions;
+static size_t nsessions, cap_sessions;
+static CK_SESSION_HANDLE next_handle;
+
+CK_RV sess_init(void)
+{
+	sessions = NULL;
+	nsessions = cap_sessions = 0;
+	next_handle = 1;
+	return lock_create(&sess_lock);
+}
+
+void sess_fini(void)
+{
+	free(sessions);
+	sessions = NULL;
+	nsessions = cap_sessions = 0;
+	lock_destroy(sess_lock);
+	sess_lock = NULL;
+}
+
+void sess_forget_after_fork(void)
+{
+	/* the table was the parent's; the child starts with none */
+	sessions = NULL;
+	nsessions = cap_sessions = 0;
+	sess_lock = NULL;
+}
+
+/* Drop sessions whose token has since been removed. */
+static void sess_prune_inlock(void)
+{
+	size_t i = 0;
+
+	while (i < nsessions) {
+		if (sessions[i].gen != token_generation(sessions[i].tok))
+			sessions[i] = sessions[--nsessions];
+		else
+			i++;
+	}
+}
+
+void sess_count(struct token *t, CK_ULONG *all, CK_ULONG *rw)
+{
+	size_t i;
+
+	*all = *rw = 0;
+	if (lock_acquire(sess_lock) != CKR_OK)
+		return;
+	sess_prune_inlock();
+	for (i = 0; i < nsessions; i++)
+		if (sessions[i].tok == t) {
+			(*all)++;
+			if (sessions[i].flags & CKF_RW_SESSION)
+				(*rw)++;
+		}
+	lock_release(sess_lock);
+}
+
+/* A copy of the session (the table may move); CKR_SESSION_HANDLE_INVALID when gone. */
+static CK_RV sess_get(CK_SESSION_HANDLE h, struct session *out)
+{
+	size_t i;
+	CK_RV rv = lock_acquire(sess_lock);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = CKR_SESSION_HANDLE_INVALID;
+	sess_prune_inlock();
+	for (i = 0; i < nsessions; i++)
+		if (sessions[i].handle == h) {
+			*out = sessions[i];
+			rv = CKR_OK;
+			break;
+		}
+	lock_release(sess_lock);
+	return rv;
+}
+
+/* Log the token out when its last session went (the standard's rule), card I/O included. */
+static void sess_logout_if_last(struct token *t)
+{
+	CK_ULONG all, rw;
+	struct lb_card card;
+
+	sess_count(t, &all, &rw);
+	if (all != 0)
+		return;
+	if (token_enter(t) != CKR_OK)
+		return;
+	sess_count(t, &all, &rw);   /* a session may have been opened meanwhile */
+	if (all == 0 && t->logged_in) {
+		token_card(t, &card);
+		lb_logout(t->vm, &card);
+		t->logged_in = 0;
+	}
+	token_leave(t);
+}
+
+CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication,
+		     CK_NOTIFY Notify, CK_SESSION_HANDLE_PTR phSession)
+{
+	struct token *t;
+	struct session s;
+	int present = 0;
+	CK_RV rv;
+
+	rv = slot_present(slotID, &present);
+	if (rv != CKR_OK)
+		return rv;
+	if (!(flags & CKF_SERIAL_SESSION))
+		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
+	if (!present)
+		return CKR_TOKEN_NOT_PRESENT;
+	rv = slot_token(slotID, &t);
+	if (rv != CKR_OK)
+		return rv;
+	rv = token_enter(t);
+	if (rv == CKR_DEVICE_REMOVED)
+		return CKR_TOKEN_NOT_PRESENT;
+	if (rv != CKR_OK)
+		return rv;
+	rv = token_load_inlock(t);
+	if (rv == CKR_OK && t->logged_in && t->user == CKU_SO && !(flags & CKF_RW_SESSION))
+		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
+	s.gen = token_generation(t);
+	token_leave(t);
+	if (rv != CKR_OK)
+		return rv;
+
+	s.slot = slotID;
+	s.flags = flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION);
+	s.tok = t;
+	rv = lock_acquire(sess_lock);
+	if (rv != CKR_OK)
+		return rv;
+	if (nsessions == cap_sessions) {
+		size_t ncap = cap_sessions ? cap_sessions * 2 : 16;
+		struct session *n = realloc(sessions, ncap * sizeof *n);
+		if (n == NULL) {
+			lock_release(sess_lock);
+			return CKR_HOST_MEMORY;
+		}
+		sessions = n;
+		cap_sessions = ncap;
+	}
+	s.handle = next_handle++;
+	sessions[nsessions++] = s;
+	*phSession = s.handle;
+	lock_release(sess_lock);
+	return CKR_OK;
+}
+
+CK_RV rt_CloseSession(CK_SESSION_HANDLE hSession)
+{
+	struct token *t = NULL;
+	size_t i;
+	CK_RV rv = lock_acquire(sess_lock);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = CKR_SESSION_HANDLE_INVALID;
+	sess_prune_inlock();
+	for (i = 0; i < nsessions; i++)
+		if (sessions[i].handle == hSession) {
+			t = sessions[i].tok;
+			sessions[i] = sessions[--nsessions];
+			rv = CKR_OK;
+			break;
+		}
+	lock_release(sess_lock);
+	if (t != NULL)
+		sess_logout_if_last(t);
+	return rv;
+}
+
+CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
+{
+	struct token *t;
+	size_t i = 0;
+	CK_RV rv = slot_token(slotID, &t);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = lock_acquire(sess_lock);
+	if (rv != CKR_OK)
+		return rv;
+	while (i < nsessions) {
+		if (sessions[i].tok == t)
+			sessions[i] = sessions[--nsessions];
+		else
+			i++;
+	}
+	lock_release(sess_lock);
+	sess_logout_if_last(t);
+	return CKR_OK;
+}
+
+/* Lock the session's token for a state read or a card operation. */
+static CK_RV sess_enter(CK_SESSION_HANDLE h, struct session *s)
+{
+	CK_RV rv = sess_get(h, s);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = token_enter(s->tok);
+	if (rv != CKR_OK)
+		return rv == CKR_DEVICE_REMOVED ? CKR_DEVICE_REMOVED : rv;
+	if (token_generation(s->tok) != s->gen) {
+		token_leave(s->tok);
+		return CKR_SESSION_HANDLE_INVALID;
+	}
+	return CKR_OK;
+}
+
+static CK_STATE sess_state_inlock(const struct session *s)
+{
+	int rw = (s->flags & CKF_RW_SESSION) != 0;
+
+	if (!s->tok->logged_in)
+		return rw ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION;
+	if (s->tok->user == CKU_SO)
+		return CKS_RW_SO_FUNCTIONS;
+	return rw ? CKS_RW_USER_FUNCTIONS : CKS_RO_USER_FUNCTIONS;
+}
+
+CK_RV rt_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
+{
+	struct session s;
+	CK_RV rv = sess_enter(hSession, &s);
+
+	if (rv != CKR_OK)
+		return rv;
+	memset(pInfo, 0, sizeof *pInfo);
+	pInfo->slotID = s.slot;
+	pInfo->state = sess_state_inlock(&s);
+	pInfo->flags = s.flags;
+	pInfo->ulDeviceError = 0;
+	token_leave(s.tok);
+	return CKR_OK;
+}
+
+CK_RV rt_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
+{
+	struct session s;
+
+	/* no cryptographic operation can be active yet: there is nothing to cancel */
+	return sess_get(hSession, &s);
+}
+
+/* Does any read-only session of this token exist? */
+static int sess_ro_exists(struct token *t)
+{
+	CK_ULONG all, rw;
+
+	sess_count(t, &all, &rw);
+	return all > rw;
+}
+
+static CK_RV sess_check_pin_len(const struct token *t, CK_ULONG len)
+{
+	if (t->info.min_pin && len < t->info.min_pin)
+		return CKR_PIN_LEN_RANGE;
+	if (t->info.max_pin && len > t->info.max_pin)
+		return CKR_PIN_LEN_RANGE;
+	return CKR_OK;
+}
+
+static CK_RV sess_login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+			CK_ULONG ulPinLen)
+{
+	struct session s;
+	struct lb_card card;
+	struct token *t;
+	CK_RV rv;
+
+	if (userType != CKU_SO && userType != CKU_USER && userType != CKU_CONTEXT_SPECIFIC)
+		return sess_get(hSession, &s) == CKR_OK ? CKR_USER_TYPE_INVALID
+							: CKR_SESSION_HANDLE_INVALID;
+	rv = sess_enter(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	t = s.tok;
+	rv = token_load_inlock(t);
+	if (rv != CKR_OK)
+		goto out;
+	if (userType == CKU_CONTEXT_SPECIFIC) {
+		/* re-authentication belongs to an operation on a key that asks for it */
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+		goto out;
+	}
+	if (t->logged_in) {
+		rv = t->user == userType ? CKR_USER_ALREADY_LOGGED_IN
+					 : CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+		goto out;
+	}
+	if (userType == CKU_SO && sess_ro_exists(t)) {
+		rv = CKR_SESSION_READ_ONLY_EXISTS;
+		goto out;
+	}
+	if (userType == CKU_USER && !t->info.user_pin_initialized) {
+		rv = CKR_USER_PIN_NOT_INITIALIZED;
+		goto out;
+	}
+	if (pPin == NULL) {
+		rv = CKR_ARGUMENTS_BAD;    /* no protected authentication path on this token */
+		goto out;
+	}
+	rv = sess_check_pin_len(t, ulPinLen);
+	if (rv != CKR_OK)
+		goto out;
+	token_card(t, &card);
+	rv = lb_login(t->vm, &card, userType, pPin, ulPinLen);
+	if (rv == CKR_OK) {
+		struct lb_pin_info *pi = userType == CKU_SO ? &t->pin_so : &t->pin_user;
+		t->logged_in = 1;
+		t->user = userType;
+		pi->tries_left = pi->max_tries;   /* a good PIN resets the card's counter */
+	} else if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
+		t->pins_valid = 0;                /* read the counters again when asked */
+	}
+out:
+	token_leave(t);
+	return rv;
+}
+
+CK_RV rt_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+	       CK_ULONG ulPinLen)
+{
+	return sess_login(hSession, userType, pPin, ulPinLen);
+}
+
+CK_RV rt_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+		   CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen)
+{
+	/* Rutoken PINs have no user names: only the anonymous form is meaningful */
+	if (ulUsernameLen != 0) {
+		struct session s;
+		CK_RV rv = sess_get(hSession, &s);
+		return rv != CKR_OK ? rv : CKR_USER_TYPE_INVALID;
+	}
+	return sess_login(hSession, userType, pPin, ulPinLen);
+}
+
+CK_RV rt_Logout(CK_SESSION_HANDLE hSession)
+{
+	struct session s;
+	struct lb_card card;
+	CK_RV rv = sess_enter(hSession, &s);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!s.tok->logged_in) {
+		rv = CKR_USER_NOT_LOGGED_IN;
+	} else {
+		token_card(s.tok, &card);
+		rv = lb_logout(s.tok->vm, &card);
+		/* whatever the card said, this application is logged out now */
+		s.tok->logged_in = 0;
+		if (rv != CKR_DEVICE_REMOVED)
+			rv = CKR_OK;
+	}
+	token_leave(s.tok);
+	return rv;
+}
+
+CK_RV rt_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
+{
+	struct session s;
+	struct lb_card card;
+	CK_RV rv = sess_enter(hSession, &s);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!(s.flags & CKF_RW_SESSION))
+		rv = CKR_SESSION_READ_ONLY;
+	else if (!s.tok->logged_in || s.tok->user != CKU_SO)
+		rv = CKR_USER_NOT_LOGGED_IN;
+	else if (pPin == NULL)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = token_load_inlock(s.tok);
+	if (rv == CKR_OK)
+		rv = sess_check_pin_len(s.tok, ulPinLen);
+	if (rv == CKR_OK) {
+		token_card(s.tok, &card);
+		rv = lb_init_pin(s.tok->vm, &card, pPin, ulPinLen);
+		/* the user PIN and its counter changed: read both again */
+		s.tok->info_valid = 0;
+		s.tok->pins_valid = 0;
+	}
+	token_leave(s.tok);
+	return rv;
+}
+
+CK_RV rt_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen,
+		CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
+{
+	struct session s;
+	struct lb_card card;
+	CK_USER_TYPE who;
+	CK_RV rv = sess_enter(hSession, &s);
+
+	if (rv != CKR_OK)
+		return rv;
+	who = s.tok->logged_in && s.tok->user == CKU_SO ? CKU_SO : CKU_USER;
+	if (!(s.flags & CKF_RW_SESSION))
+		rv = CKR_SESSION_READ_ONLY;
+	else if (pOldPin == NULL || pNewPin == NULL)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = token_load_inlock(s.tok);
+	if (rv == CKR_OK)
+		rv = sess_check_pin_len(s.tok, ulNewLen);
+	if (rv == CKR_OK) {
+		int was = s.tok->logged_in;
+		token_card(s.tok, &card);
+		rv = lb_set_pin(s.tok->vm, &card, who, pOldPin, ulOldLen, pNewPin, ulNewLen);
+		if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED)
+			s.tok->pins_valid = 0;
+		/* verifying the old PIN logged that user in on the card; a public session
+		 * must not leave the card unlocked behind the application's back */
+		if (!was && rv != CKR_DEVICE_REMOVED)
+			lb_logout(s.tok->vm, &card);
+	}
+	token_leave(s.tok);
+	return rv;
+}

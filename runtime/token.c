@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* token.c — one token: card, VM, cache, login state; see token.h. */
+#include "token.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lock.h"
+#include "log.h"
+
+CK_RV token_new(const char *reader, struct token **out)
+{
+	struct token *t = calloc(1, sizeof *t);
+	CK_RV rv;
+
+	*out = NULL;
+	if (t == NULL)
+		return CKR_HOST_MEMORY;
+	rv = lock_create(&t->lock);
+	if (rv != CKR_OK) {
+		free(t);
+		return rv;
+	}
+	snprintf(t->reader, sizeof t->reader, "%s", reader);
+	atomic_init(&t->generation, 1);
+	t->cache_gen = 1;
+	*out = t;
+	return CKR_OK;
+}
+
+/* Forget the card and everything learnt from it (the lock is held, or nobody else runs). */
+static void token_drop_inlock(struct token *t)
+{
+	pcsc_disconnect(&t->card);
+	if (t->vm != NULL)
+		lb_close(t->vm);
+	t->vm = NULL;
+	t->family[0] = '\0';
+	t->info_valid = 0;
+	t->pins_valid = 0;
+	t->nmechs = 0;
+	t->logged_in = 0;
+	t->cache_gen = atomic_load(&t->generation);
+}
+
+void token_free(struct token *t)
+{
+	if (t == NULL)
+		return;
+	token_drop_inlock(t);
+	pcsc_ctx_close(&t->ctx);
+	lock_destroy(t->lock);
+	free(t);
+}
+
+void token_forget_after_fork(struct token *t)
+{
+	/* the parent's handles, context, lock and VM stay the parent's; leak the struct */
+	(void)t;
+}
+
+void token_removed(struct token *t)
+{
+	atomic_fetch_add(&t->generation, 1);
+}
+
+unsigned token_generation(struct token *t)
+{
+	return atomic_load(&t->generation);
+}
+
+/* The card was reset by someone else: it forgot every verified PIN, and so do we. */
+static void token_card_was_reset_inlock(struct token *t)
+{
+	log_msg(LOG_ERROR, "token '%s': card reset by another application; login dropped",
+		t->reader);
+	t->logged_in = 0;
+	t->info_valid = 0;
+	t->pins_valid = 0;
+}
+
+static int token_gone(LONG rc)
+{
+	return rc == SCARD_W_REMOVED_CARD || rc == SCARD_E_NO_SMARTCARD ||
+	       rc == SCARD_E_READER_UNAVAILABLE || rc == SCARD_E_UNKNOWN_READER ||
+	       rc == SCARD_E_NO_SERVICE || rc == SCARD_E_SERVICE_STOPPED ||
+	       rc == SCARD_E_INVALID_HANDLE;
+}
+
+static CK_RV token_transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp,
+			    size_t *resp_len)
+{
+	struct token *t = ctx;
+	LONG rc = pcsc_transmit(&t->card, apdu, len, resp, resp_len);
+
+	if (rc == SCARD_S_SUCCESS)
+		return CKR_OK;
+	log_msg(LOG_ERROR, "token '%s': transmit: %s", t->reader, pcsc_error_name(rc));
+	if (rc == SCARD_W_RESET_CARD) {
+		token_card_was_reset_inlock(t);
+		pcsc_reconnect(&t->card);
+		return CKR_DEVICE_ERROR;
+	}
+	if (token_gone(rc) || rc == SCARD_E_NOT_TRANSACTED) {
+		if (token_gone(rc) || pcsc_status(&t->card) != SCARD_S_SUCCESS)
+			token_removed(t);
+		return CKR_DEVICE_REMOVED;
+	}
+	return pcsc_to_rv(rc);
+}
+
+void token_card(struct token *t, struct lb_card *card)
+{
+	card->transmit = token_transmit;
+	card->ctx = t;
+	card->atr = t->card.atr;
+	card->atr_len = t->card.atr_len;
+}
+
+CK_RV token_enter(struct token *t)
+{
+	CK_RV rv = lock_acquire(t->lock);
+	LONG rc;
+
+	if (rv != CKR_OK)
+		return rv;
+	if (t->cache_gen != atomic_load(&t->generation))
+		token_drop_inlock(t);
+	if (!t->card.connected) {
+		rv = pcsc_connect(&t->ctx, t->reader, &t->card);
+		if (rv != CKR_OK)
+			goto fail;
+		/* a card we have not spoken to yet: nobody is logged in as far as we know */
+		t->logged_in = 0;
+	}
+	rc = pcsc_begin(&t->card);
+	if (rc == SCARD_W_RESET_CARD) {
+		token_card_was_reset_inlock(t);
+		rv = pcsc_reconnect(&t->card);
+		if (rv != CKR_OK)
+			goto gone;
+		rc = pcsc_begin(&t->card);
+	}
+	if (rc != SCARD_S_SUCCESS) {
+		log_msg(LOG_ERROR, "token '%s': begin transaction: %s", t->reader,
+			pcsc_error_name(rc));
+		if (token_gone(rc))
+			goto gone;
+		rv = pcsc_to_rv(rc);
+		goto fail;
+	}
+	if (t->vm == NULL) {
+		rv = lb_find_family(lb_scripts_dir(), t->card.atr, t->card.atr_len, t->family,
+				    sizeof t->family);
+		if (rv == CKR_OK)
+			rv = lb_open(lb_scripts_dir(), t->family, &t->vm);
+		if (rv != CKR_OK) {
+			pcsc_end(&t->card);
+			goto fail;
+		}
+		log_msg(LOG_CALLS, "token '%s': served by script family '%s'", t->reader, t->family);
+	}
+	return CKR_OK;
+gone:
+	token_removed(t);
+	token_drop_inlock(t);
+	rv = CKR_DEVICE_REMOVED;
+fail:
+	lock_release(t->lock);
+	return rv;
+}
+
+void token_leave(struct token *t)
+{
+	if (t->card.connected)
+		pcsc_end(&t->card);
+	if (t->cache_gen != atomic_load(&t->generation))
+		token_drop_inlock(t);
+	lock_release(t->lock);
+}
+
+CK_RV token_pins_inlock(struct token *t)
+{
+	struct lb_card card;
+	CK_RV rv;
+
+	if (t->pins_valid)
+		return CKR_OK;
+	token_card(t, &card);
+	rv = lb_pin_info(t->vm, &card, CKU_USER, &t->pin_user);
+	if (rv == CKR_DEVICE_REMOVED || rv == CKR_DEVICE_ERROR)
+		return rv;
+	if (rv != CKR_OK)
+		t->pin_user.max_tries = t->pin_user.tries_left = -1;
+	rv = lb_pin_info(t->vm, &card, CKU_SO, &t->pin_so);
+	if (rv == CKR_DEVICE_REMOVED || rv == CKR_DEVICE_ERROR)
+		return rv;
+	if (rv != CKR_OK)
+		t->pin_so.max_tries = t->pin_so.tries_left = -1;
+	t->pins_valid = 1;
+	return CKR_OK;
+}
+
+CK_RV token_load_inlock(struct token *t)
+{
+	struct lb_card card;
+	size_t n = TOKEN_MAX_MECHS;
+	CK_RV rv;
+
+	if (t->info_valid)
+		return token_pins_inlock(t);
+	token_card(t, &card);
+	rv = lb_token_info(t->vm, &card, &t->info);
+	if (rv != CKR_OK)
+		return rv;
+	rv = lb_mechanisms(t->vm, &card, t->mechs, &n);
+	if (rv == CKR_BUFFER_TOO_SMALL) {
+		log_msg(LOG_ERROR, "token '%s': the script declares more than %d mechanisms",
+			t->reader, TOKEN_MAX_MECHS);
+		n = TOKEN_MAX_MECHS;
+	} else if (rv != CKR_OK) {
+		return rv;
+	}
+	t->nmechs = n;
+	t->info_valid = 1;
+	return token_pins_inlock(t);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * token.h — one token: its card handle, its Lua VM, the cached token information and the
+ * login state the standard defines. One lock per token serialises its card and its VM;
+ * it is the only lock held during card I/O.
+ *
+ * Card events: the cache (token info, PIN counters, mechanisms) is read once per
+ * insertion and dropped when the card is removed or reset by someone else. A removal
+ * bumps the token's generation, which ends every session opened before it. A reset by
+ * another application (SCARD_W_RESET_CARD) reconnects and drops the login: the card has
+ * forgotten it, and the module never assumes otherwise.
+ */
+#ifndef SCRIPTOKI_TOKEN_H
+#define SCRIPTOKI_TOKEN_H
+
+#include <stdatomic.h>
+
+#include "cryptoki.h"
+#include "lb.h"
+#include "pcsc.h"
+
+#define TOKEN_MAX_MECHS 64
+
+struct token {
+	void *lock;                     /* lock.h: serialises card and VM */
+	char reader[PCSC_READER_NAME];
+	struct pcsc_ctx ctx;
+	struct pcsc_card card;
+	struct lb_vm *vm;
+	char family[64];
+	atomic_uint generation;         /* bumped on removal, without the lock: sessions of
+					 * older generations are gone */
+	unsigned cache_gen;             /* the generation the connection and cache belong to */
+
+	int info_valid;
+	struct lb_token_info info;
+	int pins_valid;
+	struct lb_pin_info pin_user, pin_so;
+	size_t nmechs;
+	struct lb_mechanism mechs[TOKEN_MAX_MECHS];
+
+	CK_USER_TYPE user;              /* who is logged in, when logged_in */
+	int logged_in;
+};
+
+CK_RV token_new(const char *reader, struct token **out);
+void token_free(struct token *t);
+void token_forget_after_fork(struct token *t);
+
+/* The card left the reader (seen by the slot table or by a failed transmit). Lock-free. */
+void token_removed(struct token *t);
+unsigned token_generation(struct token *t);
+
+/*
+ * Lock the token, make sure its card is connected and recognised, and open a PC/SC
+ * transaction. Every token_*_inlock function runs between token_enter and token_leave.
+ * On failure the token is not locked.
+ */
+CK_RV token_enter(struct token *t);
+void token_leave(struct token *t);
+
+/* The cache, read from the card once (APDUs only the first time after an event). */
+CK_RV token_load_inlock(struct token *t);
+CK_RV token_pins_inlock(struct token *t);
+
+/* The card, lent to one script call. */
+void token_card(struct token *t, struct lb_card *card);
+
+#endif

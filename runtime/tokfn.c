@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tokfn.c — the slot-and-token functions that ask the token: C_GetTokenInfo,
+ * C_GetMechanismList, C_GetMechanismInfo, C_InitToken. Token information comes from the
+ * token's cache (token.h): only the first call after an insertion talks to the card.
+ */
+#include <string.h>
+
+#include "log.h"
+#include "session.h"
+#include "sk_dispatch.h"
+#include "slot.h"
+#include "token.h"
+#include "util.h"
+
+/* Lock the token of a slot that must hold a card, with its cache loaded. */
+static CK_RV tok_enter(CK_SLOT_ID id, struct token **out)
+{
+	struct token *t;
+	int present = 0;
+	CK_RV rv = slot_present(id, &present);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!present)
+		return CKR_TOKEN_NOT_PRESENT;
+	rv = slot_token(id, &t);
+	if (rv != CKR_OK)
+		return rv;
+	rv = token_enter(t);
+	if (rv == CKR_DEVICE_REMOVED)
+		return CKR_TOKEN_NOT_PRESENT;
+	if (rv != CKR_OK)
+		return rv;
+	rv = token_load_inlock(t);
+	if (rv != CKR_OK) {
+		token_leave(t);
+		return rv;
+	}
+	*out = t;
+	return CKR_OK;
+}
+
+static CK_FLAGS tok_pin_flags(const struct lb_pin_info *p, CK_FLAGS low, CK_FLAGS final,
+			      CK_FLAGS locked)
+{
+	if (p->tries_left < 0 || p->max_tries < 0)
+		return 0;
+	if (p->tries_left == 0)
+		return locked;
+	if (p->tries_left == 1)
+		return final | (p->max_tries > 1 ? low : 0);
+	return p->tries_left < p->max_tries ? low : 0;
+}
+
+CK_RV rt_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
+{
+	struct token *t;
+	CK_ULONG all, rw;
+	CK_RV rv = tok_enter(slotID, &t);
+
+	if (rv != CKR_OK)
+		return rv;
+	memset(pInfo, 0, sizeof *pInfo);
+	util_pad(pInfo->label, sizeof pInfo->label, t->info.label);
+	util_pad(pInfo->manufacturerID, sizeof pInfo->manufacturerID, t->info.manufacturer);
+	util_pad(pInfo->model, sizeof pInfo->model, t->info.model);
+	util_pad(pInfo->serialNumber, sizeof pInfo->serialNumber, t->info.serial);
+	pInfo->flags = (t->info.rng ? CKF_RNG : 0) |
+		       (t->info.login_required ? CKF_LOGIN_REQUIRED : 0) |
+		       (t->info.user_pin_initialized ? CKF_USER_PIN_INITIALIZED : 0) |
+		       (t->info.initialized ? CKF_TOKEN_INITIALIZED : 0) |
+		       tok_pin_flags(&t->pin_user, CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY,
+				     CKF_USER_PIN_LOCKED) |
+		       tok_pin_flags(&t->pin_so, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY,
+				     CKF_SO_PIN_LOCKED);
+	sess_count(t, &all, &rw);
+	pInfo->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
+	pInfo->ulSessionCount = all;
+	pInfo->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
+	pInfo->ulRwSessionCount = rw;
+	pInfo->ulMaxPinLen = t->info.max_pin;
+	pInfo->ulMinPinLen = t->info.min_pin;
+	pInfo->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
+	pInfo->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
+	pInfo->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
+	pInfo->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
+	pInfo->hardwareVersion = t->info.hw;
+	pInfo->firmwareVersion = t->info.fw;
+	memset(pInfo->utcTime, ' ', sizeof pInfo->utcTime);  /* the token has no clock */
+	token_leave(t);
+	return CKR_OK;
+}
+
+CK_RV rt_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList,
+			  CK_ULONG_PTR pulCount)
+{
+	struct token *t;
+	CK_ULONG have = *pulCount, i;
+	CK_RV rv = tok_enter(slotID, &t);
+
+	if (rv != CKR_OK)
+		return rv;
+	*pulCount = t->nmechs;
+	if (pMechanismList != NULL) {
+		if (have < t->nmechs)
+			rv = CKR_BUFFER_TOO_SMALL;
+		else
+			for (i = 0; i < t->nmechs; i++)
+				pMechanismList[i] = t->mechs[i].type;
+	}
+	token_leave(t);
+	return rv;
+}
+
+CK_RV rt_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR pInfo)
+{
+	struct token *t;
+	size_t i;
+	CK_RV rv = tok_enter(slotID, &t);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = CKR_MECHANISM_INVALID;
+	for (i = 0; i < t->nmechs; i++)
+		if (t->mechs[i].type == type) {
+			*pInfo = t->mechs[i].info;
+			rv = CKR_OK;
+			break;
+		}
+	token_leave(t);
+	return rv;
+}
+
+CK_RV rt_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
+		   CK_UTF8CHAR_PTR pLabel)
+{
+	struct token *t;
+	struct lb_card card;
+	CK_ULONG all, rw;
+	CK_RV rv;
+
+	if (pPin == NULL)
+		return CKR_ARGUMENTS_BAD;   /* no protected authentication path */
+	rv = tok_enter(slotID, &t);
+	if (rv != CKR_OK)
+		return rv;
+	sess_count(t, &all, &rw);
+	if (all != 0) {
+		rv = CKR_SESSION_EXISTS;
+		goto out;
+	}
+	token_card(t, &card);
+	rv = lb_init_token(t->vm, &card, pPin, ulPinLen, pLabel);
+	/* whatever happened, the card is not what the cache says any more */
+	t->info_valid = 0;
+	t->pins_valid = 0;
+	t->logged_in = 0;
+out:
+	token_leave(t);
+	return rv;
+}
