@@ -103,7 +103,8 @@ end
 ---------------------------------------------------------------------------------------
 -- Reading the PKCS#15 structure
 
--- Read a file by path; 6A82 gives false (absent), other failures nil + CKR.
+-- Read a file by path; 6A82 gives false (absent). Any other failure is the card's:
+-- these files are readable by everyone, so CKR_DEVICE_ERROR.
 local function read_opt(card, p, max)
 	local data, err, sw = iso.read_file(card, p, max)
 	if data then
@@ -113,7 +114,7 @@ local function read_opt(card, p, max)
 		return false
 	end
 	dbg("rutoken_ecp: reading %s failed: %s (SW %s)", iso.path_hex(p), err, iso.swhex(sw))
-	return nil, err
+	return nil, "CKR_DEVICE_ERROR"
 end
 
 -- The PKCS#15 application: { app=path, ti=TokenInfo, odf=, aodf_path=, aodf_size=,
