@@ -1038,7 +1038,7 @@ static unsigned cmd_pso(struct vt_card *c, const struct apdu *a, unsigned char *
 	k = key_file(c, c->se_key, 0);
 	if (!k || !k->has_prop)
 		return SW_REF_NOT_FOUND;
-	if (!k->written)
+	if (!k->written || !key_size_ok(k->prop, k->size))
 		return SW_REF_UNUSABLE;
 	if (!ac_ok(c, k->sec, AM_USE))
 		return SW_SECURITY;
@@ -1083,7 +1083,8 @@ static unsigned cmd_generate(struct vt_card *c, const struct apdu *a, unsigned c
 	if (!ac_ok(c, pv->sec, AM_UPDATE) || !ac_ok(c, pb->sec, AM_UPDATE))
 		return SW_SECURITY;
 	alg = pv->prop[0];
-	if (pb->prop[0] != (alg | VT_PROP_PUBLIC))
+	if (pb->prop[0] != (alg | VT_PROP_PUBLIC) || (alg & VT_PROP_PUBLIC) ||
+	    !key_size_ok(pv->prop, pv->size) || !key_size_ok(pb->prop, pb->size))
 		return SW_WRONG_DATA;
 	if (alg == VT_ALG_RSA) {
 		size_t h = (pv->size - 8) / 5;
@@ -1360,8 +1361,8 @@ void vt_process(struct vt_card *c, const unsigned char *apdu, size_t len, unsign
 		outlen = 0;
 	/* more data than the terminal asked for: hand out Ne bytes, keep the rest */
 	ne = a.has_le ? a.ne : (a.ext ? 65536 : 256);
-	if (ne > VT_RESP_MAX - 2)
-		ne = VT_RESP_MAX - 2;
+	if (ne > 65533)
+		ne = 65533;     /* a vpcd message holds 65535 bytes, SW included */
 	if (outlen > ne) {
 		size_t rest = outlen - ne;
 
