@@ -106,6 +106,20 @@ static CK_RV sess_get(CK_SESSION_HANDLE h, struct session *out)
 	return rv;
 }
 
+CK_RV sess_lookup(CK_SESSION_HANDLE h, struct sess_info *out)
+{
+	struct session s;
+	CK_RV rv = sess_get(h, &s);
+
+	if (rv != CKR_OK)
+		return rv;
+	out->slot = s.slot;
+	out->flags = s.flags;
+	out->tok = s.tok;
+	out->gen = s.gen;
+	return CKR_OK;
+}
+
 /* Log the token out when its last session went (the standard's rule), card I/O included. */
 static void sess_logout_if_last(struct token *t)
 {

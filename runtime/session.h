@@ -13,6 +13,18 @@ CK_RV sess_init(void);
 void sess_fini(void);
 void sess_forget_after_fork(void);
 
+/* What the object and crypto layers need to know of a session. */
+struct sess_info {
+	CK_SLOT_ID slot;
+	CK_FLAGS flags;         /* CKF_RW_SESSION | CKF_SERIAL_SESSION */
+	struct token *tok;
+	unsigned gen;           /* the token generation the session belongs to */
+};
+
+/* CKR_OK and the session's facts, or CKR_SESSION_HANDLE_INVALID (also for a session
+ * whose token has been removed since it was opened). Takes and releases the table lock. */
+CK_RV sess_lookup(CK_SESSION_HANDLE h, struct sess_info *out);
+
 /* How many live sessions the token has (all, and read/write). */
 void sess_count(struct token *t, CK_ULONG *all, CK_ULONG *rw);
 
