@@ -94,8 +94,15 @@ static CK_RV token_transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t 
 	struct token *t = ctx;
 	LONG rc = pcsc_transmit(&t->card, apdu, len, resp, resp_len);
 
-	if (rc == SCARD_S_SUCCESS)
+	if (rc == SCARD_S_SUCCESS && *resp_len >= 2)
 		return CKR_OK;
+	if (rc == SCARD_S_SUCCESS) {
+		/* no status word: vpcd reports a card yanked mid-command this way */
+		log_msg(LOG_ERROR, "token '%s': answer of %zu bytes, no status word", t->reader,
+			*resp_len);
+		*resp_len = 0;
+		return CKR_DEVICE_ERROR;
+	}
 	log_msg(LOG_ERROR, "token '%s': transmit: %s", t->reader, pcsc_error_name(rc));
 	if (rc == SCARD_W_RESET_CARD) {
 		token_card_was_reset_inlock(t);
