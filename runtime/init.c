@@ -19,6 +19,7 @@
 
 #include "lock.h"
 #include "log.h"
+#include "opstate.h"
 #include "sk_dispatch.h"
 #include "sk_names.h"
 #include "session.h"
@@ -46,6 +47,7 @@ static void init_register_atfork(void)
 /* The child's view after fork(): drop what was inherited, touch nothing of the parent's. */
 static void init_forget_inherited_inlock(void)
 {
+	op_forget_after_fork();
 	sess_forget_after_fork();
 	slot_forget_after_fork();
 	lock_unconfigure();
@@ -120,6 +122,13 @@ CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
 		lock_unconfigure();
 		goto out;
 	}
+	rv = op_init();
+	if (rv != CKR_OK) {
+		sess_fini();
+		slot_fini();
+		lock_unconfigure();
+		goto out;
+	}
 	atomic_store(&init_pid, (int)getpid());
 	atomic_store(&initialized, 1);
 	log_msg(LOG_CALLS, "initialised (%s locking%s)",
@@ -142,6 +151,7 @@ CK_RV rt_Finalize(CK_VOID_PTR pReserved)
 		goto out;
 	}
 	atomic_store(&initialized, 0);
+	op_fini();
 	sess_fini();
 	slot_fini();
 	lock_unconfigure();
