@@ -87,4 +87,60 @@ CK_RV lb_init_token(struct lb_vm *vm, const struct lb_card *card, const CK_UTF8C
 CK_RV lb_mechanisms(struct lb_vm *vm, const struct lb_card *card, struct lb_mechanism *out,
 		    size_t *n);
 
+/* --- token objects (the object layer, runtime/obj.h, is their only user) ------------ */
+
+#define LB_REF_MAX 64
+
+/* One attribute in Cryptoki's own encoding (CK_BBOOL one byte, CK_ULONG native). In Lua,
+ * an object's attributes are a table keyed by CKA number whose values are typed by
+ * spec/attributes.yaml: boolean, integer, or byte string. */
+struct lb_attr {
+	CK_ATTRIBUTE_TYPE type;
+	CK_ULONG len;
+	uint8_t *value;                 /* malloc'ed; NULL when len is 0 */
+};
+
+/* A token object as the script describes it: its reference (the script's own name for
+ * it, e.g. a PKCS#15 path, stable while the object exists) and its attributes. */
+struct lb_object {
+	char ref[LB_REF_MAX];
+	size_t nattrs;
+	struct lb_attr *attrs;
+};
+
+void lb_attrs_free(struct lb_attr *a, size_t n);       /* cleanses the values */
+void lb_object_clear(struct lb_object *o);
+void lb_objects_free(struct lb_object *o, size_t n);
+
+/* Every object on the token visible now: public ones, and private ones too when
+ * logged_in. *objs is malloc'ed (lb_objects_free). */
+CK_RV lb_objects(struct lb_vm *vm, const struct lb_card *card, int logged_in,
+		 struct lb_object **objs, size_t *n);
+/* Store a new object (certificate, data, public or private key); attrs are complete and
+ * checked. out receives the object as stored. */
+CK_RV lb_create_object(struct lb_vm *vm, const struct lb_card *card, const struct lb_attr *attrs,
+		       size_t n, struct lb_object *out);
+CK_RV lb_destroy_object(struct lb_vm *vm, const struct lb_card *card, const char *ref);
+/* Change attributes of a stored object; out receives the object as stored now. */
+CK_RV lb_set_attributes(struct lb_vm *vm, const struct lb_card *card, const char *ref,
+			const struct lb_attr *attrs, size_t n, struct lb_object *out);
+/* Generate a key pair on the token: mech is the key-pair generation mechanism, the
+ * templates are complete and checked. All or nothing: on failure nothing is left. */
+CK_RV lb_generate_key_pair(struct lb_vm *vm, const struct lb_card *card, CK_MECHANISM_TYPE mech,
+			   const struct lb_attr *pub, size_t npub, const struct lb_attr *priv,
+			   size_t npriv, struct lb_object *pub_out, struct lb_object *priv_out);
+
+/* --- private-key primitives and the token's random generator ----------------------- */
+
+/* The token's own primitive with a private key: mech is a mechanism the script declared
+ * as computed by the token (CKM_RSA_X_509 on a modulus-sized block, CKM_GOSTR3410 on a
+ * hash, CKM_ECDSA on a hash, ...). *out_len: in, the capacity; out, the length. */
+CK_RV lb_sign(struct lb_vm *vm, const struct lb_card *card, const char *ref,
+	      CK_MECHANISM_TYPE mech, const uint8_t *in, size_t in_len, uint8_t *out,
+	      size_t *out_len);
+CK_RV lb_decrypt(struct lb_vm *vm, const struct lb_card *card, const char *ref,
+		 CK_MECHANISM_TYPE mech, const uint8_t *in, size_t in_len, uint8_t *out,
+		 size_t *out_len);
+CK_RV lb_random(struct lb_vm *vm, const struct lb_card *card, uint8_t *out, size_t len);
+
 #endif

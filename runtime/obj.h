@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * obj.h — objects: token objects (cached from the token's script, which owns the on-card
+ * format) and session objects (host memory), with their handles, attributes and the
+ * template rules of spec/attributes.yaml.
+ *
+ * This header is the interface the crypto layer (sign, verify, decrypt, key generation)
+ * uses; the PKCS#11 object functions (C_CreateObject, C_FindObjects*, ...) are the rt_*
+ * functions of generated/sk_dispatch.h.
+ *
+ * Handles: an object's handle is stable while the object exists; handles are never reused
+ * within a C_Initialize. Token objects of a token are read once per insertion (public ones)
+ * and once per login (private ones); their handles end with the token's generation.
+ */
+#ifndef SCRIPTOKI_OBJ_H
+#define SCRIPTOKI_OBJ_H
+
+#include <stddef.h>
+
+#include "cryptoki.h"
+#include "lb.h"
+#include "token.h"
+
+CK_RV obj_init(void);
+void obj_fini(void);
+void obj_forget_after_fork(void);
+
+/*
+ * A snapshot of one object as a session may use it: every attribute the object has,
+ * sensitive ones included (a private key's modulus, CKA_SIGN, CKA_ALWAYS_AUTHENTICATE...;
+ * never a private value, which token keys do not have on the host at all).
+ * obj_view checks that the handle is valid for this session: the object exists, belongs
+ * to the session's token or to the session, and is private only when the user is logged in.
+ */
+struct obj_view {
+	CK_OBJECT_HANDLE handle;
+	CK_OBJECT_CLASS cls;
+	CK_KEY_TYPE key_type;           /* CK_UNAVAILABLE_INFORMATION for non-keys */
+	int on_token;                   /* CKA_TOKEN */
+	struct token *tok;              /* the token of a token object */
+	char ref[LB_REF_MAX];           /* the script's reference of a token object */
+	size_t nattrs;
+	struct lb_attr *attrs;          /* copies; obj_view_free cleanses them */
+};
+
+CK_RV obj_view(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out);
+void obj_view_free(struct obj_view *v);
+const struct lb_attr *obj_view_attr(const struct obj_view *v, CK_ATTRIBUTE_TYPE type);
+/* A CK_BBOOL attribute, or dflt when the object does not have it. */
+int obj_view_bool(const struct obj_view *v, CK_ATTRIBUTE_TYPE type, int dflt);
+/* A CK_ULONG attribute, or dflt. */
+CK_ULONG obj_view_ulong(const struct obj_view *v, CK_ATTRIBUTE_TYPE type, CK_ULONG dflt);
+
+/*
+ * Register objects the token has just created (C_GenerateKeyPair): the script returned
+ * them in its own format; they join the token's cache and get handles. The token's lock is
+ * held by the caller.
+ */
+CK_RV obj_add_token_object_inlock(struct token *t, const struct lb_object *o,
+				  CK_OBJECT_HANDLE *handle);
+
+/*
+ * Check a template for creation or generation against spec/attributes.yaml for the
+ * object's class and key type, and complete it with the defaults; the result is a new
+ * attribute list (lb_attrs_free) in the form scripts receive. op is one of
+ * CKM_VENDOR_DEFINED-free markers: OBJ_CREATE, OBJ_GENERATE, OBJ_COPY.
+ */
+enum obj_tmpl_op { OBJ_CREATE, OBJ_GENERATE, OBJ_COPY };
+CK_RV obj_template(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_KEY_TYPE key_type,
+		   const CK_ATTRIBUTE *tmpl, CK_ULONG n, struct lb_attr **out, size_t *nout);
+
+#endif
