@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * api.h — helpers for the t51xx tests: the module through the PKCS#11 API against virtual
+ * tokens in the rig (tests/rig/with-tokens). Header-only, like tap.h.
+ *
+ * The pattern every t51xx test follows: main() calls api_rig(argv, N) first. Outside a rig
+ * that re-executes the test as `timeout T tests/rig/with-tokens --fresh -n N -- TEST`; inside
+ * (VTOKEN0_CTL is set by the rig) it returns and the test runs. So `prove` and `make check`
+ * run the binary as is, and a developer can also run it inside a rig of their own.
+ *
+ *   api_rig(argv, n)            the re-exec above (n virtual tokens, fresh)
+ *   api_module()                dlopen the module, its 2.40 function list
+ *   api_apdus(i)                APDUs token i has received so far ("> " lines of its trace)
+ *   api_ins_since(i, mark, ...) the INS bytes of the APDUs after the first `mark` ones
+ *   api_ctl(i, cmd, out, cap)   build/vtoken-ctl on token i's control socket
+ *   api_slot_of(fl, i, &slot)   the slot of token i (found by reader name; no APDU)
+ *   api_prepare_token(fl, slot) C_InitToken + C_InitPIN: a PKCS#15 token with both PINs
+ *   api_now_ms()                a monotonic clock for "within one second"
+ */
+#ifndef SCRIPTOKI_TEST_API_H
+#define SCRIPTOKI_TEST_API_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sk_names.h"
+
+/* CKR_* names in failures, from the generated table (compiled into the test itself). */
+#define TAP_RV_NAME sk_rv_name
+#include "sk_names.c"
+
+#include "module.h"
+#include "tap.h"
+
+#define API_SO_PIN "87654321"
+#define API_USER_PIN "12345678"
+#define API_PIN(s) (CK_UTF8CHAR_PTR)(s), (CK_ULONG)strlen(s)
+
+/* The rig's VTOKEN<i>_<what> variable (READER, TRACE, CTL, ...). */
+static inline const char *api_env(int i, const char *what)
+{
+	char name[64];
+
+	snprintf(name, sizeof name, "VTOKEN%d_%s", i, what);
+	return getenv(name);
+}
+
+/* Re-execute this test inside a rig with n fresh virtual tokens, unless already in one. */
+static inline void api_rig_timeout(char **argv, int n, int seconds)
+{
+	const char *cnt = getenv("VTOKEN_COUNT");
+	char ns[16], secs[16];
+	char *args[16];
+	int k = 0;
+
+	if (getenv("VTOKEN0_CTL") != NULL && getenv("VTOKEN0_TRACE") != NULL && cnt != NULL &&
+	    atoi(cnt) >= n)
+		return;
+	if (getenv("SCRIPTOKI_API_IN_RIG") != NULL) {
+		printf("Bail out! inside a rig, but without %d traced virtual tokens\n", n);
+		exit(255);
+	}
+	if (access("/usr/sbin/pcscd", X_OK) != 0)
+		skip_all("pcscd is not installed");
+	if (access("/usr/lib/pcsc/drivers/serial/libifdvpcd.so", R_OK) != 0)
+		skip_all("vsmartcard-vpcd is not installed");
+	if (access("build/vtoken", X_OK) != 0 || access("build/vtoken-ctl", X_OK) != 0)
+		skip_all("build/vtoken is not built");
+	setenv("SCRIPTOKI_API_IN_RIG", "1", 1);
+	snprintf(ns, sizeof ns, "%d", n);
+	snprintf(secs, sizeof secs, "%d", seconds);
+	args[k++] = "timeout";
+	args[k++] = "-k";
+	args[k++] = "5";
+	args[k++] = secs;
+	args[k++] = "tests/rig/with-tokens";
+	args[k++] = "--fresh";
+	args[k++] = "-n";
+	args[k++] = ns;
+	args[k++] = "--";
+	args[k++] = argv[0];
+	args[k] = NULL;
+	fflush(stdout);
+	execvp("timeout", args);
+	printf("Bail out! cannot run the rig: %s\n", strerror(errno));
+	exit(255);
+}
+
+static inline void api_rig(char **argv, int n)
+{
+	api_rig_timeout(argv, n, 120);
+}
+
+static inline CK_FUNCTION_LIST_PTR api_module(void)
+{
+	return module_functions(module_open());
+}
+
+static inline long api_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* How many APDUs token i has received: the "> " lines of its trace (-1: no trace). */
+static inline long api_apdus(int i)
+{
+	const char *path = api_env(i, "TRACE");
+	char line[8192];
+	long n = 0;
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (line[0] == '>' && line[1] == ' ')
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * The INS bytes of token i's APDUs after the first `mark` ones, at most cap; returns how
+ * many APDUs came after the mark (which may exceed cap).
+ */
+static inline long api_ins_since(int i, long mark, unsigned *ins, size_t cap)
+{
+	const char *path = api_env(i, "TRACE");
+	char line[8192];
+	long n = 0, k = 0;
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		unsigned cla, in;
+
+		if (line[0] != '>' || line[1] != ' ')
+			continue;
+		if (n++ < mark)
+			continue;
+		if (sscanf(line + 2, "%x %x", &cla, &in) == 2 && (size_t)k < cap)
+			ins[k] = in;
+		k++;
+	}
+	fclose(f);
+	return k;
+}
+
+/* 1 when every APDU after the mark has INS ins (and there is at least one). */
+static inline int api_only_ins(int i, long mark, unsigned want, long *count)
+{
+	unsigned ins[256];
+	long n = api_ins_since(i, mark, ins, 256), k;
+
+	*count = n;
+	if (n <= 0 || n > 256)
+		return 0;
+	for (k = 0; k < n; k++)
+		if (ins[k] != want)
+			return 0;
+	return 1;
+}
+
+/* Run build/vtoken-ctl on token i's control socket; its exit status, its answer in out. */
+static inline int api_ctl(int i, const char *cmd, char *out, size_t cap)
+{
+	const char *sock = api_env(i, "CTL");
+	char buf[512];
+	int fds[2], st = -1;
+	size_t got = 0;
+	ssize_t r;
+	pid_t pid;
+
+	if (out == NULL) {
+		out = buf;
+		cap = sizeof buf;
+	}
+	out[0] = '\0';
+	if (sock == NULL || pipe(fds) != 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execl("build/vtoken-ctl", "vtoken-ctl", sock, cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (pid > 0 && got + 1 < cap && (r = read(fds[0], out + got, cap - 1 - got)) > 0)
+		got += (size_t)r;
+	out[got] = '\0';
+	if (got > 0 && out[got - 1] == '\n')
+		out[got - 1] = '\0';
+	close(fds[0]);
+	if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return -1;
+}
+
+/* The slot whose description is token i's reader (C_GetSlotInfo only: no APDU). */
+static inline CK_RV api_slot_of(CK_FUNCTION_LIST_PTR fl, int i, CK_SLOT_ID *slot)
+{
+	const char *reader = api_env(i, "READER");
+	CK_SLOT_ID ids[32];
+	CK_ULONG n = 32, k;
+	CK_RV rv = fl->C_GetSlotList(CK_FALSE, ids, &n);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (reader == NULL)
+		return CKR_GENERAL_ERROR;
+	for (k = 0; k < n; k++) {
+		CK_SLOT_INFO si;
+		size_t len = strlen(reader);
+
+		if (fl->C_GetSlotInfo(ids[k], &si) != CKR_OK)
+			continue;
+		if (len <= sizeof si.slotDescription &&
+		    memcmp(si.slotDescription, reader, len) == 0 &&
+		    (len == sizeof si.slotDescription || si.slotDescription[len] == ' ')) {
+			*slot = ids[k];
+			return CKR_OK;
+		}
+	}
+	return CKR_SLOT_ID_INVALID;
+}
+
+/* Blank-padded field → C string (trailing blanks cut). */
+static inline void api_unpad(char *out, const CK_UTF8CHAR *p, size_t n)
+{
+	memcpy(out, p, n);
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
+/* C_InitToken with API_SO_PIN and label, then the SO sets the user PIN API_USER_PIN. */
+static inline CK_RV api_prepare_token(CK_FUNCTION_LIST_PTR fl, CK_SLOT_ID slot, const char *label)
+{
+	CK_UTF8CHAR lab[32];
+	CK_SESSION_HANDLE s;
+	size_t len = strlen(label);
+	CK_RV rv;
+
+	memset(lab, ' ', sizeof lab);
+	memcpy(lab, label, len < sizeof lab ? len : sizeof lab);
+	rv = fl->C_InitToken(slot, API_PIN(API_SO_PIN), lab);
+	if (rv != CKR_OK)
+		return rv;
+	rv = fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s);
+	if (rv != CKR_OK)
+		return rv;
+	rv = fl->C_Login(s, CKU_SO, API_PIN(API_SO_PIN));
+	if (rv == CKR_OK)
+		rv = fl->C_InitPIN(s, API_PIN(API_USER_PIN));
+	if (rv == CKR_OK)
+		rv = fl->C_Logout(s);
+	fl->C_CloseSession(s);
+	return rv;
+}
+
+#endif
