@@ -54,6 +54,7 @@ include tests/tests.mk
 include tests/vtoken/vtoken.mk
 include tests/rig/rig.mk
 include tests/lb/lb.mk
+include tests/api/api.mk
 
 all: $(MODULE)
 .PHONY: all
