@@ -328,10 +328,11 @@ local function reset_rights(card)
 	return true
 end
 
--- VERIFY with the card's quirks: 6F86 (another PIN verified) → reset access rights and
--- try once more; 6300 (wrong, no count) → empty VERIFY to read the count.
-local function verify_pin(card, ref, pin)
-	local _, sw = iso.verify(card, ref, pin)
+-- The answer sw to VERIFY ref with pin, with the card's quirks: 6F86 (another PIN is
+-- verified) → reset access rights and send the VERIFY once more; 6300 (wrong, no count)
+-- → an empty VERIFY reads the count, as OpenSC does.
+local function verify_answer(card, ref, pin, sw)
+	local _
 	if sw == 0x6F86 then
 		dbg("rutoken_ecp: VERIFY %d: another PIN is verified, resetting access rights", ref)
 		local ok, err = reset_rights(card)
@@ -360,6 +361,11 @@ local function verify_pin(card, ref, pin)
 		return nil, "CKR_PIN_LEN_RANGE"
 	end
 	return nil, iso.sw_to_ckr(sw)
+end
+
+local function verify_pin(card, ref, pin)
+	local _, sw = iso.verify(card, ref, pin)
+	return verify_answer(card, ref, pin, sw)
 end
 
 -- CHANGE REFERENCE DATA: set PIN ref to value (00 24 01 ref 80 02 <len> A5 <len> value).
@@ -413,9 +419,11 @@ function T.set_pin(card, user, old, new)
 		ok, err = change_ref(card, ref, new)
 	end
 	if before ~= OK then
+		-- the PIN has changed (or not) whatever this answers: a failed logout is
+		-- logged, not reported, so that the caller learns the PIN's true state
 		local lok, lerr = reset_rights(card)
-		if ok and not lok then
-			return nil, lerr
+		if not lok then
+			dbg("rutoken_ecp: set_pin: logout after the change failed: %s", lerr)
 		end
 	end
 	if not ok then
@@ -666,8 +674,11 @@ local function build(card, so_pin, label)
 	local _
 	_, sw = iso.transmit(card, "\x80\x84\x4E\x19")
 	if sw ~= OK then return nil, iso.sw_to_ckr(sw), sw end
+	-- the token is complete; a failed logout is logged, not reported
 	ok, err = reset_rights(card)
-	if not ok then return nil, err end
+	if not ok then
+		dbg("rutoken_ecp: init_token: logout at the end failed: %s", err)
+	end
 	return true
 end
 
@@ -681,13 +692,18 @@ function T.init_token(card, so_pin, label)
 	end
 	label = trim_label(label)
 
-	-- a token that has an SO PIN is re-initialised only by its SO
+	-- a token that has an SO PIN is re-initialised only by its SO; one whose SO PIN RSF
+	-- has no value (6984: an initialisation stopped between CREATE and CHANGE REFERENCE
+	-- DATA) has no SO who could, and is re-initialised like a blank one
 	local _, sw = iso.verify(card, SO_REF)
 	if sw ~= 0x6A88 then
-		local ok
-		ok, err = verify_pin(card, SO_REF, so_pin)
-		if not ok then
-			return nil, err
+		_, sw = iso.verify(card, SO_REF, so_pin)
+		if sw ~= 0x6984 then
+			local ok
+			ok, err = verify_answer(card, SO_REF, so_pin, sw)
+			if not ok then
+				return nil, err
+			end
 		end
 	end
 
