@@ -155,7 +155,8 @@ end
 
 -- Send a command whose data may be longer than one APDU: ISO command chaining, CLA | 0x10
 -- on every chunk but the last; the intermediate chunks carry no Le and must answer 9000.
--- Returns data, sw of the last chunk.
+-- Returns data, sw of the last chunk, or nil, CKR, sw when the card refuses an
+-- intermediate one.
 function M.send(card, cla, ins, p1, p2, data, le)
 	data = data or ""
 	local off = 1
