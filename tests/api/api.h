@@ -13,6 +13,7 @@
  *   api_apdus(i)                APDUs token i has received so far ("> " lines of its trace)
  *   api_ins_since(i, mark, ...) the INS bytes of the APDUs after the first `mark` ones
  *   api_ctl(i, cmd, out, cap)   build/vtoken-ctl on token i's control socket
+ *   api_run(path, args...)      run a helper program, its exit status
  *   api_slot_of(fl, i, &slot)   the slot of token i (found by reader name; no APDU)
  *   api_prepare_token(fl, slot) C_InitToken + C_InitPIN: a PKCS#15 token with both PINs
  *   api_now_ms()                a monotonic clock for "within one second"
@@ -21,6 +22,7 @@
 #define SCRIPTOKI_TEST_API_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +205,31 @@ static inline int api_ctl(int i, const char *cmd, char *out, size_t cap)
 	if (got > 0 && out[got - 1] == '\n')
 		out[got - 1] = '\0';
 	close(fds[0]);
+	if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return -1;
+}
+
+/* Run a program (NULL-terminated argument list after the path); its exit status or -1. */
+static inline int api_run(const char *path, ...)
+{
+	char *args[16];
+	va_list ap;
+	int k = 0, st = -1;
+	pid_t pid;
+
+	args[k++] = (char *)path;
+	va_start(ap, path);
+	while (k < 15 && (args[k] = va_arg(ap, char *)) != NULL)
+		k++;
+	va_end(ap);
+	args[k] = NULL;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execv(path, args);
+		_exit(127);
+	}
 	if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return -1;

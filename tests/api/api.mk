@@ -5,7 +5,7 @@
 # tokens). tests/tests.mk compiles every tests/t5*.c and picks up tests/t6*.t; this adds
 # what they share (tests/api/api.h) and the helper programs they run.
 #
-#   build/api-card-reset   another PC/SC application that resets a card (t5107)
+#   build/api-card-reset   another PC/SC application that resets a card (t5105)
 
 API_TESTS := $(basename $(notdir $(wildcard tests/t51*.c)))
 API_PCSC_CFLAGS = $(shell pkg-config --cflags libpcsclite 2>/dev/null)

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * t5105 — another application resets the card mid-session (build/api-card-reset:
+ * SCardReconnect with SCARD_RESET_CARD from its own process). The card forgets the PIN
+ * (the virtual token's state says so); the module must not crash, must keep the session
+ * (a reset is not a removal), must show a public session from the next card access on,
+ * must not answer CKR_USER_ALREADY_LOGGED_IN to a fresh C_Login, and that login works.
+ */
+#include "api/api.h"
+
+static CK_FUNCTION_LIST_PTR f;
+
+static CK_STATE state(CK_SESSION_HANDLE h)
+{
+	CK_SESSION_INFO si;
+	CK_RV rv = f->C_GetSessionInfo(h, &si);
+
+	if (rv != CKR_OK) {
+		diag("C_GetSessionInfo: %s", sk_rv_name(rv));
+		return (CK_STATE)-1;
+	}
+	return si.state;
+}
+
+static const char *card_verified(void)
+{
+	static char ans[256];
+	char *p;
+
+	if (api_ctl(0, "state", ans, sizeof ans) != 0 || (p = strstr(ans, "verified=")) == NULL)
+		return "?";
+	p += 9;
+	p[strcspn(p, " ")] = '\0';
+	return p;
+}
+
+static int reset_card(const char *apdu)
+{
+	return api_run("build/api-card-reset", api_env(0, "READER"), apdu, (char *)NULL);
+}
+
+int main(int argc, char **argv)
+{
+	CK_SLOT_ID slot = 0;
+	CK_SESSION_HANDLE h, h2;
+	CK_TOKEN_INFO ti;
+	CK_RV rv;
+	int round;
+
+	api_rig(argv, 1);
+	if (access("build/api-card-reset", X_OK) != 0)
+		skip_all("build/api-card-reset is not built");
+	f = api_module();
+	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
+	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
+	is_rv(api_prepare_token(f, slot, "t5105"), CKR_OK, "C_InitToken and C_InitPIN");
+	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h), CKR_OK,
+	      "a session");
+
+	/* 1: the next card access is C_GetTokenInfo, then C_GetSessionInfo shows the truth */
+	is_rv(f->C_Login(h, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "the user logs in");
+	is_str(card_verified(), "user", "the card has the PIN verified");
+	is_ulong(reset_card("00CA018100"), 0, "another application resets the card");
+	is_str(card_verified(), "none", "the card forgot the PIN");
+	rv = f->C_GetTokenInfo(slot, &ti);
+	is_rv(rv, CKR_OK, "C_GetTokenInfo after the reset");
+	is_ulong(state(h), CKS_RW_PUBLIC_SESSION, "the session is public: the login is gone");
+	is_rv(f->C_Login(h, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "a fresh C_Login works");
+	is_ulong(state(h), CKS_RW_USER_FUNCTIONS, "logged in");
+	is_str(card_verified(), "user", "on the card too");
+
+	/* 2: the next call after the reset is C_Login itself */
+	is_ulong(reset_card("00CA018100"), 0, "the card is reset again");
+	is_rv(f->C_Login(h, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK,
+	      "C_Login right after: not CKR_USER_ALREADY_LOGGED_IN, it logs in");
+	is_str(card_verified(), "user", "the card has the PIN verified");
+
+	/* 3: the next call is C_GetSessionInfo (a card access without an APDU) */
+	is_ulong(reset_card(NULL), 0, "a reset without any APDU of its own");
+	is_ulong(state(h), CKS_RW_PUBLIC_SESSION, "C_GetSessionInfo: public");
+
+	/* 4: the next call is C_Logout */
+	is_rv(f->C_Login(h, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "the user logs in");
+	is_ulong(reset_card("00CA018100"), 0, "reset");
+	rv = f->C_Logout(h);
+	ok(rv == CKR_OK || rv == CKR_USER_NOT_LOGGED_IN, "C_Logout: %s", sk_rv_name(rv));
+	is_ulong(state(h), CKS_RW_PUBLIC_SESSION, "public");
+
+	/* 5: the SO, and a new session opened after the reset */
+	is_rv(f->C_Login(h, CKU_SO, API_PIN(API_SO_PIN)), CKR_OK, "the SO logs in");
+	is_ulong(reset_card("00CA018100"), 0, "reset");
+	rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &h2);
+	is_rv(rv, CKR_OK, "an R/O session can be opened: the SO is no longer logged in");
+	is_ulong(state(h2), CKS_RO_PUBLIC_SESSION, "and it is public");
+	is_ulong(state(h), CKS_RW_PUBLIC_SESSION, "so is the first");
+
+	/* several resets in a row, interleaved with calls: no crash, no stale login */
+	for (round = 0; round < 5; round++) {
+		if (f->C_Login(h, CKU_USER, API_PIN(API_USER_PIN)) != CKR_OK)
+			break;
+		if (reset_card(round % 2 ? NULL : "00CA018100") != 0)
+			break;
+		if (state(h2) != CKS_RO_PUBLIC_SESSION)
+			break;
+	}
+	is_ulong(round, 5, "five rounds of login, reset, public state");
+	is_rv(f->C_Login(h, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "and a last login");
+	is_rv(f->C_GetTokenInfo(slot, &ti), CKR_OK, "C_GetTokenInfo");
+	ok(!(ti.flags & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_LOCKED)),
+	   "no PIN try was wasted (%s)", ti.flags & CKF_USER_PIN_COUNT_LOW ? "count low" : "full");
+	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
+	return done_testing();
+}
