@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * t5106 — token behaviour is script: a copy of the scripts folder, named by
+ * SCRIPTOKI_SCRIPTS (and then by the configuration file's "scripts =" line through
+ * SCRIPTOKI_CONF), is edited between C_Finalize and C_Initialize — the model string and
+ * the mechanism list of rutoken_ecp/token.lua — and the module's answers change with the
+ * next C_Initialize, with no rebuild. A script broken by the edit fails the token's calls
+ * with a CKR (the slots stay listed), and mending it mends the token.
+ */
+#include <sys/stat.h>
+
+#include "api/api.h"
+
+static CK_FUNCTION_LIST_PTR f;
+static CK_SLOT_ID slot;
+static char lua[4096];
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf = NULL;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)n + 1)) != NULL) {
+		if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[n] = '\0';
+		}
+	}
+	fclose(fp);
+	return buf;
+}
+
+static int spew(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	int ok_ = fp != NULL && fputs(text, fp) >= 0;
+
+	if (fp != NULL && fclose(fp) != 0)
+		ok_ = 0;
+	return ok_;
+}
+
+/* Replace the one occurrence of from by to in the script; 1 when it was there once. */
+static int edit(const char *from, const char *to)
+{
+	char *s = slurp(lua), *p, *out;
+	int done = 0;
+
+	if (s == NULL)
+		return 0;
+	p = strstr(s, from);
+	if (p != NULL && strstr(p + 1, from) == NULL &&
+	    (out = malloc(strlen(s) - strlen(from) + strlen(to) + 1)) != NULL) {
+		memcpy(out, s, (size_t)(p - s));
+		strcpy(out + (p - s), to);
+		strcat(out, p + strlen(from));
+		done = spew(lua, out);
+		free(out);
+	}
+	free(s);
+	return done;
+}
+
+/* One C_Initialize .. C_Finalize: the model and whether CKM_ECDSA is listed. */
+static CK_RV look(char *model, int *ecdsa, CK_ULONG *nmech)
+{
+	CK_TOKEN_INFO ti;
+	CK_MECHANISM_TYPE mt[64];
+	CK_MECHANISM_INFO mi;
+	CK_ULONG n = 64, k;
+	CK_RV rv = f->C_Initialize(NULL);
+
+	*ecdsa = 0;
+	*nmech = 0;
+	model[0] = '\0';
+	if (rv != CKR_OK)
+		return rv;
+	rv = api_slot_of(f, 0, &slot);
+	if (rv == CKR_OK)
+		rv = f->C_GetTokenInfo(slot, &ti);
+	if (rv == CKR_OK) {
+		api_unpad(model, ti.model, sizeof ti.model);
+		rv = f->C_GetMechanismList(slot, mt, &n);
+	}
+	if (rv == CKR_OK) {
+		*nmech = n;
+		for (k = 0; k < n; k++)
+			if (mt[k] == CKM_ECDSA)
+				*ecdsa |= 1;
+		if (f->C_GetMechanismInfo(slot, CKM_ECDSA, &mi) == CKR_OK)
+			*ecdsa |= 2;
+	}
+	f->C_Finalize(NULL);
+	return rv;
+}
+
+int main(int argc, char **argv)
+{
+	char tmpl[1024], scripts[1024], conf[1024], model[64], line[2048];
+	const char *dir;
+	CK_ULONG n0, n;
+	CK_SLOT_ID ids[4];
+	CK_TOKEN_INFO ti;
+	int ecdsa;
+	CK_RV rv;
+
+	api_rig(argv, 1);
+	f = api_module();
+	snprintf(tmpl, sizeof tmpl, "%s/t5106.XXXXXX",
+		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	dir = mkdtemp(tmpl);
+	ok(dir != NULL, "a temporary folder");
+	if (dir == NULL)
+		return done_testing();
+	snprintf(scripts, sizeof scripts, "%s/scripts", dir);
+	snprintf(lua, sizeof lua, "%s/rutoken_ecp/token.lua", scripts);
+	snprintf(conf, sizeof conf, "%s/scriptoki.conf", dir);
+	is_ulong(api_run("/bin/cp", "-R", "scripts", scripts, (char *)NULL), 0,
+		 "a copy of the scripts folder");
+	setenv("SCRIPTOKI_SCRIPTS", scripts, 1);
+
+	is_rv(look(model, &ecdsa, &n0), CKR_OK, "the copy as it is");
+	is_str(model, "Rutoken ECP", "model: Rutoken ECP");
+	is_ulong(ecdsa, 3, "CKM_ECDSA is listed and described");
+
+	ok(edit("model = \"Rutoken ECP\",", "model = \"Edited ECP\","), "edit: the model");
+	ok(edit("\t\t{ type = CKM.ECDSA,", "\t\t-- { type = CKM.ECDSA,"), "edit: drop CKM_ECDSA");
+	is_rv(look(model, &ecdsa, &n), CKR_OK, "the edited copy, next C_Initialize");
+	is_str(model, "Edited ECP", "model: Edited ECP");
+	is_ulong(ecdsa, 0, "CKM_ECDSA is neither listed nor described");
+	is_ulong(n, n0 - 1, "one mechanism less (%lu)", n);
+
+	/* the configuration file names the folder */
+	unsetenv("SCRIPTOKI_SCRIPTS");
+	snprintf(line, sizeof line, "# t5106\n  scripts = %s  \n", scripts);
+	ok(spew(conf, line), "a configuration file with 'scripts = ...'");
+	setenv("SCRIPTOKI_CONF", conf, 1);
+	ok(edit("model = \"Edited ECP\",", "model = \"Conf ECP\","), "edit: the model again");
+	is_rv(look(model, &ecdsa, &n), CKR_OK, "the folder of SCRIPTOKI_CONF");
+	is_str(model, "Conf ECP", "model: Conf ECP");
+	setenv("SCRIPTOKI_SCRIPTS", scripts, 1);
+
+	/* a broken script is an error, not a crash */
+	ok(edit("model = \"Conf ECP\",", "model = \"Conf ECP\" +,"), "edit: a syntax error");
+	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize with a broken script");
+	n = 4;
+	is_rv(f->C_GetSlotList(CK_TRUE, ids, &n), CKR_OK, "C_GetSlotList still works");
+	is_ulong(n, 1, "the slot is listed");
+	rv = f->C_GetTokenInfo(ids[0], &ti);
+	ok(rv != CKR_OK && rv != CKR_GENERAL_ERROR, "C_GetTokenInfo fails cleanly: %s",
+	   sk_rv_name(rv));
+	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
+	ok(edit("model = \"Conf ECP\" +,", "model = \"Mended ECP\","), "edit: mend it");
+	is_rv(look(model, &ecdsa, &n), CKR_OK, "the mended script");
+	is_str(model, "Mended ECP", "model: Mended ECP");
+
+	/* and the original folder is untouched */
+	unsetenv("SCRIPTOKI_SCRIPTS");
+	unsetenv("SCRIPTOKI_CONF");
+	is_rv(look(model, &ecdsa, &n), CKR_OK, "without the variables: the module's own scripts");
+	is_str(model, "Rutoken ECP", "model: Rutoken ECP");
+	is_ulong(n, n0, "all mechanisms");
+
+	api_run("/bin/rm", "-rf", dir, (char *)NULL);
+	return done_testing();
+}
