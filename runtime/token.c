@@ -23,6 +23,9 @@ CK_RV token_new(const char *reader, struct token **out)
 		return rv;
 	}
 	snprintf(t->reader, sizeof t->reader, "%s", reader);
+	/* the caller (the slot table) holds its lock: lb_scripts_dir()'s buffer is not
+	 * written by two threads at once, and token_enter reads this copy under the token's */
+	snprintf(t->scripts, sizeof t->scripts, "%s", lb_scripts_dir());
 	atomic_init(&t->generation, 1);
 	t->cache_gen = 1;
 	*out = t;
@@ -158,10 +161,10 @@ CK_RV token_enter(struct token *t)
 		goto fail;
 	}
 	if (t->vm == NULL) {
-		rv = lb_find_family(lb_scripts_dir(), t->card.atr, t->card.atr_len, t->family,
+		rv = lb_find_family(t->scripts, t->card.atr, t->card.atr_len, t->family,
 				    sizeof t->family);
 		if (rv == CKR_OK)
-			rv = lb_open(lb_scripts_dir(), t->family, &t->vm);
+			rv = lb_open(t->scripts, t->family, &t->vm);
 		if (rv != CKR_OK) {
 			pcsc_end(&t->card);
 			goto fail;

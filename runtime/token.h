@@ -28,6 +28,8 @@ struct token {
 	struct pcsc_card card;
 	struct lb_vm *vm;
 	char family[64];
+	char scripts[4096];             /* the scripts folder, read once when the token is made
+					 * (lb_scripts_dir() returns a shared buffer) */
 	atomic_uint generation;         /* bumped on removal, without the lock: sessions of
 					 * older generations are gone */
 	unsigned cache_gen;             /* the generation the connection and cache belong to */
