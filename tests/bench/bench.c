@@ -145,9 +145,13 @@ int main(int argc, char **argv)
 	for (r = 0; r < rounds; r++) {
 		long upto = iterations * (r + 1) / rounds;
 
-		for (i = 0; i < ncases; i++) {
-			struct row *row = &rows[i];
+		/* Every other round in reverse order (A B, B A, …): whoever goes first in a
+		 * turn was measured to gain a few per cent. */
+		for (j = 0; j < ncases; j++) {
+			struct row *row;
 
+			i = r % 2 ? ncases - 1 - j : j;
+			row = &rows[i];
 			for (; row->n < upto; row->n++) {
 				double t0 = now_ns(), t1;
 
