@@ -55,6 +55,7 @@ include tests/vtoken/vtoken.mk
 include tests/rig/rig.mk
 include tests/lb/lb.mk
 include tests/api/api.mk
+include tests/crypto/crypto.mk
 
 all: $(MODULE)
 .PHONY: all

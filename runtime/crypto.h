@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * crypto.h — host-side cryptography in OpenSSL 3: digests (Streebog and GOST R 34.11-94
+ * through the gostprov provider), the RSA encodings of PKCS #1 v2.2 (RFC 8017), and
+ * signature verification for RSA, ECDSA and GOST R 34.10-2001/2012 with public keys.
+ *
+ * Everything runs in a private library context (OSSL_LIB_CTX) holding the "default" and
+ * "gostprov" providers, so the host application's OpenSSL state (its default context, its
+ * configuration, its engines) is neither used nor changed. The gost ENGINE is never
+ * loaded: GOST R 34.10 verification is computed here with OpenSSL's EC and BN API on the
+ * curves of RFC 4357 and RFC 7836, chosen by the OID in CKA_GOSTR3410_PARAMS.
+ *
+ * Errors are CK_RVs; OpenSSL's error queue is left as the caller had it. Functions take
+ * no lock of the module and may run in parallel.
+ */
+#ifndef SCRIPTOKI_CRYPTO_H
+#define SCRIPTOKI_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "cryptoki.h"
+
+/* The private library context, created on first use; NULL when it cannot be created. */
+OSSL_LIB_CTX *crypto_libctx(void);
+/* Free the context (C_Finalize); the next use creates it again. */
+void crypto_fini(void);
+/* After fork(): the child keeps the inherited context (it is plain memory). */
+
+/* --- digests ----------------------------------------------------------------------- */
+
+#define CRYPTO_MD_MAX 64
+
+/* The EVP_MD of a PKCS#11 digest mechanism (CKM_SHA_1, CKM_SHA256, CKM_GOSTR3411_12_256,
+ * ...), fetched once; NULL when the host does not offer it. */
+const EVP_MD *crypto_md(CK_MECHANISM_TYPE hash);
+/* Its output length in bytes, 0 when unknown. */
+size_t crypto_md_size(CK_MECHANISM_TYPE hash);
+/* The digest mechanism of an MGF1 function (CKG_MGF1_SHA256 -> CKM_SHA256), or 0. */
+CK_MECHANISM_TYPE crypto_mgf_hash(CK_RSA_PKCS_MGF_TYPE mgf);
+
+/* A running digest. */
+CK_RV crypto_digest_new(CK_MECHANISM_TYPE hash, EVP_MD_CTX **out);
+CK_RV crypto_digest_update(EVP_MD_CTX *c, const uint8_t *p, size_t n);
+/* out must hold crypto_md_size(hash) bytes. */
+CK_RV crypto_digest_final(EVP_MD_CTX *c, uint8_t *out, size_t *out_len);
+CK_RV crypto_digest(CK_MECHANISM_TYPE hash, const uint8_t *p, size_t n, uint8_t *out,
+		    size_t *out_len);
+
+/* Random bytes from the host's generator (the private context's DRBG). */
+CK_RV crypto_random(uint8_t *out, size_t n);
+
+/* --- RSA (RFC 8017) ----------------------------------------------------------------- */
+
+/* Length in bytes and in bits of a big-endian integer, leading zero bytes ignored. */
+size_t crypto_be_len(const uint8_t *p, size_t n);
+size_t crypto_be_bits(const uint8_t *p, size_t n);
+
+/* EMSA-PKCS1-v1_5 (RFC 8017 9.2) into em[0..k): when hash is 0, in is the T of the
+ * standard as the caller gives it (CKM_RSA_PKCS), else in is a digest of that hash and
+ * gets its DigestInfo. CKR_DATA_LEN_RANGE when it does not fit. */
+CK_RV crypto_rsa_pkcs1_encode(CK_MECHANISM_TYPE hash, const uint8_t *in, size_t in_len,
+			      uint8_t *em, size_t k);
+/* EMSA-PSS-ENCODE (RFC 8017 9.1.1) of the digest mhash, with a random salt of slen
+ * bytes and MGF1 over mgf_hash, into em[0..k) for a modulus of mod_bits bits. */
+CK_RV crypto_rsa_pss_encode(CK_MECHANISM_TYPE hash, CK_MECHANISM_TYPE mgf_hash, size_t slen,
+			    const uint8_t *mhash, size_t hlen, uint8_t *em, size_t k,
+			    size_t mod_bits);
+
+/* A public RSA key from CKA_MODULUS and CKA_PUBLIC_EXPONENT (big-endian). */
+CK_RV crypto_rsa_pkey(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
+		      EVP_PKEY **out);
+
+enum crypto_rsa_pad { CRYPTO_PAD_X509, CRYPTO_PAD_PKCS1, CRYPTO_PAD_PSS, CRYPTO_PAD_OAEP };
+
+struct crypto_rsa_params {
+	enum crypto_rsa_pad pad;
+	CK_MECHANISM_TYPE hash;         /* PKCS1 signatures: 0 for CKM_RSA_PKCS; PSS/OAEP */
+	CK_MECHANISM_TYPE mgf_hash;     /* PSS, OAEP */
+	size_t slen;                    /* PSS */
+	const uint8_t *label;           /* OAEP */
+	size_t label_len;
+};
+
+/* Verify sig over in (the digest for hashed PKCS1 and for PSS; T for CKM_RSA_PKCS; the
+ * block for CKM_RSA_X_509): CKR_OK, CKR_SIGNATURE_INVALID or CKR_SIGNATURE_LEN_RANGE. */
+CK_RV crypto_rsa_verify(EVP_PKEY *pk, const struct crypto_rsa_params *p, const uint8_t *in,
+			size_t in_len, const uint8_t *sig, size_t sig_len);
+/* Encrypt with the public key (X509, PKCS1 type 2, OAEP); out holds k bytes. */
+CK_RV crypto_rsa_encrypt(EVP_PKEY *pk, const struct crypto_rsa_params *p, const uint8_t *in,
+			 size_t in_len, uint8_t *out, size_t *out_len);
+/*
+ * Remove the encryption padding (PKCS1 type 2, or OAEP) from em[0..k), the raw result of
+ * the private-key operation, in constant time with respect to the padding's validity.
+ * out has room for k bytes; *out_len receives the message length.
+ * CKR_ENCRYPTED_DATA_INVALID when the padding is wrong.
+ */
+CK_RV crypto_rsa_unpad(const struct crypto_rsa_params *p, const uint8_t *em, size_t k,
+		       uint8_t *out, size_t *out_len);
+
+/* --- elliptic curves ---------------------------------------------------------------- */
+
+/* The byte length of one signature half (r or s) for the curve of CKA_EC_PARAMS; 0 when
+ * the curve is not known. */
+size_t crypto_ec_size(const uint8_t *ec_params, size_t len);
+/* ECDSA: sig is r || s (PKCS #11), pub is CKA_EC_POINT (a DER OCTET STRING, or the bare
+ * point). CKR_OK, CKR_SIGNATURE_INVALID, CKR_SIGNATURE_LEN_RANGE, CKR_KEY_SIZE_RANGE (an
+ * unknown curve) or CKR_PUBLIC_KEY_INVALID. */
+CK_RV crypto_ecdsa_verify(const uint8_t *ec_params, size_t params_len, const uint8_t *pub,
+			  size_t pub_len, const uint8_t *hash, size_t hash_len, const uint8_t *sig,
+			  size_t sig_len);
+
+/* The GOST R 34.10 curve named by the DER OID of CKA_GOSTR3410_PARAMS: the byte length of
+ * its coordinates (32 or 64), or 0 when the OID is not one of RFC 4357 / RFC 7836. */
+size_t crypto_gost_size(const uint8_t *oid_der, size_t len);
+/* GOST R 34.10-2001/2012: hash as PKCS #11 gives it (read little-endian, as the standard's
+ * vector h), pub = CKA_VALUE (x || y, each little-endian), sig = s || r (each big-endian,
+ * RFC 4491 2.2.2). Same results as crypto_ecdsa_verify. */
+CK_RV crypto_gost_verify(const uint8_t *oid_der, size_t oid_len, const uint8_t *pub,
+			 size_t pub_len, const uint8_t *hash, size_t hash_len, const uint8_t *sig,
+			 size_t sig_len);
+
+#endif

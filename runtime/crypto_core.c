@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * crypto_core.c — the private OpenSSL library context, digests and random bytes; see
+ * crypto.h.
+ *
+ * The context loads "default" and "gostprov" (libengine-gost-openssl's provider: GOST R
+ * 34.11-2012 Streebog-256/512 and GOST R 34.11-94) by name, without reading openssl.cnf.
+ * When gostprov is absent the GOST digests are simply unavailable; everything else works.
+ */
+#include "crypto.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/provider.h>
+#include <openssl/rand.h>
+
+#include "log.h"
+
+static pthread_mutex_t crypto_mutex = PTHREAD_MUTEX_INITIALIZER;
+static OSSL_LIB_CTX *crypto_ctx;
+static OSSL_PROVIDER *crypto_prov_default, *crypto_prov_gost;
+
+/* PKCS#11 digest mechanisms and their names in OpenSSL's providers. */
+static const struct crypto_md_entry {
+	CK_MECHANISM_TYPE mech;
+	const char *name;
+	size_t size;
+	CK_RSA_PKCS_MGF_TYPE mgf;       /* its MGF1 constant, or 0 */
+} crypto_mds[] = {
+	{ CKM_SHA_1, "SHA1", 20, CKG_MGF1_SHA1 },
+	{ CKM_SHA224, "SHA2-224", 28, CKG_MGF1_SHA224 },
+	{ CKM_SHA256, "SHA2-256", 32, CKG_MGF1_SHA256 },
+	{ CKM_SHA384, "SHA2-384", 48, CKG_MGF1_SHA384 },
+	{ CKM_SHA512, "SHA2-512", 64, CKG_MGF1_SHA512 },
+	{ CKM_SHA3_224, "SHA3-224", 28, CKG_MGF1_SHA3_224 },
+	{ CKM_SHA3_256, "SHA3-256", 32, CKG_MGF1_SHA3_256 },
+	{ CKM_SHA3_384, "SHA3-384", 48, CKG_MGF1_SHA3_384 },
+	{ CKM_SHA3_512, "SHA3-512", 64, CKG_MGF1_SHA3_512 },
+	{ CKM_GOSTR3411, "md_gost94", 32, 0 },
+	{ CKM_GOSTR3411_12_256, "md_gost12_256", 32, 0 },
+	{ CKM_GOSTR3411_12_512, "md_gost12_512", 64, 0 },
+};
+#define CRYPTO_NMDS (sizeof crypto_mds / sizeof crypto_mds[0])
+
+static EVP_MD *crypto_md_cache[CRYPTO_NMDS];
+static int crypto_md_tried[CRYPTO_NMDS];
+
+static OSSL_LIB_CTX *crypto_libctx_inlock(void)
+{
+	OSSL_LIB_CTX *ctx;
+
+	if (crypto_ctx != NULL)
+		return crypto_ctx;
+	ctx = OSSL_LIB_CTX_new();
+	if (ctx == NULL)
+		return NULL;
+	crypto_prov_default = OSSL_PROVIDER_load(ctx, "default");
+	if (crypto_prov_default == NULL) {
+		OSSL_LIB_CTX_free(ctx);
+		log_msg(LOG_ERROR, "crypto: cannot load OpenSSL's default provider");
+		return NULL;
+	}
+	crypto_prov_gost = OSSL_PROVIDER_load(ctx, "gostprov");
+	if (crypto_prov_gost == NULL)
+		log_msg(LOG_ERROR, "crypto: no gostprov provider: GOST digests are unavailable");
+	crypto_ctx = ctx;
+	return ctx;
+}
+
+OSSL_LIB_CTX *crypto_libctx(void)
+{
+	OSSL_LIB_CTX *ctx;
+
+	pthread_mutex_lock(&crypto_mutex);
+	ERR_set_mark();
+	ctx = crypto_libctx_inlock();
+	ERR_pop_to_mark();
+	pthread_mutex_unlock(&crypto_mutex);
+	return ctx;
+}
+
+void crypto_fini(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&crypto_mutex);
+	for (i = 0; i < CRYPTO_NMDS; i++) {
+		EVP_MD_free(crypto_md_cache[i]);
+		crypto_md_cache[i] = NULL;
+		crypto_md_tried[i] = 0;
+	}
+	if (crypto_prov_gost != NULL)
+		OSSL_PROVIDER_unload(crypto_prov_gost);
+	if (crypto_prov_default != NULL)
+		OSSL_PROVIDER_unload(crypto_prov_default);
+	crypto_prov_gost = crypto_prov_default = NULL;
+	OSSL_LIB_CTX_free(crypto_ctx);
+	crypto_ctx = NULL;
+	pthread_mutex_unlock(&crypto_mutex);
+}
+
+static const struct crypto_md_entry *crypto_md_entry(CK_MECHANISM_TYPE hash, size_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < CRYPTO_NMDS; i++)
+		if (crypto_mds[i].mech == hash) {
+			if (idx != NULL)
+				*idx = i;
+			return &crypto_mds[i];
+		}
+	return NULL;
+}
+
+const EVP_MD *crypto_md(CK_MECHANISM_TYPE hash)
+{
+	size_t i;
+	const struct crypto_md_entry *e = crypto_md_entry(hash, &i);
+	OSSL_LIB_CTX *ctx;
+	EVP_MD *md = NULL;
+
+	if (e == NULL)
+		return NULL;
+	pthread_mutex_lock(&crypto_mutex);
+	ERR_set_mark();
+	if (!crypto_md_tried[i]) {
+		ctx = crypto_libctx_inlock();
+		if (ctx != NULL) {
+			crypto_md_cache[i] = EVP_MD_fetch(ctx, e->name, NULL);
+			crypto_md_tried[i] = 1;
+		}
+	}
+	md = crypto_md_cache[i];
+	ERR_pop_to_mark();
+	pthread_mutex_unlock(&crypto_mutex);
+	return md;
+}
+
+size_t crypto_md_size(CK_MECHANISM_TYPE hash)
+{
+	const struct crypto_md_entry *e = crypto_md_entry(hash, NULL);
+
+	return e != NULL ? e->size : 0;
+}
+
+CK_MECHANISM_TYPE crypto_mgf_hash(CK_RSA_PKCS_MGF_TYPE mgf)
+{
+	size_t i;
+
+	for (i = 0; i < CRYPTO_NMDS; i++)
+		if (crypto_mds[i].mgf != 0 && crypto_mds[i].mgf == mgf)
+			return crypto_mds[i].mech;
+	return 0;
+}
+
+CK_RV crypto_digest_new(CK_MECHANISM_TYPE hash, EVP_MD_CTX **out)
+{
+	const EVP_MD *md = crypto_md(hash);
+	EVP_MD_CTX *c = NULL;
+	CK_RV rv = CKR_OK;
+
+	*out = NULL;
+	if (md == NULL)
+		return CKR_MECHANISM_INVALID;
+	ERR_set_mark();
+	c = EVP_MD_CTX_new();
+	if (c == NULL) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	if (!EVP_DigestInit_ex(c, md, NULL)) {
+		rv = CKR_FUNCTION_FAILED;
+		goto out;
+	}
+	*out = c;
+	c = NULL;
+out:
+	EVP_MD_CTX_free(c);
+	ERR_pop_to_mark();
+	return rv;
+}
+
+CK_RV crypto_digest_update(EVP_MD_CTX *c, const uint8_t *p, size_t n)
+{
+	CK_RV rv = CKR_OK;
+
+	if (n == 0)
+		return CKR_OK;
+	ERR_set_mark();
+	if (!EVP_DigestUpdate(c, p, n))
+		rv = CKR_FUNCTION_FAILED;
+	ERR_pop_to_mark();
+	return rv;
+}
+
+CK_RV crypto_digest_final(EVP_MD_CTX *c, uint8_t *out, size_t *out_len)
+{
+	unsigned int n = 0;
+	CK_RV rv = CKR_OK;
+
+	ERR_set_mark();
+	if (!EVP_DigestFinal_ex(c, out, &n))
+		rv = CKR_FUNCTION_FAILED;
+	ERR_pop_to_mark();
+	*out_len = n;
+	return rv;
+}
+
+CK_RV crypto_digest(CK_MECHANISM_TYPE hash, const uint8_t *p, size_t n, uint8_t *out,
+		    size_t *out_len)
+{
+	EVP_MD_CTX *c = NULL;
+	CK_RV rv = crypto_digest_new(hash, &c);
+
+	if (rv == CKR_OK)
+		rv = crypto_digest_update(c, p, n);
+	if (rv == CKR_OK)
+		rv = crypto_digest_final(c, out, out_len);
+	EVP_MD_CTX_free(c);
+	return rv;
+}
+
+CK_RV crypto_random(uint8_t *out, size_t n)
+{
+	OSSL_LIB_CTX *ctx = crypto_libctx();
+	CK_RV rv = CKR_OK;
+
+	if (n == 0)
+		return CKR_OK;
+	if (ctx == NULL)
+		return CKR_FUNCTION_FAILED;
+	ERR_set_mark();
+	if (RAND_bytes_ex(ctx, out, n, 0) != 1)
+		rv = CKR_FUNCTION_FAILED;
+	ERR_pop_to_mark();
+	return rv;
+}
+
+size_t crypto_be_len(const uint8_t *p, size_t n)
+{
+	while (n > 0 && *p == 0) {
+		p++;
+		n--;
+	}
+	return n;
+}
+
+size_t crypto_be_bits(const uint8_t *p, size_t n)
+{
+	uint8_t top;
+	size_t bits;
+
+	while (n > 0 && *p == 0) {
+		p++;
+		n--;
+	}
+	if (n == 0)
+		return 0;
+	bits = (n - 1) * 8;
+	for (top = *p; top != 0; top >>= 1)
+		bits++;
+	return bits;
+}

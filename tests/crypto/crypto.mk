@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# The host-crypto unit tests (tests/t4xxx-*.c): each is built as build/t/t4xxx-*.t with the
+# runtime's crypto and mechanism objects linked in directly (the module exports only C_*).
+# The GOST tests make keys and signatures with the gost engine in separate openssl
+# processes; the module's code never loads that engine.
+
+CRYPTO_SRCS  := $(sort $(wildcard runtime/crypto_*.c)) runtime/mech.c runtime/log.c \
+                generated/sk_names.c
+CRYPTO_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CRYPTO_SRCS))
+CRYPTO_TESTS := $(basename $(notdir $(wildcard tests/t4*.c)))
+
+TEST_PROGS += $(CRYPTO_TESTS:%=$(BUILD)/t/%.t)
+
+$(CRYPTO_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h \
+		tests/crypto/crypto_test.h runtime/crypto.h runtime/mech.h $(CRYPTO_OBJS) \
+		$(GENERATED_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(CRYPTO_OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
