@@ -413,6 +413,385 @@ function M.encode_pin(p)
 	return tlv(0x30, common .. cauth .. tlv(0xA1, tlv(0x30, attrs)))
 end
 
+---------------------------------------------------------------------------------------
+-- Object directories: PrKDF, PuKDF, CDF, DODF (PKCS #15 v1.1 section 6, the subset and
+-- the encoding choices OpenSC 0.23 writes: src/libopensc/pkcs15-prkey.c, -pubkey.c,
+-- -cert.c, -data.c).
+--
+--   PKCS15Object ::= SEQUENCE-or-[n] { CommonObjectAttributes, ClassAttributes,
+--                                      [0] SubClassAttributes OPTIONAL, [1] TypeAttributes }
+--   CommonObjectAttributes ::= SEQUENCE { label UTF8String OPTIONAL,
+--                                         flags BIT STRING OPTIONAL, authId OCTET STRING OPTIONAL, ... }
+--   CommonKeyAttributes ::= SEQUENCE { iD OCTET STRING, usage BIT STRING,
+--                                      native BOOLEAN DEFAULT TRUE, accessFlags BIT STRING OPTIONAL,
+--                                      keyReference INTEGER OPTIONAL, ... }
+--   Path ::= SEQUENCE { path OCTET STRING, index INTEGER OPTIONAL, length [0] INTEGER OPTIONAL }
+--
+-- Key choices: SEQUENCE = RSA, [0] = EC, [4] = GOST R 34.10 (OpenSC's tag for it). The type
+-- attributes: RSA { value Path, modulusLength INTEGER }, EC { value Path, fieldSize INTEGER
+-- OPTIONAL }, GOST { value Path, params_r3410 INTEGER, params_r3411 INTEGER OPTIONAL,
+-- params_28147 INTEGER OPTIONAL }. Certificates: SEQUENCE { common, { iD, authority BOOLEAN
+-- DEFAULT FALSE }, [1] { x509CertificateAttributes { value Path } } }. Data objects:
+-- SEQUENCE { common, { applicationName UTF8String OPTIONAL, applicationOID OID OPTIONAL },
+-- [1] { Path } }.
+
+M.KIND_RSA, M.KIND_EC, M.KIND_GOST = "rsa", "ec", "gost"
+local KEY_TAGS = { [0x30] = M.KIND_RSA, [0xA0] = M.KIND_EC, [0xA4] = M.KIND_GOST }
+local KEY_TAG_OF = { rsa = 0x30, ec = 0xA0, gost = 0xA4 }
+
+-- KeyUsageFlags, AccessFlags and CommonObjectFlags bit numbers
+M.U_ENCRYPT, M.U_DECRYPT, M.U_SIGN, M.U_SIGN_RECOVER = 0, 1, 2, 3
+M.U_WRAP, M.U_UNWRAP, M.U_VERIFY, M.U_VERIFY_RECOVER = 4, 5, 6, 7
+M.U_DERIVE, M.U_NON_REPUDIATION = 8, 9
+M.A_SENSITIVE, M.A_EXTRACTABLE, M.A_ALWAYS_SENSITIVE = 0, 1, 2
+M.A_NEVER_EXTRACTABLE, M.A_LOCAL = 3, 4
+M.CO_PRIVATE, M.CO_MODIFIABLE = 0, 1
+
+-- The set of named bits of a BIT STRING node: { [bit] = true }.
+local function bit_table(node)
+	local v = value(node)
+	local out = {}
+	if not v or #v < 1 then
+		return out
+	end
+	for k = 2, #v do
+		local byte = v:byte(k)
+		for b = 0, 7 do
+			if byte & (0x80 >> b) ~= 0 then
+				out[(k - 2) * 8 + b] = true
+			end
+		end
+	end
+	return out
+end
+
+-- A bit set back to the list p15.bits takes.
+local function bit_list(set)
+	local l = {}
+	for b, on in pairs(set or {}) do
+		if on then
+			l[#l + 1] = b
+		end
+	end
+	table.sort(l)
+	return l
+end
+M.bit_list = bit_list
+
+local function path_of(node, app_path)
+	if not node or node.tag ~= 0x30 then
+		return nil
+	end
+	local p = value(child(node, 0x04))
+	if not p or #p < 2 or #p % 2 ~= 0 or #p > 16 then
+		return nil
+	end
+	if p:sub(1, 2) ~= "\x3F\x00" and app_path then
+		p = app_path .. p
+	end
+	return p
+end
+
+-- CommonObjectAttributes → label, private, modifiable, auth_id (nil when malformed)
+local function common_of(node, o)
+	if not node or node.tag ~= 0x30 then
+		return nil
+	end
+	local label = child(node, 0x0C)
+	if label then
+		o.label = value(label)
+		if not o.label or not utf8.len(o.label) then
+			return nil
+		end
+	end
+	local flags = bit_table(child(node, 0x03))
+	o.private = flags[M.CO_PRIVATE] == true
+	o.modifiable = flags[M.CO_MODIFIABLE] == true
+	o.auth_id = value(child(node, 0x04))
+	return o
+end
+
+-- One key object (PrKDF or PuKDF entry). Unknown key choices give false (skipped).
+local function decode_key(s, app_path)
+	local obj = decode(s)
+	if not obj then
+		return nil
+	end
+	local kind = KEY_TAGS[obj.tag]
+	if not kind then
+		return false
+	end
+	local k = kids(obj)
+	if not k or #k < 3 then
+		return nil
+	end
+	local o = { kind = kind, raw = s }
+	if not common_of(k[1], o) or k[2].tag ~= 0x30 then
+		return nil
+	end
+	local ck = kids(k[2])
+	if not ck or #ck < 2 or ck[1].tag ~= 0x04 or ck[2].tag ~= 0x03 or not value(ck[1]) then
+		return nil
+	end
+	o.id = value(ck[1])
+	o.usage = bit_table(ck[2])
+	o.native = true
+	for idx = 3, #ck do
+		local n = ck[idx]
+		if n.tag == 0x01 then
+			o.native = value(n) ~= "\x00"
+		elseif n.tag == 0x03 and o.access == nil then
+			o.access = bit_table(n)
+		elseif n.tag == 0x02 and o.key_ref == nil then
+			o.key_ref = int_value(n)
+		end
+	end
+	local typed = child(obj, 0xA1)
+	local attrs = typed and child(typed, 0x30)
+	local a = attrs and kids(attrs)
+	if not a or #a < 1 then
+		return nil
+	end
+	if a[1].tag == 0x30 then
+		o.path = path_of(a[1], app_path)
+		if not o.path then
+			return nil
+		end
+	elseif a[1].tag == 0xA0 then
+		o.direct = value(a[1]) or (a[1][1] and der.encode(a[1][1]))
+	else
+		return nil
+	end
+	if kind == M.KIND_RSA then
+		if not a[2] or a[2].tag ~= 0x02 then
+			return nil
+		end
+		o.bits = int_value(a[2])
+		if not o.bits then
+			return nil
+		end
+	elseif kind == M.KIND_EC then
+		if a[2] and a[2].tag == 0x02 then
+			o.bits = int_value(a[2])
+		end
+	else
+		local p = {}
+		for idx = 2, 4 do
+			if a[idx] then
+				if a[idx].tag ~= 0x02 then
+					return nil
+				end
+				p[#p + 1] = int_value(a[idx])
+				if p[#p] == nil then
+					return nil
+				end
+			end
+		end
+		if #p < 1 then
+			return nil
+		end
+		o.r3410, o.r3411, o.g28147 = p[1], p[2] or 0, p[3] or 0
+	end
+	return o
+end
+
+local function decode_list(data, one, app_path)
+	local objs = split(data)
+	if not objs then
+		return nil, BAD
+	end
+	local out = {}
+	for _, s in ipairs(objs) do
+		local o = one(s, app_path)
+		if o == nil then
+			return nil, BAD
+		end
+		if o then
+			out[#out + 1] = o
+		end
+	end
+	return out
+end
+
+-- PrKDF / PuKDF: a list of { kind=, raw=, label=, private=, modifiable=, auth_id=, id=,
+-- usage={bits}, native=, access={bits}|nil, key_ref=, path=|direct=, bits=, r3410=,
+-- r3411=, g28147= }.
+function M.decode_keys(data, app_path)
+	return decode_list(data, decode_key, app_path)
+end
+
+local function decode_cert(s, app_path)
+	local obj = decode(s)
+	if not obj then
+		return nil
+	end
+	if obj.tag ~= 0x30 then
+		return false            -- not an X.509 certificate object
+	end
+	local k = kids(obj)
+	if not k or #k < 3 then
+		return nil
+	end
+	local o = { raw = s }
+	if not common_of(k[1], o) or k[2].tag ~= 0x30 then
+		return nil
+	end
+	o.id = value(child(k[2], 0x04))
+	o.authority = value(child(k[2], 0x01)) ~= nil and value(child(k[2], 0x01)) ~= "\x00"
+	local typed = child(obj, 0xA1)
+	local attrs = typed and child(typed, 0x30)
+	local v = attrs and attrs[1]
+	if not o.id or type(v) ~= "table" then
+		return nil
+	end
+	if v.tag == 0x30 then
+		o.path = path_of(v, app_path)
+		if not o.path then
+			return nil
+		end
+	elseif v.tag == 0xA0 then
+		o.direct = v[1] and der.encode(v[1]) or value(v)
+	else
+		return nil
+	end
+	return o
+end
+
+-- CDF: a list of { raw=, label=, private=, modifiable=, id=, authority=, path=|direct= }.
+function M.decode_cdf(data, app_path)
+	return decode_list(data, decode_cert, app_path)
+end
+
+local function decode_data(s, app_path)
+	local obj = decode(s)
+	if not obj then
+		return nil
+	end
+	if obj.tag ~= 0x30 then
+		return false
+	end
+	local k = kids(obj)
+	if not k or #k < 3 then
+		return nil
+	end
+	local o = { raw = s }
+	if not common_of(k[1], o) or k[2].tag ~= 0x30 then
+		return nil
+	end
+	local app = child(k[2], 0x0C)
+	if app then
+		o.app = value(app)
+		if not o.app or not utf8.len(o.app) then
+			return nil
+		end
+	end
+	local oid = child(k[2], 0x06)
+	if oid then
+		o.oid = der.encode(oid)
+	end
+	local typed = child(obj, 0xA1)
+	o.path = path_of(typed and child(typed, 0x30), app_path)
+	if not o.path then
+		return nil
+	end
+	return o
+end
+
+-- DODF: a list of { raw=, label=, private=, modifiable=, auth_id=, app=, oid= (DER), path= }.
+function M.decode_dodf(data, app_path)
+	return decode_list(data, decode_data, app_path)
+end
+
+local function enc_common(o)
+	local body = ""
+	if o.label and o.label ~= "" then
+		body = tlv(0x0C, o.label)
+	end
+	local flags = {}
+	if o.private then
+		flags[#flags + 1] = M.CO_PRIVATE
+	end
+	if o.modifiable then
+		flags[#flags + 1] = M.CO_MODIFIABLE
+	end
+	body = body .. tlv(0x03, M.bits(flags))
+	if o.auth_id then
+		body = body .. tlv(0x04, o.auth_id)
+	end
+	return tlv(0x30, body)
+end
+
+local function enc_path(p)
+	return tlv(0x30, tlv(0x04, p))
+end
+M.enc_path = enc_path
+
+-- k as decode_keys returns it (usage / access as bit sets). For public keys OpenSC writes
+-- native FALSE and keyReference 0; private keys carry the card's key reference.
+function M.encode_key(k)
+	local ck = tlv(0x04, k.id) .. tlv(0x03, M.bits(bit_list(k.usage)))
+	if k.native == false then
+		ck = ck .. "\x01\x01\x00"
+	end
+	if k.access and #bit_list(k.access) > 0 then
+		ck = ck .. tlv(0x03, M.bits(bit_list(k.access)))
+	end
+	if k.key_ref then
+		ck = ck .. tlv(0x02, der_int(k.key_ref))
+	end
+	local ta = enc_path(k.path)
+	if k.kind == M.KIND_RSA then
+		ta = ta .. tlv(0x02, der_int(k.bits))
+	elseif k.kind == M.KIND_EC then
+		if k.bits then
+			ta = ta .. tlv(0x02, der_int(k.bits))
+		end
+	else
+		ta = ta .. tlv(0x02, der_int(k.r3410)) .. tlv(0x02, der_int(k.r3411 or 0)) ..
+			tlv(0x02, der_int(k.g28147 or 0))
+	end
+	return tlv(KEY_TAG_OF[k.kind], enc_common(k) .. tlv(0x30, ck) .. tlv(0xA1, tlv(0x30, ta)))
+end
+
+function M.encode_cert(c)
+	local cc = tlv(0x04, c.id)
+	if c.authority then
+		cc = cc .. "\x01\x01\xFF"
+	end
+	return tlv(0x30, enc_common(c) .. tlv(0x30, cc) .. tlv(0xA1, tlv(0x30, enc_path(c.path))))
+end
+
+function M.encode_data(d)
+	local cd = ""
+	if d.app and d.app ~= "" then
+		cd = tlv(0x0C, d.app)
+	end
+	if d.oid then
+		cd = cd .. d.oid
+	end
+	return tlv(0x30, enc_common(d) .. tlv(0x30, cd) .. tlv(0xA1, enc_path(d.path)))
+end
+
+-- Where an object directory's used part ends in the data read so far: the offset after
+-- the last complete top-level TLV, and true when padding (00/FF) follows it (the rest of
+-- the file is unused), false when the data ends there or inside a TLV (read more, if the
+-- file has more).
+function M.used_end(s)
+	local i = 1
+	while i <= #s do
+		local b = s:byte(i)
+		if b == 0x00 or b == 0xFF then
+			return i - 1, true
+		end
+		local tag, _, _, nxt = iso.tlv_at(s, i)
+		if not tag then
+			return i - 1, false
+		end
+		i = nxt
+	end
+	return #s, false
+end
+
 -- The used part of a padded file: the bytes of its top-level objects.
 function M.used(data)
 	local objs = split(data)

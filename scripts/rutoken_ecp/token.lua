@@ -452,6 +452,14 @@ local SEC = {
 	info = sec("43 00 01 00 00 00 00 01"),
 	so_pin = sec("43 FF 01 00 00 00 00 FF"),
 	user_pin = sec("43 01 03 00 00 00 00 FF"),
+	-- object directories, public-key, certificate and data EFs: read always, update and
+	-- delete by the user; private data EFs: read by the user too
+	p15df = sec("43 00 02 00 00 00 00 02"),
+	privdata = sec("43 02 02 00 00 00 00 02"),
+	-- key RSFs: write/generate and delete by the user; use by the user (private key) or
+	-- by anyone (public key)
+	prkey_rsf = sec("46 00 02 02 00 00 00 02"),
+	pubkey_rsf = sec("46 00 02 00 00 00 00 02"),
 }
 
 local DF_T, EF_T, RSF_T = 0x38, 0x01, 0x10
@@ -721,6 +729,1564 @@ function T.init_token(card, so_pin, label)
 		return nil, "CKR_GENERAL_ERROR"
 	end
 	return true
+end
+
+---------------------------------------------------------------------------------------
+-- Token objects
+--
+-- The PKCS#15 objects of OpenSC's rutoken_ecp profile: the object directories PrKDF
+-- (5000/6002), PuKDF (6001), CDF (6004) and DODF (6006), each 2 KiB, listed in the ODF;
+-- public keys in EFs 5000/02xx (RSA: RSAPublicKey; GOST: OCTET STRING of x ‖ y, little-
+-- endian, as OpenSC writes them; EC: SubjectPublicKeyInfo, which OpenSC reads), certificates
+-- in 03xx, data objects in 04xx (public) and 05xx (private); key pairs in the RSFs
+-- 3F00/1000/1000/6002/00kk (private) and .../6001/00kk (public), kk = key reference.
+--
+-- References (the `ref` of an object, stable while it exists):
+--   prkey:<path of the private-key RSF>    e.g. prkey:3F00100010006002 0001 without blank
+--   pubkey:<path of the public-key EF>     pubkey:3F0050000200
+--   cert:<path of the certificate EF>      cert:3F0050000300
+--   data:<path of the data EF>             data:3F0050000400
+-- (paths in upper-case hex). Objects whose value is not in an EF of their own (PKCS#15
+-- "direct" values) are not listed.
+--
+-- GOST R 34.10-2012 keys have no PKCS#15 encoding in OpenSC; ours extends OpenSC's GOST
+-- one (key choice [4], params_r3410 / params_r3411 / params_28147 INTEGERs):
+--   params_r3411 0 or 1 = GOST R 34.11-94 → a GOST R 34.10-2001 key (what OpenSC writes),
+--                2 = Streebog-256 → GOST R 34.10-2012 256-bit, 3 = Streebog-512 → 512-bit;
+--   params_r3410 (256-bit) 1, 2, 3 = CryptoPro A, B, C (OpenSC's numbers), 4, 5 = CryptoPro
+--                XchA, XchB, 6, 7, 8, 9 = id-tc26-gost-3410-12-256-paramSetA, B, C, D;
+--                (512-bit) 1, 2, 3 = id-tc26-gost-3410-12-512-paramSetA, B, C.
+-- ECDSA keys use PKCS#15's EC choice ([0], fieldSize 256) with P-256 only.
+--
+-- Changes are all or nothing: every step that changed the card pushes its undo; when a
+-- later step fails the undos run in reverse order, and if one of them fails the call
+-- returns CKR_GENERAL_ERROR. TokenInfo is not rewritten (OpenSC's lastUpdate needs a
+-- clock, which the sandbox does not have, and nothing reads it).
+
+local KEYS_DF = path(0x3F00, 0x1000, 0x1000)
+local PRKEY_DF = KEYS_DF .. iso.u16(0x6002)
+local PUBRSF_DF = KEYS_DF .. iso.u16(0x6001)
+local DFILE_SIZE = 2048                 -- PrKDF, PuKDF, CDF, DODF (profile macros)
+
+-- The object directories: ODF tag, FID in the application DF
+local DFS = {
+	prkdf = { tag = p15.ODF_PRKDF, fid = 0x6002 },
+	pukdf = { tag = p15.ODF_PUKDF, fid = 0x6001 },
+	cdf = { tag = p15.ODF_CDF, fid = 0x6004 },
+	dodf = { tag = p15.ODF_DODF, fid = 0x6006 },
+}
+
+-- EF templates of the profile: public key 0200, certificate 0300, data 0400, private
+-- data 0500, + index
+local EF_PUBKEY, EF_CERT, EF_DATA, EF_PRIVDATA = 0x0200, 0x0300, 0x0400, 0x0500
+
+local function hexup(s)
+	return (s:gsub(".", function(c) return string.format("%02X", c:byte()) end))
+end
+
+local function ref_of(kind, p)
+	return kind .. ":" .. hexup(p)
+end
+
+-- "prkey:3F00..." → "prkey", path bytes; nil when malformed
+local function parse_ref(ref)
+	if type(ref) ~= "string" then
+		return nil
+	end
+	local kind, h = ref:match("^(%a+):(%x+)$")
+	if not kind or #h % 4 ~= 0 or #h < 8 or #h > 32 then
+		return nil
+	end
+	return kind, unhex(h)
+end
+
+-- OIDs (DER, tag 06 included)
+local OID = {
+	cp_a = unhex("06 07 2A 85 03 02 02 23 01"),     -- 1.2.643.2.2.35.1
+	cp_b = unhex("06 07 2A 85 03 02 02 23 02"),
+	cp_c = unhex("06 07 2A 85 03 02 02 23 03"),
+	cp_xa = unhex("06 07 2A 85 03 02 02 24 00"),    -- 1.2.643.2.2.36.0
+	cp_xb = unhex("06 07 2A 85 03 02 02 24 01"),
+	tc256_a = unhex("06 09 2A 85 03 07 01 02 01 01 01"),    -- 1.2.643.7.1.2.1.1.1
+	tc256_b = unhex("06 09 2A 85 03 07 01 02 01 01 02"),
+	tc256_c = unhex("06 09 2A 85 03 07 01 02 01 01 03"),
+	tc256_d = unhex("06 09 2A 85 03 07 01 02 01 01 04"),
+	tc512_a = unhex("06 09 2A 85 03 07 01 02 01 02 01"),    -- 1.2.643.7.1.2.1.2.1
+	tc512_b = unhex("06 09 2A 85 03 07 01 02 01 02 02"),
+	tc512_c = unhex("06 09 2A 85 03 07 01 02 01 02 03"),
+	h94 = unhex("06 07 2A 85 03 02 02 1E 01"),      -- id-GostR3411-94-CryptoProParamSet
+	h256 = unhex("06 08 2A 85 03 07 01 01 02 02"),  -- id-tc26-gost3411-12-256
+	h512 = unhex("06 08 2A 85 03 07 01 01 02 03"),  -- id-tc26-gost3411-12-512
+	p256 = unhex("06 08 2A 86 48 CE 3D 03 01 07"),  -- prime256v1
+	ec_pub = unhex("06 07 2A 86 48 CE 3D 02 01"),   -- id-ecPublicKey
+	rsa_enc = unhex("06 09 2A 86 48 86 F7 0D 01 01 01"),
+}
+
+-- GOST parameter sets: params_r3410 code → OID and the RSF's proprietary byte 1
+local GOST256_SETS = {
+	{ OID.cp_a, 0x20 }, { OID.cp_b, 0x30 }, { OID.cp_c, 0x40 },
+	{ OID.cp_xa, 0x20 }, { OID.cp_xb, 0x40 },
+	{ OID.tc256_a, 0x50 }, { OID.tc256_b, 0x20 }, { OID.tc256_c, 0x30 }, { OID.tc256_d, 0x40 },
+}
+local GOST512_SETS = { { OID.tc512_a, 0x20 }, { OID.tc512_b, 0x30 }, { OID.tc512_c, 0x40 } }
+
+-- The key variants: PKCS#15 kind, RSF proprietary byte 0 (private, public), sizes
+local V = {
+	rsa = { kind = p15.KIND_RSA, prop = { 0x23, 0x33 } },
+	g2001 = { kind = p15.KIND_GOST, prop = { 0x03, 0x13 }, size = { 32, 64 }, r3411 = 0,
+		  hash = OID.h94, sets = GOST256_SETS, bits = 256 },
+	g256 = { kind = p15.KIND_GOST, prop = { 0x04, 0x14 }, size = { 32, 64 }, r3411 = 2,
+		 hash = OID.h256, sets = GOST256_SETS, bits = 256 },
+	g512 = { kind = p15.KIND_GOST, prop = { 0x05, 0x15 }, size = { 64, 128 }, r3411 = 3,
+		 hash = OID.h512, sets = GOST512_SETS, bits = 512 },
+	ec = { kind = p15.KIND_EC, prop = { 0x07, 0x17 }, size = { 32, 64 }, bits = 256 },
+}
+
+local function variant_of(k)
+	if k.kind == p15.KIND_RSA then
+		return V.rsa
+	elseif k.kind == p15.KIND_EC then
+		return V.ec
+	elseif k.r3411 == 2 then
+		return V.g256
+	elseif k.r3411 == 3 then
+		return V.g512
+	end
+	return V.g2001
+end
+
+local function key_type(v)
+	if v == V.rsa then
+		return CKK.RSA
+	elseif v == V.ec then
+		return CKK.EC
+	elseif v == V.g512 then
+		return CKK.GOSTR3410_512
+	end
+	return CKK.GOSTR3410
+end
+
+local function keygen_mech(v)
+	if v == V.rsa then
+		return CKM.RSA_PKCS_KEY_PAIR_GEN
+	elseif v == V.ec then
+		return CKM.EC_KEY_PAIR_GEN
+	elseif v == V.g512 then
+		return CKM.GOSTR3410_512_KEY_PAIR_GEN
+	end
+	return CKM.GOSTR3410_KEY_PAIR_GEN
+end
+
+---------------------------------------------------------------------------------------
+-- DER bits for public keys
+
+local function der_len(n)
+	if n < 0x80 then
+		return string.char(n)
+	elseif n < 0x100 then
+		return string.char(0x81, n)
+	end
+	return string.char(0x82, n >> 8, n & 0xFF)
+end
+
+local function tlv(tag, v)
+	return string.char(tag) .. der_len(#v) .. v
+end
+
+-- an unsigned big-endian number as a DER INTEGER's content
+local function uint(be)
+	be = be:gsub("^%z+", "")
+	if be == "" or be:byte(1) >= 0x80 then
+		be = "\x00" .. be
+	end
+	return be
+end
+
+local function rsa_public(n, e)
+	return tlv(0x30, tlv(0x02, uint(n)) .. tlv(0x02, uint(e)))
+end
+
+local function ec_spki(point)
+	return tlv(0x30, tlv(0x30, OID.ec_pub .. OID.p256) .. tlv(0x03, "\x00" .. point))
+end
+
+local function node_value(n)
+	return type(n) == "table" and type(n.value) == "string" and n.value or nil
+end
+
+-- The value of a public-key EF: { n=, e= } (RSA, big-endian), { xy= } (GOST), { point=,
+-- params= } (EC); nil when it is not what the kind needs.
+local function decode_public(kind, data)
+	local ok, node = pcall(der.decode, data)
+	if not ok or type(node) ~= "table" then
+		return nil
+	end
+	if node.tag == 0x30 and type(node[1]) == "table" and node[1].tag == 0x30 then
+		-- SubjectPublicKeyInfo: algorithm, BIT STRING
+		local alg, bits = node[1], node_value(node[2])
+		if not bits or #bits < 2 or bits:byte(1) ~= 0 then
+			return nil
+		end
+		if kind == p15.KIND_EC then
+			local params = type(alg[2]) == "table" and der.encode(alg[2]) or nil
+			return { point = bits:sub(2), params = params }
+		end
+		ok, node = pcall(der.decode, bits:sub(2))
+		if not ok or type(node) ~= "table" then
+			return nil
+		end
+	end
+	if kind == p15.KIND_RSA then
+		local n, e = node_value(node[1]), node_value(node[2])
+		if node.tag ~= 0x30 or not n or not e or node[1].tag ~= 0x02 or node[2].tag ~= 0x02 then
+			return nil
+		end
+		n = n:gsub("^%z+", "")
+		e = e:gsub("^%z+", "")
+		if n == "" or e == "" then
+			return nil
+		end
+		return { n = n, e = e }
+	elseif kind == p15.KIND_GOST then
+		local xy = node_value(node)
+		if node.tag ~= 0x04 or not xy or (#xy ~= 64 and #xy ~= 128) then
+			return nil
+		end
+		return { xy = xy }
+	else
+		local pt = node_value(node)
+		if node.tag ~= 0x04 or not pt then
+			return nil
+		end
+		return { point = pt }
+	end
+end
+
+-- A certificate's subject, issuer and serial number (DER), or nil.
+local function cert_fields(value)
+	local ok, c = pcall(der.decode, value)
+	if not ok or type(c) ~= "table" or c.tag ~= 0x30 or type(c[1]) ~= "table" then
+		return nil
+	end
+	local tbs = c[1]
+	local i = 1
+	if type(tbs[1]) == "table" and tbs[1].tag == 0xA0 then
+		i = 2                           -- [0] version
+	end
+	local serial, issuer, subject = tbs[i], tbs[i + 2], tbs[i + 4]
+	if type(serial) ~= "table" or serial.tag ~= 0x02 or type(issuer) ~= "table" or
+	   issuer.tag ~= 0x30 or type(subject) ~= "table" or subject.tag ~= 0x30 then
+		return nil
+	end
+	local eok, s, is, sn = pcall(function()
+		return der.encode(subject), der.encode(issuer), der.encode(serial)
+	end)
+	if not eok then
+		return nil
+	end
+	return { subject = s, issuer = is, serial = sn }
+end
+
+---------------------------------------------------------------------------------------
+-- Reading
+
+-- The PKCS#15 application and its ODF: { app=, odf={[tag]=path}, odf_path=, odf_used=,
+-- odf_size= }; false when the token has none; nil + CKR on a bad answer.
+local function read_app(card)
+	local dir, err = read_opt(card, DIR, 4096)
+	if dir == nil then
+		return nil, err
+	end
+	local app = APP
+	if dir then
+		local p
+		p, err = p15.dir_app_path(dir)
+		if err then
+			return nil, err
+		end
+		if p then
+			if p:sub(1, 2) ~= MF then
+				p = MF .. p
+			end
+			app = p
+		end
+	end
+	local odf_path = app .. path(0x5031)
+	local odf, fcp = read_opt(card, odf_path, 4096)
+	if odf == nil then
+		return nil, fcp
+	end
+	if odf == false then
+		return false
+	end
+	local st = { app = app, odf_path = odf_path, odf_size = fcp.size }
+	st.odf, err = p15.decode_odf(odf, app)
+	if not st.odf then
+		return nil, err
+	end
+	st.odf_used, err = p15.used(odf)
+	if not st.odf_used then
+		return nil, err
+	end
+	return st
+end
+
+-- Read an object directory up to the end of its used part (it is padded with zeros):
+-- data (what was read), used (the bytes of its objects), size; false when absent.
+local function read_used(card, p)
+	local fcp, err, sw = iso.select_path(card, p)
+	if not fcp then
+		if sw == 0x6A82 then
+			return false
+		end
+		return nil, sw and iso.sw_to_ckr(sw) or err
+	end
+	if not fcp.is_ef or not fcp.size then
+		return nil, "CKR_DEVICE_ERROR"
+	end
+	local size = math.min(fcp.size, iso.MAX_OFFSET + 1)
+	local parts, got = {}, 0
+	local all = ""
+	while got < size do
+		local want = math.min(iso.READ_CHUNK, size - got)
+		local data
+		data, sw = iso.transmit(card, iso.apdu(0x00, 0xB0, (got >> 8) & 0x7F, got & 0xFF,
+						       nil, want))
+		if sw ~= OK and sw ~= 0x6282 then
+			return nil, sw == 0x6982 and "CKR_USER_NOT_LOGGED_IN" or "CKR_DEVICE_ERROR"
+		end
+		if #data > want then
+			return nil, "CKR_DEVICE_ERROR"
+		end
+		parts[#parts + 1] = data
+		got = got + #data
+		all = table.concat(parts)
+		local _, padded = p15.used_end(all)
+		if padded or #data < want or sw == 0x6282 then
+			break
+		end
+	end
+	local n = p15.used_end(all)
+	return all, all:sub(1, n), fcp.size
+end
+
+-- The object directories named in list ("prkdf", ...): d[name] = { path=, size=, used=,
+-- objs= } (objs = {} and path = nil when the ODF names none or its file is absent).
+local function read_dirs(card, st, list)
+	local d = {}
+	for _, name in ipairs(list) do
+		local e = { objs = {}, used = "" }
+		local p = st.odf[DFS[name].tag]
+		if p then
+			local data, used, size = read_used(card, p)
+			if data == nil then
+				return nil, used
+			end
+			if data then
+				local objs, err
+				if name == "prkdf" or name == "pukdf" then
+					objs, err = p15.decode_keys(data, st.app)
+				elseif name == "cdf" then
+					objs, err = p15.decode_cdf(data, st.app)
+				else
+					objs, err = p15.decode_dodf(data, st.app)
+				end
+				if not objs then
+					dbg("rutoken_ecp: %s at %s is malformed", name, iso.path_hex(p))
+					return nil, err
+				end
+				e = { path = p, size = size, used = used, objs = objs }
+			end
+		end
+		d[name] = e
+	end
+	return d
+end
+
+-- Read a whole EF (certificate, data, public key). nil + CKR on failure.
+local function read_ef(card, p)
+	local data, err, sw = iso.read_file(card, p)
+	if data then
+		return data
+	end
+	if sw == 0x6982 then
+		return nil, "CKR_USER_NOT_LOGGED_IN"
+	end
+	dbg("rutoken_ecp: reading %s: SW %s", iso.path_hex(p), iso.swhex(sw))
+	return nil, "CKR_DEVICE_ERROR"
+end
+
+---------------------------------------------------------------------------------------
+-- PKCS#15 objects → PKCS#11 attributes
+
+local function usage_attrs(a, u, private)
+	if private then
+		a[CKA.SIGN] = u[p15.U_SIGN] == true or u[p15.U_NON_REPUDIATION] == true
+		a[CKA.SIGN_RECOVER] = u[p15.U_SIGN_RECOVER] == true
+		a[CKA.DECRYPT] = u[p15.U_DECRYPT] == true
+		a[CKA.UNWRAP] = u[p15.U_UNWRAP] == true
+	else
+		a[CKA.VERIFY] = u[p15.U_VERIFY] == true
+		a[CKA.VERIFY_RECOVER] = u[p15.U_VERIFY_RECOVER] == true
+		a[CKA.ENCRYPT] = u[p15.U_ENCRYPT] == true
+		a[CKA.WRAP] = u[p15.U_WRAP] == true
+	end
+	a[CKA.DERIVE] = u[p15.U_DERIVE] == true
+end
+
+-- The algorithm attributes of a key from its PKCS#15 entry and its public value.
+local function algo_attrs(a, k, pubv, private)
+	local v = variant_of(k)
+	a[CKA.KEY_TYPE] = key_type(v)
+	if v == V.rsa then
+		if pubv and pubv.n then
+			a[CKA.MODULUS] = pubv.n
+			a[CKA.PUBLIC_EXPONENT] = pubv.e
+		end
+		if not private then
+			a[CKA.MODULUS_BITS] = k.bits
+		end
+	elseif v == V.ec then
+		a[CKA.EC_PARAMS] = pubv and pubv.params or OID.p256
+		if not private and pubv and pubv.point then
+			a[CKA.EC_POINT] = tlv(0x04, pubv.point)
+		end
+	else
+		local set = v.sets[k.r3410]
+		if set then
+			a[CKA.GOSTR3410_PARAMS] = set[1]
+		end
+		a[CKA.GOSTR3411_PARAMS] = v.hash
+		if not private and pubv and pubv.xy then
+			a[CKA.VALUE] = pubv.xy
+		end
+	end
+end
+
+local function prkey_object(k, pubv)
+	local acc = k.access or {}
+	local a = {
+		[CKA.CLASS] = CKO.PRIVATE_KEY,
+		[CKA.TOKEN] = true,
+		[CKA.PRIVATE] = k.private,
+		[CKA.MODIFIABLE] = k.modifiable,
+		[CKA.LABEL] = k.label or "",
+		[CKA.ID] = k.id,
+		[CKA.SENSITIVE] = acc[p15.A_SENSITIVE] == true,
+		[CKA.EXTRACTABLE] = acc[p15.A_EXTRACTABLE] == true,
+		[CKA.ALWAYS_SENSITIVE] = acc[p15.A_ALWAYS_SENSITIVE] == true,
+		[CKA.NEVER_EXTRACTABLE] = acc[p15.A_NEVER_EXTRACTABLE] == true,
+		[CKA.LOCAL] = acc[p15.A_LOCAL] == true,
+		[CKA.ALWAYS_AUTHENTICATE] = false,
+	}
+	if acc[p15.A_LOCAL] then
+		a[CKA.KEY_GEN_MECHANISM] = keygen_mech(variant_of(k))
+	end
+	usage_attrs(a, k.usage, true)
+	algo_attrs(a, k, pubv, true)
+	return { ref = ref_of("prkey", k.path), attrs = a }
+end
+
+local function pubkey_object(k, pubv, prk)
+	local a = {
+		[CKA.CLASS] = CKO.PUBLIC_KEY,
+		[CKA.TOKEN] = true,
+		[CKA.PRIVATE] = k.private,
+		[CKA.MODIFIABLE] = k.modifiable,
+		[CKA.LABEL] = k.label or "",
+		[CKA.ID] = k.id,
+		[CKA.LOCAL] = false,
+	}
+	-- a public key is as local as the private key it was generated with
+	if prk and prk.access and prk.access[p15.A_LOCAL] then
+		a[CKA.LOCAL] = true
+		a[CKA.KEY_GEN_MECHANISM] = keygen_mech(variant_of(k))
+	end
+	usage_attrs(a, k.usage, false)
+	algo_attrs(a, k, pubv, false)
+	return { ref = ref_of("pubkey", k.path), attrs = a }
+end
+
+local function cert_object(c, value)
+	local a = {
+		[CKA.CLASS] = CKO.CERTIFICATE,
+		[CKA.CERTIFICATE_TYPE] = CKC.X_509,
+		[CKA.TOKEN] = true,
+		[CKA.PRIVATE] = c.private,
+		[CKA.MODIFIABLE] = c.modifiable,
+		[CKA.LABEL] = c.label or "",
+		[CKA.ID] = c.id,
+		[CKA.VALUE] = value,
+		[CKA.CERTIFICATE_CATEGORY] = c.authority and 2 or 0,
+	}
+	local f = cert_fields(value)
+	if f then
+		a[CKA.SUBJECT] = f.subject
+		a[CKA.ISSUER] = f.issuer
+		a[CKA.SERIAL_NUMBER] = f.serial
+	end
+	return { ref = ref_of("cert", c.path), attrs = a }
+end
+
+local function data_object(d, value)
+	local a = {
+		[CKA.CLASS] = CKO.DATA,
+		[CKA.TOKEN] = true,
+		[CKA.PRIVATE] = d.private,
+		[CKA.MODIFIABLE] = d.modifiable,
+		[CKA.LABEL] = d.label or "",
+		[CKA.APPLICATION] = d.app or "",
+		[CKA.VALUE] = value,
+	}
+	if d.oid then
+		a[CKA.OBJECT_ID] = d.oid
+	end
+	return { ref = ref_of("data", d.path), attrs = a }
+end
+
+-- The public values of the PuKDF's keys: vals[i] for d.pukdf.objs[i] (false when it has
+-- no EF); by_id[id] = value of the key with that ID.
+local function read_public_values(card, pukdf)
+	local vals, by_id = {}, {}
+	for i, k in ipairs(pukdf.objs) do
+		vals[i] = false
+		local raw = k.path and nil or k.direct
+		if k.path then
+			local err
+			raw, err = read_ef(card, k.path)
+			if not raw then
+				return nil, err
+			end
+		end
+		if raw then
+			local v = decode_public(k.kind, raw)
+			if not v then
+				dbg("rutoken_ecp: public key %s: malformed value", hexup(k.id))
+				return nil, "CKR_DEVICE_ERROR"
+			end
+			vals[i] = v
+			if by_id[k.id] == nil then
+				by_id[k.id] = v
+			end
+		end
+	end
+	return vals, by_id
+end
+
+function T.objects(card, logged_in)
+	local st, err = read_app(card)
+	if st == nil then
+		return nil, err
+	end
+	if st == false then
+		return {}
+	end
+	local d
+	d, err = read_dirs(card, st, { "prkdf", "pukdf", "cdf", "dodf" })
+	if not d then
+		return nil, err
+	end
+	local vals, by_id = read_public_values(card, d.pukdf)
+	if not vals then
+		return nil, by_id
+	end
+	local out = {}
+	local prk_by_id = {}
+	for _, k in ipairs(d.prkdf.objs) do
+		if k.path then
+			out[#out + 1] = prkey_object(k, by_id[k.id])
+			prk_by_id[k.id] = prk_by_id[k.id] or k
+		end
+	end
+	for i, k in ipairs(d.pukdf.objs) do
+		if k.path and (logged_in or not k.private) then
+			out[#out + 1] = pubkey_object(k, vals[i], prk_by_id[k.id])
+		end
+	end
+	for _, c in ipairs(d.cdf.objs) do
+		if c.path and (logged_in or not c.private) then
+			local v
+			v, err = read_ef(card, c.path)
+			if not v then
+				return nil, err
+			end
+			out[#out + 1] = cert_object(c, v)
+		end
+	end
+	for _, o in ipairs(d.dodf.objs) do
+		if logged_in or not o.private then
+			local v
+			v, err = read_ef(card, o.path)
+			if not v then
+				return nil, err
+			end
+			out[#out + 1] = data_object(o, v)
+		end
+	end
+	return out
+end
+
+---------------------------------------------------------------------------------------
+-- Writing, all or nothing
+
+-- An undo log: a list of functions that each undo one change and return true.
+local function undo_all(undo)
+	for i = #undo, 1, -1 do
+		local ok, res = pcall(undo[i])
+		if not ok or not res then
+			dbg("rutoken_ecp: undo step %d failed", i)
+			return false
+		end
+	end
+	return true
+end
+
+-- Give up: undo what was done and return err (CKR_GENERAL_ERROR when the undo failed).
+local function give_up(undo, err, what, sw)
+	dbg("rutoken_ecp: %s failed: %s (SW %s); undoing %d step(s)", what, tostring(err),
+	    iso.swhex(sw), #undo)
+	if not undo_all(undo) then
+		return nil, "CKR_GENERAL_ERROR"
+	end
+	return nil, err
+end
+
+-- DELETE FILE of the file at p: select its parent, E4 with its FID.
+local function delete_at(card, p)
+	local fcp = iso.select_path(card, p:sub(1, #p - 2))
+	if not fcp then
+		return false
+	end
+	local fid = p:byte(#p - 1) << 8 | p:byte(#p)
+	return iso.delete_file(card, fid) == true
+end
+
+-- Delete an RSF the way OpenSC does: select it by its full path, then E4 with its FID.
+local function delete_rsf(card, p)
+	local fcp, err, sw = iso.select_path(card, p)
+	if not fcp then
+		return nil, err, sw
+	end
+	return iso.delete_file(card, p:byte(#p - 1) << 8 | p:byte(#p))
+end
+
+-- Create an EF in the application DF; pushes its deletion.
+local function create_ef(card, undo, app, fid, size, secattr)
+	local ok, err, sw = create_in(card, app, { size = size, type = EF_T, fid = fid, sec = secattr })
+	if not ok then
+		return nil, err, sw
+	end
+	local p = app .. iso.u16(fid)
+	undo[#undo + 1] = function() return delete_at(card, p) end
+	return true
+end
+
+-- Change the used part of a file from old to new: write from the first differing byte,
+-- zero-padding what new no longer covers; pushes the reverse write.
+local function patch(card, undo, p, old, new)
+	local i = 1
+	while i <= #old and i <= #new and old:byte(i) == new:byte(i) do
+		i = i + 1
+	end
+	if i > #old and i > #new then
+		return true
+	end
+	local function pad(s, n)
+		return s .. string.rep("\x00", math.max(0, n - #s))
+	end
+	local fwd = pad(new:sub(i), #old - i + 1)
+	local back = pad(old:sub(i), #new - i + 1)
+	local fcp, err, sw = iso.select_path(card, p)
+	if not fcp then
+		return nil, err, sw
+	end
+	local ok
+	ok, err, sw = iso.update_binary(card, i - 1, fwd)
+	-- a write that failed half way may have changed the first chunks: undo it as well
+	undo[#undo + 1] = function()
+		return iso.select_path(card, p) ~= nil and iso.update_binary(card, i - 1, back) == true
+	end
+	if not ok then
+		return nil, err, sw
+	end
+	return true
+end
+
+-- Plan a change of an object directory: the new used part must fit its file.
+local function fits(dfe, new_used)
+	return #new_used <= (dfe.size or DFILE_SIZE)
+end
+
+-- Write an object directory's new used part, creating the file (and listing it in the
+-- ODF plan) when the token has none yet.
+local function write_dir(card, undo, st, d, name, new_used, odf_add)
+	local e = d[name]
+	if e.path then
+		return patch(card, undo, e.path, e.used, new_used)
+	end
+	local ok, err, sw = create_ef(card, undo, st.app, DFS[name].fid, DFILE_SIZE, SEC.p15df)
+	if not ok then
+		return nil, err, sw
+	end
+	e.path, e.size, e.used = st.app .. iso.u16(DFS[name].fid), DFILE_SIZE, ""
+	odf_add[#odf_add + 1] = { DFS[name].tag, e.path }
+	return patch(card, undo, e.path, "", new_used)
+end
+
+local function write_odf(card, undo, st, odf_add)
+	if #odf_add == 0 then
+		return true
+	end
+	local new = st.odf_used .. p15.encode_odf(odf_add)
+	if #new > (st.odf_size or 128) then
+		return nil, "CKR_DEVICE_MEMORY"
+	end
+	return patch(card, undo, st.odf_path, st.odf_used, new)
+end
+
+-- The lowest free EF of a template (base + index) in the application DF: not used by
+-- any object the directories list, and absent on the card. fid, or nil + CKR.
+local function free_ef(card, st, d, base)
+	local taken = {}
+	for _, e in pairs(d) do
+		for _, o in ipairs(e.objs) do
+			if o.path then
+				taken[o.path] = true
+			end
+		end
+	end
+	for idx = 0, 0xFF do
+		local p = st.app .. iso.u16(base + idx)
+		if not taken[p] then
+			local fcp, err, sw = iso.select_path(card, p)
+			if not fcp and sw == 0x6A82 then
+				return base + idx
+			elseif not fcp then
+				return nil, err
+			end
+			dbg("rutoken_ecp: %s exists without an object; skipped", iso.path_hex(p))
+		end
+	end
+	return nil, "CKR_DEVICE_MEMORY"
+end
+
+---------------------------------------------------------------------------------------
+-- Templates
+
+local function bool(attrs, cka, default)
+	local v = attrs[cka]
+	if v == nil then
+		return default
+	end
+	return v == true
+end
+
+-- The value both templates agree on (either may leave it out). value, or nil + CKR.
+local function either(pub, priv, cka)
+	local a, b = pub[cka], priv[cka]
+	if a ~= nil and b ~= nil and a ~= b then
+		return nil, "CKR_TEMPLATE_INCONSISTENT"
+	end
+	if a == nil then
+		return b
+	end
+	return a
+end
+
+local function label_of(attrs)
+	local l = attrs[CKA.LABEL]
+	if l == nil or l == "" then
+		return nil
+	end
+	if type(l) ~= "string" or not utf8.len(l) or #l > 255 then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	return l
+end
+
+local function id_of(attrs)
+	local id = attrs[CKA.ID]
+	if id == nil or id == "" then
+		return nil
+	end
+	if type(id) ~= "string" or #id > 255 then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	return id
+end
+
+-- The index of oid in a parameter-set list, or nil.
+local function set_code(sets, oid)
+	for i, s in ipairs(sets) do
+		if s[1] == oid then
+			return i
+		end
+	end
+	return nil
+end
+
+-- What to generate: { v=variant, bits=, r3410=, prop1=, size={priv, pub}, answer= } or
+-- nil + CKR.
+local function keygen_plan(mech, pub, priv)
+	local err
+	if mech == CKM.RSA_PKCS_KEY_PAIR_GEN then
+		local bits
+		bits, err = either(pub, priv, CKA.MODULUS_BITS)
+		if err then
+			return nil, err
+		end
+		if math.type(bits) ~= "integer" then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		if bits < 1024 or bits > 4096 or bits % 128 ~= 0 then
+			return nil, "CKR_KEY_SIZE_RANGE"
+		end
+		local e = pub[CKA.PUBLIC_EXPONENT]
+		if e ~= nil and (type(e) ~= "string" or e:gsub("^%z+", "") ~= "\x01\x00\x01") then
+			-- the card's exponent is always 65537
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		local h = bits // 16
+		return { v = V.rsa, bits = bits, prop1 = 0x00, size = { 5 * h + 8, 3 * h },
+			 answer = bits // 8 }
+	elseif mech == CKM.GOSTR3410_KEY_PAIR_GEN or mech == CKM.GOSTR3410_512_KEY_PAIR_GEN then
+		local oid, hash
+		oid, err = either(pub, priv, CKA.GOSTR3410_PARAMS)
+		if err then
+			return nil, err
+		end
+		hash, err = either(pub, priv, CKA.GOSTR3411_PARAMS)
+		if err then
+			return nil, err
+		end
+		if oid == nil then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		local v
+		if mech == CKM.GOSTR3410_512_KEY_PAIR_GEN then
+			v = V.g512
+		elseif hash == OID.h256 or oid == OID.tc256_a or oid == OID.tc256_b or
+		       oid == OID.tc256_c or oid == OID.tc256_d then
+			v = V.g256
+		else
+			v = V.g2001
+		end
+		local code = set_code(v.sets, oid)
+		if not code or (v == V.g2001 and code > 5) then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		if hash ~= nil and hash ~= v.hash and not (v == V.g2001 and hash == OID.h94) then
+			return nil, "CKR_TEMPLATE_INCONSISTENT"
+		end
+		return { v = v, bits = v.bits, r3410 = code, prop1 = v.sets[code][2],
+			 size = v.size, answer = v.size[2] }
+	elseif mech == CKM.EC_KEY_PAIR_GEN then
+		local params
+		params, err = either(pub, priv, CKA.EC_PARAMS)
+		if err then
+			return nil, err
+		end
+		if params == nil then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		if params ~= OID.p256 then
+			return nil, "CKR_CURVE_NOT_SUPPORTED"
+		end
+		return { v = V.ec, bits = 256, prop1 = 0x01, size = V.ec.size, answer = 64 }
+	end
+	return nil, "CKR_MECHANISM_INVALID"
+end
+
+-- The PKCS#15 usage bits a template asks for (defaults: sign/verify, and for RSA also
+-- decrypt/encrypt, as pkcs15-init --key-usage sign,decrypt writes them).
+local function usage_of(attrs, private, rsa)
+	local u = {}
+	if private then
+		u[p15.U_SIGN] = bool(attrs, CKA.SIGN, true)
+		u[p15.U_SIGN_RECOVER] = bool(attrs, CKA.SIGN_RECOVER, false)
+		u[p15.U_DECRYPT] = bool(attrs, CKA.DECRYPT, rsa)
+		u[p15.U_UNWRAP] = bool(attrs, CKA.UNWRAP, false)
+	else
+		u[p15.U_VERIFY] = bool(attrs, CKA.VERIFY, true)
+		u[p15.U_VERIFY_RECOVER] = bool(attrs, CKA.VERIFY_RECOVER, false)
+		u[p15.U_ENCRYPT] = bool(attrs, CKA.ENCRYPT, rsa)
+		u[p15.U_WRAP] = bool(attrs, CKA.WRAP, false)
+	end
+	u[p15.U_DERIVE] = bool(attrs, CKA.DERIVE, false)
+	return u
+end
+
+---------------------------------------------------------------------------------------
+-- C_GenerateKeyPair
+
+local function set(list)
+	local s = {}
+	for _, b in ipairs(list) do
+		s[b] = true
+	end
+	return s
+end
+
+function T.generate_key_pair(card, mech, pub, priv)
+	pub, priv = pub or {}, priv or {}
+	local plan, err = keygen_plan(mech, pub, priv)
+	if not plan then
+		return nil, err
+	end
+	local v = plan.v
+	if priv[CKA.SENSITIVE] == false or priv[CKA.EXTRACTABLE] == true then
+		return nil, "CKR_TEMPLATE_INCONSISTENT"  -- keys made on the card never leave it
+	end
+	local id
+	id, err = either(pub, priv, CKA.ID)
+	if err then
+		return nil, err
+	end
+	if id == "" then
+		id = nil
+	end
+	if id ~= nil and (type(id) ~= "string" or #id > 255) then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	local plabel, ulabel
+	plabel, err = label_of(priv)
+	if err then
+		return nil, err
+	end
+	ulabel, err = label_of(pub)
+	if err then
+		return nil, err
+	end
+	ulabel = ulabel or plabel
+
+	local st
+	st, err = read_app(card)
+	if not st then
+		return nil, err or "CKR_TOKEN_NOT_RECOGNIZED"
+	end
+	local d
+	d, err = read_dirs(card, st, { "prkdf", "pukdf" })
+	if not d then
+		return nil, err
+	end
+
+	-- the lowest key reference no private key uses
+	local used = {}
+	for _, k in ipairs(d.prkdf.objs) do
+		if k.key_ref then
+			used[k.key_ref] = true
+		end
+		if k.path and #k.path == #PRKEY_DF + 2 and k.path:sub(1, #PRKEY_DF) == PRKEY_DF then
+			used[k.path:byte(#k.path)] = true
+		end
+	end
+	local kk = 1
+	while used[kk] do
+		kk = kk + 1
+	end
+	local pubfid
+	pubfid, err = free_ef(card, st, d, EF_PUBKEY)
+	if not pubfid then
+		return nil, err
+	end
+
+	local prk = {
+		kind = v.kind, label = plabel, private = priv[CKA.PRIVATE] ~= false,
+		modifiable = priv[CKA.MODIFIABLE] ~= false, auth_id = "\x02",
+		usage = usage_of(priv, true, v == V.rsa),
+		access = set({ p15.A_SENSITIVE, p15.A_ALWAYS_SENSITIVE, p15.A_NEVER_EXTRACTABLE,
+			       p15.A_LOCAL }),
+		bits = plan.bits, r3410 = plan.r3410, r3411 = v.r3411, g28147 = 0,
+	}
+	local puk = {
+		kind = v.kind, label = ulabel, private = pub[CKA.PRIVATE] == true,
+		modifiable = pub[CKA.MODIFIABLE] ~= false,
+		usage = usage_of(pub, false, v == V.rsa), native = false, key_ref = 0,
+		path = st.app .. iso.u16(pubfid),
+		bits = plan.bits, r3410 = plan.r3410, r3411 = v.r3411, g28147 = 0,
+	}
+	if puk.private then
+		puk.auth_id = "\x02"
+	end
+	if v == V.ec then
+		prk.bits, puk.bits = 256, nil
+	end
+
+	-- check that both entries will fit before anything changes (a computed ID is 20 bytes)
+	local function entries(kref)
+		prk.id = id or string.rep("\x00", 20)
+		puk.id = prk.id
+		prk.key_ref, prk.path = kref, PRKEY_DF .. iso.u16(kref)
+		return p15.encode_key(prk), p15.encode_key(puk)
+	end
+	local pe, ue = entries(kk)
+	if not fits(d.prkdf, d.prkdf.used .. pe) or not fits(d.pukdf, d.pukdf.used .. ue) then
+		return nil, "CKR_DEVICE_MEMORY"
+	end
+
+	local undo = {}
+	local ok, sw
+	-- the two RSFs (the card files them in 6002 and 6001 by their kind); a reference the
+	-- PrKDF does not list may still be taken on the card (6A89): take the next one
+	for _ = 1, 8 do
+		ok, err, sw = create_in(card, st.app, {
+			size = plan.size[1], type = RSF_T, fid = kk,
+			prop = string.char(v.prop[1], plan.prop1, 0x00, 0xAA, 0x00, 0x00),
+			sec = SEC.prkey_rsf,
+		})
+		if ok or sw ~= 0x6A89 then
+			break
+		end
+		repeat
+			kk = kk + 1
+		until not used[kk]
+		if kk > 0xFF then
+			return nil, "CKR_DEVICE_MEMORY"
+		end
+	end
+	if not ok then
+		return give_up(undo, err, "creating the private-key RSF", sw)
+	end
+	local prk_path, pub_rsf = PRKEY_DF .. iso.u16(kk), PUBRSF_DF .. iso.u16(kk)
+	undo[#undo + 1] = function() return delete_rsf(card, prk_path) == true end
+	local _, csw = iso.transmit(card, iso.apdu(0x00, 0xE0, 0x00, 0x00, iso.build_fcp({
+		size = plan.size[2], type = RSF_T, fid = kk,
+		prop = string.char(v.prop[2], plan.prop1, 0x00, 0xAA, 0x00, 0x00),
+		sec = SEC.pubkey_rsf,
+	})))
+	if csw ~= OK then
+		return give_up(undo, iso.sw_to_ckr(csw), "creating the public-key RSF", csw)
+	end
+	undo[#undo + 1] = function() return delete_rsf(card, pub_rsf) == true end
+
+	-- GENERATE KEY PAIR: the public key comes back (RSA: n, GOST: x ‖ y, little-endian;
+	-- EC: x ‖ y, big-endian)
+	local ans
+	ans, sw = iso.transmit(card, iso.apdu(0x00, 0x46, 0x80, kk, nil, 256))
+	if sw ~= OK then
+		return give_up(undo, iso.sw_to_ckr(sw), "GENERATE KEY PAIR", sw)
+	end
+	if #ans ~= plan.answer then
+		return give_up(undo, "CKR_DEVICE_ERROR", "GENERATE KEY PAIR (" .. #ans .. " bytes)", sw)
+	end
+	local pubv, content
+	if v == V.rsa then
+		pubv = { n = bytes.reverse(ans):gsub("^%z+", ""), e = "\x01\x00\x01" }
+		if #pubv.n * 8 ~= plan.bits then
+			return give_up(undo, "CKR_DEVICE_ERROR", "GENERATE KEY PAIR (modulus size)", sw)
+		end
+		content = rsa_public(pubv.n, pubv.e)
+		id = id or crypto.digest("sha1", pubv.n)
+	elseif v == V.ec then
+		pubv = { point = "\x04" .. ans, params = OID.p256 }
+		content = ec_spki(pubv.point)
+		id = id or crypto.digest("sha1", ans:sub(1, 32))
+	else
+		pubv = { xy = ans }
+		content = tlv(0x04, ans)
+		id = id or crypto.digest("sha1", content)
+	end
+
+	-- the directory entries, the public-key EF, the ODF
+	prk.id, puk.id = id, id
+	prk.key_ref, prk.path = kk, prk_path
+	pe, ue = p15.encode_key(prk), p15.encode_key(puk)
+	if not fits(d.prkdf, d.prkdf.used .. pe) or not fits(d.pukdf, d.pukdf.used .. ue) then
+		return give_up(undo, "CKR_DEVICE_MEMORY", "fitting the directory entries")
+	end
+	local odf_add = {}
+	ok, err, sw = write_dir(card, undo, st, d, "prkdf", d.prkdf.used .. pe, odf_add)
+	if not ok then
+		return give_up(undo, err, "writing the PrKDF", sw)
+	end
+	ok, err, sw = create_ef(card, undo, st.app, pubfid, #content, SEC.p15df)
+	if not ok then
+		return give_up(undo, err, "creating the public-key EF", sw)
+	end
+	ok, err, sw = patch(card, undo, puk.path, "", content)
+	if not ok then
+		return give_up(undo, err, "writing the public-key EF", sw)
+	end
+	ok, err, sw = write_dir(card, undo, st, d, "pukdf", d.pukdf.used .. ue, odf_add)
+	if not ok then
+		return give_up(undo, err, "writing the PuKDF", sw)
+	end
+	ok, err, sw = write_odf(card, undo, st, odf_add)
+	if not ok then
+		return give_up(undo, err, "writing the ODF", sw)
+	end
+	return pubkey_object(puk, pubv, prk), prkey_object(prk, pubv)
+end
+
+---------------------------------------------------------------------------------------
+-- C_CreateObject: certificates, data objects, public keys
+
+-- The public-key EF content and PKCS#15 fields of a public-key template: entry, pubv,
+-- content; or nil + CKR.
+local function public_key_plan(attrs)
+	local kt = attrs[CKA.KEY_TYPE]
+	if kt == CKK.RSA then
+		local n, e = attrs[CKA.MODULUS], attrs[CKA.PUBLIC_EXPONENT]
+		if type(n) ~= "string" or type(e) ~= "string" then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		n, e = n:gsub("^%z+", ""), e:gsub("^%z+", "")
+		if #n < 64 or #n > 512 or e == "" then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		return { kind = p15.KIND_RSA }, { n = n, e = e }, rsa_public(n, e)
+	elseif kt == CKK.EC then
+		local params, point = attrs[CKA.EC_PARAMS], attrs[CKA.EC_POINT]
+		if type(params) ~= "string" or type(point) ~= "string" then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		if params ~= OID.p256 then
+			return nil, "CKR_CURVE_NOT_SUPPORTED"
+		end
+		if #point == 67 and point:sub(1, 2) == "\x04\x41" then
+			point = point:sub(3)            -- DER OCTET STRING, as PKCS#11 says
+		end
+		if #point ~= 65 or point:byte(1) ~= 0x04 then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		return { kind = p15.KIND_EC }, { point = point, params = params }, ec_spki(point)
+	elseif kt == CKK.GOSTR3410 or kt == CKK.GOSTR3410_512 then
+		local oid, hash, xy = attrs[CKA.GOSTR3410_PARAMS], attrs[CKA.GOSTR3411_PARAMS],
+			attrs[CKA.VALUE]
+		if type(oid) ~= "string" or type(xy) ~= "string" then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		local v
+		if kt == CKK.GOSTR3410_512 then
+			v = V.g512
+		elseif hash == OID.h256 or (set_code(GOST256_SETS, oid) or 0) >= 6 then
+			v = V.g256
+		else
+			v = V.g2001
+		end
+		local code = set_code(v.sets, oid)
+		if not code or #xy ~= v.size[2] then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		return { kind = p15.KIND_GOST, r3410 = code, r3411 = v.r3411, g28147 = 0 },
+			{ xy = xy }, tlv(0x04, xy)
+	end
+	return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+end
+
+-- The bit length of a big-endian modulus
+local function bit_length(n)
+	local top, b = n:byte(1), 0
+	while top > 0 do
+		b = b + 1
+		top = top >> 1
+	end
+	return (#n - 1) * 8 + b
+end
+
+function T.create_object(card, attrs)
+	attrs = attrs or {}
+	local class = attrs[CKA.CLASS]
+	local label, err = label_of(attrs)
+	if err then
+		return nil, err
+	end
+	local what, base, secattr, content, dfname
+	local entry, value, pubv
+	if class == CKO.CERTIFICATE then
+		local ct = attrs[CKA.CERTIFICATE_TYPE]
+		if ct ~= nil and ct ~= CKC.X_509 then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		value = attrs[CKA.VALUE]
+		if type(value) ~= "string" or value == "" then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		if not cert_fields(value) then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		entry = { label = label, id = attrs[CKA.ID] or "", private = attrs[CKA.PRIVATE] == true,
+			  modifiable = attrs[CKA.MODIFIABLE] ~= false,
+			  authority = attrs[CKA.CERTIFICATE_CATEGORY] == 2 }
+		what, base, secattr, content, dfname = "cert", EF_CERT, SEC.p15df, value, "cdf"
+	elseif class == CKO.DATA then
+		value = attrs[CKA.VALUE] or ""
+		if type(value) ~= "string" then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		local oid = attrs[CKA.OBJECT_ID]
+		if oid == "" then
+			oid = nil
+		end
+		if oid ~= nil then
+			local ok, node = pcall(der.decode, oid)
+			if type(oid) ~= "string" or not ok or type(node) ~= "table" or node.tag ~= 0x06 or
+			   #der.encode(node) ~= #oid then
+				return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+			end
+		end
+		local app = attrs[CKA.APPLICATION]
+		if app ~= nil and (type(app) ~= "string" or not utf8.len(app)) then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		local private = attrs[CKA.PRIVATE] == true
+		entry = { label = label, private = private, modifiable = attrs[CKA.MODIFIABLE] ~= false,
+			  auth_id = private and "\x02" or nil, app = app, oid = oid }
+		what, content, dfname = "data", value, "dodf"
+		base = private and EF_PRIVDATA or EF_DATA
+		secattr = private and SEC.privdata or SEC.p15df
+	elseif class == CKO.PUBLIC_KEY then
+		local k, c
+		k, pubv, c = public_key_plan(attrs)
+		if not k then
+			return nil, pubv
+		end
+		if k.kind == p15.KIND_RSA then
+			k.bits = bit_length(pubv.n)
+		end
+		local id
+		id, err = id_of(attrs)
+		if err then
+			return nil, err
+		end
+		k.label, k.id = label, id or ""
+		k.private = attrs[CKA.PRIVATE] == true
+		k.auth_id = k.private and "\x02" or nil
+		k.modifiable = attrs[CKA.MODIFIABLE] ~= false
+		k.usage = usage_of(attrs, false, k.kind == p15.KIND_RSA)
+		k.native, k.key_ref = false, 0
+		entry = k
+		what, base, secattr, content, dfname = "pubkey", EF_PUBKEY, SEC.p15df, c, "pukdf"
+	else
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	if #content > iso.MAX_OFFSET then
+		return nil, "CKR_DEVICE_MEMORY"
+	end
+
+	local st
+	st, err = read_app(card)
+	if not st then
+		return nil, err or "CKR_TOKEN_NOT_RECOGNIZED"
+	end
+	local d
+	d, err = read_dirs(card, st, { "prkdf", "pukdf", "cdf", "dodf" })
+	if not d then
+		return nil, err
+	end
+	local fid
+	fid, err = free_ef(card, st, d, base)
+	if not fid then
+		return nil, err
+	end
+	entry.path = st.app .. iso.u16(fid)
+	local enc
+	if what == "cert" then
+		enc = p15.encode_cert(entry)
+	elseif what == "data" then
+		enc = p15.encode_data(entry)
+	else
+		enc = p15.encode_key(entry)
+	end
+	local new_used = d[dfname].used .. enc
+	if not fits(d[dfname], new_used) then
+		return nil, "CKR_DEVICE_MEMORY"
+	end
+
+	local undo, ok, sw = {}, nil, nil
+	ok, err, sw = create_ef(card, undo, st.app, fid, math.max(#content, 1), secattr)
+	if not ok then
+		return give_up(undo, err, "creating " .. iso.path_hex(entry.path), sw)
+	end
+	ok, err, sw = patch(card, undo, entry.path, "", content)
+	if not ok then
+		return give_up(undo, err, "writing " .. iso.path_hex(entry.path), sw)
+	end
+	local odf_add = {}
+	ok, err, sw = write_dir(card, undo, st, d, dfname, new_used, odf_add)
+	if not ok then
+		return give_up(undo, err, "writing the " .. dfname, sw)
+	end
+	ok, err, sw = write_odf(card, undo, st, odf_add)
+	if not ok then
+		return give_up(undo, err, "writing the ODF", sw)
+	end
+	if what == "cert" then
+		return cert_object(entry, value)
+	elseif what == "data" then
+		return data_object(entry, value)
+	end
+	-- a public key stored by itself is not local, whatever private key shares its ID
+	return pubkey_object(entry, pubv, nil)
+end
+
+---------------------------------------------------------------------------------------
+-- C_DestroyObject, C_SetAttributeValue
+
+-- The directory entry a reference names: st, d, dfname, index, object; or nil + CKR.
+local function find_ref(card, ref)
+	local kind, p = parse_ref(ref)
+	local dfname = ({ prkey = "prkdf", pubkey = "pukdf", cert = "cdf", data = "dodf" })[kind]
+	if not dfname then
+		return nil, "CKR_OBJECT_HANDLE_INVALID"
+	end
+	local st, err = read_app(card)
+	if not st then
+		return nil, err or "CKR_OBJECT_HANDLE_INVALID"
+	end
+	local d
+	d, err = read_dirs(card, st, { dfname })
+	if not d then
+		return nil, err
+	end
+	for i, o in ipairs(d[dfname].objs) do
+		if o.path == p then
+			return st, d, dfname, i, o
+		end
+	end
+	return nil, "CKR_OBJECT_HANDLE_INVALID"
+end
+
+-- The used part of a directory with entry i replaced by enc ("" removes it).
+local function replace_entry(e, i, enc)
+	local parts = {}
+	for k, o in ipairs(e.objs) do
+		parts[#parts + 1] = k == i and enc or o.raw
+	end
+	return table.concat(parts)
+end
+
+function T.destroy_object(card, ref)
+	local st, d, dfname, i, o = find_ref(card, ref)
+	if not st then
+		return nil, d
+	end
+	local e = d[dfname]
+	local undo = {}
+	-- the directory first: should a file deletion fail after it, the entry is back
+	local ok, err, sw = patch(card, undo, e.path, e.used, replace_entry(e, i, ""))
+	if not ok then
+		return give_up(undo, err, "rewriting the " .. dfname, sw)
+	end
+	if dfname == "prkdf" then
+		-- the key pair's two RSFs, public first (as OpenSC's delete does); an RSF the
+		-- card does not have any more is not an error. They cannot be brought back: a
+		-- failure after the first deletion is CKR_GENERAL_ERROR.
+		ok, err, sw = delete_rsf(card, PUBRSF_DF .. o.path:sub(-2))
+		if not ok and sw ~= 0x6A82 then
+			return give_up(undo, err, "deleting the public-key RSF", sw)
+		end
+		local pub_gone = ok
+		ok, err, sw = delete_rsf(card, o.path)
+		if not ok and sw ~= 0x6A82 then
+			if pub_gone then
+				dbg("rutoken_ecp: the public-key RSF is gone, the private one stays")
+				return nil, "CKR_GENERAL_ERROR"
+			end
+			return give_up(undo, err, "deleting the private-key RSF", sw)
+		end
+	else
+		ok, err, sw = delete_rsf(card, o.path)
+		if not ok and sw ~= 0x6A82 then
+			return give_up(undo, err, "deleting " .. iso.path_hex(o.path), sw)
+		end
+	end
+	return true
+end
+
+function T.set_attributes(card, ref, attrs)
+	attrs = attrs or {}
+	for cka in pairs(attrs) do
+		if cka ~= CKA.LABEL and cka ~= CKA.ID then
+			return nil, "CKR_ATTRIBUTE_READ_ONLY"
+		end
+	end
+	local st, d, dfname, i, o = find_ref(card, ref)
+	if not st then
+		return nil, d
+	end
+	if attrs[CKA.LABEL] ~= nil then
+		local l, err = label_of(attrs)
+		if err then
+			return nil, err
+		end
+		o.label = l
+	end
+	if attrs[CKA.ID] ~= nil then
+		if dfname == "dodf" then
+			return nil, "CKR_ATTRIBUTE_TYPE_INVALID"
+		end
+		local id = attrs[CKA.ID]
+		if type(id) ~= "string" or #id > 255 then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		o.id = id
+	end
+	local enc
+	if dfname == "cdf" then
+		enc = p15.encode_cert(o)
+	elseif dfname == "dodf" then
+		enc = p15.encode_data(o)
+	else
+		enc = p15.encode_key(o)
+	end
+	local e = d[dfname]
+	local new_used = replace_entry(e, i, enc)
+	if not fits(e, new_used) then
+		return nil, "CKR_DEVICE_MEMORY"
+	end
+	local undo = {}
+	local ok, err, sw = patch(card, undo, e.path, e.used, new_used)
+	if not ok then
+		return give_up(undo, err, "rewriting the " .. dfname, sw)
+	end
+	o.raw = enc
+	-- the object as stored now (its value is read again: one object, a few APDUs)
+	if dfname == "prkdf" or dfname == "pukdf" then
+		local pd
+		pd, err = read_dirs(card, st, { "pukdf" })
+		if not pd then
+			return nil, err
+		end
+		local vals, by_id = read_public_values(card, pd.pukdf)
+		if not vals then
+			return nil, by_id
+		end
+		if dfname == "prkdf" then
+			return prkey_object(o, by_id[o.id])
+		end
+		local pubv
+		for k, x in ipairs(pd.pukdf.objs) do
+			if x.path == o.path then
+				pubv = vals[k]
+			end
+		end
+		local prk
+		local dd = read_dirs(card, st, { "prkdf" })
+		for _, x in ipairs(dd and dd.prkdf.objs or {}) do
+			if x.id == o.id then
+				prk = x
+			end
+		end
+		return pubkey_object(o, pubv, prk)
+	end
+	local value
+	value, err = read_ef(card, o.path)
+	if not value then
+		return nil, err
+	end
+	if dfname == "cdf" then
+		return cert_object(o, value)
+	end
+	return data_object(o, value)
+end
+
+---------------------------------------------------------------------------------------
+-- The private-key primitives and the random generator
+
+-- SELECT the key RSF, MSE SET (41 B6 sign / 41 B8 decipher, 84 01 kk), PSO with chaining;
+-- the card's answer, or nil + CKR.
+local function pso(card, ref, mse_p2, p1, p2, input, outlen)
+	local kind, p = parse_ref(ref)
+	if kind ~= "prkey" then
+		return nil, "CKR_KEY_HANDLE_INVALID"
+	end
+	local fcp, err, sw = iso.select_path(card, p)
+	if not fcp then
+		return nil, sw == 0x6A82 and "CKR_KEY_HANDLE_INVALID" or err
+	end
+	local kk = p:byte(#p)
+	local _
+	_, sw = iso.transmit(card, iso.apdu(0x00, 0x22, 0x41, mse_p2, "\x84\x01" .. string.char(kk)))
+	if sw ~= OK then
+		dbg("rutoken_ecp: MSE SET: SW %s", iso.swhex(sw))
+		return nil, iso.sw_to_ckr(sw)
+	end
+	local data
+	data, err, sw = iso.send(card, 0x00, 0x2A, p1, p2, input, math.min(outlen, 256))
+	if data == nil then
+		return nil, err
+	end
+	if err ~= OK then
+		dbg("rutoken_ecp: PSO %02X %02X: SW %s", p1, p2, iso.swhex(err))
+		return nil, iso.sw_to_ckr(err)
+	end
+	if #data ~= outlen then
+		dbg("rutoken_ecp: PSO %02X %02X: %d bytes, %d expected", p1, p2, #data, outlen)
+		return nil, "CKR_DEVICE_ERROR"
+	end
+	return data
+end
+
+function T.sign(card, ref, mech, data)
+	if type(data) ~= "string" then
+		return nil, "CKR_ARGUMENTS_BAD"
+	end
+	if mech == CKM.RSA_X_509 then
+		if #data < 64 or #data > 512 then
+			return nil, "CKR_DATA_LEN_RANGE"
+		end
+		local out, err = pso(card, ref, 0xB6, 0x9E, 0x9A, bytes.reverse(data), #data)
+		if not out then
+			return nil, err
+		end
+		return bytes.reverse(out)
+	elseif mech == CKM.GOSTR3410 or mech == CKM.GOSTR3410_512 then
+		local n = mech == CKM.GOSTR3410 and 32 or 64
+		if #data ~= n then
+			return nil, "CKR_DATA_LEN_RANGE"
+		end
+		-- the hash goes as given; r ‖ s (little-endian) reversed is PKCS#11's s ‖ r
+		local out, err = pso(card, ref, 0xB6, 0x9E, 0x9A, data, 2 * n)
+		if not out then
+			return nil, err
+		end
+		return bytes.reverse(out)
+	elseif mech == CKM.ECDSA then
+		if #data < 1 or #data > 64 then
+			return nil, "CKR_DATA_LEN_RANGE"
+		end
+		return pso(card, ref, 0xB6, 0x9E, 0x9A, data, 64)
+	end
+	return nil, "CKR_MECHANISM_INVALID"
+end
+
+function T.decrypt(card, ref, mech, data)
+	if type(data) ~= "string" then
+		return nil, "CKR_ARGUMENTS_BAD"
+	end
+	if mech ~= CKM.RSA_X_509 then
+		return nil, "CKR_MECHANISM_INVALID"
+	end
+	if #data < 64 or #data > 512 then
+		return nil, "CKR_ENCRYPTED_DATA_LEN_RANGE"
+	end
+	local out, err = pso(card, ref, 0xB8, 0x80, 0x86, bytes.reverse(data), #data)
+	if not out then
+		return nil, err
+	end
+	return bytes.reverse(out)
+end
+
+-- GET CHALLENGE in chunks of at most 256 bytes
+function T.random(card, n)
+	if math.type(n) ~= "integer" or n < 0 then
+		return nil, "CKR_ARGUMENTS_BAD"
+	end
+	local parts, got = {}, 0
+	while got < n do
+		local want = math.min(256, n - got)
+		local data, sw = iso.transmit(card, iso.apdu(0x00, 0x84, 0x00, 0x00, nil, want))
+		if sw ~= OK then
+			return nil, iso.sw_to_ckr(sw)
+		end
+		if #data ~= want then
+			return nil, "CKR_DEVICE_ERROR"
+		end
+		parts[#parts + 1] = data
+		got = got + want
+	end
+	return table.concat(parts)
 end
 
 ---------------------------------------------------------------------------------------
