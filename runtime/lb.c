@@ -232,6 +232,20 @@ static int lb_pcall(lua_State *L)
 	return lua_gettop(L);
 }
 
+/* The message handler lb_xpcall installs: the script's handler (upvalue 1), except once
+ * the budget is spent. Lua runs a handler for an error raised inside the count hook with
+ * hooks disabled, so the script's handler must not run then: it could loop for ever.
+ * [-1, +1, e] */
+static int lb_xpcall_msgh(lua_State *L)
+{
+	if (lb_vm_of(L)->abort != LB_ABORT_NONE)
+		return 1;
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
 /* xpcall(f, handler, ...), with the same rule. [-n, +r, e] */
 static int lb_xpcall(lua_State *L)
 {
@@ -240,7 +254,10 @@ static int lb_xpcall(lua_State *L)
 	int st;
 
 	luaL_checktype(L, 2, LUA_TFUNCTION);
-	/* f handler args... -> handler f args... */
+	/* f handler args... -> msgh f args... */
+	lua_pushvalue(L, 2);
+	lua_pushcclosure(L, lb_xpcall_msgh, 1);
+	lua_replace(L, 2);
 	lua_pushvalue(L, 1);
 	lua_copy(L, 2, 1);
 	lua_copy(L, -1, 2);
@@ -252,6 +269,23 @@ static int lb_xpcall(lua_State *L)
 	lua_pushboolean(L, st == LUA_OK);
 	lua_replace(L, 1);      /* the handler's slot holds the status */
 	return lua_gettop(L);
+}
+
+/* setmetatable(t, mt) without finalizers: Lua runs __gc with hooks disabled, so a
+ * finalizer would escape the instruction budget. Upvalue 1: the base library's.
+ * [-2, +1, e] */
+static int lb_setmetatable(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_argerror(L, 2, "finalizers (__gc) are not available");
+		lua_pop(L, 1);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
 }
 
 /* load(chunk [, name [, mode [, env]]]): text only; without env the chunk gets a fresh
@@ -428,6 +462,9 @@ static int lb_setup(lua_State *L)
 	lua_getfield(L, 1, "load");
 	lua_pushcclosure(L, lb_load, 1);
 	lua_setfield(L, 1, "load");
+	lua_getfield(L, 1, "setmetatable");
+	lua_pushcclosure(L, lb_setmetatable, 1);
+	lua_setfield(L, 1, "setmetatable");
 	luaL_setfuncs(L, base, 0);
 	for (l = ours; l->name != NULL; l++) {
 		l->func(L);
@@ -496,7 +533,7 @@ static CK_RV lb_start(struct lb_vm *vm)
 	if (st != LUA_OK) {
 		log_msg(LOG_ERROR, "lb: %s: cannot load %s/token.lua%s", vm->family, vm->family,
 			st == LUA_ERRMEM ? ": memory cap exceeded" : "");
-		rv = st == LUA_ERRMEM ? CKR_HOST_MEMORY : CKR_FUNCTION_FAILED;
+		rv = CKR_FUNCTION_FAILED;
 		lb_stop(vm);
 		return rv;
 	}

@@ -99,7 +99,7 @@ __attribute__((unused)) static struct lb_vm *open_probe(void)
 }
 
 /* A temporary scripts folder: mkdtemp, then files written with put(). */
-static char tmp_dir[PATH_MAX];
+static char tmp_dir[256];
 
 __attribute__((unused)) static const char *make_tmp_dir(void)
 {
