@@ -2135,50 +2135,49 @@ function T.set_attributes(card, ref, attrs)
 	if not fits(e, new_used) then
 		return nil, "CKR_DEVICE_MEMORY"
 	end
-	local undo = {}
-	local ok, err, sw = patch(card, undo, e.path, e.used, new_used)
-	if not ok then
-		return give_up(undo, err, "rewriting the " .. dfname, sw)
-	end
-	o.raw = enc
-	-- the object as stored now (its value is read again: one object, a few APDUs)
+	-- what the object will be, read before the change, so that nothing can fail after it
+	local result
 	if dfname == "prkdf" or dfname == "pukdf" then
-		local pd
-		pd, err = read_dirs(card, st, { "pukdf" })
-		if not pd then
+		local kd
+		kd, err = read_dirs(card, st, { "prkdf", "pukdf" })
+		if not kd then
 			return nil, err
 		end
-		local vals, by_id = read_public_values(card, pd.pukdf)
+		local vals, by_id = read_public_values(card, kd.pukdf)
 		if not vals then
 			return nil, by_id
 		end
 		if dfname == "prkdf" then
-			return prkey_object(o, by_id[o.id])
-		end
-		local pubv
-		for k, x in ipairs(pd.pukdf.objs) do
-			if x.path == o.path then
-				pubv = vals[k]
+			result = prkey_object(o, by_id[o.id])
+		else
+			local pubv, prk
+			for k, x in ipairs(kd.pukdf.objs) do
+				if x.path == o.path then
+					pubv = vals[k]
+				end
 			end
-		end
-		local prk
-		local dd = read_dirs(card, st, { "prkdf" })
-		for _, x in ipairs(dd and dd.prkdf.objs or {}) do
-			if x.id == o.id then
-				prk = x
+			for _, x in ipairs(kd.prkdf.objs) do
+				if x.id == o.id then
+					prk = x
+				end
 			end
+			result = pubkey_object(o, pubv, prk)
 		end
-		return pubkey_object(o, pubv, prk)
+	else
+		local value
+		value, err = read_ef(card, o.path)
+		if not value then
+			return nil, err
+		end
+		result = dfname == "cdf" and cert_object(o, value) or data_object(o, value)
 	end
-	local value
-	value, err = read_ef(card, o.path)
-	if not value then
-		return nil, err
+	local undo = {}
+	local ok, sw
+	ok, err, sw = patch(card, undo, e.path, e.used, new_used)
+	if not ok then
+		return give_up(undo, err, "rewriting the " .. dfname, sw)
 	end
-	if dfname == "cdf" then
-		return cert_object(o, value)
-	end
-	return data_object(o, value)
+	return result
 end
 
 ---------------------------------------------------------------------------------------
