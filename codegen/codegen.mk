@@ -12,8 +12,9 @@
 CODEGEN        := $(PYTHON) codegen/generate.py
 
 GENERATED_HDRS := generated/cryptoki.h generated/sk_dispatch.h generated/sk_names.h \
-                  generated/sk_probe.inc
-GENERATED_SRCS := generated/sk_entry.c generated/sk_lists.c generated/sk_names.c
+                  generated/sk_probe.inc generated/sk_attrs.h
+GENERATED_SRCS := generated/sk_entry.c generated/sk_lists.c generated/sk_names.c \
+                  generated/sk_attrs.c
 
 generate:
 	$(CODEGEN) --spec spec --out generated

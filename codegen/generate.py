@@ -36,6 +36,8 @@ OUTPUTS = (
     ("sk_names.h.j2", "sk_names.h"),
     ("sk_names.c.j2", "sk_names.c"),
     ("sk_probe.inc.j2", "sk_probe.inc"),
+    ("sk_attrs.h.j2", "sk_attrs.h"),
+    ("sk_attrs.c.j2", "sk_attrs.c"),
 )
 
 FIX_COMMAND = "make generate"

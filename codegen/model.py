@@ -38,12 +38,23 @@ EXPECTED_COUNTS = {240: 68, 300: 24, 310: 0, 320: 12}
 
 # Files in load order, and the single family the first three constant files hold.
 FILES = ("types.yaml", "return-codes.yaml", "mechanisms.yaml", "attributes.yaml",
-         "constants.yaml", "functions.yaml", "module.yaml")
+         "constants.yaml", "functions.yaml", "module.yaml", "objects.yaml")
 SINGLE_FAMILY_FILES = (
     ("return-codes.yaml", "CKR", "CK_RV", "Return values"),
     ("mechanisms.yaml", "CKM", "CK_MECHANISM_TYPE", "Mechanism types"),
     ("attributes.yaml", "CKA", "CK_ATTRIBUTE_TYPE", "Attribute types"),
 )
+
+# Value types of attributes (attributes.yaml `type:`), in the order of enum sk_attr_vtype.
+ATTR_TYPES = ("bool", "ulong", "bytes", "utf8", "date", "bigint", "mechanisms", "template")
+# The footnotes of the standard's attribute tables (objects.yaml `rules:`), in bit order.
+ATTR_RULES = ("create_required", "create_forbidden", "generate_required", "generate_forbidden",
+              "unwrap_required", "unwrap_forbidden", "sensitive", "modifiable",
+              "copy_modifiable", "so_only", "true_stays", "false_stays")
+RULE_CONFLICTS = (("create_required", "create_forbidden"),
+                  ("generate_required", "generate_forbidden"),
+                  ("unwrap_required", "unwrap_forbidden"),
+                  ("modifiable", "copy_modifiable"))
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 GROUP = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -456,6 +467,7 @@ class Spec:
         self._load_constants(docs)
         self._load_functions(docs["functions.yaml"])
         self._load_module(docs["module.yaml"])
+        self._load_objects(docs["objects.yaml"])
         self._check_required_types()
         if self.diag.errors:
             raise SpecErrors(self.diag.formatted())
@@ -754,6 +766,10 @@ class Spec:
             elif target.family is not c.family:
                 self.diag.error(c.path, c.line, "constant %s: alias_of %s is in another "
                                 "family" % (c.name, target.name))
+            elif c.atype != target.atype:
+                self.diag.error(c.path, c.line, "constant %s: type %s disagrees with its "
+                                "alias_of %s (%s)" % (c.name, c.atype, target.name,
+                                                       target.atype))
 
     def _single_family(self, fam, r, what, path):
         if not r.name.startswith(fam.prefix + "_"):
@@ -794,6 +810,9 @@ class Spec:
                   "group": (False, C.group)}
         if is_rv:
             schema["meaning"] = (True, C.text)
+        is_attr = path == self.path("attributes.yaml")
+        if is_attr:
+            schema["type"] = (True, C.enum(ATTR_TYPES))
         r = check_keys(self.diag, path, item, what, schema, {"deprecated": False})
         if r is None or r.name is None:
             return
@@ -806,6 +825,7 @@ class Spec:
         c = Constant(r.name, r.value if r.value is not None else 0, r.since, r.vendor,
                      bool(r.deprecated), r.alias_of, getattr(r, "meaning", None), path, line,
                      order, fam)
+        c.atype = r.type if is_attr else None
         self.const_by_name[r.name] = c
         if fam is not None:
             self.constants.append(c)
@@ -989,6 +1009,287 @@ class Spec:
             seen.setdefault(fname, line)
             self.implemented.add(fname)
 
+    # --- objects.yaml ---
+
+    def _const_in(self, path, line, name, prefixes, what):
+        """The constant called name, whose family prefix is one of prefixes; or None."""
+        c = self.const_by_name.get(name)
+        if c is None or c.family is None:
+            self.diag.error(path, line, "%s: %s is not a defined constant" % (what, name))
+            return None
+        if c.family.prefix not in prefixes:
+            self.diag.error(path, line, "%s: %s is not a %s constant"
+                            % (what, name, " or ".join(p + "_" for p in prefixes)))
+            return None
+        return c
+
+    def _attr_value(self, path, line, attr, node, what):
+        """A default written in YAML, checked against the attribute's type: (kind, value)."""
+        t = attr.atype
+        v = node.value if isinstance(node, yamlloc.Scalar) else None
+        if t == "bool":
+            if isinstance(v, bool):
+                return ("bool", v)
+            expected = "true or false"
+        elif t == "ulong":
+            if isinstance(v, int) and not isinstance(v, bool) and not node.quoted and \
+                    (0 <= v <= MAX_VALUE or v == ALL_ONES_64):
+                return ("ulong", c_hex(v))
+            if isinstance(v, str) and not node.quoted and IDENT.match(v):
+                c = self.const_by_name.get(v)
+                if c is not None and c.family is not None:
+                    return ("ulong", c.name)
+                self.diag.error(path, line, "%s: %s is not a defined constant" % (what, v))
+                return None
+            expected = "an unsigned integer or a constant's name"
+        elif t in ("bytes", "utf8", "bigint", "date"):
+            if isinstance(v, str) and (t != "date" or v == "" or re.match(r"^\d{8}$", v)):
+                return ("bytes", v)
+            expected = "a string" if t != "date" else "an empty string or a date YYYYMMDD"
+        else:
+            self.diag.error(path, line, "%s: a %s attribute has no default" % (what, t))
+            return None
+        self.diag.error(path, line, "%s: the default of a %s attribute must be %s, not %s"
+                        % (what, t, expected, _describe(node)))
+        return None
+
+    def _load_objects(self, doc):
+        name = "objects.yaml"
+        path = self.path(name)
+        self.obj_tables = {}
+        self.obj_classes = []
+        self.obj_keygens = []
+        top = self._top(name, doc, {"tables": (True, C.seq), "classes": (True, C.seq),
+                                    "generation": (False, C.seq)})
+        if top is None:
+            return
+        for line, item in items(self.diag, path, top.tables, "tables"):
+            what = "table " + _name_of(item)
+            r = check_keys(self.diag, path, item, what, {
+                "name": (True, C.group), "title": (True, C.text), "attrs": (True, C.seq),
+                "source": (False, C.text)})
+            if r is None or r.name is None:
+                continue
+            if r.name in self.obj_tables:
+                self.diag.error(path, line, "duplicate table %s (first at line %d)"
+                                % (r.name, self.obj_tables[r.name]["line"]))
+                continue
+            rows, seen = [], {}
+            for aline, a in items(self.diag, path, r.attrs, what + " attrs"):
+                ar = check_keys(self.diag, path, a, "%s: attribute %s"
+                                % (what, _name_of(a, "attr")), {
+                                    "attr": (True, C.ident), "rules": (False, C.seq),
+                                    "default": (False, lambda s: (True, s, None)),
+                                    "source": (False, C.text)})
+                if ar is None or ar.attr is None:
+                    continue
+                awhat = "%s: %s" % (what, ar.attr)
+                attr = self._const_in(path, ar.line("attr"), ar.attr, ("CKA",), what)
+                if attr is None:
+                    continue
+                if attr.name in seen:
+                    self.diag.error(path, aline, "%s: listed twice (first at line %d)"
+                                    % (awhat, seen[attr.name]))
+                    continue
+                seen[attr.name] = aline
+                rules = []
+                for rline, rv in items(self.diag, path, ar.rules, awhat + ": rules"):
+                    ok, rname, expected = C.enum(ATTR_RULES)(rv)
+                    if not ok:
+                        self.diag.error(path, rline, "%s: rule %s must be %s"
+                                        % (awhat, _describe(rv), expected))
+                    elif rname in rules:
+                        self.diag.error(path, rline, "%s: rule %s is listed twice"
+                                        % (awhat, rname))
+                    else:
+                        rules.append(rname)
+                for x, y in RULE_CONFLICTS:
+                    if x in rules and y in rules:
+                        self.diag.error(path, ar.line("rules"), "%s: rules %s and %s "
+                                        "contradict each other" % (awhat, x, y))
+                if attr.atype != "bool" and ("true_stays" in rules or "false_stays" in rules
+                                             or "so_only" in rules):
+                    self.diag.error(path, ar.line("rules"), "%s: true_stays, false_stays "
+                                    "and so_only are for bool attributes, and %s is %s"
+                                    % (awhat, attr.name, attr.atype))
+                dflt = None
+                if ar.has("default"):
+                    dflt = self._attr_value(path, ar.line("default"), attr, ar.default, awhat)
+                rows.append({"attr": attr, "rules": rules, "default": dflt, "line": aline})
+            self.obj_tables[r.name] = {"name": r.name, "title": r.title, "rows": rows,
+                                       "line": line}
+
+        def table_rows(tlist, tline, what):
+            out = []
+            for nline, n in items(self.diag, path, tlist, what + ": tables"):
+                ok, tname, _ = C.group(n)
+                if not ok or tname not in self.obj_tables:
+                    self.diag.error(path, nline, "%s: table %s is not defined"
+                                    % (what, _describe(n)))
+                    continue
+                out.append((tname, nline))
+            return out
+
+        seen_cls = {}
+        for line, item in items(self.diag, path, top.classes, "classes"):
+            what = "class " + _name_of(item, "class")
+            r = check_keys(self.diag, path, item, what, {
+                "class": (True, C.ident), "tables": (True, C.seq),
+                "defaults": (False, C.mapping), "subtype": (False, C.ident),
+                "kinds": (False, C.seq), "source": (False, C.text)})
+            if r is None:
+                continue
+            cls_name = getattr(r, "class")
+            if cls_name is None:
+                continue
+            cls = self._const_in(path, r.line("class"), cls_name, ("CKO",), what)
+            if cls is None:
+                continue
+            if cls.name in seen_cls:
+                self.diag.error(path, line, "duplicate class %s (first at line %d)"
+                                % (cls.name, seen_cls[cls.name]))
+                continue
+            seen_cls[cls.name] = line
+            base = table_rows(r.tables, r.line("tables"), what)
+            if (r.subtype is None) != (r.kinds is None):
+                self.diag.error(path, line, "%s: give both 'subtype' and 'kinds', or neither"
+                                % what)
+            sub = None
+            if r.subtype is not None:
+                sub = self._const_in(path, r.line("subtype"), r.subtype, ("CKA",), what)
+                if sub is not None and sub.atype != "ulong":
+                    self.diag.error(path, r.line("subtype"), "%s: subtype %s must be a "
+                                    "ulong attribute" % (what, sub.name))
+                    sub = None
+            kinds = []
+            if r.kinds is not None:
+                seen_k = {}
+                for kline, k in items(self.diag, path, r.kinds, what + ": kinds"):
+                    kr = check_keys(self.diag, path, k, "%s: kind %s"
+                                    % (what, _name_of(k, "value")), {
+                                        "value": (True, C.ident), "tables": (True, C.seq),
+                                        "source": (False, C.text)})
+                    if kr is None or kr.value is None:
+                        continue
+                    kc = self.const_by_name.get(kr.value)
+                    if kc is None or kc.family is None or kc.family.prefix in ("CKA", "CKR",
+                                                                              "CKM", "CKO"):
+                        self.diag.error(path, kr.line("value"), "%s: kind %s is not a "
+                                        "defined constant of a key or certificate type"
+                                        % (what, kr.value))
+                        continue
+                    if kc.value in seen_k:
+                        self.diag.error(path, kline, "%s: kind %s is listed twice (first "
+                                        "at line %d)" % (what, kc.name, seen_k[kc.value]))
+                        continue
+                    seen_k[kc.value] = kline
+                    kinds.append((kc, kline, table_rows(kr.tables, kr.line("tables"),
+                                                        "%s: kind %s" % (what, kc.name))))
+            else:
+                kinds.append((None, line, []))
+            # Flatten: every (class, kind) gets its rows; an attribute in two of its tables
+            # is an error, reported at its second place.
+            flat_kinds = []
+            for kc, kline, extra in kinds:
+                rows, where = [], {}
+                for tname, tline in base + extra:
+                    for row in self.obj_tables[tname]["rows"]:
+                        a = row["attr"].name
+                        if a in where:
+                            self.diag.error(path, tline, "%s%s: %s is in tables %s and %s"
+                                            % (what, " kind " + kc.name if kc else "", a,
+                                               where[a], tname))
+                            continue
+                        where[a] = tname
+                        rows.append(dict(row))
+                flat_kinds.append({"kind": kc, "rows": rows, "line": kline})
+            if sub is not None:
+                for fk in flat_kinds:
+                    if sub.name not in [x["attr"].name for x in fk["rows"]]:
+                        self.diag.error(path, r.line("subtype"), "%s: subtype %s is in "
+                                        "none of its tables" % (what, sub.name))
+                        break
+            if r.defaults is not None:
+                for key in r.defaults:
+                    dline = r.defaults.value_lines[key]
+                    attr = self._const_in(path, r.defaults.key_lines[key], key, ("CKA",),
+                                          what + ": defaults")
+                    if attr is None:
+                        continue
+                    dflt = self._attr_value(path, dline, attr, r.defaults[key],
+                                            "%s: defaults: %s" % (what, key))
+                    hit = False
+                    for fk in flat_kinds:
+                        for row in fk["rows"]:
+                            if row["attr"].name == attr.name:
+                                row["default"] = dflt
+                                hit = True
+                    if not hit:
+                        self.diag.error(path, dline, "%s: defaults: %s is in none of the "
+                                        "class's tables" % (what, key))
+            self.obj_classes.append({"cls": cls, "subtype": sub, "kinds": flat_kinds,
+                                     "line": line})
+        seen_m = {}
+        for line, item in items(self.diag, path, top.generation, "generation"):
+            what = "generation " + _name_of(item, "mechanism")
+            r = check_keys(self.diag, path, item, what, {
+                "mechanism": (True, C.ident), "key_type": (True, C.ident),
+                "source": (False, C.text)})
+            if r is None or r.mechanism is None or r.key_type is None:
+                continue
+            m = self._const_in(path, r.line("mechanism"), r.mechanism, ("CKM",), what)
+            k = self._const_in(path, r.line("key_type"), r.key_type, ("CKK",), what)
+            if m is None or k is None:
+                continue
+            if m.value in seen_m:
+                self.diag.error(path, line, "%s: listed twice (first at line %d)"
+                                % (what, seen_m[m.value]))
+                continue
+            seen_m[m.value] = line
+            self.obj_keygens.append({"mech": m, "key_type": k})
+
+    def _derive_objects(self):
+        # Attribute value types, one row per value (aliases folded), sorted by value.
+        attrs = {}
+        for c in self.constants:
+            if c.family.prefix == "CKA" and c.alias_of is None:
+                attrs.setdefault(c.value, c)
+        self.attr_types = [{"name": c.name, "value": c_hex(c.value),
+                            "vtype": "SK_AV_" + c.atype.upper()}
+                           for _, c in sorted(attrs.items())]
+        self.attr_vtypes = ["SK_AV_" + t.upper() for t in ATTR_TYPES]
+        self.attr_rule_bits = [("SK_AR_" + r.upper(), 1 << i) for i, r in enumerate(ATTR_RULES)]
+        self.attr_rule_rows = []
+        self.obj_kinds = []
+        for cl in self.obj_classes:
+            for fk in cl["kinds"]:
+                first = len(self.attr_rule_rows)
+                for row in sorted(fk["rows"], key=lambda x: x["attr"].value):
+                    flags = " | ".join("SK_AR_" + r.upper() for r in ATTR_RULES
+                                       if r in row["rules"]) or "0"
+                    d = row["default"]
+                    if d is None:
+                        dk, du, db, dl = "SK_DEF_NONE", "0", "NULL", 0
+                    elif d[0] == "bool":
+                        dk, du, db, dl = "SK_DEF_BOOL", "1" if d[1] else "0", "NULL", 0
+                    elif d[0] == "ulong":
+                        dk, du, db, dl = "SK_DEF_ULONG", d[1], "NULL", 0
+                    else:
+                        raw = d[1].encode("utf-8")
+                        dk, du, db, dl = "SK_DEF_BYTES", "0", c_string(d[1]), len(raw)
+                    self.attr_rule_rows.append({"attr": row["attr"].name, "flags": flags,
+                                                "dkind": dk, "dulong": du, "dbytes": db,
+                                                "dlen": dl})
+                self.obj_kinds.append({
+                    "cls": cl["cls"].name,
+                    "subtype_attr": cl["subtype"].name if cl["subtype"] else "0",
+                    "has_subtype": 1 if cl["subtype"] else 0,
+                    "subtype": fk["kind"].name if fk["kind"] else "0",
+                    "comment": cl["cls"].name + (" / " + fk["kind"].name if fk["kind"] else ""),
+                    "first": first, "count": len(self.attr_rule_rows) - first})
+        self.keygens = [{"mech": g["mech"].name, "key_type": g["key_type"].name}
+                        for g in self.obj_keygens]
+
     def _check_required_types(self):
         path = self.path("types.yaml")
         need = [("CK_RV", "the return type of every function"),
@@ -1127,6 +1428,8 @@ class Spec:
             "library_major": lv.major, "library_minor": lv.minor,
             "cryptoki_major": cv.major, "cryptoki_minor": cv.minor,
         }
+
+        self._derive_objects()
 
         # The probe: every struct and the three function lists.
         self.probe_structs = [ProbeStruct(st.name, st.since_num, [f.name for f in st.fields])

@@ -12,8 +12,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "codegen"))
 from taplib import Tap, CFLAGS, CXXFLAGS, GENERATED, GOLDEN, run, tempdir  # noqa: E402
 
-HEADERS = ("cryptoki.h", "sk_dispatch.h", "sk_names.h")
-SOURCES = ("sk_entry.c", "sk_lists.c", "sk_names.c")
+HEADERS = ("cryptoki.h", "sk_dispatch.h", "sk_names.h", "sk_attrs.h")
+SOURCES = ("sk_entry.c", "sk_lists.c", "sk_names.c", "sk_attrs.c")
 
 PROBE_ALL = r"""
 #include <stddef.h>

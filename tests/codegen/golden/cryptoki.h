@@ -58,11 +58,15 @@ typedef CK_OBJECT_HANDLE *CK_OBJECT_HANDLE_PTR;
 #define CKM_SHA256                   0x00000250UL
 #define CKM_ECDSA                    0x00001041UL
 #define CKM_GOST_KEG                 0xD4321039UL  /* vendor: tc26 */
+#define CKM_RSA_PKCS_KEY_PAIR_GEN    0x00000000UL
 
 /* Attribute types; type CK_ATTRIBUTE_TYPE */
 #define CKA_CLASS                    0x00000000UL
 #define CKA_TOKEN                    0x00000001UL
 #define CKA_KEY_TYPE                 0x00000100UL
+#define CKA_LABEL                    0x00000003UL
+#define CKA_SENSITIVE                0x00000103UL
+#define CKA_MODULUS                  0x00000120UL
 
 /* Key types; type CK_KEY_TYPE */
 #define CKK_RSA                      0x00000000UL
@@ -80,6 +84,10 @@ typedef CK_OBJECT_HANDLE *CK_OBJECT_HANDLE_PTR;
 /* Special values; type CK_ULONG */
 #define CK_INVALID_HANDLE            0x00000000UL
 #define CK_UNAVAILABLE_INFORMATION   (~0UL)
+
+/* Object classes; type CK_ULONG */
+#define CKO_DATA                     0x00000000UL
+#define CKO_PRIVATE_KEY              0x00000003UL
 
 /* Structs and function lists, declared ahead of their use */
 typedef struct CK_VERSION CK_VERSION;

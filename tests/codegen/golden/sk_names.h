@@ -18,6 +18,7 @@ enum sk_family {
 	SK_FAM_CKF_TOKEN_INFO,
 	SK_FAM_CKF_SLOT_INFO,
 	SK_FAM_CK,
+	SK_FAM_CKO,
 	SK_FAM__COUNT
 };
 
