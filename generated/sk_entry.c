@@ -384,30 +384,40 @@ SK_EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastPart
 	return sk_leave(SK_FN_C_DecryptFinal, rv);
 }
 
-/* Starts a message-digest operation. (stub) */
+/* Starts a message-digest operation. */
 SK_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 {
 	CK_RV rv = sk_enter(SK_FN_C_DigestInit, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_DigestInit(hSession, pMechanism);
 	return sk_leave(SK_FN_C_DigestInit, rv);
 }
 
-/* Digests single-part data. (stub) */
+/* Digests single-part data. */
 SK_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_Digest, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (pulDigestLen == NULL)	/* pulDigestLen: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_Digest(hSession, pData, ulDataLen, pDigest, pulDigestLen);
+	}
 	return sk_leave(SK_FN_C_Digest, rv);
 }
 
-/* Continues a multi-part digest with another data part. (stub) */
+/* Continues a multi-part digest with another data part. */
 SK_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_DigestUpdate, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_DigestUpdate(hSession, pPart, ulPartLen);
+	}
 	return sk_leave(SK_FN_C_DigestUpdate, rv);
 }
 
@@ -420,12 +430,16 @@ SK_EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 	return sk_leave(SK_FN_C_DigestKey, rv);
 }
 
-/* Finishes a multi-part digest, returning the digest. (stub) */
+/* Finishes a multi-part digest, returning the digest. */
 SK_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_DigestFinal, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pulDigestLen == NULL)	/* pulDigestLen: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_DigestFinal(hSession, pDigest, pulDigestLen);
+	}
 	return sk_leave(SK_FN_C_DigestFinal, rv);
 }
 
@@ -618,21 +632,29 @@ SK_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechan
 	return sk_leave(SK_FN_C_DeriveKey, rv);
 }
 
-/* Mixes extra seed material into the token's random generator. (stub) */
+/* Mixes extra seed material into the token's random generator. */
 SK_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_SeedRandom, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pSeed == NULL && ulSeedLen != 0)	/* pSeed: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_SeedRandom(hSession, pSeed, ulSeedLen);
+	}
 	return sk_leave(SK_FN_C_SeedRandom, rv);
 }
 
-/* Fills a buffer with random bytes from the token. (stub) */
+/* Fills a buffer with random bytes from the token. */
 SK_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData, CK_ULONG ulRandomLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_GenerateRandom, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pRandomData == NULL && ulRandomLen != 0)	/* pRandomData: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_GenerateRandom(hSession, pRandomData, ulRandomLen);
+	}
 	return sk_leave(SK_FN_C_GenerateRandom, rv);
 }
 

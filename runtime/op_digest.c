@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * op_digest.c — C_DigestInit, C_Digest, C_DigestUpdate, C_DigestFinal on the host, and
+ * C_GenerateRandom / C_SeedRandom.
+ *
+ * Random bytes: the host's DRBG (in the private OpenSSL context), XORed with the token's
+ * generator when the token reports one (CKF_RNG) and its script offers random(card, n).
+ * Either source alone is then enough. The token's generator cannot be seeded:
+ * C_SeedRandom answers CKR_RANDOM_SEED_NOT_SUPPORTED.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "mech.h"
+#include "opstate.h"
+#include "session.h"
+#include "sk_dispatch.h"
+#include "token.h"
+
+struct op_digest {
+	struct op op;                   /* first: opstate's view */
+	EVP_MD_CTX *md;
+	size_t size;
+	int multipart;
+};
+
+static void op_digest_destroy(struct op *op)
+{
+	struct op_digest *o = (struct op_digest *)op;
+
+	EVP_MD_CTX_free(o->md);
+	free(o);
+}
+
+static CK_RV op_digest_get(CK_SESSION_HANDLE h, struct op_digest **out)
+{
+	struct sess_info si;
+	struct op *op;
+	CK_RV rv = sess_lookup(h, &si);
+
+	if (rv == CKR_OK)
+		rv = op_get(h, OP_DIGEST, &op);
+	if (rv == CKR_OK)
+		*out = (struct op_digest *)op;
+	return rv;
+}
+
+CK_RV rt_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
+{
+	struct sess_info si;
+	struct mech_params prm;
+	struct op_digest *o = NULL;
+	const struct mech *m;
+	struct op *active;
+	CK_RV rv = sess_lookup(hSession, &si);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (pMechanism == NULL) {
+		/* 3.0 and later: an Init without a mechanism ends the active operation */
+		op_end(hSession, OP_DIGEST);
+		return CKR_OK;
+	}
+	if (op_get(hSession, OP_DIGEST, &active) == CKR_OK)
+		return CKR_OPERATION_ACTIVE;
+	m = mech_find(pMechanism->mechanism);
+	if (m == NULL || m->prim != MECH_DIGEST || crypto_md(m->hash) == NULL)
+		return CKR_MECHANISM_INVALID;
+	rv = mech_check_param(m, pMechanism, &prm);
+	if (rv != CKR_OK)
+		return rv;
+	o = calloc(1, sizeof *o);
+	if (o == NULL)
+		return CKR_HOST_MEMORY;
+	o->op.kind = OP_DIGEST;
+	o->op.destroy = op_digest_destroy;
+	o->size = crypto_md_size(m->hash);
+	rv = crypto_digest_new(m->hash, &o->md);
+	if (rv == CKR_OK)
+		rv = op_start(hSession, &o->op);
+	if (rv != CKR_OK)
+		op_digest_destroy(&o->op);
+	return rv;
+}
+
+static CK_RV op_digest_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *data,
+			      size_t len, CK_BYTE_PTR out, CK_ULONG_PTR pulOut)
+{
+	struct op_digest *o;
+	size_t dlen = 0;
+	CK_RV rv = op_digest_get(h, &o);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (oneshot && o->multipart) {
+		rv = CKR_OPERATION_ACTIVE;
+		goto end;
+	}
+	if (out == NULL) {
+		*pulOut = o->size;
+		return CKR_OK;
+	}
+	if (*pulOut < o->size) {
+		*pulOut = o->size;
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	if (oneshot)
+		rv = crypto_digest_update(o->md, data, len);
+	if (rv == CKR_OK)
+		rv = crypto_digest_final(o->md, out, &dlen);
+	if (rv == CKR_OK)
+		*pulOut = dlen;
+end:
+	op_end(h, OP_DIGEST);
+	return rv;
+}
+
+CK_RV rt_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+		CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
+{
+	return op_digest_finish(hSession, 1, pData, ulDataLen, pDigest, pulDigestLen);
+}
+
+CK_RV rt_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
+{
+	struct op_digest *o;
+	CK_RV rv = op_digest_get(hSession, &o);
+
+	if (rv != CKR_OK)
+		return rv;
+	o->multipart = 1;
+	rv = crypto_digest_update(o->md, pPart, ulPartLen);
+	if (rv != CKR_OK)
+		op_end(hSession, OP_DIGEST);
+	return rv;
+}
+
+CK_RV rt_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
+{
+	return op_digest_finish(hSession, 0, NULL, 0, pDigest, pulDigestLen);
+}
+
+/* --- random -------------------------------------------------------------------------- */
+
+#define OP_RANDOM_CHUNK 1024
+
+/* XOR the token's random bytes into out, when it has a generator its script offers. */
+static CK_RV op_random_token(const struct sess_info *si, uint8_t *out, size_t len)
+{
+	uint8_t chunk[OP_RANDOM_CHUNK];
+	struct lb_card card;
+	size_t done = 0, n, i;
+	CK_RV rv = token_enter(si->tok);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (token_generation(si->tok) != si->gen) {
+		rv = CKR_SESSION_HANDLE_INVALID;
+		goto out;
+	}
+	rv = token_load_inlock(si->tok);
+	if (rv != CKR_OK || !si->tok->info.rng)
+		goto out;
+	token_card(si->tok, &card);
+	while (done < len) {
+		n = len - done < sizeof chunk ? len - done : sizeof chunk;
+		rv = lb_random(si->tok->vm, &card, chunk, n);
+		if (rv == CKR_FUNCTION_NOT_SUPPORTED) {
+			rv = CKR_OK;    /* the script has no random(): the host's alone */
+			break;
+		}
+		if (rv != CKR_OK)
+			break;
+		for (i = 0; i < n; i++)
+			out[done + i] ^= chunk[i];
+		done += n;
+	}
+out:
+	OPENSSL_cleanse(chunk, sizeof chunk);
+	token_leave(si->tok);
+	return rv;
+}
+
+CK_RV rt_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData,
+			CK_ULONG ulRandomLen)
+{
+	struct sess_info si;
+	CK_RV rv = sess_lookup(hSession, &si);
+
+	if (rv != CKR_OK || ulRandomLen == 0)
+		return rv;
+	rv = crypto_random(pRandomData, ulRandomLen);
+	if (rv == CKR_OK)
+		rv = op_random_token(&si, pRandomData, ulRandomLen);
+	if (rv != CKR_OK)
+		OPENSSL_cleanse(pRandomData, ulRandomLen);
+	return rv;
+}
+
+CK_RV rt_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen)
+{
+	struct sess_info si;
+	CK_RV rv = sess_lookup(hSession, &si);
+
+	return rv != CKR_OK ? rv : CKR_RANDOM_SEED_NOT_SUPPORTED;
+}
