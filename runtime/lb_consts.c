@@ -3,8 +3,8 @@
  * lb_consts.c — the constant tables (CKR, CKM, CKA, CKK, CKO, CKU, CKF, ...) built from
  * the generated name tables, and the `log` library.
  *
- * One read-only table per prefix of generated/sk_names.h, keyed by the name without the
- * prefix: CKM.RSA_PKCS, CKR.PIN_INCORRECT, CKF.SIGN, CK.UNAVAILABLE_INFORMATION. Families
+ * One read-only table per prefix of generated/sk_names.h (a proxy: type() says
+ * "userdata"; indexing and pairs() work), keyed by the name without the prefix: CKM.RSA_PKCS, CKR.PIN_INCORRECT, CKF.SIGN, CK.UNAVAILABLE_INFORMATION. Families
  * that share a prefix (CKF's token and mechanism flags) share its table. Values are Lua
  * integers (CK_ULONG as a 64-bit integer; ~0 reads as -1).
  *
@@ -45,10 +45,11 @@ static int lb_const_pairs(lua_State *L)
 	return 3;
 }
 
-/* Wraps the table on top in a read-only proxy. [-1, +1, m] */
+/* Wraps the table on top in a read-only proxy: an empty userdata, so that not even
+ * rawset can add or shadow a name. [-1, +1, m] */
 static void lb_readonly(lua_State *L)
 {
-	lua_newtable(L);                        /* proxy */
+	lua_newuserdatauv(L, 0, 0);             /* proxy */
 	lua_createtable(L, 0, 4);               /* its metatable */
 	lua_pushvalue(L, -3);
 	lua_setfield(L, -2, "__index");
