@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * op.h — the crypto operations of a session (sign, verify, encrypt, decrypt, digest) as
+ * the op_*.c files implement them, and what they share.
+ *
+ * The rules of PKCS #11 3.2 (section 5.2 and the function descriptions): an operation
+ * ends with the call that returns its result, and with any call that fails, except
+ * CKR_BUFFER_TOO_SMALL and a successful size query (a NULL output buffer gives the length
+ * and keeps the operation). A one-shot call (C_Sign, C_Verify, C_Encrypt, C_Decrypt,
+ * C_Digest) after an Update of the same operation is refused with CKR_OPERATION_ACTIVE
+ * and, being an error, ends the operation.
+ *
+ * Private-key operations run on the token: the host hashes and pads, the token's script
+ * computes the raw primitive (lb_sign / lb_decrypt) under token_enter/token_leave, and the
+ * host removes decryption padding in constant time. Public-key operations (verification,
+ * encryption) and digests run on the host only (crypto.h).
+ */
+#ifndef SCRIPTOKI_OP_H
+#define SCRIPTOKI_OP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "cryptoki.h"
+#include "lb.h"
+#include "mech.h"
+#include "opstate.h"
+#include "token.h"
+
+/* A public- or private-key operation (OP_SIGN, OP_VERIFY, OP_ENCRYPT, OP_DECRYPT). */
+struct op_pk {
+	struct op op;                   /* first: opstate's view */
+	const struct mech *m;
+	struct mech_params prm;
+	uint8_t *label;                 /* OAEP source data, copied */
+	CK_SESSION_HANDLE session;
+	struct token *tok;              /* private-key operations: the key's token */
+	unsigned gen;                   /* the session's token generation */
+	char ref[LB_REF_MAX];           /* the script's reference of the private key */
+	int always_auth;                /* CKA_ALWAYS_AUTHENTICATE: C_Login(CONTEXT_SPECIFIC) */
+	int authed;                     /* ... which happened for this operation */
+	int multipart;                  /* an Update was called */
+	size_t k;                       /* RSA: modulus bytes; EC/GOST: bytes of r or s */
+	size_t mod_bits;                /* RSA */
+	size_t out_len;                 /* signature (or ciphertext) length */
+	uint8_t *modulus;               /* RSA private keys: the modulus, k bytes */
+	EVP_PKEY *pk;                   /* RSA public keys */
+	uint8_t *params, *point;        /* EC / GOST public keys: CKA_EC_PARAMS or
+					 * CKA_GOSTR3410_PARAMS, CKA_EC_POINT or CKA_VALUE */
+	size_t params_len, point_len;
+	EVP_MD_CTX *md;                 /* hash-then-sign fed in parts */
+	uint8_t *buf;                   /* data of mechanisms without a hash, fed in parts */
+	size_t len, cap;
+	uint8_t *result;                /* a decryption kept for the retry after
+					 * CKR_BUFFER_TOO_SMALL (cleansed) */
+	size_t result_len;
+	uint8_t *result_in;             /* ... and the ciphertext it belongs to */
+};
+
+/* Start an operation of kind with the mechanism and key: all the checks of the Init call
+ * (session, active operation, mechanism and its parameter, key handle, class, type,
+ * usage flag, size, login), then opstate's op_start. */
+CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
+		 CK_OBJECT_HANDLE key);
+/* The active operation of kind, or CKR_OPERATION_NOT_INITIALIZED (also for a session
+ * that is gone: CKR_SESSION_HANDLE_INVALID first). */
+CK_RV op_pk_get(CK_SESSION_HANDLE h, enum op_kind kind, struct op_pk **out);
+/* Feed data (Update): hashed when the mechanism hashes, else kept (at most max bytes,
+ * CKR_DATA_LEN_RANGE beyond). */
+CK_RV op_pk_feed(struct op_pk *o, const uint8_t *p, size_t n, size_t max);
+/* The data to sign or verify: the finished hash, or the kept bytes. out holds 64 bytes
+ * or more; *in points to out or to the kept buffer. */
+CK_RV op_pk_input(struct op_pk *o, uint8_t *out, const uint8_t **in, size_t *in_len);
+/* The longest unhashed input the mechanism accepts (for op_pk_feed). */
+size_t op_pk_max_input(const struct op_pk *o);
+
+/* Run the token's raw primitive with the operation's key: token_enter, generation and
+ * login checks, lb_sign or lb_decrypt, token_leave. */
+CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len,
+		  uint8_t *out, size_t *out_len);
+
+/*
+ * C_Login(hSession, CKU_CONTEXT_SPECIFIC, pin): the re-authentication a key with
+ * CKA_ALWAYS_AUTHENTICATE asks for before each use. The caller (session.c) holds the
+ * token's lock (token_enter) and has loaded its cache. CKR_OPERATION_NOT_INITIALIZED when
+ * no signing or decryption operation of the session needs it, CKR_USER_NOT_LOGGED_IN
+ * when the user is not logged in, else what the token says of the PIN.
+ */
+CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF8CHAR *pin,
+			      CK_ULONG len);
+
+#endif
