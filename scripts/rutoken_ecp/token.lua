@@ -1317,10 +1317,15 @@ function T.objects(card, logged_in)
 		if logged_in or not o.private then
 			local v
 			v, err = read_ef(card, o.path)
-			if not v then
+			if v then
+				out[#out + 1] = data_object(o, v)
+			elseif o.private and err == "CKR_USER_NOT_LOGGED_IN" then
+				-- the card has forgotten the login (another application logged out):
+				-- the object stays unlisted, the others are still good
+				dbg("rutoken_ecp: private data %s unreadable: no PIN", iso.path_hex(o.path))
+			else
 				return nil, err
 			end
-			out[#out + 1] = data_object(o, v)
 		end
 	end
 	return out
