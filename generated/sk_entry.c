@@ -231,84 +231,118 @@ SK_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession)
 	return sk_leave(SK_FN_C_Logout, rv);
 }
 
-/* Creates an object from a template. (stub) */
+/* Creates an object from a template. */
 SK_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phObject)
 {
 	CK_RV rv = sk_enter(SK_FN_C_CreateObject, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (phObject == NULL)	/* phObject: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_CreateObject(hSession, pTemplate, ulCount, phObject);
+	}
 	return sk_leave(SK_FN_C_CreateObject, rv);
 }
 
-/* Copies an object, changing the attributes given in a template. (stub) */
+/* Copies an object, changing the attributes given in a template. */
 SK_EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phNewObject)
 {
 	CK_RV rv = sk_enter(SK_FN_C_CopyObject, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (phNewObject == NULL)	/* phNewObject: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_CopyObject(hSession, hObject, pTemplate, ulCount, phNewObject);
+	}
 	return sk_leave(SK_FN_C_CopyObject, rv);
 }
 
-/* Destroys an object. (stub) */
+/* Destroys an object. */
 SK_EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
 {
 	CK_RV rv = sk_enter(SK_FN_C_DestroyObject, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_DestroyObject(hSession, hObject);
 	return sk_leave(SK_FN_C_DestroyObject, rv);
 }
 
-/* Reports the approximate size of an object in bytes. (stub) */
+/* Reports the approximate size of an object in bytes. */
 SK_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)
 {
 	CK_RV rv = sk_enter(SK_FN_C_GetObjectSize, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pulSize == NULL)	/* pulSize: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_GetObjectSize(hSession, hObject, pulSize);
+	}
 	return sk_leave(SK_FN_C_GetObjectSize, rv);
 }
 
-/* Reads attribute values (or their lengths) of an object. (stub) */
+/* Reads attribute values (or their lengths) of an object. */
 SK_EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
 	CK_RV rv = sk_enter(SK_FN_C_GetAttributeValue, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_GetAttributeValue(hSession, hObject, pTemplate, ulCount);
+	}
 	return sk_leave(SK_FN_C_GetAttributeValue, rv);
 }
 
-/* Changes attribute values of an object. (stub) */
+/* Changes attribute values of an object. */
 SK_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
 	CK_RV rv = sk_enter(SK_FN_C_SetAttributeValue, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_SetAttributeValue(hSession, hObject, pTemplate, ulCount);
+	}
 	return sk_leave(SK_FN_C_SetAttributeValue, rv);
 }
 
-/* Starts a search for objects matching a template. (stub) */
+/* Starts a search for objects matching a template. */
 SK_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
 	CK_RV rv = sk_enter(SK_FN_C_FindObjectsInit, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_FindObjectsInit(hSession, pTemplate, ulCount);
+	}
 	return sk_leave(SK_FN_C_FindObjectsInit, rv);
 }
 
-/* Returns the next batch of handles of the active search. (stub) */
+/* Returns the next batch of handles of the active search. */
 SK_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, CK_ULONG ulMaxObjectCount, CK_ULONG_PTR pulObjectCount)
 {
 	CK_RV rv = sk_enter(SK_FN_C_FindObjects, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (phObject == NULL)	/* phObject: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (pulObjectCount == NULL)	/* pulObjectCount: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_FindObjects(hSession, phObject, ulMaxObjectCount, pulObjectCount);
+	}
 	return sk_leave(SK_FN_C_FindObjects, rv);
 }
 
-/* Ends the active search. (stub) */
+/* Ends the active search. */
 SK_EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 {
 	CK_RV rv = sk_enter(SK_FN_C_FindObjectsFinal, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_FindObjectsFinal(hSession);
 	return sk_leave(SK_FN_C_FindObjectsFinal, rv);
 }
 
@@ -596,12 +630,24 @@ SK_EXPORT CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMech
 	return sk_leave(SK_FN_C_GenerateKey, rv);
 }
 
-/* Generates a public/private key pair as two new objects. (stub) */
+/* Generates a public/private key pair as two new objects. */
 SK_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_ATTRIBUTE_PTR pPublicKeyTemplate, CK_ULONG ulPublicKeyAttributeCount, CK_ATTRIBUTE_PTR pPrivateKeyTemplate, CK_ULONG ulPrivateKeyAttributeCount, CK_OBJECT_HANDLE_PTR phPublicKey, CK_OBJECT_HANDLE_PTR phPrivateKey)
 {
 	CK_RV rv = sk_enter(SK_FN_C_GenerateKeyPair, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pMechanism == NULL)	/* pMechanism: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (pPublicKeyTemplate == NULL && ulPublicKeyAttributeCount != 0)	/* pPublicKeyTemplate: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (pPrivateKeyTemplate == NULL && ulPrivateKeyAttributeCount != 0)	/* pPrivateKeyTemplate: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (phPublicKey == NULL)	/* phPublicKey: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (phPrivateKey == NULL)	/* phPrivateKey: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_GenerateKeyPair(hSession, pMechanism, pPublicKeyTemplate, ulPublicKeyAttributeCount, pPrivateKeyTemplate, ulPrivateKeyAttributeCount, phPublicKey, phPrivateKey);
+	}
 	return sk_leave(SK_FN_C_GenerateKeyPair, rv);
 }
 

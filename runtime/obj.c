@@ -1,0 +1,1012 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * obj.c — objects (obj.h): the table of token and session objects, the token-object cache,
+ * handles, visibility, and the PKCS#11 object functions C_CreateObject, C_CopyObject,
+ * C_DestroyObject, C_GetObjectSize, C_GetAttributeValue, C_SetAttributeValue and
+ * C_FindObjectsInit / C_FindObjects / C_FindObjectsFinal. Key-pair generation is in
+ * obj_keygen.c, the template rules in obj_tmpl.c.
+ *
+ * Locks: the table has its own lock, held only while the table is read or changed. A call
+ * that needs the token (its login state, its card) takes the token's lock first; the
+ * table's lock may be taken inside it, never the other way round. Card I/O happens with the
+ * token's lock only, and the table changes after the token succeeded.
+ *
+ * Token objects: read through the token's script (lb_objects) once per connection for the
+ * public ones and once per login for the private ones; the token's objs_valid and
+ * objs_private_valid say what is cached (token.c clears them when the card is dropped,
+ * reset, or its information is read again). A token object lives until the card goes (its
+ * generation changes), it is destroyed, or the login that showed it ends.
+ * Session objects: host memory, owned by the session that made them, visible to every
+ * session of the application on the same token, gone when their session is; private ones
+ * only while the user is logged in. Handles count up from 1 and are never reused while the
+ * library is loaded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lock.h"
+#include "log.h"
+#include "obj_int.h"
+#include "opstate.h"
+#include "session.h"
+#include "sk_dispatch.h"
+
+struct obj {
+	CK_OBJECT_HANDLE handle;
+	struct token *tok;
+	unsigned gen;                   /* the token generation it belongs to */
+	CK_SESSION_HANDLE owner;        /* session objects: the session; token objects: 0 */
+	int priv;                       /* CKA_PRIVATE */
+	char ref[LB_REF_MAX];           /* token objects: the script's reference */
+	size_t nattrs;
+	struct lb_attr *attrs;
+};
+
+static void *obj_lock;
+static struct obj **objs;
+static size_t nobjs, cap_objs;
+static CK_OBJECT_HANDLE next_handle = 1;        /* never reset: handles are not reused */
+
+CK_RV obj_init(void)
+{
+	objs = NULL;
+	nobjs = cap_objs = 0;
+	return lock_create(&obj_lock);
+}
+
+static void obj_free(struct obj *o)
+{
+	if (o == NULL)
+		return;
+	lb_attrs_free(o->attrs, o->nattrs);
+	free(o);
+}
+
+void obj_fini(void)
+{
+	size_t i;
+
+	for (i = 0; i < nobjs; i++)
+		obj_free(objs[i]);
+	free(objs);
+	objs = NULL;
+	nobjs = cap_objs = 0;
+	lock_destroy(obj_lock);
+	obj_lock = NULL;
+}
+
+void obj_forget_after_fork(void)
+{
+	/* the parent's table; the child starts with none (the memory is left as it is) */
+	objs = NULL;
+	nobjs = cap_objs = 0;
+	obj_lock = NULL;
+}
+
+/* --- the table (obj_lock held) ------------------------------------------------------ */
+
+/* Drop objects whose token generation or session has gone. */
+static void obj_prune_inlock(void)
+{
+	struct sess_info si;
+	size_t i = 0;
+
+	while (i < nobjs) {
+		struct obj *o = objs[i];
+
+		if (o->gen != token_generation(o->tok) ||
+		    (o->owner != 0 && sess_lookup(o->owner, &si) != CKR_OK)) {
+			obj_free(o);
+			objs[i] = objs[--nobjs];
+		} else {
+			i++;
+		}
+	}
+}
+
+static CK_RV obj_reserve_inlock(size_t more)
+{
+	struct obj **n;
+	size_t ncap;
+
+	if (nobjs + more <= cap_objs)
+		return CKR_OK;
+	ncap = cap_objs ? cap_objs * 2 : 32;
+	while (ncap < nobjs + more)
+		ncap *= 2;
+	n = realloc(objs, ncap * sizeof *n);
+	if (n == NULL)
+		return CKR_HOST_MEMORY;
+	objs = n;
+	cap_objs = ncap;
+	return CKR_OK;
+}
+
+/* Takes o into the table (room reserved) and gives it a handle. */
+static CK_OBJECT_HANDLE obj_insert_inlock(struct obj *o)
+{
+	o->handle = next_handle++;
+	objs[nobjs++] = o;
+	return o->handle;
+}
+
+static struct obj *obj_find_inlock(CK_OBJECT_HANDLE h, size_t *idx)
+{
+	size_t i;
+
+	if (h == CK_INVALID_HANDLE)
+		return NULL;
+	for (i = 0; i < nobjs; i++)
+		if (objs[i]->handle == h) {
+			if (idx != NULL)
+				*idx = i;
+			return objs[i];
+		}
+	return NULL;
+}
+
+static void obj_remove_inlock(size_t i)
+{
+	obj_free(objs[i]);
+	objs[i] = objs[--nobjs];
+}
+
+/* Remove the token objects of t (all, or only the private ones). */
+static void obj_drop_token_inlock(struct token *t, int only_private)
+{
+	size_t i = 0;
+
+	while (i < nobjs) {
+		if (objs[i]->tok == t && objs[i]->owner == 0 && (!only_private || objs[i]->priv))
+			obj_remove_inlock(i);
+		else
+			i++;
+	}
+}
+
+/* --- making objects ------------------------------------------------------------------ */
+
+static int obj_default_private(CK_OBJECT_CLASS cls)
+{
+	const struct sk_obj_kind *k;
+	size_t i;
+
+	for (i = 0; i < sk_obj_kinds_count; i++) {
+		k = &sk_obj_kinds[i];
+		if (k->cls == cls) {
+			const struct sk_attr_rule *r = obj_rule(k, CKA_PRIVATE);
+			return r != NULL && r->dkind == SK_DEF_BOOL && r->dulong != 0;
+		}
+	}
+	return 0;
+}
+
+/* A new object holding attrs (taken). */
+static CK_RV obj_new(struct token *t, unsigned gen, CK_SESSION_HANDLE owner, const char *ref,
+		     struct lb_attr *attrs, size_t n, struct obj **out)
+{
+	struct obj *o = calloc(1, sizeof *o);
+	CK_OBJECT_CLASS cls;
+
+	*out = NULL;
+	if (o == NULL) {
+		lb_attrs_free(attrs, n);
+		return CKR_HOST_MEMORY;
+	}
+	o->tok = t;
+	o->gen = gen;
+	o->owner = owner;
+	if (ref != NULL)
+		snprintf(o->ref, sizeof o->ref, "%s", ref);
+	o->attrs = attrs;
+	o->nattrs = n;
+	cls = obj_attrs_ulong(attrs, n, CKA_CLASS, CK_UNAVAILABLE_INFORMATION);
+	o->priv = obj_attrs_bool(attrs, n, CKA_PRIVATE, obj_default_private(cls));
+	*out = o;
+	return CKR_OK;
+}
+
+/* A token object from what the script reports: completed with the spec's defaults. */
+static CK_RV obj_from_script(struct token *t, const struct lb_object *lo, struct obj **out)
+{
+	const struct sk_obj_kind *k;
+	struct lb_attr *a;
+	size_t n;
+	CK_RV rv = obj_attrs_dup(lo->attrs, lo->nattrs, &a, &n);
+
+	*out = NULL;
+	if (rv != CKR_OK)
+		return rv;
+	k = obj_kind_of(a, n);
+	if (k != NULL)
+		rv = obj_attrs_complete(k, &a, &n);
+	if (rv == CKR_OK)
+		rv = obj_attrs_set_bool(&a, &n, CKA_TOKEN, 1);
+	if (rv != CKR_OK) {
+		lb_attrs_free(a, n);
+		return rv;
+	}
+	return obj_new(t, token_generation(t), 0, lo->ref, a, n, out);
+}
+
+CK_RV obj_add_token_object_inlock(struct token *t, const struct lb_object *lo,
+				  CK_OBJECT_HANDLE *handle)
+{
+	struct obj *o;
+	CK_RV rv = obj_from_script(t, lo, &o);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = lock_acquire(obj_lock);
+	if (rv != CKR_OK) {
+		obj_free(o);
+		return rv;
+	}
+	rv = obj_reserve_inlock(1);
+	if (rv == CKR_OK)
+		*handle = obj_insert_inlock(o);
+	else
+		obj_free(o);
+	lock_release(obj_lock);
+	return rv;
+}
+
+/* --- the cache (token lock held) ------------------------------------------------------ */
+
+static int obj_user_inlock(const struct token *t)
+{
+	return t->logged_in && t->user == CKU_USER;
+}
+
+/* Make the cache hold what the token shows now: public objects once per connection,
+ * private ones once per login. An object read again keeps its handle (the script's ref
+ * names it); one the card no longer shows goes. All or nothing: on failure the cache is
+ * as it was. */
+CK_RV obj_cache_inlock(struct token *t)
+{
+	struct lb_object *lo = NULL;
+	struct obj **add = NULL;
+	struct lb_card card;
+	size_t n = 0, nadd = 0, i, j;
+	int user = obj_user_inlock(t);
+	CK_RV rv = token_load_inlock(t);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (t->objs_valid && t->objs_private_valid && !user) {
+		rv = lock_acquire(obj_lock);
+		if (rv != CKR_OK)
+			return rv;
+		obj_drop_token_inlock(t, 1);
+		t->objs_private_valid = 0;
+		lock_release(obj_lock);
+	}
+	if (t->objs_valid && (t->objs_private_valid || !user))
+		return CKR_OK;
+
+	token_card(t, &card);
+	rv = lb_objects(t->vm, &card, user, &lo, &n);
+	if (rv != CKR_OK)
+		goto out;
+	add = calloc(n ? n : 1, sizeof *add);
+	if (add == NULL) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		rv = obj_from_script(t, &lo[i], &add[nadd]);
+		if (rv != CKR_OK)
+			goto out;
+		nadd++;
+	}
+	rv = lock_acquire(obj_lock);
+	if (rv != CKR_OK)
+		goto out;
+	rv = obj_reserve_inlock(nadd);
+	if (rv != CKR_OK) {
+		lock_release(obj_lock);
+		goto out;
+	}
+	i = 0;
+	while (i < nobjs) {
+		struct obj *o = objs[i];
+
+		if (o->tok != t || o->owner != 0) {
+			i++;
+			continue;
+		}
+		for (j = 0; j < nadd; j++)
+			if (add[j] != NULL && strcmp(add[j]->ref, o->ref) == 0)
+				break;
+		if (j == nadd) {
+			obj_remove_inlock(i);   /* gone from the card */
+			continue;
+		}
+		/* the same object: it keeps its handle and takes what the card says now */
+		lb_attrs_free(o->attrs, o->nattrs);
+		o->attrs = add[j]->attrs;
+		o->nattrs = add[j]->nattrs;
+		o->priv = add[j]->priv;
+		o->gen = add[j]->gen;
+		add[j]->attrs = NULL;
+		add[j]->nattrs = 0;
+		obj_free(add[j]);
+		add[j] = NULL;
+		i++;
+	}
+	for (j = 0; j < nadd; j++)
+		if (add[j] != NULL) {
+			obj_insert_inlock(add[j]);
+			add[j] = NULL;
+		}
+	t->objs_valid = 1;
+	t->objs_private_valid = user;
+	lock_release(obj_lock);
+out:
+	if (add != NULL)
+		for (i = 0; i < nadd; i++)
+			obj_free(add[i]);
+	free(add);
+	lb_objects_free(lo, n);
+	return rv;
+}
+
+/* --- sessions ------------------------------------------------------------------------- */
+
+struct obj_ctx {
+	CK_SESSION_HANDLE s;
+	struct sess_info si;
+	struct token *t;
+	int user;                       /* the normal user is logged in */
+	int so;
+};
+
+/* Lock the session's token with its object cache loaded. */
+static CK_RV obj_enter(CK_SESSION_HANDLE s, struct obj_ctx *c)
+{
+	CK_RV rv = sess_lookup(s, &c->si);
+
+	if (rv != CKR_OK)
+		return rv;
+	c->s = s;
+	c->t = c->si.tok;
+	rv = token_enter(c->t);
+	if (rv != CKR_OK)
+		return rv;
+	if (token_generation(c->t) != c->si.gen) {
+		token_leave(c->t);
+		return CKR_SESSION_HANDLE_INVALID;
+	}
+	rv = obj_cache_inlock(c->t);
+	if (rv != CKR_OK) {
+		token_leave(c->t);
+		return rv;
+	}
+	c->user = obj_user_inlock(c->t);
+	c->so = c->t->logged_in && c->t->user == CKU_SO;
+	return CKR_OK;
+}
+
+static void obj_leave(struct obj_ctx *c)
+{
+	token_leave(c->t);
+}
+
+static int obj_visible(const struct obj *o, const struct obj_ctx *c)
+{
+	return o->tok == c->t && o->gen == c->si.gen && (!o->priv || c->user);
+}
+
+/* The object h as this session may see it (obj_lock held, pruned). */
+static struct obj *obj_get_inlock(CK_OBJECT_HANDLE h, const struct obj_ctx *c, size_t *idx)
+{
+	struct obj *o = obj_find_inlock(h, idx);
+
+	return o != NULL && obj_visible(o, c) ? o : NULL;
+}
+
+static CK_RV obj_table_enter(void)
+{
+	CK_RV rv = lock_acquire(obj_lock);
+
+	if (rv == CKR_OK)
+		obj_prune_inlock();
+	return rv;
+}
+
+/* --- obj_view ------------------------------------------------------------------------ */
+
+CK_RV obj_view(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out)
+{
+	struct obj_ctx c;
+	struct obj *o;
+	CK_RV rv;
+
+	memset(out, 0, sizeof *out);
+	rv = obj_enter(s, &c);
+	if (rv != CKR_OK)
+		return rv;
+	rv = obj_table_enter();
+	if (rv != CKR_OK)
+		goto leave;
+	o = obj_get_inlock(h, &c, NULL);
+	if (o == NULL) {
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	} else {
+		rv = obj_attrs_dup(o->attrs, o->nattrs, &out->attrs, &out->nattrs);
+		out->handle = o->handle;
+		out->cls = obj_attrs_ulong(o->attrs, o->nattrs, CKA_CLASS,
+					   CK_UNAVAILABLE_INFORMATION);
+		out->key_type = obj_attrs_ulong(o->attrs, o->nattrs, CKA_KEY_TYPE,
+						CK_UNAVAILABLE_INFORMATION);
+		out->on_token = o->owner == 0;
+		out->tok = o->tok;
+		snprintf(out->ref, sizeof out->ref, "%s", o->ref);
+	}
+	lock_release(obj_lock);
+leave:
+	obj_leave(&c);
+	if (rv != CKR_OK)
+		obj_view_free(out);
+	return rv;
+}
+
+void obj_view_free(struct obj_view *v)
+{
+	if (v == NULL)
+		return;
+	lb_attrs_free(v->attrs, v->nattrs);
+	memset(v, 0, sizeof *v);
+}
+
+const struct lb_attr *obj_view_attr(const struct obj_view *v, CK_ATTRIBUTE_TYPE type)
+{
+	return obj_attrs_find(v->attrs, v->nattrs, type);
+}
+
+int obj_view_bool(const struct obj_view *v, CK_ATTRIBUTE_TYPE type, int dflt)
+{
+	return obj_attrs_bool(v->attrs, v->nattrs, type, dflt);
+}
+
+CK_ULONG obj_view_ulong(const struct obj_view *v, CK_ATTRIBUTE_TYPE type, CK_ULONG dflt)
+{
+	return obj_attrs_ulong(v->attrs, v->nattrs, type, dflt);
+}
+
+/* --- storing ------------------------------------------------------------------------- */
+
+/* Store attrs (taken) as a new object: on the token through its script, or in the
+ * session. The checks of the session's rights come first. */
+static CK_RV obj_store(struct obj_ctx *c, struct lb_attr *a, size_t n, CK_OBJECT_HANDLE *ph)
+{
+	CK_OBJECT_CLASS cls = obj_attrs_ulong(a, n, CKA_CLASS, CK_UNAVAILABLE_INFORMATION);
+	int token = obj_attrs_bool(a, n, CKA_TOKEN, 0);
+	int priv = obj_attrs_bool(a, n, CKA_PRIVATE, obj_default_private(cls));
+	struct lb_object stored;
+	struct lb_card card;
+	struct obj *o = NULL;
+	CK_RV rv = CKR_OK;
+
+	if (token && cls == CKO_SECRET_KEY)
+		rv = CKR_TEMPLATE_INCONSISTENT;         /* secret keys live in sessions only */
+	else if (token && !(c->si.flags & CKF_RW_SESSION))
+		rv = CKR_SESSION_READ_ONLY;
+	else if (priv && !c->user)
+		rv = CKR_USER_NOT_LOGGED_IN;
+	if (rv != CKR_OK) {
+		lb_attrs_free(a, n);
+		return rv;
+	}
+	if (token) {
+		token_card(c->t, &card);
+		rv = lb_create_object(c->t->vm, &card, a, n, &stored);
+		lb_attrs_free(a, n);
+		if (rv != CKR_OK)
+			return rv;
+		rv = obj_add_token_object_inlock(c->t, &stored, ph);
+		if (rv != CKR_OK)
+			c->t->objs_valid = 0;   /* the card has it: read it again next time */
+		lb_object_clear(&stored);
+		return rv;
+	}
+	rv = obj_new(c->t, c->si.gen, c->s, NULL, a, n, &o);
+	if (rv != CKR_OK)
+		return rv;
+	rv = obj_table_enter();
+	if (rv == CKR_OK) {
+		rv = obj_reserve_inlock(1);
+		if (rv == CKR_OK)
+			*ph = obj_insert_inlock(o);
+		lock_release(obj_lock);
+	}
+	if (rv != CKR_OK)
+		obj_free(o);
+	return rv;
+}
+
+/* The class and subtype a creation template asks for. */
+static CK_RV obj_tmpl_kind(const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_CLASS *cls,
+			   CK_ULONG *sub)
+{
+	CK_ATTRIBUTE_TYPE sub_attr;
+	const CK_ATTRIBUTE *a = NULL, *s = NULL;
+	CK_ULONG i;
+
+	for (i = 0; i < n; i++)
+		if (tmpl[i].type == CKA_CLASS && a == NULL)
+			a = &tmpl[i];
+	if (a == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	memcpy(cls, a->pValue, sizeof *cls);
+	if (!obj_class_known(*cls, &sub_attr))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	*sub = 0;
+	if (sub_attr == 0)
+		return CKR_OK;
+	for (i = 0; i < n; i++)
+		if (tmpl[i].type == sub_attr && s == NULL)
+			s = &tmpl[i];
+	if (s == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	memcpy(sub, s->pValue, sizeof *sub);
+	return obj_kind(*cls, *sub) != NULL ? CKR_OK : CKR_TEMPLATE_INCONSISTENT;
+}
+
+CK_RV rt_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
+		      CK_OBJECT_HANDLE_PTR phObject)
+{
+	struct obj_ctx c;
+	struct lb_attr *a = NULL;
+	size_t na = 0;
+	CK_OBJECT_CLASS cls = 0;
+	CK_ULONG sub = 0, i;
+	CK_RV rv = obj_enter(hSession, &c);
+
+	if (rv != CKR_OK)
+		return rv;
+	for (i = 0; i < ulCount && rv == CKR_OK; i++)
+		rv = obj_attr_check(&pTemplate[i]);
+	if (rv == CKR_OK)
+		rv = obj_tmpl_kind(pTemplate, ulCount, &cls, &sub);
+	if (rv == CKR_OK)
+		rv = obj_template_ex(OBJ_CREATE, cls, sub, pTemplate, ulCount, c.so, &a, &na);
+	if (rv == CKR_OK)
+		rv = obj_store(&c, a, na, phObject);
+	obj_leave(&c);
+	return rv;
+}
+
+CK_RV rt_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
+		    CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phNewObject)
+{
+	const struct sk_obj_kind *k;
+	struct obj_ctx c;
+	struct obj *o;
+	struct lb_attr *a = NULL, *chg = NULL;
+	size_t na = 0, nchg = 0, i;
+	CK_OBJECT_CLASS cls;
+	int on_token;
+	CK_RV rv = obj_enter(hSession, &c);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = obj_table_enter();
+	if (rv != CKR_OK)
+		goto leave;
+	o = obj_get_inlock(hObject, &c, NULL);
+	if (o == NULL)
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	else
+		rv = obj_attrs_dup(o->attrs, o->nattrs, &a, &na);
+	on_token = o != NULL && o->owner == 0;
+	lock_release(obj_lock);
+	if (rv != CKR_OK)
+		goto leave;
+	cls = obj_attrs_ulong(a, na, CKA_CLASS, CK_UNAVAILABLE_INFORMATION);
+	k = obj_kind_of(a, na);
+	if (!obj_attrs_bool(a, na, CKA_COPYABLE, 1) || k == NULL ||
+	    (on_token && cls == CKO_PRIVATE_KEY)) {
+		/* a token's private key has no value on the host to copy */
+		rv = CKR_ACTION_PROHIBITED;
+		goto leave;
+	}
+	rv = obj_template_ex(OBJ_COPY, k->cls, k->subtype, pTemplate, ulCount, c.so, &chg, &nchg);
+	for (i = 0; rv == CKR_OK && i < nchg; i++) {
+		const struct sk_attr_rule *r = obj_rule(k, chg[i].type);
+		int was = obj_attrs_bool(a, na, chg[i].type, 0);
+		int now = chg[i].len == 1 && chg[i].value[0] != CK_FALSE;
+
+		if ((r->rules & SK_AR_TRUE_STAYS && was && !now) ||
+		    (r->rules & SK_AR_FALSE_STAYS && !was && now &&
+		     obj_attrs_find(a, na, chg[i].type) != NULL))
+			rv = CKR_ATTRIBUTE_READ_ONLY;
+		else
+			rv = obj_attrs_set(&a, &na, chg[i].type, chg[i].value, chg[i].len);
+	}
+	if (rv == CKR_OK) {
+		rv = obj_store(&c, a, na, phNewObject);
+		a = NULL;
+		na = 0;
+	}
+leave:
+	lb_attrs_free(a, na);
+	lb_attrs_free(chg, nchg);
+	obj_leave(&c);
+	return rv;
+}
+
+CK_RV rt_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
+{
+	struct obj_ctx c;
+	struct obj *o;
+	struct lb_card card;
+	char ref[LB_REF_MAX];
+	size_t idx;
+	int on_token = 0;
+	CK_RV rv = obj_enter(hSession, &c);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = obj_table_enter();
+	if (rv != CKR_OK)
+		goto leave;
+	o = obj_get_inlock(hObject, &c, &idx);
+	if (o == NULL) {
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	} else if (!obj_attrs_bool(o->attrs, o->nattrs, CKA_DESTROYABLE, 1)) {
+		rv = CKR_ACTION_PROHIBITED;
+	} else if (o->owner != 0) {
+		obj_remove_inlock(idx);         /* a session object: nothing on the card */
+	} else if (!(c.si.flags & CKF_RW_SESSION)) {
+		rv = CKR_SESSION_READ_ONLY;
+	} else {
+		on_token = 1;
+		snprintf(ref, sizeof ref, "%s", o->ref);
+	}
+	lock_release(obj_lock);
+	if (rv != CKR_OK || !on_token)
+		goto leave;
+	token_card(c.t, &card);
+	rv = lb_destroy_object(c.t->vm, &card, ref);
+	if (rv != CKR_OK)
+		goto leave;
+	rv = lock_acquire(obj_lock);
+	if (rv != CKR_OK) {
+		c.t->objs_valid = 0;
+		goto leave;
+	}
+	if (obj_find_inlock(hObject, &idx) != NULL)
+		obj_remove_inlock(idx);
+	lock_release(obj_lock);
+leave:
+	obj_leave(&c);
+	return rv;
+}
+
+CK_RV rt_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)
+{
+	struct obj_ctx c;
+	struct obj *o;
+	size_t i;
+	CK_RV rv = obj_enter(hSession, &c);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = obj_table_enter();
+	if (rv == CKR_OK) {
+		o = obj_get_inlock(hObject, &c, NULL);
+		if (o == NULL) {
+			rv = CKR_OBJECT_HANDLE_INVALID;
+		} else {
+			*pulSize = 0;
+			for (i = 0; i < o->nattrs; i++)
+				*pulSize += sizeof(CK_ATTRIBUTE) + o->attrs[i].len;
+		}
+		lock_release(obj_lock);
+	}
+	obj_leave(&c);
+	return rv;
+}
+
+/* Which of two results C_GetAttributeValue reports: the more telling one. */
+static CK_RV obj_worse(CK_RV have, CK_RV now)
+{
+	static const CK_RV rank[] = { CKR_OK, CKR_BUFFER_TOO_SMALL, CKR_ATTRIBUTE_TYPE_INVALID,
+				      CKR_ATTRIBUTE_SENSITIVE };
+	size_t i, a = 0, b = 0;
+
+	for (i = 0; i < sizeof rank / sizeof rank[0]; i++) {
+		if (rank[i] == have)
+			a = i;
+		if (rank[i] == now)
+			b = i;
+	}
+	return b > a ? now : have;
+}
+
+CK_RV rt_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
+			   CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+{
+	const struct sk_obj_kind *k;
+	const struct lb_attr *a;
+	struct obj_ctx c;
+	struct obj *o;
+	CK_ULONG i;
+	CK_RV rv = obj_enter(hSession, &c), one;
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = obj_table_enter();
+	if (rv != CKR_OK)
+		goto leave;
+	o = obj_get_inlock(hObject, &c, NULL);
+	if (o == NULL) {
+		rv = CKR_OBJECT_HANDLE_INVALID;
+		goto unlock;
+	}
+	k = obj_kind_of(o->attrs, o->nattrs);
+	for (i = 0; i < ulCount; i++) {
+		a = obj_attrs_find(o->attrs, o->nattrs, pTemplate[i].type);
+		if (a == NULL) {
+			pTemplate[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			one = CKR_ATTRIBUTE_TYPE_INVALID;
+		} else if (obj_hidden(k, o->attrs, o->nattrs, a->type)) {
+			pTemplate[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			one = CKR_ATTRIBUTE_SENSITIVE;
+		} else {
+			one = obj_attr_to_ck(a, &pTemplate[i]);
+		}
+		rv = obj_worse(rv, one);
+	}
+unlock:
+	lock_release(obj_lock);
+leave:
+	obj_leave(&c);
+	return rv;
+}
+
+CK_RV rt_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
+			   CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+{
+	const struct sk_obj_kind *k;
+	struct obj_ctx c;
+	struct obj *o;
+	struct lb_attr *a = NULL, *chg = NULL;
+	struct lb_object stored;
+	struct lb_card card;
+	char ref[LB_REF_MAX];
+	size_t na = 0, nchg = 0, i;
+	int on_token = 0;
+	CK_RV rv = obj_enter(hSession, &c);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = obj_table_enter();
+	if (rv != CKR_OK)
+		goto leave;
+	o = obj_get_inlock(hObject, &c, NULL);
+	if (o == NULL) {
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	} else {
+		rv = obj_attrs_dup(o->attrs, o->nattrs, &a, &na);
+		on_token = o->owner == 0;
+		snprintf(ref, sizeof ref, "%s", o->ref);
+	}
+	lock_release(obj_lock);
+	if (rv != CKR_OK)
+		goto leave;
+	k = obj_kind_of(a, na);
+	if (!obj_attrs_bool(a, na, CKA_MODIFIABLE, 1) || k == NULL) {
+		rv = CKR_ACTION_PROHIBITED;
+		goto leave;
+	}
+	if (on_token && !(c.si.flags & CKF_RW_SESSION)) {
+		rv = CKR_SESSION_READ_ONLY;
+		goto leave;
+	}
+	for (i = 0; i < ulCount && rv == CKR_OK; i++)
+		rv = obj_attr_check(&pTemplate[i]);
+	for (i = 0; i < ulCount && rv == CKR_OK; i++) {
+		const struct sk_attr_rule *r = obj_rule(k, pTemplate[i].type);
+		int was, now;
+
+		if (r == NULL) {
+			rv = CKR_ATTRIBUTE_TYPE_INVALID;        /* not an attribute of this object */
+			break;
+		}
+		if (!(r->rules & SK_AR_MODIFIABLE)) {
+			rv = CKR_ATTRIBUTE_READ_ONLY;
+			break;
+		}
+		if (!(r->rules & (SK_AR_TRUE_STAYS | SK_AR_FALSE_STAYS | SK_AR_SO_ONLY)))
+			continue;
+		was = obj_attrs_bool(a, na, pTemplate[i].type, 0);
+		now = *(const CK_BBOOL *)pTemplate[i].pValue != CK_FALSE;
+		if ((r->rules & SK_AR_TRUE_STAYS && was && !now) ||
+		    (r->rules & SK_AR_FALSE_STAYS && !was && now &&
+		     obj_attrs_find(a, na, pTemplate[i].type) != NULL) ||
+		    (r->rules & SK_AR_SO_ONLY && now && !c.so))
+			rv = CKR_ATTRIBUTE_READ_ONLY;
+	}
+	for (i = 0; i < ulCount && rv == CKR_OK; i++) {
+		struct lb_attr one;
+		const struct lb_attr *prev;
+
+		rv = obj_attr_from_ck(&pTemplate[i], &one);
+		if (rv != CKR_OK)
+			break;
+		prev = obj_attrs_find(chg, nchg, one.type);
+		if (prev != NULL && !obj_attr_equal(prev, &one))
+			rv = CKR_TEMPLATE_INCONSISTENT;
+		if (rv == CKR_OK)
+			rv = obj_attrs_set(&chg, &nchg, one.type, one.value, one.len);
+		if (rv == CKR_OK)
+			rv = obj_attrs_set(&a, &na, one.type, one.value, one.len);
+		obj_attr_wipe(&one);
+	}
+	if (rv != CKR_OK)
+		goto leave;
+	if (on_token) {
+		token_card(c.t, &card);
+		rv = lb_set_attributes(c.t->vm, &card, ref, chg, nchg, &stored);
+		if (rv != CKR_OK)
+			goto leave;
+		lb_attrs_free(a, na);
+		a = NULL;
+		na = 0;
+		rv = obj_attrs_dup(stored.attrs, stored.nattrs, &a, &na);
+		if (rv == CKR_OK && (k = obj_kind_of(a, na)) != NULL)
+			rv = obj_attrs_complete(k, &a, &na);
+		if (rv == CKR_OK)
+			rv = obj_attrs_set_bool(&a, &na, CKA_TOKEN, 1);
+		lb_object_clear(&stored);
+		if (rv != CKR_OK) {
+			c.t->objs_valid = 0;    /* the card changed: read it again next time */
+			goto leave;
+		}
+	}
+	rv = obj_table_enter();
+	if (rv != CKR_OK)
+		goto leave;
+	o = obj_find_inlock(hObject, NULL);
+	if (o != NULL) {
+		lb_attrs_free(o->attrs, o->nattrs);
+		o->attrs = a;
+		o->nattrs = na;
+		a = NULL;
+		na = 0;
+	}
+	lock_release(obj_lock);
+leave:
+	lb_attrs_free(a, na);
+	lb_attrs_free(chg, nchg);
+	obj_leave(&c);
+	return rv;
+}
+
+/* --- search ------------------------------------------------------------------------- */
+
+struct op_find {
+	struct op op;
+	CK_OBJECT_HANDLE *h;
+	size_t n, pos;
+};
+
+static void op_find_destroy(struct op *op)
+{
+	struct op_find *f = (struct op_find *)op;
+
+	free(f->h);
+	free(f);
+}
+
+/* Does o match every attribute of the template? Hidden values never match. */
+static int obj_matches(const struct obj *o, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	const struct sk_obj_kind *k = obj_kind_of(o->attrs, o->nattrs);
+	const struct lb_attr *a;
+	struct lb_attr want;
+	CK_ULONG i;
+	int eq;
+
+	for (i = 0; i < n; i++) {
+		a = obj_attrs_find(o->attrs, o->nattrs, tmpl[i].type);
+		if (a == NULL || obj_hidden(k, o->attrs, o->nattrs, a->type))
+			return 0;
+		if (obj_attr_check(&tmpl[i]) != CKR_OK)
+			return 0;
+		if (obj_attr_from_ck(&tmpl[i], &want) != CKR_OK)
+			return 0;
+		eq = obj_attr_equal(a, &want);
+		obj_attr_wipe(&want);
+		if (!eq)
+			return 0;
+	}
+	return 1;
+}
+
+CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+{
+	struct op_find *f;
+	struct obj_ctx c;
+	size_t i;
+	CK_ULONG j;
+	CK_RV rv;
+
+	for (j = 0; j < ulCount; j++)
+		if (pTemplate[j].pValue == NULL && pTemplate[j].ulValueLen != 0)
+			return sess_lookup(hSession, &c.si) == CKR_OK ? CKR_ATTRIBUTE_VALUE_INVALID
+								      : CKR_SESSION_HANDLE_INVALID;
+	f = calloc(1, sizeof *f);
+	if (f == NULL)
+		return CKR_HOST_MEMORY;
+	f->op.kind = OP_FIND;
+	f->op.destroy = op_find_destroy;
+	rv = obj_enter(hSession, &c);
+	if (rv != CKR_OK) {
+		free(f);
+		return rv;
+	}
+	rv = obj_table_enter();
+	if (rv == CKR_OK) {
+		f->h = malloc((nobjs ? nobjs : 1) * sizeof *f->h);
+		if (f->h == NULL)
+			rv = CKR_HOST_MEMORY;
+		for (i = 0; rv == CKR_OK && i < nobjs; i++)
+			if (obj_visible(objs[i], &c) && obj_matches(objs[i], pTemplate, ulCount))
+				f->h[f->n++] = objs[i]->handle;
+		lock_release(obj_lock);
+	}
+	obj_leave(&c);
+	if (rv == CKR_OK)
+		rv = op_start(hSession, &f->op);
+	if (rv != CKR_OK)
+		op_find_destroy(&f->op);
+	return rv;
+}
+
+CK_RV rt_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
+		     CK_ULONG ulMaxObjectCount, CK_ULONG_PTR pulObjectCount)
+{
+	struct sess_info si;
+	struct op *op;
+	struct op_find *f;
+	CK_RV rv = sess_lookup(hSession, &si);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = op_get(hSession, OP_FIND, &op);
+	if (rv != CKR_OK)
+		return rv;
+	f = (struct op_find *)op;
+	*pulObjectCount = 0;
+	rv = lock_acquire(obj_lock);
+	if (rv != CKR_OK)
+		return rv;
+	/* objects destroyed since the search began are left out */
+	while (f->pos < f->n && *pulObjectCount < ulMaxObjectCount) {
+		CK_OBJECT_HANDLE h = f->h[f->pos++];
+
+		if (obj_find_inlock(h, NULL) != NULL)
+			phObject[(*pulObjectCount)++] = h;
+	}
+	lock_release(obj_lock);
+	return CKR_OK;
+}
+
+CK_RV rt_FindObjectsFinal(CK_SESSION_HANDLE hSession)
+{
+	struct sess_info si;
+	struct op *op;
+	CK_RV rv = sess_lookup(hSession, &si);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = op_get(hSession, OP_FIND, &op);
+	if (rv != CKR_OK)
+		return rv;
+	op_end(hSession, OP_FIND);
+	return CKR_OK;
+}
