@@ -44,6 +44,8 @@ static void token_drop_inlock(struct token *t)
 	t->pins_valid = 0;
 	t->nmechs = 0;
 	t->logged_in = 0;
+	t->objs_valid = 0;
+	t->objs_private_valid = 0;
 	t->cache_gen = atomic_load(&t->generation);
 }
 
@@ -81,6 +83,7 @@ static void token_card_was_reset_inlock(struct token *t)
 	t->logged_in = 0;
 	t->info_valid = 0;
 	t->pins_valid = 0;
+	t->objs_private_valid = 0;
 }
 
 static int token_gone(LONG rc)
@@ -234,5 +237,6 @@ CK_RV token_load_inlock(struct token *t)
 	}
 	t->nmechs = n;
 	t->info_valid = 1;
+	t->objs_valid = 0;              /* the card's information was read again: so are its objects */
 	return token_pins_inlock(t);
 }

@@ -43,6 +43,10 @@ struct token {
 
 	CK_USER_TYPE user;              /* who is logged in, when logged_in */
 	int logged_in;
+
+	/* the object cache (obj.c): its public objects are current for this connection, its
+	 * private ones for the current login; cleared here when the card may have changed */
+	int objs_valid, objs_private_valid;
 };
 
 CK_RV token_new(const char *reader, struct token **out);
