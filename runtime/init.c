@@ -19,6 +19,7 @@
 
 #include "lock.h"
 #include "log.h"
+#include "obj.h"
 #include "opstate.h"
 #include "sk_dispatch.h"
 #include "sk_names.h"
@@ -47,6 +48,7 @@ static void init_register_atfork(void)
 /* The child's view after fork(): drop what was inherited, touch nothing of the parent's. */
 static void init_forget_inherited_inlock(void)
 {
+	obj_forget_after_fork();
 	op_forget_after_fork();
 	sess_forget_after_fork();
 	slot_forget_after_fork();
@@ -123,6 +125,8 @@ CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
 		goto out;
 	}
 	rv = op_init();
+	if (rv == CKR_OK && (rv = obj_init()) != CKR_OK)
+		op_fini();
 	if (rv != CKR_OK) {
 		sess_fini();
 		slot_fini();
@@ -151,6 +155,7 @@ CK_RV rt_Finalize(CK_VOID_PTR pReserved)
 		goto out;
 	}
 	atomic_store(&initialized, 0);
+	obj_fini();
 	op_fini();
 	sess_fini();
 	slot_fini();
