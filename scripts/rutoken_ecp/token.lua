@@ -2110,6 +2110,7 @@ function T.set_attributes(card, ref, attrs)
 	if not st then
 		return nil, d
 	end
+	local old_id = o.id
 	if attrs[CKA.LABEL] ~= nil then
 		local l, err = label_of(attrs)
 		if err then
@@ -2143,30 +2144,41 @@ function T.set_attributes(card, ref, attrs)
 	-- what the object will be, read before the change, so that nothing can fail after it
 	local result
 	if dfname == "prkdf" or dfname == "pukdf" then
+		-- the key's public value, and for a public key the private key sharing its ID
+		local other = dfname == "prkdf" and "pukdf" or "prkdf"
 		local kd
-		kd, err = read_dirs(card, st, { "prkdf", "pukdf" })
+		kd, err = read_dirs(card, st, { other })
 		if not kd then
 			return nil, err
 		end
-		local vals, by_id = read_public_values(card, kd.pukdf)
-		if not vals then
-			return nil, by_id
-		end
+		local pub = o
 		if dfname == "prkdf" then
-			result = prkey_object(o, by_id[o.id])
-		else
-			local pubv, prk
-			for k, x in ipairs(kd.pukdf.objs) do
-				if x.path == o.path then
-					pubv = vals[k]
+			pub = nil
+			for _, x in ipairs(kd.pukdf.objs) do
+				if x.id == old_id and x.path and not pub then
+					pub = x
 				end
 			end
+		end
+		local vals = {}
+		if pub then
+			local pv
+			pv, err = read_public_values(card, { objs = { pub } })
+			if not pv then
+				return nil, err
+			end
+			vals = pv
+		end
+		if dfname == "prkdf" then
+			result = prkey_object(o, vals[1] or nil)
+		else
+			local prk
 			for _, x in ipairs(kd.prkdf.objs) do
-				if x.id == o.id then
+				if x.id == old_id and not prk then
 					prk = x
 				end
 			end
-			result = pubkey_object(o, pubv, prk)
+			result = pubkey_object(o, vals[1] or nil, prk)
 		end
 	else
 		local value
