@@ -608,6 +608,7 @@ struct lb_call {
 	const uint8_t *atr;
 	size_t atr_len;
 	const char *sarg;
+	const struct lb_invoke *inv;    /* lb_invoke's call */
 	/* results */
 	void *out;
 	size_t *n;
@@ -656,15 +657,22 @@ static CK_RV lb_failure(lua_State *L, struct lb_call *c)
 	return (CK_RV)v;
 }
 
-static int lb_failed(lua_State *L)
+int lb_result_failed(lua_State *L)
 {
 	return lua_isnil(L, -2) || (lua_isboolean(L, -2) && !lua_toboolean(L, -2));
+}
+
+CK_RV lb_failure_rv(lua_State *L, const char *fn)
+{
+	struct lb_call c = { .fn = fn, .vm = lb_vm_of(L) };
+
+	return lb_failure(L, &c);
 }
 
 /* true, or a failure. */
 static CK_RV lb_take_true(lua_State *L, struct lb_call *c)
 {
-	if (lb_failed(L))
+	if (lb_result_failed(L))
 		return lb_failure(L, c);
 	if (!lua_isboolean(L, -2)) {
 		lb_malformed(c, "expected true, or nil and a CKR_ name");
@@ -768,7 +776,7 @@ static CK_RV lb_take_token_info(lua_State *L, struct lb_call *c)
 	int t;
 	const char *bad = NULL;
 
-	if (lb_failed(L))
+	if (lb_result_failed(L))
 		return lb_failure(L, c);
 	if (!lua_istable(L, -2)) {
 		lb_malformed(c, "expected a table");
@@ -816,7 +824,7 @@ static CK_RV lb_take_pin_info(lua_State *L, struct lb_call *c)
 	lua_Integer max = -1, left = -1;
 	int t;
 
-	if (lb_failed(L))
+	if (lb_result_failed(L))
 		return lb_failure(L, c);
 	if (!lua_istable(L, -2)) {
 		lb_malformed(c, "expected a table");
@@ -841,7 +849,7 @@ static CK_RV lb_take_mechanisms(lua_State *L, struct lb_call *c)
 	lua_Integer len, i;
 	int t;
 
-	if (lb_failed(L))
+	if (lb_result_failed(L))
 		return lb_failure(L, c);
 	if (!lua_istable(L, -2)) {
 		lb_malformed(c, "expected a list");
@@ -881,7 +889,7 @@ static CK_RV lb_take_string(lua_State *L, struct lb_call *c)
 	size_t len;
 	const char *s;
 
-	if (lb_failed(L))
+	if (lb_result_failed(L))
 		return lb_failure(L, c);
 	if (lua_type(L, -2) != LUA_TSTRING) {
 		lb_malformed(c, "expected a string");
@@ -1136,6 +1144,27 @@ CK_RV lb_mechanisms(struct lb_vm *vm, const struct lb_card *card, struct lb_mech
 	if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL)
 		*n = 0;
 	return rv;
+}
+
+static void lb_push_invoke(lua_State *L, struct lb_call *c, int *nargs)
+{
+	if (c->inv->push != NULL)
+		*nargs += c->inv->push(L, c->inv->ud);
+}
+
+static CK_RV lb_take_invoke(lua_State *L, struct lb_call *c)
+{
+	return c->inv->take(L, c->inv->ud);
+}
+
+CK_RV lb_invoke(struct lb_vm *vm, const struct lb_card *card, const struct lb_invoke *inv)
+{
+	struct lb_call c = { .fn = inv->fn, .with_card = 1, .if_missing = inv->if_missing,
+			     .push = lb_push_invoke, .take = lb_take_invoke, .inv = inv,
+			     .pin = inv->secret[0], .pin_len = inv->secret_len[0],
+			     .pin2 = inv->secret[1], .pin2_len = inv->secret_len[1] };
+
+	return lb_run(vm, card, &c);
 }
 
 CK_RV lb_call_string(struct lb_vm *vm, const struct lb_card *card, const char *fn,

@@ -78,6 +78,31 @@ CK_RV lb_rv_of_error(lua_State *L, int idx);
 CK_RV lb_call_string(struct lb_vm *vm, const struct lb_card *card, const char *fn,
 		     const char *arg, char *out, size_t cap);
 
+/*
+ * A call into the family script for the bridge's other files (objects, operations):
+ * fn(card, ...) with the protection, card lending, instruction budget, PIN redaction,
+ * cleansing and VM restart of lb.h's own calls. push (may be NULL) pushes the arguments
+ * after the card and returns how many; take reads the two results at -2 and -1 and
+ * returns the call's CK_RV. Both run inside the protected call: they may raise, but must
+ * not hold malloc()ed memory when they do. A transmit failure during the call wins over
+ * whatever take returns.
+ */
+struct lb_invoke {
+	const char *fn;
+	CK_RV if_missing;                       /* when the script has no such function */
+	const unsigned char *secret[2];         /* PINs of the call to redact, or NULL */
+	size_t secret_len[2];
+	int (*push)(lua_State *L, void *ud);
+	CK_RV (*take)(lua_State *L, void *ud);
+	void *ud;
+};
+CK_RV lb_invoke(struct lb_vm *vm, const struct lb_card *card, const struct lb_invoke *inv);
+/* For take: 1 when the first result (at -2) is nil or false. [-0, +0, -] */
+int lb_result_failed(lua_State *L);
+/* For take: the CK_RV a failure names (second result at -1: "CKR_X" or an integer);
+ * CKR_FUNCTION_FAILED, logged, when it names nothing valid. [-0, +0, -] */
+CK_RV lb_failure_rv(lua_State *L, const char *fn);
+
 /* Family and import names: [a-z0-9_] components separated by single '/', no leading,
  * trailing or doubled '/'; at most 128 bytes. family_only: one component. */
 int lb_name_ok(const char *name, int family_only);

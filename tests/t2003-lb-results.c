@@ -6,6 +6,8 @@
  */
 #include "lb/lb_test.h"
 
+#include <lauxlib.h>
+
 static struct lb_vm *vm;
 static struct fake f;
 
@@ -17,6 +19,23 @@ static void set_fn(const char *fn, const char *body)
 	snprintf(code, sizeof code, "M.%s = %s return 'set'", fn, body);
 	if (eval(vm, &f, code) != CKR_OK || strcmp(eval_out, "set") != 0)
 		diag("could not set M.%s", fn);
+}
+
+/* lb_invoke: push a code string for eval, take its string result */
+static int push_code(lua_State *L, void *ud)
+{
+	lua_pushstring(L, ud);
+	return 1;
+}
+
+static char took[64];
+
+static CK_RV take_string(lua_State *L, void *ud)
+{
+	if (lb_result_failed(L))
+		return lb_failure_rv(L, "eval");
+	snprintf(took, sizeof took, "%s", lua_tostring(L, -2) ? lua_tostring(L, -2) : "?");
+	return CKR_OK;
 }
 
 static CK_RV token_info_with(const char *ret, struct lb_token_info *ti)
@@ -212,6 +231,24 @@ int main(void)
 	n = 4;
 	is_rv(lb_mechanisms(vm, &card, m, &n), CKR_OK, "a family without mechanisms()");
 	is_ulong(n, 0, "... declares none");
+
+	/* --- lb_invoke, for the bridge's other files ---------------------------------- */
+	{
+		struct lb_invoke inv = { .fn = "eval", .if_missing = CKR_FUNCTION_NOT_SUPPORTED,
+					 .push = push_code, .take = take_string,
+					 .ud = "return 'via ' .. 'invoke'" };
+
+		is_rv(lb_invoke(vm, &card, &inv), CKR_OK, "lb_invoke");
+		is_str(took, "via invoke", "... its take saw the results");
+		inv.ud = "return nil, 'CKR_KEY_HANDLE_INVALID'";
+		is_rv(lb_invoke(vm, &card, &inv), CKR_KEY_HANDLE_INVALID,
+		      "lb_invoke: a failure named by the script");
+		inv.ud = "error('x')";
+		is_rv(lb_invoke(vm, &card, &inv), CKR_FUNCTION_FAILED, "lb_invoke: an error");
+		inv.fn = "no_such_function";
+		is_rv(lb_invoke(vm, &card, &inv), CKR_FUNCTION_NOT_SUPPORTED,
+		      "lb_invoke: a missing function");
+	}
 
 	/* --- a closed or missing VM ---------------------------------------------------- */
 	is_rv(lb_token_info(NULL, &card, &ti), CKR_ARGUMENTS_BAD, "no VM");
