@@ -483,6 +483,16 @@ CK_RV obj_template_ex(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_ULONG sub,
 		rv = CKR_TEMPLATE_INCONSISTENT;
 		goto out;
 	}
+	/* the class and kind the template names are the ones asked for (by the template
+	 * itself at creation, by the mechanism at generation) */
+	for (i = 0; i < n; i++)
+		if ((tmpl[i].type == CKA_CLASS &&
+		     memcmp(tmpl[i].pValue, &cls, sizeof cls) != 0) ||
+		    (k->has_subtype && tmpl[i].type == k->subtype_attr &&
+		     memcmp(tmpl[i].pValue, &sub, sizeof sub) != 0)) {
+			rv = CKR_TEMPLATE_INCONSISTENT;
+			goto out;
+		}
 	/* 2. nothing the application may not give */
 	for (i = 0; i < n; i++) {
 		r = obj_rule(k, tmpl[i].type);
