@@ -346,75 +346,107 @@ SK_EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 	return sk_leave(SK_FN_C_FindObjectsFinal, rv);
 }
 
-/* Starts an encryption operation with a mechanism and key. (stub) */
+/* Starts an encryption operation with a mechanism and key. */
 SK_EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
 	CK_RV rv = sk_enter(SK_FN_C_EncryptInit, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_EncryptInit(hSession, pMechanism, hKey);
 	return sk_leave(SK_FN_C_EncryptInit, rv);
 }
 
-/* Encrypts single-part data. (stub) */
+/* Encrypts single-part data. */
 SK_EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pEncryptedData, CK_ULONG_PTR pulEncryptedDataLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_Encrypt, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (pulEncryptedDataLen == NULL)	/* pulEncryptedDataLen: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_Encrypt(hSession, pData, ulDataLen, pEncryptedData, pulEncryptedDataLen);
+	}
 	return sk_leave(SK_FN_C_Encrypt, rv);
 }
 
-/* Continues a multi-part encryption with another data part. (stub) */
+/* Continues a multi-part encryption with another data part. */
 SK_EXPORT CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen, CK_BYTE_PTR pEncryptedPart, CK_ULONG_PTR pulEncryptedPartLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_EncryptUpdate, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (pulEncryptedPartLen == NULL)	/* pulEncryptedPartLen: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_EncryptUpdate(hSession, pPart, ulPartLen, pEncryptedPart, pulEncryptedPartLen);
+	}
 	return sk_leave(SK_FN_C_EncryptUpdate, rv);
 }
 
-/* Finishes a multi-part encryption, returning any last output. (stub) */
+/* Finishes a multi-part encryption, returning any last output. */
 SK_EXPORT CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastEncryptedPart, CK_ULONG_PTR pulLastEncryptedPartLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_EncryptFinal, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pulLastEncryptedPartLen == NULL)	/* pulLastEncryptedPartLen: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_EncryptFinal(hSession, pLastEncryptedPart, pulLastEncryptedPartLen);
+	}
 	return sk_leave(SK_FN_C_EncryptFinal, rv);
 }
 
-/* Starts a decryption operation with a mechanism and key. (stub) */
+/* Starts a decryption operation with a mechanism and key. */
 SK_EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
 	CK_RV rv = sk_enter(SK_FN_C_DecryptInit, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_DecryptInit(hSession, pMechanism, hKey);
 	return sk_leave(SK_FN_C_DecryptInit, rv);
 }
 
-/* Decrypts single-part data. (stub) */
+/* Decrypts single-part data. */
 SK_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData, CK_ULONG ulEncryptedDataLen, CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_Decrypt, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pEncryptedData == NULL && ulEncryptedDataLen != 0)	/* pEncryptedData: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (pulDataLen == NULL)	/* pulDataLen: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_Decrypt(hSession, pEncryptedData, ulEncryptedDataLen, pData, pulDataLen);
+	}
 	return sk_leave(SK_FN_C_Decrypt, rv);
 }
 
-/* Continues a multi-part decryption with another ciphertext part. (stub) */
+/* Continues a multi-part decryption with another ciphertext part. */
 SK_EXPORT CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart, CK_ULONG ulEncryptedPartLen, CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_DecryptUpdate, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pEncryptedPart == NULL && ulEncryptedPartLen != 0)	/* pEncryptedPart: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (pulPartLen == NULL)	/* pulPartLen: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_DecryptUpdate(hSession, pEncryptedPart, ulEncryptedPartLen, pPart, pulPartLen);
+	}
 	return sk_leave(SK_FN_C_DecryptUpdate, rv);
 }
 
-/* Finishes a multi-part decryption, returning any last output. (stub) */
+/* Finishes a multi-part decryption, returning any last output. */
 SK_EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastPart, CK_ULONG_PTR pulLastPartLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_DecryptFinal, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pulLastPartLen == NULL)	/* pulLastPartLen: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_DecryptFinal(hSession, pLastPart, pulLastPartLen);
+	}
 	return sk_leave(SK_FN_C_DecryptFinal, rv);
 }
 
@@ -477,39 +509,53 @@ SK_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, C
 	return sk_leave(SK_FN_C_DigestFinal, rv);
 }
 
-/* Starts a signature or MAC operation (signature as appendix). (stub) */
+/* Starts a signature or MAC operation (signature as appendix). */
 SK_EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
 	CK_RV rv = sk_enter(SK_FN_C_SignInit, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_SignInit(hSession, pMechanism, hKey);
 	return sk_leave(SK_FN_C_SignInit, rv);
 }
 
-/* Signs single-part data. (stub) */
+/* Signs single-part data. */
 SK_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_Sign, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (pulSignatureLen == NULL)	/* pulSignatureLen: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_Sign(hSession, pData, ulDataLen, pSignature, pulSignatureLen);
+	}
 	return sk_leave(SK_FN_C_Sign, rv);
 }
 
-/* Continues a multi-part signature with another data part. (stub) */
+/* Continues a multi-part signature with another data part. */
 SK_EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_SignUpdate, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_SignUpdate(hSession, pPart, ulPartLen);
+	}
 	return sk_leave(SK_FN_C_SignUpdate, rv);
 }
 
-/* Finishes a multi-part signature, returning the signature. (stub) */
+/* Finishes a multi-part signature, returning the signature. */
 SK_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_SignFinal, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pulSignatureLen == NULL)	/* pulSignatureLen: nullable: no */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_SignFinal(hSession, pSignature, pulSignatureLen);
+	}
 	return sk_leave(SK_FN_C_SignFinal, rv);
 }
 
@@ -531,39 +577,53 @@ SK_EXPORT CK_RV C_SignRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_
 	return sk_leave(SK_FN_C_SignRecover, rv);
 }
 
-/* Starts a verification of a signature or MAC given as appendix. (stub) */
+/* Starts a verification of a signature or MAC given as appendix. */
 SK_EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
 	CK_RV rv = sk_enter(SK_FN_C_VerifyInit, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_VerifyInit(hSession, pMechanism, hKey);
 	return sk_leave(SK_FN_C_VerifyInit, rv);
 }
 
-/* Verifies a signature over single-part data. (stub) */
+/* Verifies a signature over single-part data. */
 SK_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_Verify, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else if (pSignature == NULL && ulSignatureLen != 0)	/* pSignature: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_Verify(hSession, pData, ulDataLen, pSignature, ulSignatureLen);
+	}
 	return sk_leave(SK_FN_C_Verify, rv);
 }
 
-/* Continues a multi-part verification with another data part. (stub) */
+/* Continues a multi-part verification with another data part. */
 SK_EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_VerifyUpdate, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_VerifyUpdate(hSession, pPart, ulPartLen);
+	}
 	return sk_leave(SK_FN_C_VerifyUpdate, rv);
 }
 
-/* Finishes a multi-part verification, checking the signature. (stub) */
+/* Finishes a multi-part verification, checking the signature. */
 SK_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
 	CK_RV rv = sk_enter(SK_FN_C_VerifyFinal, 1);
-	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK) {
+		if (pSignature == NULL && ulSignatureLen != 0)	/* pSignature: nullable: if_empty */
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = rt_VerifyFinal(hSession, pSignature, ulSignatureLen);
+	}
 	return sk_leave(SK_FN_C_VerifyFinal, rv);
 }
 

@@ -17,3 +17,11 @@ $(CRYPTO_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h \
 		$(GENERATED_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(CRYPTO_OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# t52xx: the crypto layer through the PKCS#11 API against virtual tokens in the rig. They
+# are compiled by tests/tests.mk with every t5xxx; they also check signatures with OpenSSL
+# in the test process, hence libcrypto.
+CRYPTO_API_TESTS := $(basename $(notdir $(wildcard tests/t52*.c)))
+
+$(CRYPTO_API_TESTS:%=$(BUILD)/t/%.t): LDFLAGS += -lcrypto
+$(CRYPTO_API_TESTS:%=$(BUILD)/t/%.t): tests/api/api.h generated/sk_names.c generated/sk_names.h

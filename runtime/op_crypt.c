@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * op_crypt.c — C_EncryptInit, C_Encrypt, C_EncryptUpdate, C_EncryptFinal (RSA with public
+ * keys, on the host) and C_DecryptInit, C_Decrypt, C_DecryptUpdate, C_DecryptFinal (the raw
+ * RSA operation on the token, the padding removed on the host in constant time).
+ *
+ * RSA encrypts and decrypts one block: the Update calls collect the input (at most one
+ * modulus long) and return no output; the Final call does the work. A decryption whose
+ * plaintext does not fit the caller's buffer is kept, with its ciphertext, so that the
+ * retry the standard expects after CKR_BUFFER_TOO_SMALL does not ask the token again.
+ */
+#include "op.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "crypto.h"
+#include "sk_dispatch.h"
+
+static void op_crypt_params(const struct op_pk *o, struct crypto_rsa_params *p)
+{
+	memset(p, 0, sizeof *p);
+	switch (o->m->prim) {
+	case MECH_RSA_PKCS:
+		p->pad = CRYPTO_PAD_PKCS1;
+		break;
+	case MECH_RSA_OAEP:
+		p->pad = CRYPTO_PAD_OAEP;
+		p->hash = o->prm.hash;
+		p->mgf_hash = o->prm.mgf_hash;
+		p->label = o->prm.label;
+		p->label_len = o->prm.label_len;
+		break;
+	default:
+		p->pad = CRYPTO_PAD_X509;
+		break;
+	}
+}
+
+/* The longest plaintext a modulus of k bytes carries with this padding. */
+static size_t op_crypt_max_plain(const struct op_pk *o)
+{
+	size_t h2;
+
+	switch (o->m->prim) {
+	case MECH_RSA_PKCS:
+		return o->k >= 11 ? o->k - 11 : 0;
+	case MECH_RSA_OAEP:
+		h2 = 2 * crypto_md_size(o->prm.hash) + 2;
+		return o->k >= h2 ? o->k - h2 : 0;
+	default:
+		return o->k;
+	}
+}
+
+/* --- encryption (host) -------------------------------------------------------------- */
+
+static CK_RV op_encrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *data,
+			       size_t len, CK_BYTE_PTR out, CK_ULONG_PTR pulOut)
+{
+	struct crypto_rsa_params p;
+	struct op_pk *o;
+	size_t olen = 0;
+	CK_RV rv = op_pk_get(h, OP_ENCRYPT, &o);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (oneshot && o->multipart) {
+		rv = CKR_OPERATION_ACTIVE;
+		goto end;
+	}
+	if (out == NULL) {
+		*pulOut = o->k;
+		return CKR_OK;
+	}
+	if (*pulOut < o->k) {
+		*pulOut = o->k;
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	if (oneshot) {
+		rv = op_pk_feed(o, data, len, o->k);
+		if (rv != CKR_OK)
+			goto end;
+	}
+	op_crypt_params(o, &p);
+	rv = crypto_rsa_encrypt(o->pk, &p, o->buf != NULL ? o->buf : (const uint8_t *)"", o->len,
+				out, &olen);
+	if (rv == CKR_OK)
+		*pulOut = olen;
+end:
+	op_end(h, OP_ENCRYPT);
+	return rv;
+}
+
+CK_RV rt_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+		     CK_OBJECT_HANDLE hKey)
+{
+	return op_pk_init(hSession, OP_ENCRYPT, pMechanism, hKey);
+}
+
+CK_RV rt_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+		 CK_BYTE_PTR pEncryptedData, CK_ULONG_PTR pulEncryptedDataLen)
+{
+	return op_encrypt_finish(hSession, 1, pData, ulDataLen, pEncryptedData,
+				 pulEncryptedDataLen);
+}
+
+CK_RV rt_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
+		       CK_BYTE_PTR pEncryptedPart, CK_ULONG_PTR pulEncryptedPartLen)
+{
+	struct op_pk *o;
+	CK_RV rv = op_pk_get(hSession, OP_ENCRYPT, &o);
+
+	if (rv != CKR_OK)
+		return rv;
+	o->multipart = 1;
+	rv = op_pk_feed(o, pPart, ulPartLen, op_crypt_max_plain(o));
+	if (rv != CKR_OK) {
+		op_end(hSession, OP_ENCRYPT);
+		return rv;
+	}
+	*pulEncryptedPartLen = 0;
+	return CKR_OK;
+}
+
+CK_RV rt_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastEncryptedPart,
+		      CK_ULONG_PTR pulLastEncryptedPartLen)
+{
+	return op_encrypt_finish(hSession, 0, NULL, 0, pLastEncryptedPart,
+				 pulLastEncryptedPartLen);
+}
+
+/* --- decryption (token + host) ------------------------------------------------------- */
+
+/* Decrypt ct[0..k) into o->result (k bytes), o->result_len. */
+static CK_RV op_decrypt_compute(struct op_pk *o, const uint8_t *ct)
+{
+	struct crypto_rsa_params p;
+	uint8_t *em = malloc(o->k);
+	size_t elen = o->k, mlen = 0;
+	CK_RV rv = CKR_OK;
+
+	if (o->result == NULL)
+		o->result = malloc(o->k);
+	if (o->result_in == NULL)
+		o->result_in = malloc(o->k);
+	if (em == NULL || o->result == NULL || o->result_in == NULL) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	rv = op_pk_token(o, 1, ct, o->k, em, &elen);
+	if (rv != CKR_OK)
+		goto out;
+	if (elen == 0 || elen > o->k) {
+		rv = CKR_DEVICE_ERROR;
+		goto out;
+	}
+	if (elen < o->k) {      /* the integer's leading zeros, dropped by the script */
+		memmove(em + (o->k - elen), em, elen);
+		memset(em, 0, o->k - elen);
+	}
+	op_crypt_params(o, &p);
+	rv = crypto_rsa_unpad(&p, em, o->k, o->result, &mlen);
+	if (rv != CKR_OK)
+		goto out;
+	o->result_len = mlen;
+	memcpy(o->result_in, ct, o->k);
+out:
+	if (em != NULL) {
+		OPENSSL_cleanse(em, o->k);
+		free(em);
+	}
+	return rv;
+}
+
+static CK_RV op_decrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *ct, size_t len,
+			       CK_BYTE_PTR out, CK_ULONG_PTR pulOut)
+{
+	struct op_pk *o;
+	CK_RV rv = op_pk_get(h, OP_DECRYPT, &o);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (oneshot && o->multipart) {
+		rv = CKR_OPERATION_ACTIVE;
+		goto end;
+	}
+	if (!oneshot) {
+		ct = o->buf;
+		len = o->len;
+	}
+	if (len != o->k || ct == NULL) {
+		rv = CKR_ENCRYPTED_DATA_LEN_RANGE;
+		goto end;
+	}
+	if (out == NULL) {
+		*pulOut = o->result_len > 0 && memcmp(o->result_in, ct, o->k) == 0 ?
+				  o->result_len : op_crypt_max_plain(o);
+		return CKR_OK;
+	}
+	if (o->result_len == 0 || memcmp(o->result_in, ct, o->k) != 0) {
+		if (o->always_auth && !o->authed) {
+			rv = CKR_USER_NOT_LOGGED_IN;
+			goto end;
+		}
+		o->result_len = 0;
+		rv = op_decrypt_compute(o, ct);
+		if (rv != CKR_OK)
+			goto end;
+	}
+	if (*pulOut < o->result_len) {
+		*pulOut = o->result_len;
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	memcpy(out, o->result, o->result_len);
+	*pulOut = o->result_len;
+end:
+	op_end(h, OP_DECRYPT);
+	return rv;
+}
+
+CK_RV rt_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+		     CK_OBJECT_HANDLE hKey)
+{
+	return op_pk_init(hSession, OP_DECRYPT, pMechanism, hKey);
+}
+
+CK_RV rt_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData,
+		 CK_ULONG ulEncryptedDataLen, CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen)
+{
+	return op_decrypt_finish(hSession, 1, pEncryptedData, ulEncryptedDataLen, pData,
+				 pulDataLen);
+}
+
+CK_RV rt_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart,
+		       CK_ULONG ulEncryptedPartLen, CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen)
+{
+	struct op_pk *o;
+	CK_RV rv = op_pk_get(hSession, OP_DECRYPT, &o);
+
+	if (rv != CKR_OK)
+		return rv;
+	o->multipart = 1;
+	rv = op_pk_feed(o, pEncryptedPart, ulEncryptedPartLen, o->k);
+	if (rv != CKR_OK) {
+		op_end(hSession, OP_DECRYPT);
+		return rv == CKR_DATA_LEN_RANGE ? CKR_ENCRYPTED_DATA_LEN_RANGE : rv;
+	}
+	*pulPartLen = 0;
+	return CKR_OK;
+}
+
+CK_RV rt_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastPart,
+		      CK_ULONG_PTR pulLastPartLen)
+{
+	return op_decrypt_finish(hSession, 0, NULL, 0, pLastPart, pulLastPartLen);
+}

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * op_pk.c — what the public- and private-key operations share: the Init checks and the
+ * key's facts, feeding data in parts, the token's raw primitive, and the context-specific
+ * login of CKA_ALWAYS_AUTHENTICATE keys; see op.h.
+ */
+#include "op.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "obj.h"
+#include "session.h"
+
+static void op_pk_destroy(struct op *op)
+{
+	struct op_pk *o = (struct op_pk *)op;
+
+	EVP_MD_CTX_free(o->md);
+	EVP_PKEY_free(o->pk);
+	if (o->buf != NULL) {
+		OPENSSL_cleanse(o->buf, o->cap);
+		free(o->buf);
+	}
+	if (o->result != NULL) {
+		OPENSSL_cleanse(o->result, o->k);
+		free(o->result);
+	}
+	free(o->result_in);
+	free(o->label);
+	free(o->modulus);
+	free(o->params);
+	free(o->point);
+	OPENSSL_cleanse(o, sizeof *o);
+	free(o);
+}
+
+static CK_FLAGS op_kind_flag(enum op_kind kind)
+{
+	switch (kind) {
+	case OP_SIGN:
+		return CKF_SIGN;
+	case OP_VERIFY:
+		return CKF_VERIFY;
+	case OP_ENCRYPT:
+		return CKF_ENCRYPT;
+	case OP_DECRYPT:
+		return CKF_DECRYPT;
+	default:
+		return 0;
+	}
+}
+
+static CK_ATTRIBUTE_TYPE op_kind_attr(enum op_kind kind)
+{
+	switch (kind) {
+	case OP_SIGN:
+		return CKA_SIGN;
+	case OP_VERIFY:
+		return CKA_VERIFY;
+	case OP_ENCRYPT:
+		return CKA_ENCRYPT;
+	default:
+		return CKA_DECRYPT;
+	}
+}
+
+static CK_RV op_copy_attr(const struct obj_view *v, CK_ATTRIBUTE_TYPE type, uint8_t **out,
+			  size_t *len)
+{
+	const struct lb_attr *a = obj_view_attr(v, type);
+
+	if (a == NULL || a->len == 0 || a->len == CK_UNAVAILABLE_INFORMATION || a->value == NULL)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	*out = malloc(a->len);
+	if (*out == NULL)
+		return CKR_HOST_MEMORY;
+	memcpy(*out, a->value, a->len);
+	*len = a->len;
+	return CKR_OK;
+}
+
+/* The key's facts the operation needs: sizes, and the public values for host work. */
+static CK_RV op_pk_key(struct op_pk *o, const struct obj_view *v, int private_key)
+{
+	const struct mech *m = o->m;
+	const struct lb_attr *n, *e;
+	size_t hl;
+	CK_RV rv = CKR_OK;
+
+	switch (m->key_type) {
+	case CKK_RSA:
+		n = obj_view_attr(v, CKA_MODULUS);
+		if (n == NULL || n->value == NULL || crypto_be_len(n->value, n->len) == 0)
+			return CKR_KEY_TYPE_INCONSISTENT;
+		o->k = crypto_be_len(n->value, n->len);
+		o->mod_bits = crypto_be_bits(n->value, n->len);
+		o->out_len = o->k;
+		if (o->mod_bits < m->min_bits || o->mod_bits > m->max_bits)
+			return CKR_KEY_SIZE_RANGE;
+		if (private_key) {
+			o->modulus = malloc(o->k);
+			if (o->modulus == NULL)
+				return CKR_HOST_MEMORY;
+			memcpy(o->modulus, n->value + (n->len - o->k), o->k);
+		} else {
+			e = obj_view_attr(v, CKA_PUBLIC_EXPONENT);
+			if (e == NULL || e->value == NULL)
+				return CKR_KEY_TYPE_INCONSISTENT;
+			rv = crypto_rsa_pkey(n->value, n->len, e->value, e->len, &o->pk);
+			if (rv != CKR_OK)
+				return rv;
+		}
+		if (m->prim == MECH_RSA_PSS) {
+			hl = crypto_md_size(o->prm.hash);
+			if ((o->mod_bits - 1 + 7) / 8 < hl + o->prm.slen + 2)
+				return CKR_MECHANISM_PARAM_INVALID;
+		}
+		if (m->prim == MECH_RSA_OAEP &&
+		    o->k < 2 * crypto_md_size(o->prm.hash) + 2)
+			return CKR_KEY_SIZE_RANGE;
+		return CKR_OK;
+	case CKK_GOSTR3410:
+	case CKK_GOSTR3410_512:
+		o->k = m->key_type == CKK_GOSTR3410 ? 32 : 64;
+		o->out_len = 2 * o->k;
+		if (private_key)
+			return CKR_OK;
+		rv = op_copy_attr(v, CKA_GOSTR3410_PARAMS, &o->params, &o->params_len);
+		if (rv == CKR_OK && crypto_gost_size(o->params, o->params_len) != o->k)
+			rv = CKR_KEY_SIZE_RANGE;
+		if (rv == CKR_OK)
+			rv = op_copy_attr(v, CKA_VALUE, &o->point, &o->point_len);
+		return rv;
+	case CKK_EC:
+		rv = op_copy_attr(v, CKA_EC_PARAMS, &o->params, &o->params_len);
+		if (rv != CKR_OK)
+			return rv;
+		o->k = crypto_ec_size(o->params, o->params_len);
+		if (o->k == 0)
+			return CKR_KEY_SIZE_RANGE;
+		o->out_len = 2 * o->k;
+		if (!private_key)
+			rv = op_copy_attr(v, CKA_EC_POINT, &o->point, &o->point_len);
+		return rv;
+	default:
+		return CKR_KEY_TYPE_INCONSISTENT;
+	}
+}
+
+/* Under the token's lock: the card still belongs to the session, the user is logged in,
+ * and the token computes the raw primitive. */
+static CK_RV op_pk_token_check_inlock(struct op_pk *o, CK_FLAGS flag)
+{
+	CK_RV rv;
+
+	if (token_generation(o->tok) != o->gen)
+		return CKR_SESSION_HANDLE_INVALID;
+	rv = token_load_inlock(o->tok);
+	if (rv != CKR_OK)
+		return rv;
+	if (!o->tok->logged_in || o->tok->user != CKU_USER)
+		return CKR_USER_NOT_LOGGED_IN;
+	if (!mech_token_can(o->tok->mechs, o->tok->nmechs, o->m->raw, flag))
+		return CKR_MECHANISM_INVALID;
+	return CKR_OK;
+}
+
+CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
+		 CK_OBJECT_HANDLE key)
+{
+	CK_FLAGS flag = op_kind_flag(kind);
+	int private_key = kind == OP_SIGN || kind == OP_DECRYPT;
+	struct sess_info si;
+	struct obj_view v;
+	struct op_pk *o = NULL;
+	struct op *active;
+	const struct mech *m;
+	int have_view = 0;
+	CK_RV rv;
+
+	rv = sess_lookup(h, &si);
+	if (rv != CKR_OK)
+		return rv;
+	if (pm == NULL) {
+		/* 3.0 and later: an Init without a mechanism ends the active operation */
+		op_end(h, kind);
+		return CKR_OK;
+	}
+	if (op_get(h, kind, &active) == CKR_OK)
+		return CKR_OPERATION_ACTIVE;
+	m = mech_find(pm->mechanism);
+	if (m == NULL || !((private_key ? m->token_flags : m->host_flags) & flag) ||
+	    m->prim == MECH_DIGEST)
+		return CKR_MECHANISM_INVALID;
+	if (m->hash != 0 && crypto_md(m->hash) == NULL)
+		return CKR_MECHANISM_INVALID;   /* e.g. no gostprov on this host */
+	o = calloc(1, sizeof *o);
+	if (o == NULL)
+		return CKR_HOST_MEMORY;
+	o->op.kind = kind;
+	o->op.destroy = op_pk_destroy;
+	o->m = m;
+	o->session = h;
+	o->gen = si.gen;
+	rv = mech_check_param(m, pm, &o->prm);
+	if (rv != CKR_OK)
+		goto out;
+	if (o->prm.label_len > 0) {
+		o->label = malloc(o->prm.label_len);
+		if (o->label == NULL) {
+			rv = CKR_HOST_MEMORY;
+			goto out;
+		}
+		memcpy(o->label, o->prm.label, o->prm.label_len);
+		o->prm.label = o->label;
+	}
+	if (private_key) {
+		/* the token computes with the key only for a logged-in user: say so first,
+		 * as the key may be a private object the session cannot see yet */
+		o->tok = si.tok;
+		rv = token_enter(o->tok);
+		if (rv != CKR_OK)
+			goto out;
+		rv = op_pk_token_check_inlock(o, flag);
+		token_leave(o->tok);
+		if (rv != CKR_OK)
+			goto out;
+	}
+	rv = obj_view(h, key, &v);
+	if (rv == CKR_OBJECT_HANDLE_INVALID)
+		rv = CKR_KEY_HANDLE_INVALID;
+	if (rv != CKR_OK)
+		goto out;
+	have_view = 1;
+	if (v.cls != (private_key ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ||
+	    v.key_type != m->key_type) {
+		rv = CKR_KEY_TYPE_INCONSISTENT;
+		goto out;
+	}
+	if (!obj_view_bool(&v, op_kind_attr(kind), 1)) {
+		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+		goto out;
+	}
+	rv = op_pk_key(o, &v, private_key);
+	if (rv != CKR_OK)
+		goto out;
+	if (private_key) {
+		/* the private key lives on the token: only its script can use it */
+		if (!v.on_token || v.tok == NULL || v.tok != si.tok) {
+			rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+			goto out;
+		}
+		memcpy(o->ref, v.ref, sizeof o->ref);
+		o->ref[sizeof o->ref - 1] = '\0';
+		o->always_auth = obj_view_bool(&v, CKA_ALWAYS_AUTHENTICATE, 0);
+	}
+	if (m->hash != 0) {
+		rv = crypto_digest_new(m->hash, &o->md);
+		if (rv != CKR_OK)
+			goto out;
+	}
+	rv = op_start(h, &o->op);
+	if (rv == CKR_OK)
+		o = NULL;
+out:
+	if (have_view)
+		obj_view_free(&v);
+	if (o != NULL)
+		op_pk_destroy(&o->op);
+	return rv;
+}
+
+CK_RV op_pk_get(CK_SESSION_HANDLE h, enum op_kind kind, struct op_pk **out)
+{
+	struct sess_info si;
+	struct op *op;
+	CK_RV rv = sess_lookup(h, &si);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = op_get(h, kind, &op);
+	if (rv != CKR_OK)
+		return rv;
+	*out = (struct op_pk *)op;
+	return CKR_OK;
+}
+
+size_t op_pk_max_input(const struct op_pk *o)
+{
+	switch (o->m->prim) {
+	case MECH_RSA_X509:
+	case MECH_RSA_PKCS:
+		return o->k;
+	case MECH_RSA_PSS:
+		return crypto_md_size(o->prm.hash);
+	case MECH_GOST:
+	case MECH_GOST512:
+		return o->k;
+	case MECH_ECDSA:
+		return CRYPTO_MD_MAX;
+	default:
+		return o->k;
+	}
+}
+
+CK_RV op_pk_feed(struct op_pk *o, const uint8_t *p, size_t n, size_t max)
+{
+	uint8_t *nb;
+
+	if (o->md != NULL)
+		return crypto_digest_update(o->md, p, n);
+	if (n > max || o->len > max - n)
+		return CKR_DATA_LEN_RANGE;
+	if (o->buf == NULL) {
+		nb = calloc(1, max > 0 ? max : 1);
+		if (nb == NULL)
+			return CKR_HOST_MEMORY;
+		o->buf = nb;
+		o->cap = max > 0 ? max : 1;
+	}
+	if (n > 0)
+		memcpy(o->buf + o->len, p, n);
+	o->len += n;
+	return CKR_OK;
+}
+
+CK_RV op_pk_input(struct op_pk *o, uint8_t *out, const uint8_t **in, size_t *in_len)
+{
+	CK_RV rv;
+
+	if (o->md != NULL) {
+		rv = crypto_digest_final(o->md, out, in_len);
+		EVP_MD_CTX_free(o->md);
+		o->md = NULL;
+		*in = out;
+		return rv;
+	}
+	*in = o->buf != NULL ? o->buf : out;
+	*in_len = o->len;
+	return CKR_OK;
+}
+
+CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len,
+		  uint8_t *out, size_t *out_len)
+{
+	struct lb_card card;
+	CK_RV rv = token_enter(o->tok);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = op_pk_token_check_inlock(o, decrypt ? CKF_DECRYPT : CKF_SIGN);
+	if (rv == CKR_OK) {
+		token_card(o->tok, &card);
+		rv = (decrypt ? lb_decrypt : lb_sign)(o->tok->vm, &card, o->ref, o->m->raw, in,
+						      in_len, out, out_len);
+	}
+	token_leave(o->tok);
+	return rv;
+}
+
+CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF8CHAR *pin,
+			      CK_ULONG len)
+{
+	static const enum op_kind kinds[] = { OP_SIGN, OP_DECRYPT };
+	struct op_pk *o = NULL, *cand;
+	struct lb_card card;
+	struct op *op;
+	size_t i;
+	CK_RV rv;
+
+	for (i = 0; i < sizeof kinds / sizeof kinds[0] && o == NULL; i++) {
+		if (op_get(h, kinds[i], &op) != CKR_OK)
+			continue;
+		cand = (struct op_pk *)op;
+		if (cand->always_auth && cand->tok == t)
+			o = cand;
+	}
+	if (o == NULL)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	if (!t->logged_in || t->user != CKU_USER)
+		return CKR_USER_NOT_LOGGED_IN;
+	if (pin == NULL)
+		return CKR_ARGUMENTS_BAD;       /* no protected authentication path */
+	token_card(t, &card);
+	rv = lb_login(t->vm, &card, CKU_CONTEXT_SPECIFIC, pin, len);
+	if (rv == CKR_OK)
+		o->authed = 1;
+	else
+		log_msg(LOG_CALLS, "op: context-specific login refused");
+	return rv;
+}
