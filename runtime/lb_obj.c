@@ -383,7 +383,8 @@ static CK_RV lbo_take_object(lua_State *L, struct lbo_call *c, int idx, struct l
 		}
 	}
 	lua_pop(L, 1);
-	qsort(o->attrs, o->nattrs, sizeof *o->attrs, lbo_cmp_attr);
+	if (o->nattrs > 1)
+		qsort(o->attrs, o->nattrs, sizeof *o->attrs, lbo_cmp_attr);
 	for (i = 1; i < o->nattrs; i++)
 		if (o->attrs[i].type == o->attrs[i - 1].type) {
 			lbo_bad(c, "given twice", o->attrs[i].type);
