@@ -6,8 +6,8 @@
  * card), refused in a read-only session, private ones only after login, destroyed; then
  * an X.509 certificate stored and read back; C_CopyObject of a token object into the
  * session and onto the token; then
- * all or nothing: with the virtual token failing each APDU of C_CreateObject and of
- * C_DestroyObject in turn, every call fails, the token's state file is byte for byte what it
+ * all or nothing: with the virtual token failing each APDU of C_CreateObject,
+ * C_SetAttributeValue and C_DestroyObject in turn, every call fails, the token's state file is byte for byte what it
  * was, and the module's cache still shows what the token holds.
  */
 #include <sys/stat.h>
@@ -203,6 +203,42 @@ static void faults_create(CK_SESSION_HANDLE s)
 	free(before);
 	is_rv(make_token_data(s, "faulty", &no, &h), CKR_OK, "without a fault it works");
 	is_ulong((CK_ULONG)find_label(s, "faulty", NULL), 1, "... one object");
+
+	/* the same for C_SetAttributeValue: the label stays the old one */
+	before = state(&len);
+	all_failed = all_same = cache_same = 1;
+	for (i = 1; i <= 64; i++) {
+		CK_ATTRIBUTE t[] = { { CKA_LABEL, "faultier", 8 } };
+		char cmd[64];
+		long sent;
+
+		snprintf(cmd, sizeof cmd, "fail-at %ld 6F00", i);
+		api_ctl(0, cmd, NULL, 0);
+		mark = api_apdus(0);
+		rv = f->C_SetAttributeValue(s, h, t, 1);
+		sent = api_apdus(0) - mark;
+		api_ctl(0, "fail-at 1000000 6F00", NULL, 0);
+		if (rv == CKR_OK && sent >= i) {
+			all_failed = 0;
+			diag("APDU %ld of C_SetAttributeValue failed, it said CKR_OK", i);
+		}
+		if (rv == CKR_OK)
+			break;
+		if (!same_state(before, len))
+			all_same = 0;
+		if (find_label(s, "faulty", NULL) != 1 || find_label(s, "faultier", NULL) != 0)
+			cache_same = 0;
+	}
+	ok(all_failed, "C_SetAttributeValue fails whichever of its APDUs fails (%ld tried)", i);
+	ok(all_same, "... and the token is as before");
+	ok(cache_same, "... and the module still shows the old label");
+	is_ulong((CK_ULONG)find_label(s, "faultier", NULL), 1, "the last try renamed it");
+	free(before);
+	{
+		CK_ATTRIBUTE t[] = { { CKA_LABEL, "faulty", 6 } };
+
+		is_rv(f->C_SetAttributeValue(s, h, t, 1), CKR_OK, "renamed back");
+	}
 
 	/* the same for C_DestroyObject */
 	mark = api_apdus(0);
