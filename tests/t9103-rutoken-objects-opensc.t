@@ -30,6 +30,9 @@ ln -s "$TOP/tests/scripts/objtest" "$W/scripts/objtest"
 
 obj() { timeout 120 "$BUILD/sk-script" --scripts "$W/scripts" --family objtest \
 	--reader "$VTOKEN0_READER" call "$@"; }
+# objl FUNCTION ARG: the same, the user logging in first in the same transaction (the
+# rig's pcscd powers an idle card off between two processes, and the login with it)
+objl() { obj "$1" "@$USER_PIN,$2"; }
 sk() { timeout 30 "$BUILD/sk-script" --scripts "$TOP/scripts" --family rutoken_ecp \
 	--reader "$VTOKEN0_READER" "$@"; }
 p11() { timeout 60 pkcs11-tool --module "$P11" "$@"; }
@@ -78,26 +81,26 @@ echo "a message to sign" >"$W/msg"
 dig=$(openssl dgst -sha256 -binary "$W/msg" | xxd -p -c 100 | tr a-f A-F)
 di=3031300D060960864801650304020105000420$dig
 pad=$(printf 'FF%.0s' $(seq 1 $((256 - 3 - ${#di} / 2))))
-obj sign "prkey:3F001000100060020001,RSA_X_509,0001${pad}00$di" >"$W/sig.hex"
+objl sign "prkey:3F001000100060020001,RSA_X_509,0001${pad}00$di" >"$W/sig.hex"
 unhexto "$W/sig.bin" <"$W/sig.hex"
 openssl dgst -sha256 -verify "$W/rsa11.pem" -signature "$W/sig.bin" "$W/msg" >/dev/null 2>&1
 ok $? "sign() with OpenSC's RSA key: OpenSSL verifies the signature"
 printf 'secret session key' >"$W/plain"
 openssl pkeyutl -encrypt -pubin -inkey "$W/rsa11.pem" -in "$W/plain" -out "$W/ct" 2>/dev/null
-out=$(obj decrypt "prkey:3F001000100060020001,RSA_X_509,$(hexof "$W/ct")")
+out=$(objl decrypt "prkey:3F001000100060020001,RSA_X_509,$(hexof "$W/ct")")
 is "${out: -36}" "$(hexstr 'secret session key')" \
 	"decrypt() with OpenSC's RSA key: OpenSSL's ciphertext opens (PKCS#1 block, message at its end)"
 is "${out:0:4}" 0002 "... the block is a PKCS#1 type 2 block"
 
 timeout 60 pkcs15-tool --read-public-key 22 >"$W/gost22.pem" 2>/dev/null
 head -c 32 /dev/urandom >"$W/h32"
-obj sign "prkey:3F001000100060020002,GOSTR3410,$(hexof "$W/h32")" | unhexto "$W/gsig"
+objl sign "prkey:3F001000100060020002,GOSTR3410,$(hexof "$W/h32")" | unhexto "$W/gsig"
 openssl pkeyutl -engine gost -verify -pubin -inkey "$W/gost22.pem" -in "$W/h32" \
 	-sigfile "$W/gsig" >"$W/v.log" 2>&1
 ok $? "sign() with OpenSC's GOST-2001 key: the gost engine verifies it" || cat "$W/v.log" >&2
 
 # --- our key pairs, for OpenSC ------------------------------------------------------------
-obj gen "RSA_PKCS_KEY_PAIR_GEN,pub.MODULUS_BITS=2048,priv.LABEL=s:ourrsa,pub.LABEL=s:ourrsa" >"$W/g1"
+objl gen "RSA_PKCS_KEY_PAIR_GEN,pub.MODULUS_BITS=2048,priv.LABEL=s:ourrsa,pub.LABEL=s:ourrsa" >"$W/g1"
 prk=$(line prkey: "$W/g1")
 is "$(ref "$prk")" prkey:3F001000100060020003 "generate_key_pair RSA-2048: the lowest free key reference (3)"
 is "$(attr ID "$prk")" "$(attr MODULUS "$prk" | xxd -r -p | openssl sha1 -binary | xxd -p | tr a-f A-F)" \
@@ -105,25 +108,25 @@ is "$(attr ID "$prk")" "$(attr MODULUS "$prk" | xxd -r -p | openssl sha1 -binary
 is "$(attr ID "$(line pubkey: "$W/g1")")" "$(attr ID "$prk")" "... both halves share it"
 is "$(attr LOCAL "$prk")/$(attr KEY_GEN_MECHANISM "$prk")/$(attr NEVER_EXTRACTABLE "$prk")" \
 	true/0/true "... local, CKM_RSA_PKCS_KEY_PAIR_GEN, never extractable"
-obj gen "GOSTR3410_KEY_PAIR_GEN,pub.GOSTR3410_PARAMS=x:06072A850302022301,pub.GOSTR3411_PARAMS=x:06072A850302021E01,priv.LABEL=s:ourgost,pub.LABEL=s:ourgost" >"$W/g2"
+objl gen "GOSTR3410_KEY_PAIR_GEN,pub.GOSTR3410_PARAMS=x:06072A850302022301,pub.GOSTR3411_PARAMS=x:06072A850302021E01,priv.LABEL=s:ourgost,pub.LABEL=s:ourgost" >"$W/g2"
 is "$(ref "$(line prkey: "$W/g2")")" prkey:3F001000100060020004 "generate_key_pair GOST R 34.10-2001"
-obj gen "GOSTR3410_KEY_PAIR_GEN,pub.GOSTR3410_PARAMS=x:06072A850302022302,pub.GOSTR3411_PARAMS=x:06082A85030701010202,priv.LABEL=s:g256" >"$W/g3"
+objl gen "GOSTR3410_KEY_PAIR_GEN,pub.GOSTR3410_PARAMS=x:06072A850302022302,pub.GOSTR3411_PARAMS=x:06082A85030701010202,priv.LABEL=s:g256" >"$W/g3"
 g3=$(line pubkey: "$W/g3")
 is "$(attr KEY_TYPE "$g3")/$(attr GOSTR3411_PARAMS "$g3")/$(attr VALUE "$g3" | awk '{ print length }')" \
 	48/06082A85030701010202/128 "generate_key_pair GOST R 34.10-2012-256 (CryptoPro B, Streebog-256)"
-obj gen "GOSTR3410_512_KEY_PAIR_GEN,pub.GOSTR3410_PARAMS=x:06092A8503070102010201,priv.LABEL=s:g512" >"$W/g4"
+objl gen "GOSTR3410_512_KEY_PAIR_GEN,pub.GOSTR3410_PARAMS=x:06092A8503070102010201,priv.LABEL=s:g512" >"$W/g4"
 g4=$(line pubkey: "$W/g4")
 is "$(attr KEY_TYPE "$g4")/$(attr GOSTR3410_PARAMS "$g4")/$(attr VALUE "$g4" | awk '{ print length }')" \
 	3560050691/06092A8503070102010201/256 "generate_key_pair GOST R 34.10-2012-512 (TC26 A)"
-obj gen "EC_KEY_PAIR_GEN,pub.EC_PARAMS=x:06082A8648CE3D030107,priv.LABEL=s:ourec,pub.LABEL=s:ourec" >"$W/g5"
+objl gen "EC_KEY_PAIR_GEN,pub.EC_PARAMS=x:06082A8648CE3D030107,priv.LABEL=s:ourec,pub.LABEL=s:ourec" >"$W/g5"
 g5=$(line pubkey: "$W/g5")
 is "$(attr KEY_TYPE "$g5")/$(attr EC_PARAMS "$g5")/$(attr EC_POINT "$g5" | cut -c1-6)" \
 	3/06082A8648CE3D030107/044104 "generate_key_pair P-256: EC_POINT a DER OCTET STRING"
-is "$(obj gen "RSA_PKCS_KEY_PAIR_GEN,pub.MODULUS_BITS=2048,pub.PUBLIC_EXPONENT=x:03")" \
+is "$(objl gen "RSA_PKCS_KEY_PAIR_GEN,pub.MODULUS_BITS=2048,pub.PUBLIC_EXPONENT=x:03")" \
 	CKR_ATTRIBUTE_VALUE_INVALID "an RSA exponent other than 65537 is refused"
-is "$(obj gen "EC_KEY_PAIR_GEN,pub.EC_PARAMS=x:06052B81040022")" CKR_CURVE_NOT_SUPPORTED \
+is "$(objl gen "EC_KEY_PAIR_GEN,pub.EC_PARAMS=x:06052B81040022")" CKR_CURVE_NOT_SUPPORTED \
 	"a curve other than P-256 is refused"
-is "$(obj gen "RSA_PKCS_KEY_PAIR_GEN,pub.MODULUS_BITS=1000")" CKR_KEY_SIZE_RANGE \
+is "$(objl gen "RSA_PKCS_KEY_PAIR_GEN,pub.MODULUS_BITS=1000")" CKR_KEY_SIZE_RANGE \
 	"an RSA size that is no multiple of 128 is refused"
 sk logout >/dev/null
 
@@ -157,7 +160,7 @@ ok $? "... and the gost engine verifies it" || cat "$W/v.log" >&2
 
 # --- our keys through our sign() -----------------------------------------------------------
 is "$(sk login user "$USER_PIN")" CKR_OK "user login"
-obj sign "prkey:3F001000100060020004,GOSTR3410,$(hexof "$W/h32")" | unhexto "$W/gsig2"
+objl sign "prkey:3F001000100060020004,GOSTR3410,$(hexof "$W/h32")" | unhexto "$W/gsig2"
 openssl pkeyutl -engine gost -verify -pubin -inkey "$W/ourgost.pem" -in "$W/h32" \
 	-sigfile "$W/gsig2" >"$W/v.log" 2>&1
 ok $? "sign() with our GOST-2001 key: the gost engine verifies it" || cat "$W/v.log" >&2
@@ -168,9 +171,9 @@ openssl genpkey -engine gost -algorithm gost2012_256 -pkeyopt paramset:B 2>/dev/
 openssl genpkey -engine gost -algorithm gost2012_512 -pkeyopt paramset:A 2>/dev/null |
 	openssl pkey -engine gost -pubout -outform DER -out "$W/ref512.der" 2>/dev/null
 head -c 64 /dev/urandom >"$W/h64"
-obj sign "prkey:3F001000100060020005,GOSTR3410,$(hexof "$W/h32")" >"$W/s256"
-obj sign "prkey:3F001000100060020006,GOSTR3410_512,$(hexof "$W/h64")" >"$W/s512"
-obj sign "prkey:3F001000100060020007,ECDSA,$(hexof "$W/h32")" >"$W/sec"
+objl sign "prkey:3F001000100060020005,GOSTR3410,$(hexof "$W/h32")" >"$W/s256"
+objl sign "prkey:3F001000100060020006,GOSTR3410_512,$(hexof "$W/h64")" >"$W/s512"
+objl sign "prkey:3F001000100060020007,ECDSA,$(hexof "$W/h32")" >"$W/sec"
 /usr/bin/python3 - "$W" "$(attr VALUE "$g3")" "$(attr VALUE "$g4")" "$(attr EC_POINT "$g5")" <<'PY'
 import os, sys
 w, v256, v512, ecpoint = sys.argv[1:]
@@ -209,13 +212,13 @@ gv pub512.der h64 sig512; ok $? "sign() with our GOST-2012-512 key: the gost eng
 openssl pkeyutl -verify -pubin -keyform DER -inkey "$W/pubec.der" -in "$W/h32" \
 	-sigfile "$W/sigec.der" >"$W/v.log" 2>&1
 ok $? "sign() with our P-256 key: OpenSSL verifies it" || cat "$W/v.log" >&2
-is "$(obj sign "prkey:3F001000100060020003,RSA_X_509,00")" CKR_DATA_LEN_RANGE \
+is "$(objl sign "prkey:3F001000100060020003,RSA_X_509,00")" CKR_DATA_LEN_RANGE \
 	"an RSA block shorter than any modulus is refused before any APDU"
 
 # --- certificates and data objects --------------------------------------------------------
 openssl req -x509 -newkey rsa:1024 -nodes -keyout "$W/ck.pem" -subj /CN=Scriptoki -days 2 \
 	-outform DER -out "$W/c.der" 2>/dev/null
-obj create "CLASS=CKO_CERTIFICATE,CERTIFICATE_TYPE=CKC_X_509,LABEL=s:ourcert,ID=x:0A0B,VALUE=x:$(hexof "$W/c.der")" >"$W/c.out"
+objl create "CLASS=CKO_CERTIFICATE,CERTIFICATE_TYPE=CKC_X_509,LABEL=s:ourcert,ID=x:0A0B,VALUE=x:$(hexof "$W/c.der")" >"$W/c.out"
 cert=$(cat "$W/c.out")
 is "$(ref "$cert")" cert:3F0050000300 "create_object certificate: EF 0300"
 subj=$(openssl x509 -inform DER -in "$W/c.der" -noout -subject -nameopt RFC2253)
@@ -235,9 +238,9 @@ while len(fields) < 6:
 if fields[0][0] != 0xA0:
     fields.insert(0, b"")
 print(fields[5].hex().upper())' "$W/c.der")" "... CKA_SUBJECT is the certificate's subject ($subj)"
-obj create "CLASS=CKO_DATA,LABEL=s:ourdata,APPLICATION=s:scriptoki,OBJECT_ID=x:06032A0304,VALUE=s:hello" >"$W/d.out"
+objl create "CLASS=CKO_DATA,LABEL=s:ourdata,APPLICATION=s:scriptoki,OBJECT_ID=x:06032A0304,VALUE=s:hello" >"$W/d.out"
 is "$(ref "$(cat "$W/d.out")")" data:3F0050000400 "create_object public data object: EF 0400"
-obj create "CLASS=CKO_DATA,PRIVATE=true,LABEL=s:secretdata,VALUE=s:hush" >"$W/d2.out"
+objl create "CLASS=CKO_DATA,PRIVATE=true,LABEL=s:secretdata,VALUE=s:hush" >"$W/d2.out"
 is "$(ref "$(cat "$W/d2.out")")" data:3F0050000500 "create_object private data object: EF 0500"
 sk logout >/dev/null
 obj objects 0 >"$W/objs0"
@@ -254,20 +257,80 @@ timeout 60 pkcs15-tool --read-certificate 0a0b 2>/dev/null | openssl x509 -outfo
 cmp -s "$W/c.der" "$W/c2.der"; ok $? "... and reads back the certificate we stored"
 
 is "$(sk login user "$USER_PIN")" CKR_OK "user login"
-obj objects 1 >"$W/objs1"
+objl objects 1 >"$W/objs1"
 grep -q "^data:3F0050000500 .*CKA_VALUE=$(hexstr hush)" "$W/objs1"; ok $? "objects(logged_in) shows the private data object"
-set=$(obj setattr "prkey:3F001000100060020003,LABEL=s:renamed,ID=x:CAFE")
+set=$(objl setattr "prkey:3F001000100060020003,LABEL=s:renamed,ID=x:CAFE")
 is "$(attr LABEL "$set")/$(attr ID "$set")" "$(hexstr renamed)/CAFE" "set_attributes: a new label and ID"
-is "$(obj setattr "prkey:3F001000100060020003,SIGN=false")" CKR_ATTRIBUTE_READ_ONLY \
+is "$(objl setattr "prkey:3F001000100060020003,SIGN=false")" CKR_ATTRIBUTE_READ_ONLY \
 	"... other attributes are read-only"
-is "$(obj destroy cert:3F0050000300)" CKR_OK "destroy_object certificate"
-is "$(obj destroy prkey:3F001000100060020004)" CKR_OK "destroy_object of our GOST-2001 private key"
-is "$(obj destroy prkey:3F001000100060020004)" CKR_OBJECT_HANDLE_INVALID "... a second time: no such object"
+is "$(objl destroy cert:3F0050000300)" CKR_OK "destroy_object certificate"
+is "$(objl destroy prkey:3F001000100060020004)" CKR_OK "destroy_object of our GOST-2001 private key"
+is "$(objl destroy prkey:3F001000100060020004)" CKR_OBJECT_HANDLE_INVALID "... a second time: no such object"
 sk logout >/dev/null
 timeout 60 pkcs15-tool -D >"$W/dump" 2>&1
 grep -q 'Private RSA Key \[renamed\]' "$W/dump"; ok $? "pkcs15-tool -D sees the new label"
 grep -q 'ourcert\|Private GOSTR3410 Key \[ourgost\]' "$W/dump"; is $? 1 "... and not the destroyed objects"
 grep -q '^file 4 0004 10 ' "$VTOKEN0_STATE"; is $? 1 "... whose RSFs are gone from the token"
+
+# --- private keys imported --------------------------------------------------------------
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/imp.pem" 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/impec.pem" 2>/dev/null
+/usr/bin/python3 - "$W" <<'PY'
+import sys
+from cryptography.hazmat.primitives import serialization
+w = sys.argv[1]
+def h(x, n=0):
+    s = "%X" % x
+    s = "0" * (len(s) % 2) + s
+    return "0" * max(0, 2 * n - len(s)) + s
+k = serialization.load_pem_private_key(open(w + "/imp.pem", "rb").read(), None)
+p = k.private_numbers()
+n = p.public_numbers
+open(w + "/imp.args", "w").write(
+    "CLASS=CKO_PRIVATE_KEY,KEY_TYPE=CKK_RSA,LABEL=s:imported,ID=x:4242,SIGN=true,DECRYPT=true,"
+    "MODULUS=x:%s,PUBLIC_EXPONENT=x:%s,PRIME_1=x:%s,PRIME_2=x:%s,EXPONENT_1=x:%s,"
+    "EXPONENT_2=x:%s,COEFFICIENT=x:%s" % (h(n.n), h(n.e), h(p.p), h(p.q), h(p.dmp1), h(p.dmq1), h(p.iqmp)))
+e = serialization.load_pem_private_key(open(w + "/impec.pem", "rb").read(), None)
+open(w + "/impec.args", "w").write(
+    "CLASS=CKO_PRIVATE_KEY,KEY_TYPE=CKK_EC,LABEL=s:importedec,ID=x:4343,SIGN=true,"
+    "EC_PARAMS=x:06082A8648CE3D030107,VALUE=x:%s" % h(e.private_numbers().private_value, 32))
+PY
+imp=$(objl create "$(cat "$W/imp.args")")
+is "$(ref "$imp")" prkey:3F001000100060020004 "create_object of an RSA-2048 private key: RSF 6002/0004"
+is "$(attr LOCAL "$imp")/$(attr SENSITIVE "$imp")/$(attr ALWAYS_SENSITIVE "$imp")" false/true/false \
+	"... sensitive, neither local nor always sensitive"
+is "$(attr MODULUS "$imp")" "$(openssl pkey -in "$W/imp.pem" -pubout | openssl rsa -pubin -noout -modulus | sed 's/^Modulus=//')" \
+	"... CKA_MODULUS as given"
+objl sign "prkey:3F001000100060020004,RSA_X_509,0001${pad}00$di" | unhexto "$W/isig"
+openssl dgst -sha256 -verify <(openssl pkey -in "$W/imp.pem" -pubout) -signature "$W/isig" \
+	"$W/msg" >/dev/null 2>&1
+ok $? "sign() with the imported RSA key: OpenSSL verifies it with the original public key"
+p11 --login --pin "$USER_PIN" --sign -m SHA256-RSA-PKCS --id 4242 -i "$W/msg" -o "$W/isig2" \
+	>"$W/log" 2>&1
+openssl dgst -sha256 -verify <(openssl pkey -in "$W/imp.pem" -pubout) -signature "$W/isig2" \
+	"$W/msg" >/dev/null 2>&1
+ok $? "... and opensc-pkcs11 signs with it too"
+impec=$(objl create "$(cat "$W/impec.args")")
+is "$(ref "$impec")" prkey:3F001000100060020008 "create_object of a P-256 private key: the next free reference (8)"
+objl sign "$(ref "$impec"),ECDSA,$(hexof "$W/h32")" >"$W/isec"
+/usr/bin/python3 - "$W" <<'PY'
+import sys
+w = sys.argv[1]
+raw = bytes.fromhex(open(w + "/isec").read().strip())
+def integer(b):
+    b = b.lstrip(b"\0") or b"\0"
+    if b[0] & 0x80:
+        b = b"\0" + b
+    return b"\x02" + bytes([len(b)]) + b
+body = integer(raw[:32]) + integer(raw[32:])
+open(w + "/isec.der", "wb").write(b"\x30" + bytes([len(body)]) + body)
+PY
+openssl pkeyutl -verify -inkey "$W/impec.pem" -in "$W/h32" -sigfile "$W/isec.der" >/dev/null 2>&1
+ok $? "sign() with the imported P-256 key: OpenSSL verifies it"
+is "$(objl create "CLASS=CKO_PRIVATE_KEY,KEY_TYPE=CKK_RSA,MODULUS=x:C0FFEE,PUBLIC_EXPONENT=x:010001")" \
+	CKR_KEY_SIZE_RANGE "an RSA private key of 24 bits is refused"
+is "$(objl create "CLASS=CKO_PRIVATE_KEY,KEY_TYPE=CKK_EC,EC_PARAMS=x:06082A8648CE3D030107,EXTRACTABLE=true,VALUE=x:01")" \
+	CKR_ATTRIBUTE_VALUE_INVALID "an extractable private key is refused (the card never gives it back)"
 
 # --- random ----------------------------------------------------------------------------------
 r1=$(obj random 300)

@@ -26,6 +26,9 @@ ln -s "$TOP/tests/scripts/objtest" "$W/scripts/objtest"
 
 obj() { timeout 60 "$BUILD/sk-script" --scripts "$W/scripts" --family objtest \
 	--reader "$VTOKEN0_READER" call "$@"; }
+# objl FUNCTION ARG: the same, the user logging in first in the same transaction (the
+# rig's pcscd powers an idle card off between two processes, and the login with it)
+objl() { obj "$1" "@$USER_PIN,$2"; }
 sk() { timeout 30 "$BUILD/sk-script" --scripts "$TOP/scripts" --family rutoken_ecp \
 	--reader "$VTOKEN0_READER" "$@"; }
 count() { vt_ctl count | sed 's/^ok //'; }
@@ -35,7 +38,7 @@ snap() { sha256sum <"$VTOKEN0_STATE" | cut -d' ' -f1; }
 apdus() {
 	local before after
 	before=$(count)
-	obj "$@" >"$W/clean"
+	objl "$@" >"$W/clean"
 	after=$(count)
 	echo $((after - before))
 }
@@ -51,7 +54,7 @@ faults() {
 	for i in $(seq 1 200); do
 		before=$(snap)
 		vt_ctl fail-at "$i" 6F00 >/dev/null
-		rv=$(obj "$@")
+		rv=$(objl "$@")
 		vt_ctl fail-at 1000000 6F00 >/dev/null  # disarm if the call sent fewer APDUs
 		after=$(snap)
 		case $rv in
@@ -106,19 +109,39 @@ is "$bad" 0 "set_attributes: each of its $n APDUs failing leaves the token uncha
 grep -q "CKA_LABEL=$(printf renamed-object | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" "$W/clean"
 ok $? "... then the label is changed"
 
+# --- create_object of a private key (RSA-1024: two RSFs, chained key writes) -------------
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$W/imp.pem" 2>/dev/null
+IMP=$(/usr/bin/python3 - "$W/imp.pem" <<'PY'
+import sys
+from cryptography.hazmat.primitives import serialization
+k = serialization.load_pem_private_key(open(sys.argv[1], "rb").read(), None)
+p = k.private_numbers()
+def h(x):
+    s = "%X" % x
+    return "0" * (len(s) % 2) + s
+print("CLASS=CKO_PRIVATE_KEY,KEY_TYPE=CKK_RSA,LABEL=s:imp,ID=x:99,MODULUS=x:%s,"
+      "PUBLIC_EXPONENT=x:%s,PRIME_1=x:%s,PRIME_2=x:%s,EXPONENT_1=x:%s,EXPONENT_2=x:%s,"
+      "COEFFICIENT=x:%s" % (h(p.public_numbers.n), h(p.public_numbers.e), h(p.p), h(p.q),
+                             h(p.dmp1), h(p.dmq1), h(p.iqmp)))
+PY
+)
+faults create-prkey create "$IMP"
+is "$bad" 0 "create_object RSA private key: each of its $n APDUs failing leaves the token unchanged"
+grep -q '^prkey:3F001000100060020003 ' "$W/clean"; ok $? "... then it is stored, key reference 3"
+
 # --- destroy_object of a key pair ---------------------------------------------------------
-obj gen "$GEN_EC" >"$W/pair"
+objl gen "$GEN_EC" >"$W/pair"
 ref=$(sed -n 's/^\(prkey:[0-9A-F]*\) .*/\1/p' "$W/pair")
 n=$(apdus destroy "$ref")
 is "$(cat "$W/clean")" CKR_OK "destroy_object of a private key ($n APDUs)"
 general=0
 bad=0
 for i in $(seq 1 "$n"); do
-	obj gen "$GEN_EC" >"$W/pair"
+	objl gen "$GEN_EC" >"$W/pair"
 	ref=$(sed -n 's/^\(prkey:[0-9A-F]*\) .*/\1/p' "$W/pair")
 	before=$(snap)
 	vt_ctl fail-at "$i" 6F00 >/dev/null
-	rv=$(obj destroy "$ref")
+	rv=$(objl destroy "$ref")
 	vt_ctl fail-at 1000000 6F00 >/dev/null
 	case $rv in
 	CKR_OK) diag "destroy fault $i: succeeded"; bad=1 ;;
@@ -126,8 +149,8 @@ for i in $(seq 1 "$n"); do
 	*) [ "$(snap)" = "$before" ] || { diag "destroy fault $i ($rv): the token changed"; bad=1; } ;;
 	esac
 	# clean up whatever is left of the pair
-	obj destroy "$ref" >/dev/null
-	obj destroy "$(sed -n 's/^\(pubkey:[0-9A-F]*\) .*/\1/p' "$W/pair")" >/dev/null
+	objl destroy "$ref" >/dev/null
+	objl destroy "$(sed -n 's/^\(pubkey:[0-9A-F]*\) .*/\1/p' "$W/pair")" >/dev/null
 done
 is "$bad" 0 "destroy_object: each of its $n APDUs failing leaves the token as it was, or says CKR_GENERAL_ERROR ($general times)"
 

@@ -1335,12 +1335,19 @@ end
 -- Writing, all or nothing
 
 -- An undo log: a list of functions that each undo one change and return true.
+-- A step that fails is tried once more: the command that failed may have left the card
+-- in a state that refuses the next command once (a broken chain answers 68 83 and is
+-- dropped).
 local function undo_all(undo)
 	for i = #undo, 1, -1 do
 		local ok, res = pcall(undo[i])
 		if not ok or not res then
-			dbg("rutoken_ecp: undo step %d failed", i)
-			return false
+			dbg("rutoken_ecp: undo step %d failed; trying it again", i)
+			ok, res = pcall(undo[i])
+			if not ok or not res then
+				dbg("rutoken_ecp: undo step %d failed", i)
+				return false
+			end
 		end
 	end
 	return true
@@ -1889,6 +1896,240 @@ local function bit_length(n)
 	return (#n - 1) * 8 + b
 end
 
+-- CHANGE REFERENCE DATA P2 = 00: the value of the RSF selected last, in A5 pieces that
+-- start every chained APDU (80 02 <length> comes once, first), as OpenSC's rtecp driver
+-- sends key material. Key bytes are never logged.
+local function write_rsf(card, value)
+	local first = "\x80\x02" .. iso.u16(#value)
+	local pos = 1
+	local _, sw
+	repeat
+		local room = iso.MAX_LC - #first - 2
+		local piece = value:sub(pos, pos + room - 1)
+		pos = pos + #piece
+		local data = first .. "\xA5" .. string.char(#piece) .. piece
+		first = ""
+		local cla = pos <= #value and 0x10 or 0x00
+		_, sw = iso.transmit(card, iso.apdu(cla, 0x24, 0x01, 0x00, data))
+		if sw ~= OK then
+			return nil, iso.sw_to_ckr(sw), sw
+		end
+	until pos > #value
+	return true
+end
+
+-- A big-endian number as the card's little-endian field of n bytes; nil if too long.
+local function le_field(be, n)
+	if type(be) ~= "string" then
+		return nil
+	end
+	be = be:gsub("^%z+", "")
+	if #be > n then
+		return nil
+	end
+	return bytes.reverse(be) .. string.rep("\x00", n - #be)
+end
+
+-- C_CreateObject of a private key: RSA (CRT components), GOST R 34.10 (d, little-endian
+-- as PKCS#11 and the card keep it) or P-256 (d, big-endian). Its RSFs are created and
+-- written, then the PrKDF entry; the key is sensitive and never extractable from then on,
+-- but neither local nor always sensitive.
+local function import_private_key(card, attrs, label)
+	local kt = attrs[CKA.KEY_TYPE]
+	if attrs[CKA.EXTRACTABLE] == true or attrs[CKA.SENSITIVE] == false then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"       -- the card never gives it back
+	end
+	local id, err = id_of(attrs)
+	if err then
+		return nil, err
+	end
+	local v, prop1, priv_value, pub_value, bits, r3410, pubv
+	if kt == CKK.RSA then
+		local n, e = attrs[CKA.MODULUS], attrs[CKA.PUBLIC_EXPONENT]
+		if type(n) ~= "string" or type(e) ~= "string" then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		n = n:gsub("^%z+", "")
+		bits = #n > 0 and bit_length(n) or 0
+		if bits < 1024 or bits > 4096 or bits % 128 ~= 0 then
+			return nil, "CKR_KEY_SIZE_RANGE"
+		end
+		local h = bits // 16
+		local parts = {}
+		for _, cka in ipairs({ CKA.PRIME_1, CKA.PRIME_2, CKA.COEFFICIENT, CKA.EXPONENT_1,
+				       CKA.EXPONENT_2 }) do
+			if attrs[cka] == nil then
+				return nil, "CKR_TEMPLATE_INCOMPLETE"
+			end
+			parts[#parts + 1] = le_field(attrs[cka], h)
+			if not parts[#parts] then
+				return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+			end
+		end
+		local z4 = string.rep("\x00", 4)
+		priv_value = parts[1] .. z4 .. parts[2] .. z4 .. parts[3] .. parts[4] .. parts[5]
+		pub_value = le_field(n, 2 * h) .. le_field(e, h)
+		if not pub_value or #pub_value ~= 3 * h then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		v, prop1 = V.rsa, 0x00
+		pubv = { n = n, e = e:gsub("^%z+", "") }
+		id = id or crypto.digest("sha1", n)
+	elseif kt == CKK.GOSTR3410 or kt == CKK.GOSTR3410_512 then
+		local oid, hash, d = attrs[CKA.GOSTR3410_PARAMS], attrs[CKA.GOSTR3411_PARAMS],
+			attrs[CKA.VALUE]
+		if type(oid) ~= "string" or type(d) ~= "string" then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		if kt == CKK.GOSTR3410_512 then
+			v = V.g512
+		elseif hash == OID.h256 or (set_code(GOST256_SETS, oid) or 0) >= 6 then
+			v = V.g256
+		else
+			v = V.g2001
+		end
+		r3410 = set_code(v.sets, oid)
+		if not r3410 or (v == V.g2001 and r3410 > 5) or #d > v.size[1] then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		priv_value = d .. string.rep("\x00", v.size[1] - #d)
+		prop1, bits = v.sets[r3410][2], v.bits
+	elseif kt == CKK.EC then
+		local params, d = attrs[CKA.EC_PARAMS], attrs[CKA.VALUE]
+		if type(params) ~= "string" or type(d) ~= "string" then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		if params ~= OID.p256 then
+			return nil, "CKR_CURVE_NOT_SUPPORTED"
+		end
+		d = d:gsub("^%z+", "")
+		if #d == 0 or #d > 32 then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		priv_value = string.rep("\x00", 32 - #d) .. d
+		v, prop1, bits = V.ec, 0x01, 256
+	else
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+
+	local st
+	st, err = read_app(card)
+	if not st then
+		return nil, err or "CKR_TOKEN_NOT_RECOGNIZED"
+	end
+	local d
+	d, err = read_dirs(card, st, { "prkdf" })
+	if not d then
+		return nil, err
+	end
+	local used, ids = {}, {}
+	for _, k in ipairs(d.prkdf.objs) do
+		if k.key_ref then
+			used[k.key_ref] = true
+		end
+		if k.path and #k.path == #PRKEY_DF + 2 and k.path:sub(1, #PRKEY_DF) == PRKEY_DF then
+			used[k.path:byte(#k.path)] = true
+		end
+		ids[k.id] = true
+	end
+	if not id then
+		-- no public key to derive one from: the first free one-byte ID from 45, as
+		-- OpenSC's pkcs15-init picks them
+		for c = 0x45, 0xFF do
+			if not ids[string.char(c)] then
+				id = string.char(c)
+				break
+			end
+		end
+	end
+	local kk = 1
+	while used[kk] do
+		kk = kk + 1
+	end
+	if kk > 0xFF then
+		return nil, "CKR_DEVICE_MEMORY"
+	end
+	local prk = {
+		kind = v.kind, label = label, private = attrs[CKA.PRIVATE] ~= false,
+		modifiable = attrs[CKA.MODIFIABLE] ~= false, auth_id = "\x02", id = id or "",
+		usage = usage_of(attrs, true, v == V.rsa), access = set({ p15.A_SENSITIVE }),
+		key_ref = kk, path = PRKEY_DF .. iso.u16(kk),
+		bits = v ~= V.ec and bits or 256, r3410 = r3410, r3411 = v.r3411, g28147 = 0,
+	}
+	local pe = p15.encode_key(prk)
+	if not fits(d.prkdf, d.prkdf.used .. pe) then
+		return nil, "CKR_DEVICE_MEMORY"
+	end
+
+	local undo = {}
+	local ok, sw
+	-- a reference the PrKDF does not list may still be taken on the card (6A89)
+	for _ = 1, 8 do
+		ok, err, sw = create_in(card, st.app, {
+			size = #priv_value, type = RSF_T, fid = kk,
+			prop = string.char(v.prop[1], prop1, 0x00, 0xAA, 0x00, 0x00),
+			sec = SEC.prkey_rsf,
+		})
+		if ok or sw ~= 0x6A89 then
+			break
+		end
+		repeat
+			kk = kk + 1
+		until not used[kk]
+		if kk > 0xFF then
+			return nil, "CKR_DEVICE_MEMORY"
+		end
+		prk.key_ref, prk.path = kk, PRKEY_DF .. iso.u16(kk)
+	end
+	if not ok then
+		return give_up(undo, err, "creating the private-key RSF", sw)
+	end
+	local prk_path, pub_rsf = prk.path, PUBRSF_DF .. iso.u16(kk)
+	undo[#undo + 1] = function() return delete_rsf(card, prk_path) == true end
+	pe = p15.encode_key(prk)
+	if not fits(d.prkdf, d.prkdf.used .. pe) then
+		return give_up(undo, "CKR_DEVICE_MEMORY", "fitting the PrKDF entry")
+	end
+	if pub_value then
+		local _, csw = iso.transmit(card, iso.apdu(0x00, 0xE0, 0x00, 0x00, iso.build_fcp({
+			size = #pub_value, type = RSF_T, fid = kk,
+			prop = string.char(v.prop[2], prop1, 0x00, 0xAA, 0x00, 0x00),
+			sec = SEC.pubkey_rsf,
+		})))
+		if csw ~= OK then
+			return give_up(undo, iso.sw_to_ckr(csw), "creating the public-key RSF", csw)
+		end
+		undo[#undo + 1] = function() return delete_rsf(card, pub_rsf) == true end
+	end
+	local fcp
+	fcp, err, sw = iso.select_path(card, prk.path)
+	if fcp then
+		ok, err, sw = write_rsf(card, priv_value)
+	end
+	if not fcp or not ok then
+		return give_up(undo, err, "writing the private key", sw)
+	end
+	if pub_value then
+		fcp, err, sw = iso.select_path(card, pub_rsf)
+		if fcp then
+			ok, err, sw = write_rsf(card, pub_value)
+		end
+		if not fcp or not ok then
+			return give_up(undo, err, "writing the public key", sw)
+		end
+	end
+	local odf_add = {}
+	ok, err, sw = write_dir(card, undo, st, d, "prkdf", d.prkdf.used .. pe, odf_add)
+	if not ok then
+		return give_up(undo, err, "writing the PrKDF", sw)
+	end
+	ok, err, sw = write_odf(card, undo, st, odf_add)
+	if not ok then
+		return give_up(undo, err, "writing the ODF", sw)
+	end
+	return prkey_object(prk, pubv)
+end
+
 function T.create_object(card, attrs)
 	attrs = attrs or {}
 	local class = attrs[CKA.CLASS]
@@ -1940,6 +2181,8 @@ function T.create_object(card, attrs)
 		what, content, dfname = "data", value, "dodf"
 		base = private and EF_PRIVDATA or EF_DATA
 		secattr = private and SEC.privdata or SEC.p15df
+	elseif class == CKO.PRIVATE_KEY then
+		return import_private_key(card, attrs, label)
 	elseif class == CKO.PUBLIC_KEY then
 		local k, c
 		k, pubv, c = public_key_plan(attrs)

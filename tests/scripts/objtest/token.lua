@@ -17,6 +17,11 @@
 -- s:TEXT (bytes). Objects come back one per line:
 --   REF CKA_NAME=VALUE CKA_NAME=VALUE ...   (attributes by name; bytes as hex)
 -- and a failure as "CKR_NAME".
+--
+-- An argument may start with "@PIN," (or be "@PIN" before a bare argument: "@PIN,1"): the
+-- user logs in first, in the same card transaction. The test rig's pcscd powers an idle
+-- card off between two processes, and with it the login, so the rig tests log in with
+-- the call that needs it.
 
 local tok = import("rutoken_ecp/token")
 
@@ -105,6 +110,19 @@ local function show(o)
 	return table.concat(parts, " ")
 end
 
+-- "@PIN,rest": log the user in, return rest; otherwise arg as it is.
+local function with_login(card, arg)
+	local pin, rest = arg:match("^@([^,]*),(.*)$")
+	if not pin then
+		return arg
+	end
+	local ok, err = tok.login(card, CKU.USER, pin)
+	if not ok then
+		return nil, err
+	end
+	return rest
+end
+
 local function fail(a, b)
 	if a == nil then
 		return tostring(b)
@@ -113,6 +131,11 @@ local function fail(a, b)
 end
 
 function T.objects(card, arg)
+	local lerr
+	arg, lerr = with_login(card, arg)
+	if not arg then
+		return tostring(lerr)
+	end
 	local objs, err = tok.objects(card, arg == "1")
 	if not objs then
 		return tostring(err)
@@ -125,6 +148,11 @@ function T.objects(card, arg)
 end
 
 function T.gen(card, arg)
+	local lerr
+	arg, lerr = with_login(card, arg)
+	if not arg then
+		return tostring(lerr)
+	end
 	local f = fields(arg)
 	local mech = CKM[f[1]]
 	local pub, priv = {}, {}
@@ -140,6 +168,11 @@ function T.gen(card, arg)
 end
 
 function T.create(card, arg)
+	local lerr
+	arg, lerr = with_login(card, arg)
+	if not arg then
+		return tostring(lerr)
+	end
 	local attrs = {}
 	for _, f in ipairs(fields(arg)) do
 		put(attrs, f)
@@ -149,11 +182,21 @@ function T.create(card, arg)
 end
 
 function T.destroy(card, ref)
+	local lerr
+	ref, lerr = with_login(card, ref)
+	if not ref then
+		return tostring(lerr)
+	end
 	local ok, err = tok.destroy_object(card, ref)
 	return fail(ok, err) or "CKR_OK"
 end
 
 function T.setattr(card, arg)
+	local lerr
+	arg, lerr = with_login(card, arg)
+	if not arg then
+		return tostring(lerr)
+	end
 	local f = fields(arg)
 	local attrs = {}
 	for k = 2, #f do
@@ -164,6 +207,11 @@ function T.setattr(card, arg)
 end
 
 local function prim(fn, card, arg)
+	local lerr
+	arg, lerr = with_login(card, arg)
+	if not arg then
+		return tostring(lerr)
+	end
 	local f = fields(arg)
 	local out, err = fn(card, f[1], CKM[f[2]], unhex(f[3] or ""))
 	return fail(out, err) or hex(out)
@@ -178,6 +226,11 @@ function T.decrypt(card, arg)
 end
 
 function T.random(card, n)
+	local lerr
+	n, lerr = with_login(card, n)
+	if not n then
+		return tostring(lerr)
+	end
 	local out, err = tok.random(card, math.tointeger(tonumber(n)))
 	return fail(out, err) or hex(out)
 end
