@@ -69,8 +69,12 @@ write("bad-gen-refused",
       "generate_key_pair: GENERATE answers 69 82; both RSFs are deleted again",
       call, "CKR_USER_NOT_LOGGED_IN", upto(st, g, "69 82") + undo_rsfs)
 write("bad-gen-undo-fails",
-      "generate_key_pair: GENERATE fails and so does the undo: CKR_GENERAL_ERROR",
-      call, "CKR_GENERAL_ERROR", upto(st, g, "6F 00") + [undo_rsfs[0], "< 6F 00"])
+      "generate_key_pair: GENERATE fails and so does the undo, twice: CKR_GENERAL_ERROR",
+      call, "CKR_GENERAL_ERROR", upto(st, g, "6F 00") + [undo_rsfs[0], "< 6F 00"] * 2)
+write("bad-gen-undo-retry",
+      "generate_key_pair: GENERATE fails, the first undo SELECT is refused once (68 83,\n"
+      "a broken chain) and works the second time", call, "CKR_DEVICE_ERROR",
+      upto(st, g, "6F 00") + [undo_rsfs[0], "< 68 83"] + undo_rsfs)
 c = find(st, "00 E0 00 00 27")
 write("bad-gen-rsf-exists",
       "generate_key_pair: key reference 3 is taken on the card (6A89) although the\n"
