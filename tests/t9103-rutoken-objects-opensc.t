@@ -263,6 +263,8 @@ set=$(objl setattr "prkey:3F001000100060020003,LABEL=s:renamed,ID=x:CAFE")
 is "$(attr LABEL "$set")/$(attr ID "$set")" "$(hexstr renamed)/CAFE" "set_attributes: a new label and ID"
 is "$(objl setattr "prkey:3F001000100060020003,SIGN=false")" CKR_ATTRIBUTE_READ_ONLY \
 	"... other attributes are read-only"
+is "$(ref "$(objl setattr "prkey:3F001000100060020003,SIGN=true,SENSITIVE=true")")" \
+	prkey:3F001000100060020003 "... unless they keep the value they have"
 is "$(objl destroy cert:3F0050000300)" CKR_OK "destroy_object certificate"
 is "$(objl destroy prkey:3F001000100060020004)" CKR_OK "destroy_object of our GOST-2001 private key"
 is "$(objl destroy prkey:3F001000100060020004)" CKR_OBJECT_HANDLE_INVALID "... a second time: no such object"

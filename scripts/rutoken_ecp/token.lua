@@ -2344,27 +2344,86 @@ end
 
 function T.set_attributes(card, ref, attrs)
 	attrs = attrs or {}
-	for cka in pairs(attrs) do
-		if cka ~= CKA.LABEL and cka ~= CKA.ID then
-			return nil, "CKR_ATTRIBUTE_READ_ONLY"
-		end
-	end
 	local st, d, dfname, i, o = find_ref(card, ref)
 	if not st then
 		return nil, d
 	end
-	local old_id = o.id
+
+	-- how to build the object as PKCS#11 sees it; everything it needs is read now, so
+	-- that nothing can fail after the change
+	local build, err
+	if dfname == "prkdf" or dfname == "pukdf" then
+		-- the key's public value, and for a public key the private key sharing its ID
+		local other = dfname == "prkdf" and "pukdf" or "prkdf"
+		local kd
+		kd, err = read_dirs(card, st, { other })
+		if not kd then
+			return nil, err
+		end
+		local pub = o
+		if dfname == "prkdf" then
+			pub = nil
+			for _, x in ipairs(kd.pukdf.objs) do
+				if x.id == o.id and x.path and not pub then
+					pub = x
+				end
+			end
+		end
+		local pubv
+		if pub then
+			local vals
+			vals, err = read_public_values(card, { objs = { pub } })
+			if not vals then
+				return nil, err
+			end
+			pubv = vals[1] or nil
+		end
+		local prk
+		for _, x in ipairs(dfname == "pukdf" and kd.prkdf.objs or {}) do
+			if x.id == o.id and not prk then
+				prk = x
+			end
+		end
+		build = function(x)
+			if dfname == "prkdf" then
+				return prkey_object(x, pubv)
+			end
+			return pubkey_object(x, pubv, prk)
+		end
+	else
+		local value
+		value, err = read_ef(card, o.path)
+		if not value then
+			return nil, err
+		end
+		build = function(x)
+			return dfname == "cdf" and cert_object(x, value) or data_object(x, value)
+		end
+	end
+
+	-- LABEL and ID change; any other attribute only "changes" to the value it has
+	local cur = build(o)
+	local changed = false
+	for cka, val in pairs(attrs) do
+		if cka == CKA.LABEL or (cka == CKA.ID and dfname ~= "dodf") then
+			changed = changed or val ~= cur.attrs[cka]
+		elseif val ~= cur.attrs[cka] then
+			return nil, cur.attrs[cka] == nil and "CKR_ATTRIBUTE_TYPE_INVALID" or
+				"CKR_ATTRIBUTE_READ_ONLY"
+		end
+	end
+	if not changed then
+		return cur
+	end
 	if attrs[CKA.LABEL] ~= nil then
-		local l, err = label_of(attrs)
+		local l
+		l, err = label_of(attrs)
 		if err then
 			return nil, err
 		end
 		o.label = l
 	end
 	if attrs[CKA.ID] ~= nil then
-		if dfname == "dodf" then
-			return nil, "CKR_ATTRIBUTE_TYPE_INVALID"
-		end
 		local id = attrs[CKA.ID]
 		if type(id) ~= "string" or #id > 255 then
 			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
@@ -2384,60 +2443,13 @@ function T.set_attributes(card, ref, attrs)
 	if not fits(e, new_used) then
 		return nil, "CKR_DEVICE_MEMORY"
 	end
-	-- what the object will be, read before the change, so that nothing can fail after it
-	local result
-	if dfname == "prkdf" or dfname == "pukdf" then
-		-- the key's public value, and for a public key the private key sharing its ID
-		local other = dfname == "prkdf" and "pukdf" or "prkdf"
-		local kd
-		kd, err = read_dirs(card, st, { other })
-		if not kd then
-			return nil, err
-		end
-		local pub = o
-		if dfname == "prkdf" then
-			pub = nil
-			for _, x in ipairs(kd.pukdf.objs) do
-				if x.id == old_id and x.path and not pub then
-					pub = x
-				end
-			end
-		end
-		local vals = {}
-		if pub then
-			local pv
-			pv, err = read_public_values(card, { objs = { pub } })
-			if not pv then
-				return nil, err
-			end
-			vals = pv
-		end
-		if dfname == "prkdf" then
-			result = prkey_object(o, vals[1] or nil)
-		else
-			local prk
-			for _, x in ipairs(kd.prkdf.objs) do
-				if x.id == old_id and not prk then
-					prk = x
-				end
-			end
-			result = pubkey_object(o, vals[1] or nil, prk)
-		end
-	else
-		local value
-		value, err = read_ef(card, o.path)
-		if not value then
-			return nil, err
-		end
-		result = dfname == "cdf" and cert_object(o, value) or data_object(o, value)
-	end
 	local undo = {}
 	local ok, sw
 	ok, err, sw = patch(card, undo, e.path, e.used, new_used)
 	if not ok then
 		return give_up(undo, err, "rewriting the " .. dfname, sw)
 	end
-	return result
+	return build(o)
 end
 
 ---------------------------------------------------------------------------------------
