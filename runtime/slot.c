@@ -38,6 +38,7 @@ static struct slot slots[SLOT_MAX];
 static size_t nslots;
 static struct pcsc_ctx slot_ctx;
 static int slot_seen_init;
+static int slot_list_sized;     /* the last C_GetSlotList was a size query */
 
 /* C_WaitForSlotEvent's own context and the bookkeeping that lets C_Finalize wake it */
 static struct pcsc_ctx wait_ctx;
@@ -50,6 +51,7 @@ CK_RV slot_init(void)
 {
 	nslots = 0;
 	slot_seen_init = 0;
+	slot_list_sized = 0;
 	memset(&slot_ctx, 0, sizeof slot_ctx);
 	memset(&wait_ctx, 0, sizeof wait_ctx);
 	pthread_mutex_lock(&wait_mutex);
@@ -200,9 +202,12 @@ CK_RV rt_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_P
 
 	if (rv != CKR_OK)
 		return rv;
-	/* the list is re-read for the size query; the second call returns that same list */
-	if (pSlotList == NULL || nslots == 0)
+	/* the list is re-read for every call but the one right after a size query, which
+	 * returns the list that query counted; an application that always passes a buffer
+	 * still sees readers and cards come and go */
+	if (pSlotList == NULL || !slot_list_sized || nslots == 0)
 		rv = slot_refresh_inlock();
+	slot_list_sized = pSlotList == NULL;
 	if (rv != CKR_OK)
 		goto out;
 	for (k = 0; k < nslots; k++) {
