@@ -88,20 +88,30 @@ static int waiter_blocked(struct waiter *w, long ms)
 	return 0;
 }
 
-/* C_GetSlotList(CK_TRUE) until it lists want slots; the time it took, -1 past the limit. */
-static long slots_become(CK_ULONG want, long since, long limit_ms)
+/*
+ * C_GetSlotList(CK_TRUE) until it lists want slots; the time it took, -1 past the limit.
+ * With buf, every call passes a buffer at once (no size query first), as applications
+ * with a fixed array do.
+ */
+static long slots_become_in(CK_ULONG want, long since, long limit_ms, int buf)
 {
 	for (;;) {
-		CK_ULONG n = 0;
+		CK_SLOT_ID ids[8];
+		CK_ULONG n = buf ? 8 : 0;
 		long now = api_now_ms();
 
-		if (f->C_GetSlotList(CK_TRUE, NULL, &n) == CKR_OK && n == want)
+		if (f->C_GetSlotList(CK_TRUE, buf ? ids : NULL, &n) == CKR_OK && n == want)
 			return now - since;
 		if (now - since > limit_ms)
 			return -1;
 		struct timespec ts = { 0, 5 * 1000 * 1000 };
 		nanosleep(&ts, NULL);   /* polling interval of a measurement, not a synchronisation */
 	}
+}
+
+static long slots_become(CK_ULONG want, long since, long limit_ms)
+{
+	return slots_become_in(want, since, limit_ms, 0);
 }
 
 static int has_slot(CK_SLOT_ID want)
@@ -248,6 +258,19 @@ int main(int argc, char **argv)
 	n = 0;
 	is_rv(f->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK, "C_GetSlotList");
 	is_ulong(n, 2, "both tokens are there");
+
+	/* an application that always passes a buffer (no size query) sees the change too */
+	is_ulong(api_ctl(1, "remove", ans, sizeof ans), 0, "token 1 removed (%s)", ans);
+	t = api_now_ms();
+	t_list = slots_become_in(1, t, 3000, 1);
+	ok(t_list >= 0 && t_list <= WITHIN_MS,
+	   "C_GetSlotList(CK_TRUE, buffer) alone lists one slot within one second (%ld ms)", t_list);
+	is_ulong(api_ctl(1, "insert", ans, sizeof ans), 0, "token 1 inserted (%s)", ans);
+	t = api_now_ms();
+	t_list = slots_become_in(2, t, 3000, 1);
+	ok(t_list >= 0 && t_list <= WITHIN_MS,
+	   "C_GetSlotList(CK_TRUE, buffer) alone lists two slots within one second (%ld ms)",
+	   t_list);
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	return done_testing();
 }
