@@ -8,7 +8,8 @@
  * (VTOKEN0_CTL is set by the rig) it returns and the test runs. So `prove` and `make check`
  * run the binary as is, and a developer can also run it inside a rig of their own.
  *
- *   api_rig(argv, n)            the re-exec above (n virtual tokens, fresh)
+ *   api_rig(argv, n)            the re-exec above (n virtual tokens, fresh); api_rig_opt
+ *                               adds --echo (a reader whose card is not a token)
  *   api_module()                dlopen the module, its 2.40 function list
  *   api_apdus(i)                APDUs token i has received so far ("> " lines of its trace)
  *   api_ins_since(i, mark, ...) the INS bytes of the APDUs after the first `mark` ones
@@ -53,16 +54,21 @@ static inline const char *api_env(int i, const char *what)
 	return getenv(name);
 }
 
-/* Re-execute this test inside a rig with n fresh virtual tokens, unless already in one. */
-static inline void api_rig_timeout(char **argv, int n, int seconds)
+/*
+ * Re-execute this test inside a rig with n fresh virtual tokens, unless already in one;
+ * opt: one more option for the rig (only "--echo" is understood here: an extra reader
+ * whose card is not a token), or NULL.
+ */
+static inline void api_rig_opt(char **argv, int n, int seconds, const char *opt)
 {
 	const char *cnt = getenv("VTOKEN_COUNT");
+	int echo = opt != NULL && strcmp(opt, "--echo") == 0;
 	char ns[16], secs[16];
 	char *args[16];
 	int k = 0;
 
 	if (getenv("VTOKEN0_CTL") != NULL && getenv("VTOKEN0_TRACE") != NULL && cnt != NULL &&
-	    atoi(cnt) >= n)
+	    atoi(cnt) >= n && (!echo || getenv("RESPONDER_READER") != NULL))
 		return;
 	if (getenv("SCRIPTOKI_API_IN_RIG") != NULL) {
 		printf("Bail out! inside a rig, but without %d traced virtual tokens\n", n);
@@ -85,6 +91,8 @@ static inline void api_rig_timeout(char **argv, int n, int seconds)
 	args[k++] = "--fresh";
 	args[k++] = "-n";
 	args[k++] = ns;
+	if (opt != NULL)
+		args[k++] = (char *)opt;
 	args[k++] = "--";
 	args[k++] = argv[0];
 	args[k] = NULL;
@@ -94,9 +102,14 @@ static inline void api_rig_timeout(char **argv, int n, int seconds)
 	exit(255);
 }
 
+static inline void api_rig_timeout(char **argv, int n, int seconds)
+{
+	api_rig_opt(argv, n, seconds, NULL);
+}
+
 static inline void api_rig(char **argv, int n)
 {
-	api_rig_timeout(argv, n, 120);
+	api_rig_opt(argv, n, 120, NULL);
 }
 
 static inline CK_FUNCTION_LIST_PTR api_module(void)
