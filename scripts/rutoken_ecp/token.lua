@@ -1292,39 +1292,44 @@ function T.objects(card, logged_in)
 	end
 	local out = {}
 	local prk_by_id = {}
+	local seen = {}
+	-- a second entry for the same file would give two objects one reference: the first wins
+	local function add(o)
+		if seen[o.ref] then
+			dbg("rutoken_ecp: %s is listed twice; the second entry is skipped", o.ref)
+			return
+		end
+		seen[o.ref] = true
+		out[#out + 1] = o
+	end
 	for _, k in ipairs(d.prkdf.objs) do
 		if k.path then
-			out[#out + 1] = prkey_object(k, by_id[k.id])
+			add(prkey_object(k, by_id[k.id]))
 			prk_by_id[k.id] = prk_by_id[k.id] or k
 		end
 	end
 	for i, k in ipairs(d.pukdf.objs) do
 		if k.path and (logged_in or not k.private) then
-			out[#out + 1] = pubkey_object(k, vals[i], prk_by_id[k.id])
+			add(pubkey_object(k, vals[i], prk_by_id[k.id]))
 		end
 	end
-	for _, c in ipairs(d.cdf.objs) do
-		if c.path and (logged_in or not c.private) then
-			local v
-			v, err = read_ef(card, c.path)
-			if not v then
-				return nil, err
-			end
-			out[#out + 1] = cert_object(c, v)
-		end
-	end
-	for _, o in ipairs(d.dodf.objs) do
-		if logged_in or not o.private then
-			local v
-			v, err = read_ef(card, o.path)
-			if v then
-				out[#out + 1] = data_object(o, v)
-			elseif o.private and err == "CKR_USER_NOT_LOGGED_IN" then
-				-- the card has forgotten the login (another application logged out):
-				-- the object stays unlisted, the others are still good
-				dbg("rutoken_ecp: private data %s unreadable: no PIN", iso.path_hex(o.path))
-			else
-				return nil, err
+	-- certificates and data objects with their values; a private one the card will not
+	-- let us read (it has forgotten the login: another application logged out) stays
+	-- unlisted, the others are still good
+	local lists = { { d.cdf.objs, cert_object }, { d.dodf.objs, data_object } }
+	for _, l in ipairs(lists) do
+		for _, o in ipairs(l[1]) do
+			if o.path and (logged_in or not o.private) then
+				local v
+				v, err = read_ef(card, o.path)
+				if v then
+					add(l[2](o, v))
+				elseif o.private and err == "CKR_USER_NOT_LOGGED_IN" then
+					dbg("rutoken_ecp: %s unreadable without the PIN",
+					    iso.path_hex(o.path))
+				else
+					return nil, err
+				end
 			end
 		end
 	end
@@ -2151,10 +2156,13 @@ function T.create_object(card, attrs)
 		if not cert_fields(value) then
 			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
 		end
-		entry = { label = label, id = attrs[CKA.ID] or "", private = attrs[CKA.PRIVATE] == true,
+		local private = attrs[CKA.PRIVATE] == true
+		entry = { label = label, id = attrs[CKA.ID] or "", private = private,
+			  auth_id = private and "\x02" or nil,
 			  modifiable = attrs[CKA.MODIFIABLE] ~= false,
 			  authority = attrs[CKA.CERTIFICATE_CATEGORY] == 2 }
-		what, base, secattr, content, dfname = "cert", EF_CERT, SEC.p15df, value, "cdf"
+		what, base, content, dfname = "cert", EF_CERT, value, "cdf"
+		secattr = private and SEC.privdata or SEC.p15df
 	elseif class == CKO.DATA then
 		value = attrs[CKA.VALUE] or ""
 		if type(value) ~= "string" then
@@ -2514,10 +2522,11 @@ function T.sign(card, ref, mech, data)
 		end
 		return bytes.reverse(out)
 	elseif mech == CKM.ECDSA then
-		if #data < 1 or #data > 64 then
+		if #data < 1 then
 			return nil, "CKR_DATA_LEN_RANGE"
 		end
-		return pso(card, ref, 0xB6, 0x9E, 0x9A, data, 64)
+		-- a longer hash counts with its leftmost 256 bits on P-256 (FIPS 186-4, 6.4)
+		return pso(card, ref, 0xB6, 0x9E, 0x9A, data:sub(1, 32), 64)
 	end
 	return nil, "CKR_MECHANISM_INVALID"
 end
