@@ -749,6 +749,8 @@ class Spec:
                                     lambda r, what: self._pick_family(fams, r, what, cpath),
                                     grouped=True)
 
+        self._check_compositions()
+
         # alias_of: the other constant exists, is not itself an alias, and agrees.
         for c in self.constants:
             if c.alias_of is None:
@@ -770,6 +772,45 @@ class Spec:
                 self.diag.error(c.path, c.line, "constant %s: type %s disagrees with its "
                                 "alias_of %s (%s)" % (c.name, c.atype, target.name,
                                                        target.atype))
+
+    def _check_compositions(self):
+        """mechanisms.yaml `hash:` + `primitive:`: given together, each a mechanism, the
+        primitive not itself a composition; the list of compositions in file order."""
+        self.compositions = []
+        for c in self.constants:
+            if c.family is None or c.family.prefix != "CKM":
+                continue
+            if (c.hash is None) != (c.primitive is None):
+                self.diag.error(c.path, c.line, "constant %s: 'hash' and 'primitive' go "
+                                "together" % c.name)
+                continue
+            if c.hash is None:
+                continue
+            if c.alias_of is not None:
+                self.diag.error(c.path, c.line, "constant %s: an alias has no composition "
+                                "of its own" % c.name)
+                continue
+            bad = False
+            for key, line in (("hash", c.hash_line), ("primitive", c.primitive_line)):
+                other = self.const_by_name.get(getattr(c, key))
+                if other is None or other.family is None or other.family.prefix != "CKM":
+                    self.diag.error(c.path, line, "constant %s: %s %s is not a mechanism"
+                                    % (c.name, key, getattr(c, key)))
+                    bad = True
+                elif other is c:
+                    self.diag.error(c.path, line, "constant %s: %s names the mechanism "
+                                    "itself" % (c.name, key))
+                    bad = True
+                elif key == "primitive" and other.hash is not None:
+                    self.diag.error(c.path, line, "constant %s: primitive %s is itself a "
+                                    "composition" % (c.name, other.name))
+                    bad = True
+            if not bad:
+                h, p = self.const_by_name[c.hash], self.const_by_name[c.primitive]
+                self.compositions.append({
+                    "name": c.name, "hash_name": h.name, "primitive_name": p.name,
+                    "type": c_hex(c.value), "hash": c_hex(h.value),
+                    "primitive": c_hex(p.value)})
 
     def _single_family(self, fam, r, what, path):
         if not r.name.startswith(fam.prefix + "_"):
@@ -813,6 +854,11 @@ class Spec:
         is_attr = path == self.path("attributes.yaml")
         if is_attr:
             schema["type"] = (True, C.enum(ATTR_TYPES))
+        is_mech = path == self.path("mechanisms.yaml")
+        if is_mech:
+            # a hash-then-sign mechanism: the digest computed first, then the primitive
+            schema["hash"] = (False, C.ident)
+            schema["primitive"] = (False, C.ident)
         r = check_keys(self.diag, path, item, what, schema, {"deprecated": False})
         if r is None or r.name is None:
             return
@@ -826,6 +872,10 @@ class Spec:
                      bool(r.deprecated), r.alias_of, getattr(r, "meaning", None), path, line,
                      order, fam)
         c.atype = r.type if is_attr else None
+        c.hash = getattr(r, "hash", None) if is_mech else None
+        c.primitive = getattr(r, "primitive", None) if is_mech else None
+        c.hash_line = r.line("hash") if c.hash is not None else line
+        c.primitive_line = r.line("primitive") if c.primitive is not None else line
         self.const_by_name[r.name] = c
         if fam is not None:
             self.constants.append(c)

@@ -89,6 +89,16 @@ extern const struct sk_const sk_consts[];
 extern const size_t sk_consts_count;
 extern const struct sk_family_info sk_families[SK_FAM__COUNT];
 
+/* A hash-then-sign mechanism: the digest computed first, then the primitive. */
+struct sk_mech_comp {
+	unsigned long type;
+	unsigned long hash;
+	unsigned long primitive;
+};
+
+extern const struct sk_mech_comp sk_mech_comps[];
+extern const size_t sk_mech_comps_count;
+
 /* The preferred (non-deprecated, non-alias) name of value in fam; NULL when unknown. */
 const char *sk_name(enum sk_family fam, unsigned long value);
 /* Any constant's value by name; 1 when found. */

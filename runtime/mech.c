@@ -2,9 +2,9 @@
 /*
  * mech.c — the mechanism table and the joined mechanism list; see mech.h.
  *
- * The composition (hash + primitive) of each hash-then-sign mechanism is written here by
- * hand for now; it belongs in spec/mechanisms.yaml (`hash:` and `primitive:` keys) with a
- * generated table once the generator carries those keys.
+ * The composition (hash + primitive) of each hash-then-sign mechanism comes from
+ * spec/mechanisms.yaml (`hash:` and `primitive:`), generated as sk_mech_comps; this file
+ * knows only the digests and the primitives.
  *
  * Parameters: PKCS #11 3.2 section 2.1 (RSA: CK_RSA_PKCS_PSS_PARAMS, whose hashAlg must be
  * the mechanism's own hash for the CKM_SHAx_RSA_PKCS_PSS forms; CK_RSA_PKCS_OAEP_PARAMS,
@@ -14,9 +14,11 @@
  */
 #include "mech.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "crypto.h"
+#include "sk_names.h"
 
 #define UNAVAIL CK_UNAVAILABLE_INFORMATION
 #define V CKF_VERIFY
@@ -25,14 +27,11 @@
 #define D CKF_DECRYPT
 
 #define DIGEST(t) { t, t, 0, MECH_DIGEST, 0, UNAVAIL, CKF_DIGEST, 0, 0, 0, MECH_PARAM_NONE }
-#define RSA_PKCS(t, h) { t, h, CKM_RSA_PKCS, MECH_RSA_PKCS, CKM_RSA_X_509, CKK_RSA, V, S, \
-			 512, 16384, MECH_PARAM_NONE }
-#define RSA_PSS(t, h) { t, h, CKM_RSA_PKCS_PSS, MECH_RSA_PSS, CKM_RSA_X_509, CKK_RSA, V, S, \
-			512, 16384, MECH_PARAM_PSS }
-#define ECDSA(t, h) { t, h, CKM_ECDSA, MECH_ECDSA, CKM_ECDSA, CKK_EC, V, S, 192, 521, \
-		      MECH_PARAM_NONE }
 
-static const struct mech mech_table[] = {
+/* Digests and primitives. A composition (spec/mechanisms.yaml `hash:` + `primitive:`,
+ * generated as sk_mech_comps) takes its primitive's row with its own type and hash; the
+ * GOST primitives take the optional hash-parameter OID once composed. */
+static const struct mech mech_prims[] = {
 	DIGEST(CKM_SHA_1),
 	DIGEST(CKM_SHA224),
 	DIGEST(CKM_SHA256),
@@ -52,46 +51,59 @@ static const struct mech mech_table[] = {
 	  512, 16384, MECH_PARAM_NONE },
 	{ CKM_RSA_PKCS_OAEP, 0, CKM_RSA_PKCS_OAEP, MECH_RSA_OAEP, CKM_RSA_X_509, CKK_RSA, E, D,
 	  512, 16384, MECH_PARAM_OAEP },
-	RSA_PSS(CKM_RSA_PKCS_PSS, 0),
-	RSA_PKCS(CKM_SHA1_RSA_PKCS, CKM_SHA_1),
-	RSA_PKCS(CKM_SHA224_RSA_PKCS, CKM_SHA224),
-	RSA_PKCS(CKM_SHA256_RSA_PKCS, CKM_SHA256),
-	RSA_PKCS(CKM_SHA384_RSA_PKCS, CKM_SHA384),
-	RSA_PKCS(CKM_SHA512_RSA_PKCS, CKM_SHA512),
-	RSA_PKCS(CKM_SHA3_224_RSA_PKCS, CKM_SHA3_224),
-	RSA_PKCS(CKM_SHA3_256_RSA_PKCS, CKM_SHA3_256),
-	RSA_PKCS(CKM_SHA3_384_RSA_PKCS, CKM_SHA3_384),
-	RSA_PKCS(CKM_SHA3_512_RSA_PKCS, CKM_SHA3_512),
-	RSA_PSS(CKM_SHA1_RSA_PKCS_PSS, CKM_SHA_1),
-	RSA_PSS(CKM_SHA224_RSA_PKCS_PSS, CKM_SHA224),
-	RSA_PSS(CKM_SHA256_RSA_PKCS_PSS, CKM_SHA256),
-	RSA_PSS(CKM_SHA384_RSA_PKCS_PSS, CKM_SHA384),
-	RSA_PSS(CKM_SHA512_RSA_PKCS_PSS, CKM_SHA512),
-	RSA_PSS(CKM_SHA3_224_RSA_PKCS_PSS, CKM_SHA3_224),
-	RSA_PSS(CKM_SHA3_256_RSA_PKCS_PSS, CKM_SHA3_256),
-	RSA_PSS(CKM_SHA3_384_RSA_PKCS_PSS, CKM_SHA3_384),
-	RSA_PSS(CKM_SHA3_512_RSA_PKCS_PSS, CKM_SHA3_512),
-
+	{ CKM_RSA_PKCS_PSS, 0, CKM_RSA_PKCS_PSS, MECH_RSA_PSS, CKM_RSA_X_509, CKK_RSA, V, S,
+	  512, 16384, MECH_PARAM_PSS },
 	{ CKM_GOSTR3410, 0, CKM_GOSTR3410, MECH_GOST, CKM_GOSTR3410, CKK_GOSTR3410, V, S,
 	  256, 256, MECH_PARAM_NONE },
-	{ CKM_GOSTR3410_WITH_GOSTR3411, CKM_GOSTR3411, CKM_GOSTR3410, MECH_GOST, CKM_GOSTR3410,
-	  CKK_GOSTR3410, V, S, 256, 256, MECH_PARAM_GOST_HASH },
-	{ CKM_GOSTR3410_WITH_GOSTR3411_12_256, CKM_GOSTR3411_12_256, CKM_GOSTR3410, MECH_GOST,
-	  CKM_GOSTR3410, CKK_GOSTR3410, V, S, 256, 256, MECH_PARAM_GOST_HASH },
 	{ CKM_GOSTR3410_512, 0, CKM_GOSTR3410_512, MECH_GOST512, CKM_GOSTR3410_512,
 	  CKK_GOSTR3410_512, V, S, 512, 512, MECH_PARAM_NONE },
-	{ CKM_GOSTR3410_WITH_GOSTR3411_12_512, CKM_GOSTR3411_12_512, CKM_GOSTR3410_512,
-	  MECH_GOST512, CKM_GOSTR3410_512, CKK_GOSTR3410_512, V, S, 512, 512,
-	  MECH_PARAM_GOST_HASH },
-
-	ECDSA(CKM_ECDSA, 0),
-	ECDSA(CKM_ECDSA_SHA1, CKM_SHA_1),
-	ECDSA(CKM_ECDSA_SHA224, CKM_SHA224),
-	ECDSA(CKM_ECDSA_SHA256, CKM_SHA256),
-	ECDSA(CKM_ECDSA_SHA384, CKM_SHA384),
-	ECDSA(CKM_ECDSA_SHA512, CKM_SHA512),
+	{ CKM_ECDSA, 0, CKM_ECDSA, MECH_ECDSA, CKM_ECDSA, CKK_EC, V, S, 192, 521,
+	  MECH_PARAM_NONE },
 };
-#define MECH_N (sizeof mech_table / sizeof mech_table[0])
+#define MECH_NPRIMS (sizeof mech_prims / sizeof mech_prims[0])
+#define MECH_MAX (MECH_NPRIMS + 64)
+
+/* The whole table: the primitives, then the compositions the runtime can compute. */
+static struct mech mech_table[MECH_MAX];
+static size_t mech_n;
+static pthread_once_t mech_once = PTHREAD_ONCE_INIT;
+
+static const struct mech *mech_prim(CK_MECHANISM_TYPE type)
+{
+	size_t i;
+
+	for (i = 0; i < MECH_NPRIMS; i++)
+		if (mech_prims[i].type == type)
+			return &mech_prims[i];
+	return NULL;
+}
+
+static void mech_build(void)
+{
+	const struct mech *p, *h;
+	struct mech *m;
+	size_t i;
+
+	memcpy(mech_table, mech_prims, sizeof mech_prims);
+	mech_n = MECH_NPRIMS;
+	for (i = 0; i < sk_mech_comps_count && mech_n < MECH_MAX; i++) {
+		p = mech_prim(sk_mech_comps[i].primitive);
+		h = mech_prim(sk_mech_comps[i].hash);
+		/* a primitive or a digest the runtime does not compute: not offered */
+		if (p == NULL || p->prim == MECH_DIGEST || p->prim == MECH_RSA_OAEP ||
+		    p->prim == MECH_RSA_X509 || h == NULL || h->prim != MECH_DIGEST)
+			continue;
+		m = &mech_table[mech_n++];
+		*m = *p;
+		m->type = sk_mech_comps[i].type;
+		m->hash = sk_mech_comps[i].hash;
+		m->primitive = p->type;
+		m->host_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT);
+		m->token_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT);
+		if (p->prim == MECH_GOST || p->prim == MECH_GOST512)
+			m->param = MECH_PARAM_GOST_HASH;
+	}
+}
 
 /* DER OIDs of the GOST R 34.11 parameters a CKM_GOSTR3410_WITH_GOSTR3411* may name. */
 static const struct {
@@ -110,7 +122,8 @@ const struct mech *mech_find(CK_MECHANISM_TYPE type)
 {
 	size_t i;
 
-	for (i = 0; i < MECH_N; i++)
+	pthread_once(&mech_once, mech_build);
+	for (i = 0; i < mech_n; i++)
 		if (mech_table[i].type == type)
 			return &mech_table[i];
 	return NULL;
@@ -275,7 +288,8 @@ CK_RV mech_list(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE
 			out[n] = decl[i].type;
 		n++;
 	}
-	for (i = 0; i < MECH_N; i++) {
+	pthread_once(&mech_once, mech_build);
+	for (i = 0; i < mech_n; i++) {
 		if (mech_decl(decl, ndecl, mech_table[i].type) != NULL)
 			continue;
 		if (!mech_join(decl, ndecl, mech_table[i].type, &info))

@@ -48,6 +48,22 @@ int main(void)
 	ok(m != NULL && m->hash == CKM_SHA384 && m->raw == CKM_ECDSA, "ECDSA-SHA384");
 	ok(mech_find(CKM_DES_ECB) == NULL, "DES is not the runtime's");
 
+	/* every composition of the spec is offered, made of what the spec says */
+	{
+		size_t i, found = 0;
+
+		for (i = 0; i < sk_mech_comps_count; i++) {
+			m = mech_find(sk_mech_comps[i].type);
+			found += m != NULL && m->hash == sk_mech_comps[i].hash &&
+				 m->primitive == sk_mech_comps[i].primitive;
+		}
+		is_ulong(found, sk_mech_comps_count,
+			 "each of the spec's %zu compositions is in the table, as composed there",
+			 sk_mech_comps_count);
+		ok(sk_mech_comps_count >= 25, "the spec composes the RSA, PSS, ECDSA and GOST "
+		   "hash-then-sign mechanisms");
+	}
+
 	/* PSS parameters */
 	m = mech_find(CKM_SHA256_RSA_PKCS_PSS);
 	is_rv(mech_check_param(m, &pm, &prm), CKR_OK, "PSS: good parameters");

@@ -59,6 +59,7 @@ typedef CK_OBJECT_HANDLE *CK_OBJECT_HANDLE_PTR;
 #define CKM_ECDSA                    0x00001041UL
 #define CKM_GOST_KEG                 0xD4321039UL  /* vendor: tc26 */
 #define CKM_RSA_PKCS_KEY_PAIR_GEN    0x00000000UL
+#define CKM_SHA256_RSA_PKCS          0x00000040UL
 
 /* Attribute types; type CK_ATTRIBUTE_TYPE */
 #define CKA_CLASS                    0x00000000UL

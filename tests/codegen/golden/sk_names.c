@@ -15,6 +15,7 @@ const struct sk_const sk_consts[] = {
 	{ "CKR_VENDOR_DEFINED", 0x80000000UL, SK_FAM_CKR, 0 },
 	{ "CKM_RSA_PKCS_KEY_PAIR_GEN", 0x00000000UL, SK_FAM_CKM, 0 },
 	{ "CKM_RSA_PKCS", 0x00000001UL, SK_FAM_CKM, 0 },
+	{ "CKM_SHA256_RSA_PKCS", 0x00000040UL, SK_FAM_CKM, 0 },
 	{ "CKM_SHA256", 0x00000250UL, SK_FAM_CKM, 0 },
 	{ "CKM_ECDSA", 0x00001041UL, SK_FAM_CKM, 0 },
 	{ "CKM_GOST_KEG", 0xD4321039UL, SK_FAM_CKM, SK_CONST_VENDOR },
@@ -41,37 +42,45 @@ const size_t sk_consts_count = sizeof sk_consts / sizeof sk_consts[0];
 
 const struct sk_family_info sk_families[SK_FAM__COUNT] = {
 	[SK_FAM_CKR] = { "CKR", NULL, "CK_RV", "Return values", 0, 7 },
-	[SK_FAM_CKM] = { "CKM", NULL, "CK_MECHANISM_TYPE", "Mechanism types", 7, 5 },
-	[SK_FAM_CKA] = { "CKA", NULL, "CK_ATTRIBUTE_TYPE", "Attribute types", 12, 6 },
-	[SK_FAM_CKK] = { "CKK", NULL, "CK_KEY_TYPE", "Key types", 18, 4 },
-	[SK_FAM_CKF_TOKEN_INFO] = { "CKF", "token_info", "CK_FLAGS", "Token information flags", 22, 2 },
-	[SK_FAM_CKF_SLOT_INFO] = { "CKF", "slot_info", "CK_FLAGS", "Slot information flags", 24, 1 },
-	[SK_FAM_CK] = { "CK", NULL, "CK_ULONG", "Special values", 25, 2 },
-	[SK_FAM_CKO] = { "CKO", NULL, "CK_ULONG", "Object classes", 27, 2 },
+	[SK_FAM_CKM] = { "CKM", NULL, "CK_MECHANISM_TYPE", "Mechanism types", 7, 6 },
+	[SK_FAM_CKA] = { "CKA", NULL, "CK_ATTRIBUTE_TYPE", "Attribute types", 13, 6 },
+	[SK_FAM_CKK] = { "CKK", NULL, "CK_KEY_TYPE", "Key types", 19, 4 },
+	[SK_FAM_CKF_TOKEN_INFO] = { "CKF", "token_info", "CK_FLAGS", "Token information flags", 23, 2 },
+	[SK_FAM_CKF_SLOT_INFO] = { "CKF", "slot_info", "CK_FLAGS", "Slot information flags", 25, 1 },
+	[SK_FAM_CK] = { "CK", NULL, "CK_ULONG", "Special values", 26, 2 },
+	[SK_FAM_CKO] = { "CKO", NULL, "CK_ULONG", "Object classes", 28, 2 },
 };
+
+/* Hash-then-sign mechanisms (mechanisms.yaml `hash:` and `primitive:`), in file order. */
+const struct sk_mech_comp sk_mech_comps[] = {
+	{ 0x00000040UL, 0x00000250UL, 0x00000001UL },	/* CKM_SHA256_RSA_PKCS = CKM_SHA256 + CKM_RSA_PKCS */
+};
+
+const size_t sk_mech_comps_count = 1;
 
 /* Rows of sk_consts in strcmp order of their names. */
 static const unsigned short sk_by_name[] = {
-	12,
-	15,
-	14,
-	17,
-	16,
 	13,
-	22,
-	24,
+	16,
+	15,
+	18,
+	17,
+	14,
 	23,
-	19,
+	25,
+	24,
 	20,
 	21,
-	18,
-	10,
+	22,
+	19,
 	11,
+	12,
 	8,
 	7,
+	10,
 	9,
-	27,
 	28,
+	29,
 	2,
 	4,
 	5,
@@ -79,8 +88,8 @@ static const unsigned short sk_by_name[] = {
 	1,
 	0,
 	6,
-	25,
 	26,
+	27,
 };
 
 const char *sk_name(enum sk_family fam, unsigned long value)
