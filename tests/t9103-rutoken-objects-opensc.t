@@ -334,6 +334,32 @@ is "$(objl create "CLASS=CKO_PRIVATE_KEY,KEY_TYPE=CKK_RSA,MODULUS=x:C0FFEE,PUBLI
 is "$(objl create "CLASS=CKO_PRIVATE_KEY,KEY_TYPE=CKK_EC,EC_PARAMS=x:06082A8648CE3D030107,EXTRACTABLE=true,VALUE=x:01")" \
 	CKR_ATTRIBUTE_VALUE_INVALID "an extractable private key is refused (the card never gives it back)"
 
+# --- certificates and data objects OpenSC stored ---------------------------------------------
+openssl req -x509 -newkey rsa:1024 -nodes -keyout "$W/ok.pem" -subj /CN=OpenSCcert -days 2 \
+	-out "$W/oc.pem" 2>/dev/null
+openssl x509 -in "$W/oc.pem" -outform DER -out "$W/oc.der"
+printf 'opensc data' >"$W/od.txt"
+{ pkcs15-init --store-certificate "$W/oc.pem" --id 11 --label osccert --pin "$USER_PIN" &&
+  pkcs15-init --store-data "$W/od.txt" --label oscdata --application-name oscapp \
+	--application-id 1.2.3.4 --pin "$USER_PIN" &&
+  pkcs15-init --store-data "$W/od.txt" --label oscpriv --auth-id 02 --pin "$USER_PIN"; } \
+	>"$W/log" 2>&1
+ok $? "OpenSC stores a certificate, a public and a private data object" || cat "$W/log" >&2
+obj objects 0 >"$W/objs0"
+objl objects 1 >"$W/objs1"
+oc=$(grep "^cert:.*CKA_LABEL=$(hexstr osccert) " "$W/objs0")
+is "$(attr ID "$oc")/$(attr CERTIFICATE_TYPE "$oc")/$(attr VALUE "$oc")" "11/0/$(hexof "$W/oc.der")" \
+	"objects(): OpenSC's certificate, its ID and value"
+is "$(attr SERIAL_NUMBER "$oc")" "$(openssl x509 -in "$W/oc.pem" -noout -serial | sed 's/^serial=//' |
+	/usr/bin/python3 -c 'import sys; v = bytes.fromhex(sys.stdin.read().strip()); v = (b"\0" + v) if v[0] & 0x80 else v; print((bytes([2, len(v)]) + v).hex().upper())')" \
+	"... its serial number, DER-encoded"
+od=$(grep "^data:.*CKA_LABEL=$(hexstr oscdata) " "$W/objs0")
+is "$(attr APPLICATION "$od")/$(attr OBJECT_ID "$od")/$(attr VALUE "$od")/$(attr PRIVATE "$od")" \
+	"$(hexstr oscapp)/06032A0304/$(hexstr 'opensc data')/false" "... OpenSC's data object: application, OID, value"
+grep -q "CKA_LABEL=$(hexstr oscpriv) " "$W/objs0"; is $? 1 "... its private data object is not listed without login"
+op=$(grep "^data:.*CKA_LABEL=$(hexstr oscpriv) " "$W/objs1")
+is "$(attr PRIVATE "$op")/$(attr VALUE "$op")" "true/$(hexstr 'opensc data')" "... and is with it"
+
 # --- random ----------------------------------------------------------------------------------
 r1=$(obj random 300)
 r2=$(obj random 300)
