@@ -269,11 +269,12 @@ CK_RV obj_cache_inlock(struct token *t)
 	struct obj **add = NULL;
 	struct lb_card card;
 	size_t n = 0, nadd = 0, i, j;
-	int user = obj_user_inlock(t);
+	int user;
 	CK_RV rv = token_load_inlock(t);
 
 	if (rv != CKR_OK)
 		return rv;
+	user = obj_user_inlock(t);      /* after the load: a reset it met drops the login */
 	if (t->objs_valid && t->objs_private_valid && !user) {
 		rv = lock_acquire(obj_lock);
 		if (rv != CKR_OK)
