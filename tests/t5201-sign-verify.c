@@ -87,6 +87,22 @@ static CK_ULONG attr(CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t, uint8_t *buf, CK_U
 	return a.ulValueLen;
 }
 
+/* The private key with CKA_ID id (private objects may get new handles at each login). */
+static CK_OBJECT_HANDLE find_priv(const char *id)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof cls }, { CKA_ID, (void *)id, strlen(id) } };
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	CK_ULONG n = 0;
+
+	if (f->C_FindObjectsInit(s, t, 2) != CKR_OK)
+		return CK_INVALID_HANDLE;
+	if (f->C_FindObjects(s, &h, 1, &n) != CKR_OK || n != 1)
+		h = CK_INVALID_HANDLE;
+	f->C_FindObjectsFinal(s);
+	return h;
+}
+
 /* --- key generation ------------------------------------------------------------------ */
 
 static void gen(int k, const char *id)
@@ -700,11 +716,41 @@ int main(int argc, char **argv)
 	f->C_Logout(s);
 	{
 		CK_MECHANISM m = { CKM_SHA256_RSA_PKCS, NULL, 0 };
-		CK_RV rv = f->C_SignInit(s, &m, priv[K_RSA]);
+		CK_MECHANISM oaep = { CKM_RSA_PKCS, NULL, 0 };
+		uint8_t sig[512];
+		CK_ULONG len = sizeof sig;
 
-		ok(rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_KEY_HANDLE_INVALID,
-		   "after C_Logout, C_SignInit with the private key is refused (%s)",
-		   sk_rv_name(rv));
+		is_rv(f->C_SignInit(s, &m, priv[K_RSA]), CKR_USER_NOT_LOGGED_IN,
+		      "after C_Logout, C_SignInit is CKR_USER_NOT_LOGGED_IN");
+		is_rv(f->C_DecryptInit(s, &oaep, priv[K_RSA]), CKR_USER_NOT_LOGGED_IN,
+		      "and C_DecryptInit too");
+		is_rv(f->C_VerifyInit(s, &m, pub[K_RSA]), CKR_OK,
+		      "verification needs no login");
+		is_rv(f->C_VerifyInit(s, NULL, CK_INVALID_HANDLE), CKR_OK, "(ended)");
+		/* a signature started while logged in, finished after a logout */
+		is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "C_Login again");
+		priv[K_RSA] = find_priv("k0");
+		is_rv(f->C_SignInit(s, &m, priv[K_RSA]), CKR_OK, "C_SignInit");
+		f->C_Logout(s);
+		is_rv(f->C_Sign(s, (CK_BYTE_PTR)msg, 4, sig, &len), CKR_USER_NOT_LOGGED_IN,
+		      "C_Sign after C_Logout is CKR_USER_NOT_LOGGED_IN");
+		len = sizeof sig;
+		is_rv(f->C_Sign(s, (CK_BYTE_PTR)msg, 4, sig, &len), CKR_OPERATION_NOT_INITIALIZED,
+		      "and ended the operation");
+		/* C_Login(CONTEXT_SPECIFIC) without an operation that needs it */
+		is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "C_Login again");
+		priv[K_RSA] = find_priv("k0");
+		is_rv(f->C_Login(s, CKU_CONTEXT_SPECIFIC, API_PIN(API_USER_PIN)),
+		      CKR_OPERATION_NOT_INITIALIZED,
+		      "C_Login(CKU_CONTEXT_SPECIFIC) with no operation is "
+		      "CKR_OPERATION_NOT_INITIALIZED");
+		is_rv(f->C_SignInit(s, &m, priv[K_RSA]), CKR_OK, "C_SignInit");
+		is_rv(f->C_Login(s, CKU_CONTEXT_SPECIFIC, API_PIN(API_USER_PIN)),
+		      CKR_OPERATION_NOT_INITIALIZED,
+		      "nor with a key without CKA_ALWAYS_AUTHENTICATE");
+		len = sizeof sig;
+		is_rv(f->C_Sign(s, (CK_BYTE_PTR)msg, 4, sig, &len), CKR_OK,
+		      "which signs without it");
 	}
 	f->C_CloseSession(s);
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
