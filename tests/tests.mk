@@ -6,7 +6,7 @@
 
 TEST_CFLAGS = $(ALL_CFLAGS) -Itests -I$(BUILD)/gen
 
-MODULE_TESTS := $(basename $(notdir $(wildcard tests/t5*.c)))
+MODULE_TESTS := $(basename $(notdir $(wildcard tests/t5*.c tests/t7*.c)))
 TEST_PROGS   += $(MODULE_TESTS:%=$(BUILD)/t/%.t)
 SCRIPT_TESTS += $(wildcard tests/t5*.t tests/t6*.t)
 # the token scripts (t9xxx): transcripts and end-to-end runs through build/sk-script
@@ -57,3 +57,7 @@ $(BUILD)/t/t0902-xcheck-nss.t: $(BUILD)/t/obj/xcheck-nss.o
 $(BUILD)/t/t090%.t: $(BUILD)/t/obj/xcheck-ours.o tests/xcheck/driver.c $(BUILD)/obj/generated/sk_names.o
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ tests/xcheck/driver.c $(filter %.o,$^) $(ALL_LDFLAGS)
+
+# t7xxx reliability tests use the rig helpers of tests/api/api.h too
+$(patsubst %,$(BUILD)/t/%.t,$(basename $(notdir $(wildcard tests/t7*.c)))): \
+	tests/api/api.h generated/sk_names.c generated/sk_names.h

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * t7001 — no module-wide lock is held during card I/O (DESIGN.md, invariants).
+ *
+ * Two virtual tokens. Token 0's process is stopped (SIGSTOP), so any APDU sent to it hangs
+ * until it is continued. Thread A asks token 0 for its token info (its first call: it must
+ * talk to the card) and hangs in card I/O — we wait until the thread is seen blocked in the
+ * kernel, and that token 0's APDU count has not moved, rather than sleeping. While it hangs,
+ * thread B makes calls that need the slot table, the session table and token 1's card
+ * (C_GetInfo, C_GetSlotList, C_GetSlotInfo of both slots, C_GetTokenInfo, C_OpenSession,
+ * C_GetSessionInfo, C_CloseSession on token 1). They must all finish while A is still
+ * blocked; a module-wide lock would hold them behind A until the deadline. Then token 0 is
+ * continued and A's call completes normally.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+
+#include "api/api.h"
+
+static CK_FUNCTION_LIST_PTR fl;
+static CK_SLOT_ID slot0, slot1;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int a_done, b_done;
+static long a_tid;
+static CK_RV a_rv = CKR_GENERAL_ERROR;
+static CK_RV b_rv[8];
+
+static void *thread_a(void *arg)
+{
+	CK_TOKEN_INFO ti;
+	CK_RV rv;
+
+	pthread_mutex_lock(&mu);
+	a_tid = (long)syscall(SYS_gettid);
+	pthread_mutex_unlock(&mu);
+	rv = fl->C_GetTokenInfo(slot0, &ti);
+	pthread_mutex_lock(&mu);
+	a_rv = rv;
+	a_done = 1;
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
+	return arg;
+}
+
+static void *thread_b(void *arg)
+{
+	CK_INFO info;
+	CK_SLOT_ID ids[32];
+	CK_ULONG n = 32;
+	CK_SLOT_INFO si;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+	CK_SESSION_INFO sinfo;
+
+	b_rv[0] = fl->C_GetInfo(&info);
+	b_rv[1] = fl->C_GetSlotList(CK_TRUE, ids, &n);
+	b_rv[2] = fl->C_GetSlotInfo(slot0, &si);
+	b_rv[3] = fl->C_GetSlotInfo(slot1, &si);
+	b_rv[4] = fl->C_GetTokenInfo(slot1, &ti);          /* card I/O on the other token */
+	b_rv[5] = fl->C_OpenSession(slot1, CKF_SERIAL_SESSION, NULL, NULL, &s);
+	b_rv[6] = fl->C_GetSessionInfo(s, &sinfo);
+	b_rv[7] = fl->C_CloseSession(s);
+	pthread_mutex_lock(&mu);
+	b_done = 1;
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
+	return arg;
+}
+
+/* Thread tid of this process is asleep in the kernel ('S' in /proc/self/task/TID/stat). */
+static int thread_sleeping(long tid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');          /* the state follows the command name */
+	return p != NULL && p[1] == ' ' && p[2] == 'S';
+}
+
+/* Wait for a flag with a deadline; 1 when it was set in time. */
+static int wait_flag(int *flag, long ms)
+{
+	struct timespec ts;
+	int got;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&mu);
+	while (!*flag && pthread_cond_timedwait(&cv, &mu, &ts) == 0)
+		;
+	got = *flag;
+	pthread_mutex_unlock(&mu);
+	return got;
+}
+
+int main(int argc, char **argv)
+{
+	CK_C_INITIALIZE_ARGS args;
+	pthread_t ta, tb;
+	const char *pid_s;
+	pid_t tok0;
+	long before, t0, tid = 0;
+	int blocked = 0, i;
+
+	(void)argc;
+	api_rig(argv, 2);
+	fl = api_module();
+	pid_s = api_env(0, "PID");
+	tok0 = pid_s ? (pid_t)atol(pid_s) : 0;
+	if (tok0 <= 0) {
+		printf("Bail out! the rig did not say token 0's pid\n");
+		return 255;
+	}
+
+	memset(&args, 0, sizeof args);
+	args.flags = CKF_OS_LOCKING_OK;
+	is_rv(fl->C_Initialize(&args), CKR_OK, "C_Initialize with OS locking");
+	is_rv(api_slot_of(fl, 0, &slot0), CKR_OK, "token 0's slot");
+	is_rv(api_slot_of(fl, 1, &slot1), CKR_OK, "token 1's slot");
+
+	before = api_apdus(0);
+	ok(kill(tok0, SIGSTOP) == 0, "token 0 is stopped: its card answers nothing");
+	pthread_create(&ta, NULL, thread_a, NULL);
+
+	/* wait until A sleeps in the kernel inside its call (bounded; no sleep as sync) */
+	t0 = api_now_ms();
+	while (api_now_ms() - t0 < 10000 && !blocked) {
+		pthread_mutex_lock(&mu);
+		tid = a_tid;
+		pthread_mutex_unlock(&mu);
+		for (i = 0; i < 3 && tid != 0 && !a_done; i++) {
+			if (!thread_sleeping(tid))
+				break;
+			sched_yield();
+		}
+		blocked = tid != 0 && i == 3 && !a_done;
+		if (!blocked)
+			sched_yield();
+	}
+	ok(blocked, "thread A is blocked in C_GetTokenInfo of the stopped token");
+	is_ulong(api_apdus(0), before, "token 0 has answered nothing meanwhile");
+
+	pthread_create(&tb, NULL, thread_b, NULL);
+	ok(wait_flag(&b_done, 15000), "thread B's calls all finished while A was blocked");
+	ok(!a_done, "... and A was still blocked when they had");
+	is_rv(b_rv[0], CKR_OK, "C_GetInfo");
+	is_rv(b_rv[1], CKR_OK, "C_GetSlotList");
+	is_rv(b_rv[2], CKR_OK, "C_GetSlotInfo of the blocked token's slot");
+	is_rv(b_rv[3], CKR_OK, "C_GetSlotInfo of the other slot");
+	is_rv(b_rv[4], CKR_OK, "C_GetTokenInfo of the other token (card I/O on it)");
+	is_rv(b_rv[5], CKR_OK, "C_OpenSession on the other token");
+	is_rv(b_rv[6], CKR_OK, "C_GetSessionInfo");
+	is_rv(b_rv[7], CKR_OK, "C_CloseSession");
+
+	ok(kill(tok0, SIGCONT) == 0, "token 0 continues");
+	ok(wait_flag(&a_done, 20000), "thread A's call returns");
+	is_rv(a_rv, CKR_OK, "... with the token info");
+	if (!b_done)
+		diag("thread B is stuck: not joining it");
+	else
+		pthread_join(tb, NULL);
+	if (a_done)
+		pthread_join(ta, NULL);
+	if (a_done && b_done)
+		is_rv(fl->C_Finalize(NULL), CKR_OK, "C_Finalize");
+	return done_testing();
+}
