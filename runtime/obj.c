@@ -768,6 +768,22 @@ leave:
 	return rv;
 }
 
+/* 1 when the object already holds exactly this value, and may say so: a hidden value is
+ * never compared (the answer would reveal it). */
+static int obj_unchanged(const struct sk_obj_kind *k, const struct lb_attr *a, size_t n,
+			 const CK_ATTRIBUTE *t)
+{
+	const struct lb_attr *have = obj_attrs_find(a, n, t->type);
+	struct lb_attr want;
+	int same;
+
+	if (have == NULL || obj_hidden(k, a, n, t->type) || obj_attr_from_ck(t, &want) != CKR_OK)
+		return 0;
+	same = obj_attr_equal(have, &want);
+	obj_attr_wipe(&want);
+	return same;
+}
+
 CK_RV rt_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 			   CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
@@ -817,6 +833,8 @@ CK_RV rt_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 			rv = CKR_ATTRIBUTE_TYPE_INVALID;        /* not an attribute of this object */
 			break;
 		}
+		if (obj_unchanged(k, a, na, &pTemplate[i]))
+			continue;       /* templates often repeat what does not change */
 		if (!(r->rules & SK_AR_MODIFIABLE)) {
 			rv = CKR_ATTRIBUTE_READ_ONLY;
 			break;
@@ -835,6 +853,9 @@ CK_RV rt_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 		struct lb_attr one;
 		const struct lb_attr *prev;
 
+		if (obj_unchanged(k, a, na, &pTemplate[i]) &&
+		    obj_attrs_find(chg, nchg, pTemplate[i].type) == NULL)
+			continue;
 		rv = obj_attr_from_ck(&pTemplate[i], &one);
 		if (rv != CKR_OK)
 			break;
@@ -847,8 +868,8 @@ CK_RV rt_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 			rv = obj_attrs_set(&a, &na, one.type, one.value, one.len);
 		obj_attr_wipe(&one);
 	}
-	if (rv != CKR_OK)
-		goto leave;
+	if (rv != CKR_OK || nchg == 0)
+		goto leave;     /* nothing changes: nothing to store */
 	if (on_token) {
 		token_card(c.t, &card);
 		rv = lb_set_attributes(c.t->vm, &card, ref, chg, nchg, &stored);

@@ -21,6 +21,7 @@ static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 static CK_OBJECT_CLASS c_data = CKO_DATA, c_secret = CKO_SECRET_KEY;
 static CK_KEY_TYPE k_aes = CKK_AES;
 static CK_BYTE key16[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+static CK_BYTE other16[16] = { 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1 };
 
 #define ATTR(t, v) { (t), &(v), sizeof(v) }
 
@@ -236,9 +237,12 @@ static void get_rules(CK_SESSION_HANDLE s)
 	      "CKA_EXTRACTABLE false -> true [footnote 12]");
 	is_ulong((CK_ULONG)get_bool(s, open_key, CKA_ALWAYS_SENSITIVE), CK_FALSE,
 		 "CKA_ALWAYS_SENSITIVE stays false");
-	t[0] = (CK_ATTRIBUTE){ CKA_VALUE, key16, sizeof key16 };
+	t[0] = (CK_ATTRIBUTE){ CKA_VALUE, other16, sizeof other16 };
 	is_rv(f->C_SetAttributeValue(s, open_key, t, 1), CKR_ATTRIBUTE_READ_ONLY,
 	      "CKA_VALUE of a key is read-only");
+	t[0] = (CK_ATTRIBUTE){ CKA_VALUE, key16, sizeof key16 };
+	is_rv(f->C_SetAttributeValue(s, open_key, t, 1), CKR_ATTRIBUTE_READ_ONLY,
+	      "... also when it repeats the hidden value (no guessing oracle)");
 	t[0] = (CK_ATTRIBUTE){ CKA_CLASS, &c_data, sizeof c_data };
 	is_rv(f->C_SetAttributeValue(s, open_key, t, 1), CKR_ATTRIBUTE_READ_ONLY,
 	      "CKA_CLASS is read-only");
@@ -246,14 +250,16 @@ static void get_rules(CK_SESSION_HANDLE s)
 	is_rv(f->C_SetAttributeValue(s, open_key, t, 1), CKR_ATTRIBUTE_TYPE_INVALID,
 	      "an attribute secret keys do not have");
 	t[0] = (CK_ATTRIBUTE){ CKA_LABEL, "renamed", 7 };
-	t[1] = (CK_ATTRIBUTE){ CKA_VALUE, key16, sizeof key16 };
+	t[1] = (CK_ATTRIBUTE){ CKA_VALUE, other16, sizeof other16 };
 	is_rv(f->C_SetAttributeValue(s, open_key, t, 2), CKR_ATTRIBUTE_READ_ONLY,
 	      "a label with a read-only value: refused as a whole");
 	t[0] = (CK_ATTRIBUTE){ CKA_LABEL, val, sizeof val };
 	is_rv(f->C_GetAttributeValue(s, open_key, t, 1), CKR_OK, "... the label");
 	is_ulong(t[0].ulValueLen, 0, "... is still empty");
 	t[0] = (CK_ATTRIBUTE){ CKA_LABEL, "renamed", 7 };
-	is_rv(f->C_SetAttributeValue(s, open_key, t, 1), CKR_OK, "CKA_LABEL is modifiable");
+	t[1] = (CK_ATTRIBUTE){ CKA_CLASS, &c_secret, sizeof c_secret };
+	is_rv(f->C_SetAttributeValue(s, open_key, t, 2), CKR_OK,
+	      "CKA_LABEL is modifiable; CKA_CLASS repeated unchanged is no change");
 	t[0] = (CK_ATTRIBUTE){ CKA_LABEL, val, sizeof val };
 	is_rv(f->C_GetAttributeValue(s, open_key, t, 1), CKR_OK, "... read back");
 	ok(t[0].ulValueLen == 7 && memcmp(val, "renamed", 7) == 0, "... the new label");

@@ -7,7 +7,7 @@
  * CKR_TEMPLATE_INCOMPLETE; adding any attribute forbidden at creation gives
  * CKR_ATTRIBUTE_READ_ONLY; a value of the wrong length for each attribute's type gives
  * CKR_ATTRIBUTE_VALUE_INVALID; C_SetAttributeValue on an attribute that is not modifiable
- * gives CKR_ATTRIBUTE_READ_ONLY. No APDU is sent.
+ * to another value gives CKR_ATTRIBUTE_READ_ONLY. No APDU is sent.
  */
 #include "api/api.h"
 #include "sk_attrs.c"
@@ -184,9 +184,17 @@ static void one_kind(CK_SESSION_HANDLE s, const struct sk_obj_kind *k)
 		if (h != CK_INVALID_HANDLE && !(r->rules & SK_AR_MODIFIABLE)) {
 			CK_BYTE v[16];
 
+			/* a value other than the object's: an unchanged one is no change */
 			q.type = r->type;
 			q.pValue = v;
-			q.ulValueLen = sample(r->type, k, r->rules, v);
+			q.ulValueLen = sizeof v;
+			if (f->C_GetAttributeValue(s, h, &q, 1) == CKR_OK && q.ulValueLen > 0) {
+				v[0] ^= 1;
+			} else {
+				q.ulValueLen = sample(r->type, k, r->rules, v);
+				if (q.ulValueLen == 0)
+					continue;       /* an empty template value */
+			}
 			if (f->C_SetAttributeValue(s, h, &q, 1) != CKR_ATTRIBUTE_READ_ONLY) {
 				ro_ok = 0;
 				diag("%s: C_SetAttributeValue(%s): not CKR_ATTRIBUTE_READ_ONLY",
