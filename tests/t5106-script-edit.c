@@ -3,8 +3,9 @@
  * t5106 — token behaviour is script: a copy of the scripts folder, named by
  * SCRIPTOKI_SCRIPTS (and then by the configuration file's "scripts =" line through
  * SCRIPTOKI_CONF), is edited between C_Finalize and C_Initialize — the model string and
- * the mechanism list of rutoken_ecp/token.lua — and the module's answers change with the
- * next C_Initialize, with no rebuild. A script broken by the edit fails the token's calls
+ * the mechanism list of rutoken_ecp/token.lua (an on-card key generation dropped, the RSA
+ * key-generation limit lowered: mechanisms the host never adds) — and the module's answers
+ * change with the next C_Initialize, with no rebuild. A script broken by the edit fails the token's calls
  * with a CKR (the slots stay listed), and mending it mends the token.
  */
 #include <sys/stat.h>
@@ -67,8 +68,11 @@ static int edit(const char *from, const char *to)
 	return done;
 }
 
-/* One C_Initialize .. C_Finalize: the model and whether CKM_ECDSA is listed. */
-static CK_RV look(char *model, int *ecdsa, CK_ULONG *nmech)
+/*
+ * One C_Initialize .. C_Finalize: the model; whether CKM_GOSTR3410_512_KEY_PAIR_GEN is
+ * listed (1) and described (2); the largest RSA key the token generates.
+ */
+static CK_RV look(char *model, int *gen512, CK_ULONG *nmech, CK_ULONG *rsa_max)
 {
 	CK_TOKEN_INFO ti;
 	CK_MECHANISM_TYPE mt[64];
@@ -76,8 +80,9 @@ static CK_RV look(char *model, int *ecdsa, CK_ULONG *nmech)
 	CK_ULONG n = 64, k;
 	CK_RV rv = f->C_Initialize(NULL);
 
-	*ecdsa = 0;
+	*gen512 = 0;
 	*nmech = 0;
+	*rsa_max = 0;
 	model[0] = '\0';
 	if (rv != CKR_OK)
 		return rv;
@@ -91,10 +96,12 @@ static CK_RV look(char *model, int *ecdsa, CK_ULONG *nmech)
 	if (rv == CKR_OK) {
 		*nmech = n;
 		for (k = 0; k < n; k++)
-			if (mt[k] == CKM_ECDSA)
-				*ecdsa |= 1;
-		if (f->C_GetMechanismInfo(slot, CKM_ECDSA, &mi) == CKR_OK)
-			*ecdsa |= 2;
+			if (mt[k] == CKM_GOSTR3410_512_KEY_PAIR_GEN)
+				*gen512 |= 1;
+		if (f->C_GetMechanismInfo(slot, CKM_GOSTR3410_512_KEY_PAIR_GEN, &mi) == CKR_OK)
+			*gen512 |= 2;
+		if (f->C_GetMechanismInfo(slot, CKM_RSA_PKCS_KEY_PAIR_GEN, &mi) == CKR_OK)
+			*rsa_max = mi.ulMaxKeySize;
 	}
 	f->C_Finalize(NULL);
 	return rv;
@@ -104,10 +111,10 @@ int main(int argc, char **argv)
 {
 	char tmpl[1024], scripts[1024], conf[1024], model[64], line[2048];
 	const char *dir;
-	CK_ULONG n0, n;
+	CK_ULONG n0, n, rsa_max;
 	CK_SLOT_ID ids[4];
 	CK_TOKEN_INFO ti;
-	int ecdsa;
+	int gen512;
 	CK_RV rv;
 
 	api_rig(argv, 1);
@@ -125,16 +132,23 @@ int main(int argc, char **argv)
 		 "a copy of the scripts folder");
 	setenv("SCRIPTOKI_SCRIPTS", scripts, 1);
 
-	is_rv(look(model, &ecdsa, &n0), CKR_OK, "the copy as it is");
+	is_rv(look(model, &gen512, &n0, &rsa_max), CKR_OK, "the copy as it is");
 	is_str(model, "Rutoken ECP", "model: Rutoken ECP");
-	is_ulong(ecdsa, 3, "CKM_ECDSA is listed and described");
+	is_ulong(gen512, 3, "CKM_GOSTR3410_512_KEY_PAIR_GEN is listed and described");
+	is_ulong(rsa_max, 4096, "RSA keys up to 4096 bits are generated");
 
 	ok(edit("model = \"Rutoken ECP\",", "model = \"Edited ECP\","), "edit: the model");
-	ok(edit("\t\t{ type = CKM.ECDSA,", "\t\t-- { type = CKM.ECDSA,"), "edit: drop CKM_ECDSA");
-	is_rv(look(model, &ecdsa, &n), CKR_OK, "the edited copy, next C_Initialize");
+	ok(edit("\t\t{ type = CKM.GOSTR3410_512_KEY_PAIR_GEN,",
+		"\t\t-- { type = CKM.GOSTR3410_512_KEY_PAIR_GEN,"),
+	   "edit: drop CKM_GOSTR3410_512_KEY_PAIR_GEN");
+	ok(edit("{ type = CKM.RSA_PKCS_KEY_PAIR_GEN, min = 1024, max = 4096,",
+		"{ type = CKM.RSA_PKCS_KEY_PAIR_GEN, min = 1024, max = 2048,"),
+	   "edit: RSA key generation up to 2048 bits");
+	is_rv(look(model, &gen512, &n, &rsa_max), CKR_OK, "the edited copy, next C_Initialize");
 	is_str(model, "Edited ECP", "model: Edited ECP");
-	is_ulong(ecdsa, 0, "CKM_ECDSA is neither listed nor described");
+	is_ulong(gen512, 0, "CKM_GOSTR3410_512_KEY_PAIR_GEN is neither listed nor described");
 	is_ulong(n, n0 - 1, "one mechanism less (%lu)", n);
+	is_ulong(rsa_max, 2048, "RSA keys up to 2048 bits");
 
 	/* the configuration file names the folder */
 	unsetenv("SCRIPTOKI_SCRIPTS");
@@ -142,7 +156,7 @@ int main(int argc, char **argv)
 	ok(spew(conf, line), "a configuration file with 'scripts = ...'");
 	setenv("SCRIPTOKI_CONF", conf, 1);
 	ok(edit("model = \"Edited ECP\",", "model = \"Conf ECP\","), "edit: the model again");
-	is_rv(look(model, &ecdsa, &n), CKR_OK, "the folder of SCRIPTOKI_CONF");
+	is_rv(look(model, &gen512, &n, &rsa_max), CKR_OK, "the folder of SCRIPTOKI_CONF");
 	is_str(model, "Conf ECP", "model: Conf ECP");
 	setenv("SCRIPTOKI_SCRIPTS", scripts, 1);
 
@@ -157,15 +171,17 @@ int main(int argc, char **argv)
 	   sk_rv_name(rv));
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	ok(edit("model = \"Conf ECP\" +,", "model = \"Mended ECP\","), "edit: mend it");
-	is_rv(look(model, &ecdsa, &n), CKR_OK, "the mended script");
+	is_rv(look(model, &gen512, &n, &rsa_max), CKR_OK, "the mended script");
 	is_str(model, "Mended ECP", "model: Mended ECP");
 
 	/* and the original folder is untouched */
 	unsetenv("SCRIPTOKI_SCRIPTS");
 	unsetenv("SCRIPTOKI_CONF");
-	is_rv(look(model, &ecdsa, &n), CKR_OK, "without the variables: the module's own scripts");
+	is_rv(look(model, &gen512, &n, &rsa_max), CKR_OK,
+	      "without the variables: the module's own scripts");
 	is_str(model, "Rutoken ECP", "model: Rutoken ECP");
 	is_ulong(n, n0, "all mechanisms");
+	is_ulong(rsa_max, 4096, "RSA keys up to 4096 bits");
 
 	api_run("/bin/rm", "-rf", dir, (char *)NULL);
 	return done_testing();
