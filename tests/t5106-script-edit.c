@@ -5,8 +5,8 @@
  * SCRIPTOKI_CONF), is edited between C_Finalize and C_Initialize — the model string and
  * the mechanism list of rutoken_ecp/token.lua (an on-card key generation dropped, the RSA
  * key-generation limit lowered: mechanisms the host never adds) — and the module's answers
- * change with the next C_Initialize, with no rebuild. A script broken by the edit fails the token's calls
- * with a CKR (the slots stay listed), and mending it mends the token.
+ * change with the next C_Initialize, with no rebuild. A script broken by the edit fails
+ * the token's calls with a CKR (the slots stay listed), and mending it mends the token.
  */
 #include <sys/stat.h>
 
