@@ -17,6 +17,8 @@ CC       ?= cc
 BUILD    := build
 WERROR   ?= -Werror
 # SANITIZE=address,undefined (or thread) builds everything with that sanitizer.
+# TEST_TIMEOUT bounds each test file (prove runs every file under timeout).
+TEST_TIMEOUT ?= 600
 SANITIZE ?=
 
 PKGS       := libcrypto lua5.4 libpcsclite
@@ -66,7 +68,7 @@ check: check-generated deps $(MODULE) $(TEST_PROGS) $(CHECK_DEPS)
 	@tests=$$(for t in $(TEST_PROGS) $(SCRIPT_TESTS); do echo "$$(basename $$t) $$t"; done \
 	          | sort | cut -d' ' -f2); \
 	 if [ -z "$$tests" ]; then echo "check: no tests found" >&2; exit 1; fi; \
-	 prove -e '' $(PROVE_FLAGS) $$tests
+	 prove -e 'timeout ' $(PROVE_FLAGS) $$tests
 .PHONY: check
 
 clean:

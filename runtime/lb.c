@@ -1181,7 +1181,7 @@ CK_RV lb_call_string(struct lb_vm *vm, const struct lb_card *card, const char *f
 
 /* --- where scripts live ----------------------------------------------------------- */
 
-static char lb_dir_buf[4096];
+static _Thread_local char lb_dir_buf[4096];  /* per thread: callers in different threads must not share it */
 
 static char *lb_trim(char *s)
 {
@@ -1259,6 +1259,7 @@ CK_RV lb_find_family(const char *dir, const uint8_t *atr, size_t atr_len, char *
 	struct stat st;
 	struct lb_vm *vm;
 	CK_RV rv = CKR_TOKEN_NOT_RECOGNIZED, r;
+	int broken = 0;
 
 	if (family_cap > 0)
 		family[0] = '\0';
@@ -1298,12 +1299,17 @@ CK_RV lb_find_family(const char *dir, const uint8_t *atr, size_t atr_len, char *
 				     .push = lb_push_atr, .take = lb_take_match, .atr = atr,
 				     .atr_len = atr_len };
 
-		if (lb_open(dir, names[i], &vm) != CKR_OK)
+		if (lb_open(dir, names[i], &vm) != CKR_OK) {
+			broken = 1;
 			continue;       /* logged; a broken family does not hide the others */
+		}
 		r = lb_run(vm, NULL, &c);
 		lb_close(vm);
-		if (r != CKR_OK)
+		if (r != CKR_OK) {
+			if (r != CKR_TOKEN_NOT_RECOGNIZED)
+				broken = 1;
 			continue;
+		}
 		if (strlen(names[i]) >= family_cap) {
 			rv = CKR_BUFFER_TOO_SMALL;
 			goto out;
@@ -1313,6 +1319,10 @@ CK_RV lb_find_family(const char *dir, const uint8_t *atr, size_t atr_len, char *
 		rv = CKR_OK;
 		goto out;
 	}
+	/* No family took the card. If one of them could not even be asked, say so: someone
+	 * editing a script should hear that it is broken, not that the card is unknown. */
+	if (broken)
+		rv = CKR_FUNCTION_FAILED;
 out:
 	if (d != NULL)
 		closedir(d);

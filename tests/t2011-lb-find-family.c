@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * t2011 — lb_find_family: the first family folder, in name order, whose token.lua says
- * match(atr); lib/ is never a family; a broken family is skipped.
+ * match(atr); lib/ is never a family; a broken family is skipped, but when no family takes
+ * the card and one of them could not be asked, the answer is CKR_FUNCTION_FAILED (someone
+ * editing a script hears that it is broken, not that the card is unknown).
  */
 #include "lb/lb_test.h"
 
@@ -20,14 +22,14 @@ int main(void)
 	      "an ATR of the other family");
 	is_str(fam, "other", "... is other (broken/ sorts first and is skipped)");
 	is_rv(lb_find_family(LB_SCRIPTS, none_atr, sizeof none_atr, fam, sizeof fam),
-	      CKR_TOKEN_NOT_RECOGNIZED, "an unknown ATR (lib/token.lua matches all, unused)");
+	      CKR_FUNCTION_FAILED, "an unknown ATR with broken/ unaskable: the script is reported");
 	is_str(fam, "", "... leaves no name");
 	is_rv(lb_find_family(LB_SCRIPTS, probe_atr, sizeof probe_atr, fam, 5),
 	      CKR_BUFFER_TOO_SMALL, "a name longer than the room for it");
 	is_rv(lb_find_family("/nonexistent/scripts", probe_atr, sizeof probe_atr, fam, sizeof fam),
 	      CKR_TOKEN_NOT_RECOGNIZED, "a scripts folder that does not exist");
-	is_rv(lb_find_family(LB_SCRIPTS, NULL, 0, fam, sizeof fam), CKR_TOKEN_NOT_RECOGNIZED,
-	      "an empty ATR");
+	is_rv(lb_find_family(LB_SCRIPTS, NULL, 0, fam, sizeof fam), CKR_FUNCTION_FAILED,
+	      "an empty ATR (broken/ again)");
 
 	make_tmp_dir();
 	put_str("b_second/token.lua", MATCH_ALL);
@@ -44,6 +46,15 @@ int main(void)
 	is_rv(lb_find_family(tmp_dir, probe_atr, sizeof probe_atr, fam, sizeof fam), CKR_OK,
 	      "two families that match");
 	is_str(fam, "a_first", "... the first in name order wins, after skipping the broken");
+	rm_tmp_dir();
+
+	/* only sound families, none of which takes the card: not recognised */
+	make_tmp_dir();
+	put_str("lib/token.lua", MATCH_ALL);
+	put_str("never/token.lua", "-- SPDX-License-Identifier: BSD-2-Clause\n"
+				   "return { match = function() return false end }\n");
+	is_rv(lb_find_family(tmp_dir, none_atr, sizeof none_atr, fam, sizeof fam),
+	      CKR_TOKEN_NOT_RECOGNIZED, "an unknown ATR among sound families (lib/ unused)");
 	rm_tmp_dir();
 	return done_testing();
 }
