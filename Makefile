@@ -68,7 +68,7 @@ check: check-generated deps $(MODULE) $(TEST_PROGS) $(CHECK_DEPS)
 	@tests=$$(for t in $(TEST_PROGS) $(SCRIPT_TESTS); do echo "$$(basename $$t) $$t"; done \
 	          | sort | cut -d' ' -f2); \
 	 if [ -z "$$tests" ]; then echo "check: no tests found" >&2; exit 1; fi; \
-	 prove -e 'timeout ' $(PROVE_FLAGS) $$tests
+	 prove -e 'timeout $(TEST_TIMEOUT)' $(PROVE_FLAGS) $$tests
 .PHONY: check
 
 clean:
