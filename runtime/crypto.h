@@ -25,8 +25,9 @@
 
 /* The private library context, created on first use; NULL when it cannot be created. */
 OSSL_LIB_CTX *crypto_libctx(void);
-/* Free the context (C_Finalize); the next use creates it again. */
+/* Free the context and the cached curves (C_Finalize); the next use creates them again. */
 void crypto_fini(void);
+void crypto_ec_fini(void);      /* the curves only (crypto_fini calls it) */
 /* After fork(): the child keeps the inherited context (it is plain memory). */
 
 /* --- digests ----------------------------------------------------------------------- */

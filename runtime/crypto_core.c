@@ -85,6 +85,7 @@ void crypto_fini(void)
 {
 	size_t i;
 
+	crypto_ec_fini();
 	pthread_mutex_lock(&crypto_mutex);
 	for (i = 0; i < CRYPTO_NMDS; i++) {
 		EVP_MD_free(crypto_md_cache[i]);

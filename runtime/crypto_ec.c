@@ -19,6 +19,7 @@
  */
 #include "crypto.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -198,6 +199,46 @@ out:
 	return rv;
 }
 
+/* Built groups, one per curve, made on first use and kept until crypto_ec_fini. A group
+ * is only read once built, so threads share it. */
+#define CRYPTO_NCURVES 7
+static const struct crypto_gost_curve *const crypto_curves[CRYPTO_NCURVES] = {
+	&crypto_cp_a, &crypto_cp_b, &crypto_cp_c, &crypto_tc26_256_a, &crypto_tc26_512_a,
+	&crypto_tc26_512_b, &crypto_tc26_512_c,
+};
+static pthread_mutex_t crypto_group_mutex = PTHREAD_MUTEX_INITIALIZER;
+static EC_GROUP *crypto_groups[CRYPTO_NCURVES];
+
+static const EC_GROUP *crypto_gost_group_cached(const struct crypto_gost_curve *c, BN_CTX *ctx)
+{
+	EC_GROUP *g = NULL;
+	size_t i;
+
+	for (i = 0; i < CRYPTO_NCURVES && crypto_curves[i] != c; i++)
+		;
+	if (i == CRYPTO_NCURVES)
+		return NULL;
+	pthread_mutex_lock(&crypto_group_mutex);
+	if (crypto_groups[i] == NULL) {
+		crypto_groups[i] = crypto_gost_group(c, ctx);
+	}
+	g = crypto_groups[i];
+	pthread_mutex_unlock(&crypto_group_mutex);
+	return g;
+}
+
+void crypto_ec_fini(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&crypto_group_mutex);
+	for (i = 0; i < CRYPTO_NCURVES; i++) {
+		EC_GROUP_free(crypto_groups[i]);
+		crypto_groups[i] = NULL;
+	}
+	pthread_mutex_unlock(&crypto_group_mutex);
+}
+
 /* The public key as x || y: accepts the bare 2*size bytes, or them in an OCTET STRING. */
 static const uint8_t *crypto_gost_point(const uint8_t *pub, size_t len, size_t size)
 {
@@ -220,7 +261,7 @@ CK_RV crypto_gost_verify(const uint8_t *oid_der, size_t oid_len, const uint8_t *
 	const struct crypto_gost_curve *c;
 	const uint8_t *xy;
 	BN_CTX *ctx = NULL;
-	EC_GROUP *g = NULL;
+	const EC_GROUP *g = NULL;
 	EC_POINT *Q = NULL, *C = NULL;
 	BIGNUM *r, *s, *e, *v, *z1, *z2, *x, *y;
 	const BIGNUM *q;
@@ -261,7 +302,7 @@ CK_RV crypto_gost_verify(const uint8_t *oid_der, size_t oid_len, const uint8_t *
 	y = BN_CTX_get(ctx);
 	if (y == NULL)
 		goto out;
-	g = crypto_gost_group(c, ctx);
+	g = crypto_gost_group_cached(c, ctx);
 	if (g == NULL)
 		goto out;
 	q = EC_GROUP_get0_order(g);
@@ -302,7 +343,6 @@ CK_RV crypto_gost_verify(const uint8_t *oid_der, size_t oid_len, const uint8_t *
 out:
 	EC_POINT_free(Q);
 	EC_POINT_free(C);
-	EC_GROUP_free(g);
 	if (ctx != NULL) {
 		BN_CTX_end(ctx);
 		BN_CTX_free(ctx);
