@@ -545,6 +545,36 @@ static void rules(void)
 	is_rv(f->C_Sign(s, big, 20, sig, &len), CKR_OPERATION_NOT_INITIALIZED,
 	      "and ended the operation");
 
+	/* usage flags: a pair generated with CKA_SIGN and CKA_VERIFY false */
+	if (priv[K_EC] != CK_INVALID_HANDLE) {
+		CK_MECHANISM gen = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+		CK_MECHANISM ecdsa = { CKM_ECDSA_SHA256, NULL, 0 };
+		static const CK_BBOOL off = CK_FALSE;
+		CK_ATTRIBUTE pt[] = { { CKA_TOKEN, (void *)&yes, 1 }, { CKA_VERIFY, (void *)&off, 1 },
+				      { CKA_EC_PARAMS, (void *)oid_p256, sizeof oid_p256 },
+				      { CKA_ID, "nosign", 6 } };
+		CK_ATTRIBUTE st[] = { { CKA_TOKEN, (void *)&yes, 1 }, { CKA_PRIVATE, (void *)&yes, 1 },
+				      { CKA_SIGN, (void *)&off, 1 }, { CKA_DERIVE, (void *)&yes, 1 },
+				      { CKA_ID, "nosign", 6 } };
+		CK_OBJECT_HANDLE hp, hs;
+
+		if (is_rv(f->C_GenerateKeyPair(s, &gen, pt, 4, st, 5, &hp, &hs), CKR_OK,
+			  "a P-256 pair that may neither sign nor verify")) {
+			is_rv(f->C_SignInit(s, &ecdsa, hs), CKR_KEY_FUNCTION_NOT_PERMITTED,
+			      "CKA_SIGN false: CKR_KEY_FUNCTION_NOT_PERMITTED");
+			is_rv(f->C_VerifyInit(s, &ecdsa, hp), CKR_KEY_FUNCTION_NOT_PERMITTED,
+			      "CKA_VERIFY false: CKR_KEY_FUNCTION_NOT_PERMITTED");
+			f->C_DestroyObject(s, hs);
+			f->C_DestroyObject(s, hp);
+		}
+		is_rv(f->C_DecryptInit(s, &ecdsa, priv[K_EC]), CKR_MECHANISM_INVALID,
+		      "ECDSA is no decryption mechanism");
+		is_rv(f->C_DecryptInit(s, &raw, priv[K_EC]), CKR_KEY_TYPE_INCONSISTENT,
+		      "RSA decryption with an EC key is CKR_KEY_TYPE_INCONSISTENT");
+		is_rv(f->C_EncryptInit(s, &ecdsa, pub[K_EC]), CKR_MECHANISM_INVALID,
+		      "ECDSA is no encryption mechanism");
+	}
+
 	/* C_SignInit with a NULL mechanism ends the active operation (3.0) */
 	is_rv(f->C_SignInit(s, &m, priv[K_RSA]), CKR_OK, "C_SignInit");
 	is_rv(f->C_SignInit(s, NULL, CK_INVALID_HANDLE), CKR_OK,
