@@ -60,10 +60,10 @@ CK_RV obj_add_token_object_inlock(struct token *t, const struct lb_object *o,
 				  CK_OBJECT_HANDLE *handle);
 
 /*
- * Check a template for creation or generation against spec/attributes.yaml for the
- * object's class and key type, and complete it with the defaults; the result is a new
- * attribute list (lb_attrs_free) in the form scripts receive. op is one of
- * CKM_VENDOR_DEFINED-free markers: OBJ_CREATE, OBJ_GENERATE, OBJ_COPY.
+ * Check a template against the rules of spec/objects.yaml for the object's class and key
+ * type; for OBJ_CREATE and OBJ_GENERATE also complete it with the defaults (OBJ_COPY gives
+ * back the checked copy template only). The result is a new attribute list (lb_attrs_free)
+ * in the form scripts receive.
  */
 enum obj_tmpl_op { OBJ_CREATE, OBJ_GENERATE, OBJ_COPY };
 CK_RV obj_template(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_KEY_TYPE key_type,

@@ -358,6 +358,7 @@ static CK_RV sess_login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UT
 		struct lb_pin_info *pi = userType == CKU_SO ? &t->pin_so : &t->pin_user;
 		t->logged_in = 1;
 		t->user = userType;
+		t->objs_private_valid = 0;        /* private objects are read once per login */
 		pi->tries_left = pi->max_tries;   /* a good PIN resets the card's counter */
 	} else if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
 		t->pins_valid = 0;                /* read the counters again when asked */

@@ -7,7 +7,7 @@
 #
 #   build/api-card-reset   another PC/SC application that resets a card (t5105)
 
-API_TESTS := $(basename $(notdir $(wildcard tests/t51*.c)))
+API_TESTS := $(basename $(notdir $(wildcard tests/t5[123]*.c)))
 API_PCSC_CFLAGS = $(shell pkg-config --cflags libpcsclite 2>/dev/null)
 API_PCSC_LIBS   = $(shell pkg-config --libs libpcsclite 2>/dev/null)
 
