@@ -1134,6 +1134,16 @@ local function usage_attrs(a, u, private)
 	a[CKA.DERIVE] = u[p15.U_DERIVE] == true
 end
 
+-- The bit length of a big-endian modulus
+local function bit_length(n)
+	local top, b = n:byte(1), 0
+	while top > 0 do
+		b = b + 1
+		top = top >> 1
+	end
+	return (#n - 1) * 8 + b
+end
+
 -- The algorithm attributes of a key from its PKCS#15 entry and its public value.
 local function algo_attrs(a, k, pubv, private)
 	local v = variant_of(k)
@@ -1144,10 +1154,15 @@ local function algo_attrs(a, k, pubv, private)
 			a[CKA.PUBLIC_EXPONENT] = pubv.e
 		end
 		if not private then
-			a[CKA.MODULUS_BITS] = k.bits
+			a[CKA.MODULUS_BITS] = pubv and pubv.n and bit_length(pubv.n) or k.bits
 		end
 	elseif v == V.ec then
-		a[CKA.EC_PARAMS] = pubv and pubv.params or OID.p256
+		-- the curve from the public key; without it, P-256 when the field size says so
+		local params = pubv and pubv.params
+		if not params and (k.bits == nil or k.bits == 256) then
+			params = OID.p256
+		end
+		a[CKA.EC_PARAMS] = params
 		if not private and pubv and pubv.point then
 			a[CKA.EC_POINT] = tlv(0x04, pubv.point)
 		end
@@ -1889,16 +1904,6 @@ local function public_key_plan(attrs)
 			{ xy = xy }, tlv(0x04, xy)
 	end
 	return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
-end
-
--- The bit length of a big-endian modulus
-local function bit_length(n)
-	local top, b = n:byte(1), 0
-	while top > 0 do
-		b = b + 1
-		top = top >> 1
-	end
-	return (#n - 1) * 8 + b
 end
 
 -- CHANGE REFERENCE DATA P2 = 00: the value of the RSF selected last, in A5 pieces that
