@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "crypto.h"
 #include "log.h"
 #include "obj.h"
 #include "opstate.h"
@@ -157,6 +158,7 @@ CK_RV rt_Finalize(CK_VOID_PTR pReserved)
 	atomic_store(&initialized, 0);
 	obj_fini();
 	op_fini();
+	crypto_fini();
 	sess_fini();
 	slot_fini();
 	lock_unconfigure();

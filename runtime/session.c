@@ -15,6 +15,7 @@
 
 #include "lock.h"
 #include "log.h"
+#include "op.h"
 #include "sk_dispatch.h"
 #include "slot.h"
 
@@ -329,7 +330,7 @@ static CK_RV sess_login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UT
 		goto out;
 	if (userType == CKU_CONTEXT_SPECIFIC) {
 		/* re-authentication belongs to an operation on a key that asks for it */
-		rv = CKR_OPERATION_NOT_INITIALIZED;
+		rv = op_context_login_inlock(hSession, t, pPin, ulPinLen);
 		goto out;
 	}
 	if (t->logged_in) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "mech.h"
 #include "session.h"
 #include "sk_dispatch.h"
 #include "slot.h"
@@ -96,19 +97,12 @@ CK_RV rt_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismLis
 			  CK_ULONG_PTR pulCount)
 {
 	struct token *t;
-	CK_ULONG have = *pulCount, i;
 	CK_RV rv = tok_enter(slotID, &t);
 
 	if (rv != CKR_OK)
 		return rv;
-	*pulCount = t->nmechs;
-	if (pMechanismList != NULL) {
-		if (have < t->nmechs)
-			rv = CKR_BUFFER_TOO_SMALL;
-		else
-			for (i = 0; i < t->nmechs; i++)
-				pMechanismList[i] = t->mechs[i].type;
-	}
+	/* what the token's script declares, joined with what the host computes */
+	rv = mech_list(t->mechs, t->nmechs, pMechanismList, pulCount);
 	token_leave(t);
 	return rv;
 }
@@ -116,18 +110,11 @@ CK_RV rt_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismLis
 CK_RV rt_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR pInfo)
 {
 	struct token *t;
-	size_t i;
 	CK_RV rv = tok_enter(slotID, &t);
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = CKR_MECHANISM_INVALID;
-	for (i = 0; i < t->nmechs; i++)
-		if (t->mechs[i].type == type) {
-			*pInfo = t->mechs[i].info;
-			rv = CKR_OK;
-			break;
-		}
+	rv = mech_info(t->mechs, t->nmechs, type, pInfo);
 	token_leave(t);
 	return rv;
 }
