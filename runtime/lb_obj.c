@@ -34,15 +34,15 @@
 #define LBO_ATTRS_MAX   256
 
 struct lbo_call;
-typedef void (*lbo_push_fn)(lua_State *L, struct lbo_call *c, int *nargs);
-typedef CK_RV (*lbo_take_fn)(lua_State *L, struct lbo_call *c);
+/* lb_invoke's callbacks (lb_int.h): push the arguments after the card, take the results */
+typedef int (*lbo_push_fn)(lua_State *L, void *ud);
+typedef CK_RV (*lbo_take_fn)(lua_State *L, void *ud);
 
 struct lbo_call {
 	const char *fn;
 	lbo_push_fn push;
 	lbo_take_fn take;
 	struct lb_vm *vm;
-	CK_RV rv;
 	/* arguments */
 	int logged_in;
 	const char *ref;
@@ -395,177 +395,72 @@ static CK_RV lbo_take_object(lua_State *L, struct lbo_call *c, int idx, struct l
 
 /* --- running a call ------------------------------------------------------------------ */
 
-/* A failure (nil or false, then "CKR_NAME" or a CKR number). [-0, +0, -] */
-static int lbo_failed(lua_State *L, int idx)
-{
-	return lua_isnil(L, idx) || (lua_isboolean(L, idx) && !lua_toboolean(L, idx));
-}
-
-static CK_RV lbo_failure(lua_State *L, struct lbo_call *c, int idx)
-{
-	unsigned long v = 0;
-	const char *name;
-
-	if (lua_type(L, idx) == LUA_TSTRING) {
-		name = lua_tostring(L, idx);
-		if (strncmp(name, "CKR_", 4) != 0 || !sk_lookup(name, &v)) {
-			log_msg(LOG_ERROR, "lb: %s.%s: unknown return code %.64s", c->vm->family,
-				c->fn, name);
-			return CKR_FUNCTION_FAILED;
-		}
-	} else if (lua_isinteger(L, idx) && lua_tointeger(L, idx) > 0) {
-		v = (unsigned long)lua_tointeger(L, idx);
-	} else {
-		lbo_bad(c, "failure without a CKR_ name", (CK_ATTRIBUTE_TYPE)-1);
-		return CKR_FUNCTION_FAILED;
-	}
-	if (v == CKR_OK) {
-		lbo_bad(c, "failure with CKR_OK", (CK_ATTRIBUTE_TYPE)-1);
-		return CKR_FUNCTION_FAILED;
-	}
-	log_msg(LOG_CALLS, "lb: %s.%s: %s", c->vm->family, c->fn, sk_rv_name(v));
-	return (CK_RV)v;
-}
-
-/* The message handler: logs the traceback, returns the error unchanged. [-0, +1, m] */
-static int lbo_msgh(lua_State *L)
-{
-	struct lb_vm *vm = lb_vm_of(L);
-	const char *msg;
-
-	if (!log_on(LOG_ERROR))
-		return 1;
-	msg = lua_tostring(L, 1);
-	if (msg == NULL) {
-		if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-			msg = lua_tostring(L, -1);
-		else
-			msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-	}
-	luaL_traceback(L, L, msg, 1);
-	lb_log_text(vm, LOG_ERROR, "", lua_tostring(L, -1));
-	lua_settop(L, 1);
-	return 1;
-}
-
-/* [-1, +0, e] */
-static int lbo_trampoline(lua_State *L)
-{
-	struct lbo_call *c = lua_touserdata(L, 1);
-	int nargs = 1;
-
-	lua_settop(L, 0);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, c->vm->mod_ref);
-	if (lua_getfield(L, 1, c->fn) != LUA_TFUNCTION) {
-		log_msg(LOG_ERROR, "lb: %s: %s %s", c->vm->family, c->fn,
-			lua_isnil(L, -1) ? "is not defined" : "is not a function");
-		c->rv = lua_isnil(L, -1) ? CKR_FUNCTION_NOT_SUPPORTED : CKR_FUNCTION_FAILED;
-		return 0;
-	}
-	lb_card_push(L, c->vm);
-	if (c->push != NULL)
-		c->push(L, c, &nargs);
-	lua_call(L, nargs, 2);
-	c->rv = c->take(L, c);
-	return 0;
-}
-
+/* The call, through the bridge's own runner (protection, card lending, budget, PIN
+ * redaction, cleansing, VM restart). */
 static CK_RV lbo_run(struct lb_vm *vm, const struct lb_card *card, struct lbo_call *c)
 {
-	lua_State *L;
-	CK_RV rv;
-	int st;
+	struct lb_invoke inv = { .fn = c->fn, .if_missing = CKR_FUNCTION_NOT_SUPPORTED,
+				 .push = c->push, .take = c->take, .ud = c };
 
 	if (vm == NULL || card == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if (vm->L == NULL) {
-		log_msg(LOG_ERROR, "lb: %s.%s: the VM is being restarted", vm->family, c->fn);
-		return CKR_FUNCTION_FAILED;
-	}
-	L = vm->L;
 	c->vm = vm;
-	c->rv = CKR_FUNCTION_FAILED;
-	lua_settop(L, 0);
-	vm->budget = LB_INSN_BUDGET;
-	vm->abort = LB_ABORT_NONE;
-	vm->transmit_rv = CKR_OK;
-	vm->card = card;
-	vm->card_gen++;
-	vm->secret[0] = vm->secret[1] = NULL;
-	vm->secret_len[0] = vm->secret_len[1] = 0;
-	lua_pushcfunction(L, lbo_msgh);
-	lua_pushcfunction(L, lbo_trampoline);
-	lua_pushlightuserdata(L, c);
-	st = lua_pcall(L, 1, 0, 1);
-	vm->card = NULL;
-	vm->card_gen++;
-	if (vm->transmit_rv != CKR_OK) {
-		rv = vm->transmit_rv;
-	} else if (st == LUA_OK) {
-		rv = c->rv;
-	} else {
-		rv = CKR_FUNCTION_FAILED;
-		if (st == LUA_ERRMEM)
-			log_msg(LOG_ERROR, "lb: %s.%s: memory cap exceeded", vm->family, c->fn);
-		else if (vm->abort == LB_ABORT_BUDGET)
-			log_msg(LOG_ERROR, "lb: %s.%s: instruction budget exceeded", vm->family,
-				c->fn);
-		else
-			log_msg(LOG_ERROR, "lb: %s.%s: script error", vm->family, c->fn);
-	}
-	if (vm->resp_dirty > 0) {
-		OPENSSL_cleanse(vm->resp, vm->resp_dirty);
-		vm->resp_dirty = 0;
-	}
-	lua_settop(L, 0);
-	vm->budget = LB_INSN_BUDGET;
-	vm->abort = LB_ABORT_NONE;
-	lua_gc(L, LUA_GCCOLLECT);       /* key material in Lua strings is wiped when freed */
-	return rv;
+	return lb_invoke(vm, card, &inv);
 }
 
 /* --- the calls ----------------------------------------------------------------------- */
 
-static void lbo_push_logged_in(lua_State *L, struct lbo_call *c, int *nargs)
+static int lbo_push_logged_in(lua_State *L, void *ud)
 {
+	struct lbo_call *c = ud;
+
 	lua_pushboolean(L, c->logged_in);
-	(*nargs)++;
+	return 1;
 }
 
-static void lbo_push_attrs1(lua_State *L, struct lbo_call *c, int *nargs)
+static int lbo_push_attrs1(lua_State *L, void *ud)
 {
+	struct lbo_call *c = ud;
+
 	lbo_push_attrs(L, c->a1, c->n1, 0);
-	(*nargs)++;
+	return 1;
 }
 
-static void lbo_push_ref(lua_State *L, struct lbo_call *c, int *nargs)
+static int lbo_push_ref(lua_State *L, void *ud)
 {
+	struct lbo_call *c = ud;
+
 	lua_pushstring(L, c->ref);
-	(*nargs)++;
+	return 1;
 }
 
-static void lbo_push_ref_attrs(lua_State *L, struct lbo_call *c, int *nargs)
+static int lbo_push_ref_attrs(lua_State *L, void *ud)
 {
+	struct lbo_call *c = ud;
+
 	lua_pushstring(L, c->ref);
 	lbo_push_attrs(L, c->a1, c->n1, 0);
-	*nargs += 2;
+	return 2;
 }
 
-static void lbo_push_keygen(lua_State *L, struct lbo_call *c, int *nargs)
+static int lbo_push_keygen(lua_State *L, void *ud)
 {
+	struct lbo_call *c = ud;
+
 	lua_pushinteger(L, (lua_Integer)c->mech);
 	lbo_push_attrs(L, c->a1, c->n1, 0);
 	lbo_push_attrs(L, c->a2, c->n2, 0);
-	*nargs += 3;
+	return 3;
 }
 
-static CK_RV lbo_take_list(lua_State *L, struct lbo_call *c)
+static CK_RV lbo_take_list(lua_State *L, void *ud)
 {
+	struct lbo_call *c = ud;
 	lua_Integer n, i;
 	CK_RV rv;
 
-	if (lbo_failed(L, -2))
-		return lbo_failure(L, c, -1);
+	if (lb_result_failed(L))
+		return lb_failure_rv(L, c->fn);
 	if (!lua_istable(L, -2)) {
 		lbo_bad(c, "a list of objects is due", (CK_ATTRIBUTE_TYPE)-1);
 		return CKR_FUNCTION_FAILED;
@@ -591,17 +486,19 @@ static CK_RV lbo_take_list(lua_State *L, struct lbo_call *c)
 	return CKR_OK;
 }
 
-static CK_RV lbo_take_one(lua_State *L, struct lbo_call *c)
+static CK_RV lbo_take_one(lua_State *L, void *ud)
 {
-	if (lbo_failed(L, -2))
-		return lbo_failure(L, c, -1);
+	struct lbo_call *c = ud;
+	if (lb_result_failed(L))
+		return lb_failure_rv(L, c->fn);
 	return lbo_take_object(L, c, -2, c->o1);
 }
 
-static CK_RV lbo_take_true(lua_State *L, struct lbo_call *c)
+static CK_RV lbo_take_true(lua_State *L, void *ud)
 {
-	if (lbo_failed(L, -2))
-		return lbo_failure(L, c, -1);
+	struct lbo_call *c = ud;
+	if (lb_result_failed(L))
+		return lb_failure_rv(L, c->fn);
 	if (!lua_isboolean(L, -2)) {
 		lbo_bad(c, "true, or nil and a CKR_ name, is due", (CK_ATTRIBUTE_TYPE)-1);
 		return CKR_FUNCTION_FAILED;
@@ -609,12 +506,13 @@ static CK_RV lbo_take_true(lua_State *L, struct lbo_call *c)
 	return CKR_OK;
 }
 
-static CK_RV lbo_take_pair(lua_State *L, struct lbo_call *c)
+static CK_RV lbo_take_pair(lua_State *L, void *ud)
 {
+	struct lbo_call *c = ud;
 	CK_RV rv;
 
-	if (lbo_failed(L, -2))
-		return lbo_failure(L, c, -1);
+	if (lb_result_failed(L))
+		return lb_failure_rv(L, c->fn);
 	rv = lbo_take_object(L, c, -2, c->o1);
 	if (rv == CKR_OK)
 		rv = lbo_take_object(L, c, -1, c->o2);
