@@ -146,26 +146,17 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 {
 	struct token *t;
 	struct session s;
-	int present = 0;
 	CK_RV rv;
 
-	rv = slot_present(slotID, &present);
+	rv = slot_token(slotID, &t);            /* CKR_SLOT_ID_INVALID comes first */
 	if (rv != CKR_OK)
 		return rv;
 	if (!(flags & CKF_SERIAL_SESSION))
 		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
-	if (!present)
-		return CKR_TOKEN_NOT_PRESENT;
-	rv = slot_token(slotID, &t);
+	rv = slot_enter_token(slotID, &t);
 	if (rv != CKR_OK)
 		return rv;
-	rv = token_enter(t);
-	if (rv == CKR_DEVICE_REMOVED)
-		return CKR_TOKEN_NOT_PRESENT;
-	if (rv != CKR_OK)
-		return rv;
-	rv = token_load_inlock(t);
-	if (rv == CKR_OK && t->logged_in && t->user == CKU_SO && !(flags & CKF_RW_SESSION))
+	if (t->logged_in && t->user == CKU_SO && !(flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
 	s.gen = token_generation(t);
 	token_leave(t);

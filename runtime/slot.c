@@ -194,6 +194,33 @@ CK_RV slot_present(CK_SLOT_ID id, int *present)
 	return rv;
 }
 
+CK_RV slot_enter_token(CK_SLOT_ID id, struct token **out)
+{
+	struct token *t;
+	int present = 0;
+	CK_RV rv = slot_present(id, &present);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!present)
+		return CKR_TOKEN_NOT_PRESENT;
+	rv = slot_token(id, &t);
+	if (rv != CKR_OK)
+		return rv;
+	rv = token_enter(t);
+	if (rv == CKR_DEVICE_REMOVED)
+		return CKR_TOKEN_NOT_PRESENT;
+	if (rv != CKR_OK)
+		return rv;
+	rv = token_load_inlock(t);
+	if (rv != CKR_OK) {
+		token_leave(t);
+		return rv;
+	}
+	*out = t;
+	return CKR_OK;
+}
+
 CK_RV rt_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_PTR pulCount)
 {
 	CK_ULONG have = *pulCount, n = 0;

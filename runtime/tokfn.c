@@ -14,34 +14,6 @@
 #include "token.h"
 #include "util.h"
 
-/* Lock the token of a slot that must hold a card, with its cache loaded. */
-static CK_RV tok_enter(CK_SLOT_ID id, struct token **out)
-{
-	struct token *t;
-	int present = 0;
-	CK_RV rv = slot_present(id, &present);
-
-	if (rv != CKR_OK)
-		return rv;
-	if (!present)
-		return CKR_TOKEN_NOT_PRESENT;
-	rv = slot_token(id, &t);
-	if (rv != CKR_OK)
-		return rv;
-	rv = token_enter(t);
-	if (rv == CKR_DEVICE_REMOVED)
-		return CKR_TOKEN_NOT_PRESENT;
-	if (rv != CKR_OK)
-		return rv;
-	rv = token_load_inlock(t);
-	if (rv != CKR_OK) {
-		token_leave(t);
-		return rv;
-	}
-	*out = t;
-	return CKR_OK;
-}
-
 static CK_FLAGS tok_pin_flags(const struct lb_pin_info *p, CK_FLAGS low, CK_FLAGS final,
 			      CK_FLAGS locked)
 {
@@ -58,7 +30,7 @@ CK_RV rt_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 {
 	struct token *t;
 	CK_ULONG all, rw;
-	CK_RV rv = tok_enter(slotID, &t);
+	CK_RV rv = slot_enter_token(slotID, &t);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -97,7 +69,7 @@ CK_RV rt_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismLis
 			  CK_ULONG_PTR pulCount)
 {
 	struct token *t;
-	CK_RV rv = tok_enter(slotID, &t);
+	CK_RV rv = slot_enter_token(slotID, &t);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -110,7 +82,7 @@ CK_RV rt_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismLis
 CK_RV rt_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR pInfo)
 {
 	struct token *t;
-	CK_RV rv = tok_enter(slotID, &t);
+	CK_RV rv = slot_enter_token(slotID, &t);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -129,7 +101,7 @@ CK_RV rt_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
 
 	if (pPin == NULL)
 		return CKR_ARGUMENTS_BAD;   /* no protected authentication path */
-	rv = tok_enter(slotID, &t);
+	rv = slot_enter_token(slotID, &t);
 	if (rv != CKR_OK)
 		return rv;
 	sess_count(t, &all, &rw);
