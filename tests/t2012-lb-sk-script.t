@@ -69,7 +69,7 @@ ok $? "... the error names its line"
 run --atr "3B 90 11" find_family
 is "$rc $out" "0 probe" "find_family by --atr"
 run --atr "3B 00" find_family
-is "$rc $out" "1 CKR_TOKEN_NOT_RECOGNIZED" "find_family of an unknown ATR"
+is "$rc $out" "1 CKR_FUNCTION_FAILED" "find_family of an unknown ATR: the broken family is reported"
 
 run --atr "3B 90" --transcript "$TR/probe-login.txt" login user 12345678
 is "$rc $out" "0 CKR_OK" "without --family, the ATR picks it"
