@@ -8,8 +8,17 @@
  *
  *   CALL: token_info | pin_info USER | login USER PIN | logout | set_pin USER OLD NEW |
  *         init_pin PIN | init_token SOPIN LABEL | mechanisms | find_family |
+ *         objects [private] | generate_key_pair MECH [pub.ATTR | priv.ATTR]... |
+ *         create_object ATTR... | set_attributes REF ATTR... | destroy_object REF |
+ *         sign REF MECH HEX | decrypt REF MECH HEX | random N |
  *         call FUNCTION ARG (any function(card, string) -> string of the family script)
  *   USER: user, so, context, or a number.
+ *   MECH: a CKM_ name, with or without its prefix.
+ *   ATTR: NAME=VALUE, NAME a CKA_ name with or without its prefix; VALUE true or false
+ *         (CK_BBOOL), a decimal number or a constant name such as CKO_DATA (CK_ULONG),
+ *         x:HEX or s:TEXT (anything else).
+ *   Objects print one per line: "REF CKA_NAME=VALUE ...", booleans as true/false,
+ *   CK_ULONGs in decimal, other values in hex; sign, decrypt and random print hex.
  *
  * Prints the result, one field per line, or the CKR_ name of the failure; exits 0 on
  * CKR_OK, 1 on another CKR_, 2 on a usage, transcript or reader problem.
@@ -24,6 +33,7 @@
  */
 #include "lb.h"
 #include "lb_int.h"
+#include "sk_attrs.h"
 #include "sk_names.h"
 
 #include <ctype.h>
@@ -350,7 +360,11 @@ static void usage(void)
 		"                 CALL [ARGS]\n"
 		"CALL: token_info | pin_info USER | login USER PIN | logout |\n"
 		"      set_pin USER OLD NEW | init_pin PIN | init_token SOPIN LABEL |\n"
-		"      mechanisms | find_family | call FUNCTION ARG\n");
+		"      mechanisms | find_family | objects [private] |\n"
+		"      generate_key_pair MECH [pub.ATTR | priv.ATTR]... | create_object ATTR... |\n"
+		"      set_attributes REF ATTR... | destroy_object REF | sign REF MECH HEX |\n"
+		"      decrypt REF MECH HEX | random N | call FUNCTION ARG\n"
+		"ATTR: NAME=true|false|NUMBER|CONSTANT|x:HEX|s:TEXT\n");
 	exit(EXIT_USAGE);
 }
 
@@ -388,6 +402,169 @@ static void print_flags(CK_FLAGS flags)
 	}
 	if (*sep == '\0')
 		printf("0");
+}
+
+/* --- token objects and the private-key primitives ---------------------------------------- */
+
+/* "NAME=VALUE" (NAME with or without CKA_) into a, its value in Cryptoki's encoding:
+ * true/false, a decimal integer or a constant name (CKO_DATA, CKK_RSA, ...) for CK_BBOOL and
+ * CK_ULONG attributes; x:HEX or s:TEXT for the others. 0, or -1 when it cannot be read. */
+static int parse_attr(const char *s, struct lb_attr *a)
+{
+	char name[128];
+	const char *eq = strchr(s, '=');
+	const struct sk_attr_type *ti;
+	unsigned long v;
+	size_t n;
+
+	memset(a, 0, sizeof *a);
+	if (eq == NULL || (size_t)(eq - s) + 5 > sizeof name)
+		return -1;
+	n = (size_t)(eq - s);
+	if (strncmp(s, "CKA_", 4) == 0)
+		snprintf(name, sizeof name, "%.*s", (int)n, s);
+	else
+		snprintf(name, sizeof name, "CKA_%.*s", (int)n, s);
+	if (!sk_lookup(name, &v) || (ti = sk_attr_type_of(v)) == NULL)
+		return -1;
+	a->type = v;
+	s = eq + 1;
+	if (ti->vtype == SK_AV_BOOL) {
+		if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0)
+			return -1;
+		a->len = 1;
+		a->value = malloc(1);
+		if (a->value == NULL)
+			return -1;
+		a->value[0] = strcmp(s, "true") == 0 ? CK_TRUE : CK_FALSE;
+		return 0;
+	}
+	if (ti->vtype == SK_AV_ULONG) {
+		char *end;
+		CK_ULONG u;
+
+		u = strtoul(s, &end, 10);
+		if (*s == '\0' || *end != '\0') {
+			if (!sk_lookup(s, &v))
+				return -1;
+			u = v;
+		}
+		a->len = sizeof u;
+		a->value = malloc(sizeof u);
+		if (a->value == NULL)
+			return -1;
+		memcpy(a->value, &u, sizeof u);
+		return 0;
+	}
+	if (strncmp(s, "s:", 2) == 0) {
+		a->len = strlen(s + 2);
+		a->value = a->len ? malloc(a->len) : NULL;
+		if (a->len && a->value == NULL)
+			return -1;
+		if (a->len)
+			memcpy(a->value, s + 2, a->len);
+		return 0;
+	}
+	if (strncmp(s, "x:", 2) == 0) {
+		n = strlen(s + 2) / 2 + 1;
+		a->value = malloc(n);
+		if (a->value == NULL)
+			return -1;
+		if (parse_hex(s + 2, a->value, NULL, n, &n) != 0)
+			return -1;
+		a->len = n;
+		return 0;
+	}
+	return -1;
+}
+
+/* Attributes from argv into *out (calloc'ed; lb_attrs_free); with side ('u' or 'r'), only
+ * those prefixed "pub." or "priv.". */
+static CK_RV parse_attrs(int argc, char **argv, char side, struct lb_attr **outp, size_t *n)
+{
+	struct lb_attr *out;
+	const char *s;
+	int i;
+
+	*n = 0;
+	*outp = out = calloc((size_t)argc + 1, sizeof *out);
+	if (out == NULL)
+		return CKR_HOST_MEMORY;
+	for (i = 0; i < argc; i++) {
+		s = argv[i];
+		if (side != 0) {
+			if (strncmp(s, "pub.", 4) == 0) {
+				if (side != 'u')
+					continue;
+				s += 4;
+			} else if (strncmp(s, "priv.", 5) == 0) {
+				if (side != 'r')
+					continue;
+				s += 5;
+			} else {
+				usage();
+			}
+		}
+		if (parse_attr(s, &out[*n]) != 0) {
+			fprintf(stderr, "bad attribute: %s\n", s);
+			lb_attrs_free(out, *n + 1);
+			*outp = NULL;
+			*n = 0;
+			usage();
+		}
+		(*n)++;
+	}
+	return CKR_OK;
+}
+
+static void print_hex(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		printf("%02X", p[i]);
+}
+
+/* One object: "REF CKA_NAME=VALUE ...", booleans as true/false, CK_ULONGs in decimal,
+ * everything else in hex. */
+static void print_object(const struct lb_object *o)
+{
+	const struct sk_attr_type *ti;
+	const char *name;
+	size_t i;
+	CK_ULONG u;
+
+	printf("%s", o->ref);
+	for (i = 0; i < o->nattrs; i++) {
+		const struct lb_attr *a = &o->attrs[i];
+
+		name = sk_name(SK_FAM_CKA, a->type);
+		if (name != NULL)
+			printf(" %s=", name);
+		else
+			printf(" 0x%lx=", (unsigned long)a->type);
+		ti = sk_attr_type_of(a->type);
+		if (ti != NULL && ti->vtype == SK_AV_BOOL && a->len == 1) {
+			printf("%s", a->value[0] ? "true" : "false");
+		} else if (ti != NULL && ti->vtype == SK_AV_ULONG && a->len == sizeof u) {
+			memcpy(&u, a->value, sizeof u);
+			printf("%lu", (unsigned long)u);
+		} else {
+			print_hex(a->value, a->len);
+		}
+	}
+	printf("\n");
+}
+
+static CK_MECHANISM_TYPE parse_mech(const char *s)
+{
+	char name[128];
+	unsigned long v;
+
+	snprintf(name, sizeof name, "%s%s", strncmp(s, "CKM_", 4) == 0 ? "" : "CKM_", s);
+	if (!sk_lookup(name, &v))
+		usage();
+	return v;
 }
 
 static CK_RV run(struct lb_vm *vm, const struct lb_card *card, const char *call, int argc,
@@ -459,6 +636,87 @@ static CK_RV run(struct lb_vm *vm, const struct lb_card *card, const char *call,
 			printf(" min=%lu max=%lu flags=", (unsigned long)m[i].info.ulMinKeySize,
 			       (unsigned long)m[i].info.ulMaxKeySize);
 			print_flags(m[i].info.flags);
+			printf("\n");
+		}
+	} else if (strcmp(call, "objects") == 0) {
+		struct lb_object *objs = NULL;
+		size_t n = 0, i;
+
+		if (argc > 1 || (argc == 1 && strcmp(argv[0], "private") != 0))
+			usage();
+		rv = lb_objects(vm, card, argc == 1, &objs, &n);
+		for (i = 0; rv == CKR_OK && i < n; i++)
+			print_object(&objs[i]);
+		lb_objects_free(objs, n);
+	} else if (strcmp(call, "generate_key_pair") == 0) {
+		struct lb_attr *pub = NULL, *priv = NULL;
+		struct lb_object po = { 0 }, qo = { 0 };
+		size_t np = 0, nq = 0;
+		CK_MECHANISM_TYPE mech;
+
+		if (argc < 1)
+			usage();
+		mech = parse_mech(argv[0]);
+		rv = parse_attrs(argc - 1, argv + 1, 'u', &pub, &np);
+		if (rv == CKR_OK)
+			rv = parse_attrs(argc - 1, argv + 1, 'r', &priv, &nq);
+		if (rv == CKR_OK)
+			rv = lb_generate_key_pair(vm, card, mech, pub, np, priv, nq, &po, &qo);
+		if (rv == CKR_OK) {
+			print_object(&po);
+			print_object(&qo);
+		}
+		lb_object_clear(&po);
+		lb_object_clear(&qo);
+		lb_attrs_free(pub, np);
+		lb_attrs_free(priv, nq);
+	} else if (strcmp(call, "create_object") == 0 || strcmp(call, "set_attributes") == 0) {
+		int set = call[0] == 's';
+		struct lb_attr *attrs = NULL;
+		struct lb_object o = { 0 };
+		size_t n = 0;
+
+		if (argc < (set ? 2 : 1))
+			usage();
+		rv = parse_attrs(argc - set, argv + set, 0, &attrs, &n);
+		if (rv == CKR_OK)
+			rv = set ? lb_set_attributes(vm, card, argv[0], attrs, n, &o) :
+				   lb_create_object(vm, card, attrs, n, &o);
+		if (rv == CKR_OK)
+			print_object(&o);
+		lb_object_clear(&o);
+		lb_attrs_free(attrs, n);
+	} else if (strcmp(call, "destroy_object") == 0) {
+		NEED(1);
+		rv = lb_destroy_object(vm, card, argv[0]);
+	} else if (strcmp(call, "sign") == 0 || strcmp(call, "decrypt") == 0) {
+		static uint8_t in[8192], out[8192];
+		size_t in_len = 0, out_len = sizeof out;
+		CK_MECHANISM_TYPE mech;
+
+		NEED(3);
+		mech = parse_mech(argv[1]);
+		if (parse_hex(argv[2], in, NULL, sizeof in, &in_len) != 0)
+			usage();
+		rv = call[0] == 's' ? lb_sign(vm, card, argv[0], mech, in, in_len, out, &out_len) :
+				      lb_decrypt(vm, card, argv[0], mech, in, in_len, out, &out_len);
+		if (rv == CKR_OK) {
+			print_hex(out, out_len);
+			printf("\n");
+		}
+		OPENSSL_cleanse(out, sizeof out);
+	} else if (strcmp(call, "random") == 0) {
+		static uint8_t out[65536];
+		char *end;
+		unsigned long n;
+
+		NEED(1);
+		n = strtoul(argv[0], &end, 10);
+		if (*argv[0] == '\0' || *end != '\0' || n > sizeof out)
+			usage();
+		rv = lb_random(vm, card, out, n);
+		if (rv == CKR_OK) {
+			print_hex(out, n);
 			printf("\n");
 		}
 	} else if (strcmp(call, "call") == 0) {
@@ -557,6 +815,12 @@ int main(int argc, char **argv)
 		if (rv != CKR_OK || !(strcmp(call, "token_info") == 0 ||
 				      strcmp(call, "pin_info") == 0 ||
 				      strcmp(call, "mechanisms") == 0 ||
+				      strcmp(call, "objects") == 0 ||
+				      strcmp(call, "generate_key_pair") == 0 ||
+				      strcmp(call, "create_object") == 0 ||
+				      strcmp(call, "set_attributes") == 0 ||
+				      strcmp(call, "sign") == 0 || strcmp(call, "decrypt") == 0 ||
+				      strcmp(call, "random") == 0 ||
 				      strcmp(call, "call") == 0))
 			printf("%s\n", sk_rv_name(rv));
 	}
