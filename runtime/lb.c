@@ -11,6 +11,7 @@
  * when they may raise.
  */
 #include "lb.h"
+#include "conf.h"
 #include "lb_int.h"
 #include "log.h"
 #include "sk_names.h"
@@ -31,7 +32,6 @@
 #ifndef SK_SCRIPTS_DIR
 #define SK_SCRIPTS_DIR "/usr/share/scriptoki/scripts"
 #endif
-#define LB_CONF_DEFAULT "/etc/scriptoki.conf"
 #define LB_NAME_MAX 128
 
 static const char lb_imports_key = 'i';  /* registry: name -> imported value */
@@ -1183,61 +1183,9 @@ CK_RV lb_call_string(struct lb_vm *vm, const struct lb_card *card, const char *f
 
 static _Thread_local char lb_dir_buf[4096];  /* per thread: callers in different threads must not share it */
 
-static char *lb_trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-/* The value of "scripts = PATH" in the configuration file; 1 when found. */
-static int lb_conf_scripts(const char *conf, char *dst, size_t cap)
-{
-	FILE *f = fopen(conf, "re");
-	char *line = NULL, *key, *val, *eq;
-	size_t lcap = 0;
-	int found = 0;
-
-	if (f == NULL)
-		return 0;
-	while (!found && getline(&line, &lcap, f) > 0) {
-		key = lb_trim(line);
-		if (*key == '#' || *key == '\0')
-			continue;
-		eq = strchr(key, '=');
-		if (eq == NULL)
-			continue;
-		*eq = '\0';
-		val = lb_trim(eq + 1);
-		if (strcmp(lb_trim(key), "scripts") != 0 || *val == '\0' ||
-		    strlen(val) >= cap)
-			continue;
-		memcpy(dst, val, strlen(val) + 1);
-		found = 1;
-	}
-	free(line);
-	fclose(f);
-	return found;
-}
-
 const char *lb_scripts_dir(void)
 {
-	/* secure_getenv: a set-user-ID program must not take scripts from its caller */
-	const char *env = secure_getenv("SCRIPTOKI_SCRIPTS");
-	const char *conf = secure_getenv("SCRIPTOKI_CONF");
-
-	if (env != NULL && *env != '\0' && strlen(env) < sizeof lb_dir_buf) {
-		memcpy(lb_dir_buf, env, strlen(env) + 1);
-		return lb_dir_buf;
-	}
-	if (conf == NULL || *conf == '\0')
-		conf = LB_CONF_DEFAULT;
-	if (lb_conf_scripts(conf, lb_dir_buf, sizeof lb_dir_buf))
+	if (conf_get("SCRIPTOKI_SCRIPTS", "scripts", lb_dir_buf, sizeof lb_dir_buf))
 		return lb_dir_buf;
 	return SK_SCRIPTS_DIR;
 }

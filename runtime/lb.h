@@ -29,6 +29,10 @@ struct lb_card {
 	void *ctx;
 	const uint8_t *atr;
 	size_t atr_len;
+	/* The module holds the card exclusively (no other application can have changed its
+	 * state between two calls), so a script may keep what it knows of the card's state
+	 * from one call to the next. */
+	int exclusive;
 };
 
 struct lb_vm;

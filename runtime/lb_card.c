@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lb_card.c — the `card` object a script receives: card:transmit(apdu), card:atr().
+ * lb_card.c — the `card` object a script receives: card:transmit(apdu), card:atr(),
+ * card:exclusive().
  *
  * A card object is lent for one call into the script. Like Wireshark's expired tvbs, it
  * remembers the call it was made for (a generation number of its VM); used after that
@@ -140,6 +141,16 @@ static int lb_card_atr(lua_State *L)
 	return 1;
 }
 
+/* card:exclusive(): true when no other application can use the card between two calls.
+ * [-1, +1, -] */
+static int lb_card_exclusive(lua_State *L)
+{
+	const struct lb_card *card = lb_checkcard(L, 1);
+
+	lua_pushboolean(L, card->exclusive);
+	return 1;
+}
+
 /* [-1, +1, m] */
 static int lb_card_tostring(lua_State *L)
 {
@@ -153,6 +164,7 @@ static int lb_card_tostring(lua_State *L)
 static const luaL_Reg lb_card_methods[] = {
 	{ "transmit", lb_card_transmit },
 	{ "atr", lb_card_atr },
+	{ "exclusive", lb_card_exclusive },
 	{ NULL, NULL },
 };
 

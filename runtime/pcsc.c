@@ -179,7 +179,7 @@ void pcsc_cancel(struct pcsc_ctx *c)
 		SCardCancel(c->ctx);
 }
 
-CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, struct pcsc_card *card)
+CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, int exclusive, struct pcsc_card *card)
 {
 	char name[PCSC_READER_NAME];
 	DWORD nlen = sizeof name, state, proto, alen = PCSC_MAX_ATR;
@@ -189,7 +189,8 @@ CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, struct pcsc_card *car
 	if (rv != CKR_OK)
 		return rv;
 	memset(card, 0, sizeof *card);
-	rc = SCardConnect(c->ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+	card->share = exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED;
+	rc = SCardConnect(c->ctx, reader, card->share, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
 			  &card->h, &card->proto);
 	if (rc != SCARD_S_SUCCESS) {
 		log_msg(LOG_ERROR, "pcsc: connect '%s': %s", reader, pcsc_error_name(rc));
@@ -207,7 +208,7 @@ CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, struct pcsc_card *car
 
 CK_RV pcsc_reconnect(struct pcsc_card *card)
 {
-	LONG rc = SCardReconnect(card->h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+	LONG rc = SCardReconnect(card->h, card->share, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
 				 SCARD_LEAVE_CARD, &card->proto);
 	if (rc != SCARD_S_SUCCESS)
 		log_msg(LOG_ERROR, "pcsc: reconnect: %s", pcsc_error_name(rc));

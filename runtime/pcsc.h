@@ -58,12 +58,14 @@ void pcsc_cancel(struct pcsc_ctx *c);
 struct pcsc_card {
 	SCARDHANDLE h;
 	DWORD proto;
+	DWORD share;            /* SCARD_SHARE_SHARED, or _EXCLUSIVE when configured */
 	int connected;
 	uint8_t atr[PCSC_MAX_ATR];
 	size_t atr_len;
 };
 
-CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, struct pcsc_card *card);
+/* exclusive: no other application may connect while we hold the card. */
+CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, int exclusive, struct pcsc_card *card);
 /* After SCARD_W_RESET_CARD: take the card back as it is (no reset of our own). */
 CK_RV pcsc_reconnect(struct pcsc_card *card);
 void pcsc_disconnect(struct pcsc_card *card);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "lock.h"
 #include "log.h"
 
@@ -23,6 +24,7 @@ CK_RV token_new(const char *reader, struct token **out)
 		return rv;
 	}
 	snprintf(t->reader, sizeof t->reader, "%s", reader);
+	t->exclusive = conf_flag("SCRIPTOKI_EXCLUSIVE", "exclusive");
 	/* the caller (the slot table) holds its lock: lb_scripts_dir()'s buffer is not
 	 * written by two threads at once, and token_enter reads this copy under the token's */
 	snprintf(t->scripts, sizeof t->scripts, "%s", lb_scripts_dir());
@@ -84,6 +86,7 @@ static void token_card_was_reset_inlock(struct token *t)
 	t->info_valid = 0;
 	t->pins_valid = 0;
 	t->objs_private_valid = 0;
+	t->vm_stale = 1;        /* what the script keeps of the card's state is gone too */
 }
 
 static int token_gone(LONG rc)
@@ -129,6 +132,7 @@ void token_card(struct token *t, struct lb_card *card)
 	card->ctx = t;
 	card->atr = t->card.atr;
 	card->atr_len = t->card.atr_len;
+	card->exclusive = t->card.share == SCARD_SHARE_EXCLUSIVE;
 }
 
 CK_RV token_enter(struct token *t)
@@ -141,7 +145,7 @@ CK_RV token_enter(struct token *t)
 	if (t->cache_gen != atomic_load(&t->generation))
 		token_drop_inlock(t);
 	if (!t->card.connected) {
-		rv = pcsc_connect(&t->ctx, t->reader, &t->card);
+		rv = pcsc_connect(&t->ctx, t->reader, t->exclusive, &t->card);
 		if (rv != CKR_OK)
 			goto fail;
 		/* a card we have not spoken to yet: nobody is logged in as far as we know */
@@ -163,6 +167,11 @@ CK_RV token_enter(struct token *t)
 		rv = pcsc_to_rv(rc);
 		goto fail;
 	}
+	if (t->vm != NULL && t->vm_stale) {
+		lb_close(t->vm);
+		t->vm = NULL;
+	}
+	t->vm_stale = 0;
 	if (t->vm == NULL) {
 		rv = lb_find_family(t->scripts, t->card.atr, t->card.atr_len, t->family,
 				    sizeof t->family);

@@ -24,9 +24,11 @@
 struct token {
 	void *lock;                     /* lock.h: serialises card and VM */
 	char reader[PCSC_READER_NAME];
+	int exclusive;                  /* connect with SCARD_SHARE_EXCLUSIVE (conf.h) */
 	struct pcsc_ctx ctx;
 	struct pcsc_card card;
 	struct lb_vm *vm;
+	int vm_stale;                   /* the card was reset: the script's state is out of date */
 	char family[64];
 	char scripts[4096];             /* the scripts folder, read once when the token is made
 					 * (lb_scripts_dir() returns a shared buffer) */

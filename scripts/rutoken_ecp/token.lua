@@ -2468,6 +2468,13 @@ end
 ---------------------------------------------------------------------------------------
 -- The private-key primitives and the random generator
 
+-- The key and security environment the card was last set to, kept from one call to the
+-- next only when the module holds the card exclusively (card:exclusive()): then no other
+-- application can have selected another file or set another environment in between, and a
+-- warm signature needs only its PSO. Every other call of this script forgets it (see the
+-- end of the file), and so does any failure; a card reset gives the script a fresh VM.
+local se_ref, se_p2
+
 -- SELECT the key RSF, MSE SET (41 B6 sign / 41 B8 decipher, 84 01 kk), PSO with chaining;
 -- the card's answer, or nil + CKR.
 local function pso(card, ref, mse_p2, p1, p2, input, outlen)
@@ -2475,23 +2482,32 @@ local function pso(card, ref, mse_p2, p1, p2, input, outlen)
 	if kind ~= "prkey" then
 		return nil, "CKR_KEY_HANDLE_INVALID"
 	end
-	local fcp, err, sw = iso.select_path(card, p)
-	if not fcp then
-		return nil, sw == 0x6A82 and "CKR_KEY_HANDLE_INVALID" or err
-	end
-	local kk = p:byte(#p)
-	local _
-	_, sw = iso.transmit(card, iso.apdu(0x00, 0x22, 0x41, mse_p2, "\x84\x01" .. string.char(kk)))
-	if sw ~= OK then
-		dbg("rutoken_ecp: MSE SET: SW %s", iso.swhex(sw))
-		return nil, iso.sw_to_ckr(sw)
+	local err, sw, _
+	if not (card:exclusive() and se_ref == ref and se_p2 == mse_p2) then
+		se_ref, se_p2 = nil, nil
+		local fcp
+		fcp, err, sw = iso.select_path(card, p)
+		if not fcp then
+			return nil, sw == 0x6A82 and "CKR_KEY_HANDLE_INVALID" or err
+		end
+		local kk = p:byte(#p)
+		_, sw = iso.transmit(card, iso.apdu(0x00, 0x22, 0x41, mse_p2, "\x84\x01" .. string.char(kk)))
+		if sw ~= OK then
+			dbg("rutoken_ecp: MSE SET: SW %s", iso.swhex(sw))
+			return nil, iso.sw_to_ckr(sw)
+		end
+		if card:exclusive() then
+			se_ref, se_p2 = ref, mse_p2
+		end
 	end
 	local data
 	data, err, sw = iso.send(card, 0x00, 0x2A, p1, p2, input, math.min(outlen, 256))
 	if data == nil then
+		se_ref, se_p2 = nil, nil
 		return nil, err
 	end
 	if err ~= OK then
+		se_ref, se_p2 = nil, nil
 		dbg("rutoken_ecp: PSO %02X %02X: SW %s", p1, p2, iso.swhex(err))
 		return nil, iso.sw_to_ckr(err)
 	end
@@ -2592,6 +2608,17 @@ function T.mechanisms(card)
 		{ type = CKM.EC_KEY_PAIR_GEN, min = 256, max = 256, flags = HW | CKF.GENERATE_KEY_PAIR | EC },
 		{ type = CKM.ECDSA, min = 256, max = 256, flags = HW | CKF.SIGN | EC },
 	}
+end
+
+-- Any call but the primitives may select another file or change the card's security
+-- state: it forgets the environment pso() keeps.
+for name, fn in pairs(T) do
+	if type(fn) == "function" and name ~= "sign" and name ~= "decrypt" then
+		T[name] = function(...)
+			se_ref, se_p2 = nil, nil
+			return fn(...)
+		end
+	end
 end
 
 return T
