@@ -386,11 +386,24 @@ CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF
 		return CKR_USER_NOT_LOGGED_IN;
 	if (pin == NULL)
 		return CKR_ARGUMENTS_BAD;       /* no protected authentication path */
+	/* PKCS #11 3.2, 4.9 (private key objects): after a refused re-authentication the
+	 * operation goes on "as if C_Login had not been called", so an earlier success of
+	 * this operation no longer counts */
+	o->authed = 0;
 	token_card(t, &card);
 	rv = lb_login(t->vm, &card, CKU_CONTEXT_SPECIFIC, pin, len);
-	if (rv == CKR_OK)
+	if (rv == CKR_OK) {
 		o->authed = 1;
-	else
-		log_msg(LOG_CALLS, "op: context-specific login refused");
+		t->pin_user.tries_left = t->pin_user.max_tries; /* a good PIN resets the counter */
+		return rv;
+	}
+	log_msg(LOG_CALLS, "op: context-specific login refused");
+	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED)
+		t->pins_valid = 0;      /* the card counted a try: read the counters again */
+	if (rv == CKR_PIN_LOCKED) {
+		/* ... "and this also logs the user out from the token" (same section) */
+		lb_logout(t->vm, &card);
+		t->logged_in = 0;
+	}
 	return rv;
 }

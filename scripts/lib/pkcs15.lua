@@ -421,7 +421,11 @@ end
 --   PKCS15Object ::= SEQUENCE-or-[n] { CommonObjectAttributes, ClassAttributes,
 --                                      [0] SubClassAttributes OPTIONAL, [1] TypeAttributes }
 --   CommonObjectAttributes ::= SEQUENCE { label UTF8String OPTIONAL,
---                                         flags BIT STRING OPTIONAL, authId OCTET STRING OPTIONAL, ... }
+--                                         flags BIT STRING OPTIONAL, authId OCTET STRING OPTIONAL,
+--                                         userConsent INTEGER (1..ub) OPTIONAL, ... }
+--   (userConsent: how many uses one authentication allows. OpenSC 0.23 writes it after
+--   authId only when it is above 0, and maps any value above 0 to CKA_ALWAYS_AUTHENTICATE:
+--   src/libopensc/pkcs15.c c_asn1_com_obj_attr, src/pkcs11/framework-pkcs15.c.)
 --   CommonKeyAttributes ::= SEQUENCE { iD OCTET STRING, usage BIT STRING,
 --                                      native BOOLEAN DEFAULT TRUE, accessFlags BIT STRING OPTIONAL,
 --                                      keyReference INTEGER OPTIONAL, ... }
@@ -492,7 +496,8 @@ local function path_of(node, app_path)
 	return p
 end
 
--- CommonObjectAttributes → label, private, modifiable, auth_id (nil when malformed)
+-- CommonObjectAttributes → label, private, modifiable, auth_id, user_consent (nil when
+-- malformed)
 local function common_of(node, o)
 	if not node or node.tag ~= 0x30 then
 		return nil
@@ -508,6 +513,15 @@ local function common_of(node, o)
 	o.private = flags[M.CO_PRIVATE] == true
 	o.modifiable = flags[M.CO_MODIFIABLE] == true
 	o.auth_id = value(child(node, 0x04))
+	local uc = child(node, 0x02)
+	if uc then
+		local v = value(uc)
+		if not v or #v < 1 then
+			return nil
+		end
+		-- a negative count means no consent is asked; a huge one is still "ask"
+		o.user_consent = int_value(uc) or (v:byte(1) >= 0x80 and 0 or 0x7FFFFFFF)
+	end
 	return o
 end
 
@@ -613,7 +627,8 @@ local function decode_list(data, one, app_path)
 	return out
 end
 
--- PrKDF / PuKDF: a list of { kind=, raw=, label=, private=, modifiable=, auth_id=, id=,
+-- PrKDF / PuKDF: a list of { kind=, raw=, label=, private=, modifiable=, auth_id=,
+-- user_consent= (nil when absent), id=,
 -- usage={bits}, native=, access={bits}|nil, key_ref=, path=|direct=, bits=, r3410=,
 -- r3411=, g28147= }.
 function M.decode_keys(data, app_path)
@@ -717,6 +732,9 @@ local function enc_common(o)
 	body = body .. tlv(0x03, M.bits(flags))
 	if o.auth_id then
 		body = body .. tlv(0x04, o.auth_id)
+	end
+	if o.user_consent and o.user_consent > 0 then
+		body = body .. tlv(0x02, der_int(o.user_consent))
 	end
 	return tlv(0x30, body)
 end

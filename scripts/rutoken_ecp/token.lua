@@ -1192,7 +1192,8 @@ local function prkey_object(k, pubv)
 		[CKA.ALWAYS_SENSITIVE] = acc[p15.A_ALWAYS_SENSITIVE] == true,
 		[CKA.NEVER_EXTRACTABLE] = acc[p15.A_NEVER_EXTRACTABLE] == true,
 		[CKA.LOCAL] = acc[p15.A_LOCAL] == true,
-		[CKA.ALWAYS_AUTHENTICATE] = false,
+		-- PKCS#15 userConsent above 0: a PIN for each use, as OpenSC maps it
+		[CKA.ALWAYS_AUTHENTICATE] = (k.user_consent or 0) > 0,
 	}
 	if acc[p15.A_LOCAL] then
 		a[CKA.KEY_GEN_MECHANISM] = keygen_mech(variant_of(k))
@@ -1513,6 +1514,18 @@ local function bool(attrs, cka, default)
 	return v == true
 end
 
+-- PKCS#15 userConsent of a private-key template: 1 for CKA_ALWAYS_AUTHENTICATE true (a
+-- PIN for each use), which PKCS #11 allows only on a private key. count, or nil + CKR.
+local function user_consent_of(attrs)
+	if attrs[CKA.ALWAYS_AUTHENTICATE] ~= true then
+		return nil
+	end
+	if attrs[CKA.PRIVATE] == false then
+		return nil, "CKR_TEMPLATE_INCONSISTENT"
+	end
+	return 1
+end
+
 -- The value both templates agree on (either may leave it out). value, or nil + CKR.
 local function either(pub, priv, cka)
 	local a, b = pub[cka], priv[cka]
@@ -1669,6 +1682,11 @@ function T.generate_key_pair(card, mech, pub, priv)
 	if priv[CKA.SENSITIVE] == false or priv[CKA.EXTRACTABLE] == true then
 		return nil, "CKR_TEMPLATE_INCONSISTENT"  -- keys made on the card never leave it
 	end
+	local consent
+	consent, err = user_consent_of(priv)
+	if err then
+		return nil, err
+	end
 	local id
 	id, err = either(pub, priv, CKA.ID)
 	if err then
@@ -1724,7 +1742,7 @@ function T.generate_key_pair(card, mech, pub, priv)
 
 	local prk = {
 		kind = v.kind, label = plabel, private = priv[CKA.PRIVATE] ~= false,
-		modifiable = priv[CKA.MODIFIABLE] ~= false, auth_id = "\x02",
+		modifiable = priv[CKA.MODIFIABLE] ~= false, auth_id = "\x02", user_consent = consent,
 		usage = usage_of(priv, true, v == V.rsa),
 		access = set({ p15.A_SENSITIVE, p15.A_ALWAYS_SENSITIVE, p15.A_NEVER_EXTRACTABLE,
 			       p15.A_LOCAL }),
@@ -1953,6 +1971,11 @@ local function import_private_key(card, attrs, label)
 	if err then
 		return nil, err
 	end
+	local consent
+	consent, err = user_consent_of(attrs)
+	if err then
+		return nil, err
+	end
 	local v, prop1, priv_value, pub_value, bits, r3410, pubv
 	if kt == CKK.RSA then
 		local n, e = attrs[CKA.MODULUS], attrs[CKA.PUBLIC_EXPONENT]
@@ -2062,6 +2085,7 @@ local function import_private_key(card, attrs, label)
 	local prk = {
 		kind = v.kind, label = label, private = attrs[CKA.PRIVATE] ~= false,
 		modifiable = attrs[CKA.MODIFIABLE] ~= false, auth_id = "\x02", id = id or "",
+		user_consent = consent,
 		usage = usage_of(attrs, true, v == V.rsa), access = set({ p15.A_SENSITIVE }),
 		key_ref = kk, path = PRKEY_DF .. iso.u16(kk),
 		bits = v ~= V.ec and bits or 256, r3410 = r3410, r3411 = v.r3411, g28147 = 0,
