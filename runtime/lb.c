@@ -609,6 +609,7 @@ struct lb_call {
 	size_t atr_len;
 	const char *sarg;
 	const struct lb_invoke *inv;    /* lb_invoke's call */
+	int wipe;                       /* secrets besides the PINs: full collection after */
 	/* results */
 	void *out;
 	size_t *n;
@@ -995,10 +996,15 @@ static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call
 		vm->resp_dirty = 0;
 	}
 	lua_settop(L, 0);
-	/* drop this call's garbage now: PIN strings are wiped by the allocator when freed */
 	vm->budget = LB_INSN_BUDGET;
 	vm->abort = LB_ABORT_NONE;
-	lua_gc(L, LUA_GCCOLLECT);
+	/* A call that carried secrets (PINs, plaintext, key values) drops all its garbage
+	 * now: the allocator wipes what it frees. Other calls leave theirs to the collector's
+	 * ordinary pace, which keeps a signature from paying for a full collection. */
+	if (c->pin != NULL || c->pin2 != NULL || c->wipe || st != LUA_OK)
+		lua_gc(L, LUA_GCCOLLECT);
+	else
+		lua_gc(L, LUA_GCSTEP, 0);
 	if (st == LUA_ERRMEM && vm->mem_used > vm->mem_cap / 2) {
 		log_msg(LOG_ERROR, "lb: %s: script keeps %zu bytes; restarting its VM", vm->family,
 			vm->mem_used);
@@ -1162,7 +1168,8 @@ CK_RV lb_invoke(struct lb_vm *vm, const struct lb_card *card, const struct lb_in
 	struct lb_call c = { .fn = inv->fn, .with_card = 1, .if_missing = inv->if_missing,
 			     .push = lb_push_invoke, .take = lb_take_invoke, .inv = inv,
 			     .pin = inv->secret[0], .pin_len = inv->secret_len[0],
-			     .pin2 = inv->secret[1], .pin2_len = inv->secret_len[1] };
+			     .pin2 = inv->secret[1], .pin2_len = inv->secret_len[1],
+			     .wipe = inv->wipe };
 
 	return lb_run(vm, card, &c);
 }

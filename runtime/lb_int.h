@@ -92,6 +92,8 @@ struct lb_invoke {
 	CK_RV if_missing;                       /* when the script has no such function */
 	const unsigned char *secret[2];         /* PINs of the call to redact, or NULL */
 	size_t secret_len[2];
+	int wipe;               /* other secrets pass through Lua (plaintext, key values):
+				 * collect all of the call's garbage at its end, as with PINs */
 	int (*push)(lua_State *L, void *ud);
 	CK_RV (*take)(lua_State *L, void *ud);
 	void *ud;

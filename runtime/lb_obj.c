@@ -399,8 +399,11 @@ static CK_RV lbo_take_object(lua_State *L, struct lbo_call *c, int idx, struct l
  * redaction, cleansing, VM restart). */
 static CK_RV lbo_run(struct lb_vm *vm, const struct lb_card *card, struct lbo_call *c)
 {
+	/* a created or changed object may carry key values: wipe them after */
 	struct lb_invoke inv = { .fn = c->fn, .if_missing = CKR_FUNCTION_NOT_SUPPORTED,
-				 .push = c->push, .take = c->take, .ud = c };
+				 .push = c->push, .take = c->take, .ud = c,
+				 .wipe = strcmp(c->fn, "create_object") == 0 ||
+					 strcmp(c->fn, "set_attributes") == 0 };
 
 	if (vm == NULL || card == NULL)
 		return CKR_ARGUMENTS_BAD;

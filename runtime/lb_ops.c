@@ -75,8 +75,10 @@ static CK_RV lbo_take(lua_State *L, void *ud)
 
 static CK_RV lbo_run(struct lb_vm *vm, const struct lb_card *card, struct lbo_call *c)
 {
+	/* a plaintext or random bytes (keys, often) pass through Lua: wipe them after */
 	struct lb_invoke inv = { .fn = c->fn, .if_missing = CKR_FUNCTION_NOT_SUPPORTED,
-				 .push = lbo_push, .take = lbo_take, .ud = c };
+				 .push = lbo_push, .take = lbo_take, .ud = c,
+				 .wipe = strcmp(c->fn, "sign") != 0 };
 	CK_RV rv;
 
 	c->out_len = 0;

@@ -153,7 +153,7 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 		return rv;
 	if (!(flags & CKF_SERIAL_SESSION))
 		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
-	rv = slot_enter_token(slotID, &t);
+	rv = slot_enter_token(slotID, 0, &t);   /* the login state must be current */
 	if (rv != CKR_OK)
 		return rv;
 	if (t->logged_in && t->user == CKU_SO && !(flags & CKF_RW_SESSION))

@@ -194,7 +194,7 @@ CK_RV slot_present(CK_SLOT_ID id, int *present)
 	return rv;
 }
 
-CK_RV slot_enter_token(CK_SLOT_ID id, struct token **out)
+CK_RV slot_enter_token(CK_SLOT_ID id, int cached_ok, struct token **out)
 {
 	struct token *t;
 	int present = 0;
@@ -207,7 +207,7 @@ CK_RV slot_enter_token(CK_SLOT_ID id, struct token **out)
 	rv = slot_token(id, &t);
 	if (rv != CKR_OK)
 		return rv;
-	rv = token_enter(t);
+	rv = cached_ok ? token_enter_cached(t) : token_enter(t);
 	if (rv == CKR_DEVICE_REMOVED)
 		return CKR_TOKEN_NOT_PRESENT;
 	if (rv != CKR_OK)

@@ -183,6 +183,7 @@ CK_RV token_enter(struct token *t)
 		}
 		log_msg(LOG_CALLS, "token '%s': served by script family '%s'", t->reader, t->family);
 	}
+	t->in_txn = 1;
 	return CKR_OK;
 gone:
 	token_removed(t);
@@ -193,10 +194,26 @@ fail:
 	return rv;
 }
 
+CK_RV token_enter_cached(struct token *t)
+{
+	CK_RV rv = lock_acquire(t->lock);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (t->cache_gen == atomic_load(&t->generation) && t->card.connected && t->vm != NULL &&
+	    !t->vm_stale && t->info_valid && t->pins_valid) {
+		t->in_txn = 0;
+		return CKR_OK;
+	}
+	lock_release(t->lock);
+	return token_enter(t);
+}
+
 void token_leave(struct token *t)
 {
-	if (t->card.connected)
+	if (t->in_txn && t->card.connected)
 		pcsc_end(&t->card);
+	t->in_txn = 0;
 	if (t->cache_gen != atomic_load(&t->generation))
 		token_drop_inlock(t);
 	lock_release(t->lock);

@@ -29,6 +29,7 @@ struct token {
 	struct pcsc_card card;
 	struct lb_vm *vm;
 	int vm_stale;                   /* the card was reset: the script's state is out of date */
+	int in_txn;                     /* token_enter opened a PC/SC transaction */
 	char family[64];
 	char scripts[4096];             /* the scripts folder, read once when the token is made
 					 * (lb_scripts_dir() returns a shared buffer) */
@@ -66,6 +67,14 @@ unsigned token_generation(struct token *t);
  */
 CK_RV token_enter(struct token *t);
 void token_leave(struct token *t);
+
+/*
+ * The same for calls that only read what the token has cached (token info, mechanisms,
+ * login state): when the card is connected and the cache complete for the current
+ * generation, only the token's lock is taken — no PC/SC transaction, no IPC. Otherwise it
+ * is token_enter(). Either way token_leave() ends it.
+ */
+CK_RV token_enter_cached(struct token *t);
 
 /* The cache, read from the card once (APDUs only the first time after an event). */
 CK_RV token_load_inlock(struct token *t);

@@ -30,7 +30,7 @@ CK_RV rt_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 {
 	struct token *t;
 	CK_ULONG all, rw;
-	CK_RV rv = slot_enter_token(slotID, &t);
+	CK_RV rv = slot_enter_token(slotID, 1, &t);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -69,7 +69,7 @@ CK_RV rt_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismLis
 			  CK_ULONG_PTR pulCount)
 {
 	struct token *t;
-	CK_RV rv = slot_enter_token(slotID, &t);
+	CK_RV rv = slot_enter_token(slotID, 1, &t);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -82,7 +82,7 @@ CK_RV rt_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismLis
 CK_RV rt_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR pInfo)
 {
 	struct token *t;
-	CK_RV rv = slot_enter_token(slotID, &t);
+	CK_RV rv = slot_enter_token(slotID, 1, &t);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -101,7 +101,7 @@ CK_RV rt_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
 
 	if (pPin == NULL)
 		return CKR_ARGUMENTS_BAD;   /* no protected authentication path */
-	rv = slot_enter_token(slotID, &t);
+	rv = slot_enter_token(slotID, 0, &t);
 	if (rv != CKR_OK)
 		return rv;
 	sess_count(t, &all, &rw);

@@ -45,7 +45,7 @@ int main(void)
 	is_eval(vm, &f, "local ok, e = pcall(M.stash.atr, M.stash)\n"
 			"return tostring(ok) .. ' ' .. tostring(e:find('expired') ~= nil)",
 		"false true", "atr on an expired card raises a clean error");
-	is_rv(lb_logout(vm, &(struct lb_card){ fake_transmit, &f, NULL, 0 }), CKR_OK,
+	is_rv(lb_logout(vm, &(struct lb_card){ .transmit = fake_transmit, .ctx = &f }), CKR_OK,
 	      "the VM goes on working");
 
 	/* transmit failures */

@@ -3,14 +3,19 @@
  * bench — round-trip times through the rig, printed as a table.
  *
  *   bench [--iterations N] [--warmup N] [--rounds N] [--reader READER] [--floor READER]
+ *   bench --modules SCRIPTOKI.so OTHER.so [--iterations N] ...
  *
  * Runs inside tests/rig/with-tokens --echo: the target reader defaults to $VTOKEN0_READER
  * (the virtual token), the floor to $RESPONDER_READER (vpcd-echo, which answers 90 00 at
  * once: what the PC/SC stack itself costs). Every case gets the same number of timed
  * iterations after its warm-up; the cases take turns in rounds, so a change in the
  * machine's load hits all of them alike. Prints median, 99th percentile, operations per
- * second and, for a case with a floor, the ratio to it. Makes no judgement: exit status 0
+ * second and, for a case with a baseline, the ratio to it. Makes no judgement: exit status 0
  * unless an operation failed.
+ *
+ * With --modules, the rows are PKCS#11 operations instead — a warm SHA256-RSA-PKCS
+ * signature, its verification, C_GetTokenInfo — on the same token and key through
+ * Scriptoki's module and through another module (OpenSC's), which is the baseline.
  *
  * Add a row: write open/run/close functions (bench.h) and add the case in main().
  */
@@ -77,7 +82,7 @@ static long parse_count(const char *s, const char *what)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench [--iterations N] [--warmup N] [--rounds N] "
-			"[--reader READER] [--floor READER]\n");
+			"[--reader READER] [--floor READER] [--modules SCRIPTOKI.so OTHER.so]\n");
 	exit(2);
 }
 
@@ -88,6 +93,13 @@ int main(int argc, char **argv)
 	long iterations = 5000, warmup = 500, rounds = 0, it, r;
 	const char *reader = getenv("VTOKEN0_READER");
 	const char *floor_reader = getenv("RESPONDER_READER");
+	const char *mod_ours = NULL, *mod_other = NULL;
+	static char args[3][2][600];
+	static const char *const p11_ops[3][2] = {
+		{ "C_Sign SHA256-RSA 2048", "sign" },
+		{ "C_Verify SHA256-RSA 2048", "verify" },
+		{ "C_GetTokenInfo", "tokeninfo" },
+	};
 	char err[256] = "";
 	int ncases = 0, i, j, rv = 1;
 
@@ -102,6 +114,10 @@ int main(int argc, char **argv)
 			reader = argv[++i];
 		else if (strcmp(argv[i], "--floor") == 0 && i + 1 < argc)
 			floor_reader = argv[++i];
+		else if (strcmp(argv[i], "--modules") == 0 && i + 2 < argc) {
+			mod_ours = argv[++i];
+			mod_other = argv[++i];
+		}
 		else
 			usage();
 	}
@@ -116,7 +132,26 @@ int main(int argc, char **argv)
 	if (rounds > iterations)
 		rounds = iterations;
 
-	/* The rows. Later: PKCS#11 operations through the module, on the same token. */
+	if (mod_ours != NULL) {
+		/* PKCS#11 operations: Scriptoki, with the other module as the baseline */
+		for (j = 0; j < 3; j++) {
+			snprintf(args[j][0], sizeof args[j][0], "%s|%s", mod_ours, p11_ops[j][1]);
+			snprintf(args[j][1], sizeof args[j][1], "%s|%s", mod_other, p11_ops[j][1]);
+			cases[ncases++] = (struct bench_case){
+				.operation = p11_ops[j][0], .target = "Scriptoki",
+				.floor = "OpenSC", .open = bench_p11_open, .run = bench_p11_run,
+				.close = bench_p11_close, .arg = args[j][0],
+			};
+			cases[ncases++] = (struct bench_case){
+				.operation = p11_ops[j][0], .target = "OpenSC",
+				.open = bench_p11_open, .run = bench_p11_run,
+				.close = bench_p11_close, .arg = args[j][1],
+			};
+		}
+		goto run;
+	}
+
+	/* The rows: one APDU to the token, next to the floor of the PC/SC stack. */
 	cases[ncases++] = (struct bench_case){
 		.operation = "GET DATA serial (APDU)", .target = "virtual token",
 		.floor = "floor (vpcd-echo)", .open = bench_pcsc_open,
@@ -129,6 +164,7 @@ int main(int argc, char **argv)
 			.close = bench_pcsc_close, .arg = floor_reader,
 		};
 
+run:
 	for (i = 0; i < ncases; i++) {
 		rows[i].c = &cases[i];
 		rows[i].ns = calloc((size_t)iterations, sizeof *rows[i].ns);
@@ -166,11 +202,16 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("Round trips through libpcsclite -> pcscd -> vpcd -> card, %ld timed iterations per row\n"
-	       "(after %ld warm-up), the rows taking turns in %ld rounds.\n\n",
-	       iterations, warmup, rounds);
-	printf("%-24s %-18s %6s %10s %10s %8s   %s\n", "operation", "target", "n", "median us",
-	       "p99 us", "ops/s", "ratio to floor (median, p99)");
+	if (mod_ours != NULL)
+		printf("PKCS#11 operations on the same virtual token and RSA-2048 key, through each "
+		       "module;\n%ld timed iterations per row (after %ld warm-up), the rows taking "
+		       "turns in %ld rounds.\n\n", iterations, warmup, rounds);
+	else
+		printf("Round trips through libpcsclite -> pcscd -> vpcd -> card, %ld timed "
+		       "iterations per row\n(after %ld warm-up), the rows taking turns in %ld "
+		       "rounds.\n\n", iterations, warmup, rounds);
+	printf("%-26s %-18s %6s %10s %10s %8s   %s\n", "operation", "target", "n", "median us",
+	       "p99 us", "ops/s", "ratio to baseline (median, p99)");
 	for (i = 0; i < ncases; i++) {
 		struct row *row = &rows[i];
 
@@ -185,7 +226,7 @@ int main(int argc, char **argv)
 			if (strcmp(rows[j].c->target, row->c->floor) == 0 &&
 			    strcmp(rows[j].c->operation, row->c->operation) == 0)
 				fl = &rows[j];
-		printf("%-24s %-18s %6ld %10.1f %10.1f %8.0f", row->c->operation, row->c->target,
+		printf("%-26s %-18s %6ld %10.1f %10.1f %8.0f", row->c->operation, row->c->target,
 		       row->n, row->median, row->p99, (double)row->n / (row->total_ns / 1e9));
 		if (fl)
 			printf("   %.2fx, %.2fx", row->median / fl->median, row->p99 / fl->p99);

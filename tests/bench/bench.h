@@ -2,8 +2,8 @@
 /*
  * bench.h — the benchmark's cases.
  *
- * A case is one operation measured on one target (a PC/SC reader today; a PKCS#11 slot
- * through a module later). The driver (bench.c) calls open() once, run() for every
+ * A case is one operation measured on one target (a PC/SC reader, or a token through a
+ * PKCS#11 module). The driver (bench.c) calls open() once, run() for every
  * iteration (warm-up first, then the timed ones, interleaved round by round with the other
  * cases so that they share the machine's load), and close() at the end. A case may name
  * another case as its floor; the table then prints the ratio of the two.
@@ -29,5 +29,10 @@ struct bench_case {
 int bench_pcsc_open(void **state, const char *reader, char *err, size_t errlen);
 int bench_pcsc_get_serial(void *state, char *err, size_t errlen);
 void bench_pcsc_close(void *state);
+
+/* PKCS#11: arg is "MODULE-PATH|OPERATION" (sign, verify, tokeninfo) on token 0's key 01. */
+int bench_p11_open(void **state, const char *arg, char *err, size_t errlen);
+int bench_p11_run(void *state, char *err, size_t errlen);
+void bench_p11_close(void *state);
 
 #endif

@@ -62,7 +62,8 @@ static const uint8_t fake_atr[] = { 0x3B, 0x90, 0x11, 0x22 };
 
 __attribute__((unused)) static struct lb_card fake_card(struct fake *f)
 {
-	struct lb_card c = { fake_transmit, f, fake_atr, sizeof fake_atr };
+	struct lb_card c = { .transmit = fake_transmit, .ctx = f, .atr = fake_atr,
+			     .atr_len = sizeof fake_atr, .exclusive = 0 };
 
 	return c;
 }

@@ -35,7 +35,7 @@ $(BUILD)/rig-apdu: $(BUILD)/rig/rig-apdu.o
 
 BENCH_OBJS := $(patsubst tests/bench/%.c,$(BUILD)/bench.d/%.o,$(sort $(wildcard tests/bench/*.c)))
 $(BENCH): $(BENCH_OBJS)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(RIG_PCSC_LIBS)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(RIG_PCSC_LIBS) -ldl
 
 -include $(BUILD)/rig/*.d $(BUILD)/bench.d/*.d
 
@@ -51,7 +51,14 @@ demo: all $(RIG_HELPERS) $(RIG_VTOKEN)
 # --- make bench: round trips through the rig, next to the floor -----------------------------
 # The tokens write no APDU trace here: the trace is a test instrument, not the card's work.
 BENCH_ITER ?= 5000
-bench: $(RIG_HELPERS) $(RIG_VTOKEN) $(BENCH)
+# The PKCS#11 rows compare Scriptoki with OpenSC's module on the same token and key.
+BENCH_P11_ITER ?= 300
+BENCH_OTHER    ?= /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+bench: $(MODULE) $(RIG_HELPERS) $(RIG_VTOKEN) $(BENCH)
 	@tools/ensure-deps test
 	tests/rig/with-tokens --fresh --echo --no-token-trace -- $(BENCH) --iterations $(BENCH_ITER)
+	@echo
+	tests/rig/with-tokens --fresh --no-token-trace -- tests/bench/prepare-token \
+		$(BENCH) --modules $(abspath $(MODULE)) $(BENCH_OTHER) \
+		--iterations $(BENCH_P11_ITER) --warmup 20
 .PHONY: bench
