@@ -13,7 +13,7 @@
  * (as OpenSC does): it keeps the attribute over C_Finalize / C_Initialize, the context
  * login sends a VERIFY right before the key's SELECT, MSE and PSO, pkcs11-tool signs with
  * it (doing the context login itself) and OpenSC's own module reads it as "always
- * authenticate".
+ * authenticate"; a key OpenSC's pkcs15-init generates with --user-consent 1 reads true here.
  */
 #include "api/api.h"
 
@@ -360,6 +360,47 @@ int main(int argc, char **argv)
 			 "| grep -q 'Access:.*always authenticate'", OPENSC_MODULE, API_USER_PIN);
 		is_ulong(sh(cmd), 0, "OpenSC's module reads it as always authenticate "
 				     "(userConsent)");
+	}
+	/* ... and a key OpenSC makes with CKA_ALWAYS_AUTHENTICATE reads true here */
+	if (access("/usr/bin/pkcs15-init", X_OK) != 0) {
+		for (i = 0; i < 11; i++)
+			ok(1, "# SKIP OpenSC is not installed");
+	} else {
+		CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+		CK_ATTRIBUTE q[] = { { CKA_CLASS, &cls, sizeof cls }, { CKA_ID, "\x54", 1 } };
+		CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+		CK_ULONG cnt = 0;
+
+		snprintf(cmd, sizeof cmd,
+			 "timeout 120 pkcs15-init --reader '%s' -G rsa/1024 --auth-id 02 --id 54 "
+			 "--pin %s --label opensc-always --user-consent 1 >%s/out 2>&1",
+			 api_env(0, "READER"), API_USER_PIN, dir);
+		if (!is_ulong(sh(cmd), 0, "OpenSC's pkcs15-init generates an RSA key with "
+				     "--user-consent 1 (ID 54)")) {
+			snprintf(cmd, sizeof cmd, "sed 's/^/#   /' %s/out >&2", dir);
+			sh(cmd);
+		}
+		is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
+		is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK,
+		      "C_OpenSession");
+		is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "C_Login");
+		if (f->C_FindObjectsInit(s, q, 2) == CKR_OK) {
+			f->C_FindObjects(s, &h, 1, &cnt);
+			f->C_FindObjectsFinal(s);
+		}
+		ok(cnt == 1 && always_auth(s, h) == 1,
+		   "Scriptoki reads OpenSC's key as CKA_ALWAYS_AUTHENTICATE true");
+		is_rv(f->C_SignInit(s, &m, h), CKR_OK, "C_SignInit with it");
+		len = sizeof sig;
+		is_rv(f->C_Sign(s, (CK_BYTE_PTR)msg, sizeof msg - 1, sig, &len),
+		      CKR_USER_NOT_LOGGED_IN, "... wants the context login");
+		is_rv(f->C_SignInit(s, &m, h), CKR_OK, "C_SignInit");
+		is_rv(f->C_Login(s, CKU_CONTEXT_SPECIFIC, API_PIN(API_USER_PIN)), CKR_OK,
+		      "C_Login(CONTEXT_SPECIFIC)");
+		len = sizeof sig;
+		is_rv(f->C_Sign(s, (CK_BYTE_PTR)msg, sizeof msg - 1, sig, &len), CKR_OK,
+		      "... and signs with it");
+		is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	}
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	sh(cmd);
