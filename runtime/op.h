@@ -86,7 +86,9 @@ CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len
  * CKA_ALWAYS_AUTHENTICATE asks for before each use. The caller (session.c) holds the
  * token's lock (token_enter) and has loaded its cache. CKR_OPERATION_NOT_INITIALIZED when
  * no signing or decryption operation of the session needs it, CKR_USER_NOT_LOGGED_IN
- * when the user is not logged in, else what the token says of the PIN.
+ * when the user is not logged in, else what the token says of the PIN. A refused PIN
+ * cancels an earlier success of the same operation (PKCS #11 3.2, 4.9: "as if C_Login had
+ * not been called"), and CKR_PIN_LOCKED logs the user out.
  */
 CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF8CHAR *pin,
 			      CK_ULONG len);

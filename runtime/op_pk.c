@@ -221,9 +221,11 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 	}
 	if (private_key) {
 		/* the token computes with the key only for a logged-in user: say so first,
-		 * as the key may be a private object the session cannot see yet */
+		 * as the key may be a private object the session cannot see yet. Only the
+		 * cached login state is read here (no PC/SC transaction); C_Sign/C_Decrypt
+		 * enter the card and check it again, after any reset by another application */
 		o->tok = si.tok;
-		rv = token_enter(o->tok);
+		rv = token_enter_cached(o->tok);
 		if (rv != CKR_OK)
 			goto out;
 		rv = op_pk_token_check_inlock(o, flag);
