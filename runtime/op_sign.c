@@ -137,18 +137,25 @@ CK_RV rt_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
 	return op_sign_finish(hSession, 1, pData, ulDataLen, pSignature, pulSignatureLen);
 }
 
-CK_RV rt_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
+/* C_SignUpdate, C_VerifyUpdate: one more part of a multi-part operation of that kind. */
+static CK_RV op_sign_update(CK_SESSION_HANDLE h, enum op_kind kind, CK_BYTE_PTR part,
+			    CK_ULONG len)
 {
 	struct op_pk *o;
-	CK_RV rv = op_pk_get(hSession, OP_SIGN, &o);
+	CK_RV rv = op_pk_get(h, kind, &o);
 
 	if (rv != CKR_OK)
 		return rv;
 	o->multipart = 1;
-	rv = op_pk_feed(o, pPart, ulPartLen, op_pk_max_input(o));
+	rv = op_pk_feed(o, part, len, op_pk_max_input(o));
 	if (rv != CKR_OK)
-		op_end(hSession, OP_SIGN);
+		op_end(h, kind);
 	return rv;
+}
+
+CK_RV rt_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
+{
+	return op_sign_update(hSession, OP_SIGN, pPart, ulPartLen);
 }
 
 CK_RV rt_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
@@ -233,16 +240,7 @@ CK_RV rt_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLe
 
 CK_RV rt_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-	struct op_pk *o;
-	CK_RV rv = op_pk_get(hSession, OP_VERIFY, &o);
-
-	if (rv != CKR_OK)
-		return rv;
-	o->multipart = 1;
-	rv = op_pk_feed(o, pPart, ulPartLen, op_pk_max_input(o));
-	if (rv != CKR_OK)
-		op_end(hSession, OP_VERIFY);
-	return rv;
+	return op_sign_update(hSession, OP_VERIFY, pPart, ulPartLen);
 }
 
 CK_RV rt_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
