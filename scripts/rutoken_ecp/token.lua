@@ -832,14 +832,19 @@ local GOST512_SETS = { { OID.tc512_a, 0x20 }, { OID.tc512_b, 0x30 }, { OID.tc512
 
 -- The key variants: PKCS#15 kind, RSF proprietary byte 0 (private, public), sizes
 local V = {
-	rsa = { kind = p15.KIND_RSA, prop = { 0x23, 0x33 } },
+	rsa = { kind = p15.KIND_RSA, prop = { 0x23, 0x33 }, ckk = CKK.RSA,
+		keygen = CKM.RSA_PKCS_KEY_PAIR_GEN },
 	g2001 = { kind = p15.KIND_GOST, prop = { 0x03, 0x13 }, size = { 32, 64 }, r3411 = 0,
-		  hash = OID.h94, sets = GOST256_SETS, bits = 256 },
+		  hash = OID.h94, sets = GOST256_SETS, bits = 256, ckk = CKK.GOSTR3410,
+		  keygen = CKM.GOSTR3410_KEY_PAIR_GEN },
 	g256 = { kind = p15.KIND_GOST, prop = { 0x04, 0x14 }, size = { 32, 64 }, r3411 = 2,
-		 hash = OID.h256, sets = GOST256_SETS, bits = 256 },
+		 hash = OID.h256, sets = GOST256_SETS, bits = 256, ckk = CKK.GOSTR3410,
+		 keygen = CKM.GOSTR3410_KEY_PAIR_GEN },
 	g512 = { kind = p15.KIND_GOST, prop = { 0x05, 0x15 }, size = { 64, 128 }, r3411 = 3,
-		 hash = OID.h512, sets = GOST512_SETS, bits = 512 },
-	ec = { kind = p15.KIND_EC, prop = { 0x07, 0x17 }, size = { 32, 64 }, bits = 256 },
+		 hash = OID.h512, sets = GOST512_SETS, bits = 512, ckk = CKK.GOSTR3410_512,
+		 keygen = CKM.GOSTR3410_512_KEY_PAIR_GEN },
+	ec = { kind = p15.KIND_EC, prop = { 0x07, 0x17 }, size = { 32, 64 }, bits = 256,
+	       ckk = CKK.EC, keygen = CKM.EC_KEY_PAIR_GEN },
 }
 
 local function variant_of(k)
@@ -853,28 +858,6 @@ local function variant_of(k)
 		return V.g512
 	end
 	return V.g2001
-end
-
-local function key_type(v)
-	if v == V.rsa then
-		return CKK.RSA
-	elseif v == V.ec then
-		return CKK.EC
-	elseif v == V.g512 then
-		return CKK.GOSTR3410_512
-	end
-	return CKK.GOSTR3410
-end
-
-local function keygen_mech(v)
-	if v == V.rsa then
-		return CKM.RSA_PKCS_KEY_PAIR_GEN
-	elseif v == V.ec then
-		return CKM.EC_KEY_PAIR_GEN
-	elseif v == V.g512 then
-		return CKM.GOSTR3410_512_KEY_PAIR_GEN
-	end
-	return CKM.GOSTR3410_KEY_PAIR_GEN
 end
 
 ---------------------------------------------------------------------------------------
@@ -1147,7 +1130,7 @@ end
 -- The algorithm attributes of a key from its PKCS#15 entry and its public value.
 local function algo_attrs(a, k, pubv, private)
 	local v = variant_of(k)
-	a[CKA.KEY_TYPE] = key_type(v)
+	a[CKA.KEY_TYPE] = v.ckk
 	if v == V.rsa then
 		if pubv and pubv.n then
 			a[CKA.MODULUS] = pubv.n
@@ -1196,7 +1179,7 @@ local function prkey_object(k, pubv)
 		[CKA.ALWAYS_AUTHENTICATE] = (k.user_consent or 0) > 0,
 	}
 	if acc[p15.A_LOCAL] then
-		a[CKA.KEY_GEN_MECHANISM] = keygen_mech(variant_of(k))
+		a[CKA.KEY_GEN_MECHANISM] = variant_of(k).keygen
 	end
 	usage_attrs(a, k.usage, true)
 	algo_attrs(a, k, pubv, true)
@@ -1216,7 +1199,7 @@ local function pubkey_object(k, pubv, prk)
 	-- a public key is as local as the private key it was generated with
 	if prk and prk.access and prk.access[p15.A_LOCAL] then
 		a[CKA.LOCAL] = true
-		a[CKA.KEY_GEN_MECHANISM] = keygen_mech(variant_of(k))
+		a[CKA.KEY_GEN_MECHANISM] = variant_of(k).keygen
 	end
 	usage_attrs(a, k.usage, false)
 	algo_attrs(a, k, pubv, false)
