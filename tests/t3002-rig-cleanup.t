@@ -61,7 +61,9 @@ check_gone "timeout's TERM"
 start=$SECONDS
 err=$(RIG_VTOKEN=/bin/false timeout 60 "$RIG" --state-dir "$T/s" --timeout 30 -- true 2>&1)
 is $? 125 "a card that does not come up: exit 125"
-((SECONDS - start < 20)); ok $? "... noticed before the timeout ($((SECONDS - start)) s)"
+# (bounds well under the rig's own --timeout, not a speed target: a loaded machine may be
+# slow, but a rig that waited the timeout out is caught)
+((SECONDS - start < 25)); ok $? "... noticed before the timeout ($((SECONDS - start)) s)"
 grep -q 'did not become present' <<<"$err"; ok $? "... and says so"
 rig_gone "$T/s/pids" "$T/s/ports" "card failed"
 [ -e "$T/s/token0.log" ]; ok $? "--state-dir: the rig's files stay"
@@ -78,7 +80,7 @@ read -r rigpid <"$T/ready"
 kill -TERM "$rigpid"
 wait "$job"
 is $? 143 "TERM while waiting for the cards: exit 143"
-((SECONDS - start < 20)); ok $? "... at once ($((SECONDS - start)) s), not after the wait"
+((SECONDS - start < 35)); ok $? "... at once ($((SECONDS - start)) s), not after the wait"
 [ ! -e "$T/ran" ]; ok $? "... without running the command"
 rig_gone "$T/w/pids" "$T/w/ports" "TERM during startup"
 
