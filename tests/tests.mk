@@ -8,7 +8,7 @@ TEST_CFLAGS = $(ALL_CFLAGS) -Itests -I$(BUILD)/gen
 
 MODULE_TESTS := $(basename $(notdir $(wildcard tests/t5*.c tests/t7*.c)))
 TEST_PROGS   += $(MODULE_TESTS:%=$(BUILD)/t/%.t)
-SCRIPT_TESTS += $(wildcard tests/t5*.t tests/t6*.t)
+SCRIPT_TESTS += $(wildcard tests/t5*.t tests/t6*.t tests/t7*.t)
 # the token scripts (t9xxx): transcripts and end-to-end runs through build/sk-script
 SCRIPT_TESTS += $(wildcard tests/t9*.t)
 
