@@ -1655,6 +1655,31 @@ local function set(list)
 	return s
 end
 
+-- Create the private-key RSF of reference kk (the card files it in 6002). A reference the
+-- PrKDF does not list may still be taken on the card (6A89): then the next free one is
+-- tried, a few times. Returns ok, err, sw as create_in does, and the reference used
+-- (nil, "CKR_DEVICE_MEMORY" when the references run out).
+local function create_prkey_rsf(card, st, kk, used, size, prop0, prop1)
+	local ok, err, sw
+	for _ = 1, 8 do
+		ok, err, sw = create_in(card, st.app, {
+			size = size, type = RSF_T, fid = kk,
+			prop = string.char(prop0, prop1, 0x00, 0xAA, 0x00, 0x00),
+			sec = SEC.prkey_rsf,
+		})
+		if ok or sw ~= 0x6A89 then
+			break
+		end
+		repeat
+			kk = kk + 1
+		until not used[kk]
+		if kk > 0xFF then
+			return nil, "CKR_DEVICE_MEMORY", nil, kk
+		end
+	end
+	return ok, err, sw, kk
+end
+
 function T.generate_key_pair(card, mech, pub, priv)
 	pub, priv = pub or {}, priv or {}
 	local plan, err = keygen_plan(mech, pub, priv)
@@ -1759,24 +1784,8 @@ function T.generate_key_pair(card, mech, pub, priv)
 
 	local undo = {}
 	local ok, sw
-	-- the two RSFs (the card files them in 6002 and 6001 by their kind); a reference the
-	-- PrKDF does not list may still be taken on the card (6A89): take the next one
-	for _ = 1, 8 do
-		ok, err, sw = create_in(card, st.app, {
-			size = plan.size[1], type = RSF_T, fid = kk,
-			prop = string.char(v.prop[1], plan.prop1, 0x00, 0xAA, 0x00, 0x00),
-			sec = SEC.prkey_rsf,
-		})
-		if ok or sw ~= 0x6A89 then
-			break
-		end
-		repeat
-			kk = kk + 1
-		until not used[kk]
-		if kk > 0xFF then
-			return nil, "CKR_DEVICE_MEMORY"
-		end
-	end
+	-- the two RSFs (the card files them in 6002 and 6001 by their kind)
+	ok, err, sw, kk = create_prkey_rsf(card, st, kk, used, plan.size[1], v.prop[1], plan.prop1)
 	if not ok then
 		return give_up(undo, err, "creating the private-key RSF", sw)
 	end
@@ -2080,24 +2089,8 @@ local function import_private_key(card, attrs, label)
 
 	local undo = {}
 	local ok, sw
-	-- a reference the PrKDF does not list may still be taken on the card (6A89)
-	for _ = 1, 8 do
-		ok, err, sw = create_in(card, st.app, {
-			size = #priv_value, type = RSF_T, fid = kk,
-			prop = string.char(v.prop[1], prop1, 0x00, 0xAA, 0x00, 0x00),
-			sec = SEC.prkey_rsf,
-		})
-		if ok or sw ~= 0x6A89 then
-			break
-		end
-		repeat
-			kk = kk + 1
-		until not used[kk]
-		if kk > 0xFF then
-			return nil, "CKR_DEVICE_MEMORY"
-		end
-		prk.key_ref, prk.path = kk, PRKEY_DF .. iso.u16(kk)
-	end
+	ok, err, sw, kk = create_prkey_rsf(card, st, kk, used, #priv_value, v.prop[1], prop1)
+	prk.key_ref, prk.path = kk, PRKEY_DF .. iso.u16(kk)
 	if not ok then
 		return give_up(undo, err, "creating the private-key RSF", sw)
 	end
