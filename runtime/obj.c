@@ -363,8 +363,15 @@ struct obj_ctx {
 	int so;
 };
 
-/* Lock the session's token with its object cache loaded. */
-static CK_RV obj_enter(CK_SESSION_HANDLE s, struct obj_ctx *c)
+enum obj_access { OBJ_READ, OBJ_WRITE };
+
+/*
+ * Lock the session's token with its object cache loaded. A call that only reads the cache
+ * (OBJ_READ) takes no PC/SC transaction when the cache already holds what this login
+ * state may see; one that changes the token (OBJ_WRITE), or must read the card first,
+ * gets the whole token_enter().
+ */
+static CK_RV obj_enter(CK_SESSION_HANDLE s, enum obj_access access, struct obj_ctx *c)
 {
 	CK_RV rv = sess_lookup(s, &c->si);
 
@@ -372,9 +379,17 @@ static CK_RV obj_enter(CK_SESSION_HANDLE s, struct obj_ctx *c)
 		return rv;
 	c->s = s;
 	c->t = c->si.tok;
-	rv = token_enter(c->t);
+	rv = access == OBJ_READ ? token_enter_cached(c->t) : token_enter(c->t);
 	if (rv != CKR_OK)
 		return rv;
+	if (!c->t->in_txn && !(c->t->objs_valid &&
+			       (c->t->objs_private_valid || !obj_user_inlock(c->t)))) {
+		/* the objects must be read from the card: with a transaction */
+		token_leave(c->t);
+		rv = token_enter(c->t);
+		if (rv != CKR_OK)
+			return rv;
+	}
 	if (token_generation(c->t) != c->si.gen) {
 		token_leave(c->t);
 		return CKR_SESSION_HANDLE_INVALID;
@@ -425,7 +440,7 @@ CK_RV obj_view(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out)
 	CK_RV rv;
 
 	memset(out, 0, sizeof *out);
-	rv = obj_enter(s, &c);
+	rv = obj_enter(s, OBJ_READ, &c);
 	if (rv != CKR_OK)
 		return rv;
 	rv = obj_table_enter();
@@ -563,7 +578,7 @@ CK_RV rt_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK
 	size_t na = 0;
 	CK_OBJECT_CLASS cls = 0;
 	CK_ULONG sub = 0, i;
-	CK_RV rv = obj_enter(hSession, &c);
+	CK_RV rv = obj_enter(hSession, OBJ_WRITE, &c);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -589,7 +604,7 @@ CK_RV rt_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 	size_t na = 0, nchg = 0, i;
 	CK_OBJECT_CLASS cls;
 	int on_token;
-	CK_RV rv = obj_enter(hSession, &c);
+	CK_RV rv = obj_enter(hSession, OBJ_WRITE, &c);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -646,7 +661,7 @@ CK_RV rt_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
 	char ref[LB_REF_MAX];
 	size_t idx;
 	int on_token = 0;
-	CK_RV rv = obj_enter(hSession, &c);
+	CK_RV rv = obj_enter(hSession, OBJ_WRITE, &c);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -691,7 +706,7 @@ CK_RV rt_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_
 	struct obj_ctx c;
 	struct obj *o;
 	size_t i;
-	CK_RV rv = obj_enter(hSession, &c);
+	CK_RV rv = obj_enter(hSession, OBJ_READ, &c);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -735,7 +750,7 @@ CK_RV rt_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 	struct obj_ctx c;
 	struct obj *o;
 	CK_ULONG i;
-	CK_RV rv = obj_enter(hSession, &c), one;
+	CK_RV rv = obj_enter(hSession, OBJ_READ, &c), one;
 
 	if (rv != CKR_OK)
 		return rv;
@@ -796,7 +811,7 @@ CK_RV rt_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 	char ref[LB_REF_MAX];
 	size_t na = 0, nchg = 0, i;
 	int on_token = 0;
-	CK_RV rv = obj_enter(hSession, &c);
+	CK_RV rv = obj_enter(hSession, OBJ_WRITE, &c);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -966,7 +981,7 @@ CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 		return CKR_HOST_MEMORY;
 	f->op.kind = OP_FIND;
 	f->op.destroy = op_find_destroy;
-	rv = obj_enter(hSession, &c);
+	rv = obj_enter(hSession, OBJ_READ, &c);
 	if (rv != CKR_OK) {
 		free(f);
 		return rv;
