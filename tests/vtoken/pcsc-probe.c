@@ -13,6 +13,8 @@
  *   wait-present      wait (≤ 10 s) until a card is present: "present" or "error ..."
  *   reconnect         SCardReconnect(shared, T=1, leave card): "reconnected" or "error ..."
  *   unpower           SCardReconnect(..., SCARD_UNPOWER_CARD): "unpowered" or "error ..."
+ *   reset             SCardReconnect(..., SCARD_RESET_CARD), a warm reset as another
+ *                     application on the desktop may do: "reset" or "error ..."
  * Exit status 0 if every step ran (errors are results, printed), 2 on usage or setup failure.
  */
 #include <stdio.h>
@@ -156,13 +158,16 @@ int main(int argc, char **argv)
 				printf("present\n");
 			else
 				print_err(rv);
-		} else if (strcmp(argv[i], "reconnect") == 0 || strcmp(argv[i], "unpower") == 0) {
-			int unpower = argv[i][0] == 'u';
+		} else if (strcmp(argv[i], "reconnect") == 0 || strcmp(argv[i], "unpower") == 0 ||
+			   strcmp(argv[i], "reset") == 0) {
+			DWORD how = argv[i][0] == 'u'   ? SCARD_UNPOWER_CARD
+				    : argv[i][2] == 's' ? SCARD_RESET_CARD
+							: SCARD_LEAVE_CARD;
 
-			rv = SCardReconnect(h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1,
-					    unpower ? SCARD_UNPOWER_CARD : SCARD_LEAVE_CARD, &proto);
+			rv = SCardReconnect(h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, how, &proto);
 			if (rv == SCARD_S_SUCCESS)
-				printf("%s\n", unpower ? "unpowered" : "reconnected");
+				printf("%s\n", how == SCARD_UNPOWER_CARD ? "unpowered"
+						: how == SCARD_RESET_CARD ? "reset" : "reconnected");
 			else
 				print_err(rv);
 		} else {
