@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * functions.h — every Cryptoki function of the spec with its list position and version,
- * from the generated probe, and whether spec/module.yaml says the runtime implements it.
+ * from the generated probe, and whether the runtime implements it (spec/module.yaml, as the
+ * probe lists it).
  */
 #ifndef SCRIPTOKI_TEST_FUNCTIONS_H
 #define SCRIPTOKI_TEST_FUNCTIONS_H
@@ -25,9 +26,13 @@ static const struct fn all_functions[] = {
 };
 #define N_FUNCTIONS ((int)(sizeof all_functions / sizeof all_functions[0]))
 
+#undef SK_PROBE_FUNCTION
+#define SK_PROBE_FUNCTION(name, index, since)
+#define SK_PROBE_IMPLEMENTED(name) #name,
 static const char *const implemented_functions[] = {
-#include "implemented.inc"
+#include "sk_probe.inc"
 };
+#undef SK_PROBE_IMPLEMENTED
 
 static inline int is_implemented(const char *name)
 {

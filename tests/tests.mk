@@ -12,12 +12,8 @@ SCRIPT_TESTS += $(wildcard tests/t5*.t tests/t6*.t tests/t7*.t)
 # the token scripts (t9xxx): transcripts and end-to-end runs through build/sk-script
 SCRIPT_TESTS += $(wildcard tests/t9*.t)
 
-$(BUILD)/gen/implemented.inc: spec/module.yaml $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(PYTHON) -c 'import sys, yaml; [print("\"%s\"," % f) for f in yaml.safe_load(open(sys.argv[1]))["implemented"]]' $< > $@
-
 $(MODULE_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h tests/module.h \
-		$(GENERATED_HDRS) $(BUILD)/gen/implemented.inc
+		$(GENERATED_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(ALL_LDFLAGS) -ldl -lpthread
 
