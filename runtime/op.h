@@ -93,4 +93,18 @@ CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len
 CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF8CHAR *pin,
 			      CK_ULONG len);
 
+/*
+ * The standard's two-call convention for an output of need bytes: a NULL buffer asks for
+ * the size (CKR_OK), a short one gets CKR_BUFFER_TOO_SMALL; both set *len = need and keep
+ * the operation. Returns 1 when the output fits, else 0 with *rv the call's answer.
+ */
+static inline int op_output_fits(const void *out, CK_ULONG_PTR len, CK_ULONG need, CK_RV *rv)
+{
+	if (out != NULL && *len >= need)
+		return 1;
+	*rv = out == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
+	*len = need;
+	return 0;
+}
+
 #endif

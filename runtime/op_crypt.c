@@ -71,14 +71,8 @@ static CK_RV op_encrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 		rv = CKR_OPERATION_ACTIVE;
 		goto end;
 	}
-	if (out == NULL) {
-		*pulOut = o->k;
-		return CKR_OK;
-	}
-	if (*pulOut < o->k) {
-		*pulOut = o->k;
-		return CKR_BUFFER_TOO_SMALL;
-	}
+	if (!op_output_fits(out, pulOut, o->k, &rv))
+		return rv;
 	if (oneshot) {
 		rv = op_pk_feed(o, data, len, o->k);
 		if (rv != CKR_OK)

@@ -16,6 +16,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "mech.h"
+#include "op.h"
 #include "opstate.h"
 #include "session.h"
 #include "sk_dispatch.h"
@@ -100,14 +101,8 @@ static CK_RV op_digest_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 		rv = CKR_OPERATION_ACTIVE;
 		goto end;
 	}
-	if (out == NULL) {
-		*pulOut = o->size;
-		return CKR_OK;
-	}
-	if (*pulOut < o->size) {
-		*pulOut = o->size;
-		return CKR_BUFFER_TOO_SMALL;
-	}
+	if (!op_output_fits(out, pulOut, o->size, &rv))
+		return rv;
 	if (oneshot)
 		rv = crypto_digest_update(o->md, data, len);
 	if (rv == CKR_OK)

@@ -97,14 +97,8 @@ static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *dat
 		rv = CKR_OPERATION_ACTIVE;
 		goto end;
 	}
-	if (pSignature == NULL) {
-		*pulSignatureLen = o->out_len;
-		return CKR_OK;
-	}
-	if (*pulSignatureLen < o->out_len) {
-		*pulSignatureLen = o->out_len;
-		return CKR_BUFFER_TOO_SMALL;
-	}
+	if (!op_output_fits(pSignature, pulSignatureLen, o->out_len, &rv))
+		return rv;
 	if (o->always_auth && !o->authed) {
 		rv = CKR_USER_NOT_LOGGED_IN;
 		goto end;

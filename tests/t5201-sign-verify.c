@@ -717,6 +717,14 @@ int main(int argc, char **argv)
 
 	/* host-side, no key */
 	is_rv(f->C_DigestInit(s, &md), CKR_OK, "C_DigestInit Streebog-256");
+	dl = 0;
+	is_rv(f->C_Digest(s, (CK_BYTE_PTR)"x", 1, NULL, &dl), CKR_OK, "C_Digest size query");
+	is_ulong(dl, 32, "... 32 bytes");
+	dl = 31;
+	is_rv(f->C_Digest(s, (CK_BYTE_PTR)"x", 1, dg, &dl), CKR_BUFFER_TOO_SMALL,
+	      "C_Digest with a short buffer");
+	is_ulong(dl, 32, "... says how much, and the operation goes on");
+	dl = sizeof dg;
 	is_rv(f->C_Digest(s, (CK_BYTE_PTR)"012345678901234567890123456789012345678901234567890123456789012", 63, dg, &dl),
 	      CKR_OK, "C_Digest");
 	ok(dl == 32 && dg[0] == 0x9d && dg[31] == 0x00, "GOST R 34.11-2012 example M1");
