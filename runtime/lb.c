@@ -1203,8 +1203,9 @@ static int lb_strcmp_p(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-CK_RV lb_find_family(const char *dir, const uint8_t *atr, size_t atr_len, char *family,
-		     size_t family_cap)
+/* lb_find_family, keeping the matching family's VM in *keep when keep is not NULL. */
+static CK_RV lb_find(const char *dir, const uint8_t *atr, size_t atr_len, char *family,
+		     size_t family_cap, struct lb_vm **keep)
 {
 	DIR *d = NULL;
 	struct dirent *e;
@@ -1258,16 +1259,21 @@ CK_RV lb_find_family(const char *dir, const uint8_t *atr, size_t atr_len, char *
 			continue;       /* logged; a broken family does not hide the others */
 		}
 		r = lb_run(vm, NULL, &c);
-		lb_close(vm);
 		if (r != CKR_OK) {
+			lb_close(vm);
 			if (r != CKR_TOKEN_NOT_RECOGNIZED)
 				broken = 1;
 			continue;
 		}
 		if (strlen(names[i]) >= family_cap) {
+			lb_close(vm);
 			rv = CKR_BUFFER_TOO_SMALL;
 			goto out;
 		}
+		if (keep != NULL)
+			*keep = vm;     /* the family's script is loaded already: no second load */
+		else
+			lb_close(vm);
 		memcpy(family, names[i], strlen(names[i]) + 1);
 		log_msg(LOG_CALLS, "lb: the card is served by %s", family);
 		rv = CKR_OK;
@@ -1284,4 +1290,17 @@ out:
 		free(names[i]);
 	free(names);
 	return rv;
+}
+
+CK_RV lb_find_family(const char *dir, const uint8_t *atr, size_t atr_len, char *family,
+		     size_t family_cap)
+{
+	return lb_find(dir, atr, atr_len, family, family_cap, NULL);
+}
+
+CK_RV lb_open_for_card(const char *dir, const uint8_t *atr, size_t atr_len, char *family,
+		       size_t family_cap, struct lb_vm **vm)
+{
+	*vm = NULL;
+	return lb_find(dir, atr, atr_len, family, family_cap, vm);
 }

@@ -49,6 +49,11 @@ CK_RV lb_find_family(const char *dir, const uint8_t *atr, size_t atr_len, char *
 
 /* A VM running dir/family/token.lua. */
 CK_RV lb_open(const char *dir, const char *family, struct lb_vm **vm);
+
+/* lb_find_family and lb_open in one: the VM that answered match(atr) is kept rather than
+ * loaded a second time (a family script is the costly part of connecting to a card). */
+CK_RV lb_open_for_card(const char *dir, const uint8_t *atr, size_t atr_len, char *family,
+		       size_t family_cap, struct lb_vm **vm);
 void lb_close(struct lb_vm *vm);
 
 struct lb_token_info {

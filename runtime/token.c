@@ -173,10 +173,8 @@ CK_RV token_enter(struct token *t)
 	}
 	t->vm_stale = 0;
 	if (t->vm == NULL) {
-		rv = lb_find_family(t->scripts, t->card.atr, t->card.atr_len, t->family,
-				    sizeof t->family);
-		if (rv == CKR_OK)
-			rv = lb_open(t->scripts, t->family, &t->vm);
+		rv = lb_open_for_card(t->scripts, t->card.atr, t->card.atr_len, t->family,
+				      sizeof t->family, &t->vm);
 		if (rv != CKR_OK) {
 			pcsc_end(&t->card);
 			goto fail;

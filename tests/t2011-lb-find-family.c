@@ -31,6 +31,23 @@ int main(void)
 	is_rv(lb_find_family(LB_SCRIPTS, NULL, 0, fam, sizeof fam), CKR_FUNCTION_FAILED,
 	      "an empty ATR (broken/ again)");
 
+	/* lb_open_for_card: the same choice, with the family's VM kept open */
+	{
+		struct lb_vm *vm = NULL;
+		struct fake f = { 0 };
+		struct lb_card card = fake_card(&f);
+
+		is_rv(lb_open_for_card(LB_SCRIPTS, probe_atr, sizeof probe_atr, fam, sizeof fam, &vm),
+		      CKR_OK, "lb_open_for_card with the probe's ATR");
+		is_str(fam, "probe", "... names the probe family");
+		ok(vm != NULL && lb_logout(vm, &card) == CKR_OK, "... and gives its VM, ready for calls");
+		lb_close(vm);
+		vm = (struct lb_vm *)&f;
+		is_rv(lb_open_for_card(LB_SCRIPTS, none_atr, sizeof none_atr, fam, sizeof fam, &vm),
+		      CKR_FUNCTION_FAILED, "lb_open_for_card with an unknown ATR fails as above");
+		ok(vm == NULL, "... and gives no VM");
+	}
+
 	make_tmp_dir();
 	put_str("b_second/token.lua", MATCH_ALL);
 	put_str("a_first/token.lua", MATCH_ALL);
