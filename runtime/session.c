@@ -16,6 +16,7 @@
 #include "lock.h"
 #include "log.h"
 #include "op.h"
+#include "opstate.h"
 #include "sk_dispatch.h"
 #include "slot.h"
 
@@ -87,24 +88,31 @@ void sess_count(struct token *t, CK_ULONG *all, CK_ULONG *rw)
 	lock_release(sess_lock);
 }
 
+/* The table index of live session h, or -1 (sess_lock held; prunes first). */
+static long sess_index_inlock(CK_SESSION_HANDLE h)
+{
+	size_t i;
+
+	sess_prune_inlock();
+	for (i = 0; i < nsessions; i++)
+		if (sessions[i].handle == h)
+			return (long)i;
+	return -1;
+}
+
 /* A copy of the session (the table may move); CKR_SESSION_HANDLE_INVALID when gone. */
 static CK_RV sess_get(CK_SESSION_HANDLE h, struct session *out)
 {
-	size_t i;
+	long i;
 	CK_RV rv = lock_acquire(sess_lock);
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = CKR_SESSION_HANDLE_INVALID;
-	sess_prune_inlock();
-	for (i = 0; i < nsessions; i++)
-		if (sessions[i].handle == h) {
-			*out = sessions[i];
-			rv = CKR_OK;
-			break;
-		}
+	i = sess_index_inlock(h);
+	if (i >= 0)
+		*out = sessions[i];
 	lock_release(sess_lock);
-	return rv;
+	return i >= 0 ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
 }
 
 CK_RV sess_lookup(CK_SESSION_HANDLE h, struct sess_info *out)
@@ -188,25 +196,23 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 
 CK_RV rt_CloseSession(CK_SESSION_HANDLE hSession)
 {
-	struct token *t = NULL;
-	size_t i;
+	struct token *t;
+	long i;
 	CK_RV rv = lock_acquire(sess_lock);
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = CKR_SESSION_HANDLE_INVALID;
-	sess_prune_inlock();
-	for (i = 0; i < nsessions; i++)
-		if (sessions[i].handle == hSession) {
-			t = sessions[i].tok;
-			sessions[i] = sessions[--nsessions];
-			rv = CKR_OK;
-			break;
-		}
+	i = sess_index_inlock(hSession);
+	if (i < 0) {
+		lock_release(sess_lock);
+		return CKR_SESSION_HANDLE_INVALID;
+	}
+	t = sessions[i].tok;
+	sessions[i] = sessions[--nsessions];
 	lock_release(sess_lock);
-	if (t != NULL)
-		sess_logout_if_last(t);
-	return rv;
+	op_end_all(hSession);   /* its operations may hold plaintext: free them now */
+	sess_logout_if_last(t);
+	return CKR_OK;
 }
 
 CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
@@ -228,7 +234,7 @@ CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
 	}
 	lock_release(sess_lock);
 	sess_logout_if_last(t);
-	return CKR_OK;
+	return CKR_OK;     /* their operations go at the next op_start (opstate prunes) */
 }
 
 /* Lock the session's token for a state read or a card operation. */
