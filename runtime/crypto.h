@@ -53,6 +53,11 @@ CK_RV crypto_digest(CK_MECHANISM_TYPE hash, const uint8_t *p, size_t n, uint8_t 
 /* Random bytes from the host's generator (the private context's DRBG). */
 CK_RV crypto_random(uint8_t *out, size_t n);
 
+/* One 16-byte block encrypted with AES in ECB mode under key (16, 24 or 32 bytes; else
+ * CKR_KEY_SIZE_RANGE): the check value of an AES key (PKCS #11 3.2 section 4.10). */
+CK_RV crypto_aes_ecb_block(const uint8_t *key, size_t key_len, const uint8_t in[16],
+			   uint8_t out[16]);
+
 /* --- RSA (RFC 8017) ----------------------------------------------------------------- */
 
 /* Length in bytes and in bits of a big-endian integer, leading zero bytes ignored. */

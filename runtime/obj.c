@@ -766,8 +766,11 @@ CK_RV rt_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 	for (i = 0; i < ulCount; i++) {
 		a = obj_attrs_find(o->attrs, o->nattrs, pTemplate[i].type);
 		if (a == NULL) {
+			/* an attribute of the kind that the object keeps hidden (a token key's
+			 * private components, never on the host) is sensitive, not unknown */
 			pTemplate[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
-			one = CKR_ATTRIBUTE_TYPE_INVALID;
+			one = obj_hidden(k, o->attrs, o->nattrs, pTemplate[i].type) ?
+			      CKR_ATTRIBUTE_SENSITIVE : CKR_ATTRIBUTE_TYPE_INVALID;
 		} else if (obj_hidden(k, o->attrs, o->nattrs, a->type)) {
 			pTemplate[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
 			one = CKR_ATTRIBUTE_SENSITIVE;

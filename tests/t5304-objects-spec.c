@@ -26,6 +26,10 @@ static CK_ULONG sample(CK_ATTRIBUTE_TYPE t, const struct sk_obj_kind *k, unsigne
 		memcpy(buf, &v, sizeof v);
 		return sizeof v;
 	}
+	if (t == CKA_VALUE && k->cls == CKO_SECRET_KEY && k->subtype == CKK_AES) {
+		memset(buf, 0x5A, 16);  /* an AES key has an AES key's length */
+		return 16;
+	}
 	switch (ti != NULL ? ti->vtype : SK_AV_BYTES) {
 	case SK_AV_BOOL:
 		buf[0] = (rules & SK_AR_SO_ONLY) ? CK_FALSE : CK_TRUE;
