@@ -165,6 +165,21 @@ static void obj_drop_token_inlock(struct token *t, int only_private)
 	}
 }
 
+void obj_logout_inlock(struct token *t)
+{
+	size_t i = 0;
+
+	if (lock_acquire(obj_lock) != CKR_OK)
+		return;
+	while (i < nobjs) {
+		if (objs[i]->tok == t && objs[i]->owner != 0 && objs[i]->priv)
+			obj_remove_inlock(i);
+		else
+			i++;
+	}
+	lock_release(obj_lock);
+}
+
 /* --- making objects ------------------------------------------------------------------ */
 
 static int obj_default_private(CK_OBJECT_CLASS cls)

@@ -15,6 +15,7 @@
 
 #include "lock.h"
 #include "log.h"
+#include "obj.h"
 #include "op.h"
 #include "opstate.h"
 #include "sk_dispatch.h"
@@ -397,8 +398,10 @@ CK_RV rt_Logout(CK_SESSION_HANDLE hSession)
 	} else {
 		token_card(s.tok, &card);
 		rv = lb_logout(s.tok->vm, &card);
-		/* whatever the card said, this application is logged out now */
+		/* whatever the card said, this application is logged out now, and its
+		 * private session objects are gone with the login */
 		s.tok->logged_in = 0;
+		obj_logout_inlock(s.tok);
 		if (rv != CKR_DEVICE_REMOVED)
 			rv = CKR_OK;
 	}

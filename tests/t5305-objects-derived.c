@@ -14,7 +14,10 @@
  * - C_CopyObject naming another CKA_CLASS: CKR_ATTRIBUTE_READ_ONLY (4.1.1's order);
  * - a token private key's components that never leave the card (CKA_PRIVATE_EXPONENT,
  *   CKA_PRIME_1, an EC key's CKA_VALUE): CKR_ATTRIBUTE_SENSITIVE, not
- *   CKR_ATTRIBUTE_TYPE_INVALID; an attribute the kind does not have still is.
+ *   CKR_ATTRIBUTE_TYPE_INVALID; an attribute the kind does not have still is;
+ * - C_Logout destroys the application's private session objects (5.6): their handles are
+ *   invalid, also after the next login, and a search does not find them; public session
+ *   objects stay.
  */
 #include "api/api.h"
 
@@ -219,6 +222,32 @@ static void token_keys(CK_SESSION_HANDLE s)
 	(void)c_priv;
 }
 
+static void logout(CK_SESSION_HANDLE s)
+{
+	CK_ATTRIBUTE t[] = { ATTR(CKA_CLASS, c_data), { CKA_LABEL, "t5305-logout", 12 },
+			     ATTR(CKA_PRIVATE, yes) };
+	CK_ATTRIBUTE q = { CKA_CLASS, NULL, 0 };
+	CK_OBJECT_HANDLE priv = 0, pub = 0, found[4];
+	CK_ULONG n = 0;
+
+	is_rv(f->C_CreateObject(s, t, 3, &priv), CKR_OK, "a private session object");
+	t[2] = (CK_ATTRIBUTE)ATTR(CKA_PRIVATE, no);
+	is_rv(f->C_CreateObject(s, t, 3, &pub), CKR_OK, "a public session object");
+	is_rv(f->C_Logout(s), CKR_OK, "C_Logout");
+	is_rv(f->C_GetAttributeValue(s, priv, &q, 1), CKR_OBJECT_HANDLE_INVALID,
+	      "the private session object's handle is invalid after logout");
+	is_rv(f->C_GetAttributeValue(s, pub, &q, 1), CKR_OK, "the public one stays");
+	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "login again");
+	is_rv(f->C_GetAttributeValue(s, priv, &q, 1), CKR_OBJECT_HANDLE_INVALID,
+	      "... the private one is still gone");
+	t[2] = (CK_ATTRIBUTE){ CKA_LABEL, "t5305-logout", 12 };
+	f->C_FindObjectsInit(s, &t[1], 1);
+	f->C_FindObjects(s, found, 4, &n);
+	f->C_FindObjectsFinal(s);
+	ok(n == 1 && found[0] == pub, "... and a search finds only the public one (%lu)", n);
+	f->C_DestroyObject(s, pub);
+}
+
 int main(int argc, char **argv)
 {
 	CK_SLOT_ID slot = 0;
@@ -236,6 +265,7 @@ int main(int argc, char **argv)
 	certificates(s);
 	copy_class(s);
 	token_keys(s);
+	logout(s);
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	return done_testing();
 }
