@@ -559,6 +559,78 @@ static CK_RV obj_contribute(enum obj_tmpl_op op, const struct sk_obj_kind *k,
 	return rv;
 }
 
+static int obj_attr_at(const struct lb_attr *a, size_t n, CK_ATTRIBUTE_TYPE t,
+		       const uint8_t **v, size_t *len)
+{
+	const struct lb_attr *x = obj_attrs_find(a, n, t);
+
+	*v = x != NULL ? x->value : NULL;
+	*len = x != NULL ? x->len : 0;
+	return x != NULL;
+}
+
+/*
+ * The key values of a template checked by what they are (not only by their type): a curve
+ * the host knows and a point on it, a GOST parameter set and a point of its size, an RSA
+ * modulus and an odd public exponent. CKR_CURVE_NOT_SUPPORTED, CKR_DOMAIN_PARAMS_INVALID
+ * or CKR_ATTRIBUTE_VALUE_INVALID; a generation template has only the parameters.
+ */
+static CK_RV obj_key_values(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_ULONG kt,
+			    const struct lb_attr *a, size_t n)
+{
+	const uint8_t *p, *q;
+	size_t plen, qlen, size;
+	int have_p;
+
+	if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY)
+		return CKR_OK;
+	switch (kt) {
+	case CKK_EC:
+		if (!obj_attr_at(a, n, CKA_EC_PARAMS, &p, &plen))
+			return CKR_OK;  /* a generation's private half leaves it out */
+		if (op == OBJ_CREATE && cls == CKO_PUBLIC_KEY &&
+		    obj_attr_at(a, n, CKA_EC_POINT, &q, &qlen))
+			return crypto_ec_check_public(p, plen, q, qlen);
+		return crypto_ec_check_params(p, plen);
+	case CKK_GOSTR3410:
+	case CKK_GOSTR3410_512:
+		have_p = obj_attr_at(a, n, CKA_GOSTR3410_PARAMS, &p, &plen);
+		if (!have_p)
+			return CKR_OK;
+		if (plen < 2 || p[0] != 0x06 || p[1] >= 0x80 || (size_t)p[1] != plen - 2)
+			return CKR_DOMAIN_PARAMS_INVALID;
+		size = crypto_gost_size(p, plen);
+		if (size == 0)
+			return CKR_CURVE_NOT_SUPPORTED;
+		if ((kt == CKK_GOSTR3410) != (size == 32))
+			return CKR_TEMPLATE_INCONSISTENT;
+		if (op == OBJ_CREATE && cls == CKO_PUBLIC_KEY &&
+		    obj_attr_at(a, n, CKA_VALUE, &q, &qlen) && qlen != 2 * size)
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+		return CKR_OK;
+	case CKK_RSA:
+		if (op == OBJ_CREATE && cls == CKO_PUBLIC_KEY) {
+			if (obj_attr_at(a, n, CKA_MODULUS, &p, &plen) &&
+			    crypto_be_bits(p, plen) < 2)
+				return CKR_ATTRIBUTE_VALUE_INVALID;
+			if (obj_attr_at(a, n, CKA_PUBLIC_EXPONENT, &q, &qlen) &&
+			    (crypto_be_bits(q, qlen) < 2 || !(q[qlen - 1] & 1)))
+				return CKR_ATTRIBUTE_VALUE_INVALID;
+		}
+		if (op == OBJ_GENERATE && cls == CKO_PUBLIC_KEY &&
+		    obj_attr_at(a, n, CKA_MODULUS_BITS, &p, &plen)) {
+			CK_ULONG bits;
+
+			memcpy(&bits, p, sizeof bits);
+			if (bits == 0)
+				return CKR_ATTRIBUTE_VALUE_INVALID;
+		}
+		return CKR_OK;
+	default:
+		return CKR_OK;
+	}
+}
+
 CK_RV obj_template_ex(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_ULONG sub,
 		      const CK_ATTRIBUTE *tmpl, CK_ULONG n, int is_so, struct lb_attr **out,
 		      size_t *nout)
@@ -656,6 +728,10 @@ CK_RV obj_template_ex(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_ULONG sub,
 	}
 	if (op == OBJ_COPY)
 		goto done;
+	/* 4b. key values that are what they claim to be */
+	rv = obj_key_values(op, cls, sub, a, na);
+	if (rv != CKR_OK)
+		goto out;
 	/* 5. completed: class, kind, defaults, and what the function contributes */
 	rv = obj_attrs_set_ulong(&a, &na, CKA_CLASS, cls);
 	if (rv == CKR_OK && k->has_subtype)

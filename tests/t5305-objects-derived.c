@@ -15,6 +15,11 @@
  * - a token private key's components that never leave the card (CKA_PRIVATE_EXPONENT,
  *   CKA_PRIME_1, an EC key's CKA_VALUE): CKR_ATTRIBUTE_SENSITIVE, not
  *   CKR_ATTRIBUTE_TYPE_INVALID; an attribute the kind does not have still is;
+ * - key values checked for what they are: CKA_EC_PARAMS that is not DER
+ *   (CKR_DOMAIN_PARAMS_INVALID), names a curve the module does not know
+ *   (CKR_CURVE_NOT_SUPPORTED), a point not on the curve (CKR_ATTRIBUTE_VALUE_INVALID), at
+ *   C_CreateObject and at C_GenerateKeyPair; RSA sizes out of range at generation
+ *   (CKR_ATTRIBUTE_VALUE_INVALID), an even public exponent at creation;
  * - C_Logout destroys the application's private session objects (5.6): their handles are
  *   invalid, also after the next login, and a search does not find them; public session
  *   objects stay.
@@ -222,6 +227,69 @@ static void token_keys(CK_SESSION_HANDLE s)
 	(void)c_priv;
 }
 
+static void key_values(CK_SESSION_HANDLE s)
+{
+	static CK_OBJECT_CLASS c_pub = CKO_PUBLIC_KEY;
+	static CK_KEY_TYPE k_ec = CKK_EC, k_rsa = CKK_RSA;
+	static CK_BYTE p256[] = { 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07 };
+	static CK_BYTE unknown[] = { 0x06, 0x03, 0x2A, 0x03, 0x04 };        /* 1.2.3.4 */
+	static CK_BYTE garbled[] = { 0x06, 0x09, 0x2A, 0x86, 0x48 };        /* length lies */
+	static CK_BYTE even_e[] = { 0x01, 0x00, 0x00 };
+	CK_BYTE point[67] = { 0x04, 0x41, 0x04 }, good[80], mod[128];
+	CK_ULONG bits[] = { 0, 1025, 1000000 };
+	CK_ATTRIBUTE find[] = { ATTR(CKA_CLASS, c_pub), ATTR(CKA_KEY_TYPE, k_ec) };
+	CK_ATTRIBUTE ec[] = { ATTR(CKA_CLASS, c_pub), ATTR(CKA_KEY_TYPE, k_ec),
+			      ATTR(CKA_EC_PARAMS, p256), { CKA_EC_POINT, point, sizeof point } };
+	CK_ATTRIBUTE rsa[] = { ATTR(CKA_CLASS, c_pub), ATTR(CKA_KEY_TYPE, k_rsa),
+			       ATTR(CKA_MODULUS, mod), ATTR(CKA_PUBLIC_EXPONENT, even_e) };
+	CK_MECHANISM rsa_gen = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM ec_gen = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_ATTRIBUTE vt[] = { ATTR(CKA_TOKEN, yes), ATTR(CKA_PRIVATE, yes), ATTR(CKA_SIGN, yes) };
+	CK_ATTRIBUTE rt[] = { ATTR(CKA_TOKEN, yes), ATTR(CKA_MODULUS_BITS, bits[0]) };
+	CK_ATTRIBUTE et[] = { ATTR(CKA_TOKEN, yes), ATTR(CKA_EC_PARAMS, unknown) };
+	CK_OBJECT_HANDLE h = 0, pub = 0, priv = 0;
+	CK_ULONG n = 0, i;
+	CK_RV rv;
+
+	memset(point + 3, 0x01, sizeof point - 3);
+	memset(mod, 0xC5, sizeof mod);
+	is_rv(f->C_CreateObject(s, ec, 4, &h), CKR_ATTRIBUTE_VALUE_INVALID,
+	      "an EC public key whose point is not on P-256: CKR_ATTRIBUTE_VALUE_INVALID");
+	ec[2] = (CK_ATTRIBUTE)ATTR(CKA_EC_PARAMS, unknown);
+	is_rv(f->C_CreateObject(s, ec, 4, &h), CKR_CURVE_NOT_SUPPORTED,
+	      "... on a curve the module does not know: CKR_CURVE_NOT_SUPPORTED");
+	ec[2] = (CK_ATTRIBUTE)ATTR(CKA_EC_PARAMS, garbled);
+	is_rv(f->C_CreateObject(s, ec, 4, &h), CKR_DOMAIN_PARAMS_INVALID,
+	      "... with CKA_EC_PARAMS that is not DER: CKR_DOMAIN_PARAMS_INVALID");
+	/* a real point: the public half of the P-256 pair made on the token */
+	f->C_FindObjectsInit(s, find, 2);
+	f->C_FindObjects(s, &pub, 1, &n);
+	f->C_FindObjectsFinal(s);
+	ec[3] = (CK_ATTRIBUTE){ CKA_EC_POINT, good, sizeof good };
+	ok(n == 1 && f->C_GetAttributeValue(s, pub, &ec[3], 1) == CKR_OK,
+	   "the token's P-256 public key and its CKA_EC_POINT");
+	ec[2] = (CK_ATTRIBUTE)ATTR(CKA_EC_PARAMS, p256);
+	is_rv(f->C_CreateObject(s, ec, 4, &h), CKR_OK, "... as a session object: accepted");
+	f->C_DestroyObject(s, h);
+	is_rv(f->C_CreateObject(s, rsa, 4, &h), CKR_ATTRIBUTE_VALUE_INVALID,
+	      "an RSA public key with an even exponent: CKR_ATTRIBUTE_VALUE_INVALID");
+
+	for (i = 0; i < sizeof bits / sizeof bits[0]; i++) {
+		rt[1] = (CK_ATTRIBUTE)ATTR(CKA_MODULUS_BITS, bits[i]);
+		rv = f->C_GenerateKeyPair(s, &rsa_gen, rt, 2, vt, 3, &pub, &priv);
+		is_rv(rv, CKR_ATTRIBUTE_VALUE_INVALID,
+		      "C_GenerateKeyPair with CKA_MODULUS_BITS %lu: CKR_ATTRIBUTE_VALUE_INVALID",
+		      bits[i]);
+	}
+	is_rv(f->C_GenerateKeyPair(s, &ec_gen, et, 2, vt, 3, &pub, &priv),
+	      CKR_CURVE_NOT_SUPPORTED, "C_GenerateKeyPair on an unknown curve: "
+	      "CKR_CURVE_NOT_SUPPORTED");
+	et[1] = (CK_ATTRIBUTE)ATTR(CKA_EC_PARAMS, garbled);
+	is_rv(f->C_GenerateKeyPair(s, &ec_gen, et, 2, vt, 3, &pub, &priv),
+	      CKR_DOMAIN_PARAMS_INVALID, "... with CKA_EC_PARAMS that is not DER: "
+	      "CKR_DOMAIN_PARAMS_INVALID");
+}
+
 static void logout(CK_SESSION_HANDLE s)
 {
 	CK_ATTRIBUTE t[] = { ATTR(CKA_CLASS, c_data), { CKA_LABEL, "t5305-logout", 12 },
@@ -265,6 +333,7 @@ int main(int argc, char **argv)
 	certificates(s);
 	copy_class(s);
 	token_keys(s);
+	key_values(s);
 	logout(s);
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	return done_testing();
