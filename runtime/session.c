@@ -348,9 +348,12 @@ static CK_RV sess_login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UT
 		rv = CKR_ARGUMENTS_BAD;    /* no protected authentication path on this token */
 		goto out;
 	}
-	rv = sess_check_pin_len(t, ulPinLen);
-	if (rv != CKR_OK)
+	/* a PIN being checked is right or wrong: one of a length no PIN may have is wrong,
+	 * and costs no try on the card (length rules are for PINs being set) */
+	if (sess_check_pin_len(t, ulPinLen) != CKR_OK) {
+		rv = CKR_PIN_INCORRECT;
 		goto out;
+	}
 	token_card(t, &card);
 	rv = lb_login(t->vm, &card, userType, pPin, ulPinLen);
 	if (rv == CKR_OK) {
@@ -455,6 +458,9 @@ CK_RV rt_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ul
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = token_load_inlock(s.tok);
+	/* the old PIN is checked (right or wrong), the new one set (its length rules) */
+	if (rv == CKR_OK && sess_check_pin_len(s.tok, ulOldLen) != CKR_OK)
+		rv = CKR_PIN_INCORRECT;
 	if (rv == CKR_OK)
 		rv = sess_check_pin_len(s.tok, ulNewLen);
 	if (rv == CKR_OK) {
