@@ -60,6 +60,12 @@ RULE_CONFLICTS = (("create_required", "create_forbidden"),
                   ("unwrap_required", "unwrap_forbidden"),
                   ("modifiable", "copy_modifiable"))
 
+# The codes any Cryptoki function may return (PKCS #11 3.2 §5.1.1, "universal Cryptoki
+# function return values"); the return-code check allows them beside a function's list.
+UNIVERSAL_RETURNS = ("CKR_OK", "CKR_GENERAL_ERROR", "CKR_HOST_MEMORY", "CKR_FUNCTION_FAILED")
+# ... and those of any function that takes a session handle (§5.1.2).
+SESSION_RETURNS = ("CKR_SESSION_HANDLE_INVALID", "CKR_DEVICE_REMOVED", "CKR_SESSION_CLOSED")
+
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 GROUP = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_VALUE = 0xFFFFFFFF
@@ -1493,6 +1499,21 @@ class Spec:
                 a.c_decl = "%s %s" % (a.type, a.name)
             fn.c_params = ", ".join(a.c_decl for a in fn.args) or "void"
             fn.c_call = ", ".join(a.name for a in fn.args)
+            # the allowed return codes sorted by value, for a binary search at run time: the
+            # function's list, the universal codes (§5.1.1), those of every function with a
+            # session handle (§5.1.2), CKR_CRYPTOKI_NOT_INITIALIZED for functions that need
+            # C_Initialize and CKR_FUNCTION_NOT_SUPPORTED for a stub (both as §5.1.6
+            # describes them)
+            allowed = list(fn.returns) + list(UNIVERSAL_RETURNS)
+            if fn.handle == "session":
+                allowed += list(SESSION_RETURNS)
+            if fn.init:
+                allowed.append("CKR_CRYPTOKI_NOT_INITIALIZED")
+            if not fn.implemented:
+                allowed.append("CKR_FUNCTION_NOT_SUPPORTED")
+            codes = sorted({self.const_by_name[r].value: r for r in allowed
+                            if r in self.const_by_name}.items())
+            fn.returns_sorted = [{"name": n, "c_value": c_hex(v)} for v, n in codes]
             by_name = {a.name: a for a in fn.args}
             for a in fn.args:
                 if not a.pointer or a.nullable == "yes":
