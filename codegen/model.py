@@ -51,10 +51,20 @@ ATTR_TYPES = ("bool", "ulong", "bytes", "utf8", "date", "bigint", "mechanisms", 
 ATTR_RULES = ("create_required", "create_forbidden", "generate_required", "generate_forbidden",
               "unwrap_required", "unwrap_forbidden", "sensitive", "modifiable",
               "copy_modifiable", "so_only", "true_stays", "false_stays")
+# How an attribute is derived from the object's CKA_VALUE (objects.yaml `derive:`): its
+# length in bytes, the first three bytes of its SHA-1 (certificates, 4.6.2), the first
+# three bytes of the ECB encryption of one zero block under the key (secret keys, 4.10).
+DERIVE_RULES = ("value_length", "sha1_prefix", "aes_ecb_zero_block")
 RULE_CONFLICTS = (("create_required", "create_forbidden"),
                   ("generate_required", "generate_forbidden"),
                   ("unwrap_required", "unwrap_forbidden"),
                   ("modifiable", "copy_modifiable"))
+
+# The codes any Cryptoki function may return (PKCS #11 3.2 §5.1.1, "universal Cryptoki
+# function return values"); the return-code check allows them beside a function's list.
+UNIVERSAL_RETURNS = ("CKR_OK", "CKR_GENERAL_ERROR", "CKR_HOST_MEMORY", "CKR_FUNCTION_FAILED")
+# ... and those of any function that takes a session handle (§5.1.2).
+SESSION_RETURNS = ("CKR_SESSION_HANDLE_INVALID", "CKR_DEVICE_REMOVED", "CKR_SESSION_CLOSED")
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 GROUP = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -1096,12 +1106,50 @@ class Spec:
             if isinstance(v, str) and (t != "date" or v == "" or re.match(r"^\d{8}$", v)):
                 return ("bytes", v)
             expected = "a string" if t != "date" else "an empty string or a date YYYYMMDD"
+        elif t == "mechanisms":
+            if isinstance(v, str) and v == "":
+                return ("bytes", v)
+            expected = "an empty string (the empty list)"
         else:
             self.diag.error(path, line, "%s: a %s attribute has no default" % (what, t))
             return None
         self.diag.error(path, line, "%s: the default of a %s attribute must be %s, not %s"
                         % (what, t, expected, _describe(node)))
         return None
+
+    def _obj_derive(self, path, dmap, rows, what):
+        """A `derive:` mapping (attribute: rule) applied to the rows of one kind."""
+        if dmap is None:
+            return
+        for key in dmap:
+            kline, vline = dmap.key_lines[key], dmap.value_lines[key]
+            attr = self._const_in(path, kline, key, ("CKA",), what + ": derive")
+            if attr is None:
+                continue
+            ok, rule, expected = C.enum(DERIVE_RULES)(dmap[key])
+            if not ok:
+                self.diag.error(path, vline, "%s: derive: %s must be %s"
+                                % (what, attr.name, expected))
+                continue
+            want = "ulong" if rule == "value_length" else "bytes"
+            if attr.atype != want:
+                self.diag.error(path, vline, "%s: derive: %s gives a %s value, and %s is %s"
+                                % (what, rule, want, attr.name, attr.atype))
+                continue
+            hit = [row for row in rows if row["attr"].name == attr.name]
+            if not hit:
+                self.diag.error(path, kline, "%s: derive: %s is in none of its tables"
+                                % (what, attr.name))
+                continue
+            if not [row for row in rows if row["attr"].name == "CKA_VALUE"]:
+                self.diag.error(path, kline, "%s: derive: %s is derived from CKA_VALUE, "
+                                "which is in none of its tables" % (what, attr.name))
+                continue
+            if hit[0].get("derive") is not None:
+                self.diag.error(path, kline, "%s: derive: %s is derived twice"
+                                % (what, attr.name))
+                continue
+            hit[0]["derive"] = rule
 
     def _load_objects(self, doc):
         name = "objects.yaml"
@@ -1186,7 +1234,8 @@ class Spec:
             r = check_keys(self.diag, path, item, what, {
                 "class": (True, C.ident), "tables": (True, C.seq),
                 "defaults": (False, C.mapping), "subtype": (False, C.ident),
-                "kinds": (False, C.seq), "source": (False, C.text)})
+                "kinds": (False, C.seq), "derive": (False, C.mapping),
+                "source": (False, C.text)})
             if r is None:
                 continue
             cls_name = getattr(r, "class")
@@ -1218,6 +1267,7 @@ class Spec:
                     kr = check_keys(self.diag, path, k, "%s: kind %s"
                                     % (what, _name_of(k, "value")), {
                                         "value": (True, C.ident), "tables": (True, C.seq),
+                                        "derive": (False, C.mapping),
                                         "source": (False, C.text)})
                     if kr is None or kr.value is None:
                         continue
@@ -1234,13 +1284,14 @@ class Spec:
                         continue
                     seen_k[kc.value] = kline
                     kinds.append((kc, kline, table_rows(kr.tables, kr.line("tables"),
-                                                        "%s: kind %s" % (what, kc.name))))
+                                                        "%s: kind %s" % (what, kc.name)),
+                                  kr.derive))
             else:
-                kinds.append((None, line, []))
+                kinds.append((None, line, [], None))
             # Flatten: every (class, kind) gets its rows; an attribute in two of its tables
             # is an error, reported at its second place.
             flat_kinds = []
-            for kc, kline, extra in kinds:
+            for kc, kline, extra, kderive in kinds:
                 rows, where = [], {}
                 for tname, tline in base + extra:
                     for row in self.obj_tables[tname]["rows"]:
@@ -1253,6 +1304,9 @@ class Spec:
                         where[a] = tname
                         rows.append(dict(row))
                 flat_kinds.append({"kind": kc, "rows": rows, "line": kline})
+                for dmap, dwhat in ((r.derive, what),
+                                    (kderive, "%s: kind %s" % (what, kc.name) if kc else what)):
+                    self._obj_derive(path, dmap, rows, dwhat)
             if sub is not None:
                 for fk in flat_kinds:
                     if sub.name not in [x["attr"].name for x in fk["rows"]]:
@@ -1309,6 +1363,7 @@ class Spec:
                            for _, c in sorted(attrs.items())]
         self.attr_vtypes = ["SK_AV_" + t.upper() for t in ATTR_TYPES]
         self.attr_rule_bits = [("SK_AR_" + r.upper(), 1 << i) for i, r in enumerate(ATTR_RULES)]
+        self.attr_derive_kinds = ["SK_DERIVE_" + d.upper() for d in ("none",) + DERIVE_RULES]
         self.attr_rule_rows = []
         self.obj_kinds = []
         for cl in self.obj_classes:
@@ -1327,9 +1382,11 @@ class Spec:
                     else:
                         raw = d[1].encode("utf-8")
                         dk, du, db, dl = "SK_DEF_BYTES", "0", c_string(d[1]), len(raw)
+                    dv = row.get("derive")
                     self.attr_rule_rows.append({"attr": row["attr"].name, "flags": flags,
                                                 "dkind": dk, "dulong": du, "dbytes": db,
-                                                "dlen": dl})
+                                                "dlen": dl,
+                                                "derive": "SK_DERIVE_" + (dv or "none").upper()})
                 self.obj_kinds.append({
                     "cls": cl["cls"].name,
                     "subtype_attr": cl["subtype"].name if cl["subtype"] else "0",
@@ -1442,6 +1499,21 @@ class Spec:
                 a.c_decl = "%s %s" % (a.type, a.name)
             fn.c_params = ", ".join(a.c_decl for a in fn.args) or "void"
             fn.c_call = ", ".join(a.name for a in fn.args)
+            # the allowed return codes sorted by value, for a binary search at run time: the
+            # function's list, the universal codes (§5.1.1), those of every function with a
+            # session handle (§5.1.2), CKR_CRYPTOKI_NOT_INITIALIZED for functions that need
+            # C_Initialize and CKR_FUNCTION_NOT_SUPPORTED for a stub (both as §5.1.6
+            # describes them)
+            allowed = list(fn.returns) + list(UNIVERSAL_RETURNS)
+            if fn.handle == "session":
+                allowed += list(SESSION_RETURNS)
+            if fn.init:
+                allowed.append("CKR_CRYPTOKI_NOT_INITIALIZED")
+            if not fn.implemented:
+                allowed.append("CKR_FUNCTION_NOT_SUPPORTED")
+            codes = sorted({self.const_by_name[r].value: r for r in allowed
+                            if r in self.const_by_name}.items())
+            fn.returns_sorted = [{"name": n, "c_value": c_hex(v)} for v, n in codes]
             by_name = {a.name: a for a in fn.args}
             for a in fn.args:
                 if not a.pointer or a.nullable == "yes":

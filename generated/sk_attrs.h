@@ -49,11 +49,20 @@ const struct sk_attr_type *sk_attr_type_of(CK_ATTRIBUTE_TYPE type);
 
 enum sk_default_kind { SK_DEF_NONE, SK_DEF_BOOL, SK_DEF_ULONG, SK_DEF_BYTES };
 
-/* One attribute of one kind of object: its rules and its default. */
+/* How an attribute is derived from the object's CKA_VALUE (objects.yaml `derive:`). */
+enum sk_derive {
+	SK_DERIVE_NONE,
+	SK_DERIVE_VALUE_LENGTH,
+	SK_DERIVE_SHA1_PREFIX,
+	SK_DERIVE_AES_ECB_ZERO_BLOCK,
+};
+
+/* One attribute of one kind of object: its rules, its default, its derivation. */
 struct sk_attr_rule {
 	CK_ATTRIBUTE_TYPE type;
 	unsigned short rules;           /* SK_AR_* */
 	unsigned char dkind;            /* enum sk_default_kind */
+	unsigned char derive;           /* enum sk_derive */
 	CK_ULONG dulong;                /* SK_DEF_BOOL (0/1), SK_DEF_ULONG */
 	const char *dbytes;             /* SK_DEF_BYTES */
 	CK_ULONG dlen;

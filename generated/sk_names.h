@@ -99,6 +99,18 @@ struct sk_mech_comp {
 extern const struct sk_mech_comp sk_mech_comps[];
 extern const size_t sk_mech_comps_count;
 
+/* The return codes a function may give, by its index in function-list order (enum sk_fn
+ * of sk_dispatch.h): functions.yaml `returns:`, sorted by value. */
+struct sk_fn_returns {
+	const unsigned long *codes;
+	size_t count;
+};
+
+extern const struct sk_fn_returns sk_fn_returns[];
+extern const size_t sk_fn_returns_count;
+/* 1 when function fn (its enum sk_fn) may return rv by its returns: list. */
+int sk_fn_may_return(unsigned fn, unsigned long rv);
+
 /* The preferred (non-deprecated, non-alias) name of value in fam; NULL when unknown. */
 const char *sk_name(enum sk_family fam, unsigned long value);
 /* Any constant's value by name; 1 when found. */

@@ -53,6 +53,11 @@ CK_RV crypto_digest(CK_MECHANISM_TYPE hash, const uint8_t *p, size_t n, uint8_t 
 /* Random bytes from the host's generator (the private context's DRBG). */
 CK_RV crypto_random(uint8_t *out, size_t n);
 
+/* One 16-byte block encrypted with AES in ECB mode under key (16, 24 or 32 bytes; else
+ * CKR_KEY_SIZE_RANGE): the check value of an AES key (PKCS #11 3.2 section 4.10). */
+CK_RV crypto_aes_ecb_block(const uint8_t *key, size_t key_len, const uint8_t in[16],
+			   uint8_t out[16]);
+
 /* --- RSA (RFC 8017) ----------------------------------------------------------------- */
 
 /* Length in bytes and in bits of a big-endian integer, leading zero bytes ignored. */
@@ -106,6 +111,13 @@ CK_RV crypto_rsa_unpad(const struct crypto_rsa_params *p, const uint8_t *em, siz
 /* The byte length of one signature half (r or s) for the curve of CKA_EC_PARAMS; 0 when
  * the curve is not known. */
 size_t crypto_ec_size(const uint8_t *ec_params, size_t len);
+/* CKA_EC_PARAMS as a key's template gives it: CKR_OK for a named curve the host knows,
+ * CKR_CURVE_NOT_SUPPORTED for another curve (explicit parameters, a printable name, an
+ * unknown OID), CKR_DOMAIN_PARAMS_INVALID when it is not well-formed DER. */
+CK_RV crypto_ec_check_params(const uint8_t *ec_params, size_t len);
+/* The same, and CKA_EC_POINT a point on that curve (CKR_ATTRIBUTE_VALUE_INVALID if not). */
+CK_RV crypto_ec_check_public(const uint8_t *ec_params, size_t params_len, const uint8_t *pub,
+			     size_t pub_len);
 /* ECDSA: sig is r || s (PKCS #11), pub is CKA_EC_POINT (a DER OCTET STRING, or the bare
  * point). CKR_OK, CKR_SIGNATURE_INVALID, CKR_SIGNATURE_LEN_RANGE, CKR_KEY_SIZE_RANGE (an
  * unknown curve) or CKR_PUBLIC_KEY_INVALID. */

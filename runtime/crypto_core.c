@@ -239,6 +239,34 @@ CK_RV crypto_random(uint8_t *out, size_t n)
 	return rv;
 }
 
+CK_RV crypto_aes_ecb_block(const uint8_t *key, size_t key_len, const uint8_t in[16],
+			   uint8_t out[16])
+{
+	OSSL_LIB_CTX *ctx = crypto_libctx();
+	const char *name = key_len == 16 ? "AES-128-ECB" : key_len == 24 ? "AES-192-ECB" :
+			   key_len == 32 ? "AES-256-ECB" : NULL;
+	EVP_CIPHER *cipher = NULL;
+	EVP_CIPHER_CTX *c = NULL;
+	int n1 = 0, n2 = 0;
+	CK_RV rv = CKR_FUNCTION_FAILED;
+
+	if (name == NULL)
+		return CKR_KEY_SIZE_RANGE;
+	if (ctx == NULL)
+		return CKR_FUNCTION_FAILED;
+	ERR_set_mark();
+	cipher = EVP_CIPHER_fetch(ctx, name, NULL);
+	c = EVP_CIPHER_CTX_new();
+	if (cipher != NULL && c != NULL && EVP_EncryptInit_ex2(c, cipher, key, NULL, NULL) &&
+	    EVP_CIPHER_CTX_set_padding(c, 0) && EVP_EncryptUpdate(c, out, &n1, in, 16) &&
+	    EVP_EncryptFinal_ex(c, out + n1, &n2) && n1 + n2 == 16)
+		rv = CKR_OK;
+	EVP_CIPHER_CTX_free(c);
+	EVP_CIPHER_free(cipher);
+	ERR_pop_to_mark();
+	return rv;
+}
+
 size_t crypto_be_len(const uint8_t *p, size_t n)
 {
 	while (n > 0 && *p == 0) {

@@ -389,6 +389,29 @@ size_t crypto_ec_size(const uint8_t *ec_params, size_t len)
 	return size;
 }
 
+CK_RV crypto_ec_check_params(const uint8_t *ec_params, size_t len)
+{
+	const unsigned char *p = ec_params;
+	ASN1_OBJECT *obj;
+
+	if (len < 2 || ec_params == NULL)
+		return CKR_DOMAIN_PARAMS_INVALID;
+	if (ec_params[0] != 0x06)       /* explicit parameters, a curve's printable name */
+		return ec_params[0] == 0x30 || ec_params[0] == 0x13 ? CKR_CURVE_NOT_SUPPORTED
+								    : CKR_DOMAIN_PARAMS_INVALID;
+	if (ec_params[1] >= 0x80 || (size_t)ec_params[1] != len - 2)
+		return CKR_DOMAIN_PARAMS_INVALID;
+	ERR_set_mark();
+	obj = d2i_ASN1_OBJECT(NULL, &p, (long)len);
+	ERR_pop_to_mark();
+	if (obj == NULL || p != ec_params + len) {
+		ASN1_OBJECT_free(obj);
+		return CKR_DOMAIN_PARAMS_INVALID;
+	}
+	ASN1_OBJECT_free(obj);
+	return crypto_ec_size(ec_params, len) != 0 ? CKR_OK : CKR_CURVE_NOT_SUPPORTED;
+}
+
 /* The point of CKA_EC_POINT: inside a DER OCTET STRING, or bare (04 || x || y). */
 static const uint8_t *crypto_ec_point(const uint8_t *pub, size_t len, size_t *out_len)
 {
@@ -414,6 +437,50 @@ static const uint8_t *crypto_ec_point(const uint8_t *pub, size_t len, size_t *ou
 	}
 	*out_len = len;
 	return pub;
+}
+
+CK_RV crypto_ec_check_public(const uint8_t *ec_params, size_t params_len, const uint8_t *pub,
+			     size_t pub_len)
+{
+	OSSL_LIB_CTX *lctx = crypto_libctx();
+	const char *name;
+	const uint8_t *pt;
+	size_t pt_len;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *pc = NULL;
+	EVP_PKEY *pk = NULL;
+	CK_RV rv = crypto_ec_check_params(ec_params, params_len);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (lctx == NULL)
+		return CKR_FUNCTION_FAILED;
+	if (pub == NULL || pub_len == 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	rv = CKR_FUNCTION_FAILED;
+	ERR_set_mark();
+	name = crypto_ec_group_name(ec_params, params_len);
+	pt = crypto_ec_point(pub, pub_len, &pt_len);
+	bld = OSSL_PARAM_BLD_new();
+	if (name == NULL || bld == NULL ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, name, 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, pt_len))
+		goto out;
+	params = OSSL_PARAM_BLD_to_param(bld);
+	pc = EVP_PKEY_CTX_new_from_name(lctx, "EC", NULL);
+	if (params == NULL || pc == NULL || EVP_PKEY_fromdata_init(pc) != 1)
+		goto out;
+	/* decoding the point checks that it lies on the curve */
+	rv = EVP_PKEY_fromdata(pc, &pk, EVP_PKEY_PUBLIC_KEY, params) == 1
+	     ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
+out:
+	EVP_PKEY_free(pk);
+	EVP_PKEY_CTX_free(pc);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	ERR_pop_to_mark();
+	return rv;
 }
 
 CK_RV crypto_ecdsa_verify(const uint8_t *ec_params, size_t params_len, const uint8_t *pub,

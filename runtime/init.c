@@ -20,6 +20,7 @@
 #include "lock.h"
 #include "crypto.h"
 #include "log.h"
+#include "rvcheck.h"
 #include "obj.h"
 #include "opstate.h"
 #include "sk_dispatch.h"
@@ -181,5 +182,6 @@ CK_RV sk_leave(enum sk_fn fn, CK_RV rv)
 	if (log_on(LOG_CALLS) || (rv != CKR_OK && log_on(LOG_ERROR)))
 		log_msg(rv == CKR_OK ? LOG_CALLS : LOG_ERROR, "%s = %s", sk_fn_info[fn].name,
 			sk_rv_name(rv));
+	rvcheck(fn, rv);
 	return rv;
 }

@@ -165,6 +165,21 @@ static void obj_drop_token_inlock(struct token *t, int only_private)
 	}
 }
 
+void obj_logout_inlock(struct token *t)
+{
+	size_t i = 0;
+
+	if (lock_acquire(obj_lock) != CKR_OK)
+		return;
+	while (i < nobjs) {
+		if (objs[i]->tok == t && objs[i]->owner != 0 && objs[i]->priv)
+			obj_remove_inlock(i);
+		else
+			i++;
+	}
+	lock_release(obj_lock);
+}
+
 /* --- making objects ------------------------------------------------------------------ */
 
 static int obj_default_private(CK_OBJECT_CLASS cls)
@@ -766,8 +781,11 @@ CK_RV rt_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 	for (i = 0; i < ulCount; i++) {
 		a = obj_attrs_find(o->attrs, o->nattrs, pTemplate[i].type);
 		if (a == NULL) {
+			/* an attribute of the kind that the object keeps hidden (a token key's
+			 * private components, never on the host) is sensitive, not unknown */
 			pTemplate[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
-			one = CKR_ATTRIBUTE_TYPE_INVALID;
+			one = obj_hidden(k, o->attrs, o->nattrs, pTemplate[i].type) ?
+			      CKR_ATTRIBUTE_SENSITIVE : CKR_ATTRIBUTE_TYPE_INVALID;
 		} else if (obj_hidden(k, o->attrs, o->nattrs, a->type)) {
 			pTemplate[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
 			one = CKR_ATTRIBUTE_SENSITIVE;

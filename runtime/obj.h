@@ -60,6 +60,13 @@ CK_RV obj_add_token_object_inlock(struct token *t, const struct lb_object *o,
 				  CK_OBJECT_HANDLE *handle);
 
 /*
+ * The user of t logged out (C_Logout): the application's private session objects on t
+ * are destroyed and their handles become invalid (PKCS #11 3.2 section 5.6, C_Logout).
+ * The token's lock is held by the caller.
+ */
+void obj_logout_inlock(struct token *t);
+
+/*
  * Check a template against the rules of spec/objects.yaml for the object's class and key
  * type; for OBJ_CREATE and OBJ_GENERATE also complete it with the defaults (OBJ_COPY gives
  * back the checked copy template only). The result is a new attribute list (lb_attrs_free)

@@ -5,7 +5,8 @@
  * class and kind (spec/objects.yaml), both through generated/sk_attrs.c. Nothing here
  * knows a particular attribute except the four the standard makes the object-creating
  * function contribute itself (CKA_LOCAL, CKA_KEY_GEN_MECHANISM, CKA_ALWAYS_SENSITIVE,
- * CKA_NEVER_EXTRACTABLE) and CKA_MODULUS_BITS of a created RSA public key.
+ * CKA_NEVER_EXTRACTABLE) and CKA_MODULUS_BITS of a created RSA public key; the attributes
+ * the standard derives from CKA_VALUE are derived by the rules objects.yaml names.
  *
  * The order of the checks follows PKCS #11 3.2 section 4.1.1 ("Creating objects"): an
  * unknown attribute (CKR_ATTRIBUTE_TYPE_INVALID), a bad value (CKR_ATTRIBUTE_VALUE_INVALID),
@@ -19,6 +20,7 @@
 
 #include <openssl/crypto.h>
 
+#include "crypto.h"
 #include "obj_int.h"
 
 /* --- the tables ------------------------------------------------------------------- */
@@ -198,6 +200,101 @@ static CK_RV obj_add_default(const struct sk_attr_rule *r, struct lb_attr **a, s
 	}
 }
 
+/*
+ * The value of a derived attribute (objects.yaml `derive:`) computed from v[0..len), the
+ * object's CKA_VALUE, into out (room for CRYPTO_MD_MAX bytes): CKR_OK, or
+ * CKR_ATTRIBUTE_VALUE_INVALID when the value is not one the rule can use (an AES key of
+ * another length).
+ */
+static CK_RV obj_derive_one(const struct sk_attr_rule *r, const uint8_t *v, CK_ULONG len,
+			    uint8_t *out, CK_ULONG *out_len)
+{
+	static const uint8_t zero[16];
+	uint8_t buf[CRYPTO_MD_MAX];
+	size_t n = 0;
+	CK_RV rv;
+
+	switch (r->derive) {
+	case SK_DERIVE_VALUE_LENGTH:
+		memcpy(out, &len, sizeof len);
+		*out_len = sizeof len;
+		return CKR_OK;
+	case SK_DERIVE_SHA1_PREFIX:
+		rv = crypto_digest(CKM_SHA_1, v, len, buf, &n);
+		break;
+	case SK_DERIVE_AES_ECB_ZERO_BLOCK:
+		rv = crypto_aes_ecb_block(v, len, zero, buf);
+		if (rv == CKR_KEY_SIZE_RANGE)
+			rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		n = sizeof zero;
+		break;
+	default:
+		return CKR_FUNCTION_FAILED;
+	}
+	if (rv == CKR_OK && n < 3)
+		rv = CKR_FUNCTION_FAILED;
+	if (rv == CKR_OK) {
+		memcpy(out, buf, 3);    /* "the first three bytes" (4.6.2, 4.10) */
+		*out_len = 3;
+	}
+	OPENSSL_cleanse(buf, sizeof buf);
+	return rv;
+}
+
+/*
+ * Add the derived attributes that are absent. strict: a value the rule cannot use fails
+ * (templates); else that attribute stays absent (objects read from a card, which the
+ * module did not make).
+ */
+static CK_RV obj_attrs_derive(const struct sk_obj_kind *k, struct lb_attr **a, size_t *n,
+			      int strict)
+{
+	const struct lb_attr *v;
+	uint8_t out[CRYPTO_MD_MAX];
+	CK_ULONG out_len = 0;
+	size_t i;
+	CK_RV rv = CKR_OK;
+
+	for (i = k->first; i < (size_t)k->first + k->count && rv == CKR_OK; i++) {
+		const struct sk_attr_rule *r = &sk_attr_rules[i];
+
+		if (r->derive == SK_DERIVE_NONE || obj_attrs_find(*a, *n, r->type) != NULL ||
+		    (v = obj_attrs_find(*a, *n, CKA_VALUE)) == NULL)
+			continue;
+		rv = obj_derive_one(r, v->value, v->len, out, &out_len);
+		if (rv == CKR_OK)
+			rv = obj_attrs_set(a, n, r->type, out, out_len);
+		else if (!strict && rv != CKR_HOST_MEMORY)
+			rv = CKR_OK;
+	}
+	OPENSSL_cleanse(out, sizeof out);
+	return rv;
+}
+
+/* A derived attribute the template gives must be the derived value (an empty one is the
+ * application asking for none, and kept). */
+static CK_RV obj_derived_given(const struct sk_obj_kind *k, const struct lb_attr *a, size_t n)
+{
+	const struct lb_attr *v = obj_attrs_find(a, n, CKA_VALUE), *have;
+	uint8_t out[CRYPTO_MD_MAX];
+	CK_ULONG out_len = 0;
+	size_t i;
+	CK_RV rv = CKR_OK;
+
+	for (i = k->first; i < (size_t)k->first + k->count && rv == CKR_OK; i++) {
+		const struct sk_attr_rule *r = &sk_attr_rules[i];
+
+		if (r->derive == SK_DERIVE_NONE || v == NULL ||
+		    (have = obj_attrs_find(a, n, r->type)) == NULL || have->len == 0)
+			continue;
+		rv = obj_derive_one(r, v->value, v->len, out, &out_len);
+		if (rv == CKR_OK && (have->len != out_len || memcmp(have->value, out, out_len) != 0))
+			rv = CKR_ATTRIBUTE_VALUE_INVALID;
+	}
+	OPENSSL_cleanse(out, sizeof out);
+	return rv;
+}
+
 CK_RV obj_attrs_complete(const struct sk_obj_kind *k, struct lb_attr **a, size_t *n)
 {
 	size_t i;
@@ -206,6 +303,8 @@ CK_RV obj_attrs_complete(const struct sk_obj_kind *k, struct lb_attr **a, size_t
 	for (i = k->first; i < (size_t)k->first + k->count && rv == CKR_OK; i++)
 		if (obj_attrs_find(*a, *n, sk_attr_rules[i].type) == NULL)
 			rv = obj_add_default(&sk_attr_rules[i], a, n);
+	if (rv == CKR_OK)
+		rv = obj_attrs_derive(k, a, n, 0);
 	return rv;
 }
 
@@ -460,6 +559,78 @@ static CK_RV obj_contribute(enum obj_tmpl_op op, const struct sk_obj_kind *k,
 	return rv;
 }
 
+static int obj_attr_at(const struct lb_attr *a, size_t n, CK_ATTRIBUTE_TYPE t,
+		       const uint8_t **v, size_t *len)
+{
+	const struct lb_attr *x = obj_attrs_find(a, n, t);
+
+	*v = x != NULL ? x->value : NULL;
+	*len = x != NULL ? x->len : 0;
+	return x != NULL;
+}
+
+/*
+ * The key values of a template checked by what they are (not only by their type): a curve
+ * the host knows and a point on it, a GOST parameter set and a point of its size, an RSA
+ * modulus and an odd public exponent. CKR_CURVE_NOT_SUPPORTED, CKR_DOMAIN_PARAMS_INVALID
+ * or CKR_ATTRIBUTE_VALUE_INVALID; a generation template has only the parameters.
+ */
+static CK_RV obj_key_values(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_ULONG kt,
+			    const struct lb_attr *a, size_t n)
+{
+	const uint8_t *p, *q;
+	size_t plen, qlen, size;
+	int have_p;
+
+	if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY)
+		return CKR_OK;
+	switch (kt) {
+	case CKK_EC:
+		if (!obj_attr_at(a, n, CKA_EC_PARAMS, &p, &plen))
+			return CKR_OK;  /* a generation's private half leaves it out */
+		if (op == OBJ_CREATE && cls == CKO_PUBLIC_KEY &&
+		    obj_attr_at(a, n, CKA_EC_POINT, &q, &qlen))
+			return crypto_ec_check_public(p, plen, q, qlen);
+		return crypto_ec_check_params(p, plen);
+	case CKK_GOSTR3410:
+	case CKK_GOSTR3410_512:
+		have_p = obj_attr_at(a, n, CKA_GOSTR3410_PARAMS, &p, &plen);
+		if (!have_p)
+			return CKR_OK;
+		if (plen < 2 || p[0] != 0x06 || p[1] >= 0x80 || (size_t)p[1] != plen - 2)
+			return CKR_DOMAIN_PARAMS_INVALID;
+		size = crypto_gost_size(p, plen);
+		if (size == 0)
+			return CKR_CURVE_NOT_SUPPORTED;
+		if ((kt == CKK_GOSTR3410) != (size == 32))
+			return CKR_TEMPLATE_INCONSISTENT;
+		if (op == OBJ_CREATE && cls == CKO_PUBLIC_KEY &&
+		    obj_attr_at(a, n, CKA_VALUE, &q, &qlen) && qlen != 2 * size)
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+		return CKR_OK;
+	case CKK_RSA:
+		if (op == OBJ_CREATE && cls == CKO_PUBLIC_KEY) {
+			if (obj_attr_at(a, n, CKA_MODULUS, &p, &plen) &&
+			    crypto_be_bits(p, plen) < 2)
+				return CKR_ATTRIBUTE_VALUE_INVALID;
+			if (obj_attr_at(a, n, CKA_PUBLIC_EXPONENT, &q, &qlen) &&
+			    (crypto_be_bits(q, qlen) < 2 || !(q[qlen - 1] & 1)))
+				return CKR_ATTRIBUTE_VALUE_INVALID;
+		}
+		if (op == OBJ_GENERATE && cls == CKO_PUBLIC_KEY &&
+		    obj_attr_at(a, n, CKA_MODULUS_BITS, &p, &plen)) {
+			CK_ULONG bits;
+
+			memcpy(&bits, p, sizeof bits);
+			if (bits == 0)
+				return CKR_ATTRIBUTE_VALUE_INVALID;
+		}
+		return CKR_OK;
+	default:
+		return CKR_OK;
+	}
+}
+
 CK_RV obj_template_ex(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_ULONG sub,
 		      const CK_ATTRIBUTE *tmpl, CK_ULONG n, int is_so, struct lb_attr **out,
 		      size_t *nout)
@@ -484,13 +655,14 @@ CK_RV obj_template_ex(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_ULONG sub,
 		goto out;
 	}
 	/* the class and kind the template names are the ones asked for (by the template
-	 * itself at creation, by the mechanism at generation) */
+	 * itself at creation, by the mechanism at generation); a copy that names others
+	 * tries to change two read-only attributes (4.1.1: read-only comes first) */
 	for (i = 0; i < n; i++)
 		if ((tmpl[i].type == CKA_CLASS &&
 		     memcmp(tmpl[i].pValue, &cls, sizeof cls) != 0) ||
 		    (k->has_subtype && tmpl[i].type == k->subtype_attr &&
 		     memcmp(tmpl[i].pValue, &sub, sizeof sub) != 0)) {
-			rv = CKR_TEMPLATE_INCONSISTENT;
+			rv = op == OBJ_COPY ? CKR_ATTRIBUTE_READ_ONLY : CKR_TEMPLATE_INCONSISTENT;
 			goto out;
 		}
 	/* 2. nothing the application may not give */
@@ -556,10 +728,18 @@ CK_RV obj_template_ex(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_ULONG sub,
 	}
 	if (op == OBJ_COPY)
 		goto done;
+	/* 4b. key values that are what they claim to be */
+	rv = obj_key_values(op, cls, sub, a, na);
+	if (rv != CKR_OK)
+		goto out;
 	/* 5. completed: class, kind, defaults, and what the function contributes */
 	rv = obj_attrs_set_ulong(&a, &na, CKA_CLASS, cls);
 	if (rv == CKR_OK && k->has_subtype)
 		rv = obj_attrs_set_ulong(&a, &na, k->subtype_attr, sub);
+	if (rv == CKR_OK)
+		rv = obj_derived_given(k, a, na);
+	if (rv == CKR_OK)
+		rv = obj_attrs_derive(k, &a, &na, 1);
 	if (rv == CKR_OK)
 		rv = obj_attrs_complete(k, &a, &na);
 	if (rv == CKR_OK)

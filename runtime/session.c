@@ -15,6 +15,7 @@
 
 #include "lock.h"
 #include "log.h"
+#include "obj.h"
 #include "op.h"
 #include "opstate.h"
 #include "sk_dispatch.h"
@@ -347,9 +348,12 @@ static CK_RV sess_login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UT
 		rv = CKR_ARGUMENTS_BAD;    /* no protected authentication path on this token */
 		goto out;
 	}
-	rv = sess_check_pin_len(t, ulPinLen);
-	if (rv != CKR_OK)
+	/* a PIN being checked is right or wrong: one of a length no PIN may have is wrong,
+	 * and costs no try on the card (length rules are for PINs being set) */
+	if (sess_check_pin_len(t, ulPinLen) != CKR_OK) {
+		rv = CKR_PIN_INCORRECT;
 		goto out;
+	}
 	token_card(t, &card);
 	rv = lb_login(t->vm, &card, userType, pPin, ulPinLen);
 	if (rv == CKR_OK) {
@@ -397,8 +401,10 @@ CK_RV rt_Logout(CK_SESSION_HANDLE hSession)
 	} else {
 		token_card(s.tok, &card);
 		rv = lb_logout(s.tok->vm, &card);
-		/* whatever the card said, this application is logged out now */
+		/* whatever the card said, this application is logged out now, and its
+		 * private session objects are gone with the login */
 		s.tok->logged_in = 0;
+		obj_logout_inlock(s.tok);
 		if (rv != CKR_DEVICE_REMOVED)
 			rv = CKR_OK;
 	}
@@ -452,6 +458,9 @@ CK_RV rt_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ul
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = token_load_inlock(s.tok);
+	/* the old PIN is checked (right or wrong), the new one set (its length rules) */
+	if (rv == CKR_OK && sess_check_pin_len(s.tok, ulOldLen) != CKR_OK)
+		rv = CKR_PIN_INCORRECT;
 	if (rv == CKR_OK)
 		rv = sess_check_pin_len(s.tok, ulNewLen);
 	if (rv == CKR_OK) {

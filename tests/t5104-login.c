@@ -2,7 +2,9 @@
 /*
  * t5104 — the login rules of the standard, on a virtual token initialised through the
  * module: CKR_USER_TYPE_INVALID, CKR_USER_NOT_LOGGED_IN, CKR_SESSION_READ_ONLY_EXISTS,
- * CKR_PIN_LEN_RANGE (without an APDU), CKR_USER_ALREADY_LOGGED_IN,
+ * CKR_PIN_INCORRECT for a PIN of a length no PIN has (without an APDU: length rules are
+ * for PINs being set, CKR_PIN_LEN_RANGE is not one of C_Login's codes; the same for the
+ * old PIN of C_SetPIN), CKR_USER_ALREADY_LOGGED_IN,
  * CKR_USER_ANOTHER_ALREADY_LOGGED_IN, CKR_SESSION_READ_WRITE_SO_EXISTS; the login is the
  * token's, shared by every session, and C_GetSessionInfo follows it; closing the last
  * session logs the card out (the token's own state says so); C_SetPIN from a public and
@@ -83,9 +85,11 @@ int main(int argc, char **argv)
 	is_rv(f->C_Logout(ro), CKR_USER_NOT_LOGGED_IN, "C_Logout: nobody is logged in");
 	is_rv(f->C_Login(rw, CKU_SO, API_PIN(API_SO_PIN)), CKR_SESSION_READ_ONLY_EXISTS,
 	      "the SO, while an R/O session exists");
-	is_rv(f->C_Login(ro, CKU_USER, API_PIN("123")), CKR_PIN_LEN_RANGE, "a PIN too short");
+	is_rv(f->C_Login(ro, CKU_USER, API_PIN("123")), CKR_PIN_INCORRECT, "a PIN too short");
 	is_rv(f->C_Login(ro, CKU_USER, API_PIN("123456789012345678901234567890123")),
-	      CKR_PIN_LEN_RANGE, "a PIN too long (33)");
+	      CKR_PIN_INCORRECT, "a PIN too long (33)");
+	is_rv(f->C_Login(ro, CKU_USER, (CK_UTF8CHAR_PTR)"", 0), CKR_PIN_INCORRECT,
+	      "an empty PIN");
 	is_rv(f->C_Login(ro, CKU_CONTEXT_SPECIFIC, API_PIN(API_USER_PIN)),
 	      CKR_OPERATION_NOT_INITIALIZED, "CKU_CONTEXT_SPECIFIC without an operation");
 	is_rv(f->C_InitPIN(rw, API_PIN(API_USER_PIN)), CKR_USER_NOT_LOGGED_IN,
@@ -167,6 +171,10 @@ int main(int argc, char **argv)
 	      "an R/W session");
 	is_rv(f->C_SetPIN(rw, API_PIN(API_USER_PIN), API_PIN("12")), CKR_PIN_LEN_RANGE,
 	      "C_SetPIN: a new PIN too short");
+	is_rv(f->C_SetPIN(rw, API_PIN("12"), API_PIN("11112222")), CKR_PIN_INCORRECT,
+	      "C_SetPIN: an old PIN too short is wrong, not of the wrong length");
+	is_rv(f->C_SetPIN(rw, (CK_UTF8CHAR_PTR)"", 0, API_PIN("11112222")), CKR_PIN_INCORRECT,
+	      "C_SetPIN: an empty old PIN is wrong");
 	is_rv(f->C_SetPIN(rw, NULL, 8, API_PIN("11112222")), CKR_ARGUMENTS_BAD,
 	      "C_SetPIN: NULL old PIN");
 	is_rv(f->C_SetPIN(rw, API_PIN(API_USER_PIN), API_PIN("11112222")), CKR_OK,

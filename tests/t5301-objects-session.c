@@ -10,9 +10,9 @@
  * C_SetAttributeValue (read-only, stricter-only SENSITIVE and EXTRACTABLE, MODIFIABLE),
  * C_CopyObject and C_DestroyObject (COPYABLE, DESTROYABLE), C_GetObjectSize, the search
  * (chunks, OPERATION_ACTIVE / NOT_INITIALIZED, sensitive values never match), private
- * session objects only while logged in, session objects dying with their session and with
- * C_CloseAllSessions, handles never reused, and no APDU for any of it once the token's
- * objects are cached.
+ * session objects only while logged in and destroyed by C_Logout, session objects dying
+ * with their session and with C_CloseAllSessions, handles never reused, and no APDU for
+ * any of it once the token's objects are cached.
  */
 #include "api/api.h"
 
@@ -410,7 +410,8 @@ int main(int argc, char **argv)
 	is_rv(make_data(s, "x", &yes, &other), CKR_USER_NOT_LOGGED_IN,
 	      "creating a private object needs the user");
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "login again");
-	is_ulong((CK_ULONG)found(s, priv), 1, "the private one is back");
+	/* C_Logout destroyed it (PKCS #11 3.2 section 5.6): it does not come back */
+	is_ulong((CK_ULONG)found(s, priv), 0, "the private one does not come back");
 
 	/* no APDU for searching and reading objects once cached */
 	mark = api_apdus(0);

@@ -14,6 +14,49 @@
 
 static CK_FUNCTION_LIST_PTR f;
 
+#define SAMPLE_MAX 136
+
+/* Key values that are what they claim (the template engine checks them): P-256's OID and
+ * its generator G as a point (SEC 2 / FIPS 186-4 D.1.2.3), GOST R 34.10-2012 parameter
+ * sets of RFC 7836 (tc26 256 B, 512 A) and public values of their sizes. */
+static const CK_BYTE p256[] = { 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07 };
+static const CK_BYTE p256_g[] = { 0x04, 0x41, 0x04,
+	0x6B, 0x17, 0xD1, 0xF2, 0xE1, 0x2C, 0x42, 0x47, 0xF8, 0xBC, 0xE6, 0xE5, 0x63, 0xA4, 0x40, 0xF2,
+	0x77, 0x03, 0x7D, 0x81, 0x2D, 0xEB, 0x33, 0xA0, 0xF4, 0xA1, 0x39, 0x45, 0xD8, 0x98, 0xC2, 0x96,
+	0x4F, 0xE3, 0x42, 0xE2, 0xFE, 0x1A, 0x7F, 0x9B, 0x8E, 0xE7, 0xEB, 0x4A, 0x7C, 0x0F, 0x9E, 0x16,
+	0x2B, 0xCE, 0x33, 0x57, 0x6B, 0x31, 0x5E, 0xCE, 0xCB, 0xB6, 0x40, 0x68, 0x37, 0xBF, 0x51, 0xF5 };
+static const CK_BYTE gost256_b[] = { 0x06, 0x09, 0x2A, 0x85, 0x03, 0x07, 0x01, 0x02, 0x01, 0x01,
+				     0x02 };
+static const CK_BYTE gost512_a[] = { 0x06, 0x09, 0x2A, 0x85, 0x03, 0x07, 0x01, 0x02, 0x01, 0x02,
+				     0x01 };
+
+static CK_ULONG sample_key(CK_ATTRIBUTE_TYPE t, const struct sk_obj_kind *k, CK_BYTE *buf)
+{
+	int gost512 = k->subtype == CKK_GOSTR3410_512;
+	int key = k->cls == CKO_PUBLIC_KEY || k->cls == CKO_PRIVATE_KEY;
+
+	if (!key)
+		return 0;
+	if (k->subtype == CKK_EC && t == CKA_EC_PARAMS) {
+		memcpy(buf, p256, sizeof p256);
+		return sizeof p256;
+	}
+	if (k->subtype == CKK_EC && t == CKA_EC_POINT) {
+		memcpy(buf, p256_g, sizeof p256_g);
+		return sizeof p256_g;
+	}
+	if ((k->subtype == CKK_GOSTR3410 || gost512) && t == CKA_GOSTR3410_PARAMS) {
+		memcpy(buf, gost512 ? gost512_a : gost256_b, sizeof gost256_b);
+		return sizeof gost256_b;
+	}
+	if ((k->subtype == CKK_GOSTR3410 || gost512) && t == CKA_VALUE &&
+	    k->cls == CKO_PUBLIC_KEY) {
+		memset(buf, 0x33, gost512 ? 128 : 64);
+		return gost512 ? 128 : 64;
+	}
+	return 0;
+}
+
 /* A valid value of the attribute's type: into buf, its length. */
 static CK_ULONG sample(CK_ATTRIBUTE_TYPE t, const struct sk_obj_kind *k, unsigned rules,
 		       CK_BYTE *buf)
@@ -25,6 +68,12 @@ static CK_ULONG sample(CK_ATTRIBUTE_TYPE t, const struct sk_obj_kind *k, unsigne
 		v = t == CKA_CLASS ? k->cls : k->subtype;
 		memcpy(buf, &v, sizeof v);
 		return sizeof v;
+	}
+	if ((v = sample_key(t, k, buf)) != 0)
+		return v;
+	if (t == CKA_VALUE && k->cls == CKO_SECRET_KEY && k->subtype == CKK_AES) {
+		memset(buf, 0x5A, 16);  /* an AES key has an AES key's length */
+		return 16;
 	}
 	switch (ti != NULL ? ti->vtype : SK_AV_BYTES) {
 	case SK_AV_BOOL:
@@ -75,7 +124,7 @@ static int wrong(CK_ATTRIBUTE_TYPE t, CK_ULONG *len)
 
 struct tmpl {
 	CK_ATTRIBUTE a[64];
-	CK_BYTE v[64][16];
+	CK_BYTE v[64][SAMPLE_MAX];
 	CK_ULONG n;
 };
 
@@ -182,7 +231,7 @@ static void one_kind(CK_SESSION_HANDLE s, const struct sk_obj_kind *k)
 			}
 		}
 		if (h != CK_INVALID_HANDLE && !(r->rules & SK_AR_MODIFIABLE)) {
-			CK_BYTE v[16];
+			CK_BYTE v[SAMPLE_MAX];
 
 			/* a value other than the object's: an unchanged one is no change */
 			q.type = r->type;

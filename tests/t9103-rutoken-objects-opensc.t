@@ -126,7 +126,7 @@ is "$(objl gen "RSA_PKCS_KEY_PAIR_GEN,pub.MODULUS_BITS=2048,pub.PUBLIC_EXPONENT=
 	CKR_ATTRIBUTE_VALUE_INVALID "an RSA exponent other than 65537 is refused"
 is "$(objl gen "EC_KEY_PAIR_GEN,pub.EC_PARAMS=x:06052B81040022")" CKR_CURVE_NOT_SUPPORTED \
 	"a curve other than P-256 is refused"
-is "$(objl gen "RSA_PKCS_KEY_PAIR_GEN,pub.MODULUS_BITS=1000")" CKR_KEY_SIZE_RANGE \
+is "$(objl gen "RSA_PKCS_KEY_PAIR_GEN,pub.MODULUS_BITS=1000")" CKR_ATTRIBUTE_VALUE_INVALID \
 	"an RSA size that is no multiple of 128 is refused"
 sk logout >/dev/null
 
@@ -330,7 +330,7 @@ PY
 openssl pkeyutl -verify -inkey "$W/impec.pem" -in "$W/h32" -sigfile "$W/isec.der" >/dev/null 2>&1
 ok $? "sign() with the imported P-256 key: OpenSSL verifies it"
 is "$(objl create "CLASS=CKO_PRIVATE_KEY,KEY_TYPE=CKK_RSA,MODULUS=x:C0FFEE,PUBLIC_EXPONENT=x:010001")" \
-	CKR_KEY_SIZE_RANGE "an RSA private key of 24 bits is refused"
+	CKR_ATTRIBUTE_VALUE_INVALID "an RSA private key of 24 bits is refused"
 is "$(objl create "CLASS=CKO_PRIVATE_KEY,KEY_TYPE=CKK_EC,EC_PARAMS=x:06082A8648CE3D030107,EXTRACTABLE=true,VALUE=x:01")" \
 	CKR_ATTRIBUTE_VALUE_INVALID "an extractable private key is refused (the card never gives it back)"
 

@@ -1567,7 +1567,9 @@ local function keygen_plan(mech, pub, priv)
 			return nil, "CKR_TEMPLATE_INCOMPLETE"
 		end
 		if bits < 1024 or bits > 4096 or bits % 128 ~= 0 then
-			return nil, "CKR_KEY_SIZE_RANGE"
+			-- a size the card cannot make is a bad attribute value (KEY_SIZE_RANGE
+			-- is not one of C_GenerateKeyPair's codes)
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
 		end
 		local e = pub[CKA.PUBLIC_EXPONENT]
 		if e ~= nil and (type(e) ~= "string" or e:gsub("^%z+", "") ~= "\x01\x00\x01") then
@@ -1977,7 +1979,7 @@ local function import_private_key(card, attrs, label)
 		n = n:gsub("^%z+", "")
 		bits = #n > 0 and bit_length(n) or 0
 		if bits < 1024 or bits > 4096 or bits % 128 ~= 0 then
-			return nil, "CKR_KEY_SIZE_RANGE"
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"      -- as at generation
 		end
 		local h = bits // 16
 		local parts = {}

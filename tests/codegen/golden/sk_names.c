@@ -143,3 +143,50 @@ const char *sk_rv_name(unsigned long rv)
 	snprintf(buf, sizeof buf, "CKR_0x%08lx", rv);
 	return buf;
 }
+
+/* The return codes each function may give (functions.yaml `returns:`), sorted by value. */
+static const unsigned long sk_returns_0[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL };  /* C_Initialize */
+static const unsigned long sk_returns_1[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000190UL };  /* C_GetInfo */
+static const unsigned long sk_returns_2[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL };  /* C_GetFunctionList */
+static const unsigned long sk_returns_3[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000150UL, 0x00000190UL };  /* C_GetSlotList */
+static const unsigned long sk_returns_4[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000150UL, 0x00000190UL };  /* C_Sign */
+static const unsigned long sk_returns_5[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000054UL, 0x00000190UL };  /* C_SignInit */
+static const unsigned long sk_returns_6[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000150UL };  /* C_GetInterfaceList */
+static const unsigned long sk_returns_7[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL };  /* C_GetInterface */
+static const unsigned long sk_returns_8[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000054UL, 0x00000190UL };  /* C_EncapsulateKey */
+
+const struct sk_fn_returns sk_fn_returns[] = {
+	{ sk_returns_0, 3 },
+	{ sk_returns_1, 4 },
+	{ sk_returns_2, 3 },
+	{ sk_returns_3, 5 },
+	{ sk_returns_4, 5 },
+	{ sk_returns_5, 5 },
+	{ sk_returns_6, 4 },
+	{ sk_returns_7, 3 },
+	{ sk_returns_8, 5 },
+};
+
+const size_t sk_fn_returns_count = 9;
+
+int sk_fn_may_return(unsigned fn, unsigned long rv)
+{
+	size_t lo = 0, hi;
+	const unsigned long *v;
+
+	if (fn >= sk_fn_returns_count)
+		return 0;
+	v = sk_fn_returns[fn].codes;
+	hi = sk_fn_returns[fn].count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == rv)
+			return 1;
+		if (v[mid] < rv)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
