@@ -321,7 +321,9 @@ static int lbf_line(struct lbf_parser *p, char *s)
 	if (s[indent] == '\0')
 		return 0;
 	s += indent;
-	if (indent == 0) {
+	/* a block sequence may sit at its key's own column ("atr:" then "- value: ...") */
+	if (indent == 0 &&
+	    !(p->section == LBF_ATR && s[0] == '-' && (s[1] == ' ' || s[1] == '\0'))) {
 		if (p->section == LBF_ATR && lbf_close_item(p) != 0)
 			return -1;
 		p->section = LBF_TOP;

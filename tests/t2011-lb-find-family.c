@@ -177,7 +177,9 @@ int main(void)
 	put_str("never/token.lua", TOKEN_LUA);
 	put_str("never/family.yaml", SPDX "atr:\n  - value: 3B 01\n");
 	put_str("masked/token.lua", TOKEN_LUA);
-	put_str("masked/family.yaml", SPDX "atr:\n  - value: 3B 10 00\n    mask:  FF F0 00\n");
+	put_str("masked/family.yaml", SPDX "atr:\n- value: 3B 10 00\n  mask:  FF F0 00\n"
+		"- value: 3B 10 00 00  # a list at its key's column, as YAML allows\n"
+		"priority: 1\n");
 	is_rv(find(tmp_dir, none_atr, sizeof none_atr, fam, sizeof fam),
 	      CKR_TOKEN_NOT_RECOGNIZED, "an unknown ATR among sound families (lib/ unused)");
 	is_rv(find(tmp_dir, (const uint8_t[]){ 0x3B, 0x1F, 0xEE }, 3, fam, sizeof fam), CKR_OK,
@@ -185,6 +187,8 @@ int main(void)
 	is_str(fam, "masked", "... masked");
 	is_rv(find(tmp_dir, (const uint8_t[]){ 0x3B, 0x20, 0xEE }, 3, fam, sizeof fam),
 	      CKR_TOKEN_NOT_RECOGNIZED, "unmasked bits may not");
+	is_rv(find(tmp_dir, (const uint8_t[]){ 0x3B, 0x10, 0x00, 0x00 }, 4, fam, sizeof fam),
+	      CKR_OK, "the second pattern of a list at its key's column");
 	rm_tmp_dir();
 
 	/* probes: three families share a generic ATR */
