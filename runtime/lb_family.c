@@ -426,8 +426,11 @@ static int lbf_read(const char *dir, const char *name, struct lbf_family *f)
 	if ((size_t)snprintf(path, sizeof path, "%s/%s/family.yaml", dir, name) >= sizeof path ||
 	    (size_t)snprintf(lua, sizeof lua, "%s/%s/token.lua", dir, name) >= sizeof lua)
 		return 0;
-	if (stat(path, &st) != 0)
+	if (stat(path, &st) != 0) {
+		if (stat(lua, &st) == 0)
+			log_msg(LOG_CALLS, "lb: %s has no family.yaml: it serves no card", name);
 		return 0;
+	}
 	p.path = path;
 	p.f = f;
 	p.line = 1;

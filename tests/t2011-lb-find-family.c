@@ -149,6 +149,8 @@ int main(void)
 	is_rv(find(tmp_dir, probe_atr, sizeof probe_atr, fam, sizeof fam), CKR_OK,
 	      "three families of the same ATR");
 	is_str(fam, "a_first", "... equal priority: the first in name order (lib/, Upper/ unused)");
+	ok(log_count("lb: 0nomanifest has no family.yaml: it serves no card") >= 1,
+	   "a script without a manifest serves no card, and the log says so");
 	put_str("z_high/token.lua", TOKEN_LUA);
 	put_str("z_high/family.yaml", SPDX "priority: 10\natr:\n  - value: 3B 90 01\n");
 	is_rv(find(tmp_dir, probe_atr, sizeof probe_atr, fam, sizeof fam), CKR_OK,
