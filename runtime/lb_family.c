@@ -68,7 +68,7 @@ struct lbf_parser {
 	int item_col;           /* ATR: the column of the open block item's keys, or -1 */
 	int probe_col;          /* PROBE: the column of its keys, -1 before the first */
 	int seen_priority, seen_atr, seen_probe, seen_description;
-	char err[256];
+	char err[600];           /* path:line: message (the path may be long) */
 };
 
 static int lbf_fail(struct lbf_parser *p, const char *fmt, ...)
