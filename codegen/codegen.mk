@@ -5,6 +5,7 @@
 #   make generate          rewrite generated/ from the spec (only files that change)
 #   make check-generated   fail, with a diff and the fix command, when generated/ is stale
 #   make codegen-golden    refresh the golden outputs of the tiny test spec
+#   make check-manifests   check scripts/*/family.yaml with PyYAML (codegen/manifests.py)
 #
 # generated/ is never rebuilt implicitly: a stale file must fail `make check`, not be
 # silently replaced (that would also hide a stale commit from the check).
@@ -23,6 +24,12 @@ generate:
 check-generated:
 	@$(CODEGEN) --spec spec --out generated --check
 .PHONY: check-generated
+
+# the token-family manifests, read with PyYAML and their schema (the module has its own
+# parser and reads them at run time; tests/t0008 compares the two)
+check-manifests:
+	@$(PYTHON) codegen/manifests.py scripts
+.PHONY: check-manifests
 
 codegen-golden:
 	$(CODEGEN) --partial --spec tests/codegen/tiny --out tests/codegen/golden

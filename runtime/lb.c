@@ -539,6 +539,7 @@ static CK_RV lb_start(struct lb_vm *vm)
 	}
 	lua_settop(L, 0);
 	lua_gc(L, LUA_GCCOLLECT);
+	log_msg(LOG_CALLS, "lb: %s: VM started", vm->family);
 	return rv;
 }
 
@@ -605,8 +606,6 @@ struct lb_call {
 	CK_ULONG user;
 	const CK_UTF8CHAR *pin, *pin2, *label;
 	CK_ULONG pin_len, pin2_len;
-	const uint8_t *atr;
-	size_t atr_len;
 	const char *sarg;
 	const struct lb_invoke *inv;    /* lb_invoke's call */
 	int wipe;                       /* secrets besides the PINs: full collection after */
@@ -906,12 +905,6 @@ static CK_RV lb_take_string(lua_State *L, struct lb_call *c)
 	return CKR_OK;
 }
 
-/* match(atr): a truthy value, or anything else for no. */
-static CK_RV lb_take_match(lua_State *L, struct lb_call *c)
-{
-	return lua_toboolean(L, -2) ? CKR_OK : CKR_TOKEN_NOT_RECOGNIZED;
-}
-
 /* The trampoline, run under lua_pcall with the light userdata of the call. [-1, +0, e] */
 static int lb_trampoline(lua_State *L)
 {
@@ -1051,12 +1044,6 @@ static void lb_push_init_token(lua_State *L, struct lb_call *c, int *nargs)
 	*nargs += 2;
 }
 
-static void lb_push_atr(lua_State *L, struct lb_call *c, int *nargs)
-{
-	lua_pushlstring(L, (const char *)c->atr, c->atr_len);
-	(*nargs)++;
-}
-
 static void lb_push_sarg(lua_State *L, struct lb_call *c, int *nargs)
 {
 	lua_pushstring(L, c->sarg);
@@ -1194,113 +1181,4 @@ const char *lb_scripts_dir(void)
 	if (conf_get("SCRIPTOKI_SCRIPTS", "scripts", lb_dir_buf, sizeof lb_dir_buf))
 		return lb_dir_buf;
 	return SK_SCRIPTS_DIR;
-}
-
-/* --- which family serves a card -------------------------------------------------- */
-
-static int lb_strcmp_p(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* lb_find_family, keeping the matching family's VM in *keep when keep is not NULL. */
-static CK_RV lb_find(const char *dir, const uint8_t *atr, size_t atr_len, char *family,
-		     size_t family_cap, struct lb_vm **keep)
-{
-	DIR *d = NULL;
-	struct dirent *e;
-	char **names = NULL, **grown, path[4096];
-	size_t n = 0, cap = 0, i;
-	struct stat st;
-	struct lb_vm *vm;
-	CK_RV rv = CKR_TOKEN_NOT_RECOGNIZED, r;
-	int broken = 0;
-
-	if (family_cap > 0)
-		family[0] = '\0';
-	d = opendir(dir);
-	if (d == NULL) {
-		log_msg(LOG_ERROR, "lb: cannot read the scripts folder: %s", strerror(errno));
-		goto out;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (!lb_name_ok(e->d_name, 1) || strcmp(e->d_name, "lib") == 0)
-			continue;
-		if ((size_t)snprintf(path, sizeof path, "%s/%s/token.lua", dir, e->d_name) >=
-		    sizeof path)
-			continue;
-		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 8;
-			grown = realloc(names, cap * sizeof *names);
-			if (grown == NULL) {
-				rv = CKR_HOST_MEMORY;
-				goto out;
-			}
-			names = grown;
-		}
-		names[n] = strdup(e->d_name);
-		if (names[n] == NULL) {
-			rv = CKR_HOST_MEMORY;
-			goto out;
-		}
-		n++;
-	}
-	if (n > 0)
-		qsort(names, n, sizeof *names, lb_strcmp_p);
-	for (i = 0; i < n; i++) {
-		struct lb_call c = { .fn = "match", .if_missing = CKR_TOKEN_NOT_RECOGNIZED,
-				     .push = lb_push_atr, .take = lb_take_match, .atr = atr,
-				     .atr_len = atr_len };
-
-		if (lb_open(dir, names[i], &vm) != CKR_OK) {
-			broken = 1;
-			continue;       /* logged; a broken family does not hide the others */
-		}
-		r = lb_run(vm, NULL, &c);
-		if (r != CKR_OK) {
-			lb_close(vm);
-			if (r != CKR_TOKEN_NOT_RECOGNIZED)
-				broken = 1;
-			continue;
-		}
-		if (strlen(names[i]) >= family_cap) {
-			lb_close(vm);
-			rv = CKR_BUFFER_TOO_SMALL;
-			goto out;
-		}
-		if (keep != NULL)
-			*keep = vm;     /* the family's script is loaded already: no second load */
-		else
-			lb_close(vm);
-		memcpy(family, names[i], strlen(names[i]) + 1);
-		log_msg(LOG_CALLS, "lb: the card is served by %s", family);
-		rv = CKR_OK;
-		goto out;
-	}
-	/* No family took the card. If one of them could not even be asked, say so: someone
-	 * editing a script should hear that it is broken, not that the card is unknown. */
-	if (broken)
-		rv = CKR_FUNCTION_FAILED;
-out:
-	if (d != NULL)
-		closedir(d);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	return rv;
-}
-
-CK_RV lb_find_family(const char *dir, const uint8_t *atr, size_t atr_len, char *family,
-		     size_t family_cap)
-{
-	return lb_find(dir, atr, atr_len, family, family_cap, NULL);
-}
-
-CK_RV lb_open_for_card(const char *dir, const uint8_t *atr, size_t atr_len, char *family,
-		       size_t family_cap, struct lb_vm **vm)
-{
-	*vm = NULL;
-	return lb_find(dir, atr, atr_len, family, family_cap, vm);
 }

@@ -41,18 +41,24 @@ struct lb_vm;
  * built-in default), read once per C_Initialize. Never NULL. */
 const char *lb_scripts_dir(void);
 
-/* Which family serves this ATR: the first folder of dir (in name order) holding a
- * token.lua whose match(atr) is true. CKR_OK and the family's folder name in family, or
- * CKR_TOKEN_NOT_RECOGNIZED. */
-CK_RV lb_find_family(const char *dir, const uint8_t *atr, size_t atr_len, char *family,
+/* Which family serves this card (runtime/lb_family.c; the manifest format is in
+ * scripts/README.md): of the folders of dir with a family.yaml whose ATR patterns match
+ * card->atr, the first by priority (higher first), then name, that has no probe or whose
+ * probe says yes. Only probes send APDUs (through card->transmit; without it a probe says
+ * no); no VM is started except for a probe that names a function of its script. CKR_OK
+ * and the family's folder name in family; CKR_TOKEN_NOT_RECOGNIZED; CKR_FUNCTION_FAILED
+ * when none serves the card and a manifest or script was broken (logged); or the card's
+ * failure during a probe. */
+CK_RV lb_find_family(const char *dir, const struct lb_card *card, char *family,
 		     size_t family_cap);
 
 /* A VM running dir/family/token.lua. */
 CK_RV lb_open(const char *dir, const char *family, struct lb_vm **vm);
 
-/* lb_find_family and lb_open in one: the VM that answered match(atr) is kept rather than
- * loaded a second time (a family script is the costly part of connecting to a card). */
-CK_RV lb_open_for_card(const char *dir, const uint8_t *atr, size_t atr_len, char *family,
+/* lb_find_family and lb_open in one, starting exactly one VM: the chosen family's (kept
+ * from its probe function when it has one). A family whose script does not load is
+ * skipped like a broken manifest. */
+CK_RV lb_open_for_card(const char *dir, const struct lb_card *card, char *family,
 		       size_t family_cap, struct lb_vm **vm);
 void lb_close(struct lb_vm *vm);
 

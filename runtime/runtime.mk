@@ -27,7 +27,8 @@ $(MODULE): $(MODULE_OBJS) runtime/exports.map
 
 # --- make install ---------------------------------------------------------------------
 # The installed module is built apart (build/install/) with the installed scripts folder
-# compiled in, so it never reads this tree's scripts. PREFIX and DESTDIR as usual.
+# compiled in, so it never reads this tree's scripts. PREFIX and DESTDIR as usual. The
+# scripts folder is installed without the families' tests/ (their transcripts).
 PREFIX          ?= /usr/local
 INSTALL_LIBDIR  ?= $(PREFIX)/lib/pkcs11
 INSTALL_SCRIPTS ?= $(PREFIX)/share/scriptoki/scripts
@@ -53,8 +54,10 @@ $(INSTALL_MODULE): $(INSTALL_OBJS) runtime/exports.map
 install: $(INSTALL_MODULE)
 	install -d '$(DESTDIR)$(INSTALL_LIBDIR)' '$(DESTDIR)$(INSTALL_SCRIPTS)'
 	install -m 0644 $(INSTALL_MODULE) '$(DESTDIR)$(INSTALL_LIBDIR)/scriptoki-pkcs11.so'
-	cd scripts && find . -type d -exec install -d '$(DESTDIR)$(INSTALL_SCRIPTS)/{}' ';'
-	cd scripts && find . -type f \( -name '*.lua' -o -name '*.md' \) \
+	cd scripts && find . -path './*/tests' -prune -o -type d \
+		-exec install -d '$(DESTDIR)$(INSTALL_SCRIPTS)/{}' ';'
+	cd scripts && find . -path './*/tests' -prune -o -type f \
+		\( -name '*.lua' -o -name '*.md' -o -name family.yaml \) \
 		-exec install -m 0644 '{}' '$(DESTDIR)$(INSTALL_SCRIPTS)/{}' ';'
 
 uninstall:

@@ -173,8 +173,10 @@ CK_RV token_enter(struct token *t)
 	}
 	t->vm_stale = 0;
 	if (t->vm == NULL) {
-		rv = lb_open_for_card(t->scripts, t->card.atr, t->card.atr_len, t->family,
-				      sizeof t->family, &t->vm);
+		struct lb_card card;
+
+		token_card(t, &card);
+		rv = lb_open_for_card(t->scripts, &card, t->family, sizeof t->family, &t->vm);
 		if (rv != CKR_OK) {
 			pcsc_end(&t->card);
 			goto fail;

@@ -24,6 +24,9 @@ mod=$W/usr/lib/pkcs11/scriptoki-pkcs11.so
 [ -f "$W/usr/share/scriptoki/scripts/rutoken_ecp/token.lua" ] &&
 	[ -f "$W/usr/share/scriptoki/scripts/lib/iso7816.lua" ]
 ok $? "the scripts are installed under PREFIX/share/scriptoki/scripts"
+[ -f "$W/usr/share/scriptoki/scripts/rutoken_ecp/family.yaml" ] &&
+	[ ! -e "$W/usr/share/scriptoki/scripts/rutoken_ecp/tests" ]
+ok $? "... with each family's manifest (family.yaml), without its tests/"
 other=$(nm -D --defined-only "$mod" | awk '{print $3}' | grep -vc '^C_')
 is "$other" 0 "the installed module exports only C_* symbols"
 

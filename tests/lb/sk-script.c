@@ -25,9 +25,11 @@
  *
  * A transcript is text: "> 00 A4 04 00 ..." is an APDU the script must send next (a byte
  * "??" matches any byte), "< 6A 82" the card's answer to it; '#' starts a comment. The
- * run fails when the script sends something else, or leaves expected APDUs unsent
- * (find_family sends none and does not need a transcript: --atr is enough).
- * Without --family, the family is the one find_family picks for the ATR.
+ * run fails when the script sends something else, or leaves expected APDUs unsent.
+ * find_family reads the manifests (family.yaml) and sends only the APDUs of the probes it
+ * runs: for ATR-only families --atr is enough; a transcript holds the probes' APDUs.
+ * Without --family, the family is the one find_family picks for the card, and its VM is
+ * the only one started (as in the module).
  * Without --scripts, the scripts folder is found as the module finds it
  * (SCRIPTOKI_SCRIPTS, the configuration file, the built-in default).
  */
@@ -793,12 +795,13 @@ int main(int argc, char **argv)
 	if (strcmp(call, "find_family") == 0) {
 		if (i != argc)
 			usage();
-		rv = lb_find_family(dir, card.atr, card.atr_len, fam, sizeof fam);
+		rv = lb_find_family(dir, &card, fam, sizeof fam);
 		if (rv == CKR_OK)
 			printf("%s\n", fam);
 	} else {
 		if (family == NULL) {
-			rv = lb_find_family(dir, card.atr, card.atr_len, fam, sizeof fam);
+			/* as the module does: the chosen family's VM, and no other */
+			rv = lb_open_for_card(dir, &card, fam, sizeof fam, &vm);
 			if (rv != CKR_OK) {
 				fprintf(stderr, "no --family, and no family matches the ATR\n");
 				printf("%s\n", sk_rv_name(rv));
@@ -806,8 +809,9 @@ int main(int argc, char **argv)
 				goto out;
 			}
 			family = fam;
+		} else {
+			rv = lb_open(dir, family, &vm);
 		}
-		rv = lb_open(dir, family, &vm);
 		if (rv == CKR_OK)
 			rv = run(vm, &card, call, argc - i, argv + i);
 	}
@@ -825,8 +829,7 @@ int main(int argc, char **argv)
 			printf("%s\n", sk_rv_name(rv));
 	}
 	status = rv == CKR_OK ? 0 : EXIT_CKR;
-	if (transcript != NULL && !rp.failed && rp.pos < rp.n &&
-	    strcmp(call, "find_family") != 0) {
+	if (transcript != NULL && !rp.failed && rp.pos < rp.n) {
 		fprintf(stderr, "%s:%d: the script did not send this APDU (%zu of the "
 			"transcript's APDUs unsent)\n", transcript, rp.steps[rp.pos].line,
 			(rp.n - rp.pos) / 2);

@@ -8,10 +8,6 @@ local p15 = import("lib/pkcs15")
 
 local T = {}
 
-function T.match()
-	return false
-end
-
 local function unhex(h)
 	return (h:gsub("%s", ""):gsub("..", function(x) return string.char(tonumber(x, 16)) end))
 end

@@ -8,10 +8,6 @@ local p15 = import("lib/pkcs15")
 
 local T = {}
 
-function T.match()
-	return false
-end
-
 local function res(a, b, c)
 	if a == nil then
 		return string.format("nil %s %s", tostring(b), iso.swhex(c))

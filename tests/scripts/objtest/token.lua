@@ -1,6 +1,7 @@
 -- SPDX-License-Identifier: BSD-2-Clause
 --
--- objtest/token.lua: a family that serves no card, for the object tests (t9004, t9103).
+-- objtest/token.lua: a family that serves no card, for the object tests (the transcripts
+-- of scripts/rutoken_ecp/tests/objtest/, run by t9001; t9103).
 -- It runs the Rutoken ECP script's object and private-key calls through the harness's
 -- "call FUNCTION ARG" (one string in, one string out) until the harness has calls of its
 -- own for them. Arguments are comma-separated, without blanks:
@@ -26,10 +27,6 @@
 local tok = import("rutoken_ecp/token")
 
 local T = {}
-
-function T.match()
-	return false
-end
 
 local function hex(s)
 	return (s:gsub(".", function(c) return string.format("%02X", c:byte()) end))

@@ -1,3 +1,3 @@
 -- SPDX-License-Identifier: BSD-2-Clause
--- lib/ is never a family, even with a token.lua that matches every card.
-return { match = function() return true end }
+-- lib/ is never a family, even with a token.lua and a manifest (family.yaml).
+return {}

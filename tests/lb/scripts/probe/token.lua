@@ -4,10 +4,6 @@
 -- replace any function of M from eval to see how the bridge takes its results.
 local M = {}
 
-function M.match(atr)
-	return atr:sub(1, 2) == "\x3B\x90"
-end
-
 -- eval(card, code): the chunk's results are the call's results
 function M.eval(card, code)
 	local env = setmetatable({ card = card, M = M }, { __index = _ENV })
