@@ -1636,6 +1636,11 @@ local function check_access(card, sc)
 			if sw == OK then
 				return nil
 			end
+			-- 63 Cx, 69 83 (blocked), 69 84: not verified; anything else is the card's
+			-- failure, not an answer
+			if sw & 0xFFF0 ~= 0x63C0 and sw ~= 0x6300 and sw ~= 0x6983 and sw ~= 0x6984 then
+				return iso.sw_to_ckr(sw)
+			end
 		end
 	end
 	return "CKR_USER_NOT_LOGGED_IN"

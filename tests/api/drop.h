@@ -269,18 +269,24 @@ static inline long drop_each(const struct drop_op *op, const char *sw, CK_RV all
 			api_ctl(0, "fail-at 100000000 6F00", NULL, 0);
 			rrv = CKR_OK;
 		}
-		faults += hit;
 		if (rrv != CKR_OK) {
-			diag("%s k=%ld: the token does not come back: %s", op->name, k,
-			     sk_rv_name(rrv));
-			next = 1;
+			/* neither as before nor complete; the op's cleanup may repair it */
+			diag("%s k=%ld (%s): the token does not come back: %s", op->name, k,
+			     sk_rv_name(rv), sk_rv_name(rrv));
+			neither = 1;
 			free(before);
-			break;
+			if (op->cleanup(&s) != CKR_OK) {
+				next = 1;
+				break;
+			}
+			faults += hit;
+			continue;
 		}
 		if (rv != CKR_OK && !drop_rv_allowed(rv) && rv != allowed_extra) {
 			diag("%s k=%ld: %s", op->name, k, sk_rv_name(rv));
 			bad_rv = 1;
 		}
+		faults += hit;
 		out = op->outcome(&s);
 		if (getenv("DROP_VERBOSE") != NULL)
 			diag("%s k=%ld: %s, outcome %d", op->name, k, sk_rv_name(rv), out);
@@ -321,8 +327,12 @@ static inline long drop_each(const struct drop_op *op, const char *sw, CK_RV all
 			next = 1;
 		}
 	}
-	is_ulong((CK_ULONG)faults, (CK_ULONG)n, "%s: %s at each of its %ld APDUs", op->name,
-		 sw ? "a status word" : "the card pulled out", n);
+	if (op->todo != NULL && next)
+		ok(faults == n, "%s: %s at each of its %ld APDUs # TODO %s", op->name,
+		   sw ? "a status word" : "the card pulled out", n, op->todo);
+	else
+		is_ulong((CK_ULONG)faults, (CK_ULONG)n, "%s: %s at each of its %ld APDUs",
+			 op->name, sw ? "a status word" : "the card pulled out", n);
 	ok(!bad_rv, "%s: each time the call fails with a code its returns: list allows", op->name);
 	if (op->todo != NULL && neither)
 		ok(0, "%s: the token is as before or the change is complete # TODO %s", op->name,
@@ -333,7 +343,10 @@ static inline long drop_each(const struct drop_op *op, const char *sw, CK_RV all
 	if (sw != NULL)
 		ok(!changed, "%s: a failed call leaves the state file byte for byte as before",
 		   op->name);
-	ok(!next, "%s: the next call succeeds each time", op->name);
+	if (op->todo != NULL && next)
+		ok(0, "%s: the next call succeeds each time # TODO %s", op->name, op->todo);
+	else
+		ok(!next, "%s: the next call succeeds each time", op->name);
 	ok(!left, "%s: after it no file is left that no PKCS#15 directory references", op->name);
 	drop_fl->C_Finalize(NULL);
 	return n;
