@@ -178,6 +178,15 @@ struct drop_op {
 
 static CK_FUNCTION_LIST_PTR drop_fl;
 
+/* A known gap: "ok/not ok N - what # TODO why", which TAP does not count as a failure (nor
+ * does done_testing). */
+static inline void drop_todo(int pass, const char *why, const char *what, const char *name)
+{
+	tap_run++;
+	printf("%sok %d - %s: %s # TODO %s\n", pass ? "" : "not ", tap_run, name, what, why);
+	fflush(stdout);
+}
+
 /* login: 0 nobody, CKU_USER + 1 or CKU_SO + 1 with the rig's PINs */
 static inline CK_RV drop_login(CK_SESSION_HANDLE s, int login)
 {
@@ -328,15 +337,14 @@ static inline long drop_each(const struct drop_op *op, const char *sw, CK_RV all
 		}
 	}
 	if (op->todo != NULL && next)
-		ok(faults == n, "%s: %s at each of its %ld APDUs # TODO %s", op->name,
-		   sw ? "a status word" : "the card pulled out", n, op->todo);
+		drop_todo(faults == n, op->todo, "a fault at each of its APDUs", op->name);
 	else
 		is_ulong((CK_ULONG)faults, (CK_ULONG)n, "%s: %s at each of its %ld APDUs",
 			 op->name, sw ? "a status word" : "the card pulled out", n);
 	ok(!bad_rv, "%s: each time the call fails with a code its returns: list allows", op->name);
 	if (op->todo != NULL && neither)
-		ok(0, "%s: the token is as before or the change is complete # TODO %s", op->name,
-		   op->todo);
+		drop_todo(0, op->todo, "the token is as before or the change is complete",
+			  op->name);
 	else
 		ok(!neither, "%s: the token is as before or the change is complete (%d times "
 		   "complete)", op->name, complete);
@@ -344,7 +352,7 @@ static inline long drop_each(const struct drop_op *op, const char *sw, CK_RV all
 		ok(!changed, "%s: a failed call leaves the state file byte for byte as before",
 		   op->name);
 	if (op->todo != NULL && next)
-		ok(0, "%s: the next call succeeds each time # TODO %s", op->name, op->todo);
+		drop_todo(0, op->todo, "the next call succeeds each time", op->name);
 	else
 		ok(!next, "%s: the next call succeeds each time", op->name);
 	ok(!left, "%s: after it no file is left that no PKCS#15 directory references", op->name);
