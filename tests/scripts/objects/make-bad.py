@@ -137,7 +137,7 @@ write("bad-destroy-point-of-no-return",
       "commit): the key is destroyed, the RSF an orphan for the next change to reclaim",
       call, "CKR_OK", upto(st, e, "6F 00"))
 e = find(st, "00 E4 00 00 02 00 06", 1)
-write("bad-destroy-pub-stays",
+write("bad-destroy-undo",
       "destroy_object: deleting the public RSF fails after the commit: it stays, an orphan,\n"
       "and the private RSF is deleted all the same",
       call, "CKR_OK", upto(st, e, "6F 00") + st[e + 2:])
