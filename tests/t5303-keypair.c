@@ -8,7 +8,8 @@
  * R 34.10-2012-256 pair: both halves found, sharing CKA_ID, CKA_LOCAL, CKA_KEY_GEN_MECHANISM,
  * CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE true, the private key's public parts
  * readable and nothing secret; and all or nothing: failing each APDU of a generation in
- * turn leaves the token's state file as it was and no new object in the module.
+ * turn leaves the token's state file as it was and no new object in the module, or (for
+ * the deletions of the old directory copies after the commit) the complete pair.
  */
 #include <sys/stat.h>
 
@@ -156,7 +157,7 @@ static void faults(CK_SESSION_HANDLE s)
 	char *before;
 	size_t len;
 	long n, i, mark, keys;
-	int all_failed = 1, all_same = 1, none_shown = 1;
+	int all_failed = 1, all_same = 1, none_shown = 1, completed = 0;
 	CK_RV rv;
 
 	mark = api_apdus(0);
@@ -174,6 +175,18 @@ static void faults(CK_SESSION_HANDLE s)
 		api_ctl(0, cmd, NULL, 0);
 		rv = gen_rsa(s, NULL, 0, &pub, &priv);
 		api_ctl(0, "fail-at 1000000 6F00", NULL, 0);
+		if (rv == CKR_OK && count_keys(s) == keys + 1) {
+			/* past the commit (the ODF's update): an old directory copy that
+			 * cannot be deleted stays for the next change; the pair is complete */
+			completed++;
+			/* one more generation reclaims that copy (not undone if it fails later) */
+			if (gen_rsa(s, NULL, 0, &pub, &priv) != CKR_OK)
+				all_failed = 0;
+			free(before);
+			before = state(&len);
+			keys += 2;
+			continue;
+		}
 		if (rv == CKR_OK) {
 			all_failed = 0;
 			diag("APDU %ld failed, C_GenerateKeyPair said CKR_OK", i);
@@ -189,7 +202,9 @@ static void faults(CK_SESSION_HANDLE s)
 			diag("APDU %ld failed: the module shows another key", i);
 		}
 	}
-	ok(all_failed, "C_GenerateKeyPair fails whichever of its %ld APDUs fails", n);
+	ok(all_failed, "C_GenerateKeyPair fails whichever of its %ld APDUs fails, or the pair is "
+	   "complete (%d of the last APDUs, after its commit)", n, completed);
+	ok(completed <= 2, "... which is the case only for the deletions of the old directories");
 	ok(all_same, "... the token is byte for byte as before");
 	ok(none_shown, "... and the module shows no new key");
 	free(before);

@@ -56,4 +56,4 @@ $(BUILD)/t/t090%.t: $(BUILD)/t/obj/xcheck-ours.o tests/xcheck/driver.c $(BUILD)/
 
 # t7xxx reliability tests use the rig helpers of tests/api/api.h too
 $(patsubst %,$(BUILD)/t/%.t,$(basename $(notdir $(wildcard tests/t7*.c)))): \
-	tests/api/api.h generated/sk_names.c generated/sk_names.h
+	tests/api/api.h tests/api/drop.h tests/api/drop_objs.h tests/api/drop_token.h generated/sk_names.c generated/sk_names.h

@@ -714,10 +714,17 @@ end
 --                (512-bit) 1, 2, 3 = id-tc26-gost-3410-12-512-paramSetA, B, C.
 -- ECDSA keys use PKCS#15's EC choice ([0], fieldSize 256) with P-256 only.
 --
--- Changes are all or nothing: every step that changed the card pushes its undo; when a
--- later step fails the undos run in reverse order, and if one of them fails the call
--- returns CKR_GENERAL_ERROR. TokenInfo is not rewritten (OpenSC's lastUpdate needs a
--- clock, which the sandbox does not have, and nothing reads it).
+-- Changes are all or nothing, also when the card is pulled out in the middle (then no
+-- undo can run): a call first creates and writes the files it adds, which nothing
+-- references yet, and then makes every directory change visible in one APDU, the commit
+-- point (commit_dirs: one UPDATE BINARY of a directory, or of the ODF switching to new
+-- copies of the directories). Until then every step that changed the card pushes its undo;
+-- when a later step fails the undos run in reverse order, and if one of them fails the
+-- call returns CKR_GENERAL_ERROR. Files that a pulled card leaves behind unreferenced
+-- (orphans) are reclaimed, logged, by the next call that needs their FID or key reference.
+-- Before its first change a call checks that the card grants every step (check_access).
+-- TokenInfo is not rewritten (OpenSC's lastUpdate needs a clock, which the sandbox does
+-- not have, and nothing reads it).
 
 local KEYS_DF = path(0x3F00, 0x1000, 0x1000)
 local PRKEY_DF = KEYS_DF .. iso.u16(0x6002)
@@ -1006,7 +1013,7 @@ local function read_used(card, p)
 		end
 	end
 	local n = p15.used_end(all)
-	return all, all:sub(1, n), fcp.size
+	return all, all:sub(1, n), fcp.size, fcp
 end
 
 -- The object directories named in list ("prkdf", ...): d[name] = { path=, size=, used=,
@@ -1017,7 +1024,7 @@ local function read_dirs(card, st, list)
 		local e = { objs = {}, used = "" }
 		local p = st.odf[DFS[name].tag]
 		if p then
-			local data, used, size = read_used(card, p)
+			local data, used, size, fcp = read_used(card, p)
 			if data == nil then
 				return nil, used
 			end
@@ -1034,7 +1041,7 @@ local function read_dirs(card, st, list)
 					dbg("rutoken_ecp: %s at %s is malformed", name, iso.path_hex(p))
 					return nil, err
 				end
-				e = { path = p, size = size, used = used, objs = objs }
+				e = { path = p, size = size, used = used, objs = objs, sec = fcp.sec }
 			end
 		end
 		d[name] = e
@@ -1342,9 +1349,26 @@ local function delete_rsf(card, p)
 	return iso.delete_file(card, p:byte(#p - 1) << 8 | p:byte(#p))
 end
 
--- Create an EF in the application DF; pushes its deletion.
-local function create_ef(card, undo, app, fid, size, secattr)
-	local ok, err, sw = create_in(card, app, { size = size, type = EF_T, fid = fid, sec = secattr })
+-- Create an EF in the application DF (selected first unless selected is true); pushes its
+-- deletion. The callers ask only for FIDs that nothing references, so a file already
+-- there (6A89) is an orphan, left by a call the card was pulled out of: it is deleted
+-- (logged) and the file created again. The new EF is the current file afterwards.
+local function create_ef(card, undo, app, fid, size, secattr, selected)
+	local f = { size = size, type = EF_T, fid = fid, sec = secattr }
+	local ok, err, sw
+	if selected then
+		ok, err, sw = iso.create_file(card, f)
+	else
+		ok, err, sw = create_in(card, app, f)
+	end
+	if not ok and sw == 0x6A89 then
+		dbg("rutoken_ecp: reclaiming %s: no PKCS#15 structure references it",
+		    iso.path_hex(app .. iso.u16(fid)))
+		ok, err, sw = iso.delete_file(card, fid)
+		if ok then
+			ok, err, sw = iso.create_file(card, f)
+		end
+	end
 	if not ok then
 		return nil, err, sw
 	end
@@ -1416,6 +1440,107 @@ local function write_odf(card, undo, st, odf_add)
 	return patch(card, undo, st.odf_path, st.odf_used, new)
 end
 
+-- How many bytes patch() writes to change old into new.
+local function patch_span(old, new)
+	local i = 1
+	while i <= #old and i <= #new and old:byte(i) == new:byte(i) do
+		i = i + 1
+	end
+	return math.max(#old, #new) - i + 1
+end
+
+local function fid_of(p)
+	return p:byte(#p - 1) << 8 | p:byte(#p)
+end
+
+-- The directory changes of one call, changes = { { name=, used= }, ... }, made visible
+-- together, so that a card pulled out in the middle leaves all of them or none:
+-- - one existing directory whose change fits one UPDATE BINARY is patched in place: that
+--   APDU is the commit point;
+-- - otherwise each changed directory is written whole to a new file, its shadow (FID
+--   60x2 ↔ 6012 ..., or the profile's FID for a directory the token lacks), and one UPDATE
+--   of the ODF (at most 128 bytes: one APDU) switches to all of them at once. That is the
+--   commit point; the old files are deleted after it.
+-- Before the commit every step pushes its undo; after it nothing is undone, and an old
+-- directory that cannot be deleted stays behind unreferenced, for the next shadow of that
+-- directory to reclaim (create_ef). selected: the application DF is the current DF.
+local function commit_dirs(card, undo, st, d, changes, selected)
+	if #changes == 1 then
+		local e = d[changes[1].name]
+		if e.path and patch_span(e.used, changes[1].used) <= iso.UPDATE_CHUNK then
+			return patch(card, undo, e.path, e.used, changes[1].used)
+		end
+	end
+	-- the new ODF, planned first: each old path is replaced in place (same length)
+	local odf, old, shadows = st.odf_used, {}, {}
+	for i, c in ipairs(changes) do
+		local e, base = d[c.name], DFS[c.name].fid
+		local fid = base
+		if e.path then
+			fid = fid_of(e.path) == base and (base ~ 0x0010) or base
+		end
+		local p = st.app .. iso.u16(fid)
+		if e.path then
+			local a = "\x04" .. string.char(#e.path) .. e.path
+			local at = odf:find(a, 1, true)
+			if not at or e.path:sub(1, #e.path - 2) ~= st.app then
+				-- an ODF we cannot switch in one write: the directories one by one
+				dbg("rutoken_ecp: %s is not switchable in the ODF; writing in place",
+				    iso.path_hex(e.path))
+				local odf_add = {}
+				for _, x in ipairs(changes) do
+					local ok, err, sw = write_dir(card, undo, st, d, x.name, x.used,
+								      odf_add)
+					if not ok then
+						return nil, err, sw
+					end
+				end
+				return write_odf(card, undo, st, odf_add)
+			end
+			odf = odf:sub(1, at - 1) .. "\x04" .. string.char(#p) .. p .. odf:sub(at + #a)
+			old[#old + 1] = e.path
+		else
+			odf = odf .. p15.encode_odf({ { DFS[c.name].tag, p } })
+		end
+		shadows[i] = { fid = fid, size = math.max(e.size or 0, DFILE_SIZE, #c.used),
+			       sec = e.sec and #e.sec == 15 and e.sec or SEC.p15df }
+	end
+	if #odf > (st.odf_size or 128) then
+		return nil, "CKR_DEVICE_MEMORY"
+	end
+	for i, c in ipairs(changes) do
+		local sh = shadows[i]
+		local ok, err, sw = create_ef(card, undo, st.app, sh.fid, sh.size, sh.sec, selected)
+		if not ok then
+			return nil, err, sw
+		end
+		selected = true         -- the new EF is current, the application DF with it
+		if c.used ~= "" then
+			ok, err, sw = iso.update_binary(card, 0, c.used)
+			if not ok then
+				return nil, err, sw
+			end
+		end
+	end
+	local ok, err, sw = patch(card, undo, st.odf_path, st.odf_used, odf)
+	if not ok then
+		return nil, err, sw
+	end
+	-- committed: nothing before this is undone any more
+	for i = #undo, 1, -1 do
+		undo[i] = nil
+	end
+	for _, p in ipairs(old) do
+		-- the ODF is current: its DF is the application's, where the old files are
+		local gone, _, dsw = iso.delete_file(card, fid_of(p))
+		if not gone then
+			dbg("rutoken_ecp: the old directory %s stays (SW %s); the next change reclaims it",
+			    iso.path_hex(p), iso.swhex(dsw))
+		end
+	end
+	return true
+end
+
 -- The lowest free EF of a template (base + index) in the application DF: not used by
 -- any object the directories list, and absent on the card. fid, or nil + CKR.
 local function free_ef(card, st, d, base)
@@ -1436,10 +1561,45 @@ local function free_ef(card, st, d, base)
 			elseif not fcp then
 				return nil, err
 			end
+			-- a file no directory lists: an orphan of a call the card was pulled
+			-- out of; reclaimed (its delete condition is the user's, who is the one
+			-- changing the token now), else skipped
+			if delete_at(card, p) then
+				dbg("rutoken_ecp: reclaimed %s: no PKCS#15 structure referenced it",
+				    iso.path_hex(p))
+				return base + idx
+			end
 			dbg("rutoken_ecp: %s exists without an object; skipped", iso.path_hex(p))
 		end
 	end
 	return nil, "CKR_DEVICE_MEMORY"
+end
+
+-- Whether the card grants a security condition (SC byte of a security attribute: 00
+-- always, FF never, else a mask of global PINs, 01 SO, 02 user) now: an empty VERIFY of
+-- each PIN in the mask answers 90 00 when that PIN is verified. nil when granted, else
+-- the CKR to return before anything changes.
+local function check_access(card, sc)
+	if sc == 0 then
+		return nil
+	end
+	if sc == 0xFF then
+		return "CKR_TOKEN_WRITE_PROTECTED"
+	end
+	for _, ref in ipairs({ USER_REF, SO_REF }) do
+		if sc & (1 << (ref - 1)) ~= 0 then
+			local _, sw = iso.verify(card, ref)
+			if sw == OK then
+				return nil
+			end
+			-- 63 Cx, 69 83 (blocked), 69 84: not verified; anything else is the card's
+			-- failure, not an answer
+			if sw & 0xFFF0 ~= 0x63C0 and sw ~= 0x6300 and sw ~= 0x6983 and sw ~= 0x6984 then
+				return iso.sw_to_ckr(sw)
+			end
+		end
+	end
+	return "CKR_USER_NOT_LOGGED_IN"
 end
 
 ---------------------------------------------------------------------------------------
@@ -1613,12 +1773,28 @@ local function set(list)
 	return s
 end
 
+-- Reclaim key reference kk: the PrKDF does not list it, yet the card has an RSF there
+-- (6A89), left by a call the card was pulled out of (key references are few). Its two
+-- RSFs are deleted, logged; true when the reference is free now.
+local function reclaim_key_ref(card, kk)
+	local function gone(p)
+		local ok, _, sw = delete_rsf(card, p)
+		return ok or sw == 0x6A82
+	end
+	if gone(PUBRSF_DF .. iso.u16(kk)) and gone(PRKEY_DF .. iso.u16(kk)) then
+		dbg("rutoken_ecp: reclaimed key reference %d: no PrKDF entry named it", kk)
+		return true
+	end
+	return false
+end
+
 -- Create the private-key RSF of reference kk (the card files it in 6002). A reference the
--- PrKDF does not list may still be taken on the card (6A89): then the next free one is
--- tried, a few times. Returns ok, err, sw as create_in does, and the reference used
--- (nil, "CKR_DEVICE_MEMORY" when the references run out).
+-- PrKDF does not list may still be taken on the card (6A89): it is reclaimed, or if that
+-- fails the next free one is tried, a few times. Returns ok, err, sw as create_in does,
+-- and the reference used (nil, "CKR_DEVICE_MEMORY" when the references run out).
 local function create_prkey_rsf(card, st, kk, used, size, prop0, prop1)
 	local ok, err, sw
+	local reclaimed = {}
 	for _ = 1, 8 do
 		ok, err, sw = create_in(card, st.app, {
 			size = size, type = RSF_T, fid = kk,
@@ -1628,14 +1804,41 @@ local function create_prkey_rsf(card, st, kk, used, size, prop0, prop1)
 		if ok or sw ~= 0x6A89 then
 			break
 		end
+		if not reclaimed[kk] and reclaim_key_ref(card, kk) then
+			reclaimed[kk] = true
+			goto again
+		end
 		repeat
 			kk = kk + 1
 		until not used[kk]
 		if kk > 0xFF then
 			return nil, "CKR_DEVICE_MEMORY", nil, kk
 		end
+		::again::
 	end
 	return ok, err, sw, kk
+end
+
+-- Create the public-key RSF of reference kk (the card files it in 6001), its private
+-- twin just created. One already there is an orphan of an earlier call: deleted, and the
+-- RSF created again. true, or nil + CKR + SW.
+local function create_pubkey_rsf(card, st, kk, size, prop0, prop1)
+	local apdu = iso.apdu(0x00, 0xE0, 0x00, 0x00, iso.build_fcp({
+		size = size, type = RSF_T, fid = kk,
+		prop = string.char(prop0, prop1, 0x00, 0xAA, 0x00, 0x00),
+		sec = SEC.pubkey_rsf,
+	}))
+	local _, sw = iso.transmit(card, apdu)
+	if sw == 0x6A89 and delete_rsf(card, PUBRSF_DF .. iso.u16(kk)) then
+		dbg("rutoken_ecp: reclaimed the public-key RSF of key reference %d", kk)
+		if iso.select_path(card, st.app) then
+			_, sw = iso.transmit(card, apdu)
+		end
+	end
+	if sw ~= OK then
+		return nil, iso.sw_to_ckr(sw), sw
+	end
+	return true
 end
 
 function T.generate_key_pair(card, mech, pub, priv)
@@ -1749,13 +1952,9 @@ function T.generate_key_pair(card, mech, pub, priv)
 	end
 	local prk_path, pub_rsf = PRKEY_DF .. iso.u16(kk), PUBRSF_DF .. iso.u16(kk)
 	undo[#undo + 1] = function() return delete_rsf(card, prk_path) == true end
-	local _, csw = iso.transmit(card, iso.apdu(0x00, 0xE0, 0x00, 0x00, iso.build_fcp({
-		size = plan.size[2], type = RSF_T, fid = kk,
-		prop = string.char(v.prop[2], plan.prop1, 0x00, 0xAA, 0x00, 0x00),
-		sec = SEC.pubkey_rsf,
-	})))
-	if csw ~= OK then
-		return give_up(undo, iso.sw_to_ckr(csw), "creating the public-key RSF", csw)
+	ok, err, sw = create_pubkey_rsf(card, st, kk, plan.size[2], v.prop[2], plan.prop1)
+	if not ok then
+		return give_up(undo, err, "creating the public-key RSF", sw)
 	end
 	undo[#undo + 1] = function() return delete_rsf(card, pub_rsf) == true end
 
@@ -1794,26 +1993,23 @@ function T.generate_key_pair(card, mech, pub, priv)
 	if not fits(d.prkdf, d.prkdf.used .. pe) or not fits(d.pukdf, d.pukdf.used .. ue) then
 		return give_up(undo, "CKR_DEVICE_MEMORY", "fitting the directory entries")
 	end
-	local odf_add = {}
-	ok, err, sw = write_dir(card, undo, st, d, "prkdf", d.prkdf.used .. pe, odf_add)
-	if not ok then
-		return give_up(undo, err, "writing the PrKDF", sw)
-	end
+	-- the public-key EF, then both directory entries at once (commit_dirs): until that
+	-- commit the new files are referenced by nothing, and a card pulled out before it
+	-- leaves orphans the next change reclaims, never half a pair
 	ok, err, sw = create_ef(card, undo, st.app, pubfid, #content, SEC.p15df)
 	if not ok then
 		return give_up(undo, err, "creating the public-key EF", sw)
 	end
-	ok, err, sw = patch(card, undo, puk.path, "", content)
+	ok, err, sw = iso.update_binary(card, 0, content)
 	if not ok then
 		return give_up(undo, err, "writing the public-key EF", sw)
 	end
-	ok, err, sw = write_dir(card, undo, st, d, "pukdf", d.pukdf.used .. ue, odf_add)
+	ok, err, sw = commit_dirs(card, undo, st, d, {
+		{ name = "prkdf", used = d.prkdf.used .. pe },
+		{ name = "pukdf", used = d.pukdf.used .. ue },
+	}, true)
 	if not ok then
-		return give_up(undo, err, "writing the PuKDF", sw)
-	end
-	ok, err, sw = write_odf(card, undo, st, odf_add)
-	if not ok then
-		return give_up(undo, err, "writing the ODF", sw)
+		return give_up(undo, err, "writing the PrKDF and the PuKDF", sw)
 	end
 	return pubkey_object(puk, pubv, prk), prkey_object(prk, pubv)
 end
@@ -2059,13 +2255,9 @@ local function import_private_key(card, attrs, label)
 		return give_up(undo, "CKR_DEVICE_MEMORY", "fitting the PrKDF entry")
 	end
 	if pub_value then
-		local _, csw = iso.transmit(card, iso.apdu(0x00, 0xE0, 0x00, 0x00, iso.build_fcp({
-			size = #pub_value, type = RSF_T, fid = kk,
-			prop = string.char(v.prop[2], prop1, 0x00, 0xAA, 0x00, 0x00),
-			sec = SEC.pubkey_rsf,
-		})))
-		if csw ~= OK then
-			return give_up(undo, iso.sw_to_ckr(csw), "creating the public-key RSF", csw)
+		ok, err, sw = create_pubkey_rsf(card, st, kk, #pub_value, v.prop[2], prop1)
+		if not ok then
+			return give_up(undo, err, "creating the public-key RSF", sw)
 		end
 		undo[#undo + 1] = function() return delete_rsf(card, pub_rsf) == true end
 	end
@@ -2086,14 +2278,9 @@ local function import_private_key(card, attrs, label)
 			return give_up(undo, err, "writing the public key", sw)
 		end
 	end
-	local odf_add = {}
-	ok, err, sw = write_dir(card, undo, st, d, "prkdf", d.prkdf.used .. pe, odf_add)
+	ok, err, sw = commit_dirs(card, undo, st, d, { { name = "prkdf", used = d.prkdf.used .. pe } })
 	if not ok then
 		return give_up(undo, err, "writing the PrKDF", sw)
-	end
-	ok, err, sw = write_odf(card, undo, st, odf_add)
-	if not ok then
-		return give_up(undo, err, "writing the ODF", sw)
 	end
 	return prkey_object(prk, pubv)
 end
@@ -2193,6 +2380,17 @@ function T.create_object(card, attrs)
 	if not d then
 		return nil, err
 	end
+	-- every step must be allowed before the first one is made: updating the directory
+	-- (its FCP's update condition) and, for the undo, deleting the new EF (its delete
+	-- condition); a public object made without login would otherwise leave its EF behind
+	local need = secattr:byte(8)
+	if d[dfname].sec then
+		need = need | (d[dfname].sec:byte(3) or 0)
+	end
+	err = check_access(card, need)
+	if err then
+		return nil, err
+	end
 	local fid
 	fid, err = free_ef(card, st, d, base)
 	if not fid then
@@ -2212,23 +2410,22 @@ function T.create_object(card, attrs)
 		return nil, "CKR_DEVICE_MEMORY"
 	end
 
+	-- the object's EF first (referenced by nothing until the directory names it), then
+	-- the directory (commit_dirs: the commit point)
 	local undo, ok, sw = {}, nil, nil
 	ok, err, sw = create_ef(card, undo, st.app, fid, math.max(#content, 1), secattr)
 	if not ok then
 		return give_up(undo, err, "creating " .. iso.path_hex(entry.path), sw)
 	end
-	ok, err, sw = patch(card, undo, entry.path, "", content)
-	if not ok then
-		return give_up(undo, err, "writing " .. iso.path_hex(entry.path), sw)
+	if content ~= "" then
+		ok, err, sw = iso.update_binary(card, 0, content)
+		if not ok then
+			return give_up(undo, err, "writing " .. iso.path_hex(entry.path), sw)
+		end
 	end
-	local odf_add = {}
-	ok, err, sw = write_dir(card, undo, st, d, dfname, new_used, odf_add)
+	ok, err, sw = commit_dirs(card, undo, st, d, { { name = dfname, used = new_used } }, true)
 	if not ok then
 		return give_up(undo, err, "writing the " .. dfname, sw)
-	end
-	ok, err, sw = write_odf(card, undo, st, odf_add)
-	if not ok then
-		return give_up(undo, err, "writing the ODF", sw)
 	end
 	if what == "cert" then
 		return cert_object(entry, value)
@@ -2282,32 +2479,24 @@ function T.destroy_object(card, ref)
 	end
 	local e = d[dfname]
 	local undo = {}
-	-- the directory first: should a file deletion fail after it, the entry is back
-	local ok, err, sw = patch(card, undo, e.path, e.used, replace_entry(e, i, ""))
+	-- the directory entry goes first, in one commit (commit_dirs): from then on the
+	-- object is gone for every reader, and its files are orphans. They are deleted next
+	-- (a key pair's two RSFs public first, as OpenSC's delete does); one that stays (the
+	-- card refused, or was pulled out) is reclaimed by the next change that needs its
+	-- FID or key reference, so the call has still done what it was asked.
+	local ok, err, sw = commit_dirs(card, undo, st, d, { { name = dfname, used = replace_entry(e, i, "") } })
 	if not ok then
 		return give_up(undo, err, "rewriting the " .. dfname, sw)
 	end
+	local files = { o.path }
 	if dfname == "prkdf" then
-		-- the key pair's two RSFs, public first (as OpenSC's delete does); an RSF the
-		-- card does not have any more is not an error. They cannot be brought back: a
-		-- failure after the first deletion is CKR_GENERAL_ERROR.
-		ok, err, sw = delete_rsf(card, PUBRSF_DF .. o.path:sub(-2))
+		files = { PUBRSF_DF .. o.path:sub(-2), o.path }
+	end
+	for _, p in ipairs(files) do
+		ok, err, sw = delete_rsf(card, p)
 		if not ok and sw ~= 0x6A82 then
-			return give_up(undo, err, "deleting the public-key RSF", sw)
-		end
-		local pub_gone = ok
-		ok, err, sw = delete_rsf(card, o.path)
-		if not ok and sw ~= 0x6A82 then
-			if pub_gone then
-				dbg("rutoken_ecp: the public-key RSF is gone, the private one stays")
-				return nil, "CKR_GENERAL_ERROR"
-			end
-			return give_up(undo, err, "deleting the private-key RSF", sw)
-		end
-	else
-		ok, err, sw = delete_rsf(card, o.path)
-		if not ok and sw ~= 0x6A82 then
-			return give_up(undo, err, "deleting " .. iso.path_hex(o.path), sw)
+			dbg("rutoken_ecp: %s stays (%s, SW %s): an orphan for the next change to reclaim",
+			    iso.path_hex(p), tostring(err), iso.swhex(sw))
 		end
 	end
 	return true
@@ -2416,7 +2605,7 @@ function T.set_attributes(card, ref, attrs)
 	end
 	local undo = {}
 	local ok, sw
-	ok, err, sw = patch(card, undo, e.path, e.used, new_used)
+	ok, err, sw = commit_dirs(card, undo, st, d, { { name = dfname, used = new_used } })
 	if not ok then
 		return give_up(undo, err, "rewriting the " .. dfname, sw)
 	end

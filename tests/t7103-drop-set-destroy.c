@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * t7103 — all or nothing when the card is pulled in the middle of C_SetAttributeValue (a
+ * certificate's label) and C_DestroyObject (a certificate; the private key of a pair): for
+ * each APDU k of the call the virtual token drops its connection at k (drop_each); the
+ * call fails with a code its returns: list allows or the change is complete, after
+ * reinsertion the token shows the object as before or as changed, and the next such call
+ * succeeds and leaves no file that no PKCS#15 directory references. Then the same with
+ * the APDU answered 6F 00 instead (the undo runs): a failed call leaves the state file
+ * byte for byte as it was.
+ */
+#include "api/drop_objs.h"
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	dob_setup(argv, 170);
+	drop_each(&dob_label, NULL, CKR_OK);
+	drop_each(&dob_destroy, NULL, CKR_OK);
+	drop_each(&dob_destroy_key, NULL, CKR_OK);
+	/* the same with a status word instead: the undo runs */
+	drop_each(&dob_label, "6F00", CKR_OK);
+	drop_each(&dob_destroy, "6F00", CKR_OK);
+	drop_each(&dob_destroy_key, "6F00", CKR_OK);
+	return done_testing();
+}
