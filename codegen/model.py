@@ -60,6 +60,10 @@ RULE_CONFLICTS = (("create_required", "create_forbidden"),
                   ("unwrap_required", "unwrap_forbidden"),
                   ("modifiable", "copy_modifiable"))
 
+# Where a digest of mechanisms.yaml comes from: OpenSSL's default provider, or the gost
+# provider of libengine-gost-openssl (loaded into the module's private library context).
+DIGEST_PROVIDERS = ("default", "gostprov")
+
 # The codes any Cryptoki function may return (PKCS #11 3.2 §5.1.1, "universal Cryptoki
 # function return values"); the return-code check allows them beside a function's list.
 UNIVERSAL_RETURNS = ("CKR_OK", "CKR_GENERAL_ERROR", "CKR_HOST_MEMORY", "CKR_FUNCTION_FAILED")
@@ -760,6 +764,7 @@ class Spec:
                                     grouped=True)
 
         self._check_compositions()
+        self._check_digests()
 
         # alias_of: the other constant exists, is not itself an alias, and agrees.
         for c in self.constants:
@@ -782,6 +787,64 @@ class Spec:
                 self.diag.error(c.path, c.line, "constant %s: type %s disagrees with its "
                                 "alias_of %s (%s)" % (c.name, c.atype, target.name,
                                                        target.atype))
+
+    def _check_digests(self):
+        """mechanisms.yaml `digest:` of a digest mechanism: its OpenSSL algorithm name and
+        provider, output size, the DER DigestInfo prefix of EMSA-PKCS1-v1_5 (RFC 8017 9.2
+        note 1; absent for hashes PKCS #1 does not name), its CKG_MGF1_ constant (absent
+        where PKCS #11 has none) and the name scripts use. One table, sk_digests."""
+        self.digests = []
+        seen_script = {}
+        for c in self.constants:
+            if c.family is None or c.family.prefix != "CKM" or c.digest is None:
+                continue
+            what = "constant %s: digest" % c.name
+            r = check_keys(self.diag, c.path, c.digest, what, {
+                "openssl": (True, C.text), "provider": (True, C.enum(DIGEST_PROVIDERS)),
+                "size": (True, C.byte), "digest_info": (False, C.text),
+                "mgf": (False, C.ident), "script": (True, C.text),
+                "source": (False, C.text)})
+            if r is None or r.openssl is None or r.provider is None or r.size is None \
+                    or r.script is None:
+                continue
+            if c.hash is not None or c.alias_of is not None:
+                self.diag.error(c.path, c.line, "%s: a composition or an alias is no "
+                                "digest of its own" % what)
+                continue
+            if not re.match(r"^[a-z0-9][a-z0-9-]*$", r.script):
+                self.diag.error(c.path, r.line("script"), "%s: script name %s must be lower "
+                                "case letters, digits and '-'" % (what, r.script))
+                continue
+            if r.script in seen_script:
+                self.diag.error(c.path, r.line("script"), "%s: script name %s is %s's too"
+                                % (what, r.script, seen_script[r.script]))
+                continue
+            seen_script[r.script] = c.name
+            der = b""
+            if r.digest_info is not None:
+                try:
+                    der = bytes.fromhex(r.digest_info)
+                except ValueError:
+                    der = None
+                # SEQUENCE { AlgorithmIdentifier, OCTET STRING of `size` bytes } up to the
+                # digest itself: the outer length counts the digest that follows
+                if der is None or len(der) < 4 or len(der) > 32 or der[0] != 0x30 or \
+                        der[1] + 2 != len(der) + r.size or der[-2:] != bytes([4, r.size]):
+                    self.diag.error(c.path, r.line("digest_info"), "%s: digest_info must be "
+                                    "the hex DER of a DigestInfo up to a %d-byte digest"
+                                    % (what, r.size))
+                    continue
+            mgf = "0"
+            if r.mgf is not None:
+                m = self._const_in(c.path, r.line("mgf"), r.mgf, ("CKG",), what + ": mgf")
+                if m is None:
+                    continue
+                mgf = c_hex(m.value)
+            self.digests.append({
+                "name": c.name, "mech": c_hex(c.value), "openssl": c_string(r.openssl),
+                "provider": c_string(r.provider), "size": r.size,
+                "der": ", ".join("0x%02x" % b for b in der), "der_len": len(der),
+                "mgf": mgf, "script": c_string(r.script)})
 
     def _check_compositions(self):
         """mechanisms.yaml `hash:` + `primitive:`: given together, each a mechanism, the
@@ -869,6 +932,8 @@ class Spec:
             # a hash-then-sign mechanism: the digest computed first, then the primitive
             schema["hash"] = (False, C.ident)
             schema["primitive"] = (False, C.ident)
+            # a digest the host computes: where and how (see _check_digests)
+            schema["digest"] = (False, C.mapping)
         r = check_keys(self.diag, path, item, what, schema, {"deprecated": False})
         if r is None or r.name is None:
             return
@@ -884,6 +949,7 @@ class Spec:
         c.atype = r.type if is_attr else None
         c.hash = getattr(r, "hash", None) if is_mech else None
         c.primitive = getattr(r, "primitive", None) if is_mech else None
+        c.digest = getattr(r, "digest", None) if is_mech else None
         c.hash_line = r.line("hash") if c.hash is not None else line
         c.primitive_line = r.line("primitive") if c.primitive is not None else line
         self.const_by_name[r.name] = c

@@ -111,6 +111,23 @@ extern const size_t sk_fn_returns_count;
 /* 1 when function fn (its enum sk_fn) may return rv by its returns: list. */
 int sk_fn_may_return(unsigned fn, unsigned long rv);
 
+/* A digest the host computes (mechanisms.yaml `digest:`): the one table of its facts. */
+struct sk_digest {
+	unsigned long mech;             /* the CKM_ digest mechanism */
+	const char *openssl;            /* its algorithm name in OpenSSL's provider */
+	const char *provider;           /* "default" or "gostprov" */
+	unsigned size;                  /* output length in bytes */
+	const unsigned char *digest_info;       /* DER DigestInfo prefix (RFC 8017 9.2), or NULL */
+	unsigned digest_info_len;
+	unsigned long mgf;              /* its CKG_MGF1_ constant, or 0 */
+	const char *script;             /* its name for scripts (crypto.digest) */
+};
+
+extern const struct sk_digest sk_digests[];
+extern const size_t sk_digests_count;
+/* The entry of a digest mechanism, or NULL. */
+const struct sk_digest *sk_digest_of(unsigned long mech);
+
 /* The preferred (non-deprecated, non-alias) name of value in fam; NULL when unknown. */
 const char *sk_name(enum sk_family fam, unsigned long value);
 /* Any constant's value by name; 1 when found. */

@@ -35,12 +35,19 @@ void crypto_ec_fini(void);      /* the curves only (crypto_fini calls it) */
 #define CRYPTO_MD_MAX 64
 
 /* The EVP_MD of a PKCS#11 digest mechanism (CKM_SHA_1, CKM_SHA256, CKM_GOSTR3411_12_256,
- * ...), fetched once; NULL when the host does not offer it. */
+ * ...: every `digest:` of spec/mechanisms.yaml), fetched once from the provider the spec
+ * names; NULL when the host does not offer it (logged once). */
 const EVP_MD *crypto_md(CK_MECHANISM_TYPE hash);
 /* Its output length in bytes, 0 when unknown. */
 size_t crypto_md_size(CK_MECHANISM_TYPE hash);
 /* The digest mechanism of an MGF1 function (CKG_MGF1_SHA256 -> CKM_SHA256), or 0. */
 CK_MECHANISM_TYPE crypto_mgf_hash(CK_RSA_PKCS_MGF_TYPE mgf);
+
+/* The DER DigestInfo prefix of EMSA-PKCS1-v1_5 for hash (RFC 8017 9.2), NULL when PKCS #1
+ * names no such hash (then it signs with no PKCS #1 v1.5 or PSS/OAEP encoding here). */
+const uint8_t *crypto_digest_info(CK_MECHANISM_TYPE hash, size_t *len);
+/* The digest mechanism of a scripts' name ("sha256", "streebog256", ...), or 0. */
+CK_MECHANISM_TYPE crypto_digest_by_name(const char *script_name);
 
 /* A running digest. */
 CK_RV crypto_digest_new(CK_MECHANISM_TYPE hash, EVP_MD_CTX **out);

@@ -10,6 +10,7 @@
 #include "crypto.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -17,35 +18,17 @@
 #include <openssl/rand.h>
 
 #include "log.h"
+#include "sk_names.h"
 
 static pthread_mutex_t crypto_mutex = PTHREAD_MUTEX_INITIALIZER;
 static OSSL_LIB_CTX *crypto_ctx;
 static OSSL_PROVIDER *crypto_prov_default, *crypto_prov_gost;
 
-/* PKCS#11 digest mechanisms and their names in OpenSSL's providers. */
-static const struct crypto_md_entry {
-	CK_MECHANISM_TYPE mech;
-	const char *name;
-	size_t size;
-	CK_RSA_PKCS_MGF_TYPE mgf;       /* its MGF1 constant, or 0 */
-} crypto_mds[] = {
-	{ CKM_SHA_1, "SHA1", 20, CKG_MGF1_SHA1 },
-	{ CKM_SHA224, "SHA2-224", 28, CKG_MGF1_SHA224 },
-	{ CKM_SHA256, "SHA2-256", 32, CKG_MGF1_SHA256 },
-	{ CKM_SHA384, "SHA2-384", 48, CKG_MGF1_SHA384 },
-	{ CKM_SHA512, "SHA2-512", 64, CKG_MGF1_SHA512 },
-	{ CKM_SHA3_224, "SHA3-224", 28, CKG_MGF1_SHA3_224 },
-	{ CKM_SHA3_256, "SHA3-256", 32, CKG_MGF1_SHA3_256 },
-	{ CKM_SHA3_384, "SHA3-384", 48, CKG_MGF1_SHA3_384 },
-	{ CKM_SHA3_512, "SHA3-512", 64, CKG_MGF1_SHA3_512 },
-	{ CKM_GOSTR3411, "md_gost94", 32, 0 },
-	{ CKM_GOSTR3411_12_256, "md_gost12_256", 32, 0 },
-	{ CKM_GOSTR3411_12_512, "md_gost12_512", 64, 0 },
-};
-#define CRYPTO_NMDS (sizeof crypto_mds / sizeof crypto_mds[0])
-
-static EVP_MD *crypto_md_cache[CRYPTO_NMDS];
-static int crypto_md_tried[CRYPTO_NMDS];
+/* The digests are generated/sk_names.c's sk_digests (spec/mechanisms.yaml `digest:`); each
+ * is fetched once from its provider in the private context and kept here, by its row. */
+#define CRYPTO_MD_SLOTS 64
+static EVP_MD *crypto_md_cache[CRYPTO_MD_SLOTS];
+static int crypto_md_tried[CRYPTO_MD_SLOTS];
 
 static OSSL_LIB_CTX *crypto_libctx_inlock(void)
 {
@@ -87,7 +70,7 @@ void crypto_fini(void)
 
 	crypto_ec_fini();
 	pthread_mutex_lock(&crypto_mutex);
-	for (i = 0; i < CRYPTO_NMDS; i++) {
+	for (i = 0; i < CRYPTO_MD_SLOTS; i++) {
 		EVP_MD_free(crypto_md_cache[i]);
 		crypto_md_cache[i] = NULL;
 		crypto_md_tried[i] = 0;
@@ -102,25 +85,26 @@ void crypto_fini(void)
 	pthread_mutex_unlock(&crypto_mutex);
 }
 
-static const struct crypto_md_entry *crypto_md_entry(CK_MECHANISM_TYPE hash, size_t *idx)
+/* The row of a digest in sk_digests, or NULL (also when the table outgrew the cache). */
+static const struct sk_digest *crypto_md_entry(CK_MECHANISM_TYPE hash, size_t *idx)
 {
-	size_t i;
+	const struct sk_digest *d = sk_digest_of(hash);
+	size_t i = d != NULL ? (size_t)(d - sk_digests) : 0;
 
-	for (i = 0; i < CRYPTO_NMDS; i++)
-		if (crypto_mds[i].mech == hash) {
-			if (idx != NULL)
-				*idx = i;
-			return &crypto_mds[i];
-		}
-	return NULL;
+	if (d == NULL || i >= CRYPTO_MD_SLOTS)
+		return NULL;
+	if (idx != NULL)
+		*idx = i;
+	return d;
 }
 
 const EVP_MD *crypto_md(CK_MECHANISM_TYPE hash)
 {
-	size_t i;
-	const struct crypto_md_entry *e = crypto_md_entry(hash, &i);
+	size_t i = 0;
+	const struct sk_digest *e = crypto_md_entry(hash, &i);
 	OSSL_LIB_CTX *ctx;
 	EVP_MD *md = NULL;
+	char props[48];
 
 	if (e == NULL)
 		return NULL;
@@ -129,8 +113,17 @@ const EVP_MD *crypto_md(CK_MECHANISM_TYPE hash)
 	if (!crypto_md_tried[i]) {
 		ctx = crypto_libctx_inlock();
 		if (ctx != NULL) {
-			crypto_md_cache[i] = EVP_MD_fetch(ctx, e->name, NULL);
+			/* from the provider the spec names; gostprov's algorithms carry no
+			 * provider= property, and their names are its own */
+			snprintf(props, sizeof props, "provider=%s", e->provider);
+			crypto_md_cache[i] = EVP_MD_fetch(ctx, e->openssl,
+							  strcmp(e->provider, "default") == 0 ?
+							  props : NULL);
 			crypto_md_tried[i] = 1;
+			if (crypto_md_cache[i] == NULL)
+				log_msg(LOG_ERROR, "crypto: %s is not in OpenSSL's %s provider: "
+					"that digest and its compositions are not offered",
+					e->openssl, e->provider);
 		}
 	}
 	md = crypto_md_cache[i];
@@ -141,7 +134,7 @@ const EVP_MD *crypto_md(CK_MECHANISM_TYPE hash)
 
 size_t crypto_md_size(CK_MECHANISM_TYPE hash)
 {
-	const struct crypto_md_entry *e = crypto_md_entry(hash, NULL);
+	const struct sk_digest *e = sk_digest_of(hash);
 
 	return e != NULL ? e->size : 0;
 }
@@ -150,9 +143,27 @@ CK_MECHANISM_TYPE crypto_mgf_hash(CK_RSA_PKCS_MGF_TYPE mgf)
 {
 	size_t i;
 
-	for (i = 0; i < CRYPTO_NMDS; i++)
-		if (crypto_mds[i].mgf != 0 && crypto_mds[i].mgf == mgf)
-			return crypto_mds[i].mech;
+	for (i = 0; i < sk_digests_count; i++)
+		if (sk_digests[i].mgf != 0 && sk_digests[i].mgf == mgf)
+			return sk_digests[i].mech;
+	return 0;
+}
+
+const uint8_t *crypto_digest_info(CK_MECHANISM_TYPE hash, size_t *len)
+{
+	const struct sk_digest *e = sk_digest_of(hash);
+
+	*len = e != NULL ? e->digest_info_len : 0;
+	return e != NULL ? e->digest_info : NULL;
+}
+
+CK_MECHANISM_TYPE crypto_digest_by_name(const char *script_name)
+{
+	size_t i;
+
+	for (i = 0; i < sk_digests_count; i++)
+		if (strcmp(sk_digests[i].script, script_name) == 0)
+			return sk_digests[i].mech;
 	return 0;
 }
 

@@ -22,40 +22,15 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
-/* DER of DigestInfo up to the digest's OCTET STRING contents (RFC 8017 9.2 note 1). */
-static const struct {
-	CK_MECHANISM_TYPE hash;
-	uint8_t len;
-	uint8_t der[19];
-} crypto_digest_info[] = {
-	{ CKM_SHA_1, 15, { 0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a,
-			   0x05, 0x00, 0x04, 0x14 } },
-#define SHA2_INFO(total, last, size) \
-	{ 0x30, total, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, \
-	  last, 0x05, 0x00, 0x04, size }
-	{ CKM_SHA224, 19, SHA2_INFO(0x2d, 0x04, 0x1c) },
-	{ CKM_SHA256, 19, SHA2_INFO(0x31, 0x01, 0x20) },
-	{ CKM_SHA384, 19, SHA2_INFO(0x41, 0x02, 0x30) },
-	{ CKM_SHA512, 19, SHA2_INFO(0x51, 0x03, 0x40) },
-	{ CKM_SHA3_224, 19, SHA2_INFO(0x2d, 0x07, 0x1c) },
-	{ CKM_SHA3_256, 19, SHA2_INFO(0x31, 0x08, 0x20) },
-	{ CKM_SHA3_384, 19, SHA2_INFO(0x41, 0x09, 0x30) },
-	{ CKM_SHA3_512, 19, SHA2_INFO(0x51, 0x0a, 0x40) },
-#undef SHA2_INFO
-};
-
 CK_RV crypto_rsa_pkcs1_encode(CK_MECHANISM_TYPE hash, const uint8_t *in, size_t in_len,
 			      uint8_t *em, size_t k)
 {
 	const uint8_t *prefix = NULL;
-	size_t plen = 0, t_len, i;
+	size_t plen = 0, t_len;
 
 	if (hash != 0) {
-		for (i = 0; i < sizeof crypto_digest_info / sizeof crypto_digest_info[0]; i++)
-			if (crypto_digest_info[i].hash == hash) {
-				prefix = crypto_digest_info[i].der;
-				plen = crypto_digest_info[i].len;
-			}
+		/* the DigestInfo of RFC 8017 9.2 note 1, from spec/mechanisms.yaml */
+		prefix = crypto_digest_info(hash, &plen);
 		if (prefix == NULL)
 			return CKR_MECHANISM_INVALID;
 		if (in_len != crypto_md_size(hash))

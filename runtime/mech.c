@@ -3,8 +3,8 @@
  * mech.c — the mechanism table and the joined mechanism list; see mech.h.
  *
  * The composition (hash + primitive) of each hash-then-sign mechanism comes from
- * spec/mechanisms.yaml (`hash:` and `primitive:`), generated as sk_mech_comps; this file
- * knows only the digests and the primitives.
+ * spec/mechanisms.yaml (`hash:` and `primitive:`), generated as sk_mech_comps, and so do
+ * the digests (`digest:`, generated as sk_digests); this file knows only the primitives.
  *
  * Parameters: PKCS #11 3.2 section 2.1 (RSA: CK_RSA_PKCS_PSS_PARAMS, whose hashAlg must be
  * the mechanism's own hash for the CKM_SHAx_RSA_PKCS_PSS forms; CK_RSA_PKCS_OAEP_PARAMS,
@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "log.h"
 #include "sk_names.h"
 
 #define UNAVAIL CK_UNAVAILABLE_INFORMATION
@@ -28,23 +29,11 @@
 
 #define DIGEST(t) { t, t, 0, MECH_DIGEST, 0, UNAVAIL, CKF_DIGEST, 0, 0, 0, MECH_PARAM_NONE }
 
-/* Digests and primitives. A composition (spec/mechanisms.yaml `hash:` + `primitive:`,
- * generated as sk_mech_comps) takes its primitive's row with its own type and hash; the
- * GOST primitives take the optional hash-parameter OID once composed. */
+/* The primitives. The digests are spec/mechanisms.yaml's `digest:` entries (generated as
+ * sk_digests); a composition (`hash:` + `primitive:`, generated as sk_mech_comps) takes
+ * its primitive's row with its own type and hash; the GOST primitives take the optional
+ * hash-parameter OID once composed. */
 static const struct mech mech_prims[] = {
-	DIGEST(CKM_SHA_1),
-	DIGEST(CKM_SHA224),
-	DIGEST(CKM_SHA256),
-	DIGEST(CKM_SHA384),
-	DIGEST(CKM_SHA512),
-	DIGEST(CKM_SHA3_224),
-	DIGEST(CKM_SHA3_256),
-	DIGEST(CKM_SHA3_384),
-	DIGEST(CKM_SHA3_512),
-	DIGEST(CKM_GOSTR3411),
-	DIGEST(CKM_GOSTR3411_12_256),
-	DIGEST(CKM_GOSTR3411_12_512),
-
 	{ CKM_RSA_X_509, 0, CKM_RSA_X_509, MECH_RSA_X509, CKM_RSA_X_509, CKK_RSA, V | E, S | D,
 	  512, 16384, MECH_PARAM_NONE },
 	{ CKM_RSA_PKCS, 0, CKM_RSA_PKCS, MECH_RSA_PKCS, CKM_RSA_X_509, CKK_RSA, V | E, S | D,
@@ -61,7 +50,7 @@ static const struct mech mech_prims[] = {
 	  MECH_PARAM_NONE },
 };
 #define MECH_NPRIMS (sizeof mech_prims / sizeof mech_prims[0])
-#define MECH_MAX (MECH_NPRIMS + 64)
+#define MECH_MAX 256
 
 /* The whole table: the primitives, then the compositions the runtime can compute. */
 static struct mech mech_table[MECH_MAX];
@@ -78,20 +67,34 @@ static const struct mech *mech_prim(CK_MECHANISM_TYPE type)
 	return NULL;
 }
 
+/* Whether PKCS #1 names the hash (it has a DigestInfo): EMSA-PKCS1-v1_5, PSS and OAEP take
+ * only those. */
+static int mech_pkcs1_hash(CK_MECHANISM_TYPE hash)
+{
+	size_t len;
+
+	return crypto_digest_info(hash, &len) != NULL;
+}
+
 static void mech_build(void)
 {
-	const struct mech *p, *h;
+	const struct mech *p;
 	struct mech *m;
 	size_t i;
 
-	memcpy(mech_table, mech_prims, sizeof mech_prims);
-	mech_n = MECH_NPRIMS;
+	mech_n = 0;
+	for (i = 0; i < sk_digests_count && mech_n < MECH_MAX; i++)
+		mech_table[mech_n++] = (struct mech)DIGEST(sk_digests[i].mech);
+	for (i = 0; i < MECH_NPRIMS && mech_n < MECH_MAX; i++)
+		mech_table[mech_n++] = mech_prims[i];
 	for (i = 0; i < sk_mech_comps_count && mech_n < MECH_MAX; i++) {
 		p = mech_prim(sk_mech_comps[i].primitive);
-		h = mech_prim(sk_mech_comps[i].hash);
 		/* a primitive or a digest the runtime does not compute: not offered */
-		if (p == NULL || p->prim == MECH_DIGEST || p->prim == MECH_RSA_OAEP ||
-		    p->prim == MECH_RSA_X509 || h == NULL || h->prim != MECH_DIGEST)
+		if (p == NULL || p->prim == MECH_RSA_OAEP || p->prim == MECH_RSA_X509 ||
+		    sk_digest_of(sk_mech_comps[i].hash) == NULL)
+			continue;
+		if ((p->prim == MECH_RSA_PKCS || p->prim == MECH_RSA_PSS) &&
+		    !mech_pkcs1_hash(sk_mech_comps[i].hash))
 			continue;
 		m = &mech_table[mech_n++];
 		*m = *p;
@@ -103,6 +106,9 @@ static void mech_build(void)
 		if (p->prim == MECH_GOST || p->prim == MECH_GOST512)
 			m->param = MECH_PARAM_GOST_HASH;
 	}
+	if (mech_n == MECH_MAX)
+		log_msg(LOG_ERROR, "mech: more than %d mechanisms: the rest are not offered",
+			MECH_MAX);
 }
 
 /* DER OIDs of the GOST R 34.11 parameters a CKM_GOSTR3410_WITH_GOSTR3411* may name. */
@@ -136,8 +142,7 @@ static CK_RV mech_check_pss(const struct mech *m, const CK_MECHANISM *pm,
 
 	if (p == NULL || pm->ulParameterLen != sizeof *p)
 		return CKR_MECHANISM_PARAM_INVALID;
-	if (crypto_md_size(p->hashAlg) == 0 || p->hashAlg == CKM_GOSTR3411 ||
-	    p->hashAlg == CKM_GOSTR3411_12_256 || p->hashAlg == CKM_GOSTR3411_12_512)
+	if (!mech_pkcs1_hash(p->hashAlg))
 		return CKR_MECHANISM_PARAM_INVALID;
 	if (m->hash != 0 && p->hashAlg != m->hash)
 		return CKR_MECHANISM_PARAM_INVALID;
@@ -155,8 +160,7 @@ static CK_RV mech_check_oaep(const CK_MECHANISM *pm, struct mech_params *out)
 
 	if (p == NULL || pm->ulParameterLen != sizeof *p)
 		return CKR_MECHANISM_PARAM_INVALID;
-	if (crypto_md_size(p->hashAlg) == 0 || p->hashAlg == CKM_GOSTR3411 ||
-	    p->hashAlg == CKM_GOSTR3411_12_256 || p->hashAlg == CKM_GOSTR3411_12_512)
+	if (!mech_pkcs1_hash(p->hashAlg))
 		return CKR_MECHANISM_PARAM_INVALID;
 	out->mgf_hash = crypto_mgf_hash(p->mgf);
 	if (out->mgf_hash == 0)

@@ -38,6 +38,12 @@ int main(void)
 		  "A9993E364706816ABA3E25717850C26C9CD0D89D", "sha1 of abc" },
 		{ "return #crypto.digest('sha224', '') .. #crypto.digest('sha384', '') .. "
 		  "#crypto.digest('sha512', '')", "284864", "sha224, sha384, sha512 lengths" },
+		{ "return bytes.hex(crypto.digest('sha3-256', 'abc'))",
+		  "3A985DA74FE225B2045C172D6BD390BD855F086E3E9D525B46BFE24511431532",
+		  "sha3-256 of abc (FIPS 202 example): every digest of the spec by its name" },
+		{ "return #crypto.digest('streebog256', '') .. #crypto.digest('streebog512', '') "
+		  ".. #crypto.digest('gostr3411-94', '')", "326432",
+		  "streebog256, streebog512, gostr3411-94 (the gost provider) lengths" },
 		{ "return tostring(pcall(crypto.digest, 'md5', 'abc'))", "false",
 		  "an unknown digest is misuse" },
 		{ "return #crypto.random(32) .. ''", "32", "random(32)" },

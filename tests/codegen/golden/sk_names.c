@@ -58,6 +58,25 @@ const struct sk_mech_comp sk_mech_comps[] = {
 
 const size_t sk_mech_comps_count = 1;
 
+/* Digests the host computes (mechanisms.yaml `digest:`), in file order. */
+static const unsigned char sk_digest_info_0[] = { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20 };
+
+const struct sk_digest sk_digests[] = {
+	{ 0x00000250UL, "SHA2-256", "default", 32, sk_digest_info_0, 19, 0, "sha256" },	/* CKM_SHA256 */
+};
+
+const size_t sk_digests_count = 1;
+
+const struct sk_digest *sk_digest_of(unsigned long mech)
+{
+	size_t i;
+
+	for (i = 0; i < sk_digests_count; i++)
+		if (sk_digests[i].mech == mech)
+			return &sk_digests[i];
+	return NULL;
+}
+
 /* Rows of sk_consts in strcmp order of their names. */
 static const unsigned short sk_by_name[] = {
 	13,
