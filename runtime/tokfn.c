@@ -3,6 +3,12 @@
  * tokfn.c — the slot-and-token functions that ask the token: C_GetTokenInfo,
  * C_GetMechanismList, C_GetMechanismInfo, C_InitToken. Token information comes from the
  * token's cache (token.h): only the first call after an insertion talks to the card.
+ *
+ * A card the family serves by its ATR but whose structure the script cannot read (an
+ * interrupted C_InitToken leaves one) is CKR_TOKEN_NOT_RECOGNIZED everywhere but in
+ * C_GetTokenInfo, which shows it as a token to initialise, and C_InitToken, which does
+ * not read the old structure at all: it needs only the card, and its SO PIN is checked
+ * by the card.
  */
 #include <string.h>
 
@@ -26,14 +32,43 @@ static CK_FLAGS tok_pin_flags(const struct lb_pin_info *p, CK_FLAGS low, CK_FLAG
 	return p->tries_left < p->max_tries ? low : 0;
 }
 
+/* The token of a slot, entered (token_enter): its card connected and served by a family,
+ * nothing read from it yet. */
+static CK_RV tok_enter_card(CK_SLOT_ID slotID, int cached_ok, struct token **out)
+{
+	struct token *t;
+	int present = 0;
+	CK_RV rv = slot_present(slotID, &present);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!present)
+		return CKR_TOKEN_NOT_PRESENT;
+	rv = slot_token(slotID, &t);
+	if (rv != CKR_OK)
+		return rv;
+	rv = cached_ok ? token_enter_cached(t) : token_enter(t);
+	if (rv == CKR_DEVICE_REMOVED)
+		return CKR_TOKEN_NOT_PRESENT;
+	if (rv != CKR_OK)
+		return rv;
+	*out = t;
+	return CKR_OK;
+}
+
 CK_RV rt_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 {
 	struct token *t;
 	CK_ULONG all, rw;
-	CK_RV rv = slot_enter_token(slotID, 1, &t);
+	CK_RV rv = tok_enter_card(slotID, 1, &t);
 
 	if (rv != CKR_OK)
 		return rv;
+	rv = token_load_inlock(t);
+	if (rv != CKR_OK && !(rv == CKR_TOKEN_NOT_RECOGNIZED && t->info_valid)) {
+		token_leave(t);
+		return rv;
+	}
 	memset(pInfo, 0, sizeof *pInfo);
 	util_pad(pInfo->label, sizeof pInfo->label, t->info.label);
 	util_pad(pInfo->manufacturerID, sizeof pInfo->manufacturerID, t->info.manufacturer);
@@ -101,7 +136,8 @@ CK_RV rt_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
 
 	if (pPin == NULL)
 		return CKR_ARGUMENTS_BAD;   /* no protected authentication path */
-	rv = slot_enter_token(slotID, 0, &t);
+	/* not token_load_inlock: the old structure may be what needs repairing */
+	rv = tok_enter_card(slotID, 0, &t);
 	if (rv != CKR_OK)
 		return rv;
 	sess_count(t, &all, &rw);
@@ -113,8 +149,11 @@ CK_RV rt_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
 	rv = lb_init_token(t->vm, &card, pPin, ulPinLen, pLabel);
 	/* whatever happened, the card is not what the cache says any more */
 	t->info_valid = 0;
+	t->unrecognized = 0;
 	t->pins_valid = 0;
 	t->logged_in = 0;
+	t->objs_valid = 0;
+	t->objs_private_valid = 0;
 out:
 	token_leave(t);
 	return rv;

@@ -118,7 +118,9 @@ local function read_opt(card, p, max)
 end
 
 -- The PKCS#15 application: { app=path, ti=TokenInfo, odf=, aodf_path=, aodf_size=,
--- aodf_used=, pins= } ; false when the token carries none; nil + CKR on a bad answer.
+-- aodf_used=, pins= } ; false when the token carries none; nil + CKR on a bad answer,
+-- nil + CKR + "malformed" when the card answered but its structure does not parse (an
+-- interrupted initialisation leaves such files, e.g. a TokenInfo of zero bytes).
 local function read_p15(card)
 	local st = {}
 	local dir, err = read_opt(card, DIR, 4096)
@@ -130,7 +132,7 @@ local function read_p15(card)
 		local p
 		p, err = p15.dir_app_path(dir)
 		if err then
-			return nil, err
+			return nil, err, "malformed"
 		end
 		if p then
 			if p:sub(1, 2) ~= MF then
@@ -149,7 +151,7 @@ local function read_p15(card)
 	end
 	st.odf, err = p15.decode_odf(odf, st.app)
 	if not st.odf then
-		return nil, err
+		return nil, err, "malformed"
 	end
 	local ti
 	ti, err = read_opt(card, st.app .. path(0x5032), 4096)
@@ -161,7 +163,7 @@ local function read_p15(card)
 	end
 	st.ti, err = p15.decode_tokeninfo(ti)
 	if not st.ti then
-		return nil, err
+		return nil, err, "malformed"
 	end
 	st.pins = {}
 	st.aodf_path = st.odf[p15.ODF_AODF]
@@ -173,7 +175,7 @@ local function read_p15(card)
 		if aodf then
 			st.pins, err = p15.decode_aodf(aodf)
 			if not st.pins then
-				return nil, err
+				return nil, err, "malformed"
 			end
 			st.aodf_size = fcp.size
 			st.aodf_used = p15.used(aodf)
@@ -219,9 +221,16 @@ local function utf8_cut(s, n)
 	return s:sub(1, cut)
 end
 
+-- A card of this family whose PKCS#15 structure does not parse is not recognised
+-- (CKR_TOKEN_NOT_RECOGNIZED): the runtime shows it as a token to initialise, and
+-- init_token does not need to read it. A card that does not answer is CKR_DEVICE_ERROR.
 function T.token_info(card)
-	local st, err = read_p15(card)
+	local st, err, malformed = read_p15(card)
 	if st == nil then
+		if malformed then
+			dbg("rutoken_ecp: the PKCS#15 structure does not parse")
+			return nil, "CKR_TOKEN_NOT_RECOGNIZED"
+		end
 		return nil, err
 	end
 	local serial = get_serial(card)
