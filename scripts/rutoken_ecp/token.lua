@@ -121,8 +121,13 @@ end
 -- aodf_used=, pins= } ; false when the token carries none; nil + CKR on a bad answer,
 -- nil + CKR + "malformed" when the card answered but its structure does not parse (an
 -- interrupted initialisation leaves such files, e.g. a TokenInfo of zero bytes).
+-- A file the structure names (the ODF and TokenInfo of the application EF.DIR names, the
+-- AODF the ODF names) that a SELECT does not find (6A82) is the card's failure,
+-- CKR_DEVICE_ERROR, not a token without PKCS#15: C_InitToken writes EF.DIR last and the
+-- ODF after the AODF, so only files nothing names yet may be missing.
 local function read_p15(card)
 	local st = {}
+	local named = false
 	local dir, err = read_opt(card, DIR, 4096)
 	if dir == nil then
 		return nil, err
@@ -139,6 +144,7 @@ local function read_p15(card)
 				p = MF .. p
 			end
 			st.app = p
+			named = true
 		end
 	end
 	local odf
@@ -147,6 +153,10 @@ local function read_p15(card)
 		return nil, err
 	end
 	if odf == false then
+		if named then
+			dbg("rutoken_ecp: EF.DIR names the PKCS#15 application, its ODF is not found")
+			return nil, "CKR_DEVICE_ERROR"
+		end
 		return false
 	end
 	st.odf, err = p15.decode_odf(odf, st.app)
@@ -159,6 +169,10 @@ local function read_p15(card)
 		return nil, err
 	end
 	if ti == false then
+		if named then
+			dbg("rutoken_ecp: EF.DIR names the PKCS#15 application, its TokenInfo is not found")
+			return nil, "CKR_DEVICE_ERROR"
+		end
 		return false
 	end
 	st.ti, err = p15.decode_tokeninfo(ti)
@@ -180,7 +194,8 @@ local function read_p15(card)
 			st.aodf_size = fcp.size
 			st.aodf_used = p15.used(aodf)
 		else
-			st.aodf_path = nil
+			dbg("rutoken_ecp: the AODF the ODF names is not found")
+			return nil, "CKR_DEVICE_ERROR"
 		end
 	end
 	return st
@@ -983,13 +998,15 @@ end
 -- Reading
 
 -- The PKCS#15 application and its ODF: { app=, odf={[tag]=path}, odf_path=, odf_used=,
--- odf_size= }; false when the token has none; nil + CKR on a bad answer.
+-- odf_size= }; false when the token has none (then true as a second value when EF.DIR
+-- names the application all the same); nil + CKR on a bad answer.
 local function read_app(card)
 	local dir, err = read_opt(card, DIR, 4096)
 	if dir == nil then
 		return nil, err
 	end
 	local app = APP
+	local named = false
 	if dir then
 		local p
 		p, err = p15.dir_app_path(dir)
@@ -1001,6 +1018,7 @@ local function read_app(card)
 				p = MF .. p
 			end
 			app = p
+			named = true
 		end
 	end
 	local odf_path = app .. path(0x5031)
@@ -1009,7 +1027,7 @@ local function read_app(card)
 		return nil, fcp
 	end
 	if odf == false then
-		return false
+		return false, named
 	end
 	local st = { app = app, odf_path = odf_path, odf_size = fcp.size }
 	st.odf, err = p15.decode_odf(odf, app)
@@ -1064,7 +1082,9 @@ end
 
 -- The object directories named in list ("prkdf", ...): d[name] = { path=, size=, used=,
 -- objs= } (objs = {} and path = nil when the ODF names none or its file is absent).
-local function read_dirs(card, st, list)
+-- strict: a directory the ODF names must be there; a SELECT that does not find it (6A82)
+-- is the card's failure, CKR_DEVICE_ERROR, not an empty directory.
+local function read_dirs(card, st, list, strict)
 	local d = {}
 	for _, name in ipairs(list) do
 		local e = { objs = {}, used = "" }
@@ -1073,6 +1093,11 @@ local function read_dirs(card, st, list)
 			local data, used, size = read_used(card, p)
 			if data == nil then
 				return nil, used
+			end
+			if data == false and strict then
+				dbg("rutoken_ecp: %s at %s, listed in the ODF, is not found", name,
+				    iso.path_hex(p))
+				return nil, "CKR_DEVICE_ERROR"
 			end
 			if data then
 				local objs, err
@@ -1287,10 +1312,16 @@ function T.objects(card, logged_in)
 		return nil, err
 	end
 	if st == false then
+		-- no ODF: a token without PKCS#15 has no objects; but when EF.DIR names the
+		-- application, its ODF not being found is the card's failure, not "no objects"
+		if err then
+			dbg("rutoken_ecp: EF.DIR names the PKCS#15 application, its ODF is not found")
+			return nil, "CKR_DEVICE_ERROR"
+		end
 		return {}
 	end
 	local d
-	d, err = read_dirs(card, st, { "prkdf", "pukdf", "cdf", "dodf" })
+	d, err = read_dirs(card, st, { "prkdf", "pukdf", "cdf", "dodf" }, true)
 	if not d then
 		return nil, err
 	end
