@@ -10,6 +10,7 @@
  * not read the old structure at all: it needs only the card, and its SO PIN is checked
  * by the card.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "log.h"
@@ -126,16 +127,72 @@ CK_RV rt_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANIS
 	return rv;
 }
 
+/*
+ * pLabel is 32 bytes of blank-padded UTF-8. Bindings often pass a short label NUL-
+ * terminated (and NUL-padded): trailing NULs count as padding like blanks. What is left
+ * must be UTF-8 without NUL bytes, or the label on the card would be one no reader can
+ * show: CKR_ARGUMENTS_BAD, and the card is not touched. out: the label blank-padded.
+ */
+static CK_RV tok_label(const CK_UTF8CHAR *in, CK_UTF8CHAR out[32])
+{
+	size_t n = 32, i = 0;
+
+	while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\0'))
+		n--;
+	while (i < n) {
+		unsigned c = in[i], need, k;
+		uint32_t cp;
+
+		if (c == 0)
+			return CKR_ARGUMENTS_BAD;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			need = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			need = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return CKR_ARGUMENTS_BAD;
+		}
+		if (i + need >= n)
+			return CKR_ARGUMENTS_BAD;
+		for (k = 1; k <= need; k++) {
+			if ((in[i + k] & 0xC0) != 0x80)
+				return CKR_ARGUMENTS_BAD;
+			cp = cp << 6 | (in[i + k] & 0x3F);
+		}
+		/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+			return CKR_ARGUMENTS_BAD;
+		i += need + 1;
+	}
+	memset(out, ' ', 32);
+	memcpy(out, in, n);
+	return CKR_OK;
+}
+
 CK_RV rt_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
 		   CK_UTF8CHAR_PTR pLabel)
 {
 	struct token *t;
 	struct lb_card card;
+	CK_UTF8CHAR label[32];
 	CK_ULONG all, rw;
 	CK_RV rv;
 
 	if (pPin == NULL)
 		return CKR_ARGUMENTS_BAD;   /* no protected authentication path */
+	rv = tok_label(pLabel, label);
+	if (rv != CKR_OK)
+		return rv;
 	/* not token_load_inlock: the old structure may be what needs repairing */
 	rv = tok_enter_card(slotID, 0, &t);
 	if (rv != CKR_OK)
@@ -146,7 +203,7 @@ CK_RV rt_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
 		goto out;
 	}
 	token_card(t, &card);
-	rv = lb_init_token(t->vm, &card, pPin, ulPinLen, pLabel);
+	rv = lb_init_token(t->vm, &card, pPin, ulPinLen, label);
 	/* whatever happened, the card is not what the cache says any more */
 	t->info_valid = 0;
 	t->unrecognized = 0;

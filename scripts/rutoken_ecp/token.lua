@@ -619,11 +619,17 @@ end
 
 local APP_AID_LABEL = "Rutoken ECP"
 
+-- The label without its padding (trailing blanks or NULs); nil when what is left holds a
+-- NUL byte or is not UTF-8: the TokenInfo label is a UTF8String that every reader of the
+-- token must be able to show.
 local function trim_label(label)
 	if type(label) ~= "string" then
 		return ""
 	end
 	label = label:gsub("[ \0]+$", "")
+	if not p15.valid_text(label) then
+		return nil
+	end
 	return utf8_cut(label, 32)
 end
 
@@ -723,6 +729,9 @@ function T.init_token(card, so_pin, label)
 		return nil, "CKR_PIN_LEN_RANGE"
 	end
 	label = trim_label(label)
+	if not label then
+		return nil, "CKR_ARGUMENTS_BAD"
+	end
 
 	-- a token that has an SO PIN is re-initialised only by its SO; one whose SO PIN RSF
 	-- has no value (6984: an initialisation stopped between CREATE and CHANGE REFERENCE
