@@ -9,8 +9,10 @@
  *     CKR_TOKEN_NOT_RECOGNIZED;
  *   - a second C_InitToken (its SO PIN checked by the card) succeeds, and the token works:
  *     its label, SO login, C_InitPIN, user login, a token object created and found.
- * For the broken ones, OpenSC (pkcs15-tool -D, and pkcs11-tool -O through opensc-pkcs11)
- * then reads the repaired token and the object on it.
+ * For the broken ones, C_GetSlotInfo still shows a token present, and OpenSC (pkcs15-tool
+ * -D, and pkcs11-tool -O through opensc-pkcs11) then reads the repaired token and the
+ * object on it. The first broken one is repaired by an application instead: pkcs11-tool
+ * --init-token through this module, which asks C_GetTokenInfo first.
  */
 #include <fcntl.h>
 
@@ -142,7 +144,7 @@ int main(int argc, char **argv)
 	CK_TOKEN_INFO ti;
 	CK_SESSION_HANDLE s;
 	long mark, n, k;
-	int broken = 0, bad_info = 0, bad_repair = 0, bad_opensc = 0, opensc;
+	int broken = 0, bad_info = 0, bad_repair = 0, bad_opensc = 0, opensc, by_tool = 0;
 	char cmd[64], label[48], objlabel[48];
 
 	(void)argc;
@@ -190,9 +192,15 @@ int main(int argc, char **argv)
 		if (rvs == CKR_OK) {
 			f->C_CloseSession(s);
 		} else if (rvs == CKR_TOKEN_NOT_RECOGNIZED) {
+			CK_SLOT_INFO si;
+
 			is_broken = 1;
 			if (rvi == CKR_OK && (ti.flags & CKF_TOKEN_INITIALIZED)) {
 				diag("fault at %ld: unrecognised, yet shown initialised", k);
+				bad_info++;
+			}
+			if (f->C_GetSlotInfo(slot, &si) != CKR_OK || !(si.flags & CKF_TOKEN_PRESENT)) {
+				diag("fault at %ld: the slot shows no token", k);
 				bad_info++;
 			}
 		} else {
@@ -205,7 +213,30 @@ int main(int argc, char **argv)
 		snprintf(label, sizeof label, "repaired %ld", k);
 		snprintf(objlabel, sizeof objlabel, "object after fault %ld", k);
 		label32(lab, label);
-		rv = f->C_InitToken(slot, API_PIN(API_SO_PIN), lab);
+		if (is_broken && opensc && !by_tool) {
+			/* an application repairs it: pkcs11-tool through this module */
+			char out[] = "/tmp/t7101-XXXXXX";
+			char *tool[] = { "timeout", "60", "pkcs11-tool", "--module",
+					 "build/scriptoki-pkcs11.so", "--slot-index", "0",
+					 "--init-token", "--label", label, "--so-pin",
+					 API_SO_PIN, NULL };
+			int fd = mkstemp(out), st;
+
+			if (fd >= 0)
+				close(fd);
+			st = run_out(out, tool);
+			unlink(out);
+			by_tool = 1;
+			/* this process's module learns of the other application's change at
+			 * its next C_Initialize */
+			f->C_Finalize(NULL);
+			f->C_Initialize(NULL);
+			rv = st == 0 ? CKR_OK : CKR_FUNCTION_FAILED;
+			if (st != 0)
+				diag("fault at %ld: pkcs11-tool --init-token exits %d", k, st);
+		} else {
+			rv = f->C_InitToken(slot, API_PIN(API_SO_PIN), lab);
+		}
 		if (rv != CKR_OK) {
 			diag("fault at %ld: the repairing C_InitToken: %s", k, sk_rv_name(rv));
 			bad_repair++;
@@ -222,6 +253,7 @@ int main(int argc, char **argv)
 		}
 	}
 	ok(broken > 0, "%d of the %ld faults leave a structure that does not parse", broken, n);
+	ok(by_tool || !opensc, "pkcs11-tool --init-token through the module repaired one");
 	is_ulong(bad_info, 0, "after every fault C_GetTokenInfo answers, and an unreadable "
 		 "structure shows as a token to initialise");
 	is_ulong(bad_repair, 0, "after every fault C_InitToken repairs the token, and it works");
