@@ -145,6 +145,7 @@ int main(int argc, char **argv)
 	CK_SESSION_HANDLE s;
 	long mark, n, k;
 	int broken = 0, bad_info = 0, bad_repair = 0, bad_opensc = 0, opensc, by_tool = 0;
+	int wrong_so = 0;
 	char cmd[64], label[48], objlabel[48];
 
 	(void)argc;
@@ -213,6 +214,20 @@ int main(int argc, char **argv)
 		snprintf(label, sizeof label, "repaired %ld", k);
 		snprintf(objlabel, sizeof objlabel, "object after fault %ld", k);
 		label32(lab, label);
+		if (is_broken) {
+			/* the card checks the SO PIN even though its structure is unreadable */
+			rv = f->C_InitToken(slot, API_PIN("11223344"), lab);
+			if (rv != CKR_PIN_INCORRECT) {
+				diag("fault at %ld: C_InitToken with a wrong SO PIN: %s", k,
+				     sk_rv_name(rv));
+				wrong_so++;
+			}
+			if (f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) !=
+			    CKR_TOKEN_NOT_RECOGNIZED) {
+				diag("fault at %ld: a wrong SO PIN changed the token", k);
+				wrong_so++;
+			}
+		}
 		if (is_broken && opensc && !by_tool) {
 			/* an application repairs it: pkcs11-tool through this module */
 			char out[] = "/tmp/t7101-XXXXXX";
@@ -254,6 +269,8 @@ int main(int argc, char **argv)
 	}
 	ok(broken > 0, "%d of the %ld faults leave a structure that does not parse", broken, n);
 	ok(by_tool || !opensc, "pkcs11-tool --init-token through the module repaired one");
+	is_ulong(wrong_so, 0, "on an unreadable token C_InitToken with a wrong SO PIN is "
+		 "CKR_PIN_INCORRECT and changes nothing");
 	is_ulong(bad_info, 0, "after every fault C_GetTokenInfo answers, and an unreadable "
 		 "structure shows as a token to initialise");
 	is_ulong(bad_repair, 0, "after every fault C_InitToken repairs the token, and it works");
