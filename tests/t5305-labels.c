@@ -173,6 +173,10 @@ static void foreign_object_label(void)
 	int fd = mkstemp(data), fo = mkstemp(out);
 
 	if (fd < 0 || fo < 0 || access("/usr/bin/pkcs15-init", X_OK) != 0) {
+		if (fd >= 0)
+			close(fd), unlink(data);
+		if (fo >= 0)
+			close(fo), unlink(out);
 		ok(1, "# SKIP OpenSC is not installed");
 		ok(1, "# SKIP OpenSC is not installed");
 		return;
