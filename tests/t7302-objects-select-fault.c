@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * t7102 — a PKCS#15 file that cannot be selected while the token is first read is an
+ * t7302 — a PKCS#15 file that cannot be selected while the token is first read is an
  * error, and not remembered. A token holds a public and a private data object (in the
  * DODF, listed in the ODF). Then, in a fresh C_Initialize each time, the virtual token
  * answers 6A82 (file not found, not executed) to each APDU in turn of the first
@@ -13,7 +13,7 @@
 #include "api/api.h"
 
 static CK_FUNCTION_LIST_PTR f;
-static const char *label = "t7102 data", *plabel = "t7102 private";
+static const char *label = "t7302 data", *plabel = "t7302 private";
 
 static CK_RV find(CK_SESSION_HANDLE s, const char *l, CK_ULONG *found)
 {
@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 	f = api_module();
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token(f, slot, "t7102"), CKR_OK, "an initialised token");
+	is_rv(api_prepare_token(f, slot, "t7302"), CKR_OK, "an initialised token");
 	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
 	      "C_OpenSession");
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "C_Login");

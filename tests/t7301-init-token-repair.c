@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * t7101 — C_InitToken repairs what an interrupted C_InitToken left. The virtual token
+ * t7301 — C_InitToken repairs what an interrupted C_InitToken left. The virtual token
  * fails each APDU of C_InitToken in turn (fail-at k 6F00: answered, not executed). Some
  * faults leave a PKCS#15 structure that does not parse (a TokenInfo created but never
  * written holds only zero bytes). For every k:
@@ -116,7 +116,7 @@ static int works(CK_SLOT_ID slot, const char *label, const char *objlabel)
 /* OpenSC reads the repaired token: pkcs15-tool -D shows its label, opensc-pkcs11 the object. */
 static int opensc_reads(const char *label, const char *objlabel)
 {
-	char out[] = "/tmp/t7101-XXXXXX";
+	char out[] = "/tmp/t7301-XXXXXX";
 	char *p15[] = { "timeout", "60", "pkcs15-tool", "-D", NULL };
 	char *p11[] = { "timeout", "60", "pkcs11-tool", "--module", (char *)opensc_module, "-O",
 			NULL };
@@ -155,10 +155,10 @@ int main(int argc, char **argv)
 	f = api_module();
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token(f, slot, "t7101"), CKR_OK, "an initialised token");
+	is_rv(api_prepare_token(f, slot, "t7301"), CKR_OK, "an initialised token");
 
 	/* how many APDUs one C_InitToken sends */
-	label32(lab, "t7101");
+	label32(lab, "t7301");
 	mark = api_apdus(0);
 	is_rv(f->C_InitToken(slot, API_PIN(API_SO_PIN), lab), CKR_OK, "a clean C_InitToken");
 	n = api_apdus(0) - mark;
@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 		}
 		if (is_broken && opensc && !by_tool) {
 			/* an application repairs it: pkcs11-tool through this module */
-			char out[] = "/tmp/t7101-XXXXXX";
+			char out[] = "/tmp/t7301-XXXXXX";
 			char *tool[] = { "timeout", "60", "pkcs11-tool", "--module",
 					 "build/scriptoki-pkcs11.so", "--slot-index", "0",
 					 "--init-token", "--label", label, "--so-pin",
