@@ -43,6 +43,7 @@ static void token_drop_inlock(struct token *t)
 	t->vm = NULL;
 	t->family[0] = '\0';
 	t->info_valid = 0;
+	t->unrecognized = 0;
 	t->pins_valid = 0;
 	t->nmechs = 0;
 	t->logged_in = 0;
@@ -241,16 +242,38 @@ CK_RV token_pins_inlock(struct token *t)
 	return CKR_OK;
 }
 
+/* What C_GetTokenInfo shows of a card the script does not recognise: a token of the
+ * family that needs C_InitToken, with nothing else claimed. */
+static void token_unrecognized_inlock(struct token *t)
+{
+	log_msg(LOG_ERROR, "token '%s': family '%s' cannot read the card's structure; "
+		"it can only be initialised", t->reader, t->family);
+	memset(&t->info, 0, sizeof t->info);
+	memcpy(t->info.model, t->family, strnlen(t->family, sizeof t->info.model - 1));
+	t->nmechs = 0;
+	t->unrecognized = 1;
+	t->info_valid = 1;
+	t->objs_valid = 0;
+}
+
 CK_RV token_load_inlock(struct token *t)
 {
 	struct lb_card card;
 	size_t n = TOKEN_MAX_MECHS;
 	CK_RV rv;
 
-	if (t->info_valid)
-		return token_pins_inlock(t);
+	if (t->info_valid) {
+		rv = token_pins_inlock(t);
+		return rv == CKR_OK && t->unrecognized ? CKR_TOKEN_NOT_RECOGNIZED : rv;
+	}
 	token_card(t, &card);
+	t->unrecognized = 0;
 	rv = lb_token_info(t->vm, &card, &t->info);
+	if (rv == CKR_TOKEN_NOT_RECOGNIZED) {
+		token_unrecognized_inlock(t);
+		rv = token_pins_inlock(t);
+		return rv == CKR_OK ? CKR_TOKEN_NOT_RECOGNIZED : rv;
+	}
 	if (rv != CKR_OK)
 		return rv;
 	rv = lb_mechanisms(t->vm, &card, t->mechs, &n);

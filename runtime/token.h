@@ -38,6 +38,9 @@ struct token {
 	unsigned cache_gen;             /* the generation the connection and cache belong to */
 
 	int info_valid;
+	int unrecognized;               /* with info_valid: the family serves the card by its
+					 * ATR, but the script cannot read its structure
+					 * (CKR_TOKEN_NOT_RECOGNIZED); info is a stand-in */
 	struct lb_token_info info;
 	int pins_valid;
 	struct lb_pin_info pin_user, pin_so;
@@ -76,7 +79,13 @@ void token_leave(struct token *t);
  */
 CK_RV token_enter_cached(struct token *t);
 
-/* The cache, read from the card once (APDUs only the first time after an event). */
+/*
+ * The cache, read from the card once (APDUs only the first time after an event).
+ * CKR_TOKEN_NOT_RECOGNIZED: the card is one the family serves (by its ATR) but its
+ * structure cannot be read (an interrupted C_InitToken leaves such a card); that answer
+ * is cached like any other, t->info then describes an uninitialised token (blank label,
+ * CKF_TOKEN_INITIALIZED clear) for C_GetTokenInfo, and C_InitToken can still repair it.
+ */
 CK_RV token_load_inlock(struct token *t);
 CK_RV token_pins_inlock(struct token *t);
 

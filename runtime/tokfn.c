@@ -3,7 +3,14 @@
  * tokfn.c — the slot-and-token functions that ask the token: C_GetTokenInfo,
  * C_GetMechanismList, C_GetMechanismInfo, C_InitToken. Token information comes from the
  * token's cache (token.h): only the first call after an insertion talks to the card.
+ *
+ * A card the family serves by its ATR but whose structure the script cannot read (an
+ * interrupted C_InitToken leaves one) is CKR_TOKEN_NOT_RECOGNIZED everywhere but in
+ * C_GetTokenInfo, which shows it as a token to initialise, and C_InitToken, which does
+ * not read the old structure at all: it needs only the card, and its SO PIN is checked
+ * by the card.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "log.h"
@@ -26,14 +33,43 @@ static CK_FLAGS tok_pin_flags(const struct lb_pin_info *p, CK_FLAGS low, CK_FLAG
 	return p->tries_left < p->max_tries ? low : 0;
 }
 
+/* The token of a slot, entered (token_enter): its card connected and served by a family,
+ * nothing read from it yet. */
+static CK_RV tok_enter_card(CK_SLOT_ID slotID, int cached_ok, struct token **out)
+{
+	struct token *t;
+	int present = 0;
+	CK_RV rv = slot_present(slotID, &present);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!present)
+		return CKR_TOKEN_NOT_PRESENT;
+	rv = slot_token(slotID, &t);
+	if (rv != CKR_OK)
+		return rv;
+	rv = cached_ok ? token_enter_cached(t) : token_enter(t);
+	if (rv == CKR_DEVICE_REMOVED)
+		return CKR_TOKEN_NOT_PRESENT;
+	if (rv != CKR_OK)
+		return rv;
+	*out = t;
+	return CKR_OK;
+}
+
 CK_RV rt_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 {
 	struct token *t;
 	CK_ULONG all, rw;
-	CK_RV rv = slot_enter_token(slotID, 1, &t);
+	CK_RV rv = tok_enter_card(slotID, 1, &t);
 
 	if (rv != CKR_OK)
 		return rv;
+	rv = token_load_inlock(t);
+	if (rv != CKR_OK && !(rv == CKR_TOKEN_NOT_RECOGNIZED && t->info_valid)) {
+		token_leave(t);
+		return rv;
+	}
 	memset(pInfo, 0, sizeof *pInfo);
 	util_pad(pInfo->label, sizeof pInfo->label, t->info.label);
 	util_pad(pInfo->manufacturerID, sizeof pInfo->manufacturerID, t->info.manufacturer);
@@ -91,17 +127,74 @@ CK_RV rt_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANIS
 	return rv;
 }
 
+/*
+ * pLabel is 32 bytes of blank-padded UTF-8. Bindings often pass a short label NUL-
+ * terminated (and NUL-padded): trailing NULs count as padding like blanks. What is left
+ * must be UTF-8 without NUL bytes, or the label on the card would be one no reader can
+ * show: CKR_ARGUMENTS_BAD, and the card is not touched. out: the label blank-padded.
+ */
+static CK_RV tok_label(const CK_UTF8CHAR *in, CK_UTF8CHAR out[32])
+{
+	size_t n = 32, i = 0;
+
+	while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\0'))
+		n--;
+	while (i < n) {
+		unsigned c = in[i], need, k;
+		uint32_t cp;
+
+		if (c == 0)
+			return CKR_ARGUMENTS_BAD;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			need = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			need = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return CKR_ARGUMENTS_BAD;
+		}
+		if (i + need >= n)
+			return CKR_ARGUMENTS_BAD;
+		for (k = 1; k <= need; k++) {
+			if ((in[i + k] & 0xC0) != 0x80)
+				return CKR_ARGUMENTS_BAD;
+			cp = cp << 6 | (in[i + k] & 0x3F);
+		}
+		/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+			return CKR_ARGUMENTS_BAD;
+		i += need + 1;
+	}
+	memset(out, ' ', 32);
+	memcpy(out, in, n);
+	return CKR_OK;
+}
+
 CK_RV rt_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
 		   CK_UTF8CHAR_PTR pLabel)
 {
 	struct token *t;
 	struct lb_card card;
+	CK_UTF8CHAR label[32];
 	CK_ULONG all, rw;
 	CK_RV rv;
 
 	if (pPin == NULL)
 		return CKR_ARGUMENTS_BAD;   /* no protected authentication path */
-	rv = slot_enter_token(slotID, 0, &t);
+	rv = tok_label(pLabel, label);
+	if (rv != CKR_OK)
+		return rv;
+	/* not token_load_inlock: the old structure may be what needs repairing */
+	rv = tok_enter_card(slotID, 0, &t);
 	if (rv != CKR_OK)
 		return rv;
 	sess_count(t, &all, &rw);
@@ -110,11 +203,14 @@ CK_RV rt_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
 		goto out;
 	}
 	token_card(t, &card);
-	rv = lb_init_token(t->vm, &card, pPin, ulPinLen, pLabel);
+	rv = lb_init_token(t->vm, &card, pPin, ulPinLen, label);
 	/* whatever happened, the card is not what the cache says any more */
 	t->info_valid = 0;
+	t->unrecognized = 0;
 	t->pins_valid = 0;
 	t->logged_in = 0;
+	t->objs_valid = 0;
+	t->objs_private_valid = 0;
 out:
 	token_leave(t);
 	return rv;

@@ -107,6 +107,32 @@ function M.bits(list)
 end
 
 ---------------------------------------------------------------------------------------
+-- Text fields
+
+-- A text field as read from a card, made fit to show: trailing blanks and NULs (padding)
+-- dropped, every other NUL byte and every byte that does not start a valid UTF-8 sequence
+-- replaced by "?".
+function M.text(s)
+	s = s:gsub("[ \0]+$", "")
+	local out, i = {}, 1
+	while i <= #s do
+		local n, bad = utf8.len(s, i)
+		if n then
+			out[#out + 1] = s:sub(i)
+			break
+		end
+		out[#out + 1] = s:sub(i, bad - 1) .. "?"
+		i = bad + 1
+	end
+	return (table.concat(out):gsub("\0", "?"))
+end
+
+-- true when s is valid UTF-8 without NUL bytes: what may be written as a text field.
+function M.valid_text(s)
+	return type(s) == "string" and utf8.len(s) ~= nil and not s:find("\0", 1, true)
+end
+
+---------------------------------------------------------------------------------------
 -- DER decoding through the runtime's der library
 
 -- The top-level TLVs of a file, stopping at 00/FF padding. A TLV that does not fit is an
@@ -306,9 +332,13 @@ function M.decode_tokeninfo(data)
 	if not flags or not value(flags) then
 		return nil, BAD
 	end
-	if (out.manufacturer and not utf8.len(out.manufacturer)) or
-	   (out.label and not utf8.len(out.label)) then
-		return nil, BAD
+	-- the texts another tool wrote are shown, not trusted: a label with NUL bytes or
+	-- bytes that are not UTF-8 must not make the whole token unreadable
+	if out.manufacturer then
+		out.manufacturer = M.text(out.manufacturer)
+	end
+	if out.label then
+		out.label = M.text(out.label)
 	end
 	out.readonly = bit_set(flags, 0)
 	out.login_required = bit_set(flags, 1)
@@ -504,8 +534,10 @@ local function common_of(node, o)
 	end
 	local label = child(node, 0x0C)
 	if label then
+		-- kept byte for byte (CKA_LABEL is bytes): a label another tool wrote that is
+		-- not UTF-8 must not make the whole directory unreadable
 		o.label = value(label)
-		if not o.label or not utf8.len(o.label) then
+		if not o.label then
 			return nil
 		end
 	end
@@ -696,7 +728,7 @@ local function decode_data(s, app_path)
 	local app = child(k[2], 0x0C)
 	if app then
 		o.app = value(app)
-		if not o.app or not utf8.len(o.app) then
+		if not o.app then
 			return nil
 		end
 	end

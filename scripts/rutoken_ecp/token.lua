@@ -74,9 +74,16 @@ local function read_opt(card, p, max)
 end
 
 -- The PKCS#15 application: { app=path, ti=TokenInfo, odf=, aodf_path=, aodf_size=,
--- aodf_used=, pins= } ; false when the token carries none; nil + CKR on a bad answer.
+-- aodf_used=, pins= } ; false when the token carries none; nil + CKR on a bad answer,
+-- nil + CKR + "malformed" when the card answered but its structure does not parse (an
+-- interrupted initialisation leaves such files, e.g. a TokenInfo of zero bytes).
+-- A file the structure names (the ODF and TokenInfo of the application EF.DIR names, the
+-- AODF the ODF names) that a SELECT does not find (6A82) is the card's failure,
+-- CKR_DEVICE_ERROR, not a token without PKCS#15: C_InitToken writes EF.DIR last and the
+-- ODF after the AODF, so only files nothing names yet may be missing.
 local function read_p15(card)
 	local st = {}
+	local named = false
 	local dir, err = read_opt(card, DIR, 4096)
 	if dir == nil then
 		return nil, err
@@ -86,13 +93,14 @@ local function read_p15(card)
 		local p
 		p, err = p15.dir_app_path(dir)
 		if err then
-			return nil, err
+			return nil, err, "malformed"
 		end
 		if p then
 			if p:sub(1, 2) ~= MF then
 				p = MF .. p
 			end
 			st.app = p
+			named = true
 		end
 	end
 	local odf
@@ -101,11 +109,15 @@ local function read_p15(card)
 		return nil, err
 	end
 	if odf == false then
+		if named then
+			dbg("rutoken_ecp: EF.DIR names the PKCS#15 application, its ODF is not found")
+			return nil, "CKR_DEVICE_ERROR"
+		end
 		return false
 	end
 	st.odf, err = p15.decode_odf(odf, st.app)
 	if not st.odf then
-		return nil, err
+		return nil, err, "malformed"
 	end
 	local ti
 	ti, err = read_opt(card, st.app .. path(0x5032), 4096)
@@ -113,11 +125,15 @@ local function read_p15(card)
 		return nil, err
 	end
 	if ti == false then
+		if named then
+			dbg("rutoken_ecp: EF.DIR names the PKCS#15 application, its TokenInfo is not found")
+			return nil, "CKR_DEVICE_ERROR"
+		end
 		return false
 	end
 	st.ti, err = p15.decode_tokeninfo(ti)
 	if not st.ti then
-		return nil, err
+		return nil, err, "malformed"
 	end
 	st.pins = {}
 	st.aodf_path = st.odf[p15.ODF_AODF]
@@ -129,12 +145,13 @@ local function read_p15(card)
 		if aodf then
 			st.pins, err = p15.decode_aodf(aodf)
 			if not st.pins then
-				return nil, err
+				return nil, err, "malformed"
 			end
 			st.aodf_size = fcp.size
 			st.aodf_used = p15.used(aodf)
 		else
-			st.aodf_path = nil
+			dbg("rutoken_ecp: the AODF the ODF names is not found")
+			return nil, "CKR_DEVICE_ERROR"
 		end
 	end
 	return st
@@ -175,9 +192,16 @@ local function utf8_cut(s, n)
 	return s:sub(1, cut)
 end
 
+-- A card of this family whose PKCS#15 structure does not parse is not recognised
+-- (CKR_TOKEN_NOT_RECOGNIZED): the runtime shows it as a token to initialise, and
+-- init_token does not need to read it. A card that does not answer is CKR_DEVICE_ERROR.
 function T.token_info(card)
-	local st, err = read_p15(card)
+	local st, err, malformed = read_p15(card)
 	if st == nil then
+		if malformed then
+			dbg("rutoken_ecp: the PKCS#15 structure does not parse")
+			return nil, "CKR_TOKEN_NOT_RECOGNIZED"
+		end
 		return nil, err
 	end
 	local serial = get_serial(card)
@@ -551,11 +575,17 @@ end
 
 local APP_AID_LABEL = "Rutoken ECP"
 
+-- The label without its padding (trailing blanks or NULs); nil when what is left holds a
+-- NUL byte or is not UTF-8: the TokenInfo label is a UTF8String that every reader of the
+-- token must be able to show.
 local function trim_label(label)
 	if type(label) ~= "string" then
 		return ""
 	end
 	label = label:gsub("[ \0]+$", "")
+	if not p15.valid_text(label) then
+		return nil
+	end
 	return utf8_cut(label, 32)
 end
 
@@ -655,6 +685,9 @@ function T.init_token(card, so_pin, label)
 		return nil, "CKR_PIN_LEN_RANGE"
 	end
 	label = trim_label(label)
+	if not label then
+		return nil, "CKR_ARGUMENTS_BAD"
+	end
 
 	-- a token that has an SO PIN is re-initialised only by its SO; one whose SO PIN RSF
 	-- has no value (6984: an initialisation stopped between CREATE and CHANGE REFERENCE
@@ -937,13 +970,15 @@ end
 -- Reading
 
 -- The PKCS#15 application and its ODF: { app=, odf={[tag]=path}, odf_path=, odf_used=,
--- odf_size= }; false when the token has none; nil + CKR on a bad answer.
+-- odf_size= }; false when the token has none (then true as a second value when EF.DIR
+-- names the application all the same); nil + CKR on a bad answer.
 local function read_app(card)
 	local dir, err = read_opt(card, DIR, 4096)
 	if dir == nil then
 		return nil, err
 	end
 	local app = APP
+	local named = false
 	if dir then
 		local p
 		p, err = p15.dir_app_path(dir)
@@ -955,6 +990,7 @@ local function read_app(card)
 				p = MF .. p
 			end
 			app = p
+			named = true
 		end
 	end
 	local odf_path = app .. path(0x5031)
@@ -963,7 +999,7 @@ local function read_app(card)
 		return nil, fcp
 	end
 	if odf == false then
-		return false
+		return false, named
 	end
 	local st = { app = app, odf_path = odf_path, odf_size = fcp.size }
 	st.odf, err = p15.decode_odf(odf, app)
@@ -1018,7 +1054,9 @@ end
 
 -- The object directories named in list ("prkdf", ...): d[name] = { path=, size=, used=,
 -- objs= } (objs = {} and path = nil when the ODF names none or its file is absent).
-local function read_dirs(card, st, list)
+-- strict: a directory the ODF names must be there; a SELECT that does not find it (6A82)
+-- is the card's failure, CKR_DEVICE_ERROR, not an empty directory.
+local function read_dirs(card, st, list, strict)
 	local d = {}
 	for _, name in ipairs(list) do
 		local e = { objs = {}, used = "" }
@@ -1027,6 +1065,11 @@ local function read_dirs(card, st, list)
 			local data, used, size, fcp = read_used(card, p)
 			if data == nil then
 				return nil, used
+			end
+			if data == false and strict then
+				dbg("rutoken_ecp: %s at %s, listed in the ODF, is not found", name,
+				    iso.path_hex(p))
+				return nil, "CKR_DEVICE_ERROR"
 			end
 			if data then
 				local objs, err
@@ -1241,10 +1284,16 @@ function T.objects(card, logged_in)
 		return nil, err
 	end
 	if st == false then
+		-- no ODF: a token without PKCS#15 has no objects; but when EF.DIR names the
+		-- application, its ODF not being found is the card's failure, not "no objects"
+		if err then
+			dbg("rutoken_ecp: EF.DIR names the PKCS#15 application, its ODF is not found")
+			return nil, "CKR_DEVICE_ERROR"
+		end
 		return {}
 	end
 	local d
-	d, err = read_dirs(card, st, { "prkdf", "pukdf", "cdf", "dodf" })
+	d, err = read_dirs(card, st, { "prkdf", "pukdf", "cdf", "dodf" }, true)
 	if not d then
 		return nil, err
 	end
