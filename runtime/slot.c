@@ -39,6 +39,7 @@ static size_t nslots;
 static struct pcsc_ctx slot_ctx;
 static int slot_seen_init;
 static int slot_list_sized;     /* the last C_GetSlotList was a size query */
+static unsigned slot_epoch;     /* pcsc_epoch() at the last look */
 
 /* C_WaitForSlotEvent's own context and the bookkeeping that lets C_Finalize wake it */
 static struct pcsc_ctx wait_ctx;
@@ -52,6 +53,7 @@ CK_RV slot_init(void)
 	nslots = 0;
 	slot_seen_init = 0;
 	slot_list_sized = 0;
+	slot_epoch = pcsc_epoch();
 	memset(&slot_ctx, 0, sizeof slot_ctx);
 	memset(&wait_ctx, 0, sizeof wait_ctx);
 	pthread_mutex_lock(&wait_mutex);
@@ -120,6 +122,16 @@ static CK_RV slot_refresh_inlock(void)
 
 	if (rv != CKR_OK)
 		return rv;
+	if (slot_epoch != pcsc_epoch()) {
+		/* pcscd went away (and perhaps came back): every card handle of the old daemon
+		 * is dead, so each card counts as removed, even one that is present again */
+		for (k = 0; k < nslots; k++)
+			if (slots[k].present) {
+				slots[k].present = 0;
+				token_removed(slots[k].tok);
+			}
+		slot_epoch = pcsc_epoch();
+	}
 	for (k = 0; k < nslots; k++)
 		slots[k].attached = 0;
 	for (i = 0; i < n; i++) {

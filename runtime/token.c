@@ -93,8 +93,7 @@ static int token_gone(LONG rc)
 {
 	return rc == SCARD_W_REMOVED_CARD || rc == SCARD_E_NO_SMARTCARD ||
 	       rc == SCARD_E_READER_UNAVAILABLE || rc == SCARD_E_UNKNOWN_READER ||
-	       rc == SCARD_E_NO_SERVICE || rc == SCARD_E_SERVICE_STOPPED ||
-	       rc == SCARD_E_INVALID_HANDLE;
+	       pcsc_service_lost(rc);  /* pcscd gone: its handles are (pcsc.h) */
 }
 
 static CK_RV token_transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp,
