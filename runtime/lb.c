@@ -972,7 +972,7 @@ static int lb_trampoline(lua_State *L)
 }
 
 /* Runs one call: lends the card, calls, takes the card back, cleans up. */
-static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call *c)
+static CK_RV lb_run_once(struct lb_vm *vm, const struct lb_card *card, struct lb_call *c)
 {
 	lua_State *L;
 	CK_RV rv = CKR_OK;
@@ -1041,6 +1041,57 @@ static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call
 			vm->mem_used);
 		lb_stop(vm);
 	}
+	return rv;
+}
+
+/* 1: a private-key operation; 2: a change of token objects; 0: anything else. */
+static int lb_call_kind(const char *fn)
+{
+	static const char *const writes[] = { "create_object", "destroy_object", "set_attributes",
+					      "generate_key_pair", NULL };
+	const char *const *f;
+
+	if (strcmp(fn, "sign") == 0 || strcmp(fn, "decrypt") == 0)
+		return 1;
+	for (f = writes; *f != NULL; f++)
+		if (strcmp(fn, *f) == 0)
+			return 2;
+	return 0;
+}
+
+/*
+ * The login policy around one call: this application's login state decides, not the
+ * card's, which another process may have left verified (one that exited logged in without
+ * C_Finalize). When nobody is logged in through this application, a private-key operation
+ * is refused, and before a change of token objects the card's access rights are reset
+ * (drop_rights), so the card allows exactly what it allows without login — a public
+ * session's rights, as the standard has them. And when the card has forgotten a login the
+ * application still holds (another process logged out), relogin verifies the PIN again
+ * and the call runs once more — never a call that carries a PIN itself.
+ */
+static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call *c)
+{
+	CK_RV rv;
+
+	if (card != NULL && card->public_only) {
+		switch (lb_call_kind(c->fn)) {
+		case 1:
+			log_msg(LOG_CALLS, "lb: %s: nobody is logged in through this application",
+				c->fn);
+			return CKR_USER_NOT_LOGGED_IN;
+		case 2:
+			if (card->drop_rights != NULL) {
+				rv = card->drop_rights(card->ctx);
+				if (rv != CKR_OK)
+					return rv;
+			}
+			break;
+		}
+	}
+	rv = lb_run_once(vm, card, c);
+	if (rv == CKR_USER_NOT_LOGGED_IN && card != NULL && card->relogin != NULL &&
+	    c->pin == NULL && c->pin2 == NULL && card->relogin(card->ctx) == CKR_OK)
+		rv = lb_run_once(vm, card, c);
 	return rv;
 }
 

@@ -102,8 +102,10 @@ void slot_forget_after_fork(void)
 	pthread_cond_t c = PTHREAD_COND_INITIALIZER;
 
 	/* the parent's PC/SC handles, tokens and locks are not ours to release */
-	for (i = 0; i < nslots; i++)
+	for (i = 0; i < nslots; i++) {
+		token_forget_after_fork(slots[i].tok);
 		slots[i].tok = NULL;
+	}
 	nslots = 0;
 	pcsc_ctx_forget(&slot_ctx);
 	pcsc_ctx_forget(&wait_ctx);
