@@ -21,13 +21,14 @@
  * pattern is anchored with '^'), and at each, every quantified item (*, +, -), %b and
  * back reference may try every length of the rest of the subject; '?' tries two.
  * A pattern is at most as costly as (starts) x (n+1)^(quantifiers) x 2^(optionals)
- * x (pattern length + 1) steps for a subject of n bytes. That bound is crude for
+ * x (pattern length + 1) steps for a subject of n bytes, and LB_MATCH_STEPS of them cost
+ * one instruction (a step compares one byte with one pattern item). That bound is crude for
  * patterns with many quantifiers on long subjects — which is exactly the case that can
  * run for minutes; the patterns of the token scripts cost their subject's length.
  */
 #include "lb_int.h"
 
-#include <math.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <lauxlib.h>
@@ -56,10 +57,14 @@ void lb_charge(lua_State *L, double steps)
 	struct lb_vm *vm = lb_vm_of(L);
 
 	if (!(steps < (double)vm->budget)) {       /* also catches NaN */
+		char msg[96];
+
 		vm->budget = 0;
 		vm->abort = LB_ABORT_BUDGET;
-		luaL_error(L, "instruction budget exceeded (a library call would take up to "
-			      "%.3g steps)", steps);
+		/* lua_pushfstring knows no %g */
+		snprintf(msg, sizeof msg, "instruction budget exceeded (a library call would "
+			 "cost up to %.3g instructions)", steps);
+		luaL_error(L, "%s", msg);
 	}
 	vm->budget -= (long)steps;
 	lb_check_time(L);
@@ -162,9 +167,9 @@ static double lb_cost_of(lua_State *L, int kind)
 			return 0;
 		n = (size_t)lb_string_len(L, 1);
 		p = lua_tolstring(L, 2, &m);
-		if (kind == LB_W_FIND && lua_toboolean(L, 4))
-			return ((double)n + 1) * ((double)m + 1);       /* plain: memcmp per start */
-		return lb_pattern_cost(p, m, n, kind != LB_W_GMATCH);
+		if (kind == LB_W_FIND && lua_toboolean(L, 4))   /* plain: memcmp per start */
+			return ((double)n + 1) * ((double)m + 1) / LB_MATCH_STEPS;
+		return lb_pattern_cost(p, m, n, kind != LB_W_GMATCH) / LB_MATCH_STEPS;
 	case LB_W_REP:
 		if (lua_type(L, 2) != LUA_TNUMBER || !(lua_tonumber(L, 2) > 0))
 			return 0;

@@ -19,6 +19,7 @@
 #define LB_INSN_BUDGET    100000000L    /* VM instructions per call into a script */
 #define LB_HOOK_STEP      1000          /* instructions between two budget checks */
 #define LB_BYTES_PER_STEP 8             /* bytes allocated that cost one instruction */
+#define LB_MATCH_STEPS    8.0           /* pattern matcher steps that cost one instruction */
 #define LB_TIME_LIMIT     30.0          /* default wall-clock seconds per call (conf
 					 * script_timeout), not counting the card's answers */
 #define LB_SCRIPT_MAX     (1u << 20)    /* largest script file import() reads (1 MiB) */
