@@ -91,7 +91,7 @@ static size_t lb_set_end(const char *p, size_t m, size_t i)
 static double lb_pattern_cost(const char *p, size_t m, size_t n, int anchor_ok)
 {
 	double len = (double)n + 1, starts = len, per = 1;
-	size_t i = 0;
+	size_t i = 0, last_q = 0;       /* just past the last *, + or - */
 
 	if (anchor_ok && m > 0 && p[0] == '^') {
 		starts = 1;
@@ -129,11 +129,22 @@ static double lb_pattern_cost(const char *p, size_t m, size_t n, int anchor_ok)
 		}
 		if (i < m && (p[i] == '*' || p[i] == '+' || p[i] == '-')) {
 			per *= len;
-			i++;
+			last_q = ++i;
 		} else if (i < m && p[i] == '?') {
 			per *= 2;
 			i++;
 		}
+	}
+	/* A quantified item at the very end (only ')' after it) never makes the match fail
+	 * after it expanded: it ends the attempt, so its expansion is paid once per match (and
+	 * matches do not overlap), not once per combination: gmatch('[^,]+') is linear. */
+	if (last_q > 0) {
+		size_t j = last_q;
+
+		while (j < m && p[j] == ')')
+			j++;
+		if (j == m)
+			return starts * (per / len) * ((double)m + 1) + len * (per / len);
 	}
 	return starts * per * ((double)m + 1);
 }

@@ -99,7 +99,7 @@ int main(void)
 	is_eval(vm, &f, "local args = {} for i = 1, 9 do args[i] = 'MODULUS=x:' .. ('AB'):rep(260) end\n"
 			"local s, n = table.concat(args, ','), 0\n"
 			"for k = 1, 10 do for fld in s:gmatch('[^,]+') do\n"
-			"  local name, v = fld:match('^(%%u[%%u%%d_]*)=(.*)$') if name then n = n + 1 end\n"
+			"  local name, v = fld:match('^(%u[%u%d_]*)=(.*)$') if name then n = n + 1 end\n"
 			"end end return tostring(n)", "90",
 		"a test family's parsing: 10 x gmatch('[^,]+') on 4.8 KB, and 90 anchored matches");
 
