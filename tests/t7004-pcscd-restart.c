@@ -8,13 +8,19 @@
  */
 #include "api/api.h"
 
-static int restart_pcscd(void)
+/* rig-restart-pcscd [stop|start] ("" restarts) */
+static int pcscd_do(const char *what)
 {
 	const char *helper = getenv("RIG_RESTART_PCSCD");
 
 	/* it prints the new pid: keep that out of the TAP stream */
-	return helper != NULL ? api_run("/bin/sh", "-c", "exec \"$0\" >/dev/null", helper,
-					(char *)NULL) : -1;
+	return helper != NULL ? api_run("/bin/sh", "-c", "exec \"$0\" $1 >/dev/null", helper,
+					what, (char *)NULL) : -1;
+}
+
+static int restart_pcscd(void)
+{
+	return pcscd_do("");
 }
 
 int main(int argc, char **argv)
@@ -63,6 +69,30 @@ int main(int argc, char **argv)
 		   "... C_WaitForSlotEvent answers without an error (%s)", sk_rv_name(rv));
 		s = s2;
 	}
+
+	/* no pcscd for a while: the module says so, and comes back with it */
+	is_ulong(pcscd_do("stop"), 0, "pcscd stopped, none started");
+	n = 8;
+	rv = fl->C_GetSlotList(CK_TRUE, ids, &n);
+	ok(rv == CKR_OK && n == 0, "... no slot with a token (%s, %lu)", sk_rv_name(rv),
+	   (unsigned long)n);
+	rv = fl->C_GetTokenInfo(slot, &ti);
+	ok(rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_DEVICE_REMOVED,
+	   "... C_GetTokenInfo: %s", sk_rv_name(rv));
+	rv = fl->C_GetSessionInfo(s, &si);
+	ok(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED,
+	   "... the session is gone (%s)", sk_rv_name(rv));
+	rv = fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2);
+	ok(rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_DEVICE_REMOVED,
+	   "... C_OpenSession: %s", sk_rv_name(rv));
+	is_ulong(pcscd_do("start"), 0, "a new pcscd started");
+	n = 8;
+	rv = fl->C_GetSlotList(CK_TRUE, ids, &n);
+	ok(rv == CKR_OK && n == 1, "... the next C_GetSlotList sees the token (%s, %lu)",
+	   sk_rv_name(rv), (unsigned long)n);
+	is_rv(fl->C_GetTokenInfo(slot, &ti), CKR_OK, "... C_GetTokenInfo");
+	is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2), CKR_OK,
+	      "... C_OpenSession");
 	is_rv(fl->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	return done_testing();
 }
