@@ -162,6 +162,21 @@ static int role_nocache(const char *self)
 
 /* --- this process ---------------------------------------------------------------------- */
 
+/* 1 when the file holds needle (a PIN in clear, or as hex with or without spaces). */
+static int file_has(const char *path, const char *needle)
+{
+	static char buf[1 << 22];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
 static int has_ins(long mark, unsigned want)
 {
 	unsigned ins[4096];
@@ -188,6 +203,7 @@ int main(int argc, char **argv)
 	long mark;
 	pid_t pid;
 	int st;
+	char logpath[4096];
 
 	if (argc == 2 && strcmp(argv[1], "login-logout") == 0)
 		return role_login("logout");
@@ -200,6 +216,11 @@ int main(int argc, char **argv)
 
 	api_rig_timeout(argv, 1, 240);
 	unsetenv("SCRIPTOKI_PIN_CACHE");
+	/* every process of this test logs all it may (card traffic too) into one file: the
+	 * PIN, which this process keeps and verifies again, must never appear in it */
+	snprintf(logpath, sizeof logpath, "%s/t7005.log", getenv("RIG_DIR") ? getenv("RIG_DIR") : ".");
+	setenv("SCRIPTOKI_DEBUG", "3", 1);
+	setenv("SCRIPTOKI_DEBUG_FILE", logpath, 1);
 	fl = api_module();
 	is_rv(fl->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(api_slot_of(fl, 0, &slot), CKR_OK, "the token's slot");
@@ -280,5 +301,10 @@ int main(int argc, char **argv)
 	is_rv(sign(s2, key), CKR_USER_NOT_LOGGED_IN,
 	      "D: nor can it sign with the private key it had a handle of");
 	is_rv(fl->C_Finalize(NULL), CKR_OK, "C_Finalize");
+	ok(file_has(logpath, "VERIFY") == 1 || file_has(logpath, "00 20 00") == 1,
+	   "the debug log of all these processes shows the re-verifications");
+	ok(file_has(logpath, API_USER_PIN) == 0 && file_has(logpath, "3132333435363738") == 0 &&
+	   file_has(logpath, "31 32 33 34 35 36 37 38") == 0,
+	   "... but never the PIN, in clear or in hex");
 	return done_testing();
 }
