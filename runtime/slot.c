@@ -309,6 +309,7 @@ static long slot_event_inlock(void)
 CK_RV rt_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pReserved)
 {
 	struct pcsc_reader known[PCSC_MAX_READERS];
+	int lost = 0;
 	CK_RV rv;
 
 	if (pReserved != NULL)
@@ -362,6 +363,12 @@ CK_RV rt_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pRes
 			pthread_mutex_unlock(&wait_mutex);
 			if (rv == CKR_CRYPTOKI_NOT_INITIALIZED)
 				break;
+			if (rv == CKR_DEVICE_REMOVED && !lost) {
+				/* pcscd went away: its cards count as removed (slot_refresh_inlock
+				 * sees the new PC/SC epoch); look once more to report that */
+				lost = 1;
+				continue;
+			}
 			if (rv == CKR_DEVICE_REMOVED) {
 				/* pcscd is gone: do not spin; report it as a device error */
 				rv = CKR_DEVICE_ERROR;

@@ -8,6 +8,8 @@
  */
 #include "api/api.h"
 
+#include <pthread.h>
+
 /* rig-restart-pcscd [stop|start] ("" restarts) */
 static int pcscd_do(const char *what)
 {
@@ -18,6 +20,17 @@ static int pcscd_do(const char *what)
 					what, (char *)NULL) : -1;
 }
 
+static CK_FUNCTION_LIST_PTR fl;
+static CK_RV wait_rv = CKR_GENERAL_ERROR;
+static CK_SLOT_ID wait_slot = 999;
+
+static void *wait_event(void *arg)
+{
+	(void)arg;
+	wait_rv = fl->C_WaitForSlotEvent(0, &wait_slot, NULL);
+	return NULL;
+}
+
 static int restart_pcscd(void)
 {
 	return pcscd_do("");
@@ -25,7 +38,7 @@ static int restart_pcscd(void)
 
 int main(int argc, char **argv)
 {
-	CK_FUNCTION_LIST_PTR fl;
+	pthread_t waiter;
 	CK_SLOT_ID slot = 0, slot2 = 0, ids[8];
 	CK_ULONG n;
 	CK_SESSION_HANDLE s, s2;
@@ -70,8 +83,16 @@ int main(int argc, char **argv)
 		s = s2;
 	}
 
-	/* no pcscd for a while: the module says so, and comes back with it */
+	/* no pcscd for a while: the module says so, and comes back with it; a thread blocked in
+	 * C_WaitForSlotEvent learns that the token went */
+	while (fl->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot2, NULL) == CKR_OK)
+		;
+	ok(pthread_create(&waiter, NULL, wait_event, NULL) == 0, "a thread waits for a slot event");
 	is_ulong(pcscd_do("stop"), 0, "pcscd stopped, none started");
+	pthread_join(waiter, NULL);
+	ok(wait_rv == CKR_OK && wait_slot == slot,
+	   "... the waiting C_WaitForSlotEvent reports the token's slot (%s, slot %lu)",
+	   sk_rv_name(wait_rv), (unsigned long)wait_slot);
 	n = 8;
 	rv = fl->C_GetSlotList(CK_TRUE, ids, &n);
 	ok(rv == CKR_OK && n == 0, "... no slot with a token (%s, %lu)", sk_rv_name(rv),
