@@ -7,6 +7,8 @@
  *
  *   scripts    SCRIPTOKI_SCRIPTS    the folder of the token scripts
  *   exclusive  SCRIPTOKI_EXCLUSIVE  connect to cards exclusively (yes/no)
+ *   script_timeout  SCRIPTOKI_SCRIPT_TIMEOUT  wall-clock seconds per script call (lb.c)
+ *   pin_cache  SCRIPTOKI_PIN_CACHE  keep the login PIN to verify it again (pincache.h; on)
  */
 #ifndef SCRIPTOKI_CONF_H
 #define SCRIPTOKI_CONF_H

@@ -77,6 +77,9 @@ static void *lb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	}
 	if (nsize - osize > vm->mem_cap - vm->mem_used)
 		return NULL;
+	/* bytes handed out are work too (copying strings in C, where the count hook does
+	 * not look): the hook raises once they have spent the budget */
+	vm->budget -= (long)((nsize - osize) / LB_BYTES_PER_STEP);
 	n = malloc(nsize);
 	if (n == NULL)
 		return NULL;
@@ -89,8 +92,9 @@ static void *lb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	return n;
 }
 
-/* The count hook: charges LB_HOOK_STEP instructions, raises when the budget is spent.
- * Once spent, it raises again at every step, and pcall() re-raises (lb_pcall). */
+/* The count hook: charges LB_HOOK_STEP instructions, raises when the budget is spent or
+ * the call is past its wall-clock deadline. Once spent, it raises again at every step,
+ * and pcall() re-raises (lb_pcall). */
 static void lb_hook(lua_State *L, lua_Debug *ar)
 {
 	struct lb_vm *vm = lb_vm_of(L);
@@ -100,6 +104,32 @@ static void lb_hook(lua_State *L, lua_Debug *ar)
 		vm->abort = LB_ABORT_BUDGET;
 		luaL_error(L, "instruction budget exceeded (%d instructions)", (int)LB_INSN_BUDGET);
 	}
+	lb_check_time(L);
+}
+
+/* Starts a call's budget and deadline. */
+static void lb_budget_start(struct lb_vm *vm, long budget)
+{
+	vm->budget = budget;
+	vm->abort = LB_ABORT_NONE;
+	vm->deadline_ns = lb_now_ns() + vm->time_limit_ns;
+}
+
+/* The wall-clock limit of one call: conf script_timeout (seconds, fractions allowed). */
+static long long lb_time_limit(void)
+{
+	char v[32], *end;
+	double sec;
+
+	if (!conf_get("SCRIPTOKI_SCRIPT_TIMEOUT", "script_timeout", v, sizeof v))
+		return (long long)(LB_TIME_LIMIT * 1e9);
+	sec = strtod(v, &end);
+	if (end == v || *end != '\0' || !(sec > 0) || sec > 86400) {
+		log_msg(LOG_ERROR, "lb: script_timeout '%s' is not a number of seconds; using %.0f",
+			v, LB_TIME_LIMIT);
+		sec = LB_TIME_LIMIT;
+	}
+	return (long long)(sec * 1e9);
 }
 
 static int lb_panic(lua_State *L)
@@ -454,6 +484,7 @@ static int lb_setup(lua_State *L)
 		luaL_requiref(L, l->name, l->func, 1);
 		lua_pop(L, 1);
 	}
+	lb_budget_wrap(L);      /* string and table functions pay for their work in C */
 	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);            /* 1: _G */
 	for (r = lb_removed; *r != NULL; r++) {
 		lua_pushnil(L);
@@ -501,8 +532,7 @@ static void lb_stop(struct lb_vm *vm)
 {
 	if (vm->L == NULL)
 		return;
-	vm->budget = LB_INSN_BUDGET / 100;     /* for finalizers the script may have set */
-	vm->abort = LB_ABORT_NONE;
+	lb_budget_start(vm, LB_INSN_BUDGET / 100);     /* for finalizers the script may have set */
 	lua_close(vm->L);
 	vm->L = NULL;
 }
@@ -515,8 +545,7 @@ static CK_RV lb_start(struct lb_vm *vm)
 	int st;
 
 	vm->mem_used = 0;
-	vm->budget = LB_INSN_BUDGET;
-	vm->abort = LB_ABORT_NONE;
+	lb_budget_start(vm, LB_INSN_BUDGET);
 	L = lua_newstate(lb_alloc, vm);
 	if (L == NULL)
 		return CKR_HOST_MEMORY;
@@ -559,6 +588,7 @@ CK_RV lb_open(const char *dir, const char *family, struct lb_vm **out)
 		goto out;
 	}
 	vm->mem_cap = LB_MEM_CAP;
+	vm->time_limit_ns = lb_time_limit();
 	vm->mod_ref = LUA_NOREF;
 	vm->transmit_rv = CKR_OK;
 	vm->dir = strdup(dir);
@@ -935,7 +965,7 @@ static int lb_trampoline(lua_State *L)
 }
 
 /* Runs one call: lends the card, calls, takes the card back, cleans up. */
-static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call *c)
+static CK_RV lb_run_once(struct lb_vm *vm, const struct lb_card *card, struct lb_call *c)
 {
 	lua_State *L;
 	CK_RV rv = CKR_OK;
@@ -952,8 +982,7 @@ static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call
 	c->vm = vm;
 	c->rv = CKR_FUNCTION_FAILED;
 	lua_settop(L, 0);
-	vm->budget = LB_INSN_BUDGET;
-	vm->abort = LB_ABORT_NONE;
+	lb_budget_start(vm, LB_INSN_BUDGET);
 	vm->transmit_rv = CKR_OK;
 	vm->card = card;
 	vm->card_gen++;
@@ -981,6 +1010,9 @@ static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call
 		else if (vm->abort == LB_ABORT_BUDGET)
 			log_msg(LOG_ERROR, "lb: %s.%s: instruction budget exceeded", vm->family,
 				c->fn);
+		else if (vm->abort == LB_ABORT_TIME)
+			log_msg(LOG_ERROR, "lb: %s.%s: time limit of %.1f s exceeded", vm->family,
+				c->fn, (double)vm->time_limit_ns / 1e9);
 		else
 			log_msg(LOG_ERROR, "lb: %s.%s: script error", vm->family, c->fn);
 	}
@@ -988,9 +1020,9 @@ static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call
 		OPENSSL_cleanse(vm->resp, vm->resp_dirty);
 		vm->resp_dirty = 0;
 	}
+	vm->last_abort = vm->abort;
 	lua_settop(L, 0);
-	vm->budget = LB_INSN_BUDGET;
-	vm->abort = LB_ABORT_NONE;
+	lb_budget_start(vm, LB_INSN_BUDGET);
 	/* A call that carried secrets (PINs, plaintext, key values) drops all its garbage
 	 * now: the allocator wipes what it frees. Other calls leave theirs to the collector's
 	 * own incremental pace (measured: even one explicit step cost a signature as much
@@ -1002,6 +1034,57 @@ static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call
 			vm->mem_used);
 		lb_stop(vm);
 	}
+	return rv;
+}
+
+/* 1: a private-key operation; 2: a change of token objects; 0: anything else. */
+static int lb_call_kind(const char *fn)
+{
+	static const char *const writes[] = { "create_object", "destroy_object", "set_attributes",
+					      "generate_key_pair", NULL };
+	const char *const *f;
+
+	if (strcmp(fn, "sign") == 0 || strcmp(fn, "decrypt") == 0)
+		return 1;
+	for (f = writes; *f != NULL; f++)
+		if (strcmp(fn, *f) == 0)
+			return 2;
+	return 0;
+}
+
+/*
+ * The login policy around one call: this application's login state decides, not the
+ * card's, which another process may have left verified (one that exited logged in without
+ * C_Finalize). When nobody is logged in through this application, a private-key operation
+ * is refused, and before a change of token objects the card's access rights are reset
+ * (drop_rights), so the card allows exactly what it allows without login — a public
+ * session's rights, as the standard has them. And when the card has forgotten a login the
+ * application still holds (another process logged out), relogin verifies the PIN again
+ * and the call runs once more — never a call that carries a PIN itself.
+ */
+static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call *c)
+{
+	CK_RV rv;
+
+	if (card != NULL && card->public_only) {
+		switch (lb_call_kind(c->fn)) {
+		case 1:
+			log_msg(LOG_CALLS, "lb: %s: nobody is logged in through this application",
+				c->fn);
+			return CKR_USER_NOT_LOGGED_IN;
+		case 2:
+			if (card->drop_rights != NULL) {
+				rv = card->drop_rights(card->ctx);
+				if (rv != CKR_OK)
+					return rv;
+			}
+			break;
+		}
+	}
+	rv = lb_run_once(vm, card, c);
+	if (rv == CKR_USER_NOT_LOGGED_IN && card != NULL && card->relogin != NULL &&
+	    c->pin == NULL && c->pin2 == NULL && card->relogin(card->ctx) == CKR_OK)
+		rv = lb_run_once(vm, card, c);
 	return rv;
 }
 

@@ -33,6 +33,16 @@ struct lb_card {
 	 * state between two calls), so a script may keep what it knows of the card's state
 	 * from one call to the next. */
 	int exclusive;
+	/* Nobody is logged in through this application (token.h): the bridge refuses to ask
+	 * the script for a private-key operation (CKR_USER_NOT_LOGGED_IN), and before it asks
+	 * for a change of token objects it calls drop_rights(ctx) (when not NULL), which resets
+	 * the card's access rights: the card's own security state, which another process may
+	 * have left verified, never counts. 0 (the default) restricts nothing. */
+	int public_only;
+	CK_RV (*drop_rights)(void *ctx);
+	/* When not NULL: a call without a PIN that failed with CKR_USER_NOT_LOGGED_IN is
+	 * retried once after relogin(ctx) returned CKR_OK (the PIN verified again). */
+	CK_RV (*relogin)(void *ctx);
 };
 
 struct lb_vm;

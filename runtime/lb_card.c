@@ -107,13 +107,16 @@ static int lb_card_transmit(lua_State *L)
 	size_t len, rlen = LB_RESP_MAX;
 	const uint8_t *apdu = (const uint8_t *)luaL_checklstring(L, 2, &len);
 	int sensitive = lua_toboolean(L, 3);
+	long long t0;
 	CK_RV rv;
 
 	luaL_argcheck(L, len >= 4 && len <= LB_APDU_MAX, 2, "an APDU is 4 to 65545 bytes");
 	if (vm->transmit_rv != CKR_OK)
 		return lb_raise_rv(L, vm->transmit_rv);  /* the card already failed */
 	lb_log_apdu(vm, apdu, len, sensitive);
+	t0 = lb_now_ns();
 	rv = card->transmit(card->ctx, apdu, len, vm->resp, &rlen);
+	vm->deadline_ns += lb_now_ns() - t0;    /* the card's time is not the script's */
 	if (rv == CKR_OK && (rlen < 2 || rlen > LB_RESP_MAX)) {
 		log_msg(LOG_CARD, "card < an answer of %zu bytes", rlen);
 		rv = CKR_DEVICE_ERROR;

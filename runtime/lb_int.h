@@ -18,13 +18,17 @@
 #define LB_MEM_CAP        (32u << 20)   /* bytes of Lua heap per VM (32 MiB) */
 #define LB_INSN_BUDGET    100000000L    /* VM instructions per call into a script */
 #define LB_HOOK_STEP      1000          /* instructions between two budget checks */
+#define LB_BYTES_PER_STEP 8             /* bytes allocated that cost one instruction */
+#define LB_MATCH_STEPS    8.0           /* pattern matcher steps that cost one instruction */
+#define LB_TIME_LIMIT     30.0          /* default wall-clock seconds per call (conf
+					 * script_timeout), not counting the card's answers */
 #define LB_SCRIPT_MAX     (1u << 20)    /* largest script file import() reads (1 MiB) */
 #define LB_RESP_MAX       65538         /* largest card answer: 65536 data bytes + SW */
 #define LB_APDU_MAX       65545         /* largest command APDU (extended Lc and Le) */
 #define LB_DER_MAX_DEPTH  32            /* nesting of der.decode / der.encode */
 
 /* Why a call was cut short (vm->abort). */
-enum { LB_ABORT_NONE, LB_ABORT_BUDGET };
+enum { LB_ABORT_NONE, LB_ABORT_BUDGET, LB_ABORT_TIME };
 
 struct lb_vm {
 	lua_State *L;
@@ -34,6 +38,9 @@ struct lb_vm {
 	size_t mem_used, mem_cap;
 	long budget;                    /* instructions left in this call */
 	int abort;                      /* LB_ABORT_* */
+	int last_abort;                 /* why the last call was cut short (tests) */
+	long long time_limit_ns;        /* wall-clock limit of one call */
+	long long deadline_ns;          /* lb_now_ns() past which this call fails */
 	/* the card lent for the current call: card objects of other calls are expired */
 	const struct lb_card *card;
 	unsigned long card_gen;
@@ -53,6 +60,15 @@ int lb_has_secret(const struct lb_vm *vm, const void *p, size_t n);
 /* Logs text at level, one line per line of text, each prefixed "lb: <family>: <what>",
  * with the PINs of the current call replaced by '*'. [-0, +0, -] */
 void lb_log_text(const struct lb_vm *vm, int level, const char *what, const char *text);
+
+/* lb_budget.c: what one call may cost beyond its instructions. The monotonic clock;
+ * raising when the call is past its deadline [-0, +0, e]; charging steps of work done
+ * in C, raising when they exceed the budget left [-0, +0, e]; replacing the library
+ * functions whose work is not bounded by what they allocate [-0, +0, m]. */
+long long lb_now_ns(void);
+void lb_check_time(lua_State *L);
+void lb_charge(lua_State *L, double steps);
+void lb_budget_wrap(lua_State *L);
 
 /* Library openers: each pushes its library table. [-0, +1, m] */
 int lb_open_bytes(lua_State *L);

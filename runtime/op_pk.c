@@ -358,6 +358,8 @@ CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len
 	rv = op_pk_token_check_inlock(o, decrypt ? CKF_DECRYPT : CKF_SIGN);
 	if (rv == CKR_OK) {
 		token_card(o->tok, &card);
+		if (o->always_auth)
+			card.relogin = NULL;    /* its PIN is the user's to give: never cached */
 		rv = (decrypt ? lb_decrypt : lb_sign)(o->tok->vm, &card, o->ref, o->m->raw, in,
 						      in_len, out, out_len);
 	}

@@ -2,9 +2,36 @@
 /* pcsc.c — PC/SC through pcsc-lite; see pcsc.h. */
 #include "pcsc.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "log.h"
+
+static atomic_uint pcsc_epoch_now = 1;
+
+int pcsc_service_lost(LONG rc)
+{
+	return rc == SCARD_E_NO_SERVICE || rc == SCARD_E_SERVICE_STOPPED ||
+	       rc == SCARD_E_INVALID_HANDLE || rc == SCARD_F_COMM_ERROR;
+}
+
+unsigned pcsc_epoch(void)
+{
+	return atomic_load(&pcsc_epoch_now);
+}
+
+/* rc came from a call on the context or handle of epoch `of`: when it says the daemon is
+ * gone, every context of that epoch is dead (a later epoch was already noticed). */
+static LONG pcsc_note(LONG rc, unsigned of)
+{
+	unsigned cur = of;
+
+	if (pcsc_service_lost(rc) &&
+	    atomic_compare_exchange_strong(&pcsc_epoch_now, &cur, of + 1))
+		log_msg(LOG_ERROR, "pcsc: the PC/SC service is gone (%s); new contexts from now on",
+			pcsc_error_name(rc));
+	return rc;
+}
 
 /* One place where PC/SC codes become Cryptoki codes (as OpenSC's sc_to_cryptoki_error). */
 CK_RV pcsc_to_rv(LONG rc)
@@ -12,6 +39,9 @@ CK_RV pcsc_to_rv(LONG rc)
 	switch (rc) {
 	case SCARD_S_SUCCESS:
 		return CKR_OK;
+	case SCARD_E_INVALID_HANDLE:
+	case SCARD_F_COMM_ERROR:        /* the daemon went away under a call */
+		return CKR_DEVICE_REMOVED;
 	case SCARD_W_REMOVED_CARD:
 	case SCARD_E_NO_SMARTCARD:
 	case SCARD_E_NOT_TRANSACTED:   /* removal not yet seen by pcscd's poll */
@@ -24,7 +54,6 @@ CK_RV pcsc_to_rv(LONG rc)
 	case SCARD_W_UNPOWERED_CARD:
 	case SCARD_W_UNRESPONSIVE_CARD:
 	case SCARD_E_PROTO_MISMATCH:
-	case SCARD_F_COMM_ERROR:
 	case SCARD_E_COMM_DATA_LOST:
 		return CKR_DEVICE_ERROR;
 	case SCARD_E_NO_MEMORY:
@@ -53,10 +82,12 @@ CK_RV pcsc_ctx_open(struct pcsc_ctx *c)
 {
 	LONG rc;
 
-	if (c->valid && SCardIsValidContext(c->ctx) == SCARD_S_SUCCESS)
+	unsigned epoch = pcsc_epoch();
+
+	if (c->valid && c->epoch == epoch && SCardIsValidContext(c->ctx) == SCARD_S_SUCCESS)
 		return CKR_OK;
 	if (c->valid)
-		SCardReleaseContext(c->ctx);
+		SCardReleaseContext(c->ctx);    /* a dead daemon's: frees the client's side */
 	c->valid = 0;
 	rc = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &c->ctx);
 	if (rc != SCARD_S_SUCCESS) {
@@ -64,6 +95,7 @@ CK_RV pcsc_ctx_open(struct pcsc_ctx *c)
 		return pcsc_to_rv(rc);
 	}
 	c->valid = 1;
+	c->epoch = epoch;
 	return CKR_OK;
 }
 
@@ -106,7 +138,8 @@ static void pcsc_fill(struct pcsc_reader *r, const SCARD_READERSTATE *st)
 	memcpy(r->atr, st->rgbAtr, r->atr_len);
 }
 
-CK_RV pcsc_list(struct pcsc_ctx *c, struct pcsc_reader *out, size_t cap, size_t *n)
+static CK_RV pcsc_list_once(struct pcsc_ctx *c, struct pcsc_reader *out, size_t cap, size_t *n,
+			    LONG *last)
 {
 	char multi[PCSC_MAX_READERS * PCSC_READER_NAME];
 	SCARD_READERSTATE st[PCSC_MAX_READERS];
@@ -116,17 +149,15 @@ CK_RV pcsc_list(struct pcsc_ctx *c, struct pcsc_reader *out, size_t cap, size_t 
 	CK_RV rv;
 
 	*n = 0;
+	*last = SCARD_S_SUCCESS;
 	rv = pcsc_ctx_open(c);
 	if (rv != CKR_OK)
 		return CKR_OK;          /* no PC/SC service: no reader */
-	rc = SCardListReaders(c->ctx, NULL, multi, &len);
+	rc = *last = pcsc_note(SCardListReaders(c->ctx, NULL, multi, &len), c->epoch);
 	if (rc == SCARD_E_NO_READERS_AVAILABLE)
 		return CKR_OK;
-	if (rc == SCARD_E_NO_SERVICE || rc == SCARD_E_SERVICE_STOPPED ||
-	    rc == SCARD_E_INVALID_HANDLE) {
-		pcsc_ctx_close(c);      /* pcscd went away; a later call starts afresh */
-		return CKR_OK;
-	}
+	if (pcsc_service_lost(rc))
+		return CKR_OK;          /* pcscd went away; the next context is a new one */
 	if (rc != SCARD_S_SUCCESS)
 		return pcsc_to_rv(rc);
 	k = pcsc_split(multi, len, out, cap < PCSC_MAX_READERS ? cap : PCSC_MAX_READERS);
@@ -135,13 +166,26 @@ CK_RV pcsc_list(struct pcsc_ctx *c, struct pcsc_reader *out, size_t cap, size_t 
 		st[i].szReader = out[i].name;
 		st[i].dwCurrentState = SCARD_STATE_UNAWARE;
 	}
-	rc = SCardGetStatusChange(c->ctx, 0, st, (DWORD)k);
+	rc = *last = pcsc_note(SCardGetStatusChange(c->ctx, 0, st, (DWORD)k), c->epoch);
+	if (pcsc_service_lost(rc))
+		return CKR_OK;
 	if (rc != SCARD_S_SUCCESS && rc != SCARD_E_TIMEOUT)
 		return pcsc_to_rv(rc);
 	for (i = 0; i < k; i++)
 		pcsc_fill(&out[i], &st[i]);
 	*n = k;
 	return CKR_OK;
+}
+
+CK_RV pcsc_list(struct pcsc_ctx *c, struct pcsc_reader *out, size_t cap, size_t *n)
+{
+	LONG last;
+	CK_RV rv = pcsc_list_once(c, out, cap, n, &last);
+
+	/* the daemon we knew is gone: a new one may already be there */
+	if (rv == CKR_OK && pcsc_service_lost(last))
+		rv = pcsc_list_once(c, out, cap, n, &last);
+	return rv;
 }
 
 CK_RV pcsc_wait(struct pcsc_ctx *c, struct pcsc_reader *known, size_t n, long timeout_ms)
@@ -164,8 +208,8 @@ CK_RV pcsc_wait(struct pcsc_ctx *c, struct pcsc_reader *known, size_t n, long ti
 	/* pcsc-lite's pseudo reader: its state changes when readers come or go */
 	st[n].szReader = "\\\\?PnP?\\Notification";
 	st[n].dwCurrentState = (DWORD)n << 16;
-	rc = SCardGetStatusChange(c->ctx, timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms, st,
-				  (DWORD)n + 1);
+	rc = pcsc_note(SCardGetStatusChange(c->ctx, timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms,
+					    st, (DWORD)n + 1), c->epoch);
 	if (rc != SCARD_S_SUCCESS)
 		return pcsc_to_rv(rc);
 	for (i = 0; i < n; i++)
@@ -190,8 +234,14 @@ CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, int exclusive, struct
 		return rv;
 	memset(card, 0, sizeof *card);
 	card->share = exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED;
-	rc = SCardConnect(c->ctx, reader, card->share, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
-			  &card->h, &card->proto);
+	rc = pcsc_note(SCardConnect(c->ctx, reader, card->share,
+				    SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card->h, &card->proto),
+		       c->epoch);
+	if (pcsc_service_lost(rc) && pcsc_ctx_open(c) == CKR_OK)
+		/* the daemon was restarted: once more on a context of the new one */
+		rc = pcsc_note(SCardConnect(c->ctx, reader, card->share,
+					    SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card->h,
+					    &card->proto), c->epoch);
 	if (rc != SCARD_S_SUCCESS) {
 		log_msg(LOG_ERROR, "pcsc: connect '%s': %s", reader, pcsc_error_name(rc));
 		return pcsc_to_rv(rc);
@@ -203,13 +253,15 @@ CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, int exclusive, struct
 	}
 	card->atr_len = alen;
 	card->connected = 1;
+	card->epoch = c->epoch;
 	return CKR_OK;
 }
 
 CK_RV pcsc_reconnect(struct pcsc_card *card)
 {
-	LONG rc = SCardReconnect(card->h, card->share, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
-				 SCARD_LEAVE_CARD, &card->proto);
+	LONG rc = pcsc_note(SCardReconnect(card->h, card->share,
+					   SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_LEAVE_CARD,
+					   &card->proto), card->epoch);
 	if (rc != SCARD_S_SUCCESS)
 		log_msg(LOG_ERROR, "pcsc: reconnect: %s", pcsc_error_name(rc));
 	return pcsc_to_rv(rc);
@@ -230,12 +282,13 @@ LONG pcsc_status(struct pcsc_card *card)
 
 	if (!card->connected)
 		return SCARD_E_INVALID_HANDLE;
-	return SCardStatus(card->h, name, &nlen, &state, &proto, atr, &alen);
+	return pcsc_note(SCardStatus(card->h, name, &nlen, &state, &proto, atr, &alen),
+			 card->epoch);
 }
 
 LONG pcsc_begin(struct pcsc_card *card)
 {
-	return SCardBeginTransaction(card->h);
+	return pcsc_note(SCardBeginTransaction(card->h), card->epoch);
 }
 
 void pcsc_end(struct pcsc_card *card)
@@ -248,7 +301,8 @@ LONG pcsc_transmit(struct pcsc_card *card, const uint8_t *apdu, size_t len, uint
 {
 	const SCARD_IO_REQUEST *pci = card->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
 	DWORD rlen = (DWORD)*resp_len;
-	LONG rc = SCardTransmit(card->h, pci, apdu, (DWORD)len, NULL, resp, &rlen);
+	LONG rc = pcsc_note(SCardTransmit(card->h, pci, apdu, (DWORD)len, NULL, resp, &rlen),
+			    card->epoch);
 
 	*resp_len = rc == SCARD_S_SUCCESS ? rlen : 0;
 	return rc;

@@ -30,11 +30,28 @@ struct pcsc_reader {
 	size_t atr_len;
 };
 
-/* A context that may be established lazily; 0 when not (yet) established. */
+/*
+ * A context that may be established lazily; 0 when not (yet) established.
+ *
+ * pcscd may stop and come back under a running application (a package upgrade, socket
+ * activation). Every context and card handle of the old daemon is then dead, although
+ * pcsc-lite's SCardIsValidContext still says yes: it looks only at the client's own table.
+ * So any call that finds the service gone (pcsc_service_lost) bumps a process-wide epoch,
+ * and pcsc_ctx_open establishes a new context for every context of an older epoch. Listing
+ * readers and connecting retry once at once with the new context, so the first slot call
+ * after a restart already sees the new daemon's readers and cards.
+ */
 struct pcsc_ctx {
 	SCARDCONTEXT ctx;
 	int valid;
+	unsigned epoch;         /* pcsc_epoch() when it was established */
 };
+
+/* SCARD_E_NO_SERVICE, _SERVICE_STOPPED, _INVALID_HANDLE, SCARD_F_COMM_ERROR: the daemon
+ * this context or handle belonged to is gone. */
+int pcsc_service_lost(LONG rc);
+/* Bumped each time a call found the service gone (lock-free). */
+unsigned pcsc_epoch(void);
 
 CK_RV pcsc_ctx_open(struct pcsc_ctx *c);
 void pcsc_ctx_close(struct pcsc_ctx *c);
@@ -60,6 +77,7 @@ struct pcsc_card {
 	DWORD proto;
 	DWORD share;            /* SCARD_SHARE_SHARED, or _EXCLUSIVE when configured */
 	int connected;
+	unsigned epoch;         /* of the context it was connected on */
 	uint8_t atr[PCSC_MAX_ATR];
 	size_t atr_len;
 };

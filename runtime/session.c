@@ -143,9 +143,12 @@ static void sess_logout_if_last(struct token *t)
 		return;
 	sess_count(t, &all, &rw);   /* a session may have been opened meanwhile */
 	if (all == 0 && t->logged_in) {
+		/* the card-wide logout stays: it is what makes this application's logout real
+		 * on the card; other applications logged in verify their cached PIN again */
 		token_card(t, &card);
 		lb_logout(t->vm, &card);
 		t->logged_in = 0;
+		token_logged_out_inlock(t);
 	}
 	token_leave(t);
 }
@@ -360,6 +363,7 @@ static CK_RV sess_login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UT
 		struct lb_pin_info *pi = userType == CKU_SO ? &t->pin_so : &t->pin_user;
 		t->logged_in = 1;
 		t->user = userType;
+		token_logged_in_inlock(t, userType, pPin, ulPinLen);   /* the PIN cache */
 		t->objs_private_valid = 0;        /* private objects are read once per login */
 		pi->tries_left = pi->max_tries;   /* a good PIN resets the card's counter */
 	} else if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
@@ -405,6 +409,7 @@ CK_RV rt_Logout(CK_SESSION_HANDLE hSession)
 		 * private session objects are gone with the login */
 		s.tok->logged_in = 0;
 		obj_logout_inlock(s.tok);
+		token_logged_out_inlock(s.tok);
 		if (rv != CKR_DEVICE_REMOVED)
 			rv = CKR_OK;
 	}

@@ -39,6 +39,7 @@ static size_t nslots;
 static struct pcsc_ctx slot_ctx;
 static int slot_seen_init;
 static int slot_list_sized;     /* the last C_GetSlotList was a size query */
+static unsigned slot_epoch;     /* pcsc_epoch() at the last look */
 
 /* C_WaitForSlotEvent's own context and the bookkeeping that lets C_Finalize wake it */
 static struct pcsc_ctx wait_ctx;
@@ -52,6 +53,7 @@ CK_RV slot_init(void)
 	nslots = 0;
 	slot_seen_init = 0;
 	slot_list_sized = 0;
+	slot_epoch = pcsc_epoch();
 	memset(&slot_ctx, 0, sizeof slot_ctx);
 	memset(&wait_ctx, 0, sizeof wait_ctx);
 	pthread_mutex_lock(&wait_mutex);
@@ -100,8 +102,10 @@ void slot_forget_after_fork(void)
 	pthread_cond_t c = PTHREAD_COND_INITIALIZER;
 
 	/* the parent's PC/SC handles, tokens and locks are not ours to release */
-	for (i = 0; i < nslots; i++)
+	for (i = 0; i < nslots; i++) {
+		token_forget_after_fork(slots[i].tok);
 		slots[i].tok = NULL;
+	}
 	nslots = 0;
 	pcsc_ctx_forget(&slot_ctx);
 	pcsc_ctx_forget(&wait_ctx);
@@ -120,6 +124,16 @@ static CK_RV slot_refresh_inlock(void)
 
 	if (rv != CKR_OK)
 		return rv;
+	if (slot_epoch != pcsc_epoch()) {
+		/* pcscd went away (and perhaps came back): every card handle of the old daemon
+		 * is dead, so each card counts as removed, even one that is present again */
+		for (k = 0; k < nslots; k++)
+			if (slots[k].present) {
+				slots[k].present = 0;
+				token_removed(slots[k].tok);
+			}
+		slot_epoch = pcsc_epoch();
+	}
 	for (k = 0; k < nslots; k++)
 		slots[k].attached = 0;
 	for (i = 0; i < n; i++) {
@@ -295,6 +309,7 @@ static long slot_event_inlock(void)
 CK_RV rt_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pReserved)
 {
 	struct pcsc_reader known[PCSC_MAX_READERS];
+	int lost = 0;
 	CK_RV rv;
 
 	if (pReserved != NULL)
@@ -348,6 +363,12 @@ CK_RV rt_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pRes
 			pthread_mutex_unlock(&wait_mutex);
 			if (rv == CKR_CRYPTOKI_NOT_INITIALIZED)
 				break;
+			if (rv == CKR_DEVICE_REMOVED && !lost) {
+				/* pcscd went away: its cards count as removed (slot_refresh_inlock
+				 * sees the new PC/SC epoch); look once more to report that */
+				lost = 1;
+				continue;
+			}
 			if (rv == CKR_DEVICE_REMOVED) {
 				/* pcscd is gone: do not spin; report it as a device error */
 				rv = CKR_DEVICE_ERROR;

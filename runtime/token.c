@@ -9,6 +9,8 @@
 #include "conf.h"
 #include "lock.h"
 #include "log.h"
+#include "pincache.h"
+#include "sk_names.h"
 
 CK_RV token_new(const char *reader, struct token **out)
 {
@@ -47,6 +49,7 @@ static void token_drop_inlock(struct token *t)
 	t->pins_valid = 0;
 	t->nmechs = 0;
 	t->logged_in = 0;
+	pincache_forget(t->pin);
 	t->objs_valid = 0;
 	t->objs_private_valid = 0;
 	t->cache_gen = atomic_load(&t->generation);
@@ -57,6 +60,7 @@ void token_free(struct token *t)
 	if (t == NULL)
 		return;
 	token_drop_inlock(t);
+	pincache_free(&t->pin);
 	pcsc_ctx_close(&t->ctx);
 	lock_destroy(t->lock);
 	free(t);
@@ -64,8 +68,10 @@ void token_free(struct token *t)
 
 void token_forget_after_fork(struct token *t)
 {
-	/* the parent's handles, context, lock and VM stay the parent's; leak the struct */
-	(void)t;
+	/* the parent's handles, context, lock and VM stay the parent's; leak the struct,
+	 * but not the copy of the parent's PIN */
+	if (t != NULL)
+		pincache_forget_after_fork(&t->pin);
 }
 
 void token_removed(struct token *t)
@@ -84,6 +90,7 @@ static void token_card_was_reset_inlock(struct token *t)
 	log_msg(LOG_ERROR, "token '%s': card reset by another application; login dropped",
 		t->reader);
 	t->logged_in = 0;
+	pincache_forget(t->pin);
 	t->info_valid = 0;
 	t->pins_valid = 0;
 	t->objs_private_valid = 0;
@@ -94,8 +101,7 @@ static int token_gone(LONG rc)
 {
 	return rc == SCARD_W_REMOVED_CARD || rc == SCARD_E_NO_SMARTCARD ||
 	       rc == SCARD_E_READER_UNAVAILABLE || rc == SCARD_E_UNKNOWN_READER ||
-	       rc == SCARD_E_NO_SERVICE || rc == SCARD_E_SERVICE_STOPPED ||
-	       rc == SCARD_E_INVALID_HANDLE;
+	       pcsc_service_lost(rc);  /* pcscd gone: its handles are (pcsc.h) */
 }
 
 static CK_RV token_transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp,
@@ -127,6 +133,48 @@ static CK_RV token_transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t 
 	return pcsc_to_rv(rc);
 }
 
+/* The card refused a call of a logged-in application: verify the cached PIN again. */
+static CK_RV token_relogin(void *ctx)
+{
+	struct token *t = ctx;
+	struct lb_card card;
+	const CK_UTF8CHAR *pin;
+	CK_USER_TYPE user;
+	CK_ULONG len;
+	CK_RV rv;
+
+	if (!t->logged_in || !pincache_get(t->pin, &user, &pin, &len) || user != t->user)
+		return CKR_USER_NOT_LOGGED_IN;
+	token_card(t, &card);
+	card.relogin = NULL;
+	rv = lb_login(t->vm, &card, user, pin, len);
+	if (rv == CKR_OK) {
+		log_msg(LOG_CALLS, "token '%s': the card had forgotten the login; verified again",
+			t->reader);
+		return CKR_OK;
+	}
+	/* never try a PIN the card refused again (the try counter) */
+	log_msg(LOG_ERROR, "token '%s': verifying the cached PIN again failed: %s", t->reader,
+		sk_rv_name(rv));
+	pincache_forget(t->pin);
+	t->pins_valid = 0;
+	return rv;
+}
+
+/* Nobody is logged in here, and a change of token objects is asked for: whatever another
+ * process left verified on the card goes first (the family's logout). */
+static CK_RV token_drop_rights(void *ctx)
+{
+	struct token *t = ctx;
+	struct lb_card card;
+	CK_RV rv;
+
+	token_card(t, &card);
+	card.drop_rights = NULL;
+	rv = lb_logout(t->vm, &card);
+	return rv == CKR_DEVICE_REMOVED || rv == CKR_DEVICE_ERROR ? rv : CKR_OK;
+}
+
 void token_card(struct token *t, struct lb_card *card)
 {
 	card->transmit = token_transmit;
@@ -134,6 +182,23 @@ void token_card(struct token *t, struct lb_card *card)
 	card->atr = t->card.atr;
 	card->atr_len = t->card.atr_len;
 	card->exclusive = t->card.share == SCARD_SHARE_EXCLUSIVE;
+	card->public_only = !t->logged_in;
+	card->drop_rights = t->logged_in ? NULL : token_drop_rights;
+	card->relogin = t->logged_in ? token_relogin : NULL;
+	if (!t->logged_in)
+		pincache_forget(t->pin);        /* whichever way the login ended */
+}
+
+void token_logged_in_inlock(struct token *t, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
+			    CK_ULONG len)
+{
+	if (pincache_enabled() && pincache_store(&t->pin, user, pin, len) != CKR_OK)
+		pincache_forget(t->pin);
+}
+
+void token_logged_out_inlock(struct token *t)
+{
+	pincache_forget(t->pin);
 }
 
 CK_RV token_enter(struct token *t)

@@ -49,6 +49,7 @@ struct token {
 
 	CK_USER_TYPE user;              /* who is logged in, when logged_in */
 	int logged_in;
+	struct pincache *pin;           /* the login's PIN, when cached (pincache.h) */
 
 	/* the object cache (obj.c): its public objects are current for this connection, its
 	 * private ones for the current login; cleared here when the card may have changed */
@@ -89,7 +90,20 @@ CK_RV token_enter_cached(struct token *t);
 CK_RV token_load_inlock(struct token *t);
 CK_RV token_pins_inlock(struct token *t);
 
-/* The card, lent to one script call. */
+/*
+ * The card, lent to one script call, with this application's login state: when nobody is
+ * logged in through it, the bridge asks the script for no change of token objects and no
+ * private-key operation, whatever the card's own security state says (another process may
+ * have left it verified); when logged in with a cached PIN, a call the card refuses with
+ * "security status not satisfied" (CKR_USER_NOT_LOGGED_IN) is retried once after the PIN
+ * is verified again (token_relogin).
+ */
 void token_card(struct token *t, struct lb_card *card);
+
+/* The login policy's hooks (session.c): a login the card accepted (the PIN is cached when
+ * the setting allows), and the end of the login (the cached PIN is cleansed). */
+void token_logged_in_inlock(struct token *t, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
+			    CK_ULONG len);
+void token_logged_out_inlock(struct token *t);
 
 #endif

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * t7004 — pcscd restarted under a running application (a package upgrade, socket
+ * activation): within one module lifetime, without C_Finalize/C_Initialize, the module
+ * takes a new PC/SC context by itself at the next slot call and sees the token again.
+ * Sessions opened on the old daemon's connection are gone, as after a removal, and a
+ * C_WaitForSlotEvent does not keep failing. Twice, to show the recovery is not one-shot.
+ */
+#include "api/api.h"
+
+#include <pthread.h>
+
+/* rig-restart-pcscd [stop|start] ("" restarts) */
+static int pcscd_do(const char *what)
+{
+	const char *helper = getenv("RIG_RESTART_PCSCD");
+
+	/* it prints the new pid: keep that out of the TAP stream */
+	return helper != NULL ? api_run("/bin/sh", "-c", "exec \"$0\" $1 >/dev/null", helper,
+					what, (char *)NULL) : -1;
+}
+
+static CK_FUNCTION_LIST_PTR fl;
+static CK_RV wait_rv = CKR_GENERAL_ERROR;
+static CK_SLOT_ID wait_slot = 999;
+
+static void *wait_event(void *arg)
+{
+	(void)arg;
+	wait_rv = fl->C_WaitForSlotEvent(0, &wait_slot, NULL);
+	return NULL;
+}
+
+static int restart_pcscd(void)
+{
+	return pcscd_do("");
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t waiter;
+	CK_SLOT_ID slot = 0, slot2 = 0, ids[8];
+	CK_ULONG n;
+	CK_SESSION_HANDLE s, s2;
+	CK_SESSION_INFO si;
+	CK_TOKEN_INFO ti;
+	CK_RV rv;
+	int round;
+
+	(void)argc;
+	api_rig_timeout(argv, 1, 180);
+	fl = api_module();
+	is_rv(fl->C_Initialize(NULL), CKR_OK, "C_Initialize");
+	is_rv(api_slot_of(fl, 0, &slot), CKR_OK, "the token's slot");
+	is_rv(fl->C_GetTokenInfo(slot, &ti), CKR_OK, "C_GetTokenInfo before the restart");
+	is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK,
+	      "a session before the restart");
+
+	for (round = 1; round <= 2; round++) {
+		is_ulong(restart_pcscd(), 0, "round %d: pcscd stopped by pid and a new one started on the "
+				       "same socket and token", round);
+
+		rv = fl->C_GetSessionInfo(s, &si);
+		ok(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED ||
+		   rv == CKR_TOKEN_NOT_PRESENT,
+		   "... the session of the old connection is gone (%s)", sk_rv_name(rv));
+		n = 8;
+		rv = fl->C_GetSlotList(CK_TRUE, ids, &n);
+		ok(rv == CKR_OK && n == 1, "... the next C_GetSlotList sees the token again (%s, %lu)",
+		   sk_rv_name(rv), (unsigned long)n);
+		is_rv(api_slot_of(fl, 0, &slot2), CKR_OK, "... its reader");
+		ok(slot2 == slot, "... keeps its slot ID");
+		is_rv(fl->C_GetTokenInfo(slot, &ti), CKR_OK, "... C_GetTokenInfo talks to the card");
+		rv = fl->C_GetSessionInfo(s, &si);
+		ok(rv == CKR_SESSION_HANDLE_INVALID,
+		   "... the old session stays invalid (%s)", sk_rv_name(rv));
+		is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2), CKR_OK,
+		      "... a new session opens");
+		is_rv(fl->C_GetSessionInfo(s2, &si), CKR_OK, "... and works");
+		rv = fl->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot2, NULL);
+		ok(rv == CKR_OK || rv == CKR_NO_EVENT,
+		   "... C_WaitForSlotEvent answers without an error (%s)", sk_rv_name(rv));
+		s = s2;
+	}
+
+	/* no pcscd for a while: the module says so, and comes back with it; a thread blocked in
+	 * C_WaitForSlotEvent learns that the token went */
+	while (fl->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot2, NULL) == CKR_OK)
+		;
+	ok(pthread_create(&waiter, NULL, wait_event, NULL) == 0, "a thread waits for a slot event");
+	is_ulong(pcscd_do("stop"), 0, "pcscd stopped, none started");
+	pthread_join(waiter, NULL);
+	ok(wait_rv == CKR_OK && wait_slot == slot,
+	   "... the waiting C_WaitForSlotEvent reports the token's slot (%s, slot %lu)",
+	   sk_rv_name(wait_rv), (unsigned long)wait_slot);
+	n = 8;
+	rv = fl->C_GetSlotList(CK_TRUE, ids, &n);
+	ok(rv == CKR_OK && n == 0, "... no slot with a token (%s, %lu)", sk_rv_name(rv),
+	   (unsigned long)n);
+	rv = fl->C_GetTokenInfo(slot, &ti);
+	ok(rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_DEVICE_REMOVED,
+	   "... C_GetTokenInfo: %s", sk_rv_name(rv));
+	rv = fl->C_GetSessionInfo(s, &si);
+	ok(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED,
+	   "... the session is gone (%s)", sk_rv_name(rv));
+	rv = fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2);
+	ok(rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_DEVICE_REMOVED,
+	   "... C_OpenSession: %s", sk_rv_name(rv));
+	is_ulong(pcscd_do("start"), 0, "a new pcscd started");
+	n = 8;
+	rv = fl->C_GetSlotList(CK_TRUE, ids, &n);
+	ok(rv == CKR_OK && n == 1, "... the next C_GetSlotList sees the token (%s, %lu)",
+	   sk_rv_name(rv), (unsigned long)n);
+	is_rv(fl->C_GetTokenInfo(slot, &ti), CKR_OK, "... C_GetTokenInfo");
+	is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2), CKR_OK,
+	      "... C_OpenSession");
+	is_rv(fl->C_Finalize(NULL), CKR_OK, "C_Finalize");
+	return done_testing();
+}
