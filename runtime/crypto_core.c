@@ -44,6 +44,8 @@ static const struct crypto_md_entry {
 };
 #define CRYPTO_NMDS (sizeof crypto_mds / sizeof crypto_mds[0])
 
+static int crypto_gost_told;
+
 static EVP_MD *crypto_md_cache[CRYPTO_NMDS];
 static int crypto_md_tried[CRYPTO_NMDS];
 
@@ -63,10 +65,27 @@ static OSSL_LIB_CTX *crypto_libctx_inlock(void)
 		return NULL;
 	}
 	crypto_prov_gost = OSSL_PROVIDER_load(ctx, "gostprov");
-	if (crypto_prov_gost == NULL)
-		log_msg(LOG_ERROR, "crypto: no gostprov provider: GOST digests are unavailable");
+	if (crypto_prov_gost == NULL && !crypto_gost_told) {
+		/* said once per process, in the debug log only (stderr stays the application's) */
+		crypto_gost_told = 1;
+		log_msg(LOG_ERROR, "crypto: no gostprov provider (package libengine-gost-openssl): "
+			"the GOST R 34.11 digests and the GOST R 34.10 hash-and-sign mechanisms "
+			"are not offered");
+	}
 	crypto_ctx = ctx;
 	return ctx;
+}
+
+int crypto_have_gost(void)
+{
+	int have;
+
+	if (crypto_libctx() == NULL)
+		return 0;
+	pthread_mutex_lock(&crypto_mutex);
+	have = crypto_prov_gost != NULL;
+	pthread_mutex_unlock(&crypto_mutex);
+	return have;
 }
 
 OSSL_LIB_CTX *crypto_libctx(void)

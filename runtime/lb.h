@@ -40,6 +40,8 @@ struct lb_vm;
 /* The folder scripts are loaded from (SCRIPTOKI_SCRIPTS, the configuration file, or the
  * built-in default), read once per C_Initialize. Never NULL. */
 const char *lb_scripts_dir(void);
+/* The folder compiled in (used when neither names one). */
+const char *lb_default_scripts_dir(void);
 
 /* Which family serves this ATR: the first folder of dir (in name order) holding a
  * token.lua whose match(atr) is true. CKR_OK and the family's folder name in family, or
