@@ -58,6 +58,7 @@ include tests/rig/rig.mk
 include tests/lb/lb.mk
 include tests/api/api.mk
 include tests/crypto/crypto.mk
+include cli/cli.mk
 
 all: $(MODULE)
 .PHONY: all

@@ -14,7 +14,11 @@
 
 #include "log.h"
 
-#define CONF_DEFAULT "/etc/scriptoki.conf"
+/* the configuration file: /etc/scriptoki.conf, or SYSCONFDIR's for an installed module */
+#ifndef SK_CONF_FILE
+#define SK_CONF_FILE "/etc/scriptoki.conf"
+#endif
+#define CONF_DEFAULT SK_CONF_FILE
 
 /* Every key the file may hold. A new setting is one line here (and one in conf.h). */
 static const struct conf_key conf_keys[] = {
@@ -204,7 +208,7 @@ int conf_lookup(const char *key, char *buf, size_t cap, char *origin, size_t ori
 		return 1;
 	}
 	if (origin != NULL)
-		snprintf(origin, origin_cap, "default");
+		snprintf(origin, origin_cap, "built-in default");
 	return 0;
 }
 
