@@ -59,6 +59,7 @@ include tests/lb/lb.mk
 include tests/api/api.mk
 include tests/crypto/crypto.mk
 include cli/cli.mk
+include tools/package.mk
 
 all: $(MODULE)
 .PHONY: all
