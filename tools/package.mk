@@ -22,5 +22,5 @@ deb:
 
 shell: all $(RIG_HELPERS) $(RIG_VTOKEN)
 	@tools/ensure-deps test
-	@tests/rig/shell $(SHELL_ARGS)
+	@tests/rig/shell $(if $(SHELL_STATE),--state "$(SHELL_STATE)")
 .PHONY: shell
