@@ -60,6 +60,7 @@ include tests/api/api.mk
 include tests/crypto/crypto.mk
 include cli/cli.mk
 include tools/package.mk
+include tests/shim/shim.mk
 
 all: $(MODULE)
 .PHONY: all
