@@ -36,6 +36,14 @@
 #include "sk_dispatch.h"
 #include "sk_names.h"
 
+/*
+ * MANIFESTS: the runtime's summary of dir/family/family.yaml into out ("priority 0, 5 ATR
+ * patterns, no probe"), 0 when it parses, else its FILE:LINE error and -1. Weak: the
+ * command links without it and then shows only whether the manifest is there.
+ */
+__attribute__((weak)) int lb_family_describe(const char *dir, const char *family, char *out,
+					     size_t cap);
+
 enum {
 	BAD_CONF = 1,
 	BAD_SCRIPTS = 2,
@@ -155,7 +163,7 @@ static int check_families(const char *dir)
 	}
 	for (i = 0; i < n; i++) {
 		struct lb_vm *vm = NULL;
-		int bad;
+		int bad, has_token, has_manifest;
 
 		if (strcmp(v[i], "lib") == 0)
 			continue;
@@ -163,21 +171,41 @@ static int check_families(const char *dir)
 		if (!is_dir(path))
 			continue;
 		snprintf(path, sizeof path, "%s/%s/token.lua", dir, v[i]);
-		if (!is_file(path)) {
-			printf("  %s/: no token.lua, not a family\n", v[i]);
+		has_token = is_file(path);
+		snprintf(path, sizeof path, "%s/%s/family.yaml", dir, v[i]);
+		has_manifest = is_file(path);
+		if (!has_token && !has_manifest) {
+			printf("  %s/: neither family.yaml nor token.lua, not a family\n", v[i]);
 			continue;
 		}
 		nfam++;
 		printf("  family %s\n", v[i]);
-		/* MANIFESTS: which cards a family serves is moving to scripts/<family>/family.yaml
-		 * (ATR patterns, an optional application probe, a priority). Until the runtime
-		 * reads it, the family is asked by its token.lua's match(atr); once it does,
-		 * show the manifest's patterns here through the runtime's own parser. */
-		snprintf(path, sizeof path, "%s/%s/family.yaml", dir, v[i]);
-		if (is_file(path))
+		/*
+		 * MANIFESTS: which cards a family serves moves to scripts/<family>/family.yaml
+		 * (ATR patterns, an optional application probe, a priority), read by the
+		 * runtime's own parser. When the runtime offers lb_family_describe() (below),
+		 * its summary or its FILE:LINE error is shown here; until then, the manifest's
+		 * presence, and the family is matched by token.lua's match(atr).
+		 */
+		if (has_manifest && lb_family_describe != NULL) {
+			char what[512];
+
+			if (lb_family_describe(dir, v[i], what, sizeof what) == 0) {
+				printf("    manifest: %s\n", what);
+			} else {
+				printf("    manifest: BROKEN: %s\n", what);
+				problems |= BAD_SCRIPTS;
+			}
+		} else if (has_manifest) {
 			printf("    manifest: family.yaml\n");
-		else
+		} else {
 			printf("    manifest: none (cards are matched by token.lua's match(atr))\n");
+		}
+		if (!has_token) {
+			printf("    scripts: no token.lua\n");
+			problems |= BAD_SCRIPTS;
+			continue;
+		}
 		nfiles = 0;
 		snprintf(path, sizeof path, "%s/%s", dir, v[i]);
 		bad = syntax_check(path, "    ", &nfiles);
@@ -240,6 +268,8 @@ static int check_readers(const char *dir)
 		printf("card, ATR ");
 		hex(r[i].atr, r[i].atr_len);
 		printf("\n");
+		/* the module's own matcher. MANIFESTS: where lb_find_family takes a struct
+		 * lb_card (for an application probe), lend it this reader's card here */
 		rv = lb_find_family(dir, r[i].atr, r[i].atr_len, family, sizeof family);
 		if (rv == CKR_OK) {
 			printf("    served by family %s\n", family);

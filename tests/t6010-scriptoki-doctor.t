@@ -84,4 +84,12 @@ grep -A4 '^  family broken$' "$W/out" | grep -q "sandbox: FAILED"
 ok $? "... the family is named, loading in the sandbox failed" || show
 grep -q 'this family is broken' "$W/out"
 ok $? "... and the script's own error message is shown" || show
+rm -r "$W/s/broken"
+mkdir "$W/s/halfdone"
+printf 'priority: 0\n' >"$W/s/halfdone/family.yaml"
+timeout 60 "$SK" check-scripts "$W/s" >"$W/out" 2>&1
+is $? 2 "a family with a manifest but no token.lua: exit 2"
+grep -A3 '^  family halfdone$' "$W/out" | grep -q 'manifest: ' &&
+	grep -A3 '^  family halfdone$' "$W/out" | grep -q 'no token.lua'
+ok $? "... its manifest is seen and the missing script named" || show
 done_testing
