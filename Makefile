@@ -58,6 +58,9 @@ include tests/rig/rig.mk
 include tests/lb/lb.mk
 include tests/api/api.mk
 include tests/crypto/crypto.mk
+include cli/cli.mk
+include tools/package.mk
+include tests/shim/shim.mk
 
 all: $(MODULE)
 .PHONY: all

@@ -25,6 +25,8 @@
 
 /* The private library context, created on first use; NULL when it cannot be created. */
 OSSL_LIB_CTX *crypto_libctx(void);
+/* 1 when the gostprov provider is loaded in that context (the GOST digests exist). */
+int crypto_have_gost(void);
 /* Free the context and the cached curves (C_Finalize); the next use creates them again. */
 void crypto_fini(void);
 void crypto_ec_fini(void);      /* the curves only (crypto_fini calls it) */

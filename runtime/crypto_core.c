@@ -30,6 +30,8 @@ static OSSL_PROVIDER *crypto_prov_default, *crypto_prov_gost;
 static EVP_MD *crypto_md_cache[CRYPTO_MD_SLOTS];
 static int crypto_md_tried[CRYPTO_MD_SLOTS];
 
+static int crypto_gost_told;
+
 static OSSL_LIB_CTX *crypto_libctx_inlock(void)
 {
 	OSSL_LIB_CTX *ctx;
@@ -46,10 +48,27 @@ static OSSL_LIB_CTX *crypto_libctx_inlock(void)
 		return NULL;
 	}
 	crypto_prov_gost = OSSL_PROVIDER_load(ctx, "gostprov");
-	if (crypto_prov_gost == NULL)
-		log_msg(LOG_ERROR, "crypto: no gostprov provider: GOST digests are unavailable");
+	if (crypto_prov_gost == NULL && !crypto_gost_told) {
+		/* said once per process, in the debug log only (stderr stays the application's) */
+		crypto_gost_told = 1;
+		log_msg(LOG_ERROR, "crypto: no gostprov provider (package libengine-gost-openssl): "
+			"the GOST R 34.11 digests and the GOST R 34.10 hash-and-sign mechanisms "
+			"are not offered");
+	}
 	crypto_ctx = ctx;
 	return ctx;
+}
+
+int crypto_have_gost(void)
+{
+	int have;
+
+	if (crypto_libctx() == NULL)
+		return 0;
+	pthread_mutex_lock(&crypto_mutex);
+	have = crypto_prov_gost != NULL;
+	pthread_mutex_unlock(&crypto_mutex);
+	return have;
 }
 
 OSSL_LIB_CTX *crypto_libctx(void)

@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "lock.h"
 #include "crypto.h"
 #include "log.h"
@@ -113,6 +114,7 @@ CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
 		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
 		goto out;
 	}
+	conf_check();               /* report configuration mistakes once per process */
 	lock_configure(args);
 	cant_create_threads = args != NULL && (args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS);
 	rv = slot_init();           /* no PC/SC call: readers are looked at lazily */

@@ -17,6 +17,7 @@
 #include "sk_names.h"
 
 #include <dirent.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -1259,9 +1260,26 @@ CK_RV lb_call_string(struct lb_vm *vm, const struct lb_card *card, const char *f
 
 static _Thread_local char lb_dir_buf[4096];  /* per thread: callers in different threads must not share it */
 
+static atomic_int lb_dir_warned;
+
 const char *lb_scripts_dir(void)
 {
-	if (conf_get("SCRIPTOKI_SCRIPTS", "scripts", lb_dir_buf, sizeof lb_dir_buf))
-		return lb_dir_buf;
+	char origin[4200];
+	const char *dir = SK_SCRIPTS_DIR;
+	struct stat st;
+
+	if (conf_lookup("scripts", lb_dir_buf, sizeof lb_dir_buf, origin, sizeof origin))
+		dir = lb_dir_buf;
+	else
+		snprintf(origin, sizeof origin, "the built-in default");
+	/* a missing folder would otherwise show only as "token not recognized" */
+	if ((stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) && atomic_exchange(&lb_dir_warned, 1) == 0)
+		conf_warn("the scripts folder %.1000s (from %.1000s) is missing; no card can be "
+			  "recognised", dir, origin);
+	return dir;
+}
+
+const char *lb_default_scripts_dir(void)
+{
 	return SK_SCRIPTS_DIR;
 }

@@ -50,6 +50,8 @@ struct lb_vm;
 /* The folder scripts are loaded from (SCRIPTOKI_SCRIPTS, the configuration file, or the
  * built-in default), read once per C_Initialize. Never NULL. */
 const char *lb_scripts_dir(void);
+/* The folder compiled in (used when neither names one). */
+const char *lb_default_scripts_dir(void);
 
 /* Which family serves this card (runtime/lb_family.c; the manifest format is in
  * scripts/README.md): of the folders of dir with a family.yaml whose ATR patterns match

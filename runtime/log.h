@@ -15,6 +15,12 @@ enum { LOG_ERROR = 1, LOG_CALLS = 2, LOG_CARD = 3 };
 /* Current level (0 = off); reads the environment once per process. */
 int log_level(void);
 
+/* A mistake of the user's (a bad setting): "scriptoki: MSG" on standard error, and in the
+ * log when that is a file. Callers report each mistake once per process. */
+void log_warn(const char *msg);
+/* How many log_warn() calls this process made. */
+int log_warnings(void);
+
 #define log_on(level) (log_level() >= (level))
 
 __attribute__((format(printf, 2, 3)))

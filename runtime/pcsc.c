@@ -3,6 +3,8 @@
 #include "pcsc.h"
 
 #include <stdatomic.h>
+#include <reader.h>
+
 #include <string.h>
 
 #include "log.h"
@@ -255,6 +257,45 @@ CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, int exclusive, struct
 	card->connected = 1;
 	card->epoch = c->epoch;
 	return CKR_OK;
+}
+
+int pcsc_reader_info(struct pcsc_card *card, char *vendor, size_t cap, CK_VERSION *ver)
+{
+	uint8_t buf[256];
+	DWORD len = sizeof buf - 1;
+	int have = 0;
+
+	/* PC/SC Part 3 vendor information, answered by the reader's driver (IPC only, no
+	 * APDU): SCARD_ATTR_VENDOR_NAME, a string; SCARD_ATTR_VENDOR_IFD_VERSION, a DWORD
+	 * 0xMMmmbbbb (major, minor, build) */
+	if (cap > 0)
+		vendor[0] = '\0';
+	memset(ver, 0, sizeof *ver);
+	if (SCardGetAttrib(card->h, SCARD_ATTR_VENDOR_NAME, buf, &len) == SCARD_S_SUCCESS &&
+	    len > 0 && cap > 0) {
+		size_t n = len < sizeof buf ? len : sizeof buf - 1, i;
+
+		buf[n] = '\0';
+		n = strnlen((const char *)buf, n);
+		if (n >= cap)
+			n = cap - 1;
+		for (i = 0; i < n; i++)     /* printable ASCII only: it goes into CK_SLOT_INFO */
+			vendor[i] = buf[i] >= 0x20 && buf[i] < 0x7f ? (char)buf[i] : '?';
+		vendor[n] = '\0';
+		have |= n > 0;
+	}
+	len = sizeof buf;
+	if (SCardGetAttrib(card->h, SCARD_ATTR_VENDOR_IFD_VERSION, buf, &len) == SCARD_S_SUCCESS &&
+	    len >= 4) {
+		uint32_t v;
+
+		memcpy(&v, buf, sizeof v);      /* the driver's DWORD, in host order */
+
+		ver->major = (CK_BYTE)(v >> 24);
+		ver->minor = (CK_BYTE)(v >> 16);
+		have |= v != 0 ? 2 : 0;
+	}
+	return have;
 }
 
 CK_RV pcsc_reconnect(struct pcsc_card *card)

@@ -84,6 +84,10 @@ struct pcsc_card {
 
 /* exclusive: no other application may connect while we hold the card. */
 CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, int exclusive, struct pcsc_card *card);
+/* What the reader's driver says of the reader, through the connected card's handle (IPC
+ * only, no APDU): its vendor name into vendor (printable ASCII, "" when not told) and its
+ * version. Bit 1 of the result: a name was told; bit 2: a version. */
+int pcsc_reader_info(struct pcsc_card *card, char *vendor, size_t cap, CK_VERSION *ver);
 /* After SCARD_W_RESET_CARD: take the card back as it is (no reset of our own). */
 CK_RV pcsc_reconnect(struct pcsc_card *card);
 void pcsc_disconnect(struct pcsc_card *card);

@@ -26,43 +26,85 @@ $(MODULE): $(MODULE_OBJS) runtime/exports.map
 -include $(MODULE_OBJS:.o=.d)
 
 # --- make install ---------------------------------------------------------------------
-# The installed module is built apart (build/install/) with the installed scripts folder
-# compiled in, so it never reads this tree's scripts. PREFIX and DESTDIR as usual. The
-# scripts folder is installed without the families' tests/ (their transcripts).
-PREFIX          ?= /usr/local
-INSTALL_LIBDIR  ?= $(PREFIX)/lib/pkcs11
-INSTALL_SCRIPTS ?= $(PREFIX)/share/scriptoki/scripts
+# Directories as GNU and Debian name them; PREFIX=/usr puts the configuration in /etc.
+#   make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=/tmp/stage
+# The installed module and command are built apart (build/install/) with the installed
+# scripts folder and configuration file compiled in, so they never read this tree's.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+LIBDIR      ?= $(PREFIX)/lib
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+SYSCONFDIR  ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+# the module's folder (INSTALL_LIBDIR is the older name, still honoured)
+INSTALL_LIBDIR  ?= $(LIBDIR)/pkcs11
+INSTALL_SCRIPTS ?= $(DATADIR)/scriptoki/scripts
+INSTALL_CONF    ?= $(SYSCONFDIR)/scriptoki.conf
+# where p11-kit looks for module files (only /usr/share/p11-kit/modules on Debian)
+P11KIT_MODULEDIR ?= $(DATADIR)/p11-kit/modules
 INSTALL_MODULE  := $(BUILD)/install/scriptoki-pkcs11.so
 INSTALL_OBJS    := $(patsubst %.c,$(BUILD)/install/obj/%.o,$(MODULE_SRCS))
-INSTALL_STAMP   := $(BUILD)/install/scripts-dir
+INSTALL_STAMP   := $(BUILD)/install/dirs
+INSTALL_DEFS     = -DSK_SCRIPTS_DIR='"$(INSTALL_SCRIPTS)"' -DSK_CONF_FILE='"$(INSTALL_CONF)"'
 
-# rebuilt whenever the scripts folder changes
+# rebuilt whenever the compiled-in folders change
 $(INSTALL_STAMP): FORCE
 	@mkdir -p $(dir $@)
-	@echo '$(INSTALL_SCRIPTS)' | cmp -s - $@ || echo '$(INSTALL_SCRIPTS)' > $@
+	@echo '$(INSTALL_DEFS)' | cmp -s - $@ || echo '$(INSTALL_DEFS)' > $@
 
 $(BUILD)/install/obj/%.o: %.c $(DEPS_STAMP) $(INSTALL_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden $(PKG_CFLAGS) \
-		-DSK_SCRIPTS_DIR='"$(INSTALL_SCRIPTS)"' -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden $(PKG_CFLAGS) $(INSTALL_DEFS) \
+		-MMD -MP -c -o $@ $<
 
 $(INSTALL_MODULE): $(INSTALL_OBJS) runtime/exports.map
 	$(CC) -shared -o $@ $(INSTALL_OBJS) $(ALL_LDFLAGS) \
 		-Wl,--version-script=runtime/exports.map -Wl,-z,defs -Wl,--as-needed \
 		$(MODULE_LIBS)
 
-install: $(INSTALL_MODULE)
-	install -d '$(DESTDIR)$(INSTALL_LIBDIR)' '$(DESTDIR)$(INSTALL_SCRIPTS)'
+# Every folder install needs. Those that did not exist before are listed in
+# DATADIR/scriptoki/installed-dirs, so that uninstall removes exactly what install made.
+INSTALL_DIRS = $(INSTALL_LIBDIR) $(INSTALL_SCRIPTS) $(P11KIT_MODULEDIR) $(SYSCONFDIR) \
+               $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man7
+# the manual pages (doc/): the command, the configuration file, the module
+MAN_PAGES := doc/scriptoki.1 doc/scriptoki.conf.5 doc/scriptoki-pkcs11.7
+INSTALL_LIST = $(DATADIR)/scriptoki/installed-dirs
+
+install: $(INSTALL_MODULE) $(INSTALL_SCRIPTOKI_CMD)
+	@old=$$(cat '$(DESTDIR)$(INSTALL_LIST)' 2>/dev/null); \
+	 new=$$(for d in $(INSTALL_DIRS); do \
+		while [ ! -d '$(DESTDIR)'"$$d" ] && [ "$$d" != / ]; do echo "$$d"; d=$$(dirname "$$d"); done; \
+	 done); \
+	 install -d $(patsubst %,'$(DESTDIR)%',$(INSTALL_DIRS)) && \
+	 printf '%s\n' $$old $$new | sed '/^$$/d' | sort -u > '$(DESTDIR)$(INSTALL_LIST)'
 	install -m 0644 $(INSTALL_MODULE) '$(DESTDIR)$(INSTALL_LIBDIR)/scriptoki-pkcs11.so'
 	cd scripts && find . -path './*/tests' -prune -o -type d \
 		-exec install -d '$(DESTDIR)$(INSTALL_SCRIPTS)/{}' ';'
 	cd scripts && find . -path './*/tests' -prune -o -type f \
 		\( -name '*.lua' -o -name '*.md' -o -name family.yaml \) \
 		-exec install -m 0644 '{}' '$(DESTDIR)$(INSTALL_SCRIPTS)/{}' ';'
+	printf '# Scriptoki, a PKCS#11 module for Rutoken tokens (p11-kit module file)\nmodule: %s\n' \
+		'$(INSTALL_LIBDIR)/scriptoki-pkcs11.so' > '$(DESTDIR)$(P11KIT_MODULEDIR)/scriptoki.module'
+	chmod 0644 '$(DESTDIR)$(P11KIT_MODULEDIR)/scriptoki.module'
+	@# an existing configuration file is the administrator's: never overwritten
+	[ -e '$(DESTDIR)$(INSTALL_CONF)' ] || \
+		sed 's|@SCRIPTS@|$(INSTALL_SCRIPTS)|' doc/scriptoki.conf > '$(DESTDIR)$(INSTALL_CONF)'
+	install -m 0755 $(INSTALL_SCRIPTOKI_CMD) '$(DESTDIR)$(BINDIR)/scriptoki'
+	for m in $(MAN_PAGES); do \
+		install -m 0644 "$$m" '$(DESTDIR)$(MANDIR)'/man$${m##*.}/; done
 
 uninstall:
-	rm -f '$(DESTDIR)$(INSTALL_LIBDIR)/scriptoki-pkcs11.so'
-	rm -rf '$(DESTDIR)$(INSTALL_SCRIPTS)'
+	rm -f '$(DESTDIR)$(INSTALL_LIBDIR)/scriptoki-pkcs11.so' \
+		'$(DESTDIR)$(P11KIT_MODULEDIR)/scriptoki.module'
+	@# the configuration file only while it is still the one install wrote
+	if [ -f '$(DESTDIR)$(INSTALL_CONF)' ] && sed 's|@SCRIPTS@|$(INSTALL_SCRIPTS)|' \
+		doc/scriptoki.conf | cmp -s - '$(DESTDIR)$(INSTALL_CONF)'; then \
+		rm -f '$(DESTDIR)$(INSTALL_CONF)'; fi
+	rm -f '$(DESTDIR)$(BINDIR)/scriptoki'
+	for m in $(notdir $(MAN_PAGES)); do rm -f '$(DESTDIR)$(MANDIR)'/man$${m##*.}/"$$m"; done
+	@made=$$(sort -r '$(DESTDIR)$(INSTALL_LIST)' 2>/dev/null); \
+	 rm -rf '$(DESTDIR)$(INSTALL_SCRIPTS)' '$(DESTDIR)$(INSTALL_LIST)'; \
+	 for d in $$made; do rmdir '$(DESTDIR)'"$$d" 2>/dev/null || true; done
 
 FORCE:
 .PHONY: install uninstall FORCE

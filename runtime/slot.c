@@ -282,7 +282,15 @@ CK_RV rt_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
 
 		memset(pInfo, 0, sizeof *pInfo);
 		util_pad(pInfo->slotDescription, sizeof pInfo->slotDescription, s->reader);
-		util_pad(pInfo->manufacturerID, sizeof pInfo->manufacturerID, "PC/SC reader");
+		char vendor[33] = "";
+		CK_VERSION ver = { 0, 0 };
+
+		/* the reader's vendor and version as its driver told them when the card was
+		 * connected (never a connection of our own here: zero-APDU rule) */
+		if (!token_reader_info(s->tok, vendor, sizeof vendor, &ver) || vendor[0] == '\0')
+			snprintf(vendor, sizeof vendor, "PC/SC reader");
+		util_pad(pInfo->manufacturerID, sizeof pInfo->manufacturerID, vendor);
+		pInfo->hardwareVersion = ver;
 		pInfo->flags = CKF_REMOVABLE_DEVICE | CKF_HW_SLOT |
 			       (s->present ? CKF_TOKEN_PRESENT : 0);
 	}

@@ -84,6 +84,15 @@ unsigned token_generation(struct token *t)
 	return atomic_load(&t->generation);
 }
 
+int token_reader_info(struct token *t, char *vendor, size_t cap, CK_VERSION *ver)
+{
+	if (t == NULL || !atomic_load(&t->reader_told))
+		return 0;
+	snprintf(vendor, cap, "%s", t->reader_vendor);
+	*ver = t->reader_version;
+	return 1;
+}
+
 /* The card was reset by someone else: it forgot every verified PIN, and so do we. */
 static void token_card_was_reset_inlock(struct token *t)
 {
@@ -214,6 +223,12 @@ CK_RV token_enter(struct token *t)
 		rv = pcsc_connect(&t->ctx, t->reader, t->exclusive, &t->card);
 		if (rv != CKR_OK)
 			goto fail;
+		/* the card handle is there anyway: ask the driver about the reader (no APDU) */
+		if (!atomic_load(&t->reader_told)) {
+			pcsc_reader_info(&t->card, t->reader_vendor, sizeof t->reader_vendor,
+					 &t->reader_version);
+			atomic_store(&t->reader_told, 1);
+		}
 		/* a card we have not spoken to yet: nobody is logged in as far as we know */
 		t->logged_in = 0;
 	}

@@ -47,6 +47,12 @@ struct token {
 	size_t nmechs;
 	struct lb_mechanism mechs[TOKEN_MAX_MECHS];
 
+	/* what the reader's driver told at the first connection (pcsc_reader_info), for
+	 * C_GetSlotInfo: written once, before reader_told is set, never again */
+	char reader_vendor[33];
+	CK_VERSION reader_version;
+	atomic_int reader_told;
+
 	CK_USER_TYPE user;              /* who is logged in, when logged_in */
 	int logged_in;
 	struct pincache *pin;           /* the login's PIN, when cached (pincache.h) */
@@ -63,6 +69,10 @@ void token_forget_after_fork(struct token *t);
 /* The card left the reader (seen by the slot table or by a failed transmit). Lock-free. */
 void token_removed(struct token *t);
 unsigned token_generation(struct token *t);
+
+/* The reader's vendor and version as its driver told them when the card was connected;
+ * 0 when not (yet) known. Lock-free: asks nothing, only reports what was learnt. */
+int token_reader_info(struct token *t, char *vendor, size_t cap, CK_VERSION *ver);
 
 /*
  * Lock the token, make sure its card is connected and recognised, and open a PC/SC
