@@ -70,7 +70,8 @@ INSTALL_DIRS = $(INSTALL_LIBDIR) $(INSTALL_SCRIPTS) $(P11KIT_MODULEDIR) $(SYSCON
 MAN_PAGES := doc/scriptoki.1 doc/scriptoki.conf.5 doc/scriptoki-pkcs11.7
 INSTALL_LIST = $(DATADIR)/scriptoki/installed-dirs
 
-install: $(INSTALL_MODULE) $(INSTALL_SCRIPTOKI_CMD)
+# (cli/cli.mk, included later, builds the command; named here by its path)
+install: $(INSTALL_MODULE) $(BUILD)/install/scriptoki
 	@old=$$(cat '$(DESTDIR)$(INSTALL_LIST)' 2>/dev/null); \
 	 new=$$(for d in $(INSTALL_DIRS); do \
 		while [ ! -d '$(DESTDIR)'"$$d" ] && [ "$$d" != / ]; do echo "$$d"; d=$$(dirname "$$d"); done; \

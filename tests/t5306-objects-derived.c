@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * t5305 — the attributes the standard derives from an object's value, and the answers
+ * t5306 — the attributes the standard derives from an object's value, and the answers
  * independent test suites expect for attributes a template did not give:
  * - CKA_VALUE_LEN of AES and generic secret keys made by C_CreateObject;
  * - CKA_CHECK_VALUE of AES keys (first three bytes of AES-ECB of a zero block, 4.10) and
@@ -59,7 +59,7 @@ static CK_ULONG get(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE t
 /* The first three bytes of what `openssl ARGS` prints in hex for input in[0..n), or -1. */
 static int openssl_hex3(const char *args, const CK_BYTE *in, size_t n, CK_BYTE out[3])
 {
-	char path[] = "/tmp/t5305-XXXXXX", cmd[512], line[256];
+	char path[] = "/tmp/t5306-XXXXXX", cmd[512], line[256];
 	unsigned b[3];
 	int fd = mkstemp(path), rc = -1;
 	FILE *p;
@@ -292,7 +292,7 @@ static void key_values(CK_SESSION_HANDLE s)
 
 static void logout(CK_SESSION_HANDLE s)
 {
-	CK_ATTRIBUTE t[] = { ATTR(CKA_CLASS, c_data), { CKA_LABEL, "t5305-logout", 12 },
+	CK_ATTRIBUTE t[] = { ATTR(CKA_CLASS, c_data), { CKA_LABEL, "t5306-logout", 12 },
 			     ATTR(CKA_PRIVATE, yes) };
 	CK_ATTRIBUTE q = { CKA_CLASS, NULL, 0 };
 	CK_OBJECT_HANDLE priv = 0, pub = 0, found[4];
@@ -308,7 +308,7 @@ static void logout(CK_SESSION_HANDLE s)
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "login again");
 	is_rv(f->C_GetAttributeValue(s, priv, &q, 1), CKR_OBJECT_HANDLE_INVALID,
 	      "... the private one is still gone");
-	t[2] = (CK_ATTRIBUTE){ CKA_LABEL, "t5305-logout", 12 };
+	t[2] = (CK_ATTRIBUTE){ CKA_LABEL, "t5306-logout", 12 };
 	f->C_FindObjectsInit(s, &t[1], 1);
 	f->C_FindObjects(s, found, 4, &n);
 	f->C_FindObjectsFinal(s);
@@ -325,7 +325,7 @@ int main(int argc, char **argv)
 	f = api_module();
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token(f, slot, "t5305"), CKR_OK, "C_InitToken and C_InitPIN");
+	is_rv(api_prepare_token(f, slot, "t5306"), CKR_OK, "C_InitToken and C_InitPIN");
 	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s),
 	      CKR_OK, "a read-write session");
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "user login");
