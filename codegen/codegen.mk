@@ -13,7 +13,7 @@
 CODEGEN        := $(PYTHON) codegen/generate.py
 
 GENERATED_HDRS := generated/cryptoki.h generated/sk_dispatch.h generated/sk_names.h \
-                  generated/sk_probe.inc generated/sk_attrs.h
+                  generated/sk_probe.inc generated/sk_attrs.h generated/sk_sweep.inc
 GENERATED_SRCS := generated/sk_entry.c generated/sk_lists.c generated/sk_names.c \
                   generated/sk_attrs.c
 

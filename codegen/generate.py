@@ -36,6 +36,7 @@ OUTPUTS = (
     ("sk_names.h.j2", "sk_names.h"),
     ("sk_names.c.j2", "sk_names.c"),
     ("sk_probe.inc.j2", "sk_probe.inc"),
+    ("sk_sweep.inc.j2", "sk_sweep.inc"),
     ("sk_attrs.h.j2", "sk_attrs.h"),
     ("sk_attrs.c.j2", "sk_attrs.c"),
 )

@@ -1565,6 +1565,20 @@ class Spec:
                 a.c_decl = "%s %s" % (a.type, a.name)
             fn.c_params = ", ".join(a.c_decl for a in fn.args) or "void"
             fn.c_call = ", ".join(a.name for a in fn.args)
+            # the return-code sweep (sk_sweep.inc): each argument as the sweep passes it —
+            # the first one the handle under test, a pointer the shared buffer or NULL
+            # when it is the one left out, any other scalar 0
+            fn.sweep_args = []
+            for i, a in enumerate(fn.args):
+                if i == 0 and fn.handle in ("session", "slot") and not a.pointer:
+                    e = "(%s)handle" % a.type
+                elif a.pointer:
+                    e = "null_arg == %d ? NULL : (%s)(void *)sweep_buf" % (i, a.type)
+                else:
+                    e = "(%s)0" % a.type
+                fn.sweep_args.append(e)
+            fn.sweep_nonnull = [i for i, a in enumerate(fn.args)
+                                if a.pointer and a.nullable == "no"]
             # the allowed return codes sorted by value, for a binary search at run time: the
             # function's list, the universal codes (§5.1.1), those of every function with a
             # session handle (§5.1.2), CKR_CRYPTOKI_NOT_INITIALIZED for functions that need
