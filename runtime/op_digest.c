@@ -44,7 +44,7 @@ static CK_RV op_digest_get(CK_SESSION_HANDLE h, struct op_digest **out)
 	CK_RV rv = sess_lookup(h, &si);
 
 	if (rv == CKR_OK)
-		rv = op_get(h, OP_DIGEST, &op);
+		rv = op_acquire(h, OP_DIGEST, &op);
 	if (rv == CKR_OK)
 		*out = (struct op_digest *)op;
 	return rv;
@@ -56,7 +56,6 @@ CK_RV rt_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 	struct mech_params prm;
 	struct op_digest *o = NULL;
 	const struct mech *m;
-	struct op *active;
 	CK_RV rv = sess_lookup(hSession, &si);
 
 	if (rv != CKR_OK)
@@ -66,7 +65,7 @@ CK_RV rt_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 		op_end(hSession, OP_DIGEST);
 		return CKR_OK;
 	}
-	if (op_get(hSession, OP_DIGEST, &active) == CKR_OK)
+	if (op_active(hSession, OP_DIGEST) == CKR_OK)
 		return CKR_OPERATION_ACTIVE;
 	m = mech_find(pMechanism->mechanism);
 	if (m == NULL || m->prim != MECH_DIGEST || crypto_md(m->hash) == NULL)
@@ -101,8 +100,10 @@ static CK_RV op_digest_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 		rv = CKR_OPERATION_ACTIVE;
 		goto end;
 	}
-	if (!op_output_fits(out, pulOut, o->size, &rv))
+	if (!op_output_fits(out, pulOut, o->size, &rv)) {
+		op_release(&o->op, 0);
 		return rv;
+	}
 	if (oneshot)
 		rv = crypto_digest_update(o->md, data, len);
 	if (rv == CKR_OK)
@@ -110,7 +111,7 @@ static CK_RV op_digest_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 	if (rv == CKR_OK)
 		*pulOut = dlen;
 end:
-	op_end(h, OP_DIGEST);
+	op_release(&o->op, 1);
 	return rv;
 }
 
@@ -129,8 +130,7 @@ CK_RV rt_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ul
 		return rv;
 	o->multipart = 1;
 	rv = crypto_digest_update(o->md, pPart, ulPartLen);
-	if (rv != CKR_OK)
-		op_end(hSession, OP_DIGEST);
+	op_release(&o->op, rv != CKR_OK);
 	return rv;
 }
 

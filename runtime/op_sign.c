@@ -97,8 +97,10 @@ static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *dat
 		rv = CKR_OPERATION_ACTIVE;
 		goto end;
 	}
-	if (!op_output_fits(pSignature, pulSignatureLen, o->out_len, &rv))
+	if (!op_output_fits(pSignature, pulSignatureLen, o->out_len, &rv)) {
+		op_pk_put(o, 0);        /* a size query keeps the operation */
 		return rv;
+	}
 	if (o->always_auth && !o->authed) {
 		rv = CKR_USER_NOT_LOGGED_IN;
 		goto end;
@@ -116,7 +118,7 @@ static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *dat
 		*pulSignatureLen = o->out_len;
 end:
 	OPENSSL_cleanse(hbuf, sizeof hbuf);
-	op_end(h, OP_SIGN);
+	op_pk_put(o, 1);
 	return rv;
 }
 
@@ -142,8 +144,7 @@ static CK_RV op_sign_update(CK_SESSION_HANDLE h, enum op_kind kind, CK_BYTE_PTR 
 		return rv;
 	o->multipart = 1;
 	rv = op_pk_feed(o, part, len, op_pk_max_input(o));
-	if (rv != CKR_OK)
-		op_end(h, kind);
+	op_pk_put(o, rv != CKR_OK);
 	return rv;
 }
 
@@ -216,7 +217,7 @@ static CK_RV op_verify_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 	if (rv == CKR_OK)
 		rv = op_verify_compute(o, in, in_len, sig, sig_len);
 end:
-	op_end(h, OP_VERIFY);
+	op_pk_put(o, 1);
 	return rv;
 }
 

@@ -233,8 +233,9 @@ CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
 			i++;
 	}
 	lock_release(sess_lock);
+	op_prune();        /* their operations end now (a caller inside one keeps it) */
 	sess_logout_if_last(t);
-	return CKR_OK;     /* their operations go at the next op_start (opstate prunes) */
+	return CKR_OK;
 }
 
 /* Lock the session's token for a state read or a card operation. */
