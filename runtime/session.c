@@ -282,12 +282,41 @@ CK_RV rt_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 	return CKR_OK;
 }
 
+/*
+ * C_SessionCancel's flags (PKCS #11 3.x, C_SessionCancel): the session-based operations it
+ * may be asked to cancel, and the operation kinds of this module among them. The others
+ * (recovery, message-based, key management) cannot be active here: nothing to cancel.
+ */
+static const struct {
+	CK_FLAGS flag;
+	enum op_kind kind;
+} sess_cancel_kinds[] = {
+	{ CKF_ENCRYPT, OP_ENCRYPT }, { CKF_DECRYPT, OP_DECRYPT }, { CKF_DIGEST, OP_DIGEST },
+	{ CKF_SIGN, OP_SIGN },       { CKF_VERIFY, OP_VERIFY },   { CKF_FIND_OBJECTS, OP_FIND },
+};
+
+#define SESS_CANCEL_FLAGS                                                                 \
+	(CKF_ENCRYPT | CKF_DECRYPT | CKF_DIGEST | CKF_SIGN | CKF_SIGN_RECOVER | CKF_VERIFY | \
+	 CKF_VERIFY_RECOVER | CKF_GENERATE | CKF_GENERATE_KEY_PAIR | CKF_WRAP | CKF_UNWRAP |  \
+	 CKF_DERIVE | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT | CKF_MESSAGE_SIGN |          \
+	 CKF_MESSAGE_VERIFY | CKF_FIND_OBJECTS | CKF_ENCAPSULATE | CKF_DECAPSULATE)
+
 CK_RV rt_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 {
 	struct session s;
+	size_t i;
+	CK_RV rv = sess_get(hSession, &s);
 
-	/* no cryptographic operation can be active yet: there is nothing to cancel */
-	return sess_get(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	if (flags & ~(CK_FLAGS)SESS_CANCEL_FLAGS)
+		return CKR_ARGUMENTS_BAD;       /* a bit that names no operation */
+	/* an operation another thread is inside of ends too: that call finishes with what
+	 * it holds (opstate.h) and a private-key one does not reach the card */
+	for (i = 0; i < sizeof sess_cancel_kinds / sizeof sess_cancel_kinds[0]; i++)
+		if (flags & sess_cancel_kinds[i].flag)
+			op_end(hSession, sess_cancel_kinds[i].kind);
+	return CKR_OK;
 }
 
 /* Does any read-only session of this token exist? */
