@@ -222,13 +222,17 @@ void op_release(struct op *op, int end)
 	long i;
 	int last = 0;
 
-	if (lock_acquire(op_lock) == CKR_OK) {
-		if (end && op->linked && (i = op_index_inlock(op)) >= 0)
-			op_unlink_inlock((size_t)i);   /* we still hold ours: never the last */
-		last = --op->refs == 0;
-		lock_release(op_lock);
+	if (lock_acquire(op_lock) != CKR_OK) {
+		lock_release(op->use);  /* and leak our reference rather than free under others */
+		return;
 	}
+	if (end && op->linked && (i = op_index_inlock(op)) >= 0)
+		op_unlink_inlock((size_t)i);   /* we still hold ours: never the last */
+	/* let the next holder in before our reference goes: once it is gone, another
+	 * thread's unlink may free the operation, its lock included */
 	lock_release(op->use);
+	last = --op->refs == 0;
+	lock_release(op_lock);
 	if (last)
 		op_free(op);
 }
