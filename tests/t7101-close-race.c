@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 
 #include "api/api.h"
+#include "api/tsan.h"
 
 #define ROUNDS 20
 #define DATA (1024 * 1024)

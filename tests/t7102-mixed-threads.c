@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 
 #include "api/api.h"
+#include "api/tsan.h"
 
 #define THREADS 8
 

@@ -11,6 +11,7 @@
  * CKR_SESSION_HANDLE_INVALID.
  */
 #include "api/api.h"
+#include "api/tsan.h"
 
 static CK_FUNCTION_LIST_3_0_PTR f;   /* the 3.0 list: C_SessionCancel is a 3.0 function */
 static CK_SESSION_HANDLE s, s2;

@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 
 #include "api/api.h"
+#include "api/tsan.h"
 
 #define THREADS 4
 #define ROUNDS 24
