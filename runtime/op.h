@@ -8,7 +8,10 @@
  * CKR_BUFFER_TOO_SMALL and a successful size query (a NULL output buffer gives the length
  * and keeps the operation). A one-shot call (C_Sign, C_Verify, C_Encrypt, C_Decrypt,
  * C_Digest) after an Update of the same operation is refused with CKR_OPERATION_ACTIVE
- * and, being an error, ends the operation.
+ * and, being an error, ends the operation; so is an Update or a Final after a one-shot
+ * call that kept the operation (a size query), which would otherwise finish it over
+ * other data. Mechanisms without a hash (raw RSA, PSS, ECDSA, GOST R 34.10) sign and
+ * verify in one part only: their Update is refused (CKR_FUNCTION_FAILED).
  *
  * Private-key operations run on the token: the host hashes and pads, the token's script
  * computes the raw primitive (lb_sign / lb_decrypt) under token_enter/token_leave, and the
@@ -44,6 +47,8 @@ struct op_pk {
 	atomic_int authed;              /* ... which happened for this operation (set by
 					 * C_Login while another call may hold the operation) */
 	int multipart;                  /* an Update was called */
+	int oneshot;                    /* a one-shot call (C_Sign, C_Encrypt, C_Decrypt) kept
+					 * the operation: a size query or a short buffer */
 	size_t k;                       /* RSA: modulus bytes; EC/GOST: bytes of r or s */
 	size_t mod_bits;                /* RSA */
 	size_t out_len;                 /* signature (or ciphertext) length */

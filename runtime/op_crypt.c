@@ -67,11 +67,13 @@ static CK_RV op_encrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 
 	if (rv != CKR_OK)
 		return rv;
-	if (oneshot && o->multipart) {
-		rv = CKR_OPERATION_ACTIVE;
+	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
+		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
 	}
 	if (!op_output_fits(out, pulOut, o->k, &rv)) {
+		if (oneshot)
+			o->oneshot = 1;
 		op_pk_put(o, 0);
 		return rv;
 	}
@@ -111,6 +113,10 @@ CK_RV rt_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG u
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->oneshot) {
+		op_pk_put(o, 1);
+		return CKR_OPERATION_ACTIVE;    /* after a C_Encrypt size query */
+	}
 	o->multipart = 1;
 	rv = op_pk_feed(o, pPart, ulPartLen, op_crypt_max_plain(o));
 	op_pk_put(o, rv != CKR_OK);
@@ -178,8 +184,8 @@ static CK_RV op_decrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 
 	if (rv != CKR_OK)
 		return rv;
-	if (oneshot && o->multipart) {
-		rv = CKR_OPERATION_ACTIVE;
+	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
+		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
 	}
 	if (!oneshot) {
@@ -193,6 +199,8 @@ static CK_RV op_decrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 	if (out == NULL) {
 		*pulOut = o->result_len > 0 && memcmp(o->result_in, ct, o->k) == 0 ?
 				  o->result_len : op_crypt_max_plain(o);
+		if (oneshot)
+			o->oneshot = 1;
 		op_pk_put(o, 0);
 		return CKR_OK;
 	}
@@ -208,6 +216,8 @@ static CK_RV op_decrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 	}
 	if (*pulOut < o->result_len) {
 		*pulOut = o->result_len;
+		if (oneshot)
+			o->oneshot = 1;
 		op_pk_put(o, 0);
 		return CKR_BUFFER_TOO_SMALL;
 	}
@@ -239,6 +249,10 @@ CK_RV rt_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart,
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->oneshot) {
+		op_pk_put(o, 1);
+		return CKR_OPERATION_ACTIVE;    /* after a C_Decrypt size query */
+	}
 	o->multipart = 1;
 	rv = op_pk_feed(o, pEncryptedPart, ulEncryptedPartLen, o->k);
 	op_pk_put(o, rv != CKR_OK);

@@ -26,7 +26,8 @@ struct op_digest {
 	struct op op;                   /* first: opstate's view */
 	EVP_MD_CTX *md;
 	size_t size;
-	int multipart;
+	int multipart;                  /* C_DigestUpdate was called */
+	int oneshot;                    /* a C_Digest size query kept the operation */
 };
 
 static void op_digest_destroy(struct op *op)
@@ -96,11 +97,13 @@ static CK_RV op_digest_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 
 	if (rv != CKR_OK)
 		return rv;
-	if (oneshot && o->multipart) {
-		rv = CKR_OPERATION_ACTIVE;
+	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
+		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
 	}
 	if (!op_output_fits(out, pulOut, o->size, &rv)) {
+		if (oneshot)
+			o->oneshot = 1; /* a C_Digest size query: C_Digest must follow */
 		op_release(&o->op, 0);
 		return rv;
 	}
@@ -128,6 +131,10 @@ CK_RV rt_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ul
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->oneshot) {
+		op_release(&o->op, 1);
+		return CKR_OPERATION_ACTIVE;    /* after a C_Digest size query */
+	}
 	o->multipart = 1;
 	rv = crypto_digest_update(o->md, pPart, ulPartLen);
 	op_release(&o->op, rv != CKR_OK);

@@ -93,11 +93,13 @@ static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *dat
 
 	if (rv != CKR_OK)
 		return rv;
-	if (oneshot && o->multipart) {
-		rv = CKR_OPERATION_ACTIVE;
+	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
+		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
 	}
 	if (!op_output_fits(pSignature, pulSignatureLen, o->out_len, &rv)) {
+		if (oneshot)
+			o->oneshot = 1;
 		op_pk_put(o, 0);        /* a size query keeps the operation */
 		return rv;
 	}
@@ -142,6 +144,14 @@ static CK_RV op_sign_update(CK_SESSION_HANDLE h, enum op_kind kind, CK_BYTE_PTR 
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->oneshot)
+		rv = CKR_OPERATION_ACTIVE;      /* after a C_Sign size query */
+	else if (o->m->hash == 0)
+		rv = CKR_FUNCTION_FAILED;       /* a single-part mechanism */
+	if (rv != CKR_OK) {
+		op_pk_put(o, 1);
+		return rv;
+	}
 	o->multipart = 1;
 	rv = op_pk_feed(o, part, len, op_pk_max_input(o));
 	op_pk_put(o, rv != CKR_OK);
