@@ -764,21 +764,21 @@ SK_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandom
 	return sk_leave(SK_FN_C_GenerateRandom, rv);
 }
 
-/* Legacy: always answers that no function runs in parallel. (stub) */
+/* Legacy: always answers that no function runs in parallel. */
 SK_EXPORT CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE hSession)
 {
 	CK_RV rv = sk_enter(SK_FN_C_GetFunctionStatus, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_GetFunctionStatus(hSession);
 	return sk_leave(SK_FN_C_GetFunctionStatus, rv);
 }
 
-/* Legacy: always answers that no function runs in parallel. (stub) */
+/* Legacy: always answers that no function runs in parallel. */
 SK_EXPORT CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession)
 {
 	CK_RV rv = sk_enter(SK_FN_C_CancelFunction, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_CancelFunction(hSession);
 	return sk_leave(SK_FN_C_CancelFunction, rv);
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * session.c — C_OpenSession, C_CloseSession, C_CloseAllSessions, C_GetSessionInfo,
- * C_SessionCancel, C_Login, C_LoginUser, C_Logout, C_InitPIN, C_SetPIN.
+ * C_SessionCancel, C_Login, C_LoginUser, C_Logout, C_InitPIN, C_SetPIN, and the legacy
+ * C_GetFunctionStatus and C_CancelFunction.
  *
  * The session table has its own lock, held only while the table is read or changed —
  * never during card I/O. Login state lives in the token (token.h) under the token's lock.
@@ -497,4 +498,17 @@ CK_RV rt_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ul
 	}
 	token_leave(s.tok);
 	return rv;
+}
+
+/* The legacy parallel functions (PKCS #11 3.2, parallel function management): no function
+ * of this module runs in parallel with the application, so there is never one to ask
+ * about or to cancel. */
+CK_RV rt_GetFunctionStatus(CK_SESSION_HANDLE hSession)
+{
+	return CKR_FUNCTION_NOT_PARALLEL;
+}
+
+CK_RV rt_CancelFunction(CK_SESSION_HANDLE hSession)
+{
+	return CKR_FUNCTION_NOT_PARALLEL;
 }
