@@ -377,6 +377,7 @@ class Function:
     c_params: str = ""
     c_call: str = ""
     checks: list = field(default_factory=list)
+    bad_args: str = "CKR_ARGUMENTS_BAD"   # what a failed argument check assigns
     pad_enum: str = ""
 
 
@@ -1443,6 +1444,10 @@ class Spec:
             fn.c_params = ", ".join(a.c_decl for a in fn.args) or "void"
             fn.c_call = ", ".join(a.name for a in fn.args)
             by_name = {a.name: a for a in fn.args}
+            if fn.handle == "session" and fn.args and fn.args[0].type == "CK_SESSION_HANDLE":
+                # a bad argument is an error like any other: it ends the session's
+                # operation the function continues (the runtime knows which)
+                fn.bad_args = "sk_bad_args(%s, %s)" % (fn.enum, fn.args[0].name)
             for a in fn.args:
                 if not a.pointer or a.nullable == "yes":
                     continue

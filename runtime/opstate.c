@@ -13,6 +13,7 @@
 
 #include "lock.h"
 #include "session.h"
+#include "sk_dispatch.h"
 
 static void *op_lock;
 static struct op **ops;          /* the active operations */
@@ -281,4 +282,49 @@ void op_prune(void)
 		return;
 	op_prune_inlock();
 	lock_release(op_lock);
+}
+
+/* The operation a function continues (not its Init, which starts one). */
+static int op_kind_of(enum sk_fn fn, enum op_kind *kind)
+{
+	switch (fn) {
+	case SK_FN_C_Encrypt:
+	case SK_FN_C_EncryptUpdate:
+	case SK_FN_C_EncryptFinal:
+		*kind = OP_ENCRYPT;
+		return 1;
+	case SK_FN_C_Decrypt:
+	case SK_FN_C_DecryptUpdate:
+	case SK_FN_C_DecryptFinal:
+		*kind = OP_DECRYPT;
+		return 1;
+	case SK_FN_C_Digest:
+	case SK_FN_C_DigestUpdate:
+	case SK_FN_C_DigestFinal:
+		*kind = OP_DIGEST;
+		return 1;
+	case SK_FN_C_Sign:
+	case SK_FN_C_SignUpdate:
+	case SK_FN_C_SignFinal:
+		*kind = OP_SIGN;
+		return 1;
+	case SK_FN_C_Verify:
+	case SK_FN_C_VerifyUpdate:
+	case SK_FN_C_VerifyFinal:
+		*kind = OP_VERIFY;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+CK_RV sk_bad_args(enum sk_fn fn, CK_SESSION_HANDLE h)
+{
+	enum op_kind kind;
+
+	/* the call ends like any failed one: a NULL length pointer of C_Sign ends the
+	 * signature as a wrong data length would (op.h) */
+	if (op_kind_of(fn, &kind))
+		op_end(h, kind);
+	return CKR_ARGUMENTS_BAD;
 }

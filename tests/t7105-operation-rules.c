@@ -6,7 +6,8 @@
  * Update is CKR_OPERATION_ACTIVE, not a result over other data (single- and multi-part
  * calls do not mix), and that error ends the operation; a single-part mechanism (raw
  * ECDSA) refuses C_SignUpdate and C_VerifyUpdate; a mechanism without parameters refuses
- * a parameter length, also with a NULL pointer.
+ * a parameter length, also with a NULL pointer; a bad argument caught by the generated
+ * checks (a NULL length pointer) ends the operation like any other error.
  */
 #include "api/api.h"
 #include "api/tsan.h"
@@ -127,6 +128,42 @@ int main(int argc, char **argv)
 	is_rv(f->C_SignUpdate(s, data, dlen), CKR_OK, "C_SignUpdate with a hashing mechanism");
 	len = sizeof sig;
 	is_rv(f->C_SignFinal(s, sig, &len), CKR_OK, "... and C_SignFinal");
+
+	/* 14: a bad argument found by the generated checks ends the operation too */
+	is_rv(f->C_DigestInit(s, &sha), CKR_OK, "C_DigestInit");
+	is_rv(f->C_Digest(s, data, dlen, md, NULL), CKR_ARGUMENTS_BAD,
+	      "C_Digest with a NULL length pointer: CKR_ARGUMENTS_BAD");
+	len = sizeof md;
+	is_rv(f->C_Digest(s, data, dlen, md, &len), CKR_OPERATION_NOT_INITIALIZED,
+	      "... and the digest ended");
+	is_rv(f->C_DigestInit(s, &sha), CKR_OK, "C_DigestInit");
+	is_rv(f->C_DigestUpdate(s, data, dlen), CKR_OK, "C_DigestUpdate");
+	is_rv(f->C_DigestFinal(s, md, NULL), CKR_ARGUMENTS_BAD,
+	      "C_DigestFinal with a NULL length pointer: CKR_ARGUMENTS_BAD");
+	is_rv(f->C_DigestUpdate(s, data, dlen), CKR_OPERATION_NOT_INITIALIZED,
+	      "... and the digest ended");
+	is_rv(f->C_DigestInit(s, &sha), CKR_OK, "C_DigestInit");
+	is_rv(f->C_DigestUpdate(s, NULL, 5), CKR_ARGUMENTS_BAD,
+	      "C_DigestUpdate(NULL, 5): CKR_ARGUMENTS_BAD");
+	is_rv(f->C_DigestUpdate(s, data, dlen), CKR_OPERATION_NOT_INITIALIZED,
+	      "... and the digest ended");
+	is_rv(f->C_SignInit(s, &ecdsa, priv), CKR_OK, "C_SignInit");
+	is_rv(f->C_Sign(s, hash, sizeof hash, sig, NULL), CKR_ARGUMENTS_BAD,
+	      "C_Sign with a NULL length pointer: CKR_ARGUMENTS_BAD");
+	len = sizeof sig;
+	is_rv(f->C_Sign(s, hash, sizeof hash, sig, &len), CKR_OPERATION_NOT_INITIALIZED,
+	      "... and the signature ended");
+	is_rv(f->C_VerifyInit(s, &ecdsa, pub), CKR_OK, "C_VerifyInit");
+	is_rv(f->C_Verify(s, NULL, 32, sig, 64), CKR_ARGUMENTS_BAD,
+	      "C_Verify(NULL, 32, ...): CKR_ARGUMENTS_BAD");
+	is_rv(f->C_Verify(s, hash, sizeof hash, sig, 64), CKR_OPERATION_NOT_INITIALIZED,
+	      "... and the verification ended");
+	is_rv(f->C_DigestInit(s, &sha), CKR_OK, "C_DigestInit");
+	is_rv(f->C_GetSessionInfo(s, NULL), CKR_ARGUMENTS_BAD,
+	      "C_GetSessionInfo(NULL): CKR_ARGUMENTS_BAD");
+	len = sizeof md;
+	is_rv(f->C_Digest(s, data, dlen, md, &len), CKR_OK,
+	      "... which continues no operation: the digest goes on");
 
 	/* 17: no parameter means no parameter length either */
 	is_rv(f->C_DigestInit(s, &sha_len), CKR_MECHANISM_PARAM_INVALID,
