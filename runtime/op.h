@@ -11,7 +11,10 @@
  * and, being an error, ends the operation; so is an Update or a Final after a one-shot
  * call that kept the operation (a size query), which would otherwise finish it over
  * other data. Mechanisms without a hash (raw RSA, PSS, ECDSA, GOST R 34.10) sign and
- * verify in one part only: their Update is refused (CKR_FUNCTION_FAILED).
+ * verify in one part only: their Update and Final are refused with
+ * CKR_FUNCTION_NOT_SUPPORTED (in none of those functions' lists, none of which fits;
+ * it is the code applications test for: pkcs11-tool --test then starts again with
+ * C_SignInit), and, being an error, that ends the operation.
  *
  * Private-key operations run on the token: the host hashes and pads, the token's script
  * computes the raw primitive (lb_sign / lb_decrypt) under token_enter/token_leave, and the

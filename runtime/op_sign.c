@@ -93,6 +93,10 @@ static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *dat
 
 	if (rv != CKR_OK)
 		return rv;
+	if (!oneshot && o->m->hash == 0) {
+		op_pk_put(o, 1);                /* single-part only, as in op_sign_update */
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	}
 	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
 		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
@@ -144,13 +148,15 @@ static CK_RV op_sign_update(CK_SESSION_HANDLE h, enum op_kind kind, CK_BYTE_PTR 
 
 	if (rv != CKR_OK)
 		return rv;
-	if (o->oneshot)
-		rv = CKR_OPERATION_ACTIVE;      /* after a C_Sign size query */
-	else if (o->m->hash == 0)
-		rv = CKR_FUNCTION_FAILED;       /* a single-part mechanism */
-	if (rv != CKR_OK) {
+	if (o->m->hash == 0) {
+		/* a single-part mechanism: no Update at all; an error, so the operation
+		 * ends (PKCS #11 3.2, C_SignUpdate) */
 		op_pk_put(o, 1);
-		return rv;
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	}
+	if (o->oneshot) {
+		op_pk_put(o, 1);
+		return CKR_OPERATION_ACTIVE;    /* after a C_Sign size query */
 	}
 	o->multipart = 1;
 	rv = op_pk_feed(o, part, len, op_pk_max_input(o));
@@ -214,6 +220,10 @@ static CK_RV op_verify_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 
 	if (rv != CKR_OK)
 		return rv;
+	if (!oneshot && o->m->hash == 0) {
+		op_pk_put(o, 1);                /* single-part only, as in op_sign_update */
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	}
 	if (oneshot && o->multipart) {
 		rv = CKR_OPERATION_ACTIVE;
 		goto end;

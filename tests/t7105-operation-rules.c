@@ -113,17 +113,26 @@ int main(int argc, char **argv)
 
 	/* 16: single-part mechanisms */
 	is_rv(f->C_SignInit(s, &ecdsa, priv), CKR_OK, "C_SignInit raw ECDSA");
-	is_rv(f->C_SignUpdate(s, hash, sizeof hash), CKR_FUNCTION_FAILED,
+	is_rv(f->C_SignUpdate(s, hash, sizeof hash), CKR_FUNCTION_NOT_SUPPORTED,
 	      "C_SignUpdate with raw ECDSA (single-part only) is refused");
 	len = sizeof sig;
-	is_rv(f->C_SignFinal(s, sig, &len), CKR_OPERATION_NOT_INITIALIZED,
-	      "... and that ended the operation");
-	is_rv(f->C_VerifyInit(s, &ecdsa, pub), CKR_OK, "C_VerifyInit raw ECDSA");
-	is_rv(f->C_VerifyUpdate(s, hash, sizeof hash), CKR_FUNCTION_FAILED,
-	      "C_VerifyUpdate with raw ECDSA is refused");
+	is_rv(f->C_Sign(s, hash, sizeof hash, sig, &len), CKR_OPERATION_NOT_INITIALIZED,
+	      "... an error: it ended the operation");
+	is_rv(f->C_SignInit(s, &ecdsa, priv), CKR_OK, "C_SignInit raw ECDSA");
+	len = sizeof sig;
+	is_rv(f->C_SignFinal(s, sig, &len), CKR_FUNCTION_NOT_SUPPORTED,
+	      "C_SignFinal with raw ECDSA is refused too (no signature of nothing)");
 	is_rv(f->C_SignInit(s, &ecdsa, priv), CKR_OK, "C_SignInit raw ECDSA");
 	len = sizeof sig;
 	is_rv(f->C_Sign(s, hash, sizeof hash, sig, &len), CKR_OK, "... C_Sign works");
+	is_rv(f->C_VerifyInit(s, &ecdsa, pub), CKR_OK, "C_VerifyInit raw ECDSA");
+	is_rv(f->C_VerifyUpdate(s, hash, sizeof hash), CKR_FUNCTION_NOT_SUPPORTED,
+	      "C_VerifyUpdate with raw ECDSA is refused");
+	is_rv(f->C_VerifyInit(s, &ecdsa, pub), CKR_OK, "C_VerifyInit raw ECDSA");
+	is_rv(f->C_VerifyFinal(s, sig, len), CKR_FUNCTION_NOT_SUPPORTED,
+	      "C_VerifyFinal with raw ECDSA is refused");
+	is_rv(f->C_VerifyInit(s, &ecdsa, pub), CKR_OK, "C_VerifyInit raw ECDSA");
+	is_rv(f->C_Verify(s, hash, sizeof hash, sig, len), CKR_OK, "... C_Verify verifies");
 	is_rv(f->C_SignInit(s, &ecdsa_sha, priv), CKR_OK, "C_SignInit ECDSA-SHA256");
 	is_rv(f->C_SignUpdate(s, data, dlen), CKR_OK, "C_SignUpdate with a hashing mechanism");
 	len = sizeof sig;
