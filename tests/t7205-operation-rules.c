@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * t7105 — rules of the operations (issue 15): the legacy C_GetFunctionStatus and
+ * t7205 — rules of the operations (issue 15): the legacy C_GetFunctionStatus and
  * C_CancelFunction answer CKR_FUNCTION_NOT_PARALLEL; a one-shot size query (C_Digest,
  * C_Sign with a NULL output) followed by the multi-part C_DigestFinal/C_SignFinal or an
  * Update is CKR_OPERATION_ACTIVE, not a result over other data (single- and multi-part
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 	memset(hash, 0x11, sizeof hash);
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "token 0's slot");
-	is_rv(api_prepare_token(f, slot, "t7105"), CKR_OK, "token initialised");
+	is_rv(api_prepare_token(f, slot, "t7205"), CKR_OK, "token initialised");
 	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
 	      "a session");
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "user login");

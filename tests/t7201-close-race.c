@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * t7101 — closing a session while another thread is inside an operation on it is an
+ * t7201 — closing a session while another thread is inside an operation on it is an
  * error code in that thread, never freed memory (DESIGN.md, "No crash from an
  * application's race"; issue 13, defect 1).
  *
@@ -197,8 +197,8 @@ static void prepare(void)
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(api_slot_of(f, 0, &slot0), CKR_OK, "token 0's slot");
 	is_rv(api_slot_of(f, 1, &slot1), CKR_OK, "token 1's slot");
-	is_rv(api_prepare_token(f, slot0, "t7101-0"), CKR_OK, "token 0 initialised");
-	is_rv(api_prepare_token(f, slot1, "t7101-1"), CKR_OK, "token 1 initialised");
+	is_rv(api_prepare_token(f, slot0, "t7201-0"), CKR_OK, "token 0 initialised");
+	is_rv(api_prepare_token(f, slot1, "t7201-1"), CKR_OK, "token 1 initialised");
 	is_rv(f->C_OpenSession(slot0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s),
 	      CKR_OK, "a session on token 0");
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "user login");
@@ -231,7 +231,7 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && atol(argv[1]) > 0)
 		ms = atol(argv[1]);
-	fd = memfd_create("t7101-stats", 0);
+	fd = memfd_create("t7201-stats", 0);
 	if (fd < 0 || ftruncate(fd, sizeof *st) != 0 || stats_map(fd) != 0) {
 		printf("Bail out! shared memory: %s\n", strerror(errno));
 		return 255;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * t7104 — C_Finalize while other threads are inside calls (DESIGN.md, "No crash from an
+ * t7204 — C_Finalize while other threads are inside calls (DESIGN.md, "No crash from an
  * application's race"; issue 13): it waits for the calls already inside the module, and
  * every call that arrives after it began answers CKR_CRYPTOKI_NOT_INITIALIZED. Nothing is
  * destroyed under a running call.
@@ -220,14 +220,14 @@ int main(int argc, char **argv)
 			return 5;
 		return workload();
 	}
-	fd = memfd_create("t7104-stats", 0);
+	fd = memfd_create("t7204-stats", 0);
 	if (fd < 0 || ftruncate(fd, sizeof *st) != 0 || stats_map(fd) != 0) {
 		printf("Bail out! shared memory: %s\n", strerror(errno));
 		return 255;
 	}
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "token 0's slot");
-	is_rv(api_prepare_token(f, slot, "t7104"), CKR_OK, "token 0 initialised");
+	is_rv(api_prepare_token(f, slot, "t7204"), CKR_OK, "token 0 initialised");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 
 	snprintf(fdarg, sizeof fdarg, "%d", fd);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * t7102 — eight threads on two tokens mix everything a careless application may do at
+ * t7202 — eight threads on two tokens mix everything a careless application may do at
  * once (DESIGN.md, "No crash from an application's race"; issue 13): signing (open, login,
  * find the key, C_SignInit/C_Sign in a loop, close), searching with attribute reads
  * (C_FindObjects*, C_GetAttributeValue), login and logout, and C_CloseAllSessions on the
@@ -199,7 +199,7 @@ static void prepare(void)
 	int k;
 
 	for (k = 0; k < 2; k++) {
-		is_rv(api_prepare_token(f, slots[k], "t7102"), CKR_OK, "token %d initialised", k);
+		is_rv(api_prepare_token(f, slots[k], "t7202"), CKR_OK, "token %d initialised", k);
 		is_rv(f->C_OpenSession(slots[k], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
 				       &s),
 		      CKR_OK, "token %d: a session", k);

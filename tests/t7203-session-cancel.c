@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * t7103 — C_SessionCancel (PKCS #11 3.x, session management; issue 13, defect 2) cancels
+ * t7203 — C_SessionCancel (PKCS #11 3.x, session management; issue 13, defect 2) cancels
  * the operations its flags name and only those: afterwards the operation's calls answer
  * CKR_OPERATION_NOT_INITIALIZED and its Init starts a new one (not CKR_OPERATION_ACTIVE).
  * Each kind of operation the module has: CKF_DIGEST, CKF_SIGN, CKF_VERIFY, CKF_ENCRYPT,
@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 	memset(hash, 0x42, sizeof hash);
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(api_slot_of((CK_FUNCTION_LIST_PTR)f, 0, &slot), CKR_OK, "token 0's slot");
-	is_rv(api_prepare_token((CK_FUNCTION_LIST_PTR)f, slot, "t7103"), CKR_OK, "token initialised");
+	is_rv(api_prepare_token((CK_FUNCTION_LIST_PTR)f, slot, "t7203"), CKR_OK, "token initialised");
 	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
 	      "a session");
 	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2), CKR_OK,
