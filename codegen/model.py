@@ -391,6 +391,7 @@ class Function:
     c_params: str = ""
     c_call: str = ""
     checks: list = field(default_factory=list)
+    bad_args: str = "CKR_ARGUMENTS_BAD"   # what a failed argument check assigns
     pad_enum: str = ""
 
 
@@ -1595,6 +1596,10 @@ class Spec:
                             if r in self.const_by_name}.items())
             fn.returns_sorted = [{"name": n, "c_value": c_hex(v)} for v, n in codes]
             by_name = {a.name: a for a in fn.args}
+            if fn.handle == "session" and fn.args and fn.args[0].type == "CK_SESSION_HANDLE":
+                # a bad argument is an error like any other: it ends the session's
+                # operation the function continues (the runtime knows which)
+                fn.bad_args = "sk_bad_args(%s, %s)" % (fn.enum, fn.args[0].name)
             for a in fn.args:
                 if not a.pointer or a.nullable == "yes":
                     continue

@@ -155,6 +155,9 @@ extern const char *const sk_category_names[SK_CAT__COUNT];
  */
 CK_RV sk_enter(enum sk_fn fn, int need_init);
 CK_RV sk_leave(enum sk_fn fn, CK_RV rv);
+/* A failed argument check of fn on session h: ends the operation fn continues, if any
+ * (an error ends an operation, PKCS #11 3.2 section 5.2), and returns CKR_ARGUMENTS_BAD. */
+CK_RV sk_bad_args(enum sk_fn fn, CK_SESSION_HANDLE h);
 
 /* The runtime's implementations (spec/module.yaml, implemented:), arguments already checked. */
 CK_RV rt_Initialize(CK_VOID_PTR pInitArgs);
@@ -207,6 +210,8 @@ CK_RV rt_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULON
 CK_RV rt_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_ATTRIBUTE_PTR pPublicKeyTemplate, CK_ULONG ulPublicKeyAttributeCount, CK_ATTRIBUTE_PTR pPrivateKeyTemplate, CK_ULONG ulPrivateKeyAttributeCount, CK_OBJECT_HANDLE_PTR phPublicKey, CK_OBJECT_HANDLE_PTR phPrivateKey);
 CK_RV rt_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen);
 CK_RV rt_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData, CK_ULONG ulRandomLen);
+CK_RV rt_GetFunctionStatus(CK_SESSION_HANDLE hSession);
+CK_RV rt_CancelFunction(CK_SESSION_HANDLE hSession);
 CK_RV rt_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pReserved);
 CK_RV rt_GetInterfaceList(CK_INTERFACE_PTR pInterfaceList, CK_ULONG_PTR pulCount);
 CK_RV rt_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion, CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags);

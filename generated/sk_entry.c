@@ -3,6 +3,8 @@
 /*
  * The exported entry points. Each checks, in order: initialised (unless the spec says
  * init: false), then every pointer argument by its nullable rule, then calls the runtime.
+ * A bad argument of a function with a session handle goes through sk_bad_args, which
+ * also ends the operation the function continues.
  * Functions the runtime does not implement are stubs returning CKR_FUNCTION_NOT_SUPPORTED.
  */
 #include <stddef.h>
@@ -188,7 +190,7 @@ SK_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR
 	CK_RV rv = sk_enter(SK_FN_C_GetSessionInfo, 1);
 	if (rv == CKR_OK) {
 		if (pInfo == NULL)	/* pInfo: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_GetSessionInfo, hSession);
 		else
 			rv = rt_GetSessionInfo(hSession, pInfo);
 	}
@@ -237,9 +239,9 @@ SK_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTem
 	CK_RV rv = sk_enter(SK_FN_C_CreateObject, 1);
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_CreateObject, hSession);
 		else if (phObject == NULL)	/* phObject: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_CreateObject, hSession);
 		else
 			rv = rt_CreateObject(hSession, pTemplate, ulCount, phObject);
 	}
@@ -252,9 +254,9 @@ SK_EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObjec
 	CK_RV rv = sk_enter(SK_FN_C_CopyObject, 1);
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_CopyObject, hSession);
 		else if (phNewObject == NULL)	/* phNewObject: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_CopyObject, hSession);
 		else
 			rv = rt_CopyObject(hSession, hObject, pTemplate, ulCount, phNewObject);
 	}
@@ -276,7 +278,7 @@ SK_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hOb
 	CK_RV rv = sk_enter(SK_FN_C_GetObjectSize, 1);
 	if (rv == CKR_OK) {
 		if (pulSize == NULL)	/* pulSize: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_GetObjectSize, hSession);
 		else
 			rv = rt_GetObjectSize(hSession, hObject, pulSize);
 	}
@@ -289,7 +291,7 @@ SK_EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE
 	CK_RV rv = sk_enter(SK_FN_C_GetAttributeValue, 1);
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_GetAttributeValue, hSession);
 		else
 			rv = rt_GetAttributeValue(hSession, hObject, pTemplate, ulCount);
 	}
@@ -302,7 +304,7 @@ SK_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE
 	CK_RV rv = sk_enter(SK_FN_C_SetAttributeValue, 1);
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_SetAttributeValue, hSession);
 		else
 			rv = rt_SetAttributeValue(hSession, hObject, pTemplate, ulCount);
 	}
@@ -315,7 +317,7 @@ SK_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR p
 	CK_RV rv = sk_enter(SK_FN_C_FindObjectsInit, 1);
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_FindObjectsInit, hSession);
 		else
 			rv = rt_FindObjectsInit(hSession, pTemplate, ulCount);
 	}
@@ -328,9 +330,9 @@ SK_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR p
 	CK_RV rv = sk_enter(SK_FN_C_FindObjects, 1);
 	if (rv == CKR_OK) {
 		if (phObject == NULL)	/* phObject: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_FindObjects, hSession);
 		else if (pulObjectCount == NULL)	/* pulObjectCount: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_FindObjects, hSession);
 		else
 			rv = rt_FindObjects(hSession, phObject, ulMaxObjectCount, pulObjectCount);
 	}
@@ -361,9 +363,9 @@ SK_EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULON
 	CK_RV rv = sk_enter(SK_FN_C_Encrypt, 1);
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_Encrypt, hSession);
 		else if (pulEncryptedDataLen == NULL)	/* pulEncryptedDataLen: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_Encrypt, hSession);
 		else
 			rv = rt_Encrypt(hSession, pData, ulDataLen, pEncryptedData, pulEncryptedDataLen);
 	}
@@ -376,9 +378,9 @@ SK_EXPORT CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, C
 	CK_RV rv = sk_enter(SK_FN_C_EncryptUpdate, 1);
 	if (rv == CKR_OK) {
 		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_EncryptUpdate, hSession);
 		else if (pulEncryptedPartLen == NULL)	/* pulEncryptedPartLen: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_EncryptUpdate, hSession);
 		else
 			rv = rt_EncryptUpdate(hSession, pPart, ulPartLen, pEncryptedPart, pulEncryptedPartLen);
 	}
@@ -391,7 +393,7 @@ SK_EXPORT CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastEncr
 	CK_RV rv = sk_enter(SK_FN_C_EncryptFinal, 1);
 	if (rv == CKR_OK) {
 		if (pulLastEncryptedPartLen == NULL)	/* pulLastEncryptedPartLen: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_EncryptFinal, hSession);
 		else
 			rv = rt_EncryptFinal(hSession, pLastEncryptedPart, pulLastEncryptedPartLen);
 	}
@@ -413,9 +415,9 @@ SK_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData
 	CK_RV rv = sk_enter(SK_FN_C_Decrypt, 1);
 	if (rv == CKR_OK) {
 		if (pEncryptedData == NULL && ulEncryptedDataLen != 0)	/* pEncryptedData: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_Decrypt, hSession);
 		else if (pulDataLen == NULL)	/* pulDataLen: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_Decrypt, hSession);
 		else
 			rv = rt_Decrypt(hSession, pEncryptedData, ulEncryptedDataLen, pData, pulDataLen);
 	}
@@ -428,9 +430,9 @@ SK_EXPORT CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncrypt
 	CK_RV rv = sk_enter(SK_FN_C_DecryptUpdate, 1);
 	if (rv == CKR_OK) {
 		if (pEncryptedPart == NULL && ulEncryptedPartLen != 0)	/* pEncryptedPart: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_DecryptUpdate, hSession);
 		else if (pulPartLen == NULL)	/* pulPartLen: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_DecryptUpdate, hSession);
 		else
 			rv = rt_DecryptUpdate(hSession, pEncryptedPart, ulEncryptedPartLen, pPart, pulPartLen);
 	}
@@ -443,7 +445,7 @@ SK_EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastPart
 	CK_RV rv = sk_enter(SK_FN_C_DecryptFinal, 1);
 	if (rv == CKR_OK) {
 		if (pulLastPartLen == NULL)	/* pulLastPartLen: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_DecryptFinal, hSession);
 		else
 			rv = rt_DecryptFinal(hSession, pLastPart, pulLastPartLen);
 	}
@@ -465,9 +467,9 @@ SK_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG
 	CK_RV rv = sk_enter(SK_FN_C_Digest, 1);
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_Digest, hSession);
 		else if (pulDigestLen == NULL)	/* pulDigestLen: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_Digest, hSession);
 		else
 			rv = rt_Digest(hSession, pData, ulDataLen, pDigest, pulDigestLen);
 	}
@@ -480,7 +482,7 @@ SK_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK
 	CK_RV rv = sk_enter(SK_FN_C_DigestUpdate, 1);
 	if (rv == CKR_OK) {
 		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_DigestUpdate, hSession);
 		else
 			rv = rt_DigestUpdate(hSession, pPart, ulPartLen);
 	}
@@ -502,7 +504,7 @@ SK_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, C
 	CK_RV rv = sk_enter(SK_FN_C_DigestFinal, 1);
 	if (rv == CKR_OK) {
 		if (pulDigestLen == NULL)	/* pulDigestLen: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_DigestFinal, hSession);
 		else
 			rv = rt_DigestFinal(hSession, pDigest, pulDigestLen);
 	}
@@ -524,9 +526,9 @@ SK_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG u
 	CK_RV rv = sk_enter(SK_FN_C_Sign, 1);
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_Sign, hSession);
 		else if (pulSignatureLen == NULL)	/* pulSignatureLen: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_Sign, hSession);
 		else
 			rv = rt_Sign(hSession, pData, ulDataLen, pSignature, pulSignatureLen);
 	}
@@ -539,7 +541,7 @@ SK_EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_U
 	CK_RV rv = sk_enter(SK_FN_C_SignUpdate, 1);
 	if (rv == CKR_OK) {
 		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_SignUpdate, hSession);
 		else
 			rv = rt_SignUpdate(hSession, pPart, ulPartLen);
 	}
@@ -552,7 +554,7 @@ SK_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, 
 	CK_RV rv = sk_enter(SK_FN_C_SignFinal, 1);
 	if (rv == CKR_OK) {
 		if (pulSignatureLen == NULL)	/* pulSignatureLen: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_SignFinal, hSession);
 		else
 			rv = rt_SignFinal(hSession, pSignature, pulSignatureLen);
 	}
@@ -592,9 +594,9 @@ SK_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG
 	CK_RV rv = sk_enter(SK_FN_C_Verify, 1);
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_Verify, hSession);
 		else if (pSignature == NULL && ulSignatureLen != 0)	/* pSignature: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_Verify, hSession);
 		else
 			rv = rt_Verify(hSession, pData, ulDataLen, pSignature, ulSignatureLen);
 	}
@@ -607,7 +609,7 @@ SK_EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK
 	CK_RV rv = sk_enter(SK_FN_C_VerifyUpdate, 1);
 	if (rv == CKR_OK) {
 		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_VerifyUpdate, hSession);
 		else
 			rv = rt_VerifyUpdate(hSession, pPart, ulPartLen);
 	}
@@ -620,7 +622,7 @@ SK_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature
 	CK_RV rv = sk_enter(SK_FN_C_VerifyFinal, 1);
 	if (rv == CKR_OK) {
 		if (pSignature == NULL && ulSignatureLen != 0)	/* pSignature: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_VerifyFinal, hSession);
 		else
 			rv = rt_VerifyFinal(hSession, pSignature, ulSignatureLen);
 	}
@@ -696,15 +698,15 @@ SK_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR p
 	CK_RV rv = sk_enter(SK_FN_C_GenerateKeyPair, 1);
 	if (rv == CKR_OK) {
 		if (pMechanism == NULL)	/* pMechanism: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_GenerateKeyPair, hSession);
 		else if (pPublicKeyTemplate == NULL && ulPublicKeyAttributeCount != 0)	/* pPublicKeyTemplate: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_GenerateKeyPair, hSession);
 		else if (pPrivateKeyTemplate == NULL && ulPrivateKeyAttributeCount != 0)	/* pPrivateKeyTemplate: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_GenerateKeyPair, hSession);
 		else if (phPublicKey == NULL)	/* phPublicKey: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_GenerateKeyPair, hSession);
 		else if (phPrivateKey == NULL)	/* phPrivateKey: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_GenerateKeyPair, hSession);
 		else
 			rv = rt_GenerateKeyPair(hSession, pMechanism, pPublicKeyTemplate, ulPublicKeyAttributeCount, pPrivateKeyTemplate, ulPrivateKeyAttributeCount, phPublicKey, phPrivateKey);
 	}
@@ -744,7 +746,7 @@ SK_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_U
 	CK_RV rv = sk_enter(SK_FN_C_SeedRandom, 1);
 	if (rv == CKR_OK) {
 		if (pSeed == NULL && ulSeedLen != 0)	/* pSeed: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_SeedRandom, hSession);
 		else
 			rv = rt_SeedRandom(hSession, pSeed, ulSeedLen);
 	}
@@ -757,28 +759,28 @@ SK_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandom
 	CK_RV rv = sk_enter(SK_FN_C_GenerateRandom, 1);
 	if (rv == CKR_OK) {
 		if (pRandomData == NULL && ulRandomLen != 0)	/* pRandomData: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_GenerateRandom, hSession);
 		else
 			rv = rt_GenerateRandom(hSession, pRandomData, ulRandomLen);
 	}
 	return sk_leave(SK_FN_C_GenerateRandom, rv);
 }
 
-/* Legacy: always answers that no function runs in parallel. (stub) */
+/* Legacy: always answers that no function runs in parallel. */
 SK_EXPORT CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE hSession)
 {
 	CK_RV rv = sk_enter(SK_FN_C_GetFunctionStatus, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_GetFunctionStatus(hSession);
 	return sk_leave(SK_FN_C_GetFunctionStatus, rv);
 }
 
-/* Legacy: always answers that no function runs in parallel. (stub) */
+/* Legacy: always answers that no function runs in parallel. */
 SK_EXPORT CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession)
 {
 	CK_RV rv = sk_enter(SK_FN_C_CancelFunction, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = rt_CancelFunction(hSession);
 	return sk_leave(SK_FN_C_CancelFunction, rv);
 }
 
@@ -827,7 +829,7 @@ SK_EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, C
 	CK_RV rv = sk_enter(SK_FN_C_LoginUser, 1);
 	if (rv == CKR_OK) {
 		if (pUsername == NULL && ulUsernameLen != 0)	/* pUsername: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_LoginUser, hSession);
 		else
 			rv = rt_LoginUser(hSession, userType, pPin, ulPinLen, pUsername, ulUsernameLen);
 	}

@@ -6,6 +6,13 @@
  * the four mutex callbacks are given all together or not at all; CKF_OS_LOCKING_OK lets
  * the library use OS locks; CKF_LIBRARY_CANT_CREATE_OS_THREADS forbids it to start threads.
  *
+ * The gate: every call that needs an initialised library is counted while it runs.
+ * C_Finalize first marks the library not initialised — a call arriving after that gets
+ * CKR_CRYPTOKI_NOT_INITIALIZED — then waits until the calls already inside have left, and
+ * only then frees the tables and locks they use (DESIGN.md, "No crash from an
+ * application's race"). C_WaitForSlotEvent is not counted: it may block for ever, and
+ * slot_fini wakes it and waits it out itself.
+ *
  * Fork: the process id is recorded at C_Initialize. A child that inherited an initialised
  * library sees a different pid at its first call, forgets everything it inherited without
  * touching it (the parent still owns those handles), and is "not initialised" until it
@@ -36,11 +43,46 @@ static atomic_int init_pid;
 static int cant_create_threads;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
+/* The gate: calls inside the module, and C_Finalize waiting for them to leave. */
+static atomic_long gate_calls;
+static atomic_int gate_draining;
+static pthread_mutex_t gate_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+/* per thread, one bit per sk_enter not yet left: was that call counted? (the entry
+ * points pair sk_enter and sk_leave; the bit tells sk_leave what sk_enter did) */
+static _Thread_local unsigned long gate_counted;
+
 static void init_atfork_child(void)
 {
-	/* a thread of the parent may have held it at the moment of fork() */
+	/* a thread of the parent may have held them at the moment of fork() */
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_t fresh_gate = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t fresh_cond = PTHREAD_COND_INITIALIZER;
 	init_mutex = fresh;
+	gate_mutex = fresh_gate;
+	gate_cond = fresh_cond;
+}
+
+/* A counted call leaves; the last one out wakes a waiting C_Finalize. */
+static void gate_leave(void)
+{
+	if (atomic_fetch_sub(&gate_calls, 1) == 1 && atomic_load(&gate_draining)) {
+		pthread_mutex_lock(&gate_mutex);
+		pthread_cond_broadcast(&gate_cond);
+		pthread_mutex_unlock(&gate_mutex);
+	}
+}
+
+/* C_Finalize (init_mutex held, the library already marked not initialised): wait until
+ * every counted call has left. New calls see "not initialised" and do not stay. */
+static void gate_drain(void)
+{
+	atomic_store(&gate_draining, 1);
+	pthread_mutex_lock(&gate_mutex);
+	while (atomic_load(&gate_calls) != 0)
+		pthread_cond_wait(&gate_cond, &gate_mutex);
+	pthread_mutex_unlock(&gate_mutex);
+	atomic_store(&gate_draining, 0);
 }
 
 static void init_register_atfork(void)
@@ -57,6 +99,9 @@ static void init_forget_inherited_inlock(void)
 	slot_forget_after_fork();
 	lock_unconfigure();
 	log_reset_after_fork();
+	/* the parent's calls in other threads are not ours; this thread is in none */
+	atomic_store(&gate_calls, 0);
+	atomic_store(&gate_draining, 0);
 	atomic_store(&initialized, 0);
 	log_msg(LOG_CALLS, "fork detected: inherited state dropped, C_Initialize needed");
 }
@@ -159,6 +204,9 @@ CK_RV rt_Finalize(CK_VOID_PTR pReserved)
 		goto out;
 	}
 	atomic_store(&initialized, 0);
+	/* C_Finalize is not counted itself (sk_enter); the calls that are may still use
+	 * everything below: wait for them before it goes */
+	gate_drain();
 	obj_fini();
 	op_fini();
 	crypto_fini();
@@ -172,18 +220,36 @@ out:
 
 CK_RV sk_enter(enum sk_fn fn, int need_init)
 {
+	gate_counted <<= 1;
 	if (log_on(LOG_CALLS))
 		log_msg(LOG_CALLS, "%s", sk_fn_info[fn].name);
-	if (need_init && !init_check_fork())
+	if (!need_init)
+		return CKR_OK;
+	if (!init_check_fork())         /* first: a child forgets the parent's count */
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	if (fn == SK_FN_C_Finalize || fn == SK_FN_C_WaitForSlotEvent)
+		return CKR_OK;
+	/* counted before the second look: C_Finalize marks first and counts after, so one
+	 * of the two sees the other (sequentially consistent atomics) */
+	atomic_fetch_add(&gate_calls, 1);
+	if (!atomic_load(&initialized)) {
+		gate_leave();
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	}
+	gate_counted |= 1;
 	return CKR_OK;
 }
 
 CK_RV sk_leave(enum sk_fn fn, CK_RV rv)
 {
+	int counted = gate_counted & 1;
+
+	gate_counted >>= 1;
 	if (log_on(LOG_CALLS) || (rv != CKR_OK && log_on(LOG_ERROR)))
 		log_msg(rv == CKR_OK ? LOG_CALLS : LOG_ERROR, "%s = %s", sk_fn_info[fn].name,
 			sk_rv_name(rv));
 	rvcheck(fn, rv);
+	if (counted)
+		gate_leave();   /* last: C_Finalize may tear everything down right after */
 	return rv;
 }

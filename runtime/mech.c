@@ -206,7 +206,9 @@ CK_RV mech_check_param(const struct mech *m, const CK_MECHANISM *pm, struct mech
 		return mech_check_gost_hash(m, pm);
 	case MECH_PARAM_NONE:
 	default:
-		if (pm->pParameter != NULL && pm->ulParameterLen != 0)
+		/* no parameter: any length is wrong, whatever the pointer (NULL with a length
+		 * too); a pointer with length 0 says nothing and is accepted */
+		if (pm->ulParameterLen != 0)
 			return CKR_MECHANISM_PARAM_INVALID;
 		return CKR_OK;
 	}

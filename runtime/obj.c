@@ -1032,14 +1032,17 @@ CK_RV rt_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = op_get(hSession, OP_FIND, &op);
+	/* the search is ours until op_release: another thread may close the session */
+	rv = op_acquire(hSession, OP_FIND, &op);
 	if (rv != CKR_OK)
 		return rv;
 	f = (struct op_find *)op;
 	*pulObjectCount = 0;
 	rv = lock_acquire(obj_lock);
-	if (rv != CKR_OK)
+	if (rv != CKR_OK) {
+		op_release(op, 1);
 		return rv;
+	}
 	/* objects destroyed since the search began are left out */
 	while (f->pos < f->n && *pulObjectCount < ulMaxObjectCount) {
 		CK_OBJECT_HANDLE h = f->h[f->pos++];
@@ -1048,6 +1051,7 @@ CK_RV rt_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
 			phObject[(*pulObjectCount)++] = h;
 	}
 	lock_release(obj_lock);
+	op_release(op, 0);
 	return CKR_OK;
 }
 
@@ -1059,9 +1063,9 @@ CK_RV rt_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = op_get(hSession, OP_FIND, &op);
+	rv = op_acquire(hSession, OP_FIND, &op);
 	if (rv != CKR_OK)
 		return rv;
-	op_end(hSession, OP_FIND);
+	op_release(op, 1);
 	return CKR_OK;
 }

@@ -8,7 +8,13 @@
  * CKR_BUFFER_TOO_SMALL and a successful size query (a NULL output buffer gives the length
  * and keeps the operation). A one-shot call (C_Sign, C_Verify, C_Encrypt, C_Decrypt,
  * C_Digest) after an Update of the same operation is refused with CKR_OPERATION_ACTIVE
- * and, being an error, ends the operation.
+ * and, being an error, ends the operation; so is an Update or a Final after a one-shot
+ * call that kept the operation (a size query), which would otherwise finish it over
+ * other data. Mechanisms without a hash (raw RSA, PSS, ECDSA, GOST R 34.10) sign and
+ * verify in one part only: their Update and Final are refused with
+ * CKR_FUNCTION_NOT_SUPPORTED (in none of those functions' lists, none of which fits;
+ * it is the code applications test for: pkcs11-tool --test then starts again with
+ * C_SignInit), and, being an error, that ends the operation.
  *
  * Private-key operations run on the token: the host hashes and pads, the token's script
  * computes the raw primitive (lb_sign / lb_decrypt) under token_enter/token_leave, and the
@@ -18,6 +24,7 @@
 #ifndef SCRIPTOKI_OP_H
 #define SCRIPTOKI_OP_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,8 +47,11 @@ struct op_pk {
 	unsigned gen;                   /* the session's token generation */
 	char ref[LB_REF_MAX];           /* the script's reference of the private key */
 	int always_auth;                /* CKA_ALWAYS_AUTHENTICATE: C_Login(CONTEXT_SPECIFIC) */
-	int authed;                     /* ... which happened for this operation */
+	atomic_int authed;              /* ... which happened for this operation (set by
+					 * C_Login while another call may hold the operation) */
 	int multipart;                  /* an Update was called */
+	int oneshot;                    /* a one-shot call (C_Sign, C_Encrypt, C_Decrypt) kept
+					 * the operation: a size query or a short buffer */
 	size_t k;                       /* RSA: modulus bytes; EC/GOST: bytes of r or s */
 	size_t mod_bits;                /* RSA */
 	size_t out_len;                 /* signature (or ciphertext) length */
@@ -64,9 +74,12 @@ struct op_pk {
  * usage flag, size, login), then opstate's op_start. */
 CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		 CK_OBJECT_HANDLE key);
-/* The active operation of kind, or CKR_OPERATION_NOT_INITIALIZED (also for a session
- * that is gone: CKR_SESSION_HANDLE_INVALID first). */
+/* The active operation of kind, held by the caller (opstate.h: op_acquire) until
+ * op_pk_put, or CKR_OPERATION_NOT_INITIALIZED (for a session that is gone:
+ * CKR_SESSION_HANDLE_INVALID first). */
 CK_RV op_pk_get(CK_SESSION_HANDLE h, enum op_kind kind, struct op_pk **out);
+/* Give it back; end != 0 ends the operation (its last call, or an error). */
+void op_pk_put(struct op_pk *o, int end);
 /* Feed data (Update): hashed when the mechanism hashes, else kept (at most max bytes,
  * CKR_DATA_LEN_RANGE beyond). */
 CK_RV op_pk_feed(struct op_pk *o, const uint8_t *p, size_t n, size_t max);
@@ -77,7 +90,9 @@ CK_RV op_pk_input(struct op_pk *o, uint8_t *out, const uint8_t **in, size_t *in_
 size_t op_pk_max_input(const struct op_pk *o);
 
 /* Run the token's raw primitive with the operation's key: token_enter, generation and
- * login checks, lb_sign or lb_decrypt, token_leave. */
+ * login checks, lb_sign or lb_decrypt, token_leave. CKR_SESSION_CLOSED (or
+ * CKR_FUNCTION_CANCELED after C_SessionCancel) when another thread ended the operation
+ * meanwhile: the key is then not used. */
 CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len,
 		  uint8_t *out, size_t *out_len);
 

@@ -67,12 +67,16 @@ static CK_RV op_encrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 
 	if (rv != CKR_OK)
 		return rv;
-	if (oneshot && o->multipart) {
-		rv = CKR_OPERATION_ACTIVE;
+	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
+		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
 	}
-	if (!op_output_fits(out, pulOut, o->k, &rv))
+	if (!op_output_fits(out, pulOut, o->k, &rv)) {
+		if (oneshot)
+			o->oneshot = 1;
+		op_pk_put(o, 0);
 		return rv;
+	}
 	if (oneshot) {
 		rv = op_pk_feed(o, data, len, o->k);
 		if (rv != CKR_OK)
@@ -84,7 +88,7 @@ static CK_RV op_encrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 	if (rv == CKR_OK)
 		*pulOut = olen;
 end:
-	op_end(h, OP_ENCRYPT);
+	op_pk_put(o, 1);
 	return rv;
 }
 
@@ -109,12 +113,15 @@ CK_RV rt_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG u
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->oneshot) {
+		op_pk_put(o, 1);
+		return CKR_OPERATION_ACTIVE;    /* after a C_Encrypt size query */
+	}
 	o->multipart = 1;
 	rv = op_pk_feed(o, pPart, ulPartLen, op_crypt_max_plain(o));
-	if (rv != CKR_OK) {
-		op_end(hSession, OP_ENCRYPT);
+	op_pk_put(o, rv != CKR_OK);
+	if (rv != CKR_OK)
 		return rv;
-	}
 	*pulEncryptedPartLen = 0;
 	return CKR_OK;
 }
@@ -177,8 +184,8 @@ static CK_RV op_decrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 
 	if (rv != CKR_OK)
 		return rv;
-	if (oneshot && o->multipart) {
-		rv = CKR_OPERATION_ACTIVE;
+	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
+		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
 	}
 	if (!oneshot) {
@@ -192,6 +199,9 @@ static CK_RV op_decrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 	if (out == NULL) {
 		*pulOut = o->result_len > 0 && memcmp(o->result_in, ct, o->k) == 0 ?
 				  o->result_len : op_crypt_max_plain(o);
+		if (oneshot)
+			o->oneshot = 1;
+		op_pk_put(o, 0);
 		return CKR_OK;
 	}
 	if (o->result_len == 0 || memcmp(o->result_in, ct, o->k) != 0) {
@@ -206,12 +216,15 @@ static CK_RV op_decrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 	}
 	if (*pulOut < o->result_len) {
 		*pulOut = o->result_len;
+		if (oneshot)
+			o->oneshot = 1;
+		op_pk_put(o, 0);
 		return CKR_BUFFER_TOO_SMALL;
 	}
 	memcpy(out, o->result, o->result_len);
 	*pulOut = o->result_len;
 end:
-	op_end(h, OP_DECRYPT);
+	op_pk_put(o, 1);
 	return rv;
 }
 
@@ -236,12 +249,15 @@ CK_RV rt_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart,
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->oneshot) {
+		op_pk_put(o, 1);
+		return CKR_OPERATION_ACTIVE;    /* after a C_Decrypt size query */
+	}
 	o->multipart = 1;
 	rv = op_pk_feed(o, pEncryptedPart, ulEncryptedPartLen, o->k);
-	if (rv != CKR_OK) {
-		op_end(hSession, OP_DECRYPT);
+	op_pk_put(o, rv != CKR_OK);
+	if (rv != CKR_OK)
 		return rv == CKR_DATA_LEN_RANGE ? CKR_ENCRYPTED_DATA_LEN_RANGE : rv;
-	}
 	*pulPartLen = 0;
 	return CKR_OK;
 }

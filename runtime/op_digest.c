@@ -26,7 +26,8 @@ struct op_digest {
 	struct op op;                   /* first: opstate's view */
 	EVP_MD_CTX *md;
 	size_t size;
-	int multipart;
+	int multipart;                  /* C_DigestUpdate was called */
+	int oneshot;                    /* a C_Digest size query kept the operation */
 };
 
 static void op_digest_destroy(struct op *op)
@@ -44,7 +45,7 @@ static CK_RV op_digest_get(CK_SESSION_HANDLE h, struct op_digest **out)
 	CK_RV rv = sess_lookup(h, &si);
 
 	if (rv == CKR_OK)
-		rv = op_get(h, OP_DIGEST, &op);
+		rv = op_acquire(h, OP_DIGEST, &op);
 	if (rv == CKR_OK)
 		*out = (struct op_digest *)op;
 	return rv;
@@ -56,7 +57,6 @@ CK_RV rt_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 	struct mech_params prm;
 	struct op_digest *o = NULL;
 	const struct mech *m;
-	struct op *active;
 	CK_RV rv = sess_lookup(hSession, &si);
 
 	if (rv != CKR_OK)
@@ -66,7 +66,7 @@ CK_RV rt_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 		op_end(hSession, OP_DIGEST);
 		return CKR_OK;
 	}
-	if (op_get(hSession, OP_DIGEST, &active) == CKR_OK)
+	if (op_active(hSession, OP_DIGEST) == CKR_OK)
 		return CKR_OPERATION_ACTIVE;
 	m = mech_find(pMechanism->mechanism);
 	if (m == NULL || m->prim != MECH_DIGEST || crypto_md(m->hash) == NULL)
@@ -97,12 +97,16 @@ static CK_RV op_digest_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 
 	if (rv != CKR_OK)
 		return rv;
-	if (oneshot && o->multipart) {
-		rv = CKR_OPERATION_ACTIVE;
+	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
+		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
 	}
-	if (!op_output_fits(out, pulOut, o->size, &rv))
+	if (!op_output_fits(out, pulOut, o->size, &rv)) {
+		if (oneshot)
+			o->oneshot = 1; /* a C_Digest size query: C_Digest must follow */
+		op_release(&o->op, 0);
 		return rv;
+	}
 	if (oneshot)
 		rv = crypto_digest_update(o->md, data, len);
 	if (rv == CKR_OK)
@@ -110,7 +114,7 @@ static CK_RV op_digest_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 	if (rv == CKR_OK)
 		*pulOut = dlen;
 end:
-	op_end(h, OP_DIGEST);
+	op_release(&o->op, 1);
 	return rv;
 }
 
@@ -127,10 +131,13 @@ CK_RV rt_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ul
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->oneshot) {
+		op_release(&o->op, 1);
+		return CKR_OPERATION_ACTIVE;    /* after a C_Digest size query */
+	}
 	o->multipart = 1;
 	rv = crypto_digest_update(o->md, pPart, ulPartLen);
-	if (rv != CKR_OK)
-		op_end(hSession, OP_DIGEST);
+	op_release(&o->op, rv != CKR_OK);
 	return rv;
 }
 

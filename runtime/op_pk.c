@@ -178,7 +178,6 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 	struct sess_info si;
 	struct obj_view v;
 	struct op_pk *o = NULL;
-	struct op *active;
 	const struct mech *m;
 	int have_view = 0;
 	CK_RV rv;
@@ -191,7 +190,7 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		op_end(h, kind);
 		return CKR_OK;
 	}
-	if (op_get(h, kind, &active) == CKR_OK)
+	if (op_active(h, kind) == CKR_OK)
 		return CKR_OPERATION_ACTIVE;
 	m = mech_find(pm->mechanism);
 	if (m == NULL || !((private_key ? m->token_flags : m->host_flags) & flag) ||
@@ -285,11 +284,16 @@ CK_RV op_pk_get(CK_SESSION_HANDLE h, enum op_kind kind, struct op_pk **out)
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = op_get(h, kind, &op);
+	rv = op_acquire(h, kind, &op);
 	if (rv != CKR_OK)
 		return rv;
 	*out = (struct op_pk *)op;
 	return CKR_OK;
+}
+
+void op_pk_put(struct op_pk *o, int end)
+{
+	op_release(&o->op, end);
 }
 
 size_t op_pk_max_input(const struct op_pk *o)
@@ -351,11 +355,19 @@ CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len
 		  uint8_t *out, size_t *out_len)
 {
 	struct lb_card card;
+	struct sess_info si;
 	CK_RV rv = token_enter(o->tok);
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = op_pk_token_check_inlock(o, decrypt ? CKF_DECRYPT : CKF_SIGN);
+	if (!op_still_active(&o->op)) {
+		/* ended by another thread while this call waited for the card: its session
+		 * was closed, or C_SessionCancel cancelled it; the key is not used */
+		rv = sess_lookup(o->session, &si) == CKR_OK ? CKR_FUNCTION_CANCELED
+							    : CKR_SESSION_CLOSED;
+	} else {
+		rv = op_pk_token_check_inlock(o, decrypt ? CKF_DECRYPT : CKF_SIGN);
+	}
 	if (rv == CKR_OK) {
 		token_card(o->tok, &card);
 		if (o->always_auth)
@@ -367,25 +379,13 @@ CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len
 	return rv;
 }
 
-CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF8CHAR *pin,
-			      CK_ULONG len)
+/* The context-specific login for operation o, which the caller refers to. */
+static CK_RV op_context_login_ref(struct op_pk *o, struct token *t, const CK_UTF8CHAR *pin,
+				  CK_ULONG len)
 {
-	static const enum op_kind kinds[] = { OP_SIGN, OP_DECRYPT };
-	struct op_pk *o = NULL, *cand;
 	struct lb_card card;
-	struct op *op;
-	size_t i;
 	CK_RV rv;
 
-	for (i = 0; i < sizeof kinds / sizeof kinds[0] && o == NULL; i++) {
-		if (op_get(h, kinds[i], &op) != CKR_OK)
-			continue;
-		cand = (struct op_pk *)op;
-		if (cand->always_auth && cand->tok == t)
-			o = cand;
-	}
-	if (o == NULL)
-		return CKR_OPERATION_NOT_INITIALIZED;
 	if (!t->logged_in || t->user != CKU_USER)
 		return CKR_USER_NOT_LOGGED_IN;
 	if (pin == NULL)
@@ -409,5 +409,33 @@ CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF
 		lb_logout(t->vm, &card);
 		t->logged_in = 0;
 	}
+	return rv;
+}
+
+CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF8CHAR *pin,
+			      CK_ULONG len)
+{
+	static const enum op_kind kinds[] = { OP_SIGN, OP_DECRYPT };
+	struct op_pk *o = NULL, *cand;
+	struct op *op;
+	size_t i;
+	CK_RV rv;
+
+	/* a reference, not op_acquire: the operation may be in use by a call that waits for
+	 * this token's lock, which we hold; only always_auth, tok (fixed at Init) and the
+	 * atomic authed are touched */
+	for (i = 0; i < sizeof kinds / sizeof kinds[0] && o == NULL; i++) {
+		if (op_ref(h, kinds[i], &op) != CKR_OK)
+			continue;
+		cand = (struct op_pk *)op;
+		if (cand->always_auth && cand->tok == t)
+			o = cand;
+		else
+			op_unref(op);
+	}
+	if (o == NULL)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	rv = op_context_login_ref(o, t, pin, len);
+	op_unref(&o->op);
 	return rv;
 }

@@ -93,12 +93,20 @@ static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *dat
 
 	if (rv != CKR_OK)
 		return rv;
-	if (oneshot && o->multipart) {
-		rv = CKR_OPERATION_ACTIVE;
+	if (!oneshot && o->m->hash == 0) {
+		op_pk_put(o, 1);                /* single-part only, as in op_sign_update */
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	}
+	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
+		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
 	}
-	if (!op_output_fits(pSignature, pulSignatureLen, o->out_len, &rv))
+	if (!op_output_fits(pSignature, pulSignatureLen, o->out_len, &rv)) {
+		if (oneshot)
+			o->oneshot = 1;
+		op_pk_put(o, 0);        /* a size query keeps the operation */
 		return rv;
+	}
 	if (o->always_auth && !o->authed) {
 		rv = CKR_USER_NOT_LOGGED_IN;
 		goto end;
@@ -116,7 +124,7 @@ static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *dat
 		*pulSignatureLen = o->out_len;
 end:
 	OPENSSL_cleanse(hbuf, sizeof hbuf);
-	op_end(h, OP_SIGN);
+	op_pk_put(o, 1);
 	return rv;
 }
 
@@ -140,10 +148,19 @@ static CK_RV op_sign_update(CK_SESSION_HANDLE h, enum op_kind kind, CK_BYTE_PTR 
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->m->hash == 0) {
+		/* a single-part mechanism: no Update at all; an error, so the operation
+		 * ends (PKCS #11 3.2, C_SignUpdate) */
+		op_pk_put(o, 1);
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	}
+	if (o->oneshot) {
+		op_pk_put(o, 1);
+		return CKR_OPERATION_ACTIVE;    /* after a C_Sign size query */
+	}
 	o->multipart = 1;
 	rv = op_pk_feed(o, part, len, op_pk_max_input(o));
-	if (rv != CKR_OK)
-		op_end(h, kind);
+	op_pk_put(o, rv != CKR_OK);
 	return rv;
 }
 
@@ -203,6 +220,10 @@ static CK_RV op_verify_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 
 	if (rv != CKR_OK)
 		return rv;
+	if (!oneshot && o->m->hash == 0) {
+		op_pk_put(o, 1);                /* single-part only, as in op_sign_update */
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	}
 	if (oneshot && o->multipart) {
 		rv = CKR_OPERATION_ACTIVE;
 		goto end;
@@ -216,7 +237,7 @@ static CK_RV op_verify_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 	if (rv == CKR_OK)
 		rv = op_verify_compute(o, in, in_len, sig, sig_len);
 end:
-	op_end(h, OP_VERIFY);
+	op_pk_put(o, 1);
 	return rv;
 }
 

@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* opstate.c — the operations active in each session; see opstate.h. */
+/*
+ * opstate.c — the operations active in each session; see opstate.h.
+ *
+ * Locks: op_lock guards the table and every operation's refs and linked; it is held only
+ * for those, never during card I/O or while waiting for an operation's own lock (op->use).
+ * Order: op->use, then op_lock, then the session table's lock (the prune asks it whether
+ * a session still exists). Nothing here is called with the session table's lock held.
+ */
 #include "opstate.h"
 
 #include <stdlib.h>
 
 #include "lock.h"
 #include "session.h"
-
-struct op_entry {
-	CK_SESSION_HANDLE h;
-	struct op *op;
-};
+#include "sk_dispatch.h"
 
 static void *op_lock;
-static struct op_entry *ops;
+static struct op **ops;          /* the active operations */
 static size_t nops, cap_ops;
 
 CK_RV op_init(void)
@@ -23,12 +26,22 @@ CK_RV op_init(void)
 	return lock_create(&op_lock);
 }
 
+/* The memory of an operation nobody refers to any more. */
+static void op_free(struct op *op)
+{
+	void *use = op->use;
+
+	op->destroy(op);
+	lock_destroy(use);
+}
+
 void op_fini(void)
 {
 	size_t i;
 
+	/* no call is left in the module (init.c waited for them): no holder either */
 	for (i = 0; i < nops; i++)
-		ops[i].op->destroy(ops[i].op);
+		op_free(ops[i]);
 	free(ops);
 	ops = NULL;
 	nops = cap_ops = 0;
@@ -44,92 +57,215 @@ void op_forget_after_fork(void)
 	op_lock = NULL;
 }
 
-/* Free the operations of sessions that no longer exist. */
+/* Take the table's reference away from ops[i] (op_lock held); 1 when nobody is left. */
+static int op_unlink_inlock(size_t i)
+{
+	struct op *op = ops[i];
+
+	ops[i] = ops[--nops];
+	op->linked = 0;
+	return --op->refs == 0;
+}
+
+static long op_index_inlock(const struct op *op)
+{
+	size_t i;
+
+	for (i = 0; i < nops; i++)
+		if (ops[i] == op)
+			return (long)i;
+	return -1;
+}
+
+/* Unlink the operations of sessions that no longer exist; free those nobody holds. */
 static void op_prune_inlock(void)
 {
 	struct sess_info si;
 	size_t i = 0;
 
 	while (i < nops) {
-		if (sess_lookup(ops[i].h, &si) != CKR_OK) {
-			ops[i].op->destroy(ops[i].op);
-			ops[i] = ops[--nops];
+		if (sess_lookup(ops[i]->session, &si) != CKR_OK) {
+			struct op *op = ops[i];
+			if (op_unlink_inlock(i))
+				op_free(op);
 		} else {
 			i++;
 		}
 	}
 }
 
-static struct op_entry *op_find_inlock(CK_SESSION_HANDLE h, enum op_kind kind)
+static struct op *op_find_inlock(CK_SESSION_HANDLE h, enum op_kind kind)
 {
 	size_t i;
 
 	for (i = 0; i < nops; i++)
-		if (ops[i].h == h && ops[i].op->kind == kind)
-			return &ops[i];
+		if (ops[i]->session == h && ops[i]->kind == kind)
+			return ops[i];
 	return NULL;
 }
 
 CK_RV op_start(CK_SESSION_HANDLE h, struct op *op)
 {
-	CK_RV rv = lock_acquire(op_lock);
+	CK_RV rv = lock_create(&op->use);
 
-	if (rv != CKR_OK)
+	if (rv != CKR_OK) {
+		op->use = NULL;
 		return rv;
+	}
+	op->session = h;
+	op->refs = 1;           /* the table's */
+	op->linked = 1;
+	rv = lock_acquire(op_lock);
+	if (rv != CKR_OK)
+		goto fail;
 	op_prune_inlock();
 	if (op_find_inlock(h, op->kind) != NULL) {
 		rv = CKR_OPERATION_ACTIVE;
-		goto out;
+		lock_release(op_lock);
+		goto fail;
 	}
 	if (nops == cap_ops) {
 		size_t ncap = cap_ops ? cap_ops * 2 : 16;
-		struct op_entry *n = realloc(ops, ncap * sizeof *n);
+		struct op **n = realloc(ops, ncap * sizeof *n);
 		if (n == NULL) {
 			rv = CKR_HOST_MEMORY;
-			goto out;
+			lock_release(op_lock);
+			goto fail;
 		}
 		ops = n;
 		cap_ops = ncap;
 	}
-	ops[nops].h = h;
-	ops[nops].op = op;
-	nops++;
-out:
+	ops[nops++] = op;
 	lock_release(op_lock);
+	return CKR_OK;
+fail:
+	lock_destroy(op->use);
+	op->use = NULL;
+	op->linked = 0;
+	op->refs = 0;
 	return rv;
 }
 
-CK_RV op_get(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
+CK_RV op_active(CK_SESSION_HANDLE h, enum op_kind kind)
 {
-	struct op_entry *e;
 	CK_RV rv = lock_acquire(op_lock);
 
 	if (rv != CKR_OK)
 		return rv;
-	e = op_find_inlock(h, kind);
-	if (e == NULL)
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	else
-		*out = e->op;
+	rv = op_find_inlock(h, kind) != NULL ? CKR_OK : CKR_OPERATION_NOT_INITIALIZED;
 	lock_release(op_lock);
 	return rv;
 }
 
+CK_RV op_ref(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
+{
+	struct op *op;
+	CK_RV rv = lock_acquire(op_lock);
+
+	if (rv != CKR_OK)
+		return rv;
+	op = op_find_inlock(h, kind);
+	if (op != NULL) {
+		op->refs++;
+		*out = op;
+	}
+	lock_release(op_lock);
+	return op != NULL ? CKR_OK : CKR_OPERATION_NOT_INITIALIZED;
+}
+
+void op_unref(struct op *op)
+{
+	int last;
+
+	if (lock_acquire(op_lock) != CKR_OK)
+		return;         /* leaks rather than frees what another caller may hold */
+	last = --op->refs == 0;
+	lock_release(op_lock);
+	if (last)
+		op_free(op);
+}
+
+CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
+{
+	struct op *op;
+	int linked;
+	CK_RV rv = op_ref(h, kind, &op);
+
+	if (rv != CKR_OK)
+		return rv;
+	/* the operation's own lock, taken without op_lock: a caller on the same session may
+	 * be in the middle of it (card I/O); we go on after it */
+	rv = lock_acquire(op->use);
+	if (rv != CKR_OK) {
+		op_unref(op);
+		return rv;
+	}
+	rv = lock_acquire(op_lock);
+	if (rv != CKR_OK) {
+		lock_release(op->use);
+		op_unref(op);
+		return rv;
+	}
+	linked = op->linked;
+	lock_release(op_lock);
+	if (!linked) {
+		/* it ended while we waited (the other call finished it, or it was cancelled) */
+		lock_release(op->use);
+		op_unref(op);
+		return CKR_OPERATION_NOT_INITIALIZED;
+	}
+	*out = op;
+	return CKR_OK;
+}
+
+void op_release(struct op *op, int end)
+{
+	long i;
+	int last = 0;
+
+	if (lock_acquire(op_lock) != CKR_OK) {
+		lock_release(op->use);  /* and leak our reference rather than free under others */
+		return;
+	}
+	if (end && op->linked && (i = op_index_inlock(op)) >= 0)
+		op_unlink_inlock((size_t)i);   /* we still hold ours: never the last */
+	/* let the next holder in before our reference goes: once it is gone, another
+	 * thread's unlink may free the operation, its lock included */
+	lock_release(op->use);
+	last = --op->refs == 0;
+	lock_release(op_lock);
+	if (last)
+		op_free(op);
+}
+
+int op_still_active(struct op *op)
+{
+	int linked = 0;
+
+	if (lock_acquire(op_lock) == CKR_OK) {
+		linked = op->linked;
+		lock_release(op_lock);
+	}
+	return linked;
+}
+
 void op_end(CK_SESSION_HANDLE h, enum op_kind kind)
 {
-	struct op_entry *e;
 	struct op *op = NULL;
+	size_t i;
 
 	if (lock_acquire(op_lock) != CKR_OK)
 		return;
-	e = op_find_inlock(h, kind);
-	if (e != NULL) {
-		op = e->op;
-		*e = ops[--nops];
-	}
+	for (i = 0; i < nops; i++)
+		if (ops[i]->session == h && ops[i]->kind == kind) {
+			struct op *o = ops[i];
+			if (op_unlink_inlock(i))
+				op = o;         /* nobody held it: free it, outside the lock */
+			break;
+		}
 	lock_release(op_lock);
 	if (op != NULL)
-		op->destroy(op);
+		op_free(op);
 }
 
 void op_end_all(CK_SESSION_HANDLE h)
@@ -138,4 +274,57 @@ void op_end_all(CK_SESSION_HANDLE h)
 
 	for (k = 0; k < OP_KIND_MAX; k++)
 		op_end(h, (enum op_kind)k);
+}
+
+void op_prune(void)
+{
+	if (lock_acquire(op_lock) != CKR_OK)
+		return;
+	op_prune_inlock();
+	lock_release(op_lock);
+}
+
+/* The operation a function continues (not its Init, which starts one). */
+static int op_kind_of(enum sk_fn fn, enum op_kind *kind)
+{
+	switch (fn) {
+	case SK_FN_C_Encrypt:
+	case SK_FN_C_EncryptUpdate:
+	case SK_FN_C_EncryptFinal:
+		*kind = OP_ENCRYPT;
+		return 1;
+	case SK_FN_C_Decrypt:
+	case SK_FN_C_DecryptUpdate:
+	case SK_FN_C_DecryptFinal:
+		*kind = OP_DECRYPT;
+		return 1;
+	case SK_FN_C_Digest:
+	case SK_FN_C_DigestUpdate:
+	case SK_FN_C_DigestFinal:
+		*kind = OP_DIGEST;
+		return 1;
+	case SK_FN_C_Sign:
+	case SK_FN_C_SignUpdate:
+	case SK_FN_C_SignFinal:
+		*kind = OP_SIGN;
+		return 1;
+	case SK_FN_C_Verify:
+	case SK_FN_C_VerifyUpdate:
+	case SK_FN_C_VerifyFinal:
+		*kind = OP_VERIFY;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+CK_RV sk_bad_args(enum sk_fn fn, CK_SESSION_HANDLE h)
+{
+	enum op_kind kind;
+
+	/* the call ends like any failed one: a NULL length pointer of C_Sign ends the
+	 * signature as a wrong data length would (op.h) */
+	if (op_kind_of(fn, &kind))
+		op_end(h, kind);
+	return CKR_ARGUMENTS_BAD;
 }

@@ -3,10 +3,20 @@
  * opstate.h — the operations active in a session (a search, a signature, a decryption...).
  *
  * At most one operation of each kind per session. An operation is a struct that begins
- * with `struct op`; the layer that starts it allocates it and gives its destructor. The
- * table's lock guards only the table: an operation's own state is used without it, as the
- * standard leaves concurrent calls on one session to the application to serialise.
- * Operations of sessions that are gone are freed the next time the table is touched.
+ * with `struct op`; the layer that starts it allocates it and gives its destructor.
+ *
+ * Lifetime (DESIGN.md, "No crash from an application's race"): an operation is reference
+ * counted. The table holds one reference while the operation is active; every caller that
+ * works with it holds one more, taken by op_acquire and given back by op_release. Ending
+ * an operation (its last call, an error, C_SessionCancel, C_CloseSession,
+ * C_CloseAllSessions, a removed token) only takes it out of the table: the memory goes
+ * when the last holder leaves, never under a caller's feet.
+ *
+ * Busy state: op_acquire also gives the caller the operation to itself (its own lock).
+ * The standard leaves concurrent calls on one session to the application to serialise; an
+ * application that does not gets them serialised here instead of a data race. A caller
+ * that waited for an operation which ended meanwhile gets CKR_OPERATION_NOT_INITIALIZED,
+ * as if the two calls had come one after the other.
  */
 #ifndef SCRIPTOKI_OPSTATE_H
 #define SCRIPTOKI_OPSTATE_H
@@ -26,23 +36,52 @@ enum op_kind {
 struct op {
 	enum op_kind kind;
 	void (*destroy)(struct op *op);   /* frees the whole operation, cleansing secrets */
+	/* opstate's own (set by op_start; the starter leaves them alone) */
+	CK_SESSION_HANDLE session;
+	unsigned refs;                    /* under the table's lock */
+	int linked;                       /* active: in the table (under the table's lock) */
+	void *use;                        /* lock.h: held by the one caller working with it */
 };
 
 CK_RV op_init(void);
+/* C_Finalize, once no call is left in the module: frees every operation. */
 void op_fini(void);
 void op_forget_after_fork(void);
 
 /* Start op in session h: CKR_OPERATION_ACTIVE when one of its kind is already active (op
- * is then not taken: the caller frees it). */
+ * is then not taken: the caller frees it with op->destroy). */
 CK_RV op_start(CK_SESSION_HANDLE h, struct op *op);
 
-/* The active operation of that kind, or CKR_OPERATION_NOT_INITIALIZED. */
-CK_RV op_get(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out);
+/* CKR_OK when an operation of that kind is active in h, else CKR_OPERATION_NOT_INITIALIZED. */
+CK_RV op_active(CK_SESSION_HANDLE h, enum op_kind kind);
 
-/* End (and destroy) the active operation of that kind, if any. */
+/* The active operation of that kind, held by the caller alone until op_release (waits
+ * while another caller holds it), or CKR_OPERATION_NOT_INITIALIZED. */
+CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out);
+
+/* Give back an operation from op_acquire; end != 0 also ends it (if nothing else did). */
+void op_release(struct op *op, int end);
+
+/* 1 while op (held by the caller) is still the session's active operation: 0 once it was
+ * ended by someone else (C_SessionCancel, the session closed) while the caller worked. */
+int op_still_active(struct op *op);
+
+/*
+ * A reference to the active operation without taking it over (*out stays valid until
+ * op_unref), for a call that only touches what the operation shares atomically (the
+ * context-specific login of op.h). Never waits. CKR_OPERATION_NOT_INITIALIZED when none.
+ */
+CK_RV op_ref(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out);
+void op_unref(struct op *op);
+
+/* End the active operation of that kind, if any (a holder keeps its reference). */
 void op_end(CK_SESSION_HANDLE h, enum op_kind kind);
 
-/* End every operation of the session (C_CloseSession, C_SessionCancel). */
+/* End every operation of the session (C_CloseSession). */
 void op_end_all(CK_SESSION_HANDLE h);
+
+/* End the operations of sessions that no longer exist (C_CloseAllSessions, a removed
+ * token): they only leave the table; holders keep theirs. */
+void op_prune(void);
 
 #endif

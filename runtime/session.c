@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * session.c — C_OpenSession, C_CloseSession, C_CloseAllSessions, C_GetSessionInfo,
- * C_SessionCancel, C_Login, C_LoginUser, C_Logout, C_InitPIN, C_SetPIN.
+ * C_SessionCancel, C_Login, C_LoginUser, C_Logout, C_InitPIN, C_SetPIN, and the legacy
+ * C_GetFunctionStatus and C_CancelFunction.
  *
  * The session table has its own lock, held only while the table is read or changed —
  * never during card I/O. Login state lives in the token (token.h) under the token's lock.
@@ -237,8 +238,9 @@ CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
 			i++;
 	}
 	lock_release(sess_lock);
+	op_prune();        /* their operations end now (a caller inside one keeps it) */
 	sess_logout_if_last(t);
-	return CKR_OK;     /* their operations go at the next op_start (opstate prunes) */
+	return CKR_OK;
 }
 
 /* Lock the session's token for a state read or a card operation. */
@@ -285,12 +287,41 @@ CK_RV rt_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 	return CKR_OK;
 }
 
+/*
+ * C_SessionCancel's flags (PKCS #11 3.x, C_SessionCancel): the session-based operations it
+ * may be asked to cancel, and the operation kinds of this module among them. The others
+ * (recovery, message-based, key management) cannot be active here: nothing to cancel.
+ */
+static const struct {
+	CK_FLAGS flag;
+	enum op_kind kind;
+} sess_cancel_kinds[] = {
+	{ CKF_ENCRYPT, OP_ENCRYPT }, { CKF_DECRYPT, OP_DECRYPT }, { CKF_DIGEST, OP_DIGEST },
+	{ CKF_SIGN, OP_SIGN },       { CKF_VERIFY, OP_VERIFY },   { CKF_FIND_OBJECTS, OP_FIND },
+};
+
+#define SESS_CANCEL_FLAGS                                                                 \
+	(CKF_ENCRYPT | CKF_DECRYPT | CKF_DIGEST | CKF_SIGN | CKF_SIGN_RECOVER | CKF_VERIFY | \
+	 CKF_VERIFY_RECOVER | CKF_GENERATE | CKF_GENERATE_KEY_PAIR | CKF_WRAP | CKF_UNWRAP |  \
+	 CKF_DERIVE | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT | CKF_MESSAGE_SIGN |          \
+	 CKF_MESSAGE_VERIFY | CKF_FIND_OBJECTS | CKF_ENCAPSULATE | CKF_DECAPSULATE)
+
 CK_RV rt_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 {
 	struct session s;
+	size_t i;
+	CK_RV rv = sess_get(hSession, &s);
 
-	/* no cryptographic operation can be active yet: there is nothing to cancel */
-	return sess_get(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	if (flags & ~(CK_FLAGS)SESS_CANCEL_FLAGS)
+		return CKR_ARGUMENTS_BAD;       /* a bit that names no operation */
+	/* an operation another thread is inside of ends too: that call finishes with what
+	 * it holds (opstate.h) and a private-key one does not reach the card */
+	for (i = 0; i < sizeof sess_cancel_kinds / sizeof sess_cancel_kinds[0]; i++)
+		if (flags & sess_cancel_kinds[i].flag)
+			op_end(hSession, sess_cancel_kinds[i].kind);
+	return CKR_OK;
 }
 
 /* Does any read-only session of this token exist? */
@@ -481,4 +512,17 @@ CK_RV rt_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ul
 	}
 	token_leave(s.tok);
 	return rv;
+}
+
+/* The legacy parallel functions (PKCS #11 3.2, parallel function management): no function
+ * of this module runs in parallel with the application, so there is never one to ask
+ * about or to cancel. */
+CK_RV rt_GetFunctionStatus(CK_SESSION_HANDLE hSession)
+{
+	return CKR_FUNCTION_NOT_PARALLEL;
+}
+
+CK_RV rt_CancelFunction(CK_SESSION_HANDLE hSession)
+{
+	return CKR_FUNCTION_NOT_PARALLEL;
 }

@@ -418,6 +418,20 @@ static void sign_case(const struct sigcase *c)
 	/* the same in parts: sign with Update/Final, verify with Update/Final */
 	if (f->C_SignInit(s, &m, priv[c->key]) != CKR_OK)
 		return;
+	if (c->data_len != 0) {
+		/* a mechanism without a hash signs in one part only */
+		is_rv(f->C_SignUpdate(s, data, dlen), CKR_FUNCTION_NOT_SUPPORTED,
+		      "%s: single-part only: C_SignUpdate is refused", c->name);
+		slen2 = sizeof sig2;
+		is_rv(f->C_Sign(s, data, dlen, sig2, &slen2), CKR_OPERATION_NOT_INITIALIZED,
+		      "%s: ... an error: it ended the operation", c->name);
+		is_rv(f->C_VerifyInit(s, &m, pub[c->key]), CKR_OK, "%s: C_VerifyInit", c->name);
+		is_rv(f->C_VerifyUpdate(s, data, dlen), CKR_FUNCTION_NOT_SUPPORTED,
+		      "%s: single-part only: C_VerifyUpdate is refused", c->name);
+		is_rv(f->C_Verify(s, data, dlen, sig, slen), CKR_OPERATION_NOT_INITIALIZED,
+		      "%s: ... an error: it ended the operation", c->name);
+		return;
+	}
 	rv = f->C_SignUpdate(s, data, dlen / 2);
 	if (rv == CKR_OK)
 		rv = f->C_SignUpdate(s, data + dlen / 2, dlen - dlen / 2);

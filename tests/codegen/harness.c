@@ -33,6 +33,13 @@ CK_RV sk_leave(enum sk_fn fn, CK_RV rv)
 	return rv;
 }
 
+CK_RV sk_bad_args(enum sk_fn fn, CK_SESSION_HANDLE h)
+{
+	(void)fn;
+	(void)h;
+	return CKR_ARGUMENTS_BAD;
+}
+
 CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
 {
 	reached[SK_FN_C_Initialize]++;

@@ -60,6 +60,9 @@ extern const char *const sk_category_names[SK_CAT__COUNT];
  */
 CK_RV sk_enter(enum sk_fn fn, int need_init);
 CK_RV sk_leave(enum sk_fn fn, CK_RV rv);
+/* A failed argument check of fn on session h: ends the operation fn continues, if any
+ * (an error ends an operation, PKCS #11 3.2 section 5.2), and returns CKR_ARGUMENTS_BAD. */
+CK_RV sk_bad_args(enum sk_fn fn, CK_SESSION_HANDLE h);
 
 /* The runtime's implementations (spec/module.yaml, implemented:), arguments already checked. */
 CK_RV rt_Initialize(CK_VOID_PTR pInitArgs);

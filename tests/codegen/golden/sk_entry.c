@@ -3,6 +3,8 @@
 /*
  * The exported entry points. Each checks, in order: initialised (unless the spec says
  * init: false), then every pointer argument by its nullable rule, then calls the runtime.
+ * A bad argument of a function with a session handle goes through sk_bad_args, which
+ * also ends the operation the function continues.
  * Functions the runtime does not implement are stubs returning CKR_FUNCTION_NOT_SUPPORTED.
  */
 #include <stddef.h>
@@ -65,9 +67,9 @@ SK_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG u
 	CK_RV rv = sk_enter(SK_FN_C_Sign, 1);
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_Sign, hSession);
 		else if (pulSignatureLen == NULL)	/* pulSignatureLen: nullable: no */
-			rv = CKR_ARGUMENTS_BAD;
+			rv = sk_bad_args(SK_FN_C_Sign, hSession);
 		else
 			rv = rt_Sign(hSession, pData, ulDataLen, pSignature, pulSignatureLen);
 	}
