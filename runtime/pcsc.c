@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* pcsc.c — PC/SC through pcsc-lite; see pcsc.h. */
 #include "pcsc.h"
+#include "trace.h"
 
 #include <string.h>
 
@@ -248,7 +249,10 @@ LONG pcsc_transmit(struct pcsc_card *card, const uint8_t *apdu, size_t len, uint
 {
 	const SCARD_IO_REQUEST *pci = card->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
 	DWORD rlen = (DWORD)*resp_len;
-	LONG rc = SCardTransmit(card->h, pci, apdu, (DWORD)len, NULL, resp, &rlen);
+	LONG rc;
+
+	trace_apdu(apdu, len);
+	rc = SCardTransmit(card->h, pci, apdu, (DWORD)len, NULL, resp, &rlen);
 
 	*resp_len = rc == SCARD_S_SUCCESS ? rlen : 0;
 	return rc;
