@@ -5,7 +5,8 @@
 # argument type by codegen): a pkcs11-tool session logs each call as one line with its
 # arguments by name (handles, user types, flag names, mechanism and attribute names,
 # buffer lengths), its result, its duration and the APDUs it sent; and neither a PIN, a
-# data object's secret content, a private key component nor the signed plaintext appears.
+# data object's secret content, a private key component nor the signed plaintext appears;
+# at SCRIPTOKI_DEBUG=1 nothing is traced.
 . "$(dirname "$0")/rig/tap.sh"
 if [ -z "${VTOKEN0_CTL:-}" ]; then
 	need_rig "$BUILD/vtoken" "$BUILD/vtoken-ctl"
@@ -70,4 +71,10 @@ ok $? "the trace holds no plaintext"
 ok $? "the trace holds no data object content"
 ! grep -qE 'CKA_(PRIVATE_EXPONENT|PRIME_1|PRIME_2|EXPONENT_1|EXPONENT_2|COEFFICIENT|VALUE)=[0-9a-f"]' "$log"
 ok $? "no private component or key value is shown, only lengths"
+
+# level 1 logs only failures: no trace line, not even for the failed call
+SCRIPTOKI_DEBUG=1 SCRIPTOKI_DEBUG_FILE=$W/level1.log timeout 60 pkcs11-tool --module "$M" \
+	--slot-index 0 --login --pin 00000000 --list-objects >/dev/null 2>&1
+grep -q 'C_Login = CKR_PIN_INCORRECT' "$W/level1.log" && ! grep -q ' C_[A-Za-z]*(' "$W/level1.log"
+ok $? "SCRIPTOKI_DEBUG=1: the failed login logged, no call traced"
 done_testing
