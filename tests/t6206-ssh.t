@@ -7,7 +7,8 @@
 #   - `ssh -I module` logs in with the RSA-2048 key, then with the P-256 key;
 #   - `ssh-add -s module` loads both keys into a private ssh-agent (started with -P, the
 #     whitelist that lets it load a module outside /usr/lib*, /usr/local/lib*) and ssh
-#     logs in through the agent; `ssh-add -e` unloads them. The agent is stopped by PID.
+#     logs in through the agent; `ssh-add -e` unloads them. An agent without -P refuses
+#     the module. Each agent is stopped by its PID.
 # The PIN reaches ssh and ssh-add through SSH_ASKPASS, as it would from a desktop.
 . "$(dirname "$0")/rig/tap.sh"
 if [ -z "${VTOKEN0_CTL:-}" ]; then
@@ -93,6 +94,14 @@ sshc -o IdentityAgent=none -o IdentityFile=none -I "$M"
 ok $? "with neither key authorized, the login is refused" || show "$W/ssh.out"
 
 # --- ssh-agent and ssh-add -s -----------------------------------------------------------
+# an agent with its default whitelist (/usr/lib*, /usr/local/lib*) refuses the build tree's
+timeout 150 ssh-agent -D -a "$W/plain.sock" >"$W/plain.log" 2>&1 </dev/null &
+AGENT=$!
+wait_file $AGENT "$W/plain.log" '^SSH_AUTH_SOCK=' 20 &&
+	! SSH_AUTH_SOCK=$W/plain.sock timeout 60 ssh-add -s "$M" >"$W/out" 2>&1 &&
+	grep -q 'agent refused operation' "$W/out"
+ok $? "an ssh-agent without -P refuses a module outside /usr/lib*" || show "$W/out"
+stop_pid $AGENT
 timeout 150 ssh-agent -D -a "$W/agent.sock" -P "$M" >"$W/agent.log" 2>&1 </dev/null &
 AGENT=$!
 wait_file $AGENT "$W/agent.log" '^SSH_AUTH_SOCK=' 20 && [ -S "$W/agent.sock" ]
