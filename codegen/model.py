@@ -393,6 +393,7 @@ class Function:
     checks: list = field(default_factory=list)
     bad_args: str = "CKR_ARGUMENTS_BAD"   # what a failed argument check assigns
     pad_enum: str = ""
+    trace: list = field(default_factory=list)
 
 
 @dataclass
@@ -1580,6 +1581,7 @@ class Spec:
                 fn.sweep_args.append(e)
             fn.sweep_nonnull = [i for i, a in enumerate(fn.args)
                                 if a.pointer and a.nullable == "no"]
+            fn.trace = trace_calls(fn)
             # the allowed return codes sorted by value, for a binary search at run time: the
             # function's list, the universal codes (§5.1.1), those of every function with a
             # session handle (§5.1.2), CKR_CRYPTOKI_NOT_INITIALIZED for functions that need
@@ -1644,6 +1646,94 @@ class Spec:
         for fl in self.function_lists:
             self.probe_structs.append(ProbeStruct(
                 fl.ctype, fl.since_num, ["version"] + [f.name for f in fl.functions]))
+
+
+# --- call tracing: one formatter call per argument, chosen by the argument's type -------
+
+# The flag family (constants.yaml prefix and group) a CK_FLAGS argument takes its names from.
+TRACE_FLAG_GROUPS = {"C_OpenSession": "session_info",
+                     "C_WaitForSlotEvent": "wait_for_slot_event",
+                     "C_GetInterface": "interface"}
+# Scalars shown by the name of their constant (the family's prefix).
+TRACE_NAMED = {"CK_USER_TYPE": "CKU", "CK_MECHANISM_TYPE": "CKM"}
+TRACE_HANDLES = ("CK_SESSION_HANDLE", "CK_OBJECT_HANDLE", "CK_SLOT_ID")
+TRACE_HANDLE_PTRS = ("CK_SESSION_HANDLE_PTR", "CK_OBJECT_HANDLE_PTR", "CK_SLOT_ID_PTR")
+TRACE_BUFFERS = ("CK_BYTE_PTR", "CK_UTF8CHAR_PTR", "CK_VOID_PTR")
+# Output structures the runtime formats field by field (runtime/trace.c).
+TRACE_STRUCTS = ("CK_INFO_PTR", "CK_SLOT_INFO_PTR", "CK_TOKEN_INFO_PTR", "CK_SESSION_INFO_PTR",
+                 "CK_MECHANISM_INFO_PTR", "CK_VERSION_PTR")
+
+
+def trace_calls(fn):
+    """The C calls that describe each argument of fn in its trace line (runtime/trace.c).
+
+    Never a value of a secret argument, and never the bytes of a buffer: secrets show as
+    <secret>, buffers by their length, templates by attribute names (values only for the
+    attribute types runtime/trace.c knows to be public)."""
+    by_name = {a.name: a for a in fn.args}
+    calls = []
+
+    def length_expr(a):
+        target = by_name.get(a.length)
+        if target is None:
+            return "(CK_ULONG)-1"
+        if target.pointer:
+            return "(%s != NULL ? *%s : (CK_ULONG)-1)" % (target.name, target.name)
+        return target.name
+
+    for a in fn.args:
+        n = c_string(a.name)
+        out = 1 if a.dir in ("out", "inout") else 0
+        t = a.type
+        if a.secret and t != "CK_ATTRIBUTE_PTR":
+            calls.append("sk_trace_secret(&tr, %s, %s, %s)" % (n, a.name, length_expr(a)))
+        elif t in TRACE_HANDLES:
+            calls.append("sk_trace_handle(&tr, %s, %s)" % (n, a.name))
+        elif t == "CK_ULONG":
+            calls.append("sk_trace_ulong(&tr, %s, %s)" % (n, a.name))
+        elif t == "CK_BBOOL":
+            calls.append("sk_trace_bool(&tr, %s, %s)" % (n, a.name))
+        elif t == "CK_FLAGS":
+            group = TRACE_FLAG_GROUPS.get(fn.name)
+            calls.append("sk_trace_flags(&tr, %s, %s, %s)"
+                         % (n, c_string(group) if group else "NULL", a.name))
+        elif t in TRACE_NAMED:
+            calls.append("sk_trace_named(&tr, %s, %s, %s)" % (n, c_string(TRACE_NAMED[t]), a.name))
+        elif t == "CK_MECHANISM_PTR":
+            calls.append("sk_trace_mechanism(&tr, %s, %s)" % (n, a.name))
+        elif t == "CK_ATTRIBUTE_PTR":
+            calls.append("sk_trace_template(&tr, %s, %s, %s, %d, rv)"
+                         % (n, a.name, length_expr(a), out))
+        elif t in TRACE_BUFFERS and a.length is not None:
+            calls.append("sk_trace_buffer(&tr, %s, %s, %s, %d, rv)"
+                         % (n, a.name, length_expr(a), out))
+        elif t == "CK_UTF8CHAR_PTR" and a.name == "pLabel":
+            calls.append("sk_trace_label(&tr, %s, %s)" % (n, a.name))
+        elif t == "CK_UTF8CHAR_PTR":
+            calls.append("sk_trace_string(&tr, %s, %s)" % (n, a.name))
+        elif t in ("CK_ULONG_PTR", "CK_FLAGS_PTR") and out:
+            calls.append("sk_trace_ulong_out(&tr, %s, %s, rv)" % (n, a.name))
+        elif t in TRACE_HANDLE_PTRS and a.length is None:
+            calls.append("sk_trace_handle_out(&tr, %s, %s, rv)" % (n, a.name))
+        elif t in TRACE_HANDLE_PTRS:
+            target = by_name.get(a.length)
+            count = length_expr(a)
+            if target is not None and not target.pointer:
+                # a by-value maximum (C_FindObjects): the count returned is the other output
+                got = [b for b in fn.args if b.type == "CK_ULONG_PTR" and b.dir == "out"]
+                if got:
+                    count = "(%s != NULL ? *%s : 0)" % (got[0].name, got[0].name)
+            calls.append("sk_trace_handles_out(&tr, %s, %s, %s, rv)" % (n, a.name, count))
+        elif a.length is not None and out:
+            calls.append("sk_trace_count_out(&tr, %s, %s, %s, rv)" % (n, a.name, length_expr(a)))
+        elif t in TRACE_STRUCTS:
+            calls.append("sk_trace_struct(&tr, %s, %s, %s, %d, rv)"
+                         % (n, c_string(t[:-4]), a.name, out))
+        elif t == "CK_NOTIFY":
+            calls.append("sk_trace_present(&tr, %s, %s != NULL)" % (n, a.name))
+        else:
+            calls.append("sk_trace_pointer(&tr, %s, (const void *)%s)" % (n, a.name))
+    return calls
 
 
 def _name_of(item, key="name"):

@@ -159,6 +159,49 @@ CK_RV sk_leave(enum sk_fn fn, CK_RV rv);
  * (an error ends an operation, PKCS #11 3.2 section 5.2), and returns CKR_ARGUMENTS_BAD. */
 CK_RV sk_bad_args(enum sk_fn fn, CK_SESSION_HANDLE h);
 
+/*
+ * The call trace (runtime/trace.c). sk_trace_begin notes the time and the card traffic
+ * so far and sets on when SCRIPTOKI_DEBUG is 2 or more; then one sk_trace_* call per
+ * argument (rv given to those that describe outputs, shown only on success) and
+ * sk_trace_end, which logs "C_Name(arguments) = CKR_... <duration> ms <n> APDUs".
+ * Nothing here ever shows a secret argument or the bytes of a buffer. Pointer arguments
+ * are passed as const void * so that these declarations need no particular CK_ type.
+ */
+struct sk_trace {
+	int on;
+	unsigned args;
+	unsigned long apdus0;
+	long long t0_ns;
+	unsigned long len;
+	char line[1900];
+};
+
+void sk_trace_begin(struct sk_trace *tr);
+void sk_trace_end(struct sk_trace *tr, enum sk_fn fn, CK_RV rv);
+void sk_trace_handle(struct sk_trace *tr, const char *name, unsigned long v);
+void sk_trace_ulong(struct sk_trace *tr, const char *name, unsigned long v);
+void sk_trace_bool(struct sk_trace *tr, const char *name, unsigned char v);
+void sk_trace_flags(struct sk_trace *tr, const char *name, const char *group, unsigned long v);
+void sk_trace_named(struct sk_trace *tr, const char *name, const char *prefix, unsigned long v);
+void sk_trace_mechanism(struct sk_trace *tr, const char *name, const void *m);
+void sk_trace_template(struct sk_trace *tr, const char *name, const void *t,
+		       unsigned long count, int out, CK_RV rv);
+void sk_trace_buffer(struct sk_trace *tr, const char *name, const void *p, unsigned long len,
+		     int out, CK_RV rv);
+void sk_trace_secret(struct sk_trace *tr, const char *name, const void *p, unsigned long len);
+void sk_trace_label(struct sk_trace *tr, const char *name, const void *p);
+void sk_trace_string(struct sk_trace *tr, const char *name, const void *p);
+void sk_trace_ulong_out(struct sk_trace *tr, const char *name, const void *p, CK_RV rv);
+void sk_trace_handle_out(struct sk_trace *tr, const char *name, const void *p, CK_RV rv);
+void sk_trace_handles_out(struct sk_trace *tr, const char *name, const void *p,
+			  unsigned long count, CK_RV rv);
+void sk_trace_count_out(struct sk_trace *tr, const char *name, const void *p, unsigned long count,
+			CK_RV rv);
+void sk_trace_struct(struct sk_trace *tr, const char *name, const char *type, const void *p,
+		     int out, CK_RV rv);
+void sk_trace_pointer(struct sk_trace *tr, const char *name, const void *p);
+void sk_trace_present(struct sk_trace *tr, const char *name, int present);
+
 /* The runtime's implementations (spec/module.yaml, implemented:), arguments already checked. */
 CK_RV rt_Initialize(CK_VOID_PTR pInitArgs);
 CK_RV rt_Finalize(CK_VOID_PTR pReserved);
@@ -223,7 +266,7 @@ extern CK_FUNCTION_LIST sk_function_list_2_40;
 extern CK_FUNCTION_LIST_3_0 sk_function_list_3_0;
 extern CK_FUNCTION_LIST_3_2 sk_function_list_3_2;
 extern CK_INTERFACE sk_interfaces[];
-extern const CK_ULONG sk_interface_count;
+extern const unsigned long sk_interface_count;
 
 /* This module's identity (spec/module.yaml). */
 #define SK_MODULE_MANUFACTURER "Scriptoki project"

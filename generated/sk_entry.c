@@ -6,6 +6,8 @@
  * A bad argument of a function with a session handle goes through sk_bad_args, which
  * also ends the operation the function continues.
  * Functions the runtime does not implement are stubs returning CKR_FUNCTION_NOT_SUPPORTED.
+ * With the call trace on (SCRIPTOKI_DEBUG=2), each argument is then described by the
+ * formatter its type selects (codegen/model.py, trace_calls) and the call logged as one line.
  */
 #include <stddef.h>
 
@@ -16,30 +18,54 @@
 /* Initialises the library, optionally with a threading/locking policy. */
 SK_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
 {
-	CK_RV rv = sk_enter(SK_FN_C_Initialize, 0);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_Initialize, 0);
 	if (rv == CKR_OK)
 		rv = rt_Initialize(pInitArgs);
+	if (tr.on) {
+		sk_trace_pointer(&tr, "pInitArgs", (const void *)pInitArgs);
+		sk_trace_end(&tr, SK_FN_C_Initialize, rv);
+	}
 	return sk_leave(SK_FN_C_Initialize, rv);
 }
 
 /* Ends the application's use of the library and releases its resources. */
 SK_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved)
 {
-	CK_RV rv = sk_enter(SK_FN_C_Finalize, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_Finalize, 1);
 	if (rv == CKR_OK)
 		rv = rt_Finalize(pReserved);
+	if (tr.on) {
+		sk_trace_pointer(&tr, "pReserved", (const void *)pReserved);
+		sk_trace_end(&tr, SK_FN_C_Finalize, rv);
+	}
 	return sk_leave(SK_FN_C_Finalize, rv);
 }
 
 /* Reports the library's Cryptoki version, manufacturer and description. */
 SK_EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetInfo, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetInfo, 1);
 	if (rv == CKR_OK) {
 		if (pInfo == NULL)	/* pInfo: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetInfo(pInfo);
+	}
+	if (tr.on) {
+		sk_trace_struct(&tr, "pInfo", "CK_INFO", pInfo, 1, rv);
+		sk_trace_end(&tr, SK_FN_C_GetInfo, rv);
 	}
 	return sk_leave(SK_FN_C_GetInfo, rv);
 }
@@ -47,12 +73,20 @@ SK_EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo)
 /* Returns the library's 2.40 function list (callable before C_Initialize). */
 SK_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetFunctionList, 0);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetFunctionList, 0);
 	if (rv == CKR_OK) {
 		if (ppFunctionList == NULL)	/* ppFunctionList: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetFunctionList(ppFunctionList);
+	}
+	if (tr.on) {
+		sk_trace_pointer(&tr, "ppFunctionList", (const void *)ppFunctionList);
+		sk_trace_end(&tr, SK_FN_C_GetFunctionList, rv);
 	}
 	return sk_leave(SK_FN_C_GetFunctionList, rv);
 }
@@ -60,12 +94,22 @@ SK_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
 /* Lists the slot IDs, all of them or only those with a token present. */
 SK_EXPORT CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_PTR pulCount)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetSlotList, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetSlotList, 1);
 	if (rv == CKR_OK) {
 		if (pulCount == NULL)	/* pulCount: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetSlotList(tokenPresent, pSlotList, pulCount);
+	}
+	if (tr.on) {
+		sk_trace_bool(&tr, "tokenPresent", tokenPresent);
+		sk_trace_handles_out(&tr, "pSlotList", pSlotList, (pulCount != NULL ? *pulCount : (CK_ULONG)-1), rv);
+		sk_trace_ulong_out(&tr, "pulCount", pulCount, rv);
+		sk_trace_end(&tr, SK_FN_C_GetSlotList, rv);
 	}
 	return sk_leave(SK_FN_C_GetSlotList, rv);
 }
@@ -73,12 +117,21 @@ SK_EXPORT CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, C
 /* Describes one slot. */
 SK_EXPORT CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetSlotInfo, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetSlotInfo, 1);
 	if (rv == CKR_OK) {
 		if (pInfo == NULL)	/* pInfo: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetSlotInfo(slotID, pInfo);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "slotID", slotID);
+		sk_trace_struct(&tr, "pInfo", "CK_SLOT_INFO", pInfo, 1, rv);
+		sk_trace_end(&tr, SK_FN_C_GetSlotInfo, rv);
 	}
 	return sk_leave(SK_FN_C_GetSlotInfo, rv);
 }
@@ -86,12 +139,21 @@ SK_EXPORT CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
 /* Describes the token in one slot. */
 SK_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetTokenInfo, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetTokenInfo, 1);
 	if (rv == CKR_OK) {
 		if (pInfo == NULL)	/* pInfo: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetTokenInfo(slotID, pInfo);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "slotID", slotID);
+		sk_trace_struct(&tr, "pInfo", "CK_TOKEN_INFO", pInfo, 1, rv);
+		sk_trace_end(&tr, SK_FN_C_GetTokenInfo, rv);
 	}
 	return sk_leave(SK_FN_C_GetTokenInfo, rv);
 }
@@ -99,12 +161,22 @@ SK_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 /* Lists the mechanism types a token supports. */
 SK_EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList, CK_ULONG_PTR pulCount)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetMechanismList, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetMechanismList, 1);
 	if (rv == CKR_OK) {
 		if (pulCount == NULL)	/* pulCount: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetMechanismList(slotID, pMechanismList, pulCount);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "slotID", slotID);
+		sk_trace_count_out(&tr, "pMechanismList", pMechanismList, (pulCount != NULL ? *pulCount : (CK_ULONG)-1), rv);
+		sk_trace_ulong_out(&tr, "pulCount", pulCount, rv);
+		sk_trace_end(&tr, SK_FN_C_GetMechanismList, rv);
 	}
 	return sk_leave(SK_FN_C_GetMechanismList, rv);
 }
@@ -112,12 +184,22 @@ SK_EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMec
 /* Describes one mechanism of a token: key sizes and flags. */
 SK_EXPORT CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR pInfo)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetMechanismInfo, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetMechanismInfo, 1);
 	if (rv == CKR_OK) {
 		if (pInfo == NULL)	/* pInfo: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetMechanismInfo(slotID, type, pInfo);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "slotID", slotID);
+		sk_trace_named(&tr, "type", "CKM", type);
+		sk_trace_struct(&tr, "pInfo", "CK_MECHANISM_INFO", pInfo, 1, rv);
+		sk_trace_end(&tr, SK_FN_C_GetMechanismInfo, rv);
 	}
 	return sk_leave(SK_FN_C_GetMechanismInfo, rv);
 }
@@ -125,12 +207,23 @@ SK_EXPORT CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK
 /* Initialises (formats) a token, setting its SO PIN and label. */
 SK_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pLabel)
 {
-	CK_RV rv = sk_enter(SK_FN_C_InitToken, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_InitToken, 1);
 	if (rv == CKR_OK) {
 		if (pLabel == NULL)	/* pLabel: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_InitToken(slotID, pPin, ulPinLen, pLabel);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "slotID", slotID);
+		sk_trace_secret(&tr, "pPin", pPin, ulPinLen);
+		sk_trace_ulong(&tr, "ulPinLen", ulPinLen);
+		sk_trace_label(&tr, "pLabel", pLabel);
+		sk_trace_end(&tr, SK_FN_C_InitToken, rv);
 	}
 	return sk_leave(SK_FN_C_InitToken, rv);
 }
@@ -138,30 +231,64 @@ SK_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ul
 /* Sets the normal user's PIN (called by the logged-in SO). */
 SK_EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_InitPIN, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_InitPIN, 1);
 	if (rv == CKR_OK)
 		rv = rt_InitPIN(hSession, pPin, ulPinLen);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_secret(&tr, "pPin", pPin, ulPinLen);
+		sk_trace_ulong(&tr, "ulPinLen", ulPinLen);
+		sk_trace_end(&tr, SK_FN_C_InitPIN, rv);
+	}
 	return sk_leave(SK_FN_C_InitPIN, rv);
 }
 
 /* Changes the PIN of the user currently logged in (or of the normal user in a R/W public session). */
 SK_EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen, CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SetPIN, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SetPIN, 1);
 	if (rv == CKR_OK)
 		rv = rt_SetPIN(hSession, pOldPin, ulOldLen, pNewPin, ulNewLen);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_secret(&tr, "pOldPin", pOldPin, ulOldLen);
+		sk_trace_ulong(&tr, "ulOldLen", ulOldLen);
+		sk_trace_secret(&tr, "pNewPin", pNewPin, ulNewLen);
+		sk_trace_ulong(&tr, "ulNewLen", ulNewLen);
+		sk_trace_end(&tr, SK_FN_C_SetPIN, rv);
+	}
 	return sk_leave(SK_FN_C_SetPIN, rv);
 }
 
 /* Opens a session with the token in a slot. */
 SK_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication, CK_NOTIFY Notify, CK_SESSION_HANDLE_PTR phSession)
 {
-	CK_RV rv = sk_enter(SK_FN_C_OpenSession, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_OpenSession, 1);
 	if (rv == CKR_OK) {
 		if (phSession == NULL)	/* phSession: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_OpenSession(slotID, flags, pApplication, Notify, phSession);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "slotID", slotID);
+		sk_trace_flags(&tr, "flags", "session_info", flags);
+		sk_trace_pointer(&tr, "pApplication", (const void *)pApplication);
+		sk_trace_present(&tr, "Notify", Notify != NULL);
+		sk_trace_handle_out(&tr, "phSession", phSession, rv);
+		sk_trace_end(&tr, SK_FN_C_OpenSession, rv);
 	}
 	return sk_leave(SK_FN_C_OpenSession, rv);
 }
@@ -169,30 +296,55 @@ SK_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pAp
 /* Closes one session. */
 SK_EXPORT CK_RV C_CloseSession(CK_SESSION_HANDLE hSession)
 {
-	CK_RV rv = sk_enter(SK_FN_C_CloseSession, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_CloseSession, 1);
 	if (rv == CKR_OK)
 		rv = rt_CloseSession(hSession);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_end(&tr, SK_FN_C_CloseSession, rv);
+	}
 	return sk_leave(SK_FN_C_CloseSession, rv);
 }
 
 /* Closes all of the application's sessions with a token. */
 SK_EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID)
 {
-	CK_RV rv = sk_enter(SK_FN_C_CloseAllSessions, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_CloseAllSessions, 1);
 	if (rv == CKR_OK)
 		rv = rt_CloseAllSessions(slotID);
+	if (tr.on) {
+		sk_trace_handle(&tr, "slotID", slotID);
+		sk_trace_end(&tr, SK_FN_C_CloseAllSessions, rv);
+	}
 	return sk_leave(SK_FN_C_CloseAllSessions, rv);
 }
 
 /* Describes a session: slot, state, flags. */
 SK_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetSessionInfo, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetSessionInfo, 1);
 	if (rv == CKR_OK) {
 		if (pInfo == NULL)	/* pInfo: nullable: no */
 			rv = sk_bad_args(SK_FN_C_GetSessionInfo, hSession);
 		else
 			rv = rt_GetSessionInfo(hSession, pInfo);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_struct(&tr, "pInfo", "CK_SESSION_INFO", pInfo, 1, rv);
+		sk_trace_end(&tr, SK_FN_C_GetSessionInfo, rv);
 	}
 	return sk_leave(SK_FN_C_GetSessionInfo, rv);
 }
@@ -200,43 +352,88 @@ SK_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR
 /* Saves the state of the session's active operations as a byte string. (stub) */
 SK_EXPORT CK_RV C_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationState, CK_ULONG_PTR pulOperationStateLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetOperationState, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetOperationState, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_secret(&tr, "pOperationState", pOperationState, (pulOperationStateLen != NULL ? *pulOperationStateLen : (CK_ULONG)-1));
+		sk_trace_ulong_out(&tr, "pulOperationStateLen", pulOperationStateLen, rv);
+		sk_trace_end(&tr, SK_FN_C_GetOperationState, rv);
+	}
 	return sk_leave(SK_FN_C_GetOperationState, rv);
 }
 
 /* Restores operation state saved by C_GetOperationState, with the keys it needs. (stub) */
 SK_EXPORT CK_RV C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationState, CK_ULONG ulOperationStateLen, CK_OBJECT_HANDLE hEncryptionKey, CK_OBJECT_HANDLE hAuthenticationKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SetOperationState, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SetOperationState, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_secret(&tr, "pOperationState", pOperationState, ulOperationStateLen);
+		sk_trace_ulong(&tr, "ulOperationStateLen", ulOperationStateLen);
+		sk_trace_handle(&tr, "hEncryptionKey", hEncryptionKey);
+		sk_trace_handle(&tr, "hAuthenticationKey", hAuthenticationKey);
+		sk_trace_end(&tr, SK_FN_C_SetOperationState, rv);
+	}
 	return sk_leave(SK_FN_C_SetOperationState, rv);
 }
 
 /* Logs a user type (SO, user, context-specific) into the token. */
 SK_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_Login, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_Login, 1);
 	if (rv == CKR_OK)
 		rv = rt_Login(hSession, userType, pPin, ulPinLen);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_named(&tr, "userType", "CKU", userType);
+		sk_trace_secret(&tr, "pPin", pPin, ulPinLen);
+		sk_trace_ulong(&tr, "ulPinLen", ulPinLen);
+		sk_trace_end(&tr, SK_FN_C_Login, rv);
+	}
 	return sk_leave(SK_FN_C_Login, rv);
 }
 
 /* Logs the current user out of the token. */
 SK_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession)
 {
-	CK_RV rv = sk_enter(SK_FN_C_Logout, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_Logout, 1);
 	if (rv == CKR_OK)
 		rv = rt_Logout(hSession);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_end(&tr, SK_FN_C_Logout, rv);
+	}
 	return sk_leave(SK_FN_C_Logout, rv);
 }
 
 /* Creates an object from a template. */
 SK_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phObject)
 {
-	CK_RV rv = sk_enter(SK_FN_C_CreateObject, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_CreateObject, 1);
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_CreateObject, hSession);
@@ -245,13 +442,24 @@ SK_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTem
 		else
 			rv = rt_CreateObject(hSession, pTemplate, ulCount, phObject);
 	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_template(&tr, "pTemplate", pTemplate, ulCount, 0, rv);
+		sk_trace_ulong(&tr, "ulCount", ulCount);
+		sk_trace_handle_out(&tr, "phObject", phObject, rv);
+		sk_trace_end(&tr, SK_FN_C_CreateObject, rv);
+	}
 	return sk_leave(SK_FN_C_CreateObject, rv);
 }
 
 /* Copies an object, changing the attributes given in a template. */
 SK_EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phNewObject)
 {
-	CK_RV rv = sk_enter(SK_FN_C_CopyObject, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_CopyObject, 1);
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_CopyObject, hSession);
@@ -260,27 +468,54 @@ SK_EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObjec
 		else
 			rv = rt_CopyObject(hSession, hObject, pTemplate, ulCount, phNewObject);
 	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_handle(&tr, "hObject", hObject);
+		sk_trace_template(&tr, "pTemplate", pTemplate, ulCount, 0, rv);
+		sk_trace_ulong(&tr, "ulCount", ulCount);
+		sk_trace_handle_out(&tr, "phNewObject", phNewObject, rv);
+		sk_trace_end(&tr, SK_FN_C_CopyObject, rv);
+	}
 	return sk_leave(SK_FN_C_CopyObject, rv);
 }
 
 /* Destroys an object. */
 SK_EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DestroyObject, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DestroyObject, 1);
 	if (rv == CKR_OK)
 		rv = rt_DestroyObject(hSession, hObject);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_handle(&tr, "hObject", hObject);
+		sk_trace_end(&tr, SK_FN_C_DestroyObject, rv);
+	}
 	return sk_leave(SK_FN_C_DestroyObject, rv);
 }
 
 /* Reports the approximate size of an object in bytes. */
 SK_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetObjectSize, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetObjectSize, 1);
 	if (rv == CKR_OK) {
 		if (pulSize == NULL)	/* pulSize: nullable: no */
 			rv = sk_bad_args(SK_FN_C_GetObjectSize, hSession);
 		else
 			rv = rt_GetObjectSize(hSession, hObject, pulSize);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_handle(&tr, "hObject", hObject);
+		sk_trace_ulong_out(&tr, "pulSize", pulSize, rv);
+		sk_trace_end(&tr, SK_FN_C_GetObjectSize, rv);
 	}
 	return sk_leave(SK_FN_C_GetObjectSize, rv);
 }
@@ -288,12 +523,23 @@ SK_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hOb
 /* Reads attribute values (or their lengths) of an object. */
 SK_EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetAttributeValue, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetAttributeValue, 1);
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_GetAttributeValue, hSession);
 		else
 			rv = rt_GetAttributeValue(hSession, hObject, pTemplate, ulCount);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_handle(&tr, "hObject", hObject);
+		sk_trace_template(&tr, "pTemplate", pTemplate, ulCount, 1, rv);
+		sk_trace_ulong(&tr, "ulCount", ulCount);
+		sk_trace_end(&tr, SK_FN_C_GetAttributeValue, rv);
 	}
 	return sk_leave(SK_FN_C_GetAttributeValue, rv);
 }
@@ -301,12 +547,23 @@ SK_EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE
 /* Changes attribute values of an object. */
 SK_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SetAttributeValue, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SetAttributeValue, 1);
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_SetAttributeValue, hSession);
 		else
 			rv = rt_SetAttributeValue(hSession, hObject, pTemplate, ulCount);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_handle(&tr, "hObject", hObject);
+		sk_trace_template(&tr, "pTemplate", pTemplate, ulCount, 0, rv);
+		sk_trace_ulong(&tr, "ulCount", ulCount);
+		sk_trace_end(&tr, SK_FN_C_SetAttributeValue, rv);
 	}
 	return sk_leave(SK_FN_C_SetAttributeValue, rv);
 }
@@ -314,12 +571,22 @@ SK_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE
 /* Starts a search for objects matching a template. */
 SK_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
-	CK_RV rv = sk_enter(SK_FN_C_FindObjectsInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_FindObjectsInit, 1);
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_FindObjectsInit, hSession);
 		else
 			rv = rt_FindObjectsInit(hSession, pTemplate, ulCount);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_template(&tr, "pTemplate", pTemplate, ulCount, 0, rv);
+		sk_trace_ulong(&tr, "ulCount", ulCount);
+		sk_trace_end(&tr, SK_FN_C_FindObjectsInit, rv);
 	}
 	return sk_leave(SK_FN_C_FindObjectsInit, rv);
 }
@@ -327,7 +594,11 @@ SK_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR p
 /* Returns the next batch of handles of the active search. */
 SK_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, CK_ULONG ulMaxObjectCount, CK_ULONG_PTR pulObjectCount)
 {
-	CK_RV rv = sk_enter(SK_FN_C_FindObjects, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_FindObjects, 1);
 	if (rv == CKR_OK) {
 		if (phObject == NULL)	/* phObject: nullable: no */
 			rv = sk_bad_args(SK_FN_C_FindObjects, hSession);
@@ -336,31 +607,60 @@ SK_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR p
 		else
 			rv = rt_FindObjects(hSession, phObject, ulMaxObjectCount, pulObjectCount);
 	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_handles_out(&tr, "phObject", phObject, (pulObjectCount != NULL ? *pulObjectCount : 0), rv);
+		sk_trace_ulong(&tr, "ulMaxObjectCount", ulMaxObjectCount);
+		sk_trace_ulong_out(&tr, "pulObjectCount", pulObjectCount, rv);
+		sk_trace_end(&tr, SK_FN_C_FindObjects, rv);
+	}
 	return sk_leave(SK_FN_C_FindObjects, rv);
 }
 
 /* Ends the active search. */
 SK_EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 {
-	CK_RV rv = sk_enter(SK_FN_C_FindObjectsFinal, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_FindObjectsFinal, 1);
 	if (rv == CKR_OK)
 		rv = rt_FindObjectsFinal(hSession);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_end(&tr, SK_FN_C_FindObjectsFinal, rv);
+	}
 	return sk_leave(SK_FN_C_FindObjectsFinal, rv);
 }
 
 /* Starts an encryption operation with a mechanism and key. */
 SK_EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_EncryptInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_EncryptInit, 1);
 	if (rv == CKR_OK)
 		rv = rt_EncryptInit(hSession, pMechanism, hKey);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_end(&tr, SK_FN_C_EncryptInit, rv);
+	}
 	return sk_leave(SK_FN_C_EncryptInit, rv);
 }
 
 /* Encrypts single-part data. */
 SK_EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pEncryptedData, CK_ULONG_PTR pulEncryptedDataLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_Encrypt, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_Encrypt, 1);
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_Encrypt, hSession);
@@ -369,13 +669,25 @@ SK_EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULON
 		else
 			rv = rt_Encrypt(hSession, pData, ulDataLen, pEncryptedData, pulEncryptedDataLen);
 	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulDataLen", ulDataLen);
+		sk_trace_buffer(&tr, "pEncryptedData", pEncryptedData, (pulEncryptedDataLen != NULL ? *pulEncryptedDataLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulEncryptedDataLen", pulEncryptedDataLen, rv);
+		sk_trace_end(&tr, SK_FN_C_Encrypt, rv);
+	}
 	return sk_leave(SK_FN_C_Encrypt, rv);
 }
 
 /* Continues a multi-part encryption with another data part. */
 SK_EXPORT CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen, CK_BYTE_PTR pEncryptedPart, CK_ULONG_PTR pulEncryptedPartLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_EncryptUpdate, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_EncryptUpdate, 1);
 	if (rv == CKR_OK) {
 		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_EncryptUpdate, hSession);
@@ -384,18 +696,36 @@ SK_EXPORT CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, C
 		else
 			rv = rt_EncryptUpdate(hSession, pPart, ulPartLen, pEncryptedPart, pulEncryptedPartLen);
 	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulPartLen", ulPartLen);
+		sk_trace_buffer(&tr, "pEncryptedPart", pEncryptedPart, (pulEncryptedPartLen != NULL ? *pulEncryptedPartLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulEncryptedPartLen", pulEncryptedPartLen, rv);
+		sk_trace_end(&tr, SK_FN_C_EncryptUpdate, rv);
+	}
 	return sk_leave(SK_FN_C_EncryptUpdate, rv);
 }
 
 /* Finishes a multi-part encryption, returning any last output. */
 SK_EXPORT CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastEncryptedPart, CK_ULONG_PTR pulLastEncryptedPartLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_EncryptFinal, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_EncryptFinal, 1);
 	if (rv == CKR_OK) {
 		if (pulLastEncryptedPartLen == NULL)	/* pulLastEncryptedPartLen: nullable: no */
 			rv = sk_bad_args(SK_FN_C_EncryptFinal, hSession);
 		else
 			rv = rt_EncryptFinal(hSession, pLastEncryptedPart, pulLastEncryptedPartLen);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pLastEncryptedPart", pLastEncryptedPart, (pulLastEncryptedPartLen != NULL ? *pulLastEncryptedPartLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulLastEncryptedPartLen", pulLastEncryptedPartLen, rv);
+		sk_trace_end(&tr, SK_FN_C_EncryptFinal, rv);
 	}
 	return sk_leave(SK_FN_C_EncryptFinal, rv);
 }
@@ -403,16 +733,30 @@ SK_EXPORT CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastEncr
 /* Starts a decryption operation with a mechanism and key. */
 SK_EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DecryptInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DecryptInit, 1);
 	if (rv == CKR_OK)
 		rv = rt_DecryptInit(hSession, pMechanism, hKey);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_end(&tr, SK_FN_C_DecryptInit, rv);
+	}
 	return sk_leave(SK_FN_C_DecryptInit, rv);
 }
 
 /* Decrypts single-part data. */
 SK_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData, CK_ULONG ulEncryptedDataLen, CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_Decrypt, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_Decrypt, 1);
 	if (rv == CKR_OK) {
 		if (pEncryptedData == NULL && ulEncryptedDataLen != 0)	/* pEncryptedData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_Decrypt, hSession);
@@ -421,13 +765,25 @@ SK_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData
 		else
 			rv = rt_Decrypt(hSession, pEncryptedData, ulEncryptedDataLen, pData, pulDataLen);
 	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pEncryptedData", pEncryptedData, ulEncryptedDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulEncryptedDataLen", ulEncryptedDataLen);
+		sk_trace_buffer(&tr, "pData", pData, (pulDataLen != NULL ? *pulDataLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulDataLen", pulDataLen, rv);
+		sk_trace_end(&tr, SK_FN_C_Decrypt, rv);
+	}
 	return sk_leave(SK_FN_C_Decrypt, rv);
 }
 
 /* Continues a multi-part decryption with another ciphertext part. */
 SK_EXPORT CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart, CK_ULONG ulEncryptedPartLen, CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DecryptUpdate, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DecryptUpdate, 1);
 	if (rv == CKR_OK) {
 		if (pEncryptedPart == NULL && ulEncryptedPartLen != 0)	/* pEncryptedPart: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_DecryptUpdate, hSession);
@@ -436,18 +792,36 @@ SK_EXPORT CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncrypt
 		else
 			rv = rt_DecryptUpdate(hSession, pEncryptedPart, ulEncryptedPartLen, pPart, pulPartLen);
 	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pEncryptedPart", pEncryptedPart, ulEncryptedPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulEncryptedPartLen", ulEncryptedPartLen);
+		sk_trace_buffer(&tr, "pPart", pPart, (pulPartLen != NULL ? *pulPartLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulPartLen", pulPartLen, rv);
+		sk_trace_end(&tr, SK_FN_C_DecryptUpdate, rv);
+	}
 	return sk_leave(SK_FN_C_DecryptUpdate, rv);
 }
 
 /* Finishes a multi-part decryption, returning any last output. */
 SK_EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastPart, CK_ULONG_PTR pulLastPartLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DecryptFinal, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DecryptFinal, 1);
 	if (rv == CKR_OK) {
 		if (pulLastPartLen == NULL)	/* pulLastPartLen: nullable: no */
 			rv = sk_bad_args(SK_FN_C_DecryptFinal, hSession);
 		else
 			rv = rt_DecryptFinal(hSession, pLastPart, pulLastPartLen);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pLastPart", pLastPart, (pulLastPartLen != NULL ? *pulLastPartLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulLastPartLen", pulLastPartLen, rv);
+		sk_trace_end(&tr, SK_FN_C_DecryptFinal, rv);
 	}
 	return sk_leave(SK_FN_C_DecryptFinal, rv);
 }
@@ -455,16 +829,29 @@ SK_EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastPart
 /* Starts a message-digest operation. */
 SK_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DigestInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DigestInit, 1);
 	if (rv == CKR_OK)
 		rv = rt_DigestInit(hSession, pMechanism);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_end(&tr, SK_FN_C_DigestInit, rv);
+	}
 	return sk_leave(SK_FN_C_DigestInit, rv);
 }
 
 /* Digests single-part data. */
 SK_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_Digest, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_Digest, 1);
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_Digest, hSession);
@@ -473,18 +860,36 @@ SK_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG
 		else
 			rv = rt_Digest(hSession, pData, ulDataLen, pDigest, pulDigestLen);
 	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulDataLen", ulDataLen);
+		sk_trace_buffer(&tr, "pDigest", pDigest, (pulDigestLen != NULL ? *pulDigestLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulDigestLen", pulDigestLen, rv);
+		sk_trace_end(&tr, SK_FN_C_Digest, rv);
+	}
 	return sk_leave(SK_FN_C_Digest, rv);
 }
 
 /* Continues a multi-part digest with another data part. */
 SK_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DigestUpdate, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DigestUpdate, 1);
 	if (rv == CKR_OK) {
 		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_DigestUpdate, hSession);
 		else
 			rv = rt_DigestUpdate(hSession, pPart, ulPartLen);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulPartLen", ulPartLen);
+		sk_trace_end(&tr, SK_FN_C_DigestUpdate, rv);
 	}
 	return sk_leave(SK_FN_C_DigestUpdate, rv);
 }
@@ -492,21 +897,40 @@ SK_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK
 /* Continues a multi-part digest with the value of a secret key. (stub) */
 SK_EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DigestKey, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DigestKey, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_end(&tr, SK_FN_C_DigestKey, rv);
+	}
 	return sk_leave(SK_FN_C_DigestKey, rv);
 }
 
 /* Finishes a multi-part digest, returning the digest. */
 SK_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DigestFinal, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DigestFinal, 1);
 	if (rv == CKR_OK) {
 		if (pulDigestLen == NULL)	/* pulDigestLen: nullable: no */
 			rv = sk_bad_args(SK_FN_C_DigestFinal, hSession);
 		else
 			rv = rt_DigestFinal(hSession, pDigest, pulDigestLen);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pDigest", pDigest, (pulDigestLen != NULL ? *pulDigestLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulDigestLen", pulDigestLen, rv);
+		sk_trace_end(&tr, SK_FN_C_DigestFinal, rv);
 	}
 	return sk_leave(SK_FN_C_DigestFinal, rv);
 }
@@ -514,16 +938,30 @@ SK_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, C
 /* Starts a signature or MAC operation (signature as appendix). */
 SK_EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SignInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SignInit, 1);
 	if (rv == CKR_OK)
 		rv = rt_SignInit(hSession, pMechanism, hKey);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_end(&tr, SK_FN_C_SignInit, rv);
+	}
 	return sk_leave(SK_FN_C_SignInit, rv);
 }
 
 /* Signs single-part data. */
 SK_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_Sign, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_Sign, 1);
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_Sign, hSession);
@@ -532,18 +970,36 @@ SK_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG u
 		else
 			rv = rt_Sign(hSession, pData, ulDataLen, pSignature, pulSignatureLen);
 	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulDataLen", ulDataLen);
+		sk_trace_buffer(&tr, "pSignature", pSignature, (pulSignatureLen != NULL ? *pulSignatureLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulSignatureLen", pulSignatureLen, rv);
+		sk_trace_end(&tr, SK_FN_C_Sign, rv);
+	}
 	return sk_leave(SK_FN_C_Sign, rv);
 }
 
 /* Continues a multi-part signature with another data part. */
 SK_EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SignUpdate, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SignUpdate, 1);
 	if (rv == CKR_OK) {
 		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_SignUpdate, hSession);
 		else
 			rv = rt_SignUpdate(hSession, pPart, ulPartLen);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulPartLen", ulPartLen);
+		sk_trace_end(&tr, SK_FN_C_SignUpdate, rv);
 	}
 	return sk_leave(SK_FN_C_SignUpdate, rv);
 }
@@ -551,12 +1007,22 @@ SK_EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_U
 /* Finishes a multi-part signature, returning the signature. */
 SK_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SignFinal, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SignFinal, 1);
 	if (rv == CKR_OK) {
 		if (pulSignatureLen == NULL)	/* pulSignatureLen: nullable: no */
 			rv = sk_bad_args(SK_FN_C_SignFinal, hSession);
 		else
 			rv = rt_SignFinal(hSession, pSignature, pulSignatureLen);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pSignature", pSignature, (pulSignatureLen != NULL ? *pulSignatureLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulSignatureLen", pulSignatureLen, rv);
+		sk_trace_end(&tr, SK_FN_C_SignFinal, rv);
 	}
 	return sk_leave(SK_FN_C_SignFinal, rv);
 }
@@ -564,34 +1030,70 @@ SK_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, 
 /* Starts a signature operation whose data can be recovered from the signature. (stub) */
 SK_EXPORT CK_RV C_SignRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SignRecoverInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SignRecoverInit, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_end(&tr, SK_FN_C_SignRecoverInit, rv);
+	}
 	return sk_leave(SK_FN_C_SignRecoverInit, rv);
 }
 
 /* Signs single-part data so that the data is recoverable from the signature. (stub) */
 SK_EXPORT CK_RV C_SignRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SignRecover, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SignRecover, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulDataLen", ulDataLen);
+		sk_trace_buffer(&tr, "pSignature", pSignature, (pulSignatureLen != NULL ? *pulSignatureLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulSignatureLen", pulSignatureLen, rv);
+		sk_trace_end(&tr, SK_FN_C_SignRecover, rv);
+	}
 	return sk_leave(SK_FN_C_SignRecover, rv);
 }
 
 /* Starts a verification of a signature or MAC given as appendix. */
 SK_EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_VerifyInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_VerifyInit, 1);
 	if (rv == CKR_OK)
 		rv = rt_VerifyInit(hSession, pMechanism, hKey);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_end(&tr, SK_FN_C_VerifyInit, rv);
+	}
 	return sk_leave(SK_FN_C_VerifyInit, rv);
 }
 
 /* Verifies a signature over single-part data. */
 SK_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_Verify, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_Verify, 1);
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_Verify, hSession);
@@ -600,18 +1102,36 @@ SK_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG
 		else
 			rv = rt_Verify(hSession, pData, ulDataLen, pSignature, ulSignatureLen);
 	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulDataLen", ulDataLen);
+		sk_trace_buffer(&tr, "pSignature", pSignature, ulSignatureLen, 0, rv);
+		sk_trace_ulong(&tr, "ulSignatureLen", ulSignatureLen);
+		sk_trace_end(&tr, SK_FN_C_Verify, rv);
+	}
 	return sk_leave(SK_FN_C_Verify, rv);
 }
 
 /* Continues a multi-part verification with another data part. */
 SK_EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_VerifyUpdate, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_VerifyUpdate, 1);
 	if (rv == CKR_OK) {
 		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_VerifyUpdate, hSession);
 		else
 			rv = rt_VerifyUpdate(hSession, pPart, ulPartLen);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulPartLen", ulPartLen);
+		sk_trace_end(&tr, SK_FN_C_VerifyUpdate, rv);
 	}
 	return sk_leave(SK_FN_C_VerifyUpdate, rv);
 }
@@ -619,12 +1139,22 @@ SK_EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK
 /* Finishes a multi-part verification, checking the signature. */
 SK_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_VerifyFinal, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_VerifyFinal, 1);
 	if (rv == CKR_OK) {
 		if (pSignature == NULL && ulSignatureLen != 0)	/* pSignature: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_VerifyFinal, hSession);
 		else
 			rv = rt_VerifyFinal(hSession, pSignature, ulSignatureLen);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pSignature", pSignature, ulSignatureLen, 0, rv);
+		sk_trace_ulong(&tr, "ulSignatureLen", ulSignatureLen);
+		sk_trace_end(&tr, SK_FN_C_VerifyFinal, rv);
 	}
 	return sk_leave(SK_FN_C_VerifyFinal, rv);
 }
@@ -632,70 +1162,156 @@ SK_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature
 /* Starts a verification that recovers the data from the signature. (stub) */
 SK_EXPORT CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_VerifyRecoverInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_VerifyRecoverInit, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_end(&tr, SK_FN_C_VerifyRecoverInit, rv);
+	}
 	return sk_leave(SK_FN_C_VerifyRecoverInit, rv);
 }
 
 /* Verifies a signature and returns the data recovered from it. (stub) */
 SK_EXPORT CK_RV C_VerifyRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen, CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_VerifyRecover, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_VerifyRecover, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pSignature", pSignature, ulSignatureLen, 0, rv);
+		sk_trace_ulong(&tr, "ulSignatureLen", ulSignatureLen);
+		sk_trace_buffer(&tr, "pData", pData, (pulDataLen != NULL ? *pulDataLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulDataLen", pulDataLen, rv);
+		sk_trace_end(&tr, SK_FN_C_VerifyRecover, rv);
+	}
 	return sk_leave(SK_FN_C_VerifyRecover, rv);
 }
 
 /* Continues a digest and an encryption together with one data part. (stub) */
 SK_EXPORT CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen, CK_BYTE_PTR pEncryptedPart, CK_ULONG_PTR pulEncryptedPartLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DigestEncryptUpdate, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DigestEncryptUpdate, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulPartLen", ulPartLen);
+		sk_trace_buffer(&tr, "pEncryptedPart", pEncryptedPart, (pulEncryptedPartLen != NULL ? *pulEncryptedPartLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulEncryptedPartLen", pulEncryptedPartLen, rv);
+		sk_trace_end(&tr, SK_FN_C_DigestEncryptUpdate, rv);
+	}
 	return sk_leave(SK_FN_C_DigestEncryptUpdate, rv);
 }
 
 /* Continues a decryption and a digest together with one ciphertext part. (stub) */
 SK_EXPORT CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart, CK_ULONG ulEncryptedPartLen, CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DecryptDigestUpdate, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DecryptDigestUpdate, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pEncryptedPart", pEncryptedPart, ulEncryptedPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulEncryptedPartLen", ulEncryptedPartLen);
+		sk_trace_buffer(&tr, "pPart", pPart, (pulPartLen != NULL ? *pulPartLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulPartLen", pulPartLen, rv);
+		sk_trace_end(&tr, SK_FN_C_DecryptDigestUpdate, rv);
+	}
 	return sk_leave(SK_FN_C_DecryptDigestUpdate, rv);
 }
 
 /* Continues a signature and an encryption together with one data part. (stub) */
 SK_EXPORT CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen, CK_BYTE_PTR pEncryptedPart, CK_ULONG_PTR pulEncryptedPartLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SignEncryptUpdate, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SignEncryptUpdate, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulPartLen", ulPartLen);
+		sk_trace_buffer(&tr, "pEncryptedPart", pEncryptedPart, (pulEncryptedPartLen != NULL ? *pulEncryptedPartLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulEncryptedPartLen", pulEncryptedPartLen, rv);
+		sk_trace_end(&tr, SK_FN_C_SignEncryptUpdate, rv);
+	}
 	return sk_leave(SK_FN_C_SignEncryptUpdate, rv);
 }
 
 /* Continues a decryption and a verification together with one ciphertext part. (stub) */
 SK_EXPORT CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart, CK_ULONG ulEncryptedPartLen, CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DecryptVerifyUpdate, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DecryptVerifyUpdate, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pEncryptedPart", pEncryptedPart, ulEncryptedPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulEncryptedPartLen", ulEncryptedPartLen);
+		sk_trace_buffer(&tr, "pPart", pPart, (pulPartLen != NULL ? *pulPartLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulPartLen", pulPartLen, rv);
+		sk_trace_end(&tr, SK_FN_C_DecryptVerifyUpdate, rv);
+	}
 	return sk_leave(SK_FN_C_DecryptVerifyUpdate, rv);
 }
 
 /* Generates a secret key or domain parameters as a new object. (stub) */
 SK_EXPORT CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GenerateKey, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GenerateKey, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_template(&tr, "pTemplate", pTemplate, ulCount, 0, rv);
+		sk_trace_ulong(&tr, "ulCount", ulCount);
+		sk_trace_handle_out(&tr, "phKey", phKey, rv);
+		sk_trace_end(&tr, SK_FN_C_GenerateKey, rv);
+	}
 	return sk_leave(SK_FN_C_GenerateKey, rv);
 }
 
 /* Generates a public/private key pair as two new objects. */
 SK_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_ATTRIBUTE_PTR pPublicKeyTemplate, CK_ULONG ulPublicKeyAttributeCount, CK_ATTRIBUTE_PTR pPrivateKeyTemplate, CK_ULONG ulPrivateKeyAttributeCount, CK_OBJECT_HANDLE_PTR phPublicKey, CK_OBJECT_HANDLE_PTR phPrivateKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GenerateKeyPair, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GenerateKeyPair, 1);
 	if (rv == CKR_OK) {
 		if (pMechanism == NULL)	/* pMechanism: nullable: no */
 			rv = sk_bad_args(SK_FN_C_GenerateKeyPair, hSession);
@@ -710,45 +1326,107 @@ SK_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR p
 		else
 			rv = rt_GenerateKeyPair(hSession, pMechanism, pPublicKeyTemplate, ulPublicKeyAttributeCount, pPrivateKeyTemplate, ulPrivateKeyAttributeCount, phPublicKey, phPrivateKey);
 	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_template(&tr, "pPublicKeyTemplate", pPublicKeyTemplate, ulPublicKeyAttributeCount, 0, rv);
+		sk_trace_ulong(&tr, "ulPublicKeyAttributeCount", ulPublicKeyAttributeCount);
+		sk_trace_template(&tr, "pPrivateKeyTemplate", pPrivateKeyTemplate, ulPrivateKeyAttributeCount, 0, rv);
+		sk_trace_ulong(&tr, "ulPrivateKeyAttributeCount", ulPrivateKeyAttributeCount);
+		sk_trace_handle_out(&tr, "phPublicKey", phPublicKey, rv);
+		sk_trace_handle_out(&tr, "phPrivateKey", phPrivateKey, rv);
+		sk_trace_end(&tr, SK_FN_C_GenerateKeyPair, rv);
+	}
 	return sk_leave(SK_FN_C_GenerateKeyPair, rv);
 }
 
 /* Wraps (encrypts) a key with another key. (stub) */
 SK_EXPORT CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hWrappingKey, CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pWrappedKey, CK_ULONG_PTR pulWrappedKeyLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_WrapKey, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_WrapKey, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hWrappingKey", hWrappingKey);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_buffer(&tr, "pWrappedKey", pWrappedKey, (pulWrappedKeyLen != NULL ? *pulWrappedKeyLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulWrappedKeyLen", pulWrappedKeyLen, rv);
+		sk_trace_end(&tr, SK_FN_C_WrapKey, rv);
+	}
 	return sk_leave(SK_FN_C_WrapKey, rv);
 }
 
 /* Unwraps (decrypts) a wrapped key into a new key object. (stub) */
 SK_EXPORT CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hUnwrappingKey, CK_BYTE_PTR pWrappedKey, CK_ULONG ulWrappedKeyLen, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_UnwrapKey, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_UnwrapKey, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hUnwrappingKey", hUnwrappingKey);
+		sk_trace_buffer(&tr, "pWrappedKey", pWrappedKey, ulWrappedKeyLen, 0, rv);
+		sk_trace_ulong(&tr, "ulWrappedKeyLen", ulWrappedKeyLen);
+		sk_trace_template(&tr, "pTemplate", pTemplate, ulAttributeCount, 0, rv);
+		sk_trace_ulong(&tr, "ulAttributeCount", ulAttributeCount);
+		sk_trace_handle_out(&tr, "phKey", phKey, rv);
+		sk_trace_end(&tr, SK_FN_C_UnwrapKey, rv);
+	}
 	return sk_leave(SK_FN_C_UnwrapKey, rv);
 }
 
 /* Derives a new key from a base key. (stub) */
 SK_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DeriveKey, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DeriveKey, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hBaseKey", hBaseKey);
+		sk_trace_template(&tr, "pTemplate", pTemplate, ulAttributeCount, 0, rv);
+		sk_trace_ulong(&tr, "ulAttributeCount", ulAttributeCount);
+		sk_trace_handle_out(&tr, "phKey", phKey, rv);
+		sk_trace_end(&tr, SK_FN_C_DeriveKey, rv);
+	}
 	return sk_leave(SK_FN_C_DeriveKey, rv);
 }
 
 /* Mixes extra seed material into the token's random generator. */
 SK_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SeedRandom, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SeedRandom, 1);
 	if (rv == CKR_OK) {
 		if (pSeed == NULL && ulSeedLen != 0)	/* pSeed: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_SeedRandom, hSession);
 		else
 			rv = rt_SeedRandom(hSession, pSeed, ulSeedLen);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_secret(&tr, "pSeed", pSeed, ulSeedLen);
+		sk_trace_ulong(&tr, "ulSeedLen", ulSeedLen);
+		sk_trace_end(&tr, SK_FN_C_SeedRandom, rv);
 	}
 	return sk_leave(SK_FN_C_SeedRandom, rv);
 }
@@ -756,12 +1434,22 @@ SK_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_U
 /* Fills a buffer with random bytes from the token. */
 SK_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData, CK_ULONG ulRandomLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GenerateRandom, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GenerateRandom, 1);
 	if (rv == CKR_OK) {
 		if (pRandomData == NULL && ulRandomLen != 0)	/* pRandomData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_GenerateRandom, hSession);
 		else
 			rv = rt_GenerateRandom(hSession, pRandomData, ulRandomLen);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_secret(&tr, "pRandomData", pRandomData, ulRandomLen);
+		sk_trace_ulong(&tr, "ulRandomLen", ulRandomLen);
+		sk_trace_end(&tr, SK_FN_C_GenerateRandom, rv);
 	}
 	return sk_leave(SK_FN_C_GenerateRandom, rv);
 }
@@ -769,30 +1457,56 @@ SK_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandom
 /* Legacy: always answers that no function runs in parallel. */
 SK_EXPORT CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE hSession)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetFunctionStatus, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetFunctionStatus, 1);
 	if (rv == CKR_OK)
 		rv = rt_GetFunctionStatus(hSession);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_end(&tr, SK_FN_C_GetFunctionStatus, rv);
+	}
 	return sk_leave(SK_FN_C_GetFunctionStatus, rv);
 }
 
 /* Legacy: always answers that no function runs in parallel. */
 SK_EXPORT CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession)
 {
-	CK_RV rv = sk_enter(SK_FN_C_CancelFunction, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_CancelFunction, 1);
 	if (rv == CKR_OK)
 		rv = rt_CancelFunction(hSession);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_end(&tr, SK_FN_C_CancelFunction, rv);
+	}
 	return sk_leave(SK_FN_C_CancelFunction, rv);
 }
 
 /* Waits for (or polls) a slot event such as token insertion or removal. */
 SK_EXPORT CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pReserved)
 {
-	CK_RV rv = sk_enter(SK_FN_C_WaitForSlotEvent, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_WaitForSlotEvent, 1);
 	if (rv == CKR_OK) {
 		if (pSlot == NULL)	/* pSlot: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_WaitForSlotEvent(flags, pSlot, pReserved);
+	}
+	if (tr.on) {
+		sk_trace_flags(&tr, "flags", "wait_for_slot_event", flags);
+		sk_trace_handle_out(&tr, "pSlot", pSlot, rv);
+		sk_trace_pointer(&tr, "pReserved", (const void *)pReserved);
+		sk_trace_end(&tr, SK_FN_C_WaitForSlotEvent, rv);
 	}
 	return sk_leave(SK_FN_C_WaitForSlotEvent, rv);
 }
@@ -800,12 +1514,21 @@ SK_EXPORT CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID
 /* Lists the interfaces (name, version, function list) the library offers. */
 SK_EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfaceList, CK_ULONG_PTR pulCount)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetInterfaceList, 0);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetInterfaceList, 0);
 	if (rv == CKR_OK) {
 		if (pulCount == NULL)	/* pulCount: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetInterfaceList(pInterfaceList, pulCount);
+	}
+	if (tr.on) {
+		sk_trace_count_out(&tr, "pInterfaceList", pInterfaceList, (pulCount != NULL ? *pulCount : (CK_ULONG)-1), rv);
+		sk_trace_ulong_out(&tr, "pulCount", pulCount, rv);
+		sk_trace_end(&tr, SK_FN_C_GetInterfaceList, rv);
 	}
 	return sk_leave(SK_FN_C_GetInterfaceList, rv);
 }
@@ -813,12 +1536,23 @@ SK_EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfaceList, CK_ULONG_PTR
 /* Returns one interface chosen by name, version and flags (or the default). */
 SK_EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion, CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetInterface, 0);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetInterface, 0);
 	if (rv == CKR_OK) {
 		if (ppInterface == NULL)	/* ppInterface: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetInterface(pInterfaceName, pVersion, ppInterface, flags);
+	}
+	if (tr.on) {
+		sk_trace_string(&tr, "pInterfaceName", pInterfaceName);
+		sk_trace_struct(&tr, "pVersion", "CK_VERSION", pVersion, 0, rv);
+		sk_trace_pointer(&tr, "ppInterface", (const void *)ppInterface);
+		sk_trace_flags(&tr, "flags", "interface", flags);
+		sk_trace_end(&tr, SK_FN_C_GetInterface, rv);
 	}
 	return sk_leave(SK_FN_C_GetInterface, rv);
 }
@@ -826,12 +1560,25 @@ SK_EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pV
 /* Logs a named user into the token. */
 SK_EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_LoginUser, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_LoginUser, 1);
 	if (rv == CKR_OK) {
 		if (pUsername == NULL && ulUsernameLen != 0)	/* pUsername: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_LoginUser, hSession);
 		else
 			rv = rt_LoginUser(hSession, userType, pPin, ulPinLen, pUsername, ulUsernameLen);
+	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_named(&tr, "userType", "CKU", userType);
+		sk_trace_secret(&tr, "pPin", pPin, ulPinLen);
+		sk_trace_ulong(&tr, "ulPinLen", ulPinLen);
+		sk_trace_buffer(&tr, "pUsername", pUsername, ulUsernameLen, 0, rv);
+		sk_trace_ulong(&tr, "ulUsernameLen", ulUsernameLen);
+		sk_trace_end(&tr, SK_FN_C_LoginUser, rv);
 	}
 	return sk_leave(SK_FN_C_LoginUser, rv);
 }
@@ -839,296 +1586,683 @@ SK_EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, C
 /* Cancels the session's active operations selected by flags. */
 SK_EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SessionCancel, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SessionCancel, 1);
 	if (rv == CKR_OK)
 		rv = rt_SessionCancel(hSession, flags);
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_flags(&tr, "flags", NULL, flags);
+		sk_trace_end(&tr, SK_FN_C_SessionCancel, rv);
+	}
 	return sk_leave(SK_FN_C_SessionCancel, rv);
 }
 
 /* Starts a message-based encryption process with a mechanism and key. (stub) */
 SK_EXPORT CK_RV C_MessageEncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_MessageEncryptInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_MessageEncryptInit, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_end(&tr, SK_FN_C_MessageEncryptInit, rv);
+	}
 	return sk_leave(SK_FN_C_MessageEncryptInit, rv);
 }
 
 /* Encrypts one message in a single part. (stub) */
 SK_EXPORT CK_RV C_EncryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pPlaintext, CK_ULONG ulPlaintextLen, CK_BYTE_PTR pCiphertext, CK_ULONG_PTR pulCiphertextLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_EncryptMessage, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_EncryptMessage, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 1, rv);
+		sk_trace_ulong(&tr, "ulParameterLen", ulParameterLen);
+		sk_trace_buffer(&tr, "pAssociatedData", pAssociatedData, ulAssociatedDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulAssociatedDataLen", ulAssociatedDataLen);
+		sk_trace_buffer(&tr, "pPlaintext", pPlaintext, ulPlaintextLen, 0, rv);
+		sk_trace_ulong(&tr, "ulPlaintextLen", ulPlaintextLen);
+		sk_trace_buffer(&tr, "pCiphertext", pCiphertext, (pulCiphertextLen != NULL ? *pulCiphertextLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulCiphertextLen", pulCiphertextLen, rv);
+		sk_trace_end(&tr, SK_FN_C_EncryptMessage, rv);
+	}
 	return sk_leave(SK_FN_C_EncryptMessage, rv);
 }
 
 /* Begins a multi-part encryption of one message. (stub) */
 SK_EXPORT CK_RV C_EncryptMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_EncryptMessageBegin, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_EncryptMessageBegin, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 1, rv);
+		sk_trace_ulong(&tr, "ulParameterLen", ulParameterLen);
+		sk_trace_buffer(&tr, "pAssociatedData", pAssociatedData, ulAssociatedDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulAssociatedDataLen", ulAssociatedDataLen);
+		sk_trace_end(&tr, SK_FN_C_EncryptMessageBegin, rv);
+	}
 	return sk_leave(SK_FN_C_EncryptMessageBegin, rv);
 }
 
 /* Encrypts the next part of a message; CKF_END_OF_MESSAGE ends it. (stub) */
 SK_EXPORT CK_RV C_EncryptMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pPlaintextPart, CK_ULONG ulPlaintextPartLen, CK_BYTE_PTR pCiphertextPart, CK_ULONG_PTR pulCiphertextPartLen, CK_FLAGS flags)
 {
-	CK_RV rv = sk_enter(SK_FN_C_EncryptMessageNext, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_EncryptMessageNext, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 1, rv);
+		sk_trace_ulong(&tr, "ulParameterLen", ulParameterLen);
+		sk_trace_buffer(&tr, "pPlaintextPart", pPlaintextPart, ulPlaintextPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulPlaintextPartLen", ulPlaintextPartLen);
+		sk_trace_buffer(&tr, "pCiphertextPart", pCiphertextPart, (pulCiphertextPartLen != NULL ? *pulCiphertextPartLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulCiphertextPartLen", pulCiphertextPartLen, rv);
+		sk_trace_flags(&tr, "flags", NULL, flags);
+		sk_trace_end(&tr, SK_FN_C_EncryptMessageNext, rv);
+	}
 	return sk_leave(SK_FN_C_EncryptMessageNext, rv);
 }
 
 /* Ends a message-based encryption process. (stub) */
 SK_EXPORT CK_RV C_MessageEncryptFinal(CK_SESSION_HANDLE hSession)
 {
-	CK_RV rv = sk_enter(SK_FN_C_MessageEncryptFinal, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_MessageEncryptFinal, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_end(&tr, SK_FN_C_MessageEncryptFinal, rv);
+	}
 	return sk_leave(SK_FN_C_MessageEncryptFinal, rv);
 }
 
 /* Starts a message-based decryption process with a mechanism and key. (stub) */
 SK_EXPORT CK_RV C_MessageDecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_MessageDecryptInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_MessageDecryptInit, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_end(&tr, SK_FN_C_MessageDecryptInit, rv);
+	}
 	return sk_leave(SK_FN_C_MessageDecryptInit, rv);
 }
 
 /* Decrypts one message in a single part. (stub) */
 SK_EXPORT CK_RV C_DecryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pCiphertext, CK_ULONG ulCiphertextLen, CK_BYTE_PTR pPlaintext, CK_ULONG_PTR pulPlaintextLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DecryptMessage, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DecryptMessage, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
+		sk_trace_ulong(&tr, "ulParameterLen", ulParameterLen);
+		sk_trace_buffer(&tr, "pAssociatedData", pAssociatedData, ulAssociatedDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulAssociatedDataLen", ulAssociatedDataLen);
+		sk_trace_buffer(&tr, "pCiphertext", pCiphertext, ulCiphertextLen, 0, rv);
+		sk_trace_ulong(&tr, "ulCiphertextLen", ulCiphertextLen);
+		sk_trace_buffer(&tr, "pPlaintext", pPlaintext, (pulPlaintextLen != NULL ? *pulPlaintextLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulPlaintextLen", pulPlaintextLen, rv);
+		sk_trace_end(&tr, SK_FN_C_DecryptMessage, rv);
+	}
 	return sk_leave(SK_FN_C_DecryptMessage, rv);
 }
 
 /* Begins a multi-part decryption of one message. (stub) */
 SK_EXPORT CK_RV C_DecryptMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DecryptMessageBegin, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DecryptMessageBegin, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
+		sk_trace_ulong(&tr, "ulParameterLen", ulParameterLen);
+		sk_trace_buffer(&tr, "pAssociatedData", pAssociatedData, ulAssociatedDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulAssociatedDataLen", ulAssociatedDataLen);
+		sk_trace_end(&tr, SK_FN_C_DecryptMessageBegin, rv);
+	}
 	return sk_leave(SK_FN_C_DecryptMessageBegin, rv);
 }
 
 /* Decrypts the next part of a message; CKF_END_OF_MESSAGE ends it. (stub) */
 SK_EXPORT CK_RV C_DecryptMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pCiphertextPart, CK_ULONG ulCiphertextPartLen, CK_BYTE_PTR pPlaintextPart, CK_ULONG_PTR pulPlaintextPartLen, CK_FLAGS flags)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DecryptMessageNext, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DecryptMessageNext, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
+		sk_trace_ulong(&tr, "ulParameterLen", ulParameterLen);
+		sk_trace_buffer(&tr, "pCiphertextPart", pCiphertextPart, ulCiphertextPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulCiphertextPartLen", ulCiphertextPartLen);
+		sk_trace_buffer(&tr, "pPlaintextPart", pPlaintextPart, (pulPlaintextPartLen != NULL ? *pulPlaintextPartLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulPlaintextPartLen", pulPlaintextPartLen, rv);
+		sk_trace_flags(&tr, "flags", NULL, flags);
+		sk_trace_end(&tr, SK_FN_C_DecryptMessageNext, rv);
+	}
 	return sk_leave(SK_FN_C_DecryptMessageNext, rv);
 }
 
 /* Ends a message-based decryption process. (stub) */
 SK_EXPORT CK_RV C_MessageDecryptFinal(CK_SESSION_HANDLE hSession)
 {
-	CK_RV rv = sk_enter(SK_FN_C_MessageDecryptFinal, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_MessageDecryptFinal, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_end(&tr, SK_FN_C_MessageDecryptFinal, rv);
+	}
 	return sk_leave(SK_FN_C_MessageDecryptFinal, rv);
 }
 
 /* Starts a message-based signature/MAC process with a mechanism and key. (stub) */
 SK_EXPORT CK_RV C_MessageSignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_MessageSignInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_MessageSignInit, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_end(&tr, SK_FN_C_MessageSignInit, rv);
+	}
 	return sk_leave(SK_FN_C_MessageSignInit, rv);
 }
 
 /* Signs one message in a single part. (stub) */
 SK_EXPORT CK_RV C_SignMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SignMessage, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SignMessage, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
+		sk_trace_ulong(&tr, "ulParameterLen", ulParameterLen);
+		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulDataLen", ulDataLen);
+		sk_trace_buffer(&tr, "pSignature", pSignature, (pulSignatureLen != NULL ? *pulSignatureLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulSignatureLen", pulSignatureLen, rv);
+		sk_trace_end(&tr, SK_FN_C_SignMessage, rv);
+	}
 	return sk_leave(SK_FN_C_SignMessage, rv);
 }
 
 /* Begins a multi-part signature of one message. (stub) */
 SK_EXPORT CK_RV C_SignMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SignMessageBegin, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SignMessageBegin, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
+		sk_trace_ulong(&tr, "ulParameterLen", ulParameterLen);
+		sk_trace_end(&tr, SK_FN_C_SignMessageBegin, rv);
+	}
 	return sk_leave(SK_FN_C_SignMessageBegin, rv);
 }
 
 /* Signs the next part of a message; a non-NULL length pointer makes it the last. (stub) */
 SK_EXPORT CK_RV C_SignMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pDataPart, CK_ULONG ulDataPartLen, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SignMessageNext, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SignMessageNext, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
+		sk_trace_ulong(&tr, "ulParameterLen", ulParameterLen);
+		sk_trace_buffer(&tr, "pDataPart", pDataPart, ulDataPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulDataPartLen", ulDataPartLen);
+		sk_trace_buffer(&tr, "pSignature", pSignature, (pulSignatureLen != NULL ? *pulSignatureLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulSignatureLen", pulSignatureLen, rv);
+		sk_trace_end(&tr, SK_FN_C_SignMessageNext, rv);
+	}
 	return sk_leave(SK_FN_C_SignMessageNext, rv);
 }
 
 /* Ends a message-based signing process. (stub) */
 SK_EXPORT CK_RV C_MessageSignFinal(CK_SESSION_HANDLE hSession)
 {
-	CK_RV rv = sk_enter(SK_FN_C_MessageSignFinal, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_MessageSignFinal, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_end(&tr, SK_FN_C_MessageSignFinal, rv);
+	}
 	return sk_leave(SK_FN_C_MessageSignFinal, rv);
 }
 
 /* Starts a message-based verification process with a mechanism and key. (stub) */
 SK_EXPORT CK_RV C_MessageVerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_MessageVerifyInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_MessageVerifyInit, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_end(&tr, SK_FN_C_MessageVerifyInit, rv);
+	}
 	return sk_leave(SK_FN_C_MessageVerifyInit, rv);
 }
 
 /* Verifies the signature of one message in a single part. (stub) */
 SK_EXPORT CK_RV C_VerifyMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_VerifyMessage, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_VerifyMessage, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
+		sk_trace_ulong(&tr, "ulParameterLen", ulParameterLen);
+		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulDataLen", ulDataLen);
+		sk_trace_buffer(&tr, "pSignature", pSignature, ulSignatureLen, 0, rv);
+		sk_trace_ulong(&tr, "ulSignatureLen", ulSignatureLen);
+		sk_trace_end(&tr, SK_FN_C_VerifyMessage, rv);
+	}
 	return sk_leave(SK_FN_C_VerifyMessage, rv);
 }
 
 /* Begins a multi-part verification of one message. (stub) */
 SK_EXPORT CK_RV C_VerifyMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_VerifyMessageBegin, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_VerifyMessageBegin, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
+		sk_trace_ulong(&tr, "ulParameterLen", ulParameterLen);
+		sk_trace_end(&tr, SK_FN_C_VerifyMessageBegin, rv);
+	}
 	return sk_leave(SK_FN_C_VerifyMessageBegin, rv);
 }
 
 /* Verifies the next part of a message; a non-NULL signature makes it the last. (stub) */
 SK_EXPORT CK_RV C_VerifyMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pDataPart, CK_ULONG ulDataPartLen, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_VerifyMessageNext, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_VerifyMessageNext, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
+		sk_trace_ulong(&tr, "ulParameterLen", ulParameterLen);
+		sk_trace_buffer(&tr, "pDataPart", pDataPart, ulDataPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulDataPartLen", ulDataPartLen);
+		sk_trace_buffer(&tr, "pSignature", pSignature, ulSignatureLen, 0, rv);
+		sk_trace_ulong(&tr, "ulSignatureLen", ulSignatureLen);
+		sk_trace_end(&tr, SK_FN_C_VerifyMessageNext, rv);
+	}
 	return sk_leave(SK_FN_C_VerifyMessageNext, rv);
 }
 
 /* Ends a message-based verification process. (stub) */
 SK_EXPORT CK_RV C_MessageVerifyFinal(CK_SESSION_HANDLE hSession)
 {
-	CK_RV rv = sk_enter(SK_FN_C_MessageVerifyFinal, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_MessageVerifyFinal, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_end(&tr, SK_FN_C_MessageVerifyFinal, rv);
+	}
 	return sk_leave(SK_FN_C_MessageVerifyFinal, rv);
 }
 
 /* Creates a shared secret key object and its encapsulation under a public key. (stub) */
 SK_EXPORT CK_RV C_EncapsulateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hPublicKey, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_BYTE_PTR pCiphertext, CK_ULONG_PTR pulCiphertextLen, CK_OBJECT_HANDLE_PTR phKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_EncapsulateKey, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_EncapsulateKey, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hPublicKey", hPublicKey);
+		sk_trace_template(&tr, "pTemplate", pTemplate, ulAttributeCount, 0, rv);
+		sk_trace_ulong(&tr, "ulAttributeCount", ulAttributeCount);
+		sk_trace_buffer(&tr, "pCiphertext", pCiphertext, (pulCiphertextLen != NULL ? *pulCiphertextLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulCiphertextLen", pulCiphertextLen, rv);
+		sk_trace_handle_out(&tr, "phKey", phKey, rv);
+		sk_trace_end(&tr, SK_FN_C_EncapsulateKey, rv);
+	}
 	return sk_leave(SK_FN_C_EncapsulateKey, rv);
 }
 
 /* Recovers the shared secret key object from an encapsulation with a private key. (stub) */
 SK_EXPORT CK_RV C_DecapsulateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hPrivateKey, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_BYTE_PTR pCiphertext, CK_ULONG ulCiphertextLen, CK_OBJECT_HANDLE_PTR phKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_DecapsulateKey, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_DecapsulateKey, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hPrivateKey", hPrivateKey);
+		sk_trace_template(&tr, "pTemplate", pTemplate, ulAttributeCount, 0, rv);
+		sk_trace_ulong(&tr, "ulAttributeCount", ulAttributeCount);
+		sk_trace_buffer(&tr, "pCiphertext", pCiphertext, ulCiphertextLen, 0, rv);
+		sk_trace_ulong(&tr, "ulCiphertextLen", ulCiphertextLen);
+		sk_trace_handle_out(&tr, "phKey", phKey, rv);
+		sk_trace_end(&tr, SK_FN_C_DecapsulateKey, rv);
+	}
 	return sk_leave(SK_FN_C_DecapsulateKey, rv);
 }
 
 /* Starts a verification with the signature supplied up front. (stub) */
 SK_EXPORT CK_RV C_VerifySignatureInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_VerifySignatureInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_VerifySignatureInit, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_buffer(&tr, "pSignature", pSignature, ulSignatureLen, 0, rv);
+		sk_trace_ulong(&tr, "ulSignatureLen", ulSignatureLen);
+		sk_trace_end(&tr, SK_FN_C_VerifySignatureInit, rv);
+	}
 	return sk_leave(SK_FN_C_VerifySignatureInit, rv);
 }
 
 /* Verifies single-part data against the signature given at init. (stub) */
 SK_EXPORT CK_RV C_VerifySignature(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_VerifySignature, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_VerifySignature, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulDataLen", ulDataLen);
+		sk_trace_end(&tr, SK_FN_C_VerifySignature, rv);
+	}
 	return sk_leave(SK_FN_C_VerifySignature, rv);
 }
 
 /* Continues a verify-signature operation with another data part. (stub) */
 SK_EXPORT CK_RV C_VerifySignatureUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_VerifySignatureUpdate, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_VerifySignatureUpdate, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
+		sk_trace_ulong(&tr, "ulPartLen", ulPartLen);
+		sk_trace_end(&tr, SK_FN_C_VerifySignatureUpdate, rv);
+	}
 	return sk_leave(SK_FN_C_VerifySignatureUpdate, rv);
 }
 
 /* Finishes a verify-signature operation, checking the signature. (stub) */
 SK_EXPORT CK_RV C_VerifySignatureFinal(CK_SESSION_HANDLE hSession)
 {
-	CK_RV rv = sk_enter(SK_FN_C_VerifySignatureFinal, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_VerifySignatureFinal, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_end(&tr, SK_FN_C_VerifySignatureFinal, rv);
+	}
 	return sk_leave(SK_FN_C_VerifySignatureFinal, rv);
 }
 
 /* Reports the validation (e.g. FIPS) flags of a session. (stub) */
 SK_EXPORT CK_RV C_GetSessionValidationFlags(CK_SESSION_HANDLE hSession, CK_SESSION_VALIDATION_FLAGS_TYPE type, CK_FLAGS_PTR pFlags)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetSessionValidationFlags, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetSessionValidationFlags, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_pointer(&tr, "type", (const void *)type);
+		sk_trace_ulong_out(&tr, "pFlags", pFlags, rv);
+		sk_trace_end(&tr, SK_FN_C_GetSessionValidationFlags, rv);
+	}
 	return sk_leave(SK_FN_C_GetSessionValidationFlags, rv);
 }
 
 /* Polls an asynchronous call of a named function and collects its result. (stub) */
 SK_EXPORT CK_RV C_AsyncComplete(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pFunctionName, CK_ASYNC_DATA_PTR pResult)
 {
-	CK_RV rv = sk_enter(SK_FN_C_AsyncComplete, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_AsyncComplete, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_string(&tr, "pFunctionName", pFunctionName);
+		sk_trace_pointer(&tr, "pResult", (const void *)pResult);
+		sk_trace_end(&tr, SK_FN_C_AsyncComplete, rv);
+	}
 	return sk_leave(SK_FN_C_AsyncComplete, rv);
 }
 
 /* Gets an identifier that lets an asynchronous operation survive C_Finalize. (stub) */
 SK_EXPORT CK_RV C_AsyncGetID(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pFunctionName, CK_ULONG_PTR pulID)
 {
-	CK_RV rv = sk_enter(SK_FN_C_AsyncGetID, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_AsyncGetID, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_string(&tr, "pFunctionName", pFunctionName);
+		sk_trace_ulong_out(&tr, "pulID", pulID, rv);
+		sk_trace_end(&tr, SK_FN_C_AsyncGetID, rv);
+	}
 	return sk_leave(SK_FN_C_AsyncGetID, rv);
 }
 
 /* Reattaches to an asynchronous operation by identifier, with a new output buffer. (stub) */
 SK_EXPORT CK_RV C_AsyncJoin(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pFunctionName, CK_ULONG ulID, CK_BYTE_PTR pData, CK_ULONG ulData)
 {
-	CK_RV rv = sk_enter(SK_FN_C_AsyncJoin, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_AsyncJoin, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_string(&tr, "pFunctionName", pFunctionName);
+		sk_trace_ulong(&tr, "ulID", ulID);
+		sk_trace_buffer(&tr, "pData", pData, ulData, 1, rv);
+		sk_trace_ulong(&tr, "ulData", ulData);
+		sk_trace_end(&tr, SK_FN_C_AsyncJoin, rv);
+	}
 	return sk_leave(SK_FN_C_AsyncJoin, rv);
 }
 
 /* Wraps a key with an AEAD mechanism, binding associated data. (stub) */
 SK_EXPORT CK_RV C_WrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hWrappingKey, CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pWrappedKey, CK_ULONG_PTR pulWrappedKeyLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_WrapKeyAuthenticated, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_WrapKeyAuthenticated, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hWrappingKey", hWrappingKey);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_buffer(&tr, "pAssociatedData", pAssociatedData, ulAssociatedDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulAssociatedDataLen", ulAssociatedDataLen);
+		sk_trace_buffer(&tr, "pWrappedKey", pWrappedKey, (pulWrappedKeyLen != NULL ? *pulWrappedKeyLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulWrappedKeyLen", pulWrappedKeyLen, rv);
+		sk_trace_end(&tr, SK_FN_C_WrapKeyAuthenticated, rv);
+	}
 	return sk_leave(SK_FN_C_WrapKeyAuthenticated, rv);
 }
 
 /* Unwraps an AEAD-wrapped key, checking its associated data. (stub) */
 SK_EXPORT CK_RV C_UnwrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hUnwrappingKey, CK_BYTE_PTR pWrappedKey, CK_ULONG ulWrappedKeyLen, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_OBJECT_HANDLE_PTR phKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_UnwrapKeyAuthenticated, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_UnwrapKeyAuthenticated, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hUnwrappingKey", hUnwrappingKey);
+		sk_trace_buffer(&tr, "pWrappedKey", pWrappedKey, ulWrappedKeyLen, 0, rv);
+		sk_trace_ulong(&tr, "ulWrappedKeyLen", ulWrappedKeyLen);
+		sk_trace_template(&tr, "pTemplate", pTemplate, ulAttributeCount, 0, rv);
+		sk_trace_ulong(&tr, "ulAttributeCount", ulAttributeCount);
+		sk_trace_buffer(&tr, "pAssociatedData", pAssociatedData, ulAssociatedDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulAssociatedDataLen", ulAssociatedDataLen);
+		sk_trace_handle_out(&tr, "phKey", phKey, rv);
+		sk_trace_end(&tr, SK_FN_C_UnwrapKeyAuthenticated, rv);
+	}
 	return sk_leave(SK_FN_C_UnwrapKeyAuthenticated, rv);
 }

@@ -93,7 +93,7 @@ int log_warnings(void)
 
 void log_msg(int level, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[2048];	/* room for a call trace line (runtime/trace.c) */
 	struct timespec ts;
 	va_list ap;
 	int n, m;

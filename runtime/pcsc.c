@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* pcsc.c — PC/SC through pcsc-lite; see pcsc.h. */
 #include "pcsc.h"
+#include "trace.h"
 
 #include <stdatomic.h>
 #include <reader.h>
@@ -342,8 +343,11 @@ LONG pcsc_transmit(struct pcsc_card *card, const uint8_t *apdu, size_t len, uint
 {
 	const SCARD_IO_REQUEST *pci = card->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
 	DWORD rlen = (DWORD)*resp_len;
-	LONG rc = pcsc_note(SCardTransmit(card->h, pci, apdu, (DWORD)len, NULL, resp, &rlen),
-			    card->epoch);
+	LONG rc;
+
+	trace_apdu(apdu, len);
+	rc = pcsc_note(SCardTransmit(card->h, pci, apdu, (DWORD)len, NULL, resp, &rlen),
+		       card->epoch);
 
 	*resp_len = rc == SCARD_S_SUCCESS ? rlen : 0;
 	return rc;

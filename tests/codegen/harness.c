@@ -16,6 +16,7 @@
 
 static int initialized;
 static int entered[SK_FN__COUNT], left[SK_FN__COUNT], reached[SK_FN__COUNT];
+static int traced[SK_FN__COUNT], trace_args;
 static int last_need_init = -1;
 
 CK_RV sk_enter(enum sk_fn fn, int need_init)
@@ -39,6 +40,37 @@ CK_RV sk_bad_args(enum sk_fn fn, CK_SESSION_HANDLE h)
 	(void)h;
 	return CKR_ARGUMENTS_BAD;
 }
+/* the call trace: on, counting the arguments described and the lines ended */
+void sk_trace_begin(struct sk_trace *tr) { tr->on = 1; }
+void sk_trace_end(struct sk_trace *tr, enum sk_fn fn, CK_RV rv) { traced[fn]++; }
+void sk_trace_handle(struct sk_trace *tr, const char *name, unsigned long v) { trace_args++; }
+void sk_trace_ulong(struct sk_trace *tr, const char *name, unsigned long v) { trace_args++; }
+void sk_trace_bool(struct sk_trace *tr, const char *name, unsigned char v) { trace_args++; }
+void sk_trace_flags(struct sk_trace *tr, const char *name, const char *group, unsigned long v)
+{ trace_args++; }
+void sk_trace_named(struct sk_trace *tr, const char *name, const char *prefix, unsigned long v)
+{ trace_args++; }
+void sk_trace_mechanism(struct sk_trace *tr, const char *name, const void *m) { trace_args++; }
+void sk_trace_template(struct sk_trace *tr, const char *name, const void *t,
+		       unsigned long count, int out, CK_RV rv) { trace_args++; }
+void sk_trace_buffer(struct sk_trace *tr, const char *name, const void *p, unsigned long len,
+		     int out, CK_RV rv) { trace_args++; }
+void sk_trace_secret(struct sk_trace *tr, const char *name, const void *p, unsigned long len)
+{ trace_args++; }
+void sk_trace_label(struct sk_trace *tr, const char *name, const void *p) { trace_args++; }
+void sk_trace_string(struct sk_trace *tr, const char *name, const void *p) { trace_args++; }
+void sk_trace_ulong_out(struct sk_trace *tr, const char *name, const void *p, CK_RV rv)
+{ trace_args++; }
+void sk_trace_handle_out(struct sk_trace *tr, const char *name, const void *p, CK_RV rv)
+{ trace_args++; }
+void sk_trace_handles_out(struct sk_trace *tr, const char *name, const void *p,
+			  unsigned long count, CK_RV rv) { trace_args++; }
+void sk_trace_count_out(struct sk_trace *tr, const char *name, const void *p,
+			unsigned long count, CK_RV rv) { trace_args++; }
+void sk_trace_struct(struct sk_trace *tr, const char *name, const char *type, const void *p,
+		     int out, CK_RV rv) { trace_args++; }
+void sk_trace_pointer(struct sk_trace *tr, const char *name, const void *p) { trace_args++; }
+void sk_trace_present(struct sk_trace *tr, const char *name, int present) { trace_args++; }
 
 CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
 {
@@ -93,11 +125,11 @@ CK_RV rt_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
 	return CKR_OK;
 }
 
-/* Every call is bracketed by exactly one sk_enter and one sk_leave. */
+/* Every call is bracketed by exactly one sk_enter and one sk_leave, and traced once. */
 static int balanced(void)
 {
 	for (int i = 0; i < SK_FN__COUNT; i++)
-		if (entered[i] != left[i])
+		if (entered[i] != left[i] || traced[i] != left[i])
 			return 0;
 	return 1;
 }
@@ -147,7 +179,8 @@ int main(void)
 	      "C_EncapsulateKey is a stub, NULLs and all");
 	is_rv(C_GetInterface(NULL, NULL, &itf, 0), CKR_OK, "C_GetInterface (nullable name, version)");
 	is_rv(C_GetInterface(NULL, NULL, NULL, 0), CKR_ARGUMENTS_BAD, "C_GetInterface(..., NULL, 0)");
-	ok(balanced(), "every call entered and left once");
+	ok(balanced(), "every call entered and left once, and traced once");
+	ok(trace_args > 0, "the trace described the arguments");
 
 	/* The function lists: true versions, the right entries, prefixes of each other. */
 	ok(sk_function_list_2_40.version.major == 2 && sk_function_list_2_40.version.minor == 40,

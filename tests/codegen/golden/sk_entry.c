@@ -6,6 +6,8 @@
  * A bad argument of a function with a session handle goes through sk_bad_args, which
  * also ends the operation the function continues.
  * Functions the runtime does not implement are stubs returning CKR_FUNCTION_NOT_SUPPORTED.
+ * With the call trace on (SCRIPTOKI_DEBUG=2), each argument is then described by the
+ * formatter its type selects (codegen/model.py, trace_calls) and the call logged as one line.
  */
 #include <stddef.h>
 
@@ -16,21 +18,37 @@
 /* Initialises the library. */
 SK_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
 {
-	CK_RV rv = sk_enter(SK_FN_C_Initialize, 0);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_Initialize, 0);
 	if (rv == CKR_OK)
 		rv = rt_Initialize(pInitArgs);
+	if (tr.on) {
+		sk_trace_pointer(&tr, "pInitArgs", (const void *)pInitArgs);
+		sk_trace_end(&tr, SK_FN_C_Initialize, rv);
+	}
 	return sk_leave(SK_FN_C_Initialize, rv);
 }
 
 /* Describes the library. */
 SK_EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetInfo, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetInfo, 1);
 	if (rv == CKR_OK) {
 		if (pInfo == NULL)	/* pInfo: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetInfo(pInfo);
+	}
+	if (tr.on) {
+		sk_trace_struct(&tr, "pInfo", "CK_INFO", pInfo, 1, rv);
+		sk_trace_end(&tr, SK_FN_C_GetInfo, rv);
 	}
 	return sk_leave(SK_FN_C_GetInfo, rv);
 }
@@ -38,12 +56,20 @@ SK_EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo)
 /* Returns the 2.40 function list. */
 SK_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetFunctionList, 0);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetFunctionList, 0);
 	if (rv == CKR_OK) {
 		if (ppFunctionList == NULL)	/* ppFunctionList: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetFunctionList(ppFunctionList);
+	}
+	if (tr.on) {
+		sk_trace_pointer(&tr, "ppFunctionList", (const void *)ppFunctionList);
+		sk_trace_end(&tr, SK_FN_C_GetFunctionList, rv);
 	}
 	return sk_leave(SK_FN_C_GetFunctionList, rv);
 }
@@ -51,12 +77,22 @@ SK_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
 /* Lists the slots. */
 SK_EXPORT CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_PTR pulCount)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetSlotList, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetSlotList, 1);
 	if (rv == CKR_OK) {
 		if (pulCount == NULL)	/* pulCount: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetSlotList(tokenPresent, pSlotList, pulCount);
+	}
+	if (tr.on) {
+		sk_trace_bool(&tr, "tokenPresent", tokenPresent);
+		sk_trace_handles_out(&tr, "pSlotList", pSlotList, (pulCount != NULL ? *pulCount : (CK_ULONG)-1), rv);
+		sk_trace_ulong_out(&tr, "pulCount", pulCount, rv);
+		sk_trace_end(&tr, SK_FN_C_GetSlotList, rv);
 	}
 	return sk_leave(SK_FN_C_GetSlotList, rv);
 }
@@ -64,7 +100,11 @@ SK_EXPORT CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, C
 /* Signs single-part data. */
 SK_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
-	CK_RV rv = sk_enter(SK_FN_C_Sign, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_Sign, 1);
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_Sign, hSession);
@@ -73,27 +113,54 @@ SK_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG u
 		else
 			rv = rt_Sign(hSession, pData, ulDataLen, pSignature, pulSignatureLen);
 	}
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
+		sk_trace_ulong(&tr, "ulDataLen", ulDataLen);
+		sk_trace_buffer(&tr, "pSignature", pSignature, (pulSignatureLen != NULL ? *pulSignatureLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulSignatureLen", pulSignatureLen, rv);
+		sk_trace_end(&tr, SK_FN_C_Sign, rv);
+	}
 	return sk_leave(SK_FN_C_Sign, rv);
 }
 
 /* Starts a signature. (stub) */
 SK_EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_SignInit, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_SignInit, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hKey", hKey);
+		sk_trace_end(&tr, SK_FN_C_SignInit, rv);
+	}
 	return sk_leave(SK_FN_C_SignInit, rv);
 }
 
 /* Lists the interfaces. */
 SK_EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetInterfaceList, 0);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetInterfaceList, 0);
 	if (rv == CKR_OK) {
 		if (pulCount == NULL)	/* pulCount: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetInterfaceList(pInterfacesList, pulCount);
+	}
+	if (tr.on) {
+		sk_trace_count_out(&tr, "pInterfacesList", pInterfacesList, (pulCount != NULL ? *pulCount : (CK_ULONG)-1), rv);
+		sk_trace_ulong_out(&tr, "pulCount", pulCount, rv);
+		sk_trace_end(&tr, SK_FN_C_GetInterfaceList, rv);
 	}
 	return sk_leave(SK_FN_C_GetInterfaceList, rv);
 }
@@ -101,12 +168,23 @@ SK_EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PT
 /* Returns one interface. */
 SK_EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion, CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags)
 {
-	CK_RV rv = sk_enter(SK_FN_C_GetInterface, 0);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_GetInterface, 0);
 	if (rv == CKR_OK) {
 		if (ppInterface == NULL)	/* ppInterface: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
 		else
 			rv = rt_GetInterface(pInterfaceName, pVersion, ppInterface, flags);
+	}
+	if (tr.on) {
+		sk_trace_string(&tr, "pInterfaceName", pInterfaceName);
+		sk_trace_struct(&tr, "pVersion", "CK_VERSION", pVersion, 0, rv);
+		sk_trace_pointer(&tr, "ppInterface", (const void *)ppInterface);
+		sk_trace_flags(&tr, "flags", "interface", flags);
+		sk_trace_end(&tr, SK_FN_C_GetInterface, rv);
 	}
 	return sk_leave(SK_FN_C_GetInterface, rv);
 }
@@ -114,8 +192,21 @@ SK_EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pV
 /* Encapsulates a key. (stub) */
 SK_EXPORT CK_RV C_EncapsulateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hPublicKey, CK_BYTE_PTR pCiphertext, CK_ULONG_PTR pulCiphertextLen, CK_OBJECT_HANDLE_PTR phKey)
 {
-	CK_RV rv = sk_enter(SK_FN_C_EncapsulateKey, 1);
+	struct sk_trace tr;
+	CK_RV rv;
+
+	sk_trace_begin(&tr);
+	rv = sk_enter(SK_FN_C_EncapsulateKey, 1);
 	if (rv == CKR_OK)
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	if (tr.on) {
+		sk_trace_handle(&tr, "hSession", hSession);
+		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
+		sk_trace_handle(&tr, "hPublicKey", hPublicKey);
+		sk_trace_buffer(&tr, "pCiphertext", pCiphertext, (pulCiphertextLen != NULL ? *pulCiphertextLen : (CK_ULONG)-1), 1, rv);
+		sk_trace_ulong_out(&tr, "pulCiphertextLen", pulCiphertextLen, rv);
+		sk_trace_handle_out(&tr, "phKey", phKey, rv);
+		sk_trace_end(&tr, SK_FN_C_EncapsulateKey, rv);
+	}
 	return sk_leave(SK_FN_C_EncapsulateKey, rv);
 }
