@@ -64,6 +64,7 @@ include tests/lb/lb.mk
 include tests/api/api.mk
 include tests/crypto/crypto.mk
 include tests/sanitize/sanitize.mk
+include tests/fuzz/fuzz.mk
 
 all: $(MODULE)
 .PHONY: all
@@ -82,5 +83,5 @@ check: check-generated deps $(MODULE) $(TEST_PROGS) $(CHECK_DEPS)
 .PHONY: check
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
 .PHONY: clean
