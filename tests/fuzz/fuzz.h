@@ -3,7 +3,7 @@
  * fuzz.h — what every fuzz target of tests/fuzz/ defines: libFuzzer's entry point. The same
  * target source is linked either with libFuzzer (clang -fsanitize=fuzzer: make fuzz,
  * make fuzz-ci) or with replay.c, a plain main() that feeds it the files it is given (any
- * compiler: make check replays every kept corpus through it, tests/t7101-fuzz-corpus.t).
+ * compiler: make check replays every kept corpus through it, tests/t7901-fuzz-corpus.t).
  *
  * A target returns 0; it reports a bug by crashing (abort() through fuzz_assert), which
  * libFuzzer and the sanitizers turn into a report and replay.c into a failed run.

@@ -5,7 +5,7 @@
 #
 #   BUILD/fuzz/replay-NAME   with tests/fuzz/replay.c, by the normal compiler: runs the
 #                            target once on each file given. make check replays every kept
-#                            corpus (tests/fuzz/corpus/NAME/) through it (t7101), so the
+#                            corpus (tests/fuzz/corpus/NAME/) through it (t7901), so the
 #                            harnesses cannot rot; make check-asan does so under ASan.
 #   build-fuzz/fuzz/fuzz-NAME  with libFuzzer (clang -fsanitize=fuzzer, ASan, UBSan), and
 #                            every object it links built with coverage in build-fuzz/:

@@ -11,7 +11,9 @@
 #   tmpl/  templates the module accepts or must refuse: data objects, public keys,
 #          certificates, key pairs of each family, in tests/fuzz/fuzz-tmpl.c's encoding
 #
-# Regression inputs (a finding, minimised) are added by hand as corpus/NAME/regress-*;
+# Inputs a long make fuzz found that add coverage are kept as corpus/NAME/found-SHA1
+# (libFuzzer -merge=1, tests/fuzz/README.md); regression inputs (a finding, minimised)
+# are added by hand as corpus/NAME/regress-*;
 # this script never removes a file it did not write.
 import os
 import re

@@ -7,6 +7,7 @@
 #                     t2/t3/t4/t5/t7/t9 families (ASAN_CHECK_ONLY), built in build-asan/
 #   make check-tsan   ThreadSanitizer on the tests that run threads or fork (TSAN_CHECK_ONLY),
 #                     built in build-tsan/
+#   SAN_PROVE_FLAGS   prove's options for both (default -j2)
 #
 # Both use the system compiler (gcc: its sanitizer runtimes are shared libraries, so the
 # dlopen'ed module links against them and -z defs holds). Every process writes its reports
@@ -26,8 +27,14 @@ ASAN_BUILD      := build-asan
 TSAN_BUILD      := build-tsan
 ASAN_SANITIZE   := address,undefined
 ASAN_CHECK_ONLY ?= t2 t3001 t3002 t3003 t3004 t3005 t3007 t3008 t31 t4 t5 t7 t9
-TSAN_CHECK_ONLY ?= t5003 t5004 t5102 t5104 t5107 t7001 t7002
+# every compiled t5/t7 test that starts threads or forks (found by what it calls, so a new
+# one is picked up), and t5003 (the application's own lock callbacks)
+TSAN_CHECK_ONLY ?= t5003 $(basename $(notdir $(shell grep -lw -e pthread_create -e fork \
+                                      tests/t5*.c tests/t7*.c 2>/dev/null)))
 SAN_SUPP        := $(abspath tests/sanitize)
+# two test files at a time: the suite runs in parallel (private rigs), and the sanitizers
+# slow every process down by 2-5x
+SAN_PROVE_FLAGS ?= -j2
 
 # the shared runtime gcc links the module against, for programs not built with it
 SAN_ASAN_RT = $(shell $(CC) -print-file-name=libasan.so)
@@ -46,7 +53,7 @@ define san_check
 	@rm -rf $(2)/san && mkdir -p $(2)/san
 	@start=$$(date +%s); \
 	 $(SAN_ENV_$(1)) $(MAKE) --no-print-directory BUILD=$(2) SANITIZE=$(3) \
-		CHECK_ONLY="$(4)" check; rc=$$?; \
+		CHECK_ONLY="$(4)" PROVE_FLAGS="$(SAN_PROVE_FLAGS)" check; rc=$$?; \
 	 reports=$$(ls $(2)/san); \
 	 for r in $$reports; do echo "=== $(2)/san/$$r"; cat "$(2)/san/$$r"; done; \
 	 echo "check-$(1): prove exited $$rc, $$(echo $$reports | wc -w) sanitizer report(s)," \

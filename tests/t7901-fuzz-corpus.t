@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# t7101 — every kept fuzz corpus (tests/fuzz/corpus/NAME/) replays through its target
+# t7901 — every kept fuzz corpus (tests/fuzz/corpus/NAME/) replays through its target
 # built without libFuzzer (BUILD/fuzz/replay-NAME, tests/fuzz/replay.c), so the harnesses
 # build and run in every make check and cannot rot, and the regression inputs stay fixed;
 # under make check-asan the same replays run with ASan and UBSan. The fuzzing itself is
