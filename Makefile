@@ -16,10 +16,16 @@ PYTHON   ?= /usr/bin/python3
 CC       ?= cc
 BUILD    := build
 WERROR   ?= -Werror
-# SANITIZE=address,undefined (or thread) builds everything with that sanitizer.
+# SANITIZE=address,undefined (or thread) builds everything with that sanitizer; give it
+# its own BUILD=dir so that build/ stays as it is (make check-asan, check-tsan do).
+# UBSan stops at its first report, so a report fails the test.
 # TEST_TIMEOUT bounds each test file (prove runs every file under timeout).
+# CHECK_ONLY=PREFIXES (e.g. "t2 t5") runs only the tests whose file name starts so.
 TEST_TIMEOUT ?= 600
 SANITIZE ?=
+CHECK_ONLY ?=
+SAN_CFLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+             $(if $(findstring undefined,$(SANITIZE)),-fno-sanitize-recover=undefined))
 
 PKGS       := libcrypto lua5.4 libpcsclite
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -29,8 +35,7 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter -Wformat=2 -Wvla $(WERROR)
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
-             $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer) \
-             -Igenerated -Iruntime
+             $(SAN_CFLAGS) -Igenerated -Iruntime
 ALL_LDFLAGS = $(LDFLAGS) $(if $(SANITIZE),-fsanitize=$(SANITIZE))
 
 TEST_PROGS   :=
@@ -61,21 +66,28 @@ include tests/crypto/crypto.mk
 include cli/cli.mk
 include tools/package.mk
 include tests/shim/shim.mk
+include tests/sanitize/sanitize.mk
+include tests/fuzz/fuzz.mk
 
 all: $(MODULE)
 .PHONY: all
 
 # --- tests -------------------------------------------------------------------------
-# prove exits 0 when it ran no test file at all; refuse that here. Every test runs with
-# the return-code check on (runtime/rvcheck.c): a code outside a function's returns: list
-# in spec/functions.yaml aborts the process, failing the test that caused it.
+# prove exits 0 when it ran no test file at all; refuse that here. The tests find the
+# module and the helpers in $$BUILD (tests/module.h, tests/rig/tap.sh, with-tokens). Every
+# test runs with the return-code check on (runtime/rvcheck.c): a code outside a function's
+# returns: list in spec/functions.yaml aborts the process, failing the test that caused it.
 check: check-generated deps $(MODULE) $(TEST_PROGS) $(CHECK_DEPS)
 	@tests=$$(for t in $(TEST_PROGS) $(SCRIPT_TESTS); do echo "$$(basename $$t) $$t"; done \
 	          | sort | cut -d' ' -f2); \
+	 if [ -n "$(CHECK_ONLY)" ]; then \
+	   tests=$$(for t in $$tests; do for p in $(CHECK_ONLY); do \
+	     case $$(basename $$t) in "$$p"*) echo $$t; break;; esac; done; done); fi; \
 	 if [ -z "$$tests" ]; then echo "check: no tests found" >&2; exit 1; fi; \
-	 SCRIPTOKI_CHECK_RETURNS=abort prove -e 'timeout $(TEST_TIMEOUT)' $(PROVE_FLAGS) $$tests
+	 BUILD=$(abspath $(BUILD)) SCRIPTOKI_CHECK_RETURNS=abort \
+		prove -e 'timeout $(TEST_TIMEOUT)' $(PROVE_FLAGS) $$tests
 .PHONY: check
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
 .PHONY: clean

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * module.h — load the module under test the way applications do: dlopen() and
- * C_GetFunctionList / C_GetInterface, nothing else. The path is build/scriptoki-pkcs11.so,
- * or SCRIPTOKI_MODULE when set.
+ * C_GetFunctionList / C_GetInterface, nothing else. The path is SCRIPTOKI_MODULE when set,
+ * else scriptoki-pkcs11.so in the build folder: $BUILD when set (make check sets it, so a
+ * sanitizer build in its own folder tests its own module and helpers), else build.
  */
 #ifndef SCRIPTOKI_TEST_MODULE_H
 #define SCRIPTOKI_TEST_MODULE_H
@@ -13,18 +14,39 @@
 
 #include "cryptoki.h"
 
-static inline const char *module_path(void)
+/* The build folder the tests take the module and the helper programs from. */
+static inline const char *build_dir(void)
+{
+	const char *b = getenv("BUILD");
+	return b != NULL && *b != '\0' ? b : "build";
+}
+
+/* build_dir()/name in buf (cap bytes); buf. */
+static inline const char *build_path(char *buf, size_t cap, const char *name)
+{
+	snprintf(buf, cap, "%s/%s", build_dir(), name);
+	return buf;
+}
+
+/* The module's path: SCRIPTOKI_MODULE, else build_dir()/scriptoki-pkcs11.so (in buf). */
+static inline const char *module_path(char *buf, size_t cap)
 {
 	const char *p = getenv("SCRIPTOKI_MODULE");
-	return p != NULL && *p != '\0' ? p : "build/scriptoki-pkcs11.so";
+
+	if (p != NULL && *p != '\0')
+		return p;
+	return build_path(buf, cap, "scriptoki-pkcs11.so");
 }
 
 /* dlopen the module or bail out of the whole test with a TAP "Bail out!". */
 static inline void *module_open(void)
 {
-	void *h = dlopen(module_path(), RTLD_NOW | RTLD_LOCAL);
+	char buf[4096];
+	const char *path = module_path(buf, sizeof buf);
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+
 	if (h == NULL) {
-		printf("Bail out! cannot load %s: %s\n", module_path(), dlerror());
+		printf("Bail out! cannot load %s: %s\n", path, dlerror());
 		exit(255);
 	}
 	return h;
@@ -34,7 +56,7 @@ static inline void *module_sym(void *h, const char *name)
 {
 	void *p = dlsym(h, name);
 	if (p == NULL) {
-		printf("Bail out! %s has no symbol %s\n", module_path(), name);
+		printf("Bail out! the module has no symbol %s\n", name);
 		exit(255);
 	}
 	return p;

@@ -3,7 +3,7 @@
 # t5006 — the module exports the Cryptoki entry points and nothing else: every C_ function
 # of the spec is a dynamic symbol, and no other symbol is defined.
 set -u
-mod=${SCRIPTOKI_MODULE:-build/scriptoki-pkcs11.so}
+mod=${SCRIPTOKI_MODULE:-${BUILD:-build}/scriptoki-pkcs11.so}
 n=0 fail=0
 t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi; }
 tmp=$(mktemp -d)

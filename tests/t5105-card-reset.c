@@ -42,8 +42,8 @@ static int reset_card(const char *apdu)
 	int bad = 0;
 	FILE *p;
 
-	snprintf(cmd, sizeof cmd, "build/pcsc-probe -r '%s' %s reset 2>&1", api_env(0, "READER"),
-		 apdu ? apdu : "");
+	snprintf(cmd, sizeof cmd, "'%s/pcsc-probe' -r '%s' %s reset 2>&1", build_dir(),
+		 api_env(0, "READER"), apdu ? apdu : "");
 	fflush(stdout);
 	p = popen(cmd, "r");
 	if (p == NULL)
@@ -67,11 +67,12 @@ int main(int argc, char **argv)
 	CK_SESSION_HANDLE h, h2;
 	CK_TOKEN_INFO ti;
 	CK_RV rv;
+	char cmd[4096];
 	int round;
 
 	api_rig(argv, 1);
-	if (access("build/pcsc-probe", X_OK) != 0)
-		skip_all("build/pcsc-probe is not built");
+	if (access(build_path(cmd, sizeof cmd, "pcsc-probe"), X_OK) != 0)
+		skip_all("pcsc-probe is not built");
 	f = api_module();
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");

@@ -20,8 +20,8 @@ static int other_app(void)
 {
 	char cmd[256];
 
-	snprintf(cmd, sizeof cmd, "build/rig-apdu '%s' '00 CA 01 81 00' >/dev/null 2>&1",
-		 api_env(0, "READER"));
+	snprintf(cmd, sizeof cmd, "'%s/rig-apdu' '%s' '00 CA 01 81 00' >/dev/null 2>&1",
+		 build_dir(), api_env(0, "READER"));
 	return api_run("/bin/sh", "-c", cmd, (char *)NULL);
 }
 

@@ -144,7 +144,7 @@ int main(int argc, char **argv)
 	CK_BYTE sig[512], sig2[512];
 	CK_ULONG len, len2;
 	unsigned ins[32];
-	char list[160], cmd[1024], dir[] = "/tmp/t5203-XXXXXX";
+	char list[160], cmd[1024], modbuf[4096], dir[] = "/tmp/t5203-XXXXXX";
 	long before, n, i, vi;
 	const char *mod;
 
@@ -321,8 +321,7 @@ int main(int argc, char **argv)
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 
 	/* pkcs11-tool does the context login itself when the key says so */
-	mod = getenv("SCRIPTOKI_MODULE") != NULL ? getenv("SCRIPTOKI_MODULE")
-						  : "build/scriptoki-pkcs11.so";
+	mod = module_path(modbuf, sizeof modbuf);
 	if (access("/usr/bin/pkcs11-tool", X_OK) != 0) {
 		for (i = 0; i < 3; i++)
 			ok(1, "# SKIP pkcs11-tool is not installed");

@@ -5,7 +5,7 @@
 # no slot, so the exit status is compared with OpenSC's own module's in the same situation
 # (no PC/SC service at all), and the output must hold no error.
 set -u
-mod=${SCRIPTOKI_MODULE:-build/scriptoki-pkcs11.so}
+mod=${SCRIPTOKI_MODULE:-${BUILD:-build}/scriptoki-pkcs11.so}
 ref=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
 n=0 fail=0
 t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi; }

@@ -5,7 +5,7 @@
 # (p11-kit's user configuration); as root, where p11-kit reads no user configuration, into
 # a copy of the system module folder mounted over it in a private mount namespace.
 set -u
-mod=$(readlink -f "${SCRIPTOKI_MODULE:-build/scriptoki-pkcs11.so}")
+mod=$(readlink -f "${SCRIPTOKI_MODULE:-${BUILD:-build}/scriptoki-pkcs11.so}")
 n=0 fail=0
 t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi; }
 

@@ -13,7 +13,7 @@
  *   api_module()                dlopen the module, its 2.40 function list
  *   api_apdus(i)                APDUs token i has received so far ("> " lines of its trace)
  *   api_ins_since(i, mark, ...) the INS bytes of the APDUs after the first `mark` ones
- *   api_ctl(i, cmd, out, cap)   build/vtoken-ctl on token i's control socket
+ *   api_ctl(i, cmd, out, cap)   vtoken-ctl (of the build folder) on token i's control socket
  *   api_run(path, args...)      run a helper program, its exit status
  *   api_slot_of(fl, i, &slot)   the slot of token i (found by reader name; no APDU)
  *   api_prepare_token(fl, slot) C_InitToken + C_InitPIN: a PKCS#15 token with both PINs
@@ -63,7 +63,7 @@ static inline void api_rig_opt(char **argv, int n, int seconds, const char *opt)
 {
 	const char *cnt = getenv("VTOKEN_COUNT");
 	int echo = opt != NULL && strcmp(opt, "--echo") == 0;
-	char ns[16], secs[16];
+	char ns[4096], secs[16];
 	char *args[16];
 	int k = 0;
 
@@ -78,8 +78,9 @@ static inline void api_rig_opt(char **argv, int n, int seconds, const char *opt)
 		skip_all("pcscd is not installed");
 	if (access("/usr/lib/pcsc/drivers/serial/libifdvpcd.so", R_OK) != 0)
 		skip_all("vsmartcard-vpcd is not installed");
-	if (access("build/vtoken", X_OK) != 0 || access("build/vtoken-ctl", X_OK) != 0)
-		skip_all("build/vtoken is not built");
+	if (access(build_path(ns, sizeof ns, "vtoken"), X_OK) != 0 ||
+	    access(build_path(ns, sizeof ns, "vtoken-ctl"), X_OK) != 0)
+		skip_all("the virtual token is not built");
 	setenv("SCRIPTOKI_API_IN_RIG", "1", 1);
 	snprintf(ns, sizeof ns, "%d", n);
 	snprintf(secs, sizeof secs, "%d", seconds);
@@ -185,11 +186,11 @@ static inline int api_only_ins(int i, long mark, unsigned want, long *count)
 	return 1;
 }
 
-/* Run build/vtoken-ctl on token i's control socket; its exit status, its answer in out. */
+/* Run vtoken-ctl on token i's control socket; its exit status, its answer in out. */
 static inline int api_ctl(int i, const char *cmd, char *out, size_t cap)
 {
 	const char *sock = api_env(i, "CTL");
-	char buf[512];
+	char buf[512], prog[4096];
 	int fds[2], st = -1;
 	size_t got = 0;
 	ssize_t r;
@@ -202,13 +203,14 @@ static inline int api_ctl(int i, const char *cmd, char *out, size_t cap)
 	out[0] = '\0';
 	if (sock == NULL || pipe(fds) != 0)
 		return -1;
+	build_path(prog, sizeof prog, "vtoken-ctl");
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
-		execl("build/vtoken-ctl", "vtoken-ctl", sock, cmd, (char *)NULL);
+		execl(prog, "vtoken-ctl", sock, cmd, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);

@@ -7,7 +7,7 @@
 VT_SRCS     := tests/vtoken/vt_card.c tests/vtoken/vt_crypto.c tests/vtoken/vt_state.c
 VT_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(VT_SRCS))
 VT_CFLAGS    = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
-               $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer) \
+               $(SAN_CFLAGS) \
                $(shell pkg-config --cflags libcrypto 2>/dev/null)
 VT_LIBS      = $(shell pkg-config --libs libcrypto 2>/dev/null)
 PCSC_CFLAGS  = $(shell pkg-config --cflags libpcsclite 2>/dev/null)
