@@ -230,9 +230,9 @@ int main(int argc, char **argv)
 		}
 		if (is_broken && opensc && !by_tool) {
 			/* an application repairs it: pkcs11-tool through this module */
-			char out[] = "/tmp/t7301-XXXXXX";
+			char out[] = "/tmp/t7301-XXXXXX", mod[4096];
 			char *tool[] = { "timeout", "60", "pkcs11-tool", "--module",
-					 "build/scriptoki-pkcs11.so", "--slot-index", "0",
+					 (char *)module_path(mod, sizeof mod), "--slot-index", "0",
 					 "--init-token", "--label", label, "--so-pin",
 					 API_SO_PIN, NULL };
 			int fd = mkstemp(out), st;
