@@ -226,7 +226,7 @@ int main(int argc, char **argv)
 
 	/* the same work under helgrind */
 	if (access("/usr/bin/valgrind", X_OK) != 0) {
-		ok(1, "# SKIP valgrind is not installed");
+		ok(0, "valgrind is there (Debian package valgrind, tools/ensure-deps test)");
 		return done_testing();
 	}
 	fflush(stdout);
