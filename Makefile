@@ -43,14 +43,35 @@ SCRIPT_TESTS :=
 CHECK_DEPS   :=
 
 # --- Debian packages -----------------------------------------------------------------
-# tools/ensure-deps installs what is missing when run as root, else prints the apt-get line.
-DEPS_STAMP := $(BUILD)/.deps-build
-$(DEPS_STAMP): tools/ensure-deps
-	@mkdir -p $(BUILD)
-	@tools/ensure-deps build
-	@touch $@
+# Every make that builds or tests runs tools/ensure-deps first, while this file is read, so
+# that the $(shell pkg-config ...) and compiler probes of the fragments below already see
+# the packages and no rule can run before them. As root it installs what is missing;
+# otherwise it prints the one apt-get line and make stops. It asks dpkg every time, so a
+# package removed since the last build is installed again (no stamp file can hide it).
+# The build set for the module and the generated files; the test set, a superset, for
+# anything else (check, demo, bench, a single test program); nothing for clean and
+# uninstall, nor for make -n / -q.
+deps_none  := clean uninstall
+deps_build := all generate check-generated codegen-golden install $(BUILD)/scriptoki-pkcs11.so
+deps_goals := $(or $(MAKECMDGOALS),all)
+deps_sets  := $(if $(filter-out $(deps_none),$(deps_goals)),build) \
+              $(if $(filter-out $(deps_none) $(deps_build),$(deps_goals)),test)
+deps_flags := $(filter-out --%,$(firstword $(MAKEFLAGS)))
+deps_dry   := $(findstring n,$(deps_flags))$(findstring q,$(deps_flags))
+ifneq ($(strip $(deps_sets)),)
+ifeq ($(deps_dry),)
+$(shell tools/ensure-deps $(deps_sets) >&2)
+ifneq ($(.SHELLSTATUS),0)
+$(error tools/ensure-deps $(strip $(deps_sets)) failed (see above))
+endif
+endif
+endif
+# Once a stamp file that the objects depended on; the check above replaces it. Empty, and
+# kept for the fragments that still name it.
+DEPS_STAMP :=
 
-deps: $(DEPS_STAMP)
+# the same check as a target (make check depends on it)
+deps:
 	@tools/ensure-deps test
 .PHONY: deps
 
@@ -77,12 +98,13 @@ all: $(MODULE)
 # module and the helpers in $$BUILD (tests/module.h, tests/rig/tap.sh, with-tokens). Every
 # test runs with the return-code check on (runtime/rvcheck.c): a code outside a function's
 # returns: list in spec/functions.yaml aborts the process, failing the test that caused it.
+# TESTS="t0005 t91" runs only the tests whose names start so (CHECK_ONLY is the same).
+TESTS ?= $(CHECK_ONLY)
+check_tests = $(if $(strip $(TESTS)),$(foreach t,$(TEST_PROGS) $(SCRIPT_TESTS),$(if \
+                $(filter $(addsuffix %,$(TESTS)),$(notdir $(t))),$(t))),$(TEST_PROGS) $(SCRIPT_TESTS))
 check: check-generated deps $(MODULE) $(TEST_PROGS) $(CHECK_DEPS)
-	@tests=$$(for t in $(TEST_PROGS) $(SCRIPT_TESTS); do echo "$$(basename $$t) $$t"; done \
+	@tests=$$(for t in $(check_tests); do echo "$$(basename $$t) $$t"; done \
 	          | sort | cut -d' ' -f2); \
-	 if [ -n "$(CHECK_ONLY)" ]; then \
-	   tests=$$(for t in $$tests; do for p in $(CHECK_ONLY); do \
-	     case $$(basename $$t) in "$$p"*) echo $$t; break;; esac; done; done); fi; \
 	 if [ -z "$$tests" ]; then echo "check: no tests found" >&2; exit 1; fi; \
 	 BUILD=$(abspath $(BUILD)) SCRIPTOKI_CHECK_RETURNS=abort \
 		prove -e 'timeout $(TEST_TIMEOUT)' $(PROVE_FLAGS) $$tests

@@ -30,8 +30,16 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && getent passwd nobody >
 		ok 0 "# SKIP this kernel does not allow unprivileged user namespaces"
 	else
 		chmod 0777 "$T"
-		out=$("${as_nobody[@]}" TMPDIR="$T" timeout 60 "$RIG" --responder -n 3 -- \
-			sh -c 'id -u; "$0" "$VTOKEN2_READER" 00CA018100' "$BUILD/rig-apdu")
+		# the user runs its own copy of the rig: this tree may be out of its reach (a
+		# root's clone under /root, on a new machine)
+		mkdir -p "$T/tree/tests/rig" "$T/tree/build"
+		cp "$RIG" "$TOP/tests/rig/rig-restart-token" "$T/tree/tests/rig/" &&
+			cp "$BUILD/rig-wait" "$BUILD/rig-apdu" "$BUILD/vpcd-echo" "$T/tree/build/" &&
+			chmod -R a+rX "$T/tree"
+		ok $? "a copy of the rig for the ordinary user"
+		out=$("${as_nobody[@]}" TMPDIR="$T" timeout 60 "$T/tree/tests/rig/with-tokens" \
+			--responder -n 3 -- sh -c 'id -u; "$0" "$VTOKEN2_READER" 00CA018100' \
+			"$T/tree/build/rig-apdu")
 		is $? 0 "as an ordinary user the rig runs (user namespace)"
 		is "$out" "65534"$'\n'"9000" "... the command runs as that user and reaches the card"
 		is "$(find "$T" -mindepth 1 -maxdepth 1 -name 'rig.*' | wc -l)" 0 \

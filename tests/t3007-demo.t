@@ -5,8 +5,7 @@
 # pkcs15-init, login, key generation, a signature that OpenSSL verifies, random numbers.
 . "$(dirname "$0")/rig/tap.sh"
 need_rig "$BUILD/vtoken" "$BUILD/scriptoki-pkcs11.so"
-command -v pkcs11-tool >/dev/null && command -v pkcs15-init >/dev/null ||
-	skip_all "OpenSC's tools are not installed"
+need_opensc
 
 out=$(timeout 300 "$RIG" --fresh -- "$TOP/tests/rig/demo" 2>&1)
 st=$?

@@ -10,7 +10,7 @@
 . "$TOP/tests/vtoken/vtlib.sh"
 if [ "${1:-}" != --inside ]; then
 	vt_need
-	openssl engine gost >/dev/null 2>&1 || skip_all "the OpenSSL gost engine is missing"
+	need_gost
 	vt_rig --fresh
 fi
 

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/rig/tap.sh"
 . "$TOP/tests/vtoken/vtlib.sh"
 vt_need
-[ -x /usr/bin/python3 ] || skip_all "/usr/bin/python3 is missing"
+need_pkg python3 /usr/bin/python3
 
 W=$(mktemp -d)
 pids=()

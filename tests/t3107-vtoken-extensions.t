@@ -8,8 +8,9 @@
 . "$(dirname "$0")/rig/tap.sh"
 . "$TOP/tests/vtoken/vtlib.sh"
 if [ "${1:-}" != --inside ]; then
-	vt_need /usr/bin/python3
-	openssl engine gost >/dev/null 2>&1 || skip_all "the OpenSSL gost engine is missing"
+	vt_need
+	need_pkg python3 /usr/bin/python3
+	need_gost
 	vt_rig --fresh
 fi
 

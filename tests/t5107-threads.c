@@ -231,7 +231,7 @@ int main(int argc, char **argv)
 	return done_testing();
 #endif
 	if (access("/usr/bin/valgrind", X_OK) != 0) {
-		ok(1, "# SKIP valgrind is not installed");
+		ok(0, "valgrind is there (Debian package valgrind, tools/ensure-deps test)");
 		return done_testing();
 	}
 	fflush(stdout);

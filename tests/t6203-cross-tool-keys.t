@@ -15,7 +15,7 @@
 OPENSC=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
 if [ -z "${VTOKEN0_CTL:-}" ]; then
 	need_rig "$BUILD/vtoken" "$BUILD/vtoken-ctl"
-	command -v pkcs15-init >/dev/null && [ -e "$OPENSC" ] || skip_all "OpenSC is not installed"
+	need_opensc
 	exec timeout -k 5 240 "$RIG" --fresh -- "$0"
 fi
 

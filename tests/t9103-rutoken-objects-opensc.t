@@ -16,8 +16,10 @@
 . "$(dirname "$0")/rig/tap.sh"
 . "$TOP/tests/vtoken/vtlib.sh"
 if [ "${1:-}" != --inside ]; then
-	vt_need "$BUILD/sk-script" /usr/bin/openssl /usr/bin/xxd
-	openssl engine gost >/dev/null 2>&1 || skip_all "the OpenSSL gost engine is missing"
+	vt_need "$BUILD/sk-script"
+	need_pkg xxd /usr/bin/xxd
+	need_py python3-cryptography cryptography
+	need_gost
 	vt_rig --fresh
 fi
 

@@ -14,7 +14,9 @@
 . "$(dirname "$0")/rig/tap.sh"
 . "$TOP/tests/vtoken/vtlib.sh"
 if [ "${1:-}" != --inside ]; then
-	vt_need "$BUILD/sk-script" /usr/bin/openssl
+	vt_need "$BUILD/sk-script"
+	need_pkg openssl /usr/bin/openssl
+	need_py python3-cryptography cryptography
 	vt_rig --fresh
 fi
 

@@ -61,13 +61,57 @@ done_testing() {
 	exit $((tap_failed > 254 ? 254 : tap_failed))
 }
 
-# need_rig: skip the test when the rig's parts are not there.
+# A test skips only for what Debian 12 cannot install. What it needs from a package that
+# tools/ensure-deps installs (make check runs it first) is checked with need_pkg: when it
+# is missing the test fails, as its one test, naming the package.
+#   need_fail PACKAGE WHAT        fail now: WHAT (from PACKAGE) is missing
+#   need_pkg PACKAGE FILE...      the files of PACKAGE the test uses
+#   need_py PACKAGE MODULE...     Python modules (for /usr/bin/python3) of PACKAGE
+need_fail() {
+	echo "1..1"
+	echo "not ok 1 - $2 is missing: install the Debian package $1 (tools/ensure-deps test)"
+	exit 1
+}
+
+need_pkg() {
+	local pkg=$1 f
+	shift
+	for f in "$@"; do
+		[ -e "$f" ] || need_fail "$pkg" "$f"
+	done
+}
+
+need_py() {
+	local pkg=$1 m
+	shift
+	need_pkg python3 /usr/bin/python3
+	for m in "$@"; do
+		/usr/bin/python3 -c "import $m" 2>/dev/null || need_fail "$pkg" "Python's $m module"
+	done
+}
+
+# need_rig [FILE...]: the rig's packages (need_pkg), and skip the test when the rig's
+# helpers or the other FILEs of the build are not there (make builds them).
 need_rig() {
 	local f
-	for f in "$BUILD/rig-wait" "$BUILD/rig-apdu" "$BUILD/vpcd-echo" /usr/sbin/pcscd \
-		/usr/lib/pcsc/drivers/serial/libifdvpcd.so "$@"; do
+	need_pkg pcscd /usr/sbin/pcscd
+	need_pkg vsmartcard-vpcd /usr/lib/pcsc/drivers/serial/libifdvpcd.so
+	for f in "$BUILD/rig-wait" "$BUILD/rig-apdu" "$BUILD/vpcd-echo" "$@"; do
 		[ -e "$f" ] || skip_all "$f is missing"
 	done
+}
+
+# need_opensc: OpenSC's tools and its module
+need_opensc() {
+	need_pkg opensc /usr/bin/pkcs11-tool /usr/bin/pkcs15-init /usr/bin/pkcs15-tool \
+		/usr/bin/opensc-tool
+	need_pkg opensc-pkcs11 /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+}
+
+# need_gost: OpenSSL's gost engine (openssl(1) loads it)
+need_gost() {
+	need_pkg openssl /usr/bin/openssl
+	openssl engine gost >/dev/null 2>&1 || need_fail libengine-gost-openssl "OpenSSL's gost engine"
 }
 
 # listening PORT: succeeds when a TCP socket listens on PORT (any address).

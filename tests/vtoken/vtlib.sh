@@ -2,7 +2,7 @@
 #
 # vtlib.sh — helpers for the virtual token's shell tests; source it after tests/rig/tap.sh.
 #
-#   vt_need                 skip unless the rig, the token and OpenSC are there
+#   vt_need [FILE...]       OpenSC and the rig (need_opensc, need_rig FILE...)
 #   vt_rig RIG-OPTIONS...   re-run this test inside with-tokens (the test sees --inside)
 #   vt_state FIELD          a field of the token's "state" answer (control channel)
 #   vt_ctl COMMAND...       a control command to token 0
@@ -16,8 +16,8 @@ USER_PIN=12345678
 SO_PIN=87654321
 
 vt_need() {
-	need_rig "$BUILD/vtoken" "$VTCTL" "$PROBE" /usr/bin/opensc-tool /usr/bin/pkcs15-init \
-		/usr/bin/pkcs15-tool /usr/bin/pkcs11-tool "$P11" "$@"
+	need_opensc
+	need_rig "$BUILD/vtoken" "$VTCTL" "$PROBE" "$@"
 }
 
 vt_rig() {
