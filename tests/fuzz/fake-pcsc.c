@@ -132,6 +132,16 @@ LONG SCardDisconnect(SCARDHANDLE h, DWORD how)
 	return SCARD_S_SUCCESS;
 }
 
+/* The reader answers no attribute (the module then says "PC/SC reader"). */
+LONG SCardGetAttrib(SCARDHANDLE h, DWORD id, LPBYTE buf, LPDWORD len)
+{
+	(void)h;
+	(void)id;
+	(void)buf;
+	(void)len;
+	return SCARD_E_UNSUPPORTED_FEATURE;
+}
+
 LONG SCardBeginTransaction(SCARDHANDLE h)
 {
 	(void)h;

@@ -34,7 +34,7 @@ FUZZ_CFLAGS = $(ALL_CFLAGS) $(PKG_CFLAGS) -Itests -Itests/fuzz -Itests/vtoken
 FUZZ_LIBS_conf :=
 FUZZ_LIBS_card  = $(PKG_LIBS)
 FUZZ_LIBS_tmpl  = $(shell pkg-config --libs libcrypto lua5.4 2>/dev/null) -lpthread
-FUZZ_OBJS_conf  = $(BUILD)/obj/runtime/conf.o
+FUZZ_OBJS_conf  = $(BUILD)/obj/runtime/conf.o $(BUILD)/obj/runtime/log.o
 FUZZ_OBJS_card  = $(LB_OBJS)
 FUZZ_OBJS_tmpl  = $(MODULE_OBJS) $(VT_OBJS) $(BUILD)/obj/tests/fuzz/fake-pcsc.o
 
