@@ -517,12 +517,20 @@ CK_RV rt_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ul
 /* The legacy parallel functions (PKCS #11 3.2, parallel function management): no function
  * of this module runs in parallel with the application, so there is never one to ask
  * about or to cancel. */
+static CK_RV sess_not_parallel(CK_SESSION_HANDLE hSession)
+{
+	struct session s;
+	CK_RV rv = sess_get(hSession, &s);   /* an invalid handle is said first */
+
+	return rv != CKR_OK ? rv : CKR_FUNCTION_NOT_PARALLEL;
+}
+
 CK_RV rt_GetFunctionStatus(CK_SESSION_HANDLE hSession)
 {
-	return CKR_FUNCTION_NOT_PARALLEL;
+	return sess_not_parallel(hSession);
 }
 
 CK_RV rt_CancelFunction(CK_SESSION_HANDLE hSession)
 {
-	return CKR_FUNCTION_NOT_PARALLEL;
+	return sess_not_parallel(hSession);
 }
