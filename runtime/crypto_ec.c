@@ -439,8 +439,11 @@ static const uint8_t *crypto_ec_point(const uint8_t *pub, size_t len, size_t *ou
 	return pub;
 }
 
-CK_RV crypto_ec_check_public(const uint8_t *ec_params, size_t params_len, const uint8_t *pub,
-			     size_t pub_len)
+/* The public key of a named curve from CKA_EC_PARAMS and CKA_EC_POINT, in the private
+ * context: CKR_OK, CKR_PUBLIC_KEY_INVALID when the point does not decode onto the curve
+ * (decoding checks that), or CKR_FUNCTION_FAILED. OpenSSL's error queue as it was. */
+static CK_RV crypto_ec_pkey(const uint8_t *ec_params, size_t params_len, const uint8_t *pub,
+			    size_t pub_len, EVP_PKEY **out)
 {
 	OSSL_LIB_CTX *lctx = crypto_libctx();
 	const char *name;
@@ -449,16 +452,11 @@ CK_RV crypto_ec_check_public(const uint8_t *ec_params, size_t params_len, const 
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *pc = NULL;
-	EVP_PKEY *pk = NULL;
-	CK_RV rv = crypto_ec_check_params(ec_params, params_len);
+	CK_RV rv = CKR_FUNCTION_FAILED;
 
-	if (rv != CKR_OK)
-		return rv;
+	*out = NULL;
 	if (lctx == NULL)
 		return CKR_FUNCTION_FAILED;
-	if (pub == NULL || pub_len == 0)
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	rv = CKR_FUNCTION_FAILED;
 	ERR_set_mark();
 	name = crypto_ec_group_name(ec_params, params_len);
 	pt = crypto_ec_point(pub, pub_len, &pt_len);
@@ -471,11 +469,9 @@ CK_RV crypto_ec_check_public(const uint8_t *ec_params, size_t params_len, const 
 	pc = EVP_PKEY_CTX_new_from_name(lctx, "EC", NULL);
 	if (params == NULL || pc == NULL || EVP_PKEY_fromdata_init(pc) != 1)
 		goto out;
-	/* decoding the point checks that it lies on the curve */
-	rv = EVP_PKEY_fromdata(pc, &pk, EVP_PKEY_PUBLIC_KEY, params) == 1
-	     ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
+	rv = EVP_PKEY_fromdata(pc, out, EVP_PKEY_PUBLIC_KEY, params) == 1
+	     ? CKR_OK : CKR_PUBLIC_KEY_INVALID;
 out:
-	EVP_PKEY_free(pk);
 	EVP_PKEY_CTX_free(pc);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
@@ -483,17 +479,28 @@ out:
 	return rv;
 }
 
+CK_RV crypto_ec_check_public(const uint8_t *ec_params, size_t params_len, const uint8_t *pub,
+			     size_t pub_len)
+{
+	EVP_PKEY *pk = NULL;
+	CK_RV rv = crypto_ec_check_params(ec_params, params_len);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (pub == NULL || pub_len == 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	rv = crypto_ec_pkey(ec_params, params_len, pub, pub_len, &pk);
+	EVP_PKEY_free(pk);
+	return rv == CKR_PUBLIC_KEY_INVALID ? CKR_ATTRIBUTE_VALUE_INVALID : rv;
+}
+
 CK_RV crypto_ecdsa_verify(const uint8_t *ec_params, size_t params_len, const uint8_t *pub,
 			  size_t pub_len, const uint8_t *hash, size_t hash_len, const uint8_t *sig,
 			  size_t sig_len)
 {
 	OSSL_LIB_CTX *lctx = crypto_libctx();
-	const char *name;
-	const uint8_t *pt;
-	size_t pt_len, size;
-	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *pc = NULL, *vc = NULL;
+	size_t size;
+	EVP_PKEY_CTX *vc = NULL;
 	EVP_PKEY *pk = NULL;
 	ECDSA_SIG *es = NULL;
 	BIGNUM *r = NULL, *s = NULL;
@@ -510,22 +517,11 @@ CK_RV crypto_ecdsa_verify(const uint8_t *ec_params, size_t params_len, const uin
 		return CKR_SIGNATURE_LEN_RANGE;
 	if (hash_len == 0)
 		return CKR_DATA_LEN_RANGE;
+	rv = crypto_ec_pkey(ec_params, params_len, pub, pub_len, &pk);
+	if (rv != CKR_OK)
+		return rv;
+	rv = CKR_FUNCTION_FAILED;
 	ERR_set_mark();
-	name = crypto_ec_group_name(ec_params, params_len);
-	pt = crypto_ec_point(pub, pub_len, &pt_len);
-	bld = OSSL_PARAM_BLD_new();
-	if (name == NULL || bld == NULL ||
-	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, name, 0) ||
-	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, pt_len))
-		goto out;
-	params = OSSL_PARAM_BLD_to_param(bld);
-	pc = EVP_PKEY_CTX_new_from_name(lctx, "EC", NULL);
-	if (params == NULL || pc == NULL || EVP_PKEY_fromdata_init(pc) != 1)
-		goto out;
-	if (EVP_PKEY_fromdata(pc, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-		rv = CKR_PUBLIC_KEY_INVALID;
-		goto out;
-	}
 	r = BN_bin2bn(sig, (int)size, NULL);
 	s = BN_bin2bn(sig + size, (int)size, NULL);
 	es = ECDSA_SIG_new();
@@ -547,9 +543,6 @@ out:
 	BN_free(s);
 	EVP_PKEY_CTX_free(vc);
 	EVP_PKEY_free(pk);
-	EVP_PKEY_CTX_free(pc);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
 	ERR_pop_to_mark();
 	return rv;
 }

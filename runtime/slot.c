@@ -208,7 +208,7 @@ CK_RV slot_present(CK_SLOT_ID id, int *present)
 	return rv;
 }
 
-CK_RV slot_enter_token(CK_SLOT_ID id, int cached_ok, struct token **out)
+CK_RV slot_enter_card(CK_SLOT_ID id, int cached_ok, struct token **out)
 {
 	struct token *t;
 	int present = 0;
@@ -224,6 +224,17 @@ CK_RV slot_enter_token(CK_SLOT_ID id, int cached_ok, struct token **out)
 	rv = cached_ok ? token_enter_cached(t) : token_enter(t);
 	if (rv == CKR_DEVICE_REMOVED)
 		return CKR_TOKEN_NOT_PRESENT;
+	if (rv != CKR_OK)
+		return rv;
+	*out = t;
+	return CKR_OK;
+}
+
+CK_RV slot_enter_token(CK_SLOT_ID id, int cached_ok, struct token **out)
+{
+	struct token *t;
+	CK_RV rv = slot_enter_card(id, cached_ok, &t);
+
 	if (rv != CKR_OK)
 		return rv;
 	rv = token_load_inlock(t);

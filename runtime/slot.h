@@ -26,5 +26,8 @@ CK_RV slot_present(CK_SLOT_ID id, int *present);
  * CKR_SLOT_ID_INVALID, CKR_TOKEN_NOT_PRESENT (also for a card gone meanwhile), or what
  * reading the token said. On CKR_OK the caller token_leave()s. */
 CK_RV slot_enter_token(CK_SLOT_ID id, int cached_ok, struct token **out);
+/* The same without reading the token: its card connected and served by a family, nothing
+ * read from it yet (C_GetTokenInfo of a card that does not parse, C_InitToken). */
+CK_RV slot_enter_card(CK_SLOT_ID id, int cached_ok, struct token **out);
 
 #endif

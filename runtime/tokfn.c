@@ -33,35 +33,11 @@ static CK_FLAGS tok_pin_flags(const struct lb_pin_info *p, CK_FLAGS low, CK_FLAG
 	return p->tries_left < p->max_tries ? low : 0;
 }
 
-/* The token of a slot, entered (token_enter): its card connected and served by a family,
- * nothing read from it yet. */
-static CK_RV tok_enter_card(CK_SLOT_ID slotID, int cached_ok, struct token **out)
-{
-	struct token *t;
-	int present = 0;
-	CK_RV rv = slot_present(slotID, &present);
-
-	if (rv != CKR_OK)
-		return rv;
-	if (!present)
-		return CKR_TOKEN_NOT_PRESENT;
-	rv = slot_token(slotID, &t);
-	if (rv != CKR_OK)
-		return rv;
-	rv = cached_ok ? token_enter_cached(t) : token_enter(t);
-	if (rv == CKR_DEVICE_REMOVED)
-		return CKR_TOKEN_NOT_PRESENT;
-	if (rv != CKR_OK)
-		return rv;
-	*out = t;
-	return CKR_OK;
-}
-
 CK_RV rt_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 {
 	struct token *t;
 	CK_ULONG all, rw;
-	CK_RV rv = tok_enter_card(slotID, 1, &t);
+	CK_RV rv = slot_enter_card(slotID, 1, &t);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -194,7 +170,7 @@ CK_RV rt_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
 	if (rv != CKR_OK)
 		return rv;
 	/* not token_load_inlock: the old structure may be what needs repairing */
-	rv = tok_enter_card(slotID, 0, &t);
+	rv = slot_enter_card(slotID, 0, &t);
 	if (rv != CKR_OK)
 		return rv;
 	sess_count(t, &all, &rw);
