@@ -26,7 +26,8 @@ static void exercise(void)
 	f->C_GetInfo(&info);
 	f->C_Login(0, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 8);   /* no such session */
 	f->C_GetOperationState(0, NULL, NULL);              /* a stub */
-	f->C_InitToken(0, (CK_UTF8CHAR_PTR)PIN, 8, (CK_UTF8CHAR_PTR) "label");
+	f->C_InitToken(0, (CK_UTF8CHAR_PTR)PIN, 8,           /* pLabel: 32 bytes, padded */
+		       (CK_UTF8CHAR_PTR) "label                           ");
 	f->C_Finalize(NULL);
 }
 

@@ -26,7 +26,13 @@ int main(int argc, char **argv)
 	(void)argc;
 	api_rig(argv, 1);
 	if (getenv("LD_PRELOAD") == NULL || strstr(getenv("LD_PRELOAD"), "pcsc-attr-shim") == NULL) {
-		setenv("LD_PRELOAD", "build/t/pcsc-attr-shim.so", 1);
+		char shim[4096], pre[8192];
+		const char *san = getenv("SAN_PRELOAD");   /* make check-asan: ASan comes first */
+
+		build_path(shim, sizeof shim, "t/pcsc-attr-shim.so");
+		snprintf(pre, sizeof pre, "%s%s%s", san != NULL ? san : "", san != NULL ? ":" : "",
+			 shim);
+		setenv("LD_PRELOAD", pre, 1);
 		execv(argv[0], argv);
 		printf("Bail out! cannot re-execute with the shim\n");
 		return 255;
