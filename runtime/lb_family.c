@@ -72,6 +72,8 @@ struct lbf_parser {
 };
 
 static int lbf_fail(struct lbf_parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int lbf_fail(struct lbf_parser *p, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
