@@ -37,7 +37,8 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && getent passwd nobody >
 			cp "$BUILD/rig-wait" "$BUILD/rig-apdu" "$BUILD/vpcd-echo" "$T/tree/build/" &&
 			chmod -R a+rX "$T/tree"
 		ok $? "a copy of the rig for the ordinary user"
-		out=$("${as_nobody[@]}" TMPDIR="$T" timeout 60 "$T/tree/tests/rig/with-tokens" \
+		out=$("${as_nobody[@]}" TMPDIR="$T" BUILD="$T/tree/build" \
+			timeout 60 "$T/tree/tests/rig/with-tokens" \
 			--responder -n 3 -- sh -c 'id -u; "$0" "$VTOKEN2_READER" 00CA018100' \
 			"$T/tree/build/rig-apdu")
 		is $? 0 "as an ordinary user the rig runs (user namespace)"
