@@ -13,7 +13,7 @@
 . "$(dirname "$0")/rig/tap.sh"
 if [ -z "${VTOKEN0_CTL:-}" ]; then
 	need_rig "$BUILD/vtoken" "$BUILD/vtoken-ctl"
-	command -v pkcs11-tool >/dev/null || skip_all "OpenSC is not installed"
+	need_opensc
 	exec timeout -k 5 200 "$RIG" --fresh -- "$0"
 fi
 . "$TOP/tests/rig/servers.sh"

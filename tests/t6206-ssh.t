@@ -13,8 +13,9 @@
 . "$(dirname "$0")/rig/tap.sh"
 if [ -z "${VTOKEN0_CTL:-}" ]; then
 	need_rig "$BUILD/vtoken" "$BUILD/vtoken-ctl"
-	command -v pkcs11-tool >/dev/null || skip_all "OpenSC is not installed"
-	command -v ssh-agent >/dev/null || skip_all "openssh-client is not installed"
+	need_opensc
+	need_pkg openssh-client /usr/bin/ssh-agent /usr/bin/ssh-add /usr/bin/ssh
+	need_pkg openssh-server /usr/sbin/sshd
 	[ -x /usr/sbin/sshd ] || skip_all "openssh-server is not installed"
 	[ "$(id -u)" = 0 ] || skip_all "a private sshd logging in its own user needs root"
 	exec timeout -k 5 200 "$RIG" --fresh -- "$0"

@@ -11,8 +11,8 @@
 . "$(dirname "$0")/rig/tap.sh"
 if [ -z "${VTOKEN0_CTL:-}" ]; then
 	need_rig "$BUILD/vtoken" "$BUILD/vtoken-ctl"
-	command -v pkcs11-tool >/dev/null || skip_all "OpenSC is not installed"
-	command -v p11-kit >/dev/null || skip_all "p11-kit is not installed"
+	need_opensc
+	need_pkg p11-kit /usr/bin/p11-kit
 	exec timeout -k 5 200 "$RIG" --fresh -- "$0"
 fi
 . "$TOP/tests/rig/servers.sh"

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/rig/tap.sh"
 if [ -z "${VTOKEN0_CTL:-}" ]; then
 	need_rig "$BUILD/vtoken" "$BUILD/vtoken-ctl"
-	command -v pkcs11-tool >/dev/null || skip_all "OpenSC is not installed"
+	need_opensc
 	openssl engine pkcs11 >/dev/null 2>&1 ||
 		skip_all "libengine-pkcs11-openssl is not installed (it makes the certificates)"
 	exec timeout -k 5 200 "$RIG" --fresh -- "$0"

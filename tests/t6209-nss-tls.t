@@ -14,8 +14,8 @@
 . "$(dirname "$0")/rig/tap.sh"
 if [ -z "${VTOKEN0_CTL:-}" ]; then
 	need_rig "$BUILD/vtoken" "$BUILD/vtoken-ctl"
-	command -v pkcs11-tool >/dev/null || skip_all "OpenSC is not installed"
-	command -v modutil >/dev/null || skip_all "NSS tools (libnss3-tools) are not installed"
+	need_opensc
+	need_pkg libnss3-tools /usr/bin/modutil /usr/bin/certutil
 	openssl engine pkcs11 >/dev/null 2>&1 ||
 		skip_all "libengine-pkcs11-openssl is not installed (it makes the token's certificate)"
 	if unshare --net true 2>/dev/null && command -v ip >/dev/null; then
