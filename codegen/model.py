@@ -21,6 +21,9 @@ CATEGORIES = ("general", "slot_token", "session", "object", "encryption", "decry
               "digest", "signing", "verification", "key_management", "random",
               "message", "kem", "validation", "async")
 HANDLES = ("none", "slot", "session")
+# login: who must be logged in to the session's token for the call (functions.yaml); the
+# generated entry point hands it to the runtime, which answers CKR_USER_NOT_LOGGED_IN
+LOGINS = ("none", "user", "so", "any")
 DIRS = ("in", "out", "inout")
 NULLABLE = ("no", "yes", "if_empty")
 
@@ -372,9 +375,9 @@ class Function:
     category: str
     summary: str
     handle: str
-    login: bool
+    login: str
+    rw: bool
     init: bool
-    deprecated: bool
     args: list
     returns: list
     line: int
@@ -392,6 +395,8 @@ class Function:
     c_call: str = ""
     checks: list = field(default_factory=list)
     bad_args: str = "CKR_ARGUMENTS_BAD"   # what a failed argument check assigns
+    session_call: str = ""   # handle: session — resolves the handle first (sk_session)
+    slot_call: str = ""      # handle: slot — checks the slot ID after the arguments (sk_slot)
     pad_enum: str = ""
     trace: list = field(default_factory=list)
 
@@ -971,8 +976,8 @@ class Spec:
             return
         schema = {"name": (True, C.ident), "since": (True, C.since),
                   "category": (True, C.enum(CATEGORIES)), "summary": (True, C.text),
-                  "handle": (True, C.enum(HANDLES)), "login": (False, C.boolean),
-                  "init": (False, C.boolean), "deprecated": (False, C.boolean),
+                  "handle": (True, C.enum(HANDLES)), "login": (False, C.enum(LOGINS)),
+                  "rw": (False, C.boolean), "init": (False, C.boolean),
                   "args": (True, C.seq), "returns": (True, C.seq), "source": (False, C.text)}
         arg_schema = {"name": (True, C.ident), "type": (True, C.ident),
                       "dir": (True, C.enum(DIRS)), "nullable": (False, C.nullable),
@@ -983,7 +988,7 @@ class Spec:
             fname = _name_of(item)
             what = fname
             r = check_keys(self.diag, path, item, what, schema,
-                           {"login": False, "init": True, "deprecated": False})
+                           {"login": "none", "rw": False, "init": True})
             if r is None or r.name is None:
                 continue
             if not r.name.startswith("C_"):
@@ -1068,8 +1073,20 @@ class Spec:
             if returns and returns[0] != "CKR_OK":
                 self.diag.error(path, r.line("returns"), "%s: returns must list CKR_OK first"
                                 % what)
-            fn = Function(r.name, r.since, r.category, r.summary, r.handle, bool(r.login),
-                          r.init is not False, bool(r.deprecated), args, returns, line)
+            # login and rw are checks on the session: they need one, and the code they
+            # give must be one the function may return
+            for key, code, on in (("login", "CKR_USER_NOT_LOGGED_IN", r.login not in (None, "none")),
+                                  ("rw", "CKR_SESSION_READ_ONLY", bool(r.rw))):
+                if not on:
+                    continue
+                if r.handle is not None and r.handle != "session":
+                    self.diag.error(path, r.line(key), "%s: %s needs handle: session"
+                                    % (what, key))
+                elif returns and code not in returns:
+                    self.diag.error(path, r.line(key), "%s: %s gives %s, which returns "
+                                    "does not list" % (what, key, code))
+            fn = Function(r.name, r.since, r.category, r.summary, r.handle, r.login or "none",
+                          bool(r.rw), r.init is not False, args, returns, line)
             self.functions.append(fn)
             self.fn_by_name[fn.name] = fn
         if not self.partial and top.functions is not None:
@@ -1598,6 +1615,18 @@ class Spec:
                             if r in self.const_by_name}.items())
             fn.returns_sorted = [{"name": n, "c_value": c_hex(v)} for v, n in codes]
             by_name = {a.name: a for a in fn.args}
+            # the handle first (PKCS #11 3.2 §5.1.8: the session codes of §5.1.2 come
+            # before those of §5.1.6, CKR_ARGUMENTS_BAD among them); the session found is
+            # handed to the runtime with what the spec requires of it (rw, login). A slot
+            # ID is in the same group as CKR_ARGUMENTS_BAD: it is checked after the
+            # pointers, which need no lock
+            if fn.handle == "session" and fn.args and fn.args[0].type == "CK_SESSION_HANDLE":
+                need = (["SK_NEED_RW"] if fn.rw else []) + \
+                    (["SK_LOGIN_" + fn.login.upper()] if fn.login != "none" else [])
+                fn.session_call = "sk_session(%s, %s)" % (fn.args[0].name,
+                                                         " | ".join(need) or "0")
+            if fn.handle == "slot" and fn.args and fn.args[0].type == "CK_SLOT_ID":
+                fn.slot_call = "sk_slot(%s)" % fn.args[0].name
             if fn.handle == "session" and fn.args and fn.args[0].type == "CK_SESSION_HANDLE":
                 # a bad argument is an error like any other: it ends the session's
                 # operation the function continues (the runtime knows which)

@@ -155,6 +155,22 @@ extern const char *const sk_category_names[SK_CAT__COUNT];
  */
 CK_RV sk_enter(enum sk_fn fn, int need_init);
 CK_RV sk_leave(enum sk_fn fn, CK_RV rv);
+/*
+ * The handle checks. sk_session resolves session handle h for the call, once: CKR_OK,
+ * CKR_SESSION_HANDLE_INVALID (no such session, or its token went since it was opened), or
+ * CKR_SESSION_READ_ONLY when need has SK_NEED_RW and the session is read-only. What it
+ * found stays with the calling thread until sk_session_end, for the runtime to use
+ * instead of looking the handle up again; the login requirement of need (SK_LOGIN_*) is
+ * checked by the runtime when it enters the session's token, where the login state is
+ * the card's own (CKR_USER_NOT_LOGGED_IN). sk_slot: CKR_OK or CKR_SLOT_ID_INVALID.
+ */
+#define SK_NEED_RW	0x1u	/* rw: true */
+#define SK_LOGIN_USER	0x2u	/* login: user — the normal user */
+#define SK_LOGIN_SO	0x4u	/* login: so — the security officer */
+#define SK_LOGIN_ANY	0x8u	/* login: any — either of them */
+CK_RV sk_session(CK_SESSION_HANDLE h, unsigned need);
+void sk_session_end(void);
+CK_RV sk_slot(CK_SLOT_ID id);
 /* A failed argument check of fn on session h: ends the operation fn continues, if any
  * (an error ends an operation, PKCS #11 3.2 section 5.2), and returns CKR_ARGUMENTS_BAD. */
 CK_RV sk_bad_args(enum sk_fn fn, CK_SESSION_HANDLE h);

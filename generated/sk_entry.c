@@ -2,9 +2,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The exported entry points. Each checks, in order: initialised (unless the spec says
- * init: false), then every pointer argument by its nullable rule, then calls the runtime.
- * A bad argument of a function with a session handle goes through sk_bad_args, which
- * also ends the operation the function continues.
+ * init: false); the session handle (handle: session), which sk_session resolves once and
+ * hands to the runtime for the rest of the call together with what the spec requires of
+ * the session (rw, login); every pointer argument by its nullable rule; the slot ID
+ * (handle: slot); then calls the runtime. A bad argument of a function with a session
+ * handle goes through sk_bad_args, which also ends the operation the function continues.
  * Functions the runtime does not implement are stubs returning CKR_FUNCTION_NOT_SUPPORTED.
  * With the call trace on (SCRIPTOKI_DEBUG=2), each argument is then described by the
  * formatter its type selects (codegen/model.py, trace_calls) and the call logged as one line.
@@ -125,7 +127,7 @@ SK_EXPORT CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
 	if (rv == CKR_OK) {
 		if (pInfo == NULL)	/* pInfo: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
-		else
+		else if ((rv = sk_slot(slotID)) == CKR_OK)	/* handle: slot */
 			rv = rt_GetSlotInfo(slotID, pInfo);
 	}
 	if (tr.on) {
@@ -147,7 +149,7 @@ SK_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 	if (rv == CKR_OK) {
 		if (pInfo == NULL)	/* pInfo: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
-		else
+		else if ((rv = sk_slot(slotID)) == CKR_OK)	/* handle: slot */
 			rv = rt_GetTokenInfo(slotID, pInfo);
 	}
 	if (tr.on) {
@@ -169,7 +171,7 @@ SK_EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMec
 	if (rv == CKR_OK) {
 		if (pulCount == NULL)	/* pulCount: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
-		else
+		else if ((rv = sk_slot(slotID)) == CKR_OK)	/* handle: slot */
 			rv = rt_GetMechanismList(slotID, pMechanismList, pulCount);
 	}
 	if (tr.on) {
@@ -192,7 +194,7 @@ SK_EXPORT CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK
 	if (rv == CKR_OK) {
 		if (pInfo == NULL)	/* pInfo: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
-		else
+		else if ((rv = sk_slot(slotID)) == CKR_OK)	/* handle: slot */
 			rv = rt_GetMechanismInfo(slotID, type, pInfo);
 	}
 	if (tr.on) {
@@ -215,7 +217,7 @@ SK_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ul
 	if (rv == CKR_OK) {
 		if (pLabel == NULL)	/* pLabel: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
-		else
+		else if ((rv = sk_slot(slotID)) == CKR_OK)	/* handle: slot */
 			rv = rt_InitToken(slotID, pPin, ulPinLen, pLabel);
 	}
 	if (tr.on) {
@@ -237,7 +239,10 @@ SK_EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_U
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_InitPIN, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, SK_NEED_RW | SK_LOGIN_SO);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_InitPIN(hSession, pPin, ulPinLen);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_secret(&tr, "pPin", pPin, ulPinLen);
@@ -256,7 +261,10 @@ SK_EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SetPIN, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, SK_NEED_RW);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_SetPIN(hSession, pOldPin, ulOldLen, pNewPin, ulNewLen);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_secret(&tr, "pOldPin", pOldPin, ulOldLen);
@@ -279,7 +287,7 @@ SK_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pAp
 	if (rv == CKR_OK) {
 		if (phSession == NULL)	/* phSession: nullable: no */
 			rv = CKR_ARGUMENTS_BAD;
-		else
+		else if ((rv = sk_slot(slotID)) == CKR_OK)	/* handle: slot */
 			rv = rt_OpenSession(slotID, flags, pApplication, Notify, phSession);
 	}
 	if (tr.on) {
@@ -302,7 +310,10 @@ SK_EXPORT CK_RV C_CloseSession(CK_SESSION_HANDLE hSession)
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_CloseSession, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_CloseSession(hSession);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_end(&tr, SK_FN_C_CloseSession, rv);
@@ -318,8 +329,10 @@ SK_EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID)
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_CloseAllSessions, 1);
-	if (rv == CKR_OK)
-		rv = rt_CloseAllSessions(slotID);
+	if (rv == CKR_OK) {
+		if ((rv = sk_slot(slotID)) == CKR_OK)	/* handle: slot */
+			rv = rt_CloseAllSessions(slotID);
+	}
 	if (tr.on) {
 		sk_trace_handle(&tr, "slotID", slotID);
 		sk_trace_end(&tr, SK_FN_C_CloseAllSessions, rv);
@@ -335,12 +348,15 @@ SK_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_GetSessionInfo, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pInfo == NULL)	/* pInfo: nullable: no */
 			rv = sk_bad_args(SK_FN_C_GetSessionInfo, hSession);
 		else
 			rv = rt_GetSessionInfo(hSession, pInfo);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_struct(&tr, "pInfo", "CK_SESSION_INFO", pInfo, 1, rv);
@@ -398,7 +414,10 @@ SK_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UT
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_Login, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_Login(hSession, userType, pPin, ulPinLen);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_named(&tr, "userType", "CKU", userType);
@@ -418,7 +437,10 @@ SK_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession)
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_Logout, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, SK_LOGIN_ANY);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_Logout(hSession);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_end(&tr, SK_FN_C_Logout, rv);
@@ -434,6 +456,8 @@ SK_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTem
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_CreateObject, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_CreateObject, hSession);
@@ -442,6 +466,7 @@ SK_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTem
 		else
 			rv = rt_CreateObject(hSession, pTemplate, ulCount, phObject);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_template(&tr, "pTemplate", pTemplate, ulCount, 0, rv);
@@ -460,6 +485,8 @@ SK_EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObjec
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_CopyObject, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_CopyObject, hSession);
@@ -468,6 +495,7 @@ SK_EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObjec
 		else
 			rv = rt_CopyObject(hSession, hObject, pTemplate, ulCount, phNewObject);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_handle(&tr, "hObject", hObject);
@@ -488,7 +516,10 @@ SK_EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hOb
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DestroyObject, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_DestroyObject(hSession, hObject);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_handle(&tr, "hObject", hObject);
@@ -505,12 +536,15 @@ SK_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hOb
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_GetObjectSize, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pulSize == NULL)	/* pulSize: nullable: no */
 			rv = sk_bad_args(SK_FN_C_GetObjectSize, hSession);
 		else
 			rv = rt_GetObjectSize(hSession, hObject, pulSize);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_handle(&tr, "hObject", hObject);
@@ -528,12 +562,15 @@ SK_EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_GetAttributeValue, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_GetAttributeValue, hSession);
 		else
 			rv = rt_GetAttributeValue(hSession, hObject, pTemplate, ulCount);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_handle(&tr, "hObject", hObject);
@@ -552,12 +589,15 @@ SK_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SetAttributeValue, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_SetAttributeValue, hSession);
 		else
 			rv = rt_SetAttributeValue(hSession, hObject, pTemplate, ulCount);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_handle(&tr, "hObject", hObject);
@@ -576,12 +616,15 @@ SK_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR p
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_FindObjectsInit, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_FindObjectsInit, hSession);
 		else
 			rv = rt_FindObjectsInit(hSession, pTemplate, ulCount);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_template(&tr, "pTemplate", pTemplate, ulCount, 0, rv);
@@ -599,6 +642,8 @@ SK_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR p
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_FindObjects, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (phObject == NULL)	/* phObject: nullable: no */
 			rv = sk_bad_args(SK_FN_C_FindObjects, hSession);
@@ -607,6 +652,7 @@ SK_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR p
 		else
 			rv = rt_FindObjects(hSession, phObject, ulMaxObjectCount, pulObjectCount);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_handles_out(&tr, "phObject", phObject, (pulObjectCount != NULL ? *pulObjectCount : 0), rv);
@@ -626,7 +672,10 @@ SK_EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_FindObjectsFinal, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_FindObjectsFinal(hSession);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_end(&tr, SK_FN_C_FindObjectsFinal, rv);
@@ -643,7 +692,10 @@ SK_EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMech
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_EncryptInit, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_EncryptInit(hSession, pMechanism, hKey);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -661,6 +713,8 @@ SK_EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULON
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_Encrypt, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_Encrypt, hSession);
@@ -669,6 +723,7 @@ SK_EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULON
 		else
 			rv = rt_Encrypt(hSession, pData, ulDataLen, pEncryptedData, pulEncryptedDataLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
@@ -688,6 +743,8 @@ SK_EXPORT CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, C
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_EncryptUpdate, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_EncryptUpdate, hSession);
@@ -696,6 +753,7 @@ SK_EXPORT CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, C
 		else
 			rv = rt_EncryptUpdate(hSession, pPart, ulPartLen, pEncryptedPart, pulEncryptedPartLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
@@ -715,12 +773,15 @@ SK_EXPORT CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastEncr
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_EncryptFinal, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pulLastEncryptedPartLen == NULL)	/* pulLastEncryptedPartLen: nullable: no */
 			rv = sk_bad_args(SK_FN_C_EncryptFinal, hSession);
 		else
 			rv = rt_EncryptFinal(hSession, pLastEncryptedPart, pulLastEncryptedPartLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pLastEncryptedPart", pLastEncryptedPart, (pulLastEncryptedPartLen != NULL ? *pulLastEncryptedPartLen : (CK_ULONG)-1), 1, rv);
@@ -739,7 +800,10 @@ SK_EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMech
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DecryptInit, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_DecryptInit(hSession, pMechanism, hKey);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -757,6 +821,8 @@ SK_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_Decrypt, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pEncryptedData == NULL && ulEncryptedDataLen != 0)	/* pEncryptedData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_Decrypt, hSession);
@@ -765,6 +831,7 @@ SK_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData
 		else
 			rv = rt_Decrypt(hSession, pEncryptedData, ulEncryptedDataLen, pData, pulDataLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pEncryptedData", pEncryptedData, ulEncryptedDataLen, 0, rv);
@@ -784,6 +851,8 @@ SK_EXPORT CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncrypt
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DecryptUpdate, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pEncryptedPart == NULL && ulEncryptedPartLen != 0)	/* pEncryptedPart: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_DecryptUpdate, hSession);
@@ -792,6 +861,7 @@ SK_EXPORT CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncrypt
 		else
 			rv = rt_DecryptUpdate(hSession, pEncryptedPart, ulEncryptedPartLen, pPart, pulPartLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pEncryptedPart", pEncryptedPart, ulEncryptedPartLen, 0, rv);
@@ -811,12 +881,15 @@ SK_EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastPart
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DecryptFinal, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pulLastPartLen == NULL)	/* pulLastPartLen: nullable: no */
 			rv = sk_bad_args(SK_FN_C_DecryptFinal, hSession);
 		else
 			rv = rt_DecryptFinal(hSession, pLastPart, pulLastPartLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pLastPart", pLastPart, (pulLastPartLen != NULL ? *pulLastPartLen : (CK_ULONG)-1), 1, rv);
@@ -835,7 +908,10 @@ SK_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMecha
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DigestInit, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_DigestInit(hSession, pMechanism);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -852,6 +928,8 @@ SK_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_Digest, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_Digest, hSession);
@@ -860,6 +938,7 @@ SK_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG
 		else
 			rv = rt_Digest(hSession, pData, ulDataLen, pDigest, pulDigestLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
@@ -879,12 +958,15 @@ SK_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DigestUpdate, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_DigestUpdate, hSession);
 		else
 			rv = rt_DigestUpdate(hSession, pPart, ulPartLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
@@ -920,12 +1002,15 @@ SK_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, C
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DigestFinal, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pulDigestLen == NULL)	/* pulDigestLen: nullable: no */
 			rv = sk_bad_args(SK_FN_C_DigestFinal, hSession);
 		else
 			rv = rt_DigestFinal(hSession, pDigest, pulDigestLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pDigest", pDigest, (pulDigestLen != NULL ? *pulDigestLen : (CK_ULONG)-1), 1, rv);
@@ -944,7 +1029,10 @@ SK_EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechani
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SignInit, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_SignInit(hSession, pMechanism, hKey);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -962,6 +1050,8 @@ SK_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG u
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_Sign, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_Sign, hSession);
@@ -970,6 +1060,7 @@ SK_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG u
 		else
 			rv = rt_Sign(hSession, pData, ulDataLen, pSignature, pulSignatureLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
@@ -989,12 +1080,15 @@ SK_EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_U
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SignUpdate, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_SignUpdate, hSession);
 		else
 			rv = rt_SignUpdate(hSession, pPart, ulPartLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
@@ -1012,12 +1106,15 @@ SK_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, 
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SignFinal, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pulSignatureLen == NULL)	/* pulSignatureLen: nullable: no */
 			rv = sk_bad_args(SK_FN_C_SignFinal, hSession);
 		else
 			rv = rt_SignFinal(hSession, pSignature, pulSignatureLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pSignature", pSignature, (pulSignatureLen != NULL ? *pulSignatureLen : (CK_ULONG)-1), 1, rv);
@@ -1076,7 +1173,10 @@ SK_EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMecha
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_VerifyInit, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_VerifyInit(hSession, pMechanism, hKey);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -1094,6 +1194,8 @@ SK_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_Verify, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_Verify, hSession);
@@ -1102,6 +1204,7 @@ SK_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG
 		else
 			rv = rt_Verify(hSession, pData, ulDataLen, pSignature, ulSignatureLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
@@ -1121,12 +1224,15 @@ SK_EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_VerifyUpdate, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_VerifyUpdate, hSession);
 		else
 			rv = rt_VerifyUpdate(hSession, pPart, ulPartLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
@@ -1144,12 +1250,15 @@ SK_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_VerifyFinal, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pSignature == NULL && ulSignatureLen != 0)	/* pSignature: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_VerifyFinal, hSession);
 		else
 			rv = rt_VerifyFinal(hSession, pSignature, ulSignatureLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pSignature", pSignature, ulSignatureLen, 0, rv);
@@ -1312,6 +1421,8 @@ SK_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR p
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_GenerateKeyPair, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pMechanism == NULL)	/* pMechanism: nullable: no */
 			rv = sk_bad_args(SK_FN_C_GenerateKeyPair, hSession);
@@ -1326,6 +1437,7 @@ SK_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR p
 		else
 			rv = rt_GenerateKeyPair(hSession, pMechanism, pPublicKeyTemplate, ulPublicKeyAttributeCount, pPrivateKeyTemplate, ulPrivateKeyAttributeCount, phPublicKey, phPrivateKey);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -1416,12 +1528,15 @@ SK_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_U
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SeedRandom, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pSeed == NULL && ulSeedLen != 0)	/* pSeed: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_SeedRandom, hSession);
 		else
 			rv = rt_SeedRandom(hSession, pSeed, ulSeedLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_secret(&tr, "pSeed", pSeed, ulSeedLen);
@@ -1439,12 +1554,15 @@ SK_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandom
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_GenerateRandom, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pRandomData == NULL && ulRandomLen != 0)	/* pRandomData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_GenerateRandom, hSession);
 		else
 			rv = rt_GenerateRandom(hSession, pRandomData, ulRandomLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_secret(&tr, "pRandomData", pRandomData, ulRandomLen);
@@ -1463,7 +1581,10 @@ SK_EXPORT CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE hSession)
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_GetFunctionStatus, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_GetFunctionStatus(hSession);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_end(&tr, SK_FN_C_GetFunctionStatus, rv);
@@ -1480,7 +1601,10 @@ SK_EXPORT CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession)
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_CancelFunction, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_CancelFunction(hSession);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_end(&tr, SK_FN_C_CancelFunction, rv);
@@ -1565,12 +1689,15 @@ SK_EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, C
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_LoginUser, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pUsername == NULL && ulUsernameLen != 0)	/* pUsername: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_LoginUser, hSession);
 		else
 			rv = rt_LoginUser(hSession, userType, pPin, ulPinLen, pUsername, ulUsernameLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_named(&tr, "userType", "CKU", userType);
@@ -1592,7 +1719,10 @@ SK_EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SessionCancel, 1);
 	if (rv == CKR_OK)
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
 		rv = rt_SessionCancel(hSession, flags);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_flags(&tr, "flags", NULL, flags);

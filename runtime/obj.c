@@ -388,7 +388,7 @@ enum obj_access { OBJ_READ, OBJ_WRITE };
  */
 static CK_RV obj_enter(CK_SESSION_HANDLE s, enum obj_access access, struct obj_ctx *c)
 {
-	CK_RV rv = sess_lookup(s, &c->si);
+	CK_RV rv = sess_call(s, &c->si);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -992,7 +992,7 @@ CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 
 	for (j = 0; j < ulCount; j++)
 		if (pTemplate[j].pValue == NULL && pTemplate[j].ulValueLen != 0)
-			return sess_lookup(hSession, &c.si) == CKR_OK ? CKR_ATTRIBUTE_VALUE_INVALID
+			return sess_call(hSession, &c.si) == CKR_OK ? CKR_ATTRIBUTE_VALUE_INVALID
 								      : CKR_SESSION_HANDLE_INVALID;
 	f = calloc(1, sizeof *f);
 	if (f == NULL)
@@ -1028,7 +1028,7 @@ CK_RV rt_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
 	struct sess_info si;
 	struct op *op;
 	struct op_find *f;
-	CK_RV rv = sess_lookup(hSession, &si);
+	CK_RV rv = sess_call(hSession, &si);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -1059,7 +1059,7 @@ CK_RV rt_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 {
 	struct sess_info si;
 	struct op *op;
-	CK_RV rv = sess_lookup(hSession, &si);
+	CK_RV rv = sess_call(hSession, &si);
 
 	if (rv != CKR_OK)
 		return rv;

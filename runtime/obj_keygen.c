@@ -22,7 +22,7 @@
 
 static CK_RV kg_enter(CK_SESSION_HANDLE s, struct sess_info *si)
 {
-	CK_RV rv = sess_lookup(s, si);
+	CK_RV rv = sess_call(s, si);
 
 	if (rv != CKR_OK)
 		return rv;

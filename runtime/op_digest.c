@@ -42,7 +42,7 @@ static CK_RV op_digest_get(CK_SESSION_HANDLE h, struct op_digest **out)
 {
 	struct sess_info si;
 	struct op *op;
-	CK_RV rv = sess_lookup(h, &si);
+	CK_RV rv = sess_call(h, &si);
 
 	if (rv == CKR_OK)
 		rv = op_acquire(h, OP_DIGEST, &op);
@@ -57,7 +57,7 @@ CK_RV rt_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 	struct mech_params prm;
 	struct op_digest *o = NULL;
 	const struct mech *m;
-	CK_RV rv = sess_lookup(hSession, &si);
+	CK_RV rv = sess_call(hSession, &si);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -191,7 +191,7 @@ CK_RV rt_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData,
 			CK_ULONG ulRandomLen)
 {
 	struct sess_info si;
-	CK_RV rv = sess_lookup(hSession, &si);
+	CK_RV rv = sess_call(hSession, &si);
 
 	if (rv != CKR_OK || ulRandomLen == 0)
 		return rv;
@@ -206,7 +206,7 @@ CK_RV rt_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData,
 CK_RV rt_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen)
 {
 	struct sess_info si;
-	CK_RV rv = sess_lookup(hSession, &si);
+	CK_RV rv = sess_call(hSession, &si);
 
 	return rv != CKR_OK ? rv : CKR_RANDOM_SEED_NOT_SUPPORTED;
 }

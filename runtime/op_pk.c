@@ -182,7 +182,7 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 	int have_view = 0;
 	CK_RV rv;
 
-	rv = sess_lookup(h, &si);
+	rv = sess_call(h, &si);
 	if (rv != CKR_OK)
 		return rv;
 	if (pm == NULL) {
@@ -280,7 +280,7 @@ CK_RV op_pk_get(CK_SESSION_HANDLE h, enum op_kind kind, struct op_pk **out)
 {
 	struct sess_info si;
 	struct op *op;
-	CK_RV rv = sess_lookup(h, &si);
+	CK_RV rv = sess_call(h, &si);
 
 	if (rv != CKR_OK)
 		return rv;

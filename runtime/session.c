@@ -8,6 +8,12 @@
  * never during card I/O. Login state lives in the token (token.h) under the token's lock.
  * A session whose token was removed (its generation is old) is gone: the next call with
  * it gets CKR_SESSION_HANDLE_INVALID and the entry is dropped.
+ *
+ * The handle checks of the generated entry points (sk_dispatch.h) live here too: a call
+ * with a session handle looks it up once, in sk_session, and keeps what it found in a
+ * per-thread record until sk_session_end; sess_call and the functions below read the
+ * record instead of the table. The record also carries the call's login requirement
+ * (functions.yaml `login:`), checked in sess_enter once the token is locked.
  */
 #include "session.h"
 
@@ -29,6 +35,15 @@ struct session {
 	struct token *tok;
 	unsigned gen;
 };
+
+/* The session of the call this thread is in (sk_session .. sk_session_end). */
+struct sess_this {
+	int set;
+	unsigned need;          /* SK_NEED_RW, SK_LOGIN_* */
+	struct session s;
+};
+
+static _Thread_local struct sess_this sess_this_call;
 
 static void *sess_lock;
 static struct session *sessions;
@@ -117,17 +132,90 @@ static CK_RV sess_get(CK_SESSION_HANDLE h, struct session *out)
 	return i >= 0 ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
 }
 
+/* Session h of the running call: the record sk_session made, else (another handle, or
+ * no generated entry point above) the table. */
+static CK_RV sess_get_call(CK_SESSION_HANDLE h, struct session *out)
+{
+	const struct sess_this *c = &sess_this_call;
+
+	if (c->set && c->s.handle == h) {
+		*out = c->s;
+		return CKR_OK;
+	}
+	return sess_get(h, out);
+}
+
+static void sess_info_of(const struct session *s, struct sess_info *out)
+{
+	out->slot = s->slot;
+	out->flags = s->flags;
+	out->tok = s->tok;
+	out->gen = s->gen;
+}
+
 CK_RV sess_lookup(CK_SESSION_HANDLE h, struct sess_info *out)
 {
 	struct session s;
 	CK_RV rv = sess_get(h, &s);
 
+	if (rv == CKR_OK)
+		sess_info_of(&s, out);
+	return rv;
+}
+
+CK_RV sess_call(CK_SESSION_HANDLE h, struct sess_info *out)
+{
+	struct session s;
+	CK_RV rv = sess_get_call(h, &s);
+
+	if (rv == CKR_OK)
+		sess_info_of(&s, out);
+	return rv;
+}
+
+CK_RV sk_session(CK_SESSION_HANDLE h, unsigned need)
+{
+	struct sess_this *c = &sess_this_call;
+	CK_RV rv;
+
+	c->set = 0;
+	rv = sess_get(h, &c->s);
 	if (rv != CKR_OK)
 		return rv;
-	out->slot = s.slot;
-	out->flags = s.flags;
-	out->tok = s.tok;
-	out->gen = s.gen;
+	/* the session's kind is fixed when it opens: no token state is needed for this */
+	if ((need & SK_NEED_RW) && !(c->s.flags & CKF_RW_SESSION))
+		return CKR_SESSION_READ_ONLY;
+	c->need = need;
+	c->set = 1;
+	return CKR_OK;
+}
+
+void sk_session_end(void)
+{
+	sess_this_call.set = 0;
+}
+
+CK_RV sk_slot(CK_SLOT_ID id)
+{
+	struct token *t;
+
+	return slot_token(id, &t);
+}
+
+/* The login requirement of the running call on session s (its token locked). */
+static CK_RV sess_check_login_inlock(const struct session *s)
+{
+	const struct sess_this *c = &sess_this_call;
+	unsigned need = c->set && c->s.handle == s->handle ? c->need : 0;
+
+	if (!(need & (SK_LOGIN_USER | SK_LOGIN_SO | SK_LOGIN_ANY)))
+		return CKR_OK;
+	if (!s->tok->logged_in)
+		return CKR_USER_NOT_LOGGED_IN;
+	if ((need & SK_LOGIN_SO) && s->tok->user != CKU_SO)
+		return CKR_USER_NOT_LOGGED_IN;
+	if ((need & SK_LOGIN_USER) && s->tok->user != CKU_USER)
+		return CKR_USER_NOT_LOGGED_IN;
 	return CKR_OK;
 }
 
@@ -243,10 +331,12 @@ CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
 	return CKR_OK;
 }
 
-/* Lock the session's token for a state read or a card operation. */
+/* Lock the session's token for a state read or a card operation, and check the call's
+ * login requirement against the login state the card has now (a reset by another
+ * application, seen by token_enter, logs out). */
 static CK_RV sess_enter(CK_SESSION_HANDLE h, struct session *s)
 {
-	CK_RV rv = sess_get(h, s);
+	CK_RV rv = sess_get_call(h, s);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -257,7 +347,10 @@ static CK_RV sess_enter(CK_SESSION_HANDLE h, struct session *s)
 		token_leave(s->tok);
 		return CKR_SESSION_HANDLE_INVALID;
 	}
-	return CKR_OK;
+	rv = sess_check_login_inlock(s);
+	if (rv != CKR_OK)
+		token_leave(s->tok);
+	return rv;
 }
 
 static CK_STATE sess_state_inlock(const struct session *s)
@@ -308,12 +401,8 @@ static const struct {
 
 CK_RV rt_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 {
-	struct session s;
 	size_t i;
-	CK_RV rv = sess_get(hSession, &s);
 
-	if (rv != CKR_OK)
-		return rv;
 	if (flags & ~(CK_FLAGS)SESS_CANCEL_FLAGS)
 		return CKR_ARGUMENTS_BAD;       /* a bit that names no operation */
 	/* an operation another thread is inside of ends too: that call finishes with what
@@ -351,8 +440,7 @@ static CK_RV sess_login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UT
 	CK_RV rv;
 
 	if (userType != CKU_SO && userType != CKU_USER && userType != CKU_CONTEXT_SPECIFIC)
-		return sess_get(hSession, &s) == CKR_OK ? CKR_USER_TYPE_INVALID
-							: CKR_SESSION_HANDLE_INVALID;
+		return CKR_USER_TYPE_INVALID;
 	rv = sess_enter(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
@@ -415,11 +503,8 @@ CK_RV rt_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHA
 		   CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen)
 {
 	/* Rutoken PINs have no user names: only the anonymous form is meaningful */
-	if (ulUsernameLen != 0) {
-		struct session s;
-		CK_RV rv = sess_get(hSession, &s);
-		return rv != CKR_OK ? rv : CKR_USER_TYPE_INVALID;
-	}
+	if (ulUsernameLen != 0)
+		return CKR_USER_TYPE_INVALID;
 	return sess_login(hSession, userType, pPin, ulPinLen);
 }
 
@@ -430,20 +515,16 @@ CK_RV rt_Logout(CK_SESSION_HANDLE hSession)
 	CK_RV rv = sess_enter(hSession, &s);
 
 	if (rv != CKR_OK)
-		return rv;
-	if (!s.tok->logged_in) {
-		rv = CKR_USER_NOT_LOGGED_IN;
-	} else {
-		token_card(s.tok, &card);
-		rv = lb_logout(s.tok->vm, &card);
-		/* whatever the card said, this application is logged out now, and its
-		 * private session objects are gone with the login */
-		s.tok->logged_in = 0;
-		obj_logout_inlock(s.tok);
-		token_logged_out_inlock(s.tok);
-		if (rv != CKR_DEVICE_REMOVED)
-			rv = CKR_OK;
-	}
+		return rv;      /* login: any — CKR_USER_NOT_LOGGED_IN when nobody is */
+	token_card(s.tok, &card);
+	rv = lb_logout(s.tok->vm, &card);
+	/* whatever the card said, this application is logged out now, and its private
+	 * session objects are gone with the login */
+	s.tok->logged_in = 0;
+	obj_logout_inlock(s.tok);
+	token_logged_out_inlock(s.tok);
+	if (rv != CKR_DEVICE_REMOVED)
+		rv = CKR_OK;
 	token_leave(s.tok);
 	return rv;
 }
@@ -455,12 +536,8 @@ CK_RV rt_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPi
 	CK_RV rv = sess_enter(hSession, &s);
 
 	if (rv != CKR_OK)
-		return rv;
-	if (!(s.flags & CKF_RW_SESSION))
-		rv = CKR_SESSION_READ_ONLY;
-	else if (!s.tok->logged_in || s.tok->user != CKU_SO)
-		rv = CKR_USER_NOT_LOGGED_IN;
-	else if (pPin == NULL)
+		return rv;      /* rw and login: so (functions.yaml) are checked by now */
+	if (pPin == NULL)
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = token_load_inlock(s.tok);
@@ -488,9 +565,8 @@ CK_RV rt_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ul
 	if (rv != CKR_OK)
 		return rv;
 	who = s.tok->logged_in && s.tok->user == CKU_SO ? CKU_SO : CKU_USER;
-	if (!(s.flags & CKF_RW_SESSION))
-		rv = CKR_SESSION_READ_ONLY;
-	else if (pOldPin == NULL || pNewPin == NULL)
+	/* rw (functions.yaml) is checked by now */
+	if (pOldPin == NULL || pNewPin == NULL)
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = token_load_inlock(s.tok);
@@ -519,10 +595,8 @@ CK_RV rt_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ul
  * about or to cancel. */
 static CK_RV sess_not_parallel(CK_SESSION_HANDLE hSession)
 {
-	struct session s;
-	CK_RV rv = sess_get(hSession, &s);   /* an invalid handle is said first */
-
-	return rv != CKR_OK ? rv : CKR_FUNCTION_NOT_PARALLEL;
+	(void)hSession;         /* an invalid one was said first (sk_session) */
+	return CKR_FUNCTION_NOT_PARALLEL;
 }
 
 CK_RV rt_GetFunctionStatus(CK_SESSION_HANDLE hSession)

@@ -22,8 +22,13 @@ struct sess_info {
 };
 
 /* CKR_OK and the session's facts, or CKR_SESSION_HANDLE_INVALID (also for a session
- * whose token has been removed since it was opened). Takes and releases the table lock. */
+ * whose token has been removed since it was opened). Takes and releases the table lock:
+ * for another session than the call's, or to ask whether the call's own still exists. */
 CK_RV sess_lookup(CK_SESSION_HANDLE h, struct sess_info *out);
+
+/* The same for the session of the running call: what the generated entry point found
+ * (sk_session, sk_dispatch.h) when h is its handle, without the table; else sess_lookup. */
+CK_RV sess_call(CK_SESSION_HANDLE h, struct sess_info *out);
 
 /* How many live sessions the token has (all, and read/write). */
 void sess_count(struct token *t, CK_ULONG *all, CK_ULONG *rw);

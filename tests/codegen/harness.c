@@ -40,6 +40,34 @@ CK_RV sk_bad_args(enum sk_fn fn, CK_SESSION_HANDLE h)
 	(void)h;
 	return CKR_ARGUMENTS_BAD;
 }
+/* the handle checks: session 1 is read/write, 2 read-only, any other is invalid; each
+ * sk_session is ended by an sk_session_end before the next */
+static int sessions_open, session_bad_nesting;
+static unsigned last_need;
+
+CK_RV sk_session(CK_SESSION_HANDLE h, unsigned need)
+{
+	if (sessions_open)
+		session_bad_nesting = 1;
+	sessions_open = 1;
+	last_need = need;
+	if (h != 1 && h != 2)
+		return CKR_SESSION_HANDLE_INVALID;
+	if ((need & SK_NEED_RW) && h == 2)
+		return CKR_SESSION_READ_ONLY;
+	return CKR_OK;
+}
+
+void sk_session_end(void)
+{
+	sessions_open = 0;
+}
+
+CK_RV sk_slot(CK_SLOT_ID id)
+{
+	return id == 0 ? CKR_OK : CKR_SLOT_ID_INVALID;
+}
+
 /* the call trace: on, counting the arguments described and the lines ended */
 void sk_trace_begin(struct sk_trace *tr) { tr->on = 1; }
 void sk_trace_end(struct sk_trace *tr, enum sk_fn fn, CK_RV rv) { traced[fn]++; }
@@ -172,6 +200,14 @@ int main(void)
 	is_rv(C_Sign(1, data, 4, NULL, NULL), CKR_ARGUMENTS_BAD, "C_Sign: NULL pulSignatureLen");
 	is_rv(C_Sign(1, data, 4, NULL, &siglen), CKR_OK, "C_Sign: a size query");
 	ok(reached[SK_FN_C_Sign] == 2 && siglen == 64, "... only the valid calls reached rt_Sign");
+	/* handle: session comes before the arguments, with what the spec requires (rw) */
+	is_rv(C_Sign(7, NULL, 4, NULL, NULL), CKR_SESSION_HANDLE_INVALID,
+	      "C_Sign: an invalid session before NULL arguments");
+	ok(last_need == SK_NEED_RW, "C_Sign: rw: true reaches sk_session as SK_NEED_RW");
+	is_rv(C_Sign(2, data, 4, NULL, &siglen), CKR_SESSION_READ_ONLY,
+	      "C_Sign: a read-only session (rw: true)");
+	ok(reached[SK_FN_C_Sign] == 2, "... neither reached rt_Sign");
+	ok(!sessions_open && !session_bad_nesting, "every sk_session was ended by sk_session_end");
 
 	/* Stubs: CKR_FUNCTION_NOT_SUPPORTED, with no argument checks. */
 	is_rv(C_SignInit(1, NULL, 2), CKR_FUNCTION_NOT_SUPPORTED, "C_SignInit is a stub");

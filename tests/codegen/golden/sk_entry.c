@@ -2,9 +2,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The exported entry points. Each checks, in order: initialised (unless the spec says
- * init: false), then every pointer argument by its nullable rule, then calls the runtime.
- * A bad argument of a function with a session handle goes through sk_bad_args, which
- * also ends the operation the function continues.
+ * init: false); the session handle (handle: session), which sk_session resolves once and
+ * hands to the runtime for the rest of the call together with what the spec requires of
+ * the session (rw, login); every pointer argument by its nullable rule; the slot ID
+ * (handle: slot); then calls the runtime. A bad argument of a function with a session
+ * handle goes through sk_bad_args, which also ends the operation the function continues.
  * Functions the runtime does not implement are stubs returning CKR_FUNCTION_NOT_SUPPORTED.
  * With the call trace on (SCRIPTOKI_DEBUG=2), each argument is then described by the
  * formatter its type selects (codegen/model.py, trace_calls) and the call logged as one line.
@@ -105,6 +107,8 @@ SK_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG u
 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_Sign, 1);
+	if (rv == CKR_OK)
+		rv = sk_session(hSession, SK_NEED_RW);	/* handle: session */
 	if (rv == CKR_OK) {
 		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
 			rv = sk_bad_args(SK_FN_C_Sign, hSession);
@@ -113,6 +117,7 @@ SK_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG u
 		else
 			rv = rt_Sign(hSession, pData, ulDataLen, pSignature, pulSignatureLen);
 	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);

@@ -8,8 +8,12 @@
 const struct sk_const sk_consts[] = {
 	{ "CKR_OK", 0x00000000UL, SK_FAM_CKR, 0 },
 	{ "CKR_HOST_MEMORY", 0x00000002UL, SK_FAM_CKR, 0 },
+	{ "CKR_SLOT_ID_INVALID", 0x00000003UL, SK_FAM_CKR, 0 },
 	{ "CKR_ARGUMENTS_BAD", 0x00000007UL, SK_FAM_CKR, 0 },
 	{ "CKR_FUNCTION_NOT_SUPPORTED", 0x00000054UL, SK_FAM_CKR, 0 },
+	{ "CKR_SESSION_HANDLE_INVALID", 0x000000B3UL, SK_FAM_CKR, 0 },
+	{ "CKR_SESSION_READ_ONLY", 0x000000B5UL, SK_FAM_CKR, 0 },
+	{ "CKR_USER_NOT_LOGGED_IN", 0x00000101UL, SK_FAM_CKR, 0 },
 	{ "CKR_BUFFER_TOO_SMALL", 0x00000150UL, SK_FAM_CKR, 0 },
 	{ "CKR_CRYPTOKI_NOT_INITIALIZED", 0x00000190UL, SK_FAM_CKR, 0 },
 	{ "CKR_VENDOR_DEFINED", 0x80000000UL, SK_FAM_CKR, 0 },
@@ -41,14 +45,14 @@ const struct sk_const sk_consts[] = {
 const size_t sk_consts_count = sizeof sk_consts / sizeof sk_consts[0];
 
 const struct sk_family_info sk_families[SK_FAM__COUNT] = {
-	[SK_FAM_CKR] = { "CKR", NULL, "CK_RV", "Return values", 0, 7 },
-	[SK_FAM_CKM] = { "CKM", NULL, "CK_MECHANISM_TYPE", "Mechanism types", 7, 6 },
-	[SK_FAM_CKA] = { "CKA", NULL, "CK_ATTRIBUTE_TYPE", "Attribute types", 13, 6 },
-	[SK_FAM_CKK] = { "CKK", NULL, "CK_KEY_TYPE", "Key types", 19, 4 },
-	[SK_FAM_CKF_TOKEN_INFO] = { "CKF", "token_info", "CK_FLAGS", "Token information flags", 23, 2 },
-	[SK_FAM_CKF_SLOT_INFO] = { "CKF", "slot_info", "CK_FLAGS", "Slot information flags", 25, 1 },
-	[SK_FAM_CK] = { "CK", NULL, "CK_ULONG", "Special values", 26, 2 },
-	[SK_FAM_CKO] = { "CKO", NULL, "CK_ULONG", "Object classes", 28, 2 },
+	[SK_FAM_CKR] = { "CKR", NULL, "CK_RV", "Return values", 0, 11 },
+	[SK_FAM_CKM] = { "CKM", NULL, "CK_MECHANISM_TYPE", "Mechanism types", 11, 6 },
+	[SK_FAM_CKA] = { "CKA", NULL, "CK_ATTRIBUTE_TYPE", "Attribute types", 17, 6 },
+	[SK_FAM_CKK] = { "CKK", NULL, "CK_KEY_TYPE", "Key types", 23, 4 },
+	[SK_FAM_CKF_TOKEN_INFO] = { "CKF", "token_info", "CK_FLAGS", "Token information flags", 27, 2 },
+	[SK_FAM_CKF_SLOT_INFO] = { "CKF", "slot_info", "CK_FLAGS", "Slot information flags", 29, 1 },
+	[SK_FAM_CK] = { "CK", NULL, "CK_ULONG", "Special values", 30, 2 },
+	[SK_FAM_CKO] = { "CKO", NULL, "CK_ULONG", "Object classes", 32, 2 },
 };
 
 /* Hash-then-sign mechanisms (mechanisms.yaml `hash:` and `primitive:`), in file order. */
@@ -79,36 +83,40 @@ const struct sk_digest *sk_digest_of(unsigned long mech)
 
 /* Rows of sk_consts in strcmp order of their names. */
 static const unsigned short sk_by_name[] = {
-	13,
-	16,
-	15,
-	18,
 	17,
-	14,
-	23,
-	25,
-	24,
 	20,
-	21,
-	22,
 	19,
-	11,
-	12,
-	8,
-	7,
-	10,
-	9,
-	28,
+	22,
+	21,
+	18,
+	27,
 	29,
-	2,
-	4,
-	5,
+	28,
+	24,
+	25,
+	26,
+	23,
+	15,
+	16,
+	12,
+	11,
+	14,
+	13,
+	32,
+	33,
 	3,
+	8,
+	9,
+	4,
 	1,
 	0,
+	5,
 	6,
-	26,
-	27,
+	2,
+	7,
+	10,
+	30,
+	31,
 };
 
 const char *sk_name(enum sk_family fam, unsigned long value)
@@ -168,22 +176,22 @@ static const unsigned long sk_returns_0[] = { 0x00000000UL, 0x00000002UL, 0x0000
 static const unsigned long sk_returns_1[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000190UL };  /* C_GetInfo */
 static const unsigned long sk_returns_2[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL };  /* C_GetFunctionList */
 static const unsigned long sk_returns_3[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000150UL, 0x00000190UL };  /* C_GetSlotList */
-static const unsigned long sk_returns_4[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000150UL, 0x00000190UL };  /* C_Sign */
-static const unsigned long sk_returns_5[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000054UL, 0x00000190UL };  /* C_SignInit */
+static const unsigned long sk_returns_4[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x000000B3UL, 0x000000B5UL, 0x00000150UL, 0x00000190UL };  /* C_Sign */
+static const unsigned long sk_returns_5[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000054UL, 0x000000B3UL, 0x00000101UL, 0x00000190UL };  /* C_SignInit */
 static const unsigned long sk_returns_6[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000150UL };  /* C_GetInterfaceList */
 static const unsigned long sk_returns_7[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL };  /* C_GetInterface */
-static const unsigned long sk_returns_8[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000054UL, 0x00000190UL };  /* C_EncapsulateKey */
+static const unsigned long sk_returns_8[] = { 0x00000000UL, 0x00000002UL, 0x00000007UL, 0x00000054UL, 0x000000B3UL, 0x00000190UL };  /* C_EncapsulateKey */
 
 const struct sk_fn_returns sk_fn_returns[] = {
 	{ sk_returns_0, 3 },
 	{ sk_returns_1, 4 },
 	{ sk_returns_2, 3 },
 	{ sk_returns_3, 5 },
-	{ sk_returns_4, 5 },
-	{ sk_returns_5, 5 },
+	{ sk_returns_4, 7 },
+	{ sk_returns_5, 7 },
 	{ sk_returns_6, 4 },
 	{ sk_returns_7, 3 },
-	{ sk_returns_8, 5 },
+	{ sk_returns_8, 6 },
 };
 
 const size_t sk_fn_returns_count = 9;
