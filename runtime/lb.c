@@ -40,14 +40,6 @@ static const char lb_loading_key = 'l';  /* light userdata marking an import in 
 
 /* --- allocator, budget ------------------------------------------------------------- */
 
-struct lb_vm *lb_vm_of(lua_State *L)
-{
-	void *ud;
-
-	lua_getallocf(L, &ud);
-	return ud;
-}
-
 /*
  * The counting allocator (lua_Alloc): refuses to grow the heap beyond vm->mem_cap, and
  * wipes every block it frees, so PINs and card data do not linger in freed memory. Lua
@@ -143,18 +135,6 @@ static int lb_panic(lua_State *L)
 
 /* --- errors -------------------------------------------------------------------------- */
 
-#define LB_RV_MT "scriptoki.rv"
-
-/* [-0, +0, e] */
-int lb_raise_rv(lua_State *L, CK_RV rv)
-{
-	CK_RV *p = lua_newuserdatauv(L, sizeof *p, 0);
-
-	*p = rv;
-	luaL_setmetatable(L, LB_RV_MT);
-	return lua_error(L);
-}
-
 /* [-0, +0, -] */
 CK_RV lb_rv_of_error(lua_State *L, int idx)
 {
@@ -170,47 +150,6 @@ static int lb_rv_tostring(lua_State *L)
 
 	lua_pushfstring(L, "card failure: %s", sk_rv_name(*p));
 	return 1;
-}
-
-#define LB_SECRET_MIN 3    /* shorter PINs would redact half of every line */
-
-int lb_has_secret(const struct lb_vm *vm, const void *p, size_t n)
-{
-	int i;
-
-	for (i = 0; i < 2; i++)
-		if (vm->secret[i] != NULL && vm->secret_len[i] >= LB_SECRET_MIN &&
-		    memmem(p, n, vm->secret[i], vm->secret_len[i]) != NULL)
-			return 1;
-	return 0;
-}
-
-void lb_log_text(const struct lb_vm *vm, int level, const char *what, const char *text)
-{
-	const char *p = text, *nl;
-	char line[900], *hit;
-	size_t n;
-	int lines = 0, i;
-
-	if (!log_on(level))
-		return;
-	while (*p != '\0' && lines++ < 40) {
-		nl = strchr(p, '\n');
-		if (nl == NULL)
-			nl = p + strlen(p);
-		n = (size_t)(nl - p) < sizeof line - 1 ? (size_t)(nl - p) : sizeof line - 1;
-		memcpy(line, p, n);
-		line[n] = '\0';
-		for (i = 0; i < 2; i++) {
-			if (vm->secret[i] == NULL || vm->secret_len[i] < LB_SECRET_MIN)
-				continue;
-			while ((hit = memmem(line, n, vm->secret[i], vm->secret_len[i])) != NULL)
-				memset(hit, '*', vm->secret_len[i]);
-		}
-		log_msg(level, "lb: %s: %s%s", vm->family, what, line);
-		OPENSSL_cleanse(line, sizeof line);
-		p = *nl != '\0' ? nl + 1 : nl;
-	}
 }
 
 /* The message handler of every call into Lua (lua.c's msghandler, plus logging): logs

@@ -31,6 +31,16 @@ struct lb_card_ud {
 	unsigned long gen;      /* the vm->card_gen of the call it was lent for */
 };
 
+/* [-0, +0, e] */
+int lb_raise_rv(lua_State *L, CK_RV rv)
+{
+	CK_RV *p = lua_newuserdatauv(L, sizeof *p, 0);
+
+	*p = rv;
+	luaL_setmetatable(L, LB_RV_MT);
+	return lua_error(L);
+}
+
 /* The checked accessor (liolib's tofile): the card lent to the running call. [-0, +0, e] */
 static const struct lb_card *lb_checkcard(lua_State *L, int idx)
 {

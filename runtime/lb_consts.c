@@ -1,16 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lb_consts.c — the constant tables (CKR, CKM, CKA, CKK, CKO, CKU, CKF, ...) built from
- * the generated name tables, and the `log` library.
+ * the generated name tables.
  *
  * One read-only table per prefix of generated/sk_names.h (a proxy: type() says
  * "userdata"; indexing and pairs() work), keyed by the name without the prefix: CKM.RSA_PKCS, CKR.PIN_INCORRECT, CKF.SIGN, CK.UNAVAILABLE_INFORMATION. Families
  * that share a prefix (CKF's token and mechanism flags) share its table. Values are Lua
  * integers (CK_ULONG as a 64-bit integer; ~0 reads as -1).
- *
- *   log.debug(fmt, ...)   string.format, then the debug log at LOG_CARD
- *   log.error(fmt, ...)   the same at LOG_ERROR
- * Scripts never pass PINs or key material to these.
  */
 #include "lb_int.h"
 #include "log.h"
@@ -96,40 +92,4 @@ void lb_set_consts(lua_State *L, int idx)
 		lua_settable(L, idx);           /* G[prefix] = proxy */
 	}
 	lua_pop(L, 1);
-}
-
-/* log.debug / log.error: upvalue 1 is the level, 2 string.format. [-n, +0, e] */
-static int lb_log(lua_State *L)
-{
-	int level = (int)lua_tointeger(L, lua_upvalueindex(1));
-	int n = lua_gettop(L);
-
-	if (!log_on(level))
-		return 0;
-	luaL_checkstring(L, 1);
-	lua_pushvalue(L, lua_upvalueindex(2));
-	lua_insert(L, 1);
-	lua_call(L, n, 1);
-	lb_log_text(lb_vm_of(L), level, "", lua_tostring(L, -1));
-	return 0;
-}
-
-/* Needs the string library opened first. [-0, +1, m] */
-int lb_open_log(lua_State *L)
-{
-	lua_createtable(L, 0, 2);                               /* log */
-	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-	lua_getfield(L, -1, "string");
-	lua_getfield(L, -1, "format");                          /* log loaded string format */
-	lua_replace(L, -3);
-	lua_pop(L, 1);                                          /* log format */
-	lua_pushinteger(L, LOG_CARD);
-	lua_pushvalue(L, -2);
-	lua_pushcclosure(L, lb_log, 2);
-	lua_setfield(L, -3, "debug");
-	lua_pushinteger(L, LOG_ERROR);
-	lua_insert(L, -2);
-	lua_pushcclosure(L, lb_log, 2);
-	lua_setfield(L, -2, "error");
-	return 1;
 }

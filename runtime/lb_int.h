@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lb_int.h — what the files of the Lua bridge share (lb.c, lb_card.c, lb_bytes.c,
- * lb_der.c, lb_crypto.c, lb_consts.c). Not part of the runtime's API: that is lb.h.
+ * lb_der.c, lb_crypto.c, lb_consts.c, lb_log.c, lb_budget.c). Not part of the runtime's
+ * API: that is lb.h. lb.c uses the others; none of them uses lb.c (the runtime's include
+ * graph has no circles, t0009).
  *
  * Stack comments follow nmap's habit: [-o, +p, x] pops o values, pushes p, and x says
  * whether the function may raise an error ('e'), raises only out-of-memory ('m'), or
@@ -53,11 +55,17 @@ struct lb_vm {
 };
 
 /* The VM a state belongs to (the allocator's user data). [-0, +0, -] */
-struct lb_vm *lb_vm_of(lua_State *L);
+static inline struct lb_vm *lb_vm_of(lua_State *L)
+{
+	void *ud;
 
-/* 1 when p[0..n) contains a PIN of the current call. [-0, +0, -] */
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+/* lb_log.c: 1 when p[0..n) contains a PIN of the current call. [-0, +0, -] */
 int lb_has_secret(const struct lb_vm *vm, const void *p, size_t n);
-/* Logs text at level, one line per line of text, each prefixed "lb: <family>: <what>",
+/* lb_log.c: logs text at level, one line per line of text, each prefixed "lb: <family>: <what>",
  * with the PINs of the current call replaced by '*'. [-0, +0, -] */
 void lb_log_text(const struct lb_vm *vm, int level, const char *what, const char *text);
 
@@ -84,7 +92,10 @@ void lb_card_register(lua_State *L);
 /* Lends vm->card to the script: pushes a card object valid until the call returns. [-0, +1, m] */
 void lb_card_push(lua_State *L, struct lb_vm *vm);
 
-/* Raises the error that carries rv out of the script (card:transmit's failures). [-0, +0, e] */
+/* The metatable of the error object that carries a CK_RV out of a script. */
+#define LB_RV_MT "scriptoki.rv"
+/* lb_card.c: raises the error that carries rv out of the script (card:transmit's
+ * failures). [-0, +0, e] */
 int lb_raise_rv(lua_State *L, CK_RV rv);
 /* The CK_RV carried by the error object at idx, or CKR_OK when it is not one. [-0, +0, -] */
 CK_RV lb_rv_of_error(lua_State *L, int idx);
