@@ -4,18 +4,20 @@
  *
  * Locks: op_lock guards the table and every operation's refs and linked; it is held only
  * for those, never during card I/O or while waiting for an operation's own lock (op->use).
- * Order: op->use, then op_lock, then the session table's lock (the prune asks it whether
- * a session still exists). Nothing here is called with the session table's lock held.
+ * Order: op->use, then op_lock, then the session table's lock (the prune asks whether a
+ * session still exists, through the check the session layer set: opstate does not use
+ * the session layer, which uses it). Nothing here is called with the session table's
+ * lock held.
  */
 #include "opstate.h"
 
 #include <stdlib.h>
 
 #include "lock.h"
-#include "session.h"
 #include "sk_dispatch.h"
 
 static void *op_lock;
+static int (*op_session_exists)(CK_SESSION_HANDLE h);
 static struct op **ops;          /* the active operations */
 static size_t nops, cap_ops;
 
@@ -77,14 +79,20 @@ static long op_index_inlock(const struct op *op)
 	return -1;
 }
 
+void op_set_session_check(int (*exists)(CK_SESSION_HANDLE h))
+{
+	op_session_exists = exists;
+}
+
 /* Unlink the operations of sessions that no longer exist; free those nobody holds. */
 static void op_prune_inlock(void)
 {
-	struct sess_info si;
 	size_t i = 0;
 
+	if (op_session_exists == NULL)
+		return;
 	while (i < nops) {
-		if (sess_lookup(ops[i]->session, &si) != CKR_OK) {
+		if (!op_session_exists(ops[i]->session)) {
 			struct op *op = ops[i];
 			if (op_unlink_inlock(i))
 				op_free(op);

@@ -44,6 +44,9 @@ struct op {
 };
 
 CK_RV op_init(void);
+/* How the table learns whether a session still exists (for op_prune): the session layer
+ * sets it once (sess_init); until then nothing is pruned. */
+void op_set_session_check(int (*exists)(CK_SESSION_HANDLE h));
 /* C_Finalize, once no call is left in the module: frees every operation. */
 void op_fini(void);
 void op_forget_after_fork(void);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * session.c — C_OpenSession, C_CloseSession, C_CloseAllSessions, C_GetSessionInfo,
- * C_SessionCancel, C_Login, C_LoginUser, C_Logout, C_InitPIN, C_SetPIN, and the legacy
- * C_GetFunctionStatus and C_CancelFunction.
+ * C_SessionCancel, and the legacy C_GetFunctionStatus and C_CancelFunction. The login
+ * functions, which work on a session's token, are login.c's.
  *
  * The session table has its own lock, held only while the table is read or changed —
  * never during card I/O. Login state lives in the token (token.h) under the token's lock.
@@ -22,8 +22,6 @@
 
 #include "lock.h"
 #include "log.h"
-#include "obj.h"
-#include "op.h"
 #include "opstate.h"
 #include "sk_dispatch.h"
 #include "slot.h"
@@ -50,8 +48,19 @@ static struct session *sessions;
 static size_t nsessions, cap_sessions;
 static CK_SESSION_HANDLE next_handle;
 
+static CK_RV sess_get(CK_SESSION_HANDLE h, struct session *out);
+
+/* Does session h still exist? The operation table's question (opstate.h). */
+static int sess_exists(CK_SESSION_HANDLE h)
+{
+	struct session s;
+
+	return sess_get(h, &s) == CKR_OK;
+}
+
 CK_RV sess_init(void)
 {
+	op_set_session_check(sess_exists);
 	sessions = NULL;
 	nsessions = cap_sessions = 0;
 	next_handle = 1;
@@ -331,10 +340,10 @@ CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
 	return CKR_OK;
 }
 
-/* Lock the session's token for a state read or a card operation, and check the call's
- * login requirement against the login state the card has now (a reset by another
+/* Lock the token of session s (found by sess_get_call), and check the call's login
+ * requirement against the login state the card has now (a reset by another
  * application, seen by token_enter, logs out). */
-static CK_RV sess_enter(CK_SESSION_HANDLE h, struct session *s)
+static CK_RV sess_enter_session(CK_SESSION_HANDLE h, struct session *s)
 {
 	CK_RV rv = sess_get_call(h, s);
 
@@ -353,6 +362,16 @@ static CK_RV sess_enter(CK_SESSION_HANDLE h, struct session *s)
 	return rv;
 }
 
+CK_RV sess_enter(CK_SESSION_HANDLE h, struct sess_info *out)
+{
+	struct session s;
+	CK_RV rv = sess_enter_session(h, &s);
+
+	if (rv == CKR_OK)
+		sess_info_of(&s, out);
+	return rv;
+}
+
 static CK_STATE sess_state_inlock(const struct session *s)
 {
 	int rw = (s->flags & CKF_RW_SESSION) != 0;
@@ -367,7 +386,7 @@ static CK_STATE sess_state_inlock(const struct session *s)
 CK_RV rt_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 {
 	struct session s;
-	CK_RV rv = sess_enter(hSession, &s);
+	CK_RV rv = sess_enter_session(hSession, &s);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -411,183 +430,6 @@ CK_RV rt_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 		if (flags & sess_cancel_kinds[i].flag)
 			op_end(hSession, sess_cancel_kinds[i].kind);
 	return CKR_OK;
-}
-
-/* Does any read-only session of this token exist? */
-static int sess_ro_exists(struct token *t)
-{
-	CK_ULONG all, rw;
-
-	sess_count(t, &all, &rw);
-	return all > rw;
-}
-
-static CK_RV sess_check_pin_len(const struct token *t, CK_ULONG len)
-{
-	if (t->info.min_pin && len < t->info.min_pin)
-		return CKR_PIN_LEN_RANGE;
-	if (t->info.max_pin && len > t->info.max_pin)
-		return CKR_PIN_LEN_RANGE;
-	return CKR_OK;
-}
-
-static CK_RV sess_login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
-			CK_ULONG ulPinLen)
-{
-	struct session s;
-	struct lb_card card;
-	struct token *t;
-	CK_RV rv;
-
-	if (userType != CKU_SO && userType != CKU_USER && userType != CKU_CONTEXT_SPECIFIC)
-		return CKR_USER_TYPE_INVALID;
-	rv = sess_enter(hSession, &s);
-	if (rv != CKR_OK)
-		return rv;
-	t = s.tok;
-	rv = token_load_inlock(t);
-	if (rv != CKR_OK)
-		goto out;
-	if (userType == CKU_CONTEXT_SPECIFIC) {
-		/* re-authentication belongs to an operation on a key that asks for it */
-		rv = op_context_login_inlock(hSession, t, pPin, ulPinLen);
-		goto out;
-	}
-	if (t->logged_in) {
-		rv = t->user == userType ? CKR_USER_ALREADY_LOGGED_IN
-					 : CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
-		goto out;
-	}
-	if (userType == CKU_SO && sess_ro_exists(t)) {
-		rv = CKR_SESSION_READ_ONLY_EXISTS;
-		goto out;
-	}
-	if (userType == CKU_USER && !t->info.user_pin_initialized) {
-		rv = CKR_USER_PIN_NOT_INITIALIZED;
-		goto out;
-	}
-	if (pPin == NULL) {
-		rv = CKR_ARGUMENTS_BAD;    /* no protected authentication path on this token */
-		goto out;
-	}
-	/* a PIN being checked is right or wrong: one of a length no PIN may have is wrong,
-	 * and costs no try on the card (length rules are for PINs being set) */
-	if (sess_check_pin_len(t, ulPinLen) != CKR_OK) {
-		rv = CKR_PIN_INCORRECT;
-		goto out;
-	}
-	token_card(t, &card);
-	rv = lb_login(t->vm, &card, userType, pPin, ulPinLen);
-	if (rv == CKR_OK) {
-		struct lb_pin_info *pi = userType == CKU_SO ? &t->pin_so : &t->pin_user;
-		t->logged_in = 1;
-		t->user = userType;
-		token_logged_in_inlock(t, userType, pPin, ulPinLen);   /* the PIN cache */
-		t->objs_private_valid = 0;        /* private objects are read once per login */
-		pi->tries_left = pi->max_tries;   /* a good PIN resets the card's counter */
-	} else if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
-		t->pins_valid = 0;                /* read the counters again when asked */
-	}
-out:
-	token_leave(t);
-	return rv;
-}
-
-CK_RV rt_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
-	       CK_ULONG ulPinLen)
-{
-	return sess_login(hSession, userType, pPin, ulPinLen);
-}
-
-CK_RV rt_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
-		   CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen)
-{
-	/* Rutoken PINs have no user names: only the anonymous form is meaningful */
-	if (ulUsernameLen != 0)
-		return CKR_USER_TYPE_INVALID;
-	return sess_login(hSession, userType, pPin, ulPinLen);
-}
-
-CK_RV rt_Logout(CK_SESSION_HANDLE hSession)
-{
-	struct session s;
-	struct lb_card card;
-	CK_RV rv = sess_enter(hSession, &s);
-
-	if (rv != CKR_OK)
-		return rv;      /* login: any — CKR_USER_NOT_LOGGED_IN when nobody is */
-	token_card(s.tok, &card);
-	rv = lb_logout(s.tok->vm, &card);
-	/* whatever the card said, this application is logged out now, and its private
-	 * session objects are gone with the login */
-	s.tok->logged_in = 0;
-	obj_logout_inlock(s.tok);
-	token_logged_out_inlock(s.tok);
-	if (rv != CKR_DEVICE_REMOVED)
-		rv = CKR_OK;
-	token_leave(s.tok);
-	return rv;
-}
-
-CK_RV rt_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
-{
-	struct session s;
-	struct lb_card card;
-	CK_RV rv = sess_enter(hSession, &s);
-
-	if (rv != CKR_OK)
-		return rv;      /* rw and login: so (functions.yaml) are checked by now */
-	if (pPin == NULL)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = token_load_inlock(s.tok);
-	if (rv == CKR_OK)
-		rv = sess_check_pin_len(s.tok, ulPinLen);
-	if (rv == CKR_OK) {
-		token_card(s.tok, &card);
-		rv = lb_init_pin(s.tok->vm, &card, pPin, ulPinLen);
-		/* the user PIN and its counter changed: read both again */
-		s.tok->info_valid = 0;
-		s.tok->pins_valid = 0;
-	}
-	token_leave(s.tok);
-	return rv;
-}
-
-CK_RV rt_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen,
-		CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
-{
-	struct session s;
-	struct lb_card card;
-	CK_USER_TYPE who;
-	CK_RV rv = sess_enter(hSession, &s);
-
-	if (rv != CKR_OK)
-		return rv;
-	who = s.tok->logged_in && s.tok->user == CKU_SO ? CKU_SO : CKU_USER;
-	/* rw (functions.yaml) is checked by now */
-	if (pOldPin == NULL || pNewPin == NULL)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = token_load_inlock(s.tok);
-	/* the old PIN is checked (right or wrong), the new one set (its length rules) */
-	if (rv == CKR_OK && sess_check_pin_len(s.tok, ulOldLen) != CKR_OK)
-		rv = CKR_PIN_INCORRECT;
-	if (rv == CKR_OK)
-		rv = sess_check_pin_len(s.tok, ulNewLen);
-	if (rv == CKR_OK) {
-		int was = s.tok->logged_in;
-		token_card(s.tok, &card);
-		rv = lb_set_pin(s.tok->vm, &card, who, pOldPin, ulOldLen, pNewPin, ulNewLen);
-		if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED)
-			s.tok->pins_valid = 0;
-		/* verifying the old PIN logged that user in on the card; a public session
-		 * must not leave the card unlocked behind the application's back */
-		if (!was && rv != CKR_DEVICE_REMOVED)
-			lb_logout(s.tok->vm, &card);
-	}
-	token_leave(s.tok);
-	return rv;
 }
 
 /* The legacy parallel functions (PKCS #11 3.2, parallel function management): no function

@@ -30,6 +30,13 @@ CK_RV sess_lookup(CK_SESSION_HANDLE h, struct sess_info *out);
  * (sk_session, sk_dispatch.h) when h is its handle, without the table; else sess_lookup. */
 CK_RV sess_call(CK_SESSION_HANDLE h, struct sess_info *out);
 
+/* Lock the token of the call's session h for a state read or a card operation, and check
+ * the call's login requirement (spec/functions.yaml `login:`) against the login state the
+ * card has now: CKR_OK with the token entered (the caller token_leave()s) and the
+ * session's facts, or CKR_SESSION_HANDLE_INVALID, CKR_DEVICE_REMOVED,
+ * CKR_USER_NOT_LOGGED_IN, or what token_enter said. */
+CK_RV sess_enter(CK_SESSION_HANDLE h, struct sess_info *out);
+
 /* How many live sessions the token has (all, and read/write). */
 void sess_count(struct token *t, CK_ULONG *all, CK_ULONG *rw);
 

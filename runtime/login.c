@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * login.c — C_Login, C_LoginUser, C_Logout, C_InitPIN and C_SetPIN: the login state of a
+ * session's token (token.h), changed through the family script.
+ *
+ * Above the session, object and operation layers: a logout drops the private session
+ * objects (obj.h), a context-specific login goes to the operation that asked for it
+ * (op.h). The generated entry point has checked the session handle and `rw:`;
+ * sess_enter checks `login:` once the token is locked (spec/functions.yaml).
+ */
+#include <string.h>
+
+#include "lb.h"
+#include "obj.h"
+#include "op.h"
+#include "session.h"
+#include "sk_dispatch.h"
+#include "token.h"
+
+/* Does any read-only session of this token exist? */
+static int sess_ro_exists(struct token *t)
+{
+	CK_ULONG all, rw;
+
+	sess_count(t, &all, &rw);
+	return all > rw;
+}
+
+static CK_RV sess_check_pin_len(const struct token *t, CK_ULONG len)
+{
+	if (t->info.min_pin && len < t->info.min_pin)
+		return CKR_PIN_LEN_RANGE;
+	if (t->info.max_pin && len > t->info.max_pin)
+		return CKR_PIN_LEN_RANGE;
+	return CKR_OK;
+}
+
+static CK_RV sess_login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+			CK_ULONG ulPinLen)
+{
+	struct sess_info s;
+	struct lb_card card;
+	struct token *t;
+	CK_RV rv;
+
+	if (userType != CKU_SO && userType != CKU_USER && userType != CKU_CONTEXT_SPECIFIC)
+		return CKR_USER_TYPE_INVALID;
+	rv = sess_enter(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	t = s.tok;
+	rv = token_load_inlock(t);
+	if (rv != CKR_OK)
+		goto out;
+	if (userType == CKU_CONTEXT_SPECIFIC) {
+		/* re-authentication belongs to an operation on a key that asks for it */
+		rv = op_context_login_inlock(hSession, t, pPin, ulPinLen);
+		goto out;
+	}
+	if (t->logged_in) {
+		rv = t->user == userType ? CKR_USER_ALREADY_LOGGED_IN
+					 : CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+		goto out;
+	}
+	if (userType == CKU_SO && sess_ro_exists(t)) {
+		rv = CKR_SESSION_READ_ONLY_EXISTS;
+		goto out;
+	}
+	if (userType == CKU_USER && !t->info.user_pin_initialized) {
+		rv = CKR_USER_PIN_NOT_INITIALIZED;
+		goto out;
+	}
+	if (pPin == NULL) {
+		rv = CKR_ARGUMENTS_BAD;    /* no protected authentication path on this token */
+		goto out;
+	}
+	/* a PIN being checked is right or wrong: one of a length no PIN may have is wrong,
+	 * and costs no try on the card (length rules are for PINs being set) */
+	if (sess_check_pin_len(t, ulPinLen) != CKR_OK) {
+		rv = CKR_PIN_INCORRECT;
+		goto out;
+	}
+	token_card(t, &card);
+	rv = lb_login(t->vm, &card, userType, pPin, ulPinLen);
+	if (rv == CKR_OK) {
+		struct lb_pin_info *pi = userType == CKU_SO ? &t->pin_so : &t->pin_user;
+		t->logged_in = 1;
+		t->user = userType;
+		token_logged_in_inlock(t, userType, pPin, ulPinLen);   /* the PIN cache */
+		t->objs_private_valid = 0;        /* private objects are read once per login */
+		pi->tries_left = pi->max_tries;   /* a good PIN resets the card's counter */
+	} else if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
+		t->pins_valid = 0;                /* read the counters again when asked */
+	}
+out:
+	token_leave(t);
+	return rv;
+}
+
+CK_RV rt_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+	       CK_ULONG ulPinLen)
+{
+	return sess_login(hSession, userType, pPin, ulPinLen);
+}
+
+CK_RV rt_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+		   CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen)
+{
+	/* Rutoken PINs have no user names: only the anonymous form is meaningful */
+	if (ulUsernameLen != 0)
+		return CKR_USER_TYPE_INVALID;
+	return sess_login(hSession, userType, pPin, ulPinLen);
+}
+
+CK_RV rt_Logout(CK_SESSION_HANDLE hSession)
+{
+	struct sess_info s;
+	struct lb_card card;
+	CK_RV rv = sess_enter(hSession, &s);
+
+	if (rv != CKR_OK)
+		return rv;      /* login: any — CKR_USER_NOT_LOGGED_IN when nobody is */
+	token_card(s.tok, &card);
+	rv = lb_logout(s.tok->vm, &card);
+	/* whatever the card said, this application is logged out now, and its private
+	 * session objects are gone with the login */
+	s.tok->logged_in = 0;
+	obj_logout_inlock(s.tok);
+	token_logged_out_inlock(s.tok);
+	if (rv != CKR_DEVICE_REMOVED)
+		rv = CKR_OK;
+	token_leave(s.tok);
+	return rv;
+}
+
+CK_RV rt_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
+{
+	struct sess_info s;
+	struct lb_card card;
+	CK_RV rv = sess_enter(hSession, &s);
+
+	if (rv != CKR_OK)
+		return rv;      /* rw and login: so (functions.yaml) are checked by now */
+	if (pPin == NULL)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = token_load_inlock(s.tok);
+	if (rv == CKR_OK)
+		rv = sess_check_pin_len(s.tok, ulPinLen);
+	if (rv == CKR_OK) {
+		token_card(s.tok, &card);
+		rv = lb_init_pin(s.tok->vm, &card, pPin, ulPinLen);
+		/* the user PIN and its counter changed: read both again */
+		s.tok->info_valid = 0;
+		s.tok->pins_valid = 0;
+	}
+	token_leave(s.tok);
+	return rv;
+}
+
+CK_RV rt_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen,
+		CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
+{
+	struct sess_info s;
+	struct lb_card card;
+	CK_USER_TYPE who;
+	CK_RV rv = sess_enter(hSession, &s);
+
+	if (rv != CKR_OK)
+		return rv;
+	who = s.tok->logged_in && s.tok->user == CKU_SO ? CKU_SO : CKU_USER;
+	/* rw (functions.yaml) is checked by now */
+	if (pOldPin == NULL || pNewPin == NULL)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = token_load_inlock(s.tok);
+	/* the old PIN is checked (right or wrong), the new one set (its length rules) */
+	if (rv == CKR_OK && sess_check_pin_len(s.tok, ulOldLen) != CKR_OK)
+		rv = CKR_PIN_INCORRECT;
+	if (rv == CKR_OK)
+		rv = sess_check_pin_len(s.tok, ulNewLen);
+	if (rv == CKR_OK) {
+		int was = s.tok->logged_in;
+		token_card(s.tok, &card);
+		rv = lb_set_pin(s.tok->vm, &card, who, pOldPin, ulOldLen, pNewPin, ulNewLen);
+		if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED)
+			s.tok->pins_valid = 0;
+		/* verifying the old PIN logged that user in on the card; a public session
+		 * must not leave the card unlocked behind the application's back */
+		if (!was && rv != CKR_DEVICE_REMOVED)
+			lb_logout(s.tok->vm, &card);
+	}
+	token_leave(s.tok);
+	return rv;
+}
