@@ -29,7 +29,9 @@ OSSL_LIB_CTX *crypto_libctx(void);
 int crypto_have_gost(void);
 /* Free the context and the cached curves (C_Finalize); the next use creates them again. */
 void crypto_fini(void);
-void crypto_ec_fini(void);      /* the curves only (crypto_fini calls it) */
+/* fn frees a cache of another crypto file (crypto_ec.c's curves) at every crypto_fini,
+ * before the context; registering it again changes nothing. */
+void crypto_on_fini(void (*fn)(void));
 /* After fork(): the child keeps the inherited context (it is plain memory). */
 
 /* --- digests ----------------------------------------------------------------------- */

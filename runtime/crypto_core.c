@@ -83,11 +83,34 @@ OSSL_LIB_CTX *crypto_libctx(void)
 	return ctx;
 }
 
-void crypto_fini(void)
+/* What the other crypto files free at crypto_fini, before the context (crypto_on_fini). */
+#define CRYPTO_FINI_MAX 4
+static void (*crypto_fini_fns[CRYPTO_FINI_MAX])(void);
+
+void crypto_on_fini(void (*fn)(void))
 {
 	size_t i;
 
-	crypto_ec_fini();
+	pthread_mutex_lock(&crypto_mutex);
+	for (i = 0; i < CRYPTO_FINI_MAX && crypto_fini_fns[i] != fn; i++)
+		if (crypto_fini_fns[i] == NULL) {
+			crypto_fini_fns[i] = fn;
+			break;
+		}
+	pthread_mutex_unlock(&crypto_mutex);
+}
+
+void crypto_fini(void)
+{
+	void (*fns[CRYPTO_FINI_MAX])(void);
+	size_t i;
+
+	pthread_mutex_lock(&crypto_mutex);
+	memcpy(fns, crypto_fini_fns, sizeof fns);
+	pthread_mutex_unlock(&crypto_mutex);
+	for (i = 0; i < CRYPTO_FINI_MAX; i++)
+		if (fns[i] != NULL)
+			fns[i]();
 	pthread_mutex_lock(&crypto_mutex);
 	for (i = 0; i < CRYPTO_MD_SLOTS; i++) {
 		EVP_MD_free(crypto_md_cache[i]);

@@ -199,7 +199,7 @@ out:
 	return rv;
 }
 
-/* Built groups, one per curve, made on first use and kept until crypto_ec_fini. A group
+/* Built groups, one per curve, made on first use and kept until crypto_fini. A group
  * is only read once built, so threads share it. */
 #define CRYPTO_NCURVES 7
 static const struct crypto_gost_curve *const crypto_curves[CRYPTO_NCURVES] = {
@@ -208,6 +208,8 @@ static const struct crypto_gost_curve *const crypto_curves[CRYPTO_NCURVES] = {
 };
 static pthread_mutex_t crypto_group_mutex = PTHREAD_MUTEX_INITIALIZER;
 static EC_GROUP *crypto_groups[CRYPTO_NCURVES];
+
+static void crypto_ec_fini(void);
 
 static const EC_GROUP *crypto_gost_group_cached(const struct crypto_gost_curve *c, BN_CTX *ctx)
 {
@@ -221,13 +223,15 @@ static const EC_GROUP *crypto_gost_group_cached(const struct crypto_gost_curve *
 	pthread_mutex_lock(&crypto_group_mutex);
 	if (crypto_groups[i] == NULL) {
 		crypto_groups[i] = crypto_gost_group(c, ctx);
+		if (crypto_groups[i] != NULL)
+			crypto_on_fini(crypto_ec_fini);    /* freed with the context */
 	}
 	g = crypto_groups[i];
 	pthread_mutex_unlock(&crypto_group_mutex);
 	return g;
 }
 
-void crypto_ec_fini(void)
+static void crypto_ec_fini(void)
 {
 	size_t i;
 
