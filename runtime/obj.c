@@ -943,15 +943,17 @@ leave:
 
 /* --- search ------------------------------------------------------------------------- */
 
-struct op_find {
+/* A search of C_FindObjectsInit: the session's operation of kind OP_FIND (opstate.h), the
+ * handles that matched when it began, and how far C_FindObjects has read them. */
+struct obj_search {
 	struct op op;
 	CK_OBJECT_HANDLE *h;
 	size_t n, pos;
 };
 
-static void op_find_destroy(struct op *op)
+static void obj_search_destroy(struct op *op)
 {
-	struct op_find *f = (struct op_find *)op;
+	struct obj_search *f = (struct obj_search *)op;
 
 	free(f->h);
 	free(f);
@@ -984,7 +986,7 @@ static int obj_matches(const struct obj *o, const CK_ATTRIBUTE *tmpl, CK_ULONG n
 
 CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
-	struct op_find *f;
+	struct obj_search *f;
 	struct obj_ctx c;
 	size_t i;
 	CK_ULONG j;
@@ -998,7 +1000,7 @@ CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 	if (f == NULL)
 		return CKR_HOST_MEMORY;
 	f->op.kind = OP_FIND;
-	f->op.destroy = op_find_destroy;
+	f->op.destroy = obj_search_destroy;
 	rv = obj_enter(hSession, OBJ_READ, &c);
 	if (rv != CKR_OK) {
 		free(f);
@@ -1018,7 +1020,7 @@ CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 	if (rv == CKR_OK)
 		rv = op_start(hSession, &f->op);
 	if (rv != CKR_OK)
-		op_find_destroy(&f->op);
+		obj_search_destroy(&f->op);
 	return rv;
 }
 
@@ -1027,7 +1029,7 @@ CK_RV rt_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
 {
 	struct sess_info si;
 	struct op *op;
-	struct op_find *f;
+	struct obj_search *f;
 	CK_RV rv = sess_call(hSession, &si);
 
 	if (rv != CKR_OK)
@@ -1036,7 +1038,7 @@ CK_RV rt_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
 	rv = op_acquire(hSession, OP_FIND, &op);
 	if (rv != CKR_OK)
 		return rv;
-	f = (struct op_find *)op;
+	f = (struct obj_search *)op;
 	*pulObjectCount = 0;
 	rv = lock_acquire(obj_lock);
 	if (rv != CKR_OK) {
