@@ -21,8 +21,10 @@
 #include "token.h"
 #include "util.h"
 
-static CK_FLAGS tok_pin_flags(const struct lb_pin_info *p, CK_FLAGS low, CK_FLAGS final,
-			      CK_FLAGS locked)
+/* The token-info flags a PIN's try counter shows: low (a wrong try counted), final (one
+ * try left) or locked; none while the counter is unknown. */
+static CK_FLAGS pin_counter_flags(const struct lb_pin_info *p, CK_FLAGS low, CK_FLAGS final,
+				  CK_FLAGS locked)
 {
 	if (p->tries_left < 0 || p->max_tries < 0)
 		return 0;
@@ -55,10 +57,10 @@ CK_RV rt_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 		       (t->info.login_required ? CKF_LOGIN_REQUIRED : 0) |
 		       (t->info.user_pin_initialized ? CKF_USER_PIN_INITIALIZED : 0) |
 		       (t->info.initialized ? CKF_TOKEN_INITIALIZED : 0) |
-		       tok_pin_flags(&t->pin_user, CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY,
-				     CKF_USER_PIN_LOCKED) |
-		       tok_pin_flags(&t->pin_so, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY,
-				     CKF_SO_PIN_LOCKED);
+		       pin_counter_flags(&t->pin_user, CKF_USER_PIN_COUNT_LOW,
+					 CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED) |
+		       pin_counter_flags(&t->pin_so, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY,
+					 CKF_SO_PIN_LOCKED);
 	sess_count(t, &all, &rw);
 	pInfo->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
 	pInfo->ulSessionCount = all;
