@@ -1075,8 +1075,9 @@ class Spec:
                                 % what)
             # login and rw are checks on the session: they need one, and the code they
             # give must be one the function may return
-            for key, code, on in (("login", "CKR_USER_NOT_LOGGED_IN", r.login not in (None, "none")),
-                                  ("rw", "CKR_SESSION_READ_ONLY", bool(r.rw))):
+            needs = (("login", "CKR_USER_NOT_LOGGED_IN", r.login not in (None, "none")),
+                     ("rw", "CKR_SESSION_READ_ONLY", bool(r.rw)))
+            for key, code, on in needs:
                 if not on:
                     continue
                 if r.handle is not None and r.handle != "session":

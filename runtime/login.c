@@ -18,7 +18,7 @@
 #include "token.h"
 
 /* Does any read-only session of this token exist? */
-static int sess_ro_exists(struct token *t)
+static int login_ro_exists(struct token *t)
 {
 	CK_ULONG all, rw;
 
@@ -26,7 +26,7 @@ static int sess_ro_exists(struct token *t)
 	return all > rw;
 }
 
-static CK_RV sess_check_pin_len(const struct token *t, CK_ULONG len)
+static CK_RV login_check_pin_len(const struct token *t, CK_ULONG len)
 {
 	if (t->info.min_pin && len < t->info.min_pin)
 		return CKR_PIN_LEN_RANGE;
@@ -35,8 +35,8 @@ static CK_RV sess_check_pin_len(const struct token *t, CK_ULONG len)
 	return CKR_OK;
 }
 
-static CK_RV sess_login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
-			CK_ULONG ulPinLen)
+static CK_RV login_as(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+		      CK_ULONG ulPinLen)
 {
 	struct sess_info s;
 	struct lb_card card;
@@ -62,7 +62,7 @@ static CK_RV sess_login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UT
 					 : CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
 		goto out;
 	}
-	if (userType == CKU_SO && sess_ro_exists(t)) {
+	if (userType == CKU_SO && login_ro_exists(t)) {
 		rv = CKR_SESSION_READ_ONLY_EXISTS;
 		goto out;
 	}
@@ -76,7 +76,7 @@ static CK_RV sess_login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UT
 	}
 	/* a PIN being checked is right or wrong: one of a length no PIN may have is wrong,
 	 * and costs no try on the card (length rules are for PINs being set) */
-	if (sess_check_pin_len(t, ulPinLen) != CKR_OK) {
+	if (login_check_pin_len(t, ulPinLen) != CKR_OK) {
 		rv = CKR_PIN_INCORRECT;
 		goto out;
 	}
@@ -100,7 +100,7 @@ out:
 CK_RV rt_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
 	       CK_ULONG ulPinLen)
 {
-	return sess_login(hSession, userType, pPin, ulPinLen);
+	return login_as(hSession, userType, pPin, ulPinLen);
 }
 
 CK_RV rt_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
@@ -109,7 +109,7 @@ CK_RV rt_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHA
 	/* Rutoken PINs have no user names: only the anonymous form is meaningful */
 	if (ulUsernameLen != 0)
 		return CKR_USER_TYPE_INVALID;
-	return sess_login(hSession, userType, pPin, ulPinLen);
+	return login_as(hSession, userType, pPin, ulPinLen);
 }
 
 CK_RV rt_Logout(CK_SESSION_HANDLE hSession)
@@ -146,7 +146,7 @@ CK_RV rt_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPi
 	else
 		rv = token_load_inlock(s.tok);
 	if (rv == CKR_OK)
-		rv = sess_check_pin_len(s.tok, ulPinLen);
+		rv = login_check_pin_len(s.tok, ulPinLen);
 	if (rv == CKR_OK) {
 		token_card(s.tok, &card);
 		rv = lb_init_pin(s.tok->vm, &card, pPin, ulPinLen);
@@ -175,10 +175,10 @@ CK_RV rt_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ul
 	else
 		rv = token_load_inlock(s.tok);
 	/* the old PIN is checked (right or wrong), the new one set (its length rules) */
-	if (rv == CKR_OK && sess_check_pin_len(s.tok, ulOldLen) != CKR_OK)
+	if (rv == CKR_OK && login_check_pin_len(s.tok, ulOldLen) != CKR_OK)
 		rv = CKR_PIN_INCORRECT;
 	if (rv == CKR_OK)
-		rv = sess_check_pin_len(s.tok, ulNewLen);
+		rv = login_check_pin_len(s.tok, ulNewLen);
 	if (rv == CKR_OK) {
 		int was = s.tok->logged_in;
 		token_card(s.tok, &card);
