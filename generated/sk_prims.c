@@ -3,12 +3,17 @@
 #include "cryptoki.h"
 #include "sk_prims.h"
 
-extern const struct prim_ops prim_ecdsa_ops;	/* runtime/prim/ecdsa.c */
-extern const struct prim_ops prim_gost3410_ops;	/* runtime/prim/gost3410.c */
-extern const struct prim_ops prim_rsa_oaep_ops;	/* runtime/prim/rsa_oaep.c */
-extern const struct prim_ops prim_rsa_pkcs1_ops;	/* runtime/prim/rsa_pkcs1.c */
-extern const struct prim_ops prim_rsa_pss_ops;	/* runtime/prim/rsa_pss.c */
-extern const struct prim_ops prim_rsa_x509_ops;	/* runtime/prim/rsa_x509.c */
+/* A test that reads the table without the runtime defines SK_PRIM_OPS_EXTERN as a weak
+ * extern (the module links each file, and fails to link without one). */
+#ifndef SK_PRIM_OPS_EXTERN
+#define SK_PRIM_OPS_EXTERN extern
+#endif
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_ecdsa_ops;	/* runtime/prim/ecdsa.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost3410_ops;	/* runtime/prim/gost3410.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_oaep_ops;	/* runtime/prim/rsa_oaep.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_pkcs1_ops;	/* runtime/prim/rsa_pkcs1.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_pss_ops;	/* runtime/prim/rsa_pss.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_x509_ops;	/* runtime/prim/rsa_x509.c */
 
 const struct sk_prim sk_prims[] = {
 	{ 0x00000001UL, "rsa_pkcs1", 0x00000000UL, 512, 16384,	/* CKM_RSA_PKCS, CKK_RSA */

@@ -25,4 +25,5 @@ $(CRYPTO_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h \
 CRYPTO_API_TESTS := $(basename $(notdir $(wildcard tests/t52*.c)))
 
 $(CRYPTO_API_TESTS:%=$(BUILD)/t/%.t): LDFLAGS += -lcrypto
-$(CRYPTO_API_TESTS:%=$(BUILD)/t/%.t): tests/api/api.h generated/sk_names.c generated/sk_names.h
+$(CRYPTO_API_TESTS:%=$(BUILD)/t/%.t): tests/api/api.h generated/sk_names.c generated/sk_names.h \
+	generated/sk_prims.c generated/sk_prims.h
