@@ -906,7 +906,7 @@ class Spec:
                 self.diag.error(c.path, r.line("token"), "%s: token operations need 'raw', "
                                 "the form the token computes" % what)
                 bad = True
-            if not flags["host"] and not flags["token"]:
+            if flags["host"] == [] and flags["token"] == []:
                 self.diag.error(c.path, c.line, "%s: serves no operation (give 'host' or "
                                 "'token')" % what)
                 bad = True
