@@ -12,6 +12,8 @@
 
 void prim_ctx_free(struct prim_ctx *c)
 {
+	if (c->m != NULL && c->m->ops != NULL && c->m->ops->release != NULL)
+		c->m->ops->release(c);
 	EVP_PKEY_free(c->pk);
 	free(c->modulus);
 	free(c->params);

@@ -49,6 +49,8 @@ struct prim_ctx {
 	uint8_t *params, *point;        /* EC / GOST public keys: CKA_EC_PARAMS or
 					 * CKA_GOSTR3410_PARAMS, CKA_EC_POINT or CKA_VALUE */
 	size_t params_len, point_len;
+	void *state;                    /* a primitive's own state (a cipher's context),
+					 * freed by its release hook */
 };
 
 struct prim_ops {
@@ -91,6 +93,8 @@ struct prim_ops {
 	 * CKR_ENCRYPTED_DATA_INVALID, CKR_DEVICE_ERROR (an answer of a wrong size). */
 	CK_RV (*decrypt_decode)(const struct prim_ctx *c, uint8_t *em, size_t em_len,
 				uint8_t *out, size_t *out_len);
+	/* Free c->state (NULL: the primitive keeps none). */
+	void (*release)(struct prim_ctx *c);
 };
 
 /* Free what the key hook took, and cleanse the context. */
