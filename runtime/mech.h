@@ -9,7 +9,9 @@
  * (verification, encryption, padding) and by the token where it needs the private key:
  * then the token receives only its raw form (`raw`: CKM_RSA_X_509, CKM_GOSTR3410,
  * CKM_GOSTR3410_512, CKM_ECDSA), which its script must declare with CKF_SIGN or
- * CKF_DECRYPT for the module to offer signing or decryption.
+ * CKF_DECRYPT for the module to offer signing or decryption. All of it is data of
+ * spec/mechanisms.yaml (`digest:`, `prim:`, `hash:` + `primitive:`); what a primitive
+ * computes is its file in runtime/prim/ (prim/prim.h).
  */
 #ifndef SCRIPTOKI_MECH_H
 #define SCRIPTOKI_MECH_H

@@ -100,7 +100,7 @@ struct prim_ops {
 /* Free what the key hook took, and cleanse the context. */
 void prim_ctx_free(struct prim_ctx *c);
 
-/* --- helpers the primitive files share (prim.c) ------------------------------------- */
+/* --- what the primitive files share (prim.c) ---------------------------------------- */
 
 /* A copy of the key's attribute type: CKR_KEY_TYPE_INCONSISTENT when absent or empty. */
 CK_RV prim_copy_attr(const struct prim_attrs *a, CK_ATTRIBUTE_TYPE type, uint8_t **out,
