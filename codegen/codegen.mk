@@ -13,9 +13,12 @@
 CODEGEN        := $(PYTHON) codegen/generate.py
 
 GENERATED_HDRS := generated/cryptoki.h generated/sk_dispatch.h generated/sk_names.h \
+                  generated/sk_prims.h \
                   generated/sk_probe.inc generated/sk_attrs.h generated/sk_sweep.inc
 GENERATED_SRCS := generated/sk_entry.c generated/sk_lists.c generated/sk_names.c \
                   generated/sk_attrs.c
+# the primitive table points at runtime/prim/*.c: linked only with those (runtime.mk)
+GENERATED_PRIM_SRCS := generated/sk_prims.c
 
 generate:
 	$(CODEGEN) --spec spec --out generated

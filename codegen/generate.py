@@ -39,6 +39,8 @@ OUTPUTS = (
     ("sk_sweep.inc.j2", "sk_sweep.inc"),
     ("sk_attrs.h.j2", "sk_attrs.h"),
     ("sk_attrs.c.j2", "sk_attrs.c"),
+    ("sk_prims.h.j2", "sk_prims.h"),
+    ("sk_prims.c.j2", "sk_prims.c"),
 )
 
 FIX_COMMAND = "make generate"

@@ -67,6 +67,13 @@ RULE_CONFLICTS = (("create_required", "create_forbidden"),
 # provider of libengine-gost-openssl (loaded into the module's private library context).
 DIGEST_PROVIDERS = ("default", "gostprov")
 
+# mechanisms.yaml `prim:` (a primitive the runtime computes, see _check_prims): its
+# parameter rules, in the order of enum sk_prim_param; which hashes it composes with, in
+# the order of enum sk_prim_compose.
+PRIM_PARAMS = ("none", "struct", "hash_oid")
+PRIM_COMPOSE = ("none", "pkcs1", "any")
+PRIM_IMPL = re.compile(r"^[a-z][a-z0-9_]*$")
+
 # The codes any Cryptoki function may return (PKCS #11 3.2 §5.1.1, "universal Cryptoki
 # function return values"); the return-code check allows them beside a function's list.
 UNIVERSAL_RETURNS = ("CKR_OK", "CKR_GENERAL_ERROR", "CKR_HOST_MEMORY", "CKR_FUNCTION_FAILED")
@@ -772,6 +779,7 @@ class Spec:
 
         self._check_compositions()
         self._check_digests()
+        self._check_prims()
 
         # alias_of: the other constant exists, is not itself an alias, and agrees.
         for c in self.constants:
@@ -852,6 +860,122 @@ class Spec:
                 "provider": c_string(r.provider), "size": r.size,
                 "der": ", ".join("0x%02x" % b for b in der), "der_len": len(der),
                 "mgf": mgf, "script": c_string(r.script)})
+
+    def _check_prims(self):
+        """mechanisms.yaml `prim:` of a primitive the runtime computes: the file that
+        implements it (`impl`: runtime/prim/<impl>.c, prim_<impl>_ops), the key type, the
+        key sizes, the operations it serves on the host alone and with the token (CKF_
+        mechanism_info flags), the token's raw form, the flags taken from the raw form's
+        declaration, its parameter (a types.yaml struct, or none) and how it composes with
+        a hash. One table, sk_prims, sorted by mechanism."""
+        self.prims = []
+        self.prim_params, self.prim_compose = PRIM_PARAMS, PRIM_COMPOSE
+        for c in self.constants:
+            if c.family is None or c.family.prefix != "CKM" or c.prim is None:
+                continue
+            what = "constant %s: prim" % c.name
+            r = check_keys(self.diag, c.path, c.prim, what, {
+                "impl": (True, C.ident), "key_type": (True, C.ident),
+                "min_bits": (True, C.count), "max_bits": (True, C.count),
+                "host": (False, C.seq), "token": (False, C.seq), "raw": (False, C.ident),
+                "inherit": (False, C.seq), "param": (False, C.ident),
+                "compose": (False, C.mapping), "source": (False, C.text)})
+            if r is None or r.impl is None or r.key_type is None or r.min_bits is None \
+                    or r.max_bits is None:
+                continue
+            if c.hash is not None or c.alias_of is not None or c.digest is not None:
+                self.diag.error(c.path, c.line, "%s: a composition, an alias or a digest is "
+                                "no primitive of its own" % what)
+                continue
+            bad = False
+            if not PRIM_IMPL.match(r.impl):
+                self.diag.error(c.path, r.line("impl"), "%s: impl %s must be lower case "
+                                "letters, digits and '_' (runtime/prim/<impl>.c)"
+                                % (what, r.impl))
+                bad = True
+            kt = self._const_in(c.path, r.line("key_type"), r.key_type, ("CKK",),
+                                what + ": key_type")
+            if r.min_bits > r.max_bits:
+                self.diag.error(c.path, r.line("min_bits"), "%s: min_bits %d is above "
+                                "max_bits %d" % (what, r.min_bits, r.max_bits))
+                bad = True
+            flags = {}
+            for key in ("host", "token", "inherit"):
+                flags[key] = self._prim_flags(c, r, key, what)
+                bad = bad or flags[key] is None
+            raw = None
+            if r.raw is not None:
+                raw = self._const_in(c.path, r.line("raw"), r.raw, ("CKM",), what + ": raw")
+                bad = bad or raw is None
+            if flags["token"] and r.raw is None:
+                self.diag.error(c.path, r.line("token"), "%s: token operations need 'raw', "
+                                "the form the token computes" % what)
+                bad = True
+            if flags["host"] == [] and flags["token"] == []:
+                self.diag.error(c.path, c.line, "%s: serves no operation (give 'host' or "
+                                "'token')" % what)
+                bad = True
+            param, param_type = "none", None
+            if r.param is not None and r.param != "none":
+                if self._need_type(c.path, r.line("param"), r.param, what + ": param") is None:
+                    bad = True
+                param, param_type = "struct", r.param
+            compose, compose_param = "none", "none"
+            if r.compose is not None:
+                cr = check_keys(self.diag, c.path, r.compose, what + ": compose", {
+                    "hashes": (True, C.enum(PRIM_COMPOSE[1:])),
+                    "param": (True, C.enum(("same",) + PRIM_PARAMS))})
+                if cr is None or cr.hashes is None or cr.param is None:
+                    bad = True
+                else:
+                    compose = cr.hashes
+                    compose_param = param if cr.param == "same" else cr.param
+                    if compose_param == "struct" and param_type is None:
+                        self.diag.error(c.path, cr.line("param"), "%s: compose: param "
+                                        "struct needs the primitive's own 'param'" % what)
+                        bad = True
+            if bad or kt is None:
+                continue
+            self.prims.append({
+                "name": c.name, "value": c.value, "mech": c_hex(c.value), "impl": r.impl,
+                "impl_str": c_string(r.impl), "key_type": c_hex(kt.value),
+                "key_type_name": kt.name, "min_bits": r.min_bits, "max_bits": r.max_bits,
+                "host": flags["host"], "token": flags["token"], "inherit": flags["inherit"],
+                "raw": c_hex(raw.value) if raw is not None else "0",
+                "raw_name": raw.name if raw is not None else None,
+                "param": "SK_PRIM_PARAM_" + param.upper(), "param_type": param_type,
+                "compose": "SK_PRIM_COMPOSE_" + compose.upper(),
+                "compose_param": "SK_PRIM_PARAM_" + compose_param.upper()})
+        self.prims.sort(key=lambda p: p["value"])
+        self.prim_impls = sorted({p["impl"] for p in self.prims})
+        # a composition names a primitive that composes with a hash, when the spec says
+        # how it is computed at all (a primitive without `prim:` is not the runtime's: the
+        # module leaves the composition out and logs why)
+        by_name = {p["name"]: p for p in self.prims}
+        for comp in self.compositions:
+            p = by_name.get(comp["primitive_name"])
+            c = self.const_by_name[comp["name"]]
+            if p is not None and p["compose"] == "SK_PRIM_COMPOSE_NONE":
+                self.diag.error(c.path, c.primitive_line, "constant %s: primitive %s does "
+                                "not compose with a hash (its prim: has no compose)"
+                                % (c.name, p["name"]))
+
+    def _prim_flags(self, c, r, key, what):
+        """The CKF_ mechanism_info flags of prim's key: C spelling ("0" for none) or None."""
+        lst = getattr(r, key)
+        if lst is None:
+            return []
+        names = []
+        for line, item in zip(lst.item_lines, lst):
+            ok, name, _ = C.ident(item)
+            f = self.const_by_name.get(name) if ok else None
+            if f is None or f.family is None or f.family.prefix != "CKF" or \
+                    f.family.group != "mechanism_info":
+                self.diag.error(c.path, line, "%s: %s: %s is not a CKF_ mechanism_info flag"
+                                % (what, key, _describe(item)))
+                return None
+            names.append(f.name)
+        return names
 
     def _check_compositions(self):
         """mechanisms.yaml `hash:` + `primitive:`: given together, each a mechanism, the
@@ -941,6 +1065,8 @@ class Spec:
             schema["primitive"] = (False, C.ident)
             # a digest the host computes: where and how (see _check_digests)
             schema["digest"] = (False, C.mapping)
+            # a primitive the runtime computes (see _check_prims)
+            schema["prim"] = (False, C.mapping)
         r = check_keys(self.diag, path, item, what, schema, {"deprecated": False})
         if r is None or r.name is None:
             return
@@ -957,6 +1083,7 @@ class Spec:
         c.hash = getattr(r, "hash", None) if is_mech else None
         c.primitive = getattr(r, "primitive", None) if is_mech else None
         c.digest = getattr(r, "digest", None) if is_mech else None
+        c.prim = getattr(r, "prim", None) if is_mech else None
         c.hash_line = r.line("hash") if c.hash is not None else line
         c.primitive_line = r.line("primitive") if c.primitive is not None else line
         self.const_by_name[r.name] = c

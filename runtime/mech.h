@@ -9,7 +9,9 @@
  * (verification, encryption, padding) and by the token where it needs the private key:
  * then the token receives only its raw form (`raw`: CKM_RSA_X_509, CKM_GOSTR3410,
  * CKM_GOSTR3410_512, CKM_ECDSA), which its script must declare with CKF_SIGN or
- * CKF_DECRYPT for the module to offer signing or decryption.
+ * CKF_DECRYPT for the module to offer signing or decryption. All of it is data of
+ * spec/mechanisms.yaml (`digest:`, `prim:`, `hash:` + `primitive:`); what a primitive
+ * computes is its file in runtime/prim/ (prim/prim.h).
  */
 #ifndef SCRIPTOKI_MECH_H
 #define SCRIPTOKI_MECH_H
@@ -19,25 +21,19 @@
 
 #include "cryptoki.h"
 #include "lb.h"
+#include "sk_prims.h"
 
+/* What a mechanism is: a digest (its hash is the mechanism itself), or a primitive (or a
+ * hash-then-sign composition of one) that its prim_ops compute. */
 enum mech_prim {
-	MECH_DIGEST,            /* a digest: hash is the mechanism itself */
-	MECH_RSA_X509,
-	MECH_RSA_PKCS,
-	MECH_RSA_PSS,
-	MECH_RSA_OAEP,
-	MECH_GOST,              /* GOST R 34.10 on a 256-bit curve */
-	MECH_GOST512,           /* GOST R 34.10 on a 512-bit curve */
-	MECH_ECDSA,
+	MECH_DIGEST,
+	MECH_PRIMITIVE,
 };
 
-enum mech_param {
-	MECH_PARAM_NONE,        /* no parameter (NULL, or a zero length) */
-	MECH_PARAM_PSS,         /* CK_RSA_PKCS_PSS_PARAMS */
-	MECH_PARAM_OAEP,        /* CK_RSA_PKCS_OAEP_PARAMS */
-	MECH_PARAM_GOST_HASH,   /* optional: the DER OID of the GOST R 34.11 parameters */
-};
+struct prim_ops;
 
+/* The primitives' facts come from spec/mechanisms.yaml (`prim:`, generated as sk_prims);
+ * a composition takes its primitive's with its own type and hash. */
 struct mech {
 	CK_MECHANISM_TYPE type;
 	CK_MECHANISM_TYPE hash;         /* computed on the host first; 0 for none */
@@ -47,12 +43,19 @@ struct mech {
 	CK_KEY_TYPE key_type;           /* CK_UNAVAILABLE_INFORMATION for digests */
 	CK_FLAGS host_flags;            /* what the host computes alone: VERIFY, ENCRYPT, DIGEST */
 	CK_FLAGS token_flags;           /* what it can do when the token declares raw so */
+	CK_FLAGS inherit_flags;         /* taken from the token's declaration of raw (EC) */
 	CK_ULONG min_bits, max_bits;    /* key sizes for host operations */
-	enum mech_param param;
+	enum sk_prim_param param;       /* how pParameter is checked */
+	size_t param_size;              /* SK_PRIM_PARAM_STRUCT: its size */
+	const struct prim_ops *ops;     /* NULL for digests */
 };
 
 /* The entry of a mechanism, or NULL when the runtime does not handle it itself. */
 const struct mech *mech_find(CK_MECHANISM_TYPE type);
+
+/* Whether PKCS #1 names the digest mechanism hash (a DigestInfo in spec/mechanisms.yaml):
+ * EMSA-PKCS1-v1_5, PSS and OAEP take only those. */
+int mech_pkcs1_hash(CK_MECHANISM_TYPE hash);
 
 /* A checked mechanism parameter. */
 struct mech_params {
@@ -63,7 +66,8 @@ struct mech_params {
 	size_t label_len;
 };
 
-/* Check pMechanism's parameter against the entry: CKR_OK and the parsed parameter, or
+/* Check pMechanism's parameter against the entry (its form here, the rest by the
+ * primitive's prim_ops.param): CKR_OK and the parsed parameter, or
  * CKR_MECHANISM_PARAM_INVALID. */
 CK_RV mech_check_param(const struct mech *m, const CK_MECHANISM *pm, struct mech_params *out);
 

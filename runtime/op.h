@@ -19,7 +19,9 @@
  * Private-key operations run on the token: the host hashes and pads, the token's script
  * computes the raw primitive (lb_sign / lb_decrypt) under token_enter/token_leave, and the
  * host removes decryption padding in constant time. Public-key operations (verification,
- * encryption) and digests run on the host only (crypto.h).
+ * encryption) and digests run on the host only (crypto.h). What is the primitive's own
+ * (its parameter, key, input limits, encodings) is in runtime/prim/, behind struct
+ * prim_ops: these files never ask which primitive they run.
  */
 #ifndef SCRIPTOKI_OP_H
 #define SCRIPTOKI_OP_H
@@ -34,13 +36,14 @@
 #include "lb.h"
 #include "mech.h"
 #include "opstate.h"
+#include "prim/prim.h"
 #include "token.h"
 
 /* A public- or private-key operation (OP_SIGN, OP_VERIFY, OP_ENCRYPT, OP_DECRYPT). */
 struct op_pk {
 	struct op op;                   /* first: opstate's view */
-	const struct mech *m;
-	struct mech_params prm;
+	struct prim_ctx p;              /* the mechanism, its parameter, the key's facts;
+					 * computed by p.m->ops (prim/prim.h) */
 	uint8_t *label;                 /* OAEP source data, copied */
 	CK_SESSION_HANDLE session;
 	struct token *tok;              /* private-key operations: the key's token */
@@ -52,14 +55,6 @@ struct op_pk {
 	int multipart;                  /* an Update was called */
 	int oneshot;                    /* a one-shot call (C_Sign, C_Encrypt, C_Decrypt) kept
 					 * the operation: a size query or a short buffer */
-	size_t k;                       /* RSA: modulus bytes; EC/GOST: bytes of r or s */
-	size_t mod_bits;                /* RSA */
-	size_t out_len;                 /* signature (or ciphertext) length */
-	uint8_t *modulus;               /* RSA private keys: the modulus, k bytes */
-	EVP_PKEY *pk;                   /* RSA public keys */
-	uint8_t *params, *point;        /* EC / GOST public keys: CKA_EC_PARAMS or
-					 * CKA_GOSTR3410_PARAMS, CKA_EC_POINT or CKA_VALUE */
-	size_t params_len, point_len;
 	EVP_MD_CTX *md;                 /* hash-then-sign fed in parts */
 	uint8_t *buf;                   /* data of mechanisms without a hash, fed in parts */
 	size_t len, cap;

@@ -19,40 +19,12 @@
 #include "crypto.h"
 #include "sk_dispatch.h"
 
-static void op_crypt_params(const struct op_pk *o, struct crypto_rsa_params *p)
-{
-	memset(p, 0, sizeof *p);
-	switch (o->m->prim) {
-	case MECH_RSA_PKCS:
-		p->pad = CRYPTO_PAD_PKCS1;
-		break;
-	case MECH_RSA_OAEP:
-		p->pad = CRYPTO_PAD_OAEP;
-		p->hash = o->prm.hash;
-		p->mgf_hash = o->prm.mgf_hash;
-		p->label = o->prm.label;
-		p->label_len = o->prm.label_len;
-		break;
-	default:
-		p->pad = CRYPTO_PAD_X509;
-		break;
-	}
-}
-
 /* The longest plaintext a modulus of k bytes carries with this padding. */
 static size_t op_crypt_max_plain(const struct op_pk *o)
 {
-	size_t h2;
+	const struct prim_ops *ops = o->p.m->ops;
 
-	switch (o->m->prim) {
-	case MECH_RSA_PKCS:
-		return o->k >= 11 ? o->k - 11 : 0;
-	case MECH_RSA_OAEP:
-		h2 = 2 * crypto_md_size(o->prm.hash) + 2;
-		return o->k >= h2 ? o->k - h2 : 0;
-	default:
-		return o->k;
-	}
+	return ops->max_plain != NULL ? ops->max_plain(&o->p) : o->p.k;
 }
 
 /* --- encryption (host) -------------------------------------------------------------- */
@@ -60,7 +32,6 @@ static size_t op_crypt_max_plain(const struct op_pk *o)
 static CK_RV op_encrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *data,
 			       size_t len, CK_BYTE_PTR out, CK_ULONG_PTR pulOut)
 {
-	struct crypto_rsa_params p;
 	struct op_pk *o;
 	size_t olen = 0;
 	CK_RV rv = op_pk_get(h, OP_ENCRYPT, &o);
@@ -71,20 +42,20 @@ static CK_RV op_encrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
 	}
-	if (!op_output_fits(out, pulOut, o->k, &rv)) {
+	if (!op_output_fits(out, pulOut, o->p.k, &rv)) {
 		if (oneshot)
 			o->oneshot = 1;
 		op_pk_put(o, 0);
 		return rv;
 	}
 	if (oneshot) {
-		rv = op_pk_feed(o, data, len, o->k);
+		rv = op_pk_feed(o, data, len, o->p.k);
 		if (rv != CKR_OK)
 			goto end;
 	}
-	op_crypt_params(o, &p);
-	rv = crypto_rsa_encrypt(o->pk, &p, o->buf != NULL ? o->buf : (const uint8_t *)"", o->len,
-				out, &olen);
+	rv = o->p.m->ops->encrypt == NULL ? CKR_MECHANISM_INVALID :
+		o->p.m->ops->encrypt(&o->p, o->buf != NULL ? o->buf : (const uint8_t *)"", o->len,
+				     out, &olen);
 	if (rv == CKR_OK)
 		*pulOut = olen;
 end:
@@ -138,39 +109,31 @@ CK_RV rt_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastEncryptedPart
 /* Decrypt ct[0..k) into o->result (k bytes), o->result_len. */
 static CK_RV op_decrypt_compute(struct op_pk *o, const uint8_t *ct)
 {
-	struct crypto_rsa_params p;
-	uint8_t *em = malloc(o->k);
-	size_t elen = o->k, mlen = 0;
+	uint8_t *em = malloc(o->p.k);
+	size_t elen = o->p.k, mlen = 0;
 	CK_RV rv = CKR_OK;
 
 	if (o->result == NULL)
-		o->result = malloc(o->k);
+		o->result = malloc(o->p.k);
 	if (o->result_in == NULL)
-		o->result_in = malloc(o->k);
+		o->result_in = malloc(o->p.k);
 	if (em == NULL || o->result == NULL || o->result_in == NULL) {
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	rv = op_pk_token(o, 1, ct, o->k, em, &elen);
+	rv = op_pk_token(o, 1, ct, o->p.k, em, &elen);
 	if (rv != CKR_OK)
 		goto out;
-	if (elen == 0 || elen > o->k) {
-		rv = CKR_DEVICE_ERROR;
-		goto out;
-	}
-	if (elen < o->k) {      /* the integer's leading zeros, dropped by the script */
-		memmove(em + (o->k - elen), em, elen);
-		memset(em, 0, o->k - elen);
-	}
-	op_crypt_params(o, &p);
-	rv = crypto_rsa_unpad(&p, em, o->k, o->result, &mlen);
+	rv = o->p.m->ops->decrypt_decode != NULL ?
+		o->p.m->ops->decrypt_decode(&o->p, em, elen, o->result, &mlen) :
+		CKR_MECHANISM_INVALID;
 	if (rv != CKR_OK)
 		goto out;
 	o->result_len = mlen;
-	memcpy(o->result_in, ct, o->k);
+	memcpy(o->result_in, ct, o->p.k);
 out:
 	if (em != NULL) {
-		OPENSSL_cleanse(em, o->k);
+		OPENSSL_cleanse(em, o->p.k);
 		free(em);
 	}
 	return rv;
@@ -192,19 +155,25 @@ static CK_RV op_decrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 		ct = o->buf;
 		len = o->len;
 	}
-	if (len != o->k || ct == NULL) {
+	if (len != o->p.k || ct == NULL) {
 		rv = CKR_ENCRYPTED_DATA_LEN_RANGE;
 		goto end;
 	}
+	/* the primitive's own check of the ciphertext, on the host: before any size
+	 * answer, and before the token sees it */
+	rv = o->p.m->ops->decrypt_check != NULL ? o->p.m->ops->decrypt_check(&o->p, ct, len)
+						: CKR_MECHANISM_INVALID;
+	if (rv != CKR_OK)
+		goto end;
 	if (out == NULL) {
-		*pulOut = o->result_len > 0 && memcmp(o->result_in, ct, o->k) == 0 ?
+		*pulOut = o->result_len > 0 && memcmp(o->result_in, ct, o->p.k) == 0 ?
 				  o->result_len : op_crypt_max_plain(o);
 		if (oneshot)
 			o->oneshot = 1;
 		op_pk_put(o, 0);
 		return CKR_OK;
 	}
-	if (o->result_len == 0 || memcmp(o->result_in, ct, o->k) != 0) {
+	if (o->result_len == 0 || memcmp(o->result_in, ct, o->p.k) != 0) {
 		if (o->always_auth && !o->authed) {
 			rv = CKR_USER_NOT_LOGGED_IN;
 			goto end;
@@ -254,7 +223,7 @@ CK_RV rt_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart,
 		return CKR_OPERATION_ACTIVE;    /* after a C_Decrypt size query */
 	}
 	o->multipart = 1;
-	rv = op_pk_feed(o, pEncryptedPart, ulEncryptedPartLen, o->k);
+	rv = op_pk_feed(o, pEncryptedPart, ulEncryptedPartLen, o->p.k);
 	op_pk_put(o, rv != CKR_OK);
 	if (rv != CKR_OK)
 		return rv == CKR_DATA_LEN_RANGE ? CKR_ENCRYPTED_DATA_LEN_RANGE : rv;

@@ -21,20 +21,17 @@ static void op_pk_destroy(struct op *op)
 	struct op_pk *o = (struct op_pk *)op;
 
 	EVP_MD_CTX_free(o->md);
-	EVP_PKEY_free(o->pk);
 	if (o->buf != NULL) {
 		OPENSSL_cleanse(o->buf, o->cap);
 		free(o->buf);
 	}
 	if (o->result != NULL) {
-		OPENSSL_cleanse(o->result, o->k);
+		OPENSSL_cleanse(o->result, o->p.k);
 		free(o->result);
 	}
 	free(o->result_in);
 	free(o->label);
-	free(o->modulus);
-	free(o->params);
-	free(o->point);
+	prim_ctx_free(&o->p);
 	OPENSSL_cleanse(o, sizeof *o);
 	free(o);
 }
@@ -69,87 +66,9 @@ static CK_ATTRIBUTE_TYPE op_kind_attr(enum op_kind kind)
 	}
 }
 
-static CK_RV op_copy_attr(const struct obj_view *v, CK_ATTRIBUTE_TYPE type, uint8_t **out,
-			  size_t *len)
+static const struct lb_attr *op_pk_attr(const void *view, CK_ATTRIBUTE_TYPE type)
 {
-	const struct lb_attr *a = obj_view_attr(v, type);
-
-	if (a == NULL || a->len == 0 || a->len == CK_UNAVAILABLE_INFORMATION || a->value == NULL)
-		return CKR_KEY_TYPE_INCONSISTENT;
-	*out = malloc(a->len);
-	if (*out == NULL)
-		return CKR_HOST_MEMORY;
-	memcpy(*out, a->value, a->len);
-	*len = a->len;
-	return CKR_OK;
-}
-
-/* The key's facts the operation needs: sizes, and the public values for host work. */
-static CK_RV op_pk_key(struct op_pk *o, const struct obj_view *v, int private_key)
-{
-	const struct mech *m = o->m;
-	const struct lb_attr *n, *e;
-	size_t hl;
-	CK_RV rv = CKR_OK;
-
-	switch (m->key_type) {
-	case CKK_RSA:
-		n = obj_view_attr(v, CKA_MODULUS);
-		if (n == NULL || n->value == NULL || crypto_be_len(n->value, n->len) == 0)
-			return CKR_KEY_TYPE_INCONSISTENT;
-		o->k = crypto_be_len(n->value, n->len);
-		o->mod_bits = crypto_be_bits(n->value, n->len);
-		o->out_len = o->k;
-		if (o->mod_bits < m->min_bits || o->mod_bits > m->max_bits)
-			return CKR_KEY_SIZE_RANGE;
-		if (private_key) {
-			o->modulus = malloc(o->k);
-			if (o->modulus == NULL)
-				return CKR_HOST_MEMORY;
-			memcpy(o->modulus, n->value + (n->len - o->k), o->k);
-		} else {
-			e = obj_view_attr(v, CKA_PUBLIC_EXPONENT);
-			if (e == NULL || e->value == NULL)
-				return CKR_KEY_TYPE_INCONSISTENT;
-			rv = crypto_rsa_pkey(n->value, n->len, e->value, e->len, &o->pk);
-			if (rv != CKR_OK)
-				return rv;
-		}
-		if (m->prim == MECH_RSA_PSS) {
-			hl = crypto_md_size(o->prm.hash);
-			if ((o->mod_bits - 1 + 7) / 8 < hl + o->prm.slen + 2)
-				return CKR_MECHANISM_PARAM_INVALID;
-		}
-		if (m->prim == MECH_RSA_OAEP &&
-		    o->k < 2 * crypto_md_size(o->prm.hash) + 2)
-			return CKR_KEY_SIZE_RANGE;
-		return CKR_OK;
-	case CKK_GOSTR3410:
-	case CKK_GOSTR3410_512:
-		o->k = m->key_type == CKK_GOSTR3410 ? 32 : 64;
-		o->out_len = 2 * o->k;
-		if (private_key)
-			return CKR_OK;
-		rv = op_copy_attr(v, CKA_GOSTR3410_PARAMS, &o->params, &o->params_len);
-		if (rv == CKR_OK && crypto_gost_size(o->params, o->params_len) != o->k)
-			rv = CKR_KEY_SIZE_RANGE;
-		if (rv == CKR_OK)
-			rv = op_copy_attr(v, CKA_VALUE, &o->point, &o->point_len);
-		return rv;
-	case CKK_EC:
-		rv = op_copy_attr(v, CKA_EC_PARAMS, &o->params, &o->params_len);
-		if (rv != CKR_OK)
-			return rv;
-		o->k = crypto_ec_size(o->params, o->params_len);
-		if (o->k == 0)
-			return CKR_KEY_SIZE_RANGE;
-		o->out_len = 2 * o->k;
-		if (!private_key)
-			rv = op_copy_attr(v, CKA_EC_POINT, &o->point, &o->point_len);
-		return rv;
-	default:
-		return CKR_KEY_TYPE_INCONSISTENT;
-	}
+	return obj_view_attr(view, type);
 }
 
 /* Under the token's lock: the card still belongs to the session, the user is logged in,
@@ -165,7 +84,7 @@ static CK_RV op_pk_token_check_inlock(struct op_pk *o, CK_FLAGS flag)
 		return rv;
 	if (!o->tok->logged_in || o->tok->user != CKU_USER)
 		return CKR_USER_NOT_LOGGED_IN;
-	if (!mech_token_can(o->tok->mechs, o->tok->nmechs, o->m->raw, flag))
+	if (!mech_token_can(o->tok->mechs, o->tok->nmechs, o->p.m->raw, flag))
 		return CKR_MECHANISM_INVALID;
 	return CKR_OK;
 }
@@ -177,6 +96,7 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 	int private_key = kind == OP_SIGN || kind == OP_DECRYPT;
 	struct sess_info si;
 	struct obj_view v;
+	struct prim_attrs attrs;
 	struct op_pk *o = NULL;
 	const struct mech *m;
 	int have_view = 0;
@@ -194,7 +114,7 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		return CKR_OPERATION_ACTIVE;
 	m = mech_find(pm->mechanism);
 	if (m == NULL || !((private_key ? m->token_flags : m->host_flags) & flag) ||
-	    m->prim == MECH_DIGEST)
+	    m->ops == NULL)
 		return CKR_MECHANISM_INVALID;
 	if (m->hash != 0 && crypto_md(m->hash) == NULL)
 		return CKR_MECHANISM_INVALID;   /* e.g. no gostprov on this host */
@@ -203,20 +123,20 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		return CKR_HOST_MEMORY;
 	o->op.kind = kind;
 	o->op.destroy = op_pk_destroy;
-	o->m = m;
+	o->p.m = m;
 	o->session = h;
 	o->gen = si.gen;
-	rv = mech_check_param(m, pm, &o->prm);
+	rv = mech_check_param(m, pm, &o->p.prm);
 	if (rv != CKR_OK)
 		goto out;
-	if (o->prm.label_len > 0) {
-		o->label = malloc(o->prm.label_len);
+	if (o->p.prm.label_len > 0) {
+		o->label = malloc(o->p.prm.label_len);
 		if (o->label == NULL) {
 			rv = CKR_HOST_MEMORY;
 			goto out;
 		}
-		memcpy(o->label, o->prm.label, o->prm.label_len);
-		o->prm.label = o->label;
+		memcpy(o->label, o->p.prm.label, o->p.prm.label_len);
+		o->p.prm.label = o->label;
 	}
 	if (private_key) {
 		/* the token computes with the key only for a logged-in user: say so first,
@@ -247,7 +167,9 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 		goto out;
 	}
-	rv = op_pk_key(o, &v, private_key);
+	attrs.view = &v;
+	attrs.get = op_pk_attr;
+	rv = m->ops->key(&o->p, &attrs, private_key);
 	if (rv != CKR_OK)
 		goto out;
 	if (private_key) {
@@ -298,20 +220,7 @@ void op_pk_put(struct op_pk *o, int end)
 
 size_t op_pk_max_input(const struct op_pk *o)
 {
-	switch (o->m->prim) {
-	case MECH_RSA_X509:
-	case MECH_RSA_PKCS:
-		return o->k;
-	case MECH_RSA_PSS:
-		return crypto_md_size(o->prm.hash);
-	case MECH_GOST:
-	case MECH_GOST512:
-		return o->k;
-	case MECH_ECDSA:
-		return CRYPTO_MD_MAX;
-	default:
-		return o->k;
-	}
+	return o->p.m->ops->max_input != NULL ? o->p.m->ops->max_input(&o->p) : o->p.k;
 }
 
 CK_RV op_pk_feed(struct op_pk *o, const uint8_t *p, size_t n, size_t max)
@@ -372,7 +281,7 @@ CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len
 		token_card(o->tok, &card);
 		if (o->always_auth)
 			card.relogin = NULL;    /* its PIN is the user's to give: never cached */
-		rv = (decrypt ? lb_decrypt : lb_sign)(o->tok->vm, &card, o->ref, o->m->raw, in,
+		rv = (decrypt ? lb_decrypt : lb_sign)(o->tok->vm, &card, o->ref, o->p.m->raw, in,
 						      in_len, out, out_len);
 	}
 	token_leave(o->tok);

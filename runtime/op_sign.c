@@ -15,69 +15,28 @@
 #include "sk_dispatch.h"
 
 /* The token's signature of in (the hash, or the data of an unhashed mechanism) into
- * sig[0..o->out_len). */
+ * sig[0..o->p.out_len): the primitive encodes the block, the token signs it, the primitive
+ * puts the answer into the signature's form. */
 static CK_RV op_sign_compute(struct op_pk *o, const uint8_t *in, size_t in_len, uint8_t *sig)
 {
-	uint8_t *em = NULL;
+	const struct prim_ops *ops = o->p.m->ops;
 	const uint8_t *tin = in;
-	size_t tlen = in_len, slen = o->out_len;
-	CK_RV rv = CKR_OK;
+	size_t tlen = in_len, slen = o->p.out_len, cap = o->p.k > 0 ? o->p.k : 1;
+	uint8_t *em = malloc(cap);
+	CK_RV rv;
 
-	switch (o->m->prim) {
-	case MECH_RSA_X509:
-	case MECH_RSA_PKCS:
-	case MECH_RSA_PSS:
-		em = malloc(o->k);
-		if (em == NULL)
-			return CKR_HOST_MEMORY;
-		if (o->m->prim == MECH_RSA_PKCS) {
-			rv = crypto_rsa_pkcs1_encode(o->m->hash, in, in_len, em, o->k);
-		} else if (o->m->prim == MECH_RSA_PSS) {
-			rv = crypto_rsa_pss_encode(o->prm.hash, o->prm.mgf_hash, o->prm.slen, in,
-						   in_len, em, o->k, o->mod_bits);
-			if (rv == CKR_KEY_SIZE_RANGE)
-				rv = CKR_DATA_LEN_RANGE;
-		} else if (in_len > o->k) {
-			rv = CKR_DATA_LEN_RANGE;
-		} else {
-			memset(em, 0, o->k - in_len);
-			if (in_len > 0)
-				memcpy(em + (o->k - in_len), in, in_len);
-			/* the block must be below the modulus */
-			if (memcmp(em, o->modulus, o->k) >= 0)
-				rv = CKR_DATA_INVALID;
-		}
-		tin = em;
-		tlen = o->k;
-		break;
-	case MECH_GOST:
-	case MECH_GOST512:
-		if (in_len != o->k)
-			rv = CKR_DATA_LEN_RANGE;
-		break;
-	case MECH_ECDSA:
-		/* FIPS 186-4 6.4: only the leftmost bits of a longer hash count */
-		if (in_len == 0)
-			rv = CKR_DATA_LEN_RANGE;
-		else if (tlen > o->k)
-			tlen = o->k;
-		break;
-	default:
-		rv = CKR_MECHANISM_INVALID;
-	}
+	if (em == NULL)
+		return CKR_HOST_MEMORY;
+	rv = ops->sign_encode != NULL ? ops->sign_encode(&o->p, in, in_len, em, &tin, &tlen)
+				      : CKR_MECHANISM_INVALID;
 	if (rv == CKR_OK)
 		rv = op_pk_token(o, 0, tin, tlen, sig, &slen);
-	if (rv == CKR_OK && o->m->key_type == CKK_RSA && slen < o->k && slen > 0) {
-		memmove(sig + (o->k - slen), sig, slen);
-		memset(sig, 0, o->k - slen);
-		slen = o->k;
-	}
-	if (rv == CKR_OK && slen != o->out_len)
+	if (rv == CKR_OK && ops->sign_decode != NULL)
+		ops->sign_decode(&o->p, sig, &slen);
+	if (rv == CKR_OK && slen != o->p.out_len)
 		rv = CKR_DEVICE_ERROR;  /* the script answered a signature of another size */
-	if (em != NULL) {
-		OPENSSL_cleanse(em, o->k);
-		free(em);
-	}
+	OPENSSL_cleanse(em, cap);
+	free(em);
 	return rv;
 }
 
@@ -93,7 +52,7 @@ static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *dat
 
 	if (rv != CKR_OK)
 		return rv;
-	if (!oneshot && o->m->hash == 0) {
+	if (!oneshot && o->p.m->hash == 0) {
 		op_pk_put(o, 1);                /* single-part only, as in op_sign_update */
 		return CKR_FUNCTION_NOT_SUPPORTED;
 	}
@@ -101,7 +60,7 @@ static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *dat
 		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
 	}
-	if (!op_output_fits(pSignature, pulSignatureLen, o->out_len, &rv)) {
+	if (!op_output_fits(pSignature, pulSignatureLen, o->p.out_len, &rv)) {
 		if (oneshot)
 			o->oneshot = 1;
 		op_pk_put(o, 0);        /* a size query keeps the operation */
@@ -121,7 +80,7 @@ static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *dat
 		goto end;
 	rv = op_sign_compute(o, in, in_len, pSignature);
 	if (rv == CKR_OK)
-		*pulSignatureLen = o->out_len;
+		*pulSignatureLen = o->p.out_len;
 end:
 	OPENSSL_cleanse(hbuf, sizeof hbuf);
 	op_pk_put(o, 1);
@@ -148,7 +107,7 @@ static CK_RV op_sign_update(CK_SESSION_HANDLE h, enum op_kind kind, CK_BYTE_PTR 
 
 	if (rv != CKR_OK)
 		return rv;
-	if (o->m->hash == 0) {
+	if (o->p.m->hash == 0) {
 		/* a single-part mechanism: no Update at all; an error, so the operation
 		 * ends (PKCS #11 3.2, C_SignUpdate) */
 		op_pk_put(o, 1);
@@ -180,33 +139,11 @@ CK_RV rt_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
 static CK_RV op_verify_compute(struct op_pk *o, const uint8_t *in, size_t in_len,
 			       const uint8_t *sig, size_t sig_len)
 {
-	struct crypto_rsa_params p;
+	const struct prim_ops *ops = o->p.m->ops;
 
-	memset(&p, 0, sizeof p);
-	switch (o->m->prim) {
-	case MECH_RSA_X509:
-		p.pad = CRYPTO_PAD_X509;
-		return crypto_rsa_verify(o->pk, &p, in, in_len, sig, sig_len);
-	case MECH_RSA_PKCS:
-		p.pad = CRYPTO_PAD_PKCS1;
-		p.hash = o->m->hash;
-		return crypto_rsa_verify(o->pk, &p, in, in_len, sig, sig_len);
-	case MECH_RSA_PSS:
-		p.pad = CRYPTO_PAD_PSS;
-		p.hash = o->prm.hash;
-		p.mgf_hash = o->prm.mgf_hash;
-		p.slen = o->prm.slen;
-		return crypto_rsa_verify(o->pk, &p, in, in_len, sig, sig_len);
-	case MECH_GOST:
-	case MECH_GOST512:
-		return crypto_gost_verify(o->params, o->params_len, o->point, o->point_len, in,
-					  in_len, sig, sig_len);
-	case MECH_ECDSA:
-		return crypto_ecdsa_verify(o->params, o->params_len, o->point, o->point_len, in,
-					   in_len, sig, sig_len);
-	default:
+	if (ops->verify == NULL)
 		return CKR_MECHANISM_INVALID;
-	}
+	return ops->verify(&o->p, in, in_len, sig, sig_len);
 }
 
 static CK_RV op_verify_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *data, size_t len,
@@ -220,7 +157,7 @@ static CK_RV op_verify_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 
 	if (rv != CKR_OK)
 		return rv;
-	if (!oneshot && o->m->hash == 0) {
+	if (!oneshot && o->p.m->hash == 0) {
 		op_pk_put(o, 1);                /* single-part only, as in op_sign_update */
 		return CKR_FUNCTION_NOT_SUPPORTED;
 	}

@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# The module: runtime/*.c plus the generated entry points, lists and name tables,
+# The module: runtime/*.c and runtime/prim/*.c plus the generated entry points, lists and name tables,
 # linked into build/scriptoki-pkcs11.so. Only the Cryptoki entry points are exported
 # (-fvisibility=hidden, and runtime/exports.map as the version script).
 
 MODULE := $(BUILD)/scriptoki-pkcs11.so
 
+# runtime/prim/: one file per primitive, each one struct prim_ops that the generated
+# primitive table (sk_prims.c) points at
+PRIM_SRCS    := $(sort $(wildcard runtime/prim/*.c)) $(GENERATED_PRIM_SRCS)
 RUNTIME_SRCS := $(sort $(wildcard runtime/*.c))
-MODULE_SRCS  := $(RUNTIME_SRCS) $(GENERATED_SRCS)
+MODULE_SRCS  := $(RUNTIME_SRCS) $(PRIM_SRCS) $(GENERATED_SRCS)
 MODULE_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(MODULE_SRCS))
 MODULE_LIBS   = $(PKG_LIBS) -lpthread
 # Where the module looks for its Lua scripts when neither SCRIPTOKI_SCRIPTS nor the

@@ -48,18 +48,21 @@ int main(void)
 	ok(m != NULL && m->hash == CKM_SHA384 && m->raw == CKM_ECDSA, "ECDSA-SHA384");
 	ok(mech_find(CKM_DES_ECB) == NULL, "DES is not the runtime's");
 
-	/* every composition of the spec is offered, made of what the spec says */
+	/* every composition of the spec whose primitive the runtime computes is offered,
+	 * made of what the spec says (t4005: the others are logged) */
 	{
-		size_t i, found = 0;
+		size_t i, found = 0, want = 0;
 
 		for (i = 0; i < sk_mech_comps_count; i++) {
 			m = mech_find(sk_mech_comps[i].type);
+			want += sk_prim_of(sk_mech_comps[i].primitive) != NULL;
 			found += m != NULL && m->hash == sk_mech_comps[i].hash &&
 				 m->primitive == sk_mech_comps[i].primitive;
 		}
-		is_ulong(found, sk_mech_comps_count,
-			 "each of the spec's %zu compositions is in the table, as composed there",
-			 sk_mech_comps_count);
+		is_ulong(found, want,
+			 "each of the spec's %zu compositions of a primitive the runtime computes "
+			 "is in the table, as composed there", want);
+		ok(mech_find(CKM_DSA_SHA256) == NULL, "DSA compositions are not (no DSA here)");
 		ok(sk_mech_comps_count >= 25, "the spec composes the RSA, PSS, ECDSA and GOST "
 		   "hash-then-sign mechanisms");
 	}

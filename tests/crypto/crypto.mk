@@ -6,14 +6,15 @@
 # processes; the module's code never loads that engine.
 
 CRYPTO_SRCS  := $(sort $(wildcard runtime/crypto_*.c)) runtime/mech.c runtime/log.c \
-                generated/sk_names.c
+                generated/sk_names.c $(PRIM_SRCS)
 CRYPTO_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CRYPTO_SRCS))
 CRYPTO_TESTS := $(basename $(notdir $(wildcard tests/t4*.c)))
 
 TEST_PROGS += $(CRYPTO_TESTS:%=$(BUILD)/t/%.t)
 
 $(CRYPTO_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h \
-		tests/crypto/crypto_test.h runtime/crypto.h runtime/mech.h $(CRYPTO_OBJS) \
+		tests/crypto/crypto_test.h runtime/crypto.h runtime/mech.h runtime/prim/prim.h \
+		$(CRYPTO_OBJS) \
 		$(GENERATED_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(CRYPTO_OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
@@ -24,4 +25,5 @@ $(CRYPTO_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h \
 CRYPTO_API_TESTS := $(basename $(notdir $(wildcard tests/t52*.c)))
 
 $(CRYPTO_API_TESTS:%=$(BUILD)/t/%.t): LDFLAGS += -lcrypto
-$(CRYPTO_API_TESTS:%=$(BUILD)/t/%.t): tests/api/api.h generated/sk_names.c generated/sk_names.h
+$(CRYPTO_API_TESTS:%=$(BUILD)/t/%.t): tests/api/api.h generated/sk_names.c generated/sk_names.h \
+	generated/sk_prims.c generated/sk_prims.h

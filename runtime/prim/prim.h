@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * prim.h — the primitives: one file per primitive (runtime/prim/<impl>.c), each one
+ * struct prim_ops, found through the generated table sk_prims (spec/mechanisms.yaml
+ * `prim:`, whose `impl:` names the file and the symbol prim_<impl>_ops).
+ *
+ * The operations of op_*.c (op.h) do what every primitive shares: the Init checks, the
+ * two-call output convention, feeding data in parts, hashing, the token's lock and the
+ * script call. The primitive does what is its own, through these hooks: its parameter
+ * rule, the key it takes and the sizes that follow from it, the input limits, the block
+ * the token's raw form receives and the form of its answer, and the host's half
+ * (verification, encryption, removing decryption padding). A hook an operation needs is
+ * set exactly when the spec gives the primitive that operation (host: CKF_VERIFY ->
+ * verify; token: CKF_SIGN -> sign_encode ...); t4005 checks the two against each other.
+ *
+ * Adding a primitive is one `prim:` entry and one file defining its prim_<impl>_ops. A
+ * primitive of another kind (a secret-key cipher or MAC) fills the hooks of the
+ * operations it serves and leaves the others NULL; prim_ctx is the state it gets.
+ */
+#ifndef SCRIPTOKI_PRIM_H
+#define SCRIPTOKI_PRIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "crypto.h"
+#include "cryptoki.h"
+#include "lb.h"
+#include "mech.h"
+
+/* The key's attributes, as the caller reads them (op_pk.c: its object view). */
+struct prim_attrs {
+	const void *view;
+	const struct lb_attr *(*get)(const void *view, CK_ATTRIBUTE_TYPE type);
+};
+
+/* What an operation with a primitive holds: its mechanism and parameter, and the key's
+ * facts the key hook takes (freed by prim_ctx_free). */
+struct prim_ctx {
+	const struct mech *m;
+	struct mech_params prm;
+	size_t k;                       /* RSA: modulus bytes; EC/GOST: bytes of r or s */
+	size_t mod_bits;                /* RSA */
+	size_t out_len;                 /* signature (or ciphertext) length */
+	uint8_t *modulus;               /* RSA private keys: the modulus, k bytes */
+	EVP_PKEY *pk;                   /* RSA public keys */
+	uint8_t *params, *point;        /* EC / GOST public keys: CKA_EC_PARAMS or
+					 * CKA_GOSTR3410_PARAMS, CKA_EC_POINT or CKA_VALUE */
+	size_t params_len, point_len;
+	void *state;                    /* a primitive's own state (a cipher's context),
+					 * freed by its release hook */
+};
+
+struct prim_ops {
+	/* The primitive's own parameter rule, after mech_check_param checked the form the
+	 * entry gives (a struct of param_size bytes, or a non-empty OID); out->hash is
+	 * already the mechanism's hash. CKR_OK or CKR_MECHANISM_PARAM_INVALID. */
+	CK_RV (*param)(const struct mech *m, const CK_MECHANISM *pm, struct mech_params *out);
+	/* Check the key and take its facts: sizes (k, out_len), and for a public key
+	 * (private_key 0) the values host work needs. CKR_KEY_TYPE_INCONSISTENT,
+	 * CKR_KEY_SIZE_RANGE, CKR_MECHANISM_PARAM_INVALID (a parameter the key cannot
+	 * carry), CKR_HOST_MEMORY. */
+	CK_RV (*key)(struct prim_ctx *c, const struct prim_attrs *a, int private_key);
+	/* The longest unhashed input signing and verification accept. */
+	size_t (*max_input)(const struct prim_ctx *c);
+
+	/* Signing on the token: the block its raw form receives, either written into
+	 * em[0..k) or *tin pointing into in, and its length. CKR_DATA_LEN_RANGE,
+	 * CKR_DATA_INVALID. */
+	CK_RV (*sign_encode)(const struct prim_ctx *c, const uint8_t *in, size_t in_len,
+			     uint8_t *em, const uint8_t **tin, size_t *tlen);
+	/* The token's answer sig[0..*len) into the signature's form (sig holds out_len
+	 * bytes); NULL when it is the signature as it is. The caller then requires
+	 * *len == out_len (else CKR_DEVICE_ERROR). */
+	void (*sign_decode)(const struct prim_ctx *c, uint8_t *sig, size_t *len);
+	/* Verification on the host: CKR_OK, CKR_SIGNATURE_INVALID, CKR_SIGNATURE_LEN_RANGE,
+	 * CKR_DATA_LEN_RANGE ... */
+	CK_RV (*verify)(const struct prim_ctx *c, const uint8_t *in, size_t in_len,
+			const uint8_t *sig, size_t sig_len);
+
+	/* The longest plaintext encryption takes (and decryption can give). */
+	size_t (*max_plain)(const struct prim_ctx *c);
+	/* Encryption on the host into out (k bytes). */
+	CK_RV (*encrypt)(const struct prim_ctx *c, const uint8_t *in, size_t in_len,
+			 uint8_t *out, size_t *out_len);
+	/* Decryption: the ciphertext checked on the host before the token sees it
+	 * (CKR_ENCRYPTED_DATA_INVALID, CKR_ENCRYPTED_DATA_LEN_RANGE) ... */
+	CK_RV (*decrypt_check)(const struct prim_ctx *c, const uint8_t *ct, size_t len);
+	/* ... and the token's raw answer em[0..em_len) (em holds k bytes) turned into the
+	 * plaintext out (room for k bytes), in constant time with respect to the padding.
+	 * CKR_ENCRYPTED_DATA_INVALID, CKR_DEVICE_ERROR (an answer of a wrong size). */
+	CK_RV (*decrypt_decode)(const struct prim_ctx *c, uint8_t *em, size_t em_len,
+				uint8_t *out, size_t *out_len);
+	/* Free c->state (NULL: the primitive keeps none). */
+	void (*release)(struct prim_ctx *c);
+};
+
+/* Free what the key hook took, and cleanse the context. */
+void prim_ctx_free(struct prim_ctx *c);
+
+/* --- what the primitive files share (prim.c) ---------------------------------------- */
+
+/* A copy of the key's attribute type: CKR_KEY_TYPE_INCONSISTENT when absent or empty. */
+CK_RV prim_copy_attr(const struct prim_attrs *a, CK_ATTRIBUTE_TYPE type, uint8_t **out,
+		     size_t *len);
+/* RSA: CKA_MODULUS (its size within the entry's bits) and, for a public key,
+ * CKA_PUBLIC_EXPONENT as c->pk; for a private key the modulus itself. */
+CK_RV prim_rsa_key(struct prim_ctx *c, const struct prim_attrs *a, int private_key);
+/* RSA: in right-aligned into em[0..k) (CKR_DATA_LEN_RANGE when longer). */
+CK_RV prim_rsa_block(const struct prim_ctx *c, const uint8_t *in, size_t in_len, uint8_t *em);
+/* RSA: the token's answer right-aligned to k bytes (the integer's leading zeros, which a
+ * script may drop). */
+void prim_rsa_align(const struct prim_ctx *c, uint8_t *buf, size_t *len);
+/* RSA decryption: the ciphertext is an integer below the modulus (RFC 8017 5.1.2 step 1:
+ * "ciphertext representative out of range"), else CKR_ENCRYPTED_DATA_INVALID. */
+CK_RV prim_rsa_decrypt_check(const struct prim_ctx *c, const uint8_t *ct, size_t len);
+/* RSA decryption: align the token's answer and remove the padding p names. */
+CK_RV prim_rsa_unpad(const struct prim_ctx *c, const struct crypto_rsa_params *p, uint8_t *em,
+		     size_t em_len, uint8_t *out, size_t *out_len);
+
+#endif
