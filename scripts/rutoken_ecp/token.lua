@@ -25,6 +25,11 @@ local p15 = import("lib/pkcs15")
 
 local T = {}
 
+-- The Rutoken's own status words (ISO/IEC 7816-4 leaves 6Fxx to the card): 6F86, another
+-- PIN is verified already ("invalid access right, already logged in" in the Rutoken
+-- error table; one PIN is logged in at a time).
+iso.set_family_sw{ [0x6F86] = "CKR_USER_ANOTHER_ALREADY_LOGGED_IN" }
+
 local OK = 0x9000
 
 local SO_REF, USER_REF = 1, 2
