@@ -1221,18 +1221,13 @@ local function set_code(sets, oid)
 end
 
 -- What to generate: { v=variant, bits=, r3410=, prop1=, size={priv, pub}, answer= } or
--- nil + CKR.
-local function keygen_plan(mech, pub, priv)
-	local err
+-- nil + CKR. The runtime has checked both templates by spec/objects.yaml: the domain
+-- parameters (MODULUS_BITS, EC_PARAMS, GOSTR3410_PARAMS) are in the public one, never in
+-- the private one (generate_required / generate_forbidden); what is left here is what
+-- this card can make.
+local function keygen_plan(mech, pub)
 	if mech == CKM.RSA_PKCS_KEY_PAIR_GEN then
-		local bits
-		bits, err = either(pub, priv, CKA.MODULUS_BITS)
-		if err then
-			return nil, err
-		end
-		if math.type(bits) ~= "integer" then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
+		local bits = pub[CKA.MODULUS_BITS]
 		if bits < 1024 or bits > 4096 or bits % 128 ~= 0 then
 			-- a size the card cannot make is a bad attribute value (KEY_SIZE_RANGE
 			-- is not one of C_GenerateKeyPair's codes)
@@ -1247,18 +1242,7 @@ local function keygen_plan(mech, pub, priv)
 		return { v = V.rsa, bits = bits, prop1 = 0x00, size = { 5 * h + 8, 3 * h },
 			 answer = bits // 8 }
 	elseif mech == CKM.GOSTR3410_KEY_PAIR_GEN or mech == CKM.GOSTR3410_512_KEY_PAIR_GEN then
-		local oid, hash
-		oid, err = either(pub, priv, CKA.GOSTR3410_PARAMS)
-		if err then
-			return nil, err
-		end
-		hash, err = either(pub, priv, CKA.GOSTR3411_PARAMS)
-		if err then
-			return nil, err
-		end
-		if oid == nil then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
+		local oid, hash = pub[CKA.GOSTR3410_PARAMS], pub[CKA.GOSTR3411_PARAMS]
 		local v
 		if mech == CKM.GOSTR3410_512_KEY_PAIR_GEN then
 			v = V.g512
@@ -1278,15 +1262,7 @@ local function keygen_plan(mech, pub, priv)
 		return { v = v, bits = v.bits, r3410 = code, prop1 = v.sets[code][2],
 			 size = v.size, answer = v.size[2] }
 	elseif mech == CKM.EC_KEY_PAIR_GEN then
-		local params
-		params, err = either(pub, priv, CKA.EC_PARAMS)
-		if err then
-			return nil, err
-		end
-		if params == nil then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
-		if params ~= OID.p256 then
+		if pub[CKA.EC_PARAMS] ~= OID.p256 then
 			return nil, "CKR_CURVE_NOT_SUPPORTED"
 		end
 		return { v = V.ec, bits = 256, prop1 = 0x01, size = V.ec.size, answer = 64 }
@@ -1394,7 +1370,7 @@ end
 
 function T.generate_key_pair(card, mech, pub, priv)
 	pub, priv = pub or {}, priv or {}
-	local plan, err = keygen_plan(mech, pub, priv)
+	local plan, err = keygen_plan(mech, pub)
 	if not plan then
 		return nil, err
 	end
@@ -1569,14 +1545,12 @@ end
 -- C_CreateObject: certificates, data objects, public keys
 
 -- The public-key EF content and PKCS#15 fields of a public-key template: entry, pubv,
--- content; or nil + CKR.
+-- content; or nil + CKR. The attributes objects.yaml makes create_required are there
+-- (the runtime checked the template); what is left here is what this card can store.
 local function public_key_plan(attrs)
 	local kt = attrs[CKA.KEY_TYPE]
 	if kt == CKK.RSA then
 		local n, e = attrs[CKA.MODULUS], attrs[CKA.PUBLIC_EXPONENT]
-		if type(n) ~= "string" or type(e) ~= "string" then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
 		n, e = n:gsub("^%z+", ""), e:gsub("^%z+", "")
 		if #n < 64 or #n > 512 or e == "" then
 			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
@@ -1584,9 +1558,6 @@ local function public_key_plan(attrs)
 		return { kind = p15.KIND_RSA }, { n = n, e = e }, rsa_public(n, e)
 	elseif kt == CKK.EC then
 		local params, point = attrs[CKA.EC_PARAMS], attrs[CKA.EC_POINT]
-		if type(params) ~= "string" or type(point) ~= "string" then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
 		if params ~= OID.p256 then
 			return nil, "CKR_CURVE_NOT_SUPPORTED"
 		end
@@ -1600,9 +1571,6 @@ local function public_key_plan(attrs)
 	elseif kt == CKK.GOSTR3410 or kt == CKK.GOSTR3410_512 then
 		local oid, hash, xy = attrs[CKA.GOSTR3410_PARAMS], attrs[CKA.GOSTR3411_PARAMS],
 			attrs[CKA.VALUE]
-		if type(oid) ~= "string" or type(xy) ~= "string" then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
 		local v
 		if kt == CKK.GOSTR3410_512 then
 			v = V.g512
@@ -1675,8 +1643,10 @@ local function import_private_key(card, attrs, label)
 	end
 	local v, prop1, priv_value, pub_value, bits, r3410, pubv
 	if kt == CKK.RSA then
+		-- MODULUS is create_required (checked by the runtime); the card also needs the
+		-- public exponent and the CRT components, which PKCS #11 leaves optional
 		local n, e = attrs[CKA.MODULUS], attrs[CKA.PUBLIC_EXPONENT]
-		if type(n) ~= "string" or type(e) ~= "string" then
+		if type(e) ~= "string" then
 			return nil, "CKR_TEMPLATE_INCOMPLETE"
 		end
 		n = n:gsub("^%z+", "")
@@ -1708,9 +1678,6 @@ local function import_private_key(card, attrs, label)
 	elseif kt == CKK.GOSTR3410 or kt == CKK.GOSTR3410_512 then
 		local oid, hash, d = attrs[CKA.GOSTR3410_PARAMS], attrs[CKA.GOSTR3411_PARAMS],
 			attrs[CKA.VALUE]
-		if type(oid) ~= "string" or type(d) ~= "string" then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
 		if kt == CKK.GOSTR3410_512 then
 			v = V.g512
 		elseif hash == OID.h256 or (set_code(GOST256_SETS, oid) or 0) >= 6 then
@@ -1726,9 +1693,6 @@ local function import_private_key(card, attrs, label)
 		prop1, bits = v.sets[r3410][2], v.bits
 	elseif kt == CKK.EC then
 		local params, d = attrs[CKA.EC_PARAMS], attrs[CKA.VALUE]
-		if type(params) ~= "string" or type(d) ~= "string" then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
 		if params ~= OID.p256 then
 			return nil, "CKR_CURVE_NOT_SUPPORTED"
 		end
