@@ -843,7 +843,18 @@ local function decode_public(kind, data)
 	end
 end
 
--- A certificate's subject, issuer and serial number (DER), or nil.
+-- The bit length of a big-endian modulus
+local function bit_length(n)
+	local top, b = n:byte(1), 0
+	while top > 0 do
+		b = b + 1
+		top = top >> 1
+	end
+	return (#n - 1) * 8 + b
+end
+
+-- A certificate's subject, issuer and serial number (DER), and its SubjectPublicKeyInfo
+-- node (X.509: RFC 5280 4.1), or nil.
 local function cert_fields(value)
 	local ok, c = pcall(der.decode, value)
 	if not ok or type(c) ~= "table" or c.tag ~= 0x30 or type(c[1]) ~= "table" then
@@ -865,7 +876,35 @@ local function cert_fields(value)
 	if not eok then
 		return nil
 	end
-	return { subject = s, issuer = is, serial = sn }
+	return { subject = s, issuer = is, serial = sn, spki = tbs[i + 5] }
+end
+
+-- The public value of a key of kind k.kind from the SubjectPublicKeyInfo of a certificate
+-- with its CKA_ID, as decode_public gives it; nil when the certificate's key is of another
+-- algorithm or size. OpenSC's PKCS#11 module takes a private key's public attributes from
+-- there when the token has no public-key object (src/pkcs11/framework-pkcs15.c).
+local function cert_public(k, value)
+	local f = cert_fields(value)
+	local spki = f and f.spki
+	if type(spki) ~= "table" or spki.tag ~= 0x30 or type(spki[1]) ~= "table" or
+	   type(spki[1][1]) ~= "table" or spki[1][1].tag ~= 0x06 then
+		return nil
+	end
+	local alg = der.encode(spki[1][1])
+	local want = k.kind == p15.KIND_RSA and OID.rsa_enc or
+		k.kind == p15.KIND_EC and OID.ec_pub or nil
+	if alg ~= want then
+		return nil                      -- GOST keys' parameters are in the PrKDF
+	end
+	local ok, der_spki = pcall(der.encode, spki)
+	local v = ok and decode_public(k.kind, der_spki) or nil
+	if not v then
+		return nil
+	end
+	if k.kind == p15.KIND_RSA and k.bits and k.bits ~= 0 and bit_length(v.n) ~= k.bits then
+		return nil
+	end
+	return v
 end
 
 ---------------------------------------------------------------------------------------
@@ -884,16 +923,6 @@ local function usage_attrs(a, u, private)
 		a[CKA.WRAP] = u[p15.U_WRAP] == true
 	end
 	a[CKA.DERIVE] = u[p15.U_DERIVE] == true
-end
-
--- The bit length of a big-endian modulus
-local function bit_length(n)
-	local top, b = n:byte(1), 0
-	while top > 0 do
-		b = b + 1
-		top = top >> 1
-	end
-	return (#n - 1) * 8 + b
 end
 
 -- The algorithm attributes of a key from its PKCS#15 entry and its public value.
@@ -1064,6 +1093,40 @@ function T.objects(card, logged_in)
 	if not vals then
 		return nil, by_id
 	end
+	-- the certificates' and data objects' values first (in the order the objects are
+	-- listed, as before): a private key without its public-key object takes its public
+	-- attributes from the certificate with its CKA_ID. A private one the card will not
+	-- let us read (it has forgotten the login: another application logged out) stays
+	-- unlisted, the others are still good
+	local lists = { { d.cdf.objs, cert_object }, { d.dodf.objs, data_object } }
+	local values = {}
+	for _, l in ipairs(lists) do
+		for _, o in ipairs(l[1]) do
+			if o.path and (logged_in or not o.private) then
+				local v
+				v, err = read_ef(card, o.path)
+				if v then
+					values[o] = v
+				elseif o.private and err == "CKR_USER_NOT_LOGGED_IN" then
+					dbg("rutoken_ecp: %s unreadable without the PIN",
+					    iso.path_hex(o.path))
+				else
+					return nil, err
+				end
+			end
+		end
+	end
+	local function from_cert(k)
+		for _, c in ipairs(d.cdf.objs) do
+			if c.id == k.id and values[c] then
+				local v = cert_public(k, values[c])
+				if v then
+					return v
+				end
+			end
+		end
+		return nil
+	end
 	local out = {}
 	local prk_by_id = {}
 	local seen = {}
@@ -1078,7 +1141,7 @@ function T.objects(card, logged_in)
 	end
 	for _, k in ipairs(d.prkdf.objs) do
 		if k.path then
-			add(prkey_object(k, by_id[k.id]))
+			add(prkey_object(k, by_id[k.id] or from_cert(k)))
 			prk_by_id[k.id] = prk_by_id[k.id] or k
 		end
 	end
@@ -1087,23 +1150,10 @@ function T.objects(card, logged_in)
 			add(pubkey_object(k, vals[i], prk_by_id[k.id]))
 		end
 	end
-	-- certificates and data objects with their values; a private one the card will not
-	-- let us read (it has forgotten the login: another application logged out) stays
-	-- unlisted, the others are still good
-	local lists = { { d.cdf.objs, cert_object }, { d.dodf.objs, data_object } }
 	for _, l in ipairs(lists) do
 		for _, o in ipairs(l[1]) do
-			if o.path and (logged_in or not o.private) then
-				local v
-				v, err = read_ef(card, o.path)
-				if v then
-					add(l[2](o, v))
-				elseif o.private and err == "CKR_USER_NOT_LOGGED_IN" then
-					dbg("rutoken_ecp: %s unreadable without the PIN",
-					    iso.path_hex(o.path))
-				else
-					return nil, err
-				end
+			if values[o] then
+				add(l[2](o, values[o]))
 			end
 		end
 	end
@@ -2052,6 +2102,24 @@ function T.set_attributes(card, ref, attrs)
 				return nil, err
 			end
 			pubv = vals[1] or nil
+		elseif dfname == "prkdf" and o.kind ~= p15.KIND_GOST then
+			-- no public-key object: the certificate with its ID, as objects() reads it
+			local cd
+			cd, err = read_dirs(card, st, { "cdf" })
+			if not cd then
+				return nil, err
+			end
+			for _, c in ipairs(cd.cdf.objs) do
+				if c.id == o.id and c.path and not pubv then
+					local value
+					value, err = read_ef(card, c.path)
+					if value then
+						pubv = cert_public(o, value)
+					elseif not (c.private and err == "CKR_USER_NOT_LOGGED_IN") then
+						return nil, err
+					end
+				end
+			end
 		end
 		local prk
 		for _, x in ipairs(dfname == "pukdf" and kd.prkdf.objs or {}) do
