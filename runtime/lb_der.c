@@ -8,6 +8,13 @@
  *       big-endian integer (0x30, 0xA1, 0x9F1F), at most 4 of them. BER's indefinite
  *       length is accepted for constructed values; lengths take at most 4 octets.
  *   der.decode_all(s)      -> {node, ...} | nil, message   every TLV of s, back to back
+ *   der.decode(s, pos, "flat"), der.decode_all(s, "flat")
+ *       flat TLV: a value is never read as children, also when its tag has the
+ *       constructed bit (0x20) set: every node is {tag=, cons=, value="..."}, cons telling
+ *       the bit. This is how ISO/IEC 7816-4 BER-TLV data objects such as PIV's (NIST SP
+ *       800-73-4 part 1, 3.1: tag 53 holding a run of TLVs read by the card's own rules)
+ *       are read one level at a time. The indefinite length has no place there (ISO/IEC
+ *       7816-4 5.2.2) and is malformed in this mode.
  *   der.encode(node)       -> bytes (DER lengths); a node with children encodes them,
  *       otherwise its value (default ""). Misuse raises an error.
  *
@@ -77,7 +84,7 @@ static const char *lb_der_header(const uint8_t *p, size_t avail, struct lb_tlv *
 /* Decodes one TLV at p[*off] (within end) into a node table.
  * [-0, +1 | 0, m]: pushes the node, or nothing and returns the reason. */
 static const char *lb_der_node(lua_State *L, const uint8_t *p, size_t end, size_t *off,
-			       int depth)
+			       int depth, int flat)
 {
 	struct lb_tlv t;
 	const char *err;
@@ -89,6 +96,8 @@ static const char *lb_der_node(lua_State *L, const uint8_t *p, size_t end, size_
 	err = lb_der_header(p + *off, end - *off, &t);
 	if (err != NULL)
 		return err;
+	if (flat && t.indefinite)
+		return "indefinite length in a flat TLV";
 	luaL_checkstack(L, 4, "der.decode");
 	lua_createtable(L, 0, 3);
 	lua_pushinteger(L, (lua_Integer)t.tag);
@@ -97,7 +106,7 @@ static const char *lb_der_node(lua_State *L, const uint8_t *p, size_t end, size_
 	lua_setfield(L, -2, "cons");
 	pos = *off + t.hdr;
 	cend = t.indefinite ? end : pos + t.len;
-	if (!t.cons) {
+	if (!t.cons || flat) {
 		lua_pushlstring(L, (const char *)p + pos, t.len);
 		lua_setfield(L, -2, "value");
 		*off = cend;
@@ -116,7 +125,7 @@ static const char *lb_der_node(lua_State *L, const uint8_t *p, size_t end, size_
 		} else if (pos >= cend) {
 			break;
 		}
-		err = lb_der_node(L, p, cend, &pos, depth + 1);
+		err = lb_der_node(L, p, cend, &pos, depth + 1, 0);
 		if (err != NULL) {
 			lua_pop(L, 1);
 			return err;
@@ -127,18 +136,27 @@ static const char *lb_der_node(lua_State *L, const uint8_t *p, size_t end, size_
 	return NULL;
 }
 
-/* der.decode(s [, pos]) [-1|2, +2, e] */
+/* The optional mode argument at idx: 1 for "flat", 0 for none; misuse raises. */
+static int lb_der_flat(lua_State *L, int idx)
+{
+	static const char *const modes[] = { "tree", "flat", NULL };
+
+	return luaL_checkoption(L, idx, "tree", modes);
+}
+
+/* der.decode(s [, pos [, mode]]) [-1|2|3, +2, e] */
 static int lb_der_decode(lua_State *L)
 {
 	size_t n, off;
 	const uint8_t *s = (const uint8_t *)luaL_checklstring(L, 1, &n);
 	lua_Integer pos = luaL_optinteger(L, 2, 1);
+	int flat = lb_der_flat(L, 3);
 	const char *err;
 
 	luaL_argcheck(L, pos >= 1 && (lua_Unsigned)pos <= (lua_Unsigned)n + 1, 2,
 		      "out of range");
 	off = (size_t)pos - 1;
-	err = lb_der_node(L, s, n, &off, 1);
+	err = lb_der_node(L, s, n, &off, 1, flat);
 	if (err != NULL) {
 		lua_pushnil(L);
 		lua_pushfstring(L, "der.decode: %s (at byte %d)", err, (int)pos);
@@ -148,18 +166,20 @@ static int lb_der_decode(lua_State *L)
 	return 2;
 }
 
-/* der.decode_all(s) [-1, +1|2, e] */
+/* der.decode_all(s [, mode]) [-1|2, +1|2, e] */
 static int lb_der_decode_all(lua_State *L)
 {
 	size_t n, off = 0, start;
 	const uint8_t *s = (const uint8_t *)luaL_checklstring(L, 1, &n);
+	int flat = lb_der_flat(L, 2);
 	const char *err;
 	lua_Integer i = 0;
 
+	lua_settop(L, 1);
 	lua_newtable(L);
 	while (off < n) {
 		start = off;
-		err = lb_der_node(L, s, n, &off, 1);
+		err = lb_der_node(L, s, n, &off, 1, flat);
 		if (err != NULL) {
 			lua_pushnil(L);
 			lua_pushfstring(L, "der.decode_all: %s (in the TLV at byte %d)", err,

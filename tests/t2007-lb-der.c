@@ -127,6 +127,44 @@ int main(void)
 	is_eval(vm, &f, "return tostring(pcall(der.decode, {}))", "false",
 		"a table is not input");
 
+	/* flat TLV (ISO/IEC 7816-4 BER-TLV, PIV data objects): constructed tags not descended */
+#define FLAT \
+	"local function flat(n)\n" \
+	"  if not n then return 'nil' end\n" \
+	"  return ('%X'):format(n.tag) .. (n.cons and '+' or '-') .. (n.value and bytes.hex(n.value) or '') .. '/' .. #n\n" \
+	"end\n"
+	/* PIV's card holder unique identifier: 53 { 30 FASC-N, 34 GUID, FE LRC } (SP 800-73-4) */
+	is_eval(vm, &f, FLAT "return flat(der.decode(bytes.unhex('53 07 30 02 AA BB FE 01 CC'), 1, 'flat'))",
+		"53-3002AABBFE01CC/0", "flat: tag 53 kept as its bytes, no children");
+	is_eval(vm, &f, FLAT "return flat(der.decode(bytes.unhex('7F 61 03 02 01 05'), 1, 'flat'))",
+		"7F61+020105/0", "flat: a constructed tag (7F61) read as a value, cons reported");
+	is_eval(vm, &f, FLAT "return flat(der.decode(bytes.unhex('7F 61 03 02 01 05')))",
+		"7F61+/1", "tree mode (the default) still descends into 7F61");
+	is_eval(vm, &f, FLAT "local l = der.decode_all(bytes.unhex('53 02 31 FF 70 03 01 02 03 71 01 00'), 'flat')\n"
+			"local t = {} for i, n in ipairs(l) do t[i] = flat(n) end return table.concat(t, ' ')",
+		"53-31FF/0 70+010203/0 71+00/0",
+		"flat decode_all: content that is no TLV at all (31 FF, 01 02 03) is fine");
+	is_eval(vm, &f, "local s = bytes.unhex('53 04 30 02 AA BB')\n"
+			"local n = der.decode(s, 1, 'flat') return tostring(der.encode(n) == s)", "true",
+		"flat round trip through der.encode");
+	is_eval(vm, &f, "local n, nxt = der.decode(bytes.unhex('05 00 53 01 30'), 3, 'flat')\n"
+			"return bytes.hex(n.value) .. ' ' .. nxt", "30 6", "flat: a position and the next one");
+	is_eval(vm, &f, "local n, e = der.decode(bytes.unhex('30 80 04 01 AA 00 00'), 1, 'flat')\n"
+			"return tostring(n) .. ' ' .. tostring(e:find('flat') ~= nil)", "nil true",
+		"flat: the indefinite length is malformed");
+	is_eval(vm, &f, "local n, e = der.decode(bytes.unhex('53 05 30 02'), 1, 'flat')\n"
+			"return tostring(n) .. ' ' .. tostring(e ~= nil)", "nil true",
+		"flat: a value running past the input is malformed");
+	is_eval(vm, &f, "local l, e = der.decode_all(bytes.unhex('53 01 30 70 03 01'), 'flat')\n"
+			"return tostring(l) .. ' ' .. tostring(e:find('byte 4') ~= nil)", "nil true",
+		"flat decode_all names the truncated TLV");
+	is_eval(vm, &f, "return tostring(pcall(der.decode, '\\4\\0', 1, 'flatt'))", "false",
+		"an unknown mode is misuse");
+	is_eval(vm, &f, "return tostring(pcall(der.decode_all, '\\4\\0', 7))", "false",
+		"a mode that is not a name is misuse");
+	is_eval(vm, &f, "return tostring(select('#', der.decode_all('\\4\\0', 'tree')))", "1",
+		"the mode 'tree' names the default");
+
 	/* random and mutated input: any answer, no crash (run it under ASan) */
 	is_eval(vm, &f,
 		"local seeds = { bytes.unhex('30 07 02 01 05 04 02 61 62'),\n"

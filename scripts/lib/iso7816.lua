@@ -85,8 +85,22 @@ local sw_table = {
 	[0x6D00] = "CKR_DEVICE_ERROR",          -- instruction not supported
 	[0x6E00] = "CKR_DEVICE_ERROR",          -- class not supported
 	[0x6F00] = "CKR_DEVICE_ERROR",          -- no precise diagnosis
-	[0x6F86] = "CKR_USER_ANOTHER_ALREADY_LOGGED_IN", -- Rutoken: another PIN is verified
 }
+
+-- Status words a family gives its own meaning (proprietary ones, 6Fxx and the like): set
+-- once by the family's script with set_family_sw{ [sw] = "CKR_..." }; they come before
+-- the table above. A VM serves one family, so this is that family's table.
+local family_sw = {}
+
+function M.set_family_sw(map)
+	assert(type(map) == "table", "set_family_sw: a table { [sw] = \"CKR_...\" }")
+	for sw, ckr in pairs(map) do
+		assert(math.type(sw) == "integer" and sw >= 0 and sw <= 0xFFFF and
+		       type(ckr) == "string" and ckr:sub(1, 4) == "CKR_",
+		       "set_family_sw: a table { [sw] = \"CKR_...\" }")
+		family_sw[sw] = ckr
+	end
+end
 
 function M.sw_to_ckr(sw)
 	if sw == M.SW_OK then
@@ -94,6 +108,9 @@ function M.sw_to_ckr(sw)
 	end
 	if type(sw) ~= "number" then
 		return "CKR_DEVICE_ERROR"
+	end
+	if family_sw[sw] then
+		return family_sw[sw]
 	end
 	if sw & 0xFFF0 == 0x63C0 then
 		return (sw & 0x0F) == 0 and "CKR_PIN_LOCKED" or "CKR_PIN_INCORRECT"

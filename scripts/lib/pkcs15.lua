@@ -18,7 +18,7 @@
 --
 -- Decoding uses the runtime's der.decode on one complete top-level TLV at a time; every
 -- decoder returns nil, "CKR_DEVICE_ERROR" for data that does not have the expected shape.
--- Encoding builds DER directly with the small tlv() helper below.
+-- Encoding builds DER with the small tlv() helper below (der.encode of one node).
 
 local iso = import("lib/iso7816")
 
@@ -48,18 +48,10 @@ local BAD = "CKR_DEVICE_ERROR"
 ---------------------------------------------------------------------------------------
 -- DER encoding
 
-local function der_len(n)
-	if n < 0x80 then
-		return string.char(n)
-	elseif n < 0x100 then
-		return string.char(0x81, n)
-	end
-	assert(n < 0x10000, "DER length too large")
-	return string.char(0x82, n >> 8, n & 0xFF)
-end
-
+-- One TLV with a one-byte tag: the runtime's der.encode writes it, so the module has one
+-- DER length encoder (X.690 8.1.3, definite form, minimal).
 local function tlv(tag, value)
-	return string.char(tag) .. der_len(#value) .. value
+	return der.encode({ tag = tag, value = value })
 end
 M.tlv = tlv
 

@@ -22,8 +22,14 @@
 
 local iso = import("lib/iso7816")
 local p15 = import("lib/pkcs15")
+local p15fs = import("lib/p15fs")
 
 local T = {}
+
+-- The Rutoken's own status words (ISO/IEC 7816-4 leaves 6Fxx to the card): 6F86, another
+-- PIN is verified already ("invalid access right, already logged in" in the Rutoken
+-- error table; one PIN is logged in at a time).
+iso.set_family_sw{ [0x6F86] = "CKR_USER_ANOTHER_ALREADY_LOGGED_IN" }
 
 local OK = 0x9000
 
@@ -57,105 +63,55 @@ local DIR = path(0x3F00, 0x2F00)
 local APP = path(0x3F00, 0x5000)
 
 ---------------------------------------------------------------------------------------
--- Reading the PKCS#15 structure
+-- The PKCS#15 structure
 
--- Read a file by path; 6A82 gives false (absent). Any other failure is the card's:
--- these files are readable by everyone, so CKR_DEVICE_ERROR.
-local function read_opt(card, p, max)
-	local data, err, sw = iso.read_file(card, p, max)
-	if data then
-		return data, err
-	end
-	if sw == 0x6A82 then
-		return false
-	end
-	dbg("rutoken_ecp: reading %s failed: %s (SW %s)", iso.path_hex(p), err, iso.swhex(sw))
-	return nil, "CKR_DEVICE_ERROR"
+-- Security attributes (tag 86, 15 bytes) exactly as OpenSC 0.23's rutoken_ecp profile
+-- writes them (fact sheet 2.2, 2.4).
+
+local function sec(h)
+	local s = unhex(h)
+	return s .. string.rep("\x00", 15 - #s)
 end
 
--- The PKCS#15 application: { app=path, ti=TokenInfo, odf=, aodf_path=, aodf_size=,
--- aodf_used=, pins= } ; false when the token carries none; nil + CKR on a bad answer,
--- nil + CKR + "malformed" when the card answered but its structure does not parse (an
--- interrupted initialisation leaves such files, e.g. a TokenInfo of zero bytes).
--- A file the structure names (the ODF and TokenInfo of the application EF.DIR names, the
--- AODF the ODF names) that a SELECT does not find (6A82) is the card's failure,
--- CKR_DEVICE_ERROR, not a token without PKCS#15: C_InitToken writes EF.DIR last and the
--- ODF after the AODF, so only files nothing names yet may be missing.
-local function read_p15(card)
-	local st = {}
-	local named = false
-	local dir, err = read_opt(card, DIR, 4096)
-	if dir == nil then
-		return nil, err
-	end
-	st.app = APP
-	if dir then
-		local p
-		p, err = p15.dir_app_path(dir)
-		if err then
-			return nil, err, "malformed"
-		end
-		if p then
-			if p:sub(1, 2) ~= MF then
-				p = MF .. p
-			end
-			st.app = p
-			named = true
-		end
-	end
-	local odf
-	odf, err = read_opt(card, st.app .. path(0x5031), 4096)
-	if odf == nil then
-		return nil, err
-	end
-	if odf == false then
-		if named then
-			dbg("rutoken_ecp: EF.DIR names the PKCS#15 application, its ODF is not found")
-			return nil, "CKR_DEVICE_ERROR"
-		end
-		return false
-	end
-	st.odf, err = p15.decode_odf(odf, st.app)
-	if not st.odf then
-		return nil, err, "malformed"
-	end
-	local ti
-	ti, err = read_opt(card, st.app .. path(0x5032), 4096)
-	if ti == nil then
-		return nil, err
-	end
-	if ti == false then
-		if named then
-			dbg("rutoken_ecp: EF.DIR names the PKCS#15 application, its TokenInfo is not found")
-			return nil, "CKR_DEVICE_ERROR"
-		end
-		return false
-	end
-	st.ti, err = p15.decode_tokeninfo(ti)
-	if not st.ti then
-		return nil, err, "malformed"
-	end
-	st.pins = {}
-	st.aodf_path = st.odf[p15.ODF_AODF]
-	if st.aodf_path then
-		local aodf, fcp = read_opt(card, st.aodf_path, 4096)
-		if aodf == nil then
-			return nil, fcp
-		end
-		if aodf then
-			st.pins, err = p15.decode_aodf(aodf)
-			if not st.pins then
-				return nil, err, "malformed"
-			end
-			st.aodf_size = fcp.size
-			st.aodf_used = p15.used(aodf)
-		else
-			dbg("rutoken_ecp: the AODF the ODF names is not found")
-			return nil, "CKR_DEVICE_ERROR"
-		end
-	end
-	return st
-end
+local SEC = {
+	mf = sec("47 02 02 01 00 00 00 FF"),
+	sysdf = sec("43 02 02 00 00 00 00 FF"),
+	app = sec("43 00 00 00 00 00 00 02"),
+	dir = sec("43 00 01 00 00 00 00 01"),
+	aodf = sec("43 00 01 00 00 00 00 01"),
+	odf = sec("43 00 00 00 00 00 00 01"),
+	tokeninfo = sec("43 00 00 00 00 00 00 02"),
+	info = sec("43 00 01 00 00 00 00 01"),
+	so_pin = sec("43 FF 01 00 00 00 00 FF"),
+	user_pin = sec("43 01 03 00 00 00 00 FF"),
+	-- object directories, public-key, certificate and data EFs: read always, update and
+	-- delete by the user; private data EFs: read by the user too
+	p15df = sec("43 00 02 00 00 00 00 02"),
+	privdata = sec("43 02 02 00 00 00 00 02"),
+	-- key RSFs: write/generate and delete by the user; use by the user (private key) or
+	-- by anyone (public key)
+	prkey_rsf = sec("46 00 02 02 00 00 00 02"),
+	pubkey_rsf = sec("46 00 02 00 00 00 00 02"),
+}
+
+-- The PKCS#15 file system (lib/p15fs) with this profile's directories: PrKDF 6002, PuKDF
+-- 6001, CDF 6004, DODF 6006 in the application DF, 2 KiB each; a directory's new copy
+-- (written whole when a change does not fit one UPDATE BINARY) goes to 60x2 <-> 601x.
+local DFILE_SIZE = 2048                 -- PrKDF, PuKDF, CDF, DODF (profile macros)
+
+-- The object directories: ODF tag, FID in the application DF
+local DFS = {
+	prkdf = { tag = p15.ODF_PRKDF, fid = 0x6002 },
+	pukdf = { tag = p15.ODF_PUKDF, fid = 0x6001 },
+	cdf = { tag = p15.ODF_CDF, fid = 0x6004 },
+	dodf = { tag = p15.ODF_DODF, fid = 0x6006 },
+}
+
+local fs = p15fs.new{
+	name = "rutoken_ecp", dir = DIR, app = APP, odf_fid = 0x5031, tokeninfo_fid = 0x5032,
+	dfs = DFS, dir_size = DFILE_SIZE, dir_sec = SEC.p15df,
+}
+local read_p15, read_app, read_dirs, read_ef = fs.read_p15, fs.read_app, fs.read_dirs, fs.read_ef
 
 local function user_pin_of(st)
 	for _, p in ipairs(st.pins) do
@@ -413,34 +369,8 @@ function T.set_pin(card, user, old, new)
 end
 
 ---------------------------------------------------------------------------------------
--- Layout constants: security attributes (tag 86, 15 bytes) and RSF proprietary attributes
--- (tag 85) exactly as OpenSC 0.23's rutoken_ecp profile writes them (fact sheet 2.2, 2.4).
-
-local function sec(h)
-	local s = unhex(h)
-	return s .. string.rep("\x00", 15 - #s)
-end
-
-local SEC = {
-	mf = sec("47 02 02 01 00 00 00 FF"),
-	sysdf = sec("43 02 02 00 00 00 00 FF"),
-	app = sec("43 00 00 00 00 00 00 02"),
-	dir = sec("43 00 01 00 00 00 00 01"),
-	aodf = sec("43 00 01 00 00 00 00 01"),
-	odf = sec("43 00 00 00 00 00 00 01"),
-	tokeninfo = sec("43 00 00 00 00 00 00 02"),
-	info = sec("43 00 01 00 00 00 00 01"),
-	so_pin = sec("43 FF 01 00 00 00 00 FF"),
-	user_pin = sec("43 01 03 00 00 00 00 FF"),
-	-- object directories, public-key, certificate and data EFs: read always, update and
-	-- delete by the user; private data EFs: read by the user too
-	p15df = sec("43 00 02 00 00 00 00 02"),
-	privdata = sec("43 02 02 00 00 00 00 02"),
-	-- key RSFs: write/generate and delete by the user; use by the user (private key) or
-	-- by anyone (public key)
-	prkey_rsf = sec("46 00 02 02 00 00 00 02"),
-	pubkey_rsf = sec("46 00 02 00 00 00 00 02"),
-}
+-- Layout constants: RSF proprietary attributes (tag 85) and the file types; the security
+-- attributes (SEC) are at the top of the file.
 
 local DF_T, EF_T, RSF_T = 0x38, 0x01, 0x10
 
@@ -472,14 +402,7 @@ local function user_pin_object()
 	})
 end
 
--- Select parent (a path) and create a file in it.
-local function create_in(card, parent, f)
-	local fcp, err, sw = iso.select_path(card, parent)
-	if not fcp then
-		return nil, err, sw
-	end
-	return iso.create_file(card, f)
-end
+local create_in = fs.create_in
 
 -- Select an EF by path and write data at offset 0.
 local function write_file(card, p, data)
@@ -762,16 +685,6 @@ end
 local KEYS_DF = path(0x3F00, 0x1000, 0x1000)
 local PRKEY_DF = KEYS_DF .. iso.u16(0x6002)
 local PUBRSF_DF = KEYS_DF .. iso.u16(0x6001)
-local DFILE_SIZE = 2048                 -- PrKDF, PuKDF, CDF, DODF (profile macros)
-
--- The object directories: ODF tag, FID in the application DF
-local DFS = {
-	prkdf = { tag = p15.ODF_PRKDF, fid = 0x6002 },
-	pukdf = { tag = p15.ODF_PUKDF, fid = 0x6001 },
-	cdf = { tag = p15.ODF_CDF, fid = 0x6004 },
-	dodf = { tag = p15.ODF_DODF, fid = 0x6006 },
-}
-
 -- EF templates of the profile: public key 0200, certificate 0300, data 0400, private
 -- data 0500, + index
 local EF_PUBKEY, EF_CERT, EF_DATA, EF_PRIVDATA = 0x0200, 0x0300, 0x0400, 0x0500
@@ -859,18 +772,7 @@ end
 ---------------------------------------------------------------------------------------
 -- DER bits for public keys
 
-local function der_len(n)
-	if n < 0x80 then
-		return string.char(n)
-	elseif n < 0x100 then
-		return string.char(0x81, n)
-	end
-	return string.char(0x82, n >> 8, n & 0xFF)
-end
-
-local function tlv(tag, v)
-	return string.char(tag) .. der_len(#v) .. v
-end
+local tlv = p15.tlv
 
 -- an unsigned big-endian number as a DER INTEGER's content
 local function uint(be)
@@ -941,7 +843,18 @@ local function decode_public(kind, data)
 	end
 end
 
--- A certificate's subject, issuer and serial number (DER), or nil.
+-- The bit length of a big-endian modulus
+local function bit_length(n)
+	local top, b = n:byte(1), 0
+	while top > 0 do
+		b = b + 1
+		top = top >> 1
+	end
+	return (#n - 1) * 8 + b
+end
+
+-- A certificate's subject, issuer and serial number (DER), and its SubjectPublicKeyInfo
+-- node (X.509: RFC 5280 4.1), or nil.
 local function cert_fields(value)
 	local ok, c = pcall(der.decode, value)
 	if not ok or type(c) ~= "table" or c.tag ~= 0x30 or type(c[1]) ~= "table" then
@@ -963,146 +876,35 @@ local function cert_fields(value)
 	if not eok then
 		return nil
 	end
-	return { subject = s, issuer = is, serial = sn }
+	return { subject = s, issuer = is, serial = sn, spki = tbs[i + 5] }
 end
 
----------------------------------------------------------------------------------------
--- Reading
-
--- The PKCS#15 application and its ODF: { app=, odf={[tag]=path}, odf_path=, odf_used=,
--- odf_size= }; false when the token has none (then true as a second value when EF.DIR
--- names the application all the same); nil + CKR on a bad answer.
-local function read_app(card)
-	local dir, err = read_opt(card, DIR, 4096)
-	if dir == nil then
-		return nil, err
+-- The public value of a key of kind k.kind from the SubjectPublicKeyInfo of a certificate
+-- with its CKA_ID, as decode_public gives it; nil when the certificate's key is of another
+-- algorithm or size. OpenSC's PKCS#11 module takes a private key's public attributes from
+-- there when the token has no public-key object (src/pkcs11/framework-pkcs15.c).
+local function cert_public(k, value)
+	local f = cert_fields(value)
+	local spki = f and f.spki
+	if type(spki) ~= "table" or spki.tag ~= 0x30 or type(spki[1]) ~= "table" or
+	   type(spki[1][1]) ~= "table" or spki[1][1].tag ~= 0x06 then
+		return nil
 	end
-	local app = APP
-	local named = false
-	if dir then
-		local p
-		p, err = p15.dir_app_path(dir)
-		if err then
-			return nil, err
-		end
-		if p then
-			if p:sub(1, 2) ~= MF then
-				p = MF .. p
-			end
-			app = p
-			named = true
-		end
+	local alg = der.encode(spki[1][1])
+	local want = k.kind == p15.KIND_RSA and OID.rsa_enc or
+		k.kind == p15.KIND_EC and OID.ec_pub or nil
+	if alg ~= want then
+		return nil                      -- GOST keys' parameters are in the PrKDF
 	end
-	local odf_path = app .. path(0x5031)
-	local odf, fcp = read_opt(card, odf_path, 4096)
-	if odf == nil then
-		return nil, fcp
+	local ok, der_spki = pcall(der.encode, spki)
+	local v = ok and decode_public(k.kind, der_spki) or nil
+	if not v then
+		return nil
 	end
-	if odf == false then
-		return false, named
+	if k.kind == p15.KIND_RSA and k.bits and k.bits ~= 0 and bit_length(v.n) ~= k.bits then
+		return nil
 	end
-	local st = { app = app, odf_path = odf_path, odf_size = fcp.size }
-	st.odf, err = p15.decode_odf(odf, app)
-	if not st.odf then
-		return nil, err
-	end
-	st.odf_used, err = p15.used(odf)
-	if not st.odf_used then
-		return nil, err
-	end
-	return st
-end
-
--- Read an object directory up to the end of its used part (it is padded with zeros):
--- data (what was read), used (the bytes of its objects), size; false when absent.
-local function read_used(card, p)
-	local fcp, err, sw = iso.select_path(card, p)
-	if not fcp then
-		if sw == 0x6A82 then
-			return false
-		end
-		return nil, sw and iso.sw_to_ckr(sw) or err
-	end
-	if not fcp.is_ef or not fcp.size then
-		return nil, "CKR_DEVICE_ERROR"
-	end
-	local size = math.min(fcp.size, iso.MAX_OFFSET + 1)
-	local parts, got = {}, 0
-	local all = ""
-	while got < size do
-		local want = math.min(iso.READ_CHUNK, size - got)
-		local data
-		data, sw = iso.transmit(card, iso.apdu(0x00, 0xB0, (got >> 8) & 0x7F, got & 0xFF,
-						       nil, want))
-		if sw ~= OK and sw ~= 0x6282 then
-			return nil, sw == 0x6982 and "CKR_USER_NOT_LOGGED_IN" or "CKR_DEVICE_ERROR"
-		end
-		if #data > want then
-			return nil, "CKR_DEVICE_ERROR"
-		end
-		parts[#parts + 1] = data
-		got = got + #data
-		all = table.concat(parts)
-		local _, padded = p15.used_end(all)
-		if padded or #data < want or sw == 0x6282 then
-			break
-		end
-	end
-	local n = p15.used_end(all)
-	return all, all:sub(1, n), fcp.size, fcp
-end
-
--- The object directories named in list ("prkdf", ...): d[name] = { path=, size=, used=,
--- objs= } (objs = {} and path = nil when the ODF names none or its file is absent).
--- strict: a directory the ODF names must be there; a SELECT that does not find it (6A82)
--- is the card's failure, CKR_DEVICE_ERROR, not an empty directory.
-local function read_dirs(card, st, list, strict)
-	local d = {}
-	for _, name in ipairs(list) do
-		local e = { objs = {}, used = "" }
-		local p = st.odf[DFS[name].tag]
-		if p then
-			local data, used, size, fcp = read_used(card, p)
-			if data == nil then
-				return nil, used
-			end
-			if data == false and strict then
-				dbg("rutoken_ecp: %s at %s, listed in the ODF, is not found", name,
-				    iso.path_hex(p))
-				return nil, "CKR_DEVICE_ERROR"
-			end
-			if data then
-				local objs, err
-				if name == "prkdf" or name == "pukdf" then
-					objs, err = p15.decode_keys(data, st.app)
-				elseif name == "cdf" then
-					objs, err = p15.decode_cdf(data, st.app)
-				else
-					objs, err = p15.decode_dodf(data, st.app)
-				end
-				if not objs then
-					dbg("rutoken_ecp: %s at %s is malformed", name, iso.path_hex(p))
-					return nil, err
-				end
-				e = { path = p, size = size, used = used, objs = objs, sec = fcp.sec }
-			end
-		end
-		d[name] = e
-	end
-	return d
-end
-
--- Read a whole EF (certificate, data, public key). nil + CKR on failure.
-local function read_ef(card, p)
-	local data, err, sw = iso.read_file(card, p)
-	if data then
-		return data
-	end
-	if sw == 0x6982 then
-		return nil, "CKR_USER_NOT_LOGGED_IN"
-	end
-	dbg("rutoken_ecp: reading %s: SW %s", iso.path_hex(p), iso.swhex(sw))
-	return nil, "CKR_DEVICE_ERROR"
+	return v
 end
 
 ---------------------------------------------------------------------------------------
@@ -1121,16 +923,6 @@ local function usage_attrs(a, u, private)
 		a[CKA.WRAP] = u[p15.U_WRAP] == true
 	end
 	a[CKA.DERIVE] = u[p15.U_DERIVE] == true
-end
-
--- The bit length of a big-endian modulus
-local function bit_length(n)
-	local top, b = n:byte(1), 0
-	while top > 0 do
-		b = b + 1
-		top = top >> 1
-	end
-	return (#n - 1) * 8 + b
 end
 
 -- The algorithm attributes of a key from its PKCS#15 entry and its public value.
@@ -1301,6 +1093,40 @@ function T.objects(card, logged_in)
 	if not vals then
 		return nil, by_id
 	end
+	-- the certificates' and data objects' values first (in the order the objects are
+	-- listed, as before): a private key without its public-key object takes its public
+	-- attributes from the certificate with its CKA_ID. A private one the card will not
+	-- let us read (it has forgotten the login: another application logged out) stays
+	-- unlisted, the others are still good
+	local lists = { { d.cdf.objs, cert_object }, { d.dodf.objs, data_object } }
+	local values = {}
+	for _, l in ipairs(lists) do
+		for _, o in ipairs(l[1]) do
+			if o.path and (logged_in or not o.private) then
+				local v
+				v, err = read_ef(card, o.path)
+				if v then
+					values[o] = v
+				elseif o.private and err == "CKR_USER_NOT_LOGGED_IN" then
+					dbg("rutoken_ecp: %s unreadable without the PIN",
+					    iso.path_hex(o.path))
+				else
+					return nil, err
+				end
+			end
+		end
+	end
+	local function from_cert(k)
+		for _, c in ipairs(d.cdf.objs) do
+			if c.id == k.id and values[c] then
+				local v = cert_public(k, values[c])
+				if v then
+					return v
+				end
+			end
+		end
+		return nil
+	end
 	local out = {}
 	local prk_by_id = {}
 	local seen = {}
@@ -1315,7 +1141,7 @@ function T.objects(card, logged_in)
 	end
 	for _, k in ipairs(d.prkdf.objs) do
 		if k.path then
-			add(prkey_object(k, by_id[k.id]))
+			add(prkey_object(k, by_id[k.id] or from_cert(k)))
 			prk_by_id[k.id] = prk_by_id[k.id] or k
 		end
 	end
@@ -1324,23 +1150,10 @@ function T.objects(card, logged_in)
 			add(pubkey_object(k, vals[i], prk_by_id[k.id]))
 		end
 	end
-	-- certificates and data objects with their values; a private one the card will not
-	-- let us read (it has forgotten the login: another application logged out) stays
-	-- unlisted, the others are still good
-	local lists = { { d.cdf.objs, cert_object }, { d.dodf.objs, data_object } }
 	for _, l in ipairs(lists) do
 		for _, o in ipairs(l[1]) do
-			if o.path and (logged_in or not o.private) then
-				local v
-				v, err = read_ef(card, o.path)
-				if v then
-					add(l[2](o, v))
-				elseif o.private and err == "CKR_USER_NOT_LOGGED_IN" then
-					dbg("rutoken_ecp: %s unreadable without the PIN",
-					    iso.path_hex(o.path))
-				else
-					return nil, err
-				end
+			if values[o] then
+				add(l[2](o, values[o]))
 			end
 		end
 	end
@@ -1350,44 +1163,9 @@ end
 ---------------------------------------------------------------------------------------
 -- Writing, all or nothing
 
--- An undo log: a list of functions that each undo one change and return true.
--- A step that fails is tried once more: the command that failed may have left the card
--- in a state that refuses the next command once (a broken chain answers 68 83 and is
--- dropped).
-local function undo_all(undo)
-	for i = #undo, 1, -1 do
-		local ok, res = pcall(undo[i])
-		if not ok or not res then
-			dbg("rutoken_ecp: undo step %d failed; trying it again", i)
-			ok, res = pcall(undo[i])
-			if not ok or not res then
-				dbg("rutoken_ecp: undo step %d failed", i)
-				return false
-			end
-		end
-	end
-	return true
-end
-
--- Give up: undo what was done and return err (CKR_GENERAL_ERROR when the undo failed).
-local function give_up(undo, err, what, sw)
-	dbg("rutoken_ecp: %s failed: %s (SW %s); undoing %d step(s)", what, tostring(err),
-	    iso.swhex(sw), #undo)
-	if not undo_all(undo) then
-		return nil, "CKR_GENERAL_ERROR"
-	end
-	return nil, err
-end
-
--- DELETE FILE of the file at p: select its parent, E4 with its FID.
-local function delete_at(card, p)
-	local fcp = iso.select_path(card, p:sub(1, #p - 2))
-	if not fcp then
-		return false
-	end
-	local fid = p:byte(#p - 1) << 8 | p:byte(#p)
-	return iso.delete_file(card, fid) == true
-end
+-- The undo list, the commit point and orphan reclaiming are lib/p15fs's (fs above).
+local give_up, delete_at, create_ef, patch = fs.give_up, fs.delete_at, fs.create_ef, fs.patch
+local fits, commit_dirs, free_ef = fs.fits, fs.commit_dirs, fs.free_ef
 
 -- Delete an RSF the way OpenSC does: select it by its full path, then E4 with its FID.
 local function delete_rsf(card, p)
@@ -1396,232 +1174,6 @@ local function delete_rsf(card, p)
 		return nil, err, sw
 	end
 	return iso.delete_file(card, p:byte(#p - 1) << 8 | p:byte(#p))
-end
-
--- Create an EF in the application DF (selected first unless selected is true); pushes its
--- deletion. The callers ask only for FIDs that nothing references, so a file already
--- there (6A89) is an orphan, left by a call the card was pulled out of: it is deleted
--- (logged) and the file created again. The new EF is the current file afterwards.
-local function create_ef(card, undo, app, fid, size, secattr, selected)
-	local f = { size = size, type = EF_T, fid = fid, sec = secattr }
-	local ok, err, sw
-	if selected then
-		ok, err, sw = iso.create_file(card, f)
-	else
-		ok, err, sw = create_in(card, app, f)
-	end
-	if not ok and sw == 0x6A89 then
-		dbg("rutoken_ecp: reclaiming %s: no PKCS#15 structure references it",
-		    iso.path_hex(app .. iso.u16(fid)))
-		ok, err, sw = iso.delete_file(card, fid)
-		if ok then
-			ok, err, sw = iso.create_file(card, f)
-		end
-	end
-	if not ok then
-		return nil, err, sw
-	end
-	local p = app .. iso.u16(fid)
-	undo[#undo + 1] = function() return delete_at(card, p) end
-	return true
-end
-
--- Change the used part of a file from old to new: write from the first differing byte,
--- zero-padding what new no longer covers; pushes the reverse write.
-local function patch(card, undo, p, old, new)
-	local i = 1
-	while i <= #old and i <= #new and old:byte(i) == new:byte(i) do
-		i = i + 1
-	end
-	if i > #old and i > #new then
-		return true
-	end
-	local function pad(s, n)
-		return s .. string.rep("\x00", math.max(0, n - #s))
-	end
-	local fwd = pad(new:sub(i), #old - i + 1)
-	local back = pad(old:sub(i), #new - i + 1)
-	local fcp, err, sw = iso.select_path(card, p)
-	if not fcp then
-		return nil, err, sw
-	end
-	local ok
-	ok, err, sw = iso.update_binary(card, i - 1, fwd)
-	-- a write that failed half way may have changed the first chunks: undo it as well
-	undo[#undo + 1] = function()
-		return iso.select_path(card, p) ~= nil and iso.update_binary(card, i - 1, back) == true
-	end
-	if not ok then
-		return nil, err, sw
-	end
-	return true
-end
-
--- Plan a change of an object directory: the new used part must fit its file.
-local function fits(dfe, new_used)
-	return #new_used <= (dfe.size or DFILE_SIZE)
-end
-
--- Write an object directory's new used part, creating the file (and listing it in the
--- ODF plan) when the token has none yet.
-local function write_dir(card, undo, st, d, name, new_used, odf_add)
-	local e = d[name]
-	if e.path then
-		return patch(card, undo, e.path, e.used, new_used)
-	end
-	local ok, err, sw = create_ef(card, undo, st.app, DFS[name].fid, DFILE_SIZE, SEC.p15df)
-	if not ok then
-		return nil, err, sw
-	end
-	e.path, e.size, e.used = st.app .. iso.u16(DFS[name].fid), DFILE_SIZE, ""
-	odf_add[#odf_add + 1] = { DFS[name].tag, e.path }
-	return patch(card, undo, e.path, "", new_used)
-end
-
-local function write_odf(card, undo, st, odf_add)
-	if #odf_add == 0 then
-		return true
-	end
-	local new = st.odf_used .. p15.encode_odf(odf_add)
-	if #new > (st.odf_size or 128) then
-		return nil, "CKR_DEVICE_MEMORY"
-	end
-	return patch(card, undo, st.odf_path, st.odf_used, new)
-end
-
--- How many bytes patch() writes to change old into new.
-local function patch_span(old, new)
-	local i = 1
-	while i <= #old and i <= #new and old:byte(i) == new:byte(i) do
-		i = i + 1
-	end
-	return math.max(#old, #new) - i + 1
-end
-
-local function fid_of(p)
-	return p:byte(#p - 1) << 8 | p:byte(#p)
-end
-
--- The directory changes of one call, changes = { { name=, used= }, ... }, made visible
--- together, so that a card pulled out in the middle leaves all of them or none:
--- - one existing directory whose change fits one UPDATE BINARY is patched in place: that
---   APDU is the commit point;
--- - otherwise each changed directory is written whole to a new file, its shadow (FID
---   60x2 ↔ 6012 ..., or the profile's FID for a directory the token lacks), and one UPDATE
---   of the ODF (at most 128 bytes: one APDU) switches to all of them at once. That is the
---   commit point; the old files are deleted after it.
--- Before the commit every step pushes its undo; after it nothing is undone, and an old
--- directory that cannot be deleted stays behind unreferenced, for the next shadow of that
--- directory to reclaim (create_ef). selected: the application DF is the current DF.
-local function commit_dirs(card, undo, st, d, changes, selected)
-	if #changes == 1 then
-		local e = d[changes[1].name]
-		if e.path and patch_span(e.used, changes[1].used) <= iso.UPDATE_CHUNK then
-			return patch(card, undo, e.path, e.used, changes[1].used)
-		end
-	end
-	-- the new ODF, planned first: each old path is replaced in place (same length)
-	local odf, old, shadows = st.odf_used, {}, {}
-	for i, c in ipairs(changes) do
-		local e, base = d[c.name], DFS[c.name].fid
-		local fid = base
-		if e.path then
-			fid = fid_of(e.path) == base and (base ~ 0x0010) or base
-		end
-		local p = st.app .. iso.u16(fid)
-		if e.path then
-			local a = "\x04" .. string.char(#e.path) .. e.path
-			local at = odf:find(a, 1, true)
-			if not at or e.path:sub(1, #e.path - 2) ~= st.app then
-				-- an ODF we cannot switch in one write: the directories one by one
-				dbg("rutoken_ecp: %s is not switchable in the ODF; writing in place",
-				    iso.path_hex(e.path))
-				local odf_add = {}
-				for _, x in ipairs(changes) do
-					local ok, err, sw = write_dir(card, undo, st, d, x.name, x.used,
-								      odf_add)
-					if not ok then
-						return nil, err, sw
-					end
-				end
-				return write_odf(card, undo, st, odf_add)
-			end
-			odf = odf:sub(1, at - 1) .. "\x04" .. string.char(#p) .. p .. odf:sub(at + #a)
-			old[#old + 1] = e.path
-		else
-			odf = odf .. p15.encode_odf({ { DFS[c.name].tag, p } })
-		end
-		shadows[i] = { fid = fid, size = math.max(e.size or 0, DFILE_SIZE, #c.used),
-			       sec = e.sec and #e.sec == 15 and e.sec or SEC.p15df }
-	end
-	if #odf > (st.odf_size or 128) then
-		return nil, "CKR_DEVICE_MEMORY"
-	end
-	for i, c in ipairs(changes) do
-		local sh = shadows[i]
-		local ok, err, sw = create_ef(card, undo, st.app, sh.fid, sh.size, sh.sec, selected)
-		if not ok then
-			return nil, err, sw
-		end
-		selected = true         -- the new EF is current, the application DF with it
-		if c.used ~= "" then
-			ok, err, sw = iso.update_binary(card, 0, c.used)
-			if not ok then
-				return nil, err, sw
-			end
-		end
-	end
-	local ok, err, sw = patch(card, undo, st.odf_path, st.odf_used, odf)
-	if not ok then
-		return nil, err, sw
-	end
-	-- committed: nothing before this is undone any more
-	for i = #undo, 1, -1 do
-		undo[i] = nil
-	end
-	for _, p in ipairs(old) do
-		-- the ODF is current: its DF is the application's, where the old files are
-		local gone, _, dsw = iso.delete_file(card, fid_of(p))
-		if not gone then
-			dbg("rutoken_ecp: the old directory %s stays (SW %s); the next change reclaims it",
-			    iso.path_hex(p), iso.swhex(dsw))
-		end
-	end
-	return true
-end
-
--- The lowest free EF of a template (base + index) in the application DF: not used by
--- any object the directories list, and absent on the card. fid, or nil + CKR.
-local function free_ef(card, st, d, base)
-	local taken = {}
-	for _, e in pairs(d) do
-		for _, o in ipairs(e.objs) do
-			if o.path then
-				taken[o.path] = true
-			end
-		end
-	end
-	for idx = 0, 0xFF do
-		local p = st.app .. iso.u16(base + idx)
-		if not taken[p] then
-			local fcp, err, sw = iso.select_path(card, p)
-			if not fcp and sw == 0x6A82 then
-				return base + idx
-			elseif not fcp then
-				return nil, err
-			end
-			-- a file no directory lists: an orphan of a call the card was pulled
-			-- out of; reclaimed (its delete condition is the user's, who is the one
-			-- changing the token now), else skipped
-			if delete_at(card, p) then
-				dbg("rutoken_ecp: reclaimed %s: no PKCS#15 structure referenced it",
-				    iso.path_hex(p))
-				return base + idx
-			end
-			dbg("rutoken_ecp: %s exists without an object; skipped", iso.path_hex(p))
-		end
-	end
-	return nil, "CKR_DEVICE_MEMORY"
 end
 
 -- Whether the card grants a security condition (SC byte of a security attribute: 00
@@ -1719,18 +1271,13 @@ local function set_code(sets, oid)
 end
 
 -- What to generate: { v=variant, bits=, r3410=, prop1=, size={priv, pub}, answer= } or
--- nil + CKR.
-local function keygen_plan(mech, pub, priv)
-	local err
+-- nil + CKR. The runtime has checked both templates by spec/objects.yaml: the domain
+-- parameters (MODULUS_BITS, EC_PARAMS, GOSTR3410_PARAMS) are in the public one, never in
+-- the private one (generate_required / generate_forbidden); what is left here is what
+-- this card can make.
+local function keygen_plan(mech, pub)
 	if mech == CKM.RSA_PKCS_KEY_PAIR_GEN then
-		local bits
-		bits, err = either(pub, priv, CKA.MODULUS_BITS)
-		if err then
-			return nil, err
-		end
-		if math.type(bits) ~= "integer" then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
+		local bits = pub[CKA.MODULUS_BITS]
 		if bits < 1024 or bits > 4096 or bits % 128 ~= 0 then
 			-- a size the card cannot make is a bad attribute value (KEY_SIZE_RANGE
 			-- is not one of C_GenerateKeyPair's codes)
@@ -1745,18 +1292,7 @@ local function keygen_plan(mech, pub, priv)
 		return { v = V.rsa, bits = bits, prop1 = 0x00, size = { 5 * h + 8, 3 * h },
 			 answer = bits // 8 }
 	elseif mech == CKM.GOSTR3410_KEY_PAIR_GEN or mech == CKM.GOSTR3410_512_KEY_PAIR_GEN then
-		local oid, hash
-		oid, err = either(pub, priv, CKA.GOSTR3410_PARAMS)
-		if err then
-			return nil, err
-		end
-		hash, err = either(pub, priv, CKA.GOSTR3411_PARAMS)
-		if err then
-			return nil, err
-		end
-		if oid == nil then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
+		local oid, hash = pub[CKA.GOSTR3410_PARAMS], pub[CKA.GOSTR3411_PARAMS]
 		local v
 		if mech == CKM.GOSTR3410_512_KEY_PAIR_GEN then
 			v = V.g512
@@ -1776,15 +1312,7 @@ local function keygen_plan(mech, pub, priv)
 		return { v = v, bits = v.bits, r3410 = code, prop1 = v.sets[code][2],
 			 size = v.size, answer = v.size[2] }
 	elseif mech == CKM.EC_KEY_PAIR_GEN then
-		local params
-		params, err = either(pub, priv, CKA.EC_PARAMS)
-		if err then
-			return nil, err
-		end
-		if params == nil then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
-		if params ~= OID.p256 then
+		if pub[CKA.EC_PARAMS] ~= OID.p256 then
 			return nil, "CKR_CURVE_NOT_SUPPORTED"
 		end
 		return { v = V.ec, bits = 256, prop1 = 0x01, size = V.ec.size, answer = 64 }
@@ -1892,7 +1420,7 @@ end
 
 function T.generate_key_pair(card, mech, pub, priv)
 	pub, priv = pub or {}, priv or {}
-	local plan, err = keygen_plan(mech, pub, priv)
+	local plan, err = keygen_plan(mech, pub)
 	if not plan then
 		return nil, err
 	end
@@ -2067,14 +1595,12 @@ end
 -- C_CreateObject: certificates, data objects, public keys
 
 -- The public-key EF content and PKCS#15 fields of a public-key template: entry, pubv,
--- content; or nil + CKR.
+-- content; or nil + CKR. The attributes objects.yaml makes create_required are there
+-- (the runtime checked the template); what is left here is what this card can store.
 local function public_key_plan(attrs)
 	local kt = attrs[CKA.KEY_TYPE]
 	if kt == CKK.RSA then
 		local n, e = attrs[CKA.MODULUS], attrs[CKA.PUBLIC_EXPONENT]
-		if type(n) ~= "string" or type(e) ~= "string" then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
 		n, e = n:gsub("^%z+", ""), e:gsub("^%z+", "")
 		if #n < 64 or #n > 512 or e == "" then
 			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
@@ -2082,9 +1608,6 @@ local function public_key_plan(attrs)
 		return { kind = p15.KIND_RSA }, { n = n, e = e }, rsa_public(n, e)
 	elseif kt == CKK.EC then
 		local params, point = attrs[CKA.EC_PARAMS], attrs[CKA.EC_POINT]
-		if type(params) ~= "string" or type(point) ~= "string" then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
 		if params ~= OID.p256 then
 			return nil, "CKR_CURVE_NOT_SUPPORTED"
 		end
@@ -2098,9 +1621,6 @@ local function public_key_plan(attrs)
 	elseif kt == CKK.GOSTR3410 or kt == CKK.GOSTR3410_512 then
 		local oid, hash, xy = attrs[CKA.GOSTR3410_PARAMS], attrs[CKA.GOSTR3411_PARAMS],
 			attrs[CKA.VALUE]
-		if type(oid) ~= "string" or type(xy) ~= "string" then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
 		local v
 		if kt == CKK.GOSTR3410_512 then
 			v = V.g512
@@ -2173,8 +1693,10 @@ local function import_private_key(card, attrs, label)
 	end
 	local v, prop1, priv_value, pub_value, bits, r3410, pubv
 	if kt == CKK.RSA then
+		-- MODULUS is create_required (checked by the runtime); the card also needs the
+		-- public exponent and the CRT components, which PKCS #11 leaves optional
 		local n, e = attrs[CKA.MODULUS], attrs[CKA.PUBLIC_EXPONENT]
-		if type(n) ~= "string" or type(e) ~= "string" then
+		if type(e) ~= "string" then
 			return nil, "CKR_TEMPLATE_INCOMPLETE"
 		end
 		n = n:gsub("^%z+", "")
@@ -2206,9 +1728,6 @@ local function import_private_key(card, attrs, label)
 	elseif kt == CKK.GOSTR3410 or kt == CKK.GOSTR3410_512 then
 		local oid, hash, d = attrs[CKA.GOSTR3410_PARAMS], attrs[CKA.GOSTR3411_PARAMS],
 			attrs[CKA.VALUE]
-		if type(oid) ~= "string" or type(d) ~= "string" then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
 		if kt == CKK.GOSTR3410_512 then
 			v = V.g512
 		elseif hash == OID.h256 or (set_code(GOST256_SETS, oid) or 0) >= 6 then
@@ -2224,9 +1743,6 @@ local function import_private_key(card, attrs, label)
 		prop1, bits = v.sets[r3410][2], v.bits
 	elseif kt == CKK.EC then
 		local params, d = attrs[CKA.EC_PARAMS], attrs[CKA.VALUE]
-		if type(params) ~= "string" or type(d) ~= "string" then
-			return nil, "CKR_TEMPLATE_INCOMPLETE"
-		end
 		if params ~= OID.p256 then
 			return nil, "CKR_CURVE_NOT_SUPPORTED"
 		end
@@ -2586,6 +2102,24 @@ function T.set_attributes(card, ref, attrs)
 				return nil, err
 			end
 			pubv = vals[1] or nil
+		elseif dfname == "prkdf" and o.kind ~= p15.KIND_GOST then
+			-- no public-key object: the certificate with its ID, as objects() reads it
+			local cd
+			cd, err = read_dirs(card, st, { "cdf" })
+			if not cd then
+				return nil, err
+			end
+			for _, c in ipairs(cd.cdf.objs) do
+				if c.id == o.id and c.path and not pubv then
+					local value
+					value, err = read_ef(card, c.path)
+					if value then
+						pubv = cert_public(o, value)
+					elseif not (c.private and err == "CKR_USER_NOT_LOGGED_IN") then
+						return nil, err
+					end
+				end
+			end
 		end
 		local prk
 		for _, x in ipairs(dfname == "pukdf" and kd.prkdf.objs or {}) do
