@@ -113,11 +113,47 @@ static int token_gone(LONG rc)
 	       pcsc_service_lost(rc);  /* pcscd gone: its handles are (pcsc.h) */
 }
 
+/* The first APDU of a call with shared access: open its transaction. */
+static CK_RV token_begin_inlock(struct token *t)
+{
+	LONG rc = pcsc_begin(&t->card);
+
+	if (rc == SCARD_W_RESET_CARD) {
+		/* reset by someone else since token_enter looked: whatever the caller decided
+		 * from the login state is out of date; this call fails, the next starts over */
+		token_card_was_reset_inlock(t);
+		if (pcsc_reconnect(&t->card) != CKR_OK)
+			token_removed(t);
+		return CKR_DEVICE_ERROR;
+	}
+	if (rc != SCARD_S_SUCCESS) {
+		log_msg(LOG_ERROR, "token '%s': begin transaction: %s", t->reader,
+			pcsc_error_name(rc));
+		if (token_gone(rc)) {
+			token_removed(t);
+			return CKR_DEVICE_REMOVED;
+		}
+		return pcsc_to_rv(rc);
+	}
+	t->txn_open = 1;
+	return CKR_OK;
+}
+
 static CK_RV token_transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp,
 			    size_t *resp_len)
 {
 	struct token *t = ctx;
-	LONG rc = pcsc_transmit(&t->card, apdu, len, resp, resp_len);
+	LONG rc;
+
+	if (!t->txn_open && t->card.share != SCARD_SHARE_EXCLUSIVE) {
+		CK_RV rv = token_begin_inlock(t);
+
+		if (rv != CKR_OK) {
+			*resp_len = 0;
+			return rv;
+		}
+	}
+	rc = pcsc_transmit(&t->card, apdu, len, resp, resp_len);
 
 	if (rc == SCARD_S_SUCCESS && *resp_len >= 2)
 		return CKR_OK;
@@ -132,6 +168,7 @@ static CK_RV token_transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t 
 	if (rc == SCARD_W_RESET_CARD) {
 		token_card_was_reset_inlock(t);
 		pcsc_reconnect(&t->card);
+		t->txn_open = 0;        /* the reset ended it; the next APDU opens another */
 		return CKR_DEVICE_ERROR;
 	}
 	if (token_gone(rc) || rc == SCARD_E_NOT_TRANSACTED) {
@@ -217,6 +254,7 @@ CK_RV token_enter(struct token *t)
 
 	if (rv != CKR_OK)
 		return rv;
+	t->txn_open = 0;
 	if (t->cache_gen != atomic_load(&t->generation))
 		token_drop_inlock(t);
 	if (!t->card.connected) {
@@ -231,40 +269,45 @@ CK_RV token_enter(struct token *t)
 		}
 		/* a card we have not spoken to yet: nobody is logged in as far as we know */
 		t->logged_in = 0;
-	}
-	rc = pcsc_begin(&t->card);
-	if (rc == SCARD_W_RESET_CARD) {
-		token_card_was_reset_inlock(t);
-		rv = pcsc_reconnect(&t->card);
-		if (rv != CKR_OK)
-			goto gone;
-		rc = pcsc_begin(&t->card);
-	}
-	if (rc != SCARD_S_SUCCESS) {
-		log_msg(LOG_ERROR, "token '%s': begin transaction: %s", t->reader,
-			pcsc_error_name(rc));
-		if (token_gone(rc))
-			goto gone;
-		rv = pcsc_to_rv(rc);
-		goto fail;
+	} else if (t->card.share != SCARD_SHARE_EXCLUSIVE) {
+		/* another application may have reset the card (it forgot the login) or it
+		 * may be gone: one status call, no transaction */
+		rc = pcsc_status(&t->card);
+		if (rc == SCARD_W_RESET_CARD) {
+			token_card_was_reset_inlock(t);
+			rv = pcsc_reconnect(&t->card);
+			if (rv != CKR_OK)
+				goto gone;
+		} else if (rc != SCARD_S_SUCCESS) {
+			log_msg(LOG_ERROR, "token '%s': status: %s", t->reader,
+				pcsc_error_name(rc));
+			if (token_gone(rc))
+				goto gone;
+			rv = pcsc_to_rv(rc);
+			goto fail;
+		}
 	}
 	if (t->vm != NULL && t->vm_stale) {
 		lb_close(t->vm);
 		t->vm = NULL;
 	}
 	t->vm_stale = 0;
+	t->in_txn = 1;
 	if (t->vm == NULL) {
 		struct lb_card card;
 
+		/* a family's probe may send APDUs: token_transmit opens the transaction */
 		token_card(t, &card);
 		rv = lb_open_for_card(t->scripts, &card, t->family, sizeof t->family, &t->vm);
 		if (rv != CKR_OK) {
-			pcsc_end(&t->card);
+			if (t->txn_open)
+				pcsc_end(&t->card);
+			t->txn_open = 0;
+			t->in_txn = 0;
 			goto fail;
 		}
 		log_msg(LOG_CALLS, "token '%s': served by script family '%s'", t->reader, t->family);
 	}
-	t->in_txn = 1;
 	return CKR_OK;
 gone:
 	token_removed(t);
@@ -284,6 +327,7 @@ CK_RV token_enter_cached(struct token *t)
 	if (t->cache_gen == atomic_load(&t->generation) && t->card.connected && t->vm != NULL &&
 	    !t->vm_stale && t->info_valid && t->pins_valid) {
 		t->in_txn = 0;
+		t->txn_open = 0;
 		return CKR_OK;
 	}
 	lock_release(t->lock);
@@ -292,8 +336,9 @@ CK_RV token_enter_cached(struct token *t)
 
 void token_leave(struct token *t)
 {
-	if (t->in_txn && t->card.connected)
+	if (t->txn_open && t->card.connected)
 		pcsc_end(&t->card);
+	t->txn_open = 0;
 	t->in_txn = 0;
 	if (t->cache_gen != atomic_load(&t->generation))
 		token_drop_inlock(t);

@@ -29,7 +29,9 @@ struct token {
 	struct pcsc_card card;
 	struct lb_vm *vm;
 	int vm_stale;                   /* the card was reset: the script's state is out of date */
-	int in_txn;                     /* token_enter opened a PC/SC transaction */
+	int in_txn;                     /* entered by token_enter (not the cached path): the
+					 * card is ready, a transaction opens at the first APDU */
+	int txn_open;                   /* a PC/SC transaction is open (token_leave ends it) */
 	char family[64];
 	char scripts[4096];             /* the scripts folder, read once when the token is made
 					 * (lb_scripts_dir() returns a shared buffer) */
@@ -75,9 +77,17 @@ unsigned token_generation(struct token *t);
 int token_reader_info(struct token *t, char *vendor, size_t cap, CK_VERSION *ver);
 
 /*
- * Lock the token, make sure its card is connected and recognised, and open a PC/SC
- * transaction. Every token_*_inlock function runs between token_enter and token_leave.
- * On failure the token is not locked.
+ * Lock the token and make sure its card is connected, unchanged and recognised. Every
+ * token_*_inlock function runs between token_enter and token_leave. On failure the token
+ * is not locked.
+ *
+ * Transactions: none is opened here. The first APDU of the call opens one and token_leave
+ * ends it, so everything the call sends is one transaction, and a call that sends nothing
+ * (C_GetSessionInfo, C_OpenSession of a known token, C_Logout of a public session) costs
+ * no SCardBeginTransaction/SCardEndTransaction. With shared access one SCardStatus asks
+ * whether another application reset or removed the card meanwhile (the login state the
+ * caller is about to read depends on it). With exclusive access nobody else can reach the
+ * card: no status, and no transaction at all (the share mode already serialises it).
  */
 CK_RV token_enter(struct token *t);
 void token_leave(struct token *t);
