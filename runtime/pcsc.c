@@ -228,6 +228,12 @@ void pcsc_cancel(struct pcsc_ctx *c)
 		SCardCancel(c->ctx);
 }
 
+void pcsc_cancel_handle(SCARDCONTEXT h)
+{
+	if (h != 0)
+		SCardCancel(h);
+}
+
 CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, int exclusive, struct pcsc_card *card)
 {
 	char name[PCSC_READER_NAME];

@@ -75,6 +75,8 @@ CK_RV pcsc_list(struct pcsc_ctx *c, struct pcsc_reader *out, size_t cap, size_t 
  */
 CK_RV pcsc_wait(struct pcsc_ctx *c, struct pcsc_reader *known, size_t n, long timeout_ms);
 void pcsc_cancel(struct pcsc_ctx *c);
+/* The same by the context's handle, from a thread that does not own the context (0: none). */
+void pcsc_cancel_handle(SCARDCONTEXT h);
 
 struct pcsc_card {
 	SCARDHANDLE h;
