@@ -11,6 +11,17 @@
 #include "log.h"
 
 static atomic_uint pcsc_epoch_now = 1;
+static atomic_int pcsc_watched_now;
+
+void pcsc_set_watched(int on)
+{
+	atomic_store(&pcsc_watched_now, on);
+}
+
+int pcsc_watched(void)
+{
+	return atomic_load_explicit(&pcsc_watched_now, memory_order_relaxed);
+}
 
 int pcsc_service_lost(LONG rc)
 {

@@ -75,6 +75,10 @@ CK_RV pcsc_list(struct pcsc_ctx *c, struct pcsc_reader *out, size_t cap, size_t 
  */
 CK_RV pcsc_wait(struct pcsc_ctx *c, struct pcsc_reader *known, size_t n, long timeout_ms);
 void pcsc_cancel(struct pcsc_ctx *c);
+/* Whether a reader monitor (slot.c) is watching the readers right now, so that a removal
+ * is noticed without asking (lock-free; set by the monitor). */
+void pcsc_set_watched(int on);
+int pcsc_watched(void);
 /* The same by the context's handle, from a thread that does not own the context (0: none). */
 void pcsc_cancel_handle(SCARDCONTEXT h);
 

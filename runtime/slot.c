@@ -179,6 +179,7 @@ void slot_forget_after_fork(void)
 	atomic_store(&mon_tried, 0);
 	atomic_store(&mon_live, 0);
 	atomic_store(&mon_hctx, 0);
+	pcsc_set_watched(0);
 	slot_lock = NULL;
 }
 
@@ -307,6 +308,7 @@ static void *slot_monitor(void *arg)
 		}
 		if (rv == CKR_OK) {
 			atomic_store(&mon_live, 1);
+			pcsc_set_watched(1);
 			slot_monitor_publish();
 			/* blocks until pcscd reports a change (or C_Finalize cancels) */
 			rv = pcsc_wait(&mon_ctx, r, n, -1);
@@ -314,11 +316,13 @@ static void *slot_monitor(void *arg)
 				continue;
 		}
 		/* pcscd is away or something failed: calls look for themselves meanwhile */
+		pcsc_set_watched(0);
 		if (atomic_exchange(&mon_live, 0))
 			slot_monitor_publish();
 		if (rv != CKR_FUNCTION_CANCELED)
 			slot_monitor_pause();
 	}
+	pcsc_set_watched(0);
 	atomic_store(&mon_live, 0);
 	pcsc_ctx_close(&mon_ctx);
 	atomic_store(&mon_hctx, 0);

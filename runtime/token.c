@@ -119,12 +119,20 @@ static CK_RV token_begin_inlock(struct token *t)
 	LONG rc = pcsc_begin(&t->card);
 
 	if (rc == SCARD_W_RESET_CARD) {
-		/* reset by someone else since token_enter looked: whatever the caller decided
-		 * from the login state is out of date; this call fails, the next starts over */
+		int was_logged_in = t->logged_in;
+
+		/* reset by someone else since the last call */
 		token_card_was_reset_inlock(t);
-		if (pcsc_reconnect(&t->card) != CKR_OK)
+		if (pcsc_reconnect(&t->card) != CKR_OK) {
 			token_removed(t);
-		return CKR_DEVICE_ERROR;
+			return CKR_DEVICE_REMOVED;
+		}
+		/* logged in: what the caller decided from the login state is out of date, so
+		 * this call fails and the next starts over. Nobody logged in: the caller
+		 * assumed nothing a reset changes; go on in a new transaction */
+		if (was_logged_in)
+			return CKR_DEVICE_ERROR;
+		rc = pcsc_begin(&t->card);
 	}
 	if (rc != SCARD_S_SUCCESS) {
 		log_msg(LOG_ERROR, "token '%s': begin transaction: %s", t->reader,
@@ -269,9 +277,12 @@ CK_RV token_enter(struct token *t)
 		}
 		/* a card we have not spoken to yet: nobody is logged in as far as we know */
 		t->logged_in = 0;
-	} else if (t->card.share != SCARD_SHARE_EXCLUSIVE) {
+	} else if (t->card.share != SCARD_SHARE_EXCLUSIVE && (t->logged_in || !pcsc_watched())) {
 		/* another application may have reset the card (it forgot the login) or it
-		 * may be gone: one status call, no transaction */
+		 * may be gone: one status call, no transaction. Not needed when nobody is
+		 * logged in and the reader monitor watches for removals: then a reset changes
+		 * nothing the caller reads (with shared access the script keeps no card state
+		 * from one call to the next), and the first APDU's transaction sees it */
 		rc = pcsc_status(&t->card);
 		if (rc == SCARD_W_RESET_CARD) {
 			token_card_was_reset_inlock(t);

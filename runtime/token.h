@@ -84,10 +84,13 @@ int token_reader_info(struct token *t, char *vendor, size_t cap, CK_VERSION *ver
  * Transactions: none is opened here. The first APDU of the call opens one and token_leave
  * ends it, so everything the call sends is one transaction, and a call that sends nothing
  * (C_GetSessionInfo, C_OpenSession of a known token, C_Logout of a public session) costs
- * no SCardBeginTransaction/SCardEndTransaction. With shared access one SCardStatus asks
- * whether another application reset or removed the card meanwhile (the login state the
- * caller is about to read depends on it). With exclusive access nobody else can reach the
- * card: no status, and no transaction at all (the share mode already serialises it).
+ * no SCardBeginTransaction/SCardEndTransaction. With shared access and somebody logged in
+ * (or no reader monitor watching, pcsc_watched), one SCardStatus asks whether another
+ * application reset or removed the card meanwhile: the login state the caller is about to
+ * read depends on it. Nobody logged in and the monitor watching: no round trip at all (a
+ * reset then changes nothing the caller reads; the first APDU's transaction notices it).
+ * With exclusive access nobody else can reach the card: no status, and no transaction at
+ * all (the share mode already serialises it).
  */
 CK_RV token_enter(struct token *t);
 void token_leave(struct token *t);
