@@ -47,6 +47,17 @@ int shim_pcsc_blocked(void)
 	return __atomic_load_n(&shim_blocked_now, __ATOMIC_SEQ_CST);
 }
 
+/* A child after fork() has none of the parent's other threads: nobody of its own waits. */
+static void shim_atfork_child(void)
+{
+	__atomic_store_n(&shim_blocked_now, 0, __ATOMIC_SEQ_CST);
+}
+
+__attribute__((constructor)) static void shim_init(void)
+{
+	pthread_atfork(NULL, NULL, shim_atfork_child);
+}
+
 static void shim_count(int i)
 {
 	__atomic_add_fetch(&shim_all[i], 1, __ATOMIC_SEQ_CST);
