@@ -65,6 +65,7 @@ static int finalizing;
 
 /* the monitor (see the top of this file) */
 #define SLOT_RETRY_MS 100
+#define SLOT_MONITOR_NAME "scriptoki-mon"
 static pthread_t mon_thread;
 static int mon_running;                 /* under wait_mutex: a thread to join */
 static atomic_int mon_tried;            /* the first slot call started it (or could not) */
@@ -294,6 +295,7 @@ static void *slot_monitor(void *arg)
 	CK_RV rv;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), SLOT_MONITOR_NAME);  /* for ps, gdb and the tests */
 	while (!atomic_load(&mon_stop)) {
 		rv = pcsc_list(&mon_ctx, r, PCSC_MAX_READERS, &n);
 		atomic_store(&mon_hctx, mon_ctx.valid ? (unsigned long)mon_ctx.ctx : 0);

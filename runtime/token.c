@@ -277,26 +277,33 @@ CK_RV token_enter(struct token *t)
 		}
 		/* a card we have not spoken to yet: nobody is logged in as far as we know */
 		t->logged_in = 0;
-	} else if (t->card.share != SCARD_SHARE_EXCLUSIVE && (t->logged_in || !pcsc_watched())) {
-		/* another application may have reset the card (it forgot the login) or it
-		 * may be gone: one status call, no transaction. Not needed when nobody is
-		 * logged in and the reader monitor watches for removals: then a reset changes
-		 * nothing the caller reads (with shared access the script keeps no card state
-		 * from one call to the next), and the first APDU's transaction sees it */
-		rc = pcsc_status(&t->card);
+	}
+	if (t->card.share != SCARD_SHARE_EXCLUSIVE && (t->logged_in || !pcsc_watched())) {
+		/* another application may have reset the card (it forgot the login) or it may
+		 * be gone: SCardBeginTransaction says so in one round trip, and the
+		 * transaction is the one the call's APDUs need anyway. (SCardStatus would say
+		 * it too without a transaction, but pcsc-lite's costs two round trips and the
+		 * whole reader table: three times Begin+End, measured.) Not needed when nobody
+		 * is logged in and the reader monitor watches for removals: then a reset
+		 * changes nothing the caller reads (with shared access the script keeps no card
+		 * state from one call to the next), and the first APDU's transaction sees it */
+		rc = pcsc_begin(&t->card);
 		if (rc == SCARD_W_RESET_CARD) {
 			token_card_was_reset_inlock(t);
 			rv = pcsc_reconnect(&t->card);
 			if (rv != CKR_OK)
 				goto gone;
-		} else if (rc != SCARD_S_SUCCESS) {
-			log_msg(LOG_ERROR, "token '%s': status: %s", t->reader,
+			rc = pcsc_begin(&t->card);
+		}
+		if (rc != SCARD_S_SUCCESS) {
+			log_msg(LOG_ERROR, "token '%s': begin transaction: %s", t->reader,
 				pcsc_error_name(rc));
 			if (token_gone(rc))
 				goto gone;
 			rv = pcsc_to_rv(rc);
 			goto fail;
 		}
+		t->txn_open = 1;
 	}
 	if (t->vm != NULL && t->vm_stale) {
 		lb_close(t->vm);

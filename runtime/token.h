@@ -81,16 +81,16 @@ int token_reader_info(struct token *t, char *vendor, size_t cap, CK_VERSION *ver
  * token_*_inlock function runs between token_enter and token_leave. On failure the token
  * is not locked.
  *
- * Transactions: none is opened here. The first APDU of the call opens one and token_leave
- * ends it, so everything the call sends is one transaction, and a call that sends nothing
- * (C_GetSessionInfo, C_OpenSession of a known token, C_Logout of a public session) costs
- * no SCardBeginTransaction/SCardEndTransaction. With shared access and somebody logged in
- * (or no reader monitor watching, pcsc_watched), one SCardStatus asks whether another
- * application reset or removed the card meanwhile: the login state the caller is about to
- * read depends on it. Nobody logged in and the monitor watching: no round trip at all (a
- * reset then changes nothing the caller reads; the first APDU's transaction notices it).
- * With exclusive access nobody else can reach the card: no status, and no transaction at
- * all (the share mode already serialises it).
+ * Transactions: with exclusive access nobody else can reach the card: no transaction at
+ * all (the share mode already serialises it), and no round trip. With shared access and
+ * nobody logged in, while the reader monitor watches for removals (pcsc_watched), none is
+ * opened here either: the first APDU of the call opens one and token_leave ends it, so a
+ * call that sends nothing (C_GetSessionInfo, C_OpenSession, C_GetTokenInfo of a known
+ * token) makes no round trip, and one that sends APDUs has them in one transaction.
+ * With shared access and somebody logged in (or no monitor), the transaction is opened
+ * here: SCardBeginTransaction is the one call of pcsc-lite that tells, in one round trip,
+ * whether another application reset the card (which forgot the login) or took it away,
+ * and the login state the caller is about to read depends on that.
  */
 CK_RV token_enter(struct token *t);
 void token_leave(struct token *t);

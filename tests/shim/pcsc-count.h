@@ -67,6 +67,46 @@ static inline int pc_threads(void)
 	return n;
 }
 
+/* The module's reader monitor threads (named "scriptoki-mon") in this process. */
+static inline int pc_monitors(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		char path[300], name[64] = "";
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(name, sizeof name, f) != NULL &&
+			    strncmp(name, "scriptoki-mon", 13) == 0)
+				n++;
+			fclose(f);
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* Wait (at most ms) until there are `want` monitor threads; 1 when there are. */
+static inline int pc_monitors_within(int want, long ms)
+{
+	long end = api_now_ms() + ms;
+
+	while (pc_monitors() != want)
+		if (api_now_ms() > end)
+			return 0;
+		else
+			sched_yield();
+	return 1;
+}
+
 /* Wait (at most ms) until `want` threads are blocked in an SCardGetStatusChange without
  * a timeout; 1 when they are. A bounded poll of a condition, not a sleep. */
 static inline int pc_blocked_within(int want, long ms)
