@@ -74,6 +74,14 @@ static atomic_int mon_live;             /* the table is current: calls need not 
 static atomic_ulong mon_hctx;           /* its context's handle, for SCardCancel */
 static struct pcsc_ctx mon_ctx;         /* the monitor thread's own */
 static unsigned long mon_updates;       /* under wait_mutex: bumped at each update */
+/* ThreadSanitizer cannot follow a thread started in the child of a multi-threaded fork
+ * (it still counts the parent's threads there): in a TSan build such a child polls */
+#if defined(__SANITIZE_THREAD__)
+#define SLOT_CHILD_MONITOR 0
+#else
+#define SLOT_CHILD_MONITOR 1
+#endif
+static int slot_forked;                 /* this process is a fork()ed child */
 
 CK_RV slot_init(void)
 {
@@ -176,6 +184,7 @@ void slot_forget_after_fork(void)
 	wait_cond = c;
 	waiters = 0;
 	/* the parent's monitor thread does not exist here */
+	slot_forked = 1;
 	mon_running = 0;
 	atomic_store(&mon_tried, 0);
 	atomic_store(&mon_live, 0);
@@ -347,7 +356,7 @@ static void slot_monitor_start(void)
 		pthread_mutex_unlock(&wait_mutex);
 		return;
 	}
-	if (init_may_create_threads()) {
+	if (init_may_create_threads() && (SLOT_CHILD_MONITOR || !slot_forked)) {
 		atomic_store(&mon_stop, 0);
 		/* the application's signals are not for this thread */
 		sigfillset(&all);
@@ -397,7 +406,9 @@ CK_RV slot_present(CK_SLOT_ID id, int *present)
 	return rv;
 }
 
-CK_RV slot_enter_card(CK_SLOT_ID id, int cached_ok, struct token **out)
+enum slot_enter_how { SLOT_FULL, SLOT_CACHED, SLOT_SO_CURRENT };
+
+static CK_RV slot_enter(CK_SLOT_ID id, enum slot_enter_how how, struct token **out)
 {
 	struct token *t;
 	int present = 0;
@@ -410,7 +421,8 @@ CK_RV slot_enter_card(CK_SLOT_ID id, int cached_ok, struct token **out)
 	rv = slot_token(id, &t);
 	if (rv != CKR_OK)
 		return rv;
-	rv = cached_ok ? token_enter_cached(t) : token_enter(t);
+	rv = how == SLOT_CACHED ? token_enter_cached(t) :
+	     how == SLOT_SO_CURRENT ? token_enter_so_current(t) : token_enter(t);
 	if (rv == CKR_DEVICE_REMOVED)
 		return CKR_TOKEN_NOT_PRESENT;
 	if (rv != CKR_OK)
@@ -419,10 +431,15 @@ CK_RV slot_enter_card(CK_SLOT_ID id, int cached_ok, struct token **out)
 	return CKR_OK;
 }
 
+CK_RV slot_enter_card(CK_SLOT_ID id, int cached_ok, struct token **out)
+{
+	return slot_enter(id, cached_ok ? SLOT_CACHED : SLOT_FULL, out);
+}
+
 CK_RV slot_enter_token(CK_SLOT_ID id, int cached_ok, struct token **out)
 {
 	struct token *t;
-	CK_RV rv = slot_enter_card(id, cached_ok, &t);
+	CK_RV rv = slot_enter(id, cached_ok ? SLOT_CACHED : SLOT_SO_CURRENT, &t);
 
 	if (rv != CKR_OK)
 		return rv;

@@ -352,6 +352,18 @@ CK_RV token_enter_cached(struct token *t)
 	return token_enter(t);
 }
 
+CK_RV token_enter_so_current(struct token *t)
+{
+	CK_RV rv = token_enter_cached(t);
+
+	/* an SO login is the one state it must be sure of: ask for a reset (token_enter) */
+	if (rv == CKR_OK && !t->in_txn && t->logged_in && t->user == CKU_SO) {
+		token_leave(t);
+		rv = token_enter(t);
+	}
+	return rv;
+}
+
 void token_leave(struct token *t)
 {
 	if (t->txn_open && t->card.connected)

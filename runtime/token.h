@@ -102,6 +102,13 @@ void token_leave(struct token *t);
  * is token_enter(). Either way token_leave() ends it.
  */
 CK_RV token_enter_cached(struct token *t);
+/*
+ * token_enter_cached, but token_enter when the SO is logged in: for C_OpenSession, whose
+ * one decision on the login state is CKR_SESSION_READ_WRITE_SO_EXISTS, which a reset by
+ * another application would lift. A user's login ended by such a reset is noticed by the
+ * next call that reads it (C_GetSessionInfo, C_Login, an operation).
+ */
+CK_RV token_enter_so_current(struct token *t);
 
 /*
  * The cache, read from the card once (APDUs only the first time after an event).

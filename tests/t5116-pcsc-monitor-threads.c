@@ -38,6 +38,16 @@ static int child(void)
 		fail |= 4;
 	if (f->C_GetSlotList(CK_TRUE, NULL, &n) != CKR_OK || n != 1)
 		fail |= 8;
+#if defined(__SANITIZE_THREAD__)
+	/* ThreadSanitizer cannot follow a thread started after a multi-threaded fork: in
+	 * its builds the module polls in such a child (runtime/slot.c) */
+	if (pc_monitors() != 0)
+		fail |= 16;
+	mine = pc_mine(NULL);
+	if (f->C_GetSlotList(CK_TRUE, NULL, &n) != CKR_OK || n != 1 || pc_mine(NULL) == mine)
+		fail |= 32;
+	(void)i;
+#else
 	if (!pc_monitors_within(1, 2000) || !pc_blocked_within(1, 2000))
 		fail |= 16;     /* its own monitor, blocked in its wait */
 	mine = pc_mine(NULL);
@@ -46,6 +56,7 @@ static int child(void)
 			fail |= 32;
 	if (pc_mine(NULL) != mine)
 		fail |= 64;     /* answered from its monitor's table */
+#endif
 	if (f->C_Finalize(NULL) != CKR_OK || pc_monitors() != 0)
 		fail |= 128;
 	return fail;

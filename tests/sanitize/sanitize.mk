@@ -50,7 +50,7 @@ SAN_ENV_asan = \
 	SAN_PRELOAD=$(SAN_ASAN_RT) SAN_MODULE=$(abspath $(ASAN_BUILD))/scriptoki-pkcs11.so \
 	PATH=$(SAN_SUPP)/bin:$$PATH
 SAN_ENV_tsan = \
-	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0:log_exe_name=1:suppressions=$(SAN_SUPP)/tsan.supp:log_path=$(abspath $(TSAN_BUILD))/san/tsan
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:log_exe_name=1:suppressions=$(SAN_SUPP)/tsan.supp:log_path=$(abspath $(TSAN_BUILD))/san/tsan
 
 # $(call san_check,asan|tsan,BUILD,SANITIZE,CHECK_ONLY)
 define san_check
