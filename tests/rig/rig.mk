@@ -35,7 +35,7 @@ $(BUILD)/rig-apdu: $(BUILD)/rig/rig-apdu.o
 
 BENCH_OBJS := $(patsubst tests/bench/%.c,$(BUILD)/bench.d/%.o,$(sort $(wildcard tests/bench/*.c)))
 $(BENCH): $(BENCH_OBJS)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(RIG_PCSC_LIBS) -ldl
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(RIG_PCSC_LIBS) $(shell pkg-config --libs libcrypto) -ldl
 
 -include $(BUILD)/rig/*.d $(BUILD)/bench.d/*.d
 
