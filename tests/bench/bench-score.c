@@ -468,16 +468,18 @@ int bench_score_main(int argc, char **argv)
 		if (p != NULL) {
 			fprintf(p, "# threads");
 			for (k = 0; k < nmods; k++)
-				fprintf(p, " \"%s getattr\" \"%s find\" \"%s sessinfo\"",
-					mods[k].name, mods[k].name, mods[k].name);
+				if (!mods[k].evp)
+					fprintf(p, " \"%s getattr\" \"%s find\" \"%s sessinfo\"",
+						mods[k].name, mods[k].name, mods[k].name);
 			fprintf(p, "\n");
 			for (t = 0; t < NTC; t++) {
 				fprintf(p, "%d", thread_counts[t]);
 				for (k = 0; k < nmods; k++)
-					fprintf(p, " %.0f %.0f %.0f",
-						res[OP_GETATTR][k][t] > 0 ? res[OP_GETATTR][k][t] : 0,
-						res[OP_FIND][k][t] > 0 ? res[OP_FIND][k][t] : 0,
-						res[OP_SESSINFO][k][t] > 0 ? res[OP_SESSINFO][k][t] : 0);
+					if (!mods[k].evp)
+						fprintf(p, " %.0f %.0f %.0f",
+							res[OP_GETATTR][k][t] > 0 ? res[OP_GETATTR][k][t] : 0,
+							res[OP_FIND][k][t] > 0 ? res[OP_FIND][k][t] : 0,
+							res[OP_SESSINFO][k][t] > 0 ? res[OP_SESSINFO][k][t] : 0);
 				fprintf(p, "\n");
 			}
 			fclose(p);
