@@ -10,6 +10,7 @@
 #include "crypto.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,23 +22,27 @@
 #include "sk_names.h"
 
 static pthread_mutex_t crypto_mutex = PTHREAD_MUTEX_INITIALIZER;
-static OSSL_LIB_CTX *crypto_ctx;
+/* published with release order once made (crypto_libctx reads it without the mutex) */
+static OSSL_LIB_CTX *_Atomic crypto_ctx;
 static OSSL_PROVIDER *crypto_prov_default, *crypto_prov_gost;
 
 /* The digests are generated/sk_names.c's sk_digests (spec/mechanisms.yaml `digest:`); each
- * is fetched once from its provider in the private context and kept here, by its row. */
+ * is fetched once from its provider in the private context and kept here, by its row.
+ * Written once under crypto_mutex (tried last, with release order), read without it:
+ * C_DigestInit takes no lock of this file. crypto_fini (C_Finalize, when no call is
+ * inside the module) clears them. */
 #define CRYPTO_MD_SLOTS 64
-static EVP_MD *crypto_md_cache[CRYPTO_MD_SLOTS];
-static int crypto_md_tried[CRYPTO_MD_SLOTS];
+static EVP_MD *_Atomic crypto_md_cache[CRYPTO_MD_SLOTS];
+static atomic_int crypto_md_tried[CRYPTO_MD_SLOTS];
 
 static int crypto_gost_told;
 
 static OSSL_LIB_CTX *crypto_libctx_inlock(void)
 {
-	OSSL_LIB_CTX *ctx;
+	OSSL_LIB_CTX *ctx = atomic_load_explicit(&crypto_ctx, memory_order_relaxed);
 
-	if (crypto_ctx != NULL)
-		return crypto_ctx;
+	if (ctx != NULL)
+		return ctx;
 	ctx = OSSL_LIB_CTX_new();
 	if (ctx == NULL)
 		return NULL;
@@ -55,7 +60,7 @@ static OSSL_LIB_CTX *crypto_libctx_inlock(void)
 			"the GOST R 34.11 digests and the GOST R 34.10 hash-and-sign mechanisms "
 			"are not offered");
 	}
-	crypto_ctx = ctx;
+	atomic_store_explicit(&crypto_ctx, ctx, memory_order_release);
 	return ctx;
 }
 
@@ -73,8 +78,10 @@ int crypto_have_gost(void)
 
 OSSL_LIB_CTX *crypto_libctx(void)
 {
-	OSSL_LIB_CTX *ctx;
+	OSSL_LIB_CTX *ctx = atomic_load_explicit(&crypto_ctx, memory_order_acquire);
 
+	if (ctx != NULL)
+		return ctx;     /* every use but the first: no lock */
 	pthread_mutex_lock(&crypto_mutex);
 	ERR_set_mark();
 	ctx = crypto_libctx_inlock();
@@ -113,17 +120,15 @@ void crypto_fini(void)
 			fns[i]();
 	pthread_mutex_lock(&crypto_mutex);
 	for (i = 0; i < CRYPTO_MD_SLOTS; i++) {
-		EVP_MD_free(crypto_md_cache[i]);
-		crypto_md_cache[i] = NULL;
-		crypto_md_tried[i] = 0;
+		atomic_store(&crypto_md_tried[i], 0);
+		EVP_MD_free(atomic_exchange(&crypto_md_cache[i], NULL));
 	}
 	if (crypto_prov_gost != NULL)
 		OSSL_PROVIDER_unload(crypto_prov_gost);
 	if (crypto_prov_default != NULL)
 		OSSL_PROVIDER_unload(crypto_prov_default);
 	crypto_prov_gost = crypto_prov_default = NULL;
-	OSSL_LIB_CTX_free(crypto_ctx);
-	crypto_ctx = NULL;
+	OSSL_LIB_CTX_free(atomic_exchange(&crypto_ctx, NULL));
 	pthread_mutex_unlock(&crypto_mutex);
 }
 
@@ -140,38 +145,50 @@ static const struct sk_digest *crypto_md_entry(CK_MECHANISM_TYPE hash, size_t *i
 	return d;
 }
 
-const EVP_MD *crypto_md(CK_MECHANISM_TYPE hash)
+/* The first use of a digest: fetch it, under the mutex, and publish the result. */
+static const EVP_MD *crypto_md_fetch(const struct sk_digest *e, size_t i)
 {
-	size_t i = 0;
-	const struct sk_digest *e = crypto_md_entry(hash, &i);
 	OSSL_LIB_CTX *ctx;
 	EVP_MD *md = NULL;
 	char props[48];
 
-	if (e == NULL)
-		return NULL;
 	pthread_mutex_lock(&crypto_mutex);
 	ERR_set_mark();
-	if (!crypto_md_tried[i]) {
-		ctx = crypto_libctx_inlock();
-		if (ctx != NULL) {
-			/* from the provider the spec names; gostprov's algorithms carry no
-			 * provider= property, and their names are its own */
-			snprintf(props, sizeof props, "provider=%s", e->provider);
-			crypto_md_cache[i] = EVP_MD_fetch(ctx, e->openssl,
-							  strcmp(e->provider, "default") == 0 ?
-							  props : NULL);
-			crypto_md_tried[i] = 1;
-			if (crypto_md_cache[i] == NULL)
-				log_msg(LOG_ERROR, "crypto: %s is not in OpenSSL's %s provider: "
-					"that digest and its compositions are not offered",
-					e->openssl, e->provider);
-		}
+	if (atomic_load_explicit(&crypto_md_tried[i], memory_order_relaxed)) {
+		md = atomic_load_explicit(&crypto_md_cache[i], memory_order_relaxed);
+		goto out;
 	}
-	md = crypto_md_cache[i];
+	ctx = crypto_libctx_inlock();
+	if (ctx == NULL)
+		goto out;
+	/* from the provider the spec names; gostprov's algorithms carry no provider=
+	 * property, and their names are its own */
+	snprintf(props, sizeof props, "provider=%s", e->provider);
+	md = EVP_MD_fetch(ctx, e->openssl, strcmp(e->provider, "default") == 0 ? props : NULL);
+	if (md == NULL)
+		log_msg(LOG_ERROR, "crypto: %s is not in OpenSSL's %s provider: "
+			"that digest and its compositions are not offered", e->openssl,
+			e->provider);
+	atomic_store_explicit(&crypto_md_cache[i], md, memory_order_relaxed);
+	/* release: a thread that sees tried sees the pointer too */
+	atomic_store_explicit(&crypto_md_tried[i], 1, memory_order_release);
+out:
 	ERR_pop_to_mark();
 	pthread_mutex_unlock(&crypto_mutex);
 	return md;
+}
+
+const EVP_MD *crypto_md(CK_MECHANISM_TYPE hash)
+{
+	size_t i = 0;
+	const struct sk_digest *e = crypto_md_entry(hash, &i);
+
+	if (e == NULL)
+		return NULL;
+	/* every use after the first: one acquire load, no lock, nothing on the error queue */
+	if (atomic_load_explicit(&crypto_md_tried[i], memory_order_acquire))
+		return atomic_load_explicit(&crypto_md_cache[i], memory_order_relaxed);
+	return crypto_md_fetch(e, i);
 }
 
 size_t crypto_md_size(CK_MECHANISM_TYPE hash)

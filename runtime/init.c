@@ -13,16 +13,18 @@
  * application's race"). C_WaitForSlotEvent is not counted: it may block for ever, and
  * slot_fini wakes it and waits it out itself.
  *
- * Fork: the process id is recorded at C_Initialize. A child that inherited an initialised
- * library sees a different pid at its first call, forgets everything it inherited without
+ * Fork: a pthread_atfork child handler (registered at the first C_Initialize) bumps a fork
+ * generation, and C_Initialize records the generation it ran in. A child that inherited an
+ * initialised library sees another generation at its first call — one atomic load, no
+ * system call on the path of every entry point — forgets everything it inherited without
  * touching it (the parent still owns those handles), and is "not initialised" until it
- * calls C_Initialize itself.
+ * calls C_Initialize itself. (A child made without the C library's fork(), by a raw clone
+ * system call, runs no atfork handler; such a child must not call the library before exec.)
  */
 #include "init.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <unistd.h>
 
 #include "conf.h"
 #include "lock.h"
@@ -39,7 +41,9 @@
 /* Serialises C_Initialize and C_Finalize against each other; never held during card I/O. */
 static pthread_mutex_t init_mutex = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int initialized;
-static atomic_int init_pid;
+/* bumped in the child of every fork(); init_gen is its value at C_Initialize */
+static atomic_uint fork_gen;
+static atomic_uint init_gen;
 static int cant_create_threads;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
@@ -61,6 +65,15 @@ static void init_atfork_child(void)
 	init_mutex = fresh;
 	gate_mutex = fresh_gate;
 	gate_cond = fresh_cond;
+	/* async-signal-safe: only the counter; the child forgets at its first call */
+	atomic_fetch_add(&fork_gen, 1);
+}
+
+/* This process is not the one that ran C_Initialize (a fork since). */
+static int init_forked(void)
+{
+	return atomic_load_explicit(&fork_gen, memory_order_acquire) !=
+	       atomic_load_explicit(&init_gen, memory_order_relaxed);
 }
 
 /* A counted call leaves; the last one out wakes a waiting C_Finalize. */
@@ -108,9 +121,10 @@ static void init_forget_inherited_inlock(void)
 
 static int init_check_fork(void)
 {
-	if (atomic_load(&initialized) && atomic_load(&init_pid) != (int)getpid()) {
+	/* the hot path: two loads, plain moves on x86 */
+	if (atomic_load(&initialized) && init_forked()) {
 		pthread_mutex_lock(&init_mutex);
-		if (atomic_load(&initialized) && atomic_load(&init_pid) != (int)getpid())
+		if (atomic_load(&initialized) && init_forked())
 			init_forget_inherited_inlock();
 		pthread_mutex_unlock(&init_mutex);
 	}
@@ -153,7 +167,7 @@ CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
 		return rv;
 
 	pthread_mutex_lock(&init_mutex);
-	if (atomic_load(&initialized) && atomic_load(&init_pid) != (int)getpid())
+	if (atomic_load(&initialized) && init_forked())
 		init_forget_inherited_inlock();
 	if (atomic_load(&initialized)) {
 		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
@@ -182,7 +196,7 @@ CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
 		lock_unconfigure();
 		goto out;
 	}
-	atomic_store(&init_pid, (int)getpid());
+	atomic_store(&init_gen, atomic_load(&fork_gen));
 	atomic_store(&initialized, 1);
 	log_msg(LOG_CALLS, "initialised (%s locking%s)",
 		lock_uses_app_callbacks() ? "application" : "OS",
@@ -199,7 +213,7 @@ CK_RV rt_Finalize(CK_VOID_PTR pReserved)
 	if (pReserved != NULL)
 		return CKR_ARGUMENTS_BAD;
 	pthread_mutex_lock(&init_mutex);
-	if (!atomic_load(&initialized) || atomic_load(&init_pid) != (int)getpid()) {
+	if (!atomic_load(&initialized) || init_forked()) {
 		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
 		goto out;
 	}

@@ -11,6 +11,17 @@
 #include "log.h"
 
 static atomic_uint pcsc_epoch_now = 1;
+static atomic_int pcsc_watched_now;
+
+void pcsc_set_watched(int on)
+{
+	atomic_store(&pcsc_watched_now, on);
+}
+
+int pcsc_watched(void)
+{
+	return atomic_load_explicit(&pcsc_watched_now, memory_order_relaxed);
+}
 
 int pcsc_service_lost(LONG rc)
 {
@@ -137,6 +148,7 @@ static void pcsc_fill(struct pcsc_reader *r, const SCARD_READERSTATE *st)
 	r->present = (st->dwEventState & SCARD_STATE_PRESENT) &&
 		     !(st->dwEventState & SCARD_STATE_MUTE);
 	r->events = (unsigned)(st->dwEventState >> 16);
+	r->state = st->dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
 	r->atr_len = st->cbAtr <= PCSC_MAX_ATR ? st->cbAtr : 0;
 	memcpy(r->atr, st->rgbAtr, r->atr_len);
 }
@@ -205,7 +217,8 @@ CK_RV pcsc_wait(struct pcsc_ctx *c, struct pcsc_reader *known, size_t n, long ti
 	memset(st, 0, sizeof st);
 	for (i = 0; i < n; i++) {
 		st[i].szReader = known[i].name;
-		st[i].dwCurrentState = (known[i].present ? SCARD_STATE_PRESENT : SCARD_STATE_EMPTY) |
+		st[i].dwCurrentState = known[i].state != 0 ? (DWORD)known[i].state :
+				       (known[i].present ? SCARD_STATE_PRESENT : SCARD_STATE_EMPTY) |
 				       ((DWORD)known[i].events << 16);
 	}
 	/* pcsc-lite's pseudo reader: its state changes when readers come or go */
@@ -224,6 +237,12 @@ void pcsc_cancel(struct pcsc_ctx *c)
 {
 	if (c->valid)
 		SCardCancel(c->ctx);
+}
+
+void pcsc_cancel_handle(SCARDCONTEXT h)
+{
+	if (h != 0)
+		SCardCancel(h);
 }
 
 CK_RV pcsc_connect(struct pcsc_ctx *c, const char *reader, int exclusive, struct pcsc_card *card)

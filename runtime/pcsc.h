@@ -26,6 +26,8 @@ struct pcsc_reader {
 	char name[PCSC_READER_NAME];
 	int present;            /* a card is in the reader */
 	unsigned events;        /* pcscd's event counter for this reader */
+	unsigned long state;    /* pcscd's whole state word (SCARD_STATE_*, the counter in
+				 * bits 16-31), SCARD_STATE_CHANGED cleared; 0 when unknown */
 	uint8_t atr[PCSC_MAX_ATR];
 	size_t atr_len;
 };
@@ -67,10 +69,18 @@ CK_RV pcsc_list(struct pcsc_ctx *c, struct pcsc_reader *out, size_t cap, size_t 
 /*
  * Block until some reader's state differs from *known (or the reader list changes), at
  * most timeout_ms (-1: forever). CKR_OK with *known updated; CKR_FUNCTION_CANCELED when
- * pcsc_cancel() was called; CKR_NO_EVENT on timeout.
+ * pcsc_cancel() was called; CKR_NO_EVENT on timeout. A reader's state word, when known,
+ * is what the wait compares with (so a mute card is not "changed" at every call).
+ * pcsc_cancel may be called from another thread while one waits (SCardCancel).
  */
 CK_RV pcsc_wait(struct pcsc_ctx *c, struct pcsc_reader *known, size_t n, long timeout_ms);
 void pcsc_cancel(struct pcsc_ctx *c);
+/* Whether a reader monitor (slot.c) is watching the readers right now, so that a removal
+ * is noticed without asking (lock-free; set by the monitor). */
+void pcsc_set_watched(int on);
+int pcsc_watched(void);
+/* The same by the context's handle, from a thread that does not own the context (0: none). */
+void pcsc_cancel_handle(SCARDCONTEXT h);
 
 struct pcsc_card {
 	SCARDHANDLE h;

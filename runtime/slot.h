@@ -22,7 +22,8 @@ CK_RV slot_token(CK_SLOT_ID id, struct token **tok);
 CK_RV slot_present(CK_SLOT_ID id, int *present);
 
 /* token_enter() the token of a slot that must hold a card, with its cache loaded
- * (token_enter_cached() when cached_ok: the call only reads the cache):
+ * (token_enter_cached() when cached_ok: the call only reads the cache; else
+ * token_enter_so_current(): C_OpenSession, which decides on an SO login only):
  * CKR_SLOT_ID_INVALID, CKR_TOKEN_NOT_PRESENT (also for a card gone meanwhile), or what
  * reading the token said. On CKR_OK the caller token_leave()s. */
 CK_RV slot_enter_token(CK_SLOT_ID id, int cached_ok, struct token **out);

@@ -113,11 +113,55 @@ static int token_gone(LONG rc)
 	       pcsc_service_lost(rc);  /* pcscd gone: its handles are (pcsc.h) */
 }
 
+/* The first APDU of a call with shared access: open its transaction. */
+static CK_RV token_begin_inlock(struct token *t)
+{
+	LONG rc = pcsc_begin(&t->card);
+
+	if (rc == SCARD_W_RESET_CARD) {
+		int was_logged_in = t->logged_in;
+
+		/* reset by someone else since the last call */
+		token_card_was_reset_inlock(t);
+		if (pcsc_reconnect(&t->card) != CKR_OK) {
+			token_removed(t);
+			return CKR_DEVICE_REMOVED;
+		}
+		/* logged in: what the caller decided from the login state is out of date, so
+		 * this call fails and the next starts over. Nobody logged in: the caller
+		 * assumed nothing a reset changes; go on in a new transaction */
+		if (was_logged_in)
+			return CKR_DEVICE_ERROR;
+		rc = pcsc_begin(&t->card);
+	}
+	if (rc != SCARD_S_SUCCESS) {
+		log_msg(LOG_ERROR, "token '%s': begin transaction: %s", t->reader,
+			pcsc_error_name(rc));
+		if (token_gone(rc)) {
+			token_removed(t);
+			return CKR_DEVICE_REMOVED;
+		}
+		return pcsc_to_rv(rc);
+	}
+	t->txn_open = 1;
+	return CKR_OK;
+}
+
 static CK_RV token_transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp,
 			    size_t *resp_len)
 {
 	struct token *t = ctx;
-	LONG rc = pcsc_transmit(&t->card, apdu, len, resp, resp_len);
+	LONG rc;
+
+	if (!t->txn_open && t->card.share != SCARD_SHARE_EXCLUSIVE) {
+		CK_RV rv = token_begin_inlock(t);
+
+		if (rv != CKR_OK) {
+			*resp_len = 0;
+			return rv;
+		}
+	}
+	rc = pcsc_transmit(&t->card, apdu, len, resp, resp_len);
 
 	if (rc == SCARD_S_SUCCESS && *resp_len >= 2)
 		return CKR_OK;
@@ -132,6 +176,7 @@ static CK_RV token_transmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t 
 	if (rc == SCARD_W_RESET_CARD) {
 		token_card_was_reset_inlock(t);
 		pcsc_reconnect(&t->card);
+		t->txn_open = 0;        /* the reset ended it; the next APDU opens another */
 		return CKR_DEVICE_ERROR;
 	}
 	if (token_gone(rc) || rc == SCARD_E_NOT_TRANSACTED) {
@@ -217,6 +262,7 @@ CK_RV token_enter(struct token *t)
 
 	if (rv != CKR_OK)
 		return rv;
+	t->txn_open = 0;
 	if (t->cache_gen != atomic_load(&t->generation))
 		token_drop_inlock(t);
 	if (!t->card.connected) {
@@ -232,39 +278,54 @@ CK_RV token_enter(struct token *t)
 		/* a card we have not spoken to yet: nobody is logged in as far as we know */
 		t->logged_in = 0;
 	}
-	rc = pcsc_begin(&t->card);
-	if (rc == SCARD_W_RESET_CARD) {
-		token_card_was_reset_inlock(t);
-		rv = pcsc_reconnect(&t->card);
-		if (rv != CKR_OK)
-			goto gone;
+	if (t->card.share != SCARD_SHARE_EXCLUSIVE && (t->logged_in || !pcsc_watched())) {
+		/* another application may have reset the card (it forgot the login) or it may
+		 * be gone: SCardBeginTransaction says so in one round trip, and the
+		 * transaction is the one the call's APDUs need anyway. (SCardStatus would say
+		 * it too without a transaction, but pcsc-lite's costs two round trips and the
+		 * whole reader table: three times Begin+End, measured.) Not needed when nobody
+		 * is logged in and the reader monitor watches for removals: then a reset
+		 * changes nothing the caller reads (with shared access the script keeps no card
+		 * state from one call to the next), and the first APDU's transaction sees it */
 		rc = pcsc_begin(&t->card);
-	}
-	if (rc != SCARD_S_SUCCESS) {
-		log_msg(LOG_ERROR, "token '%s': begin transaction: %s", t->reader,
-			pcsc_error_name(rc));
-		if (token_gone(rc))
-			goto gone;
-		rv = pcsc_to_rv(rc);
-		goto fail;
+		if (rc == SCARD_W_RESET_CARD) {
+			token_card_was_reset_inlock(t);
+			rv = pcsc_reconnect(&t->card);
+			if (rv != CKR_OK)
+				goto gone;
+			rc = pcsc_begin(&t->card);
+		}
+		if (rc != SCARD_S_SUCCESS) {
+			log_msg(LOG_ERROR, "token '%s': begin transaction: %s", t->reader,
+				pcsc_error_name(rc));
+			if (token_gone(rc))
+				goto gone;
+			rv = pcsc_to_rv(rc);
+			goto fail;
+		}
+		t->txn_open = 1;
 	}
 	if (t->vm != NULL && t->vm_stale) {
 		lb_close(t->vm);
 		t->vm = NULL;
 	}
 	t->vm_stale = 0;
+	t->in_txn = 1;
 	if (t->vm == NULL) {
 		struct lb_card card;
 
+		/* a family's probe may send APDUs: token_transmit opens the transaction */
 		token_card(t, &card);
 		rv = lb_open_for_card(t->scripts, &card, t->family, sizeof t->family, &t->vm);
 		if (rv != CKR_OK) {
-			pcsc_end(&t->card);
+			if (t->txn_open)
+				pcsc_end(&t->card);
+			t->txn_open = 0;
+			t->in_txn = 0;
 			goto fail;
 		}
 		log_msg(LOG_CALLS, "token '%s': served by script family '%s'", t->reader, t->family);
 	}
-	t->in_txn = 1;
 	return CKR_OK;
 gone:
 	token_removed(t);
@@ -284,16 +345,30 @@ CK_RV token_enter_cached(struct token *t)
 	if (t->cache_gen == atomic_load(&t->generation) && t->card.connected && t->vm != NULL &&
 	    !t->vm_stale && t->info_valid && t->pins_valid) {
 		t->in_txn = 0;
+		t->txn_open = 0;
 		return CKR_OK;
 	}
 	lock_release(t->lock);
 	return token_enter(t);
 }
 
+CK_RV token_enter_so_current(struct token *t)
+{
+	CK_RV rv = token_enter_cached(t);
+
+	/* an SO login is the one state it must be sure of: ask for a reset (token_enter) */
+	if (rv == CKR_OK && !t->in_txn && t->logged_in && t->user == CKU_SO) {
+		token_leave(t);
+		rv = token_enter(t);
+	}
+	return rv;
+}
+
 void token_leave(struct token *t)
 {
-	if (t->in_txn && t->card.connected)
+	if (t->txn_open && t->card.connected)
 		pcsc_end(&t->card);
+	t->txn_open = 0;
 	t->in_txn = 0;
 	if (t->cache_gen != atomic_load(&t->generation))
 		token_drop_inlock(t);

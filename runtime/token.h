@@ -29,7 +29,9 @@ struct token {
 	struct pcsc_card card;
 	struct lb_vm *vm;
 	int vm_stale;                   /* the card was reset: the script's state is out of date */
-	int in_txn;                     /* token_enter opened a PC/SC transaction */
+	int in_txn;                     /* entered by token_enter (not the cached path): the
+					 * card is ready, a transaction opens at the first APDU */
+	int txn_open;                   /* a PC/SC transaction is open (token_leave ends it) */
 	char family[64];
 	char scripts[4096];             /* the scripts folder, read once when the token is made
 					 * (lb_scripts_dir() returns a shared buffer) */
@@ -75,9 +77,20 @@ unsigned token_generation(struct token *t);
 int token_reader_info(struct token *t, char *vendor, size_t cap, CK_VERSION *ver);
 
 /*
- * Lock the token, make sure its card is connected and recognised, and open a PC/SC
- * transaction. Every token_*_inlock function runs between token_enter and token_leave.
- * On failure the token is not locked.
+ * Lock the token and make sure its card is connected, unchanged and recognised. Every
+ * token_*_inlock function runs between token_enter and token_leave. On failure the token
+ * is not locked.
+ *
+ * Transactions: with exclusive access nobody else can reach the card: no transaction at
+ * all (the share mode already serialises it), and no round trip. With shared access and
+ * nobody logged in, while the reader monitor watches for removals (pcsc_watched), none is
+ * opened here either: the first APDU of the call opens one and token_leave ends it, so a
+ * call that sends nothing (C_GetSessionInfo, C_OpenSession, C_GetTokenInfo of a known
+ * token) makes no round trip, and one that sends APDUs has them in one transaction.
+ * With shared access and somebody logged in (or no monitor), the transaction is opened
+ * here: SCardBeginTransaction is the one call of pcsc-lite that tells, in one round trip,
+ * whether another application reset the card (which forgot the login) or took it away,
+ * and the login state the caller is about to read depends on that.
  */
 CK_RV token_enter(struct token *t);
 void token_leave(struct token *t);
@@ -89,6 +102,13 @@ void token_leave(struct token *t);
  * is token_enter(). Either way token_leave() ends it.
  */
 CK_RV token_enter_cached(struct token *t);
+/*
+ * token_enter_cached, but token_enter when the SO is logged in: for C_OpenSession, whose
+ * one decision on the login state is CKR_SESSION_READ_WRITE_SO_EXISTS, which a reset by
+ * another application would lift. A user's login ended by such a reset is noticed by the
+ * next call that reads it (C_GetSessionInfo, C_Login, an operation).
+ */
+CK_RV token_enter_so_current(struct token *t);
 
 /*
  * The cache, read from the card once (APDUs only the first time after an event).

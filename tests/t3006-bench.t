@@ -28,4 +28,31 @@ else
 	ok 0 "# SKIP no virtual token built yet"
 fi
 
+# The scoreboard's shape (never its figures): a short run through Scriptoki's module on a
+# token prepare-token made, with the in-process EVP floor: every operation row, the targets
+# each with "met", "missed by" or "not measured", and the plot's data.
+if [ -x "$BUILD/vtoken" ] && [ -f "$BUILD/scriptoki-pkcs11.so" ] && command -v pkcs15-init >/dev/null
+then
+	dat=$(mktemp)
+	out=$(timeout 120 "$RIG" --fresh --no-token-trace -- "$TOP/tests/bench/prepare-token" \
+		"$BUILD/bench" --scoreboard --module "Scriptoki=$BUILD/scriptoki-pkcs11.so" \
+		--turns 1 --turn-ms 5 --plot-data "$dat" 2>&1)
+	is $? 0 "the scoreboard runs against the prepared token"
+	for op in 'C_GetAttributeValue \(cached\)' 'C_FindObjects' 'C_OpenSession\+C_CloseSession' \
+		  'C_GetSessionInfo' 'C_GetSlotList' 'C_Sign SHA256-RSA-2048' 'C_Verify' \
+		  'SHA-256 64 B' 'SHA-256 16 KB'; do
+		n=$(grep -Ec "^$op.* [124] +[0-9]+ " <<<"$out")
+		[ "$n" -ge 1 ]; ok $? "a row with a figure for $op ($n)"
+	done
+	grep -Eq '^SHA-256 64 B .* 1 +[0-9]+ +[0-9]+ +[0-9.]+x$' <<<"$out"
+	ok $? "the digest row has the EVP floor and the ratio to it"
+	n=$(grep -Ec ': (met|missed by [0-9]+%|not measured)$' <<<"$out")
+	[ "$n" -ge 10 ]; ok $? "every target says met, missed by or not measured ($n)"
+	is "$(grep -vc '^#' "$dat")" 3 "the plot's data has a line per thread count"
+	[ $? = 0 ] || diag "$out"
+	rm -f "$dat"
+else
+	ok 0 "# SKIP no virtual token, module or OpenSC tools"
+fi
+
 done_testing

@@ -4,6 +4,7 @@
  *
  *   bench [--iterations N] [--warmup N] [--rounds N] [--reader READER] [--floor READER]
  *   bench --modules SCRIPTOKI.so OTHER.so [--iterations N] ...
+ *   bench --scoreboard --module NAME=PATH ...      (bench-score.c: the scoreboard)
  *
  * Runs inside tests/rig/with-tokens --echo: the target reader defaults to $VTOKEN0_READER
  * (the virtual token), the floor to $RESPONDER_READER (vpcd-echo, which answers 90 00 at
@@ -86,6 +87,8 @@ static void usage(void)
 	exit(2);
 }
 
+int bench_score_main(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
 	static struct bench_case cases[MAX_CASES];
@@ -103,6 +106,8 @@ int main(int argc, char **argv)
 	char err[256] = "";
 	int ncases = 0, i, j, rv = 1;
 
+	if (argc > 1 && strcmp(argv[1], "--scoreboard") == 0)
+		return bench_score_main(argc, argv);     /* bench-score.c */
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
 			iterations = parse_count(argv[++i], "--iterations");

@@ -3,9 +3,11 @@
  * fake-pcsc.c — the SCard* functions runtime/pcsc.c calls, for fuzz targets that run the
  * whole module in their own process with no pcscd: one reader, always holding the
  * virtual Rutoken ECP of tests/vtoken (its APDU processor, vt_process, linked in). Linked
- * instead of libpcsclite. Single-threaded and never blocking: a wait with a timeout
- * reports no change at once (SCARD_E_TIMEOUT).
+ * instead of libpcsclite. A wait with a timeout reports no change at once (SCARD_E_TIMEOUT);
+ * a wait without one (the module's reader monitor) blocks until SCardCancel, as pcsc-lite
+ * does when nothing changes, so the monitor neither spins nor changes what a run does.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <winscard.h>
@@ -23,6 +25,11 @@ const SCARD_IO_REQUEST g_rgSCardRawPci = { SCARD_PROTOCOL_RAW, sizeof(SCARD_IO_R
 static const unsigned char fake_atr[] = { 0x3B, 0x8B, 0x01, 0x52, 0x75, 0x74, 0x6F, 0x6B,
 					  0x65, 0x6E, 0x20, 0x45, 0x43, 0x50, 0xA0 };
 static struct vt_card *fake_card;
+
+/* an infinite SCardGetStatusChange waits here for SCardCancel */
+static pthread_mutex_t fake_wait_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fake_wait_cond = PTHREAD_COND_INITIALIZER;
+static int fake_cancelled;
 
 struct vt_card *fake_pcsc_card(void)
 {
@@ -93,12 +100,26 @@ LONG SCardGetStatusChange(SCARDCONTEXT ctx, DWORD timeout, SCARD_READERSTATE *st
 		st[i].cbAtr = sizeof fake_atr;
 		memcpy(st[i].rgbAtr, fake_atr, sizeof fake_atr);
 	}
-	return changed || timeout == 0 ? SCARD_S_SUCCESS : SCARD_E_TIMEOUT;
+	if (changed || timeout == 0)
+		return SCARD_S_SUCCESS;
+	if (timeout != INFINITE)
+		return SCARD_E_TIMEOUT;
+	/* nothing will ever change here: block until cancelled */
+	pthread_mutex_lock(&fake_wait_mutex);
+	while (!fake_cancelled)
+		pthread_cond_wait(&fake_wait_cond, &fake_wait_mutex);
+	fake_cancelled = 0;
+	pthread_mutex_unlock(&fake_wait_mutex);
+	return SCARD_E_CANCELLED;
 }
 
 LONG SCardCancel(SCARDCONTEXT ctx)
 {
 	(void)ctx;
+	pthread_mutex_lock(&fake_wait_mutex);
+	fake_cancelled = 1;
+	pthread_cond_broadcast(&fake_wait_cond);
+	pthread_mutex_unlock(&fake_wait_mutex);
 	return SCARD_S_SUCCESS;
 }
 

@@ -35,7 +35,7 @@ $(BUILD)/rig-apdu: $(BUILD)/rig/rig-apdu.o
 
 BENCH_OBJS := $(patsubst tests/bench/%.c,$(BUILD)/bench.d/%.o,$(sort $(wildcard tests/bench/*.c)))
 $(BENCH): $(BENCH_OBJS)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(RIG_PCSC_LIBS) -ldl
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(RIG_PCSC_LIBS) $(shell pkg-config --libs libcrypto) -ldl
 
 -include $(BUILD)/rig/*.d $(BUILD)/bench.d/*.d
 
@@ -48,17 +48,28 @@ demo: all $(RIG_HELPERS) $(RIG_VTOKEN)
 	tests/rig/with-tokens --fresh -- tests/rig/demo
 .PHONY: demo
 
-# --- make bench: round trips through the rig, next to the floor -----------------------------
-# The tokens write no APDU trace here: the trace is a test instrument, not the card's work.
-BENCH_ITER ?= 5000
-# The PKCS#11 rows compare Scriptoki with OpenSC's module on the same token and key.
-BENCH_P11_ITER ?= 300
-BENCH_OTHER    ?= /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+# --- make bench: the scoreboard -------------------------------------------------------------
+# 1. one APDU round trip to the token next to the floor of the PC/SC stack (vpcd-echo);
+# 2. tests/bench/scoreboard: Scriptoki's module, OpenSC's and SoftHSMv2's side by side on the
+#    same token and key (SoftHSM on its own token), with 1, 2 and 4 threads, next to
+#    `openssl speed`; the targets with their ratios; the plot $(BENCH_OUT)/bench-threads.png;
+# 3. tests/bench/apdu-counts: whole pkcs11-tool processes through both card modules, with
+#    the token's trace on (a second rig on the same token state), each APDU named.
+# The timed parts run with no APDU trace: the trace is a test instrument, not the card's
+# work. BENCH_EXTRA="NAME=MODULE.so ..." adds columns (e.g. an older build of the module).
+BENCH_ITER  ?= 5000
+BENCH_OTHER ?= /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+BENCH_OUT   ?= $(BUILD)/bench-out
+BENCH_EXTRA ?=
 bench: $(MODULE) $(RIG_HELPERS) $(RIG_VTOKEN) $(BENCH)
 	@tools/ensure-deps test
 	tests/rig/with-tokens --fresh --echo --no-token-trace -- $(BENCH) --iterations $(BENCH_ITER)
 	@echo
-	tests/rig/with-tokens --fresh --no-token-trace -- tests/bench/prepare-token \
-		$(BENCH) --modules $(abspath $(MODULE)) $(BENCH_OTHER) \
-		--iterations $(BENCH_P11_ITER) --warmup 20
+	@rm -rf $(BENCH_OUT) && mkdir -p $(BENCH_OUT)
+	tests/rig/with-tokens --fresh --state-dir $(abspath $(BENCH_OUT))/rig --no-token-trace -- \
+		tests/bench/prepare-token tests/bench/scoreboard $(abspath $(BENCH)) \
+		$(abspath $(MODULE)) $(BENCH_OTHER) $(abspath $(BENCH_OUT)) $(BENCH_EXTRA)
+	@echo
+	tests/rig/with-tokens --state-dir $(abspath $(BENCH_OUT))/rig -- \
+		tests/bench/apdu-counts $(abspath $(MODULE)) $(BENCH_OTHER)
 .PHONY: bench

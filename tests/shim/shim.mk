@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 # build/t/pcsc-attr-shim.so: an LD_PRELOAD stand-in for a reader driver that tells its
-# vendor and version (t5111).
+# vendor and version (t5111); build/t/pcsc-count-shim.so, one that counts (below).
 
 PCSC_ATTR_SHIM := $(BUILD)/t/pcsc-attr-shim.so
 
@@ -11,3 +11,14 @@ $(PCSC_ATTR_SHIM): tests/shim/pcsc-attr-shim.c $(DEPS_STAMP)
 
 CHECK_DEPS += $(PCSC_ATTR_SHIM)
 $(BUILD)/t/t5111-slot-info.t: $(PCSC_ATTR_SHIM)
+
+# build/t/pcsc-count-shim.so: counts the module's SCard* calls (t5115-t5117).
+PCSC_COUNT_SHIM := $(BUILD)/t/pcsc-count-shim.so
+
+$(PCSC_COUNT_SHIM): tests/shim/pcsc-count-shim.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(RIG_PCSC_CFLAGS) -fPIC -shared -o $@ $< $(ALL_LDFLAGS) -ldl -lpthread
+
+CHECK_DEPS += $(PCSC_COUNT_SHIM)
+$(BUILD)/t/t5115-pcsc-round-trips.t $(BUILD)/t/t5116-pcsc-monitor-threads.t \
+$(BUILD)/t/t5117-pcsc-transactions.t: $(PCSC_COUNT_SHIM)
