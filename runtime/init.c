@@ -44,7 +44,6 @@ static atomic_int initialized;
 /* bumped in the child of every fork(); init_gen is its value at C_Initialize */
 static atomic_uint fork_gen;
 static atomic_uint init_gen;
-static int cant_create_threads;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 /* The gate: calls inside the module, and C_Finalize waiting for them to leave. */
@@ -136,11 +135,6 @@ int init_is_initialized(void)
 	return init_check_fork();
 }
 
-int init_may_create_threads(void)
-{
-	return !cant_create_threads;
-}
-
 static CK_RV init_check_args(const CK_C_INITIALIZE_ARGS *a)
 {
 	int given;
@@ -175,7 +169,6 @@ CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
 	}
 	conf_check();               /* report configuration mistakes once per process */
 	lock_configure(args);
-	cant_create_threads = args != NULL && (args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS);
 	rv = slot_init();           /* no PC/SC call: readers are looked at lazily */
 	if (rv != CKR_OK) {
 		lock_unconfigure();
@@ -200,7 +193,7 @@ CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
 	atomic_store(&initialized, 1);
 	log_msg(LOG_CALLS, "initialised (%s locking%s)",
 		lock_uses_app_callbacks() ? "application" : "OS",
-		cant_create_threads ? ", no threads" : "");
+		!lock_may_create_threads() ? ", no threads" : "");
 out:
 	pthread_mutex_unlock(&init_mutex);
 	return rv;

@@ -11,7 +11,4 @@
 /* 1 while initialised in this process (a child of fork() is not, until it calls C_Initialize). */
 int init_is_initialized(void);
 
-/* The CKF_LIBRARY_CANT_CREATE_OS_THREADS promise of the current initialisation. */
-int init_may_create_threads(void);
-
 #endif

@@ -10,10 +10,12 @@ static CK_DESTROYMUTEX app_destroy;
 static CK_LOCKMUTEX app_lock;
 static CK_UNLOCKMUTEX app_unlock;
 static int use_app;
+static int no_threads;     /* CKF_LIBRARY_CANT_CREATE_OS_THREADS */
 
 void lock_configure(const CK_C_INITIALIZE_ARGS *args)
 {
 	use_app = 0;
+	no_threads = args != NULL && (args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS);
 	if (args == NULL || args->CreateMutex == NULL)
 		return;
 	/* Callbacks given: with CKF_OS_LOCKING_OK we may pick either and take the OS's. */
@@ -38,6 +40,11 @@ void lock_unconfigure(void)
 int lock_uses_app_callbacks(void)
 {
 	return use_app;
+}
+
+int lock_may_create_threads(void)
+{
+	return !no_threads;
 }
 
 CK_RV lock_create(void **mutex)

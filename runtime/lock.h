@@ -15,6 +15,9 @@ void lock_configure(const CK_C_INITIALIZE_ARGS *args);
 void lock_unconfigure(void);
 /* 1 when the application's callbacks are in use. */
 int lock_uses_app_callbacks(void);
+/* 0 when the application forbade the library its own threads
+ * (CKF_LIBRARY_CANT_CREATE_OS_THREADS). */
+int lock_may_create_threads(void);
 
 CK_RV lock_create(void **mutex);
 void lock_destroy(void *mutex);

@@ -29,7 +29,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "init.h"
 #include "lock.h"
 #include "log.h"
 #include "sk_dispatch.h"
@@ -356,7 +355,7 @@ static void slot_monitor_start(void)
 		pthread_mutex_unlock(&wait_mutex);
 		return;
 	}
-	if (init_may_create_threads() && (SLOT_CHILD_MONITOR || !slot_forked)) {
+	if (lock_may_create_threads() && (SLOT_CHILD_MONITOR || !slot_forked)) {
 		atomic_store(&mon_stop, 0);
 		/* the application's signals are not for this thread */
 		sigfillset(&all);
@@ -616,7 +615,7 @@ CK_RV rt_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pRes
 			break;
 		/* no lock held while blocked; C_Finalize cancels this wait */
 		rv = pcsc_wait(&wait_ctx, known, n, atomic_load(&mon_tried) &&
-			       init_may_create_threads() ? SLOT_RETRY_MS * 2 : -1);
+			       lock_may_create_threads() ? SLOT_RETRY_MS * 2 : -1);
 		if (rv == CKR_NO_EVENT)
 			continue;       /* look again: the monitor may be live by now */
 		if (rv == CKR_FUNCTION_CANCELED || rv == CKR_DEVICE_REMOVED) {
