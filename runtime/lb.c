@@ -1037,8 +1037,11 @@ static int lb_trampoline(lua_State *L)
 	lua_rawgeti(L, LUA_REGISTRYINDEX, c->vm->mod_ref);
 	if (lua_getfield(L, 1, c->fn) != LUA_TFUNCTION) {
 		if (lua_isnil(L, -1)) {
+			/* the contract says what a missing function means (if_missing) */
+			const struct skc_function *f = skc_function(c->fn);
+
 			log_msg(LOG_CALLS, "lb: %s: no function %s", c->vm->family, c->fn);
-			c->rv = c->if_missing;
+			c->rv = f != NULL ? f->if_missing : c->if_missing;
 		} else {
 			log_msg(LOG_ERROR, "lb: %s: %s is not a function", c->vm->family, c->fn);
 			c->rv = CKR_FUNCTION_FAILED;

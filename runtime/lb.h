@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lb.h — the Lua bridge: one sandboxed Lua 5.4 state per token, running the token
- * family's script (scripts/README.md describes the script side of this contract).
+ * family's script (spec/script-contract.yaml states the contract, scripts/README.md
+ * describes the script side of it).
  *
  * Locking: a struct lb_vm is not thread-safe; the caller holds the token's lock around
  * every call, which also serialises the card. Nothing here takes a module-wide lock.
