@@ -14,18 +14,21 @@ CODEGEN        := $(PYTHON) codegen/generate.py
 
 GENERATED_HDRS := generated/cryptoki.h generated/sk_dispatch.h generated/sk_names.h \
                   generated/sk_prims.h \
-                  generated/sk_probe.inc generated/sk_attrs.h generated/sk_sweep.inc
+                  generated/sk_probe.inc generated/sk_attrs.h generated/sk_sweep.inc \
+                  generated/sk_contract.h
 GENERATED_SRCS := generated/sk_entry.c generated/sk_lists.c generated/sk_names.c \
-                  generated/sk_attrs.c
+                  generated/sk_attrs.c generated/sk_contract.c
 # the primitive table points at runtime/prim/*.c: linked only with those (runtime.mk)
 GENERATED_PRIM_SRCS := generated/sk_prims.c
 
 generate:
 	$(CODEGEN) --spec spec --out generated
+	$(PYTHON) codegen/contract.py --spec spec --readme scripts/README.md
 .PHONY: generate
 
 check-generated:
 	@$(CODEGEN) --spec spec --out generated --check
+	@$(PYTHON) codegen/contract.py --spec spec --readme scripts/README.md --check
 .PHONY: check-generated
 
 # the token-family manifests, read with PyYAML and their schema (the module has its own

@@ -574,8 +574,8 @@ struct lb_call {
 	CK_RV rv;
 	/* arguments */
 	CK_ULONG user;
-	const CK_UTF8CHAR *pin, *pin2, *label;
-	CK_ULONG pin_len, pin2_len;
+	const CK_UTF8CHAR *pin, *pin2, *label, *name;
+	CK_ULONG pin_len, pin2_len, name_len;
 	const char *sarg;
 	const struct lb_invoke *inv;    /* lb_invoke's call */
 	int wipe;                       /* secrets besides the PINs: full collection after */
@@ -651,172 +651,263 @@ static CK_RV lb_take_true(lua_State *L, struct lb_call *c)
 	return CKR_OK;
 }
 
-/* Table field helpers: 0 when well formed (absent counts as well formed). */
-static int lb_get_str(lua_State *L, int t, const char *k, char *dst, size_t cap)
+/* --- records of the contract (spec/script-contract.yaml, sk_contract.h) ------------- */
+
+/* The value of an integer field as the script meant it: -1 stays -1 for CK_ULONG fields
+ * (CK_UNAVAILABLE_INFORMATION). */
+static long long lbc_int_of(const void *out, const struct skc_field *f)
 {
-	size_t len;
+	const char *p = (const char *)out + f->offset;
+
+	if (f->ctype == SKC_C_ULONG) {
+		CK_ULONG v;
+
+		memcpy(&v, p, sizeof v);
+		return v == CK_UNAVAILABLE_INFORMATION ? -1 : (long long)v;
+	} else {
+		int v;
+
+		memcpy(&v, p, sizeof v);
+		return v;
+	}
+}
+
+static void lbc_set_int(void *out, const struct skc_field *f, long long v)
+{
+	char *p = (char *)out + f->offset;
+
+	if (f->ctype == SKC_C_ULONG) {
+		CK_ULONG u = v < 0 ? CK_UNAVAILABLE_INFORMATION : (CK_ULONG)v;
+
+		memcpy(p, &u, sizeof u);
+	} else {
+		int i = (int)v;
+
+		memcpy(p, &i, sizeof i);
+	}
+}
+
+static int lbc_string_ok(lua_State *L, int idx, size_t lo, size_t max, const char **s,
+			 size_t *len)
+{
+	if (lua_type(L, idx) != LUA_TSTRING)
+		return 0;
+	*s = lua_tolstring(L, idx, len);
+	return *len >= lo && *len <= max && memchr(*s, '\0', *len) == NULL;
+}
+
+/* One field of the value at -1 into out; 0 when malformed. [-0, +0, -] */
+static int lbc_field(lua_State *L, const struct skc_field *f, void *out)
+{
+	char *p = (char *)out + f->offset;
 	const char *s;
-	int bad = 0;
+	size_t len, i, n;
+	lua_Integer v;
 
-	lua_getfield(L, t, k);
-	if (lua_type(L, -1) == LUA_TSTRING) {
-		s = lua_tolstring(L, -1, &len);
-		if (len >= cap || memchr(s, '\0', len) != NULL)
-			bad = 1;
-		else
-			memcpy(dst, s, len + 1);
-	} else if (!lua_isnil(L, -1)) {
-		bad = 1;
+	switch (f->type) {
+	case SKC_STRING:
+		if (!lbc_string_ok(L, -1, 0, f->max_len, &s, &len))
+			return 0;
+		memcpy(p, s, len);
+		p[len] = '\0';
+		return 1;
+	case SKC_INTEGER:
+		if (!lua_isinteger(L, -1))
+			return 0;
+		v = lua_tointeger(L, -1);
+		if (v < f->lo || v > f->hi)
+			return 0;
+		lbc_set_int(out, f, v);
+		return 1;
+	case SKC_BOOLEAN:
+		if (!lua_isboolean(L, -1))
+			return 0;
+		i = (size_t)lua_toboolean(L, -1);
+		memcpy(p, &(int){ (int)i }, sizeof(int));
+		return 1;
+	case SKC_VERSION: {
+		lua_Integer a, b;
+		int good;
+
+		if (!lua_istable(L, -1) || lua_rawlen(L, -1) != 2)
+			return 0;
+		lua_rawgeti(L, -1, 1);
+		lua_rawgeti(L, -2, 2);
+		good = lua_isinteger(L, -2) && lua_isinteger(L, -1);
+		a = good ? lua_tointeger(L, -2) : -1;
+		b = good ? lua_tointeger(L, -1) : -1;
+		lua_pop(L, 2);
+		if (a < 0 || a > 255 || b < 0 || b > 255)
+			return 0;
+		((CK_VERSION *)(void *)p)->major = (CK_BYTE)a;
+		((CK_VERSION *)(void *)p)->minor = (CK_BYTE)b;
+		return 1;
 	}
-	lua_pop(L, 1);
-	return bad;
-}
+	case SKC_NAMES:
+		if (!lua_istable(L, -1))
+			return 0;
+		n = lua_rawlen(L, -1);
+		if (n > f->max_count)
+			return 0;
+		for (i = 0; i < n; i++) {
+			int good;
 
-static int lb_get_int(lua_State *L, int t, const char *k, lua_Integer lo, lua_Integer hi,
-		      lua_Integer *v)
-{
-	int bad = 0;
-
-	lua_getfield(L, t, k);
-	if (lua_isinteger(L, -1)) {
-		*v = lua_tointeger(L, -1);
-		bad = *v < lo || *v > hi;
-	} else if (!lua_isnil(L, -1)) {
-		bad = 1;
+			lua_rawgeti(L, -1, (lua_Integer)i + 1);
+			good = lbc_string_ok(L, -1, 1, f->max_len, &s, &len);
+			if (good) {
+				memcpy(p + i * (f->max_len + 1), s, len);
+				p[i * (f->max_len + 1) + len] = '\0';
+			}
+			lua_pop(L, 1);
+			if (!good)
+				return 0;
+		}
+		memcpy((char *)out + f->count_offset, &n, sizeof n);
+		return 1;
 	}
-	lua_pop(L, 1);
-	return bad;
+	return 0;
 }
 
-static int lb_get_ulong(lua_State *L, int t, const char *k, CK_ULONG *v)
+/*
+ * Reads the record at idx into out (rec->size bytes) as the contract describes it: every
+ * field typed and within its bounds, a field left out takes its default, a key the
+ * contract does not know is refused (a misspelt field would otherwise be silently
+ * ignored), and the rules between fields hold. 0, or -1 with out zeroed and why saying
+ * which field is wrong. [-0, +0, -]
+ */
+static int lbc_read(lua_State *L, int idx, const struct skc_record *rec, void *out, char *why,
+		    size_t cap)
 {
-	lua_Integer i = 0;
-	int bad = lb_get_int(L, t, k, 0, LUA_MAXINTEGER, &i);
+	size_t i;
 
-	if (!bad)
-		*v = (CK_ULONG)i;
-	return bad;
-}
+	idx = lua_absindex(L, idx);
+	memset(out, 0, rec->size);
+	if (!lua_istable(L, idx)) {
+		snprintf(why, cap, "expected a %s table", rec->name);
+		return -1;
+	}
+	for (i = 0; i < rec->nfields; i++) {
+		const struct skc_field *f = &rec->fields[i];
 
-static int lb_get_bool(lua_State *L, int t, const char *k, int *v)
-{
-	int bad = 0;
+		lua_getfield(L, idx, f->name);
+		if (lua_isnil(L, -1)) {
+			lua_pop(L, 1);
+			if (f->required) {
+				snprintf(why, cap, "field '%s' is missing: %s", f->name, f->what);
+				goto bad;
+			}
+			if (f->type == SKC_INTEGER)
+				lbc_set_int(out, f, f->default_from >= 0
+					    ? lbc_int_of(out, &rec->fields[f->default_from]) : f->def);
+			else if (f->type == SKC_BOOLEAN)
+				memcpy((char *)out + f->offset, &(int){ (int)f->def }, sizeof(int));
+			continue;
+		}
+		if (!lbc_field(L, f, out)) {
+			lua_pop(L, 1);
+			snprintf(why, cap, "field '%s': %s", f->name, f->what);
+			goto bad;
+		}
+		lua_pop(L, 1);
+	}
+	for (i = 0; i < rec->nfields; i++) {
+		const struct skc_field *f = &rec->fields[i];
+		long long v = f->type == SKC_INTEGER ? lbc_int_of(out, f) : 0, w;
 
-	lua_getfield(L, t, k);
-	if (lua_isboolean(L, -1))
-		*v = lua_toboolean(L, -1);
-	else if (!lua_isnil(L, -1))
-		bad = 1;
-	lua_pop(L, 1);
-	return bad;
-}
-
-/* {maj, min}, each 0..255 */
-static int lb_get_version(lua_State *L, int t, const char *k, CK_VERSION *v)
-{
-	int bad = 0;
-	lua_Integer a, b;
-
-	lua_getfield(L, t, k);
-	if (lua_istable(L, -1)) {
-		lua_geti(L, -1, 1);
-		lua_geti(L, -2, 2);
-		if (!lua_isinteger(L, -2) || !lua_isinteger(L, -1)) {
-			bad = 1;
-		} else {
-			a = lua_tointeger(L, -2);
-			b = lua_tointeger(L, -1);
-			bad = a < 0 || a > 255 || b < 0 || b > 255;
-			if (!bad) {
-				v->major = (CK_BYTE)a;
-				v->minor = (CK_BYTE)b;
+		if (f->at_least >= 0) {
+			w = lbc_int_of(out, &rec->fields[f->at_least]);
+			if (v >= 0 && w >= 0 && v < w) {
+				snprintf(why, cap, "field '%s' (%lld) is below '%s' (%lld)", f->name,
+					 v, rec->fields[f->at_least].name, w);
+				goto bad;
 			}
 		}
-		lua_pop(L, 2);
-	} else if (!lua_isnil(L, -1)) {
-		bad = 1;
+		if (f->at_most >= 0) {
+			w = lbc_int_of(out, &rec->fields[f->at_most]);
+			if (v >= 0 && w >= 0 && v > w) {
+				snprintf(why, cap, "field '%s' (%lld) is above '%s' (%lld)", f->name,
+					 v, rec->fields[f->at_most].name, w);
+				goto bad;
+			}
+		}
 	}
-	lua_pop(L, 1);
-	return bad;
+	/* keys the contract does not know */
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		int known = 0;
+
+		for (i = 0; k != NULL && i < rec->nfields; i++)
+			if (strcmp(rec->fields[i].name, k) == 0)
+				known = 1;
+		lua_pop(L, 1);
+		if (!known) {
+			if (k != NULL)
+				snprintf(why, cap, "field '%.64s' is not one of a %s", k, rec->name);
+			else
+				snprintf(why, cap, "a key that is not a field name");
+			lua_pop(L, 1);
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	memset(out, 0, rec->size);
+	return -1;
+}
+
+/* A record result, or a failure. */
+static CK_RV lb_take_record(lua_State *L, struct lb_call *c, const struct skc_record *rec)
+{
+	char why[160];
+
+	if (lb_result_failed(L))
+		return lb_failure(L, c);
+	if (lbc_read(L, -2, rec, c->out, why, sizeof why) != 0) {
+		lb_malformed(c, why);
+		return CKR_FUNCTION_FAILED;
+	}
+	return CKR_OK;
 }
 
 static CK_RV lb_take_token_info(lua_State *L, struct lb_call *c)
 {
-	struct lb_token_info *o = c->out;
-	int t;
-	const char *bad = NULL;
-
-	if (lb_result_failed(L))
-		return lb_failure(L, c);
-	if (!lua_istable(L, -2)) {
-		lb_malformed(c, "expected a table");
-		return CKR_FUNCTION_FAILED;
-	}
-	t = lua_absindex(L, -2);
-	memset(o, 0, sizeof *o);
-	if (lb_get_str(L, t, "label", o->label, sizeof o->label))
-		bad = "label: a string of at most 32 bytes";
-	else if (lb_get_str(L, t, "serial", o->serial, sizeof o->serial))
-		bad = "serial: a string of at most 16 bytes";
-	else if (lb_get_str(L, t, "model", o->model, sizeof o->model))
-		bad = "model: a string of at most 16 bytes";
-	else if (lb_get_str(L, t, "manufacturer", o->manufacturer, sizeof o->manufacturer))
-		bad = "manufacturer: a string of at most 32 bytes";
-	else if (lb_get_version(L, t, "hw", &o->hw))
-		bad = "hw: {major, minor}";
-	else if (lb_get_version(L, t, "fw", &o->fw))
-		bad = "fw: {major, minor}";
-	else if (lb_get_ulong(L, t, "min_pin", &o->min_pin))
-		bad = "min_pin: a non-negative integer";
-	else if (lb_get_ulong(L, t, "max_pin", &o->max_pin))
-		bad = "max_pin: a non-negative integer";
-	else if (lb_get_bool(L, t, "initialized", &o->initialized))
-		bad = "initialized: a boolean";
-	else if (lb_get_bool(L, t, "user_pin_initialized", &o->user_pin_initialized))
-		bad = "user_pin_initialized: a boolean";
-	else if (lb_get_bool(L, t, "login_required", &o->login_required))
-		bad = "login_required: a boolean";
-	else if (lb_get_bool(L, t, "rng", &o->rng))
-		bad = "rng: a boolean";
-	else if (o->max_pin < o->min_pin)
-		bad = "max_pin < min_pin";
-	if (bad != NULL) {
-		lb_malformed(c, bad);
-		memset(o, 0, sizeof *o);
-		return CKR_FUNCTION_FAILED;
-	}
-	return CKR_OK;
+	return lb_take_record(L, c, &skc_token_info);
 }
 
 static CK_RV lb_take_pin_info(lua_State *L, struct lb_call *c)
 {
-	struct lb_pin_info *o = c->out;
-	lua_Integer max = -1, left = -1;
-	int t;
+	return lb_take_record(L, c, &skc_pin_info);
+}
+
+static CK_RV lb_take_utc_time(lua_State *L, struct lb_call *c)
+{
+	const char *s;
+	size_t len, i;
 
 	if (lb_result_failed(L))
 		return lb_failure(L, c);
-	if (!lua_istable(L, -2)) {
-		lb_malformed(c, "expected a table");
+	if (!lbc_string_ok(L, -2, SKC_UTC_TIME_LEN, SKC_UTC_TIME_LEN, &s, &len)) {
+		lb_malformed(c, "expected a string of 16 digits, YYYYMMDDhhmmss00");
 		return CKR_FUNCTION_FAILED;
 	}
-	t = lua_absindex(L, -2);
-	if (lb_get_int(L, t, "max_tries", -1, 255, &max) ||
-	    lb_get_int(L, t, "tries_left", -1, 255, &left)) {
-		lb_malformed(c, "max_tries and tries_left: integers -1..255");
-		return CKR_FUNCTION_FAILED;
-	}
-	o->max_tries = (int)max;
-	o->tries_left = (int)left;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9') {
+			lb_malformed(c, "expected a string of 16 digits, YYYYMMDDhhmmss00");
+			return CKR_FUNCTION_FAILED;
+		}
+	memcpy(c->out, s, SKC_UTC_TIME_LEN);
 	return CKR_OK;
 }
 
-#define LB_MECH_MAX 4096
-
 static CK_RV lb_take_mechanisms(lua_State *L, struct lb_call *c)
 {
-	struct lb_mechanism *o = c->out, m;
+	struct lb_mechanism *o = c->out;
+	struct lb_mechanism_row row;
+	const struct skc_function *fn = skc_function("mechanisms");
+	size_t max = fn != NULL ? fn->max : 0;
 	lua_Integer len, i;
+	char why[160], what[200];
 	int t;
 
 	if (lb_result_failed(L))
@@ -827,28 +918,28 @@ static CK_RV lb_take_mechanisms(lua_State *L, struct lb_call *c)
 	}
 	t = lua_absindex(L, -2);
 	len = (lua_Integer)lua_rawlen(L, t);
-	if (len > LB_MECH_MAX) {
-		lb_malformed(c, "too many mechanisms");
+	if ((size_t)len > max) {
+		snprintf(what, sizeof what, "more than %zu mechanisms", max);
+		lb_malformed(c, what);
 		return CKR_FUNCTION_FAILED;
 	}
 	for (i = 1; i <= len; i++) {
-		lua_Integer type = -1;
+		int bad;
 
-		memset(&m, 0, sizeof m);
-		lua_geti(L, t, i);
-		if (!lua_istable(L, -1) ||
-		    lb_get_int(L, lua_absindex(L, -1), "type", 0, LUA_MAXINTEGER, &type) ||
-		    type < 0 ||
-		    lb_get_ulong(L, lua_absindex(L, -1), "min", &m.info.ulMinKeySize) ||
-		    lb_get_ulong(L, lua_absindex(L, -1), "max", &m.info.ulMaxKeySize) ||
-		    lb_get_ulong(L, lua_absindex(L, -1), "flags", &m.info.flags)) {
-			lb_malformed(c, "a mechanism is {type=CKM.X, min=, max=, flags=}");
+		lua_rawgeti(L, t, i);
+		bad = lbc_read(L, -1, &skc_mechanism, &row, why, sizeof why);
+		lua_pop(L, 1);
+		if (bad) {
+			snprintf(what, sizeof what, "mechanism %lld: %s", (long long)i, why);
+			lb_malformed(c, what);
 			return CKR_FUNCTION_FAILED;
 		}
-		lua_pop(L, 1);
-		m.type = (CK_MECHANISM_TYPE)type;
-		if ((size_t)(i - 1) < c->cap && o != NULL)
-			o[i - 1] = m;
+		if ((size_t)(i - 1) < c->cap && o != NULL) {
+			o[i - 1].type = row.type;
+			o[i - 1].info.ulMinKeySize = row.min;
+			o[i - 1].info.ulMaxKeySize = row.max;
+			o[i - 1].info.flags = row.flags;
+		}
 	}
 	*c->n = (size_t)len;
 	return (size_t)len > c->cap ? CKR_BUFFER_TOO_SMALL : CKR_OK;
@@ -885,8 +976,11 @@ static int lb_trampoline(lua_State *L)
 	lua_rawgeti(L, LUA_REGISTRYINDEX, c->vm->mod_ref);
 	if (lua_getfield(L, 1, c->fn) != LUA_TFUNCTION) {
 		if (lua_isnil(L, -1)) {
+			/* the contract says what a missing function means (if_missing) */
+			const struct skc_function *f = skc_function(c->fn);
+
 			log_msg(LOG_CALLS, "lb: %s: no function %s", c->vm->family, c->fn);
-			c->rv = c->if_missing;
+			c->rv = f != NULL ? f->if_missing : c->if_missing;
 		} else {
 			log_msg(LOG_ERROR, "lb: %s: %s is not a function", c->vm->family, c->fn);
 			c->rv = CKR_FUNCTION_FAILED;
@@ -977,19 +1071,13 @@ static CK_RV lb_run_once(struct lb_vm *vm, const struct lb_card *card, struct lb
 	return rv;
 }
 
-/* 1: a private-key operation; 2: a change of token objects; 0: anything else. */
+/* The contract's kind of call (spec/script-contract.yaml): SKC_PRIVATE_KEY, SKC_CHANGE, or
+ * SKC_READ (also for a function the contract does not list: eval of the tests). */
 static int lb_call_kind(const char *fn)
 {
-	static const char *const writes[] = { "create_object", "destroy_object", "set_attributes",
-					      "generate_key_pair", NULL };
-	const char *const *f;
+	const struct skc_function *f = skc_function(fn);
 
-	if (strcmp(fn, "sign") == 0 || strcmp(fn, "decrypt") == 0)
-		return 1;
-	for (f = writes; *f != NULL; f++)
-		if (strcmp(fn, *f) == 0)
-			return 2;
-	return 0;
+	return f != NULL ? f->kind : SKC_READ;
 }
 
 /*
@@ -1008,11 +1096,11 @@ static CK_RV lb_run(struct lb_vm *vm, const struct lb_card *card, struct lb_call
 
 	if (card != NULL && card->public_only) {
 		switch (lb_call_kind(c->fn)) {
-		case 1:
+		case SKC_PRIVATE_KEY:
 			log_msg(LOG_CALLS, "lb: %s: nobody is logged in through this application",
 				c->fn);
 			return CKR_USER_NOT_LOGGED_IN;
-		case 2:
+		case SKC_CHANGE:
 			if (card->drop_rights != NULL) {
 				rv = card->drop_rights(card->ctx);
 				if (rv != CKR_OK)
@@ -1039,6 +1127,10 @@ static void lb_push_user_pin(lua_State *L, struct lb_call *c, int *nargs)
 	lua_pushinteger(L, (lua_Integer)c->user);
 	lb_push_pin(L, c->pin, c->pin_len);
 	*nargs += 2;
+	if (c->name != NULL) {
+		lua_pushlstring(L, (const char *)c->name, c->name_len);
+		(*nargs)++;
+	}
 }
 
 static void lb_push_set_pin(lua_State *L, struct lb_call *c, int *nargs)
@@ -1088,18 +1180,37 @@ CK_RV lb_pin_info(struct lb_vm *vm, const struct lb_card *card, CK_USER_TYPE use
 	struct lb_call c = { .fn = "pin_info", .with_card = 1,
 			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED, .push = lb_push_user,
 			     .take = lb_take_pin_info, .user = user, .out = out };
+	CK_RV rv;
 
-	out->max_tries = -1;
-	out->tries_left = -1;
+	rv = lb_run(vm, card, &c);
+	if (rv != CKR_OK)
+		out->max_tries = out->tries_left = -1;
+	return rv;
+}
+
+CK_RV lb_login_user(struct lb_vm *vm, const struct lb_card *card, CK_USER_TYPE user,
+		    const CK_UTF8CHAR *pin, CK_ULONG len, const CK_UTF8CHAR *name,
+		    CK_ULONG name_len)
+{
+	struct lb_call c = { .fn = "login", .with_card = 1,
+			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED, .push = lb_push_user_pin,
+			     .take = lb_take_true, .user = user, .pin = pin, .pin_len = len,
+			     .name = name, .name_len = name_len };
+
 	return lb_run(vm, card, &c);
 }
 
 CK_RV lb_login(struct lb_vm *vm, const struct lb_card *card, CK_USER_TYPE user,
 	       const CK_UTF8CHAR *pin, CK_ULONG len)
 {
-	struct lb_call c = { .fn = "login", .with_card = 1,
-			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED, .push = lb_push_user_pin,
-			     .take = lb_take_true, .user = user, .pin = pin, .pin_len = len };
+	return lb_login_user(vm, card, user, pin, len, NULL, 0);
+}
+
+CK_RV lb_utc_time(struct lb_vm *vm, const struct lb_card *card, CK_CHAR out[SKC_UTC_TIME_LEN])
+{
+	struct lb_call c = { .fn = "utc_time", .with_card = 1,
+			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED,
+			     .take = lb_take_utc_time, .out = out };
 
 	return lb_run(vm, card, &c);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lb.h — the Lua bridge: one sandboxed Lua 5.4 state per token, running the token
- * family's script (scripts/README.md describes the script side of this contract).
+ * family's script (spec/script-contract.yaml states the contract, scripts/README.md
+ * describes the script side of it).
  *
  * Locking: a struct lb_vm is not thread-safe; the caller holds the token's lock around
  * every call, which also serialises the card. Nothing here takes a module-wide lock.
@@ -19,6 +20,7 @@
 #include <stdint.h>
 
 #include "cryptoki.h"
+#include "sk_contract.h"
 
 /* The card as the runtime lends it to one script call. */
 struct lb_card {
@@ -74,20 +76,9 @@ CK_RV lb_open_for_card(const char *dir, const struct lb_card *card, char *family
 		       size_t family_cap, struct lb_vm **vm);
 void lb_close(struct lb_vm *vm);
 
-struct lb_token_info {
-	char label[33];          /* UTF-8, NUL-terminated; the runtime blank-pads */
-	char serial[17];
-	char model[17];
-	char manufacturer[33];
-	CK_VERSION hw, fw;
-	CK_ULONG min_pin, max_pin;
-	int initialized, user_pin_initialized, login_required, rng;
-};
-
-struct lb_pin_info {
-	int max_tries;           /* -1 when unknown */
-	int tries_left;          /* -1 when unknown */
-};
+/* struct lb_token_info and struct lb_pin_info, the records token_info and pin_info return,
+ * are generated from spec/script-contract.yaml (sk_contract.h), as are the rules the bridge
+ * checks them with: their fields, types, bounds and defaults. */
 
 struct lb_mechanism {
 	CK_MECHANISM_TYPE type;
@@ -100,6 +91,14 @@ CK_RV lb_pin_info(struct lb_vm *vm, const struct lb_card *card, CK_USER_TYPE use
 /* pin may be NULL with len 0 (protected authentication path: the script decides). */
 CK_RV lb_login(struct lb_vm *vm, const struct lb_card *card, CK_USER_TYPE user,
 	       const CK_UTF8CHAR *pin, CK_ULONG len);
+/* The same with C_LoginUser's name (name NULL: none, as lb_login), passed to the script's
+ * login as its fourth argument. */
+CK_RV lb_login_user(struct lb_vm *vm, const struct lb_card *card, CK_USER_TYPE user,
+		    const CK_UTF8CHAR *pin, CK_ULONG len, const CK_UTF8CHAR *name,
+		    CK_ULONG name_len);
+/* The token's clock (token_info said clock): utcTime's 16 characters, YYYYMMDDhhmmss00. */
+CK_RV lb_utc_time(struct lb_vm *vm, const struct lb_card *card,
+		  CK_CHAR out[SKC_UTC_TIME_LEN]);
 CK_RV lb_logout(struct lb_vm *vm, const struct lb_card *card);
 CK_RV lb_set_pin(struct lb_vm *vm, const struct lb_card *card, CK_USER_TYPE user,
 		 const CK_UTF8CHAR *old_pin, CK_ULONG old_len, const CK_UTF8CHAR *new_pin,

@@ -33,15 +33,15 @@
 #define LBO_OBJECTS_MAX 4096
 #define LBO_ATTRS_MAX   256
 
-struct lbo_call;
+struct lb_obj_call;
 /* lb_invoke's callbacks (lb_int.h): push the arguments after the card, take the results */
-typedef int (*lbo_push_fn)(lua_State *L, void *ud);
-typedef CK_RV (*lbo_take_fn)(lua_State *L, void *ud);
+typedef int (*lb_obj_push_fn)(lua_State *L, void *ud);
+typedef CK_RV (*lb_obj_take_fn)(lua_State *L, void *ud);
 
-struct lbo_call {
+struct lb_obj_call {
 	const char *fn;
-	lbo_push_fn push;
-	lbo_take_fn take;
+	lb_obj_push_fn push;
+	lb_obj_take_fn take;
 	struct lb_vm *vm;
 	/* arguments */
 	int logged_in;
@@ -92,14 +92,14 @@ void lb_objects_free(struct lb_object *o, size_t n)
 
 /* --- C -> Lua ---------------------------------------------------------------------- */
 
-static int lbo_vtype(CK_ATTRIBUTE_TYPE t)
+static int lb_obj_vtype(CK_ATTRIBUTE_TYPE t)
 {
 	const struct sk_attr_type *ti = sk_attr_type_of(t);
 
 	return ti == NULL ? -1 : ti->vtype;
 }
 
-static lua_Integer lbo_ulong_at(const uint8_t *p)
+static lua_Integer lb_obj_ulong_at(const uint8_t *p)
 {
 	CK_ULONG v;
 
@@ -107,28 +107,28 @@ static lua_Integer lbo_ulong_at(const uint8_t *p)
 	return (lua_Integer)v;
 }
 
-static void lbo_push_attrs(lua_State *L, const struct lb_attr *a, size_t n, int nested);
+static void lb_obj_push_attrs(lua_State *L, const struct lb_attr *a, size_t n, int nested);
 
 /* Pushes one value as its type says. [-0, +1, m] */
-static void lbo_push_value(lua_State *L, CK_ATTRIBUTE_TYPE type, const uint8_t *v, CK_ULONG len,
+static void lb_obj_push_value(lua_State *L, CK_ATTRIBUTE_TYPE type, const uint8_t *v, CK_ULONG len,
 			   int nested)
 {
 	CK_ULONG i, k, sl, count;
 
-	switch (lbo_vtype(type)) {
+	switch (lb_obj_vtype(type)) {
 	case SK_AV_BOOL:
 		lua_pushboolean(L, len == 1 && v[0] != CK_FALSE);
 		break;
 	case SK_AV_ULONG:
 		if (len == sizeof(CK_ULONG))
-			lua_pushinteger(L, lbo_ulong_at(v));
+			lua_pushinteger(L, lb_obj_ulong_at(v));
 		else
 			lua_pushnil(L);
 		break;
 	case SK_AV_MECHANISMS:
 		lua_createtable(L, (int)(len / sizeof(CK_ULONG)), 0);
 		for (i = 0; i < len / sizeof(CK_ULONG); i++) {
-			lua_pushinteger(L, lbo_ulong_at(v + i * sizeof(CK_ULONG)));
+			lua_pushinteger(L, lb_obj_ulong_at(v + i * sizeof(CK_ULONG)));
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
 		break;
@@ -146,7 +146,7 @@ static void lbo_push_value(lua_State *L, CK_ATTRIBUTE_TYPE type, const uint8_t *
 			if (sl > len - k)
 				break;
 			lua_pushinteger(L, (lua_Integer)st);
-			lbo_push_value(L, st, v + k, sl, 1);
+			lb_obj_push_value(L, st, v + k, sl, 1);
 			lua_rawset(L, -3);
 			k += sl;
 		}
@@ -158,21 +158,21 @@ static void lbo_push_value(lua_State *L, CK_ATTRIBUTE_TYPE type, const uint8_t *
 }
 
 /* Pushes an attribute table. [-0, +1, m] */
-static void lbo_push_attrs(lua_State *L, const struct lb_attr *a, size_t n, int nested)
+static void lb_obj_push_attrs(lua_State *L, const struct lb_attr *a, size_t n, int nested)
 {
 	size_t i;
 
 	lua_createtable(L, 0, (int)n);
 	for (i = 0; i < n; i++) {
 		lua_pushinteger(L, (lua_Integer)a[i].type);
-		lbo_push_value(L, a[i].type, a[i].value, a[i].len, nested);
+		lb_obj_push_value(L, a[i].type, a[i].value, a[i].len, nested);
 		lua_rawset(L, -3);
 	}
 }
 
 /* --- Lua -> C ---------------------------------------------------------------------- */
 
-static void lbo_bad(struct lbo_call *c, const char *what, CK_ATTRIBUTE_TYPE t)
+static void lb_obj_bad(struct lb_obj_call *c, const char *what, CK_ATTRIBUTE_TYPE t)
 {
 	const char *name = sk_name(SK_FAM_CKA, t);
 
@@ -187,7 +187,7 @@ static void lbo_bad(struct lbo_call *c, const char *what, CK_ATTRIBUTE_TYPE t)
 }
 
 /* Appends bytes to a growing buffer; 0 on success. */
-static int lbo_append(uint8_t **buf, CK_ULONG *len, const void *p, size_t n)
+static int lb_obj_append(uint8_t **buf, CK_ULONG *len, const void *p, size_t n)
 {
 	uint8_t *b;
 
@@ -212,9 +212,9 @@ static int lbo_append(uint8_t **buf, CK_ULONG *len, const void *p, size_t n)
 
 /* The value at the top of the stack, converted into out->value/len (out->type set).
  * NULL or a complaint. Raises nothing. [-0, +0, -] */
-static const char *lbo_take_value(lua_State *L, struct lb_attr *out, int nested)
+static const char *lb_obj_take_value(lua_State *L, struct lb_attr *out, int nested)
 {
-	int vt = lbo_vtype(out->type);
+	int vt = lb_obj_vtype(out->type);
 	size_t sl;
 	const char *s;
 	CK_ULONG v;
@@ -230,13 +230,13 @@ static const char *lbo_take_value(lua_State *L, struct lb_attr *out, int nested)
 		if (!lua_isboolean(L, idx))
 			return "a boolean is due";
 		b = lua_toboolean(L, idx) ? CK_TRUE : CK_FALSE;
-		return lbo_append(&out->value, &out->len, &b, 1) ? "out of memory" : NULL;
+		return lb_obj_append(&out->value, &out->len, &b, 1) ? "out of memory" : NULL;
 	}
 	case SK_AV_ULONG:
 		if (!lua_isinteger(L, idx))
 			return "an integer is due";
 		v = (CK_ULONG)lua_tointeger(L, idx);
-		return lbo_append(&out->value, &out->len, &v, sizeof v) ? "out of memory" : NULL;
+		return lb_obj_append(&out->value, &out->len, &v, sizeof v) ? "out of memory" : NULL;
 	case SK_AV_MECHANISMS:
 		if (!lua_istable(L, idx))
 			return "a list of mechanisms is due";
@@ -253,7 +253,7 @@ static const char *lbo_take_value(lua_State *L, struct lb_attr *out, int nested)
 			}
 			v = (CK_ULONG)lua_tointeger(L, -1);
 			lua_pop(L, 1);
-			if (lbo_append(&out->value, &out->len, &v, sizeof v))
+			if (lb_obj_append(&out->value, &out->len, &v, sizeof v))
 				return "out of memory";
 		}
 		return NULL;
@@ -275,13 +275,13 @@ static const char *lbo_take_value(lua_State *L, struct lb_attr *out, int nested)
 				return "a template's keys are CKA numbers";
 			}
 			sub.type = (CK_ATTRIBUTE_TYPE)lua_tointeger(L, -2);
-			bad = lbo_take_value(L, &sub, 1);
+			bad = lb_obj_take_value(L, &sub, 1);
 			lua_pop(L, 1);
 			if (bad == NULL) {
 				hdr[0] = sub.type;
 				hdr[1] = sub.len;
-				if (lbo_append(&out->value, &out->len, hdr, sizeof hdr) ||
-				    lbo_append(&out->value, &out->len, sub.value, sub.len))
+				if (lb_obj_append(&out->value, &out->len, hdr, sizeof hdr) ||
+				    lb_obj_append(&out->value, &out->len, sub.value, sub.len))
 					bad = "out of memory";
 			}
 			if (sub.value != NULL) {
@@ -300,11 +300,11 @@ static const char *lbo_take_value(lua_State *L, struct lb_attr *out, int nested)
 		s = lua_tolstring(L, idx, &sl);
 		if (vt == SK_AV_DATE && sl != 0 && sl != 8)
 			return "a date is 8 characters YYYYMMDD, or empty";
-		return lbo_append(&out->value, &out->len, s, sl) ? "out of memory" : NULL;
+		return lb_obj_append(&out->value, &out->len, s, sl) ? "out of memory" : NULL;
 	}
 }
 
-static int lbo_cmp_attr(const void *a, const void *b)
+static int lb_obj_cmp_attr(const void *a, const void *b)
 {
 	const struct lb_attr *x = a, *y = b;
 
@@ -313,7 +313,7 @@ static int lbo_cmp_attr(const void *a, const void *b)
 
 /* The object table at idx into o (o is cleared first; on failure it holds what was read,
  * for the caller to free). [-0, +0, -] */
-static CK_RV lbo_take_object(lua_State *L, struct lbo_call *c, int idx, struct lb_object *o)
+static CK_RV lb_obj_take_object(lua_State *L, struct lb_obj_call *c, int idx, struct lb_object *o)
 {
 	size_t len, i;
 	const char *s;
@@ -322,7 +322,7 @@ static CK_RV lbo_take_object(lua_State *L, struct lbo_call *c, int idx, struct l
 	memset(o, 0, sizeof *o);
 	idx = lua_absindex(L, idx);
 	if (!lua_istable(L, idx)) {
-		lbo_bad(c, "an object is {ref = REF, attrs = ATTRS}", (CK_ATTRIBUTE_TYPE)-1);
+		lb_obj_bad(c, "an object is {ref = REF, attrs = ATTRS}", (CK_ATTRIBUTE_TYPE)-1);
 		return CKR_FUNCTION_FAILED;
 	}
 	if (!lua_checkstack(L, 4))
@@ -331,13 +331,13 @@ static CK_RV lbo_take_object(lua_State *L, struct lbo_call *c, int idx, struct l
 	lua_rawget(L, idx);
 	if (lua_type(L, -1) != LUA_TSTRING) {
 		lua_pop(L, 1);
-		lbo_bad(c, "ref: a string is due", (CK_ATTRIBUTE_TYPE)-1);
+		lb_obj_bad(c, "ref: a string is due", (CK_ATTRIBUTE_TYPE)-1);
 		return CKR_FUNCTION_FAILED;
 	}
 	s = lua_tolstring(L, -1, &len);
 	if (len == 0 || len >= LB_REF_MAX || memchr(s, '\0', len) != NULL) {
 		lua_pop(L, 1);
-		lbo_bad(c, "ref: 1..63 bytes without NUL", (CK_ATTRIBUTE_TYPE)-1);
+		lb_obj_bad(c, "ref: 1..63 bytes without NUL", (CK_ATTRIBUTE_TYPE)-1);
 		return CKR_FUNCTION_FAILED;
 	}
 	memcpy(o->ref, s, len + 1);
@@ -347,7 +347,7 @@ static CK_RV lbo_take_object(lua_State *L, struct lbo_call *c, int idx, struct l
 	at = lua_gettop(L);
 	if (!lua_istable(L, at)) {
 		lua_pop(L, 1);
-		lbo_bad(c, "attrs: a table keyed by CKA numbers is due", (CK_ATTRIBUTE_TYPE)-1);
+		lb_obj_bad(c, "attrs: a table keyed by CKA numbers is due", (CK_ATTRIBUTE_TYPE)-1);
 		return CKR_FUNCTION_FAILED;
 	}
 	lua_pushnil(L);
@@ -357,12 +357,12 @@ static CK_RV lbo_take_object(lua_State *L, struct lbo_call *c, int idx, struct l
 
 		if (!lua_isinteger(L, -2)) {
 			lua_pop(L, 3);
-			lbo_bad(c, "attrs: keys are CKA numbers", (CK_ATTRIBUTE_TYPE)-1);
+			lb_obj_bad(c, "attrs: keys are CKA numbers", (CK_ATTRIBUTE_TYPE)-1);
 			return CKR_FUNCTION_FAILED;
 		}
 		if (o->nattrs >= LBO_ATTRS_MAX) {
 			lua_pop(L, 3);
-			lbo_bad(c, "attrs: too many attributes", (CK_ATTRIBUTE_TYPE)-1);
+			lb_obj_bad(c, "attrs: too many attributes", (CK_ATTRIBUTE_TYPE)-1);
 			return CKR_FUNCTION_FAILED;
 		}
 		n = realloc(o->attrs, (o->nattrs + 1) * sizeof *n);
@@ -374,20 +374,20 @@ static CK_RV lbo_take_object(lua_State *L, struct lbo_call *c, int idx, struct l
 		memset(&n[o->nattrs], 0, sizeof *n);
 		n[o->nattrs].type = (CK_ATTRIBUTE_TYPE)lua_tointeger(L, -2);
 		o->nattrs++;
-		bad = lbo_take_value(L, &n[o->nattrs - 1], 0);
+		bad = lb_obj_take_value(L, &n[o->nattrs - 1], 0);
 		lua_pop(L, 1);
 		if (bad != NULL) {
 			lua_pop(L, 2);
-			lbo_bad(c, bad, n[o->nattrs - 1].type);
+			lb_obj_bad(c, bad, n[o->nattrs - 1].type);
 			return CKR_FUNCTION_FAILED;
 		}
 	}
 	lua_pop(L, 1);
 	if (o->nattrs > 1)
-		qsort(o->attrs, o->nattrs, sizeof *o->attrs, lbo_cmp_attr);
+		qsort(o->attrs, o->nattrs, sizeof *o->attrs, lb_obj_cmp_attr);
 	for (i = 1; i < o->nattrs; i++)
 		if (o->attrs[i].type == o->attrs[i - 1].type) {
-			lbo_bad(c, "given twice", o->attrs[i].type);
+			lb_obj_bad(c, "given twice", o->attrs[i].type);
 			return CKR_FUNCTION_FAILED;
 		}
 	return CKR_OK;
@@ -397,7 +397,7 @@ static CK_RV lbo_take_object(lua_State *L, struct lbo_call *c, int idx, struct l
 
 /* The call, through the bridge's own runner (protection, card lending, budget, PIN
  * redaction, cleansing, VM restart). */
-static CK_RV lbo_run(struct lb_vm *vm, const struct lb_card *card, struct lbo_call *c)
+static CK_RV lb_obj_run(struct lb_vm *vm, const struct lb_card *card, struct lb_obj_call *c)
 {
 	/* a created or changed object may carry key values: wipe them after */
 	struct lb_invoke inv = { .fn = c->fn, .if_missing = CKR_FUNCTION_NOT_SUPPORTED,
@@ -413,64 +413,64 @@ static CK_RV lbo_run(struct lb_vm *vm, const struct lb_card *card, struct lbo_ca
 
 /* --- the calls ----------------------------------------------------------------------- */
 
-static int lbo_push_logged_in(lua_State *L, void *ud)
+static int lb_obj_push_logged_in(lua_State *L, void *ud)
 {
-	struct lbo_call *c = ud;
+	struct lb_obj_call *c = ud;
 
 	lua_pushboolean(L, c->logged_in);
 	return 1;
 }
 
-static int lbo_push_attrs1(lua_State *L, void *ud)
+static int lb_obj_push_attrs1(lua_State *L, void *ud)
 {
-	struct lbo_call *c = ud;
+	struct lb_obj_call *c = ud;
 
-	lbo_push_attrs(L, c->a1, c->n1, 0);
+	lb_obj_push_attrs(L, c->a1, c->n1, 0);
 	return 1;
 }
 
-static int lbo_push_ref(lua_State *L, void *ud)
+static int lb_obj_push_ref(lua_State *L, void *ud)
 {
-	struct lbo_call *c = ud;
+	struct lb_obj_call *c = ud;
 
 	lua_pushstring(L, c->ref);
 	return 1;
 }
 
-static int lbo_push_ref_attrs(lua_State *L, void *ud)
+static int lb_obj_push_ref_attrs(lua_State *L, void *ud)
 {
-	struct lbo_call *c = ud;
+	struct lb_obj_call *c = ud;
 
 	lua_pushstring(L, c->ref);
-	lbo_push_attrs(L, c->a1, c->n1, 0);
+	lb_obj_push_attrs(L, c->a1, c->n1, 0);
 	return 2;
 }
 
-static int lbo_push_keygen(lua_State *L, void *ud)
+static int lb_obj_push_keygen(lua_State *L, void *ud)
 {
-	struct lbo_call *c = ud;
+	struct lb_obj_call *c = ud;
 
 	lua_pushinteger(L, (lua_Integer)c->mech);
-	lbo_push_attrs(L, c->a1, c->n1, 0);
-	lbo_push_attrs(L, c->a2, c->n2, 0);
+	lb_obj_push_attrs(L, c->a1, c->n1, 0);
+	lb_obj_push_attrs(L, c->a2, c->n2, 0);
 	return 3;
 }
 
-static CK_RV lbo_take_list(lua_State *L, void *ud)
+static CK_RV lb_obj_take_list(lua_State *L, void *ud)
 {
-	struct lbo_call *c = ud;
+	struct lb_obj_call *c = ud;
 	lua_Integer n, i;
 	CK_RV rv;
 
 	if (lb_result_failed(L))
 		return lb_failure_rv(L, c->fn);
 	if (!lua_istable(L, -2)) {
-		lbo_bad(c, "a list of objects is due", (CK_ATTRIBUTE_TYPE)-1);
+		lb_obj_bad(c, "a list of objects is due", (CK_ATTRIBUTE_TYPE)-1);
 		return CKR_FUNCTION_FAILED;
 	}
 	n = (lua_Integer)lua_rawlen(L, -2);
 	if (n > LBO_OBJECTS_MAX) {
-		lbo_bad(c, "too many objects", (CK_ATTRIBUTE_TYPE)-1);
+		lb_obj_bad(c, "too many objects", (CK_ATTRIBUTE_TYPE)-1);
 		return CKR_FUNCTION_FAILED;
 	}
 	if (n == 0)
@@ -481,7 +481,7 @@ static CK_RV lbo_take_list(lua_State *L, void *ud)
 	for (i = 1; i <= n; i++) {
 		lua_rawgeti(L, -2, i);
 		*c->nobjs = (size_t)i;
-		rv = lbo_take_object(L, c, -1, &(*c->objs)[i - 1]);
+		rv = lb_obj_take_object(L, c, -1, &(*c->objs)[i - 1]);
 		lua_pop(L, 1);
 		if (rv != CKR_OK)
 			return rv;
@@ -489,50 +489,50 @@ static CK_RV lbo_take_list(lua_State *L, void *ud)
 	return CKR_OK;
 }
 
-static CK_RV lbo_take_one(lua_State *L, void *ud)
+static CK_RV lb_obj_take_one(lua_State *L, void *ud)
 {
-	struct lbo_call *c = ud;
+	struct lb_obj_call *c = ud;
 	if (lb_result_failed(L))
 		return lb_failure_rv(L, c->fn);
-	return lbo_take_object(L, c, -2, c->o1);
+	return lb_obj_take_object(L, c, -2, c->o1);
 }
 
-static CK_RV lbo_take_true(lua_State *L, void *ud)
+static CK_RV lb_obj_take_true(lua_State *L, void *ud)
 {
-	struct lbo_call *c = ud;
+	struct lb_obj_call *c = ud;
 	if (lb_result_failed(L))
 		return lb_failure_rv(L, c->fn);
 	if (!lua_isboolean(L, -2)) {
-		lbo_bad(c, "true, or nil and a CKR_ name, is due", (CK_ATTRIBUTE_TYPE)-1);
+		lb_obj_bad(c, "true, or nil and a CKR_ name, is due", (CK_ATTRIBUTE_TYPE)-1);
 		return CKR_FUNCTION_FAILED;
 	}
 	return CKR_OK;
 }
 
-static CK_RV lbo_take_pair(lua_State *L, void *ud)
+static CK_RV lb_obj_take_pair(lua_State *L, void *ud)
 {
-	struct lbo_call *c = ud;
+	struct lb_obj_call *c = ud;
 	CK_RV rv;
 
 	if (lb_result_failed(L))
 		return lb_failure_rv(L, c->fn);
-	rv = lbo_take_object(L, c, -2, c->o1);
+	rv = lb_obj_take_object(L, c, -2, c->o1);
 	if (rv == CKR_OK)
-		rv = lbo_take_object(L, c, -1, c->o2);
+		rv = lb_obj_take_object(L, c, -1, c->o2);
 	return rv;
 }
 
 CK_RV lb_objects(struct lb_vm *vm, const struct lb_card *card, int logged_in,
 		 struct lb_object **objs, size_t *n)
 {
-	struct lbo_call c = { .fn = "objects", .push = lbo_push_logged_in,
-			      .take = lbo_take_list, .logged_in = logged_in, .objs = objs,
+	struct lb_obj_call c = { .fn = "objects", .push = lb_obj_push_logged_in,
+			      .take = lb_obj_take_list, .logged_in = logged_in, .objs = objs,
 			      .nobjs = n };
 	CK_RV rv;
 
 	*objs = NULL;
 	*n = 0;
-	rv = lbo_run(vm, card, &c);
+	rv = lb_obj_run(vm, card, &c);
 	if (rv != CKR_OK) {
 		lb_objects_free(*objs, *n);
 		*objs = NULL;
@@ -544,12 +544,12 @@ CK_RV lb_objects(struct lb_vm *vm, const struct lb_card *card, int logged_in,
 CK_RV lb_create_object(struct lb_vm *vm, const struct lb_card *card, const struct lb_attr *attrs,
 		       size_t n, struct lb_object *out)
 {
-	struct lbo_call c = { .fn = "create_object", .push = lbo_push_attrs1,
-			      .take = lbo_take_one, .a1 = attrs, .n1 = n, .o1 = out };
+	struct lb_obj_call c = { .fn = "create_object", .push = lb_obj_push_attrs1,
+			      .take = lb_obj_take_one, .a1 = attrs, .n1 = n, .o1 = out };
 	CK_RV rv;
 
 	memset(out, 0, sizeof *out);
-	rv = lbo_run(vm, card, &c);
+	rv = lb_obj_run(vm, card, &c);
 	if (rv != CKR_OK)
 		lb_object_clear(out);
 	return rv;
@@ -557,21 +557,21 @@ CK_RV lb_create_object(struct lb_vm *vm, const struct lb_card *card, const struc
 
 CK_RV lb_destroy_object(struct lb_vm *vm, const struct lb_card *card, const char *ref)
 {
-	struct lbo_call c = { .fn = "destroy_object", .push = lbo_push_ref,
-			      .take = lbo_take_true, .ref = ref };
+	struct lb_obj_call c = { .fn = "destroy_object", .push = lb_obj_push_ref,
+			      .take = lb_obj_take_true, .ref = ref };
 
-	return lbo_run(vm, card, &c);
+	return lb_obj_run(vm, card, &c);
 }
 
 CK_RV lb_set_attributes(struct lb_vm *vm, const struct lb_card *card, const char *ref,
 			const struct lb_attr *attrs, size_t n, struct lb_object *out)
 {
-	struct lbo_call c = { .fn = "set_attributes", .push = lbo_push_ref_attrs,
-			      .take = lbo_take_one, .ref = ref, .a1 = attrs, .n1 = n, .o1 = out };
+	struct lb_obj_call c = { .fn = "set_attributes", .push = lb_obj_push_ref_attrs,
+			      .take = lb_obj_take_one, .ref = ref, .a1 = attrs, .n1 = n, .o1 = out };
 	CK_RV rv;
 
 	memset(out, 0, sizeof *out);
-	rv = lbo_run(vm, card, &c);
+	rv = lb_obj_run(vm, card, &c);
 	if (rv != CKR_OK)
 		lb_object_clear(out);
 	return rv;
@@ -581,14 +581,14 @@ CK_RV lb_generate_key_pair(struct lb_vm *vm, const struct lb_card *card, CK_MECH
 			   const struct lb_attr *pub, size_t npub, const struct lb_attr *priv,
 			   size_t npriv, struct lb_object *pub_out, struct lb_object *priv_out)
 {
-	struct lbo_call c = { .fn = "generate_key_pair", .push = lbo_push_keygen,
-			      .take = lbo_take_pair, .mech = mech, .a1 = pub, .n1 = npub,
+	struct lb_obj_call c = { .fn = "generate_key_pair", .push = lb_obj_push_keygen,
+			      .take = lb_obj_take_pair, .mech = mech, .a1 = pub, .n1 = npub,
 			      .a2 = priv, .n2 = npriv, .o1 = pub_out, .o2 = priv_out };
 	CK_RV rv;
 
 	memset(pub_out, 0, sizeof *pub_out);
 	memset(priv_out, 0, sizeof *priv_out);
-	rv = lbo_run(vm, card, &c);
+	rv = lb_obj_run(vm, card, &c);
 	if (rv != CKR_OK) {
 		lb_object_clear(pub_out);
 		lb_object_clear(priv_out);

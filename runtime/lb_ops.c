@@ -21,7 +21,7 @@
 #include <openssl/crypto.h>
 
 /* One call of sign, decrypt or random. */
-struct lbo_call {
+struct lb_op_call {
 	const char *fn;
 	int random;                     /* random(card, n) instead of fn(card, ref, mech, data) */
 	const char *ref;
@@ -34,9 +34,9 @@ struct lbo_call {
 };
 
 /* Pushes the arguments after the card. [-0, +n, m] */
-static int lbo_push(lua_State *L, void *ud)
+static int lb_op_push(lua_State *L, void *ud)
 {
-	struct lbo_call *c = ud;
+	struct lb_op_call *c = ud;
 
 	if (c->random) {
 		lua_pushinteger(L, (lua_Integer)c->cap);
@@ -49,9 +49,9 @@ static int lbo_push(lua_State *L, void *ud)
 }
 
 /* The byte string result (at -2), or the failure it names. [-0, +0, -] */
-static CK_RV lbo_take(lua_State *L, void *ud)
+static CK_RV lb_op_take(lua_State *L, void *ud)
 {
-	struct lbo_call *c = ud;
+	struct lb_op_call *c = ud;
 	const char *s;
 	size_t len;
 
@@ -73,11 +73,11 @@ static CK_RV lbo_take(lua_State *L, void *ud)
 	return CKR_OK;
 }
 
-static CK_RV lbo_run(struct lb_vm *vm, const struct lb_card *card, struct lbo_call *c)
+static CK_RV lb_op_run(struct lb_vm *vm, const struct lb_card *card, struct lb_op_call *c)
 {
 	/* a plaintext or random bytes (keys, often) pass through Lua: wipe them after */
 	struct lb_invoke inv = { .fn = c->fn, .if_missing = CKR_FUNCTION_NOT_SUPPORTED,
-				 .push = lbo_push, .take = lbo_take, .ud = c,
+				 .push = lb_op_push, .take = lb_op_take, .ud = c,
 				 .wipe = strcmp(c->fn, "sign") != 0 };
 	CK_RV rv;
 
@@ -90,17 +90,17 @@ static CK_RV lbo_run(struct lb_vm *vm, const struct lb_card *card, struct lbo_ca
 	return rv;
 }
 
-static CK_RV lbo_primitive(struct lb_vm *vm, const struct lb_card *card, const char *fn,
+static CK_RV lb_op_primitive(struct lb_vm *vm, const struct lb_card *card, const char *fn,
 			   const char *ref, CK_MECHANISM_TYPE mech, const uint8_t *in,
 			   size_t in_len, uint8_t *out, size_t *out_len)
 {
-	struct lbo_call c = { .fn = fn, .ref = ref, .mech = mech, .in = in, .in_len = in_len,
+	struct lb_op_call c = { .fn = fn, .ref = ref, .mech = mech, .in = in, .in_len = in_len,
 			      .out = out, .cap = *out_len };
 	CK_RV rv;
 
 	if (ref == NULL || strlen(ref) >= LB_REF_MAX || (in == NULL && in_len > 0))
 		return CKR_ARGUMENTS_BAD;
-	rv = lbo_run(vm, card, &c);
+	rv = lb_op_run(vm, card, &c);
 	*out_len = rv == CKR_OK ? c.out_len : 0;
 	return rv;
 }
@@ -109,21 +109,21 @@ CK_RV lb_sign(struct lb_vm *vm, const struct lb_card *card, const char *ref,
 	      CK_MECHANISM_TYPE mech, const uint8_t *in, size_t in_len, uint8_t *out,
 	      size_t *out_len)
 {
-	return lbo_primitive(vm, card, "sign", ref, mech, in, in_len, out, out_len);
+	return lb_op_primitive(vm, card, "sign", ref, mech, in, in_len, out, out_len);
 }
 
 CK_RV lb_decrypt(struct lb_vm *vm, const struct lb_card *card, const char *ref,
 		 CK_MECHANISM_TYPE mech, const uint8_t *in, size_t in_len, uint8_t *out,
 		 size_t *out_len)
 {
-	return lbo_primitive(vm, card, "decrypt", ref, mech, in, in_len, out, out_len);
+	return lb_op_primitive(vm, card, "decrypt", ref, mech, in, in_len, out, out_len);
 }
 
 CK_RV lb_random(struct lb_vm *vm, const struct lb_card *card, uint8_t *out, size_t len)
 {
-	struct lbo_call c = { .fn = "random", .random = 1, .out = out, .cap = len };
+	struct lb_op_call c = { .fn = "random", .random = 1, .out = out, .cap = len };
 
 	if (len == 0)
 		return CKR_OK;
-	return lbo_run(vm, card, &c);
+	return lb_op_run(vm, card, &c);
 }

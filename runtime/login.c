@@ -26,17 +26,34 @@ static int login_ro_exists(struct token *t)
 	return all > rw;
 }
 
-static CK_RV login_check_pin_len(const struct token *t, CK_ULONG len)
+/* Each PIN has its own length rule (the family's token_info: min_pin/max_pin for the
+ * user's, so_min_pin/so_max_pin for the SO's; 0 is no rule). */
+static CK_RV login_check_pin_len(const struct token *t, CK_USER_TYPE user, CK_ULONG len)
 {
-	if (t->info.min_pin && len < t->info.min_pin)
+	CK_ULONG min = user == CKU_SO ? t->info.so_min_pin : t->info.min_pin;
+	CK_ULONG max = user == CKU_SO ? t->info.so_max_pin : t->info.max_pin;
+
+	if (min && len < min)
 		return CKR_PIN_LEN_RANGE;
-	if (t->info.max_pin && len > t->info.max_pin)
+	if (max && len > max)
 		return CKR_PIN_LEN_RANGE;
 	return CKR_OK;
 }
 
+/* name (C_LoginUser's) is one of the user names the family declared in token_info. */
+static int login_user_declared(const struct token *t, const CK_UTF8CHAR *name, CK_ULONG len)
+{
+	size_t i;
+
+	for (i = 0; i < t->info.users_count && i < sizeof t->info.users / sizeof t->info.users[0];
+	     i++)
+		if (strlen(t->info.users[i]) == len && memcmp(t->info.users[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
 static CK_RV login_as(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
-		      CK_ULONG ulPinLen)
+		      CK_ULONG ulPinLen, const CK_UTF8CHAR *name, CK_ULONG name_len)
 {
 	struct sess_info s;
 	struct lb_card card;
@@ -52,6 +69,19 @@ static CK_RV login_as(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8
 	rv = token_load_inlock(t);
 	if (rv != CKR_OK)
 		goto out;
+	if (name != NULL) {
+		/* C_LoginUser with a name: only for a family that declared named users, and
+		 * only one of them (a name the token does not know cannot log in: the name and
+		 * PIN together are wrong, as a PIN alone would be) */
+		if (t->info.users_count == 0 || userType == CKU_CONTEXT_SPECIFIC) {
+			rv = CKR_USER_TYPE_INVALID;
+			goto out;
+		}
+		if (!login_user_declared(t, name, name_len)) {
+			rv = CKR_PIN_INCORRECT;
+			goto out;
+		}
+	}
 	if (userType == CKU_CONTEXT_SPECIFIC) {
 		/* re-authentication belongs to an operation on a key that asks for it */
 		rv = op_context_login_inlock(hSession, t, pPin, ulPinLen);
@@ -70,23 +100,26 @@ static CK_RV login_as(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8
 		rv = CKR_USER_PIN_NOT_INITIALIZED;
 		goto out;
 	}
-	if (pPin == NULL) {
+	if (pPin == NULL && !t->info.protected_auth_path) {
 		rv = CKR_ARGUMENTS_BAD;    /* no protected authentication path on this token */
 		goto out;
 	}
-	/* a PIN being checked is right or wrong: one of a length no PIN may have is wrong,
-	 * and costs no try on the card (length rules are for PINs being set) */
-	if (login_check_pin_len(t, ulPinLen) != CKR_OK) {
+	/* a PIN being checked is right or wrong: one of a length that user's PIN may not
+	 * have is wrong, and costs no try on the card (length rules are for PINs being set).
+	 * A NULL PIN goes to the token's protected authentication path. */
+	if (pPin != NULL && login_check_pin_len(t, userType, ulPinLen) != CKR_OK) {
 		rv = CKR_PIN_INCORRECT;
 		goto out;
 	}
 	token_card(t, &card);
-	rv = lb_login(t->vm, &card, userType, pPin, ulPinLen);
+	rv = lb_login_user(t->vm, &card, userType, pPin, pPin != NULL ? ulPinLen : 0, name,
+			   name_len);
 	if (rv == CKR_OK) {
 		struct lb_pin_info *pi = userType == CKU_SO ? &t->pin_so : &t->pin_user;
 		t->logged_in = 1;
 		t->user = userType;
-		token_logged_in_inlock(t, userType, pPin, ulPinLen);   /* the PIN cache */
+		if (pPin != NULL && name == NULL)
+			token_logged_in_inlock(t, userType, pPin, ulPinLen);   /* the PIN cache */
 		t->objs_private_valid = 0;        /* private objects are read once per login */
 		pi->tries_left = pi->max_tries;   /* a good PIN resets the card's counter */
 	} else if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
@@ -100,16 +133,17 @@ out:
 CK_RV rt_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
 	       CK_ULONG ulPinLen)
 {
-	return login_as(hSession, userType, pPin, ulPinLen);
+	return login_as(hSession, userType, pPin, ulPinLen, NULL, 0);
 }
 
 CK_RV rt_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
 		   CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen)
 {
-	/* Rutoken PINs have no user names: only the anonymous form is meaningful */
-	if (ulUsernameLen != 0)
-		return CKR_USER_TYPE_INVALID;
-	return login_as(hSession, userType, pPin, ulPinLen);
+	/* an empty name is the anonymous form, C_Login's */
+	if (ulUsernameLen != 0 && pUsername == NULL)
+		return CKR_ARGUMENTS_BAD;
+	return login_as(hSession, userType, pPin, ulPinLen,
+			ulUsernameLen != 0 ? pUsername : NULL, ulUsernameLen);
 }
 
 CK_RV rt_Logout(CK_SESSION_HANDLE hSession)
@@ -146,7 +180,7 @@ CK_RV rt_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPi
 	else
 		rv = token_load_inlock(s.tok);
 	if (rv == CKR_OK)
-		rv = login_check_pin_len(s.tok, ulPinLen);
+		rv = login_check_pin_len(s.tok, CKU_USER, ulPinLen);   /* the user PIN's rule */
 	if (rv == CKR_OK) {
 		token_card(s.tok, &card);
 		rv = lb_init_pin(s.tok->vm, &card, pPin, ulPinLen);
@@ -175,10 +209,10 @@ CK_RV rt_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ul
 	else
 		rv = token_load_inlock(s.tok);
 	/* the old PIN is checked (right or wrong), the new one set (its length rules) */
-	if (rv == CKR_OK && login_check_pin_len(s.tok, ulOldLen) != CKR_OK)
+	if (rv == CKR_OK && login_check_pin_len(s.tok, who, ulOldLen) != CKR_OK)
 		rv = CKR_PIN_INCORRECT;
 	if (rv == CKR_OK)
-		rv = login_check_pin_len(s.tok, ulNewLen);
+		rv = login_check_pin_len(s.tok, who, ulNewLen);
 	if (rv == CKR_OK) {
 		int was = s.tok->logged_in;
 		token_card(s.tok, &card);

@@ -17,19 +17,27 @@
 #include "mech.h"
 #include "session.h"
 #include "sk_dispatch.h"
+#include "sk_names.h"
 #include "slot.h"
 #include "token.h"
 #include "util.h"
 
-/* The token-info flags a PIN's try counter shows: low (a wrong try counted), final (one
- * try left) or locked; none while the counter is unknown. */
+/*
+ * A PIN's counter as CK_TOKEN_INFO flags. With the maximum known: fewer tries left than
+ * the maximum is COUNT_LOW, one left FINAL_TRY, none LOCKED. With only the remaining
+ * count known (cards that never tell the maximum): one left is FINAL_TRY and none LOCKED,
+ * but COUNT_LOW ("an incorrect PIN was entered since the last success") is not claimed,
+ * since a fresh PIN may have few tries.
+ */
 static CK_FLAGS pin_counter_flags(const struct lb_pin_info *p, CK_FLAGS low, CK_FLAGS final,
 				  CK_FLAGS locked)
 {
-	if (p->tries_left < 0 || p->max_tries < 0)
+	if (p->tries_left < 0)
 		return 0;
 	if (p->tries_left == 0)
 		return locked;
+	if (p->max_tries < 0)
+		return p->tries_left == 1 ? final : 0;
 	if (p->tries_left == 1)
 		return final | (p->max_tries > 1 ? low : 0);
 	return p->tries_left < p->max_tries ? low : 0;
@@ -57,24 +65,50 @@ CK_RV rt_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 		       (t->info.login_required ? CKF_LOGIN_REQUIRED : 0) |
 		       (t->info.user_pin_initialized ? CKF_USER_PIN_INITIALIZED : 0) |
 		       (t->info.initialized ? CKF_TOKEN_INITIALIZED : 0) |
+		       (t->info.write_protected ? CKF_WRITE_PROTECTED : 0) |
+		       (t->info.protected_auth_path ? CKF_PROTECTED_AUTHENTICATION_PATH : 0) |
+		       (t->info.clock ? CKF_CLOCK_ON_TOKEN : 0) |
 		       pin_counter_flags(&t->pin_user, CKF_USER_PIN_COUNT_LOW,
 					 CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED) |
 		       pin_counter_flags(&t->pin_so, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY,
 					 CKF_SO_PIN_LOCKED);
 	sess_count(t, &all, &rw);
-	pInfo->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
+	/* the family's limits (0, CK_EFFECTIVELY_INFINITE, when it states none) */
+	pInfo->ulMaxSessionCount = t->info.max_sessions;
 	pInfo->ulSessionCount = all;
-	pInfo->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
+	pInfo->ulMaxRwSessionCount = t->info.max_rw_sessions;
 	pInfo->ulRwSessionCount = rw;
+	/* the user PIN's rule: what an application needs to choose one (the SO PIN's own
+	 * rule, so_min_pin/so_max_pin, is checked where an SO PIN is set) */
 	pInfo->ulMaxPinLen = t->info.max_pin;
 	pInfo->ulMinPinLen = t->info.min_pin;
-	pInfo->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
-	pInfo->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
-	pInfo->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
-	pInfo->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
+	/* CK_UNAVAILABLE_INFORMATION unless the family tells them */
+	pInfo->ulTotalPublicMemory = t->info.total_public_memory;
+	pInfo->ulFreePublicMemory = t->info.free_public_memory;
+	pInfo->ulTotalPrivateMemory = t->info.total_private_memory;
+	pInfo->ulFreePrivateMemory = t->info.free_private_memory;
 	pInfo->hardwareVersion = t->info.hw;
 	pInfo->firmwareVersion = t->info.fw;
-	memset(pInfo->utcTime, ' ', sizeof pInfo->utcTime);  /* the token has no clock */
+	memset(pInfo->utcTime, ' ', sizeof pInfo->utcTime);
+	if (t->info.clock && t->info_valid) {
+		/* the clock is read at each call, never cached */
+		struct lb_card card;
+
+		token_card(t, &card);
+		rv = lb_utc_time(t->vm, &card, pInfo->utcTime);
+		if (rv != CKR_OK && rv != CKR_DEVICE_ERROR && rv != CKR_DEVICE_REMOVED &&
+		    rv != CKR_DEVICE_MEMORY && rv != CKR_HOST_MEMORY && rv != CKR_GENERAL_ERROR) {
+			/* a family that says clock must tell the time (and nothing else) */
+			log_msg(LOG_ERROR, "token: utc_time: %s; the family said clock",
+				sk_rv_name(rv));
+			rv = CKR_FUNCTION_FAILED;
+		}
+		if (rv != CKR_OK) {
+			memset(pInfo, 0, sizeof *pInfo);
+			token_leave(t);
+			return rv;
+		}
+	}
 	token_leave(t);
 	return CKR_OK;
 }

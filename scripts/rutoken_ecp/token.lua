@@ -148,6 +148,22 @@ local function utf8_cut(s, n)
 	return s:sub(1, cut)
 end
 
+-- A PIN's length rule from its AODF entry: its minLength and maxLength (storedLength when
+-- it has none), within 1..PIN_MAX; the profile's minimum and PIN_MAX without an entry.
+local function pin_limits(p, default_min)
+	local lo, hi = default_min, PIN_MAX
+	if p then
+		if p.min_len and p.min_len >= 1 then
+			lo = p.min_len
+		end
+		local m = p.max_len or p.stored_len
+		if m and m >= 1 then
+			hi = math.min(m, PIN_MAX)
+		end
+	end
+	return math.min(lo, PIN_MAX), math.max(hi, math.min(lo, PIN_MAX))
+end
+
 -- A card of this family whose PKCS#15 structure does not parse is not recognised
 -- (CKR_TOKEN_NOT_RECOGNIZED): the runtime shows it as a token to initialise, and
 -- init_token does not need to read it. A card that does not answer is CKR_DEVICE_ERROR.
@@ -187,22 +203,20 @@ function T.token_info(card)
 		if st.ti.manufacturer and st.ti.manufacturer ~= "" then
 			info.manufacturer = utf8_cut(st.ti.manufacturer, 32)
 		end
-		info.user_pin_initialized = user_pin_of(st) ~= nil
-		local lo, hi
+		-- each PIN's own length rule (its AODF entry; the profile's when it has none):
+		-- CK_TOKEN_INFO reports the user PIN's, which an application needs to choose one
+		local user = user_pin_of(st)
+		info.user_pin_initialized = user ~= nil
+		local so
 		for _, p in ipairs(st.pins) do
-			if p.min_len >= 1 and (lo == nil or p.min_len < lo) then
-				lo = p.min_len
-			end
-			local m = p.max_len or p.stored_len
-			if m >= 1 and (hi == nil or m > hi) then
-				hi = m
+			if p.so and not so then
+				so = p
 			end
 		end
-		info.min_pin = lo or USER_MIN
-		info.max_pin = math.min(hi or PIN_MAX, PIN_MAX)
-		if info.max_pin < info.min_pin then
-			info.max_pin = info.min_pin
-		end
+		info.min_pin, info.max_pin = pin_limits(user, USER_MIN)
+		info.so_min_pin, info.so_max_pin = pin_limits(so, SO_MIN)
+	else
+		info.so_min_pin = SO_MIN
 	end
 	return info
 end
@@ -600,31 +614,38 @@ local function build(card, so_pin, label)
 end
 
 function T.init_token(card, so_pin, label)
-	local err = check_len(so_pin)
-	if err then
-		return nil, err
-	end
-	if #so_pin < SO_MIN then
-		return nil, "CKR_PIN_LEN_RANGE"
+	local err
+	if type(so_pin) ~= "string" then
+		return nil, "CKR_ARGUMENTS_BAD"
 	end
 	label = trim_label(label)
 	if not label then
 		return nil, "CKR_ARGUMENTS_BAD"
 	end
 
-	-- a token that has an SO PIN is re-initialised only by its SO; one whose SO PIN RSF
-	-- has no value (6984: an initialisation stopped between CREATE and CHANGE REFERENCE
-	-- DATA) has no SO who could, and is re-initialised like a blank one
+	-- a token that has an SO PIN is re-initialised only by its SO, whose PIN is checked
+	-- first: right or wrong, whatever its length (a length no PIN of the card can have is
+	-- wrong without a try). One whose SO PIN RSF has no value (6984: an initialisation
+	-- stopped between CREATE and CHANGE REFERENCE DATA) has no SO who could, and is
+	-- re-initialised like a blank one
 	local _, sw = iso.verify(card, SO_REF)
 	if sw ~= 0x6A88 then
+		if #so_pin < 1 or #so_pin > PIN_MAX then
+			return nil, "CKR_PIN_INCORRECT"
+		end
 		_, sw = iso.verify(card, SO_REF, so_pin)
 		if sw ~= 0x6984 then
 			local ok
 			ok, err = verify_answer(card, SO_REF, so_pin, sw)
 			if not ok then
-				return nil, err
+				return nil, err == "CKR_PIN_LEN_RANGE" and "CKR_PIN_INCORRECT" or err
 			end
 		end
+	end
+	-- then the new token's rule for its SO PIN; C_InitToken has no CKR_PIN_LEN_RANGE:
+	-- a PIN the new token cannot have is an incorrect one for it
+	if #so_pin < SO_MIN or #so_pin > PIN_MAX then
+		return nil, "CKR_PIN_INCORRECT"
 	end
 
 	_, sw = iso.transmit(card, "\x80\x8A\x00\x00")

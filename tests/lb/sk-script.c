@@ -588,6 +588,8 @@ static CK_RV run(struct lb_vm *vm, const struct lb_card *card, const char *call,
 			       ti.fw.minor);
 			printf("min_pin=%lu\nmax_pin=%lu\n", (unsigned long)ti.min_pin,
 			       (unsigned long)ti.max_pin);
+			printf("so_min_pin=%lu\nso_max_pin=%lu\n", (unsigned long)ti.so_min_pin,
+			       (unsigned long)ti.so_max_pin);
 			printf("initialized=%s\nuser_pin_initialized=%s\nlogin_required=%s\n"
 			       "rng=%s\n", ti.initialized ? "true" : "false",
 			       ti.user_pin_initialized ? "true" : "false",

@@ -142,5 +142,12 @@ write("bad-init-token-erase", "init_token: the erase is refused (69 85): nothing
       "init_token 87654321 Scriptoki", "CKR_FUNCTION_FAILED", it[: ie + 1] + ["< 69 85"])
 write("bad-init-token-create", "init_token: CREATE of the MF fails after the erase: CKR_GENERAL_ERROR",
       "init_token 87654321 Scriptoki", "CKR_GENERAL_ERROR", it[: ie + 3] + ["< 6A 84"])
-write("bad-init-token-short-pin", "init_token: an SO PIN shorter than 8: no APDU",
-      "init_token 1234 Scriptoki", "CKR_PIN_LEN_RANGE", [])
+write("bad-init-token-short-pin", "init_token: an SO PIN shorter than 8 on a blank card: "
+      "incorrect for the new token, never sent", "init_token 1234 Scriptoki",
+      "CKR_PIN_INCORRECT", ["> 00 20 00 01", "< 6A 88"])
+write("bad-init-token-short-wrong-so", "init_token: a wrong SO PIN shorter than 8: the "
+      "current SO PIN is verified first", "init_token 1234 Scriptoki", "CKR_PIN_INCORRECT",
+      ["> 00 20 00 01", "< 63 CA", "> 00 20 00 01 04 31 32 33 34", "< 63 C9"])
+write("bad-init-token-long-wrong-so", "init_token: an SO PIN longer than any on the card: "
+      "incorrect, never sent", "init_token " + "1" * 33 + " Scriptoki", "CKR_PIN_INCORRECT",
+      ["> 00 20 00 01", "< 63 CA"])
