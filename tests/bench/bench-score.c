@@ -276,6 +276,8 @@ static void mod_close(struct mod *m)
 /* ">= want": "met", or how far off; "<= want" with le. */
 static void target(const char *what, double ratio, double want, int le)
 {
+	double off = le ? (ratio / want - 1) * 100 : (1 - ratio / want) * 100;
+
 	if (ratio <= 0) {
 		printf("  %-62s      -   (target %s %.2fx): not measured\n", what, le ? "<=" : ">=",
 		       want);
@@ -285,9 +287,8 @@ static void target(const char *what, double ratio, double want, int le)
 		printf("  %-62s %7.2fx (target %s %.2fx): met\n", what, ratio, le ? "<=" : ">=",
 		       want);
 	else
-		printf("  %-62s %7.2fx (target %s %.2fx): missed by %.0f%%\n", what, ratio,
-		       le ? "<=" : ">=", want,
-		       le ? (ratio / want - 1) * 100 : (1 - ratio / want) * 100);
+		printf("  %-62s %7.2fx (target %s %.2fx): missed by %.*f%%\n", what, ratio,
+		       le ? "<=" : ">=", want, off < 1 ? 1 : 0, off);
 }
 
 int bench_score_main(int argc, char **argv);
