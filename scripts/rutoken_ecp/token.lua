@@ -674,8 +674,8 @@ end
 -- undo can run): a call first creates and writes the files it adds, which nothing
 -- references yet, and then makes every directory change visible in one APDU, the commit
 -- point (commit_dirs of lib/p15fs: one UPDATE BINARY of a directory, or of the ODF
--- switching to new copies of the directories). Until then every step that changed the card pushes its undo;
--- when a later step fails the undos run in reverse order, and if one of them fails the
+-- switching to new copies of the directories). Until then every step that changed the
+-- card pushes its undo; when a later step fails the undos run in reverse order, and if one of them fails the
 -- call returns CKR_GENERAL_ERROR. Files that a pulled card leaves behind unreferenced
 -- (orphans) are reclaimed, logged, by the next call that needs their FID or key reference.
 -- Before its first change a call checks that the card grants every step (check_access).
