@@ -50,6 +50,10 @@ const struct lb_attr *obj_view_attr(const struct obj_view *v, CK_ATTRIBUTE_TYPE 
 int obj_view_bool(const struct obj_view *v, CK_ATTRIBUTE_TYPE type, int dflt);
 /* A CK_ULONG attribute, or dflt. */
 CK_ULONG obj_view_ulong(const struct obj_view *v, CK_ATTRIBUTE_TYPE type, CK_ULONG dflt);
+/* Whether the key v may be used with mechanism m (CKA_ALLOWED_MECHANISMS, PKCS #11 3.2
+ * 4.7): CKR_OK when its list is absent, empty or names m, else CKR_MECHANISM_INVALID (also
+ * for a list that is not a whole number of CK_MECHANISM_TYPEs). runtime/obj_allowed.c. */
+CK_RV obj_allowed_check(const struct obj_view *v, CK_MECHANISM_TYPE m);
 
 /*
  * Register objects the token has just created (C_GenerateKeyPair): the script returned

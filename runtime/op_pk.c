@@ -167,6 +167,8 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 		goto out;
 	}
+	if ((rv = obj_allowed_check(&v, pm->mechanism)) != CKR_OK)
+		goto out;
 	attrs.view = &v;
 	attrs.get = op_pk_attr;
 	rv = m->ops->key(&o->p, &attrs, private_key);

@@ -549,6 +549,39 @@ local function common_of(node, o)
 	return o
 end
 
+-- CKA_ALLOWED_MECHANISMS has no place in PKCS #15; this module keeps it in the key's
+-- CommonKeyAttributes, after the elements PKCS #15 names, as a private-class element
+-- OpenSC skips: [PRIVATE 1] IMPLICIT SEQUENCE OF INTEGER (the CKM_ numbers, unsigned,
+-- at most ALLOWED_MAX of them).
+M.TAG_ALLOWED = 0xE1
+M.ALLOWED_MAX = 64
+
+local function uint32(n)
+	local s = string.pack(">I4", n):gsub("^%z+", "")
+	if s == "" or s:byte(1) >= 0x80 then
+		s = "\x00" .. s
+	end
+	return s
+end
+
+-- The list of an allowed-mechanisms node, or nil when malformed.
+local function allowed_of(node)
+	local out = {}
+	for k = 1, #node do
+		local v = value(node[k])
+		if type(node[k]) ~= "table" or node[k].tag ~= 0x02 or not v or #v < 1 or #v > 5 or
+		   (#v == 5 and v:byte(1) ~= 0) or (#v < 5 and v:byte(1) >= 0x80) or k > M.ALLOWED_MAX then
+			return nil
+		end
+		local n = 0
+		for i = 1, #v do
+			n = n << 8 | v:byte(i)
+		end
+		out[k] = n
+	end
+	return out
+end
+
 -- One key object (PrKDF or PuKDF entry). Unknown key choices give false (skipped).
 local function decode_key(s, app_path)
 	local obj = decode(s)
@@ -582,6 +615,11 @@ local function decode_key(s, app_path)
 			o.access = bit_table(n)
 		elseif n.tag == 0x02 and o.key_ref == nil then
 			o.key_ref = int_value(n)
+		elseif n.tag == M.TAG_ALLOWED and o.allowed == nil then
+			o.allowed = allowed_of(n)
+			if not o.allowed then
+				return nil
+			end
 		end
 	end
 	local typed = child(obj, 0xA1)
@@ -653,7 +691,8 @@ end
 
 -- PrKDF / PuKDF: a list of { kind=, raw=, label=, private=, modifiable=, auth_id=,
 -- user_consent= (nil when absent), id=,
--- usage={bits}, native=, access={bits}|nil, key_ref=, path=|direct=, bits=, r3410=,
+-- usage={bits}, native=, access={bits}|nil, key_ref=, allowed={CKM...}|nil, path=|direct=,
+-- bits=, r3410=,
 -- r3411=, g28147= }.
 function M.decode_keys(data, app_path)
 	return decode_list(data, decode_key, app_path)
@@ -780,6 +819,13 @@ function M.encode_key(k)
 	end
 	if k.key_ref then
 		ck = ck .. tlv(0x02, der_int(k.key_ref))
+	end
+	if k.allowed and #k.allowed > 0 then
+		local l = {}
+		for i, m in ipairs(k.allowed) do
+			l[i] = tlv(0x02, uint32(m))
+		end
+		ck = ck .. tlv(M.TAG_ALLOWED, table.concat(l))
 	end
 	local ta = enc_path(k.path)
 	if k.kind == M.KIND_RSA then

@@ -694,9 +694,9 @@ end
 -- Changes are all or nothing, also when the card is pulled out in the middle (then no
 -- undo can run): a call first creates and writes the files it adds, which nothing
 -- references yet, and then makes every directory change visible in one APDU, the commit
--- point (commit_dirs: one UPDATE BINARY of a directory, or of the ODF switching to new
--- copies of the directories). Until then every step that changed the card pushes its undo;
--- when a later step fails the undos run in reverse order, and if one of them fails the
+-- point (commit_dirs of lib/p15fs: one UPDATE BINARY of a directory, or of the ODF
+-- switching to new copies of the directories). Until then every step that changed the
+-- card pushes its undo; when a later step fails the undos run in reverse order, and if one of them fails the
 -- call returns CKR_GENERAL_ERROR. Files that a pulled card leaves behind unreferenced
 -- (orphans) are reclaimed, logged, by the next call that needs their FID or key reference.
 -- Before its first change a call checks that the card grants every step (check_access).
@@ -1002,6 +1002,7 @@ local function prkey_object(k, pubv)
 	end
 	usage_attrs(a, k.usage, true)
 	algo_attrs(a, k, pubv, true)
+	a[CKA.ALLOWED_MECHANISMS] = k.allowed
 	return { ref = ref_of("prkey", k.path), attrs = a }
 end
 
@@ -1022,6 +1023,7 @@ local function pubkey_object(k, pubv, prk)
 	end
 	usage_attrs(a, k.usage, false)
 	algo_attrs(a, k, pubv, false)
+	a[CKA.ALLOWED_MECHANISMS] = k.allowed
 	return { ref = ref_of("pubkey", k.path), attrs = a }
 end
 
@@ -1341,6 +1343,27 @@ local function keygen_plan(mech, pub)
 	return nil, "CKR_MECHANISM_INVALID"
 end
 
+-- CKA_ALLOWED_MECHANISMS of a key template, as the key's directory entry keeps it (lib/
+-- pkcs15: a private element OpenSC skips): the list, nil when empty or absent, or nil +
+-- CKR when the entry has no room for it.
+local function allowed_of(attrs)
+	local l = attrs[CKA.ALLOWED_MECHANISMS]
+	if type(l) ~= "table" or #l == 0 then
+		return nil
+	end
+	if #l > p15.ALLOWED_MAX then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	local out = {}
+	for i, m in ipairs(l) do
+		if math.type(m) ~= "integer" or m < 0 or m > 0xFFFFFFFF then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		out[i] = m
+	end
+	return out
+end
+
 -- The PKCS#15 usage bits a template asks for (defaults: sign/verify, and for RSA also
 -- decrypt/encrypt, as pkcs15-init --key-usage sign,decrypt writes them).
 local function usage_of(attrs, private, rsa)
@@ -1507,9 +1530,18 @@ function T.generate_key_pair(card, mech, pub, priv)
 		return nil, err
 	end
 
+	local pallowed, uallowed
+	pallowed, err = allowed_of(priv)
+	if not err then
+		uallowed, err = allowed_of(pub)
+	end
+	if err then
+		return nil, err
+	end
 	local prk = {
 		kind = v.kind, label = plabel, private = priv[CKA.PRIVATE] ~= false,
 		modifiable = priv[CKA.MODIFIABLE] ~= false, auth_id = "\x02", user_consent = consent,
+		allowed = pallowed,
 		usage = usage_of(priv, true, v == V.rsa),
 		access = set({ p15.A_SENSITIVE, p15.A_ALWAYS_SENSITIVE, p15.A_NEVER_EXTRACTABLE,
 			       p15.A_LOCAL }),
@@ -1519,6 +1551,7 @@ function T.generate_key_pair(card, mech, pub, priv)
 		kind = v.kind, label = ulabel, private = pub[CKA.PRIVATE] == true,
 		modifiable = pub[CKA.MODIFIABLE] ~= false,
 		usage = usage_of(pub, false, v == V.rsa), native = false, key_ref = 0,
+		allowed = uallowed,
 		path = st.app .. iso.u16(pubfid),
 		bits = plan.bits, r3410 = plan.r3410, r3411 = v.r3411, g28147 = 0,
 	}
@@ -1707,8 +1740,11 @@ local function import_private_key(card, attrs, label)
 	if err then
 		return nil, err
 	end
-	local consent
+	local consent, allowed
 	consent, err = user_consent_of(attrs)
+	if not err then
+		allowed, err = allowed_of(attrs)
+	end
 	if err then
 		return nil, err
 	end
@@ -1817,7 +1853,7 @@ local function import_private_key(card, attrs, label)
 	local prk = {
 		kind = v.kind, label = label, private = attrs[CKA.PRIVATE] ~= false,
 		modifiable = attrs[CKA.MODIFIABLE] ~= false, auth_id = "\x02", id = id or "",
-		user_consent = consent,
+		user_consent = consent, allowed = allowed,
 		usage = usage_of(attrs, true, v == V.rsa), access = set({ p15.A_SENSITIVE }),
 		key_ref = kk, path = PRKEY_DF .. iso.u16(kk),
 		bits = v ~= V.ec and bits or 256, r3410 = r3410, r3411 = v.r3411, g28147 = 0,
@@ -1947,6 +1983,10 @@ function T.create_object(card, attrs)
 		k.modifiable = attrs[CKA.MODIFIABLE] ~= false
 		k.usage = usage_of(attrs, false, k.kind == p15.KIND_RSA)
 		k.native, k.key_ref = false, 0
+		k.allowed, err = allowed_of(attrs)
+		if err then
+			return nil, err
+		end
 		entry = k
 		what, base, secattr, content, dfname = "pubkey", EF_PUBKEY, SEC.p15df, c, "pukdf"
 	else
