@@ -64,12 +64,14 @@ static inline int drop_recover(CK_FUNCTION_LIST_PTR fl, CK_SESSION_HANDLE *s, in
 {
 	const char *reader = api_env(0, "READER");
 	int out = drop_card_out();
+	char wait[4096];
 
+	build_path(wait, sizeof wait, "rig-wait");      /* $BUILD's, as every helper */
 	api_ctl(0, "drop-at 100000000", NULL, 0);
 	if (out) {
-		api_run("build/rig-wait", "--timeout", "10", "absent", reader, NULL);
+		api_run(wait, "--timeout", "10", "absent", reader, NULL);
 		api_ctl(0, "insert", NULL, 0);
-		api_run("build/rig-wait", "--timeout", "10", "present", reader, NULL);
+		api_run(wait, "--timeout", "10", "present", reader, NULL);
 	}
 	*reopen_rv = drop_reopen(fl, s, login);
 	return out;

@@ -60,6 +60,7 @@ static CK_RV inittoken_cleanup(CK_SESSION_HANDLE *ps)
 			     { CKA_PRIVATE, &yes, 1 }, { CKA_LABEL, "keep", 4 },
 			     { CKA_VALUE, "kept", 4 } };
 	CK_OBJECT_HANDLE h;
+	char apdu[4096];
 	CK_RV rv;
 
 	drop_fl->C_CloseAllSessions(drop_slot);
@@ -69,7 +70,8 @@ static CK_RV inittoken_cleanup(CK_SESSION_HANDLE *ps)
 		 * test wipes it through PC/SC (80 8A needs no PIN), then initialises it */
 		diag("C_InitToken's baseline: %s; the card is wiped with 80 8A", sk_rv_name(rv));
 		drop_fl->C_Finalize(NULL);
-		api_run("build/rig-apdu", api_env(0, "READER"), "808A0000", NULL);
+		api_run(build_path(apdu, sizeof apdu, "rig-apdu"), api_env(0, "READER"),
+			"808A0000", NULL);
 		rv = drop_reopen_as(ps, 0);
 		drop_fl->C_CloseAllSessions(drop_slot);
 		if (rv == CKR_OK)
