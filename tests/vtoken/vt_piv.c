@@ -26,7 +26,6 @@
 
 #define SW_OK 0x9000
 #define SW_WRONG_LENGTH 0x6700
-#define SW_LAST_OF_CHAIN 0x6883
 #define SW_SECURITY 0x6982
 #define SW_BLOCKED 0x6983
 #define SW_CONDITIONS 0x6985
@@ -443,11 +442,11 @@ static unsigned cmd_select(struct vt_piv *c, const struct apdu *a, unsigned char
 	/* The application property template: 61 { 4F PIX-derived AID, 79 { 4F RID-based
 	 * coexistent tag allocation authority }, 50 label, AC { 80 algorithms ..., 06 00 } }. */
 	static const unsigned char apt[] = {
-		0x61, 0x2F,
+		0x61, 0x2E,
 		0x4F, 0x06, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00,
 		0x79, 0x07, 0x4F, 0x05, 0xA0, 0x00, 0x00, 0x03, 0x08,
 		0x50, 0x0A, 'v', 't', 'o', 'k', 'e', 'n', ' ', 'P', 'I', 'V',
-		0xAC, 0x0E, 0x80, 0x01, ALG_3DES, 0x80, 0x01, ALG_RSA2048, 0x80, 0x01, ALG_P256,
+		0xAC, 0x0F, 0x80, 0x01, ALG_3DES, 0x80, 0x01, ALG_RSA2048, 0x80, 0x01, ALG_P256,
 		0x80, 0x01, ALG_P384, 0x06, 0x01, 0x00,
 	};
 
@@ -1465,9 +1464,10 @@ void vt_piv_process(struct vt_piv *c, const unsigned char *apdu, size_t len,
 			a.lc = c->chain_len;
 			c->chain_active = 0;
 		} else {
+			/* another command ends the chain, which is dropped unexecuted (ISO
+			 * 7816-4 5.3.3 leaves this to the card; a client that died mid-chain
+			 * must not lock the next one out) */
 			drop_chain(c);
-			sw = SW_LAST_OF_CHAIN;
-			goto done;
 		}
 	}
 	sw = dispatch(c, &a, resp, &outlen);
