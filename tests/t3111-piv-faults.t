@@ -140,4 +140,22 @@ ypt -a read-certificate -s 9a -o "$W/back.pem" >/dev/null 2>&1
 is "$(openssl x509 -in "$W/back.pem" -noout -subject 2>/dev/null)" "subject=CN = second" \
 	"... and the card gives the second"
 
+# ---- the state file: kept across a restart, a damaged one refused ----
+cp "$PIV_STATE" "$W/state.before"
+out=$("$RIG_RESTART_TOKEN" "$PIV" 2>&1); ok $? "the PIV card restarts on its state file ($out)"
+ypt -a read-certificate -s 9a -o "$W/back.pem" >/dev/null 2>&1
+is "$(openssl x509 -in "$W/back.pem" -noout -subject 2>/dev/null)" "subject=CN = second" \
+	"... with its certificate"
+ypt -a verify-pin -P "$PIV_PIN" -a test-signature -s 9c -i "$W/9c.pem" >/dev/null 2>&1
+ok $? "... and its keys"
+cmp -s "$PIV_STATE" "$W/state.before"; ok $? "... and the state file as it was"
+is "$(stat -c %a "$PIV_STATE")" 600 "the state file is mode 0600"
+grep -q "^vtoken-piv-state 1$" "$PIV_STATE"; ok $? "it starts with its own header"
+sed 's/^pin 3 3 /pin 3 9 /' "$PIV_STATE" >"$W/bad.state"
+timeout 10 "$BUILD/vtoken" --piv --port 1 --state "$W/bad.state" >/dev/null 2>"$W/err"
+is $? 1 "vtoken --piv refuses a state file with more tries left than allowed"
+grep -q "malformed" "$W/err"; ok $? "... saying so ($(cat "$W/err"))"
+timeout 10 "$BUILD/vtoken" --port 1 --state "$PIV_STATE" >/dev/null 2>&1
+is $? 1 "the Rutoken token refuses a PIV state file"
+
 done_testing
