@@ -28,16 +28,20 @@ ins_of() {
 # position N INS: the position (from 1) of the N-th APDU with this INS in "$W/ins"
 position() { awk -v n="$1" -v ins="$2" '$1 == ins && ++k == n { print NR; exit }' "$W/ins"; }
 # after a drop: pcscd sees the card go, then come back. When the client that saw the drop
-# was yubico-piv-tool, vpcd 0.8 sometimes leaves the first re-insertion unpowered (pcscd
-# then reports no card); pulling and inserting once more, as a user would, brings it back.
+# was yubico-piv-tool, vpcd 0.8 sometimes leaves a re-insertion unpowered (pcscd then
+# reports no card); pulling and inserting once more, as a user would, brings it back.
+# Bounded: after three tries the next step fails visibly.
 reinsert() {
-	"$PROBE" -r "$PIV_READER" wait-absent >/dev/null
-	piv_ctl insert >/dev/null
-	[ "$("$PROBE" -r "$PIV_READER" 00A4040005A000000308 | cut -c1-4)" = resp ] && return 0
-	piv_ctl remove >/dev/null
-	"$PROBE" -r "$PIV_READER" wait-absent >/dev/null
-	piv_ctl insert >/dev/null
-	"$PROBE" -r "$PIV_READER" wait-present >/dev/null
+	local try
+	for try in 1 2 3; do
+		"$PROBE" -r "$PIV_READER" wait-absent >/dev/null
+		piv_ctl insert >/dev/null
+		"$PROBE" -r "$PIV_READER" wait-present >/dev/null
+		[ "$("$PROBE" -r "$PIV_READER" 00A4040005A000000308 | cut -c1-4)" = resp ] && return 0
+		piv_ctl remove >/dev/null
+	done
+	diag "the PIV card did not come back after a drop"
+	return 1
 }
 snapshot() { cp "$PIV_STATE" "$W/state.$1"; }
 unchanged() { cmp -s "$PIV_STATE" "$W/state.$1"; }
