@@ -66,8 +66,10 @@ ok $? "verify-pin + test-decipher 9d (ECDH, tag 85)" || diag "$(cat "$W/out")"
 # an imported P-384 key with a self-signed certificate, both made by openssl
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$W/p384.key" \
 	-subj /CN=imported -days 2 -out "$W/p384.pem" 2>/dev/null
-ypt -a import-key -s 95 -i "$W/p384.key" >/dev/null 2>&1; ok $? "import-key P-384 into retired slot 95"
-ypt -a import-certificate -s 95 -i "$W/p384.pem" >/dev/null 2>&1; ok $? "import-certificate 95 (5FC120)"
+ypt -a import-key -s 95 -i "$W/p384.key" >/dev/null 2>&1
+ok $? "import-key P-384 into retired slot 95"
+ypt -a import-certificate -s 95 -i "$W/p384.pem" >/dev/null 2>&1
+ok $? "import-certificate 95 (5FC120)"
 ypt -a verify-pin -P "$PIV_PIN" -a test-signature -s 95 -i "$W/p384.pem" >"$W/out" 2>&1
 ok $? "verify-pin + test-signature 95 (ECDSA P-384)" || diag "$(cat "$W/out")"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/rsa.key" -subj /CN=rsa -days 2 \
@@ -107,9 +109,12 @@ is "$(sed -n 's/^Serial Number:\t//p' "$W/status")" "$serial" "the serial surviv
 # a new management key (yubico-piv-tool 2.2 sets 3DES keys only; AES is tested in t3112)
 NEW=0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a09080
 ypt -a set-mgm-key -n "$NEW" >/dev/null 2>&1; ok $? "set-mgm-key"
-ypt -a generate -s 9a -A ECCP256 -o "$W/x.pub" >/dev/null 2>&1; is $? 1 "the default key no longer authenticates"
-ypt --key="$NEW" -a generate -s 9a -A ECCP256 -o "$W/x.pub" >/dev/null 2>&1; ok $? "the new key does"
-ypt --key="$NEW" -a verify-pin -a pin-retries --pin-retries 5 --puk-retries 4 -P "$PIV_PIN" >/dev/null 2>&1
+ypt -a generate -s 9a -A ECCP256 -o "$W/x.pub" >/dev/null 2>&1
+is $? 1 "the default key no longer authenticates"
+ypt --key="$NEW" -a generate -s 9a -A ECCP256 -o "$W/x.pub" >/dev/null 2>&1
+ok $? "the new key does"
+ypt --key="$NEW" -a verify-pin -a pin-retries --pin-retries 5 --puk-retries 4 -P "$PIV_PIN" \
+	>/dev/null 2>&1
 ok $? "pin-retries 5 4"
 is "$(piv_state pin)/$(piv_state puk)" 5/5/4/4 "SET PIN RETRIES took effect"
 grep -q "3132333435" "$PIV_TRACE"; is $? 1 "the trace never shows a PIN"

@@ -26,10 +26,13 @@ export OPENSC_CONF=$W/opensc.conf
 # a private configuration: no file cache (it would outlive the card), defaults otherwise
 printf 'app default {\n\tframework pkcs15 {\n\t\tuse_file_caching = no;\n\t}\n}\n' >"$OPENSC_CONF"
 
-is "$VTOKEN0_KIND/$VTOKEN1_KIND/$PIV" "rutoken/piv/1" "the rig: token 0 a Rutoken ECP, token 1 the PIV card"
+is "$VTOKEN0_KIND/$VTOKEN1_KIND/$PIV" "rutoken/piv/1" \
+	"the rig: token 0 a Rutoken ECP, token 1 the PIV card"
 [ "$VTOKEN0_READER" != "$PIV_READER" ]; ok $? "... in two readers"
-is "$(opensc-tool -r "$VTOKEN0_READER" -n 2>/dev/null)" "Rutoken ECP" "opensc-tool -n: the Rutoken is still a Rutoken"
-is "$(opensc-tool -r "$PIV_READER" -a 2>/dev/null)" "3b:81:80:01:80:80" "opensc-tool -a: the generic ATR"
+is "$(opensc-tool -r "$VTOKEN0_READER" -n 2>/dev/null)" "Rutoken ECP" \
+	"opensc-tool -n: the Rutoken is still a Rutoken"
+is "$(opensc-tool -r "$PIV_READER" -a 2>/dev/null)" "3b:81:80:01:80:80" \
+	"opensc-tool -a: the generic ATR"
 is "$(opensc-tool -r "$PIV_READER" -n 2>/dev/null)" "Personal Identity Verification Card" \
 	"opensc-tool -n: OpenSC's PIV driver takes the card (by its application)"
 
@@ -55,7 +58,8 @@ grep -q "Private RSA Key \[PIV AUTH key\]" "$W/d"; ok $? "-D: the RSA key of 9A"
 grep -A8 "Private RSA Key \[PIV AUTH key\]" "$W/d" | grep -q "ModLength      : 2048"
 ok $? "-D: ... 2048 bits"
 grep -q "Private EC Key \[SIGN key\]" "$W/d"; ok $? "-D: the EC key of 9C"
-grep -q "Certificate for PIV Authentication" "$W/d" && grep -q "Certificate for Digital Signature" "$W/d"
+grep -q "Certificate for PIV Authentication" "$W/d" &&
+	grep -q "Certificate for Digital Signature" "$W/d"
 ok $? "-D: both certificates"
 grep -q "Private EC Key \[KEY MAN key\]" "$W/d"; is $? 1 "-D: no key in 9D"
 sn=$(sed -n 's/^\tSerial number  : //p' "$W/d")
@@ -63,7 +67,8 @@ sn=$(sed -n 's/^\tSerial number  : //p' "$W/d")
 ok $? "-D: the serial is the CHUID's GUID ($sn)"
 
 p11 -L >"$W/l" 2>&1; ok $? "pkcs11-tool -L"
-grep -q "token label        : piv auth" "$W/l"; ok $? "-L: the token is labelled after the 9A certificate"
+grep -q "token label        : piv auth" "$W/l"
+ok $? "-L: the token is labelled after the 9A certificate"
 grep -q "): $VTOKEN0_READER" "$W/l" && grep -q "): $PIV_READER" "$W/l"
 ok $? "-L: both readers are slots"
 

@@ -101,10 +101,12 @@ is "$(tail -n 2 "$W/ins" | tr '\n' ' ')" "47 C0 " "RSA generate: GENERATE, then 
 gen=$(position 1 47)
 snapshot rsa
 piv_ctl fail-at "$gen" 6A80 >/dev/null
-ypt -a generate -s 9d -A RSA2048 -o "$W/x.pub" >/dev/null 2>&1; is $? 1 "RSA generate with GENERATE faulted fails"
+ypt -a generate -s 9d -A RSA2048 -o "$W/x.pub" >/dev/null 2>&1
+is $? 1 "RSA generate with GENERATE faulted fails"
 unchanged rsa; ok $? "... and leaves the card unchanged"
 piv_ctl fail-at $((gen + 1)) 6F00 >/dev/null
-ypt -a generate -s 9d -A RSA2048 -o "$W/x.pub" >/dev/null 2>&1; is $? 1 "with GET RESPONSE faulted it fails"
+ypt -a generate -s 9d -A RSA2048 -o "$W/x.pub" >/dev/null 2>&1
+is $? 1 "with GET RESPONSE faulted it fails"
 unchanged rsa; is $? 1 "... but the new key is on the card (GENERATE had run)"
 
 # ---- certificate writing: PUT DATA in a chain ----
@@ -139,7 +141,8 @@ is "$changed" 0 "... and the old certificate stays"
 ypt -a read-certificate -s 9a -o "$W/back.pem" >/dev/null 2>&1
 is "$(openssl x509 -in "$W/back.pem" -noout -subject 2>/dev/null)" "subject=CN = first" \
 	"the card gives the first certificate"
-ypt -a import-certificate -s 9a -i "$W/b.pem" >/dev/null 2>&1; ok $? "without faults the write works"
+ypt -a import-certificate -s 9a -i "$W/b.pem" >/dev/null 2>&1
+ok $? "without faults the write works"
 ypt -a read-certificate -s 9a -o "$W/back.pem" >/dev/null 2>&1
 is "$(openssl x509 -in "$W/back.pem" -noout -subject 2>/dev/null)" "subject=CN = second" \
 	"... and the card gives the second"
