@@ -39,17 +39,17 @@ is "$(opensc-tool -r "$PIV_READER" -n 2>/dev/null)" "Personal Identity Verificat
 # provisioning with yubico-piv-tool: CHUID, CCC, keys in 9A (RSA) and 9C (P-256), certificates
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/ca.key" \
 	-subj /CN=ca -days 2 -out "$W/ca.pem" 2>/dev/null
-issue() {
+make_cert() {
 	openssl x509 -new -subj "/CN=$3" -force_pubkey "$1" -CA "$W/ca.pem" -CAkey "$W/ca.key" \
 		-days 2 -out "$2" 2>/dev/null
 }
 ypt -a set-chuid -a set-ccc >/dev/null 2>&1; ok $? "set-chuid, set-ccc"
 ypt -a generate -s 9a -A RSA2048 -o "$W/9a.pub" >/dev/null 2>&1 &&
-	issue "$W/9a.pub" "$W/9a.pem" "piv auth" &&
+	make_cert "$W/9a.pub" "$W/9a.pem" "piv auth" &&
 	ypt -a import-certificate -s 9a -i "$W/9a.pem" >/dev/null 2>&1
 ok $? "RSA-2048 key and certificate in 9a"
 ypt -a generate -s 9c -A ECCP256 -o "$W/9c.pub" >/dev/null 2>&1 &&
-	issue "$W/9c.pub" "$W/9c.pem" "piv sign" &&
+	make_cert "$W/9c.pub" "$W/9c.pem" "piv sign" &&
 	ypt -a import-certificate -s 9c -i "$W/9c.pem" >/dev/null 2>&1
 ok $? "P-256 key and certificate in 9c"
 
@@ -99,7 +99,7 @@ cmp -s "$W/msg" "$W/dec"; ok $? "... gives openssl's plaintext back"
 
 # ECDH with a P-256 key in 9D (key management): the card's share equals openssl's
 ypt -a generate -s 9d -A ECCP256 -o "$W/9d.pub" >/dev/null 2>&1 &&
-	issue "$W/9d.pub" "$W/9d.pem" "piv keymgmt" &&
+	make_cert "$W/9d.pub" "$W/9d.pem" "piv keymgmt" &&
 	ypt -a import-certificate -s 9d -i "$W/9d.pem" >/dev/null 2>&1
 ok $? "P-256 key and certificate in 9d"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/peer.key" 2>/dev/null

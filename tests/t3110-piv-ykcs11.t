@@ -23,12 +23,12 @@ p11() { pkcs11-tool --module "$YK" "$@"; }
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/ca.key" \
 	-subj /CN=ca -days 2 -out "$W/ca.pem" 2>/dev/null
-issue() {
+make_cert() {
 	openssl x509 -new -subj "/CN=$3" -force_pubkey "$1" -CA "$W/ca.pem" -CAkey "$W/ca.key" \
 		-days 2 -out "$2" 2>/dev/null
 }
 ypt -a generate -s 9a -A ECCP256 -o "$W/9a.pub" >/dev/null 2>&1 &&
-	issue "$W/9a.pub" "$W/9a.pem" ec9a &&
+	make_cert "$W/9a.pub" "$W/9a.pem" ec9a &&
 	ypt -a import-certificate -s 9a -i "$W/9a.pem" >/dev/null 2>&1
 ok $? "yubico-piv-tool: P-256 key and certificate in 9a"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/9e.key" -subj /CN=rsa9e -days 2 \
