@@ -27,9 +27,10 @@ BEGIN = "<!-- contract: begin -->"
 END = "<!-- contract: end -->"
 FIX_COMMAND = "make generate"
 
-FIELD_TYPES = ("string", "integer", "boolean", "version", "names")
+FIELD_TYPES = ("string", "integer", "boolean", "version", "names", "attributes")
 CTYPES = {"CK_ULONG": ("SKC_C_ULONG", 0, 2 ** 32 - 1, True), "int": ("SKC_C_INT", -2 ** 31, 2 ** 31 - 1, False)}
-RESULTS = ("true", "record", "list", "bytes", "time", "object", "objects", "pair")
+RESULTS = ("true", "record", "list", "bytes", "time", "pair")
+RECORD_RESULTS = ("record", "list", "pair")
 KINDS = {"read": "SKC_READ", "change": "SKC_CHANGE", "private-key": "SKC_PRIVATE_KEY"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 STRUCT_RE = re.compile(r"^lb_[a-z0-9_]+$")
@@ -151,20 +152,33 @@ class Contract:
         if fld.type not in FIELD_TYPES:
             self._err("%s: type must be one of %s", where, ", ".join(FIELD_TYPES))
             return None
-        fld.max = fld.count = 0
+        fld.max = fld.count = fld.min = 0
         fld.lo = fld.hi = fld.default = 0
         fld.ctype = "SKC_C_NONE"
         if fld.type in ("string", "names"):
-            allowed |= {"max"} | ({"count"} if fld.type == "names" else set())
+            allowed |= {"max"} | ({"count"} if fld.type == "names" else {"min"})
             fld.max = f.get("max")
             if not isinstance(fld.max, int) or not 1 <= fld.max <= 255:
                 self._err("%s: max must be 1..255", where)
                 fld.max = 1
+            if fld.type == "string":
+                fld.min = f.get("min", 0)
+                if not isinstance(fld.min, int) or isinstance(fld.min, bool) or \
+                        not 0 <= fld.min <= fld.max:
+                    self._err("%s: min must be 0..max", where)
+                    fld.min = 0
             if fld.type == "names":
                 fld.count = f.get("count")
                 if not isinstance(fld.count, int) or not 1 <= fld.count <= 64:
                     self._err("%s: count must be 1..64", where)
                     fld.count = 1
+        elif fld.type == "attributes":
+            allowed |= {"count"}
+            fld.count = f.get("count")
+            if not isinstance(fld.count, int) or isinstance(fld.count, bool) or \
+                    not 1 <= fld.count <= 4096:
+                self._err("%s: count must be 1..4096", where)
+                fld.count = 1
         elif fld.type == "integer":
             allowed |= {"lo", "hi", "ctype", "default"}
             ct = CTYPES.get(f.get("ctype"))
@@ -208,7 +222,11 @@ class Contract:
     def _what(f):
         """The rule in words: the log line of a malformed answer says it."""
         if f.type == "string":
+            if f.min:
+                return "a string of %d..%d bytes without NUL" % (f.min, f.max)
             return "a string of at most %d bytes without NUL" % f.max
+        if f.type == "attributes":
+            return "a table of at most %d attributes keyed by CKA numbers" % f.count
         if f.type == "names":
             return "a list of at most %d strings of 1..%d bytes without NUL" % (f.count, f.max)
         if f.type == "boolean":
@@ -250,12 +268,12 @@ class Contract:
             if fn.result not in RESULTS:
                 self._err("%s: result must be one of %s", where, ", ".join(RESULTS))
             fn.record = None
-            if fn.result in ("record", "list"):
+            if fn.result in RECORD_RESULTS:
                 fn.record = recs.get(f.get("record"))
                 if fn.record is None:
                     self._err("%s: record names no record", where)
             elif "record" in f:
-                self._err("%s: record is for record and list results", where)
+                self._err("%s: record is for record, list and pair results", where)
             fn.max = f.get("max", 0)
             if not isinstance(fn.max, int) or fn.max < 0:
                 self._err("%s: max must be a non-negative integer", where)
@@ -295,6 +313,8 @@ def c_member(f):
         return "char %s[%d];" % (f.name, f.max + 1)
     if f.type == "names":
         return "char %s[%d][%d];\n\tsize_t %s_count;" % (f.name, f.count, f.max + 1, f.name)
+    if f.type == "attributes":
+        return "struct lb_attr *%s;\n\tsize_t n%s;" % (f.name, f.name)
     if f.type == "boolean":
         return "int %s;" % f.name
     if f.type == "version":
@@ -331,7 +351,7 @@ def _default_text(rec, f):
         return "`%s`" % f.default_from
     if f.type == "string":
         return '`""`'
-    if f.type == "names":
+    if f.type in ("names", "attributes"):
         return "none"
     if f.type == "boolean":
         return "`true`" if f.default else "`false`"
@@ -342,7 +362,12 @@ def _default_text(rec, f):
 
 def _type_text(f):
     if f.type == "string":
+        if f.min:
+            return "string of %d–%d bytes" % (f.min, f.max)
         return "string ≤ %d bytes" % f.max
+    if f.type == "attributes":
+        return "table of ≤ %d attributes: CKA number → value typed by spec/attributes.yaml" \
+            % f.count
     if f.type == "names":
         return "list of ≤ %d strings of 1–%d bytes" % (f.count, f.max)
     if f.type == "version":
@@ -362,19 +387,15 @@ def _result_text(fn):
     if r == "true":
         s = "`true`"
     elif r == "record":
-        s = "a `%s` record" % fn.record.name
+        s = "one `%s` record" % fn.record.name
     elif r == "list":
         s = "a list of at most %d `%s` records" % (fn.max, fn.record.name)
     elif r == "bytes":
         s = "a byte string"
     elif r == "time":
         s = "a string of 16 digits"
-    elif r == "object":
-        s = "an object"
-    elif r == "objects":
-        s = "a list of objects"
     else:
-        s = "two objects"
+        s = "two `%s` records" % fn.record.name
     return s
 
 
@@ -406,8 +427,9 @@ def readme_section(contract):
         for f in rec.fields:
             lines.append("| `%s` | %s | %s | %s |" % (f.name, _md(_type_text(f)),
                                                     _default_text(rec, f), _md(f.doc)))
-    lines += ["", "A field of the wrong type or out of its bounds, a missing required field "
-              "or a broken `≥`/`≤` rule (checked when both values are known, -1 being "
+    lines += ["", "A field of the wrong type or out of its bounds, a missing required field, "
+              "a field the record does not have, an attribute of the wrong type "
+              "(`field 'attrs': CKA_LABEL: a string is due`) or a broken `≥`/`≤` rule (checked when both values are known, -1 being "
               "unknown) fails the call with `CKR_FUNCTION_FAILED`, and the debug log names "
               "the function and the field: `lb: FAMILY.token_info: malformed result: "
               "field 'max_pin': an integer 0..255`.", END]

@@ -12,7 +12,7 @@
 
 #include "cryptoki.h"
 
-enum skc_type { SKC_STRING, SKC_INTEGER, SKC_BOOLEAN, SKC_VERSION, SKC_NAMES };
+enum skc_type { SKC_STRING, SKC_INTEGER, SKC_BOOLEAN, SKC_VERSION, SKC_NAMES, SKC_ATTRIBUTES };
 /* the C type of an integer field: CK_ULONG keeps -1 as CK_UNAVAILABLE_INFORMATION */
 enum skc_ctype { SKC_C_NONE, SKC_C_ULONG, SKC_C_INT };
 
@@ -23,12 +23,16 @@ struct skc_field {
 	unsigned char ctype;            /* enum skc_ctype */
 	unsigned char required;
 	size_t offset, size;            /* the C field in its struct */
-	size_t count_offset;            /* names: the size_t count beside the array */
-	size_t max_count, max_len;      /* names: entries; string, names: bytes */
+	size_t count_offset;            /* names, attributes: the size_t count beside it */
+	size_t max_count, max_len;      /* names, attributes: entries; string, names: bytes */
+	size_t min_len;                 /* string: bytes */
 	long long lo, hi, def;          /* integer bounds; integer and boolean default */
 	int default_from;               /* index of the field whose value is the default, or -1 */
 	int at_least, at_most;          /* index of the field this one may not be below / above */
 };
+
+/* one attribute in Cryptoki's encoding (lb.h): an attributes field's entries */
+struct lb_attr;
 
 struct skc_record {
 	const char *name;
@@ -83,6 +87,14 @@ struct lb_mechanism_row {
 };
 extern const struct skc_record skc_mechanism;
 
+/* object: one token object, as `objects`, `create_object`, `set_attributes` and `generate_key_pair` return it */
+struct lb_object {
+	char ref[64];
+	struct lb_attr *attrs;
+	size_t nattrs;
+};
+extern const struct skc_record skc_object;
+
 /* Whether the runtime asks for the call without a login: a private-key operation never
  * is, before a change the card's access rights are reset. */
 enum skc_kind { SKC_READ, SKC_CHANGE, SKC_PRIVATE_KEY };
@@ -92,6 +104,7 @@ struct skc_function {
 	CK_RV if_missing;               /* when the script has no such function */
 	int kind;                       /* enum skc_kind */
 	size_t max;                     /* list: most entries */
+	const struct skc_record *record; /* record, list, pair: the record; else NULL */
 };
 
 #define SKC_NFUNCTIONS 17

@@ -696,8 +696,10 @@ static int lbc_string_ok(lua_State *L, int idx, size_t lo, size_t max, const cha
 	return *len >= lo && *len <= max && memchr(*s, '\0', *len) == NULL;
 }
 
-/* One field of the value at -1 into out; 0 when malformed. [-0, +0, -] */
-static int lbc_field(lua_State *L, const struct skc_field *f, void *out)
+/* One field of the value at -1 into out: 1, 0 when malformed (detail may say more), -1
+ * when out of memory. [-0, +0, -] */
+static int lbc_field(lua_State *L, const struct skc_field *f, void *out, char *detail,
+		     size_t cap)
 {
 	char *p = (char *)out + f->offset;
 	const char *s;
@@ -706,7 +708,7 @@ static int lbc_field(lua_State *L, const struct skc_field *f, void *out)
 
 	switch (f->type) {
 	case SKC_STRING:
-		if (!lbc_string_ok(L, -1, 0, f->max_len, &s, &len))
+		if (!lbc_string_ok(L, -1, f->min_len, f->max_len, &s, &len))
 			return 0;
 		memcpy(p, s, len);
 		p[len] = '\0';
@@ -764,21 +766,51 @@ static int lbc_field(lua_State *L, const struct skc_field *f, void *out)
 		}
 		memcpy((char *)out + f->count_offset, &n, sizeof n);
 		return 1;
+	case SKC_ATTRIBUTES:
+		/* into the caller's struct as they are read: an error raised half-way leaks
+		 * nothing (lb_attrs.c) */
+		switch (lb_attrs_read(L, -1, f->max_count, (struct lb_attr **)(void *)p,
+				      (size_t *)(void *)((char *)out + f->count_offset),
+				      detail, cap)) {
+		case 0:
+			return 1;
+		case -2:
+			return -1;
+		default:
+			return 0;
+		}
 	}
 	return 0;
+}
+
+/* Frees what out's attributes fields hold and zeroes out. */
+static void lbc_clear(const struct skc_record *rec, void *out)
+{
+	size_t i, n;
+	struct lb_attr *a;
+
+	for (i = 0; i < rec->nfields; i++)
+		if (rec->fields[i].type == SKC_ATTRIBUTES) {
+			memcpy(&a, (char *)out + rec->fields[i].offset, sizeof a);
+			memcpy(&n, (char *)out + rec->fields[i].count_offset, sizeof n);
+			lb_attrs_free(a, n);
+		}
+	memset(out, 0, rec->size);
 }
 
 /*
  * Reads the record at idx into out (rec->size bytes) as the contract describes it: every
  * field typed and within its bounds, a field left out takes its default, a key the
  * contract does not know is refused (a misspelt field would otherwise be silently
- * ignored), and the rules between fields hold. 0, or -1 with out zeroed and why saying
- * which field is wrong. [-0, +0, -]
+ * ignored), and the rules between fields hold. 0, or -1 with out freed and zeroed and why
+ * saying which field is wrong, or -2 (out of memory) likewise. [-0, +0, -]
  */
-static int lbc_read(lua_State *L, int idx, const struct skc_record *rec, void *out, char *why,
-		    size_t cap)
+int lbc_read(lua_State *L, int idx, const struct skc_record *rec, void *out, char *why,
+	     size_t cap)
 {
+	char detail[128];
 	size_t i;
+	int got, rc = -1;
 
 	idx = lua_absindex(L, idx);
 	memset(out, 0, rec->size);
@@ -803,9 +835,13 @@ static int lbc_read(lua_State *L, int idx, const struct skc_record *rec, void *o
 				memcpy((char *)out + f->offset, &(int){ (int)f->def }, sizeof(int));
 			continue;
 		}
-		if (!lbc_field(L, f, out)) {
+		detail[0] = '\0';
+		got = lbc_field(L, f, out, detail, sizeof detail);
+		if (got != 1) {
 			lua_pop(L, 1);
-			snprintf(why, cap, "field '%s': %s", f->name, f->what);
+			snprintf(why, cap, "field '%s': %s", f->name,
+				 got < 0 ? "out of memory" : detail[0] != '\0' ? detail : f->what);
+			rc = got < 0 ? -2 : -1;
 			goto bad;
 		}
 		lua_pop(L, 1);
@@ -852,8 +888,8 @@ static int lbc_read(lua_State *L, int idx, const struct skc_record *rec, void *o
 	}
 	return 0;
 bad:
-	memset(out, 0, rec->size);
-	return -1;
+	lbc_clear(rec, out);
+	return rc;
 }
 
 /* A record result, or a failure. */

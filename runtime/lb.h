@@ -115,6 +115,7 @@ CK_RV lb_mechanisms(struct lb_vm *vm, const struct lb_card *card, struct lb_mech
 
 /* --- token objects (the object layer, runtime/obj.h, is their only user) ------------ */
 
+/* the room of struct lb_object's ref, NUL included (the contract's object.ref: 1..63 bytes) */
 #define LB_REF_MAX 64
 
 /* One attribute in Cryptoki's own encoding (CK_BBOOL one byte, CK_ULONG native). In Lua,
@@ -126,13 +127,9 @@ struct lb_attr {
 	uint8_t *value;                 /* malloc'ed; NULL when len is 0 */
 };
 
-/* A token object as the script describes it: its reference (the script's own name for
- * it, e.g. a PKCS#15 path, stable while the object exists) and its attributes. */
-struct lb_object {
-	char ref[LB_REF_MAX];
-	size_t nattrs;
-	struct lb_attr *attrs;
-};
+/* A token object as the script describes it, struct lb_object of sk_contract.h (the
+ * contract's object record): its reference ref (the script's own name for it, e.g. a
+ * PKCS#15 path, stable while the object exists) and its attributes attrs[nattrs]. */
 
 void lb_attrs_free(struct lb_attr *a, size_t n);       /* cleanses the values */
 void lb_object_clear(struct lb_object *o);

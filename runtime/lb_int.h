@@ -132,6 +132,22 @@ int lb_result_failed(lua_State *L);
  * CKR_FUNCTION_FAILED, logged, when it names nothing valid. [-0, +0, -] */
 CK_RV lb_failure_rv(lua_State *L, const char *fn);
 
+/* lb.c: reads the record at idx (a Lua table) into out, a struct of the contract
+ * (sk_contract.h), checked against the record's field table: 0; -1 when malformed, why
+ * naming the field; -2 when out of memory. On failure out is freed and zeroed. A Lua error
+ * raised meanwhile (a metamethod) leaves in out what was read, for the caller to free.
+ * [-0, +0, e] */
+int lbc_read(lua_State *L, int idx, const struct skc_record *rec, void *out, char *why,
+	     size_t cap);
+/* lb_attrs.c: the attribute table at idx appended to *a, *n (malloc'ed as they are read,
+ * so the caller frees whatever is there), at most max entries, sorted by type, each once:
+ * 0; -1 when malformed (why names the attribute); -2 when out of memory. [-0, +0, -] */
+int lb_attrs_read(lua_State *L, int idx, size_t max, struct lb_attr **a, size_t *n,
+		  char *why, size_t cap);
+/* lb_attrs.c: pushes the attribute table of a[n], values typed by spec/attributes.yaml.
+ * [-0, +1, m] */
+void lb_attrs_push(lua_State *L, const struct lb_attr *a, size_t n);
+
 /* Family and import names: [a-z0-9_] components separated by single '/', no leading,
  * trailing or doubled '/'; at most 128 bytes. family_only: one component. */
 int lb_name_ok(const char *name, int family_only);

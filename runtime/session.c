@@ -256,6 +256,8 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 {
 	struct token *t;
 	struct session s;
+	CK_ULONG max_all, max_rw, all = 0, rw = 0;
+	size_t i;
 	CK_RV rv;
 
 	rv = slot_token(slotID, &t);            /* CKR_SLOT_ID_INVALID comes first */
@@ -269,6 +271,9 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 	if (t->logged_in && t->user == CKU_SO && !(flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
 	s.gen = token_generation(t);
+	/* the family's limits (token_info's max_sessions, max_rw_sessions; 0: none) */
+	max_all = t->info.max_sessions;
+	max_rw = t->info.max_rw_sessions;
 	token_leave(t);
 	if (rv != CKR_OK)
 		return rv;
@@ -279,6 +284,17 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 	rv = lock_acquire(sess_lock);
 	if (rv != CKR_OK)
 		return rv;
+	sess_prune_inlock();
+	for (i = 0; i < nsessions; i++)
+		if (sessions[i].tok == t) {
+			all++;
+			rw += (sessions[i].flags & CKF_RW_SESSION) != 0;
+		}
+	if ((max_all != CK_EFFECTIVELY_INFINITE && all >= max_all) ||
+	    (max_rw != CK_EFFECTIVELY_INFINITE && (flags & CKF_RW_SESSION) && rw >= max_rw)) {
+		lock_release(sess_lock);
+		return CKR_SESSION_COUNT;
+	}
 	if (nsessions == cap_sessions) {
 		size_t ncap = cap_sessions ? cap_sessions * 2 : 16;
 		struct session *n = realloc(sessions, ncap * sizeof *n);

@@ -2205,15 +2205,19 @@ function T.set_attributes(card, ref, attrs)
 		end
 	end
 
-	-- LABEL and ID change; any other attribute only "changes" to the value it has
+	-- LABEL and ID change; any other attribute only "changes" to the value it has. The
+	-- runtime passes only attributes of the object's class (it answers
+	-- CKR_ATTRIBUTE_TYPE_INVALID for the others) and reports the ones this object does
+	-- not carry with their defaults (CKA_SUBJECT, CKA_START_DATE, CKA_END_DATE,
+	-- CKA_DERIVE ...): the card has no place for them, so they are read-only here,
+	-- the same answer as for an attribute the card keeps but cannot change.
 	local cur = build(o)
 	local changed = false
 	for cka, val in pairs(attrs) do
 		if cka == CKA.LABEL or (cka == CKA.ID and dfname ~= "dodf") then
 			changed = changed or val ~= cur.attrs[cka]
 		elseif val ~= cur.attrs[cka] then
-			return nil, cur.attrs[cka] == nil and "CKR_ATTRIBUTE_TYPE_INVALID" or
-				"CKR_ATTRIBUTE_READ_ONLY"
+			return nil, "CKR_ATTRIBUTE_READ_ONLY"
 		end
 	end
 	if not changed then
