@@ -8,8 +8,12 @@
 #ifndef SK_PRIM_OPS_EXTERN
 #define SK_PRIM_OPS_EXTERN extern
 #endif
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_keygen_ops;	/* runtime/prim/aes_keygen.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_keygen_ops;	/* runtime/prim/des3_keygen.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_ecdsa_ops;	/* runtime/prim/ecdsa.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_generic_keygen_ops;	/* runtime/prim/generic_keygen.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost3410_ops;	/* runtime/prim/gost3410.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_keygen_ops;	/* runtime/prim/gost_keygen.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_oaep_ops;	/* runtime/prim/rsa_oaep.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_pkcs1_ops;	/* runtime/prim/rsa_pkcs1.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_pss_ops;	/* runtime/prim/rsa_pss.c */
@@ -44,6 +48,48 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_STRUCT, sizeof(CK_RSA_PKCS_PSS_PARAMS), SK_PRIM_COMPOSE_PKCS1, SK_PRIM_PARAM_STRUCT,
 	  &prim_rsa_pss_ops },
+	{ 0x00000131UL, "des3_keygen", 0x00000015UL, 24, 24,	/* CKM_DES3_KEY_GEN, CKK_DES3 */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_des3_keygen_ops },
+	{ 0x000002B3UL, "generic_keygen", 0x00000037UL, 8, 4096,	/* CKM_SHA3_256_KEY_GEN, CKK_SHA3_256_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x000002B8UL, "generic_keygen", 0x00000036UL, 8, 4096,	/* CKM_SHA3_224_KEY_GEN, CKK_SHA3_224_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x000002C3UL, "generic_keygen", 0x00000038UL, 8, 4096,	/* CKM_SHA3_384_KEY_GEN, CKK_SHA3_384_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x000002D3UL, "generic_keygen", 0x00000039UL, 8, 4096,	/* CKM_SHA3_512_KEY_GEN, CKK_SHA3_512_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x00000350UL, "generic_keygen", 0x00000010UL, 8, 4096,	/* CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
 	{ 0x00001041UL, "ecdsa", 0x00000003UL, 192, 521,	/* CKM_ECDSA, CKK_EC */
 	  CKF_VERIFY,
 	  CKF_SIGN,
@@ -51,6 +97,13 @@ const struct sk_prim sk_prims[] = {
 	  CKF_EC_F_P | CKF_EC_F_2M | CKF_EC_ECPARAMETERS | CKF_EC_OID | CKF_EC_UNCOMPRESS | CKF_EC_COMPRESS | CKF_EC_CURVENAME,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_ANY, SK_PRIM_PARAM_NONE,
 	  &prim_ecdsa_ops },
+	{ 0x00001080UL, "aes_keygen", 0x0000001FUL, 16, 32,	/* CKM_AES_KEY_GEN, CKK_AES */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_keygen_ops },
 	{ 0x00001201UL, "gost3410", 0x00000030UL, 256, 256,	/* CKM_GOSTR3410, CKK_GOSTR3410 */
 	  CKF_VERIFY,
 	  CKF_SIGN,
@@ -58,6 +111,48 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_ANY, SK_PRIM_PARAM_HASH_OID,
 	  &prim_gost3410_ops },
+	{ 0x00001220UL, "gost_keygen", 0x00000032UL, 32, 32,	/* CKM_GOST28147_KEY_GEN, CKK_GOST28147 */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_keygen_ops },
+	{ 0x00004003UL, "generic_keygen", 0x00000028UL, 8, 4096,	/* CKM_SHA_1_KEY_GEN, CKK_SHA_1_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x00004004UL, "generic_keygen", 0x0000002EUL, 8, 4096,	/* CKM_SHA224_KEY_GEN, CKK_SHA224_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x00004005UL, "generic_keygen", 0x0000002BUL, 8, 4096,	/* CKM_SHA256_KEY_GEN, CKK_SHA256_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x00004006UL, "generic_keygen", 0x0000002CUL, 8, 4096,	/* CKM_SHA384_KEY_GEN, CKK_SHA384_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x00004007UL, "generic_keygen", 0x0000002DUL, 8, 4096,	/* CKM_SHA512_KEY_GEN, CKK_SHA512_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
 	{ 0xD4321006UL, "gost3410", 0xD4321003UL, 512, 512,	/* CKM_GOSTR3410_512, CKK_GOSTR3410_512 */
 	  CKF_VERIFY,
 	  CKF_SIGN,
@@ -65,9 +160,23 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_ANY, SK_PRIM_PARAM_HASH_OID,
 	  &prim_gost3410_ops },
+	{ 0xD4321030UL, "gost_keygen", 0xD4321004UL, 32, 32,	/* CKM_KUZNYECHIK_KEY_GEN, CKK_KUZNECHIK */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_keygen_ops },
+	{ 0xD4321034UL, "gost_keygen", 0xD4321005UL, 32, 32,	/* CKM_MAGMA_KEY_GEN, CKK_MAGMA */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_keygen_ops },
 };
 
-const size_t sk_prims_count = 7;
+const size_t sk_prims_count = 22;
 
 const struct sk_prim *sk_prim_of(unsigned long mech)
 {

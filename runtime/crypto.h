@@ -68,6 +68,10 @@ CK_RV crypto_random(uint8_t *out, size_t n);
  * CKR_KEY_SIZE_RANGE): the check value of an AES key (PKCS #11 3.2 section 4.10). */
 CK_RV crypto_aes_ecb_block(const uint8_t *key, size_t key_len, const uint8_t in[16],
 			   uint8_t out[16]);
+/* One 8-byte block encrypted with DES-EDE3 in ECB mode under key (24 bytes; else
+ * CKR_KEY_SIZE_RANGE): the check value of a DES3 key (4.10). crypto_sym.c. */
+CK_RV crypto_des3_ecb_block(const uint8_t *key, size_t key_len, const uint8_t in[8],
+			    uint8_t out[8]);
 
 /* --- RSA (RFC 8017) ----------------------------------------------------------------- */
 

@@ -15,6 +15,11 @@ void prim_ctx_free(struct prim_ctx *c)
 	if (c->m != NULL && c->m->ops != NULL && c->m->ops->release != NULL)
 		c->m->ops->release(c);
 	EVP_PKEY_free(c->pk);
+	if (c->key != NULL) {
+		OPENSSL_cleanse(c->key, c->k);
+		free(c->key);
+		c->key = NULL;
+	}
 	free(c->modulus);
 	free(c->params);
 	free(c->point);
@@ -34,6 +39,24 @@ CK_RV prim_copy_attr(const struct prim_attrs *a, CK_ATTRIBUTE_TYPE type, uint8_t
 		return CKR_HOST_MEMORY;
 	memcpy(*out, v->value, v->len);
 	*len = v->len;
+	return CKR_OK;
+}
+
+CK_RV prim_secret_key(struct prim_ctx *c, const struct prim_attrs *a, int private_key)
+{
+	const struct lb_attr *v = a->get(a->view, CKA_VALUE);
+	size_t len = 0;
+
+	(void)private_key;
+	if (v == NULL || v->value == NULL || v->len == 0 || v->len == CK_UNAVAILABLE_INFORMATION)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	if (c->m->ops->gen_len != NULL && c->m->ops->gen_len(c->m, 1, v->len, &len) != CKR_OK)
+		return CKR_KEY_SIZE_RANGE;
+	c->key = malloc(v->len);
+	if (c->key == NULL)
+		return CKR_HOST_MEMORY;
+	memcpy(c->key, v->value, v->len);
+	c->k = v->len;
 	return CKR_OK;
 }
 

@@ -51,6 +51,7 @@ struct prim_ctx {
 	size_t params_len, point_len;
 	void *state;                    /* a primitive's own state (a cipher's context),
 					 * freed by its release hook */
+	uint8_t *key;                   /* secret keys: CKA_VALUE (cleansed when freed) */
 };
 
 struct prim_ops {
@@ -95,6 +96,18 @@ struct prim_ops {
 				uint8_t *out, size_t *out_len);
 	/* Free c->state (NULL: the primitive keeps none). */
 	void (*release)(struct prim_ctx *c);
+
+	/* A primitive of secret keys (CKO_SECRET_KEY, all its operations on the host). */
+	int secret;
+	/* Secret-key generation (host CKF_GENERATE, C_GenerateKey): the length in bytes of
+	 * the key to make, from the template's CKA_VALUE_LEN (given 0: the template has
+	 * none), or of a key's value (given 1, value_len its length; C_CreateObject):
+	 * CKR_OK, or CKR_TEMPLATE_INCOMPLETE (a length is needed and none is given) or
+	 * CKR_ATTRIBUTE_VALUE_INVALID (a length the key type does not have). */
+	CK_RV (*gen_len)(const struct mech *m, int given, CK_ULONG value_len, size_t *len);
+	/* ... and the random bytes key[0..len) made into a key of its type (the DES parity
+	 * bits); NULL: they are the key as they are. */
+	void (*gen_fix)(uint8_t *key, size_t len);
 };
 
 /* Free what the key hook took, and cleanse the context. */
@@ -105,6 +118,11 @@ void prim_ctx_free(struct prim_ctx *c);
 /* A copy of the key's attribute type: CKR_KEY_TYPE_INCONSISTENT when absent or empty. */
 CK_RV prim_copy_attr(const struct prim_attrs *a, CK_ATTRIBUTE_TYPE type, uint8_t **out,
 		     size_t *len);
+/* Secret keys: CKA_VALUE checked by the mechanism's gen_len (when set; else any
+ * non-empty value) and copied into c->state's place key/key_len: c->k is its length.
+ * CKR_KEY_TYPE_INCONSISTENT (no value), CKR_KEY_SIZE_RANGE. */
+CK_RV prim_secret_key(struct prim_ctx *c, const struct prim_attrs *a, int private_key);
+
 /* RSA: CKA_MODULUS (its size within the entry's bits) and, for a public key,
  * CKA_PUBLIC_EXPONENT as c->pk; for a private key the modulus itself. */
 CK_RV prim_rsa_key(struct prim_ctx *c, const struct prim_attrs *a, int private_key);
