@@ -8,7 +8,15 @@
 #ifndef SK_PRIM_OPS_EXTERN
 #define SK_PRIM_OPS_EXTERN extern
 #endif
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_cbc_ops;	/* runtime/prim/aes_cbc.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_cbc_pad_ops;	/* runtime/prim/aes_cbc_pad.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_ctr_ops;	/* runtime/prim/aes_ctr.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_ecb_ops;	/* runtime/prim/aes_ecb.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_gcm_ops;	/* runtime/prim/aes_gcm.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_keygen_ops;	/* runtime/prim/aes_keygen.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_cbc_ops;	/* runtime/prim/des3_cbc.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_cbc_pad_ops;	/* runtime/prim/des3_cbc_pad.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_ecb_ops;	/* runtime/prim/des3_ecb.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_keygen_ops;	/* runtime/prim/des3_keygen.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_ecdsa_ops;	/* runtime/prim/ecdsa.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_generic_keygen_ops;	/* runtime/prim/generic_keygen.c */
@@ -55,6 +63,27 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_des3_keygen_ops },
+	{ 0x00000132UL, "des3_ecb", 0x00000015UL, 24, 24,	/* CKM_DES3_ECB, CKK_DES3 */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_des3_ecb_ops },
+	{ 0x00000133UL, "des3_cbc", 0x00000015UL, 24, 24,	/* CKM_DES3_CBC, CKK_DES3 */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_des3_cbc_ops },
+	{ 0x00000136UL, "des3_cbc_pad", 0x00000015UL, 24, 24,	/* CKM_DES3_CBC_PAD, CKK_DES3 */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_des3_cbc_pad_ops },
 	{ 0x000002B3UL, "generic_keygen", 0x00000037UL, 8, 4096,	/* CKM_SHA3_256_KEY_GEN, CKK_SHA3_256_HMAC */
 	  CKF_GENERATE,
 	  0,
@@ -104,6 +133,41 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_aes_keygen_ops },
+	{ 0x00001081UL, "aes_ecb", 0x0000001FUL, 16, 32,	/* CKM_AES_ECB, CKK_AES */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_ecb_ops },
+	{ 0x00001082UL, "aes_cbc", 0x0000001FUL, 16, 32,	/* CKM_AES_CBC, CKK_AES */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_cbc_ops },
+	{ 0x00001085UL, "aes_cbc_pad", 0x0000001FUL, 16, 32,	/* CKM_AES_CBC_PAD, CKK_AES */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_cbc_pad_ops },
+	{ 0x00001086UL, "aes_ctr", 0x0000001FUL, 16, 32,	/* CKM_AES_CTR, CKK_AES */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_AES_CTR_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_ctr_ops },
+	{ 0x00001087UL, "aes_gcm", 0x0000001FUL, 16, 32,	/* CKM_AES_GCM, CKK_AES */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_GCM_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_gcm_ops },
 	{ 0x00001201UL, "gost3410", 0x00000030UL, 256, 256,	/* CKM_GOSTR3410, CKK_GOSTR3410 */
 	  CKF_VERIFY,
 	  CKF_SIGN,
@@ -176,7 +240,7 @@ const struct sk_prim sk_prims[] = {
 	  &prim_gost_keygen_ops },
 };
 
-const size_t sk_prims_count = 22;
+const size_t sk_prims_count = 30;
 
 const struct sk_prim *sk_prim_of(unsigned long mech)
 {

@@ -66,8 +66,14 @@ int main(void)
 		if (p->token_flags & CKF_SIGN)
 			ok(o->sign_encode != NULL && o->max_input != NULL && p->raw != 0,
 			   "%s: encodes for the token's %s", name, sk_name(SK_FAM_CKM, p->raw));
-		if (p->host_flags & CKF_ENCRYPT)
+		if (o->secret && (p->host_flags & (CKF_ENCRYPT | CKF_DECRYPT)))
+			ok(o->update != NULL && o->update_len != NULL && o->final != NULL &&
+			   o->final_len != NULL && o->param != NULL && o->release != NULL,
+			   "%s: a secret-key cipher, in parts", name);
+		else if (p->host_flags & CKF_ENCRYPT)
 			ok(o->encrypt != NULL && o->max_plain != NULL, "%s: encrypts", name);
+		if (p->host_flags & CKF_GENERATE)
+			ok(o->secret && o->gen_len != NULL, "%s: generates secret keys", name);
 		if (p->token_flags & CKF_DECRYPT)
 			ok(o->decrypt_check != NULL && o->decrypt_decode != NULL &&
 			   o->max_plain != NULL && p->raw != 0,

@@ -121,3 +121,70 @@ CK_RV prim_rsa_unpad(const struct prim_ctx *c, const struct crypto_rsa_params *p
 	prim_rsa_align(c, em, &em_len);
 	return crypto_rsa_unpad(p, em, c->k, out, out_len);
 }
+
+/* --- secret-key ciphers ------------------------------------------------------------ */
+
+CK_RV prim_sym_start(struct prim_ctx *c, const char *cipher, enum crypto_sym_mode mode,
+		     int decrypt, const uint8_t *iv, size_t iv_len, const uint8_t *aad,
+		     size_t aad_len, size_t tag_len, unsigned ctr_bits)
+{
+	struct crypto_sym *s = NULL;
+	CK_RV rv;
+
+	if (cipher == NULL)
+		return CKR_KEY_SIZE_RANGE;
+	rv = crypto_sym_new(cipher, mode, decrypt, c->key, c->k, iv, iv_len, aad, aad_len,
+			    tag_len, ctr_bits, &s);
+	if (rv == CKR_OK)
+		c->state = s;
+	return rv;
+}
+
+size_t prim_sym_update_len(const struct prim_ctx *c, size_t n)
+{
+	return crypto_sym_update_len(c->state, n);
+}
+
+CK_RV prim_sym_update(struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+		      size_t *out_len)
+{
+	return crypto_sym_update(c->state, in, n, out, out_len);
+}
+
+size_t prim_sym_final_len(const struct prim_ctx *c)
+{
+	return crypto_sym_final_len(c->state);
+}
+
+CK_RV prim_sym_final(struct prim_ctx *c, uint8_t *out, size_t cap, size_t *out_len)
+{
+	return crypto_sym_final(c->state, out, cap, out_len);
+}
+
+void prim_sym_release(struct prim_ctx *c)
+{
+	crypto_sym_free(c->state);
+	c->state = NULL;
+}
+
+const char *prim_aes_name(const struct prim_ctx *c, const char *mode)
+{
+	static const char *const names[3][4] = {
+		{ "AES-128-ECB", "AES-128-CBC", "AES-128-CTR", "AES-128-GCM" },
+		{ "AES-192-ECB", "AES-192-CBC", "AES-192-CTR", "AES-192-GCM" },
+		{ "AES-256-ECB", "AES-256-CBC", "AES-256-CTR", "AES-256-GCM" },
+	};
+	int row = c->k == 16 ? 0 : c->k == 24 ? 1 : c->k == 32 ? 2 : -1;
+	int col = strcmp(mode, "ECB") == 0 ? 0 : strcmp(mode, "CBC") == 0 ? 1 :
+		  strcmp(mode, "CTR") == 0 ? 2 : strcmp(mode, "GCM") == 0 ? 3 : -1;
+
+	return row < 0 || col < 0 ? NULL : names[row][col];
+}
+
+CK_RV prim_iv_param(const CK_MECHANISM *pm, size_t n)
+{
+	if (n == 0)
+		return pm->ulParameterLen == 0 ? CKR_OK : CKR_MECHANISM_PARAM_INVALID;
+	return pm->pParameter != NULL && pm->ulParameterLen == n ? CKR_OK
+								 : CKR_MECHANISM_PARAM_INVALID;
+}
