@@ -105,6 +105,17 @@ size_t crypto_sym_final_len(const struct crypto_sym *s);
 CK_RV crypto_sym_final(struct crypto_sym *s, uint8_t *out, size_t cap, size_t *out_len);
 void crypto_sym_free(struct crypto_sym *s);
 
+/* A MAC fed in parts (crypto_sym.c): mac "HMAC" with digest (OpenSSL's name) or "CMAC"
+ * with cipher ("AES-128-CBC" ...) under key; *len its full length (at most
+ * CRYPTO_MD_MAX). crypto_mac_final writes *len bytes into out, once.
+ * CKR_MECHANISM_INVALID when this host has no such digest. */
+struct crypto_mac;
+CK_RV crypto_mac_new(const char *mac, const char *digest, const char *cipher,
+		     const uint8_t *key, size_t key_len, struct crypto_mac **out, size_t *len);
+CK_RV crypto_mac_update(struct crypto_mac *m, const uint8_t *p, size_t n);
+CK_RV crypto_mac_final(struct crypto_mac *m, uint8_t *out);
+void crypto_mac_free(struct crypto_mac *m);
+
 /* --- RSA (RFC 8017) ----------------------------------------------------------------- */
 
 /* Length in bytes and in bits of a big-endian integer, leading zero bytes ignored. */

@@ -367,3 +367,83 @@ CK_RV crypto_sym_final(struct crypto_sym *s, uint8_t *out, size_t cap, size_t *o
 		memcpy(out, s->fin, s->fin_len);
 	return CKR_OK;
 }
+
+/* --- MACs (HMAC, CMAC) ------------------------------------------------------------ */
+
+struct crypto_mac {
+	EVP_MAC_CTX *ctx;
+	size_t len;                     /* the MAC's full length */
+};
+
+CK_RV crypto_mac_new(const char *mac, const char *digest, const char *cipher,
+		     const uint8_t *key, size_t key_len, struct crypto_mac **out, size_t *len)
+{
+	OSSL_LIB_CTX *lctx = crypto_libctx();
+	struct crypto_mac *m;
+	EVP_MAC *alg = NULL;
+	OSSL_PARAM prm[2];
+	CK_RV rv = CKR_FUNCTION_FAILED;
+
+	*out = NULL;
+	if (lctx == NULL || key_len == 0)
+		return CKR_FUNCTION_FAILED;
+	m = OPENSSL_zalloc(sizeof *m);
+	if (m == NULL)
+		return CKR_HOST_MEMORY;
+	if (digest != NULL)
+		prm[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
+	else
+		prm[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, (char *)cipher, 0);
+	prm[1] = OSSL_PARAM_construct_end();
+	ERR_set_mark();
+	alg = EVP_MAC_fetch(lctx, mac, NULL);
+	if (alg != NULL)
+		m->ctx = EVP_MAC_CTX_new(alg);
+	if (m->ctx != NULL && EVP_MAC_init(m->ctx, key, key_len, prm)) {
+		m->len = EVP_MAC_CTX_get_mac_size(m->ctx);
+		if (m->len > 0 && m->len <= CRYPTO_MD_MAX)
+			rv = CKR_OK;
+	}
+	EVP_MAC_free(alg);
+	ERR_pop_to_mark();
+	if (rv != CKR_OK) {
+		crypto_mac_free(m);
+		return rv == CKR_FUNCTION_FAILED && digest != NULL ? CKR_MECHANISM_INVALID : rv;
+	}
+	*out = m;
+	*len = m->len;
+	return CKR_OK;
+}
+
+CK_RV crypto_mac_update(struct crypto_mac *m, const uint8_t *p, size_t n)
+{
+	CK_RV rv = CKR_OK;
+
+	if (n == 0)
+		return CKR_OK;
+	ERR_set_mark();
+	if (!EVP_MAC_update(m->ctx, p, n))
+		rv = CKR_FUNCTION_FAILED;
+	ERR_pop_to_mark();
+	return rv;
+}
+
+CK_RV crypto_mac_final(struct crypto_mac *m, uint8_t *out)
+{
+	size_t got = 0;
+	CK_RV rv = CKR_OK;
+
+	ERR_set_mark();
+	if (!EVP_MAC_final(m->ctx, out, &got, m->len) || got != m->len)
+		rv = CKR_FUNCTION_FAILED;
+	ERR_pop_to_mark();
+	return rv;
+}
+
+void crypto_mac_free(struct crypto_mac *m)
+{
+	if (m == NULL)
+		return;
+	EVP_MAC_CTX_free(m->ctx);
+	OPENSSL_clear_free(m, sizeof *m);
+}

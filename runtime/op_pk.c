@@ -168,7 +168,8 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		goto out;
 	have_view = 1;
 	if (v.cls != (secret ? CKO_SECRET_KEY : private_key ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ||
-	    v.key_type != m->key_type) {
+	    (m->ops->key_type_ok != NULL ? !m->ops->key_type_ok(m, v.key_type)
+					 : v.key_type != m->key_type)) {
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 		goto out;
 	}

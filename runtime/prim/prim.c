@@ -188,3 +188,68 @@ CK_RV prim_iv_param(const CK_MECHANISM *pm, size_t n)
 	return pm->pParameter != NULL && pm->ulParameterLen == n ? CKR_OK
 								 : CKR_MECHANISM_PARAM_INVALID;
 }
+
+/* --- secret-key MACs ---------------------------------------------------------------- */
+
+CK_RV prim_mac_start(struct prim_ctx *c, const char *mac, const char *digest,
+		     const char *cipher, size_t len)
+{
+	struct crypto_mac *m = NULL;
+	size_t full = 0;
+	CK_RV rv;
+
+	if (digest == NULL && cipher == NULL)
+		return CKR_KEY_SIZE_RANGE;      /* no cipher of this key's length */
+	rv = crypto_mac_new(mac, digest, cipher, c->key, c->k, &m, &full);
+	if (rv != CKR_OK)
+		return rv;
+	if (len > full) {
+		crypto_mac_free(m);
+		return CKR_MECHANISM_PARAM_INVALID;
+	}
+	c->state = m;
+	c->out_len = len > 0 ? len : full;
+	return CKR_OK;
+}
+
+CK_RV prim_mac_update(struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+		      size_t *out_len)
+{
+	(void)out;
+	if (out_len != NULL)
+		*out_len = 0;
+	return crypto_mac_update(c->state, in, n);
+}
+
+CK_RV prim_mac_final(struct prim_ctx *c, uint8_t *out, size_t cap, size_t *out_len)
+{
+	uint8_t full[CRYPTO_MD_MAX];
+	CK_RV rv;
+
+	*out_len = c->out_len;
+	if (out == NULL || cap < c->out_len)
+		return CKR_BUFFER_TOO_SMALL;
+	rv = crypto_mac_final(c->state, full);
+	if (rv == CKR_OK)
+		memcpy(out, full, c->out_len);  /* _GENERAL: its first bytes */
+	OPENSSL_cleanse(full, sizeof full);
+	return rv;
+}
+
+void prim_mac_release(struct prim_ctx *c)
+{
+	crypto_mac_free(c->state);
+	c->state = NULL;
+}
+
+CK_RV prim_mac_param(const CK_MECHANISM *pm, int general, CK_ULONG max)
+{
+	CK_ULONG len;
+
+	if (!general)
+		return pm->ulParameterLen == 0 ? CKR_OK : CKR_MECHANISM_PARAM_INVALID;
+	if (pm->pParameter == NULL || pm->ulParameterLen != sizeof(CK_MAC_GENERAL_PARAMS))
+		return CKR_MECHANISM_PARAM_INVALID;
+	memcpy(&len, pm->pParameter, sizeof len);
+	return len > 0 && len <= max ? CKR_OK : CKR_MECHANISM_PARAM_INVALID;
+}

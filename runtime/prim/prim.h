@@ -118,6 +118,10 @@ struct prim_ops {
 	 * parameter; then, as crypto_sym_* of crypto.h say, the exact output of an update
 	 * of n bytes, the update, an upper bound of the last part, and the last part
 	 * (computed once; CKR_BUFFER_TOO_SMALL with *out_len its length keeps it). */
+	/* Secret-key primitives: whether it takes keys of type kt (NULL: only the entry's
+	 * key_type). MACs (host CKF_SIGN / CKF_VERIFY with secret set) use update (out
+	 * unused) and final (the MAC of out_len bytes, set by the key hook). */
+	int (*key_type_ok)(const struct mech *m, CK_KEY_TYPE kt);
 	size_t (*update_len)(const struct prim_ctx *c, size_t n);
 	CK_RV (*update)(struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
 			size_t *out_len);
@@ -150,6 +154,20 @@ CK_RV prim_sym_update(struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *
 size_t prim_sym_final_len(const struct prim_ctx *c);
 CK_RV prim_sym_final(struct prim_ctx *c, uint8_t *out, size_t cap, size_t *out_len);
 void prim_sym_release(struct prim_ctx *c);
+/* Secret-key MACs: c->state a crypto_mac (mac "HMAC" with digest, "CMAC" with cipher)
+ * under the key prim_secret_key took; c->out_len its length, or len when not 0 (the
+ * _GENERAL forms: 1 up to the full length, else CKR_MECHANISM_PARAM_INVALID); and the
+ * hooks that run it. */
+CK_RV prim_mac_start(struct prim_ctx *c, const char *mac, const char *digest,
+		     const char *cipher, size_t len);
+CK_RV prim_mac_update(struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+		      size_t *out_len);
+CK_RV prim_mac_final(struct prim_ctx *c, uint8_t *out, size_t cap, size_t *out_len);
+void prim_mac_release(struct prim_ctx *c);
+/* The CK_MAC_GENERAL_PARAMS of a _GENERAL form (a CK_ULONG, not 0), or none at all
+ * (general 0). */
+CK_RV prim_mac_param(const CK_MECHANISM *pm, int general, CK_ULONG max);
+
 /* OpenSSL's name of AES in mode ("CBC", "ECB", "CTR", "GCM") for a key of c->k bytes. */
 const char *prim_aes_name(const struct prim_ctx *c, const char *mode);
 /* A parameter that is an IV of n bytes (CBC), or none at all (ECB). */
