@@ -100,7 +100,9 @@ static CK_RV op_sym_oneshot(struct op_pk *o, const uint8_t *in, size_t n, CK_BYT
 		goto end;
 	}
 	if (o->result == NULL) {
-		cap = ops->update_len(&o->p, n) + 64;   /* the last part: a block or a tag */
+		/* no mode gives more than its input and a block or a tag (a GCM decryption
+		 * gives nothing before Final, and then all of it) */
+		cap = n + 64;
 		o->result = calloc(1, cap);
 		o->result_in = malloc(n > 0 ? n : 1);
 		if (o->result == NULL || o->result_in == NULL) {

@@ -343,6 +343,16 @@ static void rules(void)
 	is_ulong(n, 0, "... gives nothing before the tag is verified");
 	n = sizeof out;
 	is_rv(f->C_DecryptFinal(s, out, &n), CKR_ENCRYPTED_DATA_INVALID, "the tag is refused");
+	{
+		uint8_t big[200], bct[232], back[232];
+		CK_ULONG bn = sizeof bct, bb = sizeof back;
+
+		memset(big, 0x3c, sizeof big);
+		is_rv(oneshot(0, &mg, h, big, sizeof big, bct, &bn), CKR_OK, "GCM of 200 bytes");
+		is_ulong(bn, 216, "... and its tag");
+		ok(oneshot(1, &mg, h, bct, bn, back, &bb) == CKR_OK && bb == sizeof big &&
+		   memcmp(back, big, sizeof big) == 0, "C_Decrypt of it in one call");
+	}
 	is_rv(f->C_DecryptInit(s, &mg, h), CKR_OK, "GCM decryption of 10 bytes");
 	n = sizeof out;
 	is_rv(f->C_Decrypt(s, ct, 10, out, &n), CKR_ENCRYPTED_DATA_LEN_RANGE,
