@@ -57,7 +57,7 @@ ATTR_RULES = ("create_required", "create_forbidden", "generate_required", "gener
 # How an attribute is derived from the object's CKA_VALUE (objects.yaml `derive:`): its
 # length in bytes, the first three bytes of its SHA-1 (certificates, 4.6.2), the first
 # three bytes of the ECB encryption of one zero block under the key (secret keys, 4.10).
-DERIVE_RULES = ("value_length", "sha1_prefix", "aes_ecb_zero_block")
+DERIVE_RULES = ("value_length", "sha1_prefix", "aes_ecb_zero_block", "des3_ecb_zero_block")
 RULE_CONFLICTS = (("create_required", "create_forbidden"),
                   ("generate_required", "generate_forbidden"),
                   ("unwrap_required", "unwrap_forbidden"),

@@ -55,6 +55,7 @@ enum sk_derive {
 	SK_DERIVE_VALUE_LENGTH,
 	SK_DERIVE_SHA1_PREFIX,
 	SK_DERIVE_AES_ECB_ZERO_BLOCK,
+	SK_DERIVE_DES3_ECB_ZERO_BLOCK,
 };
 
 /* One attribute of one kind of object: its rules, its default, its derivation. */

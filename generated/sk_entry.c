@@ -1392,7 +1392,7 @@ SK_EXPORT CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pE
 	return sk_leave(SK_FN_C_DecryptVerifyUpdate, rv);
 }
 
-/* Generates a secret key or domain parameters as a new object. (stub) */
+/* Generates a secret key or domain parameters as a new object. */
 SK_EXPORT CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phKey)
 {
 	struct sk_trace tr;
@@ -1401,7 +1401,18 @@ SK_EXPORT CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMech
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_GenerateKey, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pMechanism == NULL)	/* pMechanism: nullable: no */
+			rv = sk_bad_args(SK_FN_C_GenerateKey, hSession);
+		else if (pTemplate == NULL && ulCount != 0)	/* pTemplate: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_GenerateKey, hSession);
+		else if (phKey == NULL)	/* phKey: nullable: no */
+			rv = sk_bad_args(SK_FN_C_GenerateKey, hSession);
+		else
+			rv = rt_GenerateKey(hSession, pMechanism, pTemplate, ulCount, phKey);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);

@@ -8,8 +8,22 @@
 #ifndef SK_PRIM_OPS_EXTERN
 #define SK_PRIM_OPS_EXTERN extern
 #endif
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_cbc_ops;	/* runtime/prim/aes_cbc.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_cbc_pad_ops;	/* runtime/prim/aes_cbc_pad.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_cmac_ops;	/* runtime/prim/aes_cmac.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_ctr_ops;	/* runtime/prim/aes_ctr.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_ecb_ops;	/* runtime/prim/aes_ecb.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_gcm_ops;	/* runtime/prim/aes_gcm.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_keygen_ops;	/* runtime/prim/aes_keygen.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_cbc_ops;	/* runtime/prim/des3_cbc.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_cbc_pad_ops;	/* runtime/prim/des3_cbc_pad.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_ecb_ops;	/* runtime/prim/des3_ecb.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_keygen_ops;	/* runtime/prim/des3_keygen.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_ecdsa_ops;	/* runtime/prim/ecdsa.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_generic_keygen_ops;	/* runtime/prim/generic_keygen.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost3410_ops;	/* runtime/prim/gost3410.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_keygen_ops;	/* runtime/prim/gost_keygen.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_hmac_ops;	/* runtime/prim/hmac.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_oaep_ops;	/* runtime/prim/rsa_oaep.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_pkcs1_ops;	/* runtime/prim/rsa_pkcs1.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_pss_ops;	/* runtime/prim/rsa_pss.c */
@@ -44,6 +58,195 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_STRUCT, sizeof(CK_RSA_PKCS_PSS_PARAMS), SK_PRIM_COMPOSE_PKCS1, SK_PRIM_PARAM_STRUCT,
 	  &prim_rsa_pss_ops },
+	{ 0x00000131UL, "des3_keygen", 0x00000015UL, 24, 24,	/* CKM_DES3_KEY_GEN, CKK_DES3 */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_des3_keygen_ops },
+	{ 0x00000132UL, "des3_ecb", 0x00000015UL, 24, 24,	/* CKM_DES3_ECB, CKK_DES3 */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_des3_ecb_ops },
+	{ 0x00000133UL, "des3_cbc", 0x00000015UL, 24, 24,	/* CKM_DES3_CBC, CKK_DES3 */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_des3_cbc_ops },
+	{ 0x00000136UL, "des3_cbc_pad", 0x00000015UL, 24, 24,	/* CKM_DES3_CBC_PAD, CKK_DES3 */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_des3_cbc_pad_ops },
+	{ 0x00000221UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA_1_HMAC, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x00000222UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA_1_HMAC_GENERAL, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_MAC_GENERAL_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x00000251UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA256_HMAC, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x00000252UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA256_HMAC_GENERAL, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_MAC_GENERAL_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x00000256UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA224_HMAC, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x00000257UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA224_HMAC_GENERAL, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_MAC_GENERAL_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x00000261UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA384_HMAC, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x00000262UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA384_HMAC_GENERAL, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_MAC_GENERAL_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x00000271UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA512_HMAC, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x00000272UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA512_HMAC_GENERAL, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_MAC_GENERAL_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x000002B1UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA3_256_HMAC, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x000002B2UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA3_256_HMAC_GENERAL, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_MAC_GENERAL_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x000002B3UL, "generic_keygen", 0x00000037UL, 8, 4096,	/* CKM_SHA3_256_KEY_GEN, CKK_SHA3_256_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x000002B6UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA3_224_HMAC, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x000002B7UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA3_224_HMAC_GENERAL, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_MAC_GENERAL_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x000002B8UL, "generic_keygen", 0x00000036UL, 8, 4096,	/* CKM_SHA3_224_KEY_GEN, CKK_SHA3_224_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x000002C1UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA3_384_HMAC, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x000002C2UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA3_384_HMAC_GENERAL, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_MAC_GENERAL_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x000002C3UL, "generic_keygen", 0x00000038UL, 8, 4096,	/* CKM_SHA3_384_KEY_GEN, CKK_SHA3_384_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x000002D1UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA3_512_HMAC, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x000002D2UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_SHA3_512_HMAC_GENERAL, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_MAC_GENERAL_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0x000002D3UL, "generic_keygen", 0x00000039UL, 8, 4096,	/* CKM_SHA3_512_KEY_GEN, CKK_SHA3_512_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x00000350UL, "generic_keygen", 0x00000010UL, 8, 4096,	/* CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
 	{ 0x00001041UL, "ecdsa", 0x00000003UL, 192, 521,	/* CKM_ECDSA, CKK_EC */
 	  CKF_VERIFY,
 	  CKF_SIGN,
@@ -51,6 +254,62 @@ const struct sk_prim sk_prims[] = {
 	  CKF_EC_F_P | CKF_EC_F_2M | CKF_EC_ECPARAMETERS | CKF_EC_OID | CKF_EC_UNCOMPRESS | CKF_EC_COMPRESS | CKF_EC_CURVENAME,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_ANY, SK_PRIM_PARAM_NONE,
 	  &prim_ecdsa_ops },
+	{ 0x00001080UL, "aes_keygen", 0x0000001FUL, 16, 32,	/* CKM_AES_KEY_GEN, CKK_AES */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_keygen_ops },
+	{ 0x00001081UL, "aes_ecb", 0x0000001FUL, 16, 32,	/* CKM_AES_ECB, CKK_AES */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_ecb_ops },
+	{ 0x00001082UL, "aes_cbc", 0x0000001FUL, 16, 32,	/* CKM_AES_CBC, CKK_AES */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_cbc_ops },
+	{ 0x00001085UL, "aes_cbc_pad", 0x0000001FUL, 16, 32,	/* CKM_AES_CBC_PAD, CKK_AES */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_cbc_pad_ops },
+	{ 0x00001086UL, "aes_ctr", 0x0000001FUL, 16, 32,	/* CKM_AES_CTR, CKK_AES */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_AES_CTR_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_ctr_ops },
+	{ 0x00001087UL, "aes_gcm", 0x0000001FUL, 16, 32,	/* CKM_AES_GCM, CKK_AES */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_GCM_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_gcm_ops },
+	{ 0x0000108AUL, "aes_cmac", 0x0000001FUL, 16, 32,	/* CKM_AES_CMAC, CKK_AES */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_cmac_ops },
+	{ 0x0000108BUL, "aes_cmac", 0x0000001FUL, 16, 32,	/* CKM_AES_CMAC_GENERAL, CKK_AES */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_MAC_GENERAL_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_cmac_ops },
 	{ 0x00001201UL, "gost3410", 0x00000030UL, 256, 256,	/* CKM_GOSTR3410, CKK_GOSTR3410 */
 	  CKF_VERIFY,
 	  CKF_SIGN,
@@ -58,6 +317,48 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_ANY, SK_PRIM_PARAM_HASH_OID,
 	  &prim_gost3410_ops },
+	{ 0x00001220UL, "gost_keygen", 0x00000032UL, 32, 32,	/* CKM_GOST28147_KEY_GEN, CKK_GOST28147 */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_keygen_ops },
+	{ 0x00004003UL, "generic_keygen", 0x00000028UL, 8, 4096,	/* CKM_SHA_1_KEY_GEN, CKK_SHA_1_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x00004004UL, "generic_keygen", 0x0000002EUL, 8, 4096,	/* CKM_SHA224_KEY_GEN, CKK_SHA224_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x00004005UL, "generic_keygen", 0x0000002BUL, 8, 4096,	/* CKM_SHA256_KEY_GEN, CKK_SHA256_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x00004006UL, "generic_keygen", 0x0000002CUL, 8, 4096,	/* CKM_SHA384_KEY_GEN, CKK_SHA384_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
+	{ 0x00004007UL, "generic_keygen", 0x0000002DUL, 8, 4096,	/* CKM_SHA512_KEY_GEN, CKK_SHA512_HMAC */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_generic_keygen_ops },
 	{ 0xD4321006UL, "gost3410", 0xD4321003UL, 512, 512,	/* CKM_GOSTR3410_512, CKK_GOSTR3410_512 */
 	  CKF_VERIFY,
 	  CKF_SIGN,
@@ -65,9 +366,37 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_ANY, SK_PRIM_PARAM_HASH_OID,
 	  &prim_gost3410_ops },
+	{ 0xD4321014UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_GOSTR3411_12_256_HMAC, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0xD4321015UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_GOSTR3411_12_512_HMAC, CKK_GENERIC_SECRET */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_hmac_ops },
+	{ 0xD4321030UL, "gost_keygen", 0xD4321004UL, 32, 32,	/* CKM_KUZNYECHIK_KEY_GEN, CKK_KUZNECHIK */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_keygen_ops },
+	{ 0xD4321034UL, "gost_keygen", 0xD4321005UL, 32, 32,	/* CKM_MAGMA_KEY_GEN, CKK_MAGMA */
+	  CKF_GENERATE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_keygen_ops },
 };
 
-const size_t sk_prims_count = 7;
+const size_t sk_prims_count = 52;
 
 const struct sk_prim *sk_prim_of(unsigned long mech)
 {

@@ -68,6 +68,53 @@ CK_RV crypto_random(uint8_t *out, size_t n);
  * CKR_KEY_SIZE_RANGE): the check value of an AES key (PKCS #11 3.2 section 4.10). */
 CK_RV crypto_aes_ecb_block(const uint8_t *key, size_t key_len, const uint8_t in[16],
 			   uint8_t out[16]);
+/* One 8-byte block encrypted with DES-EDE3 in ECB mode under key (24 bytes; else
+ * CKR_KEY_SIZE_RANGE): the check value of a DES3 key (4.10). crypto_sym.c. */
+CK_RV crypto_des3_ecb_block(const uint8_t *key, size_t key_len, const uint8_t in[8],
+			    uint8_t out[8]);
+
+/*
+ * A block cipher in a mode, fed in parts (crypto_sym.c). cipher is OpenSSL's name
+ * ("AES-128-CBC", "DES-EDE3-ECB" ...); iv its IV (GCM: of iv_len bytes), aad and tag_len
+ * for GCM, ctr_bits the counter's width for CTR (the counter may not wrap: then
+ * CKR_DATA_LEN_RANGE). update_len is the exact output of an update of n bytes (partial
+ * blocks are kept; a padded decryption keeps its last block; a GCM decryption keeps
+ * everything), final_len an upper bound of the last part (exact but for padding removal).
+ * crypto_sym_final computes the last part once: CKR_DATA_LEN_RANGE /
+ * CKR_ENCRYPTED_DATA_LEN_RANGE (a partial block without padding, a GCM input shorter
+ * than its tag), CKR_ENCRYPTED_DATA_INVALID (bad padding, a wrong tag), else CKR_OK or,
+ * with *out_len its length, CKR_BUFFER_TOO_SMALL (out NULL or shorter), after which it
+ * may be called again.
+ */
+enum crypto_sym_mode {
+	CRYPTO_SYM_ECB,
+	CRYPTO_SYM_CBC,
+	CRYPTO_SYM_CBC_PAD,
+	CRYPTO_SYM_CTR,
+	CRYPTO_SYM_GCM,
+};
+struct crypto_sym;
+CK_RV crypto_sym_new(const char *cipher, enum crypto_sym_mode mode, int decrypt,
+		     const uint8_t *key, size_t key_len, const uint8_t *iv, size_t iv_len,
+		     const uint8_t *aad, size_t aad_len, size_t tag_len, unsigned ctr_bits,
+		     struct crypto_sym **out);
+size_t crypto_sym_update_len(const struct crypto_sym *s, size_t n);
+CK_RV crypto_sym_update(struct crypto_sym *s, const uint8_t *in, size_t n, uint8_t *out,
+			size_t *out_len);
+size_t crypto_sym_final_len(const struct crypto_sym *s);
+CK_RV crypto_sym_final(struct crypto_sym *s, uint8_t *out, size_t cap, size_t *out_len);
+void crypto_sym_free(struct crypto_sym *s);
+
+/* A MAC fed in parts (crypto_sym.c): mac "HMAC" with digest (OpenSSL's name) or "CMAC"
+ * with cipher ("AES-128-CBC" ...) under key; *len its full length (at most
+ * CRYPTO_MD_MAX). crypto_mac_final writes *len bytes into out, once.
+ * CKR_MECHANISM_INVALID when this host has no such digest. */
+struct crypto_mac;
+CK_RV crypto_mac_new(const char *mac, const char *digest, const char *cipher,
+		     const uint8_t *key, size_t key_len, struct crypto_mac **out, size_t *len);
+CK_RV crypto_mac_update(struct crypto_mac *m, const uint8_t *p, size_t n);
+CK_RV crypto_mac_final(struct crypto_mac *m, uint8_t *out);
+void crypto_mac_free(struct crypto_mac *m);
 
 /* --- RSA (RFC 8017) ----------------------------------------------------------------- */
 

@@ -557,6 +557,47 @@ static CK_RV obj_store(struct obj_ctx *c, struct lb_attr *a, size_t n, CK_OBJECT
 	return rv;
 }
 
+/* The store's checks of the session's rights, before any work (obj_store repeats them). */
+static CK_RV obj_may_store(const struct obj_ctx *c, const struct lb_attr *a, size_t n)
+{
+	CK_OBJECT_CLASS cls = obj_attrs_ulong(a, n, CKA_CLASS, CK_UNAVAILABLE_INFORMATION);
+	int token = obj_attrs_bool(a, n, CKA_TOKEN, 0);
+
+	if (token && cls == CKO_SECRET_KEY)
+		return CKR_TEMPLATE_INCONSISTENT;
+	if (token && !(c->si.flags & CKF_RW_SESSION))
+		return CKR_SESSION_READ_ONLY;
+	if (obj_attrs_bool(a, n, CKA_PRIVATE, obj_default_private(cls)) && !c->user)
+		return CKR_USER_NOT_LOGGED_IN;
+	return CKR_OK;
+}
+
+CK_RV obj_create_filled(CK_SESSION_HANDLE s, enum obj_tmpl_op op, CK_OBJECT_CLASS cls,
+			CK_ULONG sub, const CK_ATTRIBUTE *tmpl, CK_ULONG n, obj_fill_fn fill,
+			void *arg, CK_OBJECT_HANDLE *ph)
+{
+	struct obj_ctx c;
+	struct lb_attr *a = NULL;
+	size_t na = 0;
+	CK_RV rv = obj_enter(s, OBJ_WRITE, &c);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = obj_template_ex(op, cls, sub, tmpl, n, c.so, &a, &na);
+	if (rv == CKR_OK)
+		rv = obj_may_store(&c, a, na);
+	if (rv == CKR_OK && fill != NULL)
+		rv = fill(arg, obj_kind(cls, sub), &a, &na);
+	if (rv == CKR_OK) {
+		rv = obj_store(&c, a, na, ph);
+		a = NULL;
+		na = 0;
+	}
+	lb_attrs_free(a, na);
+	obj_leave(&c);
+	return rv;
+}
+
 /* The class and subtype a creation template asks for. */
 static CK_RV obj_tmpl_kind(const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_CLASS *cls,
 			   CK_ULONG *sub)

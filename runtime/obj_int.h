@@ -62,4 +62,25 @@ CK_RV obj_template_ex(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_ULONG sub,
 		      const CK_ATTRIBUTE *tmpl, CK_ULONG n, int is_so, struct lb_attr **out,
 		      size_t *nout);
 
+/* The derived attributes of a value set after the template was completed (C_GenerateKey):
+ * those the template gave checked against it, the absent ones added. */
+CK_RV obj_attrs_derive_value(const struct sk_obj_kind *k, struct lb_attr **a, size_t *n);
+
+/* Secret keys: the value of a secret key template checked by its key type
+ * (the lengths the key type's generation mechanism gives). CKR_ATTRIBUTE_VALUE_INVALID. */
+CK_RV obj_secret_check(enum obj_tmpl_op op, CK_KEY_TYPE kt, const struct lb_attr *a, size_t n);
+
+/*
+ * A new object of the call's session s from a template checked and completed by the rules
+ * of op (obj_template_ex, with the session's SO state), then completed by fill (NULL:
+ * nothing to add; it may change *a and *n), then stored as C_CreateObject stores it:
+ * token secret keys refused with CKR_TEMPLATE_INCONSISTENT, private objects only for the
+ * logged-in user. fill runs only for a template that the session may store.
+ */
+typedef CK_RV (*obj_fill_fn)(void *arg, const struct sk_obj_kind *k, struct lb_attr **a,
+			     size_t *n);
+CK_RV obj_create_filled(CK_SESSION_HANDLE s, enum obj_tmpl_op op, CK_OBJECT_CLASS cls,
+			CK_ULONG sub, const CK_ATTRIBUTE *tmpl, CK_ULONG n, obj_fill_fn fill,
+			void *arg, CK_OBJECT_HANDLE *ph);
+
 #endif

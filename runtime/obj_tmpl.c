@@ -21,6 +21,8 @@
 #include <openssl/crypto.h>
 
 #include "crypto.h"
+#include "mech.h"
+#include "prim/prim.h"
 #include "obj_int.h"
 
 /* --- the tables ------------------------------------------------------------------- */
@@ -228,6 +230,12 @@ static CK_RV obj_derive_one(const struct sk_attr_rule *r, const uint8_t *v, CK_U
 			rv = CKR_ATTRIBUTE_VALUE_INVALID;
 		n = sizeof zero;
 		break;
+	case SK_DERIVE_DES3_ECB_ZERO_BLOCK:
+		rv = crypto_des3_ecb_block(v, len, zero, buf);
+		if (rv == CKR_KEY_SIZE_RANGE)
+			rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		n = 8;
+		break;
 	default:
 		return CKR_FUNCTION_FAILED;
 	}
@@ -293,6 +301,13 @@ static CK_RV obj_derived_given(const struct sk_obj_kind *k, const struct lb_attr
 	}
 	OPENSSL_cleanse(out, sizeof out);
 	return rv;
+}
+
+CK_RV obj_attrs_derive_value(const struct sk_obj_kind *k, struct lb_attr **a, size_t *n)
+{
+	CK_RV rv = obj_derived_given(k, *a, *n);
+
+	return rv == CKR_OK ? obj_attrs_derive(k, a, n, 1) : rv;
 }
 
 CK_RV obj_attrs_complete(const struct sk_obj_kind *k, struct lb_attr **a, size_t *n)
@@ -569,6 +584,38 @@ static int obj_attr_at(const struct lb_attr *a, size_t n, CK_ATTRIBUTE_TYPE t,
 	return x != NULL;
 }
 
+/* The generation mechanism of key type kt (a host CKF_GENERATE primitive), or NULL. */
+static const struct mech *obj_secret_keygen(CK_KEY_TYPE kt)
+{
+	const struct mech *m;
+	size_t i;
+
+	for (i = 0; i < sk_prims_count; i++) {
+		if (sk_prims[i].key_type != kt || !(sk_prims[i].host_flags & CKF_GENERATE))
+			continue;
+		m = mech_find(sk_prims[i].mech);
+		if (m != NULL && m->ops != NULL && m->ops->gen_len != NULL)
+			return m;
+	}
+	return NULL;
+}
+
+CK_RV obj_secret_check(enum obj_tmpl_op op, CK_KEY_TYPE kt, const struct lb_attr *a, size_t n)
+{
+	const struct lb_attr *v = obj_attrs_find(a, n, CKA_VALUE);
+	const struct mech *m;
+	size_t len;
+
+	if (op != OBJ_CREATE || v == NULL)
+		return CKR_OK;
+	if (v->len == 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;     /* no key at all */
+	m = obj_secret_keygen(kt);
+	if (m != NULL && m->ops->gen_len(m, 1, v->len, &len) != CKR_OK)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	return CKR_OK;
+}
+
 /*
  * The key values of a template checked by what they are (not only by their type): a curve
  * the host knows and a point on it, a GOST parameter set and a point of its size, an RSA
@@ -582,6 +629,8 @@ static CK_RV obj_key_values(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_ULONG k
 	size_t plen, qlen, size;
 	int have_p;
 
+	if (cls == CKO_SECRET_KEY)
+		return obj_secret_check(op, kt, a, n);
 	if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY)
 		return CKR_OK;
 	switch (kt) {

@@ -22,6 +22,12 @@
  * encryption) and digests run on the host only (crypto.h). What is the primitive's own
  * (its parameter, key, input limits, encodings) is in runtime/prim/, behind struct
  * prim_ops: these files never ask which primitive they run.
+ *
+ * Secret-key primitives (prim_ops.secret: AES, DES3) run wholly on the host with session
+ * secret keys: the Init checks take CKO_SECRET_KEY, C_EncryptUpdate/C_DecryptUpdate give
+ * output as the mode allows (whole blocks; a padded or authenticated decryption keeps
+ * its end for Final), and a one-shot call is computed once and kept with its input, so
+ * that the retry after CKR_BUFFER_TOO_SMALL or a size query gets the same result.
  */
 #ifndef SCRIPTOKI_OP_H
 #define SCRIPTOKI_OP_H
@@ -62,6 +68,8 @@ struct op_pk {
 					 * CKR_BUFFER_TOO_SMALL (cleansed) */
 	size_t result_len;
 	uint8_t *result_in;             /* ... and the ciphertext it belongs to */
+	size_t result_cap;              /* secret-key ciphers: the size of result (0: k) */
+	size_t result_in_len;           /* ... and of result_in */
 };
 
 /* Start an operation of kind with the mechanism and key: all the checks of the Init call

@@ -8,6 +8,9 @@
  * modulus long) and return no output; the Final call does the work. A decryption whose
  * plaintext does not fit the caller's buffer is kept, with its ciphertext, so that the
  * retry the standard expects after CKR_BUFFER_TOO_SMALL does not ask the token again.
+ *
+ * Secret-key ciphers (AES, DES3) run on the host through their primitive's update and
+ * final hooks (op_sym_*), the mode's output given as it comes.
  */
 #include "op.h"
 
@@ -27,6 +30,114 @@ static size_t op_crypt_max_plain(const struct op_pk *o)
 	return ops->max_plain != NULL ? ops->max_plain(&o->p) : o->p.k;
 }
 
+/* --- secret-key ciphers (host) ------------------------------------------------------- */
+
+/* C_EncryptUpdate / C_DecryptUpdate: the whole blocks the mode gives now. */
+static CK_RV op_sym_update(struct op_pk *o, const uint8_t *in, size_t n, CK_BYTE_PTR out,
+			   CK_ULONG_PTR pulOut)
+{
+	const struct prim_ops *ops = o->p.m->ops;
+	size_t got = 0;
+	CK_RV rv;
+
+	if (o->oneshot) {
+		op_pk_put(o, 1);
+		return CKR_OPERATION_ACTIVE;    /* after a one-shot size query */
+	}
+	if (!op_output_fits(out, pulOut, ops->update_len(&o->p, n), &rv)) {
+		op_pk_put(o, 0);
+		return rv;
+	}
+	o->multipart = 1;
+	rv = ops->update(&o->p, in != NULL ? in : (const uint8_t *)"", n, out, &got);
+	if (rv == CKR_OK)
+		*pulOut = got;
+	op_pk_put(o, rv != CKR_OK);
+	return rv;
+}
+
+/* C_EncryptFinal / C_DecryptFinal: the last part, computed once. */
+static CK_RV op_sym_final(struct op_pk *o, CK_BYTE_PTR out, CK_ULONG_PTR pulOut)
+{
+	const struct prim_ops *ops = o->p.m->ops;
+	size_t got = 0;
+	CK_RV rv;
+
+	if (o->oneshot) {
+		op_pk_put(o, 1);
+		return CKR_OPERATION_ACTIVE;
+	}
+	if (out == NULL) {
+		*pulOut = ops->final_len(&o->p);        /* at most that (PKCS #11 3.2, 5.2) */
+		op_pk_put(o, 0);
+		return CKR_OK;
+	}
+	rv = ops->final(&o->p, out, *pulOut, &got);
+	if (rv == CKR_BUFFER_TOO_SMALL) {
+		*pulOut = got;
+		op_pk_put(o, 0);
+		return rv;
+	}
+	if (rv == CKR_OK)
+		*pulOut = got;
+	op_pk_put(o, 1);
+	return rv;
+}
+
+/* C_Encrypt / C_Decrypt: all of in, computed at the first call and kept with its input
+ * for the call that follows a size query or CKR_BUFFER_TOO_SMALL. */
+static CK_RV op_sym_oneshot(struct op_pk *o, const uint8_t *in, size_t n, CK_BYTE_PTR out,
+			    CK_ULONG_PTR pulOut)
+{
+	const struct prim_ops *ops = o->p.m->ops;
+	size_t k1 = 0, k2 = 0, cap;
+	CK_RV rv = CKR_OK;
+
+	if (in == NULL)
+		in = (const uint8_t *)"";
+	if (o->multipart) {
+		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
+		goto end;
+	}
+	if (o->result == NULL) {
+		/* no mode gives more than its input and a block or a tag (a GCM decryption
+		 * gives nothing before Final, and then all of it) */
+		cap = n + 64;
+		o->result = calloc(1, cap);
+		o->result_in = malloc(n > 0 ? n : 1);
+		if (o->result == NULL || o->result_in == NULL) {
+			rv = CKR_HOST_MEMORY;
+			goto end;
+		}
+		o->result_cap = cap;
+		rv = ops->update(&o->p, in, n, o->result, &k1);
+		if (rv == CKR_OK)
+			rv = ops->final(&o->p, o->result + k1, cap - k1, &k2);
+		if (rv != CKR_OK)
+			goto end;
+		o->result_len = k1 + k2;
+		if (n > 0)
+			memcpy(o->result_in, in, n);
+		o->result_in_len = n;
+	} else if (n != o->result_in_len || (n > 0 && memcmp(in, o->result_in, n) != 0)) {
+		/* the retry of a kept result must give the same input: the cipher's state
+		 * has moved on */
+		rv = CKR_ARGUMENTS_BAD;
+		goto end;
+	}
+	if (!op_output_fits(out, pulOut, o->result_len, &rv)) {
+		o->oneshot = 1;
+		op_pk_put(o, 0);
+		return rv;
+	}
+	if (o->result_len > 0)
+		memcpy(out, o->result, o->result_len);
+	*pulOut = o->result_len;
+end:
+	op_pk_put(o, 1);
+	return rv;
+}
+
 /* --- encryption (host) -------------------------------------------------------------- */
 
 static CK_RV op_encrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *data,
@@ -38,6 +149,9 @@ static CK_RV op_encrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->p.m->ops->secret)
+		return oneshot ? op_sym_oneshot(o, data, len, out, pulOut)
+			       : op_sym_final(o, out, pulOut);
 	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
 		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
@@ -84,6 +198,8 @@ CK_RV rt_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG u
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->p.m->ops->secret)
+		return op_sym_update(o, pPart, ulPartLen, pEncryptedPart, pulEncryptedPartLen);
 	if (o->oneshot) {
 		op_pk_put(o, 1);
 		return CKR_OPERATION_ACTIVE;    /* after a C_Encrypt size query */
@@ -147,6 +263,9 @@ static CK_RV op_decrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->p.m->ops->secret)
+		return oneshot ? op_sym_oneshot(o, ct, len, out, pulOut)
+			       : op_sym_final(o, out, pulOut);
 	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
 		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
@@ -218,6 +337,8 @@ CK_RV rt_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart,
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->p.m->ops->secret)
+		return op_sym_update(o, pEncryptedPart, ulEncryptedPartLen, pPart, pulPartLen);
 	if (o->oneshot) {
 		op_pk_put(o, 1);
 		return CKR_OPERATION_ACTIVE;    /* after a C_Decrypt size query */

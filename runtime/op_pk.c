@@ -26,9 +26,11 @@ static void op_pk_destroy(struct op *op)
 		free(o->buf);
 	}
 	if (o->result != NULL) {
-		OPENSSL_cleanse(o->result, o->p.k);
+		OPENSSL_cleanse(o->result, o->result_cap > 0 ? o->result_cap : o->p.k);
 		free(o->result);
 	}
+	if (o->result_in != NULL && o->result_in_len > 0)
+		OPENSSL_cleanse(o->result_in, o->result_in_len);
 	free(o->result_in);
 	free(o->label);
 	prim_ctx_free(&o->p);
@@ -99,7 +101,7 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 	struct prim_attrs attrs;
 	struct op_pk *o = NULL;
 	const struct mech *m;
-	int have_view = 0;
+	int have_view = 0, secret, on_token;
 	CK_RV rv;
 
 	rv = sess_call(h, &si);
@@ -113,7 +115,9 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 	if (op_active(h, kind) == CKR_OK)
 		return CKR_OPERATION_ACTIVE;
 	m = mech_find(pm->mechanism);
-	if (m == NULL || !((private_key ? m->token_flags : m->host_flags) & flag) ||
+	secret = m != NULL && m->ops != NULL && m->ops->secret;
+	on_token = private_key && !secret;
+	if (m == NULL || !((on_token ? m->token_flags : m->host_flags) & flag) ||
 	    m->ops == NULL)
 		return CKR_MECHANISM_INVALID;
 	if (m->hash != 0 && crypto_md(m->hash) == NULL)
@@ -126,7 +130,12 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 	o->p.m = m;
 	o->session = h;
 	o->gen = si.gen;
-	rv = mech_check_param(m, pm, &o->p.prm);
+	/* a secret-key primitive checks its whole parameter (prim.h) */
+	if (secret)
+		rv = m->ops->param != NULL ? m->ops->param(m, pm, &o->p.prm)
+					   : prim_iv_param(pm, 0);
+	else
+		rv = mech_check_param(m, pm, &o->p.prm);
 	if (rv != CKR_OK)
 		goto out;
 	if (o->p.prm.label_len > 0) {
@@ -138,7 +147,7 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		memcpy(o->label, o->p.prm.label, o->p.prm.label_len);
 		o->p.prm.label = o->label;
 	}
-	if (private_key) {
+	if (on_token) {
 		/* the token computes with the key only for a logged-in user: say so first,
 		 * as the key may be a private object the session cannot see yet. Only the
 		 * cached login state is read here (no PC/SC transaction); C_Sign/C_Decrypt
@@ -158,8 +167,9 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 	if (rv != CKR_OK)
 		goto out;
 	have_view = 1;
-	if (v.cls != (private_key ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ||
-	    v.key_type != m->key_type) {
+	if (v.cls != (secret ? CKO_SECRET_KEY : private_key ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ||
+	    (m->ops->key_type_ok != NULL ? !m->ops->key_type_ok(m, v.key_type)
+					 : v.key_type != m->key_type)) {
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 		goto out;
 	}
@@ -171,10 +181,12 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		goto out;
 	attrs.view = &v;
 	attrs.get = op_pk_attr;
+	o->p.init_mech = pm;
 	rv = m->ops->key(&o->p, &attrs, private_key);
+	o->p.init_mech = NULL;
 	if (rv != CKR_OK)
 		goto out;
-	if (private_key) {
+	if (on_token) {
 		/* the private key lives on the token: only its script can use it */
 		if (!v.on_token || v.tok == NULL || v.tok != si.tok) {
 			rv = CKR_KEY_FUNCTION_NOT_PERMITTED;

@@ -3,6 +3,7 @@
  * op_sign.c — C_SignInit, C_Sign, C_SignUpdate, C_SignFinal (hash and padding on the
  * host, the raw primitive on the token) and C_VerifyInit, C_Verify, C_VerifyUpdate,
  * C_VerifyFinal (entirely on the host, with public-key objects); see op.h for the rules.
+ * MACs (HMAC, CMAC) sign and verify with session secret keys on the host (op_mac_*).
  */
 #include "op.h"
 
@@ -40,6 +41,62 @@ static CK_RV op_sign_compute(struct op_pk *o, const uint8_t *in, size_t in_len, 
 	return rv;
 }
 
+/* --- MACs with secret keys (host) ------------------------------------------------- */
+
+/* C_Sign / C_SignFinal of a MAC: its length is known at Init, so a size query or a short
+ * buffer computes nothing and keeps the operation. */
+static CK_RV op_mac_sign(struct op_pk *o, int oneshot, const uint8_t *data, size_t len,
+			 CK_BYTE_PTR sig, CK_ULONG_PTR plen)
+{
+	const struct prim_ops *ops = o->p.m->ops;
+	size_t got = 0;
+	CK_RV rv;
+
+	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
+		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
+		goto end;
+	}
+	if (!op_output_fits(sig, plen, o->p.out_len, &rv)) {
+		if (oneshot)
+			o->oneshot = 1;
+		op_pk_put(o, 0);
+		return rv;
+	}
+	rv = oneshot ? ops->update(&o->p, data != NULL ? data : (const uint8_t *)"", len, NULL,
+				   &got) : CKR_OK;
+	if (rv == CKR_OK)
+		rv = ops->final(&o->p, sig, *plen, &got);
+	if (rv == CKR_OK)
+		*plen = got;
+end:
+	op_pk_put(o, 1);
+	return rv;
+}
+
+/* C_Verify / C_VerifyFinal of a MAC: recomputed and compared in constant time. */
+static CK_RV op_mac_verify(struct op_pk *o, int oneshot, const uint8_t *data, size_t len,
+			   const uint8_t *sig, size_t sig_len)
+{
+	const struct prim_ops *ops = o->p.m->ops;
+	uint8_t mac[CRYPTO_MD_MAX];
+	size_t got = 0;
+	CK_RV rv = CKR_OK;
+
+	if (oneshot && o->multipart)
+		rv = CKR_OPERATION_ACTIVE;
+	else if (oneshot)
+		rv = ops->update(&o->p, data != NULL ? data : (const uint8_t *)"", len, NULL, &got);
+	if (rv == CKR_OK)
+		rv = ops->final(&o->p, mac, sizeof mac, &got);
+	if (rv == CKR_OK && sig_len != got)
+		rv = CKR_SIGNATURE_LEN_RANGE;
+	if (rv == CKR_OK && CRYPTO_memcmp(mac, sig, got) != 0)
+		rv = CKR_SIGNATURE_INVALID;
+	OPENSSL_cleanse(mac, sizeof mac);
+	op_pk_put(o, 1);
+	return rv;
+}
+
 /* C_Sign (oneshot, with data) and C_SignFinal. */
 static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *data, size_t len,
 			    CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
@@ -52,6 +109,8 @@ static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *dat
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->p.m->ops->secret)
+		return op_mac_sign(o, oneshot, data, len, pSignature, pulSignatureLen);
 	if (!oneshot && o->p.m->hash == 0) {
 		op_pk_put(o, 1);                /* single-part only, as in op_sign_update */
 		return CKR_FUNCTION_NOT_SUPPORTED;
@@ -107,6 +166,18 @@ static CK_RV op_sign_update(CK_SESSION_HANDLE h, enum op_kind kind, CK_BYTE_PTR 
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->p.m->ops->secret) {
+		/* a MAC: fed as it comes */
+		if (o->oneshot) {
+			op_pk_put(o, 1);
+			return CKR_OPERATION_ACTIVE;
+		}
+		o->multipart = 1;
+		rv = o->p.m->ops->update(&o->p, part != NULL ? part : (const uint8_t *)"", len,
+					 NULL, NULL);
+		op_pk_put(o, rv != CKR_OK);
+		return rv;
+	}
 	if (o->p.m->hash == 0) {
 		/* a single-part mechanism: no Update at all; an error, so the operation
 		 * ends (PKCS #11 3.2, C_SignUpdate) */
@@ -157,6 +228,8 @@ static CK_RV op_verify_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->p.m->ops->secret)
+		return op_mac_verify(o, oneshot, data, len, sig, sig_len);
 	if (!oneshot && o->p.m->hash == 0) {
 		op_pk_put(o, 1);                /* single-part only, as in op_sign_update */
 		return CKR_FUNCTION_NOT_SUPPORTED;

@@ -61,13 +61,22 @@ int main(void)
 		   m->host_flags == p->host_flags && m->token_flags == p->token_flags &&
 		   m->raw == p->raw && m->min_bits == p->min_bits && m->max_bits == p->max_bits,
 		   "%s: in the mechanism table as the spec gives it", name);
-		if (p->host_flags & CKF_VERIFY)
+		if ((p->host_flags & CKF_VERIFY) && !o->secret)
 			ok(o->verify != NULL && o->max_input != NULL, "%s: verifies", name);
 		if (p->token_flags & CKF_SIGN)
 			ok(o->sign_encode != NULL && o->max_input != NULL && p->raw != 0,
 			   "%s: encodes for the token's %s", name, sk_name(SK_FAM_CKM, p->raw));
-		if (p->host_flags & CKF_ENCRYPT)
+		if (o->secret && (p->host_flags & (CKF_ENCRYPT | CKF_DECRYPT)))
+			ok(o->update != NULL && o->update_len != NULL && o->final != NULL &&
+			   o->final_len != NULL && o->param != NULL && o->release != NULL,
+			   "%s: a secret-key cipher, in parts", name);
+		else if (p->host_flags & CKF_ENCRYPT)
 			ok(o->encrypt != NULL && o->max_plain != NULL, "%s: encrypts", name);
+		if (o->secret && (p->host_flags & (CKF_SIGN | CKF_VERIFY)))
+			ok(o->update != NULL && o->final != NULL && o->param != NULL &&
+			   o->release != NULL, "%s: a MAC, in parts", name);
+		if (p->host_flags & CKF_GENERATE)
+			ok(o->secret && o->gen_len != NULL, "%s: generates secret keys", name);
 		if (p->token_flags & CKF_DECRYPT)
 			ok(o->decrypt_check != NULL && o->decrypt_decode != NULL &&
 			   o->max_plain != NULL && p->raw != 0,

@@ -47,8 +47,8 @@ int main(int argc, char **argv)
 	CK_TOKEN_INFO ti;
 	CK_SESSION_INFO si;
 	CK_SESSION_HANDLE s;
-	CK_MECHANISM_TYPE mechs[64];
-	CK_ULONG nm = 64;
+	CK_MECHANISM_TYPE mechs[256];
+	CK_ULONG nm = 256;
 	CK_SLOT_ID slot = 0;
 	long d, n;
 	int k;

@@ -75,9 +75,9 @@ static int edit(const char *from, const char *to)
 static CK_RV look(char *model, int *gen512, CK_ULONG *nmech, CK_ULONG *rsa_max)
 {
 	CK_TOKEN_INFO ti;
-	CK_MECHANISM_TYPE mt[64];
+	CK_MECHANISM_TYPE mt[256];
 	CK_MECHANISM_INFO mi;
-	CK_ULONG n = 64, k;
+	CK_ULONG n = 256, k;
 	CK_RV rv = f->C_Initialize(NULL);
 
 	*gen512 = 0;

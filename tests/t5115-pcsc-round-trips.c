@@ -31,8 +31,8 @@ int main(int argc, char **argv)
 	CK_TOKEN_INFO ti;
 	CK_SESSION_INFO si;
 	CK_SESSION_HANDLE h, h2;
-	CK_MECHANISM_TYPE mechs[64];
-	CK_ULONG n, nm = 64;
+	CK_MECHANISM_TYPE mechs[256];
+	CK_ULONG n, nm = 256;
 	long mine, all, t0, t;
 	int threads, i;
 	char ans[256];
@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 		if (f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &h2) != CKR_OK ||
 		    f->C_CloseSession(h2) != CKR_OK)
 			break;
-		nm = 64;
+		nm = 256;
 		if (f->C_GetMechanismList(slot, mechs, &nm) != CKR_OK)
 			break;
 		if (f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &ev, NULL) != CKR_NO_EVENT)

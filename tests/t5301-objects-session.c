@@ -101,7 +101,7 @@ static int found(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE want)
 static void template_rules(CK_SESSION_HANDLE s)
 {
 	CK_OBJECT_HANDLE h;
-	CK_ULONG bad_len = 1, des3 = CKK_DES3, weird_class = 0x1234, mech = CKM_AES_KEY_GEN;
+	CK_ULONG bad_len = 1, des3 = CKK_BLOWFISH, weird_class = 0x1234, mech = CKM_AES_KEY_GEN;
 	CK_BYTE two = 2;
 	CK_BYTE modulus[4] = { 1, 0, 0, 1 };
 	CK_ATTRIBUTE no_class[] = { { CKA_LABEL, "x", 1 } };

@@ -75,6 +75,13 @@ static CK_ULONG sample(CK_ATTRIBUTE_TYPE t, const struct sk_obj_kind *k, unsigne
 		memset(buf, 0x5A, 16);  /* an AES key has an AES key's length */
 		return 16;
 	}
+	if (t == CKA_VALUE && k->cls == CKO_SECRET_KEY &&
+	    (k->subtype == CKK_DES3 || k->subtype == CKK_GOST28147 ||
+	     k->subtype == CKK_KUZNECHIK || k->subtype == CKK_MAGMA)) {
+		v = k->subtype == CKK_DES3 ? 24 : 32;   /* the key type's one length */
+		memset(buf, 0x5B, v);
+		return v;
+	}
 	switch (ti != NULL ? ti->vtype : SK_AV_BYTES) {
 	case SK_AV_BOOL:
 		buf[0] = (rules & SK_AR_SO_ONLY) ? CK_FALSE : CK_TRUE;

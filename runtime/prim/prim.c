@@ -15,6 +15,11 @@ void prim_ctx_free(struct prim_ctx *c)
 	if (c->m != NULL && c->m->ops != NULL && c->m->ops->release != NULL)
 		c->m->ops->release(c);
 	EVP_PKEY_free(c->pk);
+	if (c->key != NULL) {
+		OPENSSL_cleanse(c->key, c->k);
+		free(c->key);
+		c->key = NULL;
+	}
 	free(c->modulus);
 	free(c->params);
 	free(c->point);
@@ -34,6 +39,24 @@ CK_RV prim_copy_attr(const struct prim_attrs *a, CK_ATTRIBUTE_TYPE type, uint8_t
 		return CKR_HOST_MEMORY;
 	memcpy(*out, v->value, v->len);
 	*len = v->len;
+	return CKR_OK;
+}
+
+CK_RV prim_secret_key(struct prim_ctx *c, const struct prim_attrs *a, int private_key)
+{
+	const struct lb_attr *v = a->get(a->view, CKA_VALUE);
+	size_t len = 0;
+
+	(void)private_key;
+	if (v == NULL || v->value == NULL || v->len == 0 || v->len == CK_UNAVAILABLE_INFORMATION)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	if (c->m->ops->gen_len != NULL && c->m->ops->gen_len(c->m, 1, v->len, &len) != CKR_OK)
+		return CKR_KEY_SIZE_RANGE;
+	c->key = malloc(v->len);
+	if (c->key == NULL)
+		return CKR_HOST_MEMORY;
+	memcpy(c->key, v->value, v->len);
+	c->k = v->len;
 	return CKR_OK;
 }
 
@@ -97,4 +120,136 @@ CK_RV prim_rsa_unpad(const struct prim_ctx *c, const struct crypto_rsa_params *p
 		return CKR_DEVICE_ERROR;
 	prim_rsa_align(c, em, &em_len);
 	return crypto_rsa_unpad(p, em, c->k, out, out_len);
+}
+
+/* --- secret-key ciphers ------------------------------------------------------------ */
+
+CK_RV prim_sym_start(struct prim_ctx *c, const char *cipher, enum crypto_sym_mode mode,
+		     int decrypt, const uint8_t *iv, size_t iv_len, const uint8_t *aad,
+		     size_t aad_len, size_t tag_len, unsigned ctr_bits)
+{
+	struct crypto_sym *s = NULL;
+	CK_RV rv;
+
+	if (cipher == NULL)
+		return CKR_KEY_SIZE_RANGE;
+	rv = crypto_sym_new(cipher, mode, decrypt, c->key, c->k, iv, iv_len, aad, aad_len,
+			    tag_len, ctr_bits, &s);
+	if (rv == CKR_OK)
+		c->state = s;
+	return rv;
+}
+
+size_t prim_sym_update_len(const struct prim_ctx *c, size_t n)
+{
+	return crypto_sym_update_len(c->state, n);
+}
+
+CK_RV prim_sym_update(struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+		      size_t *out_len)
+{
+	return crypto_sym_update(c->state, in, n, out, out_len);
+}
+
+size_t prim_sym_final_len(const struct prim_ctx *c)
+{
+	return crypto_sym_final_len(c->state);
+}
+
+CK_RV prim_sym_final(struct prim_ctx *c, uint8_t *out, size_t cap, size_t *out_len)
+{
+	return crypto_sym_final(c->state, out, cap, out_len);
+}
+
+void prim_sym_release(struct prim_ctx *c)
+{
+	crypto_sym_free(c->state);
+	c->state = NULL;
+}
+
+const char *prim_aes_name(const struct prim_ctx *c, const char *mode)
+{
+	static const char *const names[3][4] = {
+		{ "AES-128-ECB", "AES-128-CBC", "AES-128-CTR", "AES-128-GCM" },
+		{ "AES-192-ECB", "AES-192-CBC", "AES-192-CTR", "AES-192-GCM" },
+		{ "AES-256-ECB", "AES-256-CBC", "AES-256-CTR", "AES-256-GCM" },
+	};
+	int row = c->k == 16 ? 0 : c->k == 24 ? 1 : c->k == 32 ? 2 : -1;
+	int col = strcmp(mode, "ECB") == 0 ? 0 : strcmp(mode, "CBC") == 0 ? 1 :
+		  strcmp(mode, "CTR") == 0 ? 2 : strcmp(mode, "GCM") == 0 ? 3 : -1;
+
+	return row < 0 || col < 0 ? NULL : names[row][col];
+}
+
+CK_RV prim_iv_param(const CK_MECHANISM *pm, size_t n)
+{
+	if (n == 0)
+		return pm->ulParameterLen == 0 ? CKR_OK : CKR_MECHANISM_PARAM_INVALID;
+	return pm->pParameter != NULL && pm->ulParameterLen == n ? CKR_OK
+								 : CKR_MECHANISM_PARAM_INVALID;
+}
+
+/* --- secret-key MACs ---------------------------------------------------------------- */
+
+CK_RV prim_mac_start(struct prim_ctx *c, const char *mac, const char *digest,
+		     const char *cipher, size_t len)
+{
+	struct crypto_mac *m = NULL;
+	size_t full = 0;
+	CK_RV rv;
+
+	if (digest == NULL && cipher == NULL)
+		return CKR_KEY_SIZE_RANGE;      /* no cipher of this key's length */
+	rv = crypto_mac_new(mac, digest, cipher, c->key, c->k, &m, &full);
+	if (rv != CKR_OK)
+		return rv;
+	if (len > full) {
+		crypto_mac_free(m);
+		return CKR_MECHANISM_PARAM_INVALID;
+	}
+	c->state = m;
+	c->out_len = len > 0 ? len : full;
+	return CKR_OK;
+}
+
+CK_RV prim_mac_update(struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+		      size_t *out_len)
+{
+	(void)out;
+	if (out_len != NULL)
+		*out_len = 0;
+	return crypto_mac_update(c->state, in, n);
+}
+
+CK_RV prim_mac_final(struct prim_ctx *c, uint8_t *out, size_t cap, size_t *out_len)
+{
+	uint8_t full[CRYPTO_MD_MAX];
+	CK_RV rv;
+
+	*out_len = c->out_len;
+	if (out == NULL || cap < c->out_len)
+		return CKR_BUFFER_TOO_SMALL;
+	rv = crypto_mac_final(c->state, full);
+	if (rv == CKR_OK)
+		memcpy(out, full, c->out_len);  /* _GENERAL: its first bytes */
+	OPENSSL_cleanse(full, sizeof full);
+	return rv;
+}
+
+void prim_mac_release(struct prim_ctx *c)
+{
+	crypto_mac_free(c->state);
+	c->state = NULL;
+}
+
+CK_RV prim_mac_param(const CK_MECHANISM *pm, int general, CK_ULONG max)
+{
+	CK_ULONG len;
+
+	if (!general)
+		return pm->ulParameterLen == 0 ? CKR_OK : CKR_MECHANISM_PARAM_INVALID;
+	if (pm->pParameter == NULL || pm->ulParameterLen != sizeof(CK_MAC_GENERAL_PARAMS))
+		return CKR_MECHANISM_PARAM_INVALID;
+	memcpy(&len, pm->pParameter, sizeof len);
+	return len > 0 && len <= max ? CKR_OK : CKR_MECHANISM_PARAM_INVALID;
 }

@@ -15,7 +15,10 @@
  *
  * Adding a primitive is one `prim:` entry and one file defining its prim_<impl>_ops. A
  * primitive of another kind (a secret-key cipher or MAC) fills the hooks of the
- * operations it serves and leaves the others NULL; prim_ctx is the state it gets.
+ * operations it serves and leaves the others NULL; prim_ctx is the state it gets. A
+ * secret-key primitive (secret set) checks its whole parameter in param (form
+ * included: a CBC IV is no struct of types.yaml), takes CKO_SECRET_KEY objects and runs
+ * on the host for every operation.
  */
 #ifndef SCRIPTOKI_PRIM_H
 #define SCRIPTOKI_PRIM_H
@@ -51,6 +54,8 @@ struct prim_ctx {
 	size_t params_len, point_len;
 	void *state;                    /* a primitive's own state (a cipher's context),
 					 * freed by its release hook */
+	uint8_t *key;                   /* secret keys: CKA_VALUE (cleansed when freed) */
+	const CK_MECHANISM *init_mech;  /* the caller's mechanism, during the Init call only */
 };
 
 struct prim_ops {
@@ -95,6 +100,33 @@ struct prim_ops {
 				uint8_t *out, size_t *out_len);
 	/* Free c->state (NULL: the primitive keeps none). */
 	void (*release)(struct prim_ctx *c);
+
+	/* A primitive of secret keys (CKO_SECRET_KEY, all its operations on the host). */
+	int secret;
+	/* Secret-key generation (host CKF_GENERATE, C_GenerateKey): the length in bytes of
+	 * the key to make, from the template's CKA_VALUE_LEN (given 0: the template has
+	 * none), or of a key's value (given 1, value_len its length; C_CreateObject):
+	 * CKR_OK, or CKR_TEMPLATE_INCOMPLETE (a length is needed and none is given) or
+	 * CKR_ATTRIBUTE_VALUE_INVALID (a length the key type does not have). */
+	CK_RV (*gen_len)(const struct mech *m, int given, CK_ULONG value_len, size_t *len);
+	/* ... and the random bytes key[0..len) made into a key of its type (the DES parity
+	 * bits); NULL: they are the key as they are. */
+	void (*gen_fix)(uint8_t *key, size_t len);
+
+	/* Secret-key ciphers (host CKF_ENCRYPT / CKF_DECRYPT with secret set): the key hook
+	 * (private_key: decryption) sets up c->state from the key and c->init_mech's
+	 * parameter; then, as crypto_sym_* of crypto.h say, the exact output of an update
+	 * of n bytes, the update, an upper bound of the last part, and the last part
+	 * (computed once; CKR_BUFFER_TOO_SMALL with *out_len its length keeps it). */
+	/* Secret-key primitives: whether it takes keys of type kt (NULL: only the entry's
+	 * key_type). MACs (host CKF_SIGN / CKF_VERIFY with secret set) use update (out
+	 * unused) and final (the MAC of out_len bytes, set by the key hook). */
+	int (*key_type_ok)(const struct mech *m, CK_KEY_TYPE kt);
+	size_t (*update_len)(const struct prim_ctx *c, size_t n);
+	CK_RV (*update)(struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+			size_t *out_len);
+	size_t (*final_len)(const struct prim_ctx *c);
+	CK_RV (*final)(struct prim_ctx *c, uint8_t *out, size_t cap, size_t *out_len);
 };
 
 /* Free what the key hook took, and cleanse the context. */
@@ -105,6 +137,42 @@ void prim_ctx_free(struct prim_ctx *c);
 /* A copy of the key's attribute type: CKR_KEY_TYPE_INCONSISTENT when absent or empty. */
 CK_RV prim_copy_attr(const struct prim_attrs *a, CK_ATTRIBUTE_TYPE type, uint8_t **out,
 		     size_t *len);
+/* Secret keys: CKA_VALUE checked by the mechanism's gen_len (when set; else any
+ * non-empty value) and copied into c->state's place key/key_len: c->k is its length.
+ * CKR_KEY_TYPE_INCONSISTENT (no value), CKR_KEY_SIZE_RANGE. */
+CK_RV prim_secret_key(struct prim_ctx *c, const struct prim_attrs *a, int private_key);
+
+/* Secret-key ciphers: c->state a crypto_sym of cipher (OpenSSL's name; NULL: a key
+ * length the cipher does not have, CKR_KEY_SIZE_RANGE) in mode, with the key taken by
+ * prim_secret_key; and the hooks that run it. */
+CK_RV prim_sym_start(struct prim_ctx *c, const char *cipher, enum crypto_sym_mode mode,
+		     int decrypt, const uint8_t *iv, size_t iv_len, const uint8_t *aad,
+		     size_t aad_len, size_t tag_len, unsigned ctr_bits);
+size_t prim_sym_update_len(const struct prim_ctx *c, size_t n);
+CK_RV prim_sym_update(struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+		      size_t *out_len);
+size_t prim_sym_final_len(const struct prim_ctx *c);
+CK_RV prim_sym_final(struct prim_ctx *c, uint8_t *out, size_t cap, size_t *out_len);
+void prim_sym_release(struct prim_ctx *c);
+/* Secret-key MACs: c->state a crypto_mac (mac "HMAC" with digest, "CMAC" with cipher)
+ * under the key prim_secret_key took; c->out_len its length, or len when not 0 (the
+ * _GENERAL forms: 1 up to the full length, else CKR_MECHANISM_PARAM_INVALID); and the
+ * hooks that run it. */
+CK_RV prim_mac_start(struct prim_ctx *c, const char *mac, const char *digest,
+		     const char *cipher, size_t len);
+CK_RV prim_mac_update(struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+		      size_t *out_len);
+CK_RV prim_mac_final(struct prim_ctx *c, uint8_t *out, size_t cap, size_t *out_len);
+void prim_mac_release(struct prim_ctx *c);
+/* The CK_MAC_GENERAL_PARAMS of a _GENERAL form (a CK_ULONG, not 0), or none at all
+ * (general 0). */
+CK_RV prim_mac_param(const CK_MECHANISM *pm, int general, CK_ULONG max);
+
+/* OpenSSL's name of AES in mode ("CBC", "ECB", "CTR", "GCM") for a key of c->k bytes. */
+const char *prim_aes_name(const struct prim_ctx *c, const char *mode);
+/* A parameter that is an IV of n bytes (CBC), or none at all (ECB). */
+CK_RV prim_iv_param(const CK_MECHANISM *pm, size_t n);
+
 /* RSA: CKA_MODULUS (its size within the entry's bits) and, for a public key,
  * CKA_PUBLIC_EXPONENT as c->pk; for a private key the modulus itself. */
 CK_RV prim_rsa_key(struct prim_ctx *c, const struct prim_attrs *a, int private_key);
