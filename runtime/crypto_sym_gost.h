@@ -7,7 +7,8 @@
  *   Kuznyechik (n = 128) and Magma (n = 64), GOST R 34.12-2015: ECB, CTR (GOST R
  *   34.13-2015 5.2), CTR-ACPKM (R 1323565.1.017-2018), MAC/OMAC (GOST R 34.13-2015
  *   5.6), MGM AEAD (RFC 9058);
- *   key wrap: AES (RFC 3394, RFC 5649), KExp15/KImp15 (R 1323565.1.017-2018).
+ *   key wrap: AES (RFC 3394, RFC 5649), KExp15/KImp15 (R 1323565.1.017-2018);
+ *   key agreement: VKO GOST R 34.10-2012 (RFC 7836) and 2001 (RFC 4357), ECDH.
  *
  * The block ciphers are the gostprov provider's (Kuznyechik ECB; Magma as its CBC with the
  * chaining undone, the provider having no Magma ECB); every mode is computed here on top
@@ -27,6 +28,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <openssl/ec.h>
 
 #include "cryptoki.h"
 
@@ -141,5 +144,42 @@ CK_RV crypto_aes_wrap(int pad, const uint8_t *kek, size_t kek_len, const uint8_t
  * CKR_DATA_LEN_RANGE when in_len cannot be a wrapped key. out has room for in_len. */
 CK_RV crypto_aes_unwrap(int pad, const uint8_t *kek, size_t kek_len, const uint8_t *in,
 			size_t in_len, uint8_t *out, size_t *out_len);
+
+/* --- key agreement ------------------------------------------------------------------ */
+
+/*
+ * VKO (GOST R 34.10-2012 / 2001 key agreement) with a private key on the host:
+ *   K = (m/q * UKM * d mod q) * Q_peer, KEK = H(x_K || y_K), the coordinates of K
+ *   little-endian, each as long as the curve's field;
+ * hash CKM_GOSTR3411_12_256 or CKM_GOSTR3411_12_512: VKO_GOSTR3410_2012_256/512 of
+ * RFC 7836 4.3 (any 2012 curve); CKM_GOSTR3411: VKO GOST R 34.10-2001 of RFC 4357 5.2
+ * (its curves have m/q = 1), with GOST R 34.11-94 under the CryptoPro parameters.
+ * oid_der names the curve as CKA_GOSTR3410_PARAMS does; priv is the private key as
+ * PKCS #11 holds it (CKA_VALUE, little-endian, the field's length), pub the peer's point
+ * as CKA_VALUE of a GOST public key (x || y, each little-endian; or that in a DER OCTET
+ * STRING); ukm 1 to 16 bytes read little-endian (RFC 7836 4.3; 8 bytes in RFC 4357), 0
+ * taken as 1. out receives the hash (32 or 64 bytes).
+ * CKR_CURVE_NOT_SUPPORTED for an unknown OID, CKR_KEY_SIZE_RANGE for a private key of
+ * another length or outside 1..q-1, CKR_MECHANISM_PARAM_INVALID for a peer point not on
+ * the curve or of the wrong length, or a bad UKM; CKR_MECHANISM_INVALID for another hash.
+ */
+CK_RV crypto_vko(CK_MECHANISM_TYPE hash, const uint8_t *oid_der, size_t oid_len,
+		 const uint8_t *priv, size_t priv_len, const uint8_t *pub, size_t pub_len,
+		 const uint8_t *ukm, size_t ukm_len, uint8_t *out, size_t *out_len);
+
+/*
+ * ECDH (SEC 1 3.3.1; PKCS #11 CKM_ECDH1_DERIVE with CKD_NULL): the x-coordinate of
+ * d * Q_peer, big-endian, the field's length, on the named curve of ec_params (the DER
+ * OID of CKA_EC_PARAMS). priv is the big-endian scalar (CKA_VALUE of an EC private key),
+ * pub the peer's point (uncompressed or compressed, bare or in a DER OCTET STRING, as
+ * CK_ECDH1_DERIVE_PARAMS.pPublicData may give it). Codes as for crypto_vko.
+ */
+CK_RV crypto_ecdh(const uint8_t *ec_params, size_t params_len, const uint8_t *priv,
+		  size_t priv_len, const uint8_t *pub, size_t pub_len, uint8_t *out,
+		  size_t *out_len);
+
+/* The GOST R 34.10 curve of a DER OID (crypto_ec.c's, built once and kept until
+ * crypto_fini), with the byte length of its field in *size; NULL when unknown. */
+const EC_GROUP *crypto_gost_group_of(const uint8_t *oid_der, size_t len, size_t *size);
 
 #endif
