@@ -7,6 +7,7 @@
  *   Kuznyechik (n = 128) and Magma (n = 64), GOST R 34.12-2015: ECB, CTR (GOST R
  *   34.13-2015 5.2), CTR-ACPKM (R 1323565.1.017-2018), MAC/OMAC (GOST R 34.13-2015
  *   5.6), MGM AEAD (RFC 9058);
+ *   GOST 28147-89: ECB, counter, CFB and MAC with the parameter sets the provider has;
  *   key wrap: AES (RFC 3394, RFC 5649), KExp15/KImp15 (R 1323565.1.017-2018);
  *   key agreement: VKO GOST R 34.10-2012 (RFC 7836) and 2001 (RFC 4357), ECDH.
  *
@@ -129,6 +130,48 @@ CK_RV crypto_kexp15(enum crypto_gost_alg alg, const uint8_t *k_enc, const uint8_
 CK_RV crypto_kimp15(enum crypto_gost_alg alg, const uint8_t *k_enc, const uint8_t *k_mac,
 		    const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t in_len,
 		    uint8_t *out, size_t *out_len);
+
+/* --- GOST 28147-89 (crypto_gost89.c) ----------------------------------------------- */
+
+/* The parameter sets (S-boxes) the host has: those the gostprov provider offers. */
+enum crypto_gost89_set { CRYPTO_GOST89_CRYPTOPRO_A, CRYPTO_GOST89_TC26_Z };
+
+/* The set named by the DER OID of CKA_GOST28147_PARAMS (id-Gost28147-89-CryptoPro-A-
+ * ParamSet, RFC 4357 10.3; id-tc26-gost-28147-param-Z, RFC 7836), or -1 for another. */
+int crypto_gost89_set_of(const uint8_t *oid_der, size_t len);
+
+/* ECB (GOST 28147-89 "prostaya zamena"): CryptoPro-A only (else
+ * CKR_MECHANISM_PARAM_INVALID), n a multiple of 8 (else CKR_DATA_LEN_RANGE). */
+CK_RV crypto_gost89_ecb(enum crypto_gost89_set set, int encrypt, const uint8_t *key,
+			size_t key_len, const uint8_t *in, size_t n, uint8_t *out);
+
+/* cfb = 0: the counter mode ("gammirovanie", CryptoPro-A or Z); cfb = 1: CFB ("gammirovanie
+ * s obratnoy svyazyu", the mode of the CryptoPro-A set, RFC 4357 10.3; CryptoPro-A only).
+ * Both with the CryptoPro key meshing of RFC 4357 2.3; iv is 8 bytes; any lengths. */
+struct crypto_gost89_stream;
+CK_RV crypto_gost89_stream_new(enum crypto_gost89_set set, int cfb, int encrypt,
+			       const uint8_t *key, size_t key_len, const uint8_t *iv,
+			       size_t iv_len, struct crypto_gost89_stream **out);
+CK_RV crypto_gost89_stream_update(struct crypto_gost89_stream *s, const uint8_t *in, size_t n,
+				  uint8_t *out);
+void crypto_gost89_stream_free(struct crypto_gost89_stream *s);
+CK_RV crypto_gost89_stream(enum crypto_gost89_set set, int cfb, int encrypt, const uint8_t *key,
+			   size_t key_len, const uint8_t *iv, size_t iv_len, const uint8_t *in,
+			   size_t n, uint8_t *out);
+
+/* The MAC ("imitovstavka", GOST 28147-89 section 5), with an optional 8-byte IV as the
+ * initial state (RFC 4357 6.1's gost28147IMIT; iv NULL and iv_len 0 for none); mac_len 1
+ * to 8 bytes, the MAC's first bytes (PKCS #11 and RFC 4357 use 4). With an IV, the IV is
+ * added to the first block (a message shorter than a block is zero-padded first). */
+struct crypto_gost89_mac;
+CK_RV crypto_gost89_mac_new(enum crypto_gost89_set set, const uint8_t *key, size_t key_len,
+			    const uint8_t *iv, size_t iv_len, struct crypto_gost89_mac **out);
+CK_RV crypto_gost89_mac_update(struct crypto_gost89_mac *g, const uint8_t *p, size_t n);
+CK_RV crypto_gost89_mac_final(struct crypto_gost89_mac *g, uint8_t *mac, size_t mac_len);
+void crypto_gost89_mac_free(struct crypto_gost89_mac *g);
+CK_RV crypto_gost89_mac(enum crypto_gost89_set set, const uint8_t *key, size_t key_len,
+			const uint8_t *iv, size_t iv_len, const uint8_t *p, size_t n, uint8_t *mac,
+			size_t mac_len);
 
 /* --- AES key wrap (RFC 3394, RFC 5649) ------------------------------------------------- */
 
