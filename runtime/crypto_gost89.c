@@ -3,13 +3,15 @@
  * crypto_gost89.c — GOST 28147-89 on the host: ECB, counter (CNT), CFB and the MAC
  * ("imitovstavka"); see crypto_sym_gost.h.
  *
- * The cipher is the gostprov provider's, in the private library context. The provider
- * fixes the S-boxes by algorithm name: "gost89" (CFB), "gost89-cnt", "gost89-cbc" and
- * "gost-mac" use id-Gost28147-89-CryptoPro-A-ParamSet (RFC 4357 11.2), "gost89-cnt-12"
- * and "gost-mac-12" id-tc26-gost-28147-param-Z (RFC 7836); CFB and CNT apply the
- * CryptoPro key meshing of RFC 4357 2.3 every 1024 bytes, as those parameter sets say.
- * ECB is "gost89-cbc" with the chaining undone (as for Magma in crypto_gost_sym.c): the
- * provider has no GOST 28147 ECB, and none at all with the Z parameters.
+ * The cipher is the gostprov provider's, in the private library context. Its S-boxes
+ * (checked against the gost engine's CRYPT_PARAMS choices): "gost89-cnt" and "gost-mac"
+ * always use id-Gost28147-89-CryptoPro-A-ParamSet (RFC 4357 11.2), "gost89-cnt-12" and
+ * "gost-mac-12" always id-tc26-gost-28147-param-Z (RFC 7836); "gost89" (CFB) and
+ * "gost89-cbc" use the provider's default set, TC26-Z, unless the process environment
+ * names another in CRYPT_PARAMS, which the provider reads: then ECB and CFB refuse to run
+ * rather than compute with S-boxes nobody asked for. CFB and CNT apply the CryptoPro key
+ * meshing of RFC 4357 2.3 every 1024 bytes. ECB is "gost89-cbc" with the chaining undone
+ * (as for Magma in crypto_gost_sym.c): the provider has no GOST 28147 ECB.
  */
 #include "crypto_sym_gost.h"
 
@@ -40,6 +42,16 @@ int crypto_gost89_set_of(const uint8_t *oid_der, size_t len)
 	if (len == sizeof crypto_oid_tc26_z && memcmp(oid_der, crypto_oid_tc26_z, len) == 0)
 		return CRYPTO_GOST89_TC26_Z;
 	return -1;
+}
+
+/* "gost89" and "gost89-cbc" compute with TC26-Z: the default, and nothing in the
+ * environment changes it. */
+static int crypto_gost89_default_is_z(void)
+{
+	const char *e = getenv("CRYPT_PARAMS");
+
+	return e == NULL || e[0] == '\0' || strcmp(e, "id-tc26-gost-28147-param-Z") == 0 ||
+	       strcmp(e, "1.2.643.7.1.2.5.1.1") == 0;
 }
 
 /* An EVP cipher context of the provider, keyed. */
@@ -112,10 +124,12 @@ CK_RV crypto_gost89_ecb(enum crypto_gost89_set set, int encrypt, const uint8_t *
 
 	if (key_len != CRYPTO_GOST_KEY_LEN)
 		return CKR_KEY_SIZE_RANGE;
-	if (set != CRYPTO_GOST89_CRYPTOPRO_A)
+	if (set != CRYPTO_GOST89_TC26_Z)
 		return CKR_MECHANISM_PARAM_INVALID;
 	if (n % 8 != 0)
 		return CKR_DATA_LEN_RANGE;
+	if (!crypto_gost89_default_is_z())
+		return CKR_FUNCTION_FAILED;
 	if (n == 0)
 		return CKR_OK;
 	rv = crypto_gost89_ctx("gost89-cbc", encrypt, key, zero, &c);
@@ -145,14 +159,16 @@ CK_RV crypto_gost89_stream_new(enum crypto_gost89_set set, int cfb, int encrypt,
 	*out = NULL;
 	if (key_len != CRYPTO_GOST_KEY_LEN)
 		return CKR_KEY_SIZE_RANGE;
-	if (set == CRYPTO_GOST89_CRYPTOPRO_A)
-		name = cfb ? "gost89" : "gost89-cnt";
-	else if (set == CRYPTO_GOST89_TC26_Z && !cfb)
-		name = "gost89-cnt-12";
+	if (set == CRYPTO_GOST89_CRYPTOPRO_A && !cfb)
+		name = "gost89-cnt";
+	else if (set == CRYPTO_GOST89_TC26_Z)
+		name = cfb ? "gost89" : "gost89-cnt-12";
 	else
 		return CKR_MECHANISM_PARAM_INVALID;
 	if (iv == NULL || iv_len != 8)
 		return CKR_MECHANISM_PARAM_INVALID;
+	if (cfb && !crypto_gost89_default_is_z())
+		return CKR_FUNCTION_FAILED;
 	s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return CKR_HOST_MEMORY;

@@ -7,7 +7,7 @@
  *   Kuznyechik (n = 128) and Magma (n = 64), GOST R 34.12-2015: ECB, CTR (GOST R
  *   34.13-2015 5.2), CTR-ACPKM (R 1323565.1.017-2018), MAC/OMAC (GOST R 34.13-2015
  *   5.6), MGM AEAD (RFC 9058);
- *   GOST 28147-89: ECB, counter, CFB and MAC with the parameter sets the provider has;
+ *   GOST 28147-89: counter and MAC (CryptoPro-A, TC26-Z), ECB and CFB (TC26-Z);
  *   key wrap: AES (RFC 3394, RFC 5649), KExp15/KImp15 (R 1323565.1.017-2018);
  *   key agreement: VKO GOST R 34.10-2012 (RFC 7836) and 2001 (RFC 4357), ECDH.
  *
@@ -140,13 +140,15 @@ enum crypto_gost89_set { CRYPTO_GOST89_CRYPTOPRO_A, CRYPTO_GOST89_TC26_Z };
  * ParamSet, RFC 4357 10.3; id-tc26-gost-28147-param-Z, RFC 7836), or -1 for another. */
 int crypto_gost89_set_of(const uint8_t *oid_der, size_t len);
 
-/* ECB (GOST 28147-89 "prostaya zamena"): CryptoPro-A only (else
- * CKR_MECHANISM_PARAM_INVALID), n a multiple of 8 (else CKR_DATA_LEN_RANGE). */
+/* ECB (GOST 28147-89 "prostaya zamena"): TC26-Z only (else CKR_MECHANISM_PARAM_INVALID;
+ * the provider has no ECB with fixed CryptoPro-A S-boxes), n a multiple of 8 (else
+ * CKR_DATA_LEN_RANGE). CKR_FUNCTION_FAILED when the environment's CRYPT_PARAMS names
+ * another set (the provider would use it). */
 CK_RV crypto_gost89_ecb(enum crypto_gost89_set set, int encrypt, const uint8_t *key,
 			size_t key_len, const uint8_t *in, size_t n, uint8_t *out);
 
-/* cfb = 0: the counter mode ("gammirovanie", CryptoPro-A or Z); cfb = 1: CFB ("gammirovanie
- * s obratnoy svyazyu", the mode of the CryptoPro-A set, RFC 4357 10.3; CryptoPro-A only).
+/* cfb = 0: the counter mode ("gammirovanie", CryptoPro-A or TC26-Z); cfb = 1: CFB
+ * ("gammirovanie s obratnoy svyazyu"; TC26-Z only, and as ECB when CRYPT_PARAMS is set).
  * Both with the CryptoPro key meshing of RFC 4357 2.3; iv is 8 bytes; any lengths. */
 struct crypto_gost89_stream;
 CK_RV crypto_gost89_stream_new(enum crypto_gost89_set set, int cfb, int encrypt,

@@ -3,9 +3,10 @@
  * t4019 — GOST 28147-89 on the host (computed with the gostprov provider in the module's
  * private context) against the gost ENGINE in separate `openssl` processes, for random
  * keys, IVs and lengths:
- *   ECB: E(X) is the first block of CFB with IV = X over zeros (`openssl enc -gost89`);
- *   CNT (CryptoPro-A and TC26-Z) and CFB, past the 1024-byte key meshing, fed here in
- *   random chunks: `openssl enc -gost89-cnt`, `-gost89-cnt-12`, `-gost89`;
+ *   ECB (TC26-Z): E(X) is the first block of CFB with IV = X over zeros (`openssl enc
+ *   -gost89`, whose default S-boxes are TC26-Z, as CRYPT_PARAMS set to them shows);
+ *   CNT (CryptoPro-A and TC26-Z) and CFB (TC26-Z), past the 1024-byte key meshing, fed
+ *   here in random chunks: `openssl enc -gost89-cnt`, `-gost89-cnt-12`, `-gost89`;
  *   MAC: `openssl dgst -mac gost-mac` / `gost-mac-12`, 4 and 8 bytes, one-shot and in
  *   pieces.
  * The documents give no examples for GOST 28147-89 with the CryptoPro parameters (RFC 4357
@@ -41,29 +42,35 @@ static void ecb_tests(void)
 		crypto_random(key, 32);
 		crypto_random(x, 32);
 		ct_hex(key, 32, kh);
-		if (crypto_gost89_ecb(CRYPTO_GOST89_CRYPTOPRO_A, 1, key, 32, x, 32, e) != CKR_OK ||
-		    crypto_gost89_ecb(CRYPTO_GOST89_CRYPTOPRO_A, 0, key, 32, e, 32, back) !=
+		if (crypto_gost89_ecb(CRYPTO_GOST89_TC26_Z, 1, key, 32, x, 32, e) != CKR_OK ||
+		    crypto_gost89_ecb(CRYPTO_GOST89_TC26_Z, 0, key, 32, e, 32, back) !=
 		    CKR_OK || memcmp(back, x, 32) != 0) {
 			good = 0;
 			continue;
 		}
 		for (j = 0; j < 4; j++) {
 			ct_hex(x + 8 * j, 8, ivh);
-			snprintf(cmd, sizeof cmd, "openssl enc -engine gost -gost89 -K %s -iv %s "
-				 "-in in.bin -out out.bin", kh, ivh);
+			snprintf(cmd, sizeof cmd, "CRYPT_PARAMS=id-tc26-gost-28147-param-Z openssl "
+				 "enc -engine gost -gost89 -K %s -iv %s -in in.bin -out out.bin", kh,
+				 ivh);
 			tl = ct_filter(dir, cmd, zero, 8, theirs, sizeof theirs);
 			if (tl != 8 || memcmp(theirs, e + 8 * j, 8) != 0)
 				good = 0;
 		}
 	}
-	ok(good, "ECB (CryptoPro-A): E(X) equals the engine's CFB gamma for IV = X, and "
-	   "decrypts back");
-	is_rv(crypto_gost89_ecb(CRYPTO_GOST89_CRYPTOPRO_A, 1, key, 32, x, 12, e),
-	      CKR_DATA_LEN_RANGE, "ECB: 12 bytes are refused");
-	is_rv(crypto_gost89_ecb(CRYPTO_GOST89_TC26_Z, 1, key, 32, x, 8, e),
-	      CKR_MECHANISM_PARAM_INVALID, "ECB: the Z parameters are not offered");
-	is_rv(crypto_gost89_ecb(CRYPTO_GOST89_CRYPTOPRO_A, 1, key, 24, x, 8, e),
-	      CKR_KEY_SIZE_RANGE, "ECB: a 24-byte key is refused");
+	ok(good, "ECB (TC26-Z): E(X) equals the engine's CFB gamma for IV = X, and decrypts "
+	   "back");
+	is_rv(crypto_gost89_ecb(CRYPTO_GOST89_TC26_Z, 1, key, 32, x, 12, e), CKR_DATA_LEN_RANGE,
+	      "ECB: 12 bytes are refused");
+	is_rv(crypto_gost89_ecb(CRYPTO_GOST89_CRYPTOPRO_A, 1, key, 32, x, 8, e),
+	      CKR_MECHANISM_PARAM_INVALID, "ECB: the CryptoPro-A parameters are not offered");
+	is_rv(crypto_gost89_ecb(CRYPTO_GOST89_TC26_Z, 1, key, 24, x, 8, e), CKR_KEY_SIZE_RANGE,
+	      "ECB: a 24-byte key is refused");
+	/* the environment must not change the S-boxes under us */
+	setenv("CRYPT_PARAMS", "id-Gost28147-89-CryptoPro-A-ParamSet", 1);
+	is_rv(crypto_gost89_ecb(CRYPTO_GOST89_TC26_Z, 1, key, 32, x, 8, e), CKR_FUNCTION_FAILED,
+	      "ECB: refused while CRYPT_PARAMS names another set");
+	unsetenv("CRYPT_PARAMS");
 }
 
 static void stream_tests(enum crypto_gost89_set set, int cfb, const char *name)
@@ -94,8 +101,8 @@ static void stream_tests(enum crypto_gost89_set set, int cfb, const char *name)
 		}
 		crypto_gost89_stream_free(s);
 		s = NULL;
-		snprintf(cmd, sizeof cmd, "openssl enc -engine gost -%s -K %s -iv %s -in in.bin "
-			 "-out out.bin", name, kh, ivh);
+		snprintf(cmd, sizeof cmd, "CRYPT_PARAMS=id-tc26-gost-28147-param-Z openssl enc "
+			 "-engine gost -%s -K %s -iv %s -in in.bin -out out.bin", name, kh, ivh);
 		tl = ct_filter(dir, cmd, in, n, theirs, sizeof theirs);
 		if (tl != (long)n || memcmp(ours, theirs, n) != 0)
 			good_e = 0;
@@ -198,7 +205,14 @@ int main(void)
 		ecb_tests();
 		stream_tests(CRYPTO_GOST89_CRYPTOPRO_A, 0, "gost89-cnt");
 		stream_tests(CRYPTO_GOST89_TC26_Z, 0, "gost89-cnt-12");
-		stream_tests(CRYPTO_GOST89_CRYPTOPRO_A, 1, "gost89");
+		stream_tests(CRYPTO_GOST89_TC26_Z, 1, "gost89");
+		{
+			uint8_t k[32] = { 0 }, iv[8] = { 0 }, b[8] = { 0 };
+
+			is_rv(crypto_gost89_stream(CRYPTO_GOST89_CRYPTOPRO_A, 1, 1, k, 32, iv, 8,
+						   b, 8, b), CKR_MECHANISM_PARAM_INVALID,
+			      "CFB with CryptoPro-A is not offered");
+		}
 		mac_tests(CRYPTO_GOST89_CRYPTOPRO_A, "gost-mac");
 		mac_tests(CRYPTO_GOST89_TC26_Z, "gost-mac-12");
 	}
