@@ -18,6 +18,7 @@
  * C = z1 P + z2 Q; valid when x_C mod q == r.
  */
 #include "crypto.h"
+#include "crypto_sym_gost.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -549,4 +550,24 @@ out:
 	EVP_PKEY_free(pk);
 	ERR_pop_to_mark();
 	return rv;
+}
+
+/* --- for crypto_vko.c ------------------------------------------------------------------- */
+
+const EC_GROUP *crypto_gost_group_of(const uint8_t *oid_der, size_t len, size_t *size)
+{
+	const struct crypto_gost_curve *c;
+	const EC_GROUP *g = NULL;
+	BN_CTX *bc;
+
+	ERR_set_mark();
+	c = crypto_gost_curve(oid_der, len);
+	bc = c != NULL ? BN_CTX_new_ex(crypto_libctx()) : NULL;
+	if (bc != NULL)
+		g = crypto_gost_group_cached(c, bc);
+	BN_CTX_free(bc);
+	ERR_pop_to_mark();
+	if (size != NULL)
+		*size = g != NULL ? c->size : 0;
+	return g;
 }

@@ -6,6 +6,7 @@
 #ifndef SCRIPTOKI_CRYPTO_TEST_H
 #define SCRIPTOKI_CRYPTO_TEST_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,42 @@ static inline int ct_write(const char *path, const uint8_t *buf, size_t n)
 	if (fclose(f) != 0)
 		rv = -1;
 	return rv;
+}
+
+/* Run a shell command made with printf rules; its exit status as system() gives it. */
+static inline int ct_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int ct_run(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof cmd)
+		return -1;
+	return system(cmd);
+}
+
+/*
+ * Feed in[0..n) to a command in another process and read what it writes: the input is
+ * dir/in.bin, the command must write dir/out.bin (cmd is run in dir, with "in.bin" and
+ * "out.bin" as the names to use). Returns the output length, or -1 when the command fails.
+ */
+static inline long ct_filter(const char *dir, const char *cmd, const uint8_t *in, size_t n,
+			     uint8_t *out, size_t cap)
+{
+	char path[512];
+
+	snprintf(path, sizeof path, "%s/in.bin", dir);
+	if (ct_write(path, in, n) != 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/out.bin", dir);
+	remove(path);
+	if (ct_run("cd %s && %s >/dev/null 2>&1", dir, cmd) != 0)
+		return -1;
+	return ct_read(path, out, cap);
 }
 
 #endif

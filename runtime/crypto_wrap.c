@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * crypto_wrap.c — AES key wrap (RFC 3394) and AES key wrap with padding (RFC 5649) through
+ * OpenSSL's "AES-<bits>-WRAP" and "AES-<bits>-WRAP-PAD" in the private library context;
+ * see crypto_sym_gost.h. The GOST key export (KExp15) is in crypto_gost_sym.c.
+ */
+#include "crypto_sym_gost.h"
+
+#include "crypto.h"
+
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+static CK_RV crypto_aes_wrap_op(int enc, int pad, const uint8_t *kek, size_t kek_len,
+				const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len)
+{
+	OSSL_LIB_CTX *ctx = crypto_libctx();
+	const char *name;
+	EVP_CIPHER *ci = NULL;
+	EVP_CIPHER_CTX *c = NULL;
+	int n1 = 0, n2 = 0;
+	CK_RV rv = CKR_FUNCTION_FAILED;
+
+	*out_len = 0;
+	switch (kek_len) {
+	case 16: name = pad ? "AES-128-WRAP-PAD" : "AES-128-WRAP"; break;
+	case 24: name = pad ? "AES-192-WRAP-PAD" : "AES-192-WRAP"; break;
+	case 32: name = pad ? "AES-256-WRAP-PAD" : "AES-256-WRAP"; break;
+	default: return CKR_KEY_SIZE_RANGE;
+	}
+	/* RFC 3394 2.2.1: n >= 2 64-bit blocks; RFC 5649: 1 octet or more plaintext,
+	 * 16 octets or more wrapped (3. and 4.); OpenSSL counts in int */
+	if (in_len > (1u << 30))
+		return CKR_DATA_LEN_RANGE;
+	if (!pad && (in_len % 8 != 0 || in_len < (enc ? 16u : 24u)))
+		return CKR_DATA_LEN_RANGE;
+	if (pad && (enc ? in_len < 1 : in_len < 16 || in_len % 8 != 0))
+		return CKR_DATA_LEN_RANGE;
+	if (ctx == NULL)
+		return CKR_FUNCTION_FAILED;
+	ERR_set_mark();
+	ci = EVP_CIPHER_fetch(ctx, name, NULL);
+	c = EVP_CIPHER_CTX_new();
+	if (c == NULL) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	if (ci == NULL || !EVP_CipherInit_ex2(c, ci, kek, NULL, enc, NULL))
+		goto out;
+	if (!EVP_CipherUpdate(c, out, &n1, in, (int)in_len)) {
+		/* the one failure of an unwrap with good lengths: the integrity check */
+		rv = enc ? CKR_FUNCTION_FAILED : CKR_ENCRYPTED_DATA_INVALID;
+		goto out;
+	}
+	if (!EVP_CipherFinal_ex(c, out + n1, &n2))
+		goto out;
+	*out_len = (size_t)n1 + (size_t)n2;
+	rv = CKR_OK;
+out:
+	EVP_CIPHER_CTX_free(c);
+	EVP_CIPHER_free(ci);
+	ERR_pop_to_mark();
+	return rv;
+}
+
+CK_RV crypto_aes_wrap(int pad, const uint8_t *kek, size_t kek_len, const uint8_t *in,
+		      size_t in_len, uint8_t *out, size_t *out_len)
+{
+	return crypto_aes_wrap_op(1, pad, kek, kek_len, in, in_len, out, out_len);
+}
+
+CK_RV crypto_aes_unwrap(int pad, const uint8_t *kek, size_t kek_len, const uint8_t *in,
+			size_t in_len, uint8_t *out, size_t *out_len)
+{
+	CK_RV rv = crypto_aes_wrap_op(0, pad, kek, kek_len, in, in_len, out, out_len);
+
+	if (rv != CKR_OK)
+		OPENSSL_cleanse(out, in_len);
+	return rv;
+}
