@@ -21,6 +21,8 @@
  * only while the user is logged in. Handles count up from 1 and are never reused while the
  * library is loaded.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,21 +40,49 @@ struct obj {
 	unsigned gen;                   /* the token generation it belongs to */
 	CK_SESSION_HANDLE owner;        /* session objects: the session; token objects: 0 */
 	int priv;                       /* CKA_PRIVATE */
+	size_t idx;                     /* its place in objs[] */
 	char ref[LB_REF_MAX];           /* token objects: the script's reference */
 	size_t nattrs;
 	struct lb_attr *attrs;
 };
 
-static void *obj_lock;
+/*
+ * The table: objs[] holds every object once (a find walks it: O(n) for n objects), and
+ * an open-addressing index by handle (linear probing, at most half full) finds one object
+ * in O(1). Objects whose token generation or session has gone are invisible at once (the
+ * checks of obj_visible) and swept out when the table grows past twice what the last
+ * sweep left, or when their token's cache is read again: no pass over all objects per
+ * call.
+ *
+ * Lock: read-mostly. The cached calls (C_GetAttributeValue, C_GetObjectSize, C_FindObjects*,
+ * obj_view) take it shared, so threads read in parallel; changes take it exclusive. With
+ * the application's mutex callbacks (no OS locking allowed) it is one of its mutexes.
+ */
+static pthread_rwlock_t obj_rw;
+static int obj_rw_made;
+static void *obj_mutex;                 /* instead of obj_rw, with the application's locks */
 static struct obj **objs;
 static size_t nobjs, cap_objs;
+static struct obj **obj_index;          /* by handle; NULL: a free place */
+static size_t index_cap;                /* a power of two, or 0 */
+static size_t nobjs_swept;              /* nobjs after the last sweep */
 static CK_OBJECT_HANDLE next_handle = 1;        /* never reset: handles are not reused */
 
 CK_RV obj_init(void)
 {
 	objs = NULL;
 	nobjs = cap_objs = 0;
-	return lock_create(&obj_lock);
+	obj_index = NULL;
+	index_cap = 0;
+	nobjs_swept = 0;
+	obj_mutex = NULL;
+	obj_rw_made = 0;
+	if (lock_uses_app_callbacks())
+		return lock_create(&obj_mutex);
+	if (pthread_rwlock_init(&obj_rw, NULL) != 0)
+		return CKR_CANT_LOCK;
+	obj_rw_made = 1;
+	return CKR_OK;
 }
 
 static void obj_free(struct obj *o)
@@ -70,56 +100,172 @@ void obj_fini(void)
 	for (i = 0; i < nobjs; i++)
 		obj_free(objs[i]);
 	free(objs);
+	free(obj_index);
 	objs = NULL;
-	nobjs = cap_objs = 0;
-	lock_destroy(obj_lock);
-	obj_lock = NULL;
+	obj_index = NULL;
+	nobjs = cap_objs = index_cap = nobjs_swept = 0;
+	if (obj_rw_made)
+		pthread_rwlock_destroy(&obj_rw);
+	obj_rw_made = 0;
+	lock_destroy(obj_mutex);
+	obj_mutex = NULL;
 }
 
 void obj_forget_after_fork(void)
 {
 	/* the parent's table; the child starts with none (the memory is left as it is) */
 	objs = NULL;
-	nobjs = cap_objs = 0;
-	obj_lock = NULL;
+	obj_index = NULL;
+	nobjs = cap_objs = index_cap = nobjs_swept = 0;
+	obj_mutex = NULL;
+	obj_rw_made = 0;
 }
 
-/* --- the table (obj_lock held) ------------------------------------------------------ */
+static CK_RV obj_table_read(void)
+{
+	if (obj_mutex != NULL)
+		return lock_acquire(obj_mutex);
+	return pthread_rwlock_rdlock(&obj_rw) == 0 ? CKR_OK : CKR_CANT_LOCK;
+}
 
-/* Drop objects whose token generation or session has gone. */
-static void obj_prune_inlock(void)
+/* Exclusive: the table changes. */
+static CK_RV obj_table_enter(void)
+{
+	if (obj_mutex != NULL)
+		return lock_acquire(obj_mutex);
+	return pthread_rwlock_wrlock(&obj_rw) == 0 ? CKR_OK : CKR_CANT_LOCK;
+}
+
+static void obj_table_leave(void)
+{
+	if (obj_mutex != NULL)
+		lock_release(obj_mutex);
+	else
+		pthread_rwlock_unlock(&obj_rw);
+}
+
+/* --- the table (its lock held; exclusive where it changes) ----------------------------- */
+
+static size_t obj_slot_of(CK_OBJECT_HANDLE h)
+{
+	/* Fibonacci hashing: consecutive handles spread over the index */
+	return (size_t)(((uint64_t)h * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & (index_cap - 1);
+}
+
+static void obj_index_put(struct obj *o)
+{
+	size_t i = obj_slot_of(o->handle);
+
+	while (obj_index[i] != NULL)
+		i = (i + 1) & (index_cap - 1);
+	obj_index[i] = o;
+}
+
+/* Take o's handle out of the index: backward-shift deletion keeps every probe chain whole. */
+static void obj_index_del(const struct obj *o)
+{
+	size_t i = obj_slot_of(o->handle), j, home;
+
+	while (obj_index[i] != o)
+		i = (i + 1) & (index_cap - 1);
+	j = i;
+	for (;;) {
+		obj_index[i] = NULL;
+		for (;;) {
+			j = (j + 1) & (index_cap - 1);
+			if (obj_index[j] == NULL)
+				return;
+			home = obj_slot_of(obj_index[j]->handle);
+			/* j's entry may move to i when its home is not cyclically in (i, j] */
+			if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
+				break;
+		}
+		obj_index[i] = obj_index[j];
+		i = j;
+	}
+}
+
+static struct obj *obj_find_inlock(CK_OBJECT_HANDLE h, size_t *idx)
+{
+	size_t i;
+
+	if (h == CK_INVALID_HANDLE || index_cap == 0)
+		return NULL;
+	for (i = obj_slot_of(h); obj_index[i] != NULL; i = (i + 1) & (index_cap - 1))
+		if (obj_index[i]->handle == h) {
+			if (idx != NULL)
+				*idx = obj_index[i]->idx;
+			return obj_index[i];
+		}
+	return NULL;
+}
+
+static void obj_remove_inlock(size_t i)
+{
+	struct obj *o = objs[i];
+
+	obj_index_del(o);
+	objs[i] = objs[--nobjs];
+	objs[i]->idx = i;
+	obj_free(o);
+	if (nobjs_swept > nobjs)
+		nobjs_swept = nobjs;
+}
+
+/* 1 when o can never be seen again: its token's card went, or its session closed. */
+static int obj_dead(struct obj *o)
 {
 	struct sess_info si;
+
+	return o->gen != token_generation(o->tok) ||
+	       (o->owner != 0 && sess_lookup(o->owner, &si) != CKR_OK);
+}
+
+/* Drop the dead objects: only when the table has doubled since the last sweep, so its
+ * cost is spread over the insertions that grew it. */
+static void obj_sweep_inlock(void)
+{
 	size_t i = 0;
 
-	while (i < nobjs) {
-		struct obj *o = objs[i];
-
-		if (o->gen != token_generation(o->tok) ||
-		    (o->owner != 0 && sess_lookup(o->owner, &si) != CKR_OK)) {
-			obj_free(o);
-			objs[i] = objs[--nobjs];
-		} else {
+	if (nobjs < 64 || nobjs < 2 * nobjs_swept)
+		return;
+	while (i < nobjs)
+		if (obj_dead(objs[i]))
+			obj_remove_inlock(i);
+		else
 			i++;
-		}
-	}
+	nobjs_swept = nobjs;
 }
 
 static CK_RV obj_reserve_inlock(size_t more)
 {
 	struct obj **n;
-	size_t ncap;
+	size_t ncap, i;
 
-	if (nobjs + more <= cap_objs)
-		return CKR_OK;
-	ncap = cap_objs ? cap_objs * 2 : 32;
-	while (ncap < nobjs + more)
-		ncap *= 2;
-	n = realloc(objs, ncap * sizeof *n);
-	if (n == NULL)
-		return CKR_HOST_MEMORY;
-	objs = n;
-	cap_objs = ncap;
+	obj_sweep_inlock();
+	if (nobjs + more > cap_objs) {
+		ncap = cap_objs ? cap_objs * 2 : 32;
+		while (ncap < nobjs + more)
+			ncap *= 2;
+		n = realloc(objs, ncap * sizeof *n);
+		if (n == NULL)
+			return CKR_HOST_MEMORY;
+		objs = n;
+		cap_objs = ncap;
+	}
+	if (2 * (nobjs + more) > index_cap) {
+		ncap = index_cap ? index_cap : 64;
+		while (2 * (nobjs + more) > ncap)
+			ncap *= 2;
+		n = calloc(ncap, sizeof *n);
+		if (n == NULL)
+			return CKR_HOST_MEMORY;
+		free(obj_index);
+		obj_index = n;
+		index_cap = ncap;
+		for (i = 0; i < nobjs; i++)
+			obj_index_put(objs[i]);
+	}
 	return CKR_OK;
 }
 
@@ -127,38 +273,23 @@ static CK_RV obj_reserve_inlock(size_t more)
 static CK_OBJECT_HANDLE obj_insert_inlock(struct obj *o)
 {
 	o->handle = next_handle++;
+	o->idx = nobjs;
 	objs[nobjs++] = o;
+	obj_index_put(o);
 	return o->handle;
 }
 
-static struct obj *obj_find_inlock(CK_OBJECT_HANDLE h, size_t *idx)
-{
-	size_t i;
-
-	if (h == CK_INVALID_HANDLE)
-		return NULL;
-	for (i = 0; i < nobjs; i++)
-		if (objs[i]->handle == h) {
-			if (idx != NULL)
-				*idx = i;
-			return objs[i];
-		}
-	return NULL;
-}
-
-static void obj_remove_inlock(size_t i)
-{
-	obj_free(objs[i]);
-	objs[i] = objs[--nobjs];
-}
-
-/* Remove the token objects of t (all, or only the private ones). */
+/* Remove the token objects of t (all, or only the private ones), and those of its
+ * earlier generations. */
 static void obj_drop_token_inlock(struct token *t, int only_private)
 {
 	size_t i = 0;
 
 	while (i < nobjs) {
-		if (objs[i]->tok == t && objs[i]->owner == 0 && (!only_private || objs[i]->priv))
+		struct obj *o = objs[i];
+
+		if (o->tok == t && ((o->owner == 0 && (!only_private || o->priv)) ||
+				    o->gen != token_generation(t)))
 			obj_remove_inlock(i);
 		else
 			i++;
@@ -169,7 +300,7 @@ void obj_logout_inlock(struct token *t)
 {
 	size_t i = 0;
 
-	if (lock_acquire(obj_lock) != CKR_OK)
+	if (obj_table_enter() != CKR_OK)
 		return;
 	while (i < nobjs) {
 		if (objs[i]->tok == t && objs[i]->owner != 0 && objs[i]->priv)
@@ -177,7 +308,7 @@ void obj_logout_inlock(struct token *t)
 		else
 			i++;
 	}
-	lock_release(obj_lock);
+	obj_table_leave();
 }
 
 /* --- making objects ------------------------------------------------------------------ */
@@ -253,7 +384,7 @@ CK_RV obj_add_token_object_inlock(struct token *t, const struct lb_object *lo,
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = lock_acquire(obj_lock);
+	rv = obj_table_enter();
 	if (rv != CKR_OK) {
 		obj_free(o);
 		return rv;
@@ -263,7 +394,7 @@ CK_RV obj_add_token_object_inlock(struct token *t, const struct lb_object *lo,
 		*handle = obj_insert_inlock(o);
 	else
 		obj_free(o);
-	lock_release(obj_lock);
+	obj_table_leave();
 	return rv;
 }
 
@@ -291,12 +422,12 @@ CK_RV obj_cache_inlock(struct token *t)
 		return rv;
 	user = obj_user_inlock(t);      /* after the load: a reset it met drops the login */
 	if (t->objs_valid && t->objs_private_valid && !user) {
-		rv = lock_acquire(obj_lock);
+		rv = obj_table_enter();
 		if (rv != CKR_OK)
 			return rv;
 		obj_drop_token_inlock(t, 1);
 		t->objs_private_valid = 0;
-		lock_release(obj_lock);
+		obj_table_leave();
 	}
 	if (t->objs_valid && (t->objs_private_valid || !user))
 		return CKR_OK;
@@ -316,12 +447,12 @@ CK_RV obj_cache_inlock(struct token *t)
 			goto out;
 		nadd++;
 	}
-	rv = lock_acquire(obj_lock);
+	rv = obj_table_enter();
 	if (rv != CKR_OK)
 		goto out;
 	rv = obj_reserve_inlock(nadd);
 	if (rv != CKR_OK) {
-		lock_release(obj_lock);
+		obj_table_leave();
 		goto out;
 	}
 	i = 0;
@@ -330,6 +461,10 @@ CK_RV obj_cache_inlock(struct token *t)
 
 		if (o->tok != t || o->owner != 0) {
 			i++;
+			continue;
+		}
+		if (o->gen != token_generation(t)) {
+			obj_remove_inlock(i);   /* of a card that went: its handle stays invalid */
 			continue;
 		}
 		for (j = 0; j < nadd; j++)
@@ -358,7 +493,7 @@ CK_RV obj_cache_inlock(struct token *t)
 		}
 	t->objs_valid = 1;
 	t->objs_private_valid = user;
-	lock_release(obj_lock);
+	obj_table_leave();
 out:
 	if (add != NULL)
 		for (i = 0; i < nadd; i++)
@@ -376,6 +511,7 @@ struct obj_ctx {
 	struct token *t;
 	int user;                       /* the normal user is logged in */
 	int so;
+	int held;                       /* the token is still locked (obj_leave unlocks it) */
 };
 
 enum obj_access { OBJ_READ, OBJ_WRITE };
@@ -416,34 +552,41 @@ static CK_RV obj_enter(CK_SESSION_HANDLE s, enum obj_access access, struct obj_c
 	}
 	c->user = obj_user_inlock(c->t);
 	c->so = c->t->logged_in && c->t->user == CKU_SO;
+	c->held = 1;
+	if (access == OBJ_READ) {
+		/* what a reader needs of the token is in c now (its generation, the login
+		 * state, a current cache): the token is let go before the table is read, so
+		 * readers of one token hold its lock only this long and read the table
+		 * side by side (its lock is shared). A logout that comes in between is ordered
+		 * after this call, as if it had come a moment later */
+		token_leave(c->t);
+		c->held = 0;
+	}
 	return CKR_OK;
 }
 
 static void obj_leave(struct obj_ctx *c)
 {
-	token_leave(c->t);
+	if (c->held)
+		token_leave(c->t);
+	c->held = 0;
 }
 
 static int obj_visible(const struct obj *o, const struct obj_ctx *c)
 {
-	return o->tok == c->t && o->gen == c->si.gen && (!o->priv || c->user);
+	struct sess_info si;
+
+	/* a session object lives as long as its session (closed ones are swept later) */
+	return o->tok == c->t && o->gen == c->si.gen && (!o->priv || c->user) &&
+	       (o->owner == 0 || o->owner == c->s || sess_lookup(o->owner, &si) == CKR_OK);
 }
 
-/* The object h as this session may see it (obj_lock held, pruned). */
+/* The object h as this session may see it (the table's lock held). */
 static struct obj *obj_get_inlock(CK_OBJECT_HANDLE h, const struct obj_ctx *c, size_t *idx)
 {
 	struct obj *o = obj_find_inlock(h, idx);
 
 	return o != NULL && obj_visible(o, c) ? o : NULL;
-}
-
-static CK_RV obj_table_enter(void)
-{
-	CK_RV rv = lock_acquire(obj_lock);
-
-	if (rv == CKR_OK)
-		obj_prune_inlock();
-	return rv;
 }
 
 /* --- obj_view ------------------------------------------------------------------------ */
@@ -458,7 +601,7 @@ CK_RV obj_view(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out)
 	rv = obj_enter(s, OBJ_READ, &c);
 	if (rv != CKR_OK)
 		return rv;
-	rv = obj_table_enter();
+	rv = obj_table_read();
 	if (rv != CKR_OK)
 		goto leave;
 	o = obj_get_inlock(h, &c, NULL);
@@ -475,7 +618,7 @@ CK_RV obj_view(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out)
 		out->tok = o->tok;
 		snprintf(out->ref, sizeof out->ref, "%s", o->ref);
 	}
-	lock_release(obj_lock);
+	obj_table_leave();
 leave:
 	obj_leave(&c);
 	if (rv != CKR_OK)
@@ -550,7 +693,7 @@ static CK_RV obj_store(struct obj_ctx *c, struct lb_attr *a, size_t n, CK_OBJECT
 		rv = obj_reserve_inlock(1);
 		if (rv == CKR_OK)
 			*ph = obj_insert_inlock(o);
-		lock_release(obj_lock);
+		obj_table_leave();
 	}
 	if (rv != CKR_OK)
 		obj_free(o);
@@ -664,7 +807,7 @@ CK_RV rt_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = obj_table_enter();
+	rv = obj_table_read();
 	if (rv != CKR_OK)
 		goto leave;
 	o = obj_get_inlock(hObject, &c, NULL);
@@ -673,7 +816,7 @@ CK_RV rt_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 	else
 		rv = obj_attrs_dup(o->attrs, o->nattrs, &a, &na);
 	on_token = o != NULL && o->owner == 0;
-	lock_release(obj_lock);
+	obj_table_leave();
 	if (rv != CKR_OK)
 		goto leave;
 	cls = obj_attrs_ulong(a, na, CKA_CLASS, CK_UNAVAILABLE_INFORMATION);
@@ -737,21 +880,21 @@ CK_RV rt_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
 		on_token = 1;
 		snprintf(ref, sizeof ref, "%s", o->ref);
 	}
-	lock_release(obj_lock);
+	obj_table_leave();
 	if (rv != CKR_OK || !on_token)
 		goto leave;
 	token_card(c.t, &card);
 	rv = lb_destroy_object(c.t->vm, &card, ref);
 	if (rv != CKR_OK)
 		goto leave;
-	rv = lock_acquire(obj_lock);
+	rv = obj_table_enter();
 	if (rv != CKR_OK) {
 		c.t->objs_valid = 0;
 		goto leave;
 	}
 	if (obj_find_inlock(hObject, &idx) != NULL)
 		obj_remove_inlock(idx);
-	lock_release(obj_lock);
+	obj_table_leave();
 leave:
 	obj_leave(&c);
 	return rv;
@@ -766,7 +909,7 @@ CK_RV rt_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = obj_table_enter();
+	rv = obj_table_read();
 	if (rv == CKR_OK) {
 		o = obj_get_inlock(hObject, &c, NULL);
 		if (o == NULL) {
@@ -776,7 +919,7 @@ CK_RV rt_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_
 			for (i = 0; i < o->nattrs; i++)
 				*pulSize += sizeof(CK_ATTRIBUTE) + o->attrs[i].len;
 		}
-		lock_release(obj_lock);
+		obj_table_leave();
 	}
 	obj_leave(&c);
 	return rv;
@@ -810,7 +953,7 @@ CK_RV rt_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = obj_table_enter();
+	rv = obj_table_read();
 	if (rv != CKR_OK)
 		goto leave;
 	o = obj_get_inlock(hObject, &c, NULL);
@@ -836,7 +979,7 @@ CK_RV rt_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 		rv = obj_worse(rv, one);
 	}
 unlock:
-	lock_release(obj_lock);
+	obj_table_leave();
 leave:
 	obj_leave(&c);
 	return rv;
@@ -874,7 +1017,7 @@ CK_RV rt_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = obj_table_enter();
+	rv = obj_table_read();
 	if (rv != CKR_OK)
 		goto leave;
 	o = obj_get_inlock(hObject, &c, NULL);
@@ -885,7 +1028,7 @@ CK_RV rt_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 		on_token = o->owner == 0;
 		snprintf(ref, sizeof ref, "%s", o->ref);
 	}
-	lock_release(obj_lock);
+	obj_table_leave();
 	if (rv != CKR_OK)
 		goto leave;
 	k = obj_kind_of(a, na);
@@ -974,7 +1117,7 @@ CK_RV rt_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 		a = NULL;
 		na = 0;
 	}
-	lock_release(obj_lock);
+	obj_table_leave();
 leave:
 	lb_attrs_free(a, na);
 	lb_attrs_free(chg, nchg);
@@ -1047,7 +1190,7 @@ CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 		free(f);
 		return rv;
 	}
-	rv = obj_table_enter();
+	rv = obj_table_read();
 	if (rv == CKR_OK) {
 		f->h = malloc((nobjs ? nobjs : 1) * sizeof *f->h);
 		if (f->h == NULL)
@@ -1055,7 +1198,7 @@ CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 		for (i = 0; rv == CKR_OK && i < nobjs; i++)
 			if (obj_visible(objs[i], &c) && obj_matches(objs[i], pTemplate, ulCount))
 				f->h[f->n++] = objs[i]->handle;
-		lock_release(obj_lock);
+		obj_table_leave();
 	}
 	obj_leave(&c);
 	if (rv == CKR_OK)
@@ -1081,19 +1224,20 @@ CK_RV rt_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
 		return rv;
 	f = (struct obj_search *)op;
 	*pulObjectCount = 0;
-	rv = lock_acquire(obj_lock);
+	rv = obj_table_read();
 	if (rv != CKR_OK) {
 		op_release(op, 1);
 		return rv;
 	}
-	/* objects destroyed since the search began are left out */
+	/* objects destroyed since the search began are left out (O(1) each) */
 	while (f->pos < f->n && *pulObjectCount < ulMaxObjectCount) {
 		CK_OBJECT_HANDLE h = f->h[f->pos++];
+		struct obj *o = obj_find_inlock(h, NULL);
 
-		if (obj_find_inlock(h, NULL) != NULL)
+		if (o != NULL && !obj_dead(o))
 			phObject[(*pulObjectCount)++] = h;
 	}
-	lock_release(obj_lock);
+	obj_table_leave();
 	op_release(op, 0);
 	return CKR_OK;
 }

@@ -5,7 +5,8 @@
  * C_GetSlotInfo send none; the first C_GetTokenInfo reads the token, the second and
  * C_GetSessionInfo send none; C_OpenSession and C_GetMechanismList on a known token send
  * none; C_Login sends only VERIFY (INS 20): one APDU for a right PIN, the wrong PIN at most
- * one more to read the retry counter; a PIN of the wrong length sends none.
+ * one more to read the retry counter; a PIN of the wrong length sends none. A search after
+ * C_Login reads only the private objects' EFs, never the public part again.
  */
 #include "api/api.h"
 
@@ -40,6 +41,88 @@ static void zero_start(const char *when)
 	for (k = 0; k < n; k++)
 		is_rv(f->C_GetSlotInfo(ids[k], &si), CKR_OK, "%s: C_GetSlotInfo %lu", when, ids[k]);
 	is_ulong(delta(), 0, "%s: C_GetSlotList and C_GetSlotInfo send no APDU", when);
+}
+
+/* How many token data objects labelled "t5101" a search finds (all of them). */
+static long count_data(CK_SESSION_HANDLE s)
+{
+	static CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof cls }, { CKA_APPLICATION, "t5101", 5 } };
+	CK_OBJECT_HANDLE h[16];
+	CK_ULONG got = 0;
+
+	if (f->C_FindObjectsInit(s, t, 2) != CKR_OK)
+		return -1;
+	if (f->C_FindObjects(s, h, 16, &got) != CKR_OK)
+		got = (CK_ULONG)-1;
+	if (f->C_FindObjectsFinal(s) != CKR_OK)
+		return -1;
+	return (long)got;
+}
+
+static CK_RV make_data(CK_SESSION_HANDLE s, const char *label, CK_BBOOL priv)
+{
+	static CK_OBJECT_CLASS cls = CKO_DATA;
+	static CK_BBOOL yes = CK_TRUE;
+	CK_OBJECT_HANDLE h;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof cls }, { CKA_TOKEN, &yes, sizeof yes },
+		{ CKA_PRIVATE, &priv, sizeof priv }, { CKA_APPLICATION, "t5101", 5 },
+		{ CKA_LABEL, (void *)label, (CK_ULONG)strlen(label) }, { CKA_VALUE, "v", 1 },
+	};
+
+	return f->C_CreateObject(s, t, 6, &h);
+}
+
+/*
+ * find -> C_Login -> find in a fresh C_Initialize: the first search reads the public part
+ * (EF.DIR, ODF, the directories, the public values); the login sends one VERIFY; the
+ * second search reads only what the login makes visible, the private data object's EF
+ * (SELECT + READ BINARY), never the public part again.
+ */
+static void find_login_find(CK_SLOT_ID slot)
+{
+	CK_SESSION_HANDLE s;
+	unsigned ins[64];
+	long first, n, k;
+	int only_rd = 1, sel = 0;
+
+	is_rv(f->C_Initialize(NULL), CKR_OK, "objects: C_Initialize");
+	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
+	      "objects: a R/W session");
+	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "objects: login");
+	is_rv(make_data(s, "pub1", CK_FALSE), CKR_OK, "a public token data object");
+	is_rv(make_data(s, "pub2", CK_FALSE), CKR_OK, "another");
+	is_rv(make_data(s, "priv", CK_TRUE), CKR_OK, "a private one");
+	is_rv(f->C_Finalize(NULL), CKR_OK, "objects: C_Finalize");
+
+	is_rv(f->C_Initialize(NULL), CKR_OK, "find-login-find: C_Initialize");
+	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK,
+	      "find-login-find: C_OpenSession");
+	mark = api_apdus(0);
+	is_ulong((CK_ULONG)count_data(s), 2, "the first search finds the two public objects");
+	first = delta();
+	diag("find (first, with the token's information): %ld APDUs", first);
+	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "find-login-find: C_Login");
+	ok(api_only_ins(0, mark, 0x20, &n) && n == 1, "... one VERIFY (%ld APDUs)", n);
+	delta();
+	is_ulong((CK_ULONG)count_data(s), 3, "the search after the login finds the private one too");
+	n = api_ins_since(0, mark, ins, 64);
+	for (k = 0; k < n && k < 64; k++) {
+		only_rd &= ins[k] == 0xA4 || ins[k] == 0xB0;
+		sel += ins[k] == 0xA4;
+	}
+	diag("find after C_Login: %ld APDUs", n);
+	ok(only_rd, "... it sends only SELECT and READ BINARY");
+	/* one SELECT by path and one READ BINARY for the one private EF: no EF.DIR, no ODF,
+	 * no directory, no public value again */
+	is_ulong((CK_ULONG)n, 2, "... exactly two: the private object's EF, nothing public again");
+	is_ulong((CK_ULONG)sel, 1, "... one SELECT");
+	ok(n < first, "... fewer than the first search (%ld < %ld)", n, first);
+	delta();
+	is_ulong((CK_ULONG)count_data(s), 3, "a third search");
+	is_ulong(delta(), 0, "... sends no APDU");
+	is_rv(f->C_Finalize(NULL), CKR_OK, "find-login-find: C_Finalize");
 }
 
 int main(int argc, char **argv)
@@ -123,5 +206,7 @@ int main(int argc, char **argv)
 	is_rv(f->C_CloseSession(s), CKR_OK, "C_CloseSession");
 	is_ulong(delta(), 0, "closing a public session sends no APDU");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
+
+	find_login_find(slot);
 	return done_testing();
 }

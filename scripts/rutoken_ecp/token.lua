@@ -1093,7 +1093,17 @@ local function read_public_values(card, pukdf)
 	return vals, by_id
 end
 
-function T.objects(card, logged_in)
+-- What objects() read of the card's public part (the directories, the public keys' and the
+-- public certificates' and data objects' values), kept in this VM so that the objects call
+-- after a login reads only what the login makes visible: the private objects' values. The
+-- runtime keeps the public objects as long (its cache is read once per connection), so a
+-- change another application makes meanwhile is seen no later than before: at the next
+-- connection, or when the runtime reads the public part again (that call reads it all and
+-- keeps it anew). Every entry point that may change the card's files forgets it (the end
+-- of this file); a card reset gives the script a fresh VM. Never a private value.
+local kept
+
+local function read_public(card)
 	local st, err = read_app(card)
 	if st == nil then
 		return nil, err
@@ -1105,7 +1115,7 @@ function T.objects(card, logged_in)
 			dbg("rutoken_ecp: EF.DIR names the PKCS#15 application, its ODF is not found")
 			return nil, "CKR_DEVICE_ERROR"
 		end
-		return {}
+		return false
 	end
 	local d
 	d, err = read_dirs(card, st, { "prkdf", "pukdf", "cdf", "dodf" }, true)
@@ -1116,20 +1126,22 @@ function T.objects(card, logged_in)
 	if not vals then
 		return nil, by_id
 	end
-	-- the certificates' and data objects' values first (in the order the objects are
-	-- listed, as before): a private key without its public-key object takes its public
-	-- attributes from the certificate with its CKA_ID. A private one the card will not
-	-- let us read (it has forgotten the login: another application logged out) stays
-	-- unlisted, the others are still good
-	local lists = { { d.cdf.objs, cert_object }, { d.dodf.objs, data_object } }
-	local values = {}
-	for _, l in ipairs(lists) do
-		for _, o in ipairs(l[1]) do
-			if o.path and (logged_in or not o.private) then
-				local v
-				v, err = read_ef(card, o.path)
+	return { d = d, vals = vals, by_id = by_id, values = {} }
+end
+
+-- The certificates' and data objects' values, in the order the objects are listed: the
+-- public ones when pub.values does not have them yet (kept there), the private ones when
+-- logged in (in priv only). A private one the card will not let us read (it has forgotten
+-- the login: another application logged out) stays unlisted, the others are still good.
+local function read_values(card, pub, logged_in, priv)
+	for _, l in ipairs({ pub.d.cdf.objs, pub.d.dodf.objs }) do
+		for _, o in ipairs(l) do
+			local want = o.path and (o.private and logged_in or
+						 not o.private and pub.values[o] == nil)
+			if want then
+				local v, err = read_ef(card, o.path)
 				if v then
-					values[o] = v
+					(o.private and priv or pub.values)[o] = v
 				elseif o.private and err == "CKR_USER_NOT_LOGGED_IN" then
 					dbg("rutoken_ecp: %s unreadable without the PIN",
 					    iso.path_hex(o.path))
@@ -1139,6 +1151,34 @@ function T.objects(card, logged_in)
 			end
 		end
 	end
+	return true
+end
+
+function T.objects(card, logged_in)
+	local pub, err = kept, nil
+	if not (logged_in and pub) then
+		-- the public part, read whole: nobody logged in, or nothing kept
+		kept = nil
+		pub, err = read_public(card)
+		if pub == nil then
+			return nil, err
+		end
+		if pub == false then
+			return {}
+		end
+	end
+	-- a private key without its public-key object takes its public attributes from the
+	-- certificate with its CKA_ID
+	local values = {}
+	local ok
+	ok, err = read_values(card, pub, logged_in, values)
+	if not ok then
+		return nil, err
+	end
+	kept = pub
+	setmetatable(values, { __index = pub.values })
+	local d, vals, by_id = pub.d, pub.vals, pub.by_id
+	local lists = { { d.cdf.objs, cert_object }, { d.dodf.objs, data_object } }
 	local function from_cert(k)
 		for _, c in ipairs(d.cdf.objs) do
 			if c.id == k.id and values[c] then
@@ -2411,6 +2451,21 @@ for name, fn in pairs(T) do
 	if type(fn) == "function" and name ~= "sign" and name ~= "decrypt" then
 		T[name] = function(...)
 			se_ref, se_p2 = nil, nil
+			return fn(...)
+		end
+	end
+end
+
+-- The entry points that only read the card, log in or out, or use a key: they keep what
+-- objects() kept. Every other one may change the card's files and forgets it first.
+local keeps_objects = {
+	token_info = true, pin_info = true, login = true, logout = true, objects = true,
+	sign = true, decrypt = true, random = true, mechanisms = true,
+}
+for name, fn in pairs(T) do
+	if type(fn) == "function" and not keeps_objects[name] then
+		T[name] = function(...)
+			kept = nil
 			return fn(...)
 		end
 	end

@@ -5,6 +5,7 @@
  *   bench [--iterations N] [--warmup N] [--rounds N] [--reader READER] [--floor READER]
  *   bench --modules SCRIPTOKI.so OTHER.so [--iterations N] ...
  *   bench --scoreboard --module NAME=PATH ...      (bench-score.c: the scoreboard)
+ *   bench --find-login-find MODULE.so PIN          (bench-flf.c: for apdu-counts)
  *
  * Runs inside tests/rig/with-tokens --echo: the target reader defaults to $VTOKEN0_READER
  * (the virtual token), the floor to $RESPONDER_READER (vpcd-echo, which answers 90 00 at
@@ -88,6 +89,7 @@ static void usage(void)
 }
 
 int bench_score_main(int argc, char **argv);
+int bench_flf_main(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -108,6 +110,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "--scoreboard") == 0)
 		return bench_score_main(argc, argv);     /* bench-score.c */
+	if (argc > 1 && strcmp(argv[1], "--find-login-find") == 0)
+		return bench_flf_main(argc, argv);       /* bench-flf.c */
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
 			iterations = parse_count(argv[++i], "--iterations");
