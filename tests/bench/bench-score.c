@@ -159,13 +159,15 @@ static void *worker_main(void *arg)
 
 	while (!atomic_load(&go))
 		;
-	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+	/* at least one operation a turn, however short the turn and however busy the
+	 * machine: a turn that ends before its threads ran would have no figure */
+	do {
 		if (run_op(w->m, w->s, w->op) < 0) {
 			w->failed = 1;
 			break;
 		}
 		w->ops++;
-	}
+	} while (!atomic_load_explicit(&stop, memory_order_relaxed));
 	return NULL;
 }
 
