@@ -2,7 +2,8 @@
 /*
  * t7004 — pcscd restarted under a running application (a package upgrade, socket
  * activation): within one module lifetime, without C_Finalize/C_Initialize, the module
- * takes a new PC/SC context by itself at the next slot call and sees the token again.
+ * takes a new PC/SC context by itself and sees the token again (at once, or after the
+ * slot event its monitor raises when pcscd reports the reader).
  * Sessions opened on the old daemon's connection are gone, as after a removal, and a
  * C_WaitForSlotEvent does not keep failing. Twice, to show the recovery is not one-shot.
  */
@@ -36,6 +37,32 @@ static int restart_pcscd(void)
 	return pcscd_do("");
 }
 
+/*
+ * C_GetSlotList(TRUE) until it counts want tokens. The module's slot table follows pcscd
+ * through its monitor thread: a change the rig's helper saw a moment ago may not have
+ * reached it yet, and then its slot event is still to come. So look, and if the count is
+ * not there, wait for the module's next slot event (blocking: no sleep, no polling) and
+ * look again; the event cannot be missed, since it stays pending until reported. At most
+ * 20 events; the test's timeout bounds the waits.
+ */
+static CK_RV slots_with_token(CK_SLOT_ID *ids, CK_ULONG *n, CK_ULONG want)
+{
+	CK_SLOT_ID ev;
+	CK_RV rv;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		*n = 8;
+		rv = fl->C_GetSlotList(CK_TRUE, ids, n);
+		if (rv != CKR_OK || *n == want)
+			return rv;
+		rv = fl->C_WaitForSlotEvent(0, &ev, NULL);
+		if (rv != CKR_OK && rv != CKR_NO_EVENT)
+			return rv;
+	}
+	return CKR_OK;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t waiter;
@@ -64,9 +91,8 @@ int main(int argc, char **argv)
 		ok(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED ||
 		   rv == CKR_TOKEN_NOT_PRESENT,
 		   "... the session of the old connection is gone (%s)", sk_rv_name(rv));
-		n = 8;
-		rv = fl->C_GetSlotList(CK_TRUE, ids, &n);
-		ok(rv == CKR_OK && n == 1, "... the next C_GetSlotList sees the token again (%s, %lu)",
+		rv = slots_with_token(ids, &n, 1);
+		ok(rv == CKR_OK && n == 1, "... C_GetSlotList sees the token again (%s, %lu)",
 		   sk_rv_name(rv), (unsigned long)n);
 		is_rv(api_slot_of(fl, 0, &slot2), CKR_OK, "... its reader");
 		ok(slot2 == slot, "... keeps its slot ID");
@@ -93,8 +119,7 @@ int main(int argc, char **argv)
 	ok(wait_rv == CKR_OK && wait_slot == slot,
 	   "... the waiting C_WaitForSlotEvent reports the token's slot (%s, slot %lu)",
 	   sk_rv_name(wait_rv), (unsigned long)wait_slot);
-	n = 8;
-	rv = fl->C_GetSlotList(CK_TRUE, ids, &n);
+	rv = slots_with_token(ids, &n, 0);
 	ok(rv == CKR_OK && n == 0, "... no slot with a token (%s, %lu)", sk_rv_name(rv),
 	   (unsigned long)n);
 	rv = fl->C_GetTokenInfo(slot, &ti);
@@ -107,9 +132,8 @@ int main(int argc, char **argv)
 	ok(rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_DEVICE_REMOVED,
 	   "... C_OpenSession: %s", sk_rv_name(rv));
 	is_ulong(pcscd_do("start"), 0, "a new pcscd started");
-	n = 8;
-	rv = fl->C_GetSlotList(CK_TRUE, ids, &n);
-	ok(rv == CKR_OK && n == 1, "... the next C_GetSlotList sees the token (%s, %lu)",
+	rv = slots_with_token(ids, &n, 1);
+	ok(rv == CKR_OK && n == 1, "... C_GetSlotList sees the token (%s, %lu)",
 	   sk_rv_name(rv), (unsigned long)n);
 	is_rv(fl->C_GetTokenInfo(slot, &ti), CKR_OK, "... C_GetTokenInfo");
 	is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2), CKR_OK,
