@@ -3,13 +3,15 @@
  * vtoken — a virtual Rutoken ECP behind vsmartcard's vpcd reader driver.
  *
  *   vtoken --port PORT [--host 127.0.0.1] [--state FILE] [--fresh] [--trace FILE]
- *          [--control SOCKET] [--fail-at N --fail-sw XXXX] [--drop-at N]
+ *          [--control SOCKET] [--fail-at N --fail-sw XXXX] [--drop-at N] [--piv]
  *
- * One process serves one reader. The card logic is vt_card.c; this file is the transport
+ * One process serves one reader. The card logic is vt_card.c (the Rutoken ECP) or, with
+ * --piv, vt_piv.c (a PIV card, README.md "The virtual PIV card"); this file is the transport
  * (tests/rig/vpcd.c), the state file, the APDU trace, fault injection and the control socket.
  * See README.md.
  */
 #include "vt.h"
+#include "vt_piv.h"
 #include "../rig/vpcd.h"
 
 #include <errno.h>
@@ -31,6 +33,12 @@ static const unsigned char atr[] = {
 	0x3B, 0x8B, 0x01, 0x52, 0x75, 0x74, 0x6F, 0x6B, 0x65, 0x6E, 0x20, 0x45, 0x43, 0x50, 0xA0
 };
 
+/* The PIV card's ATR is generic (ISO 7816-3: T=1; one historical byte, 80 = an empty
+ * compact-TLV category indicator, ISO 7816-4 8.1.1; TCK 80): nothing in it names a card,
+ * so hosts find the PIV application by SELECT. (3B 80 80 01 01, the shortest such ATR, is
+ * in OpenSC's table as one vendor's card, which would change how OpenSC treats it.) */
+static const unsigned char piv_atr[] = { 0x3B, 0x81, 0x80, 0x01, 0x80, 0x80 };
+
 #define MAX_CLIENTS 8
 #define CTL_LINE 256
 #define RECONNECT_TRIES 30      /* × 100 ms: how long a vanished vpcd is retried */
@@ -44,6 +52,8 @@ struct client {
 
 struct vtoken {
 	struct vt_card *card;
+	struct vt_piv *piv;     /* --piv: the PIV card instead (card is NULL) */
+	int mask_resp;          /* --piv: the pending answer is a GENERAL AUTHENTICATE result */
 	const char *host;
 	unsigned port;
 	const char *state_path;
@@ -62,6 +72,7 @@ struct vtoken {
 	unsigned fail_sw;
 	unsigned long drop_at;
 	int quit;
+	int piv_mode;           /* --piv */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -108,6 +119,9 @@ static void trace_apdu(struct vtoken *vt, const unsigned char *b, size_t len)
 		return;
 	if (len > 5 && (b[1] == 0x20 || b[1] == 0x24 || b[1] == 0x2C))
 		keep = b[4] == 0 && len >= 7 ? 7 : 5;
+	/* PIV: IMPORT KEY and SET MANAGEMENT KEY carry key material too */
+	if (vt->piv && len > 5 && (b[1] == 0xFE || b[1] == 0xFF))
+		keep = b[4] == 0 && len >= 7 ? 7 : 5;
 	fputc('>', vt->trace);
 	for (i = 0; i < len; i++) {
 		if (i < keep)
@@ -126,10 +140,38 @@ static void trace_resp(struct vtoken *vt, const unsigned char *b, size_t len)
 	if (!vt->trace)
 		return;
 	fputc('<', vt->trace);
-	for (i = 0; i < len; i++)
-		fprintf(vt->trace, " %02X", b[i]);
+	for (i = 0; i < len; i++) {
+		/* PIV: the data of a GENERAL AUTHENTICATE answer (a shared secret, say) */
+		if (vt->mask_resp && i + 2 < len)
+			fputs(" **", vt->trace);
+		else
+			fprintf(vt->trace, " %02X", b[i]);
+	}
 	fputc('\n', vt->trace);
 	fflush(vt->trace);
+}
+
+/* ---- the card, whichever it is ------------------------------------------------------ */
+
+static int card_dirty(const struct vtoken *vt)
+{
+	return vt->piv ? vt->piv->dirty : vt->card->dirty;
+}
+
+static void card_clean(struct vtoken *vt)
+{
+	if (vt->piv)
+		vt->piv->dirty = 0;
+	else
+		vt->card->dirty = 0;
+}
+
+static void card_power_reset(struct vtoken *vt)
+{
+	if (vt->piv)
+		vt_piv_power_reset(vt->piv);
+	else
+		vt_power_reset(vt->card);
 }
 
 /* ---- state file ------------------------------------------------------------------ */
@@ -141,7 +183,7 @@ static int save_state(struct vtoken *vt)
 	int fd = -1, dfd, rv = -1;
 
 	if (!vt->state_path) {
-		vt->card->dirty = 0;
+		card_clean(vt);
 		return 0;
 	}
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", vt->state_path) >= (int)sizeof tmp)
@@ -153,7 +195,8 @@ static int save_state(struct vtoken *vt)
 	if (!f)
 		goto out;
 	fd = -1;
-	if (vt_save(vt->card, f) || fflush(f) || fsync(fileno(f)))
+	if ((vt->piv ? vt_piv_save(vt->piv, f) : vt_save(vt->card, f)) || fflush(f) ||
+	    fsync(fileno(f)))
 		goto out;
 	if (fclose(f)) {
 		f = NULL;
@@ -168,7 +211,7 @@ static int save_state(struct vtoken *vt)
 		fsync(dfd);
 		close(dfd);
 	}
-	vt->card->dirty = 0;
+	card_clean(vt);
 	rv = 0;
 out:
 	if (rv)
@@ -191,6 +234,13 @@ static void load_state(struct vtoken *vt, int fresh)
 		if (!f && errno != ENOENT)
 			die("cannot open state %s: %s", vt->state_path, strerror(errno));
 	}
+	if (f && vt->piv_mode) {
+		vt->piv = vt_piv_load(f, err, sizeof err);
+		fclose(f);
+		if (!vt->piv)
+			die("%s: %s", vt->state_path, err);
+		return;
+	}
 	if (f) {
 		vt->card = vt_load(f, err, sizeof err);
 		fclose(f);
@@ -198,9 +248,15 @@ static void load_state(struct vtoken *vt, int fresh)
 			die("%s: %s", vt->state_path, err);
 		return;
 	}
-	vt->card = vt_new_factory();
-	if (!vt->card)
-		die("out of memory");
+	if (vt->piv_mode) {
+		vt->piv = vt_piv_new_factory();
+		if (!vt->piv)
+			die("out of memory");
+	} else {
+		vt->card = vt_new_factory();
+		if (!vt->card)
+			die("out of memory");
+	}
 	if (save_state(vt))
 		exit(1);
 }
@@ -237,7 +293,7 @@ static void disconnect(struct vtoken *vt, const char *why)
 	}
 	/* a removed card has no power */
 	vt->powered = 0;
-	vt_power_reset(vt->card);
+	card_power_reset(vt);
 }
 
 static void try_connect(struct vtoken *vt)
@@ -277,21 +333,22 @@ static void handle_message(struct vtoken *vt, unsigned char *msg, long len)
 		switch (msg[0]) {
 		case VPCD_CTRL_OFF:
 			vt->powered = 0;
-			vt_power_reset(vt->card);
+			card_power_reset(vt);
 			trace_event(vt, "power off");
 			break;
 		case VPCD_CTRL_ON:
 			vt->powered = 1;
-			vt_power_reset(vt->card);
+			card_power_reset(vt);
 			trace_event(vt, "power on");
 			break;
 		case VPCD_CTRL_RESET:
 			vt->powered = 1;
-			vt_power_reset(vt->card);
+			card_power_reset(vt);
 			trace_event(vt, "reset");
 			break;
 		case VPCD_CTRL_ATR:
-			if (vpcd_send(vt->fd, atr, sizeof atr))
+			if (vt->piv ? vpcd_send(vt->fd, piv_atr, sizeof piv_atr) :
+				      vpcd_send(vt->fd, atr, sizeof atr))
 				disconnect(vt, "send failed");
 			break;
 		default:
@@ -320,8 +377,15 @@ static void handle_message(struct vtoken *vt, unsigned char *msg, long len)
 		fault_answer(vt, vt->fail_sw);
 		return;
 	}
-	vt_process(vt->card, msg, (size_t)len, resp, &rlen);
-	if (vt->card->dirty)
+	if (vt->piv) {
+		/* GET RESPONSE continues the answer it belongs to */
+		if (len < 2 || msg[1] != 0xC0)
+			vt->mask_resp = len >= 2 && msg[1] == 0x87;
+		vt_piv_process(vt->piv, msg, (size_t)len, resp, &rlen);
+	} else {
+		vt_process(vt->card, msg, (size_t)len, resp, &rlen);
+	}
+	if (card_dirty(vt))
 		save_state(vt);
 	trace_resp(vt, resp, rlen);
 	if (vpcd_send(vt->fd, resp, rlen))
@@ -414,11 +478,19 @@ static void ctl_command(struct vtoken *vt, struct client *cl, char *line)
 		else
 			ctl_reply(cl, "err cannot connect to vpcd: %s", strerror(errno));
 	} else if (strcmp(argv[0], "power-cycle") == 0 && argc == 1) {
-		vt_power_reset(vt->card);
+		card_power_reset(vt);
 		trace_event(vt, "power lost (control)");
 		ctl_reply(cl, "ok");
 	} else if (strcmp(argv[0], "count") == 0 && argc == 1) {
 		ctl_reply(cl, "ok %lu", vt->count);
+	} else if (strcmp(argv[0], "state") == 0 && argc == 1 && vt->piv) {
+		const struct vt_piv *p = vt->piv;
+
+		ctl_reply(cl, "ok powered=%d inserted=%d verified=%s mgmt=%d pin=%u/%u "
+			  "puk=%u/%u count=%lu",
+			  vt->powered, vt->fd >= 0, p->pin_verified ? "pin" : "none",
+			  p->mgmt_ok, p->pin.tries_left, p->pin.max_tries, p->puk.tries_left,
+			  p->puk.max_tries, vt->count);
 	} else if (strcmp(argv[0], "state") == 0 && argc == 1) {
 		const struct vt_card *c = vt->card;
 
@@ -581,7 +653,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: vtoken --port PORT [--host ADDR] [--state FILE] [--fresh] [--trace FILE]\n"
-		"              [--control SOCKET] [--fail-at N --fail-sw XXXX] [--drop-at N]\n");
+		"              [--control SOCKET] [--fail-at N --fail-sw XXXX] [--drop-at N]\n"
+		"              [--piv]\n");
 	exit(2);
 }
 
@@ -597,6 +670,7 @@ int main(int argc, char **argv)
 		{ "fail-at", required_argument, NULL, 'F' },
 		{ "fail-sw", required_argument, NULL, 'S' },
 		{ "drop-at", required_argument, NULL, 'D' },
+		{ "piv", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -645,6 +719,9 @@ int main(int argc, char **argv)
 			if (parse_count(optarg, &vt.drop_at))
 				die("bad --drop-at %s", optarg);
 			break;
+		case 'P':
+			vt.piv_mode = 1;
+			break;
 		default:
 			usage();
 		}
@@ -676,8 +753,12 @@ int main(int argc, char **argv)
 	}
 	load_state(&vt, fresh);
 	ctl_open(&vt);
-	trace_event(&vt, "start port %u serial %02X%02X%02X%02X", vt.port, vt.card->serial[0],
-		    vt.card->serial[1], vt.card->serial[2], vt.card->serial[3]);
+	{
+		const unsigned char *sn = vt.piv ? vt.piv->serial : vt.card->serial;
+
+		trace_event(&vt, "start port %u serial %02X%02X%02X%02X%s", vt.port, sn[0],
+			    sn[1], sn[2], sn[3], vt.piv ? " piv" : "");
+	}
 
 	/* the rig starts us once pcscd listens; allow a few seconds anyway */
 	vt.lost = -20;
@@ -685,7 +766,7 @@ int main(int argc, char **argv)
 
 	if (vt.fd >= 0)
 		close(vt.fd);
-	if (vt.card->dirty)
+	if (card_dirty(&vt))
 		save_state(&vt);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (vt.clients[i].fd >= 0)
@@ -698,5 +779,6 @@ int main(int argc, char **argv)
 	if (vt.trace)
 		fclose(vt.trace);
 	vt_free(vt.card);
+	vt_piv_free(vt.piv);
 	return 0;
 }

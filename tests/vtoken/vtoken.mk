@@ -4,7 +4,8 @@
 # build/vtoken-ctl, the PC/SC probe used by the fault tests, and its tests.
 # It needs only OpenSSL (and PC/SC for the probe); it does not use runtime/ or generated/.
 
-VT_SRCS     := tests/vtoken/vt_card.c tests/vtoken/vt_crypto.c tests/vtoken/vt_state.c
+VT_SRCS     := tests/vtoken/vt_card.c tests/vtoken/vt_crypto.c tests/vtoken/vt_state.c \
+               tests/vtoken/vt_piv.c
 VT_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(VT_SRCS))
 VT_CFLAGS    = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
                $(SAN_CFLAGS) \
@@ -50,12 +51,19 @@ $(BUILD)/t/t3100-vtoken-apdu.t: $(VT_T_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(if $(SANITIZE),,$(VT_ASAN)) $(VT_LIBS)
 
+# The PIV card's processor, the same way
+VT_PIV_T_OBJS := $(patsubst %.c,$(BUILD)/obj/vt-test/%.o,$(VT_SRCS) tests/vtoken/t3112-piv-apdu.c)
+
+$(BUILD)/t/t3112-piv-apdu.t: $(VT_PIV_T_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(if $(SANITIZE),,$(VT_ASAN)) $(VT_LIBS)
+
 VTOKEN_BINS := $(BUILD)/vtoken $(BUILD)/vtoken-ctl $(BUILD)/pcsc-probe
 vtoken: $(VTOKEN_BINS)
 .PHONY: vtoken
 
 CHECK_DEPS   += $(VTOKEN_BINS)
-TEST_PROGS   += $(BUILD)/t/t3100-vtoken-apdu.t
+TEST_PROGS   += $(BUILD)/t/t3100-vtoken-apdu.t $(BUILD)/t/t3112-piv-apdu.t
 SCRIPT_TESTS += $(sort $(wildcard tests/t31[0-9][0-9]-*.t tests/t32[0-9][0-9]-*.t \
                                   tests/t33[0-9][0-9]-*.t tests/t34[0-9][0-9]-*.t))
 
