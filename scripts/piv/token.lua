@@ -911,4 +911,22 @@ function T.mechanisms(card)
 	}
 end
 
+---------------------------------------------------------------------------------------
+-- Changes. Key generation (00 47), certificates (PUT DATA) and key import need the card
+-- management key (Part 2, 3.3: "card management key" authentication first), and no
+-- setting of the configuration file reaches a script: the token is write-protected
+-- (token_info says so), and every change is refused before anything is sent.
+
+local function write_protected()
+	return nil, "CKR_TOKEN_WRITE_PROTECTED"
+end
+
+T.create_object = write_protected
+T.destroy_object = write_protected
+T.set_attributes = write_protected
+T.generate_key_pair = write_protected
+-- C_InitToken would erase the card: PIV's RESET (a Yubico extension) needs the PIN and
+-- the PUK blocked first, which is no PKCS#11 operation
+T.init_token = write_protected
+
 return T
