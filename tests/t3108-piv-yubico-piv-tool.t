@@ -22,11 +22,11 @@ grep -q "^PIN tries left:	3" "$W/status"; ok $? "status: 3 PIN tries (VERIFY wit
 serial=$(sed -n 's/^Serial Number:\t//p' "$W/status")
 [[ $serial =~ ^[0-9]+$ ]]; ok $? "status: a serial number from GET SERIAL ($serial)"
 
-# a CA made by openssl issues certificates for the card's public keys
+# a CA made by openssl certifies for the card's public keys
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/ca.key" \
 	-subj /CN=ca -days 2 -out "$W/ca.pem" 2>/dev/null
 ok $? "openssl: a CA"
-issue() { # PUBKEY CERT CN
+make_cert() { # PUBKEY CERT CN
 	openssl x509 -new -subj "/CN=$3" -force_pubkey "$1" -CA "$W/ca.pem" -CAkey "$W/ca.key" \
 		-days 2 -out "$2" 2>/dev/null
 }
@@ -38,7 +38,7 @@ is $? 1 "generate with a wrong management key fails"
 ypt -a generate -s 9a -A RSA2048 -o "$W/9a.pub" >"$W/out" 2>&1; ok $? "generate RSA-2048 in 9a"
 openssl pkey -pubin -in "$W/9a.pub" -noout -text 2>/dev/null | grep -q "Public-Key: (2048 bit)"
 ok $? "the answer is a 2048-bit RSA public key"
-issue "$W/9a.pub" "$W/9a.pem" card9a; ok $? "openssl issues a certificate for it"
+make_cert "$W/9a.pub" "$W/9a.pem" card9a; ok $? "openssl makes a certificate for it"
 ypt -a import-certificate -s 9a -i "$W/9a.pem" >/dev/null 2>&1; ok $? "import-certificate 9a"
 ypt -a read-certificate -s 9a -o "$W/9a.back" >/dev/null 2>&1
 cmp -s <(openssl x509 -in "$W/9a.pem" -outform DER) <(openssl x509 -in "$W/9a.back" -outform DER)
@@ -51,13 +51,13 @@ ypt -a verify-pin -P "$PIV_PIN" -a test-decipher -s 9a -i "$W/9a.pem" >"$W/out" 
 ok $? "verify-pin + test-decipher 9a (raw RSA)" || diag "$(cat "$W/out")"
 
 ypt -a generate -s 9c -A ECCP256 -o "$W/9c.pub" >/dev/null 2>&1; ok $? "generate P-256 in 9c"
-issue "$W/9c.pub" "$W/9c.pem" card9c && ypt -a import-certificate -s 9c -i "$W/9c.pem" \
+make_cert "$W/9c.pub" "$W/9c.pem" card9c && ypt -a import-certificate -s 9c -i "$W/9c.pem" \
 	>/dev/null 2>&1
 ok $? "certificate for 9c"
 ypt -a verify-pin -P "$PIV_PIN" -a test-signature -s 9c -i "$W/9c.pem" >"$W/out" 2>&1
 ok $? "verify-pin + test-signature 9c (ECDSA P-256)" || diag "$(cat "$W/out")"
 ypt -a generate -s 9d -A ECCP256 -o "$W/9d.pub" >/dev/null 2>&1 &&
-	issue "$W/9d.pub" "$W/9d.pem" card9d &&
+	make_cert "$W/9d.pub" "$W/9d.pem" card9d &&
 	ypt -a import-certificate -s 9d -i "$W/9d.pem" >/dev/null 2>&1
 ok $? "P-256 key and certificate in 9d"
 ypt -a verify-pin -P "$PIV_PIN" -a test-decipher -s 9d -i "$W/9d.pem" >"$W/out" 2>&1
@@ -66,8 +66,10 @@ ok $? "verify-pin + test-decipher 9d (ECDH, tag 85)" || diag "$(cat "$W/out")"
 # an imported P-384 key with a self-signed certificate, both made by openssl
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$W/p384.key" \
 	-subj /CN=imported -days 2 -out "$W/p384.pem" 2>/dev/null
-ypt -a import-key -s 95 -i "$W/p384.key" >/dev/null 2>&1; ok $? "import-key P-384 into retired slot 95"
-ypt -a import-certificate -s 95 -i "$W/p384.pem" >/dev/null 2>&1; ok $? "import-certificate 95 (5FC120)"
+ypt -a import-key -s 95 -i "$W/p384.key" >/dev/null 2>&1
+ok $? "import-key P-384 into retired slot 95"
+ypt -a import-certificate -s 95 -i "$W/p384.pem" >/dev/null 2>&1
+ok $? "import-certificate 95 (5FC120)"
 ypt -a verify-pin -P "$PIV_PIN" -a test-signature -s 95 -i "$W/p384.pem" >"$W/out" 2>&1
 ok $? "verify-pin + test-signature 95 (ECDSA P-384)" || diag "$(cat "$W/out")"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/rsa.key" -subj /CN=rsa -days 2 \
@@ -107,9 +109,12 @@ is "$(sed -n 's/^Serial Number:\t//p' "$W/status")" "$serial" "the serial surviv
 # a new management key (yubico-piv-tool 2.2 sets 3DES keys only; AES is tested in t3112)
 NEW=0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a09080
 ypt -a set-mgm-key -n "$NEW" >/dev/null 2>&1; ok $? "set-mgm-key"
-ypt -a generate -s 9a -A ECCP256 -o "$W/x.pub" >/dev/null 2>&1; is $? 1 "the default key no longer authenticates"
-ypt --key="$NEW" -a generate -s 9a -A ECCP256 -o "$W/x.pub" >/dev/null 2>&1; ok $? "the new key does"
-ypt --key="$NEW" -a verify-pin -a pin-retries --pin-retries 5 --puk-retries 4 -P "$PIV_PIN" >/dev/null 2>&1
+ypt -a generate -s 9a -A ECCP256 -o "$W/x.pub" >/dev/null 2>&1
+is $? 1 "the default key no longer authenticates"
+ypt --key="$NEW" -a generate -s 9a -A ECCP256 -o "$W/x.pub" >/dev/null 2>&1
+ok $? "the new key does"
+ypt --key="$NEW" -a verify-pin -a pin-retries --pin-retries 5 --puk-retries 4 -P "$PIV_PIN" \
+	>/dev/null 2>&1
 ok $? "pin-retries 5 4"
 is "$(piv_state pin)/$(piv_state puk)" 5/5/4/4 "SET PIN RETRIES took effect"
 grep -q "3132333435" "$PIV_TRACE"; is $? 1 "the trace never shows a PIN"

@@ -26,27 +26,30 @@ export OPENSC_CONF=$W/opensc.conf
 # a private configuration: no file cache (it would outlive the card), defaults otherwise
 printf 'app default {\n\tframework pkcs15 {\n\t\tuse_file_caching = no;\n\t}\n}\n' >"$OPENSC_CONF"
 
-is "$VTOKEN0_KIND/$VTOKEN1_KIND/$PIV" "rutoken/piv/1" "the rig: token 0 a Rutoken ECP, token 1 the PIV card"
+is "$VTOKEN0_KIND/$VTOKEN1_KIND/$PIV" "rutoken/piv/1" \
+	"the rig: token 0 a Rutoken ECP, token 1 the PIV card"
 [ "$VTOKEN0_READER" != "$PIV_READER" ]; ok $? "... in two readers"
-is "$(opensc-tool -r "$VTOKEN0_READER" -n 2>/dev/null)" "Rutoken ECP" "opensc-tool -n: the Rutoken is still a Rutoken"
-is "$(opensc-tool -r "$PIV_READER" -a 2>/dev/null)" "3b:81:80:01:80:80" "opensc-tool -a: the generic ATR"
+is "$(opensc-tool -r "$VTOKEN0_READER" -n 2>/dev/null)" "Rutoken ECP" \
+	"opensc-tool -n: the Rutoken is still a Rutoken"
+is "$(opensc-tool -r "$PIV_READER" -a 2>/dev/null)" "3b:81:80:01:80:80" \
+	"opensc-tool -a: the generic ATR"
 is "$(opensc-tool -r "$PIV_READER" -n 2>/dev/null)" "Personal Identity Verification Card" \
 	"opensc-tool -n: OpenSC's PIV driver takes the card (by its application)"
 
 # provisioning with yubico-piv-tool: CHUID, CCC, keys in 9A (RSA) and 9C (P-256), certificates
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/ca.key" \
 	-subj /CN=ca -days 2 -out "$W/ca.pem" 2>/dev/null
-issue() {
+make_cert() {
 	openssl x509 -new -subj "/CN=$3" -force_pubkey "$1" -CA "$W/ca.pem" -CAkey "$W/ca.key" \
 		-days 2 -out "$2" 2>/dev/null
 }
 ypt -a set-chuid -a set-ccc >/dev/null 2>&1; ok $? "set-chuid, set-ccc"
 ypt -a generate -s 9a -A RSA2048 -o "$W/9a.pub" >/dev/null 2>&1 &&
-	issue "$W/9a.pub" "$W/9a.pem" "piv auth" &&
+	make_cert "$W/9a.pub" "$W/9a.pem" "piv auth" &&
 	ypt -a import-certificate -s 9a -i "$W/9a.pem" >/dev/null 2>&1
 ok $? "RSA-2048 key and certificate in 9a"
 ypt -a generate -s 9c -A ECCP256 -o "$W/9c.pub" >/dev/null 2>&1 &&
-	issue "$W/9c.pub" "$W/9c.pem" "piv sign" &&
+	make_cert "$W/9c.pub" "$W/9c.pem" "piv sign" &&
 	ypt -a import-certificate -s 9c -i "$W/9c.pem" >/dev/null 2>&1
 ok $? "P-256 key and certificate in 9c"
 
@@ -55,7 +58,8 @@ grep -q "Private RSA Key \[PIV AUTH key\]" "$W/d"; ok $? "-D: the RSA key of 9A"
 grep -A8 "Private RSA Key \[PIV AUTH key\]" "$W/d" | grep -q "ModLength      : 2048"
 ok $? "-D: ... 2048 bits"
 grep -q "Private EC Key \[SIGN key\]" "$W/d"; ok $? "-D: the EC key of 9C"
-grep -q "Certificate for PIV Authentication" "$W/d" && grep -q "Certificate for Digital Signature" "$W/d"
+grep -q "Certificate for PIV Authentication" "$W/d" &&
+	grep -q "Certificate for Digital Signature" "$W/d"
 ok $? "-D: both certificates"
 grep -q "Private EC Key \[KEY MAN key\]" "$W/d"; is $? 1 "-D: no key in 9D"
 sn=$(sed -n 's/^\tSerial number  : //p' "$W/d")
@@ -63,7 +67,8 @@ sn=$(sed -n 's/^\tSerial number  : //p' "$W/d")
 ok $? "-D: the serial is the CHUID's GUID ($sn)"
 
 p11 -L >"$W/l" 2>&1; ok $? "pkcs11-tool -L"
-grep -q "token label        : piv auth" "$W/l"; ok $? "-L: the token is labelled after the 9A certificate"
+grep -q "token label        : piv auth" "$W/l"
+ok $? "-L: the token is labelled after the 9A certificate"
 grep -q "): $VTOKEN0_READER" "$W/l" && grep -q "): $PIV_READER" "$W/l"
 ok $? "-L: both readers are slots"
 
@@ -94,7 +99,7 @@ cmp -s "$W/msg" "$W/dec"; ok $? "... gives openssl's plaintext back"
 
 # ECDH with a P-256 key in 9D (key management): the card's share equals openssl's
 ypt -a generate -s 9d -A ECCP256 -o "$W/9d.pub" >/dev/null 2>&1 &&
-	issue "$W/9d.pub" "$W/9d.pem" "piv keymgmt" &&
+	make_cert "$W/9d.pub" "$W/9d.pem" "piv keymgmt" &&
 	ypt -a import-certificate -s 9d -i "$W/9d.pem" >/dev/null 2>&1
 ok $? "P-256 key and certificate in 9d"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/peer.key" 2>/dev/null

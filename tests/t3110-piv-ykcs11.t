@@ -23,12 +23,13 @@ p11() { pkcs11-tool --module "$YK" "$@"; }
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/ca.key" \
 	-subj /CN=ca -days 2 -out "$W/ca.pem" 2>/dev/null
-issue() {
+make_cert() {
 	openssl x509 -new -subj "/CN=$3" -force_pubkey "$1" -CA "$W/ca.pem" -CAkey "$W/ca.key" \
 		-days 2 -out "$2" 2>/dev/null
 }
 ypt -a generate -s 9a -A ECCP256 -o "$W/9a.pub" >/dev/null 2>&1 &&
-	issue "$W/9a.pub" "$W/9a.pem" ec9a && ypt -a import-certificate -s 9a -i "$W/9a.pem" >/dev/null 2>&1
+	make_cert "$W/9a.pub" "$W/9a.pem" ec9a &&
+	ypt -a import-certificate -s 9a -i "$W/9a.pem" >/dev/null 2>&1
 ok $? "yubico-piv-tool: P-256 key and certificate in 9a"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/9e.key" -subj /CN=rsa9e -days 2 \
 	-out "$W/9e.pem" 2>/dev/null
@@ -39,7 +40,8 @@ ok $? "yubico-piv-tool: an imported RSA-2048 key and its certificate in 9e"
 serial=$(ypt -a status 2>/dev/null | sed -n 's/^Serial Number:\t//p')
 
 p11 -L >"$W/l" 2>&1; ok $? "pkcs11-tool -L through ykcs11"
-grep -q "serial num         : $serial\$" "$W/l"; ok $? "-L: the token has the card's serial ($serial)"
+grep -q "serial num         : $serial\$" "$W/l"
+ok $? "-L: the token has the card's serial ($serial)"
 grep -q "firmware version   : 5.43" "$W/l"; ok $? "-L: the version of GET VERSION"
 p11 -O >"$W/o" 2>&1; ok $? "pkcs11-tool -O"
 grep -q "subject:    DN: CN=ec9a" "$W/o" && grep -q "subject:    DN: CN=rsa9e" "$W/o"

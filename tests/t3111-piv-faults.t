@@ -28,16 +28,20 @@ ins_of() {
 # position N INS: the position (from 1) of the N-th APDU with this INS in "$W/ins"
 position() { awk -v n="$1" -v ins="$2" '$1 == ins && ++k == n { print NR; exit }' "$W/ins"; }
 # after a drop: pcscd sees the card go, then come back. When the client that saw the drop
-# was yubico-piv-tool, vpcd 0.8 sometimes leaves the first re-insertion unpowered (pcscd
-# then reports no card); pulling and inserting once more, as a user would, brings it back.
+# was yubico-piv-tool, vpcd 0.8 sometimes leaves a re-insertion unpowered (pcscd then
+# reports no card); pulling and inserting once more, as a user would, brings it back.
+# Bounded: after three tries the next step fails visibly.
 reinsert() {
-	"$PROBE" -r "$PIV_READER" wait-absent >/dev/null
-	piv_ctl insert >/dev/null
-	[ "$("$PROBE" -r "$PIV_READER" 00A4040005A000000308 | cut -c1-4)" = resp ] && return 0
-	piv_ctl remove >/dev/null
-	"$PROBE" -r "$PIV_READER" wait-absent >/dev/null
-	piv_ctl insert >/dev/null
-	"$PROBE" -r "$PIV_READER" wait-present >/dev/null
+	local try
+	for try in 1 2 3; do
+		"$PROBE" -r "$PIV_READER" wait-absent >/dev/null
+		piv_ctl insert >/dev/null
+		"$PROBE" -r "$PIV_READER" wait-present >/dev/null
+		[ "$("$PROBE" -r "$PIV_READER" 00A4040005A000000308 | cut -c1-4)" = resp ] && return 0
+		piv_ctl remove >/dev/null
+	done
+	diag "the PIV card did not come back after a drop"
+	return 1
 }
 snapshot() { cp "$PIV_STATE" "$W/state.$1"; }
 unchanged() { cmp -s "$PIV_STATE" "$W/state.$1"; }
@@ -97,10 +101,12 @@ is "$(tail -n 2 "$W/ins" | tr '\n' ' ')" "47 C0 " "RSA generate: GENERATE, then 
 gen=$(position 1 47)
 snapshot rsa
 piv_ctl fail-at "$gen" 6A80 >/dev/null
-ypt -a generate -s 9d -A RSA2048 -o "$W/x.pub" >/dev/null 2>&1; is $? 1 "RSA generate with GENERATE faulted fails"
+ypt -a generate -s 9d -A RSA2048 -o "$W/x.pub" >/dev/null 2>&1
+is $? 1 "RSA generate with GENERATE faulted fails"
 unchanged rsa; ok $? "... and leaves the card unchanged"
 piv_ctl fail-at $((gen + 1)) 6F00 >/dev/null
-ypt -a generate -s 9d -A RSA2048 -o "$W/x.pub" >/dev/null 2>&1; is $? 1 "with GET RESPONSE faulted it fails"
+ypt -a generate -s 9d -A RSA2048 -o "$W/x.pub" >/dev/null 2>&1
+is $? 1 "with GET RESPONSE faulted it fails"
 unchanged rsa; is $? 1 "... but the new key is on the card (GENERATE had run)"
 
 # ---- certificate writing: PUT DATA in a chain ----
@@ -135,7 +141,8 @@ is "$changed" 0 "... and the old certificate stays"
 ypt -a read-certificate -s 9a -o "$W/back.pem" >/dev/null 2>&1
 is "$(openssl x509 -in "$W/back.pem" -noout -subject 2>/dev/null)" "subject=CN = first" \
 	"the card gives the first certificate"
-ypt -a import-certificate -s 9a -i "$W/b.pem" >/dev/null 2>&1; ok $? "without faults the write works"
+ypt -a import-certificate -s 9a -i "$W/b.pem" >/dev/null 2>&1
+ok $? "without faults the write works"
 ypt -a read-certificate -s 9a -o "$W/back.pem" >/dev/null 2>&1
 is "$(openssl x509 -in "$W/back.pem" -noout -subject 2>/dev/null)" "subject=CN = second" \
 	"... and the card gives the second"

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# pivlib.sh — helpers for the virtual PIV card's shell tests; source it after tests/rig/tap.sh.
+# pivlib.sh — shared functions of the virtual PIV card's shell tests; source it after
+# tests/rig/tap.sh.
 #
 #   piv_need [FILE...]      the rig, the virtual token and yubico-piv-tool
 #   piv_rig RIG-OPTIONS...  re-run this test inside with-tokens with one PIV card

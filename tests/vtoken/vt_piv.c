@@ -75,7 +75,7 @@ struct apdu {
 	int has_le, ext;
 };
 
-/* ---- small helpers --------------------------------------------------------------- */
+/* ---- small functions ------------------------------------------------------------ */
 
 static int is_key_slot(unsigned ref)
 {
