@@ -8,15 +8,12 @@
 # other); keys that yubico-piv-tool generated on the PIV card sign through Scriptoki
 # (RSA PKCS#1 v1.5, RSA-PSS, ECDSA P-256 and P-384), and openssl(1) verifies the
 # signatures in other processes with the public keys yubico-piv-tool wrote; RSA
-# decryption of an openssl-encrypted block; ssh-keygen -D lists the keys, and OpenSSL
-# through libp11's engine signs a certificate request with the 9A key.
+# decryption of an openssl-encrypted block. (ssh-keygen and OpenSSL's engine: t9114.)
 . "$(dirname "$0")/rig/tap.sh"
 . "$TOP/tests/vtoken/pivlib.sh"
 if [ "${1:-}" != --inside ]; then
 	piv_need "$BUILD/scriptoki-pkcs11.so"
 	need_opensc
-	need_pkg openssh-client /usr/bin/ssh-keygen
-	need_pkg libengine-pkcs11-openssl /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so
 	piv_rig -n 1 --piv 1 --fresh
 fi
 piv_find || { echo "1..1"; echo "not ok 1 - the rig has no PIV card"; exit 1; }
@@ -108,36 +105,4 @@ piv -l -p "$PIV_PIN" --decrypt -m RSA-PKCS --id 01 -i "$W/c" -o "$W/p" >/dev/nul
 ok $? "decrypt RSA-PKCS with 9A"
 cmp -s "$W/m" "$W/p"; ok $? "... the plaintext"
 
-# ssh-keygen -D: the keys through Scriptoki
-timeout 60 ssh-keygen -D "$M" >"$W/ssh" 2>/dev/null
-ok $? "ssh-keygen -D"
-ssh-keygen -i -m PKCS8 -f "$W/9a.pub" >"$W/9a.ssh" 2>/dev/null
-grep -qF "$(cut -d' ' -f2 "$W/9a.ssh")" "$W/ssh"; ok $? "ssh-keygen -D: the 9A key"
-ssh-keygen -i -m PKCS8 -f "$W/9c.pub" >"$W/9c.ssh" 2>/dev/null
-grep -qF "$(cut -d' ' -f2 "$W/9c.ssh")" "$W/ssh"; ok $? "ssh-keygen -D: the 9C key"
-# OpenSSL through libp11's engine: a CSR signed by the 9A key, its public key the card's
-cat >"$W/openssl.cnf" <<-EOF2
-	openssl_conf = openssl_init
-	[openssl_init]
-	engines = engine_section
-	[engine_section]
-	pkcs11 = pkcs11_section
-	[pkcs11_section]
-	engine_id = pkcs11
-	MODULE_PATH = $M
-	init = 0
-	[req]
-	distinguished_name = dn
-	[dn]
-EOF2
-OPENSSL_CONF="$W/openssl.cnf" timeout 60 openssl req -new -engine pkcs11 -keyform engine \
-	-key "pkcs11:token=PIV%20Card;object=PIV%20AUTH%20key;type=private;pin-value=$PIV_PIN" \
-	-subj "/CN=t9110" -out "$W/req.csr" >/dev/null 2>&1
-ok $? "openssl req -engine pkcs11: a CSR signed by the 9A key"
-openssl req -verify -in "$W/req.csr" -noout 2>&1 | grep -q "verify OK"
-ok $? "... its self-signature verifies"
-openssl req -in "$W/req.csr" -noout -pubkey >"$W/req.pub" 2>/dev/null
-cmp -s <(openssl pkey -pubin -in "$W/req.pub" -outform der 2>/dev/null) \
-	<(openssl pkey -pubin -in "$W/9a.pub" -outform der 2>/dev/null)
-ok $? "... with the public key yubico-piv-tool generated"
 done_testing
