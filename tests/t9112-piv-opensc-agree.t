@@ -24,16 +24,16 @@ printf 'app default {\n\tframework pkcs15 {\n\t\tuse_file_caching = no;\n\t}\n}\
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/ca.key" \
 	-subj /CN=ca -days 2 -out "$W/ca.pem" 2>/dev/null
-issue() {
+make_cert() {
 	openssl x509 -new -subj "/CN=$3" -force_pubkey "$1" -CA "$W/ca.pem" -CAkey "$W/ca.key" \
 		-days 2 -out "$2" 2>/dev/null
 }
 ypt -a generate -s 9a -A RSA2048 -o "$W/9a.pub" >/dev/null 2>&1 &&
-	issue "$W/9a.pub" "$W/9a.pem" "piv auth" &&
+	make_cert "$W/9a.pub" "$W/9a.pem" "piv auth" &&
 	ypt -a import-certificate -s 9a -i "$W/9a.pem" >/dev/null 2>&1
 ok $? "9a: RSA-2048 and a certificate"
 ypt -a generate -s 9c -A ECCP256 -o "$W/9c.pub" >/dev/null 2>&1 &&
-	issue "$W/9c.pub" "$W/9c.pem" "piv sign" &&
+	make_cert "$W/9c.pub" "$W/9c.pem" "piv sign" &&
 	ypt -a import-certificate -s 9c -i "$W/9c.pem" >/dev/null 2>&1
 ok $? "9c: P-256 and a certificate"
 ypt -a generate -s 9d -A RSA2048 -o "$W/9d.pub" >/dev/null 2>&1; ok $? "9d: RSA-2048"

@@ -98,7 +98,7 @@ local TAG_CHUID, TAG_DISCOVERY, TAG_KEY_HISTORY = 0x5FC102, 0x7E, 0x5FC10C
 local user_ref = PIN_REF
 
 ---------------------------------------------------------------------------------------
--- BER-TLV helpers (ISO/IEC 7816-4 5.2; the lengths of Part 2, 3)
+-- BER-TLV functions (ISO/IEC 7816-4 5.2; the lengths of Part 2, 3)
 
 local function tlv(tag, value)
 	local n = #value
