@@ -6,7 +6,8 @@
  * nested template), a failure named by the script, and every malformed answer refused with
  * CKR_FUNCTION_FAILED: an unknown attribute, a value of the wrong Lua type, a ref that is
  * missing, empty or too long, keys that are not CKA numbers, a template inside a template,
- * a half-good key pair (nothing of it is kept).
+ * a half-good key pair (nothing of it is kept); a family without writing functions answers
+ * CKR_TOKEN_WRITE_PROTECTED.
  */
 #include "lb/lb_test.h"
 
@@ -159,6 +160,16 @@ int main(void)
 	is_rv(lb_destroy_object(vm, &c, "gone"), CKR_OK, "lb_destroy_object: true");
 	is_rv(lb_destroy_object(vm, &c, "other"), CKR_OBJECT_HANDLE_INVALID,
 	      "lb_destroy_object: the script's failure");
+
+	/* a family without a writing function has a token nothing can change: the code the
+	 * contract gives (if_missing) is one the C_ functions' returns: lists allow */
+	is_eval(vm, &fk, "M.destroy_object = nil M.create_object = nil M.set_attributes = nil "
+		"M.generate_key_pair = nil return 'ok'", "ok", "a family that writes nothing");
+	is_rv(lb_destroy_object(vm, &c, "gone"), CKR_TOKEN_WRITE_PROTECTED,
+	      "lb_destroy_object without destroy_object: CKR_TOKEN_WRITE_PROTECTED");
+	is_rv(lb_generate_key_pair(vm, &c, CKM_RSA_PKCS_KEY_PAIR_GEN, in, 2, in, 2, &pub, &priv),
+	      CKR_TOKEN_WRITE_PROTECTED,
+	      "lb_generate_key_pair without generate_key_pair: CKR_TOKEN_WRITE_PROTECTED");
 
 	lb_close(vm);
 	return done_testing();
