@@ -69,9 +69,9 @@ with tempdir() as tmp:
          "    result: bytes\n    record: object\n    max: 0\n"
          "    if_missing: CKR_FUNCTION_NOT_SUPPORTED\n    kind: private-key\n"
          "    doc: the signature", "record is for record, list and pair results"),
-        ("    result: record\n    record: object\n    if_missing: CKR_FUNCTION_NOT_SUPPORTED\n"
+        ("    result: record\n    record: object\n    if_missing: CKR_TOKEN_WRITE_PROTECTED\n"
          "    kind: change\n    doc: the object as stored\n",
-         "    result: object\n    if_missing: CKR_FUNCTION_NOT_SUPPORTED\n"
+         "    result: object\n    if_missing: CKR_TOKEN_WRITE_PROTECTED\n"
          "    kind: change\n    doc: the object as stored\n", "result must be one of"),
     )
     for old, new, want in cases:
