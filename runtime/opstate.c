@@ -154,6 +154,16 @@ fail:
 	return rv;
 }
 
+/* No such operation of session h: the session was closed meanwhile (another thread's
+ * C_CloseSession after this call's handle check: CKR_SESSION_CLOSED, PKCS #11 3.2 section
+ * 5.1.2), or it never had one. Called without op_lock. */
+static CK_RV op_missing(CK_SESSION_HANDLE h)
+{
+	if (op_session_exists != NULL && !op_session_exists(h))
+		return CKR_SESSION_CLOSED;
+	return CKR_OPERATION_NOT_INITIALIZED;
+}
+
 CK_RV op_active(CK_SESSION_HANDLE h, enum op_kind kind)
 {
 	CK_RV rv = lock_acquire(op_lock);
@@ -162,7 +172,7 @@ CK_RV op_active(CK_SESSION_HANDLE h, enum op_kind kind)
 		return rv;
 	rv = op_find_inlock(h, kind) != NULL ? CKR_OK : CKR_OPERATION_NOT_INITIALIZED;
 	lock_release(op_lock);
-	return rv;
+	return rv == CKR_OPERATION_NOT_INITIALIZED ? op_missing(h) : rv;
 }
 
 CK_RV op_ref(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
@@ -178,7 +188,7 @@ CK_RV op_ref(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 		*out = op;
 	}
 	lock_release(op_lock);
-	return op != NULL ? CKR_OK : CKR_OPERATION_NOT_INITIALIZED;
+	return op != NULL ? CKR_OK : op_missing(h);
 }
 
 void op_unref(struct op *op)
@@ -217,10 +227,11 @@ CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 	linked = op->linked;
 	lock_release(op_lock);
 	if (!linked) {
-		/* it ended while we waited (the other call finished it, or it was cancelled) */
+		/* it ended while we waited (the other call finished it, or it was cancelled,
+		 * or its session closed) */
 		lock_release(op->use);
 		op_unref(op);
-		return CKR_OPERATION_NOT_INITIALIZED;
+		return op_missing(h);
 	}
 	*out = op;
 	return CKR_OK;

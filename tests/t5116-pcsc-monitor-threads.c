@@ -119,12 +119,22 @@ int main(int argc, char **argv)
 	ok(pc_monitors_within(1, 2000), "a monitor thread");
 	ok(pc_blocked_within(1, 2000), "... waiting");
 	fflush(stdout);
+#if defined(__SANITIZE_THREAD__)
+	/* ThreadSanitizer's runtime can deadlock in a child forked while another thread
+	 * blocks (the monitor in SCardGetStatusChange): the plain and ASan builds run this */
+	(void)st;
+	(void)child;
+	(void)pid;
+	ok(1, "# SKIP a fork beside a blocked thread under ThreadSanitizer");
+	ok(1, "# SKIP the child's own monitor under ThreadSanitizer");
+#else
 	pid = fork();
 	if (pid == 0)
 		_exit(child());
 	ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st), "the child ran");
 	is_ulong(WEXITSTATUS(st), 0, "the child: no inherited monitor, then its own (mask %d)",
 		 WEXITSTATUS(st));
+#endif
 	is_ulong((unsigned long)pc_monitors(), 1, "the parent's monitor is still there");
 	mine = pc_mine(NULL);
 	n = 0;
