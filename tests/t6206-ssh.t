@@ -22,23 +22,14 @@ if [ -z "${VTOKEN0_CTL:-}" ]; then
 fi
 . "$TOP/tests/rig/servers.sh"
 
-M=${SCRIPTOKI_MODULE:-$BUILD/scriptoki-pkcs11.so}
-M=$(cd "$(dirname "$M")" && pwd)/$(basename "$M")
-SO_PIN=87654321
-USER_PIN=12345678
-W=$(mktemp -d)
+. "$TOP/tests/rig/consumers.sh"
 chmod 755 "$W"
 SSHD="" AGENT="" MADE_RUN=""
 # sshd needs its privilege separation folder; create it only if missing, and remove it after
 [ -d /run/sshd ] || { mkdir -m 755 /run/sshd && MADE_RUN=1; }
 trap 'stop_pid $SSHD $AGENT; [ -n "$MADE_RUN" ] && rmdir /run/sshd; rm -rf "$W"' EXIT
-p11() { timeout 60 pkcs11-tool --module "$M" --slot-index 0 "$@" >"$W/out" 2>&1; }
-show() { sed 's/^/#   /' "$1" >&2; }
 
-p11 --init-token --label t6206 --so-pin $SO_PIN &&
-	p11 --init-pin --login --login-type so --so-pin $SO_PIN --new-pin $USER_PIN &&
-	p11 --login --pin $USER_PIN --keypairgen --key-type rsa:2048 --id 01 --label rsa &&
-	p11 --login --pin $USER_PIN --keypairgen --key-type EC:prime256v1 --id 02 --label ec
+token_with_keys t6206 01:rsa:2048:rsa 02:EC:prime256v1:ec
 ok $? "a token with an RSA-2048 and a P-256 key" || show "$W/out"
 timeout 60 ssh-keygen -D "$M" >"$W/token.pub" 2>"$W/out" &&
 	grep '^ssh-rsa ' "$W/token.pub" >"$W/rsa.pub" &&

@@ -17,34 +17,12 @@ if [ -z "${VTOKEN0_CTL:-}" ]; then
 	exec timeout -k 5 200 "$RIG" --fresh -- "$0"
 fi
 
-M=${SCRIPTOKI_MODULE:-$BUILD/scriptoki-pkcs11.so}
-M=$(cd "$(dirname "$M")" && pwd)/$(basename "$M")
-SO_PIN=87654321
-USER_PIN=12345678
-W=$(mktemp -d)
+. "$TOP/tests/rig/consumers.sh"
 trap 'rm -rf "$W"' EXIT
-p11() { timeout 60 pkcs11-tool --module "$M" --slot-index 0 "$@" >"$W/out" 2>&1; }
-show() { sed 's/^/#   /' "$1" >&2; }
 
-p11 --init-token --label t6208 --so-pin $SO_PIN &&
-	p11 --init-pin --login --login-type so --so-pin $SO_PIN --new-pin $USER_PIN &&
-	p11 --login --pin $USER_PIN --keypairgen --key-type rsa:2048 --id 01 --label rsa &&
-	p11 --login --pin $USER_PIN --keypairgen --key-type EC:prime256v1 --id 02 --label ec
+token_with_keys t6208 01:rsa:2048:rsa 02:EC:prime256v1:ec
 ok $? "a token with an RSA-2048 and a P-256 key" || show "$W/out"
-cat >"$W/openssl.cnf" <<-EOF
-	openssl_conf = openssl_init
-	[openssl_init]
-	engines = engine_section
-	[engine_section]
-	pkcs11 = pkcs11_section
-	[pkcs11_section]
-	engine_id = pkcs11
-	MODULE_PATH = $M
-	init = 0
-	[req]
-	distinguished_name = dn
-	[dn]
-EOF
+engine_conf "$W/openssl.cnf"
 for key in rsa ec; do
 	id=$([ $key = rsa ] && echo 01 || echo 02)
 	OPENSSL_CONF="$W/openssl.cnf" timeout 60 openssl req -new -x509 -days 2 -engine pkcs11 \

@@ -26,34 +26,13 @@ if [ -z "${VTOKEN0_CTL:-}" ]; then
 fi
 . "$TOP/tests/rig/servers.sh"
 
-M=${SCRIPTOKI_MODULE:-$BUILD/scriptoki-pkcs11.so}
-M=$(cd "$(dirname "$M")" && pwd)/$(basename "$M")
-SO_PIN=87654321
-USER_PIN=12345678
-W=$(mktemp -d)
+. "$TOP/tests/rig/consumers.sh"
 SRV=""
 trap 'stop_pid $SRV; rm -rf "$W"' EXIT
-p11() { timeout 60 pkcs11-tool --module "$M" --slot-index 0 "$@" >"$W/out" 2>&1; }
-show() { sed 's/^/#   /' "$1" >&2; }
 
-p11 --init-token --label t6209 --so-pin $SO_PIN &&
-	p11 --init-pin --login --login-type so --so-pin $SO_PIN --new-pin $USER_PIN &&
-	p11 --login --pin $USER_PIN --keypairgen --key-type rsa:2048 --id 01 --label tls
+token_with_keys t6209 01:rsa:2048:tls
 ok $? "a token with an RSA-2048 key" || show "$W/out"
-cat >"$W/openssl.cnf" <<-EOF
-	openssl_conf = openssl_init
-	[openssl_init]
-	engines = engine_section
-	[engine_section]
-	pkcs11 = pkcs11_section
-	[pkcs11_section]
-	engine_id = pkcs11
-	MODULE_PATH = $M
-	init = 0
-	[req]
-	distinguished_name = dn
-	[dn]
-EOF
+engine_conf "$W/openssl.cnf"
 OPENSSL_CONF="$W/openssl.cnf" timeout 60 openssl req -new -x509 -days 2 -engine pkcs11 \
 	-keyform engine -key "pkcs11:object=tls;type=private;pin-value=$USER_PIN" \
 	-subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \

@@ -16,8 +16,7 @@ if [ "${1:-}" != --inside ]; then
 	piv_rig -n 1 --piv 1 --fresh
 fi
 piv_find || { echo "1..1"; echo "not ok 1 - the rig has no PIV card"; exit 1; }
-M=$BUILD/scriptoki-pkcs11.so
-W=$(mktemp -d)
+. "$TOP/tests/rig/consumers.sh"
 trap 'rm -rf "$W"' EXIT
 export SCRIPTOKI_SCRIPTS=$TOP/scripts
 
@@ -34,20 +33,7 @@ grep -qF "$(cut -d' ' -f2 "$W/9a.ssh")" "$W/ssh"; ok $? "ssh-keygen -D: the 9A k
 ssh-keygen -i -m PKCS8 -f "$W/9c.pub" >"$W/9c.ssh" 2>/dev/null
 grep -qF "$(cut -d' ' -f2 "$W/9c.ssh")" "$W/ssh"; ok $? "ssh-keygen -D: the 9C key"
 # OpenSSL through libp11's engine: a CSR signed by the 9A key, its public key the card's
-cat >"$W/openssl.cnf" <<-EOF2
-	openssl_conf = openssl_init
-	[openssl_init]
-	engines = engine_section
-	[engine_section]
-	pkcs11 = pkcs11_section
-	[pkcs11_section]
-	engine_id = pkcs11
-	MODULE_PATH = $M
-	init = 0
-	[req]
-	distinguished_name = dn
-	[dn]
-EOF2
+engine_conf "$W/openssl.cnf"
 OPENSSL_CONF="$W/openssl.cnf" timeout 60 openssl req -new -engine pkcs11 -keyform engine \
 	-key "pkcs11:token=PIV%20Card;object=PIV%20AUTH%20key;type=private;pin-value=$PIV_PIN" \
 	-subj "/CN=t9110" -out "$W/req.csr" >/dev/null 2>&1
