@@ -90,3 +90,56 @@ CK_RV lock_release(void *mutex)
 		return app_unlock(mutex);
 	return pthread_mutex_unlock(mutex) == 0 ? CKR_OK : CKR_CANT_LOCK;
 }
+
+CK_RV lock_rw_create(struct lock_rw *l)
+{
+	l->mutex = NULL;
+	l->made = 0;
+	if (use_app)
+		return lock_create(&l->mutex);
+	if (pthread_rwlock_init(&l->rw, NULL) != 0)
+		return CKR_CANT_LOCK;
+	l->made = 1;
+	return CKR_OK;
+}
+
+void lock_rw_destroy(struct lock_rw *l)
+{
+	if (l->made)
+		pthread_rwlock_destroy(&l->rw);
+	l->made = 0;
+	lock_destroy(l->mutex);
+	l->mutex = NULL;
+}
+
+void lock_rw_forget(struct lock_rw *l)
+{
+	l->mutex = NULL;
+	l->made = 0;
+}
+
+CK_RV lock_rw_shared(struct lock_rw *l)
+{
+	if (l->mutex != NULL)
+		return lock_acquire(l->mutex);
+	if (!l->made)
+		return CKR_CANT_LOCK;
+	return pthread_rwlock_rdlock(&l->rw) == 0 ? CKR_OK : CKR_CANT_LOCK;
+}
+
+CK_RV lock_rw_exclusive(struct lock_rw *l)
+{
+	if (l->mutex != NULL)
+		return lock_acquire(l->mutex);
+	if (!l->made)
+		return CKR_CANT_LOCK;
+	return pthread_rwlock_wrlock(&l->rw) == 0 ? CKR_OK : CKR_CANT_LOCK;
+}
+
+void lock_rw_release(struct lock_rw *l)
+{
+	if (l->mutex != NULL)
+		lock_release(l->mutex);
+	else if (l->made)
+		pthread_rwlock_unlock(&l->rw);
+}

@@ -7,6 +7,8 @@
 #ifndef SCRIPTOKI_LOCK_H
 #define SCRIPTOKI_LOCK_H
 
+#include <pthread.h>
+
 #include "cryptoki.h"
 
 /* Choose the primitive for this initialisation. args may be NULL. */
@@ -23,5 +25,25 @@ CK_RV lock_create(void **mutex);
 void lock_destroy(void *mutex);
 CK_RV lock_acquire(void *mutex);
 CK_RV lock_release(void *mutex);
+
+/*
+ * A read-mostly lock for the module's tables: taken shared by the cached calls, so that
+ * threads read side by side, and exclusive where the table changes. It is a pthread
+ * rwlock, or with the application's callbacks one of its mutexes (which has no shared
+ * mode: shared and exclusive are then the same).
+ */
+struct lock_rw {
+	pthread_rwlock_t rw;
+	int made;               /* rw initialised */
+	void *mutex;            /* instead of rw, with the application's locks */
+};
+
+CK_RV lock_rw_create(struct lock_rw *l);
+void lock_rw_destroy(struct lock_rw *l);
+/* A child after fork: the parent's lock is left as it is, and none is held. */
+void lock_rw_forget(struct lock_rw *l);
+CK_RV lock_rw_shared(struct lock_rw *l);
+CK_RV lock_rw_exclusive(struct lock_rw *l);
+void lock_rw_release(struct lock_rw *l);
 
 #endif

@@ -21,7 +21,6 @@
  * only while the user is logged in. Handles count up from 1 and are never reused while the
  * library is loaded.
  */
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,9 +57,7 @@ struct obj {
  * obj_view) take it shared, so threads read in parallel; changes take it exclusive. With
  * the application's mutex callbacks (no OS locking allowed) it is one of its mutexes.
  */
-static pthread_rwlock_t obj_rw;
-static int obj_rw_made;
-static void *obj_mutex;                 /* instead of obj_rw, with the application's locks */
+static struct lock_rw obj_lock;
 static struct obj **objs;
 static size_t nobjs, cap_objs;
 static struct obj **obj_index;          /* by handle; NULL: a free place */
@@ -75,14 +72,7 @@ CK_RV obj_init(void)
 	obj_index = NULL;
 	index_cap = 0;
 	nobjs_swept = 0;
-	obj_mutex = NULL;
-	obj_rw_made = 0;
-	if (lock_uses_app_callbacks())
-		return lock_create(&obj_mutex);
-	if (pthread_rwlock_init(&obj_rw, NULL) != 0)
-		return CKR_CANT_LOCK;
-	obj_rw_made = 1;
-	return CKR_OK;
+	return lock_rw_create(&obj_lock);
 }
 
 static void obj_free(struct obj *o)
@@ -104,11 +94,7 @@ void obj_fini(void)
 	objs = NULL;
 	obj_index = NULL;
 	nobjs = cap_objs = index_cap = nobjs_swept = 0;
-	if (obj_rw_made)
-		pthread_rwlock_destroy(&obj_rw);
-	obj_rw_made = 0;
-	lock_destroy(obj_mutex);
-	obj_mutex = NULL;
+	lock_rw_destroy(&obj_lock);
 }
 
 void obj_forget_after_fork(void)
@@ -117,31 +103,23 @@ void obj_forget_after_fork(void)
 	objs = NULL;
 	obj_index = NULL;
 	nobjs = cap_objs = index_cap = nobjs_swept = 0;
-	obj_mutex = NULL;
-	obj_rw_made = 0;
+	lock_rw_forget(&obj_lock);
 }
 
 static CK_RV obj_table_read(void)
 {
-	if (obj_mutex != NULL)
-		return lock_acquire(obj_mutex);
-	return pthread_rwlock_rdlock(&obj_rw) == 0 ? CKR_OK : CKR_CANT_LOCK;
+	return lock_rw_shared(&obj_lock);
 }
 
 /* Exclusive: the table changes. */
 static CK_RV obj_table_enter(void)
 {
-	if (obj_mutex != NULL)
-		return lock_acquire(obj_mutex);
-	return pthread_rwlock_wrlock(&obj_rw) == 0 ? CKR_OK : CKR_CANT_LOCK;
+	return lock_rw_exclusive(&obj_lock);
 }
 
 static void obj_table_leave(void)
 {
-	if (obj_mutex != NULL)
-		lock_release(obj_mutex);
-	else
-		pthread_rwlock_unlock(&obj_rw);
+	lock_rw_release(&obj_lock);
 }
 
 /* --- the table (its lock held; exclusive where it changes) ----------------------------- */

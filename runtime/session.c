@@ -5,7 +5,10 @@
  * functions, which work on a session's token, are login.c's.
  *
  * The session table has its own lock, held only while the table is read or changed —
- * never during card I/O. Login state lives in the token (token.h) under the token's lock.
+ * never during card I/O. It is read-mostly (lock.h): every call with a session handle
+ * reads the table, shared, so threads do so side by side; opening and closing sessions
+ * change it, exclusive. Readers skip a session whose token has gone; the writers drop
+ * such entries. Login state lives in the token (token.h) under the token's lock.
  * A session whose token was removed (its generation is old) is gone: the next call with
  * it gets CKR_SESSION_HANDLE_INVALID and the entry is dropped.
  *
@@ -43,7 +46,7 @@ struct sess_this {
 
 static _Thread_local struct sess_this sess_this_call;
 
-static void *sess_lock;
+static struct lock_rw sess_lock;
 static struct session *sessions;
 static size_t nsessions, cap_sessions;
 static CK_SESSION_HANDLE next_handle;
@@ -64,7 +67,7 @@ CK_RV sess_init(void)
 	sessions = NULL;
 	nsessions = cap_sessions = 0;
 	next_handle = 1;
-	return lock_create(&sess_lock);
+	return lock_rw_create(&sess_lock);
 }
 
 void sess_fini(void)
@@ -72,8 +75,7 @@ void sess_fini(void)
 	free(sessions);
 	sessions = NULL;
 	nsessions = cap_sessions = 0;
-	lock_destroy(sess_lock);
-	sess_lock = NULL;
+	lock_rw_destroy(&sess_lock);
 }
 
 void sess_forget_after_fork(void)
@@ -81,16 +83,22 @@ void sess_forget_after_fork(void)
 	/* the table was the parent's; the child starts with none */
 	sessions = NULL;
 	nsessions = cap_sessions = 0;
-	sess_lock = NULL;
+	lock_rw_forget(&sess_lock);
 }
 
-/* Drop sessions whose token has since been removed. */
+/* Is the table's entry s still a session (its token not removed since)? */
+static int sess_live(const struct session *s)
+{
+	return s->gen == token_generation(s->tok);
+}
+
+/* Drop sessions whose token has since been removed (sess_lock held exclusive). */
 static void sess_prune_inlock(void)
 {
 	size_t i = 0;
 
 	while (i < nsessions) {
-		if (sessions[i].gen != token_generation(sessions[i].tok))
+		if (!sess_live(&sessions[i]))
 			sessions[i] = sessions[--nsessions];
 		else
 			i++;
@@ -102,27 +110,25 @@ void sess_count(struct token *t, CK_ULONG *all, CK_ULONG *rw)
 	size_t i;
 
 	*all = *rw = 0;
-	if (lock_acquire(sess_lock) != CKR_OK)
+	if (lock_rw_shared(&sess_lock) != CKR_OK)
 		return;
-	sess_prune_inlock();
 	for (i = 0; i < nsessions; i++)
-		if (sessions[i].tok == t) {
+		if (sessions[i].tok == t && sess_live(&sessions[i])) {
 			(*all)++;
 			if (sessions[i].flags & CKF_RW_SESSION)
 				(*rw)++;
 		}
-	lock_release(sess_lock);
+	lock_rw_release(&sess_lock);
 }
 
-/* The table index of live session h, or -1 (sess_lock held; prunes first). */
+/* The table index of live session h, or -1 (sess_lock held, shared or exclusive). */
 static long sess_index_inlock(CK_SESSION_HANDLE h)
 {
 	size_t i;
 
-	sess_prune_inlock();
 	for (i = 0; i < nsessions; i++)
 		if (sessions[i].handle == h)
-			return (long)i;
+			return sess_live(&sessions[i]) ? (long)i : -1;
 	return -1;
 }
 
@@ -130,14 +136,14 @@ static long sess_index_inlock(CK_SESSION_HANDLE h)
 static CK_RV sess_get(CK_SESSION_HANDLE h, struct session *out)
 {
 	long i;
-	CK_RV rv = lock_acquire(sess_lock);
+	CK_RV rv = lock_rw_shared(&sess_lock);
 
 	if (rv != CKR_OK)
 		return rv;
 	i = sess_index_inlock(h);
 	if (i >= 0)
 		*out = sessions[i];
-	lock_release(sess_lock);
+	lock_rw_release(&sess_lock);
 	return i >= 0 ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
 }
 
@@ -281,7 +287,7 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 	s.slot = slotID;
 	s.flags = flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION);
 	s.tok = t;
-	rv = lock_acquire(sess_lock);
+	rv = lock_rw_exclusive(&sess_lock);
 	if (rv != CKR_OK)
 		return rv;
 	sess_prune_inlock();
@@ -292,14 +298,14 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 		}
 	if ((max_all != CK_EFFECTIVELY_INFINITE && all >= max_all) ||
 	    (max_rw != CK_EFFECTIVELY_INFINITE && (flags & CKF_RW_SESSION) && rw >= max_rw)) {
-		lock_release(sess_lock);
+		lock_rw_release(&sess_lock);
 		return CKR_SESSION_COUNT;
 	}
 	if (nsessions == cap_sessions) {
 		size_t ncap = cap_sessions ? cap_sessions * 2 : 16;
 		struct session *n = realloc(sessions, ncap * sizeof *n);
 		if (n == NULL) {
-			lock_release(sess_lock);
+			lock_rw_release(&sess_lock);
 			return CKR_HOST_MEMORY;
 		}
 		sessions = n;
@@ -308,7 +314,7 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 	s.handle = next_handle++;
 	sessions[nsessions++] = s;
 	*phSession = s.handle;
-	lock_release(sess_lock);
+	lock_rw_release(&sess_lock);
 	return CKR_OK;
 }
 
@@ -316,18 +322,19 @@ CK_RV rt_CloseSession(CK_SESSION_HANDLE hSession)
 {
 	struct token *t;
 	long i;
-	CK_RV rv = lock_acquire(sess_lock);
+	CK_RV rv = lock_rw_exclusive(&sess_lock);
 
 	if (rv != CKR_OK)
 		return rv;
+	sess_prune_inlock();
 	i = sess_index_inlock(hSession);
 	if (i < 0) {
-		lock_release(sess_lock);
+		lock_rw_release(&sess_lock);
 		return CKR_SESSION_HANDLE_INVALID;
 	}
 	t = sessions[i].tok;
 	sessions[i] = sessions[--nsessions];
-	lock_release(sess_lock);
+	lock_rw_release(&sess_lock);
 	op_end_all(hSession);   /* its operations may hold plaintext: free them now */
 	sess_logout_if_last(t);
 	return CKR_OK;
@@ -341,7 +348,7 @@ CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = lock_acquire(sess_lock);
+	rv = lock_rw_exclusive(&sess_lock);
 	if (rv != CKR_OK)
 		return rv;
 	while (i < nsessions) {
@@ -350,7 +357,7 @@ CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
 		else
 			i++;
 	}
-	lock_release(sess_lock);
+	lock_rw_release(&sess_lock);
 	op_prune();        /* their operations end now (a caller inside one keeps it) */
 	sess_logout_if_last(t);
 	return CKR_OK;
