@@ -11,46 +11,16 @@
 #include <sys/stat.h>
 
 #include "api/api.h"
+#include "files.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SLOT_ID slot;
 static char lua[4096];
 
-static char *slurp(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *buf = NULL;
-	long n;
-
-	if (fp == NULL)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL) {
-		if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[n] = '\0';
-		}
-	}
-	fclose(fp);
-	return buf;
-}
-
-static int spew(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-	int ok_ = fp != NULL && fputs(text, fp) >= 0;
-
-	if (fp != NULL && fclose(fp) != 0)
-		ok_ = 0;
-	return ok_;
-}
-
 /* Replace the one occurrence of from by to in the script; 1 when it was there once. */
 static int edit(const char *from, const char *to)
 {
-	char *s = slurp(lua), *p, *out;
+	char *s = file_read(lua), *p, *out;
 	int done = 0;
 
 	if (s == NULL)
@@ -61,7 +31,7 @@ static int edit(const char *from, const char *to)
 		memcpy(out, s, (size_t)(p - s));
 		strcpy(out + (p - s), to);
 		strcat(out, p + strlen(from));
-		done = spew(lua, out);
+		done = file_write(lua, out, NULL);
 		free(out);
 	}
 	free(s);
@@ -153,7 +123,7 @@ int main(int argc, char **argv)
 	/* the configuration file names the folder */
 	unsetenv("SCRIPTOKI_SCRIPTS");
 	snprintf(line, sizeof line, "# t5106\n  scripts = %s  \n", scripts);
-	ok(spew(conf, line), "a configuration file with 'scripts = ...'");
+	ok(file_write(conf, line, NULL), "a configuration file with 'scripts = ...'");
 	setenv("SCRIPTOKI_CONF", conf, 1);
 	ok(edit("model = \"Edited ECP\",", "model = \"Conf ECP\","), "edit: the model again");
 	is_rv(look(model, &gen512, &n, &rsa_max), CKR_OK, "the folder of SCRIPTOKI_CONF");

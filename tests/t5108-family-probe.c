@@ -11,48 +11,22 @@
 #include <sys/stat.h>
 
 #include "api/api.h"
+#include "files.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static char scripts[1024], log_path[1024];
 
-static char *slurp(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *buf = NULL;
-	long n;
-
-	if (fp == NULL)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL) {
-		if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[n] = '\0';
-		}
-	}
-	fclose(fp);
-	return buf;
-}
-
 static int spew(const char *rel, const char *a, const char *b)
 {
 	char path[2048];
-	FILE *fp;
-	int ok_;
 
 	snprintf(path, sizeof path, "%s/%s", scripts, rel);
-	fp = fopen(path, "w");
-	ok_ = fp != NULL && fputs(a, fp) >= 0 && fputs(b, fp) >= 0;
-	if (fp != NULL && fclose(fp) != 0)
-		ok_ = 0;
-	return ok_;
+	return file_write(path, a, b);
 }
 
 static int log_count(const char *needle)
 {
-	char *s = slurp(log_path);
+	char *s = file_read(log_path);
 	const char *p;
 	int c = 0;
 
@@ -86,7 +60,7 @@ static CK_RV model_of(char *model, long *init_apdus)
 /* 1 when token 0's trace holds, after the first mark APDUs, one starting with hex. */
 static int sent_since(long mark, const char *hex)
 {
-	char *s = slurp(api_env(0, "TRACE")), *line, *save = NULL;
+	char *s = file_read(api_env(0, "TRACE")), *line, *save = NULL;
 	long n = 0;
 	int found = 0;
 
@@ -130,7 +104,7 @@ int main(int argc, char **argv)
 
 	/* aa_probe: rutoken_ecp's ATRs at priority 10 */
 	snprintf(path, sizeof path, "%s/rutoken_ecp/family.yaml", scripts);
-	yaml = slurp(path);
+	yaml = file_read(path);
 	p = yaml != NULL ? strstr(yaml, "priority: 0\n") : NULL;
 	ok(p != NULL, "rutoken_ecp's manifest has 'priority: 0'");
 	if (p == NULL)

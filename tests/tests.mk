@@ -12,7 +12,7 @@ SCRIPT_TESTS += $(wildcard tests/t5*.t tests/t6*.t tests/t7*.t)
 # the token scripts (t9xxx): transcripts and end-to-end runs through build/sk-script
 SCRIPT_TESTS += $(wildcard tests/t9*.t)
 
-$(MODULE_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h tests/module.h \
+$(MODULE_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h tests/module.h tests/files.h \
 		$(GENERATED_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(ALL_LDFLAGS) -ldl -lpthread
