@@ -277,6 +277,7 @@ CK_RV rt_GetInterfaceList(CK_INTERFACE_PTR pInterfaceList, CK_ULONG_PTR pulCount
 CK_RV rt_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion, CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags);
 CK_RV rt_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen);
 CK_RV rt_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags);
+CK_RV rt_GetSessionValidationFlags(CK_SESSION_HANDLE hSession, CK_SESSION_VALIDATION_FLAGS_TYPE type, CK_FLAGS_PTR pFlags);
 
 /* The function lists and interfaces (sk_lists.c). */
 extern CK_FUNCTION_LIST sk_function_list_2_40;

@@ -2280,7 +2280,7 @@ SK_EXPORT CK_RV C_VerifySignatureFinal(CK_SESSION_HANDLE hSession)
 	return sk_leave(SK_FN_C_VerifySignatureFinal, rv);
 }
 
-/* Reports the validation (e.g. FIPS) flags of a session. (stub) */
+/* Reports the validation (e.g. FIPS) flags of a session. */
 SK_EXPORT CK_RV C_GetSessionValidationFlags(CK_SESSION_HANDLE hSession, CK_SESSION_VALIDATION_FLAGS_TYPE type, CK_FLAGS_PTR pFlags)
 {
 	struct sk_trace tr;
@@ -2289,7 +2289,14 @@ SK_EXPORT CK_RV C_GetSessionValidationFlags(CK_SESSION_HANDLE hSession, CK_SESSI
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_GetSessionValidationFlags, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pFlags == NULL)	/* pFlags: nullable: no */
+			rv = sk_bad_args(SK_FN_C_GetSessionValidationFlags, hSession);
+		else
+			rv = rt_GetSessionValidationFlags(hSession, type, pFlags);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_pointer(&tr, "type", (const void *)type);
