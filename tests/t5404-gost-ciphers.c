@@ -690,6 +690,51 @@ static void rules(void)
 	   "another IV gives another MAC");
 }
 
+/* OpenSC's pkcs11-tool, another process, reads the mechanism information: the standard
+ * GOST 28147 mechanisms by name (OpenSC 0.23 knows them), the TC26 ones by number. */
+static void listed_by_pkcs11_tool(void)
+{
+	static const char *const want[] = {
+		"GOST28147-ECB, keySize={32,32}, encrypt, decrypt",
+		"GOST28147, keySize={32,32}, encrypt, decrypt",
+		"GOST28147-MAC, keySize={32,32}, sign, verify",
+		"mechtype-0xD4321031, keySize={32,32}, encrypt, decrypt",
+		"mechtype-0xD4321032, keySize={32,32}, encrypt, decrypt",
+		"mechtype-0xD4321033, keySize={32,32}, sign, verify",
+		"mechtype-0xD4321035, keySize={32,32}, encrypt, decrypt",
+		"mechtype-0xD4321036, keySize={32,32}, encrypt, decrypt",
+		"mechtype-0xD4321037, keySize={32,32}, sign, verify",
+		"mechtype-0xD432102D, keySize={32,32}, encrypt, decrypt",
+		"mechtype-0xD432102E, keySize={32,32}, encrypt, decrypt",
+	};
+	char cmd[1024], line[256], mod[512];
+	int seen[sizeof want / sizeof want[0]] = { 0 };
+	size_t i, all = 1;
+	FILE *p;
+
+	if (access("/usr/bin/pkcs11-tool", X_OK) != 0) {
+		ok(0, "pkcs11-tool is there (Debian package opensc, tools/ensure-deps test)");
+		return;
+	}
+	snprintf(cmd, sizeof cmd, "timeout 60 pkcs11-tool --module '%s' --slot-index 0 "
+		 "--list-mechanisms 2>&1", build_path(mod, sizeof mod, "scriptoki-pkcs11.so"));
+	p = popen(cmd, "r");
+	while (p != NULL && fgets(line, sizeof line, p) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		for (i = 0; i < sizeof want / sizeof want[0]; i++)
+			if (strcmp(line + strspn(line, " "), want[i]) == 0)
+				seen[i] = 1;
+	}
+	ok(p != NULL && pclose(p) == 0, "pkcs11-tool --list-mechanisms ran");
+	for (i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (!seen[i]) {
+			diag("not listed: %s", want[i]);
+			all = 0;
+		}
+	ok(all, "pkcs11-tool lists the GOST ciphers and MACs with 32-byte keys and their "
+	   "operations");
+}
+
 int main(int argc, char **argv)
 {
 	CK_SLOT_ID slot = 0;
@@ -714,6 +759,7 @@ int main(int argc, char **argv)
 	gost89_answers();
 	cross_checks();
 	rules();
+	listed_by_pkcs11_tool();
 
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
