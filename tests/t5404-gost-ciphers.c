@@ -459,8 +459,8 @@ static void cross_mac(const char *what, CK_MECHANISM_TYPE mt, CK_KEY_TYPE kt, co
 		}
 		f->C_DestroyObject(s, h);
 	}
-	ok(good, "%s: the MAC (its first %zu bytes) equals openssl's, random keys, lengths 0, 1, 8, 16, 17, 33 and random",
-	   what, len);
+	ok(good, "%s: the MAC (its first %zu bytes) equals openssl's, random keys, lengths 0, 1, "
+	   "8, 16, 17, 33 and random", what, len);
 }
 
 #define PROV "openssl enc -provider gostprov -provider default"
