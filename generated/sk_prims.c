@@ -10,6 +10,7 @@
 #endif
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_cbc_ops;	/* runtime/prim/aes_cbc.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_cbc_pad_ops;	/* runtime/prim/aes_cbc_pad.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_ccm_ops;	/* runtime/prim/aes_ccm.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_cmac_ops;	/* runtime/prim/aes_cmac.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_ctr_ops;	/* runtime/prim/aes_ctr.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_ecb_ops;	/* runtime/prim/aes_ecb.c */
@@ -21,8 +22,15 @@ SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_ecb_ops;	/* runtime/prim/des3
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_keygen_ops;	/* runtime/prim/des3_keygen.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_ecdsa_ops;	/* runtime/prim/ecdsa.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_generic_keygen_ops;	/* runtime/prim/generic_keygen.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost28147_ops;	/* runtime/prim/gost28147.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost28147_ecb_ops;	/* runtime/prim/gost28147_ecb.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost28147_mac_ops;	/* runtime/prim/gost28147_mac.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost3410_ops;	/* runtime/prim/gost3410.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_ctr_acpkm_ops;	/* runtime/prim/gost_ctr_acpkm.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_ecb_ops;	/* runtime/prim/gost_ecb.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_keygen_ops;	/* runtime/prim/gost_keygen.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_mac_ops;	/* runtime/prim/gost_mac.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_mgm_ops;	/* runtime/prim/gost_mgm.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_hmac_ops;	/* runtime/prim/hmac.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_oaep_ops;	/* runtime/prim/rsa_oaep.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_pkcs1_ops;	/* runtime/prim/rsa_pkcs1.c */
@@ -296,6 +304,13 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_STRUCT, sizeof(CK_GCM_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_aes_gcm_ops },
+	{ 0x00001088UL, "aes_ccm", 0x0000001FUL, 16, 32,	/* CKM_AES_CCM, CKK_AES */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_CCM_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_ccm_ops },
 	{ 0x0000108AUL, "aes_cmac", 0x0000001FUL, 16, 32,	/* CKM_AES_CMAC, CKK_AES */
 	  CKF_SIGN | CKF_VERIFY,
 	  0,
@@ -324,6 +339,27 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_gost_keygen_ops },
+	{ 0x00001221UL, "gost28147_ecb", 0x00000032UL, 32, 32,	/* CKM_GOST28147_ECB, CKK_GOST28147 */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost28147_ecb_ops },
+	{ 0x00001222UL, "gost28147", 0x00000032UL, 32, 32,	/* CKM_GOST28147, CKK_GOST28147 */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost28147_ops },
+	{ 0x00001223UL, "gost28147_mac", 0x00000032UL, 32, 32,	/* CKM_GOST28147_MAC, CKK_GOST28147 */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost28147_mac_ops },
 	{ 0x00004003UL, "generic_keygen", 0x00000028UL, 8, 4096,	/* CKM_SHA_1_KEY_GEN, CKK_SHA_1_HMAC */
 	  CKF_GENERATE,
 	  0,
@@ -380,6 +416,20 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_hmac_ops },
+	{ 0xD432102DUL, "gost_mgm", 0xD4321004UL, 32, 32,	/* CKM_KUZNYECHIK_MGM, CKK_KUZNECHIK */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_GCM_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_mgm_ops },
+	{ 0xD432102EUL, "gost_mgm", 0xD4321005UL, 32, 32,	/* CKM_MAGMA_MGM, CKK_MAGMA */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_GCM_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_mgm_ops },
 	{ 0xD4321030UL, "gost_keygen", 0xD4321004UL, 32, 32,	/* CKM_KUZNYECHIK_KEY_GEN, CKK_KUZNECHIK */
 	  CKF_GENERATE,
 	  0,
@@ -387,6 +437,27 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_gost_keygen_ops },
+	{ 0xD4321031UL, "gost_ecb", 0xD4321004UL, 32, 32,	/* CKM_KUZNYECHIK_ECB, CKK_KUZNECHIK */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_ecb_ops },
+	{ 0xD4321032UL, "gost_ctr_acpkm", 0xD4321004UL, 32, 32,	/* CKM_KUZNYECHIK_CTR_ACPKM, CKK_KUZNECHIK */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_ctr_acpkm_ops },
+	{ 0xD4321033UL, "gost_mac", 0xD4321004UL, 32, 32,	/* CKM_KUZNYECHIK_MAC, CKK_KUZNECHIK */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_mac_ops },
 	{ 0xD4321034UL, "gost_keygen", 0xD4321005UL, 32, 32,	/* CKM_MAGMA_KEY_GEN, CKK_MAGMA */
 	  CKF_GENERATE,
 	  0,
@@ -394,9 +465,30 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_gost_keygen_ops },
+	{ 0xD4321035UL, "gost_ecb", 0xD4321005UL, 32, 32,	/* CKM_MAGMA_ECB, CKK_MAGMA */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_ecb_ops },
+	{ 0xD4321036UL, "gost_ctr_acpkm", 0xD4321005UL, 32, 32,	/* CKM_MAGMA_CTR_ACPKM, CKK_MAGMA */
+	  CKF_ENCRYPT | CKF_DECRYPT,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_ctr_acpkm_ops },
+	{ 0xD4321037UL, "gost_mac", 0xD4321005UL, 32, 32,	/* CKM_MAGMA_MAC, CKK_MAGMA */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_mac_ops },
 };
 
-const size_t sk_prims_count = 52;
+const size_t sk_prims_count = 64;
 
 const struct sk_prim *sk_prim_of(unsigned long mech)
 {

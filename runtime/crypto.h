@@ -92,6 +92,7 @@ enum crypto_sym_mode {
 	CRYPTO_SYM_CBC_PAD,
 	CRYPTO_SYM_CTR,
 	CRYPTO_SYM_GCM,
+	CRYPTO_SYM_CCM,                 /* made by crypto_sym_ccm_new only */
 };
 struct crypto_sym;
 CK_RV crypto_sym_new(const char *cipher, enum crypto_sym_mode mode, int decrypt,
@@ -104,6 +105,20 @@ CK_RV crypto_sym_update(struct crypto_sym *s, const uint8_t *in, size_t n, uint8
 size_t crypto_sym_final_len(const struct crypto_sym *s);
 CK_RV crypto_sym_final(struct crypto_sym *s, uint8_t *out, size_t cap, size_t *out_len);
 void crypto_sym_free(struct crypto_sym *s);
+/*
+ * CCM (NIST SP 800-38C) with the AES cipher of OpenSSL's name ("AES-128-CCM" ...): nonce
+ * of 7..13 bytes, tag_len 4..16 and even, data_len the plaintext's length, known before
+ * the first byte (the B_0 block holds it; SP 800-38C A.2.1), aad the associated data.
+ * OpenSSL takes a CCM message in one call: both directions keep their input until Final
+ * (update_len is 0), which gives the ciphertext and the tag, or the plaintext once the
+ * tag is verified (CKR_ENCRYPTED_DATA_INVALID otherwise). An input longer than data_len
+ * (and its tag) is CKR_DATA_LEN_RANGE / CKR_ENCRYPTED_DATA_LEN_RANGE at once, a shorter
+ * one at Final. Parameters out of these ranges: CKR_MECHANISM_PARAM_INVALID.
+ */
+CK_RV crypto_sym_ccm_new(const char *cipher, int decrypt, const uint8_t *key, size_t key_len,
+			 const uint8_t *nonce, size_t nonce_len, const uint8_t *aad,
+			 size_t aad_len, size_t tag_len, size_t data_len,
+			 struct crypto_sym **out);
 
 /* A MAC fed in parts (crypto_sym.c): mac "HMAC" with digest (OpenSSL's name) or "CMAC"
  * with cipher ("AES-128-CBC" ...) under key; *len its full length (at most

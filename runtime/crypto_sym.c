@@ -2,13 +2,15 @@
 /*
  * crypto_sym.c — symmetric ciphers on the host through OpenSSL 3 in the module's private
  * library context (crypto.h): the check value of a DES3 key, and the block-cipher modes
- * (ECB, CBC, CBC with PKCS #7 padding, CTR, GCM) fed in parts.
+ * (ECB, CBC, CBC with PKCS #7 padding, CTR, GCM, CCM) fed in parts.
  *
  * The partial blocks are kept here, not by OpenSSL, so that the length every call gives
  * is known before it runs (the two-call rule of PKCS #11): EVP receives whole blocks
  * with its padding off, and the padding is this file's (added at Final, removed there
  * after the last block, checked without branching on its bytes). A GCM decryption gives
- * no plaintext before its tag is verified: the ciphertext is kept until Final.
+ * no plaintext before its tag is verified: the ciphertext is kept until Final. CCM keeps
+ * its input in both directions (OpenSSL computes a CCM message in one call; the MAC of
+ * SP 800-38C covers the plaintext before any of it is encrypted).
  */
 #include "crypto.h"
 
@@ -64,6 +66,11 @@ struct crypto_sym {
 	size_t fin_len;
 	int fin_done;
 	CK_RV fin_rv;
+	/* CCM: what Final needs to compute the message in one call */
+	EVP_CIPHER *ccm;
+	uint8_t *ccm_key, *ccm_aad;
+	size_t ccm_key_len, ccm_aad_len, ccm_data_len, ccm_nonce_len;
+	uint8_t ccm_nonce[13];
 };
 
 static int sym_blockwise(const struct crypto_sym *s)
@@ -139,6 +146,9 @@ void crypto_sym_free(struct crypto_sym *s)
 	if (s == NULL)
 		return;
 	EVP_CIPHER_CTX_free(s->ctx);
+	EVP_CIPHER_free(s->ccm);
+	OPENSSL_clear_free(s->ccm_key, s->ccm_key_len);
+	OPENSSL_clear_free(s->ccm_aad, s->ccm_aad_len);
 	OPENSSL_clear_free(s->hold, s->hold_cap);
 	OPENSSL_clear_free(s->fin, s->fin_len);
 	OPENSSL_clear_free(s, sizeof *s);
@@ -150,7 +160,7 @@ static size_t sym_take(const struct crypto_sym *s, size_t n)
 	size_t total = s->pend_len + n, take;
 
 	if (!sym_blockwise(s))
-		return s->mode == CRYPTO_SYM_GCM && s->decrypt ? 0 : n;
+		return (s->mode == CRYPTO_SYM_GCM && s->decrypt) || s->mode == CRYPTO_SYM_CCM ? 0 : n;
 	take = total - total % s->bs;
 	/* a padded decryption keeps its last block for Final, which removes the padding */
 	if (s->mode == CRYPTO_SYM_CBC_PAD && s->decrypt && take == total && take > 0)
@@ -203,9 +213,13 @@ CK_RV crypto_sym_update(struct crypto_sym *s, const uint8_t *in, size_t n, uint8
 		if (s->ctr_left != UINT64_MAX)
 			s->ctr_left -= blocks;
 	}
-	if (s->mode == CRYPTO_SYM_GCM && s->decrypt) {
+	if (s->mode == CRYPTO_SYM_CCM &&
+	    n > s->ccm_data_len + (s->decrypt ? s->tag_len : 0) - s->hold_len)
+		/* more than B_0 announced (PKCS #11 3.2, CKM_AES_CCM: ulDataLen) */
+		return s->decrypt ? CKR_ENCRYPTED_DATA_LEN_RANGE : CKR_DATA_LEN_RANGE;
+	if ((s->mode == CRYPTO_SYM_GCM && s->decrypt) || s->mode == CRYPTO_SYM_CCM) {
 		if (n > SIZE_MAX / 2 - s->hold_len)
-			return CKR_ENCRYPTED_DATA_LEN_RANGE;
+			return s->decrypt ? CKR_ENCRYPTED_DATA_LEN_RANGE : CKR_DATA_LEN_RANGE;
 		if (s->hold_len + n > s->hold_cap) {
 			size_t cap = (s->hold_len + n) * 2 + 32;
 
@@ -263,9 +277,64 @@ size_t crypto_sym_final_len(const struct crypto_sym *s)
 		if (!s->decrypt)
 			return s->tag_len;
 		return s->hold_len > s->tag_len ? s->hold_len - s->tag_len : 0;
+	case CRYPTO_SYM_CCM:
+		if (!s->decrypt)
+			return s->hold_len + s->tag_len;
+		return s->hold_len > s->tag_len ? s->hold_len - s->tag_len : 0;
 	default:
 		return 0;
 	}
+}
+
+/* CCM at Final: the whole message in one EVP call, the order OpenSSL's CCM needs (the
+ * nonce and tag lengths, the key and nonce, the plaintext's length, the AAD, the data). */
+static CK_RV sym_ccm_compute(struct crypto_sym *s)
+{
+	OSSL_PARAM prm[2];
+	size_t len = s->hold_len, ivl = s->ccm_nonce_len;
+	int got = 0, ok;
+	CK_RV rv = CKR_FUNCTION_FAILED;
+
+	if (s->decrypt) {
+		if (len != s->ccm_data_len + s->tag_len)
+			return CKR_ENCRYPTED_DATA_LEN_RANGE;
+		len -= s->tag_len;
+	} else if (len != s->ccm_data_len) {
+		return CKR_DATA_LEN_RANGE;      /* fewer bytes than ulDataLen said */
+	}
+	if (len > INT32_MAX || s->ccm_aad_len > INT32_MAX)
+		return s->decrypt ? CKR_ENCRYPTED_DATA_LEN_RANGE : CKR_DATA_LEN_RANGE;
+	ERR_set_mark();
+	s->ctx = EVP_CIPHER_CTX_new();
+	prm[0] = OSSL_PARAM_construct_size_t("ivlen", &ivl);
+	prm[1] = OSSL_PARAM_construct_end();
+	ok = s->ctx != NULL &&
+	     EVP_CipherInit_ex2(s->ctx, s->ccm, NULL, NULL, !s->decrypt, NULL) &&
+	     EVP_CIPHER_CTX_set_params(s->ctx, prm) &&
+	     EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_AEAD_SET_TAG, (int)s->tag_len,
+				 s->decrypt ? s->hold + len : NULL) &&
+	     EVP_CipherInit_ex2(s->ctx, NULL, s->ccm_key, s->ccm_nonce, !s->decrypt, NULL) &&
+	     EVP_CipherUpdate(s->ctx, NULL, &got, NULL, (int)len) &&
+	     (s->ccm_aad_len == 0 ||
+	      EVP_CipherUpdate(s->ctx, NULL, &got, s->ccm_aad, (int)s->ccm_aad_len));
+	if (ok) {
+		got = 0;
+		/* a decryption's update is where OpenSSL checks the tag; an empty message
+		 * still needs an input pointer, or OpenSSL takes the call for Final's */
+		if (EVP_CipherUpdate(s->ctx, s->fin, &got,
+				     s->hold != NULL ? s->hold : (const uint8_t *)"",
+				     (int)len) != 1 ||
+		    (size_t)got != len)
+			rv = s->decrypt ? CKR_ENCRYPTED_DATA_INVALID : CKR_FUNCTION_FAILED;
+		else if (s->decrypt)
+			rv = CKR_OK;
+		else if (EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_AEAD_GET_TAG, (int)s->tag_len,
+					     s->fin + len))
+			rv = CKR_OK;
+	}
+	ERR_pop_to_mark();
+	s->fin_len = s->decrypt ? len : len + s->tag_len;
+	return rv;
 }
 
 static CK_RV sym_final_compute(struct crypto_sym *s)
@@ -337,6 +406,9 @@ static CK_RV sym_final_compute(struct crypto_sym *s)
 		}
 		ERR_pop_to_mark();
 		break;
+	case CRYPTO_SYM_CCM:
+		rv = sym_ccm_compute(s);
+		break;
 	default:
 		break;
 	}
@@ -365,6 +437,60 @@ CK_RV crypto_sym_final(struct crypto_sym *s, uint8_t *out, size_t cap, size_t *o
 		return CKR_BUFFER_TOO_SMALL;
 	if (s->fin_len > 0)
 		memcpy(out, s->fin, s->fin_len);
+	return CKR_OK;
+}
+
+CK_RV crypto_sym_ccm_new(const char *cipher, int decrypt, const uint8_t *key, size_t key_len,
+			 const uint8_t *nonce, size_t nonce_len, const uint8_t *aad,
+			 size_t aad_len, size_t tag_len, size_t data_len,
+			 struct crypto_sym **out)
+{
+	OSSL_LIB_CTX *lctx = crypto_libctx();
+	struct crypto_sym *s;
+	size_t l = 15 - nonce_len;      /* the length field's bytes (SP 800-38C A.1: q) */
+	CK_RV rv = CKR_OK;
+
+	*out = NULL;
+	if (nonce == NULL || nonce_len < 7 || nonce_len > 13 || tag_len < 4 || tag_len > 16 ||
+	    tag_len % 2 != 0 || (aad_len > 0 && aad == NULL))
+		return CKR_MECHANISM_PARAM_INVALID;
+	/* the plaintext's length must fit in l bytes (SP 800-38C A.2.1: Q < 2^(8q)) */
+	if (l < sizeof(size_t) && (uint64_t)data_len >> (8 * l) != 0)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (cipher == NULL || lctx == NULL || key_len == 0)
+		return cipher == NULL ? CKR_KEY_SIZE_RANGE : CKR_FUNCTION_FAILED;
+	s = OPENSSL_zalloc(sizeof *s);
+	if (s == NULL)
+		return CKR_HOST_MEMORY;
+	s->mode = CRYPTO_SYM_CCM;
+	s->decrypt = decrypt;
+	s->tag_len = tag_len;
+	s->bs = 16;
+	s->ctr_left = UINT64_MAX;
+	s->ccm_data_len = data_len;
+	s->ccm_nonce_len = nonce_len;
+	memcpy(s->ccm_nonce, nonce, nonce_len);
+	ERR_set_mark();
+	s->ccm = EVP_CIPHER_fetch(lctx, cipher, NULL);
+	ERR_pop_to_mark();
+	s->ccm_key = OPENSSL_malloc(key_len);
+	s->ccm_aad = OPENSSL_malloc(aad_len > 0 ? aad_len : 1);
+	if (s->ccm_key == NULL || s->ccm_aad == NULL)
+		rv = CKR_HOST_MEMORY;
+	else if (s->ccm == NULL)
+		rv = CKR_FUNCTION_FAILED;
+	else if ((size_t)EVP_CIPHER_get_key_length(s->ccm) != key_len)
+		rv = CKR_KEY_SIZE_RANGE;
+	if (rv != CKR_OK) {
+		crypto_sym_free(s);
+		return rv;
+	}
+	memcpy(s->ccm_key, key, key_len);
+	s->ccm_key_len = key_len;
+	if (aad_len > 0)
+		memcpy(s->ccm_aad, aad, aad_len);
+	s->ccm_aad_len = aad_len;
+	*out = s;
 	return CKR_OK;
 }
 
