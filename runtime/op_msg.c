@@ -386,8 +386,6 @@ static CK_RV op_msg_crypt(CK_SESSION_HANDLE h, enum op_kind kind, void *param, C
 		rv = op_msg_aead_last(o, in, n, out, pm.tag, &got);
 	if (rv == CKR_OK)
 		*pulOut = got;
-	else if (out != NULL && n > 0 && o->decrypt)
-		OPENSSL_cleanse(out, n);        /* nothing of a refused message */
 out:
 	op_pk_put(pk, 0);
 	return rv;

@@ -203,6 +203,13 @@ void prim_mac_release(struct prim_ctx *c);
  * (general 0). */
 CK_RV prim_mac_param(const CK_MECHANISM *pm, int general, CK_ULONG max);
 
+/* Message-based AES-CCM (PKCS #11 3.2, AES-CCM "MessageEncrypt"): CK_CCM_MESSAGE_PARAMS
+ * into the generic message and its classic CK_CCM_PARAMS, for prim_ops.msg_param of the
+ * CCM primitive (its nonce the IV, pMAC/ulMACLen the tag; NULL: a stand-in of a 12-byte
+ * nonce, a 16-byte MAC and no data). */
+CK_RV prim_ccm_msg_param(const struct mech *m, void *param, CK_ULONG len, const uint8_t *aad,
+			 size_t aad_len, struct prim_msg *out);
+
 /* OpenSSL's name of AES in mode ("CBC", "ECB", "CTR", "GCM") for a key of c->k bytes. */
 const char *prim_aes_name(const struct prim_ctx *c, const char *mode);
 /* A parameter that is an IV of n bytes (CBC), or none at all (ECB). */
