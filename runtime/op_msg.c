@@ -34,7 +34,8 @@
  * restarted for each message from the Init's mechanism and the kept key value, and the
  * signatures (hash-then-sign RSA, ECDSA, GOST R 34.10 with token keys, verification with
  * public keys on the host), a fresh hash for each message. Their message parameter is
- * none: (NULL, 0).
+ * none: (NULL, 0). A key with CKA_ALWAYS_AUTHENTICATE takes C_Login(CKU_CONTEXT_SPECIFIC)
+ * before each message's signature: each message is one use (3.2, 4.9).
  *
  * The IV generators (AES-GCM "MessageEncrypt"): CKG_GENERATE_COUNTER fills the IV's bits
  * after its ulIvFixedBits leading ones with a counter of the process, from zero;
@@ -511,11 +512,15 @@ static CK_RV op_msg_sign_result(struct op_msg *o, uint8_t *sig, CK_ULONG_PTR ple
 			*plen = got;
 		return rv;
 	}
+	/* CKA_ALWAYS_AUTHENTICATE (3.2, 4.9): the PIN for each use, and each message is
+	 * one: C_Login(CKU_CONTEXT_SPECIFIC) before every message's signature */
 	if (pk->always_auth && !pk->authed)
-		return CKR_USER_NOT_LOGGED_IN;  /* op.h: only the classic operation's login */
+		return CKR_USER_NOT_LOGGED_IN;
 	rv = op_pk_input(pk, hbuf, &in, &in_len);
-	if (rv == CKR_OK)
+	if (rv == CKR_OK) {
 		rv = op_sign_compute(pk, in, in_len, sig);
+		pk->authed = 0;
+	}
 	if (rv == CKR_OK)
 		*plen = pk->p.out_len;
 	OPENSSL_cleanse(hbuf, sizeof hbuf);

@@ -366,7 +366,8 @@ static CK_RV op_context_login_ref(struct op_pk *o, struct token *t, const CK_UTF
 CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF8CHAR *pin,
 			      CK_ULONG len)
 {
-	static const enum op_kind kinds[] = { OP_SIGN, OP_DECRYPT };
+	/* a message-based signing process too: its op_pk is where op_msg.c keeps it */
+	static const enum op_kind kinds[] = { OP_SIGN, OP_DECRYPT, OP_MSG_SIGN };
 	struct op_pk *o = NULL, *cand;
 	struct op *op;
 	size_t i;

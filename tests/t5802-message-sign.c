@@ -6,8 +6,8 @@
  * examples 1-4) through C_SignMessage and C_SignMessageBegin/Next, several messages in one
  * process; random keys and messages against `openssl mac` in another process; ECDSA
  * P-256 with SHA-256 and a key made on the (virtual) token, each message's signature
- * verified by the module and by Python's `cryptography` in another process; and the
- * rules: the size query and CKR_BUFFER_TOO_SMALL keeping the message (its part not fed
+ * verified by the module and by Python's `cryptography` in another process; an RSA key
+ * with CKA_ALWAYS_AUTHENTICATE asking for the PIN before each message; and the rules: the size query and CKR_BUFFER_TOO_SMALL keeping the message (its part not fed
  * twice), a message parameter where none belongs (CKR_MECHANISM_PARAM_INVALID),
  * CKR_SIGNATURE_INVALID / CKR_SIGNATURE_LEN_RANGE ending the message but not the process,
  * CKR_OPERATION_NOT_INITIALIZED / CKR_OPERATION_ACTIVE, the classic operation excluded,
@@ -408,6 +408,46 @@ static void token_ecdsa(CK_SLOT_ID slot)
 	   "ECDSA: Python's cryptography verifies both messages' signatures (%s)", out);
 }
 
+/* A key with CKA_ALWAYS_AUTHENTICATE: each message is a use (3.2, 4.9), the PIN again
+ * before each (C_Login with CKU_CONTEXT_SPECIFIC). */
+static void always_authenticate(void)
+{
+	CK_MECHANISM gen = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 }, m = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_ULONG bits = 1024;
+	static const uint8_t e[] = { 1, 0, 1 };
+	CK_ATTRIBUTE pt[] = {
+		{ CKA_TOKEN, &yes, 1 }, { CKA_VERIFY, &yes, 1 }, { CKA_ID, "m2", 2 },
+		{ CKA_MODULUS_BITS, &bits, sizeof bits }, { CKA_PUBLIC_EXPONENT, (void *)e, sizeof e },
+	};
+	CK_ATTRIBUTE st[] = {
+		{ CKA_TOKEN, &yes, 1 }, { CKA_PRIVATE, &yes, 1 }, { CKA_SIGN, &yes, 1 },
+		{ CKA_ID, "m2", 2 }, { CKA_ALWAYS_AUTHENTICATE, &yes, 1 },
+	};
+	CK_OBJECT_HANDLE pub = 0, priv = 0;
+	uint8_t sig[128];
+	CK_ULONG n;
+
+	is_rv(f->C_GenerateKeyPair(s, &gen, pt, 5, st, 5, &pub, &priv), CKR_OK,
+	      "always: an RSA key pair with CKA_ALWAYS_AUTHENTICATE");
+	is_rv(f->C_MessageSignInit(s, &m, priv), CKR_OK, "always: C_MessageSignInit");
+	n = sizeof sig;
+	is_rv(f->C_SignMessage(s, NULL, 0, (CK_BYTE_PTR) "one", 3, sig, &n), CKR_USER_NOT_LOGGED_IN,
+	      "always: no signature before the context-specific login");
+	is_rv(f->C_Login(s, CKU_CONTEXT_SPECIFIC, API_PIN(API_USER_PIN)), CKR_OK,
+	      "always: C_Login(CKU_CONTEXT_SPECIFIC)");
+	n = sizeof sig;
+	is_rv(f->C_SignMessage(s, NULL, 0, (CK_BYTE_PTR) "one", 3, sig, &n), CKR_OK,
+	      "always: then a message's signature");
+	n = sizeof sig;
+	is_rv(f->C_SignMessage(s, NULL, 0, (CK_BYTE_PTR) "two", 3, sig + 1, &n),
+	      CKR_USER_NOT_LOGGED_IN, "always: the next message needs the PIN again");
+	is_rv(f->C_MessageSignFinal(s), CKR_OK, "always: C_MessageSignFinal");
+	is_rv(f->C_MessageVerifyInit(s, &m, pub), CKR_OK, "always: C_MessageVerifyInit");
+	is_rv(f->C_VerifyMessage(s, NULL, 0, (CK_BYTE_PTR) "one", 3, sig, 128), CKR_OK,
+	      "always: the signature verifies");
+	is_rv(f->C_MessageVerifyFinal(s), CKR_OK, "always: C_MessageVerifyFinal");
+}
+
 int main(int argc, char **argv)
 {
 	CK_SLOT_ID slot = 0;
@@ -433,6 +473,7 @@ int main(int argc, char **argv)
 	cross("AES-256 CMAC", CKM_AES_CMAC, CKK_AES, 32, "-cipher AES-256-CBC CMAC");
 	rules(slot);
 	token_ecdsa(slot);
+	always_authenticate();
 
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
