@@ -1742,7 +1742,7 @@ SK_EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 	return sk_leave(SK_FN_C_SessionCancel, rv);
 }
 
-/* Starts a message-based encryption process with a mechanism and key. (stub) */
+/* Starts a message-based encryption process with a mechanism and key. */
 SK_EXPORT CK_RV C_MessageEncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
 	struct sk_trace tr;
@@ -1751,7 +1751,10 @@ SK_EXPORT CK_RV C_MessageEncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PT
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_MessageEncryptInit, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
+		rv = rt_MessageEncryptInit(hSession, pMechanism, hKey);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -1761,7 +1764,7 @@ SK_EXPORT CK_RV C_MessageEncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PT
 	return sk_leave(SK_FN_C_MessageEncryptInit, rv);
 }
 
-/* Encrypts one message in a single part. (stub) */
+/* Encrypts one message in a single part. */
 SK_EXPORT CK_RV C_EncryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pPlaintext, CK_ULONG ulPlaintextLen, CK_BYTE_PTR pCiphertext, CK_ULONG_PTR pulCiphertextLen)
 {
 	struct sk_trace tr;
@@ -1770,7 +1773,20 @@ SK_EXPORT CK_RV C_EncryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParame
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_EncryptMessage, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pParameter == NULL && ulParameterLen != 0)	/* pParameter: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_EncryptMessage, hSession);
+		else if (pAssociatedData == NULL && ulAssociatedDataLen != 0)	/* pAssociatedData: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_EncryptMessage, hSession);
+		else if (pPlaintext == NULL && ulPlaintextLen != 0)	/* pPlaintext: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_EncryptMessage, hSession);
+		else if (pulCiphertextLen == NULL)	/* pulCiphertextLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_EncryptMessage, hSession);
+		else
+			rv = rt_EncryptMessage(hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen, pPlaintext, ulPlaintextLen, pCiphertext, pulCiphertextLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 1, rv);
@@ -1786,7 +1802,7 @@ SK_EXPORT CK_RV C_EncryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParame
 	return sk_leave(SK_FN_C_EncryptMessage, rv);
 }
 
-/* Begins a multi-part encryption of one message. (stub) */
+/* Begins a multi-part encryption of one message. */
 SK_EXPORT CK_RV C_EncryptMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen)
 {
 	struct sk_trace tr;
@@ -1795,7 +1811,16 @@ SK_EXPORT CK_RV C_EncryptMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pP
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_EncryptMessageBegin, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pParameter == NULL && ulParameterLen != 0)	/* pParameter: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_EncryptMessageBegin, hSession);
+		else if (pAssociatedData == NULL && ulAssociatedDataLen != 0)	/* pAssociatedData: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_EncryptMessageBegin, hSession);
+		else
+			rv = rt_EncryptMessageBegin(hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 1, rv);
@@ -1807,7 +1832,7 @@ SK_EXPORT CK_RV C_EncryptMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pP
 	return sk_leave(SK_FN_C_EncryptMessageBegin, rv);
 }
 
-/* Encrypts the next part of a message; CKF_END_OF_MESSAGE ends it. (stub) */
+/* Encrypts the next part of a message; CKF_END_OF_MESSAGE ends it. */
 SK_EXPORT CK_RV C_EncryptMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pPlaintextPart, CK_ULONG ulPlaintextPartLen, CK_BYTE_PTR pCiphertextPart, CK_ULONG_PTR pulCiphertextPartLen, CK_FLAGS flags)
 {
 	struct sk_trace tr;
@@ -1816,7 +1841,18 @@ SK_EXPORT CK_RV C_EncryptMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pPa
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_EncryptMessageNext, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pParameter == NULL && ulParameterLen != 0)	/* pParameter: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_EncryptMessageNext, hSession);
+		else if (pPlaintextPart == NULL && ulPlaintextPartLen != 0)	/* pPlaintextPart: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_EncryptMessageNext, hSession);
+		else if (pulCiphertextPartLen == NULL)	/* pulCiphertextPartLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_EncryptMessageNext, hSession);
+		else
+			rv = rt_EncryptMessageNext(hSession, pParameter, ulParameterLen, pPlaintextPart, ulPlaintextPartLen, pCiphertextPart, pulCiphertextPartLen, flags);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 1, rv);
@@ -1831,7 +1867,7 @@ SK_EXPORT CK_RV C_EncryptMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pPa
 	return sk_leave(SK_FN_C_EncryptMessageNext, rv);
 }
 
-/* Ends a message-based encryption process. (stub) */
+/* Ends a message-based encryption process. */
 SK_EXPORT CK_RV C_MessageEncryptFinal(CK_SESSION_HANDLE hSession)
 {
 	struct sk_trace tr;
@@ -1840,7 +1876,10 @@ SK_EXPORT CK_RV C_MessageEncryptFinal(CK_SESSION_HANDLE hSession)
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_MessageEncryptFinal, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
+		rv = rt_MessageEncryptFinal(hSession);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_end(&tr, SK_FN_C_MessageEncryptFinal, rv);
@@ -1848,7 +1887,7 @@ SK_EXPORT CK_RV C_MessageEncryptFinal(CK_SESSION_HANDLE hSession)
 	return sk_leave(SK_FN_C_MessageEncryptFinal, rv);
 }
 
-/* Starts a message-based decryption process with a mechanism and key. (stub) */
+/* Starts a message-based decryption process with a mechanism and key. */
 SK_EXPORT CK_RV C_MessageDecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
 	struct sk_trace tr;
@@ -1857,7 +1896,10 @@ SK_EXPORT CK_RV C_MessageDecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PT
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_MessageDecryptInit, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
+		rv = rt_MessageDecryptInit(hSession, pMechanism, hKey);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -1867,7 +1909,7 @@ SK_EXPORT CK_RV C_MessageDecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PT
 	return sk_leave(SK_FN_C_MessageDecryptInit, rv);
 }
 
-/* Decrypts one message in a single part. (stub) */
+/* Decrypts one message in a single part. */
 SK_EXPORT CK_RV C_DecryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pCiphertext, CK_ULONG ulCiphertextLen, CK_BYTE_PTR pPlaintext, CK_ULONG_PTR pulPlaintextLen)
 {
 	struct sk_trace tr;
@@ -1876,7 +1918,20 @@ SK_EXPORT CK_RV C_DecryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParame
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DecryptMessage, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pParameter == NULL && ulParameterLen != 0)	/* pParameter: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_DecryptMessage, hSession);
+		else if (pAssociatedData == NULL && ulAssociatedDataLen != 0)	/* pAssociatedData: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_DecryptMessage, hSession);
+		else if (pCiphertext == NULL && ulCiphertextLen != 0)	/* pCiphertext: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_DecryptMessage, hSession);
+		else if (pulPlaintextLen == NULL)	/* pulPlaintextLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_DecryptMessage, hSession);
+		else
+			rv = rt_DecryptMessage(hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen, pCiphertext, ulCiphertextLen, pPlaintext, pulPlaintextLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
@@ -1892,7 +1947,7 @@ SK_EXPORT CK_RV C_DecryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParame
 	return sk_leave(SK_FN_C_DecryptMessage, rv);
 }
 
-/* Begins a multi-part decryption of one message. (stub) */
+/* Begins a multi-part decryption of one message. */
 SK_EXPORT CK_RV C_DecryptMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen)
 {
 	struct sk_trace tr;
@@ -1901,7 +1956,16 @@ SK_EXPORT CK_RV C_DecryptMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pP
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DecryptMessageBegin, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pParameter == NULL && ulParameterLen != 0)	/* pParameter: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_DecryptMessageBegin, hSession);
+		else if (pAssociatedData == NULL && ulAssociatedDataLen != 0)	/* pAssociatedData: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_DecryptMessageBegin, hSession);
+		else
+			rv = rt_DecryptMessageBegin(hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
@@ -1913,7 +1977,7 @@ SK_EXPORT CK_RV C_DecryptMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pP
 	return sk_leave(SK_FN_C_DecryptMessageBegin, rv);
 }
 
-/* Decrypts the next part of a message; CKF_END_OF_MESSAGE ends it. (stub) */
+/* Decrypts the next part of a message; CKF_END_OF_MESSAGE ends it. */
 SK_EXPORT CK_RV C_DecryptMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pCiphertextPart, CK_ULONG ulCiphertextPartLen, CK_BYTE_PTR pPlaintextPart, CK_ULONG_PTR pulPlaintextPartLen, CK_FLAGS flags)
 {
 	struct sk_trace tr;
@@ -1922,7 +1986,18 @@ SK_EXPORT CK_RV C_DecryptMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pPa
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DecryptMessageNext, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pParameter == NULL && ulParameterLen != 0)	/* pParameter: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_DecryptMessageNext, hSession);
+		else if (pCiphertextPart == NULL && ulCiphertextPartLen != 0)	/* pCiphertextPart: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_DecryptMessageNext, hSession);
+		else if (pulPlaintextPartLen == NULL)	/* pulPlaintextPartLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_DecryptMessageNext, hSession);
+		else
+			rv = rt_DecryptMessageNext(hSession, pParameter, ulParameterLen, pCiphertextPart, ulCiphertextPartLen, pPlaintextPart, pulPlaintextPartLen, flags);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
@@ -1937,7 +2012,7 @@ SK_EXPORT CK_RV C_DecryptMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pPa
 	return sk_leave(SK_FN_C_DecryptMessageNext, rv);
 }
 
-/* Ends a message-based decryption process. (stub) */
+/* Ends a message-based decryption process. */
 SK_EXPORT CK_RV C_MessageDecryptFinal(CK_SESSION_HANDLE hSession)
 {
 	struct sk_trace tr;
@@ -1946,7 +2021,10 @@ SK_EXPORT CK_RV C_MessageDecryptFinal(CK_SESSION_HANDLE hSession)
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_MessageDecryptFinal, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
+		rv = rt_MessageDecryptFinal(hSession);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_end(&tr, SK_FN_C_MessageDecryptFinal, rv);
@@ -1954,7 +2032,7 @@ SK_EXPORT CK_RV C_MessageDecryptFinal(CK_SESSION_HANDLE hSession)
 	return sk_leave(SK_FN_C_MessageDecryptFinal, rv);
 }
 
-/* Starts a message-based signature/MAC process with a mechanism and key. (stub) */
+/* Starts a message-based signature/MAC process with a mechanism and key. */
 SK_EXPORT CK_RV C_MessageSignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
 	struct sk_trace tr;
@@ -1963,7 +2041,10 @@ SK_EXPORT CK_RV C_MessageSignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR p
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_MessageSignInit, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
+		rv = rt_MessageSignInit(hSession, pMechanism, hKey);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -1973,7 +2054,7 @@ SK_EXPORT CK_RV C_MessageSignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR p
 	return sk_leave(SK_FN_C_MessageSignInit, rv);
 }
 
-/* Signs one message in a single part. (stub) */
+/* Signs one message in a single part. */
 SK_EXPORT CK_RV C_SignMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
 	struct sk_trace tr;
@@ -1982,7 +2063,18 @@ SK_EXPORT CK_RV C_SignMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SignMessage, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pParameter == NULL && ulParameterLen != 0)	/* pParameter: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_SignMessage, hSession);
+		else if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_SignMessage, hSession);
+		else if (pulSignatureLen == NULL)	/* pulSignatureLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_SignMessage, hSession);
+		else
+			rv = rt_SignMessage(hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, pulSignatureLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
@@ -1996,7 +2088,7 @@ SK_EXPORT CK_RV C_SignMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter
 	return sk_leave(SK_FN_C_SignMessage, rv);
 }
 
-/* Begins a multi-part signature of one message. (stub) */
+/* Begins a multi-part signature of one message. */
 SK_EXPORT CK_RV C_SignMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen)
 {
 	struct sk_trace tr;
@@ -2005,7 +2097,14 @@ SK_EXPORT CK_RV C_SignMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pPara
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SignMessageBegin, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pParameter == NULL && ulParameterLen != 0)	/* pParameter: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_SignMessageBegin, hSession);
+		else
+			rv = rt_SignMessageBegin(hSession, pParameter, ulParameterLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
@@ -2015,7 +2114,7 @@ SK_EXPORT CK_RV C_SignMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pPara
 	return sk_leave(SK_FN_C_SignMessageBegin, rv);
 }
 
-/* Signs the next part of a message; a non-NULL length pointer makes it the last. (stub) */
+/* Signs the next part of a message; a non-NULL length pointer makes it the last. */
 SK_EXPORT CK_RV C_SignMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pDataPart, CK_ULONG ulDataPartLen, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
 	struct sk_trace tr;
@@ -2024,7 +2123,16 @@ SK_EXPORT CK_RV C_SignMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParam
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SignMessageNext, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pParameter == NULL && ulParameterLen != 0)	/* pParameter: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_SignMessageNext, hSession);
+		else if (pDataPart == NULL && ulDataPartLen != 0)	/* pDataPart: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_SignMessageNext, hSession);
+		else
+			rv = rt_SignMessageNext(hSession, pParameter, ulParameterLen, pDataPart, ulDataPartLen, pSignature, pulSignatureLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
@@ -2038,7 +2146,7 @@ SK_EXPORT CK_RV C_SignMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParam
 	return sk_leave(SK_FN_C_SignMessageNext, rv);
 }
 
-/* Ends a message-based signing process. (stub) */
+/* Ends a message-based signing process. */
 SK_EXPORT CK_RV C_MessageSignFinal(CK_SESSION_HANDLE hSession)
 {
 	struct sk_trace tr;
@@ -2047,7 +2155,10 @@ SK_EXPORT CK_RV C_MessageSignFinal(CK_SESSION_HANDLE hSession)
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_MessageSignFinal, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
+		rv = rt_MessageSignFinal(hSession);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_end(&tr, SK_FN_C_MessageSignFinal, rv);
@@ -2055,7 +2166,7 @@ SK_EXPORT CK_RV C_MessageSignFinal(CK_SESSION_HANDLE hSession)
 	return sk_leave(SK_FN_C_MessageSignFinal, rv);
 }
 
-/* Starts a message-based verification process with a mechanism and key. (stub) */
+/* Starts a message-based verification process with a mechanism and key. */
 SK_EXPORT CK_RV C_MessageVerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
 	struct sk_trace tr;
@@ -2064,7 +2175,10 @@ SK_EXPORT CK_RV C_MessageVerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_MessageVerifyInit, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
+		rv = rt_MessageVerifyInit(hSession, pMechanism, hKey);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -2074,7 +2188,7 @@ SK_EXPORT CK_RV C_MessageVerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR
 	return sk_leave(SK_FN_C_MessageVerifyInit, rv);
 }
 
-/* Verifies the signature of one message in a single part. (stub) */
+/* Verifies the signature of one message in a single part. */
 SK_EXPORT CK_RV C_VerifyMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
 	struct sk_trace tr;
@@ -2083,7 +2197,18 @@ SK_EXPORT CK_RV C_VerifyMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParamet
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_VerifyMessage, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pParameter == NULL && ulParameterLen != 0)	/* pParameter: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_VerifyMessage, hSession);
+		else if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_VerifyMessage, hSession);
+		else if (pSignature == NULL && ulSignatureLen != 0)	/* pSignature: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_VerifyMessage, hSession);
+		else
+			rv = rt_VerifyMessage(hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, ulSignatureLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
@@ -2097,7 +2222,7 @@ SK_EXPORT CK_RV C_VerifyMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParamet
 	return sk_leave(SK_FN_C_VerifyMessage, rv);
 }
 
-/* Begins a multi-part verification of one message. (stub) */
+/* Begins a multi-part verification of one message. */
 SK_EXPORT CK_RV C_VerifyMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen)
 {
 	struct sk_trace tr;
@@ -2106,7 +2231,14 @@ SK_EXPORT CK_RV C_VerifyMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pPa
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_VerifyMessageBegin, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pParameter == NULL && ulParameterLen != 0)	/* pParameter: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_VerifyMessageBegin, hSession);
+		else
+			rv = rt_VerifyMessageBegin(hSession, pParameter, ulParameterLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
@@ -2116,7 +2248,7 @@ SK_EXPORT CK_RV C_VerifyMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pPa
 	return sk_leave(SK_FN_C_VerifyMessageBegin, rv);
 }
 
-/* Verifies the next part of a message; a non-NULL signature makes it the last. (stub) */
+/* Verifies the next part of a message; a non-NULL signature makes it the last. */
 SK_EXPORT CK_RV C_VerifyMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pDataPart, CK_ULONG ulDataPartLen, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
 	struct sk_trace tr;
@@ -2125,7 +2257,16 @@ SK_EXPORT CK_RV C_VerifyMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pPar
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_VerifyMessageNext, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pParameter == NULL && ulParameterLen != 0)	/* pParameter: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_VerifyMessageNext, hSession);
+		else if (pDataPart == NULL && ulDataPartLen != 0)	/* pDataPart: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_VerifyMessageNext, hSession);
+		else
+			rv = rt_VerifyMessageNext(hSession, pParameter, ulParameterLen, pDataPart, ulDataPartLen, pSignature, ulSignatureLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pParameter", pParameter, ulParameterLen, 0, rv);
@@ -2139,7 +2280,7 @@ SK_EXPORT CK_RV C_VerifyMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pPar
 	return sk_leave(SK_FN_C_VerifyMessageNext, rv);
 }
 
-/* Ends a message-based verification process. (stub) */
+/* Ends a message-based verification process. */
 SK_EXPORT CK_RV C_MessageVerifyFinal(CK_SESSION_HANDLE hSession)
 {
 	struct sk_trace tr;
@@ -2148,7 +2289,10 @@ SK_EXPORT CK_RV C_MessageVerifyFinal(CK_SESSION_HANDLE hSession)
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_MessageVerifyFinal, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
+		rv = rt_MessageVerifyFinal(hSession);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_end(&tr, SK_FN_C_MessageVerifyFinal, rv);

@@ -112,8 +112,10 @@ static void mech_build(void)
 		m->type = sk_mech_comps[i].type;
 		m->hash = sk_mech_comps[i].hash;
 		/* a composition hashes, then signs or verifies */
-		m->host_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT);
-		m->token_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT);
+		m->host_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_MESSAGE_ENCRYPT |
+				   CKF_MESSAGE_DECRYPT);
+		m->token_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_MESSAGE_ENCRYPT |
+				    CKF_MESSAGE_DECRYPT);
 		m->param = p->compose_param;
 		if (crypto_md(m->hash) == NULL)
 			log_msg(LOG_ERROR, "mech: %s is not offered by the host: its digest %s is "
@@ -211,6 +213,9 @@ static int mech_join(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM
 	r = m->raw != 0 ? mech_decl(decl, ndecl, m->raw) : NULL;
 	if (r != NULL) {
 		out->flags |= r->info.flags & m->token_flags;
+		/* message-based signing signs as C_Sign does: with the token's CKF_SIGN */
+		if (r->info.flags & m->token_flags & CKF_SIGN)
+			out->flags |= m->token_flags & (CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE);
 		out->flags |= r->info.flags & m->inherit_flags;
 		if (r->info.flags & m->token_flags) {
 			/* signing and decryption work with the token's key sizes */

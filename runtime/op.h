@@ -77,6 +77,20 @@ struct op_pk {
  * usage flag, size, login), then opstate's op_start. */
 CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		 CK_OBJECT_HANDLE key);
+/*
+ * op_pk_init's checks, without starting: the operation (of size bytes, at least a
+ * struct op_pk, which it begins; zeroed) for the caller to op_start, or to free with
+ * op_pk_free. kind names the key's usage and where the primitive runs (OP_SIGN: CKA_SIGN,
+ * the token's CKF_SIGN); need is the flag the mechanism must have (CKF_SIGN, or
+ * CKF_MESSAGE_SIGN ...); key_mech (NULL: pm) is the mechanism whose parameter the
+ * primitive checks and its key hook starts with. pm is not NULL. The message-based
+ * operations of op_msg.c embed an op_pk so.
+ */
+CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
+		    const CK_MECHANISM *pm, const CK_MECHANISM *key_mech, CK_OBJECT_HANDLE key,
+		    size_t size, struct op_pk **out);
+/* Free an operation of size bytes (0: a struct op_pk) that begins with o, cleansed. */
+void op_pk_free(struct op_pk *o, size_t size);
 /* The active operation of kind, held by the caller (opstate.h: op_acquire) until
  * op_pk_put, or CKR_OPERATION_NOT_INITIALIZED (for a session that is gone:
  * CKR_SESSION_HANDLE_INVALID first). */
@@ -98,6 +112,11 @@ size_t op_pk_max_input(const struct op_pk *o);
  * meanwhile: the key is then not used. */
 CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len,
 		  uint8_t *out, size_t *out_len);
+
+/* The token's signature of in (the hash, or an unhashed mechanism's data) into
+ * sig[0..o->p.out_len): the primitive's encoding, the token's raw primitive, the
+ * primitive's decoding (op_sign.c). */
+CK_RV op_sign_compute(struct op_pk *o, const uint8_t *in, size_t in_len, uint8_t *sig);
 
 /*
  * C_Login(hSession, CKU_CONTEXT_SPECIFIC, pin): the re-authentication a key with

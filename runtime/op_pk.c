@@ -16,9 +16,8 @@
 #include "obj.h"
 #include "session.h"
 
-static void op_pk_destroy(struct op *op)
+void op_pk_free(struct op_pk *o, size_t size)
 {
-	struct op_pk *o = (struct op_pk *)op;
 
 	EVP_MD_CTX_free(o->md);
 	if (o->buf != NULL) {
@@ -34,8 +33,13 @@ static void op_pk_destroy(struct op *op)
 	free(o->result_in);
 	free(o->label);
 	prim_ctx_free(&o->p);
-	OPENSSL_cleanse(o, sizeof *o);
+	OPENSSL_cleanse(o, size > sizeof *o ? size : sizeof *o);
 	free(o);
+}
+
+static void op_pk_destroy(struct op *op)
+{
+	op_pk_free((struct op_pk *)op, 0);
 }
 
 static CK_FLAGS op_kind_flag(enum op_kind kind)
@@ -91,8 +95,9 @@ static CK_RV op_pk_token_check_inlock(struct op_pk *o, CK_FLAGS flag)
 	return CKR_OK;
 }
 
-CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
-		 CK_OBJECT_HANDLE key)
+CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
+		    const CK_MECHANISM *pm, const CK_MECHANISM *key_mech, CK_OBJECT_HANDLE key,
+		    size_t size, struct op_pk **out)
 {
 	CK_FLAGS flag = op_kind_flag(kind);
 	int private_key = kind == OP_SIGN || kind == OP_DECRYPT;
@@ -104,25 +109,21 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 	int have_view = 0, secret, on_token;
 	CK_RV rv;
 
+	*out = NULL;
+	if (key_mech == NULL)
+		key_mech = pm;
 	rv = sess_call(h, &si);
 	if (rv != CKR_OK)
 		return rv;
-	if (pm == NULL) {
-		/* 3.0 and later: an Init without a mechanism ends the active operation */
-		op_end(h, kind);
-		return CKR_OK;
-	}
-	if (op_active(h, kind) == CKR_OK)
-		return CKR_OPERATION_ACTIVE;
 	m = mech_find(pm->mechanism);
 	secret = m != NULL && m->ops != NULL && m->ops->secret;
 	on_token = private_key && !secret;
-	if (m == NULL || !((on_token ? m->token_flags : m->host_flags) & flag) ||
+	if (m == NULL || !((on_token ? m->token_flags : m->host_flags) & need) ||
 	    m->ops == NULL)
 		return CKR_MECHANISM_INVALID;
 	if (m->hash != 0 && crypto_md(m->hash) == NULL)
 		return CKR_MECHANISM_INVALID;   /* e.g. no gostprov on this host */
-	o = calloc(1, sizeof *o);
+	o = calloc(1, size > sizeof *o ? size : sizeof *o);
 	if (o == NULL)
 		return CKR_HOST_MEMORY;
 	o->op.kind = kind;
@@ -132,10 +133,10 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 	o->gen = si.gen;
 	/* a secret-key primitive checks its whole parameter (prim.h) */
 	if (secret)
-		rv = m->ops->param != NULL ? m->ops->param(m, pm, &o->p.prm)
-					   : prim_iv_param(pm, 0);
+		rv = m->ops->param != NULL ? m->ops->param(m, key_mech, &o->p.prm)
+					   : prim_iv_param(key_mech, 0);
 	else
-		rv = mech_check_param(m, pm, &o->p.prm);
+		rv = mech_check_param(m, key_mech, &o->p.prm);
 	if (rv != CKR_OK)
 		goto out;
 	if (o->p.prm.label_len > 0) {
@@ -181,7 +182,7 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		goto out;
 	attrs.view = &v;
 	attrs.get = op_pk_attr;
-	o->p.init_mech = pm;
+	o->p.init_mech = key_mech;
 	rv = m->ops->key(&o->p, &attrs, private_key);
 	o->p.init_mech = NULL;
 	if (rv != CKR_OK)
@@ -201,13 +202,40 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		if (rv != CKR_OK)
 			goto out;
 	}
-	rv = op_start(h, &o->op);
-	if (rv == CKR_OK)
-		o = NULL;
+	*out = o;
+	o = NULL;
 out:
 	if (have_view)
 		obj_view_free(&v);
 	if (o != NULL)
+		op_pk_destroy(&o->op);
+	return rv;
+}
+
+CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
+		 CK_OBJECT_HANDLE key)
+{
+	struct op_pk *o = NULL;
+	CK_RV rv;
+
+	if (pm == NULL) {
+		struct sess_info si;
+
+		rv = sess_call(h, &si);
+		if (rv != CKR_OK)
+			return rv;
+		/* 3.0 and later: an Init without a mechanism ends the active operation */
+		op_end(h, kind);
+		return CKR_OK;
+	}
+	/* its message-based twin counts as one of the kind (opstate.h: op_busy) */
+	rv = op_busy(h, kind);
+	if (rv == CKR_OK)
+		rv = op_pk_prepare(h, kind, op_kind_flag(kind), pm, NULL, key, 0, &o);
+	if (rv != CKR_OK)
+		return rv;
+	rv = op_start(h, &o->op);
+	if (rv != CKR_OK)
 		op_pk_destroy(&o->op);
 	return rv;
 }
@@ -338,7 +366,8 @@ static CK_RV op_context_login_ref(struct op_pk *o, struct token *t, const CK_UTF
 CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF8CHAR *pin,
 			      CK_ULONG len)
 {
-	static const enum op_kind kinds[] = { OP_SIGN, OP_DECRYPT };
+	/* a message-based signing process too: its op_pk is where op_msg.c keeps it */
+	static const enum op_kind kinds[] = { OP_SIGN, OP_DECRYPT, OP_MSG_SIGN };
 	struct op_pk *o = NULL, *cand;
 	struct op *op;
 	size_t i;

@@ -18,7 +18,7 @@
 /* The token's signature of in (the hash, or the data of an unhashed mechanism) into
  * sig[0..o->p.out_len): the primitive encodes the block, the token signs it, the primitive
  * puts the answer into the signature's form. */
-static CK_RV op_sign_compute(struct op_pk *o, const uint8_t *in, size_t in_len, uint8_t *sig)
+CK_RV op_sign_compute(struct op_pk *o, const uint8_t *in, size_t in_len, uint8_t *sig)
 {
 	const struct prim_ops *ops = o->p.m->ops;
 	const uint8_t *tin = in;

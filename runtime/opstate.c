@@ -112,8 +112,53 @@ static struct op *op_find_inlock(CK_SESSION_HANDLE h, enum op_kind kind)
 	return NULL;
 }
 
+/* A classic operation and the message-based process of the same function exclude each
+ * other: one kind of operation per session and function (the message process holds the
+ * key and mechanism as the classic one does; PKCS #11 3.2, 5.1.6 CKR_OPERATION_ACTIVE:
+ * "an active operation ... which prevents Cryptoki from activating the specified
+ * operation"). OP_KIND_MAX: none. */
+static enum op_kind op_twin(enum op_kind kind)
+{
+	switch (kind) {
+	case OP_ENCRYPT:
+		return OP_MSG_ENCRYPT;
+	case OP_DECRYPT:
+		return OP_MSG_DECRYPT;
+	case OP_SIGN:
+		return OP_MSG_SIGN;
+	case OP_VERIFY:
+		return OP_MSG_VERIFY;
+	case OP_MSG_ENCRYPT:
+		return OP_ENCRYPT;
+	case OP_MSG_DECRYPT:
+		return OP_DECRYPT;
+	case OP_MSG_SIGN:
+		return OP_SIGN;
+	case OP_MSG_VERIFY:
+		return OP_VERIFY;
+	default:
+		return OP_KIND_MAX;
+	}
+}
+
+CK_RV op_busy(CK_SESSION_HANDLE h, enum op_kind kind)
+{
+	enum op_kind twin = op_twin(kind);
+	int busy;
+	CK_RV rv = lock_acquire(op_lock);
+
+	if (rv != CKR_OK)
+		return rv;
+	busy = op_find_inlock(h, kind) != NULL ||
+	       (twin != OP_KIND_MAX && op_find_inlock(h, twin) != NULL);
+	lock_release(op_lock);
+	return busy ? CKR_OPERATION_ACTIVE : CKR_OK;
+}
+
 CK_RV op_start(CK_SESSION_HANDLE h, struct op *op)
 {
+	enum op_kind twin = op_twin(op->kind);
+
 	CK_RV rv = lock_create(&op->use);
 
 	if (rv != CKR_OK) {
@@ -127,7 +172,8 @@ CK_RV op_start(CK_SESSION_HANDLE h, struct op *op)
 	if (rv != CKR_OK)
 		goto fail;
 	op_prune_inlock();
-	if (op_find_inlock(h, op->kind) != NULL) {
+	if (op_find_inlock(h, op->kind) != NULL ||
+	    (twin != OP_KIND_MAX && op_find_inlock(h, twin) != NULL)) {
 		rv = CKR_OPERATION_ACTIVE;
 		lock_release(op_lock);
 		goto fail;
@@ -337,13 +383,44 @@ static int op_kind_of(enum sk_fn fn, enum op_kind *kind)
 	}
 }
 
+/* The message-based process whose current message a function continues (a one-shot or
+ * Begin call has none of its own: it leaves the one in progress alone). */
+static int op_msg_kind_of(enum sk_fn fn, enum op_kind *kind)
+{
+	switch (fn) {
+	case SK_FN_C_EncryptMessageNext:
+		*kind = OP_MSG_ENCRYPT;
+		return 1;
+	case SK_FN_C_DecryptMessageNext:
+		*kind = OP_MSG_DECRYPT;
+		return 1;
+	case SK_FN_C_SignMessageNext:
+		*kind = OP_MSG_SIGN;
+		return 1;
+	case SK_FN_C_VerifyMessageNext:
+		*kind = OP_MSG_VERIFY;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 CK_RV sk_bad_args(enum sk_fn fn, CK_SESSION_HANDLE h)
 {
 	enum op_kind kind;
+	struct op *op;
 
 	/* the call ends like any failed one: a NULL length pointer of C_Sign ends the
 	 * signature as a wrong data length would (op.h) */
 	if (op_kind_of(fn, &kind))
 		op_end(h, kind);
+	/* ... and a message call's error ends the message in progress, not the process
+	 * (PKCS #11 3.2, C_EncryptMessageNext: "terminates the current message encryption
+	 * operation") */
+	if (op_msg_kind_of(fn, &kind) && op_acquire(h, kind, &op) == CKR_OK) {
+		if (op->end_message != NULL)
+			op->end_message(op);
+		op_release(op, 0);
+	}
 	return CKR_ARGUMENTS_BAD;
 }

@@ -30,6 +30,12 @@ enum op_kind {
 	OP_DIGEST,
 	OP_SIGN,
 	OP_VERIFY,
+	/* the message-based processes of 3.0 (op_msg.c): each excludes its classic twin
+	 * (OP_MSG_ENCRYPT and OP_ENCRYPT ...), see op_busy */
+	OP_MSG_ENCRYPT,
+	OP_MSG_DECRYPT,
+	OP_MSG_SIGN,
+	OP_MSG_VERIFY,
 	OP_KIND_MAX
 };
 
@@ -41,6 +47,9 @@ struct op {
 	unsigned refs;                    /* under the table's lock */
 	int linked;                       /* active: in the table (under the table's lock) */
 	void *use;                        /* lock.h: held by the one caller working with it */
+	/* a message-based process: ends the message in progress, if any, and keeps the
+	 * process (a bad argument of a message call, sk_bad_args); NULL for the others */
+	void (*end_message)(struct op *op);
 };
 
 CK_RV op_init(void);
@@ -54,6 +63,11 @@ void op_forget_after_fork(void);
 /* Start op in session h: CKR_OPERATION_ACTIVE when one of its kind is already active (op
  * is then not taken: the caller frees it with op->destroy). */
 CK_RV op_start(CK_SESSION_HANDLE h, struct op *op);
+
+/* CKR_OPERATION_ACTIVE when an operation of that kind or its twin (the message-based
+ * process of the same function: OP_SIGN and OP_MSG_SIGN ...) is active in h, else CKR_OK.
+ * op_start refuses a kind whose twin is active too. */
+CK_RV op_busy(CK_SESSION_HANDLE h, enum op_kind kind);
 
 /* CKR_OK when an operation of that kind is active in h, else CKR_OPERATION_NOT_INITIALIZED. */
 CK_RV op_active(CK_SESSION_HANDLE h, enum op_kind kind);

@@ -425,8 +425,9 @@ CK_RV rt_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 
 /*
  * C_SessionCancel's flags (PKCS #11 3.x, C_SessionCancel): the session-based operations it
- * may be asked to cancel, and the operation kinds of this module among them. The others
- * (recovery, message-based, key management) cannot be active here: nothing to cancel.
+ * may be asked to cancel, and the operation kinds of this module among them (a
+ * message-based process ends whole). The others (recovery, key management) cannot be
+ * active here: nothing to cancel.
  */
 static const struct {
 	CK_FLAGS flag;
@@ -434,6 +435,8 @@ static const struct {
 } sess_cancel_kinds[] = {
 	{ CKF_ENCRYPT, OP_ENCRYPT }, { CKF_DECRYPT, OP_DECRYPT }, { CKF_DIGEST, OP_DIGEST },
 	{ CKF_SIGN, OP_SIGN },       { CKF_VERIFY, OP_VERIFY },   { CKF_FIND_OBJECTS, OP_FIND },
+	{ CKF_MESSAGE_ENCRYPT, OP_MSG_ENCRYPT }, { CKF_MESSAGE_DECRYPT, OP_MSG_DECRYPT },
+	{ CKF_MESSAGE_SIGN, OP_MSG_SIGN },       { CKF_MESSAGE_VERIFY, OP_MSG_VERIFY },
 };
 
 #define SESS_CANCEL_FLAGS                                                                 \

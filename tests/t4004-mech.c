@@ -6,6 +6,9 @@
 #include "mech.h"
 #include "crypto/crypto_test.h"
 
+/* the message-based signing and verification of 3.0: signing where C_Sign signs */
+#define MSG_SV (CKF_MESSAGE_SIGN | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE)
+
 static int in_list(const CK_MECHANISM_TYPE *l, CK_ULONG n, CK_MECHANISM_TYPE t)
 {
 	CK_ULONG i, seen = 0;
@@ -149,18 +152,20 @@ int main(void)
 	is_ulong(n2, n, "counts the same");
 
 	is_rv(mech_info(decl, 6, CKM_SHA256_RSA_PKCS, &info), CKR_OK, "info of a composition");
-	ok(info.flags == (CKF_SIGN | CKF_VERIFY) && info.ulMinKeySize == 1024 &&
-	   info.ulMaxKeySize == 4096, "signs with the token's RSA sizes, verifies on the host");
+	ok(info.flags == (CKF_SIGN | CKF_VERIFY | MSG_SV) && info.ulMinKeySize == 1024 &&
+	   info.ulMaxKeySize == 4096, "signs with the token's RSA sizes, verifies on the host "
+	   "(the message-based forms too)");
 	is_rv(mech_info(decl, 6, CKM_RSA_PKCS, &info), CKR_OK, "info of RSA PKCS");
-	ok(info.flags == (CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT),
+	ok(info.flags == (CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT | MSG_SV),
 	   "RSA PKCS: the token's HW flag, its sign/decrypt, the host's verify/encrypt");
 	is_rv(mech_info(decl, 6, CKM_RSA_PKCS_OAEP, &info), CKR_OK, "info of OAEP");
 	ok(info.flags == (CKF_ENCRYPT | CKF_DECRYPT), "OAEP: encrypt on the host, decrypt raw");
 	is_rv(mech_info(decl, 6, CKM_ECDSA_SHA256, &info), CKR_OK, "info of ECDSA-SHA256");
-	ok(info.flags == (CKF_SIGN | CKF_VERIFY | CKF_EC_F_P | CKF_EC_OID),
+	ok(info.flags == (CKF_SIGN | CKF_VERIFY | MSG_SV | CKF_EC_F_P | CKF_EC_OID),
 	   "ECDSA-SHA256 takes the curve flags of the token's ECDSA");
 	is_rv(mech_info(decl, 6, CKM_GOSTR3410_512, &info), CKR_OK, "info of GOST-512");
-	ok(info.flags == CKF_VERIFY, "GOST-512 without the token's primitive: verify only");
+	ok(info.flags == (CKF_VERIFY | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE),
+	   "GOST-512 without the token's primitive: verify only (and message-based)");
 	is_rv(mech_info(decl, 6, CKM_SHA3_256, &info), CKR_OK, "info of a digest");
 	ok(info.flags == CKF_DIGEST, "a digest");
 	is_rv(mech_info(decl, 6, CKM_RSA_PKCS_KEY_PAIR_GEN, &info), CKR_OK, "the token's own");

@@ -75,6 +75,10 @@ int main(void)
 		if (o->secret && (p->host_flags & (CKF_SIGN | CKF_VERIFY)))
 			ok(o->update != NULL && o->final != NULL && o->param != NULL &&
 			   o->release != NULL, "%s: a MAC, in parts", name);
+		if (p->host_flags & (CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT))
+			ok(o->secret && o->msg_param != NULL && o->update != NULL &&
+			   o->final != NULL && o->param != NULL,
+			   "%s: a message-based AEAD cipher (its msg_param adapter)", name);
 		if (p->host_flags & CKF_GENERATE)
 			ok(o->secret && o->gen_len != NULL, "%s: generates secret keys", name);
 		if (p->token_flags & CKF_DECRYPT)

@@ -16,7 +16,8 @@
 
 #define OP_FLAGS (CKF_ENCRYPT | CKF_DECRYPT | CKF_DIGEST | CKF_SIGN | CKF_SIGN_RECOVER | \
 		  CKF_VERIFY | CKF_VERIFY_RECOVER | CKF_GENERATE | CKF_GENERATE_KEY_PAIR | \
-		  CKF_WRAP | CKF_UNWRAP | CKF_DERIVE)
+		  CKF_WRAP | CKF_UNWRAP | CKF_DERIVE | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT | \
+		  CKF_MESSAGE_SIGN | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE)
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SLOT_ID slot;
@@ -66,7 +67,10 @@ static void check_offered(CK_MECHANISM_TYPE type, const struct sk_prim *p, CK_FL
 {
 	const char *name = sk_name(SK_FAM_CKM, type);
 	CK_MECHANISM_INFO info;
-	CK_FLAGS want = host | (raw_flags(p->raw) & token);
+	CK_FLAGS rf = raw_flags(p->raw);
+	/* message-based signing is the token's CKF_SIGN too (spec/mechanisms.yaml) */
+	CK_FLAGS want = host | (rf & token) |
+			((rf & token & CKF_SIGN) ? token & (CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE) : 0);
 
 	is_ulong((unsigned long)listed(type), 1, "%s: listed once", name);
 	is_rv(f->C_GetMechanismInfo(slot, type, &info), CKR_OK, "%s: C_GetMechanismInfo", name);

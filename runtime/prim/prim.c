@@ -167,6 +167,34 @@ void prim_sym_release(struct prim_ctx *c)
 	c->state = NULL;
 }
 
+/* --- message-based AEAD adapters ---------------------------------------------------- */
+
+CK_RV prim_ccm_msg_param(const struct mech *m, void *param, CK_ULONG len, const uint8_t *aad,
+			 size_t aad_len, struct prim_msg *out)
+{
+	static CK_BYTE stand_in[12];    /* zeros: only the key is checked with it */
+	const CK_CCM_MESSAGE_PARAMS *p = param;
+	CK_CCM_PARAMS *c = &out->cls.ccm;
+
+	memset(out, 0, sizeof *out);
+	if (param == NULL && len == 0) {
+		*c = (CK_CCM_PARAMS){ 0, stand_in, sizeof stand_in, NULL, 0, 16 };
+	} else {
+		if (p == NULL || len != sizeof *p || (p->ulMACLen > 0 && p->pMAC == NULL))
+			return CKR_MECHANISM_PARAM_INVALID;
+		out->iv = p->pNonce;
+		out->iv_len = p->ulNonceLen;
+		out->fixed_bits = p->ulNonceFixedBits;
+		out->gen = p->nonceGenerator;
+		out->tag = p->pMAC;
+		out->tag_len = p->ulMACLen;
+		*c = (CK_CCM_PARAMS){ p->ulDataLen, p->pNonce, p->ulNonceLen, (CK_BYTE_PTR)aad,
+				      aad_len, p->ulMACLen };
+	}
+	out->classic = (CK_MECHANISM){ m->type, c, sizeof *c };
+	return CKR_OK;
+}
+
 const char *prim_aes_name(const struct prim_ctx *c, const char *mode)
 {
 	static const char *const names[3][4] = {

@@ -58,6 +58,31 @@ struct prim_ctx {
 	const CK_MECHANISM *init_mech;  /* the caller's mechanism, during the Init call only */
 };
 
+/*
+ * One message of a message-based AEAD process (PKCS #11 3.2, 5.9 and 5.11; prim_ops.
+ * msg_param): the message's parameter (CK_GCM_MESSAGE_PARAMS, CK_CCM_MESSAGE_PARAMS ...)
+ * in a form op_msg.c handles for every such mechanism, and the classic parameter of the
+ * same message (CK_GCM_PARAMS, CK_CCM_PARAMS ...) that the primitive's own param and key
+ * hooks take, as C_EncryptInit would give them: a message is then one classic operation,
+ * fed by update and ended by final, the tag appended to the ciphertext as the classic
+ * form has it (op_msg.c takes it off into tag, or appends it from there).
+ */
+struct prim_msg {
+	CK_BYTE_PTR iv;                 /* the caller's IV or nonce: op_msg.c writes the
+					 * generated one there (encryption), before the key hook */
+	CK_ULONG iv_len;
+	CK_ULONG fixed_bits;            /* kept of iv when generating (its leading bits) */
+	CK_GENERATOR_FUNCTION gen;      /* CKG_NO_GENERATE ... (encryption only) */
+	CK_BYTE_PTR tag;                /* the caller's tag or MAC (written by encryption) */
+	size_t tag_len;                 /* its length in bytes */
+	CK_MECHANISM classic;           /* the classic mechanism, its parameter in cls */
+	union {
+		CK_GCM_PARAMS gcm;
+		CK_CCM_PARAMS ccm;
+		CK_BYTE any[96];
+	} cls;
+};
+
 struct prim_ops {
 	/* The primitive's own parameter rule, after mech_check_param checked the form the
 	 * entry gives (a struct of param_size bytes, or a non-empty OID); out->hash is
@@ -127,6 +152,16 @@ struct prim_ops {
 			size_t *out_len);
 	size_t (*final_len)(const struct prim_ctx *c);
 	CK_RV (*final)(struct prim_ctx *c, uint8_t *out, size_t cap, size_t *out_len);
+
+	/* Message-based AEAD (host CKF_MESSAGE_ENCRYPT / CKF_MESSAGE_DECRYPT, op_msg.c): one
+	 * message's parameter param/len with its associated data into *out (the form only:
+	 * CKR_MECHANISM_PARAM_INVALID; the values are the classic param hook's to check).
+	 * param NULL with len 0 asks for a stand-in message (any valid IV, the full tag)
+	 * with which C_MessageEncryptInit checks the key. The primitive's update and final
+	 * then run the message, giving exactly as many bytes as they take (the tag aside):
+	 * a stream cipher's property, which GCM, CCM and MGM have. */
+	CK_RV (*msg_param)(const struct mech *m, void *param, CK_ULONG len, const uint8_t *aad,
+			   size_t aad_len, struct prim_msg *out);
 };
 
 /* Free what the key hook took, and cleanse the context. */
@@ -167,6 +202,13 @@ void prim_mac_release(struct prim_ctx *c);
 /* The CK_MAC_GENERAL_PARAMS of a _GENERAL form (a CK_ULONG, not 0), or none at all
  * (general 0). */
 CK_RV prim_mac_param(const CK_MECHANISM *pm, int general, CK_ULONG max);
+
+/* Message-based AES-CCM (PKCS #11 3.2, AES-CCM "MessageEncrypt"): CK_CCM_MESSAGE_PARAMS
+ * into the generic message and its classic CK_CCM_PARAMS, for prim_ops.msg_param of the
+ * CCM primitive (its nonce the IV, pMAC/ulMACLen the tag; NULL: a stand-in of a 12-byte
+ * nonce, a 16-byte MAC and no data). */
+CK_RV prim_ccm_msg_param(const struct mech *m, void *param, CK_ULONG len, const uint8_t *aad,
+			 size_t aad_len, struct prim_msg *out);
 
 /* OpenSSL's name of AES in mode ("CBC", "ECB", "CTR", "GCM") for a key of c->k bytes. */
 const char *prim_aes_name(const struct prim_ctx *c, const char *mode);
