@@ -691,21 +691,23 @@ static void rules(void)
 }
 
 /* OpenSC's pkcs11-tool, another process, reads the mechanism information: the standard
- * GOST 28147 mechanisms by name (OpenSC 0.23 knows them), the TC26 ones by number. */
+ * GOST 28147 mechanisms by name (OpenSC 0.23 knows them), the TC26 ones by number; the
+ * message-based flags it has no names for as "other flags" (0x38: CKF_MESSAGE_SIGN,
+ * _VERIFY, CKF_MULTI_MESSAGE; 0x26: CKF_MESSAGE_ENCRYPT, _DECRYPT, CKF_MULTI_MESSAGE). */
 static void listed_by_pkcs11_tool(void)
 {
 	static const char *const want[] = {
 		"GOST28147-ECB, keySize={32,32}, encrypt, decrypt",
 		"GOST28147, keySize={32,32}, encrypt, decrypt",
-		"GOST28147-MAC, keySize={32,32}, sign, verify",
+		"GOST28147-MAC, keySize={32,32}, sign, verify, other flags=0x38",
 		"mechtype-0xD4321031, keySize={32,32}, encrypt, decrypt",
 		"mechtype-0xD4321032, keySize={32,32}, encrypt, decrypt",
-		"mechtype-0xD4321033, keySize={32,32}, sign, verify",
+		"mechtype-0xD4321033, keySize={32,32}, sign, verify, other flags=0x38",
 		"mechtype-0xD4321035, keySize={32,32}, encrypt, decrypt",
 		"mechtype-0xD4321036, keySize={32,32}, encrypt, decrypt",
-		"mechtype-0xD4321037, keySize={32,32}, sign, verify",
-		"mechtype-0xD432102D, keySize={32,32}, encrypt, decrypt",
-		"mechtype-0xD432102E, keySize={32,32}, encrypt, decrypt",
+		"mechtype-0xD4321037, keySize={32,32}, sign, verify, other flags=0x38",
+		"mechtype-0xD432102D, keySize={32,32}, encrypt, decrypt, other flags=0x26",
+		"mechtype-0xD432102E, keySize={32,32}, encrypt, decrypt, other flags=0x26",
 	};
 	char cmd[1024], line[256], mod[512];
 	int seen[sizeof want / sizeof want[0]] = { 0 };

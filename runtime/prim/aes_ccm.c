@@ -69,4 +69,5 @@ const struct prim_ops prim_aes_ccm_ops = {
 	.final_len = prim_sym_final_len,
 	.final = prim_sym_final,
 	.release = prim_sym_release,
+	.msg_param = prim_ccm_msg_param,
 };

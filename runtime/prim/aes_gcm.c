@@ -48,34 +48,14 @@ static CK_RV aes_gcm_key(struct prim_ctx *c, const struct prim_attrs *a, int dec
 }
 
 /* Message-based encryption (PKCS #11 3.2, AES-GCM "MessageEncrypt"/"MessageDecrypt"):
- * CK_GCM_MESSAGE_PARAMS pIv/ulIvLen the IV (generated into pIv per ivGenerator and
- * ulIvFixedBits when encrypting), pTag the tag of ulTagBits, given back or checked; the
- * message's own associated data. Its classic form is the CK_GCM_PARAMS above. */
+ * CK_GCM_MESSAGE_PARAMS, whose classic form is the CK_GCM_PARAMS above. */
 static CK_RV aes_gcm_msg_param(const struct mech *m, void *param, CK_ULONG len,
 			       const uint8_t *aad, size_t aad_len, struct prim_msg *out)
 {
 	static CK_BYTE stand_in[12];    /* zeros: only the key is checked with it */
-	const CK_GCM_MESSAGE_PARAMS *p = param;
-	CK_GCM_PARAMS *g = &out->cls.gcm;
 
-	memset(out, 0, sizeof *out);
-	if (param == NULL && len == 0) {
-		*g = (CK_GCM_PARAMS){ stand_in, sizeof stand_in, 8 * sizeof stand_in, NULL, 0, 128 };
-	} else {
-		if (p == NULL || len != sizeof *p || p->ulTagBits % 8 != 0 ||
-		    (p->ulTagBits > 0 && p->pTag == NULL))
-			return CKR_MECHANISM_PARAM_INVALID;
-		out->iv = p->pIv;
-		out->iv_len = p->ulIvLen;
-		out->fixed_bits = p->ulIvFixedBits;
-		out->gen = p->ivGenerator;
-		out->tag = p->pTag;
-		out->tag_len = p->ulTagBits / 8;
-		*g = (CK_GCM_PARAMS){ p->pIv, p->ulIvLen, p->ulIvLen * 8, (CK_BYTE_PTR)aad,
-				      aad_len, p->ulTagBits };
-	}
-	out->classic = (CK_MECHANISM){ m->type, g, sizeof *g };
-	return CKR_OK;
+	return prim_gcm_msg_param(m, param, len, aad, aad_len, stand_in, sizeof stand_in, 128,
+				  out);
 }
 
 const struct prim_ops prim_aes_gcm_ops = {

@@ -13,6 +13,11 @@
  * decryption takes the ciphertext with the tag appended and gives the plaintext at Final
  * once the tag is verified (CKR_ENCRYPTED_DATA_INVALID otherwise). The hooks have the
  * shape of aes_gcm.c's.
+ *
+ * Message-based (C_MessageEncryptInit ...): CK_GCM_MESSAGE_PARAMS, as for AES-GCM. A
+ * generated nonce must keep its leftmost bit 0, so generation needs at least that bit
+ * fixed by the caller (ulIvFixedBits >= 1, the fixed part's first bit 0: the classic
+ * rule above refuses the rest).
  */
 #include "gost_sym.h"
 
@@ -46,6 +51,20 @@ static CK_RV gost_mgm_key(struct prim_ctx *c, const struct prim_attrs *a, int de
 						p->ulAADLen, p->ulTagBits / 8);
 }
 
+static CK_RV gost_mgm_msg_param(const struct mech *m, void *param, CK_ULONG len,
+				const uint8_t *aad, size_t aad_len, struct prim_msg *out)
+{
+	static CK_BYTE stand_in[16];    /* zeros: a valid nonce of either block size */
+	size_t bl = crypto_gost_block_len(m->key_type == CKK_MAGMA ? CRYPTO_MAGMA
+								   : CRYPTO_KUZNYECHIK);
+	CK_RV rv = prim_gcm_msg_param(m, param, len, aad, aad_len, stand_in, bl, 8 * bl, out);
+
+	if (rv == CKR_OK && param != NULL && out->gen != CKG_NO_GENERATE &&
+	    out->fixed_bits == 0)
+		rv = CKR_MECHANISM_PARAM_INVALID;       /* the nonce's first bit is not kept */
+	return rv;
+}
+
 const struct prim_ops prim_gost_mgm_ops = {
 	.param = gost_mgm_param,
 	.key = gost_mgm_key,
@@ -55,4 +74,5 @@ const struct prim_ops prim_gost_mgm_ops = {
 	.final_len = gost_sym_final_len,
 	.final = gost_sym_final,
 	.release = gost_sym_release,
+	.msg_param = gost_mgm_msg_param,
 };

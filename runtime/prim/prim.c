@@ -169,6 +169,34 @@ void prim_sym_release(struct prim_ctx *c)
 
 /* --- message-based AEAD adapters ---------------------------------------------------- */
 
+CK_RV prim_gcm_msg_param(const struct mech *m, void *param, CK_ULONG len, const uint8_t *aad,
+			 size_t aad_len, CK_BYTE *stand_in, size_t stand_in_len,
+			 CK_ULONG stand_in_tag_bits, struct prim_msg *out)
+{
+	const CK_GCM_MESSAGE_PARAMS *p = param;
+	CK_GCM_PARAMS *g = &out->cls.gcm;
+
+	memset(out, 0, sizeof *out);
+	if (param == NULL && len == 0) {
+		*g = (CK_GCM_PARAMS){ stand_in, stand_in_len, 8 * stand_in_len, NULL, 0,
+				      stand_in_tag_bits };
+	} else {
+		if (p == NULL || len != sizeof *p || p->ulTagBits % 8 != 0 ||
+		    (p->ulTagBits > 0 && p->pTag == NULL))
+			return CKR_MECHANISM_PARAM_INVALID;
+		out->iv = p->pIv;
+		out->iv_len = p->ulIvLen;
+		out->fixed_bits = p->ulIvFixedBits;
+		out->gen = p->ivGenerator;
+		out->tag = p->pTag;
+		out->tag_len = p->ulTagBits / 8;
+		*g = (CK_GCM_PARAMS){ p->pIv, p->ulIvLen, p->ulIvLen * 8, (CK_BYTE_PTR)aad,
+				      aad_len, p->ulTagBits };
+	}
+	out->classic = (CK_MECHANISM){ m->type, g, sizeof *g };
+	return CKR_OK;
+}
+
 CK_RV prim_ccm_msg_param(const struct mech *m, void *param, CK_ULONG len, const uint8_t *aad,
 			 size_t aad_len, struct prim_msg *out)
 {

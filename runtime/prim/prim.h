@@ -203,6 +203,15 @@ void prim_mac_release(struct prim_ctx *c);
  * (general 0). */
 CK_RV prim_mac_param(const CK_MECHANISM *pm, int general, CK_ULONG max);
 
+/* Message-based AEAD with CK_GCM_MESSAGE_PARAMS whose classic form is CK_GCM_PARAMS
+ * (AES-GCM, and MGM, which takes the same parameter): pIv/ulIvLen the IV (generated into
+ * pIv per ivGenerator and ulIvFixedBits when encrypting), pTag the tag of ulTagBits,
+ * given back or checked, the message's own associated data; the stand-in message (param
+ * NULL) is stand_in (stand_in_len zero bytes the caller keeps) with a tag of
+ * stand_in_tag_bits. For prim_ops.msg_param. */
+CK_RV prim_gcm_msg_param(const struct mech *m, void *param, CK_ULONG len, const uint8_t *aad,
+			 size_t aad_len, CK_BYTE *stand_in, size_t stand_in_len,
+			 CK_ULONG stand_in_tag_bits, struct prim_msg *out);
 /* Message-based AES-CCM (PKCS #11 3.2, AES-CCM "MessageEncrypt"): CK_CCM_MESSAGE_PARAMS
  * into the generic message and its classic CK_CCM_PARAMS, for prim_ops.msg_param of the
  * CCM primitive (its nonce the IV, pMAC/ulMACLen the tag; NULL: a stand-in of a 12-byte
