@@ -380,6 +380,47 @@ static void faults(CK_SESSION_HANDLE s, int gen)
 	free(before);
 }
 
+/* The first token secret key of a token also creates its SKDF and names it in the ODF:
+ * every APDU of that import failed in turn (until one try succeeds), each failure leaving
+ * the state file as it was. The successful last try is the key h. */
+static void faults_first(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *h)
+{
+	char *before;
+	size_t len;
+	long i, mark, sent = 0;
+	int all_same = 1, cache_same = 1, none_ok = 1;
+	CK_RV rv = CKR_GENERAL_ERROR;
+
+	before = state(&len);
+	for (i = 1; i <= 64; i++) {
+		char cmd[64];
+
+		snprintf(cmd, sizeof cmd, "fail-at %ld 6F00", i);
+		api_ctl(0, cmd, NULL, 0);
+		mark = api_apdus(0);
+		rv = import(s, &k_g89, k89, "g89", h);
+		sent = api_apdus(0) - mark;
+		api_ctl(0, "fail-at 1000000 6F00", NULL, 0);
+		if (rv == CKR_OK) {
+			if (sent >= i)
+				none_ok = 0;    /* the failed APDU was one of its own */
+			break;
+		}
+		if (!same_state(before, len)) {
+			all_same = 0;
+			diag("APDU %ld of the first import failed: the token changed", i);
+		}
+		if (find_label(s, "g89", NULL) != 0)
+			cache_same = 0;
+	}
+	ok(rv == CKR_OK && i > 10 && none_ok,
+	   "the first import (with the SKDF's creation) fails whichever of its %ld APDUs fails",
+	   i - 1);
+	ok(all_same, "... and the state file is byte for byte as before");
+	ok(cache_same, "... and the module shows no key");
+	free(before);
+}
+
 int main(int argc, char **argv)
 {
 	CK_SLOT_ID slot = 0;
@@ -413,7 +454,8 @@ int main(int argc, char **argv)
 	      "R/W session");
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "user login");
 
-	is_rv(import(s, &k_g89, k89, "g89", &g), CKR_OK, "import a GOST 28147-89 key onto the token");
+	faults_first(s, &g);
+	is_ulong((CK_ULONG)find_label(s, "g89", NULL), 1, "a GOST 28147-89 key imported onto the token");
 	is_rv(import(s, &k_kuz, kk, "kuz", &k), CKR_OK, "import a Kuznyechik key onto the token");
 	{
 		CK_ATTRIBUTE t[] = {
