@@ -870,8 +870,8 @@ CK_RV rt_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 	cls = obj_attrs_ulong(a, na, CKA_CLASS, CK_UNAVAILABLE_INFORMATION);
 	k = obj_kind_of(a, na);
 	if (!obj_attrs_bool(a, na, CKA_COPYABLE, 1) || k == NULL ||
-	    (on_token && cls == CKO_PRIVATE_KEY)) {
-		/* a token's private key has no value on the host to copy */
+	    (on_token && (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY))) {
+		/* a token's private or secret key has no value on the host to copy */
 		rv = CKR_ACTION_PROHIBITED;
 		goto leave;
 	}

@@ -554,6 +554,15 @@ int main(int argc, char **argv)
 	st = state(&len);
 	n = count_g89_rsfs(st);
 	free(st);
+	{
+		CK_ATTRIBUTE t[] = { ATTR(CKA_TOKEN, yes) };
+		CK_OBJECT_HANDLE c;
+
+		is_rv(f->C_CopyObject(s, gen, NULL, 0, &c), CKR_ACTION_PROHIBITED,
+		      "C_CopyObject of a token secret key: its value is not on the host");
+		is_rv(f->C_CopyObject(s, gen, t, 1, &c), CKR_ACTION_PROHIBITED,
+		      "... not onto the token either");
+	}
 	is_rv(f->C_DestroyObject(s, gen), CKR_OK, "C_DestroyObject of the generated key");
 	is_ulong((CK_ULONG)find_label(s, "gen", NULL), 0, "... gone");
 	st = state(&len);
