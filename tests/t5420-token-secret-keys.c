@@ -563,6 +563,20 @@ int main(int argc, char **argv)
 		is_rv(f->C_CopyObject(s, gen, t, 1, &c), CKR_ACTION_PROHIBITED,
 		      "... not onto the token either");
 	}
+	{
+		CK_ATTRIBUTE t[] = { { CKA_LABEL, "renamed", 7 } };
+		CK_ATTRIBUTE e[] = { ATTR(CKA_ENCRYPT, yes) };
+		CK_BYTE again[64];
+
+		is_rv(f->C_SetAttributeValue(s, gen, t, 1), CKR_OK,
+		      "C_SetAttributeValue: the key's label changes on the card");
+		is_ulong((CK_ULONG)find_label(s, "renamed", hs), 1, "... found by it");
+		is_rv(crypt1(s, 1, CKM_GOST28147_ECB, gen, data, 64, again), CKR_OK,
+		      "... and it still encrypts");
+		ok(memcmp(again, ct, 64) == 0, "... as before");
+		is_rv(f->C_SetAttributeValue(s, gen, e, 1), CKR_OK,
+		      "an attribute set to the value it has: no change, CKR_OK");
+	}
 	is_rv(f->C_DestroyObject(s, gen), CKR_OK, "C_DestroyObject of the generated key");
 	is_ulong((CK_ULONG)find_label(s, "gen", NULL), 0, "... gone");
 	st = state(&len);

@@ -2286,6 +2286,8 @@ function T.set_attributes(card, ref, attrs)
 			end
 			return pubkey_object(x, pubv, prk)
 		end
+	elseif dfname == "skdf" then
+		build = skey_object     -- a token secret key: its value is never read
 	else
 		local value
 		value, err = read_ef(card, o.path)
@@ -2335,6 +2337,8 @@ function T.set_attributes(card, ref, attrs)
 		enc = p15.encode_cert(o)
 	elseif dfname == "dodf" then
 		enc = p15.encode_data(o)
+	elseif dfname == "skdf" then
+		enc = p15.encode_skey(o)
 	else
 		enc = p15.encode_key(o)
 	end
