@@ -19,7 +19,7 @@
 #include "api/api.h"
 
 static CK_FUNCTION_LIST_PTR f;
-static CK_BBOOL yes = CK_TRUE;
+static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 static CK_OBJECT_CLASS c_secret = CKO_SECRET_KEY;
 static CK_KEY_TYPE k_g89 = CKK_GOST28147, k_kuz = CKK_KUZNECHIK;
 
@@ -474,6 +474,17 @@ int main(int argc, char **argv)
 		      "a GOST 28147-89 key with the CryptoPro-A S-boxes: not on this token");
 		is_rv(f->C_CreateObject(s, ta, 4, &h), CKR_TEMPLATE_INCONSISTENT,
 		      "a token AES key (the family leaves AES to the host): CKR_TEMPLATE_INCONSISTENT");
+		{
+			CK_ATTRIBUTE tr[] = {
+				ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_kuz),
+				ATTR(CKA_TOKEN, yes), { CKA_VALUE, (void *)kk, 32 },
+				ATTR(CKA_SENSITIVE, no), ATTR(CKA_EXTRACTABLE, yes),
+			};
+
+			is_rv(f->C_CreateObject(s, tr, 6, &h), CKR_TEMPLATE_INCONSISTENT,
+			      "a token key that should be readable (not sensitive, extractable): "
+			      "the card never gives a value back, CKR_TEMPLATE_INCONSISTENT");
+		}
 	}
 	st = state(&len);
 	ok(st != NULL && strstr(st, "ccddeeff8899aabb44556677") != NULL,
