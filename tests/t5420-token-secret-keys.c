@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "api/api.h"
+#include "api/drop.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -421,6 +422,37 @@ static void faults_first(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *h)
 	free(before);
 }
 
+/* The card pulled out at the GENERATE of a generation: an error; back in, no key, and the
+ * next generation succeeds although the RSF the first one created stayed on the card (it
+ * is reclaimed: no SKDF entry names it). */
+static void pulled_generate(CK_SESSION_HANDLE *s)
+{
+	unsigned ins[64];
+	long mark, n, k, at = -1;
+	CK_OBJECT_HANDLE h;
+	CK_BYTE out[8], zero[8] = { 0 };
+	CK_RV rv, rrv = CKR_GENERAL_ERROR;
+
+	mark = api_apdus(0);
+	is_rv(generate(*s, "count", &h), CKR_OK, "a generation, to find its GENERATE");
+	n = api_ins_since(0, mark, ins, 64);
+	for (k = 0; k < n && k < 64; k++)
+		if (ins[k] == 0x46)
+			at = k + 1;
+	ok(at > 1, "... GENERATE is its APDU %ld of %ld", at, n);
+	is_rv(f->C_DestroyObject(*s, h), CKR_OK, "... destroyed");
+	drop_arm(at);
+	rv = generate(*s, "pulled", &h);
+	ok(rv != CKR_OK && drop_rv_allowed(rv), "the card pulled at GENERATE: %s", sk_rv_name(rv));
+	drop_recover(f, s, 1, &rrv);
+	is_rv(rrv, CKR_OK, "the card back, a new session, logged in");
+	is_ulong((CK_ULONG)find_label(*s, "pulled", NULL), 0, "... no key");
+	is_rv(generate(*s, "after", &h), CKR_OK,
+	      "the next generation succeeds (the RSF left behind is reclaimed)");
+	is_rv(crypt1(*s, 1, CKM_GOST28147_ECB, h, zero, 8, out), CKR_OK, "... and its key works");
+	is_rv(f->C_DestroyObject(*s, h), CKR_OK, "... destroyed");
+}
+
 int main(int argc, char **argv)
 {
 	CK_SLOT_ID slot = 0;
@@ -596,6 +628,7 @@ int main(int argc, char **argv)
 
 	faults(s, 0);
 	faults(s, 1);
+	pulled_generate(&s);
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	return done_testing();
 }
