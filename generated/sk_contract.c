@@ -240,6 +240,13 @@ static const struct skc_field skc_mechanism_fields[] = {
 	  .lo = 0LL, .hi = 4294967295LL, .def = 0LL,
 	  .default_from = -1, .at_least = -1,
 	  .at_most = -1 },
+	{ .name = "token_keys", .what = "a boolean", .type = SKC_BOOLEAN,
+	  .ctype = SKC_C_NONE, .required = 0,
+	  .offset = offsetof(struct lb_mechanism_row, token_keys),
+	  .size = sizeof(((struct lb_mechanism_row *)0)->token_keys),
+	  .lo = 0LL, .hi = 0LL, .def = 0LL,
+	  .default_from = -1, .at_least = -1,
+	  .at_most = -1 },
 };
 
 const struct skc_record skc_mechanism = {
@@ -310,6 +317,12 @@ const struct skc_function skc_functions[SKC_NFUNCTIONS] = {
 	{ "decrypt", CKR_FUNCTION_NOT_SUPPORTED, SKC_PRIVATE_KEY, 0,
 	  NULL },
 	{ "random", CKR_FUNCTION_NOT_SUPPORTED, SKC_READ, 0,
+	  NULL },
+	{ "generate_key", CKR_TOKEN_WRITE_PROTECTED, SKC_CHANGE, 0,
+	  &skc_object },
+	{ "secret_crypt", CKR_FUNCTION_NOT_SUPPORTED, SKC_PRIVATE_KEY, 0,
+	  NULL },
+	{ "secret_mac", CKR_FUNCTION_NOT_SUPPORTED, SKC_PRIVATE_KEY, 0,
 	  NULL },
 };
 

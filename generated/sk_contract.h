@@ -84,6 +84,7 @@ struct lb_mechanism_row {
 	CK_ULONG min;
 	CK_ULONG max;
 	CK_ULONG flags;
+	int token_keys;
 };
 extern const struct skc_record skc_mechanism;
 
@@ -107,7 +108,7 @@ struct skc_function {
 	const struct skc_record *record; /* record, list, pair: the record; else NULL */
 };
 
-#define SKC_NFUNCTIONS 17
+#define SKC_NFUNCTIONS 20
 extern const struct skc_function skc_functions[SKC_NFUNCTIONS];
 /* The contract's function of that name, or NULL. */
 const struct skc_function *skc_function(const char *name);

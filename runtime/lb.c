@@ -975,6 +975,7 @@ static CK_RV lb_take_mechanisms(lua_State *L, struct lb_call *c)
 			o[i - 1].info.ulMinKeySize = row.min;
 			o[i - 1].info.ulMaxKeySize = row.max;
 			o[i - 1].info.flags = row.flags;
+			o[i - 1].token_keys = row.token_keys;
 		}
 	}
 	*c->n = (size_t)len;

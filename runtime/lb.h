@@ -83,6 +83,7 @@ void lb_close(struct lb_vm *vm);
 struct lb_mechanism {
 	CK_MECHANISM_TYPE type;
 	CK_MECHANISM_INFO info;
+	int token_keys;                 /* computed with the token's own secret keys */
 };
 
 CK_RV lb_token_info(struct lb_vm *vm, const struct lb_card *card, struct lb_token_info *out);
@@ -153,6 +154,12 @@ CK_RV lb_generate_key_pair(struct lb_vm *vm, const struct lb_card *card, CK_MECH
 			   const struct lb_attr *pub, size_t npub, const struct lb_attr *priv,
 			   size_t npriv, struct lb_object *pub_out, struct lb_object *priv_out);
 
+/* Generate a secret key on the token (the script's generate_key): mech is a key
+ * generation mechanism the script declared with token_keys, attrs complete and checked.
+ * All or nothing. out receives the object as stored (no CKA_VALUE). */
+CK_RV lb_generate_key(struct lb_vm *vm, const struct lb_card *card, CK_MECHANISM_TYPE mech,
+		      const struct lb_attr *attrs, size_t n, struct lb_object *out);
+
 /* --- private-key primitives and the token's random generator ----------------------- */
 
 /* The token's own primitive with a private key: mech is a mechanism the script declared
@@ -161,6 +168,15 @@ CK_RV lb_generate_key_pair(struct lb_vm *vm, const struct lb_card *card, CK_MECH
 CK_RV lb_sign(struct lb_vm *vm, const struct lb_card *card, const char *ref,
 	      CK_MECHANISM_TYPE mech, const uint8_t *in, size_t in_len, uint8_t *out,
 	      size_t *out_len);
+/* A token secret key's cipher (secret_crypt): whole blocks of in, with the part's
+ * chaining value iv (empty for ECB); *out_len: in, the capacity; out, the length (= in_len). */
+CK_RV lb_secret_crypt(struct lb_vm *vm, const struct lb_card *card, const char *ref,
+		      CK_MECHANISM_TYPE mech, int encrypt, const uint8_t *iv, size_t iv_len,
+		      const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len);
+/* A token secret key's MAC (secret_mac) of the whole message, at its full length. */
+CK_RV lb_secret_mac(struct lb_vm *vm, const struct lb_card *card, const char *ref,
+		    CK_MECHANISM_TYPE mech, const uint8_t *in, size_t in_len, uint8_t *out,
+		    size_t *out_len);
 CK_RV lb_decrypt(struct lb_vm *vm, const struct lb_card *card, const char *ref,
 		 CK_MECHANISM_TYPE mech, const uint8_t *in, size_t in_len, uint8_t *out,
 		 size_t *out_len);

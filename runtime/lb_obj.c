@@ -122,6 +122,7 @@ static CK_RV lb_obj_run(struct lb_vm *vm, const struct lb_card *card, struct lb_
 	struct lb_invoke inv = { .fn = c->fn, .if_missing = CKR_FUNCTION_NOT_SUPPORTED,
 				 .push = c->push, .take = c->take, .ud = c,
 				 .wipe = strcmp(c->fn, "create_object") == 0 ||
+					 strcmp(c->fn, "generate_key") == 0 ||
 					 strcmp(c->fn, "set_attributes") == 0 };
 
 	if (vm == NULL || card == NULL)
@@ -268,6 +269,30 @@ CK_RV lb_create_object(struct lb_vm *vm, const struct lb_card *card, const struc
 {
 	struct lb_obj_call c = { .fn = "create_object", .push = lb_obj_push_attrs1,
 			      .take = lb_obj_take_one, .a1 = attrs, .n1 = n, .o1 = out };
+	CK_RV rv;
+
+	memset(out, 0, sizeof *out);
+	rv = lb_obj_run(vm, card, &c);
+	if (rv != CKR_OK)
+		lb_object_clear(out);
+	return rv;
+}
+
+static int lb_obj_push_mech_attrs(lua_State *L, void *ud)
+{
+	struct lb_obj_call *c = ud;
+
+	lua_pushinteger(L, (lua_Integer)c->mech);
+	lb_attrs_push(L, c->a1, c->n1);
+	return 2;
+}
+
+CK_RV lb_generate_key(struct lb_vm *vm, const struct lb_card *card, CK_MECHANISM_TYPE mech,
+		      const struct lb_attr *attrs, size_t n, struct lb_object *out)
+{
+	struct lb_obj_call c = { .fn = "generate_key", .push = lb_obj_push_mech_attrs,
+			      .take = lb_obj_take_one, .mech = mech, .a1 = attrs, .n1 = n,
+			      .o1 = out };
 	CK_RV rv;
 
 	memset(out, 0, sizeof *out);

@@ -2,7 +2,9 @@
 /*
  * lb_ops.c — the bridge side of the private-key primitives and the token's random
  * generator: lb_sign, lb_decrypt and lb_random of lb.h, calling the family script's
- * sign(card, ref, mech, data), decrypt(card, ref, mech, data) and random(card, n).
+ * sign(card, ref, mech, data), decrypt(card, ref, mech, data) and random(card, n); and of
+ * the token secret keys' operations, lb_secret_crypt and lb_secret_mac, calling
+ * secret_crypt(card, ref, mech, encrypt, iv, data) and secret_mac(card, ref, mech, data).
  *
  * Each call goes through lb_invoke (lb_int.h), lb.c's own runner: protected call, fresh
  * instruction budget, the card lent for the call only, the card's answers cleansed, a full
@@ -24,6 +26,10 @@
 struct lb_op_call {
 	const char *fn;
 	int random;                     /* random(card, n) instead of fn(card, ref, mech, data) */
+	int crypt;                      /* secret_crypt(card, ref, mech, encrypt, iv, data) */
+	int encrypt;
+	const uint8_t *iv;
+	size_t iv_len;
 	const char *ref;
 	CK_MECHANISM_TYPE mech;
 	const uint8_t *in;
@@ -44,8 +50,12 @@ static int lb_op_push(lua_State *L, void *ud)
 	}
 	lua_pushstring(L, c->ref);
 	lua_pushinteger(L, (lua_Integer)c->mech);
+	if (c->crypt) {
+		lua_pushboolean(L, c->encrypt);
+		lua_pushlstring(L, c->iv != NULL ? (const char *)c->iv : "", c->iv_len);
+	}
 	lua_pushlstring(L, (const char *)c->in, c->in_len);
-	return 3;
+	return c->crypt ? 5 : 3;
 }
 
 /* The byte string result (at -2), or the failure it names. [-0, +0, -] */
@@ -62,9 +72,9 @@ static CK_RV lb_op_take(lua_State *L, void *ud)
 		return CKR_FUNCTION_FAILED;
 	}
 	s = lua_tolstring(L, -2, &len);
-	if (len > c->cap || (c->random && len != c->cap)) {
+	if (len > c->cap || ((c->random || c->crypt) && len != c->cap)) {
 		log_msg(LOG_ERROR, "lb: %s: malformed result: %zu bytes where %s%zu fit", c->fn,
-			len, c->random ? "exactly " : "at most ", c->cap);
+			len, c->random || c->crypt ? "exactly " : "at most ", c->cap);
 		return CKR_FUNCTION_FAILED;
 	}
 	if (len > 0)
@@ -78,7 +88,8 @@ static CK_RV lb_op_run(struct lb_vm *vm, const struct lb_card *card, struct lb_o
 	/* a plaintext or random bytes (keys, often) pass through Lua: wipe them after */
 	struct lb_invoke inv = { .fn = c->fn, .if_missing = CKR_FUNCTION_NOT_SUPPORTED,
 				 .push = lb_op_push, .take = lb_op_take, .ud = c,
-				 .wipe = strcmp(c->fn, "sign") != 0 };
+				 .wipe = strcmp(c->fn, "sign") != 0 &&
+					 strcmp(c->fn, "secret_mac") != 0 };
 	CK_RV rv;
 
 	c->out_len = 0;
@@ -117,6 +128,31 @@ CK_RV lb_decrypt(struct lb_vm *vm, const struct lb_card *card, const char *ref,
 		 size_t *out_len)
 {
 	return lb_op_primitive(vm, card, "decrypt", ref, mech, in, in_len, out, out_len);
+}
+
+CK_RV lb_secret_crypt(struct lb_vm *vm, const struct lb_card *card, const char *ref,
+		      CK_MECHANISM_TYPE mech, int encrypt, const uint8_t *iv, size_t iv_len,
+		      const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len)
+{
+	/* the answer has exactly the length of the input: a cipher of whole blocks */
+	struct lb_op_call c = { .fn = "secret_crypt", .crypt = 1, .encrypt = encrypt,
+			      .iv = iv, .iv_len = iv_len, .ref = ref, .mech = mech, .in = in,
+			      .in_len = in_len, .out = out, .cap = in_len };
+	CK_RV rv;
+
+	if (ref == NULL || strlen(ref) >= LB_REF_MAX || (in == NULL && in_len > 0) ||
+	    (iv == NULL && iv_len > 0) || *out_len < in_len)
+		return CKR_ARGUMENTS_BAD;
+	rv = lb_op_run(vm, card, &c);
+	*out_len = rv == CKR_OK ? c.out_len : 0;
+	return rv;
+}
+
+CK_RV lb_secret_mac(struct lb_vm *vm, const struct lb_card *card, const char *ref,
+		    CK_MECHANISM_TYPE mech, const uint8_t *in, size_t in_len, uint8_t *out,
+		    size_t *out_len)
+{
+	return lb_op_primitive(vm, card, "secret_mac", ref, mech, in, in_len, out, out_len);
 }
 
 CK_RV lb_random(struct lb_vm *vm, const struct lb_card *card, uint8_t *out, size_t len)

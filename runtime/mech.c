@@ -191,6 +191,33 @@ int mech_token_can(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_T
 	return d != NULL && (d->info.flags & flags) == flags;
 }
 
+int mech_token_keys(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE type,
+		    CK_FLAGS flags)
+{
+	size_t i;
+
+	for (i = 0; i < ndecl; i++)
+		if (decl[i].type == type && decl[i].token_keys &&
+		    (decl[i].info.flags & flags) == flags)
+			return 1;
+	return 0;
+}
+
+int mech_token_keys_type(const struct lb_mechanism *decl, size_t ndecl, CK_KEY_TYPE kt)
+{
+	const struct mech *m;
+	size_t i;
+
+	for (i = 0; i < ndecl; i++) {
+		if (!decl[i].token_keys || !(decl[i].info.flags & CKF_GENERATE))
+			continue;
+		m = mech_find(decl[i].type);
+		if (m != NULL && m->key_type == kt)
+			return 1;
+	}
+	return 0;
+}
+
 /* 1 and the joined information when the module offers type, else 0. */
 static int mech_join(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE type,
 		     CK_MECHANISM_INFO *out)

@@ -29,6 +29,7 @@
 #include "lock.h"
 #include "log.h"
 #include "obj_int.h"
+#include "mech.h"
 #include "opstate.h"
 #include "session.h"
 #include "sk_dispatch.h"
@@ -629,6 +630,14 @@ CK_ULONG obj_view_ulong(const struct obj_view *v, CK_ATTRIBUTE_TYPE type, CK_ULO
 
 /* --- storing ------------------------------------------------------------------------- */
 
+/* A token secret key (issue 9): only of a key type the token's family makes and uses on
+ * the token itself (op_toksym.h); its value then goes to the card and stays there. */
+static int obj_token_secret_ok(const struct obj_ctx *c, const struct lb_attr *a, size_t n)
+{
+	return mech_token_keys_type(c->t->mechs, c->t->nmechs,
+				    obj_attrs_ulong(a, n, CKA_KEY_TYPE, CK_UNAVAILABLE_INFORMATION));
+}
+
 /* Store attrs (taken) as a new object: on the token through its script, or in the
  * session. The checks of the session's rights come first. */
 static CK_RV obj_store(struct obj_ctx *c, struct lb_attr *a, size_t n, CK_OBJECT_HANDLE *ph)
@@ -641,8 +650,8 @@ static CK_RV obj_store(struct obj_ctx *c, struct lb_attr *a, size_t n, CK_OBJECT
 	struct obj *o = NULL;
 	CK_RV rv = CKR_OK;
 
-	if (token && cls == CKO_SECRET_KEY)
-		rv = CKR_TEMPLATE_INCONSISTENT;         /* secret keys live in sessions only */
+	if (token && cls == CKO_SECRET_KEY && !obj_token_secret_ok(c, a, n))
+		rv = CKR_TEMPLATE_INCONSISTENT;         /* a key type the token cannot hold */
 	else if (token && !(c->si.flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_ONLY;
 	else if (priv && !c->user)
@@ -684,7 +693,7 @@ static CK_RV obj_may_store(const struct obj_ctx *c, const struct lb_attr *a, siz
 	CK_OBJECT_CLASS cls = obj_attrs_ulong(a, n, CKA_CLASS, CK_UNAVAILABLE_INFORMATION);
 	int token = obj_attrs_bool(a, n, CKA_TOKEN, 0);
 
-	if (token && cls == CKO_SECRET_KEY)
+	if (token && cls == CKO_SECRET_KEY && !obj_token_secret_ok(c, a, n))
 		return CKR_TEMPLATE_INCONSISTENT;
 	if (token && !(c->si.flags & CKF_RW_SESSION))
 		return CKR_SESSION_READ_ONLY;
@@ -714,6 +723,45 @@ CK_RV obj_create_filled(CK_SESSION_HANDLE s, enum obj_tmpl_op op, CK_OBJECT_CLAS
 		a = NULL;
 		na = 0;
 	}
+	lb_attrs_free(a, na);
+	obj_leave(&c);
+	return rv;
+}
+
+CK_RV obj_generate_token_secret(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mech, CK_ULONG key_type,
+				const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *ph)
+{
+	struct obj_ctx c;
+	struct lb_attr *a = NULL;
+	size_t na = 0;
+	struct lb_object stored;
+	struct lb_card card;
+	CK_RV rv = obj_enter(s, OBJ_WRITE, &c);
+
+	if (rv != CKR_OK)
+		return rv;
+	memset(&stored, 0, sizeof stored);
+	/* a token the family cannot make such a key on: the template asks for what cannot be */
+	rv = mech_token_keys(c.t->mechs, c.t->nmechs, mech, CKF_GENERATE) ? CKR_OK
+									     : CKR_TEMPLATE_INCONSISTENT;
+	if (rv == CKR_OK)
+		rv = obj_template_ex(OBJ_GENERATE, CKO_SECRET_KEY, key_type, tmpl, n, c.so, &a,
+				     &na);
+	if (rv == CKR_OK)
+		rv = obj_may_store(&c, a, na);
+	/* the value is made on the card: the template says what else the key is */
+	if (rv == CKR_OK)
+		rv = obj_attrs_set_ulong(&a, &na, CKA_KEY_GEN_MECHANISM, mech);
+	if (rv == CKR_OK) {
+		token_card(c.t, &card);
+		rv = lb_generate_key(c.t->vm, &card, mech, a, na, &stored);
+	}
+	if (rv == CKR_OK) {
+		rv = obj_add_token_object_inlock(c.t, &stored, ph);
+		if (rv != CKR_OK)
+			c.t->objs_valid = 0;    /* the card has it: read it again next time */
+	}
+	lb_object_clear(&stored);
 	lb_attrs_free(a, na);
 	obj_leave(&c);
 	return rv;
@@ -800,8 +848,8 @@ CK_RV rt_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 	cls = obj_attrs_ulong(a, na, CKA_CLASS, CK_UNAVAILABLE_INFORMATION);
 	k = obj_kind_of(a, na);
 	if (!obj_attrs_bool(a, na, CKA_COPYABLE, 1) || k == NULL ||
-	    (on_token && cls == CKO_PRIVATE_KEY)) {
-		/* a token's private key has no value on the host to copy */
+	    (on_token && (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY))) {
+		/* a token's private or secret key has no value on the host to copy */
 		rv = CKR_ACTION_PROHIBITED;
 		goto leave;
 	}

@@ -79,6 +79,10 @@ CK_RV obj_secret_check(enum obj_tmpl_op op, CK_KEY_TYPE kt, const struct lb_attr
  */
 typedef CK_RV (*obj_fill_fn)(void *arg, const struct sk_obj_kind *k, struct lb_attr **a,
 			     size_t *n);
+/* C_GenerateKey of a token secret key (CKA_TOKEN true): the template checked as for
+ * generation, then the family's generate_key makes it on the card (obj.c). */
+CK_RV obj_generate_token_secret(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mech, CK_ULONG key_type,
+				const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *ph);
 CK_RV obj_create_filled(CK_SESSION_HANDLE s, enum obj_tmpl_op op, CK_OBJECT_CLASS cls,
 			CK_ULONG sub, const CK_ATTRIBUTE *tmpl, CK_ULONG n, obj_fill_fn fill,
 			void *arg, CK_OBJECT_HANDLE *ph);

@@ -6,9 +6,14 @@
  * (The value rule itself, obj_secret_check, is obj_tmpl.c's, with the other key values.)
  *
  * A secret key is a session object (obj.c holds it; its value is cleansed when it goes:
- * C_DestroyObject, C_Logout for private ones, C_CloseSession, C_Finalize). Token secret
- * keys (CKA_TOKEN true) are refused with CKR_TEMPLATE_INCONSISTENT, the code of a template
- * the token cannot hold in the returns lists of both functions.
+ * C_DestroyObject, C_Logout for private ones, C_CloseSession, C_Finalize), or a token
+ * secret key (CKA_TOKEN true) of a key type the token's family makes and uses on the
+ * token (op_toksym.h): C_GenerateKey then has the family's generate_key make it on the
+ * card (obj_generate_token_secret: no value on the host at all), C_CreateObject hands the
+ * value to the family's create_object, which writes it to the card; the object as stored
+ * carries the CKA_CHECK_VALUE the card computed, and no CKA_VALUE (CKR_ATTRIBUTE_SENSITIVE).
+ * Any other token secret key is refused with CKR_TEMPLATE_INCONSISTENT, the code of a
+ * template the token cannot hold in the returns lists of both functions.
  *
  * Generation: the mechanism is a `prim:` entry of spec/mechanisms.yaml with
  * `host: [CKF_GENERATE]`; its file in runtime/prim/ says the key's length (gen_len, from
@@ -62,6 +67,18 @@ static CK_RV sec_fill(void *arg, const struct sk_obj_kind *k, struct lb_attr **a
 	return rv;
 }
 
+/* CKA_TOKEN true in the template (its first CKA_TOKEN, as the template rules read it). */
+static int sec_on_token(const CK_ATTRIBUTE *t, CK_ULONG n)
+{
+	CK_ULONG i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].type == CKA_TOKEN && t[i].pValue != NULL &&
+		    t[i].ulValueLen == sizeof(CK_BBOOL))
+			return *(const CK_BBOOL *)t[i].pValue == CK_TRUE;
+	return 0;
+}
+
 CK_RV rt_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		     CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phKey)
 {
@@ -82,6 +99,9 @@ CK_RV rt_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		if (rv != CKR_OK)
 			return rv;
 	}
+	if (sec_on_token(pTemplate, ulCount))
+		return obj_generate_token_secret(hSession, g.m->type, g.m->key_type, pTemplate,
+						 ulCount, phKey);
 	return obj_create_filled(hSession, OBJ_GENERATE, CKO_SECRET_KEY, g.m->key_type, pTemplate,
 				 ulCount, sec_fill, &g, phKey);
 }

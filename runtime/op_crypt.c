@@ -10,7 +10,8 @@
  * retry the standard expects after CKR_BUFFER_TOO_SMALL does not ask the token again.
  *
  * Secret-key ciphers (AES, DES3) run on the host through their primitive's update and
- * final hooks (op_sym_*), the mode's output given as it comes.
+ * final hooks (op_sym_*), the mode's output given as it comes. With a token secret key
+ * they run on the token: op_toksym.c takes the Init and every later call.
  */
 #include "op.h"
 
@@ -20,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "crypto.h"
+#include "op_toksym.h"
 #include "sk_dispatch.h"
 
 /* The longest plaintext a modulus of k bytes carries with this padding. */
@@ -149,6 +151,9 @@ static CK_RV op_encrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 
 	if (rv != CKR_OK)
 		return rv;
+	if (op_toksym_is(&o->op))               /* a token secret key: op_toksym.c */
+		return oneshot ? op_toksym_oneshot(&o->op, data, len, out, pulOut)
+			       : op_toksym_final(&o->op, out, pulOut);
 	if (o->p.m->ops->secret)
 		return oneshot ? op_sym_oneshot(o, data, len, out, pulOut)
 			       : op_sym_final(o, out, pulOut);
@@ -180,6 +185,10 @@ end:
 CK_RV rt_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		     CK_OBJECT_HANDLE hKey)
 {
+	CK_RV rv;
+
+	if (op_toksym_init(hSession, OP_ENCRYPT, pMechanism, hKey, &rv))
+		return rv;
 	return op_pk_init(hSession, OP_ENCRYPT, pMechanism, hKey);
 }
 
@@ -198,6 +207,9 @@ CK_RV rt_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG u
 
 	if (rv != CKR_OK)
 		return rv;
+	if (op_toksym_is(&o->op))
+		return op_toksym_update(&o->op, pPart, ulPartLen, pEncryptedPart,
+					pulEncryptedPartLen);
 	if (o->p.m->ops->secret)
 		return op_sym_update(o, pPart, ulPartLen, pEncryptedPart, pulEncryptedPartLen);
 	if (o->oneshot) {
@@ -263,6 +275,9 @@ static CK_RV op_decrypt_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *
 
 	if (rv != CKR_OK)
 		return rv;
+	if (op_toksym_is(&o->op))
+		return oneshot ? op_toksym_oneshot(&o->op, ct, len, out, pulOut)
+			       : op_toksym_final(&o->op, out, pulOut);
 	if (o->p.m->ops->secret)
 		return oneshot ? op_sym_oneshot(o, ct, len, out, pulOut)
 			       : op_sym_final(o, out, pulOut);
@@ -319,6 +334,10 @@ end:
 CK_RV rt_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		     CK_OBJECT_HANDLE hKey)
 {
+	CK_RV rv;
+
+	if (op_toksym_init(hSession, OP_DECRYPT, pMechanism, hKey, &rv))
+		return rv;
 	return op_pk_init(hSession, OP_DECRYPT, pMechanism, hKey);
 }
 
@@ -337,6 +356,9 @@ CK_RV rt_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart,
 
 	if (rv != CKR_OK)
 		return rv;
+	if (op_toksym_is(&o->op))
+		return op_toksym_update(&o->op, pEncryptedPart, ulEncryptedPartLen, pPart,
+					pulPartLen);
 	if (o->p.m->ops->secret)
 		return op_sym_update(o, pEncryptedPart, ulEncryptedPartLen, pPart, pulPartLen);
 	if (o->oneshot) {

@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "obj.h"
+#include "op_toksym.h"
 #include "session.h"
 
 void op_pk_free(struct op_pk *o, size_t size)
@@ -380,7 +381,7 @@ CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF
 		if (op_ref(h, kinds[i], &op) != CKR_OK)
 			continue;
 		cand = (struct op_pk *)op;
-		if (cand->always_auth && cand->tok == t)
+		if (!op_toksym_is(op) && cand->always_auth && cand->tok == t)
 			o = cand;
 		else
 			op_unref(op);

@@ -3,7 +3,8 @@
  * op_sign.c — C_SignInit, C_Sign, C_SignUpdate, C_SignFinal (hash and padding on the
  * host, the raw primitive on the token) and C_VerifyInit, C_Verify, C_VerifyUpdate,
  * C_VerifyFinal (entirely on the host, with public-key objects); see op.h for the rules.
- * MACs (HMAC, CMAC) sign and verify with session secret keys on the host (op_mac_*).
+ * MACs (HMAC, CMAC) sign and verify with session secret keys on the host (op_mac_*), and
+ * with token secret keys on the token (op_toksym.c takes the Init and every later call).
  */
 #include "op.h"
 
@@ -13,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "crypto.h"
+#include "op_toksym.h"
 #include "sk_dispatch.h"
 
 /* The token's signature of in (the hash, or the data of an unhashed mechanism) into
@@ -109,6 +111,8 @@ static CK_RV op_sign_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *dat
 
 	if (rv != CKR_OK)
 		return rv;
+	if (op_toksym_is(&o->op))
+		return op_toksym_sign(&o->op, oneshot, data, len, pSignature, pulSignatureLen);
 	if (o->p.m->ops->secret)
 		return op_mac_sign(o, oneshot, data, len, pSignature, pulSignatureLen);
 	if (!oneshot && o->p.m->hash == 0) {
@@ -148,6 +152,10 @@ end:
 
 CK_RV rt_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
+	CK_RV rv;
+
+	if (op_toksym_init(hSession, OP_SIGN, pMechanism, hKey, &rv))
+		return rv;
 	return op_pk_init(hSession, OP_SIGN, pMechanism, hKey);
 }
 
@@ -166,6 +174,8 @@ static CK_RV op_sign_update(CK_SESSION_HANDLE h, enum op_kind kind, CK_BYTE_PTR 
 
 	if (rv != CKR_OK)
 		return rv;
+	if (op_toksym_is(&o->op))
+		return op_toksym_mac_update(&o->op, part, len);
 	if (o->p.m->ops->secret) {
 		/* a MAC: fed as it comes */
 		if (o->oneshot) {
@@ -228,6 +238,8 @@ static CK_RV op_verify_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 
 	if (rv != CKR_OK)
 		return rv;
+	if (op_toksym_is(&o->op))
+		return op_toksym_verify(&o->op, oneshot, data, len, sig, sig_len);
 	if (o->p.m->ops->secret)
 		return op_mac_verify(o, oneshot, data, len, sig, sig_len);
 	if (!oneshot && o->p.m->hash == 0) {
@@ -254,6 +266,10 @@ end:
 CK_RV rt_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		    CK_OBJECT_HANDLE hKey)
 {
+	CK_RV rv;
+
+	if (op_toksym_init(hSession, OP_VERIFY, pMechanism, hKey, &rv))
+		return rv;
 	return op_pk_init(hSession, OP_VERIFY, pMechanism, hKey);
 }
 

@@ -27,12 +27,12 @@ int main(void)
 						  0x02, 0x02 };
 	CK_MECHANISM pm = { CKM_SHA256_RSA_PKCS_PSS, &pss, sizeof pss };
 	struct lb_mechanism decl[] = {
-		{ CKM_RSA_PKCS_KEY_PAIR_GEN, { 1024, 4096, CKF_HW | CKF_GENERATE_KEY_PAIR } },
-		{ CKM_RSA_PKCS, { 1024, 4096, CKF_HW | CKF_SIGN | CKF_DECRYPT } },
-		{ CKM_RSA_X_509, { 1024, 4096, CKF_HW | CKF_SIGN | CKF_DECRYPT } },
-		{ CKM_GOSTR3410, { 256, 256, CKF_HW | CKF_SIGN } },
-		{ CKM_ECDSA, { 256, 256, CKF_HW | CKF_SIGN | CKF_EC_F_P | CKF_EC_OID } },
-		{ CKM_ECDSA, { 256, 256, CKF_HW | CKF_SIGN } },      /* declared twice */
+		{ CKM_RSA_PKCS_KEY_PAIR_GEN, { 1024, 4096, CKF_HW | CKF_GENERATE_KEY_PAIR }, 0 },
+		{ CKM_RSA_PKCS, { 1024, 4096, CKF_HW | CKF_SIGN | CKF_DECRYPT }, 0 },
+		{ CKM_RSA_X_509, { 1024, 4096, CKF_HW | CKF_SIGN | CKF_DECRYPT }, 0 },
+		{ CKM_GOSTR3410, { 256, 256, CKF_HW | CKF_SIGN }, 0 },
+		{ CKM_ECDSA, { 256, 256, CKF_HW | CKF_SIGN | CKF_EC_F_P | CKF_EC_OID }, 0 },
+		{ CKM_ECDSA, { 256, 256, CKF_HW | CKF_SIGN }, 0 },      /* declared twice */
 	};
 	CK_MECHANISM_TYPE list[256];
 	CK_MECHANISM_INFO info;

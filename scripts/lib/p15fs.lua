@@ -286,6 +286,8 @@ function M.new(P)
 					local objs, err
 					if dname == "prkdf" or dname == "pukdf" then
 						objs, err = p15.decode_keys(data, st.app)
+					elseif dname == "skdf" then
+						objs, err = p15.decode_skdf(data, st.app)
 					elseif dname == "cdf" then
 						objs, err = p15.decode_cdf(data, st.app)
 					else

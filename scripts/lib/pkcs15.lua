@@ -5,7 +5,7 @@
 --
 -- Structures (PKCS #15 v1.1, ISO/IEC 7816-15):
 --   EF.DIR record  [APPLICATION 1] { 4F AID, 50 label, 51 path }
---   EF.ODF         a run of [n] { Path } choices: A0 PrKDF, A1 PuKDF, A4 CDF, A7 DODF,
+--   EF.ODF         a run of [n] { Path } choices: A0 PrKDF, A1 PuKDF, A3 SKDF, A4 CDF, A7 DODF,
 --                  A8 AODF, ... each holding SEQUENCE { OCTET STRING path }
 --   EF.TokenInfo   SEQUENCE { version INTEGER, serialNumber OCTET STRING,
 --                  manufacturerID UTF8String OPTIONAL, label [0] OPTIONAL,
@@ -671,6 +671,82 @@ local function decode_key(s, app_path)
 	return o
 end
 
+-- Secret keys (SKDF, ODF choice A3): PKCS #15's genericSecretKey, a SEQUENCE {
+-- CommonObjectAttributes, CommonKeyAttributes, [0] { keyLen INTEGER (bits) },
+-- [1] { SEQUENCE { Path } } }. The PKCS #11 key type and the check value the token
+-- computed have no place in PKCS #15: kept in CommonKeyAttributes as a private-class
+-- element after the allowed mechanisms, [PRIVATE 2] IMPLICIT SEQUENCE { INTEGER (CKK_),
+-- OCTET STRING (CKA_CHECK_VALUE) }.
+M.ODF_SKDF = 0xA3
+M.TAG_SKEY_INFO = 0xE2
+
+local function decode_skey(s, app_path)
+	local obj = decode(s)
+	if not obj then
+		return nil
+	end
+	if obj.tag ~= 0x30 then
+		return false            -- DES, RC2 ... choices this module does not write
+	end
+	local k = kids(obj)
+	if not k or #k < 3 then
+		return nil
+	end
+	local o = { kind = "secret", raw = s }
+	if not common_of(k[1], o) or k[2].tag ~= 0x30 then
+		return nil
+	end
+	local ck = kids(k[2])
+	if not ck or #ck < 2 or ck[1].tag ~= 0x04 or ck[2].tag ~= 0x03 or not value(ck[1]) then
+		return nil
+	end
+	o.id = value(ck[1])
+	o.usage = bit_table(ck[2])
+	o.native = true
+	for idx = 3, #ck do
+		local n = ck[idx]
+		if n.tag == 0x01 then
+			o.native = value(n) ~= "\x00"
+		elseif n.tag == 0x03 and o.access == nil then
+			o.access = bit_table(n)
+		elseif n.tag == 0x02 and o.key_ref == nil then
+			o.key_ref = int_value(n)
+		elseif n.tag == M.TAG_ALLOWED and o.allowed == nil then
+			o.allowed = allowed_of(n)
+			if not o.allowed then
+				return nil
+			end
+		elseif n.tag == M.TAG_SKEY_INFO and o.ckk == nil then
+			local f = kids(n)
+			if not f or not f[1] or f[1].tag ~= 0x02 or not f[2] or f[2].tag ~= 0x04 then
+				return nil
+			end
+			-- CKK_ numbers are unsigned 32-bit (vendor ones have the top bit set)
+			local ckk = allowed_of({ f[1] })
+			o.ckk, o.kcv = ckk and ckk[1], value(f[2])
+			if not o.ckk or not o.kcv then
+				return nil
+			end
+		end
+	end
+	local sub = child(obj, 0xA0)
+	if sub then
+		local len = child(sub, 0x02)
+		o.bits = len and int_value(len)
+	end
+	local typed = child(obj, 0xA1)
+	local attrs = typed and child(typed, 0x30)
+	local a = attrs and kids(attrs)
+	if not a or #a < 1 or a[1].tag ~= 0x30 then
+		return nil
+	end
+	o.path = path_of(a[1], app_path)
+	if not o.path then
+		return nil
+	end
+	return o
+end
+
 local function decode_list(data, one, app_path)
 	local objs = split(data)
 	if not objs then
@@ -696,6 +772,12 @@ end
 -- r3411=, g28147= }.
 function M.decode_keys(data, app_path)
 	return decode_list(data, decode_key, app_path)
+end
+
+-- SKDF: a list of { kind = "secret", raw=, label=, private=, modifiable=, auth_id=, id=,
+-- usage=, native=, access=, key_ref=, allowed=, ckk=, kcv=, bits=, path= }.
+function M.decode_skdf(data, app_path)
+	return decode_list(data, decode_skey, app_path)
 end
 
 local function decode_cert(s, app_path)
@@ -839,6 +921,27 @@ function M.encode_key(k)
 			tlv(0x02, der_int(k.g28147 or 0))
 	end
 	return tlv(KEY_TAG_OF[k.kind], enc_common(k) .. tlv(0x30, ck) .. tlv(0xA1, tlv(0x30, ta)))
+end
+
+-- k as decode_skdf returns it.
+function M.encode_skey(k)
+	local ck = tlv(0x04, k.id) .. tlv(0x03, M.bits(bit_list(k.usage)))
+	if k.access and #bit_list(k.access) > 0 then
+		ck = ck .. tlv(0x03, M.bits(bit_list(k.access)))
+	end
+	if k.key_ref then
+		ck = ck .. tlv(0x02, der_int(k.key_ref))
+	end
+	if k.allowed and #k.allowed > 0 then
+		local l = {}
+		for i, m in ipairs(k.allowed) do
+			l[i] = tlv(0x02, uint32(m))
+		end
+		ck = ck .. tlv(M.TAG_ALLOWED, table.concat(l))
+	end
+	ck = ck .. tlv(M.TAG_SKEY_INFO, tlv(0x02, uint32(k.ckk)) .. tlv(0x04, k.kcv or ""))
+	return tlv(0x30, enc_common(k) .. tlv(0x30, ck) .. tlv(0xA0, tlv(0x02, der_int(k.bits))) ..
+		   tlv(0xA1, tlv(0x30, enc_path(k.path))))
 end
 
 function M.encode_cert(c)

@@ -105,6 +105,7 @@ local DFS = {
 	pukdf = { tag = p15.ODF_PUKDF, fid = 0x6001 },
 	cdf = { tag = p15.ODF_CDF, fid = 0x6004 },
 	dodf = { tag = p15.ODF_DODF, fid = 0x6006 },
+	skdf = { tag = p15.ODF_SKDF, fid = 0x6003 },    -- token secret keys
 }
 
 local fs = p15fs.new{
@@ -980,6 +981,47 @@ local function algo_attrs(a, k, pubv, private)
 	end
 end
 
+-- Token secret keys (issue 9): the PKCS#11 object of an SKDF entry. Its value never
+-- leaves the card: no CKA_VALUE (the runtime answers CKR_ATTRIBUTE_SENSITIVE).
+local SV -- the secret-key variants, below
+-- id-tc26-gost-28147-param-Z, 1.2.643.7.1.2.5.1.1 (RFC 7836): the S-boxes of the card's
+-- GOST 28147-89 (tests/vtoken/README.md "Secret keys")
+local G28147_Z = unhex("06 09 2A 85 03 07 01 02 05 01 01")
+local function skey_object(k)
+	local acc = k.access or {}
+	local u = k.usage or {}
+	local v = SV[k.ckk]
+	local a = {
+		[CKA.CLASS] = CKO.SECRET_KEY,
+		[CKA.KEY_TYPE] = k.ckk,
+		[CKA.TOKEN] = true,
+		[CKA.PRIVATE] = k.private,
+		[CKA.MODIFIABLE] = k.modifiable,
+		[CKA.LABEL] = k.label or "",
+		[CKA.ID] = k.id,
+		[CKA.SENSITIVE] = acc[p15.A_SENSITIVE] == true,
+		[CKA.EXTRACTABLE] = acc[p15.A_EXTRACTABLE] == true,
+		[CKA.ALWAYS_SENSITIVE] = acc[p15.A_ALWAYS_SENSITIVE] == true,
+		[CKA.NEVER_EXTRACTABLE] = acc[p15.A_NEVER_EXTRACTABLE] == true,
+		[CKA.LOCAL] = acc[p15.A_LOCAL] == true,
+		[CKA.ENCRYPT] = u[p15.U_ENCRYPT] == true,
+		[CKA.DECRYPT] = u[p15.U_DECRYPT] == true,
+		[CKA.SIGN] = u[p15.U_SIGN] == true,
+		[CKA.VERIFY] = u[p15.U_VERIFY] == true,
+		[CKA.WRAP] = u[p15.U_WRAP] == true,
+		[CKA.UNWRAP] = u[p15.U_UNWRAP] == true,
+		[CKA.DERIVE] = u[p15.U_DERIVE] == true,
+		[CKA.VALUE_LEN] = (k.bits or 0) // 8,
+		[CKA.CHECK_VALUE] = k.kcv or "",
+	}
+	a[CKA.KEY_GEN_MECHANISM] = acc[p15.A_LOCAL] and v and v.keygen or CK.UNAVAILABLE_INFORMATION
+	if k.ckk == CKK.GOST28147 then
+		a[CKA.GOST28147_PARAMS] = G28147_Z     -- the card's only S-boxes
+	end
+	a[CKA.ALLOWED_MECHANISMS] = k.allowed
+	return { ref = ref_of("skey", k.path), attrs = a }
+end
+
 local function prkey_object(k, pubv)
 	local acc = k.access or {}
 	local a = {
@@ -1118,7 +1160,7 @@ local function read_public(card)
 		return false
 	end
 	local d
-	d, err = read_dirs(card, st, { "prkdf", "pukdf", "cdf", "dodf" }, true)
+	d, err = read_dirs(card, st, { "prkdf", "pukdf", "cdf", "dodf", "skdf" }, true)
 	if not d then
 		return nil, err
 	end
@@ -1218,6 +1260,11 @@ function T.objects(card, logged_in)
 			if values[o] then
 				add(l[2](o, values[o]))
 			end
+		end
+	end
+	for _, k in ipairs(d.skdf.objs) do
+		if k.path and (logged_in or not k.private) then
+			add(skey_object(k))
 		end
 	end
 	return out
@@ -1771,6 +1818,8 @@ end
 -- as PKCS#11 and the card keep it) or P-256 (d, big-endian). Its RSFs are created and
 -- written, then the PrKDF entry; the key is sensitive and never extractable from then on,
 -- but neither local nor always sensitive.
+local make_secret_key -- token secret keys, below
+
 local function import_private_key(card, attrs, label)
 	local kt = attrs[CKA.KEY_TYPE]
 	if attrs[CKA.EXTRACTABLE] == true or attrs[CKA.SENSITIVE] == false then
@@ -2003,6 +2052,8 @@ function T.create_object(card, attrs)
 		secattr = private and SEC.privdata or SEC.p15df
 	elseif class == CKO.PRIVATE_KEY then
 		return import_private_key(card, attrs, label)
+	elseif class == CKO.SECRET_KEY then
+		return make_secret_key(card, attrs, label, nil)
 	elseif class == CKO.PUBLIC_KEY then
 		local k, c
 		k, pubv, c = public_key_plan(attrs)
@@ -2108,7 +2159,8 @@ end
 -- The directory entry a reference names: st, d, dfname, index, object; or nil + CKR.
 local function find_ref(card, ref)
 	local kind, p = parse_ref(ref)
-	local dfname = ({ prkey = "prkdf", pubkey = "pukdf", cert = "cdf", data = "dodf" })[kind]
+	local dfname = ({ prkey = "prkdf", pubkey = "pukdf", cert = "cdf", data = "dodf",
+			  skey = "skdf" })[kind]
 	if not dfname then
 		return nil, "CKR_OBJECT_HANDLE_INVALID"
 	end
@@ -2234,6 +2286,8 @@ function T.set_attributes(card, ref, attrs)
 			end
 			return pubkey_object(x, pubv, prk)
 		end
+	elseif dfname == "skdf" then
+		build = skey_object     -- a token secret key: its value is never read
 	else
 		local value
 		value, err = read_ef(card, o.path)
@@ -2283,6 +2337,8 @@ function T.set_attributes(card, ref, attrs)
 		enc = p15.encode_cert(o)
 	elseif dfname == "dodf" then
 		enc = p15.encode_data(o)
+	elseif dfname == "skdf" then
+		enc = p15.encode_skey(o)
 	else
 		enc = p15.encode_key(o)
 	end
@@ -2426,6 +2482,304 @@ function T.random(card, n)
 end
 
 ---------------------------------------------------------------------------------------
+-- Token secret keys (an extension of the virtual token, tests/vtoken/README.md "Secret
+-- keys"): RSFs in 3F00/1000/1000/6003 whose value is written once (import) or made on the
+-- card (GENERATE 46 83) and never read; SKDF entries (lib/pkcs15) with the check value the
+-- card computed. All or nothing, as every writing call here: the RSF is undone until the
+-- SKDF commit.
+
+local SKEY_DF = KEYS_DF .. iso.u16(0x6003)
+SV = {
+	[CKK.GOST28147] = { prop = 0x0A, sizes = { [32] = true }, block = 8,
+			    keygen = CKM.GOST28147_KEY_GEN,
+			    ecb = CKM.GOST28147_ECB, mac = CKM.GOST28147_MAC, mac_len = 4 },
+	[CKK.KUZNECHIK] = { prop = 0x0B, sizes = { [32] = true }, block = 16,
+			    keygen = CKM.KUZNYECHIK_KEY_GEN,
+			    ecb = CKM.KUZNYECHIK_ECB, mac = CKM.KUZNYECHIK_MAC, mac_len = 16 },
+	[CKK.AES] = { prop = 0x0C, sizes = { [16] = true, [24] = true, [32] = true }, block = 16,
+		      keygen = CKM.AES_KEY_GEN, ecb = CKM.AES_ECB, cbc = CKM.AES_CBC,
+		      mac = CKM.AES_CMAC, mac_len = 16 },
+}
+
+-- MSE for the key of reference kk: B8 with a mode (1 ECB, 2 CBC, 3 CTR) or B4 (MAC).
+local function skey_mse(card, kk, mode)
+	local data = "\x83\x01" .. string.char(kk)
+	if mode then
+		data = data .. "\x80\x01" .. string.char(mode)
+	end
+	local _, sw = iso.transmit(card, iso.apdu(0x00, 0x22, 0x41, mode and 0xB8 or 0xB4, data))
+	if sw ~= OK then
+		dbg("rutoken_ecp: MSE SET (secret key): SW %s", iso.swhex(sw))
+		return nil, iso.sw_to_ckr(sw), sw
+	end
+	return true
+end
+
+-- One PSO of a secret key: out must be n bytes. data, or nil + CKR + SW.
+local function skey_pso(card, p1, p2, input, n)
+	local data, err, sw = iso.send(card, 0x00, 0x2A, p1, p2, input, math.min(math.max(n, 1), 256))
+	if data == nil then
+		return nil, err, sw
+	end
+	if err ~= OK then
+		dbg("rutoken_ecp: PSO %02X %02X: SW %s", p1, p2, iso.swhex(err))
+		return nil, iso.sw_to_ckr(err), err
+	end
+	if #data ~= n then
+		dbg("rutoken_ecp: PSO %02X %02X: %d bytes, %d expected", p1, p2, #data, n)
+		return nil, "CKR_DEVICE_ERROR"
+	end
+	return data
+end
+
+-- The check value of the key kk: the first 3 bytes of its ECB encryption of a zero block
+-- (PKCS #11 3.2, 4.10), computed by the card.
+local function skey_kcv(card, kk, v)
+	local ok, err, sw = skey_mse(card, kk, 1)
+	if not ok then
+		return nil, err, sw
+	end
+	local e
+	e, err, sw = skey_pso(card, 0x86, 0x80, string.rep("\x00", v.block), v.block)
+	if not e then
+		return nil, err, sw
+	end
+	return e:sub(1, 3)
+end
+
+-- Import (value) or generate (mech, value nil) a token secret key. The runtime has
+-- checked the template (class, key type, value or its length).
+make_secret_key = function(card, attrs, label, mech)
+	local v = SV[attrs[CKA.KEY_TYPE]]
+	if not v then
+		return nil, mech and "CKR_MECHANISM_INVALID" or "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	if mech and mech ~= v.keygen then
+		return nil, "CKR_MECHANISM_INVALID"
+	end
+	if attrs[CKA.KEY_TYPE] == CKK.GOST28147 and attrs[CKA.GOST28147_PARAMS] ~= G28147_Z then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"      -- S-boxes the card does not have
+	end
+	-- the card never gives the value back: a key that should be readable is refused
+	if attrs[CKA.SENSITIVE] == false and attrs[CKA.EXTRACTABLE] == true then
+		return nil, "CKR_TEMPLATE_INCONSISTENT"
+	end
+	local value = attrs[CKA.VALUE]
+	local len
+	if mech then
+		len = attrs[CKA.VALUE_LEN]
+		if len == nil then
+			len = 32
+		end
+	else
+		if type(value) ~= "string" then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		len = #value
+	end
+	if math.type(len) ~= "integer" or not v.sizes[len] then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	local id, err = id_of(attrs)
+	if err then
+		return nil, err
+	end
+	local allowed
+	allowed, err = allowed_of(attrs)
+	if err then
+		return nil, err
+	end
+	local st
+	st, err = read_app(card)
+	if not st then
+		return nil, err or "CKR_TOKEN_NOT_RECOGNIZED"
+	end
+	local d
+	d, err = read_dirs(card, st, { "skdf" })
+	if not d then
+		return nil, err
+	end
+	local used = {}
+	for _, k in ipairs(d.skdf.objs) do
+		if k.path and #k.path == #SKEY_DF + 2 and k.path:sub(1, #SKEY_DF) == SKEY_DF then
+			used[k.path:byte(#k.path)] = true
+		end
+	end
+	local kk = 1
+	while used[kk] do
+		kk = kk + 1
+	end
+	if kk > 0xFF then
+		return nil, "CKR_DEVICE_MEMORY"
+	end
+	local sens = attrs[CKA.SENSITIVE] ~= false
+	local extr = attrs[CKA.EXTRACTABLE] == true
+	local acc = {}
+	if sens then
+		acc[#acc + 1] = p15.A_SENSITIVE
+	end
+	if extr then
+		acc[#acc + 1] = p15.A_EXTRACTABLE
+	end
+	if mech then
+		-- generated on the card: always sensitive / never extractable as it is now
+		acc[#acc + 1] = p15.A_LOCAL
+		if sens then
+			acc[#acc + 1] = p15.A_ALWAYS_SENSITIVE
+		end
+		if not extr then
+			acc[#acc + 1] = p15.A_NEVER_EXTRACTABLE
+		end
+	end
+	local u = {
+		[p15.U_ENCRYPT] = bool(attrs, CKA.ENCRYPT, true),
+		[p15.U_DECRYPT] = bool(attrs, CKA.DECRYPT, true),
+		[p15.U_SIGN] = bool(attrs, CKA.SIGN, true),
+		[p15.U_VERIFY] = bool(attrs, CKA.VERIFY, true),
+		[p15.U_WRAP] = bool(attrs, CKA.WRAP, false),
+		[p15.U_UNWRAP] = bool(attrs, CKA.UNWRAP, false),
+		[p15.U_DERIVE] = bool(attrs, CKA.DERIVE, false),
+	}
+	local k = {
+		kind = "secret", label = label, private = attrs[CKA.PRIVATE] ~= false,
+		modifiable = attrs[CKA.MODIFIABLE] ~= false, auth_id = "\x02", id = id or "",
+		usage = u, access = set(acc), key_ref = kk, allowed = allowed,
+		ckk = attrs[CKA.KEY_TYPE], kcv = "\x00\x00\x00", bits = 8 * len,
+		path = SKEY_DF .. iso.u16(kk),
+	}
+	if not fits(d.skdf, d.skdf.used .. p15.encode_skey(k)) then
+		return nil, "CKR_DEVICE_MEMORY"
+	end
+
+	local undo = {}
+	local ok, sw
+	local f = { size = len, type = RSF_T, fid = kk, sec = SEC.prkey_rsf,
+		    prop = string.char(v.prop, 0x00, 0x00, 0xAA, 0x00, 0x00) }
+	ok, err, sw = create_in(card, SKEY_DF, f)
+	if not ok and sw == 0x6A89 and delete_rsf(card, k.path) then
+		-- an orphan of a call the card was pulled out of: no SKDF entry names it
+		dbg("rutoken_ecp: reclaimed secret-key reference %d", kk)
+		ok, err, sw = create_in(card, SKEY_DF, f)
+	end
+	if not ok then
+		return give_up(undo, err, "creating the secret-key RSF", sw)
+	end
+	local kpath = k.path
+	undo[#undo + 1] = function() return delete_rsf(card, kpath) == true end
+	if mech then
+		local _
+		_, sw = iso.transmit(card, iso.apdu(0x00, 0x46, 0x83, kk))
+		if sw ~= OK then
+			return give_up(undo, iso.sw_to_ckr(sw), "generating the secret key", sw)
+		end
+	else
+		-- the RSF just created is the current file
+		ok, err, sw = write_rsf(card, value)
+		if not ok then
+			return give_up(undo, err, "writing the secret key", sw)
+		end
+	end
+	k.kcv, err, sw = skey_kcv(card, kk, v)
+	if not k.kcv then
+		return give_up(undo, err, "computing the check value", sw)
+	end
+	ok, err, sw = commit_dirs(card, undo, st, d,
+				  { { name = "skdf", used = d.skdf.used .. p15.encode_skey(k) } })
+	if not ok then
+		return give_up(undo, err, "writing the SKDF", sw)
+	end
+	return skey_object(k)
+end
+
+function T.generate_key(card, mech, attrs)
+	attrs = attrs or {}
+	local label, err = label_of(attrs)
+	if err then
+		return nil, err
+	end
+	return make_secret_key(card, attrs, label, mech)
+end
+
+-- The key reference of a secret key's ref, its variant: kk, v, or nil + CKR.
+local function skey_of(ref, ckk_mech)
+	local kind, p = parse_ref(ref)
+	if kind ~= "skey" or #p ~= #SKEY_DF + 2 or p:sub(1, #SKEY_DF) ~= SKEY_DF then
+		return nil, "CKR_KEY_HANDLE_INVALID"
+	end
+	for _, v in pairs(SV) do
+		if v.ecb == ckk_mech or v.cbc == ckk_mech or v.mac == ckk_mech then
+			return p:byte(#p), v
+		end
+	end
+	return nil, "CKR_MECHANISM_INVALID"
+end
+
+-- The card takes at most 8192 bytes a command (chaining); 4096 a PSO keeps the answer
+-- within two GET RESPONSE parts of 256 ... and the IV in the same command.
+local SKEY_CHUNK = 4096
+
+function T.secret_crypt(card, ref, mech, encrypt, iv, data)
+	if type(data) ~= "string" or type(iv) ~= "string" then
+		return nil, "CKR_ARGUMENTS_BAD"
+	end
+	local kk, v = skey_of(ref, mech)
+	if not kk then
+		return nil, v
+	end
+	local cbc = mech == v.cbc
+	if mech ~= v.ecb and not cbc then
+		return nil, "CKR_MECHANISM_INVALID"
+	end
+	if #data % v.block ~= 0 or #iv ~= (cbc and v.block or 0) then
+		return nil, encrypt and "CKR_DATA_LEN_RANGE" or "CKR_ENCRYPTED_DATA_LEN_RANGE"
+	end
+	if #data == 0 then
+		return ""
+	end
+	local ok, err = skey_mse(card, kk, cbc and 2 or 1)
+	if not ok then
+		return nil, err
+	end
+	local out = {}
+	for off = 1, #data, SKEY_CHUNK do
+		local part = data:sub(off, off + SKEY_CHUNK - 1)
+		local r
+		r, err = skey_pso(card, encrypt and 0x86 or 0x80, encrypt and 0x80 or 0x86,
+				  iv .. part, #part)
+		if not r then
+			return nil, err
+		end
+		out[#out + 1] = r
+		if cbc then
+			-- the next part chains on the last ciphertext block
+			iv = (encrypt and r or part):sub(-v.block)
+		end
+	end
+	return table.concat(out)
+end
+
+function T.secret_mac(card, ref, mech, data)
+	if type(data) ~= "string" then
+		return nil, "CKR_ARGUMENTS_BAD"
+	end
+	local kk, v = skey_of(ref, mech)
+	if not kk then
+		return nil, v
+	end
+	if mech ~= v.mac then
+		return nil, "CKR_MECHANISM_INVALID"
+	end
+	if #data > 8192 then
+		return nil, "CKR_DATA_LEN_RANGE"     -- one command, chained (the card's limit)
+	end
+	local ok, err = skey_mse(card, kk, nil)
+	if not ok then
+		return nil, err
+	end
+	return skey_pso(card, 0x90, 0x80, data, v.mac_len)
+end
+
+---------------------------------------------------------------------------------------
 -- Mechanisms the token computes itself (sizes in bits)
 
 function T.mechanisms(card)
@@ -2442,6 +2796,14 @@ function T.mechanisms(card)
 		{ type = CKM.GOSTR3410_512, min = 512, max = 512, flags = HW | CKF.SIGN },
 		{ type = CKM.EC_KEY_PAIR_GEN, min = 256, max = 256, flags = HW | CKF.GENERATE_KEY_PAIR | EC },
 		{ type = CKM.ECDSA, min = 256, max = 256, flags = HW | CKF.SIGN | EC },
+		-- token secret keys (sizes in bytes): the card computes with its own keys
+		{ type = CKM.GOST28147_KEY_GEN, min = 32, max = 32, flags = HW | CKF.GENERATE, token_keys = true },
+		{ type = CKM.GOST28147_ECB, min = 32, max = 32, flags = HW | CKF.ENCRYPT | CKF.DECRYPT, token_keys = true },
+		{ type = CKM.GOST28147_MAC, min = 32, max = 32, flags = HW | CKF.SIGN | CKF.VERIFY, token_keys = true },
+		{ type = CKM.KUZNYECHIK_KEY_GEN, min = 32, max = 32, flags = HW | CKF.GENERATE, token_keys = true },
+		{ type = CKM.KUZNYECHIK_ECB, min = 32, max = 32, flags = HW | CKF.ENCRYPT | CKF.DECRYPT, token_keys = true },
+		{ type = CKM.KUZNYECHIK_MAC, min = 32, max = 32, flags = HW | CKF.SIGN | CKF.VERIFY, token_keys = true },
+		-- (the card has AES keys too; the family leaves them to the host's session keys)
 	}
 end
 
@@ -2461,6 +2823,7 @@ end
 local keeps_objects = {
 	token_info = true, pin_info = true, login = true, logout = true, objects = true,
 	sign = true, decrypt = true, random = true, mechanisms = true,
+	secret_crypt = true, secret_mac = true,
 }
 for name, fn in pairs(T) do
 	if type(fn) == "function" and not keeps_objects[name] then

@@ -36,8 +36,16 @@ enum vt_alg {
 	VT_ALG_GOST2012_256 = 0x04, /* extension */
 	VT_ALG_GOST2012_512 = 0x05, /* extension */
 	VT_ALG_ECDSA = 0x07,        /* extension */
+	/* secret keys, filed in 6003 (extension, README.md "Secret keys") */
+	VT_ALG_GOST28147 = 0x0A,
+	VT_ALG_KUZNYECHIK = 0x0B,
+	VT_ALG_AES = 0x0C,
 	VT_ALG_RSA = 0x23,
 };
+#define VT_IS_SYM(alg) ((alg) == VT_ALG_GOST28147 || (alg) == VT_ALG_KUZNYECHIK || \
+			(alg) == VT_ALG_AES)
+/* Secret-key modes, MSE tag 80 (extension) */
+enum vt_sym_mode { VT_SYM_ECB = 1, VT_SYM_CBC = 2, VT_SYM_CTR = 3 };
 #define VT_PROP_PIN 0x01
 #define VT_PROP_PUBLIC 0x10
 
@@ -63,7 +71,7 @@ struct vt_pin {
 	unsigned char prop[VT_PROP_LEN];
 };
 
-enum vt_se_op { VT_SE_NONE, VT_SE_SIGN, VT_SE_DECIPHER };
+enum vt_se_op { VT_SE_NONE, VT_SE_SIGN, VT_SE_DECIPHER, VT_SE_CIPHER, VT_SE_MAC };
 
 struct vt_card {
 	/* persistent */
@@ -77,6 +85,7 @@ struct vt_card {
 	struct vt_file *cur_df, *cur_ef;
 	int se_op;
 	unsigned se_key;
+	int se_mode;                /* secret keys: enum vt_sym_mode (0 with VT_SE_MAC) */
 	int chain_active;
 	unsigned char chain_hdr[3]; /* INS P1 P2 of the running chain */
 	unsigned char chain_cla;
@@ -127,6 +136,14 @@ int vt_ec_generate(int alg, unsigned param, unsigned char *d, unsigned char *pub
 /* Sign a hash of size bytes; sig gets 2*size bytes. Returns an SW. */
 unsigned vt_ec_sign(int alg, unsigned param, const unsigned char *d, const unsigned char *hash,
 		    size_t hashlen, unsigned char *sig);
+/* Secret keys (vt_sym.c): block length, key length check, modes, MAC. 0 = success. */
+size_t vt_sym_block_len(int alg);
+int vt_sym_key_ok(int alg, size_t len);
+int vt_sym_crypt(int alg, const unsigned char *key, size_t klen, int mode, int enc,
+		 const unsigned char *iv, const unsigned char *in, size_t len,
+		 unsigned char *out);
+int vt_sym_mac(int alg, const unsigned char *key, size_t klen, const unsigned char *msg,
+	       size_t len, unsigned char *mac, size_t *maclen);
 /* Self-check of the curve table (each generator on its curve, order right). 0 = good. */
 int vt_ec_selftest(char *err, size_t errlen);
 

@@ -157,6 +157,21 @@ static struct vt_file *key_file(const struct vt_card *c, unsigned ref, int publi
 	return f && f->type == VT_RSF ? f : NULL;
 }
 
+/* Secret keys (extension): 3F00/1000/1000/6003, the profile's SKey-DF, FID 00kk. */
+static struct vt_file *sym_df(const struct vt_card *c)
+{
+	struct vt_file *f = find_child(find_child(find_child(c->mf, 0x1000), 0x1000), 0x6003);
+
+	return f && f->type == VT_DF ? f : NULL;
+}
+
+static struct vt_file *sym_file(const struct vt_card *c, unsigned ref)
+{
+	struct vt_file *f = find_child(sym_df(c), ref);
+
+	return f && f->type == VT_RSF && f->has_prop && VT_IS_SYM(f->prop[0]) ? f : NULL;
+}
+
 /* ---- access control -------------------------------------------------------------- */
 
 /*
@@ -205,6 +220,7 @@ void vt_power_reset(struct vt_card *c)
 	c->cur_ef = NULL;
 	c->se_op = VT_SE_NONE;
 	c->se_key = 0;
+	c->se_mode = 0;
 	drop_chain(c);
 	drop_pending(c);
 }
@@ -621,6 +637,10 @@ static size_t key_size_ok(const unsigned char *prop, size_t size)
 	int alg = prop[0] & ~VT_PROP_PUBLIC, public = prop[0] & VT_PROP_PUBLIC;
 	size_t h, e;
 
+	if (VT_IS_SYM(prop[0]))
+		return prop[1] == 0 && vt_sym_key_ok(prop[0], size) ? size : 0;
+	if (VT_IS_SYM(alg))
+		return 0;               /* a secret key has no public half */
 	if (alg == VT_ALG_RSA) {
 		if (public) {
 			if (size % 3)
@@ -690,8 +710,9 @@ static unsigned cmd_create(struct vt_card *c, const struct apdu *a)
 			return create_pin(c, &r);
 		if ((r.fid >> 8) || r.fid == 0 || !key_size_ok(r.prop, r.size))
 			return SW_WRONG_DATA;
-		/* key objects are filed by type: private 6002, public 6001 (fact sheet 2.4) */
-		parent = key_df(c, r.prop[0] & VT_PROP_PUBLIC);
+		/* key objects are filed by type: private 6002, public 6001 (fact sheet 2.4),
+		 * secret 6003 (extension) */
+		parent = VT_IS_SYM(r.prop[0]) ? sym_df(c) : key_df(c, r.prop[0] & VT_PROP_PUBLIC);
 		bit = AM_CREATE_RSF;
 	} else if (!c->mf) {
 		if (r.type != VT_DF || r.fid != 0x3F00)
@@ -985,16 +1006,18 @@ static unsigned cmd_mse(struct vt_card *c, const struct apdu *a)
 {
 	size_t i;
 	unsigned key = 0;
+	int mode = 0;
 
 	if (a->p1 == 0xF3) {
 		/* RESTORE: the card has no stored environments; it clears the current one */
 		c->se_op = VT_SE_NONE;
 		c->se_key = 0;
+		c->se_mode = 0;
 		return SW_OK;
 	}
 	if (a->p1 != 0x41)
 		return SW_WRONG_P1P2;
-	if (a->p2 != 0xB6 && a->p2 != 0xB8)
+	if (a->p2 != 0xB6 && a->p2 != 0xB8 && a->p2 != 0xB4)
 		return SW_WRONG_P1P2;
 	for (i = 0; i < a->lc;) {
 		unsigned tag, l;
@@ -1010,13 +1033,60 @@ static unsigned cmd_mse(struct vt_card *c, const struct apdu *a)
 			if (l != 1 && l != 2)
 				return SW_WRONG_DATA;
 			key = l == 1 ? a->data[i] : fid_at(a->data + i);
+		} else if (tag == 0x80) {
+			/* algorithm reference (extension): a secret-key mode */
+			if (l != 1 || a->data[i] < VT_SYM_ECB || a->data[i] > VT_SYM_CTR)
+				return SW_WRONG_DATA;
+			mode = a->data[i];
 		}
 		i += l;
 	}
 	if (key == 0 || key > 0xFF)
 		return SW_WRONG_DATA;
-	c->se_op = a->p2 == 0xB6 ? VT_SE_SIGN : VT_SE_DECIPHER;
+	/* B4 (cryptographic checksum) takes no mode; B6 (signing) neither */
+	if ((a->p2 == 0xB4 || a->p2 == 0xB6) && mode)
+		return SW_WRONG_DATA;
+	c->se_op = a->p2 == 0xB4 ? VT_SE_MAC : a->p2 == 0xB6 ? VT_SE_SIGN :
+		   mode ? VT_SE_CIPHER : VT_SE_DECIPHER;
 	c->se_key = key;
+	c->se_mode = mode;
+	return SW_OK;
+}
+
+/*
+ * Secret keys (extension, README.md "Secret keys"): PSO ENCIPHER 2A 86 80 and DECIPHER
+ * 2A 80 86 after an MSE B8 with a mode, data = [IV, CBC and CTR] ‖ input; PSO MAC 2A 90 80
+ * (the Rutoken S's MAC command, fact sheet 7) after an MSE B4, data = the message.
+ */
+static unsigned pso_secret(struct vt_card *c, const struct apdu *a, unsigned char *out,
+			   size_t *outlen)
+{
+	int mac = a->p1 == 0x90, enc = a->p1 == 0x86;
+	struct vt_file *k;
+	size_t bl, ivl;
+	int alg;
+
+	if (c->se_op != (mac ? VT_SE_MAC : VT_SE_CIPHER))
+		return SW_CONDITIONS;
+	k = sym_file(c, c->se_key);
+	if (!k)
+		return SW_REF_NOT_FOUND;
+	if (!k->written || !key_size_ok(k->prop, k->size))
+		return SW_REF_UNUSABLE;
+	if (!ac_ok(c, k->sec, AM_USE))
+		return SW_SECURITY;
+	alg = k->prop[0];
+	bl = vt_sym_block_len(alg);
+	if (mac)
+		return vt_sym_mac(alg, k->data, k->size, a->data, a->lc, out, outlen) ?
+			       SW_UNKNOWN : SW_OK;
+	ivl = c->se_mode == VT_SYM_ECB ? 0 : bl;
+	if (a->lc <= ivl || (c->se_mode != VT_SYM_CTR && (a->lc - ivl) % bl))
+		return SW_WRONG_LENGTH;
+	if (vt_sym_crypt(alg, k->data, k->size, c->se_mode, enc, a->data, a->data + ivl,
+			 a->lc - ivl, out))
+		return SW_UNKNOWN;
+	*outlen = a->lc - ivl;
 	return SW_OK;
 }
 
@@ -1029,6 +1099,9 @@ static unsigned cmd_pso(struct vt_card *c, const struct apdu *a, unsigned char *
 	int alg;
 	unsigned sw;
 
+	if ((a->p1 == 0x86 && a->p2 == 0x80) || (a->p1 == 0x90 && a->p2 == 0x80) ||
+	    (decipher && c->se_op == VT_SE_CIPHER))
+		return pso_secret(c, a, out, outlen);
 	if (!sign && !decipher)
 		return SW_WRONG_P1P2;
 	if (a->lc == 0)
@@ -1071,6 +1144,22 @@ static unsigned cmd_generate(struct vt_card *c, const struct apdu *a, unsigned c
 	unsigned ref = a->p2;
 	int alg;
 
+	if (a->p1 == 0x83 && ref != 0) {
+		/* a secret key (extension): random bytes into 6003/00kk, nothing answered */
+		if (a->lc)
+			return SW_WRONG_DATA;
+		pv = sym_file(c, ref);
+		if (!pv)
+			return SW_NOT_FOUND;
+		if (!ac_ok(c, pv->sec, AM_UPDATE))
+			return SW_SECURITY;
+		if (!key_size_ok(pv->prop, pv->size) || vt_random(pv->data, pv->size))
+			return SW_WRONG_DATA;
+		pv->written = 1;
+		c->dirty = 1;
+		*outlen = 0;
+		return SW_OK;
+	}
 	if (a->p1 != 0x80 || ref == 0)
 		return SW_WRONG_P1P2;
 	/* 0.25+ sends an A6 template (public exponent); the exponent is always 65537 */
