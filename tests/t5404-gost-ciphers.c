@@ -709,7 +709,7 @@ static void listed_by_pkcs11_tool(void)
 		"mechtype-0xD432102D, keySize={32,32}, encrypt, decrypt, other flags=0x26",
 		"mechtype-0xD432102E, keySize={32,32}, encrypt, decrypt, other flags=0x26",
 	};
-	char cmd[1024], line[256], mod[512];
+	char cmd[1024], line[256], mod[512], *hw;
 	int seen[sizeof want / sizeof want[0]] = { 0 };
 	size_t i, all = 1;
 	FILE *p;
@@ -723,6 +723,9 @@ static void listed_by_pkcs11_tool(void)
 	p = popen(cmd, "r");
 	while (p != NULL && fgets(line, sizeof line, p) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
+		/* ", hw": the token computes it too, with its own keys (t5420): not this test's */
+		if ((hw = strstr(line, ", hw,")) != NULL)
+			memmove(hw, hw + 4, strlen(hw + 4) + 1);
 		for (i = 0; i < sizeof want / sizeof want[0]; i++)
 			if (strcmp(line + strspn(line, " "), want[i]) == 0)
 				seen[i] = 1;
