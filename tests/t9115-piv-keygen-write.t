@@ -131,11 +131,15 @@ ok $? "... and ECDSA P-384 with the key in 9D" || sed 's/^/# /' "$W/e" >&2
 
 # ---- what PIV cannot store is refused ----
 cp "$PIV_STATE" "$W/before"
-piv -l -p "$PIV_PIN" --keypairgen --key-type EC:prime256v1 --id 04 \
+SCRIPTOKI_DEBUG=3 SCRIPTOKI_DEBUG_FILE=$W/allowed.log \
+	piv -l -p "$PIV_PIN" --keypairgen --key-type EC:prime256v1 --id 04 \
 	--allowed-mechanisms ECDSA >"$W/e" 2>&1
 grep -q CKR_ATTRIBUTE_VALUE_INVALID "$W/e"
 ok $? "CKA_ALLOWED_MECHANISMS in a key template: CKR_ATTRIBUTE_VALUE_INVALID" ||
 	sed 's/^/# /' "$W/e" >&2
+grep -q "C_GenerateKeyPair.*CKA_ALLOWED_MECHANISMS.*= CKR_ATTRIBUTE_VALUE_INVALID" \
+	"$W/allowed.log" && ! grep -qE "piv.generate_key_pair|card > 00 87" "$W/allowed.log"
+ok $? "... refused by the runtime before the script is asked (the family does not declare stores_allowed_mechanisms)"
 printf 'data' >"$W/d"
 piv -l -p "$PIV_PIN" --write-object "$W/d" --type data --label d >"$W/e" 2>&1
 grep -q CKR_ATTRIBUTE_VALUE_INVALID "$W/e"
