@@ -5,11 +5,12 @@
  * of CK_MECHANISM_TYPE (spec/attributes.yaml: type mechanisms), on session and token
  * objects alike; a token family stores and reports it (scripts/README.md) when its
  * token_info says stores_allowed_mechanisms, and a token object's template that sets a
- * non-empty list is refused otherwise (obj_allowed_storable).
+ * non-empty list is refused otherwise (obj_allowed_storable, in the template engine
+ * obj_tmpl.c, which obj.c uses: this file uses obj.c).
  */
 #include <string.h>
 
-#include "obj_int.h"
+#include "obj.h"
 
 CK_RV obj_allowed_check(const struct obj_view *v, CK_MECHANISM_TYPE m)
 {
@@ -27,14 +28,4 @@ CK_RV obj_allowed_check(const struct obj_view *v, CK_MECHANISM_TYPE m)
 			return CKR_OK;
 	}
 	return CKR_MECHANISM_INVALID;
-}
-
-CK_RV obj_allowed_storable(const struct token *t, const struct lb_attr *a, size_t n)
-{
-	const struct lb_attr *l = obj_attrs_find(a, n, CKA_ALLOWED_MECHANISMS);
-
-	/* an empty list restricts nothing: it is what a key without the attribute has */
-	if (l == NULL || l->len == 0 || t->info.stores_allowed_mechanisms)
-		return CKR_OK;
-	return CKR_ATTRIBUTE_VALUE_INVALID;
 }
