@@ -34,6 +34,10 @@ def _hex(s, what, line, cap):
     return b
 
 
+SET_MAX = 16
+SET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
 def _keys(m, allowed, where):
     for k in m:
         if k not in allowed:
@@ -47,7 +51,7 @@ def check(path):
         doc = load(f.read(), raw_scalars=True)
     if not isinstance(doc, YMap):
         raise YamlError(1, "a manifest is a mapping (priority, atr, probe, description)")
-    _keys(doc, ("priority", "atr", "probe", "description"), "")
+    _keys(doc, ("priority", "atr", "probe", "settings", "description"), "")
     fam = {"priority": 0, "atr": [], "probe": None}
     if "priority" in doc:
         p, line = doc["priority"], doc.value_lines["priority"]
@@ -97,6 +101,26 @@ def check(path):
             fam["probe"] = {"function": fn.text}
         else:
             raise YamlError(line, "probe: needs select_aid or function")
+    if "settings" in doc:
+        st = doc["settings"]
+        if not isinstance(st, YList) or len(st) > SET_MAX:
+            raise YamlError(doc.key_lines["settings"],
+                            "settings: a list of '- { name: NAME, secret: BOOL }' items "
+                            "on the lines below")
+        names = set()
+        for item, line in zip(st, st.item_lines):
+            if not isinstance(item, YMap) or "name" not in item:
+                raise YamlError(line, "a settings item needs a name")
+            _keys(item, ("name", "secret"), " in a settings item")
+            n = item["name"]
+            if not isinstance(n, Scalar) or not SET_NAME.match(n.text) or len(n.text) > 32:
+                raise YamlError(line, "name: [a-z][a-z0-9_]* of at most 32 bytes")
+            if n.text in names:
+                raise YamlError(line, "setting '%s' given twice" % n.text)
+            names.add(n.text)
+            if "secret" in item and (not isinstance(item["secret"], Scalar) or
+                                     item["secret"].text not in ("true", "false")):
+                raise YamlError(line, "secret: true or false")
     return fam
 
 

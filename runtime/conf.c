@@ -36,6 +36,25 @@ const struct conf_key *conf_key_at(size_t i)
 	return i < CONF_NKEYS ? &conf_keys[i] : NULL;
 }
 
+/* "<family>.<setting>": a token family's own setting ([a-z0-9_]+ on either side of one
+ * dot, the setting starting with a letter), read by lb_settings.c for the family's script
+ * when its manifest declares it; the file only (no environment variable: such settings
+ * may be secret, and an environment is read by too many). */
+int conf_family_key(const char *k)
+{
+	const char *dot = strchr(k, '.');
+	const char *c;
+
+	if (dot == NULL || dot == k || strchr(dot + 1, '.') != NULL ||
+	    !islower((unsigned char)dot[1]) || strlen(k) > 161)
+		return 0;
+	for (c = k; *c != '\0'; c++)
+		if (c != dot && !(islower((unsigned char)*c) || isdigit((unsigned char)*c) ||
+				  *c == '_'))
+			return 0;
+	return 1;
+}
+
 static const struct conf_key *conf_key_named(const char *key)
 {
 	size_t i;
@@ -143,7 +162,13 @@ static int conf_scan(const char *key, char *dst, size_t cap, unsigned *lineno)
 		v = conf_trim(eq + 1);
 		ck = conf_key_named(k);
 		if (key == NULL) {
-			if (ck == NULL)
+			if (ck == NULL && conf_family_key(k)) {
+				if (*v == '\0')
+					conf_warn("%s:%u: no value for \"%s\"", path, no, k);
+				else if (strlen(v) >= CONF_VALUE_MAX)
+					conf_warn("%s:%u: the value of \"%s\" is too long", path,
+						  no, k);
+			} else if (ck == NULL)
 				conf_warn("%s:%u: unknown key \"%.64s\"", path, no, k);
 			else if (*v == '\0')
 				conf_warn("%s:%u: no value for \"%s\"", path, no, k);
@@ -160,6 +185,11 @@ static int conf_scan(const char *key, char *dst, size_t cap, unsigned *lineno)
 		*lineno = no;
 		found = 1;
 	}
+	/* the line may have held a secret setting (a family's key): wipe it (explicit_bzero:
+	 * this file is also linked without OpenSSL, by the command line tool and the fuzzer;
+	 * like OPENSSL_cleanse, the compiler may not drop it) */
+	if (line != NULL)
+		explicit_bzero(line, lcap);
 	free(line);
 	fclose(f);
 	return found;
@@ -212,6 +242,16 @@ int conf_lookup(const char *key, char *buf, size_t cap, char *origin, size_t ori
 	if (origin != NULL)
 		snprintf(origin, origin_cap, "built-in default");
 	return 0;
+}
+
+int conf_family_lookup(const char *key, char *buf, size_t cap)
+{
+	unsigned no = 0;
+
+	conf_check();
+	if (!conf_family_key(key))
+		return 0;
+	return conf_scan(key, buf, cap, &no);
 }
 
 int conf_get(const char *env, const char *key, char *buf, size_t cap)

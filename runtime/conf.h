@@ -9,6 +9,8 @@
  *   exclusive  SCRIPTOKI_EXCLUSIVE  connect to cards exclusively (yes/no)
  *   script_timeout  SCRIPTOKI_SCRIPT_TIMEOUT  wall-clock seconds per script call (lb.c)
  *   pin_cache  SCRIPTOKI_PIN_CACHE  keep the login PIN to verify it again (pincache.h; on)
+ *   <family>.<name>  (file only)  a token family's own setting, which its manifest
+ *              declares (lb_settings.c); e.g. piv.management_key
  *
  * Mistakes (a line that is not `key = value`, an unknown key or value, an unreadable file
  * named by SCRIPTOKI_CONF, a bad environment value) are reported once per process on
@@ -49,6 +51,12 @@ int conf_warnings(void);
 int conf_lookup(const char *key, char *buf, size_t cap, char *origin, size_t origin_cap);
 
 /* The setting's value into buf: 1 when set (non-empty and fitting), else 0. */
+/* A token family's setting "<family>.<name>" (conf_family_key) from the file only: 1 with
+ * its value in buf. The file's lines are wiped after reading (the value may be a secret;
+ * the caller cleanses buf). */
+int conf_family_key(const char *key);
+int conf_family_lookup(const char *key, char *buf, size_t cap);
+
 int conf_get(const char *env, const char *key, char *buf, size_t cap);
 
 /* A yes/no setting: 1 for 1/yes/true/on, 0 for anything else or when unset. */

@@ -408,6 +408,7 @@ static int lb_setup(lua_State *L)
 		{ "der", lb_open_der },
 		{ "crypto", lb_open_crypto },
 		{ "log", lb_open_log },
+		{ "settings", lb_open_settings },
 		{ NULL, NULL },
 	};
 	static const luaL_Reg base[] = {
@@ -1069,6 +1070,8 @@ static CK_RV lb_run_once(struct lb_vm *vm, const struct lb_card *card, struct lb
 	vm->card_gen++;
 	vm->secret[0] = vm->secret[1] = NULL;
 	vm->secret_len[0] = vm->secret_len[1] = 0;
+	if (lb_settings_clear(vm))
+		c->wipe = 1;    /* the secret's Lua strings go with the call's garbage */
 	if (vm->transmit_rv != CKR_OK) {
 		rv = vm->transmit_rv;   /* the card failed: that is the answer */
 	} else if (st == LUA_OK) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lb_int.h — what the files of the Lua bridge share (lb.c, lb_card.c, lb_bytes.c,
- * lb_der.c, lb_crypto.c, lb_consts.c, lb_log.c, lb_budget.c). Not part of the runtime's
- * API: that is lb.h. lb.c uses the others; none of them uses lb.c (the runtime's include
+ * lb_der.c, lb_crypto.c, lb_consts.c, lb_log.c, lb_budget.c, lb_settings.c,
+ * lb_manifest.c). Not part of the runtime's API: that is lb.h. lb.c uses the others; none of them uses lb.c (the runtime's include
  * graph has no circles, t0009).
  *
  * Stack comments follow nmap's habit: [-o, +p, x] pops o values, pushes p, and x says
@@ -29,6 +29,8 @@
 #define LB_APDU_MAX       65545         /* largest command APDU (extended Lc and Le) */
 #define LB_DER_MAX_DEPTH  32            /* nesting of der.decode / der.encode */
 
+#define LB_SET_SECRETS    8             /* secret copies one call may hold (4 settings) */
+
 /* Why a call was cut short (vm->abort). */
 enum { LB_ABORT_NONE, LB_ABORT_BUDGET, LB_ABORT_TIME };
 
@@ -50,6 +52,12 @@ struct lb_vm {
 	/* the PINs of the current call (the caller's buffers): redacted from every log line */
 	const unsigned char *secret[2];
 	size_t secret_len[2];
+	/* the secret settings the current call read (settings.get), as text and, when the text
+	 * is hex, as bytes: OPENSSL_malloc'ed copies, redacted like the PINs and cleansed
+	 * and freed at the end of the call (lb_settings_clear), which then collects all
+	 * of its garbage */
+	unsigned char *set_secret[LB_SET_SECRETS];
+	size_t set_secret_len[LB_SET_SECRETS];
 	size_t resp_dirty;              /* bytes of resp to cleanse at the end of the call */
 	unsigned char resp[LB_RESP_MAX];
 };
@@ -83,6 +91,15 @@ int lb_open_bytes(lua_State *L);
 int lb_open_der(lua_State *L);
 int lb_open_crypto(lua_State *L);
 int lb_open_log(lua_State *L);
+int lb_open_settings(lua_State *L);
+
+/* lb_settings.c: cleanses and frees the secret settings of the call that ended; 1 when
+ * there were any (the caller then collects the call's garbage). [-0, +0, -] */
+int lb_settings_clear(struct lb_vm *vm);
+
+/* lb_manifest.c: whether dir/family/family.yaml declares the setting name (1; *secret set),
+ * does not (0), or cannot be read (-1). */
+int lb_family_setting(const char *dir, const char *family, const char *name, int *secret);
 
 /* Sets the constant tables (CKR, CKM, ...) as fields of the table at idx. [-0, +0, m] */
 void lb_set_consts(lua_State *L, int idx);

@@ -5,9 +5,9 @@
  *   log.debug(fmt, ...)   string.format, then the debug log at LOG_CARD
  *   log.error(fmt, ...)   the same at LOG_ERROR
  *
- * Scripts never pass PINs or key material to these; the PINs of the current call are
- * redacted from every line anyway (lb_log_text), and lb_has_secret lets the card
- * library keep them out of its APDU traces.
+ * Scripts never pass PINs or key material to these; the PINs and the secret settings
+ * (settings.get) of the current call are redacted from every line anyway (lb_log_text),
+ * and lb_has_secret lets the card library keep them out of its APDU traces.
  */
 #include "lb_int.h"
 #include "log.h"
@@ -26,6 +26,10 @@ int lb_has_secret(const struct lb_vm *vm, const void *p, size_t n)
 	for (i = 0; i < 2; i++)
 		if (vm->secret[i] != NULL && vm->secret_len[i] >= LB_SECRET_MIN &&
 		    memmem(p, n, vm->secret[i], vm->secret_len[i]) != NULL)
+			return 1;
+	for (i = 0; i < LB_SET_SECRETS; i++)
+		if (vm->set_secret[i] != NULL && vm->set_secret_len[i] >= LB_SECRET_MIN &&
+		    memmem(p, n, vm->set_secret[i], vm->set_secret_len[i]) != NULL)
 			return 1;
 	return 0;
 }
@@ -51,6 +55,13 @@ void lb_log_text(const struct lb_vm *vm, int level, const char *what, const char
 				continue;
 			while ((hit = memmem(line, n, vm->secret[i], vm->secret_len[i])) != NULL)
 				memset(hit, '*', vm->secret_len[i]);
+		}
+		for (i = 0; i < LB_SET_SECRETS; i++) {
+			if (vm->set_secret[i] == NULL || vm->set_secret_len[i] < LB_SECRET_MIN)
+				continue;
+			while ((hit = memmem(line, n, vm->set_secret[i],
+					     vm->set_secret_len[i])) != NULL)
+				memset(hit, '*', vm->set_secret_len[i]);
 		}
 		log_msg(level, "lb: %s: %s%s", vm->family, what, line);
 		OPENSSL_cleanse(line, sizeof line);

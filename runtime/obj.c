@@ -660,6 +660,10 @@ static CK_RV obj_store(struct obj_ctx *c, struct lb_attr *a, size_t n, CK_OBJECT
 		lb_attrs_free(a, n);
 		return rv;
 	}
+	if (token && (rv = obj_allowed_storable(c->t, a, n)) != CKR_OK) {
+		lb_attrs_free(a, n);
+		return rv;
+	}
 	if (token) {
 		token_card(c->t, &card);
 		rv = lb_create_object(c->t->vm, &card, a, n, &stored);
@@ -1114,6 +1118,9 @@ CK_RV rt_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 	if (rv != CKR_OK || nchg == 0)
 		goto leave;     /* nothing changes: nothing to store */
 	if (on_token) {
+		rv = obj_allowed_storable(c.t, chg, nchg);
+		if (rv != CKR_OK)
+			goto leave;
 		token_card(c.t, &card);
 		rv = lb_set_attributes(c.t->vm, &card, ref, chg, nchg, &stored);
 		if (rv != CKR_OK)

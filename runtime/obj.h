@@ -54,6 +54,10 @@ CK_ULONG obj_view_ulong(const struct obj_view *v, CK_ATTRIBUTE_TYPE type, CK_ULO
  * 4.7): CKR_OK when its list is absent, empty or names m, else CKR_MECHANISM_INVALID (also
  * for a list that is not a whole number of CK_MECHANISM_TYPEs). runtime/obj_allowed.c. */
 CK_RV obj_allowed_check(const struct obj_view *v, CK_MECHANISM_TYPE m);
+/* CKR_ATTRIBUTE_VALUE_INVALID when a[n] sets a non-empty CKA_ALLOWED_MECHANISMS and t's
+ * family cannot store it on the card (token_info's stores_allowed_mechanisms); for the
+ * templates of token objects, before the script is asked. */
+CK_RV obj_allowed_storable(const struct token *t, const struct lb_attr *a, size_t n);
 
 /*
  * Register objects the token has just created (C_GenerateKeyPair): the script returned

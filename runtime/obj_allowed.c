@@ -3,7 +3,10 @@
  * obj_allowed.c — CKA_ALLOWED_MECHANISMS enforced: the one check every operation's *Init
  * makes on its key (declared in obj.h). The list is kept as the attribute's value, an array
  * of CK_MECHANISM_TYPE (spec/attributes.yaml: type mechanisms), on session and token
- * objects alike; a token family stores and reports it (scripts/README.md).
+ * objects alike; a token family stores and reports it (scripts/README.md) when its
+ * token_info says stores_allowed_mechanisms, and a token object's template that sets a
+ * non-empty list is refused otherwise (obj_allowed_storable, in the template engine
+ * obj_tmpl.c, which obj.c uses: this file uses obj.c).
  */
 #include <string.h>
 

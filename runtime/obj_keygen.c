@@ -169,6 +169,11 @@ CK_RV rt_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism
 		rv = CKR_USER_NOT_LOGGED_IN;
 		goto out;
 	}
+	rv = obj_allowed_storable(t, pub, npub);
+	if (rv == CKR_OK)
+		rv = obj_allowed_storable(t, priv, npriv);
+	if (rv != CKR_OK)
+		goto out;
 	token_card(t, &card);
 	rv = lb_generate_key_pair(t->vm, &card, pMechanism->mechanism, pub, npub, priv, npriv,
 				  &pub_out, &priv_out);

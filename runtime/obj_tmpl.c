@@ -810,3 +810,14 @@ CK_RV obj_template(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_KEY_TYPE key_typ
 {
 	return obj_template_ex(op, cls, key_type, tmpl, n, 0, out, nout);
 }
+
+/* obj.h; next to the template engine, below obj.c (obj_allowed.c uses obj.c) */
+CK_RV obj_allowed_storable(const struct token *t, const struct lb_attr *a, size_t n)
+{
+	const struct lb_attr *l = obj_attrs_find(a, n, CKA_ALLOWED_MECHANISMS);
+
+	/* an empty list restricts nothing: it is what a key without the attribute has */
+	if (l == NULL || l->len == 0 || t->info.stores_allowed_mechanisms)
+		return CKR_OK;
+	return CKR_ATTRIBUTE_VALUE_INVALID;
+}

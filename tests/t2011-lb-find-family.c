@@ -90,7 +90,7 @@ int main(void)
 	is_str(fam, "other", "... is other (broken/ sorts first and is skipped)");
 	is_ulong(VMS() - vms, 0, "lb_find_family of ATR-only families starts no VM");
 	ok(log_count("/broken/family.yaml:7: unknown key 'prority' (priority, atr, probe, "
-		     "description); the family broken is skipped") >= 1,
+		     "settings, description); the family broken is skipped") >= 1,
 	   "the broken manifest is logged with its file and line");
 	is_rv(find(LB_SCRIPTS, none_atr, sizeof none_atr, fam, sizeof fam),
 	      CKR_FUNCTION_FAILED, "an unknown ATR with broken/ skipped: the manifest is reported");
@@ -288,7 +288,7 @@ int main(void)
 
 	/* broken manifests */
 	refused(SPDX "atr:\n  - value: 3B 77\nprority: 1\n", 4,
-		"unknown key 'prority' (priority, atr, probe, description)", "a misspelt key");
+		"unknown key 'prority' (priority, atr, probe, settings, description)", "a misspelt key");
 	refused(SPDX "atr:\n\t- value: 3B 77\n", 3, "a tab (YAML indents with blanks)", "a tab");
 	refused(SPDX "atr:\n  - value: 3B 7\n", 3, "value: hex bytes expected (like 3B 8B 01)",
 		"odd hex");
@@ -316,7 +316,7 @@ int main(void)
 		"function: the name of a function of token.lua", "a bad function name");
 	refused(SPDX "atr:\n  - { value: 3B 77, colour: red }\n", 3,
 		"unknown key 'colour' in an atr item (value, mask)", "an unknown item key");
-	refused(SPDX "  atr:\n", 2, "an indented line outside atr: and probe:", "indented top");
+	refused(SPDX "  atr:\n", 2, "an indented line outside atr:, probe: and settings:", "indented top");
 	{
 		char fam2[64];
 

@@ -38,6 +38,8 @@ local PIN_MIN, PIN_MAX = 6, 8
 -- SP 800-78-4 Table 6-2: cryptographic mechanism identifiers
 local ALG_RSA1024, ALG_RSA2048, ALG_P256, ALG_P384 = 0x06, 0x07, 0x11, 0x14
 
+local mgmt_key                  -- defined below, used by token_info and the changes
+
 local function dbg(fmt, ...)
 	if log and log.debug then
 		log.debug(fmt, ...)
@@ -204,6 +206,43 @@ local function get_version(card)
 end
 
 ---------------------------------------------------------------------------------------
+-- The card management key (Part 1, Table 4b: key reference 9B), from the configuration
+-- file (family.yaml declares the settings):
+--   piv.management_key = <hex>                 (24 bytes for 3DES, 16/24/32 for AES)
+--   piv.management_key_algorithm = 3des | aes128 | aes192 | aes256   (default 3des)
+-- The runtime redacts the key from every log line and trace and wipes its copies after
+-- the call; this script keeps it in no variable beyond the call either.
+
+-- algorithm setting → SP 800-78-4 Table 6-2 identifier, crypto.block cipher, key length
+local MGMT_ALGS = {
+	["3des"] = { id = 0x03, cipher = "des-ede3", len = 24, block = 8 },
+	aes128 = { id = 0x08, cipher = "aes-128", len = 16, block = 16 },
+	aes192 = { id = 0x0A, cipher = "aes-192", len = 24, block = 16 },
+	aes256 = { id = 0x0C, cipher = "aes-256", len = 32, block = 16 },
+}
+
+-- The management key as {key=, alg=}; nil when none is configured (or it is malformed,
+-- which is logged without its value: the token then stays read-only).
+mgmt_key = function()
+	local hex = settings.get("management_key")
+	if hex == nil then
+		return nil
+	end
+	local name = (settings.get("management_key_algorithm") or "3des"):lower()
+	local alg = MGMT_ALGS[name]
+	if not alg then
+		log.error("piv: piv.management_key_algorithm: 3des, aes128, aes192 or aes256")
+		return nil
+	end
+	local ok, key = pcall(bytes.unhex, hex)
+	if not ok or #key ~= alg.len then
+		log.error("piv: piv.management_key: %d hex bytes expected for %s", alg.len, name)
+		return nil
+	end
+	return { key = key, alg = alg }
+end
+
+---------------------------------------------------------------------------------------
 -- token_info
 
 local function hexlower(s)
@@ -318,9 +357,9 @@ function T.token_info(card)
 		initialized = true,
 		user_pin_initialized = true,
 		login_required = true,
-		-- the key slots and certificates change only with the card management key, which
-		-- this script is not given: the token is read-only
-		write_protected = true,
+		-- the key slots and certificates change only with the card management key: the
+		-- token is read-only unless the configuration file gives it (settings.get)
+		write_protected = mgmt_key() == nil,
 	}
 end
 
@@ -904,29 +943,343 @@ end
 function T.mechanisms(card)
 	local HW = CKF.HW
 	local EC = CKF.EC_F_P | CKF.EC_OID | CKF.EC_UNCOMPRESS
-	return {
+	local list = {
 		{ type = CKM.RSA_PKCS, min = 1024, max = 2048, flags = HW | CKF.SIGN | CKF.DECRYPT },
 		{ type = CKM.RSA_X_509, min = 1024, max = 2048, flags = HW | CKF.SIGN | CKF.DECRYPT },
 		{ type = CKM.ECDSA, min = 256, max = 384, flags = HW | CKF.SIGN | EC },
 	}
+	if mgmt_key() then
+		-- GENERATE ASYMMETRIC KEY PAIR (Part 2, 3.3.2), with the management key only
+		list[#list + 1] = { type = CKM.RSA_PKCS_KEY_PAIR_GEN, min = 1024, max = 2048,
+				    flags = HW | CKF.GENERATE_KEY_PAIR }
+		list[#list + 1] = { type = CKM.EC_KEY_PAIR_GEN, min = 256, max = 384,
+				    flags = HW | CKF.GENERATE_KEY_PAIR | EC }
+	end
+	return list
 end
+
 
 ---------------------------------------------------------------------------------------
--- Changes. Key generation (00 47), certificates (PUT DATA) and key import need the card
--- management key (Part 2, 3.3: "card management key" authentication first), and no
--- setting of the configuration file reaches a script: the token is write-protected
--- (token_info says so), and every change is refused before anything is sent.
+-- Changes: key generation (00 47), certificates (PUT DATA), each after the card
+-- management key's mutual authentication (Part 2, 3.2.4 and Appendix A.1; the witness
+-- and challenge of the Yubico PIV documentation). Without a management key the token is
+-- write-protected (token_info says so) and every change is refused before anything is
+-- sent.
 
-local function write_protected()
-	return nil, "CKR_TOKEN_WRITE_PROTECTED"
+local SLOT_BY_ID = {}
+for _, s in ipairs(SLOTS) do
+	SLOT_BY_ID[s.id] = s
 end
 
-T.create_object = write_protected
-T.destroy_object = write_protected
-T.set_attributes = write_protected
-T.generate_key_pair = write_protected
+-- GENERAL AUTHENTICATE with key 9B: 7C { 80 00 } gives the witness encrypted under the
+-- key; the terminal answers 7C { 80 witness, 81 challenge } and the card proves the key
+-- with 7C { 82 challenge encrypted }. true, or nil and a CKR name.
+local function mgmt_auth(card, mk)
+	local alg, bs = mk.alg, mk.alg.block
+	local data, sw = iso.send(card, 0x00, 0x87, alg.id, 0x9B, tlv(0x7C, "\x80\x00"), 256)
+	if data == nil then
+		return nil, sw
+	end
+	local inner = sw == OK and unwrap(data, 0x7C)
+	local m = inner and tlv_map(inner)
+	if sw == 0x6A86 or sw == 0x6A80 then
+		log.error("piv: the card's management key is not %s (piv.management_key_algorithm)",
+			  alg.cipher)
+		return nil, "CKR_FUNCTION_FAILED"
+	elseif sw ~= OK then
+		dbg("piv: GENERAL AUTHENTICATE 9B (witness): SW %s", iso.swhex(sw))
+		return nil, iso.sw_to_ckr(sw)
+	elseif not m or not m[0x80] or #m[0x80] ~= bs then
+		dbg("piv: GENERAL AUTHENTICATE 9B: a malformed witness")
+		return nil, "CKR_DEVICE_ERROR"
+	end
+	local witness = crypto.block(alg.cipher, mk.key, m[0x80], true)
+	local challenge = crypto.random(bs)
+	data, sw = iso.send(card, 0x00, 0x87, alg.id, 0x9B,
+			    tlv(0x7C, tlv(0x80, witness) .. tlv(0x81, challenge)), 256)
+	if data == nil then
+		return nil, sw
+	end
+	if sw == 0x6982 or sw == 0x6300 then
+		-- PIV keeps no retry counter for the management key: nothing is used up
+		log.error("piv: the card refused the management key (piv.management_key)")
+		return nil, "CKR_FUNCTION_FAILED"
+	elseif sw ~= OK then
+		dbg("piv: GENERAL AUTHENTICATE 9B (challenge): SW %s", iso.swhex(sw))
+		return nil, iso.sw_to_ckr(sw)
+	end
+	inner = unwrap(data, 0x7C)
+	m = inner and tlv_map(inner)
+	if not m or m[0x82] ~= crypto.block(alg.cipher, mk.key, challenge) then
+		-- the card does not hold our key: do not trust it with a change
+		log.error("piv: the card did not prove the management key")
+		return nil, "CKR_DEVICE_ERROR"
+	end
+	return true
+end
+
+-- SELECT and the management key, or nil and a CKR name
+local function admin(card)
+	local mk = mgmt_key()
+	if not mk then
+		return nil, "CKR_TOKEN_WRITE_PROTECTED"
+	end
+	local ok, err = select_piv(card)
+	if not ok then
+		return nil, err
+	end
+	return mgmt_auth(card, mk)
+end
+
+-- PIV has no place for these: a template that sets them is refused, never accepted and
+-- dropped (a key restricted to some mechanisms would be usable with all of them)
+local function unstorable(attrs)
+	local l = attrs[CKA.ALLOWED_MECHANISMS]
+	if l ~= nil and (type(l) ~= "table" or #l > 0) then
+		dbg("piv: CKA_ALLOWED_MECHANISMS cannot be stored on a PIV card")
+		return "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	return nil
+end
+
+-- The slot a template's CKA_ID names (OpenSC's PIV IDs: 01 9A, 02 9C, 03 9D, 04 9E,
+-- 05.. the retired slots); nil when it names none; false when there is no CKA_ID.
+local function slot_of_id(id)
+	if id == nil or id == "" then
+		return false
+	end
+	if type(id) ~= "string" or #id ~= 1 then
+		return nil
+	end
+	return SLOT_BY_ID[id:byte()]
+end
+
+-- C_GenerateKeyPair. The slot: the templates' CKA_ID (as OpenSC's PIV driver maps it),
+-- else the first of 9A, 9C, 9D, 9E that holds no key. Order, so that a failure leaves
+-- the card as it was: every check first, then SELECT and the management key (which change
+-- nothing), then GENERATE, which replaces the slot's key on the card as it runs. A card
+-- pulled after GENERATE ran but before its answer arrived (an RSA key's GET RESPONSE)
+-- holds the new key, whose public half the module never saw; the old certificate of
+-- the slot stays (it no longer matches the key) and the call fails with the card's
+-- error (CKR_DEVICE_REMOVED, CKR_DEVICE_ERROR): the next listing shows the new key from
+-- the card's metadata.
+function T.generate_key_pair(card, mech, pub, priv)
+	if not mgmt_key() then
+		return nil, "CKR_TOKEN_WRITE_PROTECTED"
+	end
+	local err = unstorable(pub) or unstorable(priv)
+	if err then
+		return nil, err
+	end
+	local alg
+	if mech == CKM.RSA_PKCS_KEY_PAIR_GEN then
+		local bits = pub[CKA.MODULUS_BITS]
+		if bits == nil then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		alg = bits == 2048 and ALG_RSA2048 or bits == 1024 and ALG_RSA1024 or nil
+		local e = pub[CKA.PUBLIC_EXPONENT]
+		if not alg or (e ~= nil and strip(e) ~= "\x01\x00\x01") then
+			-- the card makes RSA keys of 1024 or 2048 bits with e = 65537 only
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+	elseif mech == CKM.EC_KEY_PAIR_GEN then
+		local p = pub[CKA.EC_PARAMS]
+		if p == nil then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"
+		end
+		alg = p == OID.p256 and ALG_P256 or p == OID.p384 and ALG_P384 or nil
+		if not alg then
+			return nil, "CKR_CURVE_NOT_SUPPORTED"
+		end
+	else
+		return nil, "CKR_MECHANISM_INVALID"
+	end
+	local id1, id2 = slot_of_id(pub[CKA.ID]), slot_of_id(priv[CKA.ID])
+	if id1 == nil or id2 == nil then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	if id1 and id2 and id1 ~= id2 then
+		return nil, "CKR_TEMPLATE_INCONSISTENT"
+	end
+	local slot = id1 or id2
+	local ok
+	ok, err = admin(card)
+	if not ok then
+		return nil, err
+	end
+	if not slot then
+		for i = 1, RETIRED_FIRST - 1 do
+			local meta, e2 = slot_meta(card, SLOTS[i])
+			if meta == nil then
+				return nil, e2
+			end
+			if not meta then
+				slot = SLOTS[i]
+				break
+			end
+		end
+		if not slot then
+			return nil, "CKR_DEVICE_MEMORY"      -- every slot holds a key
+		end
+	end
+	if slot.retired then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"       -- see the README: 9A..9E only
+	end
+	local data, sw = iso.send(card, 0x00, 0x47, 0x00, slot.key,
+				  tlv(0xAC, tlv(0x80, string.char(alg))), 256)
+	if data == nil then
+		return nil, sw
+	end
+	if sw ~= OK then
+		dbg("piv: GENERATE %02X %02X: SW %s", slot.key, alg, iso.swhex(sw))
+		if sw == 0x6A80 or sw == 0x6A86 then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		return nil, iso.sw_to_ckr(sw)
+	end
+	local body = unwrap(data, 0x7F49)
+	local key = body and public_of(alg, body)
+	if not key then
+		dbg("piv: GENERATE: a malformed public key")
+		return nil, "CKR_DEVICE_ERROR"
+	end
+	local out = {}
+	slot_objects(slot, { pub = key, origin = 1 }, nil, true, out)
+	-- slot_objects lists the public key, then the private key
+	return out[1], out[2]
+end
+
+-- 53 { 70 certificate, 71 CertInfo 00 (not compressed), FE LRC (empty) } (Part 1,
+-- Appendix A), written with PUT DATA (Part 2, 3.3.2) in a chain of 255-byte parts
+local function put_cert(card, s, value)
+	local body = value == "" and "" or (tlv(0x70, value) .. tlv(0x71, "\x00") .. tlv(0xFE, ""))
+	local t = s.tag
+	local data = tlv(0x5C, string.char(t >> 16, (t >> 8) & 0xFF, t & 0xFF)) .. tlv(0x53, body)
+	local _, sw = iso.send(card, 0x00, 0xDB, 0x3F, 0xFF, data)
+	if _ == nil then
+		return nil, sw
+	end
+	if sw ~= OK then
+		dbg("piv: PUT DATA %06X: SW %s", t, iso.swhex(sw))
+		if sw == 0x6A84 then
+			return nil, "CKR_DEVICE_MEMORY"
+		end
+		return nil, iso.sw_to_ckr(sw)
+	end
+	return true
+end
+
+-- C_CreateObject of an X.509 certificate: into the slot its CKA_ID names, or else the
+-- slot whose key is the certificate's; the slot must hold no certificate (PIV keeps one
+-- a slot: replacing it would destroy another object behind the application's back).
+-- PIV stores no label: CKA_LABEL is taken and the slot's fixed label reported.
+function T.create_object(card, attrs)
+	if not mgmt_key() then
+		return nil, "CKR_TOKEN_WRITE_PROTECTED"
+	end
+	if attrs[CKA.CLASS] ~= CKO.CERTIFICATE then
+		-- PIV stores certificates in the key slots' objects, nothing else
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	local err = unstorable(attrs)
+	if err then
+		return nil, err
+	end
+	local ct = attrs[CKA.CERTIFICATE_TYPE]
+	if ct ~= nil and ct ~= CKC.X_509 then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	if attrs[CKA.PRIVATE] == true then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"       -- a PIV certificate is public
+	end
+	local value = attrs[CKA.VALUE]
+	if type(value) ~= "string" or value == "" then
+		return nil, "CKR_TEMPLATE_INCOMPLETE"
+	end
+	local fields = cert_fields(value)
+	if not fields then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	local slot = slot_of_id(attrs[CKA.ID])
+	if slot == nil then
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	local ok
+	ok, err = admin(card)
+	if not ok then
+		return nil, err
+	end
+	if not slot then
+		-- the slot whose key is the certificate's
+		for i = 1, RETIRED_FIRST - 1 do
+			local meta, e2 = slot_meta(card, SLOTS[i])
+			if meta == nil then
+				return nil, e2
+			end
+			local p = meta and meta.pub
+			local q = fields.pub
+			if p and q and p.alg == q.alg and p.n == q.n and p.e == q.e and
+			   p.point == q.point then
+				slot = SLOTS[i]
+				break
+			end
+		end
+		if not slot then
+			return nil, "CKR_TEMPLATE_INCOMPLETE"       -- no CKA_ID, and no key of it
+		end
+	end
+	local old
+	old, err = get_data(card, slot.tag)
+	if old == nil then
+		return nil, err
+	end
+	if old then
+		dbg("piv: slot %02X holds a certificate already", slot.key)
+		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+	end
+	ok, err = put_cert(card, slot, value)
+	if not ok then
+		return nil, err
+	end
+	local out = {}
+	slot_objects(slot, nil, { value = value, fields = fields }, false, out)
+	return out[1]
+end
+
+-- C_DestroyObject: a certificate is written as an empty object (its slot's key stays);
+-- the card's keys cannot be deleted by PIV commands.
+function T.destroy_object(card, ref)
+	if not mgmt_key() then
+		return nil, "CKR_TOKEN_WRITE_PROTECTED"
+	end
+	local k = type(ref) == "string" and ref:match("^cert:(%x%x)$")
+	local slot = k and SLOT_BY_KEY[tonumber(k, 16)]
+	if not slot then
+		if type(ref) == "string" and ref:match("^p[ru][kb]") then
+			return nil, "CKR_ACTION_PROHIBITED"
+		end
+		return nil, "CKR_OBJECT_HANDLE_INVALID"
+	end
+	local ok, err = admin(card)
+	if not ok then
+		return nil, err
+	end
+	return put_cert(card, slot, "")
+end
+
+-- PIV objects have fixed attributes
+function T.set_attributes(card, ref, attrs)
+	if not mgmt_key() then
+		return nil, "CKR_TOKEN_WRITE_PROTECTED"
+	end
+	return nil, "CKR_ATTRIBUTE_READ_ONLY"
+end
+
 -- C_InitToken would erase the card: PIV's RESET (a Yubico extension) needs the PIN and
 -- the PUK blocked first, which is no PKCS#11 operation
-T.init_token = write_protected
+function T.init_token()
+	return nil, "CKR_TOKEN_WRITE_PROTECTED"
+end
 
 return T

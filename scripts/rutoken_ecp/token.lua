@@ -194,6 +194,8 @@ function T.token_info(card)
 		user_pin_initialized = false,
 		login_required = true,
 		rng = true,
+		-- kept in the key's directory entry (lib/pkcs15.lua, TAG_ALLOWED)
+		stores_allowed_mechanisms = true,
 	}
 	if serial then
 		local h = hexlower(serial)

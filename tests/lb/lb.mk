@@ -8,7 +8,7 @@
 # the bridge, the log, host crypto (the scripts' crypto library uses it), and the
 # generated tables (not the entry points: they need the rest of the runtime)
 LB_SRCS   := $(sort $(wildcard runtime/lb*.c)) runtime/log.c runtime/conf.c \
-             runtime/crypto_core.c runtime/crypto_ec.c \
+             runtime/crypto_core.c runtime/crypto_ec.c runtime/crypto_sym.c \
              $(filter-out generated/sk_entry.c generated/sk_lists.c,$(GENERATED_SRCS))
 LB_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(LB_SRCS))
 SK_SCRIPT := $(BUILD)/sk-script

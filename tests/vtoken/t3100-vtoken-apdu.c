@@ -11,52 +11,15 @@
 #include "vt.h"
 #include "../tap.h"
 
+#define VT_TEST_CARD struct vt_card
+#define VT_TEST_PROCESS vt_process
+#include "vt_test.h"
+
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
 #include <openssl/obj_mac.h>
 #include <openssl/rand.h>
-
-static unsigned char rbuf[VT_RESP_MAX];
-static size_t rlen;
-
-static size_t unhex(const char *s, unsigned char *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (*s && n < cap) {
-		unsigned v;
-
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		if (sscanf(s, "%2x", &v) != 1)
-			break;
-		out[n++] = (unsigned char)v;
-		s += 2;
-	}
-	return n;
-}
-
-static unsigned sw(void)
-{
-	return (unsigned)rbuf[rlen - 2] << 8 | rbuf[rlen - 1];
-}
-
-/* Send raw bytes; returns the SW. rbuf/rlen hold the response. */
-static unsigned txb(struct vt_card *c, const unsigned char *a, size_t n)
-{
-	vt_process(c, a, n, rbuf, &rlen);
-	return sw();
-}
-
-static unsigned tx(struct vt_card *c, const char *hex)
-{
-	unsigned char a[600];
-
-	return txb(c, a, unhex(hex, a, sizeof a));
-}
 
 static void test_malformed(void)
 {

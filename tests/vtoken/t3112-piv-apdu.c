@@ -11,6 +11,10 @@
 #include "vt_piv.h"
 #include "../tap.h"
 
+#define VT_TEST_CARD struct vt_piv
+#define VT_TEST_PROCESS vt_piv_process
+#include "vt_test.h"
+
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -21,47 +25,9 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-static unsigned char rbuf[VT_RESP_MAX];
-static size_t rlen;
 static const unsigned char mgm3des[24] = {
 	1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8
 };
-
-static size_t unhex(const char *s, unsigned char *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (*s && n < cap) {
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		if (sscanf(s, "%2x", &v) != 1)
-			break;
-		out[n++] = (unsigned char)v;
-		s += 2;
-	}
-	return n;
-}
-
-static unsigned sw(void)
-{
-	return (unsigned)rbuf[rlen - 2] << 8 | rbuf[rlen - 1];
-}
-
-static unsigned txb(struct vt_piv *c, const unsigned char *a, size_t n)
-{
-	vt_piv_process(c, a, n, rbuf, &rlen);
-	return sw();
-}
-
-static unsigned tx(struct vt_piv *c, const char *hex)
-{
-	unsigned char a[700];
-
-	return txb(c, a, unhex(hex, a, sizeof a));
-}
 
 /* A case 3/4 short APDU with this header and data. */
 static unsigned txd(struct vt_piv *c, const char *hdr, const unsigned char *d, size_t n)

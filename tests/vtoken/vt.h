@@ -13,6 +13,7 @@
 #ifndef SCRIPTOKI_VT_H
 #define SCRIPTOKI_VT_H
 
+#include "vt_apdu.h"
 #include <stddef.h>
 #include <stdio.h>
 
@@ -86,13 +87,8 @@ struct vt_card {
 	int se_op;
 	unsigned se_key;
 	int se_mode;                /* secret keys: enum vt_sym_mode (0 with VT_SE_MAC) */
-	int chain_active;
-	unsigned char chain_hdr[3]; /* INS P1 P2 of the running chain */
-	unsigned char chain_cla;
-	unsigned char chain_buf[VT_CHAIN_MAX];
-	size_t chain_len;
-	unsigned char *pend;        /* GET RESPONSE data still to deliver */
-	size_t pend_len, pend_off;
+	struct vt_apdu_io io;       /* chaining and GET RESPONSE (vt_apdu.h) */
+	unsigned char chain_buf[VT_CHAIN_MAX];  /* io's chain buffer */
 
 	int dirty;                  /* persistent state changed since the last vt_clean() */
 };
@@ -112,6 +108,22 @@ void vt_process(struct vt_card *card, const unsigned char *apdu, size_t len,
 
 /* Power-off or warm reset: drop verified PINs, current DF, security environment. */
 void vt_power_reset(struct vt_card *card);
+
+/*
+ * The state files' line reader (vt_state.c), for both cards: vt_state_lines reads the next
+ * line that is not blank and splits it at blanks into tok[0..ntok) (at most ntok_max - 1
+ * tokens, tok[ntok] NULL); it returns ntok, or -1 at the end of the file. lineno counts
+ * every line read. vt_lines_end cleanses and frees the line buffer (a state file holds
+ * PINs and keys).
+ */
+struct vt_lines {
+	FILE *in;
+	char *line;
+	size_t cap;
+	unsigned long lineno;
+};
+int vt_state_lines(struct vt_lines *r, char **tok, int ntok_max);
+void vt_lines_end(struct vt_lines *r);
 
 /* Persistent state as text. vt_save returns 0 or -1; vt_load returns NULL on a bad file. */
 int vt_save(const struct vt_card *card, FILE *f);

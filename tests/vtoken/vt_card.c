@@ -196,21 +196,22 @@ static int ac_ok(const struct vt_card *c, const unsigned char *sec, int bit)
 
 /* ---- lifecycle ------------------------------------------------------------------- */
 
+/* the card's chain buffer, lent to its io (which the calloc of the card leaves unset) */
+static struct vt_apdu_io *io_of(struct vt_card *c)
+{
+	c->io.chain_buf = c->chain_buf;
+	c->io.chain_cap = sizeof c->chain_buf;
+	return &c->io;
+}
+
 static void drop_pending(struct vt_card *c)
 {
-	if (c->pend) {
-		OPENSSL_cleanse(c->pend, c->pend_len);
-		free(c->pend);
-	}
-	c->pend = NULL;
-	c->pend_len = c->pend_off = 0;
+	vt_io_drop_pending(io_of(c));
 }
 
 static void drop_chain(struct vt_card *c)
 {
-	OPENSSL_cleanse(c->chain_buf, c->chain_len);
-	c->chain_len = 0;
-	c->chain_active = 0;
+	vt_io_drop_chain(io_of(c));
 }
 
 void vt_power_reset(struct vt_card *c)
@@ -1229,25 +1230,7 @@ static unsigned cmd_end_init(struct vt_card *c, const struct apdu *a)
 static unsigned cmd_get_response(struct vt_card *c, const struct apdu *a, unsigned char *out,
 				 size_t *outlen)
 {
-	size_t left, n;
-
-	if (a->p1 || a->p2)
-		return SW_WRONG_P1P2;
-	if (!c->pend)
-		return SW_CONDITIONS;
-	left = c->pend_len - c->pend_off;
-	n = a->has_le ? a->ne : 256;
-	if (n > left)
-		n = left;
-	memcpy(out, c->pend + c->pend_off, n);
-	c->pend_off += n;
-	*outlen = n;
-	left -= n;
-	if (left == 0) {
-		drop_pending(c);
-		return SW_OK;
-	}
-	return 0x6100 | (left > 255 ? 0 : (unsigned)left);
+	return vt_io_get_response(io_of(c), a->p1, a->p2, a->has_le, a->ne, out, outlen);
 }
 
 /* ---- parsing and dispatch -------------------------------------------------------- */
@@ -1395,80 +1378,20 @@ void vt_process(struct vt_card *c, const unsigned char *apdu, size_t len, unsign
 	if (!(a.ins == 0xC0 && base == 0x00))
 		drop_pending(c);
 
-	/* ISO command chaining: CLA bit 0x10 on every part but the last */
-	if (a.cla & 0x10) {
-		if (a.ins == 0xC0) {
-			sw = SW_CHAIN_NOT_SUPPORTED;
-			goto done;
-		}
-		if (c->chain_active && (c->chain_cla != base || c->chain_hdr[0] != a.ins ||
-					c->chain_hdr[1] != a.p1 || c->chain_hdr[2] != a.p2))
-			drop_chain(c);
-		if (!c->chain_active) {
-			c->chain_active = 1;
-			c->chain_cla = (unsigned char)base;
-			c->chain_hdr[0] = (unsigned char)a.ins;
-			c->chain_hdr[1] = (unsigned char)a.p1;
-			c->chain_hdr[2] = (unsigned char)a.p2;
-			c->chain_len = 0;
-		}
-		if (a.lc > sizeof c->chain_buf - c->chain_len) {
-			drop_chain(c);
-			sw = SW_WRONG_LENGTH;
-			goto done;
-		}
-		if (a.lc)
-			memcpy(c->chain_buf + c->chain_len, a.data, a.lc);
-		c->chain_len += a.lc;
-		sw = SW_OK;
+	/* ISO command chaining: CLA bit 0x10 on every part but the last; another command
+	 * during a chain is refused (6883) */
+	if (vt_io_chain(io_of(c), a.cla, base, a.ins, a.p1, a.p2, 1, &a.data, &a.lc, &sw) ==
+	    VT_CHAIN_ANSWER)
 		goto done;
-	}
-	if (c->chain_active) {
-		if (c->chain_cla == base && c->chain_hdr[0] == a.ins && c->chain_hdr[1] == a.p1 &&
-		    c->chain_hdr[2] == a.p2) {
-			if (a.lc > sizeof c->chain_buf - c->chain_len) {
-				drop_chain(c);
-				sw = SW_WRONG_LENGTH;
-				goto done;
-			}
-			if (a.lc)
-				memcpy(c->chain_buf + c->chain_len, a.data, a.lc);
-			c->chain_len += a.lc;
-			a.data = c->chain_buf;
-			a.lc = c->chain_len;
-			c->chain_active = 0;    /* the buffer is cleansed after dispatch */
-		} else {
-			drop_chain(c);
-			sw = SW_LAST_OF_CHAIN;
-			goto done;
-		}
-	}
 	sw = dispatch(c, &a, resp, &outlen);
-	if (a.data == c->chain_buf)
-		drop_chain(c);
+	vt_io_chain_done(&c->io, a.data);
 	if (sw != SW_OK && sw != SW_EOF_WARNING && (sw & 0xFF00) != 0x6100)
 		outlen = 0;
 	/* more data than the terminal asked for: hand out Ne bytes, keep the rest */
 	ne = a.has_le ? a.ne : (a.ext ? 65536 : 256);
 	if (ne > 65533)
 		ne = 65533;     /* a vpcd message holds 65535 bytes, SW included */
-	if (outlen > ne) {
-		size_t rest = outlen - ne;
-
-		drop_pending(c);
-		c->pend = malloc(rest);
-		if (!c->pend) {
-			outlen = 0;
-			sw = SW_UNKNOWN;
-			goto done;
-		}
-		memcpy(c->pend, resp + ne, rest);
-		c->pend_len = rest;
-		c->pend_off = 0;
-		OPENSSL_cleanse(resp + ne, rest);
-		outlen = ne;
-		sw = 0x6100 | (rest > 255 ? 0 : (unsigned)rest);
-	}
+	sw = vt_io_keep_rest(&c->io, resp, &outlen, ne, sw);
 done:
 	finish(resp, outlen, sw, resplen);
 }

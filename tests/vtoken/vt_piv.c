@@ -161,21 +161,22 @@ static unsigned tries_sw(unsigned left)
 	return left == 0 ? SW_BLOCKED : 0x63C0 | (left > 15 ? 15 : left);
 }
 
+/* the card's chain buffer, lent to its io (which the calloc of the card leaves unset) */
+static struct vt_apdu_io *io_of(struct vt_piv *c)
+{
+	c->io.chain_buf = c->chain_buf;
+	c->io.chain_cap = sizeof c->chain_buf;
+	return &c->io;
+}
+
 static void drop_pending(struct vt_piv *c)
 {
-	if (c->pend) {
-		OPENSSL_cleanse(c->pend, c->pend_len);
-		free(c->pend);
-	}
-	c->pend = NULL;
-	c->pend_len = c->pend_off = 0;
+	vt_io_drop_pending(io_of(c));
 }
 
 static void drop_chain(struct vt_piv *c)
 {
-	OPENSSL_cleanse(c->chain_buf, c->chain_len);
-	c->chain_active = 0;
-	c->chain_len = 0;
+	vt_io_drop_chain(io_of(c));
 }
 
 void vt_piv_power_reset(struct vt_piv *c)
@@ -1294,25 +1295,7 @@ static unsigned cmd_metadata(struct vt_piv *c, const struct apdu *a, unsigned ch
 static unsigned cmd_get_response(struct vt_piv *c, const struct apdu *a, unsigned char *out,
 				 size_t *outlen)
 {
-	size_t left, n;
-
-	if (a->p1 || a->p2)
-		return SW_WRONG_P1P2;
-	if (!c->pend)
-		return SW_CONDITIONS;
-	left = c->pend_len - c->pend_off;
-	n = a->has_le ? a->ne : 256;
-	if (n > left)
-		n = left;
-	memcpy(out, c->pend + c->pend_off, n);
-	c->pend_off += n;
-	*outlen = n;
-	left -= n;
-	if (left == 0) {
-		drop_pending(c);
-		return SW_OK;
-	}
-	return 0x6100 | (left > 255 ? 0 : (unsigned)left);
+	return vt_io_get_response(io_of(c), a->p1, a->p2, a->has_le, a->ne, out, outlen);
 }
 
 static unsigned be16(const unsigned char *p)
@@ -1424,76 +1407,19 @@ void vt_piv_process(struct vt_piv *c, const unsigned char *apdu, size_t len,
 	}
 	if (a.ins != 0xC0)
 		drop_pending(c);
-	if (a.cla & 0x10) {
-		if (a.ins == 0xC0) {
-			sw = 0x6884;
-			goto done;
-		}
-		if (c->chain_active && (c->chain_hdr[0] != a.ins || c->chain_hdr[1] != a.p1 ||
-					c->chain_hdr[2] != a.p2))
-			drop_chain(c);
-		if (!c->chain_active) {
-			c->chain_active = 1;
-			c->chain_hdr[0] = (unsigned char)a.ins;
-			c->chain_hdr[1] = (unsigned char)a.p1;
-			c->chain_hdr[2] = (unsigned char)a.p2;
-			c->chain_len = 0;
-		}
-		if (a.lc > sizeof c->chain_buf - c->chain_len) {
-			drop_chain(c);
-			sw = SW_WRONG_LENGTH;
-			goto done;
-		}
-		if (a.lc)
-			memcpy(c->chain_buf + c->chain_len, a.data, a.lc);
-		c->chain_len += a.lc;
-		sw = SW_OK;
+	/* chaining; another command during a chain ends it unexecuted and runs (a client
+	 * that died mid-chain must not lock the next one out) */
+	if (vt_io_chain(io_of(c), a.cla, a.cla & ~0x10u, a.ins, a.p1, a.p2, 0, &a.data, &a.lc,
+			&sw) == VT_CHAIN_ANSWER)
 		goto done;
-	}
-	if (c->chain_active) {
-		if (c->chain_hdr[0] == a.ins && c->chain_hdr[1] == a.p1 && c->chain_hdr[2] == a.p2) {
-			if (a.lc > sizeof c->chain_buf - c->chain_len) {
-				drop_chain(c);
-				sw = SW_WRONG_LENGTH;
-				goto done;
-			}
-			if (a.lc)
-				memcpy(c->chain_buf + c->chain_len, a.data, a.lc);
-			c->chain_len += a.lc;
-			a.data = c->chain_buf;
-			a.lc = c->chain_len;
-			c->chain_active = 0;
-		} else {
-			/* another command ends the chain, which is dropped unexecuted (ISO
-			 * 7816-4 5.3.3 leaves this to the card; a client that died mid-chain
-			 * must not lock the next one out) */
-			drop_chain(c);
-		}
-	}
 	sw = dispatch(c, &a, resp, &outlen);
-	if (a.data == c->chain_buf)
-		drop_chain(c);
+	vt_io_chain_done(&c->io, a.data);
 	if (sw != SW_OK && (sw & 0xFF00) != 0x6100)
 		outlen = 0;
 	ne = a.has_le ? a.ne : (a.ext ? 65536 : 256);
 	if (ne > 65533)
 		ne = 65533;
-	if (outlen > ne) {
-		size_t rest = outlen - ne;
-
-		c->pend = malloc(rest);
-		if (!c->pend) {
-			outlen = 0;
-			sw = SW_UNKNOWN;
-			goto done;
-		}
-		memcpy(c->pend, resp + ne, rest);
-		c->pend_len = rest;
-		c->pend_off = 0;
-		OPENSSL_cleanse(resp + ne, rest);
-		outlen = ne;
-		sw = 0x6100 | (rest > 255 ? 0 : (unsigned)rest);
-	}
+	sw = vt_io_keep_rest(&c->io, resp, &outlen, ne, sw);
 done:
 	finish(resp, outlen, sw, resplen);
 }
@@ -1632,25 +1558,20 @@ static int load_ref(struct vt_piv_ref *r, char **tok)
 struct vt_piv *vt_piv_load(FILE *in, char *err, size_t errlen)
 {
 	struct vt_piv *c = calloc(1, sizeof *c);
-	char *line = NULL, *tok[8], *save;
-	size_t cap = 0, n;
-	unsigned long lineno = 0, v[5];
+	char *tok[8];
+	struct vt_lines r = { .in = in };
+	size_t n;
+	unsigned long v[5];
 	int ntok, ended = 0, ok = 0, have = 0;
 
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	while (getline(&line, &cap, in) >= 0) {
-		lineno++;
-		ntok = 0;
-		for (tok[0] = strtok_r(line, " \n", &save); tok[ntok] && ntok < 7;)
-			tok[++ntok] = strtok_r(NULL, " \n", &save);
-		if (ntok == 0)
-			continue;
+	while ((ntok = vt_state_lines(&r, tok, 8)) >= 0) {
 		if (ended)
 			goto bad;
-		if (lineno == 1) {
+		if (r.lineno == 1) {
 			if (ntok != 2 || strcmp(tok[0], "vtoken-piv-state") || strcmp(tok[1], "1"))
 				goto bad;
 		} else if (!strcmp(tok[0], "serial") && ntok == 2) {
@@ -1725,12 +1646,9 @@ struct vt_piv *vt_piv_load(FILE *in, char *err, size_t errlen)
 	ok = 1;
 	goto out;
 bad:
-	snprintf(err, errlen, "state file line %lu is malformed", lineno);
+	snprintf(err, errlen, "state file line %lu is malformed", r.lineno);
 out:
-	if (line) {
-		OPENSSL_cleanse(line, cap);
-		free(line);
-	}
+	vt_lines_end(&r);
 	if (!ok) {
 		vt_piv_free(c);
 		return NULL;

@@ -12,6 +12,7 @@
 #ifndef SCRIPTOKI_VT_PIV_H
 #define SCRIPTOKI_VT_PIV_H
 
+#include "vt_apdu.h"
 #include <stddef.h>
 #include <stdio.h>
 
@@ -55,12 +56,8 @@ struct vt_piv {
 	int mgmt_ok;                /* management key authenticated */
 	int auth_step;              /* 0 none, 1 witness sent, 2 challenge sent */
 	unsigned char auth_buf[16];
-	int chain_active;
-	unsigned char chain_hdr[3];
-	unsigned char chain_buf[VT_PIV_CHAIN_MAX];
-	size_t chain_len;
-	unsigned char *pend;
-	size_t pend_len, pend_off;
+	struct vt_apdu_io io;       /* chaining and GET RESPONSE (vt_apdu.h) */
+	unsigned char chain_buf[VT_PIV_CHAIN_MAX];      /* io's chain buffer */
 
 	int dirty;
 };

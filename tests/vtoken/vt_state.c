@@ -119,13 +119,39 @@ static int get_ulong(const char *s, unsigned long max, unsigned long *v, int bas
 
 #define MAX_DEPTH 16
 
+int vt_state_lines(struct vt_lines *r, char **tok, int ntok_max)
+{
+	char *save;
+	int ntok;
+
+	while (getline(&r->line, &r->cap, r->in) >= 0) {
+		r->lineno++;
+		ntok = 0;
+		for (tok[0] = strtok_r(r->line, " \n", &save); tok[ntok] && ntok < ntok_max - 1;)
+			tok[++ntok] = strtok_r(NULL, " \n", &save);
+		if (ntok > 0)
+			return ntok;
+	}
+	return -1;
+}
+
+void vt_lines_end(struct vt_lines *r)
+{
+	if (r->line) {
+		OPENSSL_cleanse(r->line, r->cap);
+		free(r->line);
+	}
+	r->line = NULL;
+	r->cap = 0;
+}
+
 struct vt_card *vt_load(FILE *in, char *err, size_t errlen)
 {
 	struct vt_card *c = vt_new_empty();
 	struct vt_file *stack[MAX_DEPTH];
-	char *line = NULL, *tok[12], *save;
-	size_t cap = 0;
-	unsigned long lineno = 0, v[6];
+	char *tok[12];
+	struct vt_lines r = { .in = in };
+	unsigned long v[6];
 	int ntok, ended = 0, ok = 0, i;
 
 	if (!c) {
@@ -133,16 +159,10 @@ struct vt_card *vt_load(FILE *in, char *err, size_t errlen)
 		return NULL;
 	}
 	memset(stack, 0, sizeof stack);
-	while (getline(&line, &cap, in) >= 0) {
-		lineno++;
-		ntok = 0;
-		for (tok[0] = strtok_r(line, " \n", &save); tok[ntok] && ntok < 11;)
-			tok[++ntok] = strtok_r(NULL, " \n", &save);
-		if (ntok == 0)
-			continue;
+	while ((ntok = vt_state_lines(&r, tok, 12)) >= 0) {
 		if (ended)
 			goto bad;
-		if (lineno == 1) {
+		if (r.lineno == 1) {
 			if (ntok != 2 || strcmp(tok[0], "vtoken-state") || strcmp(tok[1], "1"))
 				goto bad;
 		} else if (strcmp(tok[0], "serial") == 0 && ntok == 2) {
@@ -234,12 +254,9 @@ struct vt_card *vt_load(FILE *in, char *err, size_t errlen)
 	ok = 1;
 	goto out;
 bad:
-	snprintf(err, errlen, "state file line %lu is malformed", lineno);
+	snprintf(err, errlen, "state file line %lu is malformed", r.lineno);
 out:
-	if (line) {
-		OPENSSL_cleanse(line, cap);
-		free(line);
-	}
+	vt_lines_end(&r);
 	if (!ok) {
 		vt_free(c);
 		return NULL;

@@ -5,7 +5,7 @@
 # It needs only OpenSSL (and PC/SC for the probe); it does not use runtime/ or generated/.
 
 VT_SRCS     := tests/vtoken/vt_card.c tests/vtoken/vt_crypto.c tests/vtoken/vt_state.c \
-               tests/vtoken/vt_piv.c tests/vtoken/vt_sym.c
+               tests/vtoken/vt_piv.c tests/vtoken/vt_sym.c tests/vtoken/vt_apdu.c
 VT_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(VT_SRCS))
 VT_CFLAGS    = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
                $(SAN_CFLAGS) \
