@@ -127,6 +127,27 @@ struct prim_ops {
 			size_t *out_len);
 	size_t (*final_len)(const struct prim_ctx *c);
 	CK_RV (*final)(struct prim_ctx *c, uint8_t *out, size_t cap, size_t *out_len);
+
+	/* Key wrapping (host CKF_WRAP / CKF_UNWRAP; C_WrapKey, C_UnwrapKey: op_keymgmt.c):
+	 * the key hook took the wrapping key and c->init_mech's parameter; wrap_len is the
+	 * length of the wrapping of a key value of n bytes (0: a value this mechanism cannot
+	 * wrap, CKR_KEY_SIZE_RANGE); wrap writes it into out (wrap_len bytes); unwrap writes
+	 * the key value into out (room for n bytes, cleansed by the caller):
+	 * CKR_WRAPPED_KEY_LEN_RANGE (a length no wrapping has) or CKR_WRAPPED_KEY_INVALID
+	 * (the integrity check failed). */
+	size_t (*wrap_len)(const struct prim_ctx *c, size_t n);
+	CK_RV (*wrap)(const struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+		      size_t *out_len);
+	CK_RV (*unwrap)(const struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+			size_t *out_len);
+	/* Key derivation (host CKF_DERIVE; C_DeriveKey): the key hook (private_key 1) took
+	 * the base key's private value (c->key, c->k bytes) and domain parameters
+	 * (c->params); derive computes from pm's parameter (checked by param) the secret of
+	 * want bytes (0: the length the mechanism gives by itself) into out (cap bytes, at
+	 * least 64). CKR_MECHANISM_PARAM_INVALID (a peer key not on the curve ...),
+	 * CKR_TEMPLATE_INCONSISTENT (a length the mechanism cannot give). */
+	CK_RV (*derive)(const struct prim_ctx *c, const CK_MECHANISM *pm, size_t want,
+			uint8_t *out, size_t cap, size_t *out_len);
 };
 
 /* Free what the key hook took, and cleanse the context. */
