@@ -112,8 +112,8 @@ static void mech_build(void)
 		m->type = sk_mech_comps[i].type;
 		m->hash = sk_mech_comps[i].hash;
 		/* a composition hashes, then signs or verifies */
-		m->host_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT);
-		m->token_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT);
+		m->host_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP | CKF_UNWRAP);
+		m->token_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP | CKF_UNWRAP);
 		m->param = p->compose_param;
 		if (crypto_md(m->hash) == NULL)
 			log_msg(LOG_ERROR, "mech: %s is not offered by the host: its digest %s is "
@@ -212,6 +212,9 @@ static int mech_join(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM
 	if (r != NULL) {
 		out->flags |= r->info.flags & m->token_flags;
 		out->flags |= r->info.flags & m->inherit_flags;
+		/* unwrapping with a token key is the token's decryption (op_keymgmt.c) */
+		if ((r->info.flags & CKF_DECRYPT) && (m->token_flags & CKF_UNWRAP))
+			out->flags |= CKF_UNWRAP;
 		if (r->info.flags & m->token_flags) {
 			/* signing and decryption work with the token's key sizes */
 			out->ulMinKeySize = r->info.ulMinKeySize;

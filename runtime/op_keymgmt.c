@@ -28,8 +28,12 @@
  * - A derived key's length is the template's CKA_VALUE_LEN, else the key type's fixed
  *   length, else what the mechanism gives.
  *
+ * RSA (CKM_RSA_PKCS, CKM_RSA_PKCS_OAEP) wraps with a public key on the host and unwraps
+ * with the token's private key: its script decrypts (lb_decrypt, as C_Decrypt), the host
+ * checks the ciphertext first and removes the padding after.
+ *
  * Every key is read as a snapshot (obj_view, copies cleansed when freed); no lock is held
- * while computing, and the new object is stored by obj_create_filled under the object
+ * while computing on the host, and the new object is stored by obj_create_filled under the object
  * layer's own lock. Private-key base keys on a token are not used here:
  * CKR_MECHANISM_INVALID (the mechanism is not one this token's keys have).
  */
@@ -330,6 +334,68 @@ out:
 
 /* --- C_UnwrapKey ---------------------------------------------------------------- */
 
+/* The error of a token's decryption as the error of an unwrapping. */
+static CK_RV km_unwrap_rv(CK_RV rv)
+{
+	if (rv == CKR_ENCRYPTED_DATA_LEN_RANGE)
+		return CKR_WRAPPED_KEY_LEN_RANGE;
+	if (rv == CKR_ENCRYPTED_DATA_INVALID)
+		return CKR_WRAPPED_KEY_INVALID;
+	return rv;
+}
+
+/*
+ * Unwrap in[0..n) with the token's private key v (RSA): the host checks the ciphertext,
+ * the token's script computes the raw primitive under the token's lock (as op_pk_token
+ * does for C_Decrypt), the host removes the padding in constant time. out has room for
+ * c->k bytes. A private key in host memory, or one that wants CKA_ALWAYS_AUTHENTICATE (no
+ * operation here for C_Login to re-authenticate), is not used.
+ */
+static CK_RV km_token_unwrap(const struct sess_info *si, const struct obj_view *v,
+			     const struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+			     size_t *out_len)
+{
+	struct token *t = si->tok;
+	struct lb_card card;
+	uint8_t *em = NULL;
+	size_t em_len = c->k;
+	CK_RV rv;
+
+	*out_len = 0;
+	if (!v->on_token || v->tok == NULL || v->tok != t)
+		return CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT;
+	if (obj_view_bool(v, CKA_ALWAYS_AUTHENTICATE, 0))
+		return CKR_KEY_FUNCTION_NOT_PERMITTED;
+	rv = km_unwrap_rv(c->m->ops->decrypt_check(c, in, n));
+	if (rv != CKR_OK)
+		return rv;
+	em = malloc(c->k);
+	if (em == NULL)
+		return CKR_HOST_MEMORY;
+	rv = token_enter(t);
+	if (rv != CKR_OK)
+		goto out;
+	if (token_generation(t) != si->gen)
+		rv = CKR_SESSION_HANDLE_INVALID;
+	if (rv == CKR_OK)
+		rv = token_load_inlock(t);
+	if (rv == CKR_OK && (!t->logged_in || t->user != CKU_USER))
+		rv = CKR_USER_NOT_LOGGED_IN;
+	if (rv == CKR_OK && !mech_token_can(t->mechs, t->nmechs, c->m->raw, CKF_DECRYPT))
+		rv = CKR_MECHANISM_INVALID;
+	if (rv == CKR_OK) {
+		token_card(t, &card);
+		rv = lb_decrypt(t->vm, &card, v->ref, c->m->raw, in, n, em, &em_len);
+	}
+	token_leave(t);
+	if (rv == CKR_OK)
+		rv = km_unwrap_rv(c->m->ops->decrypt_decode(c, em, em_len, out, out_len));
+out:
+	OPENSSL_cleanse(em, c->k);
+	free(em);
+	return rv;
+}
+
 CK_RV rt_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		   CK_OBJECT_HANDLE hUnwrappingKey, CK_BYTE_PTR pWrappedKey,
 		   CK_ULONG ulWrappedKeyLen, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount,
@@ -344,15 +410,19 @@ CK_RV rt_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	CK_ULONG nt = 0;
 	CK_KEY_TYPE kt = 0;
 	uint8_t *buf = NULL;
-	size_t len = 0;
-	int have_uk = 0;
+	size_t len = 0, cap = 0;
+	int have_uk = 0, on_token;
 	CK_RV rv = sess_call(hSession, &si);
 
 	memset(&c, 0, sizeof c);
 	if (rv != CKR_OK)
 		return rv;
 	m = mech_find(pMechanism->mechanism);
-	if (m == NULL || m->ops == NULL || !(m->host_flags & CKF_UNWRAP) || m->ops->unwrap == NULL)
+	on_token = m != NULL && m->ops != NULL && !m->ops->secret;
+	if (m == NULL || m->ops == NULL ||
+	    (on_token ? !(m->token_flags & CKF_UNWRAP) || m->ops->decrypt_check == NULL ||
+			m->ops->decrypt_decode == NULL
+		      : !(m->host_flags & CKF_UNWRAP) || m->ops->unwrap == NULL))
 		return CKR_MECHANISM_INVALID;
 	c.m = m;
 	rv = km_param(m, pMechanism, &c.prm);
@@ -371,16 +441,18 @@ CK_RV rt_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		rv = km_join_unwrap_template(&uk, pTemplate, ulAttributeCount, &t, &nt);
 	if (rv != CKR_OK)
 		goto out;
-	if (ulWrappedKeyLen == 0 || ulWrappedKeyLen > KM_SECRET_MAX + 16) {
+	if (!on_token && (ulWrappedKeyLen == 0 || ulWrappedKeyLen > KM_SECRET_MAX + 16)) {
 		rv = CKR_WRAPPED_KEY_LEN_RANGE;
 		goto out;
 	}
-	buf = malloc(ulWrappedKeyLen);
+	cap = on_token ? c.k : ulWrappedKeyLen;
+	buf = malloc(cap > 0 ? cap : 1);
 	if (buf == NULL) {
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	rv = m->ops->unwrap(&c, pWrappedKey, ulWrappedKeyLen, buf, &len);
+	rv = on_token ? km_token_unwrap(&si, &uk, &c, pWrappedKey, ulWrappedKeyLen, buf, &len)
+		      : m->ops->unwrap(&c, pWrappedKey, ulWrappedKeyLen, buf, &len);
 	if (rv != CKR_OK)
 		goto out;
 	if (!km_len_ok(kt, len)) {
@@ -395,7 +467,7 @@ CK_RV rt_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 			       phKey);
 out:
 	if (buf != NULL) {
-		OPENSSL_cleanse(buf, ulWrappedKeyLen);
+		OPENSSL_cleanse(buf, cap > 0 ? cap : 1);
 		free(buf);
 	}
 	free(t);

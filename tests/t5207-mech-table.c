@@ -66,7 +66,12 @@ static void check_offered(CK_MECHANISM_TYPE type, const struct sk_prim *p, CK_FL
 {
 	const char *name = sk_name(SK_FAM_CKM, type);
 	CK_MECHANISM_INFO info;
-	CK_FLAGS want = host | (raw_flags(p->raw) & token);
+	CK_FLAGS rf = raw_flags(p->raw);
+	CK_FLAGS want = host | (rf & token);
+
+	/* unwrapping with a token key is the token's decryption (op_keymgmt.c) */
+	if ((rf & CKF_DECRYPT) && (token & CKF_UNWRAP))
+		want |= CKF_UNWRAP;
 
 	is_ulong((unsigned long)listed(type), 1, "%s: listed once", name);
 	is_rv(f->C_GetMechanismInfo(slot, type, &info), CKR_OK, "%s: C_GetMechanismInfo", name);
@@ -115,8 +120,10 @@ int main(int argc, char **argv)
 		snprintf(head, sizeof head, "mech: %s (", name);
 		if (listed(c->type) && p != NULL) {
 			offered++;
-			check_offered(c->type, p, p->host_flags & ~(CKF_ENCRYPT | CKF_DECRYPT),
-				      p->token_flags & ~(CKF_ENCRYPT | CKF_DECRYPT));
+			check_offered(c->type, p, p->host_flags & ~(CKF_ENCRYPT | CKF_DECRYPT |
+								     CKF_WRAP | CKF_UNWRAP),
+				      p->token_flags & ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP |
+							 CKF_UNWRAP));
 		} else {
 			left++;
 			ok(!listed(c->type) && (logged(head, "is not offered: ") ||

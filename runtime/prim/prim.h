@@ -197,6 +197,11 @@ CK_RV prim_iv_param(const CK_MECHANISM *pm, size_t n);
 /* RSA: CKA_MODULUS (its size within the entry's bits) and, for a public key,
  * CKA_PUBLIC_EXPONENT as c->pk; for a private key the modulus itself. */
 CK_RV prim_rsa_key(struct prim_ctx *c, const struct prim_attrs *a, int private_key);
+/* RSA key wrapping (CKF_WRAP): the key's value as the plaintext of the primitive's own
+ * encryption (max_plain, encrypt), the wrapping k bytes. */
+size_t prim_rsa_wrap_len(const struct prim_ctx *c, size_t n);
+CK_RV prim_rsa_wrap(const struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+		    size_t *out_len);
 /* RSA: in right-aligned into em[0..k) (CKR_DATA_LEN_RANGE when longer). */
 CK_RV prim_rsa_block(const struct prim_ctx *c, const uint8_t *in, size_t in_len, uint8_t *em);
 /* RSA: the token's answer right-aligned to k bytes (the integer's leading zeros, which a
