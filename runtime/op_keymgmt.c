@@ -539,8 +539,9 @@ CK_RV rt_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	if (rv != CKR_OK)
 		goto out;
 	have_bk = 1;
-	if (bk.on_token && bk.cls == CKO_PRIVATE_KEY &&
-	    obj_view_attr(&bk, CKA_VALUE) == NULL) {
+	if (bk.on_token && bk.cls == CKO_PRIVATE_KEY && obj_view_attr(&bk, CKA_VALUE) == NULL &&
+	    (m->ops->key_type_ok != NULL ? m->ops->key_type_ok(m, bk.key_type)
+					 : bk.key_type == m->key_type)) {
 		/* the private key lives on the token, which does not agree keys here */
 		rv = CKR_MECHANISM_INVALID;
 		goto out;

@@ -11,7 +11,8 @@
  * (CKR_WRAPPED_KEY_LEN_RANGE) or a broken integrity check (CKR_WRAPPED_KEY_INVALID),
  * templates without CKA_CLASS or CKA_KEY_TYPE (CKR_TEMPLATE_INCOMPLETE), token keys
  * (CKR_TEMPLATE_INCONSISTENT), and the attributes of an unwrapped key (CKA_LOCAL,
- * CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE false; CKA_UNWRAP_TEMPLATE joined).
+ * CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE false; CKA_UNWRAP_TEMPLATE joined), the
+ * wrapping key's CKA_WRAP_TEMPLATE and a trusted wrapping key (CKA_TRUSTED, set by the SO).
  */
 #include "api/api.h"
 
@@ -389,6 +390,52 @@ static void unwrap_template(void)
 	      "a template that says CKA_DECRYPT true");
 }
 
+/* CKA_WRAP_TEMPLATE of the wrapping key, and CKA_TRUSTED (set by the SO) for keys with
+ * CKA_WRAP_WITH_TRUSTED. */
+static void wrap_template_trusted(void)
+{
+	uint8_t kek[16], key[16], w[64];
+	CK_ULONG n;
+	CK_MECHANISM kw = { CKM_AES_KEY_WRAP, NULL, 0 };
+	CK_OBJECT_HANDLE hk = 0, ht = 0, hv, hg, htr = 0;
+	CK_ATTRIBUTE tpl[] = { ATTR(CKA_KEY_TYPE, k_aes) };
+	CK_ATTRIBUTE kt[] = {
+		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_aes), { CKA_VALUE, kek, 16 },
+		ATTR(CKA_WRAP, yes), ATTR(CKA_PRIVATE, no), { CKA_WRAP_TEMPLATE, tpl, sizeof tpl },
+	};
+	CK_ATTRIBUTE tt[] = {
+		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_aes), { CKA_VALUE, kek, 16 },
+		ATTR(CKA_WRAP, yes), ATTR(CKA_PRIVATE, no), ATTR(CKA_TRUSTED, yes),
+	};
+	CK_ATTRIBUTE ttrust[] = {
+		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_aes), { CKA_VALUE, key, 16 },
+		ATTR(CKA_EXTRACTABLE, yes), ATTR(CKA_WRAP_WITH_TRUSTED, yes), ATTR(CKA_PRIVATE, no),
+	};
+
+	f->C_GenerateRandom(s, kek, sizeof kek);
+	f->C_GenerateRandom(s, key, sizeof key);
+	ok(f->C_CreateObject(s, kt, 6, &hk) == CKR_OK, "a KEK with CKA_WRAP_TEMPLATE "
+	   "{CKA_KEY_TYPE CKK_AES}");
+	hv = key_of(CKK_AES, key, 16, no, yes);
+	hg = key_of(CKK_GENERIC_SECRET, key, 16, no, yes);
+	n = sizeof w;
+	is_rv(f->C_WrapKey(s, &kw, hk, hv, w, &n), CKR_OK, "it wraps an AES key");
+	n = sizeof w;
+	is_rv(f->C_WrapKey(s, &kw, hk, hg, w, &n), CKR_KEY_NOT_WRAPPABLE,
+	      "not a generic secret: CKR_KEY_NOT_WRAPPABLE");
+	is_rv(f->C_CreateObject(s, tt, 6, &ht), CKR_ATTRIBUTE_READ_ONLY,
+	      "CKA_TRUSTED is the SO's to set");
+	is_rv(f->C_Login(s, CKU_SO, API_PIN(API_SO_PIN)), CKR_OK, "SO login");
+	is_rv(f->C_CreateObject(s, tt, 6, &ht), CKR_OK, "a trusted KEK, made by the SO");
+	is_rv(f->C_Logout(s), CKR_OK, "SO logout (public session objects stay)");
+	ok(f->C_CreateObject(s, ttrust, 6, &htr) == CKR_OK, "a key with CKA_WRAP_WITH_TRUSTED");
+	n = sizeof w;
+	is_rv(f->C_WrapKey(s, &kw, ht, htr, w, &n), CKR_OK, "the trusted KEK wraps it");
+	n = sizeof w;
+	is_rv(f->C_WrapKey(s, &kw, hk, htr, w, &n), CKR_KEY_NOT_WRAPPABLE,
+	      "an untrusted one does not");
+}
+
 static void mechanisms(CK_SLOT_ID slot)
 {
 	CK_MECHANISM_INFO mi;
@@ -413,12 +460,14 @@ int main(int argc, char **argv)
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
 	is_rv(api_prepare_token(f, slot, "t5601"), CKR_OK, "C_InitToken and C_InitPIN");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK, "a session");
+	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
+	      "a R/W session (the SO logs in on it)");
 	mechanisms(slot);
 	known_answers();
 	cross_check();
 	rules();
 	unwrap_template();
+	wrap_template_trusted();
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	rmdir(dir);

@@ -11,7 +11,8 @@
  * CKA_CLASS or CKA_KEY_TYPE (CKR_TEMPLATE_INCOMPLETE), token keys (CKR_TEMPLATE_INCONSISTENT),
  * bad parameters (CKR_MECHANISM_PARAM_INVALID: the struct's size, the KDF, shared data
  * with CKD_NULL, a point not on the curve, a UKM), and the new key's CKA_LOCAL,
- * CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE.
+ * CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE; a token private key is refused
+ * (CKR_MECHANISM_INVALID: the token does not agree keys yet).
  */
 #include "api/api.h"
 
@@ -401,6 +402,28 @@ static void vko(void)
 	      "ECDH with the GOST parameter (its size differs)");
 }
 
+/* A private key on the token: its script agrees no keys (the contract has no derivation
+ * yet), so the mechanism is not one its keys have. */
+static void token_key(void)
+{
+	uint8_t gr[65], val[64];
+	CK_ECDH1_DERIVE_PARAMS p = { CKD_NULL, 0, NULL, 65, gr };
+	CK_MECHANISM m = { CKM_ECDH1_DERIVE, &p, sizeof p };
+	CK_MECHANISM gen = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_ATTRIBUTE pt[] = { ATTR(CKA_TOKEN, yes), { CKA_EC_PARAMS, (void *)p256, sizeof p256 } };
+	CK_ATTRIBUTE vt[] = { ATTR(CKA_TOKEN, yes), ATTR(CKA_DERIVE, yes) };
+	CK_OBJECT_HANDLE pub = 0, priv = 0;
+	CK_ULONG vn = sizeof val;
+
+	unhex(R5903_GR, gr);
+	is_rv(f->C_GenerateKeyPair(s, &gen, pt, 2, vt, 2, &pub, &priv), CKR_OK,
+	      "a P-256 key pair on the token");
+	is_rv(derive(&m, priv, k_gen, 0, val, &vn, NULL), CKR_MECHANISM_INVALID,
+	      "ECDH with the token's private key: not yet (CKR_MECHANISM_INVALID)");
+	f->C_DestroyObject(s, priv);
+	f->C_DestroyObject(s, pub);
+}
+
 int main(int argc, char **argv)
 {
 	CK_SLOT_ID slot = 0;
@@ -414,7 +437,8 @@ int main(int argc, char **argv)
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
 	is_rv(api_prepare_token(f, slot, "t5602"), CKR_OK, "C_InitToken and C_InitPIN");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK, "a session");
+	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
+	      "a R/W session");
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "user login");
 	ok(f->C_GetMechanismInfo(slot, CKM_ECDH1_DERIVE, &mi) == CKR_OK &&
 	   (mi.flags & CKF_DERIVE) && mi.ulMinKeySize == 192 && mi.ulMaxKeySize == 521,
@@ -423,6 +447,7 @@ int main(int argc, char **argv)
 	ecdh_openssl();
 	ecdh_rules();
 	vko();
+	token_key();
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	api_run("/bin/rm", "-rf", dir, (char *)NULL);

@@ -35,7 +35,7 @@ static CK_RV vko_param(const struct mech *m, const CK_MECHANISM *pm, struct mech
 		return CKR_MECHANISM_PARAM_INVALID;
 	if (crypto_md(m->type == CKM_GOSTR3410_DERIVE ? CKM_GOSTR3411 : CKM_GOSTR3411_12_256) ==
 	    NULL)
-		return CKR_MECHANISM_PARAM_INVALID;     /* no gostprov on this host */
+		return CKR_MECHANISM_INVALID;   /* no gostprov on this host */
 	return CKR_OK;
 }
 
