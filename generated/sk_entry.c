@@ -1463,7 +1463,7 @@ SK_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR p
 	return sk_leave(SK_FN_C_GenerateKeyPair, rv);
 }
 
-/* Wraps (encrypts) a key with another key. (stub) */
+/* Wraps (encrypts) a key with another key. */
 SK_EXPORT CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hWrappingKey, CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pWrappedKey, CK_ULONG_PTR pulWrappedKeyLen)
 {
 	struct sk_trace tr;
@@ -1472,7 +1472,16 @@ SK_EXPORT CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanis
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_WrapKey, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pMechanism == NULL)	/* pMechanism: nullable: no */
+			rv = sk_bad_args(SK_FN_C_WrapKey, hSession);
+		else if (pulWrappedKeyLen == NULL)	/* pulWrappedKeyLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_WrapKey, hSession);
+		else
+			rv = rt_WrapKey(hSession, pMechanism, hWrappingKey, hKey, pWrappedKey, pulWrappedKeyLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -1485,7 +1494,7 @@ SK_EXPORT CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanis
 	return sk_leave(SK_FN_C_WrapKey, rv);
 }
 
-/* Unwraps (decrypts) a wrapped key into a new key object. (stub) */
+/* Unwraps (decrypts) a wrapped key into a new key object. */
 SK_EXPORT CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hUnwrappingKey, CK_BYTE_PTR pWrappedKey, CK_ULONG ulWrappedKeyLen, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
 {
 	struct sk_trace tr;
@@ -1494,7 +1503,20 @@ SK_EXPORT CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechan
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_UnwrapKey, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pMechanism == NULL)	/* pMechanism: nullable: no */
+			rv = sk_bad_args(SK_FN_C_UnwrapKey, hSession);
+		else if (pWrappedKey == NULL && ulWrappedKeyLen != 0)	/* pWrappedKey: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_UnwrapKey, hSession);
+		else if (pTemplate == NULL && ulAttributeCount != 0)	/* pTemplate: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_UnwrapKey, hSession);
+		else if (phKey == NULL)	/* phKey: nullable: no */
+			rv = sk_bad_args(SK_FN_C_UnwrapKey, hSession);
+		else
+			rv = rt_UnwrapKey(hSession, pMechanism, hUnwrappingKey, pWrappedKey, ulWrappedKeyLen, pTemplate, ulAttributeCount, phKey);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -1509,7 +1531,7 @@ SK_EXPORT CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechan
 	return sk_leave(SK_FN_C_UnwrapKey, rv);
 }
 
-/* Derives a new key from a base key. (stub) */
+/* Derives a new key from a base key. */
 SK_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
 {
 	struct sk_trace tr;
@@ -1518,7 +1540,16 @@ SK_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechan
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DeriveKey, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pMechanism == NULL)	/* pMechanism: nullable: no */
+			rv = sk_bad_args(SK_FN_C_DeriveKey, hSession);
+		else if (pTemplate == NULL && ulAttributeCount != 0)	/* pTemplate: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_DeriveKey, hSession);
+		else
+			rv = rt_DeriveKey(hSession, pMechanism, hBaseKey, pTemplate, ulAttributeCount, phKey);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);

@@ -16,10 +16,12 @@ SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_ctr_ops;	/* runtime/prim/aes_c
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_ecb_ops;	/* runtime/prim/aes_ecb.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_gcm_ops;	/* runtime/prim/aes_gcm.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_keygen_ops;	/* runtime/prim/aes_keygen.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_aes_kw_ops;	/* runtime/prim/aes_kw.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_cbc_ops;	/* runtime/prim/des3_cbc.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_cbc_pad_ops;	/* runtime/prim/des3_cbc_pad.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_ecb_ops;	/* runtime/prim/des3_ecb.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_keygen_ops;	/* runtime/prim/des3_keygen.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_ecdh_ops;	/* runtime/prim/ecdh.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_ecdsa_ops;	/* runtime/prim/ecdsa.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_generic_keygen_ops;	/* runtime/prim/generic_keygen.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost28147_ops;	/* runtime/prim/gost28147.c */
@@ -36,11 +38,12 @@ SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_oaep_ops;	/* runtime/prim/rsa_
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_pkcs1_ops;	/* runtime/prim/rsa_pkcs1.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_pss_ops;	/* runtime/prim/rsa_pss.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_x509_ops;	/* runtime/prim/rsa_x509.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_vko_ops;	/* runtime/prim/vko.c */
 
 const struct sk_prim sk_prims[] = {
 	{ 0x00000001UL, "rsa_pkcs1", 0x00000000UL, 512, 16384,	/* CKM_RSA_PKCS, CKK_RSA */
-	  CKF_VERIFY | CKF_ENCRYPT | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
-	  CKF_SIGN | CKF_DECRYPT | CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE,
+	  CKF_VERIFY | CKF_ENCRYPT | CKF_WRAP | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
+	  CKF_SIGN | CKF_DECRYPT | CKF_UNWRAP | CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE,
 	  0x00000003UL,	/* CKM_RSA_X_509 */
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_PKCS1, SK_PRIM_PARAM_NONE,
@@ -53,8 +56,8 @@ const struct sk_prim sk_prims[] = {
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_rsa_x509_ops },
 	{ 0x00000009UL, "rsa_oaep", 0x00000000UL, 512, 16384,	/* CKM_RSA_PKCS_OAEP, CKK_RSA */
-	  CKF_ENCRYPT,
-	  CKF_DECRYPT,
+	  CKF_ENCRYPT | CKF_WRAP,
+	  CKF_DECRYPT | CKF_UNWRAP,
 	  0x00000003UL,	/* CKM_RSA_X_509 */
 	  0,
 	  SK_PRIM_PARAM_STRUCT, sizeof(CK_RSA_PKCS_OAEP_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
@@ -262,6 +265,13 @@ const struct sk_prim sk_prims[] = {
 	  CKF_EC_F_P | CKF_EC_F_2M | CKF_EC_ECPARAMETERS | CKF_EC_OID | CKF_EC_UNCOMPRESS | CKF_EC_COMPRESS | CKF_EC_CURVENAME,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_ANY, SK_PRIM_PARAM_NONE,
 	  &prim_ecdsa_ops },
+	{ 0x00001050UL, "ecdh", 0x00000003UL, 192, 521,	/* CKM_ECDH1_DERIVE, CKK_EC */
+	  CKF_DERIVE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_ECDH1_DERIVE_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_ecdh_ops },
 	{ 0x00001080UL, "aes_keygen", 0x0000001FUL, 16, 32,	/* CKM_AES_KEY_GEN, CKK_AES */
 	  CKF_GENERATE,
 	  0,
@@ -332,6 +342,13 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_ANY, SK_PRIM_PARAM_HASH_OID,
 	  &prim_gost3410_ops },
+	{ 0x00001204UL, "vko", 0x00000030UL, 256, 256,	/* CKM_GOSTR3410_DERIVE, CKK_GOSTR3410 */
+	  CKF_DERIVE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_GOSTR3410_DERIVE_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_vko_ops },
 	{ 0x00001220UL, "gost_keygen", 0x00000032UL, 32, 32,	/* CKM_GOST28147_KEY_GEN, CKK_GOST28147 */
 	  CKF_GENERATE,
 	  0,
@@ -360,6 +377,20 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_gost28147_mac_ops },
+	{ 0x00002109UL, "aes_kw", 0x0000001FUL, 16, 32,	/* CKM_AES_KEY_WRAP, CKK_AES */
+	  CKF_WRAP | CKF_UNWRAP,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_kw_ops },
+	{ 0x0000210BUL, "aes_kw", 0x0000001FUL, 16, 32,	/* CKM_AES_KEY_WRAP_KWP, CKK_AES */
+	  CKF_WRAP | CKF_UNWRAP,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_aes_kw_ops },
 	{ 0x00004003UL, "generic_keygen", 0x00000028UL, 8, 4096,	/* CKM_SHA_1_KEY_GEN, CKK_SHA_1_HMAC */
 	  CKF_GENERATE,
 	  0,
@@ -402,6 +433,13 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_ANY, SK_PRIM_PARAM_HASH_OID,
 	  &prim_gost3410_ops },
+	{ 0xD4321007UL, "vko", 0x00000030UL, 256, 512,	/* CKM_GOSTR3410_12_DERIVE, CKK_GOSTR3410 */
+	  CKF_DERIVE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_GOSTR3410_DERIVE_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_vko_ops },
 	{ 0xD4321014UL, "hmac", 0x00000010UL, 1, 512,	/* CKM_GOSTR3411_12_256_HMAC, CKK_GENERIC_SECRET */
 	  CKF_SIGN | CKF_VERIFY | CKF_MESSAGE_SIGN | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
 	  0,
@@ -488,7 +526,7 @@ const struct sk_prim sk_prims[] = {
 	  &prim_gost_mac_ops },
 };
 
-const size_t sk_prims_count = 64;
+const size_t sk_prims_count = 69;
 
 const struct sk_prim *sk_prim_of(unsigned long mech)
 {

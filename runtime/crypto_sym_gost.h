@@ -189,6 +189,15 @@ CK_RV crypto_aes_wrap(int pad, const uint8_t *kek, size_t kek_len, const uint8_t
  * CKR_DATA_LEN_RANGE when in_len cannot be a wrapped key. out has room for in_len. */
 CK_RV crypto_aes_unwrap(int pad, const uint8_t *kek, size_t kek_len, const uint8_t *in,
 			size_t in_len, uint8_t *out, size_t *out_len);
+/* Both with an IV of the caller's (NULL: the default one): 8 bytes for RFC 3394 (its
+ * 2.2.3.2 alternative IV), 4 bytes for RFC 5649 (the constant half of its AIV);
+ * CKR_MECHANISM_PARAM_INVALID for another length. */
+CK_RV crypto_aes_wrap_iv(int pad, const uint8_t *kek, size_t kek_len, const uint8_t *iv,
+			 size_t iv_len, const uint8_t *in, size_t in_len, uint8_t *out,
+			 size_t *out_len);
+CK_RV crypto_aes_unwrap_iv(int pad, const uint8_t *kek, size_t kek_len, const uint8_t *iv,
+			   size_t iv_len, const uint8_t *in, size_t in_len, uint8_t *out,
+			   size_t *out_len);
 
 /* --- key agreement ------------------------------------------------------------------ */
 

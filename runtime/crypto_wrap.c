@@ -14,7 +14,8 @@
 #include <openssl/evp.h>
 
 static CK_RV crypto_aes_wrap_op(int enc, int pad, const uint8_t *kek, size_t kek_len,
-				const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len)
+				const uint8_t *iv, size_t iv_len, const uint8_t *in,
+				size_t in_len, uint8_t *out, size_t *out_len)
 {
 	OSSL_LIB_CTX *ctx = crypto_libctx();
 	const char *name;
@@ -38,6 +39,9 @@ static CK_RV crypto_aes_wrap_op(int enc, int pad, const uint8_t *kek, size_t kek
 		return CKR_DATA_LEN_RANGE;
 	if (pad && (enc ? in_len < 1 : in_len < 16 || in_len % 8 != 0))
 		return CKR_DATA_LEN_RANGE;
+	/* RFC 3394 2.2.3: a 64-bit IV; RFC 5649 3: its 32-bit constant part (AIV's first half) */
+	if (iv != NULL && iv_len != (pad ? 4u : 8u))
+		return CKR_MECHANISM_PARAM_INVALID;
 	if (ctx == NULL)
 		return CKR_FUNCTION_FAILED;
 	ERR_set_mark();
@@ -47,7 +51,7 @@ static CK_RV crypto_aes_wrap_op(int enc, int pad, const uint8_t *kek, size_t kek
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	if (ci == NULL || !EVP_CipherInit_ex2(c, ci, kek, NULL, enc, NULL))
+	if (ci == NULL || !EVP_CipherInit_ex2(c, ci, kek, iv, enc, NULL))
 		goto out;
 	if (!EVP_CipherUpdate(c, out, &n1, in, (int)in_len)) {
 		/* the one failure of an unwrap with good lengths: the integrity check */
@@ -65,18 +69,32 @@ out:
 	return rv;
 }
 
+CK_RV crypto_aes_wrap_iv(int pad, const uint8_t *kek, size_t kek_len, const uint8_t *iv,
+			 size_t iv_len, const uint8_t *in, size_t in_len, uint8_t *out,
+			 size_t *out_len)
+{
+	return crypto_aes_wrap_op(1, pad, kek, kek_len, iv, iv_len, in, in_len, out, out_len);
+}
+
+CK_RV crypto_aes_unwrap_iv(int pad, const uint8_t *kek, size_t kek_len, const uint8_t *iv,
+			   size_t iv_len, const uint8_t *in, size_t in_len, uint8_t *out,
+			   size_t *out_len)
+{
+	CK_RV rv = crypto_aes_wrap_op(0, pad, kek, kek_len, iv, iv_len, in, in_len, out, out_len);
+
+	if (rv != CKR_OK)
+		OPENSSL_cleanse(out, in_len);
+	return rv;
+}
+
 CK_RV crypto_aes_wrap(int pad, const uint8_t *kek, size_t kek_len, const uint8_t *in,
 		      size_t in_len, uint8_t *out, size_t *out_len)
 {
-	return crypto_aes_wrap_op(1, pad, kek, kek_len, in, in_len, out, out_len);
+	return crypto_aes_wrap_iv(pad, kek, kek_len, NULL, 0, in, in_len, out, out_len);
 }
 
 CK_RV crypto_aes_unwrap(int pad, const uint8_t *kek, size_t kek_len, const uint8_t *in,
 			size_t in_len, uint8_t *out, size_t *out_len)
 {
-	CK_RV rv = crypto_aes_wrap_op(0, pad, kek, kek_len, in, in_len, out, out_len);
-
-	if (rv != CKR_OK)
-		OPENSSL_cleanse(out, in_len);
-	return rv;
+	return crypto_aes_unwrap_iv(pad, kek, kek_len, NULL, 0, in, in_len, out, out_len);
 }

@@ -113,9 +113,9 @@ static void mech_build(void)
 		m->hash = sk_mech_comps[i].hash;
 		/* a composition hashes, then signs or verifies */
 		m->host_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_MESSAGE_ENCRYPT |
-				   CKF_MESSAGE_DECRYPT);
+				   CKF_MESSAGE_DECRYPT | CKF_WRAP | CKF_UNWRAP);
 		m->token_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_MESSAGE_ENCRYPT |
-				    CKF_MESSAGE_DECRYPT);
+				    CKF_MESSAGE_DECRYPT | CKF_WRAP | CKF_UNWRAP);
 		m->param = p->compose_param;
 		if (crypto_md(m->hash) == NULL)
 			log_msg(LOG_ERROR, "mech: %s is not offered by the host: its digest %s is "
@@ -244,6 +244,9 @@ static int mech_join(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM
 		if (r->info.flags & m->token_flags & CKF_SIGN)
 			out->flags |= m->token_flags & (CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE);
 		out->flags |= r->info.flags & m->inherit_flags;
+		/* unwrapping with a token key is the token's decryption (op_keymgmt.c) */
+		if ((r->info.flags & CKF_DECRYPT) && (m->token_flags & CKF_UNWRAP))
+			out->flags |= CKF_UNWRAP;
 		if (r->info.flags & m->token_flags) {
 			/* signing and decryption work with the token's key sizes */
 			out->ulMinKeySize = r->info.ulMinKeySize;

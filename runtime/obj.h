@@ -80,7 +80,10 @@ void obj_logout_inlock(struct token *t);
  * back the checked copy template only). The result is a new attribute list (lb_attrs_free)
  * in the form scripts receive.
  */
-enum obj_tmpl_op { OBJ_CREATE, OBJ_GENERATE, OBJ_COPY };
+/* OBJ_UNWRAP and OBJ_DERIVE (C_UnwrapKey, C_DeriveKey) take the unwrap rules of the
+ * standard's footnotes 5 and 6 (it has none of its own for derivation: a derived key's
+ * value, like an unwrapped one's, comes from the mechanism); both give CKA_LOCAL false. */
+enum obj_tmpl_op { OBJ_CREATE, OBJ_GENERATE, OBJ_COPY, OBJ_UNWRAP, OBJ_DERIVE };
 CK_RV obj_template(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_KEY_TYPE key_type,
 		   const CK_ATTRIBUTE *tmpl, CK_ULONG n, struct lb_attr **out, size_t *nout);
 

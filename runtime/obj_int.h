@@ -69,6 +69,10 @@ CK_RV obj_attrs_derive_value(const struct sk_obj_kind *k, struct lb_attr **a, si
 /* Secret keys: the value of a secret key template checked by its key type
  * (the lengths the key type's generation mechanism gives). CKR_ATTRIBUTE_VALUE_INVALID. */
 CK_RV obj_secret_check(enum obj_tmpl_op op, CK_KEY_TYPE kt, const struct lb_attr *a, size_t n);
+/* The generation mechanism of secret key type kt (a host CKF_GENERATE primitive, whose
+ * gen_len knows the key type's lengths), or NULL. */
+struct mech;
+const struct mech *obj_secret_keygen(CK_KEY_TYPE kt);
 
 /*
  * A new object of the call's session s from a template checked and completed by the rules

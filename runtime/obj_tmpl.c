@@ -525,11 +525,15 @@ int obj_hidden(const struct sk_obj_kind *k, const struct lb_attr *a, size_t n,
 
 static unsigned obj_forbidden_bit(enum obj_tmpl_op op)
 {
+	if (op == OBJ_UNWRAP || op == OBJ_DERIVE)
+		return SK_AR_UNWRAP_FORBIDDEN;
 	return op == OBJ_GENERATE ? SK_AR_GENERATE_FORBIDDEN : SK_AR_CREATE_FORBIDDEN;
 }
 
 static unsigned obj_required_bit(enum obj_tmpl_op op)
 {
+	if (op == OBJ_UNWRAP || op == OBJ_DERIVE)
+		return SK_AR_UNWRAP_REQUIRED;
 	return op == OBJ_GENERATE ? SK_AR_GENERATE_REQUIRED : SK_AR_CREATE_REQUIRED;
 }
 
@@ -584,8 +588,7 @@ static int obj_attr_at(const struct lb_attr *a, size_t n, CK_ATTRIBUTE_TYPE t,
 	return x != NULL;
 }
 
-/* The generation mechanism of key type kt (a host CKF_GENERATE primitive), or NULL. */
-static const struct mech *obj_secret_keygen(CK_KEY_TYPE kt)
+const struct mech *obj_secret_keygen(CK_KEY_TYPE kt)
 {
 	const struct mech *m;
 	size_t i;

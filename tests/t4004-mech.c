@@ -156,10 +156,13 @@ int main(void)
 	   info.ulMaxKeySize == 4096, "signs with the token's RSA sizes, verifies on the host "
 	   "(the message-based forms too)");
 	is_rv(mech_info(decl, 6, CKM_RSA_PKCS, &info), CKR_OK, "info of RSA PKCS");
-	ok(info.flags == (CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT | MSG_SV),
-	   "RSA PKCS: the token's HW flag, its sign/decrypt, the host's verify/encrypt");
+	ok(info.flags == (CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP |
+			  CKF_UNWRAP | MSG_SV),
+	   "RSA PKCS: the token's HW flag, its sign/decrypt (and so unwrap), the host's "
+	   "verify/encrypt/wrap, the message-based forms");
 	is_rv(mech_info(decl, 6, CKM_RSA_PKCS_OAEP, &info), CKR_OK, "info of OAEP");
-	ok(info.flags == (CKF_ENCRYPT | CKF_DECRYPT), "OAEP: encrypt on the host, decrypt raw");
+	ok(info.flags == (CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP | CKF_UNWRAP),
+	   "OAEP: encrypt and wrap on the host, decrypt and unwrap raw");
 	is_rv(mech_info(decl, 6, CKM_ECDSA_SHA256, &info), CKR_OK, "info of ECDSA-SHA256");
 	ok(info.flags == (CKF_SIGN | CKF_VERIFY | MSG_SV | CKF_EC_F_P | CKF_EC_OID),
 	   "ECDSA-SHA256 takes the curve flags of the token's ECDSA");

@@ -85,6 +85,12 @@ int main(void)
 			ok(o->decrypt_check != NULL && o->decrypt_decode != NULL &&
 			   o->max_plain != NULL && p->raw != 0,
 			   "%s: checks and decodes the token's decryption", name);
+		if (p->host_flags & CKF_WRAP)
+			ok(o->wrap != NULL && o->wrap_len != NULL, "%s: wraps keys", name);
+		if (p->host_flags & CKF_UNWRAP)
+			ok(o->unwrap != NULL, "%s: unwraps keys", name);
+		if (p->host_flags & CKF_DERIVE)
+			ok(o->derive != NULL && o->param != NULL, "%s: derives keys", name);
 		if (p->param != SK_PRIM_PARAM_NONE || p->compose_param != SK_PRIM_PARAM_NONE)
 			ok(o->param != NULL, "%s: checks its parameter", name);
 		if (p->param == SK_PRIM_PARAM_STRUCT)

@@ -72,6 +72,10 @@ static void check_offered(CK_MECHANISM_TYPE type, const struct sk_prim *p, CK_FL
 	CK_FLAGS want = host | (rf & token) |
 			((rf & token & CKF_SIGN) ? token & (CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE) : 0);
 
+	/* unwrapping with a token key is the token's decryption (op_keymgmt.c) */
+	if ((rf & CKF_DECRYPT) && (token & CKF_UNWRAP))
+		want |= CKF_UNWRAP;
+
 	is_ulong((unsigned long)listed(type), 1, "%s: listed once", name);
 	is_rv(f->C_GetMechanismInfo(slot, type, &info), CKR_OK, "%s: C_GetMechanismInfo", name);
 	is_ulong(info.flags & OP_FLAGS, want, "%s: the host's operations (0x%lx) and the "
@@ -119,8 +123,10 @@ int main(int argc, char **argv)
 		snprintf(head, sizeof head, "mech: %s (", name);
 		if (listed(c->type) && p != NULL) {
 			offered++;
-			check_offered(c->type, p, p->host_flags & ~(CKF_ENCRYPT | CKF_DECRYPT),
-				      p->token_flags & ~(CKF_ENCRYPT | CKF_DECRYPT));
+			check_offered(c->type, p, p->host_flags & ~(CKF_ENCRYPT | CKF_DECRYPT |
+								     CKF_WRAP | CKF_UNWRAP),
+				      p->token_flags & ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP |
+							 CKF_UNWRAP));
 		} else {
 			left++;
 			ok(!listed(c->type) && (logged(head, "is not offered: ") ||

@@ -237,6 +237,19 @@ const char *prim_aes_name(const struct prim_ctx *c, const char *mode)
 	return row < 0 || col < 0 ? NULL : names[row][col];
 }
 
+size_t prim_rsa_wrap_len(const struct prim_ctx *c, size_t n)
+{
+	return n > 0 && n <= c->m->ops->max_plain(c) ? c->k : 0;
+}
+
+CK_RV prim_rsa_wrap(const struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+		    size_t *out_len)
+{
+	CK_RV rv = c->m->ops->encrypt(c, in, n, out, out_len);
+
+	return rv == CKR_DATA_LEN_RANGE ? CKR_KEY_SIZE_RANGE : rv;
+}
+
 CK_RV prim_iv_param(const CK_MECHANISM *pm, size_t n)
 {
 	if (n == 0)

@@ -162,6 +162,27 @@ struct prim_ops {
 	 * a stream cipher's property, which GCM, CCM and MGM have. */
 	CK_RV (*msg_param)(const struct mech *m, void *param, CK_ULONG len, const uint8_t *aad,
 			   size_t aad_len, struct prim_msg *out);
+
+	/* Key wrapping (host CKF_WRAP / CKF_UNWRAP; C_WrapKey, C_UnwrapKey: op_keymgmt.c):
+	 * the key hook took the wrapping key and c->init_mech's parameter; wrap_len is the
+	 * length of the wrapping of a key value of n bytes (0: a value this mechanism cannot
+	 * wrap, CKR_KEY_SIZE_RANGE); wrap writes it into out (wrap_len bytes); unwrap writes
+	 * the key value into out (room for n bytes, cleansed by the caller):
+	 * CKR_WRAPPED_KEY_LEN_RANGE (a length no wrapping has) or CKR_WRAPPED_KEY_INVALID
+	 * (the integrity check failed). */
+	size_t (*wrap_len)(const struct prim_ctx *c, size_t n);
+	CK_RV (*wrap)(const struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+		      size_t *out_len);
+	CK_RV (*unwrap)(const struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+			size_t *out_len);
+	/* Key derivation (host CKF_DERIVE; C_DeriveKey): the key hook (private_key 1) took
+	 * the base key's private value (c->key, c->k bytes) and domain parameters
+	 * (c->params); derive computes from pm's parameter (checked by param) the secret of
+	 * want bytes (0: the length the mechanism gives by itself) into out (cap bytes, at
+	 * least 64). CKR_MECHANISM_PARAM_INVALID (a peer key not on the curve ...),
+	 * CKR_TEMPLATE_INCONSISTENT (a length the mechanism cannot give). */
+	CK_RV (*derive)(const struct prim_ctx *c, const CK_MECHANISM *pm, size_t want,
+			uint8_t *out, size_t cap, size_t *out_len);
 };
 
 /* Free what the key hook took, and cleanse the context. */
@@ -227,6 +248,11 @@ CK_RV prim_iv_param(const CK_MECHANISM *pm, size_t n);
 /* RSA: CKA_MODULUS (its size within the entry's bits) and, for a public key,
  * CKA_PUBLIC_EXPONENT as c->pk; for a private key the modulus itself. */
 CK_RV prim_rsa_key(struct prim_ctx *c, const struct prim_attrs *a, int private_key);
+/* RSA key wrapping (CKF_WRAP): the key's value as the plaintext of the primitive's own
+ * encryption (max_plain, encrypt), the wrapping k bytes. */
+size_t prim_rsa_wrap_len(const struct prim_ctx *c, size_t n);
+CK_RV prim_rsa_wrap(const struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
+		    size_t *out_len);
 /* RSA: in right-aligned into em[0..k) (CKR_DATA_LEN_RANGE when longer). */
 CK_RV prim_rsa_block(const struct prim_ctx *c, const uint8_t *in, size_t in_len, uint8_t *em);
 /* RSA: the token's answer right-aligned to k bytes (the integer's leading zeros, which a

@@ -87,5 +87,7 @@ const struct prim_ops prim_rsa_oaep_ops = {
 	.max_plain = rsa_oaep_max_plain,
 	.encrypt = rsa_oaep_encrypt,
 	.decrypt_check = prim_rsa_decrypt_check,
+	.wrap_len = prim_rsa_wrap_len,
+	.wrap = prim_rsa_wrap,
 	.decrypt_decode = rsa_oaep_decode,
 };

@@ -70,5 +70,7 @@ const struct prim_ops prim_rsa_pkcs1_ops = {
 	.max_plain = rsa_pkcs1_max_plain,
 	.encrypt = rsa_pkcs1_encrypt,
 	.decrypt_check = prim_rsa_decrypt_check,
+	.wrap_len = prim_rsa_wrap_len,
+	.wrap = prim_rsa_wrap,
 	.decrypt_decode = rsa_pkcs1_decode,
 };

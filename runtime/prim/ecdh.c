@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ecdh.c — CKM_ECDH1_DERIVE on the host (C_DeriveKey), with an EC private key whose
+ * CKA_VALUE is in host memory (a session key).
+ *
+ * PKCS #11 3.2, EC section (elliptic curve Diffie-Hellman key derivation): the parameter
+ * is CK_ECDH1_DERIVE_PARAMS; the shared secret is the x-coordinate of d * Q_peer (SEC 1
+ * 3.3.1, crypto_ecdh), then the KDF: CKD_NULL takes it as it is, and then pSharedData must
+ * be empty; CKD_SHA1_KDF ... CKD_SHA512_KDF (and the SHA-3 ones) are the KDF of ANSI X9.63
+ * (SEC 1 3.6.1): H(Z || counter || SharedInfo), the 32-bit big-endian counter from 1, as
+ * many blocks as the key needs. The key's length is the template's (CKA_VALUE_LEN, or the
+ * key type's own); with CKD_NULL a shorter key drops bytes "from the leading end" of the
+ * secret, as the standard says for its Diffie-Hellman derivations.
+ */
+#include "prim.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "crypto_sym_gost.h"
+
+/* The hash of an X9.63 KDF, 0 for CKD_NULL, CK_UNAVAILABLE_INFORMATION for another. */
+static CK_MECHANISM_TYPE ecdh_kdf_hash(CK_EC_KDF_TYPE kdf)
+{
+	switch (kdf) {
+	case CKD_NULL: return 0;
+	case CKD_SHA1_KDF: return CKM_SHA_1;
+	case CKD_SHA224_KDF: return CKM_SHA224;
+	case CKD_SHA256_KDF: return CKM_SHA256;
+	case CKD_SHA384_KDF: return CKM_SHA384;
+	case CKD_SHA512_KDF: return CKM_SHA512;
+	case CKD_SHA3_224_KDF: return CKM_SHA3_224;
+	case CKD_SHA3_256_KDF: return CKM_SHA3_256;
+	case CKD_SHA3_384_KDF: return CKM_SHA3_384;
+	case CKD_SHA3_512_KDF: return CKM_SHA3_512;
+	default: return CK_UNAVAILABLE_INFORMATION;
+	}
+}
+
+static CK_RV ecdh_param(const struct mech *m, const CK_MECHANISM *pm, struct mech_params *out)
+{
+	const CK_ECDH1_DERIVE_PARAMS *p = pm->pParameter;
+	CK_MECHANISM_TYPE h = ecdh_kdf_hash(p->kdf);
+
+	(void)m;
+	(void)out;
+	if (h == CK_UNAVAILABLE_INFORMATION || (h != 0 && crypto_md(h) == NULL))
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (p->pPublicData == NULL || p->ulPublicDataLen == 0)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (h == 0 && (p->ulSharedDataLen != 0 || p->pSharedData != NULL))
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (p->ulSharedDataLen > 0 && p->pSharedData == NULL)
+		return CKR_MECHANISM_PARAM_INVALID;
+	return CKR_OK;
+}
+
+static CK_RV ecdh_key(struct prim_ctx *c, const struct prim_attrs *a, int private_key)
+{
+	const struct lb_attr *v = a->get(a->view, CKA_VALUE);
+	CK_RV rv;
+
+	if (!private_key)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	rv = prim_copy_attr(a, CKA_EC_PARAMS, &c->params, &c->params_len);
+	if (rv != CKR_OK)
+		return rv;
+	if (v == NULL || v->value == NULL || v->len == 0 || v->len == CK_UNAVAILABLE_INFORMATION)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	c->key = malloc(v->len);
+	if (c->key == NULL)
+		return CKR_HOST_MEMORY;
+	memcpy(c->key, v->value, v->len);
+	c->k = v->len;
+	return CKR_OK;
+}
+
+/* X9.63: out[0..want) = H(z || 00000001 || info) || H(z || 00000002 || info) ... */
+static CK_RV ecdh_x963(CK_MECHANISM_TYPE hash, const uint8_t *z, size_t zlen,
+		       const uint8_t *info, size_t info_len, uint8_t *out, size_t want)
+{
+	uint8_t blk[64], ctr[4];
+	size_t done = 0, n;
+	uint32_t i;
+	EVP_MD_CTX *md = NULL;
+	CK_RV rv = CKR_OK;
+
+	for (i = 1; done < want && rv == CKR_OK; i++) {
+		ctr[0] = (uint8_t)(i >> 24);
+		ctr[1] = (uint8_t)(i >> 16);
+		ctr[2] = (uint8_t)(i >> 8);
+		ctr[3] = (uint8_t)i;
+		rv = crypto_digest_new(hash, &md);
+		if (rv == CKR_OK)
+			rv = crypto_digest_update(md, z, zlen);
+		if (rv == CKR_OK)
+			rv = crypto_digest_update(md, ctr, sizeof ctr);
+		if (rv == CKR_OK && info_len > 0)
+			rv = crypto_digest_update(md, info, info_len);
+		if (rv == CKR_OK)
+			rv = crypto_digest_final(md, blk, &n);
+		EVP_MD_CTX_free(md);
+		md = NULL;
+		if (rv != CKR_OK)
+			break;
+		if (n > want - done)
+			n = want - done;
+		memcpy(out + done, blk, n);
+		done += n;
+	}
+	OPENSSL_cleanse(blk, sizeof blk);
+	return rv;
+}
+
+static CK_RV ecdh_derive(const struct prim_ctx *c, const CK_MECHANISM *pm, size_t want,
+			 uint8_t *out, size_t cap, size_t *out_len)
+{
+	const CK_ECDH1_DERIVE_PARAMS *p = pm->pParameter;
+	CK_MECHANISM_TYPE h = ecdh_kdf_hash(p->kdf);
+	uint8_t z[128];
+	size_t zlen = 0;
+	CK_RV rv;
+
+	*out_len = 0;
+	rv = crypto_ecdh(c->params, c->params_len, c->key, c->k, p->pPublicData,
+			 p->ulPublicDataLen, z, &zlen);
+	if (rv != CKR_OK)
+		goto out;
+	if (h == 0) {
+		if (want == 0)
+			want = zlen;
+		if (want > zlen || want > cap) {
+			rv = CKR_TEMPLATE_INCONSISTENT;
+			goto out;
+		}
+		memcpy(out, z + zlen - want, want);      /* the leading end dropped */
+	} else {
+		if (want == 0)
+			want = EVP_MD_get_size(crypto_md(h));
+		if (want > cap) {
+			rv = CKR_TEMPLATE_INCONSISTENT;
+			goto out;
+		}
+		rv = ecdh_x963(h, z, zlen, p->pSharedData, p->ulSharedDataLen, out, want);
+		if (rv != CKR_OK)
+			goto out;
+	}
+	*out_len = want;
+out:
+	OPENSSL_cleanse(z, sizeof z);
+	return rv;
+}
+
+const struct prim_ops prim_ecdh_ops = {
+	.param = ecdh_param,
+	.key = ecdh_key,
+	.derive = ecdh_derive,
+};
