@@ -111,9 +111,10 @@ static void mech_build(void)
 		mech_from_prim(m, p);
 		m->type = sk_mech_comps[i].type;
 		m->hash = sk_mech_comps[i].hash;
-		/* a composition hashes, then signs or verifies */
-		m->host_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT);
-		m->token_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT);
+		/* a composition hashes, then signs or verifies: no encryption, and no
+		 * recovery (the digest is what a signature would give back) */
+		m->host_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_VERIFY_RECOVER);
+		m->token_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_SIGN_RECOVER);
 		m->param = p->compose_param;
 		if (crypto_md(m->hash) == NULL)
 			log_msg(LOG_ERROR, "mech: %s is not offered by the host: its digest %s is "
@@ -181,12 +182,20 @@ static const struct lb_mechanism *mech_decl(const struct lb_mechanism *decl, siz
 	return NULL;
 }
 
+/* What the token's declaration of a raw form lets the host build on it: its flags, and
+ * CKF_SIGN_RECOVER where it signs (a signature with recovery is the same raw operation on
+ * the token, only its encoding differs; op_recover.c). */
+static CK_FLAGS mech_raw_flags(const struct lb_mechanism *d)
+{
+	return d->info.flags | ((d->info.flags & CKF_SIGN) ? CKF_SIGN_RECOVER : 0);
+}
+
 int mech_token_can(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE raw,
 		   CK_FLAGS flags)
 {
 	const struct lb_mechanism *d = mech_decl(decl, ndecl, raw);
 
-	return d != NULL && (d->info.flags & flags) == flags;
+	return d != NULL && (mech_raw_flags(d) & flags) == flags;
 }
 
 /* 1 and the joined information when the module offers type, else 0. */
@@ -210,9 +219,9 @@ static int mech_join(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM
 	out->ulMaxKeySize = m->max_bits;
 	r = m->raw != 0 ? mech_decl(decl, ndecl, m->raw) : NULL;
 	if (r != NULL) {
-		out->flags |= r->info.flags & m->token_flags;
+		out->flags |= mech_raw_flags(r) & m->token_flags;
 		out->flags |= r->info.flags & m->inherit_flags;
-		if (r->info.flags & m->token_flags) {
+		if (mech_raw_flags(r) & m->token_flags) {
 			/* signing and decryption work with the token's key sizes */
 			out->ulMinKeySize = r->info.ulMinKeySize;
 			out->ulMaxKeySize = r->info.ulMaxKeySize;

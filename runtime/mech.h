@@ -82,7 +82,8 @@ CK_RV mech_list(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE
 /* The joined information of one mechanism, or CKR_MECHANISM_INVALID. */
 CK_RV mech_info(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE type,
 		CK_MECHANISM_INFO *out);
-/* Whether the token declared raw with all of flags (CKF_SIGN, CKF_DECRYPT). */
+/* Whether the token declared raw with all of flags (CKF_SIGN, CKF_DECRYPT; CKF_SIGN_RECOVER
+ * goes with CKF_SIGN: the same raw operation). */
 int mech_token_can(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE raw,
 		   CK_FLAGS flags);
 

@@ -99,6 +99,29 @@ size_t op_pk_max_input(const struct op_pk *o);
 CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len,
 		  uint8_t *out, size_t *out_len);
 
+/* A digest (OP_DIGEST; op_digest.c). */
+struct op_digest {
+	struct op op;                   /* first: opstate's view */
+	CK_MECHANISM_TYPE mech;
+	struct crypto_mdsave *st;       /* SHA-1 and SHA-2: a state that can be saved ... */
+	EVP_MD_CTX *md;                 /* ... the other digests: OpenSSL's EVP */
+	size_t size;
+	int multipart;                  /* C_DigestUpdate (or C_DigestKey) was called */
+	int oneshot;                    /* a C_Digest size query kept the operation */
+	int keyed;                      /* C_DigestKey fed a key's value into it */
+};
+
+/* The session's active digest, held until op_release (as op_pk_get). */
+CK_RV op_digest_get(CK_SESSION_HANDLE h, struct op_digest **out);
+/* One more part of a held digest (C_DigestUpdate and the dual functions):
+ * CKR_OPERATION_ACTIVE after a C_Digest size query; the caller ends the operation on an
+ * error. */
+CK_RV op_digest_feed(struct op_digest *o, const uint8_t *p, size_t n);
+/* Start a digest of mech in session h from a restored state st (taken over, freed on
+ * error) with its multipart and oneshot marks (C_SetOperationState, op_state.c). */
+CK_RV op_digest_resume(CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mech, struct crypto_mdsave *st,
+		       int multipart, int oneshot);
+
 /*
  * C_Login(hSession, CKU_CONTEXT_SPECIFIC, pin): the re-authentication a key with
  * CKA_ALWAYS_AUTHENTICATE asks for before each use. The caller (session.c) holds the

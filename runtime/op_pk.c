@@ -49,6 +49,10 @@ static CK_FLAGS op_kind_flag(enum op_kind kind)
 		return CKF_ENCRYPT;
 	case OP_DECRYPT:
 		return CKF_DECRYPT;
+	case OP_SIGN_RECOVER:
+		return CKF_SIGN_RECOVER;
+	case OP_VERIFY_RECOVER:
+		return CKF_VERIFY_RECOVER;
 	default:
 		return 0;
 	}
@@ -63,6 +67,10 @@ static CK_ATTRIBUTE_TYPE op_kind_attr(enum op_kind kind)
 		return CKA_VERIFY;
 	case OP_ENCRYPT:
 		return CKA_ENCRYPT;
+	case OP_SIGN_RECOVER:
+		return CKA_SIGN_RECOVER;
+	case OP_VERIFY_RECOVER:
+		return CKA_VERIFY_RECOVER;
 	default:
 		return CKA_DECRYPT;
 	}
@@ -95,7 +103,7 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		 CK_OBJECT_HANDLE key)
 {
 	CK_FLAGS flag = op_kind_flag(kind);
-	int private_key = kind == OP_SIGN || kind == OP_DECRYPT;
+	int private_key = kind == OP_SIGN || kind == OP_DECRYPT || kind == OP_SIGN_RECOVER;
 	struct sess_info si;
 	struct obj_view v;
 	struct prim_attrs attrs;
@@ -173,7 +181,10 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 		goto out;
 	}
-	if (!obj_view_bool(&v, op_kind_attr(kind), 1)) {
+	/* CKA_SIGN_RECOVER and CKA_VERIFY_RECOVER are false unless the key says otherwise
+	 * (spec/objects.yaml); the others' absence does not forbid */
+	if (!obj_view_bool(&v, op_kind_attr(kind), kind != OP_SIGN_RECOVER &&
+						     kind != OP_VERIFY_RECOVER)) {
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 		goto out;
 	}
@@ -338,7 +349,7 @@ static CK_RV op_context_login_ref(struct op_pk *o, struct token *t, const CK_UTF
 CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF8CHAR *pin,
 			      CK_ULONG len)
 {
-	static const enum op_kind kinds[] = { OP_SIGN, OP_DECRYPT };
+	static const enum op_kind kinds[] = { OP_SIGN, OP_DECRYPT, OP_SIGN_RECOVER };
 	struct op_pk *o = NULL, *cand;
 	struct op *op;
 	size_t i;

@@ -30,6 +30,8 @@ enum op_kind {
 	OP_DIGEST,
 	OP_SIGN,
 	OP_VERIFY,
+	OP_SIGN_RECOVER,        /* C_SignRecoverInit ... (op_recover.c) */
+	OP_VERIFY_RECOVER,
 	OP_KIND_MAX
 };
 

@@ -418,7 +418,7 @@ CK_RV rt_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 /*
  * C_SessionCancel's flags (PKCS #11 3.x, C_SessionCancel): the session-based operations it
  * may be asked to cancel, and the operation kinds of this module among them. The others
- * (recovery, message-based, key management) cannot be active here: nothing to cancel.
+ * (message-based, key management) cannot be active here: nothing to cancel.
  */
 static const struct {
 	CK_FLAGS flag;
@@ -426,6 +426,7 @@ static const struct {
 } sess_cancel_kinds[] = {
 	{ CKF_ENCRYPT, OP_ENCRYPT }, { CKF_DECRYPT, OP_DECRYPT }, { CKF_DIGEST, OP_DIGEST },
 	{ CKF_SIGN, OP_SIGN },       { CKF_VERIFY, OP_VERIFY },   { CKF_FIND_OBJECTS, OP_FIND },
+	{ CKF_SIGN_RECOVER, OP_SIGN_RECOVER }, { CKF_VERIFY_RECOVER, OP_VERIFY_RECOVER },
 };
 
 #define SESS_CANCEL_FLAGS                                                                 \
