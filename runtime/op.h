@@ -61,7 +61,10 @@ struct op_pk {
 	int multipart;                  /* an Update was called */
 	int oneshot;                    /* a one-shot call (C_Sign, C_Encrypt, C_Decrypt) kept
 					 * the operation: a size query or a short buffer */
-	EVP_MD_CTX *md;                 /* hash-then-sign fed in parts */
+	EVP_MD_CTX *md;                 /* hash-then-sign fed in parts ... */
+	struct crypto_mdsave *mst;      /* ... or, for SHA-1 and SHA-2, a hash whose state
+					 * C_GetOperationState can save (op_state.c) */
+	CK_OBJECT_HANDLE key;           /* the key's handle at Init */
 	uint8_t *buf;                   /* data of mechanisms without a hash, fed in parts */
 	size_t len, cap;
 	uint8_t *result;                /* a decryption kept for the retry after

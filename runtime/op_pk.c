@@ -21,6 +21,7 @@ static void op_pk_destroy(struct op *op)
 	struct op_pk *o = (struct op_pk *)op;
 
 	EVP_MD_CTX_free(o->md);
+	crypto_mdsave_free(o->mst);
 	if (o->buf != NULL) {
 		OPENSSL_cleanse(o->buf, o->cap);
 		free(o->buf);
@@ -207,8 +208,10 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		o->ref[sizeof o->ref - 1] = '\0';
 		o->always_auth = obj_view_bool(&v, CKA_ALWAYS_AUTHENTICATE, 0);
 	}
+	o->key = key;
 	if (m->hash != 0) {
-		rv = crypto_digest_new(m->hash, &o->md);
+		rv = crypto_mdsave_can(m->hash) ? crypto_mdsave_new(m->hash, &o->mst)
+						: crypto_digest_new(m->hash, &o->md);
 		if (rv != CKR_OK)
 			goto out;
 	}
@@ -252,6 +255,8 @@ CK_RV op_pk_feed(struct op_pk *o, const uint8_t *p, size_t n, size_t max)
 {
 	uint8_t *nb;
 
+	if (o->mst != NULL)
+		return crypto_mdsave_update(o->mst, p != NULL ? p : (const uint8_t *)"", n);
 	if (o->md != NULL)
 		return crypto_digest_update(o->md, p, n);
 	if (n > max || o->len > max - n)
@@ -273,6 +278,13 @@ CK_RV op_pk_input(struct op_pk *o, uint8_t *out, const uint8_t **in, size_t *in_
 {
 	CK_RV rv;
 
+	if (o->mst != NULL) {
+		rv = crypto_mdsave_final(o->mst, out, in_len);
+		crypto_mdsave_free(o->mst);
+		o->mst = NULL;
+		*in = out;
+		return rv;
+	}
 	if (o->md != NULL) {
 		rv = crypto_digest_final(o->md, out, in_len);
 		EVP_MD_CTX_free(o->md);

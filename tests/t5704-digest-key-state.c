@@ -19,8 +19,20 @@
  * made by another process (this test, run again) are CKR_SAVED_STATE_INVALID; a key
  * handle given is CKR_KEY_NOT_NEEDED; CKR_STATE_UNSAVEABLE for SHA3-256, for a digest that
  * took a key, and beside an encryption; CKR_OPERATION_NOT_INITIALIZED with nothing active.
+ *
+ * Hash-then-verify (CKM_SHA256_RSA_PKCS with the public key of `openssl genpkey`, over a
+ * signature of `openssl dgst -sign`, both in another process): half the message verified,
+ * the state saved together with a digest's, restored into a new session with the key as
+ * hAuthenticationKey: C_VerifyFinal accepts openssl's signature there, and the digest is
+ * openssl's. Without the key CKR_KEY_NEEDED, with another public key CKR_KEY_CHANGED, with
+ * an encryption key CKR_KEY_NOT_NEEDED; an HMAC verification is CKR_STATE_UNSAVEABLE.
  */
 #include "api/api.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SESSION_HANDLE s;
@@ -331,6 +343,128 @@ static void state(CK_SLOT_ID slot, const char *self)
 	is_rv(f->C_CloseSession(s2), CKR_OK, "close the second session");
 }
 
+/* A session RSA public key (CKA_VERIFY) from openssl's PEM key at path. */
+static CK_OBJECT_HANDLE import_pub(const char *path)
+{
+	uint8_t n[600], e[16];
+	BIGNUM *bn = NULL, *be = NULL;
+	EVP_PKEY *pk = NULL;
+	FILE *fp = fopen(path, "r");
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_KEY_TYPE kt = CKK_RSA;
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	int nl = 0, el = 0;
+
+	if (fp == NULL)
+		return h;
+	pk = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+	fclose(fp);
+	if (pk != NULL && EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &bn) == 1 &&
+	    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &be) == 1) {
+		nl = BN_bn2bin(bn, n);
+		el = BN_bn2bin(be, e);
+	}
+	if (nl > 0 && el > 0) {
+		CK_ATTRIBUTE t[] = {
+			ATTR(CKA_CLASS, cls), ATTR(CKA_KEY_TYPE, kt), { CKA_MODULUS, n, (CK_ULONG)nl },
+			{ CKA_PUBLIC_EXPONENT, e, (CK_ULONG)el }, ATTR(CKA_VERIFY, yes),
+			ATTR(CKA_TOKEN, no),
+		};
+		if (f->C_CreateObject(s, t, sizeof t / sizeof t[0], &h) != CKR_OK)
+			h = CK_INVALID_HANDLE;
+	}
+	BN_free(bn);
+	BN_free(be);
+	EVP_PKEY_free(pk);
+	return h;
+}
+
+static void verify_state(CK_SLOT_ID slot)
+{
+	CK_MECHANISM rsa = { CKM_SHA256_RSA_PKCS, NULL, 0 }, sha1 = { CKM_SHA_1, NULL, 0 };
+	CK_MECHANISM hm = { CKM_SHA256_HMAC, NULL, 0 };
+	static const uint8_t hk[32] = "an HMAC key of thirty-two bytes";
+	CK_OBJECT_CLASS c_sec = CKO_SECRET_KEY;
+	CK_KEY_TYPE k_gen = CKK_GENERIC_SECRET;
+	CK_ATTRIBUTE ht[] = { ATTR(CKA_CLASS, c_sec), ATTR(CKA_KEY_TYPE, k_gen),
+			      { CKA_VALUE, (void *)hk, sizeof hk }, ATTR(CKA_VERIFY, yes),
+			      ATTR(CKA_PRIVATE, no) };
+	char cmd[1024], path[300], other[300];
+	uint8_t sig[256], want[64], got[64], blob[1024];
+	CK_OBJECT_HANDLE pub, pub2, hkey = CK_INVALID_HANDLE;
+	CK_SESSION_HANDLE s2;
+	CK_ULONG len, gl;
+	FILE *fp;
+	long sl = -1, wl;
+
+	snprintf(path, sizeof path, "%s/k.pem", tmp);
+	snprintf(other, sizeof other, "%s/k2.pem", tmp);
+	snprintf(cmd, sizeof cmd, "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 "
+		 "-out %s 2>/dev/null && openssl genpkey -algorithm RSA -pkeyopt "
+		 "rsa_keygen_bits:1024 -out %s 2>/dev/null", path, other);
+	ok(system(cmd) == 0, "openssl genpkey: two RSA-1024 keys");
+	wl = dgst("sha1", msg, sizeof msg, want);      /* also writes tmp/in */
+	snprintf(cmd, sizeof cmd, "openssl dgst -sha256 -sign %s -out %s/sig %s/in", path, tmp,
+		 tmp);
+	ok(system(cmd) == 0, "openssl dgst -sha256 -sign of the message (another process)");
+	snprintf(cmd, sizeof cmd, "%s/sig", tmp);
+	fp = fopen(cmd, "rb");
+	if (fp != NULL) {
+		sl = (long)fread(sig, 1, sizeof sig, fp);
+		fclose(fp);
+	}
+	pub = import_pub(path);
+	pub2 = import_pub(other);
+	ok(sl == 128 && wl == 20 && pub != CK_INVALID_HANDLE && pub2 != CK_INVALID_HANDLE,
+	   "its signature, and both public keys as session objects");
+
+	is_rv(f->C_DigestInit(s, &sha1), CKR_OK, "a SHA-1 digest");
+	is_rv(f->C_VerifyInit(s, &rsa, pub), CKR_OK, "and a CKM_SHA256_RSA_PKCS verification");
+	is_rv(f->C_DigestUpdate(s, msg, 777), CKR_OK, "half of the message to the digest");
+	is_rv(f->C_VerifyUpdate(s, msg, 777), CKR_OK, "and to the verification");
+	len = sizeof blob;
+	is_rv(f->C_GetOperationState(s, blob, &len), CKR_OK, "C_GetOperationState of both");
+	is_rv(f->C_VerifyUpdate(s, msg + 777, sizeof msg - 777), CKR_OK, "the rest, here");
+	is_rv(f->C_VerifyFinal(s, sig, 128), CKR_OK, "C_VerifyFinal: openssl's signature");
+	is_rv(f->C_DigestInit(s, NULL), CKR_OK, "(the digest ended here)");
+
+	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2), CKR_OK,
+	      "a second session");
+	is_rv(f->C_SetOperationState(s2, blob, len, CK_INVALID_HANDLE, CK_INVALID_HANDLE),
+	      CKR_KEY_NEEDED, "restored without the key: CKR_KEY_NEEDED");
+	is_rv(f->C_SetOperationState(s2, blob, len, CK_INVALID_HANDLE, pub2), CKR_KEY_CHANGED,
+	      "with another public key: CKR_KEY_CHANGED");
+	is_rv(f->C_SetOperationState(s2, blob, len, pub, pub), CKR_KEY_NOT_NEEDED,
+	      "with an encryption key too: CKR_KEY_NOT_NEEDED");
+	gl = sizeof got;
+	is_rv(f->C_DigestFinal(s2, got, &gl), CKR_OPERATION_NOT_INITIALIZED,
+	      "the refused restores started nothing");
+	is_rv(f->C_SetOperationState(s2, blob, len, CK_INVALID_HANDLE, pub), CKR_OK,
+	      "with its key: C_SetOperationState");
+	is_rv(f->C_DigestUpdate(s2, msg + 777, sizeof msg - 777), CKR_OK, "the rest to the digest");
+	is_rv(f->C_VerifyUpdate(s2, msg + 777, sizeof msg - 777), CKR_OK,
+	      "and to the verification");
+	is_rv(f->C_VerifyFinal(s2, sig, 128), CKR_OK,
+	      "C_VerifyFinal in the second session: openssl's signature holds");
+	gl = sizeof got;
+	is_rv(f->C_DigestFinal(s2, got, &gl), CKR_OK, "C_DigestFinal");
+	ok(gl == 20 && memcmp(got, want, 20) == 0, "... openssl dgst -sha1 of the whole message");
+	is_rv(f->C_SetOperationState(s2, blob, len, CK_INVALID_HANDLE, pub), CKR_OK,
+	      "restored again");
+	is_rv(f->C_VerifyUpdate(s2, msg + 777, sizeof msg - 777 - 1), CKR_OK,
+	      "the rest but one byte");
+	is_rv(f->C_VerifyFinal(s2, sig, 128), CKR_SIGNATURE_INVALID,
+	      "C_VerifyFinal: CKR_SIGNATURE_INVALID (the state is the real one)");
+
+	is_rv(f->C_CreateObject(s, ht, 5, &hkey), CKR_OK, "an HMAC key");
+	is_rv(f->C_VerifyInit(s, &hm, hkey), CKR_OK, "an HMAC verification");
+	gl = 0;
+	is_rv(f->C_GetOperationState(s, NULL, &gl), CKR_STATE_UNSAVEABLE,
+	      "its state (derived from the key): CKR_STATE_UNSAVEABLE");
+	is_rv(f->C_VerifyInit(s, NULL, hkey), CKR_OK, "ended");
+	is_rv(f->C_CloseSession(s2), CKR_OK, "close the second session");
+}
+
 /* --blob PATH: save a SHA-256 state in this (other) process and write it to PATH. */
 static int blob_child(const char *path)
 {
@@ -366,6 +500,7 @@ int main(int argc, char **argv)
 	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK, "a session");
 	digest_key();
 	state(slot, argv[0]);
+	verify_state(slot);
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	{
