@@ -23,6 +23,11 @@
  * (its parameter, key, input limits, encodings) is in runtime/prim/, behind struct
  * prim_ops: these files never ask which primitive they run.
  *
+ * Signatures with recovery (op_recover.c) are OP_SIGN_RECOVER / OP_VERIFY_RECOVER
+ * operations of op_pk, single-part; the dual functions (op_dual.c) hold two operations of
+ * a session at once, in the order of their kinds; op_state.c saves digests and
+ * hash-then-verify operations (their crypto_mdsave state).
+ *
  * Secret-key primitives (prim_ops.secret: AES, DES3) run wholly on the host with session
  * secret keys: the Init checks take CKO_SECRET_KEY, C_EncryptUpdate/C_DecryptUpdate give
  * output as the mode allows (whole blocks; a padded or authenticated decryption keeps
