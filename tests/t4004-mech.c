@@ -152,8 +152,10 @@ int main(void)
 	ok(info.flags == (CKF_SIGN | CKF_VERIFY) && info.ulMinKeySize == 1024 &&
 	   info.ulMaxKeySize == 4096, "signs with the token's RSA sizes, verifies on the host");
 	is_rv(mech_info(decl, 6, CKM_RSA_PKCS, &info), CKR_OK, "info of RSA PKCS");
-	ok(info.flags == (CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT),
-	   "RSA PKCS: the token's HW flag, its sign/decrypt, the host's verify/encrypt");
+	ok(info.flags == (CKF_HW | CKF_SIGN | CKF_SIGN_RECOVER | CKF_VERIFY | CKF_VERIFY_RECOVER |
+			  CKF_ENCRYPT | CKF_DECRYPT),
+	   "RSA PKCS: the token's HW flag, its sign (also with recovery) and decrypt, the "
+	   "host's verify (also with recovery) and encrypt");
 	is_rv(mech_info(decl, 6, CKM_RSA_PKCS_OAEP, &info), CKR_OK, "info of OAEP");
 	ok(info.flags == (CKF_ENCRYPT | CKF_DECRYPT), "OAEP: encrypt on the host, decrypt raw");
 	is_rv(mech_info(decl, 6, CKM_ECDSA_SHA256, &info), CKR_OK, "info of ECDSA-SHA256");

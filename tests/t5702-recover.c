@@ -190,6 +190,7 @@ static void sign_recover(CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv, CK_OBJECT_
 	CK_MECHANISM m_sha = { CKM_SHA256_RSA_PKCS, NULL, 0 };
 	uint8_t sig[256], block[128], rec[256], n[256];
 	CK_ULONG sl, rl;
+	CK_C_SessionCancel cancel;
 	size_t k = 0;
 	long got;
 
@@ -293,6 +294,24 @@ static void sign_recover(CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv, CK_OBJECT_
 	rl = sizeof rec;
 	is_rv(f->C_VerifyRecover(s, n, 128, rec, &rl), CKR_SIGNATURE_INVALID,
 	      "a \"signature\" equal to the modulus: CKR_SIGNATURE_INVALID");
+
+	/* C_SessionCancel (3.0: the exported symbol) knows the two kinds */
+	cancel = (CK_C_SessionCancel)module_sym(module_open(), "C_SessionCancel");
+	ok(cancel != NULL, "C_SessionCancel is exported");
+	if (cancel == NULL)
+		return;
+	is_rv(f->C_SignRecoverInit(s, &m_pkcs, priv), CKR_OK, "C_SignRecoverInit");
+	is_rv(f->C_VerifyRecoverInit(s, &m_pkcs, pub), CKR_OK, "C_VerifyRecoverInit");
+	is_rv(cancel(s, CKF_SIGN_RECOVER), CKR_OK, "C_SessionCancel(CKF_SIGN_RECOVER)");
+	sl = sizeof sig;
+	is_rv(f->C_SignRecover(s, block, 10, sig, &sl), CKR_OPERATION_NOT_INITIALIZED,
+	      "... ended the signature");
+	is_rv(f->C_VerifyRecoverInit(s, &m_pkcs, pub), CKR_OPERATION_ACTIVE,
+	      "... and not the verification");
+	is_rv(cancel(s, CKF_VERIFY_RECOVER), CKR_OK,
+	      "C_SessionCancel(CKF_VERIFY_RECOVER)");
+	is_rv(f->C_VerifyRecoverInit(s, &m_pkcs, pub), CKR_OK, "... ended it: a new Init works");
+	is_rv(f->C_VerifyRecoverInit(s, NULL, pub), CKR_OK, "(ended)");
 
 	/* keys and mechanisms */
 	is_rv(f->C_SignRecoverInit(s, &m_pkcs, norec), CKR_KEY_FUNCTION_NOT_PERMITTED,
