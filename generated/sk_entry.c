@@ -365,7 +365,7 @@ SK_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR
 	return sk_leave(SK_FN_C_GetSessionInfo, rv);
 }
 
-/* Saves the state of the session's active operations as a byte string. (stub) */
+/* Saves the state of the session's active operations as a byte string. */
 SK_EXPORT CK_RV C_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationState, CK_ULONG_PTR pulOperationStateLen)
 {
 	struct sk_trace tr;
@@ -374,7 +374,14 @@ SK_EXPORT CK_RV C_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOpe
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_GetOperationState, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pulOperationStateLen == NULL)	/* pulOperationStateLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_GetOperationState, hSession);
+		else
+			rv = rt_GetOperationState(hSession, pOperationState, pulOperationStateLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_secret(&tr, "pOperationState", pOperationState, (pulOperationStateLen != NULL ? *pulOperationStateLen : (CK_ULONG)-1));
@@ -384,7 +391,7 @@ SK_EXPORT CK_RV C_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOpe
 	return sk_leave(SK_FN_C_GetOperationState, rv);
 }
 
-/* Restores operation state saved by C_GetOperationState, with the keys it needs. (stub) */
+/* Restores operation state saved by C_GetOperationState, with the keys it needs. */
 SK_EXPORT CK_RV C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationState, CK_ULONG ulOperationStateLen, CK_OBJECT_HANDLE hEncryptionKey, CK_OBJECT_HANDLE hAuthenticationKey)
 {
 	struct sk_trace tr;
@@ -393,7 +400,14 @@ SK_EXPORT CK_RV C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOpe
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SetOperationState, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pOperationState == NULL && ulOperationStateLen != 0)	/* pOperationState: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_SetOperationState, hSession);
+		else
+			rv = rt_SetOperationState(hSession, pOperationState, ulOperationStateLen, hEncryptionKey, hAuthenticationKey);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_secret(&tr, "pOperationState", pOperationState, ulOperationStateLen);
@@ -976,7 +990,7 @@ SK_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK
 	return sk_leave(SK_FN_C_DigestUpdate, rv);
 }
 
-/* Continues a multi-part digest with the value of a secret key. (stub) */
+/* Continues a multi-part digest with the value of a secret key. */
 SK_EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 {
 	struct sk_trace tr;
@@ -985,7 +999,10 @@ SK_EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DigestKey, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
+		rv = rt_DigestKey(hSession, hKey);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_handle(&tr, "hKey", hKey);
@@ -1124,7 +1141,7 @@ SK_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, 
 	return sk_leave(SK_FN_C_SignFinal, rv);
 }
 
-/* Starts a signature operation whose data can be recovered from the signature. (stub) */
+/* Starts a signature operation whose data can be recovered from the signature. */
 SK_EXPORT CK_RV C_SignRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
 	struct sk_trace tr;
@@ -1133,7 +1150,10 @@ SK_EXPORT CK_RV C_SignRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR p
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SignRecoverInit, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
+		rv = rt_SignRecoverInit(hSession, pMechanism, hKey);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -1143,7 +1163,7 @@ SK_EXPORT CK_RV C_SignRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR p
 	return sk_leave(SK_FN_C_SignRecoverInit, rv);
 }
 
-/* Signs single-part data so that the data is recoverable from the signature. (stub) */
+/* Signs single-part data so that the data is recoverable from the signature. */
 SK_EXPORT CK_RV C_SignRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
 	struct sk_trace tr;
@@ -1152,7 +1172,16 @@ SK_EXPORT CK_RV C_SignRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SignRecover, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_SignRecover, hSession);
+		else if (pulSignatureLen == NULL)	/* pulSignatureLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_SignRecover, hSession);
+		else
+			rv = rt_SignRecover(hSession, pData, ulDataLen, pSignature, pulSignatureLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
@@ -1268,7 +1297,7 @@ SK_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature
 	return sk_leave(SK_FN_C_VerifyFinal, rv);
 }
 
-/* Starts a verification that recovers the data from the signature. (stub) */
+/* Starts a verification that recovers the data from the signature. */
 SK_EXPORT CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
 	struct sk_trace tr;
@@ -1277,7 +1306,10 @@ SK_EXPORT CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_VerifyRecoverInit, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
+		rv = rt_VerifyRecoverInit(hSession, pMechanism, hKey);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -1287,7 +1319,7 @@ SK_EXPORT CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR
 	return sk_leave(SK_FN_C_VerifyRecoverInit, rv);
 }
 
-/* Verifies a signature and returns the data recovered from it. (stub) */
+/* Verifies a signature and returns the data recovered from it. */
 SK_EXPORT CK_RV C_VerifyRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen, CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen)
 {
 	struct sk_trace tr;
@@ -1296,7 +1328,16 @@ SK_EXPORT CK_RV C_VerifyRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignatu
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_VerifyRecover, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pSignature == NULL && ulSignatureLen != 0)	/* pSignature: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_VerifyRecover, hSession);
+		else if (pulDataLen == NULL)	/* pulDataLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_VerifyRecover, hSession);
+		else
+			rv = rt_VerifyRecover(hSession, pSignature, ulSignatureLen, pData, pulDataLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pSignature", pSignature, ulSignatureLen, 0, rv);
@@ -1308,7 +1349,7 @@ SK_EXPORT CK_RV C_VerifyRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignatu
 	return sk_leave(SK_FN_C_VerifyRecover, rv);
 }
 
-/* Continues a digest and an encryption together with one data part. (stub) */
+/* Continues a digest and an encryption together with one data part. */
 SK_EXPORT CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen, CK_BYTE_PTR pEncryptedPart, CK_ULONG_PTR pulEncryptedPartLen)
 {
 	struct sk_trace tr;
@@ -1317,7 +1358,16 @@ SK_EXPORT CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pP
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DigestEncryptUpdate, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_DigestEncryptUpdate, hSession);
+		else if (pulEncryptedPartLen == NULL)	/* pulEncryptedPartLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_DigestEncryptUpdate, hSession);
+		else
+			rv = rt_DigestEncryptUpdate(hSession, pPart, ulPartLen, pEncryptedPart, pulEncryptedPartLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
@@ -1329,7 +1379,7 @@ SK_EXPORT CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pP
 	return sk_leave(SK_FN_C_DigestEncryptUpdate, rv);
 }
 
-/* Continues a decryption and a digest together with one ciphertext part. (stub) */
+/* Continues a decryption and a digest together with one ciphertext part. */
 SK_EXPORT CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart, CK_ULONG ulEncryptedPartLen, CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen)
 {
 	struct sk_trace tr;
@@ -1338,7 +1388,16 @@ SK_EXPORT CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pE
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DecryptDigestUpdate, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pEncryptedPart == NULL && ulEncryptedPartLen != 0)	/* pEncryptedPart: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_DecryptDigestUpdate, hSession);
+		else if (pulPartLen == NULL)	/* pulPartLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_DecryptDigestUpdate, hSession);
+		else
+			rv = rt_DecryptDigestUpdate(hSession, pEncryptedPart, ulEncryptedPartLen, pPart, pulPartLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pEncryptedPart", pEncryptedPart, ulEncryptedPartLen, 0, rv);
@@ -1350,7 +1409,7 @@ SK_EXPORT CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pE
 	return sk_leave(SK_FN_C_DecryptDigestUpdate, rv);
 }
 
-/* Continues a signature and an encryption together with one data part. (stub) */
+/* Continues a signature and an encryption together with one data part. */
 SK_EXPORT CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen, CK_BYTE_PTR pEncryptedPart, CK_ULONG_PTR pulEncryptedPartLen)
 {
 	struct sk_trace tr;
@@ -1359,7 +1418,16 @@ SK_EXPORT CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPar
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_SignEncryptUpdate, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_SignEncryptUpdate, hSession);
+		else if (pulEncryptedPartLen == NULL)	/* pulEncryptedPartLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_SignEncryptUpdate, hSession);
+		else
+			rv = rt_SignEncryptUpdate(hSession, pPart, ulPartLen, pEncryptedPart, pulEncryptedPartLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
@@ -1371,7 +1439,7 @@ SK_EXPORT CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPar
 	return sk_leave(SK_FN_C_SignEncryptUpdate, rv);
 }
 
-/* Continues a decryption and a verification together with one ciphertext part. (stub) */
+/* Continues a decryption and a verification together with one ciphertext part. */
 SK_EXPORT CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPart, CK_ULONG ulEncryptedPartLen, CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen)
 {
 	struct sk_trace tr;
@@ -1380,7 +1448,16 @@ SK_EXPORT CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pE
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_DecryptVerifyUpdate, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pEncryptedPart == NULL && ulEncryptedPartLen != 0)	/* pEncryptedPart: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_DecryptVerifyUpdate, hSession);
+		else if (pulPartLen == NULL)	/* pulPartLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_DecryptVerifyUpdate, hSession);
+		else
+			rv = rt_DecryptVerifyUpdate(hSession, pEncryptedPart, ulEncryptedPartLen, pPart, pulPartLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pEncryptedPart", pEncryptedPart, ulEncryptedPartLen, 0, rv);

@@ -61,6 +61,22 @@ CK_RV crypto_digest_final(EVP_MD_CTX *c, uint8_t *out, size_t *out_len);
 CK_RV crypto_digest(CK_MECHANISM_TYPE hash, const uint8_t *p, size_t n, uint8_t *out,
 		    size_t *out_len);
 
+/* A running digest whose state can be saved (crypto_mdsave.c): SHA-1, SHA-224, SHA-256,
+ * SHA-384 and SHA-512 through OpenSSL's low-level API. crypto_mdsave_export gives the
+ * state's length and, when out has room, its bytes; crypto_mdsave_import takes them back
+ * (CKR_SAVED_STATE_INVALID for bytes that are no such state). Valid in this process only:
+ * the bytes are this build's struct. */
+struct crypto_mdsave;
+int crypto_mdsave_can(CK_MECHANISM_TYPE hash);
+CK_RV crypto_mdsave_new(CK_MECHANISM_TYPE hash, struct crypto_mdsave **out);
+CK_RV crypto_mdsave_update(struct crypto_mdsave *s, const uint8_t *p, size_t n);
+/* out must hold crypto_md_size(hash) bytes; once. */
+CK_RV crypto_mdsave_final(struct crypto_mdsave *s, uint8_t *out, size_t *out_len);
+void crypto_mdsave_free(struct crypto_mdsave *s);
+size_t crypto_mdsave_export(const struct crypto_mdsave *s, uint8_t *out, size_t cap);
+CK_RV crypto_mdsave_import(CK_MECHANISM_TYPE hash, const uint8_t *p, size_t n,
+			   struct crypto_mdsave **out);
+
 /* Random bytes from the host's generator (the private context's DRBG). */
 CK_RV crypto_random(uint8_t *out, size_t n);
 
@@ -167,6 +183,13 @@ struct crypto_rsa_params {
  * block for CKM_RSA_X_509): CKR_OK, CKR_SIGNATURE_INVALID or CKR_SIGNATURE_LEN_RANGE. */
 CK_RV crypto_rsa_verify(EVP_PKEY *pk, const struct crypto_rsa_params *p, const uint8_t *in,
 			size_t in_len, const uint8_t *sig, size_t sig_len);
+/* Verification with recovery (RFC 8017 8.2.2 steps 1-2 for X509: RSAVP1, the k-byte
+ * block; PKCS1: EMSA-PKCS1-v1_5's block of type 1 taken apart, the data T of any length
+ * up to k - 11): the data sig carries, into out (k bytes). CKR_SIGNATURE_LEN_RANGE when
+ * sig is not k bytes, CKR_SIGNATURE_INVALID when it is no signature of the key (at or
+ * above the modulus, or a padding that is not type 1). */
+CK_RV crypto_rsa_recover(EVP_PKEY *pk, enum crypto_rsa_pad pad, const uint8_t *sig,
+			 size_t sig_len, uint8_t *out, size_t *out_len);
 /* Encrypt with the public key (X509, PKCS1 type 2, OAEP); out holds k bytes. */
 CK_RV crypto_rsa_encrypt(EVP_PKEY *pk, const struct crypto_rsa_params *p, const uint8_t *in,
 			 size_t in_len, uint8_t *out, size_t *out_len);

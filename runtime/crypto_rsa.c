@@ -297,6 +297,45 @@ out:
 	return rv;
 }
 
+CK_RV crypto_rsa_recover(EVP_PKEY *pk, enum crypto_rsa_pad pad, const uint8_t *sig,
+			 size_t sig_len, uint8_t *out, size_t *out_len)
+{
+	OSSL_LIB_CTX *lctx = crypto_libctx();
+	size_t k = crypto_rsa_k(pk), mlen = k;
+	EVP_PKEY_CTX *pc;
+	CK_RV rv = CKR_OK;
+
+	if (k == 0)
+		return CKR_FUNCTION_FAILED;
+	if (sig_len != k)
+		return CKR_SIGNATURE_LEN_RANGE;
+	if (pad == CRYPTO_PAD_X509) {
+		rv = crypto_rsa_public_raw(pk, sig, k, out);    /* the whole block */
+		if (rv == CKR_OK)
+			*out_len = k;
+		return rv;
+	}
+	if (pad != CRYPTO_PAD_PKCS1)
+		return CKR_MECHANISM_INVALID;
+	/* OpenSSL's public decryption with PKCS #1 padding and no digest set checks the
+	 * type 1 block (00 01 FF.. 00, eight FF at least) and gives T */
+	ERR_set_mark();
+	pc = EVP_PKEY_CTX_new_from_pkey(lctx, pk, NULL);
+	if (pc == NULL) {
+		rv = CKR_HOST_MEMORY;
+	} else if (EVP_PKEY_verify_recover_init(pc) != 1 ||
+		   EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1) {
+		rv = CKR_FUNCTION_FAILED;
+	} else if (EVP_PKEY_verify_recover(pc, out, &mlen, sig, k) != 1 || mlen > k - 11) {
+		rv = CKR_SIGNATURE_INVALID;
+	} else {
+		*out_len = mlen;
+	}
+	EVP_PKEY_CTX_free(pc);
+	ERR_pop_to_mark();
+	return rv;
+}
+
 CK_RV crypto_rsa_encrypt(EVP_PKEY *pk, const struct crypto_rsa_params *p, const uint8_t *in,
 			 size_t in_len, uint8_t *out, size_t *out_len)
 {

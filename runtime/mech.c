@@ -111,11 +111,12 @@ static void mech_build(void)
 		mech_from_prim(m, p);
 		m->type = sk_mech_comps[i].type;
 		m->hash = sk_mech_comps[i].hash;
-		/* a composition hashes, then signs or verifies */
+		/* a composition hashes, then signs or verifies: no encryption, no wrapping, and
+		 * no recovery (the digest is what a signature would give back) */
 		m->host_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_MESSAGE_ENCRYPT |
-				   CKF_MESSAGE_DECRYPT | CKF_WRAP | CKF_UNWRAP);
+				   CKF_MESSAGE_DECRYPT | CKF_WRAP | CKF_UNWRAP | CKF_VERIFY_RECOVER);
 		m->token_flags &= ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_MESSAGE_ENCRYPT |
-				    CKF_MESSAGE_DECRYPT | CKF_WRAP | CKF_UNWRAP);
+				    CKF_MESSAGE_DECRYPT | CKF_WRAP | CKF_UNWRAP | CKF_SIGN_RECOVER);
 		m->param = p->compose_param;
 		if (crypto_md(m->hash) == NULL)
 			log_msg(LOG_ERROR, "mech: %s is not offered by the host: its digest %s is "
@@ -183,12 +184,20 @@ static const struct lb_mechanism *mech_decl(const struct lb_mechanism *decl, siz
 	return NULL;
 }
 
+/* What the token's declaration of a raw form lets the host build on it: its flags, and
+ * CKF_SIGN_RECOVER where it signs (a signature with recovery is the same raw operation on
+ * the token, only its encoding differs; op_recover.c). */
+static CK_FLAGS mech_raw_flags(const struct lb_mechanism *d)
+{
+	return d->info.flags | ((d->info.flags & CKF_SIGN) ? CKF_SIGN_RECOVER : 0);
+}
+
 int mech_token_can(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE raw,
 		   CK_FLAGS flags)
 {
 	const struct lb_mechanism *d = mech_decl(decl, ndecl, raw);
 
-	return d != NULL && (d->info.flags & flags) == flags;
+	return d != NULL && (mech_raw_flags(d) & flags) == flags;
 }
 
 int mech_token_keys(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE type,
@@ -239,7 +248,7 @@ static int mech_join(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM
 	out->ulMaxKeySize = m->max_bits;
 	r = m->raw != 0 ? mech_decl(decl, ndecl, m->raw) : NULL;
 	if (r != NULL) {
-		out->flags |= r->info.flags & m->token_flags;
+		out->flags |= mech_raw_flags(r) & m->token_flags;
 		/* message-based signing signs as C_Sign does: with the token's CKF_SIGN */
 		if (r->info.flags & m->token_flags & CKF_SIGN)
 			out->flags |= m->token_flags & (CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE);
@@ -247,7 +256,7 @@ static int mech_join(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM
 		/* unwrapping with a token key is the token's decryption (op_keymgmt.c) */
 		if ((r->info.flags & CKF_DECRYPT) && (m->token_flags & CKF_UNWRAP))
 			out->flags |= CKF_UNWRAP;
-		if (r->info.flags & m->token_flags) {
+		if (mech_raw_flags(r) & m->token_flags) {
 			/* signing and decryption work with the token's key sizes */
 			out->ulMinKeySize = r->info.ulMinKeySize;
 			out->ulMaxKeySize = r->info.ulMaxKeySize;

@@ -82,13 +82,14 @@ CK_RV mech_list(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE
 /* The joined information of one mechanism, or CKR_MECHANISM_INVALID. */
 CK_RV mech_info(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE type,
 		CK_MECHANISM_INFO *out);
-/* Whether the token declared raw with all of flags (CKF_SIGN, CKF_DECRYPT). */
 /* Token secret keys (op_toksym.c): whether the family declares type with token_keys and
  * all of flags; whether it declares, with token_keys, a generating mechanism (CKF_GENERATE)
  * whose spec key type is kt, i.e. makes and uses keys of that type on the token. */
 int mech_token_keys(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE type,
 		    CK_FLAGS flags);
 int mech_token_keys_type(const struct lb_mechanism *decl, size_t ndecl, CK_KEY_TYPE kt);
+/* Whether the token declared raw with all of flags (CKF_SIGN, CKF_DECRYPT; CKF_SIGN_RECOVER
+ * goes with CKF_SIGN: the same raw operation). */
 int mech_token_can(const struct lb_mechanism *decl, size_t ndecl, CK_MECHANISM_TYPE raw,
 		   CK_FLAGS flags);
 

@@ -23,6 +23,11 @@
  * (its parameter, key, input limits, encodings) is in runtime/prim/, behind struct
  * prim_ops: these files never ask which primitive they run.
  *
+ * Signatures with recovery (op_recover.c) are OP_SIGN_RECOVER / OP_VERIFY_RECOVER
+ * operations of op_pk, single-part; the dual functions (op_dual.c) hold two operations of
+ * a session at once, in the order of their kinds; op_state.c saves digests and
+ * hash-then-verify operations (their crypto_mdsave state).
+ *
  * Secret-key primitives (prim_ops.secret: AES, DES3) run wholly on the host with session
  * secret keys: the Init checks take CKO_SECRET_KEY, C_EncryptUpdate/C_DecryptUpdate give
  * output as the mode allows (whole blocks; a padded or authenticated decryption keeps
@@ -61,7 +66,10 @@ struct op_pk {
 	int multipart;                  /* an Update was called */
 	int oneshot;                    /* a one-shot call (C_Sign, C_Encrypt, C_Decrypt) kept
 					 * the operation: a size query or a short buffer */
-	EVP_MD_CTX *md;                 /* hash-then-sign fed in parts */
+	EVP_MD_CTX *md;                 /* hash-then-sign fed in parts ... */
+	struct crypto_mdsave *mst;      /* ... or, for SHA-1 and SHA-2, a hash whose state
+					 * C_GetOperationState can save (op_state.c) */
+	CK_OBJECT_HANDLE key;           /* the key's handle at Init */
 	uint8_t *buf;                   /* data of mechanisms without a hash, fed in parts */
 	size_t len, cap;
 	uint8_t *result;                /* a decryption kept for the retry after
@@ -117,6 +125,29 @@ CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len
  * sig[0..o->p.out_len): the primitive's encoding, the token's raw primitive, the
  * primitive's decoding (op_sign.c). */
 CK_RV op_sign_compute(struct op_pk *o, const uint8_t *in, size_t in_len, uint8_t *sig);
+
+/* A digest (OP_DIGEST; op_digest.c). */
+struct op_digest {
+	struct op op;                   /* first: opstate's view */
+	CK_MECHANISM_TYPE mech;
+	struct crypto_mdsave *st;       /* SHA-1 and SHA-2: a state that can be saved ... */
+	EVP_MD_CTX *md;                 /* ... the other digests: OpenSSL's EVP */
+	size_t size;
+	int multipart;                  /* C_DigestUpdate (or C_DigestKey) was called */
+	int oneshot;                    /* a C_Digest size query kept the operation */
+	int keyed;                      /* C_DigestKey fed a key's value into it */
+};
+
+/* The session's active digest, held until op_release (as op_pk_get). */
+CK_RV op_digest_get(CK_SESSION_HANDLE h, struct op_digest **out);
+/* One more part of a held digest (C_DigestUpdate and the dual functions):
+ * CKR_OPERATION_ACTIVE after a C_Digest size query; the caller ends the operation on an
+ * error. */
+CK_RV op_digest_feed(struct op_digest *o, const uint8_t *p, size_t n);
+/* Start a digest of mech in session h from a restored state st (taken over, freed on
+ * error) with its multipart and oneshot marks (C_SetOperationState, op_state.c). */
+CK_RV op_digest_resume(CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mech, struct crypto_mdsave *st,
+		       int multipart, int oneshot);
 
 /*
  * C_Login(hSession, CKU_CONTEXT_SPECIFIC, pin): the re-authentication a key with

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * op_digest.c — C_DigestInit, C_Digest, C_DigestUpdate, C_DigestFinal on the host, and
- * C_GenerateRandom / C_SeedRandom.
+ * op_digest.c — C_DigestInit, C_Digest, C_DigestUpdate, C_DigestKey, C_DigestFinal on the
+ * host, and C_GenerateRandom / C_SeedRandom.
+ *
+ * SHA-1 and SHA-2 run through crypto_mdsave (their state can be saved: op_state.c), the
+ * other digests through EVP.
  *
  * Random bytes: the host's DRBG (in the private OpenSSL context), XORed with the token's
  * generator when the token reports one (CKF_RNG) and its script offers random(card, n).
@@ -16,29 +19,24 @@
 #include "crypto.h"
 #include "log.h"
 #include "mech.h"
+#include "obj.h"
 #include "op.h"
 #include "opstate.h"
 #include "session.h"
 #include "sk_dispatch.h"
 #include "token.h"
 
-struct op_digest {
-	struct op op;                   /* first: opstate's view */
-	EVP_MD_CTX *md;
-	size_t size;
-	int multipart;                  /* C_DigestUpdate was called */
-	int oneshot;                    /* a C_Digest size query kept the operation */
-};
-
 static void op_digest_destroy(struct op *op)
 {
 	struct op_digest *o = (struct op_digest *)op;
 
 	EVP_MD_CTX_free(o->md);
+	crypto_mdsave_free(o->st);
+	OPENSSL_cleanse(o, sizeof *o);  /* after C_DigestKey it holds key-derived state */
 	free(o);
 }
 
-static CK_RV op_digest_get(CK_SESSION_HANDLE h, struct op_digest **out)
+CK_RV op_digest_get(CK_SESSION_HANDLE h, struct op_digest **out)
 {
 	struct sess_info si;
 	struct op *op;
@@ -49,6 +47,31 @@ static CK_RV op_digest_get(CK_SESSION_HANDLE h, struct op_digest **out)
 	if (rv == CKR_OK)
 		*out = (struct op_digest *)op;
 	return rv;
+}
+
+static CK_RV op_digest_update(struct op_digest *o, const uint8_t *p, size_t n)
+{
+	if (p == NULL)
+		p = (const uint8_t *)"";
+	return o->st != NULL ? crypto_mdsave_update(o->st, p, n) : crypto_digest_update(o->md, p, n);
+}
+
+static CK_RV op_digest_final(struct op_digest *o, uint8_t *out, size_t *len)
+{
+	return o->st != NULL ? crypto_mdsave_final(o->st, out, len) : crypto_digest_final(o->md, out, len);
+}
+
+static struct op_digest *op_digest_new(CK_MECHANISM_TYPE mech)
+{
+	struct op_digest *o = calloc(1, sizeof *o);
+
+	if (o == NULL)
+		return NULL;
+	o->op.kind = OP_DIGEST;
+	o->op.destroy = op_digest_destroy;
+	o->mech = mech;
+	o->size = crypto_md_size(mech);
+	return o;
 }
 
 CK_RV rt_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
@@ -74,15 +97,33 @@ CK_RV rt_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 	rv = mech_check_param(m, pMechanism, &prm);
 	if (rv != CKR_OK)
 		return rv;
-	o = calloc(1, sizeof *o);
+	o = op_digest_new(m->hash);
 	if (o == NULL)
 		return CKR_HOST_MEMORY;
-	o->op.kind = OP_DIGEST;
-	o->op.destroy = op_digest_destroy;
-	o->size = crypto_md_size(m->hash);
-	rv = crypto_digest_new(m->hash, &o->md);
+	/* SHA-1 and SHA-2 through the API whose state C_GetOperationState can save */
+	rv = crypto_mdsave_can(m->hash) ? crypto_mdsave_new(m->hash, &o->st)
+					: crypto_digest_new(m->hash, &o->md);
 	if (rv == CKR_OK)
 		rv = op_start(hSession, &o->op);
+	if (rv != CKR_OK)
+		op_digest_destroy(&o->op);
+	return rv;
+}
+
+CK_RV op_digest_resume(CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mech, struct crypto_mdsave *st,
+		       int multipart, int oneshot)
+{
+	struct op_digest *o = op_digest_new(mech);
+	CK_RV rv;
+
+	if (o == NULL) {
+		crypto_mdsave_free(st);
+		return CKR_HOST_MEMORY;
+	}
+	o->st = st;
+	o->multipart = multipart;
+	o->oneshot = oneshot;
+	rv = op_start(h, &o->op);
 	if (rv != CKR_OK)
 		op_digest_destroy(&o->op);
 	return rv;
@@ -108,9 +149,9 @@ static CK_RV op_digest_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 		return rv;
 	}
 	if (oneshot)
-		rv = crypto_digest_update(o->md, data, len);
+		rv = op_digest_update(o, data, len);
 	if (rv == CKR_OK)
-		rv = crypto_digest_final(o->md, out, &dlen);
+		rv = op_digest_final(o, out, &dlen);
 	if (rv == CKR_OK)
 		*pulOut = dlen;
 end:
@@ -124,6 +165,14 @@ CK_RV rt_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLe
 	return op_digest_finish(hSession, 1, pData, ulDataLen, pDigest, pulDigestLen);
 }
 
+CK_RV op_digest_feed(struct op_digest *o, const uint8_t *p, size_t n)
+{
+	if (o->oneshot)
+		return CKR_OPERATION_ACTIVE;    /* after a C_Digest size query */
+	o->multipart = 1;
+	return op_digest_update(o, p, n);
+}
+
 CK_RV rt_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
 	struct op_digest *o;
@@ -131,12 +180,62 @@ CK_RV rt_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ul
 
 	if (rv != CKR_OK)
 		return rv;
+	rv = op_digest_feed(o, pPart, ulPartLen);
+	op_release(&o->op, rv != CKR_OK);
+	return rv;
+}
+
+/*
+ * C_DigestKey: the value of a session secret key (CKO_SECRET_KEY, held in host memory,
+ * obj_secret.c) into the digest. Keys whose value the module cannot read — token keys,
+ * private and public keys (whose "value" is no byte string the standard digests) — are
+ * CKR_KEY_INDIGESTIBLE. PKCS #11 3.2 (5.12) puts no rule on sensitive keys; what is
+ * digested never leaves as the key, only through a one-way function, as SoftHSMv2 reasons:
+ * it digests any secret key into SHA-1 and SHA-2, and refuses a sensitive or
+ * unextractable one into other hashes. Here the same: a sensitive (or unextractable) key
+ * goes into SHA-1, SHA-2, SHA-3 and Streebog, and is CKR_KEY_INDIGESTIBLE for GOST R
+ * 34.11-94, whose collision resistance is broken. A digest that took a key keeps the fact
+ * (C_GetOperationState then answers CKR_STATE_UNSAVEABLE: its state would carry what the
+ * key put in, in the clear).
+ */
+static int op_digest_strong(CK_MECHANISM_TYPE hash)
+{
+	return hash != CKM_GOSTR3411;
+}
+
+CK_RV rt_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
+{
+	struct op_digest *o;
+	struct obj_view v;
+	const struct lb_attr *val;
+	int have_view = 0;
+	CK_RV rv = op_digest_get(hSession, &o);
+
+	if (rv != CKR_OK)
+		return rv;
 	if (o->oneshot) {
-		op_release(&o->op, 1);
-		return CKR_OPERATION_ACTIVE;    /* after a C_Digest size query */
+		rv = CKR_OPERATION_ACTIVE;      /* after a C_Digest size query */
+		goto end;
 	}
-	o->multipart = 1;
-	rv = crypto_digest_update(o->md, pPart, ulPartLen);
+	rv = obj_view(hSession, hKey, &v);
+	if (rv == CKR_OBJECT_HANDLE_INVALID)
+		rv = CKR_KEY_HANDLE_INVALID;
+	if (rv != CKR_OK)
+		goto end;
+	have_view = 1;
+	val = obj_view_attr(&v, CKA_VALUE);
+	if (v.cls != CKO_SECRET_KEY || v.on_token || val == NULL ||
+	    ((obj_view_bool(&v, CKA_SENSITIVE, 1) || !obj_view_bool(&v, CKA_EXTRACTABLE, 0)) &&
+	     !op_digest_strong(o->mech))) {
+		rv = CKR_KEY_INDIGESTIBLE;
+		goto end;
+	}
+	rv = op_digest_feed(o, val->value, val->len);
+	if (rv == CKR_OK)
+		o->keyed = 1;
+end:
+	if (have_view)
+		obj_view_free(&v);
 	op_release(&o->op, rv != CKR_OK);
 	return rv;
 }

@@ -349,10 +349,34 @@ void op_prune(void)
 	lock_release(op_lock);
 }
 
-/* The operation a function continues (not its Init, which starts one). */
-static int op_kind_of(enum sk_fn fn, enum op_kind *kind)
+/* The operation a function continues (not its Init, which starts one); a dual function
+ * (PKCS #11 3.2, 5.17) continues two, the second in *kind2 (else OP_KIND_MAX). */
+static int op_kind_of(enum sk_fn fn, enum op_kind *kind, enum op_kind *kind2)
 {
+	*kind2 = OP_KIND_MAX;
 	switch (fn) {
+	case SK_FN_C_DigestEncryptUpdate:
+		*kind = OP_DIGEST;
+		*kind2 = OP_ENCRYPT;
+		return 1;
+	case SK_FN_C_DecryptDigestUpdate:
+		*kind = OP_DECRYPT;
+		*kind2 = OP_DIGEST;
+		return 1;
+	case SK_FN_C_SignEncryptUpdate:
+		*kind = OP_SIGN;
+		*kind2 = OP_ENCRYPT;
+		return 1;
+	case SK_FN_C_DecryptVerifyUpdate:
+		*kind = OP_DECRYPT;
+		*kind2 = OP_VERIFY;
+		return 1;
+	case SK_FN_C_SignRecover:
+		*kind = OP_SIGN_RECOVER;
+		return 1;
+	case SK_FN_C_VerifyRecover:
+		*kind = OP_VERIFY_RECOVER;
+		return 1;
 	case SK_FN_C_Encrypt:
 	case SK_FN_C_EncryptUpdate:
 	case SK_FN_C_EncryptFinal:
@@ -407,13 +431,16 @@ static int op_msg_kind_of(enum sk_fn fn, enum op_kind *kind)
 
 CK_RV sk_bad_args(enum sk_fn fn, CK_SESSION_HANDLE h)
 {
-	enum op_kind kind;
+	enum op_kind kind, kind2;
 	struct op *op;
 
 	/* the call ends like any failed one: a NULL length pointer of C_Sign ends the
-	 * signature as a wrong data length would (op.h) */
-	if (op_kind_of(fn, &kind))
+	 * signature as a wrong data length would (op.h); a dual function's ends both */
+	if (op_kind_of(fn, &kind, &kind2)) {
 		op_end(h, kind);
+		if (kind2 != OP_KIND_MAX)
+			op_end(h, kind2);
+	}
 	/* ... and a message call's error ends the message in progress, not the process
 	 * (PKCS #11 3.2, C_EncryptMessageNext: "terminates the current message encryption
 	 * operation") */

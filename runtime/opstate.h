@@ -30,6 +30,8 @@ enum op_kind {
 	OP_DIGEST,
 	OP_SIGN,
 	OP_VERIFY,
+	OP_SIGN_RECOVER,        /* C_SignRecoverInit ... (op_recover.c) */
+	OP_VERIFY_RECOVER,
 	/* the message-based processes of 3.0 (op_msg.c): each excludes its classic twin
 	 * (OP_MSG_ENCRYPT and OP_ENCRYPT ...), see op_busy */
 	OP_MSG_ENCRYPT,

@@ -426,8 +426,8 @@ CK_RV rt_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 /*
  * C_SessionCancel's flags (PKCS #11 3.x, C_SessionCancel): the session-based operations it
  * may be asked to cancel, and the operation kinds of this module among them (a
- * message-based process ends whole). The others (recovery, key management) cannot be
- * active here: nothing to cancel.
+ * message-based process ends whole). The others (key management) cannot be active here:
+ * nothing to cancel.
  */
 static const struct {
 	CK_FLAGS flag;
@@ -437,6 +437,7 @@ static const struct {
 	{ CKF_SIGN, OP_SIGN },       { CKF_VERIFY, OP_VERIFY },   { CKF_FIND_OBJECTS, OP_FIND },
 	{ CKF_MESSAGE_ENCRYPT, OP_MSG_ENCRYPT }, { CKF_MESSAGE_DECRYPT, OP_MSG_DECRYPT },
 	{ CKF_MESSAGE_SIGN, OP_MSG_SIGN },       { CKF_MESSAGE_VERIFY, OP_MSG_VERIFY },
+	{ CKF_SIGN_RECOVER, OP_SIGN_RECOVER }, { CKF_VERIFY_RECOVER, OP_VERIFY_RECOVER },
 };
 
 #define SESS_CANCEL_FLAGS                                                                 \

@@ -156,10 +156,11 @@ int main(void)
 	   info.ulMaxKeySize == 4096, "signs with the token's RSA sizes, verifies on the host "
 	   "(the message-based forms too)");
 	is_rv(mech_info(decl, 6, CKM_RSA_PKCS, &info), CKR_OK, "info of RSA PKCS");
-	ok(info.flags == (CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP |
-			  CKF_UNWRAP | MSG_SV),
-	   "RSA PKCS: the token's HW flag, its sign/decrypt (and so unwrap), the host's "
-	   "verify/encrypt/wrap, the message-based forms");
+	ok(info.flags == (CKF_HW | CKF_SIGN | CKF_SIGN_RECOVER | CKF_VERIFY | CKF_VERIFY_RECOVER |
+			  CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP | CKF_UNWRAP | MSG_SV),
+	   "RSA PKCS: the token's HW flag, its sign (also with recovery) and decrypt (and so "
+	   "unwrap), the host's verify (also with recovery), encrypt and wrap, the "
+	   "message-based forms");
 	is_rv(mech_info(decl, 6, CKM_RSA_PKCS_OAEP, &info), CKR_OK, "info of OAEP");
 	ok(info.flags == (CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP | CKF_UNWRAP),
 	   "OAEP: encrypt and wrap on the host, decrypt and unwrap raw");

@@ -66,6 +66,13 @@ int main(void)
 		if (p->token_flags & CKF_SIGN)
 			ok(o->sign_encode != NULL && o->max_input != NULL && p->raw != 0,
 			   "%s: encodes for the token's %s", name, sk_name(SK_FAM_CKM, p->raw));
+		if (p->token_flags & CKF_SIGN_RECOVER)
+			ok((p->token_flags & CKF_SIGN) && o->sign_encode != NULL,
+			   "%s: signs with recovery as it signs", name);
+		if (p->host_flags & CKF_VERIFY_RECOVER)
+			ok(o->verify_recover != NULL, "%s: recovers signed data", name);
+		else
+			ok(o->verify_recover == NULL, "%s: recovers nothing it does not offer", name);
 		if (o->secret && (p->host_flags & (CKF_ENCRYPT | CKF_DECRYPT)))
 			ok(o->update != NULL && o->update_len != NULL && o->final != NULL &&
 			   o->final_len != NULL && o->param != NULL && o->release != NULL,

@@ -25,7 +25,7 @@ static void exercise(void)
 	f->C_Initialize(NULL);
 	f->C_GetInfo(&info);
 	f->C_Login(0, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 8);   /* no such session */
-	f->C_GetOperationState(0, NULL, NULL);              /* a stub */
+	f->C_DeriveKey(0, NULL, 0, NULL, 0, NULL);          /* a stub */
 	f->C_InitToken(0, (CK_UTF8CHAR_PTR)PIN, 8,           /* pLabel: 32 bytes, padded */
 		       (CK_UTF8CHAR_PTR) "label                           ");
 	f->C_Finalize(NULL);
@@ -105,7 +105,7 @@ int main(void)
 	   "a failed call is logged with its CKR name");
 	ok(strstr(log, "C_Initialize = CKR_OK") != NULL, "a successful call is logged at level 2");
 	ok(strstr(log, "C_Login = CKR_SESSION_HANDLE_INVALID") != NULL, "a refused call is logged");
-	ok(strstr(log, "C_GetOperationState = CKR_FUNCTION_NOT_SUPPORTED") != NULL, "a stub is logged");
+	ok(strstr(log, "C_DeriveKey = CKR_FUNCTION_NOT_SUPPORTED") != NULL, "a stub is logged");
 	ok(strstr(log, PIN) == NULL, "the PIN passed to C_Login and C_InitToken is not in the log");
 	unlink(path);
 

@@ -113,6 +113,13 @@ int main(int argc, char **argv)
 			      sk_prims[i].token_flags);
 	ok(raw_flags(CKM_RSA_X_509) & CKF_SIGN, "the virtual token computes raw RSA: the RSA "
 	   "primitives sign");
+	is_rv(f->C_GetMechanismInfo(slot, CKM_RSA_PKCS, &info), CKR_OK, "CKM_RSA_PKCS's info");
+	ok((info.flags & (CKF_SIGN_RECOVER | CKF_VERIFY_RECOVER)) ==
+	   (CKF_SIGN_RECOVER | CKF_VERIFY_RECOVER), "CKM_RSA_PKCS signs and verifies with recovery");
+	is_rv(f->C_GetMechanismInfo(slot, CKM_SHA256_RSA_PKCS, &info), CKR_OK,
+	      "CKM_SHA256_RSA_PKCS's info");
+	ok(!(info.flags & (CKF_SIGN_RECOVER | CKF_VERIFY_RECOVER)),
+	   "CKM_SHA256_RSA_PKCS (a hash first) has no recovery");
 
 	for (i = 0; i < sk_mech_comps_count; i++) {
 		const struct sk_mech_comp *c = &sk_mech_comps[i];
@@ -123,10 +130,13 @@ int main(int argc, char **argv)
 		snprintf(head, sizeof head, "mech: %s (", name);
 		if (listed(c->type) && p != NULL) {
 			offered++;
-			check_offered(c->type, p, p->host_flags & ~(CKF_ENCRYPT | CKF_DECRYPT |
-								     CKF_WRAP | CKF_UNWRAP),
+			/* a composition hashes, then signs or verifies: no encryption, no
+			 * wrapping and no recovery */
+			check_offered(c->type, p,
+				      p->host_flags & ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP |
+							CKF_UNWRAP | CKF_VERIFY_RECOVER),
 				      p->token_flags & ~(CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP |
-							 CKF_UNWRAP));
+							 CKF_UNWRAP | CKF_SIGN_RECOVER));
 		} else {
 			left++;
 			ok(!listed(c->type) && (logged(head, "is not offered: ") ||

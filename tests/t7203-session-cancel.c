@@ -210,7 +210,8 @@ int main(int argc, char **argv)
 		ok(!active(s, j), "... %s ended", kname[j]);
 	end_all(s);
 
-	/* defined flags of operations this module does not have: accepted, nothing else ends */
+	/* defined flags of operations not active here (recovery: t5702): accepted, nothing
+	 * else ends */
 	{
 		static const CK_FLAGS others[] = {
 			CKF_SIGN_RECOVER, CKF_VERIFY_RECOVER, CKF_MESSAGE_ENCRYPT,

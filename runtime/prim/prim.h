@@ -110,6 +110,13 @@ struct prim_ops {
 	CK_RV (*verify)(const struct prim_ctx *c, const uint8_t *in, size_t in_len,
 			const uint8_t *sig, size_t sig_len);
 
+	/* Verification with recovery on the host (host CKF_VERIFY_RECOVER; op_recover.c):
+	 * the data the signature sig carries, into out (room for k bytes).
+	 * CKR_SIGNATURE_LEN_RANGE, CKR_SIGNATURE_INVALID. Signing with recovery (token
+	 * CKF_SIGN_RECOVER) uses sign_encode and sign_decode, as signing does. */
+	CK_RV (*verify_recover)(const struct prim_ctx *c, const uint8_t *sig, size_t sig_len,
+				uint8_t *out, size_t *out_len);
+
 	/* The longest plaintext encryption takes (and decryption can give). */
 	size_t (*max_plain)(const struct prim_ctx *c);
 	/* Encryption on the host into out (k bytes). */

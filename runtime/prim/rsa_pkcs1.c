@@ -61,12 +61,19 @@ static CK_RV rsa_pkcs1_decode(const struct prim_ctx *c, uint8_t *em, size_t em_l
 	return prim_rsa_unpad(c, &p, em, em_len, out, out_len);
 }
 
+static CK_RV rsa_pkcs1_verify_recover(const struct prim_ctx *c, const uint8_t *sig, size_t sig_len,
+				uint8_t *out, size_t *out_len)
+{
+	return crypto_rsa_recover(c->pk, CRYPTO_PAD_PKCS1, sig, sig_len, out, out_len);
+}
+
 const struct prim_ops prim_rsa_pkcs1_ops = {
 	.key = prim_rsa_key,
 	.max_input = rsa_pkcs1_max_input,
 	.sign_encode = rsa_pkcs1_encode,
 	.sign_decode = prim_rsa_align,
 	.verify = rsa_pkcs1_verify,
+	.verify_recover = rsa_pkcs1_verify_recover,
 	.max_plain = rsa_pkcs1_max_plain,
 	.encrypt = rsa_pkcs1_encrypt,
 	.decrypt_check = prim_rsa_decrypt_check,

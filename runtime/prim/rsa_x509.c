@@ -59,12 +59,19 @@ static CK_RV rsa_x509_decode(const struct prim_ctx *c, uint8_t *em, size_t em_le
 	return prim_rsa_unpad(c, &p, em, em_len, out, out_len);
 }
 
+static CK_RV rsa_x509_verify_recover(const struct prim_ctx *c, const uint8_t *sig, size_t sig_len,
+				uint8_t *out, size_t *out_len)
+{
+	return crypto_rsa_recover(c->pk, CRYPTO_PAD_X509, sig, sig_len, out, out_len);
+}
+
 const struct prim_ops prim_rsa_x509_ops = {
 	.key = prim_rsa_key,
 	.max_input = rsa_x509_max,
 	.sign_encode = rsa_x509_encode,
 	.sign_decode = prim_rsa_align,
 	.verify = rsa_x509_verify,
+	.verify_recover = rsa_x509_verify_recover,
 	.max_plain = rsa_x509_max,
 	.encrypt = rsa_x509_encrypt,
 	.decrypt_check = prim_rsa_decrypt_check,

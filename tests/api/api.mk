@@ -6,8 +6,12 @@
 # what they share (tests/api/api.h) and the helper programs they run (build/pcsc-probe,
 # from tests/vtoken, stands in for another PC/SC application).
 
-API_TESTS := $(basename $(notdir $(wildcard tests/t5[123]*.c)))
+API_TESTS := $(basename $(notdir $(wildcard tests/t5[1237]*.c)))
 
 $(API_TESTS:%=$(BUILD)/t/%.t): tests/api/api.h generated/sk_names.c generated/sk_names.h
+
+# t57xx (digesting keys, recovery, dual functions, operation state) check results with
+# OpenSSL in the test process too, as t52xx do
+$(patsubst %,$(BUILD)/t/%.t,$(basename $(notdir $(wildcard tests/t57*.c)))): LDFLAGS += -lcrypto
 
 CHECK_DEPS += $(BUILD)/pcsc-probe $(BUILD)/vtoken $(BUILD)/vtoken-ctl $(RIG_HELPERS)
