@@ -108,6 +108,10 @@ void op_pk_put(struct op_pk *o, int end);
 /* Feed data (Update): hashed when the mechanism hashes, else kept (at most max bytes,
  * CKR_DATA_LEN_RANGE beyond). */
 CK_RV op_pk_feed(struct op_pk *o, const uint8_t *p, size_t n, size_t max);
+/* A fresh hash for a hash-then-sign/verify operation (its Init, and each message of a
+ * message-based one): the saveable SHA-1/SHA-2 state or OpenSSL's EVP, whatever was fed
+ * before dropped. */
+CK_RV op_pk_hash_restart(struct op_pk *o);
 /* The data to sign or verify: the finished hash, or the kept bytes. out holds 64 bytes
  * or more; *in points to out or to the kept buffer. */
 CK_RV op_pk_input(struct op_pk *o, uint8_t *out, const uint8_t **in, size_t *in_len);

@@ -312,9 +312,7 @@ static CK_RV op_msg_sig_start(struct op_msg *o, const void *param, CK_ULONG len)
 		return op_msg_rekey(o, &o->mech);
 	pk->len = 0;
 	if (pk->p.m->hash != 0) {
-		EVP_MD_CTX_free(pk->md);
-		pk->md = NULL;
-		return crypto_digest_new(pk->p.m->hash, &pk->md);
+		return op_pk_hash_restart(pk);
 	}
 	return CKR_OK;
 }

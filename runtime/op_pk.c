@@ -212,8 +212,7 @@ CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
 	}
 	o->key = key;
 	if (m->hash != 0) {
-		rv = crypto_mdsave_can(m->hash) ? crypto_mdsave_new(m->hash, &o->mst)
-						: crypto_digest_new(m->hash, &o->md);
+		rv = op_pk_hash_restart(o);
 		if (rv != CKR_OK)
 			goto out;
 	}
@@ -301,6 +300,18 @@ CK_RV op_pk_feed(struct op_pk *o, const uint8_t *p, size_t n, size_t max)
 		memcpy(o->buf + o->len, p, n);
 	o->len += n;
 	return CKR_OK;
+}
+
+CK_RV op_pk_hash_restart(struct op_pk *o)
+{
+	CK_MECHANISM_TYPE hash = o->p.m->hash;
+
+	EVP_MD_CTX_free(o->md);
+	o->md = NULL;
+	crypto_mdsave_free(o->mst);
+	o->mst = NULL;
+	return crypto_mdsave_can(hash) ? crypto_mdsave_new(hash, &o->mst)
+				       : crypto_digest_new(hash, &o->md);
 }
 
 CK_RV op_pk_input(struct op_pk *o, uint8_t *out, const uint8_t **in, size_t *in_len)
