@@ -900,6 +900,23 @@ leave:
 	return rv;
 }
 
+void obj_destroy_session_object(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h)
+{
+	struct obj_ctx c;
+	struct obj *o;
+	size_t idx;
+
+	if (obj_enter(s, OBJ_WRITE, &c) != CKR_OK)
+		return;
+	if (obj_table_enter() == CKR_OK) {
+		o = obj_get_inlock(h, &c, &idx);
+		if (o != NULL && o->owner != 0)
+			obj_remove_inlock(idx);
+		obj_table_leave();
+	}
+	obj_leave(&c);
+}
+
 CK_RV rt_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)
 {
 	struct obj_ctx c;

@@ -88,4 +88,6 @@ const struct prim_ops prim_rsa_oaep_ops = {
 	.encrypt = rsa_oaep_encrypt,
 	.decrypt_check = prim_rsa_decrypt_check,
 	.decrypt_decode = rsa_oaep_decode,
+	.host_key = prim_rsa_host_key,
+	.host_decrypt = prim_rsa_host_raw,
 };
