@@ -11,7 +11,9 @@
  * the token's raw form receives and the form of its answer, and the host's half
  * (verification, encryption, removing decryption padding). A hook an operation needs is
  * set exactly when the spec gives the primitive that operation (host: CKF_VERIFY ->
- * verify; token: CKF_SIGN -> sign_encode ...); t4005 checks the two against each other.
+ * verify; token: CKF_SIGN -> sign_encode ...; host CKF_SIGN / CKF_DECRYPT -> host_key and
+ * host_sign / host_decrypt, the token's raw form computed with a private key held on the
+ * host; CKF_GENERATE_KEY_PAIR -> pair_gen); t4005 checks the two against each other.
  *
  * Adding a primitive is one `prim:` entry and one file defining its prim_<impl>_ops. A
  * primitive of another kind (a secret-key cipher or MAC) fills the hooks of the
