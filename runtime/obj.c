@@ -398,6 +398,43 @@ CK_RV obj_add_token_object_inlock(struct token *t, const struct lb_object *lo,
 	return rv;
 }
 
+CK_RV obj_add_session_copy_inlock(struct token *t, unsigned gen, CK_SESSION_HANDLE s,
+				  const struct lb_object *lo, CK_OBJECT_HANDLE *handle)
+{
+	const struct sk_obj_kind *k;
+	struct lb_attr *a;
+	struct obj *o;
+	size_t n;
+	CK_RV rv = obj_attrs_dup(lo->attrs, lo->nattrs, &a, &n);
+
+	if (rv != CKR_OK)
+		return rv;
+	k = obj_kind_of(a, n);
+	if (k != NULL)
+		rv = obj_attrs_complete(k, &a, &n);
+	if (rv == CKR_OK)
+		rv = obj_attrs_set_bool(&a, &n, CKA_TOKEN, 0);
+	if (rv != CKR_OK) {
+		lb_attrs_free(a, n);
+		return rv;
+	}
+	rv = obj_new(t, gen, s, NULL, a, n, &o);
+	if (rv != CKR_OK)
+		return rv;
+	rv = obj_table_enter();
+	if (rv != CKR_OK) {
+		obj_free(o);
+		return rv;
+	}
+	rv = obj_reserve_inlock(1);
+	if (rv == CKR_OK)
+		*handle = obj_insert_inlock(o);
+	else
+		obj_free(o);
+	obj_table_leave();
+	return rv;
+}
+
 /* --- the cache (token lock held) ------------------------------------------------------ */
 
 static int obj_user_inlock(const struct token *t)

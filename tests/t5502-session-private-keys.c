@@ -7,7 +7,7 @@
  * rules around session private keys and session pairs: CKA_SIGN false, the key type,
  * CKA_ALLOWED_MECHANISMS stored and enforced, sizes and curves refused with their codes
  * (CKR_ATTRIBUTE_VALUE_INVALID, CKR_CURVE_NOT_SUPPORTED, CKR_TEMPLATE_INCONSISTENT),
- * a pair half on the token and half in the session refused, CKR_SESSION_READ_ONLY for
+ * a token private key with a session public key made by the token, the opposite refused, CKR_SESSION_READ_ONLY for
  * token pairs in a R/O session, CKR_USER_NOT_LOGGED_IN for private ones; a non-sensitive
  * key's values readable; and the keys gone with C_Logout (private ones), C_CloseSession
  * and C_Finalize.
@@ -345,17 +345,21 @@ static void created_ec(CK_SESSION_HANDLE s, int ed)
 	f->C_DestroyObject(s, h);
 }
 
-/* A hex string (big-endian) into its bytes reversed (little-endian), as long as n. */
+/* A hex integer (big-endian, as BN_print gives it: no leading zeros, so possibly of odd
+ * length) into its bytes reversed (little-endian), as long as n. */
 static int hex_le(const char *hex, uint8_t *out, size_t n)
 {
+	char even[2 * 64 + 2];
 	size_t len = strlen(hex), i;
 	unsigned v;
 
-	if (len % 2 != 0 || len / 2 > n)
+	if (len == 0 || len > 2 * n)
 		return -1;
+	snprintf(even, sizeof even, "%s%s", len % 2 ? "0" : "", hex);
+	len = strlen(even);
 	memset(out, 0, n);
 	for (i = 0; i < len / 2; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+		if (sscanf(even + 2 * i, "%2x", &v) != 1)
 			return -1;
 		out[len / 2 - 1 - i] = (uint8_t)v;
 	}
@@ -421,6 +425,38 @@ static CK_RV gen_rsa(CK_SESSION_HANDLE s, CK_ULONG bits, CK_ATTRIBUTE *extra_pub
 	return f->C_GenerateKeyPair(s, &gen, pt, 1 + npx, priv_t, nst, pub, priv);
 }
 
+/* A token private key with a session public key: made by the token, the public half
+ * then a session object only. */
+static void split_pair(CK_SESSION_HANDLE s)
+{
+	CK_BYTE id[3] = { 0x77, 0x88, 0x99 };
+	CK_OBJECT_CLASS c_pub = CKO_PUBLIC_KEY;
+	CK_ATTRIBUTE pt[] = { ATTR(CKA_TOKEN, no), ATTR(CKA_ID, id), ATTR(CKA_VERIFY, yes) };
+	CK_ATTRIBUTE st[] = { ATTR(CKA_TOKEN, yes), ATTR(CKA_SIGN, yes), ATTR(CKA_PRIVATE, yes) };
+	CK_ATTRIBUTE find[] = { ATTR(CKA_CLASS, c_pub), ATTR(CKA_ID, id) };
+	CK_OBJECT_HANDLE pub = 0, priv = 0, found[4];
+	CK_MECHANISM m = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_ULONG nfound = 0, slen;
+	uint8_t sig[256];
+
+	is_rv(gen_rsa(s, 1024, pt, 3, st, 3, &pub, &priv), CKR_OK,
+	      "a session public key with a token private key: made");
+	ok(abool(s, pub, CKA_TOKEN) == 0 && abool(s, priv, CKA_TOKEN) == 1,
+	   "... the public half in the session, the private half on the token");
+	ok(abool(s, pub, CKA_LOCAL) == 1, "... both made by the token (CKA_LOCAL)");
+	f->C_FindObjectsInit(s, find, 2);
+	f->C_FindObjects(s, found, 4, &nfound);
+	f->C_FindObjectsFinal(s);
+	ok(nfound == 1 && found[0] == pub, "... and the only public key of that CKA_ID");
+	slen = sizeof sig;
+	is_rv(sign(s, CKM_SHA256_RSA_PKCS, priv, sig, &slen), CKR_OK, "... the token signs");
+	is_rv(f->C_VerifyInit(s, &m, pub), CKR_OK, "... C_VerifyInit with the session half");
+	is_rv(f->C_Verify(s, (CK_BYTE_PTR)msg, sizeof msg - 1, sig, slen), CKR_OK,
+	      "... which verifies it");
+	is_rv(f->C_DestroyObject(s, priv), CKR_OK, "... the token key destroyed");
+	f->C_DestroyObject(s, pub);
+}
+
 static void rules(CK_SLOT_ID slot, CK_SESSION_HANDLE s)
 {
 	CK_OBJECT_HANDLE pub = 0, priv = 0, a, b;
@@ -484,8 +520,7 @@ static void rules(CK_SLOT_ID slot, CK_SESSION_HANDLE s)
 	      CKR_TEMPLATE_INCONSISTENT, "GOST 512 with a 256-bit parameter set");
 	is_rv(gen_rsa(s, 1024, tok, 1, sess, 1, &pub, &priv), CKR_TEMPLATE_INCONSISTENT,
 	      "a token public key with a session private key: CKR_TEMPLATE_INCONSISTENT");
-	is_rv(gen_rsa(s, 1024, sess, 1, tok, 1, &pub, &priv), CKR_TEMPLATE_INCONSISTENT,
-	      "a session public key with a token private key: the same");
+	split_pair(s);
 
 	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &ro), CKR_OK,
 	      "a R/O session");
