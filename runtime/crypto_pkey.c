@@ -384,11 +384,12 @@ out:
 
 /* --- GOST R 34.10-2012 -------------------------------------------------------------- */
 
-/* A random scalar in [1, q-1], constant-time flagged. */
-static int crypto_gost_scalar(BIGNUM *k, const BIGNUM *q)
+/* A random scalar in [1, q-1], constant-time flagged, from the private context's DRBG
+ * (ctx is of crypto_libctx(): the application's default context is not touched). */
+static int crypto_gost_scalar(BIGNUM *k, const BIGNUM *q, BN_CTX *ctx)
 {
 	do {
-		if (!BN_priv_rand_range_ex(k, q, 0, NULL))
+		if (!BN_priv_rand_range_ex(k, q, 0, ctx))
 			return 0;
 	} while (BN_is_zero(k));
 	BN_set_flags(k, BN_FLG_CONSTTIME);
@@ -441,7 +442,7 @@ CK_RV crypto_gost_sign(const uint8_t *oid_der, size_t oid_len, const uint8_t *d,
 	if (BN_is_zero(e) && !BN_one(e))
 		goto out;
 	for (;;) {
-		if (!crypto_gost_scalar(k, q) || !EC_POINT_mul(g, C, k, NULL, NULL, ctx) ||
+		if (!crypto_gost_scalar(k, q, ctx) || !EC_POINT_mul(g, C, k, NULL, NULL, ctx) ||
 		    !EC_POINT_get_affine_coordinates(g, C, r, NULL, ctx) ||
 		    !BN_nnmod(r, r, q, ctx))
 			goto out;
@@ -491,7 +492,7 @@ CK_RV crypto_gost_generate(const uint8_t *oid_der, size_t oid_len, uint8_t *d, u
 	x = BN_CTX_get(ctx);
 	y = BN_CTX_get(ctx);
 	Q = EC_POINT_new(g);
-	if (y == NULL || Q == NULL || !crypto_gost_scalar(bd, EC_GROUP_get0_order(g)) ||
+	if (y == NULL || Q == NULL || !crypto_gost_scalar(bd, EC_GROUP_get0_order(g), ctx) ||
 	    !EC_POINT_mul(g, Q, bd, NULL, NULL, ctx) ||
 	    !EC_POINT_get_affine_coordinates(g, Q, x, y, ctx))
 		goto out;

@@ -292,8 +292,20 @@ CK_RV rt_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism
 			kt = sk_keygens[i].key_type;
 			found = 1;
 		}
-	if (!found || !kg_token_declares(t, pMechanism->mechanism)) {
+	if (!found) {
 		rv = CKR_MECHANISM_INVALID;
+		goto out;
+	}
+	if (!kg_token_declares(t, pMechanism->mechanism)) {
+		/* a mechanism the module lists (the host makes session pairs with it) that
+		 * this token cannot make keys with: a token that writes nothing says so, any
+		 * other cannot hold the key the template asks for */
+		m = mech_find(pMechanism->mechanism);
+		if (m == NULL || !(m->host_flags & CKF_GENERATE_KEY_PAIR))
+			rv = CKR_MECHANISM_INVALID;
+		else
+			rv = t->info.write_protected ? CKR_TOKEN_WRITE_PROTECTED
+						     : CKR_TEMPLATE_INCONSISTENT;
 		goto out;
 	}
 	if (pMechanism->pParameter != NULL || pMechanism->ulParameterLen != 0) {
