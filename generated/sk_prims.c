@@ -23,6 +23,7 @@ SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_ecb_ops;	/* runtime/prim/des3
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_des3_keygen_ops;	/* runtime/prim/des3_keygen.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_ecdh_ops;	/* runtime/prim/ecdh.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_ecdsa_ops;	/* runtime/prim/ecdsa.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_eddsa_ops;	/* runtime/prim/eddsa.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_generic_keygen_ops;	/* runtime/prim/generic_keygen.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost28147_ops;	/* runtime/prim/gost28147.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost28147_ecb_ops;	/* runtime/prim/gost28147_ecb.c */
@@ -41,29 +42,36 @@ SK_PRIM_OPS_EXTERN const struct prim_ops prim_rsa_x509_ops;	/* runtime/prim/rsa_
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_vko_ops;	/* runtime/prim/vko.c */
 
 const struct sk_prim sk_prims[] = {
+	{ 0x00000000UL, "rsa_pkcs1", 0x00000000UL, 1024, 4096,	/* CKM_RSA_PKCS_KEY_PAIR_GEN, CKK_RSA */
+	  CKF_GENERATE_KEY_PAIR,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_rsa_pkcs1_ops },
 	{ 0x00000001UL, "rsa_pkcs1", 0x00000000UL, 512, 16384,	/* CKM_RSA_PKCS, CKK_RSA */
-	  CKF_VERIFY | CKF_VERIFY_RECOVER | CKF_ENCRYPT | CKF_WRAP | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
+	  CKF_VERIFY | CKF_VERIFY_RECOVER | CKF_ENCRYPT | CKF_WRAP | CKF_SIGN | CKF_DECRYPT | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
 	  CKF_SIGN | CKF_SIGN_RECOVER | CKF_DECRYPT | CKF_UNWRAP | CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE,
 	  0x00000003UL,	/* CKM_RSA_X_509 */
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_PKCS1, SK_PRIM_PARAM_NONE,
 	  &prim_rsa_pkcs1_ops },
 	{ 0x00000003UL, "rsa_x509", 0x00000000UL, 512, 16384,	/* CKM_RSA_X_509, CKK_RSA */
-	  CKF_VERIFY | CKF_VERIFY_RECOVER | CKF_ENCRYPT | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
+	  CKF_VERIFY | CKF_VERIFY_RECOVER | CKF_ENCRYPT | CKF_SIGN | CKF_DECRYPT | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
 	  CKF_SIGN | CKF_SIGN_RECOVER | CKF_DECRYPT | CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE,
 	  0x00000003UL,	/* CKM_RSA_X_509 */
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_rsa_x509_ops },
 	{ 0x00000009UL, "rsa_oaep", 0x00000000UL, 512, 16384,	/* CKM_RSA_PKCS_OAEP, CKK_RSA */
-	  CKF_ENCRYPT | CKF_WRAP,
+	  CKF_ENCRYPT | CKF_WRAP | CKF_DECRYPT,
 	  CKF_DECRYPT | CKF_UNWRAP,
 	  0x00000003UL,	/* CKM_RSA_X_509 */
 	  0,
 	  SK_PRIM_PARAM_STRUCT, sizeof(CK_RSA_PKCS_OAEP_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_rsa_oaep_ops },
 	{ 0x0000000DUL, "rsa_pss", 0x00000000UL, 512, 16384,	/* CKM_RSA_PKCS_PSS, CKK_RSA */
-	  CKF_VERIFY | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
+	  CKF_VERIFY | CKF_SIGN | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
 	  CKF_SIGN | CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE,
 	  0x00000003UL,	/* CKM_RSA_X_509 */
 	  0,
@@ -258,8 +266,15 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_generic_keygen_ops },
+	{ 0x00001040UL, "ecdsa", 0x00000003UL, 192, 521,	/* CKM_EC_KEY_PAIR_GEN, CKK_EC */
+	  CKF_GENERATE_KEY_PAIR,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_ecdsa_ops },
 	{ 0x00001041UL, "ecdsa", 0x00000003UL, 192, 521,	/* CKM_ECDSA, CKK_EC */
-	  CKF_VERIFY | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
+	  CKF_VERIFY | CKF_SIGN | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
 	  CKF_SIGN | CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE,
 	  0x00001041UL,	/* CKM_ECDSA */
 	  CKF_EC_F_P | CKF_EC_F_2M | CKF_EC_ECPARAMETERS | CKF_EC_OID | CKF_EC_UNCOMPRESS | CKF_EC_COMPRESS | CKF_EC_CURVENAME,
@@ -272,6 +287,20 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_STRUCT, sizeof(CK_ECDH1_DERIVE_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_ecdh_ops },
+	{ 0x00001055UL, "eddsa", 0x00000040UL, 255, 448,	/* CKM_EC_EDWARDS_KEY_PAIR_GEN, CKK_EC_EDWARDS */
+	  CKF_GENERATE_KEY_PAIR,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_eddsa_ops },
+	{ 0x00001057UL, "eddsa", 0x00000040UL, 255, 448,	/* CKM_EDDSA, CKK_EC_EDWARDS */
+	  CKF_SIGN | CKF_VERIFY,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_eddsa_ops },
 	{ 0x00001080UL, "aes_keygen", 0x0000001FUL, 16, 32,	/* CKM_AES_KEY_GEN, CKK_AES */
 	  CKF_GENERATE,
 	  0,
@@ -335,8 +364,15 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_STRUCT, sizeof(CK_MAC_GENERAL_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_aes_cmac_ops },
+	{ 0x00001200UL, "gost3410", 0x00000030UL, 256, 256,	/* CKM_GOSTR3410_KEY_PAIR_GEN, CKK_GOSTR3410 */
+	  CKF_GENERATE_KEY_PAIR,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost3410_ops },
 	{ 0x00001201UL, "gost3410", 0x00000030UL, 256, 256,	/* CKM_GOSTR3410, CKK_GOSTR3410 */
-	  CKF_VERIFY | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
+	  CKF_VERIFY | CKF_SIGN | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
 	  CKF_SIGN | CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE,
 	  0x00001201UL,	/* CKM_GOSTR3410 */
 	  0,
@@ -426,8 +462,15 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_generic_keygen_ops },
+	{ 0xD4321005UL, "gost3410", 0xD4321003UL, 512, 512,	/* CKM_GOSTR3410_512_KEY_PAIR_GEN, CKK_GOSTR3410_512 */
+	  CKF_GENERATE_KEY_PAIR,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost3410_ops },
 	{ 0xD4321006UL, "gost3410", 0xD4321003UL, 512, 512,	/* CKM_GOSTR3410_512, CKK_GOSTR3410_512 */
-	  CKF_VERIFY | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
+	  CKF_VERIFY | CKF_SIGN | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE,
 	  CKF_SIGN | CKF_MESSAGE_SIGN | CKF_MULTI_MESSAGE,
 	  0xD4321006UL,	/* CKM_GOSTR3410_512 */
 	  0,
@@ -526,7 +569,7 @@ const struct sk_prim sk_prims[] = {
 	  &prim_gost_mac_ops },
 };
 
-const size_t sk_prims_count = 69;
+const size_t sk_prims_count = 75;
 
 const struct sk_prim *sk_prim_of(unsigned long mech)
 {

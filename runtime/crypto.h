@@ -231,4 +231,75 @@ CK_RV crypto_gost_verify(const uint8_t *oid_der, size_t oid_len, const uint8_t *
 			 size_t pub_len, const uint8_t *hash, size_t hash_len, const uint8_t *sig,
 			 size_t sig_len);
 
+/* --- private keys on the host, key pairs (crypto_pkey.c) -------------------------------- */
+
+/* The OpenSSL name of the named curve of CKA_EC_PARAMS, or NULL (crypto_ec.c). */
+const char *crypto_ec_curve_name(const uint8_t *ec_params, size_t len);
+
+/* An RSA key's integers, big-endian, in this order: CKA_MODULUS, CKA_PUBLIC_EXPONENT,
+ * CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2,
+ * CKA_COEFFICIENT. */
+enum { CRYPTO_RSA_N, CRYPTO_RSA_E, CRYPTO_RSA_D, CRYPTO_RSA_P, CRYPTO_RSA_Q, CRYPTO_RSA_DP,
+       CRYPTO_RSA_DQ, CRYPTO_RSA_QINV, CRYPTO_RSA_NPARTS };
+struct crypto_rsa_parts {
+	const uint8_t *v[CRYPTO_RSA_NPARTS];
+	size_t len[CRYPTO_RSA_NPARTS];
+};
+/* A private RSA key from n, e, d (and the CRT values when all five are given; else d
+ * alone): CKR_KEY_TYPE_INCONSISTENT when n, e or d is missing or OpenSSL refuses them. */
+CK_RV crypto_rsa_private_pkey(const struct crypto_rsa_parts *parts, EVP_PKEY **out);
+/* out = in^d mod n, in and out k bytes (the modulus's length); CKR_DATA_INVALID when in
+ * is not below n. */
+CK_RV crypto_rsa_private_raw(EVP_PKEY *pk, const uint8_t *in, size_t k, uint8_t *out);
+/* A new RSA key of bits with public exponent e (big-endian): its integers, malloc'ed, in
+ * the order above; crypto_rsa_key_free cleanses them. CKR_ATTRIBUTE_VALUE_INVALID for an
+ * exponent OpenSSL refuses (even, 1). */
+struct crypto_rsa_key {
+	uint8_t *v[CRYPTO_RSA_NPARTS];
+	size_t len[CRYPTO_RSA_NPARTS];
+};
+CK_RV crypto_rsa_generate(size_t bits, const uint8_t *e, size_t e_len,
+			  struct crypto_rsa_key *out);
+void crypto_rsa_key_free(struct crypto_rsa_key *k);
+
+/* A private EC key of the named curve of CKA_EC_PARAMS from CKA_VALUE d (big-endian):
+ * CKR_KEY_TYPE_INCONSISTENT when the curve is unknown or d not in [1, n-1]. */
+CK_RV crypto_ec_private_pkey(const uint8_t *ec_params, size_t params_len, const uint8_t *d,
+			     size_t d_len, EVP_PKEY **out);
+/* ECDSA over hash: r || s into sig (2 size bytes, size the order's length). */
+CK_RV crypto_ecdsa_sign(EVP_PKEY *pk, size_t size, const uint8_t *hash, size_t hash_len,
+			uint8_t *sig);
+/* A new key on the curve of CKA_EC_PARAMS (crypto_ec_check_params' codes): d as the
+ * private CKA_VALUE (the order's length, big-endian) and the point as CKA_EC_POINT (the
+ * uncompressed point in a DER OCTET STRING), both malloc'ed; the caller cleanses d. */
+CK_RV crypto_ec_generate(const uint8_t *ec_params, size_t params_len, uint8_t **d,
+			 size_t *d_len, uint8_t **point, size_t *point_len);
+
+/* GOST R 34.10-2012 signing with the private CKA_VALUE d (little-endian, as long as a
+ * coordinate) on the curve of CKA_GOSTR3410_PARAMS: hash and sig as in
+ * crypto_gost_verify. CKR_KEY_TYPE_INCONSISTENT (a curve or d that does not fit). */
+CK_RV crypto_gost_sign(const uint8_t *oid_der, size_t oid_len, const uint8_t *d,
+		       size_t d_len, const uint8_t *hash, size_t hash_len, uint8_t *sig);
+/* A new GOST R 34.10 key: d (size bytes, little-endian) and the public CKA_VALUE x || y
+ * (2 size bytes, each little-endian); d and xy hold 64 and 128 bytes. *size the
+ * coordinates' length; CKR_ATTRIBUTE_VALUE_INVALID for an OID of no known curve. */
+CK_RV crypto_gost_generate(const uint8_t *oid_der, size_t oid_len, uint8_t *d, uint8_t *xy,
+			   size_t *size);
+
+/* EdDSA (RFC 8032): the curve of CKA_EC_PARAMS (Ed25519, Ed448), its key and signature
+ * lengths; CKR_CURVE_NOT_SUPPORTED for another. */
+CK_RV crypto_eddsa_check_params(const uint8_t *ec_params, size_t len, size_t *key_len,
+				size_t *sig_len);
+CK_RV crypto_eddsa_private_pkey(const uint8_t *ec_params, size_t params_len,
+				const uint8_t *value, size_t value_len, EVP_PKEY **out);
+/* sig holds 114 bytes. */
+CK_RV crypto_eddsa_sign(EVP_PKEY *pk, const uint8_t *msg, size_t len, uint8_t *sig,
+			size_t *sig_len);
+CK_RV crypto_eddsa_verify(const uint8_t *ec_params, size_t params_len, const uint8_t *point,
+			  size_t point_len, const uint8_t *msg, size_t len, const uint8_t *sig,
+			  size_t sig_len);
+/* A new key: priv and pub (57 bytes of room each), *key_len their length. */
+CK_RV crypto_eddsa_generate(const uint8_t *ec_params, size_t params_len, uint8_t *priv,
+			    uint8_t *pub, size_t *key_len);
+
 #endif

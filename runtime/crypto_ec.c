@@ -375,6 +375,16 @@ static const char *crypto_ec_group_name(const uint8_t *der, size_t len)
 	return nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
 }
 
+const char *crypto_ec_curve_name(const uint8_t *ec_params, size_t len)
+{
+	const char *name;
+
+	ERR_set_mark();
+	name = ec_params != NULL ? crypto_ec_group_name(ec_params, len) : NULL;
+	ERR_pop_to_mark();
+	return name;
+}
+
 size_t crypto_ec_size(const uint8_t *ec_params, size_t len)
 {
 	const char *name;

@@ -377,6 +377,43 @@ CK_RV obj_add_token_object_inlock(struct token *t, const struct lb_object *lo,
 	return rv;
 }
 
+CK_RV obj_add_session_copy_inlock(struct token *t, unsigned gen, CK_SESSION_HANDLE s,
+				  const struct lb_object *lo, CK_OBJECT_HANDLE *handle)
+{
+	const struct sk_obj_kind *k;
+	struct lb_attr *a;
+	struct obj *o;
+	size_t n;
+	CK_RV rv = obj_attrs_dup(lo->attrs, lo->nattrs, &a, &n);
+
+	if (rv != CKR_OK)
+		return rv;
+	k = obj_kind_of(a, n);
+	if (k != NULL)
+		rv = obj_attrs_complete(k, &a, &n);
+	if (rv == CKR_OK)
+		rv = obj_attrs_set_bool(&a, &n, CKA_TOKEN, 0);
+	if (rv != CKR_OK) {
+		lb_attrs_free(a, n);
+		return rv;
+	}
+	rv = obj_new(t, gen, s, NULL, a, n, &o);
+	if (rv != CKR_OK)
+		return rv;
+	rv = obj_table_enter();
+	if (rv != CKR_OK) {
+		obj_free(o);
+		return rv;
+	}
+	rv = obj_reserve_inlock(1);
+	if (rv == CKR_OK)
+		*handle = obj_insert_inlock(o);
+	else
+		obj_free(o);
+	obj_table_leave();
+	return rv;
+}
+
 /* --- the cache (token lock held) ------------------------------------------------------ */
 
 static int obj_user_inlock(const struct token *t)
@@ -928,6 +965,23 @@ CK_RV rt_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
 leave:
 	obj_leave(&c);
 	return rv;
+}
+
+void obj_destroy_session_object(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h)
+{
+	struct obj_ctx c;
+	struct obj *o;
+	size_t idx;
+
+	if (obj_enter(s, OBJ_WRITE, &c) != CKR_OK)
+		return;
+	if (obj_table_enter() == CKR_OK) {
+		o = obj_get_inlock(h, &c, &idx);
+		if (o != NULL && o->owner != 0)
+			obj_remove_inlock(idx);
+		obj_table_leave();
+	}
+	obj_leave(&c);
 }
 
 CK_RV rt_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)

@@ -68,6 +68,14 @@ CK_RV obj_add_token_object_inlock(struct token *t, const struct lb_object *o,
 				  CK_OBJECT_HANDLE *handle);
 
 /*
+ * A session object of session s (of token generation gen) holding a copy of what the
+ * script reported of an object (C_GenerateKeyPair's session public key of a token private
+ * key), CKA_TOKEN false. The token's lock is held by the caller.
+ */
+CK_RV obj_add_session_copy_inlock(struct token *t, unsigned gen, CK_SESSION_HANDLE s,
+				  const struct lb_object *o, CK_OBJECT_HANDLE *handle);
+
+/*
  * The user of t logged out (C_Logout): the application's private session objects on t
  * are destroyed and their handles become invalid (PKCS #11 3.2 section 5.6, C_Logout).
  * The token's lock is held by the caller.

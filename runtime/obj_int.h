@@ -91,4 +91,8 @@ CK_RV obj_create_filled(CK_SESSION_HANDLE s, enum obj_tmpl_op op, CK_OBJECT_CLAS
 			CK_ULONG sub, const CK_ATTRIBUTE *tmpl, CK_ULONG n, obj_fill_fn fill,
 			void *arg, CK_OBJECT_HANDLE *ph);
 
+/* Undo the creation of session object h of session s (C_GenerateKeyPair's first half when
+ * the second fails), whatever its CKA_DESTROYABLE says; its values are cleansed. */
+void obj_destroy_session_object(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h);
+
 #endif

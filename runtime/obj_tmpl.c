@@ -644,6 +644,11 @@ static CK_RV obj_key_values(enum obj_tmpl_op op, CK_OBJECT_CLASS cls, CK_ULONG k
 		    obj_attr_at(a, n, CKA_EC_POINT, &q, &qlen))
 			return crypto_ec_check_public(p, plen, q, qlen);
 		return crypto_ec_check_params(p, plen);
+	case CKK_EC_EDWARDS:
+		/* Ed25519 or Ed448 (crypto_pkey.c), the curves the host computes */
+		if (!obj_attr_at(a, n, CKA_EC_PARAMS, &p, &plen))
+			return CKR_OK;
+		return crypto_eddsa_check_params(p, plen, NULL, NULL);
 	case CKK_GOSTR3410:
 	case CKK_GOSTR3410_512:
 		have_p = obj_attr_at(a, n, CKA_GOSTR3410_PARAMS, &p, &plen);

@@ -16,7 +16,10 @@
  * it is the code applications test for: pkcs11-tool --test then starts again with
  * C_SignInit), and, being an error, that ends the operation.
  *
- * Private-key operations run on the token: the host hashes and pads, the token's script
+ * Private keys held on the host (session objects made by C_CreateObject or by
+ * C_GenerateKeyPair with CKA_TOKEN false) compute the same raw primitive on the host
+ * (op_pk_private: the primitive's host_sign / host_decrypt), the rest unchanged.
+ * Private-key operations of token keys run on the token: the host hashes and pads, the token's script
  * computes the raw primitive (lb_sign / lb_decrypt) under token_enter/token_leave, and the
  * host removes decryption padding in constant time. Public-key operations (verification,
  * encryption) and digests run on the host only (crypto.h). What is the primitive's own
@@ -60,6 +63,8 @@ struct op_pk {
 	struct token *tok;              /* private-key operations: the key's token */
 	unsigned gen;                   /* the session's token generation */
 	char ref[LB_REF_MAX];           /* the script's reference of the private key */
+	int host_key;                   /* the private key is a session object with its
+					 * values: the host computes (prim host_sign ...) */
 	int always_auth;                /* CKA_ALWAYS_AUTHENTICATE: C_Login(CONTEXT_SPECIFIC) */
 	atomic_int authed;              /* ... which happened for this operation (set by
 					 * C_Login while another call may hold the operation) */
@@ -124,6 +129,11 @@ size_t op_pk_max_input(const struct op_pk *o);
  * meanwhile: the key is then not used. */
 CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len,
 		  uint8_t *out, size_t *out_len);
+
+/* The raw private-key primitive of the operation: on the host for a host-held key
+ * (prim_ops host_sign / host_decrypt), else op_pk_token. */
+CK_RV op_pk_private(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len,
+		    uint8_t *out, size_t *out_len);
 
 /* The token's signature of in (the hash, or an unhashed mechanism's data) into
  * sig[0..o->p.out_len): the primitive's encoding, the token's raw primitive, the

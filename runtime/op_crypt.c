@@ -249,7 +249,7 @@ static CK_RV op_decrypt_compute(struct op_pk *o, const uint8_t *ct)
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	rv = op_pk_token(o, 1, ct, o->p.k, em, &elen);
+	rv = op_pk_private(o, 1, ct, o->p.k, em, &elen);
 	if (rv != CKR_OK)
 		goto out;
 	rv = o->p.m->ops->decrypt_decode != NULL ?

@@ -105,6 +105,17 @@ static CK_RV op_pk_token_check_inlock(struct op_pk *o, CK_FLAGS flag)
 	return CKR_OK;
 }
 
+/* Whether the mechanism can do kind's operation at all: on the host, or (private-key
+ * operations) with the token's raw form. */
+static int op_pk_mech_can(const struct mech *m, CK_FLAGS flag, int on_token, int host_too)
+{
+	if (m == NULL || m->ops == NULL)
+		return 0;
+	if (!on_token)
+		return (m->host_flags & flag) != 0;
+	return (m->token_flags & flag) != 0 || (host_too && (m->host_flags & flag) != 0);
+}
+
 CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
 		    const CK_MECHANISM *pm, const CK_MECHANISM *key_mech, CK_OBJECT_HANDLE key,
 		    size_t size, struct op_pk **out)
@@ -116,8 +127,8 @@ CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
 	struct prim_attrs attrs;
 	struct op_pk *o = NULL;
 	const struct mech *m;
-	int have_view = 0, secret, on_token;
-	CK_RV rv;
+	int have_view = 0, secret, on_token, host_key = 0, token_form;
+	CK_RV rv, view_rv;
 
 	*out = NULL;
 	if (key_mech == NULL)
@@ -128,8 +139,7 @@ CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
 	m = mech_find(pm->mechanism);
 	secret = m != NULL && m->ops != NULL && m->ops->secret;
 	on_token = private_key && !secret;
-	if (m == NULL || !((on_token ? m->token_flags : m->host_flags) & need) ||
-	    m->ops == NULL)
+	if (!op_pk_mech_can(m, need, on_token, 1))
 		return CKR_MECHANISM_INVALID;
 	if (m->hash != 0 && crypto_md(m->hash) == NULL)
 		return CKR_MECHANISM_INVALID;   /* e.g. no gostprov on this host */
@@ -158,12 +168,26 @@ CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
 		memcpy(o->label, o->p.prm.label, o->p.prm.label_len);
 		o->p.prm.label = o->label;
 	}
-	if (on_token) {
+	/* a private key that is a session object holds its values: the host computes with
+	 * it (prim.h host_key ...), and the token is not asked */
+	view_rv = obj_view(h, key, &v);
+	have_view = view_rv == CKR_OK;
+	if (on_token && have_view && !v.on_token && v.cls == CKO_PRIVATE_KEY) {
+		host_key = 1;
+		on_token = 0;
+		if (!op_pk_mech_can(m, flag, 0, 0)) {
+			rv = CKR_MECHANISM_INVALID;     /* the token's form only */
+			goto out;
+		}
+	}
+	o->tok = si.tok;
+	/* a mechanism of the host's form only (EdDSA) with a token key: refused below */
+	token_form = on_token && op_pk_mech_can(m, flag, 1, 0);
+	if (token_form) {
 		/* the token computes with the key only for a logged-in user: say so first,
 		 * as the key may be a private object the session cannot see yet. Only the
 		 * cached login state is read here (no PC/SC transaction); C_Sign/C_Decrypt
 		 * enter the card and check it again, after any reset by another application */
-		o->tok = si.tok;
 		rv = token_enter_cached(o->tok);
 		if (rv != CKR_OK)
 			goto out;
@@ -172,12 +196,11 @@ CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
 		if (rv != CKR_OK)
 			goto out;
 	}
-	rv = obj_view(h, key, &v);
+	rv = view_rv;
 	if (rv == CKR_OBJECT_HANDLE_INVALID)
 		rv = CKR_KEY_HANDLE_INVALID;
 	if (rv != CKR_OK)
 		goto out;
-	have_view = 1;
 	if (v.cls != (secret ? CKO_SECRET_KEY : private_key ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ||
 	    (m->ops->key_type_ok != NULL ? !m->ops->key_type_ok(m, v.key_type)
 					 : v.key_type != m->key_type)) {
@@ -197,12 +220,18 @@ CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
 	attrs.get = op_pk_attr;
 	o->p.init_mech = key_mech;
 	rv = m->ops->key(&o->p, &attrs, private_key);
+	if (rv == CKR_OK && host_key)
+		rv = m->ops->host_key != NULL ? m->ops->host_key(&o->p, &attrs)
+					      : CKR_MECHANISM_INVALID;
 	o->p.init_mech = NULL;
 	if (rv != CKR_OK)
 		goto out;
-	if (on_token) {
+	o->host_key = host_key;
+	if (host_key) {
+		o->always_auth = obj_view_bool(&v, CKA_ALWAYS_AUTHENTICATE, 0);
+	} else if (on_token) {
 		/* the private key lives on the token: only its script can use it */
-		if (!v.on_token || v.tok == NULL || v.tok != si.tok) {
+		if (!token_form || !v.on_token || v.tok == NULL || v.tok != si.tok) {
 			rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 			goto out;
 		}
@@ -363,6 +392,18 @@ CK_RV op_pk_token(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len
 	}
 	token_leave(o->tok);
 	return rv;
+}
+
+CK_RV op_pk_private(struct op_pk *o, int decrypt, const uint8_t *in, size_t in_len,
+		    uint8_t *out, size_t *out_len)
+{
+	const struct prim_ops *ops = o->p.m->ops;
+	CK_RV (*fn)(const struct prim_ctx *, const uint8_t *, size_t, uint8_t *, size_t *);
+
+	if (!o->host_key)
+		return op_pk_token(o, decrypt, in, in_len, out, out_len);
+	fn = decrypt ? ops->host_decrypt : ops->host_sign;
+	return fn != NULL ? fn(&o->p, in, in_len, out, out_len) : CKR_MECHANISM_INVALID;
 }
 
 /* The context-specific login for operation o, which the caller refers to. */

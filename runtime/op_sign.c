@@ -33,7 +33,7 @@ CK_RV op_sign_compute(struct op_pk *o, const uint8_t *in, size_t in_len, uint8_t
 	rv = ops->sign_encode != NULL ? ops->sign_encode(&o->p, in, in_len, em, &tin, &tlen)
 				      : CKR_MECHANISM_INVALID;
 	if (rv == CKR_OK)
-		rv = op_pk_token(o, 0, tin, tlen, sig, &slen);
+		rv = op_pk_private(o, 0, tin, tlen, sig, &slen);
 	if (rv == CKR_OK && ops->sign_decode != NULL)
 		ops->sign_decode(&o->p, sig, &slen);
 	if (rv == CKR_OK && slen != o->p.out_len)

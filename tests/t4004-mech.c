@@ -168,8 +168,9 @@ int main(void)
 	ok(info.flags == (CKF_SIGN | CKF_VERIFY | MSG_SV | CKF_EC_F_P | CKF_EC_OID),
 	   "ECDSA-SHA256 takes the curve flags of the token's ECDSA");
 	is_rv(mech_info(decl, 6, CKM_GOSTR3410_512, &info), CKR_OK, "info of GOST-512");
-	ok(info.flags == (CKF_VERIFY | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE),
-	   "GOST-512 without the token's primitive: verify only (and message-based)");
+	ok(info.flags == (CKF_SIGN | CKF_VERIFY | CKF_MESSAGE_VERIFY | CKF_MULTI_MESSAGE),
+	   "GOST-512 without the token's primitive: verify (and message-based), and sign with "
+	   "host-held keys");
 	is_rv(mech_info(decl, 6, CKM_SHA3_256, &info), CKR_OK, "info of a digest");
 	ok(info.flags == CKF_DIGEST, "a digest");
 	is_rv(mech_info(decl, 6, CKM_RSA_PKCS_KEY_PAIR_GEN, &info), CKR_OK, "the token's own");

@@ -2,9 +2,11 @@
 /*
  * t4005 — the primitive table (spec/mechanisms.yaml `prim:`, generated as sk_prims)
  * against its implementations: each entry is sorted and found, has the struct prim_ops
- * of its file, and each operation the spec gives it has the hooks that operation calls;
- * every composition of the spec is either in the mechanism table, made of what the spec
- * says, or left out with a line in the debug log that names it and says why.
+ * of its file, and each operation the spec gives it has the hooks that operation calls
+ * (the host's CKF_SIGN / CKF_DECRYPT of private keys held on the host: host_key,
+ * host_sign, host_decrypt; CKF_GENERATE_KEY_PAIR: pair_gen); every composition of the
+ * spec is either in the mechanism table, made of what the spec says, or left out with a
+ * line in the debug log that names it and says why.
  */
 #include <unistd.h>
 
@@ -88,6 +90,22 @@ int main(void)
 			   "%s: a message-based AEAD cipher (its msg_param adapter)", name);
 		if (p->host_flags & CKF_GENERATE)
 			ok(o->secret && o->gen_len != NULL, "%s: generates secret keys", name);
+		/* private keys held on the host: the token's raw form computed there */
+		if ((p->host_flags & CKF_SIGN) && !o->secret)
+			ok(o->sign_encode != NULL && o->max_input != NULL && o->host_key != NULL &&
+			   o->host_sign != NULL, "%s: signs with host-held keys", name);
+		if ((p->host_flags & CKF_DECRYPT) && !o->secret)
+			ok(o->decrypt_check != NULL && o->decrypt_decode != NULL &&
+			   o->max_plain != NULL && o->host_key != NULL && o->host_decrypt != NULL,
+			   "%s: decrypts with host-held keys", name);
+		if (p->host_flags & CKF_GENERATE_KEY_PAIR)
+			ok(!o->secret && o->pair_gen != NULL, "%s: generates key pairs", name);
+		/* and a hook of host-held keys is there only for what the spec offers */
+		if (o->host_sign != NULL && (p->host_flags & (CKF_SIGN | CKF_GENERATE_KEY_PAIR)) == 0)
+			ok(0, "%s: host_sign without host CKF_SIGN", name);
+		if (o->host_decrypt != NULL && !(p->host_flags & CKF_DECRYPT) &&
+		    (p->host_flags & (CKF_SIGN | CKF_GENERATE_KEY_PAIR)) == 0)
+			ok(0, "%s: host_decrypt without host CKF_DECRYPT", name);
 		if (p->token_flags & CKF_DECRYPT)
 			ok(o->decrypt_check != NULL && o->decrypt_decode != NULL &&
 			   o->max_plain != NULL && p->raw != 0,

@@ -3,8 +3,9 @@
  * t5106 — token behaviour is script: a copy of the scripts folder, named by
  * SCRIPTOKI_SCRIPTS (and then by the configuration file's "scripts =" line through
  * SCRIPTOKI_CONF), is edited between C_Finalize and C_Initialize — the model string and
- * the mechanism list of rutoken_ecp/token.lua (an on-card key generation dropped, the RSA
- * key-generation limit lowered: mechanisms the host never adds) — and the module's answers
+ * the mechanism list of rutoken_ecp/token.lua (an on-card key generation dropped: the host
+ * still makes session pairs with it, but not as the token's own with CKF_HW; the raw RSA
+ * limit lowered: the token's sizes are those of its signing) — and the module's answers
  * change with the next C_Initialize, with no rebuild. A script broken by the edit fails
  * the token's calls with a CKR (the slots stay listed), and mending it mends the token.
  */
@@ -40,7 +41,8 @@ static int edit(const char *from, const char *to)
 
 /*
  * One C_Initialize .. C_Finalize: the model; whether CKM_GOSTR3410_512_KEY_PAIR_GEN is
- * listed (1) and described (2); the largest RSA key the token generates.
+ * listed (1) and described as the token's own, CKF_HW (2); the largest RSA key the token
+ * signs with.
  */
 static CK_RV look(char *model, int *gen512, CK_ULONG *nmech, CK_ULONG *rsa_max)
 {
@@ -68,9 +70,10 @@ static CK_RV look(char *model, int *gen512, CK_ULONG *nmech, CK_ULONG *rsa_max)
 		for (k = 0; k < n; k++)
 			if (mt[k] == CKM_GOSTR3410_512_KEY_PAIR_GEN)
 				*gen512 |= 1;
-		if (f->C_GetMechanismInfo(slot, CKM_GOSTR3410_512_KEY_PAIR_GEN, &mi) == CKR_OK)
+		if (f->C_GetMechanismInfo(slot, CKM_GOSTR3410_512_KEY_PAIR_GEN, &mi) == CKR_OK &&
+		    (mi.flags & CKF_HW))
 			*gen512 |= 2;
-		if (f->C_GetMechanismInfo(slot, CKM_RSA_PKCS_KEY_PAIR_GEN, &mi) == CKR_OK)
+		if (f->C_GetMechanismInfo(slot, CKM_RSA_X_509, &mi) == CKR_OK)
 			*rsa_max = mi.ulMaxKeySize;
 	}
 	f->C_Finalize(NULL);
@@ -105,19 +108,19 @@ int main(int argc, char **argv)
 	is_rv(look(model, &gen512, &n0, &rsa_max), CKR_OK, "the copy as it is");
 	is_str(model, "Rutoken ECP", "model: Rutoken ECP");
 	is_ulong(gen512, 3, "CKM_GOSTR3410_512_KEY_PAIR_GEN is listed and described");
-	is_ulong(rsa_max, 4096, "RSA keys up to 4096 bits are generated");
+	is_ulong(rsa_max, 4096, "RSA keys up to 4096 bits sign");
 
 	ok(edit("model = \"Rutoken ECP\",", "model = \"Edited ECP\","), "edit: the model");
 	ok(edit("\t\t{ type = CKM.GOSTR3410_512_KEY_PAIR_GEN,",
 		"\t\t-- { type = CKM.GOSTR3410_512_KEY_PAIR_GEN,"),
 	   "edit: drop CKM_GOSTR3410_512_KEY_PAIR_GEN");
-	ok(edit("{ type = CKM.RSA_PKCS_KEY_PAIR_GEN, min = 1024, max = 4096,",
-		"{ type = CKM.RSA_PKCS_KEY_PAIR_GEN, min = 1024, max = 2048,"),
-	   "edit: RSA key generation up to 2048 bits");
+	ok(edit("{ type = CKM.RSA_X_509, min = 1024, max = 4096,",
+		"{ type = CKM.RSA_X_509, min = 1024, max = 2048,"),
+	   "edit: raw RSA up to 2048 bits");
 	is_rv(look(model, &gen512, &n, &rsa_max), CKR_OK, "the edited copy, next C_Initialize");
 	is_str(model, "Edited ECP", "model: Edited ECP");
-	is_ulong(gen512, 0, "CKM_GOSTR3410_512_KEY_PAIR_GEN is neither listed nor described");
-	is_ulong(n, n0 - 1, "one mechanism less (%lu)", n);
+	is_ulong(gen512, 1, "CKM_GOSTR3410_512_KEY_PAIR_GEN is the host's only (no CKF_HW)");
+	is_ulong(n, n0, "as many mechanisms (%lu): the host makes session pairs", n);
 	is_ulong(rsa_max, 2048, "RSA keys up to 2048 bits");
 
 	/* the configuration file names the folder */

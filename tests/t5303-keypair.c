@@ -3,9 +3,9 @@
  * t5303 — C_GenerateKeyPair through the API against the virtual token: the template checks
  * before any APDU (mechanism, mechanism parameter, CKR_TEMPLATE_INCOMPLETE without
  * CKA_MODULUS_BITS, CKR_ATTRIBUTE_READ_ONLY for CKA_MODULUS or CKA_LOCAL,
- * CKR_TEMPLATE_INCONSISTENT for a key type that does not fit the mechanism or a session
- * key pair, CKR_SESSION_READ_ONLY, CKR_USER_NOT_LOGGED_IN), then an RSA-1024 and a GOST
- * R 34.10-2012-256 pair: both halves found, sharing CKA_ID, CKA_LOCAL, CKA_KEY_GEN_MECHANISM,
+ * CKR_TEMPLATE_INCONSISTENT for a key type that does not fit the mechanism or a token
+ * public key of a session private key, CKR_SESSION_READ_ONLY, CKR_USER_NOT_LOGGED_IN),
+ * then an RSA-1024 and a GOST R 34.10-2012-256 pair: both halves found, sharing CKA_ID, CKA_LOCAL, CKA_KEY_GEN_MECHANISM,
  * CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE true, the private key's public parts
  * readable and nothing secret; and all or nothing: failing each APDU of a generation in
  * turn leaves the token's state file as it was and no new object in the module, or (for
@@ -104,7 +104,8 @@ static void refusals(CK_SESSION_HANDLE s, CK_SESSION_HANDLE ro)
 	CK_ATTRIBUTE with_modulus[] = { ATTR(CKA_MODULUS, modulus) };
 	CK_ATTRIBUTE with_local[] = { ATTR(CKA_LOCAL, yes) };
 	CK_ATTRIBUTE rsa_type[] = { ATTR(CKA_KEY_TYPE, rsa), ATTR(CKA_TOKEN, yes) };
-	CK_ATTRIBUTE session_pair[] = { ATTR(CKA_TOKEN, no), ATTR(CKA_MODULUS_BITS, bits1024) };
+	CK_ATTRIBUTE token_pub[] = { ATTR(CKA_TOKEN, yes), ATTR(CKA_MODULUS_BITS, bits1024) };
+	CK_ATTRIBUTE session_priv[] = { ATTR(CKA_TOKEN, no) };
 	long mark;
 
 	count_keys(s);          /* the private objects of this login are read once, here */
@@ -122,8 +123,9 @@ static void refusals(CK_SESSION_HANDLE s, CK_SESSION_HANDLE ro)
 	      "CKA_LOCAL given to generation");
 	is_rv(f->C_GenerateKeyPair(s, &ec_gen, rsa_type, 2, vt, 1, &pub, &priv),
 	      CKR_TEMPLATE_INCONSISTENT, "CKK_RSA with CKM_EC_KEY_PAIR_GEN");
-	is_rv(f->C_GenerateKeyPair(s, &rsa_gen, session_pair, 2, vt, 1, &pub, &priv),
-	      CKR_TEMPLATE_INCONSISTENT, "a key pair made by the token is a pair of token objects");
+	is_rv(f->C_GenerateKeyPair(s, &rsa_gen, token_pub, 2, session_priv, 1, &pub, &priv),
+	      CKR_TEMPLATE_INCONSISTENT,
+	      "a token public key of a session private key (runtime/obj_keygen.c)");
 	is_rv(gen_rsa(ro, NULL, 0, &pub, &priv), CKR_SESSION_READ_ONLY, "a R/O session");
 	is_ulong((CK_ULONG)(api_apdus(0) - mark), 0, "none of these sent an APDU");
 }

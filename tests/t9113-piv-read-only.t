@@ -34,8 +34,8 @@ apdus() { piv_state count; }
 n0=$(apdus)
 
 piv -l -p "$PIV_PIN" --keypairgen --key-type EC:prime256v1 --id 05 --label new >"$W/e" 2>&1
-grep -q "mechanism 1040 not supported" "$W/e"
-ok $? "key-pair generation: the token lists no key-pair generation mechanism" || sed 's/^/# /' "$W/e" >&2
+grep -q CKR_TOKEN_WRITE_PROTECTED "$W/e"
+ok $? "key-pair generation on the token: CKR_TOKEN_WRITE_PROTECTED (the host's EC pair generation is listed, for session keys)" || sed 's/^/# /' "$W/e" >&2
 openssl x509 -in "$W/9a.pem" -outform der -out "$W/c.der" 2>/dev/null
 piv -l -p "$PIV_PIN" --write-object "$W/c.der" --type cert --id 06 --label c >"$W/e" 2>&1
 grep -q CKR_TOKEN_WRITE_PROTECTED "$W/e"; ok $? "C_CreateObject (certificate): CKR_TOKEN_WRITE_PROTECTED"

@@ -15,6 +15,8 @@ void prim_ctx_free(struct prim_ctx *c)
 	if (c->m != NULL && c->m->ops != NULL && c->m->ops->release != NULL)
 		c->m->ops->release(c);
 	EVP_PKEY_free(c->pk);
+	EVP_PKEY_free(c->priv);         /* OpenSSL clears a key's private parts */
+	c->priv = NULL;
 	if (c->key != NULL) {
 		OPENSSL_cleanse(c->key, c->k);
 		free(c->key);
@@ -82,6 +84,91 @@ CK_RV prim_rsa_key(struct prim_ctx *c, const struct prim_attrs *a, int private_k
 	if (e == NULL || e->value == NULL)
 		return CKR_KEY_TYPE_INCONSISTENT;
 	return crypto_rsa_pkey(n->value, n->len, e->value, e->len, &c->pk);
+}
+
+CK_RV prim_rsa_host_key(struct prim_ctx *c, const struct prim_attrs *a)
+{
+	static const CK_ATTRIBUTE_TYPE types[CRYPTO_RSA_NPARTS] = {
+		CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT, CKA_PRIME_1,
+		CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2, CKA_COEFFICIENT,
+	};
+	struct crypto_rsa_parts parts;
+	const struct lb_attr *v;
+	size_t i;
+
+	memset(&parts, 0, sizeof parts);
+	for (i = 0; i < CRYPTO_RSA_NPARTS; i++) {
+		v = a->get(a->view, types[i]);
+		if (v != NULL && v->value != NULL && v->len > 0 &&
+		    v->len != CK_UNAVAILABLE_INFORMATION) {
+			parts.v[i] = v->value;
+			parts.len[i] = v->len;
+		}
+	}
+	/* without CKA_PUBLIC_EXPONENT (optional in the private key's table) OpenSSL can
+	 * neither blind nor check: such a key is refused */
+	return crypto_rsa_private_pkey(&parts, &c->priv);
+}
+
+CK_RV prim_rsa_host_raw(const struct prim_ctx *c, const uint8_t *in, size_t in_len,
+			uint8_t *out, size_t *out_len)
+{
+	uint8_t *em;
+	CK_RV rv;
+
+	if (c->priv == NULL)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	if (in_len > c->k)
+		return CKR_DATA_LEN_RANGE;
+	em = calloc(1, c->k);
+	if (em == NULL)
+		return CKR_HOST_MEMORY;
+	memcpy(em + (c->k - in_len), in, in_len);
+	rv = crypto_rsa_private_raw(c->priv, em, c->k, out);
+	if (rv == CKR_OK)
+		*out_len = c->k;
+	OPENSSL_cleanse(em, c->k);
+	free(em);
+	return rv;
+}
+
+CK_RV prim_pair_add(struct lb_attr *a, size_t *n, CK_ATTRIBUTE_TYPE type, const void *v,
+		    size_t len)
+{
+	if (*n >= PRIM_PAIR_MAX)
+		return CKR_GENERAL_ERROR;
+	a[*n].type = type;
+	a[*n].len = len;
+	a[*n].value = NULL;
+	if (len > 0) {
+		a[*n].value = malloc(len);
+		if (a[*n].value == NULL)
+			return CKR_HOST_MEMORY;
+		memcpy(a[*n].value, v, len);
+	}
+	(*n)++;
+	return CKR_OK;
+}
+
+static void prim_pair_wipe(struct lb_attr *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (a[i].value != NULL) {
+			OPENSSL_cleanse(a[i].value, a[i].len);
+			free(a[i].value);
+		}
+		a[i].value = NULL;
+		a[i].len = 0;
+	}
+}
+
+void prim_pair_free(struct prim_pair *p)
+{
+	prim_pair_wipe(p->pub, p->npub);
+	prim_pair_wipe(p->priv, p->npriv);
+	p->npub = p->npriv = 0;
 }
 
 CK_RV prim_rsa_block(const struct prim_ctx *c, const uint8_t *in, size_t in_len, uint8_t *em)

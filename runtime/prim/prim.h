@@ -11,7 +11,9 @@
  * the token's raw form receives and the form of its answer, and the host's half
  * (verification, encryption, removing decryption padding). A hook an operation needs is
  * set exactly when the spec gives the primitive that operation (host: CKF_VERIFY ->
- * verify; token: CKF_SIGN -> sign_encode ...); t4005 checks the two against each other.
+ * verify; token: CKF_SIGN -> sign_encode ...; host CKF_SIGN / CKF_DECRYPT -> host_key and
+ * host_sign / host_decrypt, the token's raw form computed with a private key held on the
+ * host; CKF_GENERATE_KEY_PAIR -> pair_gen); t4005 checks the two against each other.
  *
  * Adding a primitive is one `prim:` entry and one file defining its prim_<impl>_ops. A
  * primitive of another kind (a secret-key cipher or MAC) fills the hooks of the
@@ -56,6 +58,15 @@ struct prim_ctx {
 					 * freed by its release hook */
 	uint8_t *key;                   /* secret keys: CKA_VALUE (cleansed when freed) */
 	const CK_MECHANISM *init_mech;  /* the caller's mechanism, during the Init call only */
+	EVP_PKEY *priv;                 /* a host-held private key (host_key), or NULL */
+};
+
+/* The halves of a key pair made on the host (pair_gen): the attributes each half gets
+ * (values malloc'ed; prim_pair_free cleanses them). */
+#define PRIM_PAIR_MAX 10
+struct prim_pair {
+	struct lb_attr pub[PRIM_PAIR_MAX], priv[PRIM_PAIR_MAX];
+	size_t npub, npriv;
 };
 
 /*
@@ -132,6 +143,29 @@ struct prim_ops {
 				uint8_t *out, size_t *out_len);
 	/* Free c->state (NULL: the primitive keeps none). */
 	void (*release)(struct prim_ctx *c);
+
+	/* Private keys held on the host (session objects with their private values; host
+	 * CKF_SIGN / CKF_DECRYPT): after key (private_key 1), take the private values into
+	 * c->priv (or c->key). CKR_KEY_TYPE_INCONSISTENT (a value missing or not a key of
+	 * the type), CKR_HOST_MEMORY. */
+	CK_RV (*host_key)(struct prim_ctx *c, const struct prim_attrs *a);
+	/* The token's raw form computed on the host with that key: the same input the token
+	 * gets (sign_encode's block; decrypt_check's ciphertext) and the same answer (into
+	 * out, room for out_len or k bytes), which sign_decode / decrypt_decode then take as
+	 * they take the token's. A decryption gives the raw block: the padding is removed by
+	 * decrypt_decode in constant time, as for the token's answer. */
+	CK_RV (*host_sign)(const struct prim_ctx *c, const uint8_t *in, size_t in_len,
+			   uint8_t *out, size_t *out_len);
+	CK_RV (*host_decrypt)(const struct prim_ctx *c, const uint8_t *in, size_t in_len,
+			      uint8_t *out, size_t *out_len);
+	/* Key-pair generation on the host (host CKF_GENERATE_KEY_PAIR, C_GenerateKeyPair of
+	 * session keys): from the completed public template pub (CKA_MODULUS_BITS,
+	 * CKA_PUBLIC_EXPONENT, CKA_EC_PARAMS, CKA_GOSTR3410_PARAMS ...), the values of both
+	 * halves. CKR_ATTRIBUTE_VALUE_INVALID (a size outside the entry's, an exponent the
+	 * host does not take), CKR_CURVE_NOT_SUPPORTED, CKR_TEMPLATE_INCOMPLETE,
+	 * CKR_HOST_MEMORY, CKR_FUNCTION_FAILED. */
+	CK_RV (*pair_gen)(const struct mech *m, const struct prim_attrs *pub,
+			  struct prim_pair *out);
 
 	/* A primitive of secret keys (CKO_SECRET_KEY, all its operations on the host). */
 	int secret;
@@ -260,6 +294,21 @@ CK_RV prim_rsa_key(struct prim_ctx *c, const struct prim_attrs *a, int private_k
 size_t prim_rsa_wrap_len(const struct prim_ctx *c, size_t n);
 CK_RV prim_rsa_wrap(const struct prim_ctx *c, const uint8_t *in, size_t n, uint8_t *out,
 		    size_t *out_len);
+
+/* Key pairs: add a copy of v[0..len) to a half (CKR_HOST_MEMORY; CKR_GENERAL_ERROR when
+ * full), and free both halves, cleansed. */
+CK_RV prim_pair_add(struct lb_attr *a, size_t *n, CK_ATTRIBUTE_TYPE type, const void *v,
+		    size_t len);
+void prim_pair_free(struct prim_pair *p);
+
+/* RSA private keys on the host: c->priv from CKA_MODULUS, CKA_PUBLIC_EXPONENT,
+ * CKA_PRIVATE_EXPONENT and the CRT values when all are given; and the raw private
+ * operation m^d mod n on a block of k bytes (signing's block, decryption's ciphertext),
+ * CKR_DATA_INVALID when the block is not below the modulus. */
+CK_RV prim_rsa_host_key(struct prim_ctx *c, const struct prim_attrs *a);
+CK_RV prim_rsa_host_raw(const struct prim_ctx *c, const uint8_t *in, size_t in_len,
+			uint8_t *out, size_t *out_len);
+
 /* RSA: in right-aligned into em[0..k) (CKR_DATA_LEN_RANGE when longer). */
 CK_RV prim_rsa_block(const struct prim_ctx *c, const uint8_t *in, size_t in_len, uint8_t *em);
 /* RSA: the token's answer right-aligned to k bytes (the integer's leading zeros, which a

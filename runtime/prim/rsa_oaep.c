@@ -90,4 +90,6 @@ const struct prim_ops prim_rsa_oaep_ops = {
 	.wrap_len = prim_rsa_wrap_len,
 	.wrap = prim_rsa_wrap,
 	.decrypt_decode = rsa_oaep_decode,
+	.host_key = prim_rsa_host_key,
+	.host_decrypt = prim_rsa_host_raw,
 };

@@ -75,4 +75,6 @@ const struct prim_ops prim_rsa_pss_ops = {
 	.sign_encode = rsa_pss_encode,
 	.sign_decode = prim_rsa_align,
 	.verify = rsa_pss_verify,
+	.host_key = prim_rsa_host_key,
+	.host_sign = prim_rsa_host_raw,
 };

@@ -76,4 +76,7 @@ const struct prim_ops prim_rsa_x509_ops = {
 	.encrypt = rsa_x509_encrypt,
 	.decrypt_check = prim_rsa_decrypt_check,
 	.decrypt_decode = rsa_x509_decode,
+	.host_key = prim_rsa_host_key,
+	.host_sign = prim_rsa_host_raw,
+	.host_decrypt = prim_rsa_host_raw,
 };
