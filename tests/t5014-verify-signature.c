@@ -183,6 +183,28 @@ int main(int argc, char **argv)
 	is_rv(f->C_VerifySignatureUpdate(s, (CK_BYTE_PTR) "There", 5), CKR_OK, "Update");
 	is_rv(f->C_VerifySignatureFinal(s), CKR_SIGNATURE_INVALID, "... CKR_SIGNATURE_INVALID");
 
+	/* a dual function does not feed it: its data goes through C_VerifySignatureUpdate */
+	{
+		CK_KEY_TYPE k_aes = CKK_AES;
+		uint8_t aes[16] = { 0 }, ct[16] = { 0 }, pt[16];
+		CK_MECHANISM ecb = { CKM_AES_ECB, NULL, 0 };
+		CK_OBJECT_HANDLE ak = CK_INVALID_HANDLE;
+		CK_ATTRIBUTE t[] = {
+			{ CKA_CLASS, &c_sec, sizeof c_sec }, { CKA_KEY_TYPE, &k_aes, sizeof k_aes },
+			{ CKA_DECRYPT, &yes, 1 }, { CKA_VALUE, aes, sizeof aes },
+			{ CKA_PRIVATE, &no, 1 },
+		};
+		is_rv(f->C_CreateObject(s, t, 5, &ak), CKR_OK, "an AES key");
+		is_rv(f->C_DecryptInit(s, &ecb, ak), CKR_OK, "C_DecryptInit(AES-ECB)");
+		is_rv(f->C_VerifySignatureInit(s, &hm, hk, hmac, sizeof hmac), CKR_OK,
+		      "C_VerifySignatureInit(SHA256-HMAC)");
+		n = sizeof pt;
+		is_rv(f->C_DecryptVerifyUpdate(s, ct, sizeof ct, pt, &n), CKR_FUNCTION_FAILED,
+		      "C_DecryptVerifyUpdate with it: CKR_FUNCTION_FAILED");
+		is_rv(f->C_VerifySignatureFinal(s), CKR_OPERATION_NOT_INITIALIZED,
+		      "... an error, which ended both");
+	}
+
 	is_rv(f->C_CloseSession(s), CKR_OK, "C_CloseSession");
 	is_rv(f->C_VerifySignature(s, (CK_BYTE_PTR)data, 1), CKR_SESSION_HANDLE_INVALID,
 	      "a closed session: CKR_SESSION_HANDLE_INVALID");
