@@ -311,6 +311,10 @@ CK_RV rt_VerifyMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_UL
 CK_RV rt_VerifyMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen);
 CK_RV rt_VerifyMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pDataPart, CK_ULONG ulDataPartLen, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen);
 CK_RV rt_MessageVerifyFinal(CK_SESSION_HANDLE hSession);
+CK_RV rt_VerifySignatureInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen);
+CK_RV rt_VerifySignature(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen);
+CK_RV rt_VerifySignatureUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen);
+CK_RV rt_VerifySignatureFinal(CK_SESSION_HANDLE hSession);
 CK_RV rt_GetSessionValidationFlags(CK_SESSION_HANDLE hSession, CK_SESSION_VALIDATION_FLAGS_TYPE type, CK_FLAGS_PTR pFlags);
 
 /* The function lists and interfaces (sk_lists.c). */

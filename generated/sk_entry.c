@@ -2456,7 +2456,7 @@ SK_EXPORT CK_RV C_DecapsulateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pM
 	return sk_leave(SK_FN_C_DecapsulateKey, rv);
 }
 
-/* Starts a verification with the signature supplied up front. (stub) */
+/* Starts a verification with the signature supplied up front. */
 SK_EXPORT CK_RV C_VerifySignatureInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
 	struct sk_trace tr;
@@ -2465,7 +2465,14 @@ SK_EXPORT CK_RV C_VerifySignatureInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_P
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_VerifySignatureInit, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pSignature == NULL && ulSignatureLen != 0)	/* pSignature: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_VerifySignatureInit, hSession);
+		else
+			rv = rt_VerifySignatureInit(hSession, pMechanism, hKey, pSignature, ulSignatureLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -2477,7 +2484,7 @@ SK_EXPORT CK_RV C_VerifySignatureInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_P
 	return sk_leave(SK_FN_C_VerifySignatureInit, rv);
 }
 
-/* Verifies single-part data against the signature given at init. (stub) */
+/* Verifies single-part data against the signature given at init. */
 SK_EXPORT CK_RV C_VerifySignature(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen)
 {
 	struct sk_trace tr;
@@ -2486,7 +2493,14 @@ SK_EXPORT CK_RV C_VerifySignature(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData,
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_VerifySignature, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pData == NULL && ulDataLen != 0)	/* pData: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_VerifySignature, hSession);
+		else
+			rv = rt_VerifySignature(hSession, pData, ulDataLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pData", pData, ulDataLen, 0, rv);
@@ -2496,7 +2510,7 @@ SK_EXPORT CK_RV C_VerifySignature(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData,
 	return sk_leave(SK_FN_C_VerifySignature, rv);
 }
 
-/* Continues a verify-signature operation with another data part. (stub) */
+/* Continues a verify-signature operation with another data part. */
 SK_EXPORT CK_RV C_VerifySignatureUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
 	struct sk_trace tr;
@@ -2505,7 +2519,14 @@ SK_EXPORT CK_RV C_VerifySignatureUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR 
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_VerifySignatureUpdate, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pPart == NULL && ulPartLen != 0)	/* pPart: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_VerifySignatureUpdate, hSession);
+		else
+			rv = rt_VerifySignatureUpdate(hSession, pPart, ulPartLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_buffer(&tr, "pPart", pPart, ulPartLen, 0, rv);
@@ -2515,7 +2536,7 @@ SK_EXPORT CK_RV C_VerifySignatureUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR 
 	return sk_leave(SK_FN_C_VerifySignatureUpdate, rv);
 }
 
-/* Finishes a verify-signature operation, checking the signature. (stub) */
+/* Finishes a verify-signature operation, checking the signature. */
 SK_EXPORT CK_RV C_VerifySignatureFinal(CK_SESSION_HANDLE hSession)
 {
 	struct sk_trace tr;
@@ -2524,7 +2545,10 @@ SK_EXPORT CK_RV C_VerifySignatureFinal(CK_SESSION_HANDLE hSession)
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_VerifySignatureFinal, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK)
+		rv = rt_VerifySignatureFinal(hSession);
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_end(&tr, SK_FN_C_VerifySignatureFinal, rv);

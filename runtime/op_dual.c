@@ -24,6 +24,8 @@
  */
 #include "op.h"
 
+#include "log.h"
+#include "op_toksym.h"
 #include "session.h"
 #include "sk_dispatch.h"
 
@@ -123,6 +125,14 @@ static CK_RV dual_update(CK_SESSION_HANDLE h, enum op_kind kind, enum op_kind ci
 
 	if (rv != CKR_OK)
 		return rv;
+	if (op_toksym_is(oo) || op_toksym_is(oc) || oo->sig_given) {
+		/* a token secret key's operation keeps no host state to feed, and a
+		 * verification of 3.2 takes its data through C_VerifySignatureUpdate */
+		log_msg(LOG_ERROR, "dual function: one of its operations is one it cannot join "
+			"(a token secret key's, or C_VerifySignatureInit's)");
+		rv = CKR_FUNCTION_FAILED;
+		goto end;
+	}
 	if (in == NULL)
 		in = (const uint8_t *)"";
 	c = (struct op_pk *)oc;

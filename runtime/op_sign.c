@@ -2,7 +2,10 @@
 /*
  * op_sign.c — C_SignInit, C_Sign, C_SignUpdate, C_SignFinal (hash and padding on the
  * host, the raw primitive on the token) and C_VerifyInit, C_Verify, C_VerifyUpdate,
- * C_VerifyFinal (entirely on the host, with public-key objects); see op.h for the rules.
+ * C_VerifyFinal (entirely on the host, with public-key objects), and the verification
+ * with the signature given up front of 3.2 (C_VerifySignatureInit, C_VerifySignature,
+ * C_VerifySignatureUpdate, C_VerifySignatureFinal: the same operation, holding the
+ * signature); see op.h for the rules.
  * MACs (HMAC, CMAC) sign and verify with session secret keys on the host (op_mac_*), and
  * with token secret keys on the token (op_toksym.c takes the Init and every later call).
  */
@@ -166,14 +169,18 @@ CK_RV rt_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
 }
 
 /* C_SignUpdate, C_VerifyUpdate: one more part of a multi-part operation of that kind. */
-static CK_RV op_sign_update(CK_SESSION_HANDLE h, enum op_kind kind, CK_BYTE_PTR part,
-			    CK_ULONG len)
+static CK_RV op_sign_update_as(CK_SESSION_HANDLE h, enum op_kind kind, CK_BYTE_PTR part,
+			       CK_ULONG len, int given)
 {
 	struct op_pk *o;
 	CK_RV rv = op_pk_get(h, kind, &o);
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->op.sig_given != given) {
+		op_pk_put(o, 0);        /* the other form's operation: not this call's */
+		return CKR_OPERATION_NOT_INITIALIZED;
+	}
 	if (op_toksym_is(&o->op))
 		return op_toksym_mac_update(&o->op, part, len);
 	if (o->p.m->ops->secret) {
@@ -204,6 +211,12 @@ static CK_RV op_sign_update(CK_SESSION_HANDLE h, enum op_kind kind, CK_BYTE_PTR 
 	return rv;
 }
 
+static CK_RV op_sign_update(CK_SESSION_HANDLE h, enum op_kind kind, CK_BYTE_PTR part,
+			    CK_ULONG len)
+{
+	return op_sign_update_as(h, kind, part, len, 0);
+}
+
 CK_RV rt_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
 	return op_sign_update(hSession, OP_SIGN, pPart, ulPartLen);
@@ -227,8 +240,10 @@ static CK_RV op_verify_compute(struct op_pk *o, const uint8_t *in, size_t in_len
 	return ops->verify(&o->p, in, in_len, sig, sig_len);
 }
 
+/* C_Verify (oneshot, with data) and C_VerifyFinal with the signature sig; given: the
+ * 3.2 forms, with the signature the operation holds (sig is then not read). */
 static CK_RV op_verify_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *data, size_t len,
-			      const uint8_t *sig, size_t sig_len)
+			      const uint8_t *sig, size_t sig_len, int given)
 {
 	uint8_t hbuf[CRYPTO_MD_MAX];
 	const uint8_t *in;
@@ -238,6 +253,14 @@ static CK_RV op_verify_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 
 	if (rv != CKR_OK)
 		return rv;
+	if (o->op.sig_given != given) {
+		op_pk_put(o, 0);        /* the other form's operation: not this call's */
+		return CKR_OPERATION_NOT_INITIALIZED;
+	}
+	if (given) {
+		sig = o->op.given_sig;  /* the operation's own: valid while it is held */
+		sig_len = o->op.given_sig_len;
+	}
 	if (op_toksym_is(&o->op))
 		return op_toksym_verify(&o->op, oneshot, data, len, sig, sig_len);
 	if (o->p.m->ops->secret)
@@ -276,7 +299,7 @@ CK_RV rt_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 CK_RV rt_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
 		CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
-	return op_verify_finish(hSession, 1, pData, ulDataLen, pSignature, ulSignatureLen);
+	return op_verify_finish(hSession, 1, pData, ulDataLen, pSignature, ulSignatureLen, 0);
 }
 
 CK_RV rt_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
@@ -286,5 +309,64 @@ CK_RV rt_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ul
 
 CK_RV rt_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
-	return op_verify_finish(hSession, 0, NULL, 0, pSignature, ulSignatureLen);
+	return op_verify_finish(hSession, 0, NULL, 0, pSignature, ulSignatureLen, 0);
+}
+
+/* --- verification with the signature given at Init (PKCS #11 3.2) ----------------------- */
+
+CK_RV rt_VerifySignatureInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+			     CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
+{
+	unsigned char *copy = NULL;
+	struct op *op;
+	CK_RV rv;
+
+	if (pMechanism != NULL) {
+		copy = malloc(ulSignatureLen > 0 ? ulSignatureLen : 1);
+		if (copy == NULL)
+			return CKR_HOST_MEMORY;
+		if (ulSignatureLen > 0)
+			memcpy(copy, pSignature, ulSignatureLen);
+	}
+	/* the checks and the start of C_VerifyInit (NULL: the active operation ends) */
+	rv = rt_VerifyInit(hSession, pMechanism, hKey);
+	if (rv != CKR_OK || pMechanism == NULL) {
+		free(copy);
+		return rv;
+	}
+	rv = op_acquire(hSession, OP_VERIFY, &op);
+	if (rv != CKR_OK) {
+		free(copy);
+		return rv == CKR_OPERATION_NOT_INITIALIZED ? CKR_SESSION_CLOSED : rv;
+	}
+	op->given_sig = copy;
+	op->given_sig_len = ulSignatureLen;
+	op->sig_given = 1;
+	/* a signature whose length the key already tells is checked now (5.15) */
+	if (!op_toksym_is(op)) {
+		const struct op_pk *o = (const struct op_pk *)op;
+
+		if (!o->p.m->ops->secret && o->p.out_len != 0 && ulSignatureLen != o->p.out_len) {
+			op_release(op, 1);
+			return CKR_SIGNATURE_LEN_RANGE;
+		}
+	}
+	op_release(op, 0);
+	return CKR_OK;
+}
+
+CK_RV rt_VerifySignature(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen)
+{
+	return op_verify_finish(hSession, 1, pData, ulDataLen, NULL, 0, 1);
+}
+
+CK_RV rt_VerifySignatureUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart,
+			       CK_ULONG ulPartLen)
+{
+	return op_sign_update_as(hSession, OP_VERIFY, pPart, ulPartLen, 1);
+}
+
+CK_RV rt_VerifySignatureFinal(CK_SESSION_HANDLE hSession)
+{
+	return op_verify_finish(hSession, 0, NULL, 0, NULL, 0, 1);
 }

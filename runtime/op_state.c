@@ -45,6 +45,7 @@
 
 #include "crypto.h"
 #include "obj.h"
+#include "op_toksym.h"
 #include "session.h"
 #include "sk_dispatch.h"
 
@@ -218,7 +219,8 @@ CK_RV rt_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationSta
 		rv = CKR_OPERATION_NOT_INITIALIZED;     /* nothing to save */
 		goto out;
 	}
-	if ((d != NULL && (d->st == NULL || d->keyed)) || (vo != NULL && !st_verify_saveable(vo))) {
+	if ((d != NULL && (d->st == NULL || d->keyed)) ||
+	    (vo != NULL && (op_toksym_is(&vo->op) || vo->op.sig_given || !st_verify_saveable(vo)))) {
 		rv = CKR_STATE_UNSAVEABLE;
 		goto out;
 	}

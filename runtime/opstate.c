@@ -33,6 +33,7 @@ static void op_free(struct op *op)
 {
 	void *use = op->use;
 
+	free(op->given_sig);
 	op->destroy(op);
 	lock_destroy(use);
 }

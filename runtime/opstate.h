@@ -21,6 +21,8 @@
 #ifndef SCRIPTOKI_OPSTATE_H
 #define SCRIPTOKI_OPSTATE_H
 
+#include <stddef.h>
+
 #include "cryptoki.h"
 
 enum op_kind {
@@ -52,6 +54,13 @@ struct op {
 	/* a message-based process: ends the message in progress, if any, and keeps the
 	 * process (a bad argument of a message call, sk_bad_args); NULL for the others */
 	void (*end_message)(struct op *op);
+	/* a verification started by C_VerifySignatureInit (PKCS #11 3.2, 5.15): the signature
+	 * it was given (a copy, freed with the operation); such an operation answers only
+	 * C_VerifySignature / C_VerifySignatureUpdate / C_VerifySignatureFinal, the classic
+	 * C_Verify* calls only the others (CKR_OPERATION_NOT_INITIALIZED) */
+	int sig_given;
+	unsigned char *given_sig;
+	size_t given_sig_len;
 };
 
 CK_RV op_init(void);
