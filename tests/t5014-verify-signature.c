@@ -12,22 +12,11 @@
  * (CKR_OPERATION_ACTIVE), Init with no mechanism ends it, and its state cannot be saved.
  */
 #include "api/api.h"
+#include "api/bytes.h"
 
 static CK_FUNCTION_LIST_3_2_PTR f;
 static CK_SESSION_HANDLE s;
 static char dir[] = "/tmp/t5014-XXXXXX";
-
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (n < cap && h[0] != '\0' && h[1] != '\0' && sscanf(h, "%2x", &v) == 1) {
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
 
 static int sh(const char *cmd, char *out, size_t cap)
 {
@@ -94,7 +83,7 @@ int main(int argc, char **argv)
 	   "openssl genpkey, dgst -sign, rsa -modulus");
 	p = out + 8;
 	p[strcspn(p, "\n")] = '\0';
-	nmod = unhex(p, mod, sizeof mod);
+	nmod = unhex(p, mod);
 	nsig = slurp("sig", sig, sizeof sig);
 	ok(nmod == 256 && nsig == 256, "a 2048-bit modulus and a 256-byte signature");
 
@@ -163,8 +152,7 @@ int main(int argc, char **argv)
 
 	/* an HMAC: RFC 4231 test case 1 (key 0x0b x 20, "Hi There") */
 	memset(hkey, 0x0b, sizeof hkey);
-	unhex("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", hmac,
-	      sizeof hmac);
+	unhex("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", hmac);
 	{
 		CK_ATTRIBUTE t[] = {
 			{ CKA_CLASS, &c_sec, sizeof c_sec }, { CKA_KEY_TYPE, &k_gen, sizeof k_gen },

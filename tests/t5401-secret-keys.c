@@ -11,21 +11,13 @@
  * and private keys gone with C_Logout.
  */
 #include "api/api.h"
+#include "api/bytes.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 static CK_OBJECT_CLASS c_secret = CKO_SECRET_KEY;
 
 #define ATTR(t, v) { (t), &(v), sizeof(v) }
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
-	out[2 * n] = '\0';
-}
 
 /* The first block of `openssl enc -<cipher> -K key -nopad` of a zero block of bs bytes,
  * run in another process; out gets bs bytes. 0 on success. */

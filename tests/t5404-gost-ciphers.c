@@ -22,6 +22,7 @@
  *   verification (CKR_SIGNATURE_INVALID, CKR_SIGNATURE_LEN_RANGE).
  */
 #include "api/api.h"
+#include "api/bytes.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SESSION_HANDLE s;
@@ -39,33 +40,6 @@ static const uint8_t oid_a[] = { 0x06, 0x07, 0x2a, 0x85, 0x03, 0x02, 0x02, 0x1f,
 static const uint8_t oid_b[] = { 0x06, 0x07, 0x2a, 0x85, 0x03, 0x02, 0x02, 0x1f, 0x02 };
 
 /* Hex into bytes; spaces are skipped. */
-static size_t unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (*h != '\0') {
-		if (*h == ' ') {
-			h++;
-			continue;
-		}
-		if (h[1] == '\0' || sscanf(h, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
-	out[2 * n] = '\0';
-}
-
 static void rnd(uint8_t *p, size_t n)
 {
 	size_t i;

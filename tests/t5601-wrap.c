@@ -15,6 +15,7 @@
  * wrapping key's CKA_WRAP_TEMPLATE and a trusted wrapping key (CKA_TRUSTED, set by the SO).
  */
 #include "api/api.h"
+#include "api/bytes.h"
 
 #include <fcntl.h>
 
@@ -26,27 +27,6 @@ static CK_KEY_TYPE k_aes = CKK_AES, k_gen = CKK_GENERIC_SECRET;
 static char dir[] = "/tmp/t5601-XXXXXX";
 
 #define ATTR(t, v) { (t), &(v), sizeof(v) }
-
-static size_t unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (h[0] != '\0' && h[1] != '\0' && sscanf(h, "%2x", &v) == 1) {
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
-	out[2 * n] = '\0';
-}
 
 /* A session secret key; wrap: CKA_WRAP and CKA_UNWRAP; ext: CKA_EXTRACTABLE. */
 static CK_OBJECT_HANDLE key_of(CK_KEY_TYPE kt, const uint8_t *v, size_t n, CK_BBOOL wrap,

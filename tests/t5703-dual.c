@@ -11,6 +11,7 @@
  * a NULL length pointer) ends both; a wrong MAC fails C_VerifyFinal after the dual calls.
  */
 #include "api/api.h"
+#include "api/bytes.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SESSION_HANDLE s;
@@ -32,18 +33,6 @@ static const char *const ct_hex =
 static const char *const hmac_key_hex = "000102030405060708090a0b0c0d0e0f10111213";
 
 static uint8_t key[16], iv[16], pt[64], ct[64], hkey[20];
-
-static size_t unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (h[0] != '\0' && h[1] != '\0' && sscanf(h, "%2x", &v) == 1) {
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
 
 static int put(const char *name, const uint8_t *p, size_t n)
 {

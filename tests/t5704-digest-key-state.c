@@ -28,6 +28,7 @@
  * an encryption key CKR_KEY_NOT_NEEDED; an HMAC verification is CKR_STATE_UNSAVEABLE.
  */
 #include "api/api.h"
+#include "api/bytes.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -40,18 +41,6 @@ static char tmp[] = "/tmp/t5704-XXXXXX";
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
 #define ATTR(t, v) { (t), &(v), sizeof(v) }
-
-static size_t unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (h[0] != '\0' && h[1] != '\0' && sscanf(h, "%2x", &v) == 1) {
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
 
 static int put(const char *path, const uint8_t *p, size_t n)
 {

@@ -10,6 +10,7 @@
  * flags.
  */
 #include "api/api.h"
+#include "api/bytes.h"
 
 static CK_FUNCTION_LIST_3_0_PTR f;
 static CK_SESSION_HANDLE s;
@@ -17,24 +18,6 @@ static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 static CK_OBJECT_CLASS c_secret = CKO_SECRET_KEY;
 
 #define ATTR(t, v) { (t), &(v), sizeof(v) }
-
-static size_t unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (h[0] != '\0') {
-		if (h[0] == ' ') {
-			h++;
-			continue;
-		}
-		if (h[1] == '\0' || sscanf(h, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
 
 static CK_OBJECT_HANDLE key_of(CK_KEY_TYPE kt, const char *hexval)
 {
