@@ -6,7 +6,7 @@
  * host keeps the partial block and the chaining value, the token does the blocks), the
  * padding checked (CKR_ENCRYPTED_DATA_INVALID, CKR_ENCRYPTED_DATA_LEN_RANGE, a held-back
  * block), size queries and short buffers that keep the operation, and CMAC one-shot and
- * multi-part. Known answers: NIST SP 800-38A F.2.1, F.2.2, F.2.5, F.2.6 (CBC-AES128 and
+ * multi-part; a key unwrapped into a token key. Known answers: NIST SP 800-38A F.2.1, F.2.2, F.2.5, F.2.6 (CBC-AES128 and
  * -AES256, their plaintext blocks), FIPS-197 C.2 (AES-192), RFC 4493 section 4 (AES-CMAC
  * examples 1-4); the padded encryption is also checked against `openssl enc` in another
  * process.
@@ -334,6 +334,41 @@ int main(int argc, char **argv)
 	is_rv(f->C_VerifyInit(s, &cmac, k128), CKR_OK, "C_VerifyInit");
 	is_rv(f->C_Verify(s, (CK_BYTE_PTR)pt, 64, mac, 16), CKR_SIGNATURE_INVALID,
 	      "a changed CMAC: CKR_SIGNATURE_INVALID");
+
+	/* unwrapped into a token key (as C_CreateObject, the value passes the host once) */
+	{
+		CK_BBOOL no = CK_FALSE, loc = CK_TRUE;
+		CK_ATTRIBUTE kt[] = {
+			ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_aes),
+			{ CKA_VALUE, (void *)key128, 16 }, ATTR(CKA_WRAP, yes), ATTR(CKA_UNWRAP, yes),
+		};
+		CK_ATTRIBUTE vt[] = {
+			ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_aes),
+			{ CKA_VALUE, (void *)key192, 24 }, ATTR(CKA_EXTRACTABLE, yes),
+		};
+		CK_ATTRIBUTE ut[] = {
+			ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_aes), ATTR(CKA_TOKEN, yes),
+			ATTR(CKA_ENCRYPT, yes),
+		};
+		CK_ATTRIBUTE la = ATTR(CKA_LOCAL, loc);
+		CK_MECHANISM kw = { CKM_AES_KEY_WRAP, NULL, 0 };
+		CK_OBJECT_HANDLE kek, v, u = 0;
+		CK_BYTE w[64];
+		CK_ULONG wn = sizeof w;
+
+		is_rv(f->C_CreateObject(s, kt, 5, &kek), CKR_OK, "a session AES key to wrap with");
+		is_rv(f->C_CreateObject(s, vt, 4, &v), CKR_OK, "a session AES-192 key to wrap");
+		is_rv(f->C_WrapKey(s, &kw, kek, v, w, &wn), CKR_OK, "C_WrapKey AES key wrap");
+		is_rv(f->C_UnwrapKey(s, &kw, kek, w, wn, ut, 4, &u), CKR_OK,
+		      "C_UnwrapKey into a token AES key");
+		is_rv(f->C_GetAttributeValue(s, u, &la, 1), CKR_OK, "... its CKA_LOCAL");
+		ok(loc == no, "... is false");
+		l = sizeof out;
+		is_rv(f->C_EncryptInit(s, &ecb, u), CKR_OK, "... ECB on the token");
+		is_rv(f->C_Encrypt(s, (CK_BYTE_PTR)fips_pt, 16, out, &l), CKR_OK, "... C_Encrypt");
+		ok(l == 16 && memcmp(out, fips_c2, 16) == 0, "... FIPS-197 C.2: the unwrapped value");
+		is_rv(f->C_DestroyObject(s, u), CKR_OK, "... C_DestroyObject");
+	}
 
 	is_rv(f->C_DestroyObject(s, k128), CKR_OK, "C_DestroyObject of the AES-128 key");
 	is_rv(f->C_DestroyObject(s, k192), CKR_OK, "... the AES-192 key");
