@@ -11,6 +11,11 @@
  * CKR_DATA_LEN_RANGE beyond: the card's chaining limit). The token keeps no state
  * between commands, so another session's use of the token in between changes nothing.
  *
+ * CKM_AES_CBC_PAD is the token's CBC with the padding of PKCS #11 3.2 (2.10.4, as PKCS #7)
+ * done here: encryption pads the last partial block at Final, decryption holds the last
+ * whole block back until Final, where the padding is checked and dropped. The family
+ * declares the CBC it computes; the padded form needs nothing more of the card.
+ *
  * The mechanisms are the family's (mechanisms with token_keys and the operation's flag):
  * one the family does not compute with token keys is CKR_MECHANISM_INVALID, the code of
  * all four Init functions' lists for a mechanism that cannot be used here. The rules of
@@ -40,19 +45,24 @@ struct toksym_mech {
 	size_t block;                   /* ciphers: block length; 0 for a MAC */
 	int cbc;                        /* takes an IV of one block */
 	size_t mac_len;                 /* MACs */
+	CK_MECHANISM_TYPE token;        /* padded on the host: the token's mechanism; else 0 */
 };
+
+/* The mechanism the token computes (and the family must declare) for m. */
+#define TOKSYM_ON_TOKEN(m) ((m)->token != 0 ? (m)->token : (m)->type)
 
 static const struct toksym_mech toksym_mechs[] = {
 	/* GOST 28147-89 (PKCS #11 2.40, 2.x "GOST 28147-89"): ECB on 8-byte blocks, MAC 4 */
-	{ CKM_GOST28147_ECB, CKK_GOST28147, 8, 0, 0 },
-	{ CKM_GOST28147_MAC, CKK_GOST28147, 0, 0, 4 },
+	{ CKM_GOST28147_ECB, CKK_GOST28147, 8, 0, 0, 0 },
+	{ CKM_GOST28147_MAC, CKK_GOST28147, 0, 0, 4, 0 },
 	/* Kuznyechik (TC26): ECB on 16-byte blocks; OMAC (GOST R 34.13-2015 5.6) a block */
-	{ CKM_KUZNYECHIK_ECB, CKK_KUZNECHIK, 16, 0, 0 },
-	{ CKM_KUZNYECHIK_MAC, CKK_KUZNECHIK, 0, 0, 16 },
+	{ CKM_KUZNYECHIK_ECB, CKK_KUZNECHIK, 16, 0, 0, 0 },
+	{ CKM_KUZNYECHIK_MAC, CKK_KUZNECHIK, 0, 0, 16, 0 },
 	/* AES, when a family offers token AES keys */
-	{ CKM_AES_ECB, CKK_AES, 16, 0, 0 },
-	{ CKM_AES_CBC, CKK_AES, 16, 1, 0 },
-	{ CKM_AES_CMAC, CKK_AES, 0, 0, 16 },
+	{ CKM_AES_ECB, CKK_AES, 16, 0, 0, 0 },
+	{ CKM_AES_CBC, CKK_AES, 16, 1, 0, 0 },
+	{ CKM_AES_CMAC, CKK_AES, 0, 0, 16, 0 },
+	{ CKM_AES_CBC_PAD, CKK_AES, 16, 1, 0, CKM_AES_CBC },
 };
 
 struct op_toksym {
@@ -63,6 +73,7 @@ struct op_toksym {
 	unsigned gen;
 	char ref[LB_REF_MAX];
 	uint8_t iv[TOKSYM_BLOCK_MAX];   /* CBC: the chaining value of the next part */
+	uint8_t iv0[TOKSYM_BLOCK_MAX];  /* ... and the Init's (a retried one-shot call) */
 	uint8_t part[TOKSYM_BLOCK_MAX]; /* a partial block not yet sent */
 	size_t part_len;
 	uint8_t *msg;                   /* MACs: the message so far */
@@ -122,7 +133,8 @@ static CK_RV toksym_check_inlock(struct op_toksym *o)
 		return rv;
 	if (!o->tok->logged_in || o->tok->user != CKU_USER)
 		return CKR_USER_NOT_LOGGED_IN;
-	if (!mech_token_keys(o->tok->mechs, o->tok->nmechs, o->m->type, toksym_flag(o->op.kind)))
+	if (!mech_token_keys(o->tok->mechs, o->tok->nmechs, TOKSYM_ON_TOKEN(o->m),
+			     toksym_flag(o->op.kind)))
 		return CKR_MECHANISM_INVALID;
 	return CKR_OK;
 }
@@ -185,8 +197,10 @@ int op_toksym_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *p
 	o->tok = si.tok;
 	o->gen = si.gen;
 	snprintf(o->ref, sizeof o->ref, "%s", v.ref);
-	if (m->cbc)
+	if (m->cbc) {
 		memcpy(o->iv, pm->pParameter, m->block);
+		memcpy(o->iv0, pm->pParameter, m->block);
+	}
 	/* only the cached state here (no PC/SC transaction): the later calls check again */
 	*rv = token_enter_cached(o->tok);
 	if (*rv == CKR_OK) {
@@ -222,7 +236,7 @@ static CK_RV toksym_token(struct op_toksym *o, int crypt, const uint8_t *in, siz
 	if (rv == CKR_OK) {
 		token_card(o->tok, &card);
 		if (crypt)
-			rv = lb_secret_crypt(o->tok->vm, &card, o->ref, o->m->type,
+			rv = lb_secret_crypt(o->tok->vm, &card, o->ref, TOKSYM_ON_TOKEN(o->m),
 					     o->op.kind == OP_ENCRYPT, o->m->cbc ? o->iv : NULL,
 					     o->m->cbc ? o->m->block : 0, in, n, out, out_len);
 		else
@@ -256,6 +270,142 @@ static CK_RV toksym_len_range(const struct op_toksym *o)
 	return o->op.kind == OP_ENCRYPT ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_LEN_RANGE;
 }
 
+static int toksym_pads(const struct op_toksym *o)
+{
+	return o->m->token != 0 && o->op.kind == OP_ENCRYPT;
+}
+
+static int toksym_unpads(const struct op_toksym *o)
+{
+	return o->m->token != 0 && o->op.kind == OP_DECRYPT;
+}
+
+/* Pad the n < bl bytes of blk to a whole block (PKCS #7: bl - n bytes of value bl - n). */
+static void toksym_pad(uint8_t *blk, size_t n, size_t bl)
+{
+	memset(blk + n, (int)(bl - n), bl - n);
+}
+
+/* The length of the data in the decrypted last block blk, or 0 for a padding that is not
+ * one (CKR_ENCRYPTED_DATA_INVALID); checked without branching on the bytes. */
+static size_t toksym_unpad(const uint8_t *blk, size_t bl, int *bad)
+{
+	size_t p = blk[bl - 1], i;
+	unsigned diff = (unsigned)(p == 0) | (unsigned)(p > bl);
+
+	for (i = 0; i < bl; i++)
+		diff |= (unsigned)(bl - i <= p) & (unsigned)(blk[i] != p);
+	*bad = diff != 0;
+	return *bad ? 0 : bl - p;
+}
+
+/* Padded Final: encrypt the padded partial block, or decrypt the held-back block and
+ * give its data. A size query gives one block (at most that much: PKCS #11 3.2 5.2). */
+static CK_RV toksym_pad_final(struct op_toksym *o, CK_BYTE_PTR out, CK_ULONG_PTR pulOut)
+{
+	size_t bl = o->m->block, got;
+	uint8_t blk[TOKSYM_BLOCK_MAX], iv[TOKSYM_BLOCK_MAX];
+	int bad = 0;
+	CK_RV rv;
+
+	if (toksym_unpads(o) && o->part_len != bl) {
+		op_release(&o->op, 1);
+		return CKR_ENCRYPTED_DATA_LEN_RANGE;
+	}
+	if (out == NULL) {
+		*pulOut = bl;
+		op_release(&o->op, 0);
+		return CKR_OK;
+	}
+	if (toksym_pads(o) && *pulOut < bl) {
+		*pulOut = bl;
+		op_release(&o->op, 0);
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	memcpy(blk, o->part, o->part_len);
+	if (toksym_pads(o))
+		toksym_pad(blk, o->part_len, bl);
+	memcpy(iv, o->iv, bl);                  /* a short buffer below keeps the chaining */
+	rv = toksym_blocks(o, blk, bl, blk);
+	got = bl;
+	if (rv == CKR_OK && toksym_unpads(o)) {
+		got = toksym_unpad(blk, bl, &bad);
+		if (bad)
+			rv = CKR_ENCRYPTED_DATA_INVALID;
+	}
+	if (rv == CKR_OK && *pulOut < got) {
+		memcpy(o->iv, iv, bl);
+		*pulOut = got;
+		OPENSSL_cleanse(blk, sizeof blk);
+		op_release(&o->op, 0);
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	if (rv == CKR_OK) {
+		memcpy(out, blk, got);
+		*pulOut = got;
+	}
+	OPENSSL_cleanse(blk, sizeof blk);
+	op_release(&o->op, 1);
+	return rv;
+}
+
+/* Padded one-shot: the data padded (encryption) or the padding checked (decryption), in
+ * a buffer of the host's so that the size is known before out is written. */
+static CK_RV toksym_pad_oneshot(struct op_toksym *o, const uint8_t *in, size_t n,
+				CK_BYTE_PTR out, CK_ULONG_PTR pulOut)
+{
+	size_t bl = o->m->block, len, got;
+	uint8_t *buf;
+	int bad = 0;
+	CK_RV rv;
+
+	if (toksym_unpads(o) && (n == 0 || n % bl != 0)) {
+		op_release(&o->op, 1);
+		return CKR_ENCRYPTED_DATA_LEN_RANGE;
+	}
+	len = toksym_pads(o) ? n / bl * bl + bl : n;
+	if (out == NULL || (toksym_pads(o) && *pulOut < len)) {
+		rv = out == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
+		*pulOut = len;                  /* decryption: at most that */
+		o->oneshot = 1;
+		op_release(&o->op, 0);
+		return rv;
+	}
+	buf = malloc(len);
+	if (buf == NULL) {
+		op_release(&o->op, 1);
+		return CKR_HOST_MEMORY;
+	}
+	memcpy(buf, in, n);
+	if (toksym_pads(o))
+		toksym_pad(buf + len - bl, n % bl, bl);
+	rv = toksym_blocks(o, buf, len, buf);
+	got = len;
+	if (rv == CKR_OK && toksym_unpads(o)) {
+		got = len - bl + toksym_unpad(buf + len - bl, bl, &bad);
+		if (bad)
+			rv = CKR_ENCRYPTED_DATA_INVALID;
+	}
+	if (rv == CKR_OK && *pulOut < got) {
+		rv = CKR_BUFFER_TOO_SMALL;      /* the operation stays, from the start */
+		memcpy(o->iv, o->iv0, bl);
+		*pulOut = got;
+		o->oneshot = 1;
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		op_release(&o->op, 0);
+		return rv;
+	}
+	if (rv == CKR_OK) {
+		memcpy(out, buf, got);
+		*pulOut = got;
+	}
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	op_release(&o->op, 1);
+	return rv;
+}
+
 CK_RV op_toksym_update(struct op *op, const uint8_t *in, size_t n, CK_BYTE_PTR out,
 		       CK_ULONG_PTR pulOut)
 {
@@ -269,6 +419,9 @@ CK_RV op_toksym_update(struct op *op, const uint8_t *in, size_t n, CK_BYTE_PTR o
 		return CKR_OPERATION_ACTIVE;    /* after a one-shot size query */
 	}
 	whole = (o->part_len + n) / bl * bl;
+	/* padded decryption: the last whole block (its padding) waits for Final */
+	if (toksym_unpads(o) && whole > 0 && whole == o->part_len + n)
+		whole -= bl;
 	if (!(out != NULL && *pulOut >= whole)) {
 		rv = out == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
 		*pulOut = whole;
@@ -314,6 +467,8 @@ CK_RV op_toksym_final(struct op *op, CK_BYTE_PTR out, CK_ULONG_PTR pulOut)
 		op_release(op, 1);
 		return CKR_OPERATION_ACTIVE;
 	}
+	if (o->m->token != 0)
+		return toksym_pad_final(o, out, pulOut);
 	if (o->part_len != 0) {
 		rv = toksym_len_range(o);       /* no padding: whole blocks only */
 		op_release(op, 1);
@@ -334,6 +489,8 @@ CK_RV op_toksym_oneshot(struct op *op, const uint8_t *in, size_t n, CK_BYTE_PTR 
 		op_release(op, 1);
 		return CKR_OPERATION_ACTIVE;
 	}
+	if (o->m->token != 0)
+		return toksym_pad_oneshot(o, in, n, out, pulOut);
 	if (n % o->m->block != 0) {
 		rv = toksym_len_range(o);
 		op_release(op, 1);              /* may free o */

@@ -496,16 +496,16 @@ int main(int argc, char **argv)
 			{ CKA_GOST28147_PARAMS, (void *)oid_a, sizeof oid_a },
 		};
 		CK_OBJECT_HANDLE h;
-		CK_KEY_TYPE k_aes = CKK_AES;
+		CK_KEY_TYPE k_des3 = CKK_DES3;
 		CK_ATTRIBUTE ta[] = {
-			ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_aes), ATTR(CKA_TOKEN, yes),
-			{ CKA_VALUE, (void *)k89, 16 },
+			ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_des3), ATTR(CKA_TOKEN, yes),
+			{ CKA_VALUE, (void *)k89, 24 },
 		};
 
 		is_rv(f->C_CreateObject(s, t, 5, &h), CKR_ATTRIBUTE_VALUE_INVALID,
 		      "a GOST 28147-89 key with the CryptoPro-A S-boxes: not on this token");
 		is_rv(f->C_CreateObject(s, ta, 4, &h), CKR_TEMPLATE_INCONSISTENT,
-		      "a token AES key (the family leaves AES to the host): CKR_TEMPLATE_INCONSISTENT");
+		      "a token DES3 key (the family leaves DES3 to the host): CKR_TEMPLATE_INCONSISTENT");
 		{
 			CK_ATTRIBUTE tr[] = {
 				ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_kuz),

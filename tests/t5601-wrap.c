@@ -9,8 +9,8 @@
  * (CKR_KEY_UNEXTRACTABLE), CKA_WRAP_WITH_TRUSTED (CKR_KEY_NOT_WRAPPABLE), the handle, type
  * and size codes of both keys, the optional IV, a wrapped key of a bad length
  * (CKR_WRAPPED_KEY_LEN_RANGE) or a broken integrity check (CKR_WRAPPED_KEY_INVALID),
- * templates without CKA_CLASS or CKA_KEY_TYPE (CKR_TEMPLATE_INCOMPLETE), token keys
- * (CKR_TEMPLATE_INCONSISTENT), and the attributes of an unwrapped key (CKA_LOCAL,
+ * templates without CKA_CLASS or CKA_KEY_TYPE (CKR_TEMPLATE_INCOMPLETE), a token key
+ * as C_CreateObject takes one, and the attributes of an unwrapped key (CKA_LOCAL,
  * CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE false; CKA_UNWRAP_TEMPLATE joined), the
  * wrapping key's CKA_WRAP_TEMPLATE and a trusted wrapping key (CKA_TRUSTED, set by the SO).
  */
@@ -305,8 +305,10 @@ static void rules(void)
 	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, t, 5, &hu), CKR_OK, "a sensitive one");
 	is_ulong(get_bool(hu, CKA_ALWAYS_SENSITIVE), CK_FALSE,
 		 "... is not CKA_ALWAYS_SENSITIVE either");
-	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, t, 6, &hu), CKR_TEMPLATE_INCONSISTENT,
-	      "a token key (as C_CreateObject)");
+	/* the Rutoken family keeps AES keys on the token (t5426): as C_CreateObject, the
+	 * token wants its user logged in */
+	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, t, 6, &hu), CKR_USER_NOT_LOGGED_IN,
+	      "a token AES key (as C_CreateObject)");
 	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, t + 1, 4, &hu), CKR_TEMPLATE_INCOMPLETE,
 	      "no CKA_CLASS");
 	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, t, 1, &hu), CKR_TEMPLATE_INCOMPLETE,

@@ -33,10 +33,11 @@ rp11() { timeout 60 pkcs11-tool --module "$CLIENT" --slot-index 0 "$@" >"$W/out"
 show() { sed 's/^/#   /' "$1" >&2; }
 [ -n "$CLIENT" ] || { echo "1..0 # SKIP p11-kit-client.so (p11-kit-modules) is not installed"; exit 0; }
 
-# what Debian 12's p11-kit (0.24.1) carries over its RPC, of the mechanisms Scriptoki has
-CARRIED="RSA-PKCS-KEY-PAIR-GEN RSA-PKCS RSA-X-509 ECDSA-KEY-PAIR-GEN ECDSA SHA-1 SHA256 SHA384
-SHA512 RSA-PKCS-OAEP RSA-PKCS-PSS DES3-KEY-GEN DES3-ECB SHA-1-HMAC SHA256-HMAC SHA384-HMAC
-SHA512-HMAC GENERIC-SECRET-KEY-GEN AES-KEY-GEN AES-ECB SHA1-RSA-PKCS SHA256-RSA-PKCS
+# what Debian 12's p11-kit (0.24.1) carries over its RPC, of the mechanisms Scriptoki has,
+# in the module's order (the token's declared mechanisms, AES ones included, first)
+CARRIED="RSA-PKCS-KEY-PAIR-GEN RSA-PKCS RSA-X-509 ECDSA-KEY-PAIR-GEN ECDSA AES-KEY-GEN AES-ECB
+SHA-1 SHA256 SHA384 SHA512 RSA-PKCS-OAEP RSA-PKCS-PSS DES3-KEY-GEN DES3-ECB SHA-1-HMAC
+SHA256-HMAC SHA384-HMAC SHA512-HMAC GENERIC-SECRET-KEY-GEN SHA1-RSA-PKCS SHA256-RSA-PKCS
 SHA384-RSA-PKCS SHA512-RSA-PKCS ECDSA-SHA1"
 
 p11 --init-token --label t6207 --so-pin $SO_PIN &&

@@ -2805,7 +2805,12 @@ function T.mechanisms(card)
 		{ type = CKM.KUZNYECHIK_KEY_GEN, min = 32, max = 32, flags = HW | CKF.GENERATE, token_keys = true },
 		{ type = CKM.KUZNYECHIK_ECB, min = 32, max = 32, flags = HW | CKF.ENCRYPT | CKF.DECRYPT, token_keys = true },
 		{ type = CKM.KUZNYECHIK_MAC, min = 32, max = 32, flags = HW | CKF.SIGN | CKF.VERIFY, token_keys = true },
-		-- (the card has AES keys too; the family leaves them to the host's session keys)
+		-- AES (16, 24 or 32 bytes): ECB, CBC (the host gives the IV, the runtime pads
+		-- CKM_AES_CBC_PAD on the host around this CBC) and CMAC (OMAC1)
+		{ type = CKM.AES_KEY_GEN, min = 16, max = 32, flags = HW | CKF.GENERATE, token_keys = true },
+		{ type = CKM.AES_ECB, min = 16, max = 32, flags = HW | CKF.ENCRYPT | CKF.DECRYPT, token_keys = true },
+		{ type = CKM.AES_CBC, min = 16, max = 32, flags = HW | CKF.ENCRYPT | CKF.DECRYPT, token_keys = true },
+		{ type = CKM.AES_CMAC, min = 16, max = 32, flags = HW | CKF.SIGN | CKF.VERIFY, token_keys = true },
 	}
 end
 
