@@ -16,10 +16,11 @@
  *   whose CKA_TRUSTED is true, and a key that does not match the wrapping key's
  *   CKA_WRAP_TEMPLATE not at all (CKR_KEY_NOT_WRAPPABLE, also for other classes); the
  *   output follows the two-call rule (op_output_fits);
- * - C_UnwrapKey and C_DeriveKey make a secret session key from a template that names
+ * - C_UnwrapKey and C_DeriveKey make a secret key from a template that names
  *   CKA_CLASS and CKA_KEY_TYPE (else CKR_TEMPLATE_INCOMPLETE), checked by the unwrap rules
  *   of spec/objects.yaml (OBJ_UNWRAP, OBJ_DERIVE) and stored as C_CreateObject stores
- *   (a token key: CKR_TEMPLATE_INCONSISTENT); the unwrapping key's CKA_UNWRAP_TEMPLATE
+ *   (a token key only of a type its family keeps on the token, op_toksym.c: else
+ *   CKR_TEMPLATE_INCONSISTENT); the unwrapping key's CKA_UNWRAP_TEMPLATE
  *   joins the template (a different value for one attribute: CKR_TEMPLATE_INCONSISTENT).
  *   The new key has CKA_LOCAL false; an unwrapped key CKA_ALWAYS_SENSITIVE and
  *   CKA_NEVER_EXTRACTABLE false; a derived key CKA_ALWAYS_SENSITIVE true when the base key's
