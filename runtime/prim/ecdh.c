@@ -164,6 +164,14 @@ static CK_RV ecdh_derive(const struct prim_ctx *c, const CK_MECHANISM *pm, size_
 	return rv;
 }
 
+/* The coordinate sizes of the prime curves PKCS #11 users meet: secp160 and brainpool
+ * 160 ... 512 bits, the NIST curves 192 ... 521. */
+static int ecdh_field_size_known(size_t fs)
+{
+	return fs == 20 || fs == 24 || fs == 28 || fs == 32 || fs == 40 || fs == 48 ||
+	       fs == 64 || fs == 66;
+}
+
 /* The card takes the uncompressed point 04 || X || Y, bare or in a DER OCTET STRING, and
  * answers X (as many bytes as a coordinate). A compressed point is not decompressed here:
  * CKR_MECHANISM_PARAM_INVALID. */
@@ -176,6 +184,14 @@ static CK_RV ecdh_token_peer(const CK_MECHANISM *pm, const uint8_t **pt, size_t 
 
 	*ukm = NULL;
 	*ukm_len = 0;
+	/* a bare point first (04 3F 04 ... is also the start of a wrapped one): its length is
+	 * 2 * the field size + 1 of a prime curve the standard names (160 ... 521 bits) */
+	if (n >= 3 && n % 2 == 1 && b[0] == 0x04 && ecdh_field_size_known((n - 1) / 2)) {
+		*pt = b;
+		*pt_len = n;
+		*answer_len = (n - 1) / 2;
+		return CKR_OK;
+	}
 	if (n >= 2 && b[0] == 0x04 && b[1] < 0x80 && (size_t)b[1] == n - 2 && n - 2 >= 3 &&
 	    (n - 2) % 2 == 1 && b[2] == 0x04) {
 		b += 2;
