@@ -7,8 +7,9 @@
  * - CKM_ECDH1_DERIVE (P-256), CKD_NULL: CKA_VALUE of the derived generic secret equals
  *   `openssl pkeyutl -derive` of the peer's key with the token's public key; CKD_SHA256_KDF
  *   equals X9.63 (SEC 1 3.6.1) of that secret computed by Python's hashlib;
- * - CKM_GOSTR3410_12_DERIVE (VKO 2012-256, RFC 7836 4.3) with a token GOST key: equals the
- *   gost engine's `pkeyutl -derive -pkeyopt ukmhex:` with the same UKM;
+ * - CKM_GOSTR3410_12_DERIVE (VKO 2012-256, RFC 7836 4.3) with token GOST 2012 256- and
+ *   512-bit keys, CKM_GOSTR3410_DERIVE (VKO 2001, RFC 4357 5.2) with a CryptoPro-A key:
+ *   each equals the gost engine's `pkeyutl -derive -pkeyopt ukmhex:` with the same UKM;
  * - the mechanism info shows CKF_DERIVE | CKF_HW; without login CKR_USER_NOT_LOGGED_IN; a key
  *   with CKA_DERIVE false CKR_KEY_FUNCTION_NOT_PERMITTED; a point not on the curve
  *   CKR_MECHANISM_PARAM_INVALID;
@@ -33,6 +34,29 @@ static const uint8_t oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x
 static const uint8_t oid_tc26_256a[] = { 0x06, 0x09, 0x2a, 0x85, 0x03, 0x07, 0x01, 0x02, 0x01,
 					 0x01, 0x01 };
 static const uint8_t oid_h256[] = { 0x06, 0x08, 0x2a, 0x85, 0x03, 0x07, 0x01, 0x01, 0x02, 0x02 };
+static const uint8_t oid_tc26_512a[] = { 0x06, 0x09, 0x2a, 0x85, 0x03, 0x07, 0x01, 0x02, 0x01,
+					 0x02, 0x01 };
+static const uint8_t oid_h512[] = { 0x06, 0x08, 0x2a, 0x85, 0x03, 0x07, 0x01, 0x01, 0x02, 0x03 };
+static const uint8_t oid_cp_a[] = { 0x06, 0x07, 0x2a, 0x85, 0x03, 0x02, 0x02, 0x23, 0x01 };
+static const uint8_t oid_h94[] = { 0x06, 0x07, 0x2a, 0x85, 0x03, 0x02, 0x02, 0x1e, 0x01 };
+
+/* The GOST kinds: gen_pair's gost argument (1 ... 3), the gost engine's names, the
+ * derivation and the point's size. */
+static const struct gkind {
+	const char *name, *alg, *paramset;
+	CK_MECHANISM_TYPE gen, derive;
+	const uint8_t *params, *hparams;
+	size_t params_len, hparams_len, size;
+} gkinds[] = {
+	{ "VKO 2012-256 (tc26 256 A)", "gost2012_256", "TCA", CKM_GOSTR3410_KEY_PAIR_GEN,
+	  CKM_GOSTR3410_12_DERIVE, oid_tc26_256a, oid_h256, sizeof oid_tc26_256a,
+	  sizeof oid_h256, 32 },
+	{ "VKO 2012-256 with 512-bit keys (tc26 512 A)", "gost2012_512", "A",
+	  CKM_GOSTR3410_512_KEY_PAIR_GEN, CKM_GOSTR3410_12_DERIVE, oid_tc26_512a, oid_h512,
+	  sizeof oid_tc26_512a, sizeof oid_h512, 64 },
+	{ "VKO GOST R 34.10-2001 (CryptoPro A)", "gost2001", "A", CKM_GOSTR3410_KEY_PAIR_GEN,
+	  CKM_GOSTR3410_DERIVE, oid_cp_a, oid_h94, sizeof oid_cp_a, sizeof oid_h94, 32 },
+};
 
 static void hex(const CK_BYTE *b, size_t n, char *out)
 {
@@ -75,7 +99,7 @@ static CK_BBOOL private_keys = CK_TRUE;
 static CK_RV gen_pair(CK_SESSION_HANDLE s, int gost, CK_BBOOL derive, const char *id,
 		      CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
 {
-	CK_MECHANISM m = { gost ? CKM_GOSTR3410_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM m = { gost ? gkinds[gost - 1].gen : CKM_EC_KEY_PAIR_GEN, NULL, 0 };
 	CK_ATTRIBUTE pt[5] = {
 		ATTR(CKA_TOKEN, yes), { CKA_ID, (void *)id, (CK_ULONG)strlen(id) },
 		ATTR(CKA_VERIFY, yes),
@@ -87,9 +111,12 @@ static CK_RV gen_pair(CK_SESSION_HANDLE s, int gost, CK_BBOOL derive, const char
 	CK_ULONG np = 3;
 
 	if (gost) {
-		pt[np++] = (CK_ATTRIBUTE){ CKA_GOSTR3410_PARAMS, (void *)oid_tc26_256a,
-					   sizeof oid_tc26_256a };
-		pt[np++] = (CK_ATTRIBUTE){ CKA_GOSTR3411_PARAMS, (void *)oid_h256, sizeof oid_h256 };
+		const struct gkind *g = &gkinds[gost - 1];
+
+		pt[np++] = (CK_ATTRIBUTE){ CKA_GOSTR3410_PARAMS, (void *)g->params,
+					   (CK_ULONG)g->params_len };
+		pt[np++] = (CK_ATTRIBUTE){ CKA_GOSTR3411_PARAMS, (void *)g->hparams,
+					   (CK_ULONG)g->hparams_len };
 	} else {
 		pt[np++] = (CK_ATTRIBUTE){ CKA_EC_PARAMS, (void *)oid_p256, sizeof oid_p256 };
 	}
@@ -223,17 +250,67 @@ static void pulled(CK_SESSION_HANDLE *s, CK_MECHANISM *m, CK_OBJECT_HANDLE *base
 	is_rv(derive(*s, m, *base, out), CKR_OK, "... and it derives again");
 }
 
+/* VKO with a GOST key pair generated on the token and a peer of the gost engine: the
+ * derived value equals the engine's `pkeyutl -derive -pkeyopt ukmhex:` in another
+ * process. */
+static void vko(CK_SESSION_HANDLE s, int kind)
+{
+	const struct gkind *g = &gkinds[kind];
+	CK_OBJECT_HANDLE gpub = 0, gpriv = 0;
+	CK_BYTE gpoint[200], gpeer[128], k[32], ukm[8];
+	CK_GOSTR3410_DERIVE_PARAMS gp;
+	CK_MECHANISM gm = { g->derive, &gp, sizeof gp };
+	char cmd[2048], out[600], ours[80], ph[300], uh[20], id[8];
+	size_t n;
+	int i;
+
+	snprintf(id, sizeof id, "g%d", kind);
+	is_rv(gen_pair(s, kind + 1, yes, id, &gpub, &gpriv), CKR_OK, "%s: a key pair on the token",
+	      g->name);
+	n = get_attr(s, gpub, CKA_VALUE, gpoint, sizeof gpoint);
+	is_ulong(n, 2 * g->size, "... its CKA_VALUE, x || y");
+	snprintf(cmd, sizeof cmd, "openssl genpkey -engine gost -algorithm %s -pkeyopt "
+		 "paramset:%s -out %s/gpeer.pem 2>/dev/null && openssl pkey -engine gost -in "
+		 "%s/gpeer.pem -pubout -outform DER -out %s/gpeer.der 2>/dev/null && tail -c %zu "
+		 "%s/gpeer.der | od -An -tx1 | tr -d ' \\n'", g->alg, g->paramset, W, W, W,
+		 2 * g->size, W);
+	ok(run(cmd, out, sizeof out) == 0 && unhex(out, gpeer, sizeof gpeer) == 2 * g->size,
+	   "... a peer key from the gost engine");
+	for (i = 0; i < 8; i++)
+		ukm[i] = (CK_BYTE)(rand() | 1);
+	memset(&gp, 0, sizeof gp);
+	gp.kdf = CKD_NULL;
+	gp.pPublicData = gpeer;
+	gp.ulPublicDataLen = (CK_ULONG)(2 * g->size);
+	gp.pUKM = ukm;
+	gp.ulUKMLen = 8;
+	is_rv(derive(s, &gm, gpriv, k), CKR_OK, "... C_DeriveKey with the token's key");
+	hex(gpoint, 2 * g->size, ph);
+	hex(ukm, 8, uh);
+	hex(k, 32, ours);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c 'import sys; d = open(sys.argv[1] + "
+		 "\"/gpeer.der\", \"rb\").read(); n = len(sys.argv[2]) // 2; "
+		 "open(sys.argv[1] + \"/gtok.der\", \"wb\").write(d[:-n] + "
+		 "bytes.fromhex(sys.argv[2]))' %s %s && openssl pkeyutl -engine gost -derive "
+		 "-inkey %s/gpeer.pem -peerkey %s/gtok.der -peerform DER -pkeyopt ukmhex:%s "
+		 "2>/dev/null | od -An -tx1 | tr -d ' \\n'", W, ph, W, W, uh);
+	ok(run(cmd, out, sizeof out) == 0 && strcmp(ours, out) == 0,
+	   "... the gost engine's VKO with the same UKM (another process)");
+	if (strcmp(ours, out) != 0)
+		diag("ours %s, engine %s", ours, out);
+	f->C_DestroyObject(s, gpriv);
+	f->C_DestroyObject(s, gpub);
+}
+
 int main(int argc, char **argv)
 {
 	CK_SLOT_ID slot = 0;
 	CK_SESSION_HANDLE s = 0;
-	CK_OBJECT_HANDLE pub = 0, priv = 0, gpub = 0, gpriv = 0, npub = 0, npriv = 0;
+	CK_OBJECT_HANDLE pub = 0, priv = 0, npub = 0, npriv = 0;
 	CK_MECHANISM_INFO mi;
-	CK_BYTE point[200], gpoint[200], peer[65], gpeer[64], z[32], k[32], ukm[8];
+	CK_BYTE point[200], peer[65], z[32], k[32];
 	CK_ECDH1_DERIVE_PARAMS ep;
-	CK_GOSTR3410_DERIVE_PARAMS gp;
 	CK_MECHANISM em = { CKM_ECDH1_DERIVE, &ep, sizeof ep };
-	CK_MECHANISM gm = { CKM_GOSTR3410_12_DERIVE, &gp, sizeof gp };
 	char cmd[2048], out[600], ours[200], zh[80], tmpl[] = "/tmp/t5605.XXXXXX";
 	size_t n;
 	int i;
@@ -315,43 +392,9 @@ int main(int argc, char **argv)
 		ep.pPublicData = peer;
 	}
 
-	/* VKO GOST R 34.10-2012-256 with a token key, against the gost engine */
-	is_rv(gen_pair(s, 1, yes, "gost", &gpub, &gpriv), CKR_OK,
-	      "a GOST R 34.10-2012-256 key pair on the token");
-	n = get_attr(s, gpub, CKA_VALUE, gpoint, sizeof gpoint);
-	is_ulong(n, 64, "... its CKA_VALUE, x || y");
-	snprintf(cmd, sizeof cmd, "openssl genpkey -engine gost -algorithm gost2012_256 -pkeyopt "
-		 "paramset:TCA -out %s/gpeer.pem 2>/dev/null && openssl pkey -engine gost -in "
-		 "%s/gpeer.pem -pubout -outform DER -out %s/gpeer.der 2>/dev/null && tail -c 64 "
-		 "%s/gpeer.der | od -An -tx1 | tr -d ' \\n'", W, W, W, W);
-	ok(run(cmd, out, sizeof out) == 0 && unhex(out, gpeer, sizeof gpeer) == 64,
-	   "a GOST peer key from the gost engine");
-	for (i = 0; i < 8; i++)
-		ukm[i] = (CK_BYTE)(rand() | 1);
-	memset(&gp, 0, sizeof gp);
-	gp.kdf = CKD_NULL;
-	gp.pPublicData = gpeer;
-	gp.ulPublicDataLen = 64;
-	gp.pUKM = ukm;
-	gp.ulUKMLen = 8;
-	is_rv(derive(s, &gm, gpriv, k), CKR_OK, "C_DeriveKey VKO 2012-256 with the token's key");
-	{
-		char ph[140], uh[20];
-
-		hex(gpoint, 64, ph);
-		hex(ukm, 8, uh);
-		hex(k, 32, ours);
-		snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c 'import sys; d = open(sys.argv[1] + "
-			 "\"/gpeer.der\", \"rb\").read(); open(sys.argv[1] + \"/gtok.der\", \"wb\")"
-			 ".write(d[:-64] + bytes.fromhex(sys.argv[2]))' %s %s && openssl pkeyutl "
-			 "-engine gost -derive -inkey %s/gpeer.pem -peerkey %s/gtok.der -peerform DER "
-			 "-pkeyopt ukmhex:%s 2>/dev/null | od -An -tx1 | tr -d ' \\n'", W, ph, W, W,
-			 uh);
-		ok(run(cmd, out, sizeof out) == 0 && strcmp(ours, out) == 0,
-		   "... the gost engine's VKO with the same UKM (another process)");
-		if (strcmp(ours, out) != 0)
-			diag("ours %s, engine %s", ours, out);
-	}
+	/* VKO with token GOST keys, against the gost engine */
+	for (i = 0; i < 3; i++)
+		vko(s, i);
 
 	/* refusals */
 	is_rv(gen_pair(s, 0, no, "noderive", &npub, &npriv), CKR_OK,
