@@ -323,6 +323,8 @@ const struct skc_function skc_functions[SKC_NFUNCTIONS] = {
 	  NULL },
 	{ "decrypt", CKR_FUNCTION_NOT_SUPPORTED, SKC_PRIVATE_KEY, 0,
 	  NULL },
+	{ "derive", CKR_MECHANISM_INVALID, SKC_PRIVATE_KEY, 0,
+	  NULL },
 	{ "random", CKR_FUNCTION_NOT_SUPPORTED, SKC_READ, 0,
 	  NULL },
 	{ "generate_key", CKR_TOKEN_WRITE_PROTECTED, SKC_CHANGE, 0,

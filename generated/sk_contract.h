@@ -109,7 +109,7 @@ struct skc_function {
 	const struct skc_record *record; /* record, list, pair: the record; else NULL */
 };
 
-#define SKC_NFUNCTIONS 20
+#define SKC_NFUNCTIONS 21
 extern const struct skc_function skc_functions[SKC_NFUNCTIONS];
 /* The contract's function of that name, or NULL. */
 const struct skc_function *skc_function(const char *name);

@@ -181,5 +181,13 @@ CK_RV lb_decrypt(struct lb_vm *vm, const struct lb_card *card, const char *ref,
 		 CK_MECHANISM_TYPE mech, const uint8_t *in, size_t in_len, uint8_t *out,
 		 size_t *out_len);
 CK_RV lb_random(struct lb_vm *vm, const struct lb_card *card, uint8_t *out, size_t len);
+/* Key agreement with the token's private key (the script's derive): mech a raw
+ * CKF_DERIVE mechanism the script declared, point the peer's public point as the card
+ * takes it, ukm the VKO UKM (empty for ECDH). The answer is the agreed point before any
+ * KDF and must have exactly *out_len bytes (ECDH: the field size; VKO: X ‖ Y), else
+ * CKR_FUNCTION_FAILED. *out_len: in, the expected length; out, the length. */
+CK_RV lb_derive(struct lb_vm *vm, const struct lb_card *card, const char *ref,
+		CK_MECHANISM_TYPE mech, const uint8_t *point, size_t point_len,
+		const uint8_t *ukm, size_t ukm_len, uint8_t *out, size_t *out_len);
 
 #endif

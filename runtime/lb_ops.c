@@ -4,7 +4,9 @@
  * generator: lb_sign, lb_decrypt and lb_random of lb.h, calling the family script's
  * sign(card, ref, mech, data), decrypt(card, ref, mech, data) and random(card, n); and of
  * the token secret keys' operations, lb_secret_crypt and lb_secret_mac, calling
- * secret_crypt(card, ref, mech, encrypt, iv, data) and secret_mac(card, ref, mech, data).
+ * secret_crypt(card, ref, mech, encrypt, iv, data) and secret_mac(card, ref, mech, data);
+ * and of key agreement with a token private key, lb_derive, calling
+ * derive(card, ref, mech, point, ukm).
  *
  * Each call goes through lb_invoke (lb_int.h), lb.c's own runner: protected call, fresh
  * instruction budget, the card lent for the call only, the card's answers cleansed, a full
@@ -27,6 +29,7 @@ struct lb_op_call {
 	const char *fn;
 	int random;                     /* random(card, n) instead of fn(card, ref, mech, data) */
 	int crypt;                      /* secret_crypt(card, ref, mech, encrypt, iv, data) */
+	int derive;                     /* derive(card, ref, mech, point = in, ukm = iv) */
 	int encrypt;
 	const uint8_t *iv;
 	size_t iv_len;
@@ -55,6 +58,10 @@ static int lb_op_push(lua_State *L, void *ud)
 		lua_pushlstring(L, c->iv != NULL ? (const char *)c->iv : "", c->iv_len);
 	}
 	lua_pushlstring(L, (const char *)c->in, c->in_len);
+	if (c->derive) {
+		lua_pushlstring(L, c->iv != NULL ? (const char *)c->iv : "", c->iv_len);
+		return 4;
+	}
 	return c->crypt ? 5 : 3;
 }
 
@@ -72,9 +79,9 @@ static CK_RV lb_op_take(lua_State *L, void *ud)
 		return CKR_FUNCTION_FAILED;
 	}
 	s = lua_tolstring(L, -2, &len);
-	if (len > c->cap || ((c->random || c->crypt) && len != c->cap)) {
+	if (len > c->cap || ((c->random || c->crypt || c->derive) && len != c->cap)) {
 		log_msg(LOG_ERROR, "lb: %s: malformed result: %zu bytes where %s%zu fit", c->fn,
-			len, c->random || c->crypt ? "exactly " : "at most ", c->cap);
+			len, c->random || c->crypt || c->derive ? "exactly " : "at most ", c->cap);
 		return CKR_FUNCTION_FAILED;
 	}
 	if (len > 0)
@@ -86,7 +93,9 @@ static CK_RV lb_op_take(lua_State *L, void *ud)
 static CK_RV lb_op_run(struct lb_vm *vm, const struct lb_card *card, struct lb_op_call *c)
 {
 	/* a plaintext or random bytes (keys, often) pass through Lua: wipe them after */
-	struct lb_invoke inv = { .fn = c->fn, .if_missing = CKR_FUNCTION_NOT_SUPPORTED,
+	struct lb_invoke inv = { .fn = c->fn,
+				 .if_missing = c->derive ? CKR_MECHANISM_INVALID
+							 : CKR_FUNCTION_NOT_SUPPORTED,
 				 .push = lb_op_push, .take = lb_op_take, .ud = c,
 				 .wipe = strcmp(c->fn, "sign") != 0 &&
 					 strcmp(c->fn, "secret_mac") != 0 };
@@ -153,6 +162,25 @@ CK_RV lb_secret_mac(struct lb_vm *vm, const struct lb_card *card, const char *re
 		    size_t *out_len)
 {
 	return lb_op_primitive(vm, card, "secret_mac", ref, mech, in, in_len, out, out_len);
+}
+
+CK_RV lb_derive(struct lb_vm *vm, const struct lb_card *card, const char *ref,
+		CK_MECHANISM_TYPE mech, const uint8_t *point, size_t point_len,
+		const uint8_t *ukm, size_t ukm_len, uint8_t *out, size_t *out_len)
+{
+	/* the agreed point has one length the host knows from the key (lb.h): a shorter or
+	 * longer answer is a broken script, not a secret to cut to size */
+	struct lb_op_call c = { .fn = "derive", .derive = 1, .iv = ukm, .iv_len = ukm_len,
+			      .ref = ref, .mech = mech, .in = point, .in_len = point_len,
+			      .out = out, .cap = *out_len };
+	CK_RV rv;
+
+	if (ref == NULL || strlen(ref) >= LB_REF_MAX || point == NULL || point_len == 0 ||
+	    (ukm == NULL && ukm_len > 0) || *out_len == 0)
+		return CKR_ARGUMENTS_BAD;
+	rv = lb_op_run(vm, card, &c);
+	*out_len = rv == CKR_OK ? c.out_len : 0;
+	return rv;
 }
 
 CK_RV lb_random(struct lb_vm *vm, const struct lb_card *card, uint8_t *out, size_t len)

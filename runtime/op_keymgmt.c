@@ -35,8 +35,10 @@
  *
  * Every key is read as a snapshot (obj_view, copies cleansed when freed); no lock is held
  * while computing on the host, and the new object is stored by obj_create_filled under the object
- * layer's own lock. Private-key base keys on a token are not used here:
- * CKR_MECHANISM_INVALID (the mechanism is not one this token's keys have).
+ * layer's own lock. C_DeriveKey with a private key of the token (ECDH, VKO): the token's
+ * script computes the agreed point (lb_derive), the host the KDF (the primitive's
+ * token_peer and token_finish hooks); a token that does not declare the mechanism with
+ * CKF_DERIVE answers CKR_MECHANISM_INVALID.
  */
 #include "op.h"
 
@@ -81,20 +83,27 @@ static CK_RV km_param(const struct mech *m, const CK_MECHANISM *pm, struct mech_
  * the caller's mechanism as c->init_mech). The codes of the function: bad_type for the
  * wrong class or type, bad_size for a size the mechanism does not take.
  */
+/* km_key's checks of the key itself: class and type, the usage, CKA_ALLOWED_MECHANISMS. */
+static CK_RV km_key_usable(const struct mech *m, const CK_MECHANISM *pm,
+			   const struct obj_view *v, CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE usage,
+			   CK_RV bad_type)
+{
+	if (v->cls != cls || (m->ops->key_type_ok != NULL ? !m->ops->key_type_ok(m, v->key_type)
+							   : v->key_type != m->key_type))
+		return bad_type;
+	if (!obj_view_bool(v, usage, 0))
+		return CKR_KEY_FUNCTION_NOT_PERMITTED;
+	return obj_allowed_check(v, pm->mechanism);
+}
+
 static CK_RV km_key(struct prim_ctx *c, const CK_MECHANISM *pm, const struct obj_view *v,
 		    CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE usage, int private_key,
 		    CK_RV bad_type, CK_RV bad_size)
 {
 	const struct mech *m = c->m;
 	struct prim_attrs attrs;
-	CK_RV rv;
+	CK_RV rv = km_key_usable(m, pm, v, cls, usage, bad_type);
 
-	if (v->cls != cls || (m->ops->key_type_ok != NULL ? !m->ops->key_type_ok(m, v->key_type)
-							   : v->key_type != m->key_type))
-		return bad_type;
-	if (!obj_view_bool(v, usage, 0))
-		return CKR_KEY_FUNCTION_NOT_PERMITTED;
-	rv = obj_allowed_check(v, pm->mechanism);
 	if (rv != CKR_OK)
 		return rv;
 	attrs.view = v;
@@ -505,6 +514,61 @@ static CK_RV km_derive_len(const CK_ATTRIBUTE *t, CK_ULONG n, CK_KEY_TYPE kt, si
 	return CKR_OK;
 }
 
+/*
+ * Key agreement with the token's private key v: the token's script computes the agreed
+ * point (the contract's derive: the ECDH x coordinate, the unhashed VKO point) under the
+ * token's lock, logged in as the user, as op_pk_token does for C_Sign; the host applies
+ * the KDF after (the primitive's token_finish). A key that wants CKA_ALWAYS_AUTHENTICATE
+ * is not used (no operation here for C_Login to re-authenticate).
+ */
+static CK_RV km_token_derive(const struct sess_info *si, const struct obj_view *v,
+			     const struct mech *m, const CK_MECHANISM *pm, size_t want,
+			     uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct token *t = si->tok;
+	struct lb_card card;
+	const uint8_t *pt = NULL, *ukm = NULL;
+	size_t pt_len = 0, ukm_len = 0, zlen = 0;
+	uint8_t z[2 * 66];
+	CK_RV rv;
+
+	*out_len = 0;
+	if (m->ops->token_peer == NULL || m->ops->token_finish == NULL)
+		return CKR_MECHANISM_INVALID;
+	if (!v->on_token || v->tok == NULL || v->tok != t)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	rv = km_key_usable(m, pm, v, CKO_PRIVATE_KEY, CKA_DERIVE, CKR_KEY_TYPE_INCONSISTENT);
+	if (rv != CKR_OK)
+		return rv;
+	if (obj_view_bool(v, CKA_ALWAYS_AUTHENTICATE, 0))
+		return CKR_KEY_FUNCTION_NOT_PERMITTED;
+	rv = m->ops->token_peer(pm, &pt, &pt_len, &ukm, &ukm_len, &zlen);
+	if (rv != CKR_OK)
+		return rv;
+	if (zlen == 0 || zlen > sizeof z)
+		return CKR_MECHANISM_PARAM_INVALID;
+	rv = token_enter(t);
+	if (rv != CKR_OK)
+		return rv;
+	if (token_generation(t) != si->gen)
+		rv = CKR_SESSION_HANDLE_INVALID;
+	if (rv == CKR_OK)
+		rv = token_load_inlock(t);
+	if (rv == CKR_OK && (!t->logged_in || t->user != CKU_USER))
+		rv = CKR_USER_NOT_LOGGED_IN;
+	if (rv == CKR_OK && !mech_token_can(t->mechs, t->nmechs, m->type, CKF_DERIVE))
+		rv = CKR_MECHANISM_INVALID;
+	if (rv == CKR_OK) {
+		token_card(t, &card);
+		rv = lb_derive(t->vm, &card, v->ref, m->type, pt, pt_len, ukm, ukm_len, z, &zlen);
+	}
+	token_leave(t);
+	if (rv == CKR_OK)
+		rv = m->ops->token_finish(m, pm, z, zlen, want, out, cap, out_len);
+	OPENSSL_cleanse(z, sizeof z);
+	return rv;
+}
+
 CK_RV rt_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		   CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount,
 		   CK_OBJECT_HANDLE_PTR phKey)
@@ -543,15 +607,14 @@ CK_RV rt_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	if (bk.on_token && bk.cls == CKO_PRIVATE_KEY && obj_view_attr(&bk, CKA_VALUE) == NULL &&
 	    (m->ops->key_type_ok != NULL ? m->ops->key_type_ok(m, bk.key_type)
 					 : bk.key_type == m->key_type)) {
-		/* the private key lives on the token, which does not agree keys here */
-		rv = CKR_MECHANISM_INVALID;
-		goto out;
+		/* the private key lives on the token: the token agrees, the host derives */
+		rv = km_token_derive(&si, &bk, m, pMechanism, want, secret, sizeof secret, &len);
+	} else {
+		rv = km_key(&c, pMechanism, &bk, CKO_PRIVATE_KEY, CKA_DERIVE, 1,
+			    CKR_KEY_TYPE_INCONSISTENT, CKR_KEY_SIZE_RANGE);
+		if (rv == CKR_OK)
+			rv = m->ops->derive(&c, pMechanism, want, secret, sizeof secret, &len);
 	}
-	rv = km_key(&c, pMechanism, &bk, CKO_PRIVATE_KEY, CKA_DERIVE, 1,
-		    CKR_KEY_TYPE_INCONSISTENT, CKR_KEY_SIZE_RANGE);
-	if (rv != CKR_OK)
-		goto out;
-	rv = m->ops->derive(&c, pMechanism, want, secret, sizeof secret, &len);
 	if (rv != CKR_OK)
 		goto out;
 	if (!km_len_ok(kt, len)) {

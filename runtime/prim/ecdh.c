@@ -113,20 +113,16 @@ static CK_RV ecdh_x963(CK_MECHANISM_TYPE hash, const uint8_t *z, size_t zlen,
 	return rv;
 }
 
-static CK_RV ecdh_derive(const struct prim_ctx *c, const CK_MECHANISM *pm, size_t want,
-			 uint8_t *out, size_t cap, size_t *out_len)
+/* The key from the shared secret z: CKD_NULL or the X9.63 KDF of pm's parameter. */
+static CK_RV ecdh_finish(const struct mech *m, const CK_MECHANISM *pm, const uint8_t *z,
+			 size_t zlen, size_t want, uint8_t *out, size_t cap, size_t *out_len)
 {
 	const CK_ECDH1_DERIVE_PARAMS *p = pm->pParameter;
 	CK_MECHANISM_TYPE h = ecdh_kdf_hash(p->kdf);
-	uint8_t z[128];
-	size_t zlen = 0;
-	CK_RV rv;
+	CK_RV rv = CKR_OK;
 
+	(void)m;
 	*out_len = 0;
-	rv = crypto_ecdh(c->params, c->params_len, c->key, c->k, p->pPublicData,
-			 p->ulPublicDataLen, z, &zlen);
-	if (rv != CKR_OK)
-		goto out;
 	if (h == 0) {
 		if (want == 0)
 			want = zlen;
@@ -148,12 +144,75 @@ static CK_RV ecdh_derive(const struct prim_ctx *c, const CK_MECHANISM *pm, size_
 	}
 	*out_len = want;
 out:
+	return rv;
+}
+
+static CK_RV ecdh_derive(const struct prim_ctx *c, const CK_MECHANISM *pm, size_t want,
+			 uint8_t *out, size_t cap, size_t *out_len)
+{
+	const CK_ECDH1_DERIVE_PARAMS *p = pm->pParameter;
+	uint8_t z[128];
+	size_t zlen = 0;
+	CK_RV rv;
+
+	*out_len = 0;
+	rv = crypto_ecdh(c->params, c->params_len, c->key, c->k, p->pPublicData,
+			 p->ulPublicDataLen, z, &zlen);
+	if (rv == CKR_OK)
+		rv = ecdh_finish(c->m, pm, z, zlen, want, out, cap, out_len);
 	OPENSSL_cleanse(z, sizeof z);
 	return rv;
+}
+
+/* The coordinate sizes of the prime curves PKCS #11 users meet: secp160 and brainpool
+ * 160 ... 512 bits, the NIST curves 192 ... 521. */
+static int ecdh_field_size_known(size_t fs)
+{
+	return fs == 20 || fs == 24 || fs == 28 || fs == 32 || fs == 40 || fs == 48 ||
+	       fs == 64 || fs == 66;
+}
+
+/* The card takes the uncompressed point 04 || X || Y, bare or in a DER OCTET STRING, and
+ * answers X (as many bytes as a coordinate). A compressed point is not decompressed here:
+ * CKR_MECHANISM_PARAM_INVALID. */
+static CK_RV ecdh_token_peer(const CK_MECHANISM *pm, const uint8_t **pt, size_t *pt_len,
+			     const uint8_t **ukm, size_t *ukm_len, size_t *answer_len)
+{
+	const CK_ECDH1_DERIVE_PARAMS *p = pm->pParameter;
+	const uint8_t *b = p->pPublicData;
+	size_t n = p->ulPublicDataLen;
+
+	*ukm = NULL;
+	*ukm_len = 0;
+	/* a bare point first (04 3F 04 ... is also the start of a wrapped one): its length is
+	 * 2 * the field size + 1 of a prime curve the standard names (160 ... 521 bits) */
+	if (n >= 3 && n % 2 == 1 && b[0] == 0x04 && ecdh_field_size_known((n - 1) / 2)) {
+		*pt = b;
+		*pt_len = n;
+		*answer_len = (n - 1) / 2;
+		return CKR_OK;
+	}
+	if (n >= 2 && b[0] == 0x04 && b[1] < 0x80 && (size_t)b[1] == n - 2 && n - 2 >= 3 &&
+	    (n - 2) % 2 == 1 && b[2] == 0x04) {
+		b += 2;
+		n -= 2;
+	} else if (n >= 3 && b[0] == 0x04 && b[1] == 0x81 && (size_t)b[2] == n - 3 &&
+		   (n - 3) % 2 == 1 && b[3] == 0x04) {
+		b += 3;
+		n -= 3;
+	}
+	if (n < 3 || n % 2 != 1 || b[0] != 0x04)
+		return CKR_MECHANISM_PARAM_INVALID;
+	*pt = b;
+	*pt_len = n;
+	*answer_len = (n - 1) / 2;
+	return CKR_OK;
 }
 
 const struct prim_ops prim_ecdh_ops = {
 	.param = ecdh_param,
 	.key = ecdh_key,
 	.derive = ecdh_derive,
+	.token_peer = ecdh_token_peer,
+	.token_finish = ecdh_finish,
 };

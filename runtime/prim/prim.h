@@ -224,6 +224,17 @@ struct prim_ops {
 	 * CKR_TEMPLATE_INCONSISTENT (a length the mechanism cannot give). */
 	CK_RV (*derive)(const struct prim_ctx *c, const CK_MECHANISM *pm, size_t want,
 			uint8_t *out, size_t cap, size_t *out_len);
+	/* The same with the token's private key (op_keymgmt.c; the script's derive, whose
+	 * answer is the agreed point before any KDF): token_peer gives from pm's parameter
+	 * (checked by param) what the card takes — the peer's point as the contract's derive
+	 * has it and the UKM (NULL, 0 for none), pointers into the parameter — and the
+	 * exact length of the card's answer; token_finish computes the key of want bytes
+	 * (0: the mechanism's own length) from that answer, as derive does from its own. */
+	CK_RV (*token_peer)(const CK_MECHANISM *pm, const uint8_t **pt, size_t *pt_len,
+			    const uint8_t **ukm, size_t *ukm_len, size_t *answer_len);
+	CK_RV (*token_finish)(const struct mech *m, const CK_MECHANISM *pm, const uint8_t *z,
+			      size_t zlen, size_t want, uint8_t *out, size_t cap,
+			      size_t *out_len);
 };
 
 /* Free what the key hook took, and cleanse the context. */

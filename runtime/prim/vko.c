@@ -21,6 +21,7 @@
 
 #include <openssl/crypto.h>
 
+#include "crypto.h"
 #include "crypto_sym_gost.h"
 
 static CK_RV vko_param(const struct mech *m, const CK_MECHANISM *pm, struct mech_params *out)
@@ -90,9 +91,67 @@ static CK_RV vko_derive(const struct prim_ctx *c, const CK_MECHANISM *pm, size_t
 	return rv;
 }
 
+/* The card takes x || y (64 or 128 bytes, CKA_VALUE of a GOST public key, bare or in a
+ * DER OCTET STRING) and the UKM, and answers the point (m/q * UKM * d) * P as x || y. */
+static CK_RV vko_token_peer(const CK_MECHANISM *pm, const uint8_t **pt, size_t *pt_len,
+			    const uint8_t **ukm, size_t *ukm_len, size_t *answer_len)
+{
+	const CK_GOSTR3410_DERIVE_PARAMS *p = pm->pParameter;
+	const uint8_t *b = p->pPublicData;
+	size_t n = p->ulPublicDataLen;
+
+	if (n == 66 && b[0] == 0x04 && b[1] == 64) {
+		b += 2;
+		n = 64;
+	} else if (n == 131 && b[0] == 0x04 && b[1] == 0x81 && b[2] == 128) {
+		b += 3;
+		n = 128;
+	}
+	if (n != 64 && n != 128)
+		return CKR_MECHANISM_PARAM_INVALID;
+	*pt = b;
+	*pt_len = n;
+	*ukm = p->pUKM;
+	*ukm_len = p->ulUKMLen;
+	*answer_len = n;
+	return CKR_OK;
+}
+
+/* The VKO value: the hash of the card's point (RFC 7836 4.3: Streebog-256; RFC 4357 5.2:
+ * GOST R 34.11-94), its last want bytes as vko_derive takes them. */
+static CK_RV vko_token_finish(const struct mech *m, const CK_MECHANISM *pm, const uint8_t *z,
+			      size_t zlen, size_t want, uint8_t *out, size_t cap,
+			      size_t *out_len)
+{
+	uint8_t kek[64];
+	size_t n = 0;
+	CK_RV rv;
+
+	(void)pm;
+	*out_len = 0;
+	if (m->type == CKM_GOSTR3410_DERIVE && zlen != 64)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	rv = crypto_digest(m->type == CKM_GOSTR3410_DERIVE ? CKM_GOSTR3411 : CKM_GOSTR3411_12_256,
+			   z, zlen, kek, &n);
+	if (rv == CKR_OK) {
+		if (want == 0)
+			want = n;
+		if (want > n || want > cap)
+			rv = CKR_TEMPLATE_INCONSISTENT;
+		else
+			memcpy(out, kek + n - want, want);
+	}
+	if (rv == CKR_OK)
+		*out_len = want;
+	OPENSSL_cleanse(kek, sizeof kek);
+	return rv;
+}
+
 const struct prim_ops prim_vko_ops = {
 	.param = vko_param,
 	.key = vko_key,
 	.key_type_ok = vko_key_type_ok,
 	.derive = vko_derive,
+	.token_peer = vko_token_peer,
+	.token_finish = vko_token_finish,
 };

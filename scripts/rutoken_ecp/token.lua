@@ -2445,6 +2445,69 @@ function T.sign(card, ref, mech, data)
 	return nil, "CKR_MECHANISM_INVALID"
 end
 
+-- A BER-TLV with a short or 81 xx length (at most 255 bytes of value).
+local function tlv(tag, value)
+	local n = #value
+	return string.char(tag) .. (n < 0x80 and string.char(n) or "\x81" .. string.char(n)) .. value
+end
+
+-- Key agreement (the virtual token's extension, its README "Key agreement"; the record has
+-- no encoding): SELECT the key RSF, MSE SET 41 A6 (84 01 kk), GENERAL AUTHENTICATE
+-- 00 86 00 00 7C { [80 UKM,] 85 point } → 7C { 82 agreed point }. ECDH (P-256 keys) gives
+-- the x coordinate, 32 bytes; VKO (GOST keys) the point (m/q · UKM · d) · P, x ‖ y
+-- little-endian as the card keeps GOST points, before any hash: the host finishes it.
+function T.derive(card, ref, mech, point, ukm)
+	if type(point) ~= "string" or type(ukm) ~= "string" then
+		return nil, "CKR_ARGUMENTS_BAD"
+	end
+	local want
+	if mech == CKM.ECDH1_DERIVE then
+		if #point ~= 65 or point:byte(1) ~= 0x04 or #ukm ~= 0 then
+			return nil, "CKR_MECHANISM_PARAM_INVALID"
+		end
+		want = 32
+	elseif mech == CKM.GOSTR3410_12_DERIVE or mech == CKM.GOSTR3410_DERIVE then
+		if (#point ~= 64 and #point ~= 128) or #ukm < 1 or #ukm > 16 then
+			return nil, "CKR_MECHANISM_PARAM_INVALID"
+		end
+		want = #point
+	else
+		return nil, "CKR_MECHANISM_INVALID"
+	end
+	local kind, p = parse_ref(ref)
+	if kind ~= "prkey" then
+		return nil, "CKR_KEY_HANDLE_INVALID"
+	end
+	local fcp, err, sw = iso.select_path(card, p)
+	if not fcp then
+		return nil, sw == 0x6A82 and "CKR_KEY_HANDLE_INVALID" or err
+	end
+	local _
+	_, sw = iso.transmit(card, iso.apdu(0x00, 0x22, 0x41, 0xA6,
+		"\x84\x01" .. string.char(p:byte(#p))))
+	if sw ~= OK then
+		dbg("rutoken_ecp: MSE SET A6: SW %s", iso.swhex(sw))
+		return nil, iso.sw_to_ckr(sw)
+	end
+	local body = (#ukm > 0 and tlv(0x80, ukm) or "") .. tlv(0x85, point)
+	local data
+	data, sw = iso.transmit(card, iso.apdu(0x00, 0x86, 0x00, 0x00, tlv(0x7C, body), 0))
+	if data == nil then
+		return nil, sw
+	end
+	if sw ~= OK then
+		dbg("rutoken_ecp: GENERAL AUTHENTICATE: SW %s", iso.swhex(sw))
+		-- the card's "incorrect data": the peer's point (the mechanism's parameter)
+		return nil, sw == 0x6A80 and "CKR_MECHANISM_PARAM_INVALID" or iso.sw_to_ckr(sw)
+	end
+	local shape = tlv(0x7C, tlv(0x82, string.rep("\0", want)))
+	if #data ~= #shape or data:sub(1, #shape - want) ~= shape:sub(1, #shape - want) then
+		dbg("rutoken_ecp: GENERAL AUTHENTICATE: %d bytes, not 7C { 82 <%d> }", #data, want)
+		return nil, "CKR_DEVICE_ERROR"
+	end
+	return data:sub(-want)
+end
+
 function T.decrypt(card, ref, mech, data)
 	if type(data) ~= "string" then
 		return nil, "CKR_ARGUMENTS_BAD"
@@ -2798,6 +2861,10 @@ function T.mechanisms(card)
 		{ type = CKM.GOSTR3410_512, min = 512, max = 512, flags = HW | CKF.SIGN },
 		{ type = CKM.EC_KEY_PAIR_GEN, min = 256, max = 256, flags = HW | CKF.GENERATE_KEY_PAIR | EC },
 		{ type = CKM.ECDSA, min = 256, max = 256, flags = HW | CKF.SIGN | EC },
+		-- key agreement: the card gives the agreed point, the host the KDF (T.derive)
+		{ type = CKM.ECDH1_DERIVE, min = 256, max = 256, flags = HW | CKF.DERIVE | EC },
+		{ type = CKM.GOSTR3410_DERIVE, min = 256, max = 256, flags = HW | CKF.DERIVE },
+		{ type = CKM.GOSTR3410_12_DERIVE, min = 256, max = 512, flags = HW | CKF.DERIVE },
 		-- token secret keys (sizes in bytes): the card computes with its own keys
 		{ type = CKM.GOST28147_KEY_GEN, min = 32, max = 32, flags = HW | CKF.GENERATE, token_keys = true },
 		{ type = CKM.GOST28147_ECB, min = 32, max = 32, flags = HW | CKF.ENCRYPT | CKF.DECRYPT, token_keys = true },
@@ -2830,7 +2897,7 @@ end
 local keeps_objects = {
 	token_info = true, pin_info = true, login = true, logout = true, objects = true,
 	sign = true, decrypt = true, random = true, mechanisms = true,
-	secret_crypt = true, secret_mac = true,
+	secret_crypt = true, secret_mac = true, derive = true,
 }
 for name, fn in pairs(T) do
 	if type(fn) == "function" and not keeps_objects[name] then

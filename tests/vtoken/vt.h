@@ -72,7 +72,8 @@ struct vt_pin {
 	unsigned char prop[VT_PROP_LEN];
 };
 
-enum vt_se_op { VT_SE_NONE, VT_SE_SIGN, VT_SE_DECIPHER, VT_SE_CIPHER, VT_SE_MAC };
+enum vt_se_op { VT_SE_NONE, VT_SE_SIGN, VT_SE_DECIPHER, VT_SE_CIPHER, VT_SE_MAC,
+		VT_SE_AGREE /* key agreement (extension) */ };
 
 struct vt_card {
 	/* persistent */
@@ -157,6 +158,10 @@ int vt_sym_crypt(int alg, const unsigned char *key, size_t klen, int mode, int e
 int vt_sym_mac(int alg, const unsigned char *key, size_t klen, const unsigned char *msg,
 	       size_t len, unsigned char *mac, size_t *maclen);
 /* Self-check of the curve table (each generator on its curve, order right). 0 = good. */
+/* Key agreement (extension): the ECDH x coordinate, or the VKO point x || y with ukm. */
+unsigned vt_ec_agree(int alg, unsigned param, const unsigned char *d, const unsigned char *point,
+		     size_t plen, const unsigned char *ukm, size_t ukmlen, unsigned char *out,
+		     size_t *outlen);
 int vt_ec_selftest(char *err, size_t errlen);
 
 #endif

@@ -1018,7 +1018,7 @@ static unsigned cmd_mse(struct vt_card *c, const struct apdu *a)
 	}
 	if (a->p1 != 0x41)
 		return SW_WRONG_P1P2;
-	if (a->p2 != 0xB6 && a->p2 != 0xB8 && a->p2 != 0xB4)
+	if (a->p2 != 0xB6 && a->p2 != 0xB8 && a->p2 != 0xB4 && a->p2 != 0xA6)
 		return SW_WRONG_P1P2;
 	for (i = 0; i < a->lc;) {
 		unsigned tag, l;
@@ -1044,11 +1044,12 @@ static unsigned cmd_mse(struct vt_card *c, const struct apdu *a)
 	}
 	if (key == 0 || key > 0xFF)
 		return SW_WRONG_DATA;
-	/* B4 (cryptographic checksum) takes no mode; B6 (signing) neither */
-	if ((a->p2 == 0xB4 || a->p2 == 0xB6) && mode)
+	/* B4 (cryptographic checksum) takes no mode; B6 (signing) and A6 (key agreement,
+	 * extension) neither */
+	if ((a->p2 == 0xB4 || a->p2 == 0xB6 || a->p2 == 0xA6) && mode)
 		return SW_WRONG_DATA;
-	c->se_op = a->p2 == 0xB4 ? VT_SE_MAC : a->p2 == 0xB6 ? VT_SE_SIGN :
-		   mode ? VT_SE_CIPHER : VT_SE_DECIPHER;
+	c->se_op = a->p2 == 0xA6 ? VT_SE_AGREE : a->p2 == 0xB4 ? VT_SE_MAC :
+		   a->p2 == 0xB6 ? VT_SE_SIGN : mode ? VT_SE_CIPHER : VT_SE_DECIPHER;
 	c->se_key = key;
 	c->se_mode = mode;
 	return SW_OK;
@@ -1130,6 +1131,100 @@ static unsigned cmd_pso(struct vt_card *c, const struct apdu *a, unsigned char *
 	sw = vt_ec_sign(alg, k->prop[1], k->data, a->data, a->lc, out);
 	if (sw == SW_OK)
 		*outlen = 2 * k->size;
+	return sw;
+}
+
+/*
+ * Key agreement (extension, README.md "Key agreement"): after an MSE SET 41 A6 with the
+ * private key's 84 01 kk, GENERAL AUTHENTICATE 00 86 00 00 with the dynamic authentication
+ * template 7C { [80 UKM,] 85 peer point } answers 7C { 82 agreed point } — the template of
+ * ISO 7816-4's GENERAL AUTHENTICATE, its tag 85 as PIV's ECDH uses it. One TLV each, short
+ * lengths or 81 xx.
+ */
+static size_t tlv_len(const unsigned char *d, size_t len, size_t *pos)
+{
+	size_t l;
+
+	if (*pos >= len)
+		return (size_t)-1;
+	l = d[(*pos)++];
+	if (l == 0x81) {
+		if (*pos >= len)
+			return (size_t)-1;
+		l = d[(*pos)++];
+	} else if (l > 0x80) {
+		return (size_t)-1;
+	}
+	return l <= len - *pos ? l : (size_t)-1;
+}
+
+static size_t put_tlv_head(unsigned char *out, unsigned tag, size_t l)
+{
+	out[0] = (unsigned char)tag;
+	if (l < 0x80) {
+		out[1] = (unsigned char)l;
+		return 2;
+	}
+	out[1] = 0x81;
+	out[2] = (unsigned char)l;
+	return 3;
+}
+
+static unsigned cmd_general_authenticate(struct vt_card *c, const struct apdu *a,
+					 unsigned char *out, size_t *outlen)
+{
+	const unsigned char *point = NULL, *ukm = NULL;
+	size_t plen = 0, ukmlen = 0, pos = 0, tl, end, n = 0, h;
+	unsigned char secret[128];
+	struct vt_file *k;
+	unsigned sw;
+
+	if (a->p1 != 0x00 || a->p2 != 0x00)
+		return SW_WRONG_P1P2;
+	if (a->lc < 2 || a->data[pos++] != 0x7C)
+		return SW_WRONG_DATA;
+	tl = tlv_len(a->data, a->lc, &pos);
+	if (tl == (size_t)-1 || pos + tl != a->lc)
+		return SW_WRONG_DATA;
+	end = a->lc;
+	while (pos < end) {
+		unsigned tag = a->data[pos++];
+		size_t l = tlv_len(a->data, end, &pos);
+
+		if (l == (size_t)-1)
+			return SW_WRONG_DATA;
+		if (tag == 0x85 && !point) {
+			point = a->data + pos;
+			plen = l;
+		} else if (tag == 0x80 && !ukm) {
+			ukm = a->data + pos;
+			ukmlen = l;
+		} else {
+			return SW_WRONG_DATA;
+		}
+		pos += l;
+	}
+	if (!point || plen == 0 || (ukm && ukmlen == 0))
+		return SW_WRONG_DATA;
+	if (c->se_op != VT_SE_AGREE)
+		return SW_CONDITIONS;
+	k = key_file(c, c->se_key, 0);
+	if (!k || !k->has_prop)
+		return SW_REF_NOT_FOUND;
+	if (!k->written || !key_size_ok(k->prop, k->size))
+		return SW_REF_UNUSABLE;
+	if (!ac_ok(c, k->sec, AM_USE))
+		return SW_SECURITY;
+	if (k->prop[0] == VT_ALG_RSA)
+		return SW_CONDITIONS;
+	sw = vt_ec_agree(k->prop[0], k->prop[1], k->data, point, plen, ukm, ukmlen, secret, &n);
+	if (sw == SW_OK) {
+		h = put_tlv_head(out, 0x7C, n + (n < 0x80 ? 2 : 3));
+		h += put_tlv_head(out + h, 0x82, n);
+		memcpy(out + h, secret, n);
+		*outlen = h + n;
+	}
+	OPENSSL_cleanse(secret, sizeof secret);
 	return sw;
 }
 
@@ -1322,6 +1417,7 @@ static unsigned dispatch(struct vt_card *c, const struct apdu *a, unsigned char 
 		case 0x22: return cmd_mse(c, a);
 		case 0x2A: return cmd_pso(c, a, out, outlen);
 		case 0x46: return cmd_generate(c, a, out, outlen);
+		case 0x86: return cmd_general_authenticate(c, a, out, outlen);
 		case 0xC0: return cmd_get_response(c, a, out, outlen);
 		case 0x40: case 0x8A: return SW_CLA_NOT_SUPPORTED;
 		default: return SW_INS_NOT_SUPPORTED;

@@ -428,6 +428,101 @@ out:
 	return sw;
 }
 
+/*
+ * Key agreement with a stored EC key (extension, README.md "Key agreement"). ECDSA keys
+ * (P-256, big-endian): point = SEC 1 point of the peer, the answer its x coordinate of
+ * d * Q (SEC 1 3.3.1), 32 bytes. GOST keys (little-endian): point = x || y of the peer, ukm
+ * 1..16 bytes read little-endian (0 taken as 1), the answer (m/q * UKM * d) * Q as x || y,
+ * the VKO point before its hash (RFC 7836 4.3, RFC 4357 5.2). A point that is not on the
+ * curve, or of small order, is 6A80.
+ */
+unsigned vt_ec_agree(int alg, unsigned param, const unsigned char *d, const unsigned char *point,
+		     size_t plen, const unsigned char *ukm, size_t ukmlen, unsigned char *out,
+		     size_t *outlen)
+{
+	const struct vt_curve *c = find_curve(alg, param);
+	BN_CTX *ctx = BN_CTX_new();
+	EC_GROUP *g = NULL;
+	EC_POINT *q = NULL, *k = NULL;
+	BIGNUM *key, *u, *x, *y, *h;
+	unsigned sw = SW_UNKNOWN;
+
+	*outlen = 0;
+	if (!c || !ctx)
+		goto out;
+	BN_CTX_start(ctx);
+	key = BN_CTX_get(ctx);
+	u = BN_CTX_get(ctx);
+	x = BN_CTX_get(ctx);
+	y = BN_CTX_get(ctx);
+	h = BN_CTX_get(ctx);
+	g = curve_group(c, ctx);
+	if (!h || !g)
+		goto out;
+	q = EC_POINT_new(g);
+	k = EC_POINT_new(g);
+	if (!q || !k || !bn_in(c, d, c->size, key))
+		goto out;
+	if (BN_is_zero(key) || BN_cmp(key, EC_GROUP_get0_order(g)) >= 0) {
+		sw = SW_NOT_SATISFIED;
+		goto out;
+	}
+	if (is_le(c)) {
+		if (plen != 2 * c->size || ukmlen == 0 || ukmlen > 16) {
+			sw = SW_WRONG_DATA;
+			goto out;
+		}
+		if (!BN_lebin2bn(point, (int)c->size, x) ||
+		    !BN_lebin2bn(point + c->size, (int)c->size, y) ||
+		    !BN_lebin2bn(ukm, (int)ukmlen, u) || !BN_set_word(h, c->cofactor))
+			goto out;
+		if (BN_is_zero(u) && !BN_one(u))
+			goto out;
+		if (!EC_POINT_set_affine_coordinates(g, q, x, y, ctx)) {
+			sw = SW_WRONG_DATA;
+			goto out;
+		}
+		if (!BN_mod_mul(key, key, u, EC_GROUP_get0_order(g), ctx) ||
+		    !BN_mod_mul(key, key, h, EC_GROUP_get0_order(g), ctx))
+			goto out;
+	} else {
+		if (ukmlen != 0 || plen == 0 || !EC_POINT_oct2point(g, q, point, plen, ctx)) {
+			sw = SW_WRONG_DATA;
+			goto out;
+		}
+	}
+	if (EC_POINT_is_at_infinity(g, q)) {
+		sw = SW_WRONG_DATA;
+		goto out;
+	}
+	BN_set_flags(key, BN_FLG_CONSTTIME);
+	if (!EC_POINT_mul(g, k, NULL, q, key, ctx))
+		goto out;
+	if (EC_POINT_is_at_infinity(g, k)) {
+		sw = SW_WRONG_DATA;
+		goto out;
+	}
+	if (!EC_POINT_get_affine_coordinates(g, k, x, y, ctx) || bn_out(c, x, out))
+		goto out;
+	if (is_le(c)) {
+		if (bn_out(c, y, out + c->size))
+			goto out;
+		*outlen = 2 * c->size;
+	} else {
+		*outlen = c->size;
+	}
+	sw = SW_OK;
+out:
+	EC_POINT_free(q);
+	EC_POINT_clear_free(k);
+	EC_GROUP_free(g);
+	if (ctx) {
+		BN_CTX_end(ctx);
+		BN_CTX_free(ctx);
+	}
+	return sw;
+}
+
 int vt_ec_selftest(char *err, size_t errlen)
 {
 	BN_CTX *ctx = BN_CTX_new();
