@@ -5,9 +5,9 @@
 # encrypted by `openssl pkeyutl -encrypt` (PKCS #1 v1.5) with the public half of an RSA key
 # pair that pkcs11-tool generated on the virtual token, then `pkcs11-tool --unwrap` with the
 # token's private key, as far as pkcs11-tool 0.23 goes: it asks for a token secret key
-# (refused, as C_CreateObject refuses one) and gives OAEP no parameter. Its --wrap and
-# --derive need secret and EC keys that outlive one pkcs11-tool process (token secret keys,
-# token derivation): not here; t5601-t5603 do those through the API.
+# (refused unless the token keeps such keys) and gives OAEP no parameter. Its --derive is
+# t5606's; its --wrap needs wrapping with a token secret key, which the module does not do
+# (t5601-t5603 wrap through the API with session keys).
 # Like the t51xx tests it re-executes itself inside a rig with a fresh token.
 . "$(dirname "$0")/rig/tap.sh"
 if [ -z "${VTOKEN0_CTL:-}" ]; then
