@@ -157,7 +157,7 @@ struct kg_fill {
 static CK_RV kg_fill_half(void *arg, const struct sk_obj_kind *k, struct lb_attr **a, size_t *n)
 {
 	const struct kg_fill *f = arg;
-	const struct lb_attr *id = obj_attrs_find(*a, *n, CKA_ID);
+	const struct lb_attr *id;
 	size_t i;
 	CK_RV rv = CKR_OK;
 
@@ -166,6 +166,8 @@ static CK_RV kg_fill_half(void *arg, const struct sk_obj_kind *k, struct lb_attr
 		rv = obj_attrs_set(a, n, f->vals[i].type, f->vals[i].value, f->vals[i].len);
 	if (rv == CKR_OK)
 		rv = obj_attrs_set_ulong(a, n, CKA_KEY_GEN_MECHANISM, f->mech);
+	/* looked up only now: each obj_attrs_set above may have moved the array */
+	id = rv == CKR_OK ? obj_attrs_find(*a, *n, CKA_ID) : NULL;
 	if (rv == CKR_OK && f->id != NULL && f->id->len > 0 && (id == NULL || id->len == 0))
 		rv = obj_attrs_set(a, n, CKA_ID, f->id->value, f->id->len);
 	return rv;
