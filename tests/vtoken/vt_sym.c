@@ -274,7 +274,8 @@ int vt_sym_mac(int alg, const unsigned char *key, size_t klen, const unsigned ch
 	} else {
 		size_t r = len - (nblk - 1) * bl;
 
-		memcpy(last, msg + (nblk - 1) * bl, r);
+		if (r > 0)      /* an empty message: msg may be NULL */
+			memcpy(last, msg + (nblk - 1) * bl, r);
 		last[r] = 0x80;
 		omac_double(k1, bl);                 /* K2 */
 	}
