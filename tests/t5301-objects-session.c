@@ -126,8 +126,10 @@ static void template_rules(CK_SESSION_HANDLE s)
 				      { CKA_LABEL, "b", 1 } };
 	CK_ATTRIBUTE twice_same[] = { ATTR(CKA_CLASS, c_data), { CKA_LABEL, "a", 1 },
 				      { CKA_LABEL, "a", 1 } };
-	CK_ATTRIBUTE secret_on_token[] = { ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_aes),
-					   ATTR(CKA_VALUE, key16), ATTR(CKA_TOKEN, yes) };
+	CK_KEY_TYPE k_generic = CKK_GENERIC_SECRET;
+	CK_ATTRIBUTE secret_on_token[] = { ATTR(CKA_CLASS, c_secret),
+					   ATTR(CKA_KEY_TYPE, k_generic), ATTR(CKA_VALUE, key16),
+					   ATTR(CKA_TOKEN, yes) };
 	CK_ATTRIBUTE trusted[] = { ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_aes),
 				   ATTR(CKA_VALUE, key16), ATTR(CKA_TRUSTED, yes) };
 	CK_ATTRIBUTE null_value[] = { ATTR(CKA_CLASS, c_data), { CKA_VALUE, NULL, 5 } };
@@ -161,7 +163,7 @@ static void template_rules(CK_SESSION_HANDLE s)
 	      "one attribute twice with two values");
 	is_rv(f->C_CreateObject(s, twice_same, 3, &h), CKR_OK, "one attribute twice, same value");
 	is_rv(f->C_CreateObject(s, secret_on_token, 4, &h), CKR_TEMPLATE_INCONSISTENT,
-	      "secret keys are session objects only");
+	      "a token secret key of a type the family does not keep on the token (generic)");
 	is_rv(f->C_CreateObject(s, trusted, 4, &h), CKR_ATTRIBUTE_READ_ONLY,
 	      "CKA_TRUSTED true by the user [footnote 10]");
 	is_rv(f->C_CreateObject(s, null_value, 2, &h), CKR_ATTRIBUTE_VALUE_INVALID,
