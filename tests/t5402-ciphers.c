@@ -13,6 +13,7 @@
  */
 #include "api/api.h"
 #include "api/bytes.h"
+#include "api/cipher.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SESSION_HANDLE s;
@@ -34,53 +35,6 @@ static CK_OBJECT_HANDLE key_of(CK_KEY_TYPE kt, const uint8_t *v, size_t n, CK_BB
 	return h;
 }
 
-/* One-shot encryption or decryption (with a size query first). */
-static CK_RV oneshot(int dec, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const uint8_t *in,
-		     size_t n, uint8_t *out, CK_ULONG *olen)
-{
-	CK_ULONG need = 0;
-	CK_RV rv = dec ? f->C_DecryptInit(s, m, k) : f->C_EncryptInit(s, m, k);
-
-	if (rv != CKR_OK)
-		return rv;
-	rv = dec ? f->C_Decrypt(s, (CK_BYTE_PTR)in, n, NULL, &need)
-		 : f->C_Encrypt(s, (CK_BYTE_PTR)in, n, NULL, &need);
-	if (rv != CKR_OK)
-		return rv;
-	if (need > *olen)
-		return CKR_GENERAL_ERROR;
-	*olen = need;
-	return dec ? f->C_Decrypt(s, (CK_BYTE_PTR)in, n, out, olen)
-		   : f->C_Encrypt(s, (CK_BYTE_PTR)in, n, out, olen);
-}
-
-/* Multi-part, in pieces of 1, 7, 16, 17, 3 ... bytes. */
-static CK_RV parts(int dec, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const uint8_t *in, size_t n,
-		   uint8_t *out, CK_ULONG *olen)
-{
-	static const size_t sizes[] = { 1, 7, 16, 17, 3, 40, 5 };
-	size_t off = 0, done = 0, i = 0, piece;
-	CK_ULONG got, cap = *olen;
-	CK_RV rv = dec ? f->C_DecryptInit(s, m, k) : f->C_EncryptInit(s, m, k);
-
-	while (rv == CKR_OK && off < n) {
-		piece = sizes[i++ % (sizeof sizes / sizeof sizes[0])];
-		if (piece > n - off)
-			piece = n - off;
-		got = cap - done;
-		rv = dec ? f->C_DecryptUpdate(s, (CK_BYTE_PTR)in + off, piece, out + done, &got)
-			 : f->C_EncryptUpdate(s, (CK_BYTE_PTR)in + off, piece, out + done, &got);
-		off += piece;
-		done += got;
-	}
-	if (rv != CKR_OK)
-		return rv;
-	got = cap - done;
-	rv = dec ? f->C_DecryptFinal(s, out + done, &got) : f->C_EncryptFinal(s, out + done, &got);
-	*olen = done + got;
-	return rv;
-}
-
 /* Known answer: enc(pt) == ct one-shot and in parts, dec(ct) == pt both ways. */
 static void kat(const char *what, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const char *pt_hex,
 		const char *ct_hex)
@@ -90,16 +44,20 @@ static void kat(const char *what, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const cha
 	CK_ULONG n;
 
 	n = sizeof out;
-	ok(oneshot(0, m, k, pt, np, out, &n) == CKR_OK && n == nc && memcmp(out, ct, nc) == 0,
+	ok(api_oneshot(f, s, 0, m, k, pt, np, out, &n) == CKR_OK &&
+	   n == nc && memcmp(out, ct, nc) == 0,
 	   "%s: C_Encrypt gives the known answer", what);
 	n = sizeof out;
-	ok(parts(0, m, k, pt, np, out, &n) == CKR_OK && n == nc && memcmp(out, ct, nc) == 0,
+	ok(api_parts(f, s, 0, m, k, pt, np, out, &n) == CKR_OK &&
+	   n == nc && memcmp(out, ct, nc) == 0,
 	   "%s: in parts too", what);
 	n = sizeof out;
-	ok(oneshot(1, m, k, ct, nc, out, &n) == CKR_OK && n == np && memcmp(out, pt, np) == 0,
+	ok(api_oneshot(f, s, 1, m, k, ct, nc, out, &n) == CKR_OK &&
+	   n == np && memcmp(out, pt, np) == 0,
 	   "%s: C_Decrypt gives the plaintext", what);
 	n = sizeof out;
-	ok(parts(1, m, k, ct, nc, out, &n) == CKR_OK && n == np && memcmp(out, pt, np) == 0,
+	ok(api_parts(f, s, 1, m, k, ct, nc, out, &n) == CKR_OK &&
+	   n == np && memcmp(out, pt, np) == 0,
 	   "%s: in parts too", what);
 }
 
@@ -188,7 +146,8 @@ static void cross(const char *what, CK_MECHANISM_TYPE mt, CK_KEY_TYPE kt, size_t
 		for (i = 0; i < 24; i++)        /* DES keys of odd parity */
 			key[i] = (uint8_t)((key[i] & 0xfe) | !(__builtin_popcount(key[i] & 0xfe) & 1));
 	h = key_of(kt, key, klen, yes);
-	is_rv(oneshot(0, &m, h, data, dlen, out, &n), CKR_OK, "%s: C_Encrypt of random data", what);
+	is_rv(api_oneshot(f, s, 0, &m, h, data, dlen, out, &n), CKR_OK,
+	      "%s: C_Encrypt of random data", what);
 	fd = mkstemp(path);
 	ok(fd >= 0 && write(fd, data, dlen) == (ssize_t)dlen, "%s: input for openssl", what);
 	close(fd);
@@ -205,7 +164,8 @@ static void cross(const char *what, CK_MECHANISM_TYPE mt, CK_KEY_TYPE kt, size_t
 	ok(n == got && memcmp(out, want, got) == 0, "%s: the same ciphertext as openssl enc (%zu bytes)",
 	   what, got);
 	n = sizeof want;
-	ok(parts(1, &m, h, out, got, want, &n) == CKR_OK && n == dlen && memcmp(want, data, dlen) == 0,
+	ok(api_parts(f, s, 1, &m, h, out, got, want, &n) == CKR_OK &&
+	   n == dlen && memcmp(want, data, dlen) == 0,
 	   "%s: decrypted in parts, the data again", what);
 }
 
@@ -328,9 +288,10 @@ static void rules(void)
 		CK_ULONG bn = sizeof bct, bb = sizeof back;
 
 		memset(big, 0x3c, sizeof big);
-		is_rv(oneshot(0, &mg, h, big, sizeof big, bct, &bn), CKR_OK, "GCM of 200 bytes");
+		is_rv(api_oneshot(f, s, 0, &mg, h, big, sizeof big, bct, &bn), CKR_OK,
+		      "GCM of 200 bytes");
 		is_ulong(bn, 216, "... and its tag");
-		ok(oneshot(1, &mg, h, bct, bn, back, &bb) == CKR_OK && bb == sizeof big &&
+		ok(api_oneshot(f, s, 1, &mg, h, bct, bn, back, &bb) == CKR_OK && bb == sizeof big &&
 		   memcmp(back, big, sizeof big) == 0, "C_Decrypt of it in one call");
 	}
 	is_rv(f->C_DecryptInit(s, &mg, h), CKR_OK, "GCM decryption of 10 bytes");

@@ -23,6 +23,7 @@
  */
 #include "api/api.h"
 #include "api/bytes.h"
+#include "api/cipher.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SESSION_HANDLE s;
@@ -64,60 +65,6 @@ static CK_OBJECT_HANDLE key_of(CK_KEY_TYPE kt, const uint8_t *v, size_t n, const
 	return h;
 }
 
-/* One-shot encryption or decryption, with a size query first. */
-static CK_RV oneshot(int dec, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const uint8_t *in,
-		     size_t n, uint8_t *out, CK_ULONG *olen)
-{
-	CK_ULONG need = 0;
-	CK_RV rv = dec ? f->C_DecryptInit(s, m, k) : f->C_EncryptInit(s, m, k);
-
-	if (rv != CKR_OK)
-		return rv;
-	rv = dec ? f->C_Decrypt(s, (CK_BYTE_PTR)in, n, NULL, &need)
-		 : f->C_Encrypt(s, (CK_BYTE_PTR)in, n, NULL, &need);
-	if (rv != CKR_OK)
-		return rv;
-	if (need > *olen)
-		return CKR_GENERAL_ERROR;
-	*olen = need;
-	return dec ? f->C_Decrypt(s, (CK_BYTE_PTR)in, n, out, olen)
-		   : f->C_Encrypt(s, (CK_BYTE_PTR)in, n, out, olen);
-}
-
-/* Multi-part, in pieces of 1, 7, 16, 17, 3 ... bytes, each update's size asked first. */
-static CK_RV parts(int dec, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const uint8_t *in, size_t n,
-		   uint8_t *out, CK_ULONG *olen)
-{
-	static const size_t sizes[] = { 1, 7, 16, 17, 3, 40, 5, 9 };
-	size_t off = 0, done = 0, i = 0, piece;
-	CK_ULONG got, need, cap = *olen;
-	CK_RV rv = dec ? f->C_DecryptInit(s, m, k) : f->C_EncryptInit(s, m, k);
-
-	while (rv == CKR_OK && off < n) {
-		piece = sizes[i++ % (sizeof sizes / sizeof sizes[0])];
-		if (piece > n - off)
-			piece = n - off;
-		need = 0;
-		rv = dec ? f->C_DecryptUpdate(s, (CK_BYTE_PTR)in + off, piece, NULL, &need)
-			 : f->C_EncryptUpdate(s, (CK_BYTE_PTR)in + off, piece, NULL, &need);
-		if (rv != CKR_OK || need > cap - done)
-			return rv != CKR_OK ? rv : CKR_GENERAL_ERROR;
-		got = cap - done;
-		rv = dec ? f->C_DecryptUpdate(s, (CK_BYTE_PTR)in + off, piece, out + done, &got)
-			 : f->C_EncryptUpdate(s, (CK_BYTE_PTR)in + off, piece, out + done, &got);
-		if (rv == CKR_OK && got != need)
-			return CKR_GENERAL_ERROR;       /* the size asked was not the size given */
-		off += piece;
-		done += got;
-	}
-	if (rv != CKR_OK)
-		return rv;
-	got = cap - done;
-	rv = dec ? f->C_DecryptFinal(s, out + done, &got) : f->C_EncryptFinal(s, out + done, &got);
-	*olen = done + got;
-	return rv;
-}
-
 /* Known answer: enc(pt) == ct one-shot and in parts, dec(ct) == pt both ways. */
 static void kat(const char *what, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const char *pt_hex,
 		const char *ct_hex)
@@ -127,16 +74,20 @@ static void kat(const char *what, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const cha
 	CK_ULONG n;
 
 	n = sizeof out;
-	ok(oneshot(0, m, k, pt, np, out, &n) == CKR_OK && n == nc && memcmp(out, ct, nc) == 0,
+	ok(api_oneshot(f, s, 0, m, k, pt, np, out, &n) == CKR_OK &&
+	   n == nc && memcmp(out, ct, nc) == 0,
 	   "%s: C_Encrypt gives the known answer", what);
 	n = sizeof out;
-	ok(parts(0, m, k, pt, np, out, &n) == CKR_OK && n == nc && memcmp(out, ct, nc) == 0,
+	ok(api_parts(f, s, 0, m, k, pt, np, out, &n) == CKR_OK &&
+	   n == nc && memcmp(out, ct, nc) == 0,
 	   "%s: in parts too", what);
 	n = sizeof out;
-	ok(oneshot(1, m, k, ct, nc, out, &n) == CKR_OK && n == np && memcmp(out, pt, np) == 0,
+	ok(api_oneshot(f, s, 1, m, k, ct, nc, out, &n) == CKR_OK &&
+	   n == np && memcmp(out, pt, np) == 0,
 	   "%s: C_Decrypt gives the plaintext", what);
 	n = sizeof out;
-	ok(parts(1, m, k, ct, nc, out, &n) == CKR_OK && n == np && memcmp(out, pt, np) == 0,
+	ok(api_parts(f, s, 1, m, k, ct, nc, out, &n) == CKR_OK &&
+	   n == np && memcmp(out, pt, np) == 0,
 	   "%s: in parts too", what);
 }
 
@@ -384,7 +335,7 @@ static void cross_enc(const char *what, CK_MECHANISM_TYPE mt, CK_KEY_TYPE kt, co
 			dlen = 16 * (1 + (size_t)rand() % 200);
 		rnd(data, dlen);
 		n = sizeof out;
-		if (parts(0, &m, h, data, dlen, out, &n) != CKR_OK || n != dlen) {
+		if (api_parts(f, s, 0, &m, h, data, dlen, out, &n) != CKR_OK || n != dlen) {
 			good = 0;
 			continue;
 		}
@@ -396,7 +347,7 @@ static void cross_enc(const char *what, CK_MECHANISM_TYPE mt, CK_KEY_TYPE kt, co
 			good = 0;
 		}
 		n = sizeof out;
-		if (oneshot(1, &m, h, want, dlen, out, &n) != CKR_OK || n != dlen ||
+		if (api_oneshot(f, s, 1, &m, h, want, dlen, out, &n) != CKR_OK || n != dlen ||
 		    memcmp(out, data, dlen) != 0)
 			good_d = 0;
 		f->C_DestroyObject(s, h);

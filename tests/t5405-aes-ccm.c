@@ -14,6 +14,7 @@
  */
 #include "api/api.h"
 #include "api/bytes.h"
+#include "api/cipher.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SESSION_HANDLE s;
@@ -33,51 +34,6 @@ static CK_OBJECT_HANDLE key_of(CK_KEY_TYPE kt, const uint8_t *v, size_t n)
 	if (f->C_CreateObject(s, t, 6, &h) != CKR_OK)
 		return CK_INVALID_HANDLE;
 	return h;
-}
-
-static CK_RV oneshot(int dec, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const uint8_t *in,
-		     size_t n, uint8_t *out, CK_ULONG *olen)
-{
-	CK_ULONG need = 0;
-	CK_RV rv = dec ? f->C_DecryptInit(s, m, k) : f->C_EncryptInit(s, m, k);
-
-	if (rv != CKR_OK)
-		return rv;
-	rv = dec ? f->C_Decrypt(s, (CK_BYTE_PTR)in, n, NULL, &need)
-		 : f->C_Encrypt(s, (CK_BYTE_PTR)in, n, NULL, &need);
-	if (rv != CKR_OK)
-		return rv;
-	if (need > *olen)
-		return CKR_GENERAL_ERROR;
-	*olen = need;
-	return dec ? f->C_Decrypt(s, (CK_BYTE_PTR)in, n, out, olen)
-		   : f->C_Encrypt(s, (CK_BYTE_PTR)in, n, out, olen);
-}
-
-static CK_RV parts(int dec, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const uint8_t *in, size_t n,
-		   uint8_t *out, CK_ULONG *olen)
-{
-	static const size_t sizes[] = { 1, 7, 16, 17, 3, 40, 5 };
-	size_t off = 0, done = 0, i = 0, piece;
-	CK_ULONG got, cap = *olen;
-	CK_RV rv = dec ? f->C_DecryptInit(s, m, k) : f->C_EncryptInit(s, m, k);
-
-	while (rv == CKR_OK && off < n) {
-		piece = sizes[i++ % (sizeof sizes / sizeof sizes[0])];
-		if (piece > n - off)
-			piece = n - off;
-		got = cap - done;
-		rv = dec ? f->C_DecryptUpdate(s, (CK_BYTE_PTR)in + off, piece, out + done, &got)
-			 : f->C_EncryptUpdate(s, (CK_BYTE_PTR)in + off, piece, out + done, &got);
-		off += piece;
-		done += got;
-	}
-	if (rv != CKR_OK)
-		return rv;
-	got = cap - done;
-	rv = dec ? f->C_DecryptFinal(s, out + done, &got) : f->C_EncryptFinal(s, out + done, &got);
-	*olen = done + got;
-	return rv;
 }
 
 static uint8_t aad4[65536];
@@ -105,16 +61,20 @@ static void example(const char *what, size_t nlen, size_t alen, size_t plen, siz
 	h = key_of(CKK_AES, k, 16);
 	c = (CK_CCM_PARAMS){ plen, nonce, nlen, aad4, alen, tlen };
 	n = sizeof out;
-	ok(oneshot(0, &m, h, p, plen, out, &n) == CKR_OK && n == nc && memcmp(out, ct, nc) == 0,
+	ok(api_oneshot(f, s, 0, &m, h, p, plen, out, &n) == CKR_OK &&
+	   n == nc && memcmp(out, ct, nc) == 0,
 	   "%s: C_Encrypt gives the example's ciphertext and MAC", what);
 	n = sizeof out;
-	ok(parts(0, &m, h, p, plen, out, &n) == CKR_OK && n == nc && memcmp(out, ct, nc) == 0,
+	ok(api_parts(f, s, 0, &m, h, p, plen, out, &n) == CKR_OK &&
+	   n == nc && memcmp(out, ct, nc) == 0,
 	   "%s: in parts too", what);
 	n = sizeof out;
-	ok(oneshot(1, &m, h, ct, nc, out, &n) == CKR_OK && n == plen && memcmp(out, p, plen) == 0,
+	ok(api_oneshot(f, s, 1, &m, h, ct, nc, out, &n) == CKR_OK &&
+	   n == plen && memcmp(out, p, plen) == 0,
 	   "%s: C_Decrypt gives the plaintext", what);
 	n = sizeof out;
-	ok(parts(1, &m, h, ct, nc, out, &n) == CKR_OK && n == plen && memcmp(out, p, plen) == 0,
+	ok(api_parts(f, s, 1, &m, h, ct, nc, out, &n) == CKR_OK &&
+	   n == plen && memcmp(out, p, plen) == 0,
 	   "%s: in parts too", what);
 	f->C_DestroyObject(s, h);
 }
@@ -152,7 +112,7 @@ static void cross(size_t klen, size_t nlen, size_t alen, size_t plen, size_t tle
 	for (i = 0; i < plen; i++)
 		data[i] = (uint8_t)rand();
 	h = key_of(CKK_AES, key, klen);
-	is_rv(parts(0, &m, h, data, plen, out, &n), CKR_OK,
+	is_rv(api_parts(f, s, 0, &m, h, data, plen, out, &n), CKR_OK,
 	      "AES-%zu-CCM, nonce %zu, AAD %zu, data %zu, MAC %zu: encrypted in parts", 8 * klen,
 	      nlen, alen, plen, tlen);
 	hex(key, klen, kh);
@@ -171,7 +131,7 @@ static void cross(size_t klen, size_t nlen, size_t alen, size_t plen, size_t tle
 	ok(n == got && got == plen + tlen && memcmp(out, want, got) == 0,
 	   "the same ciphertext and MAC as AESCCM (%zu bytes)", got);
 	n = sizeof out;
-	ok(oneshot(1, &m, h, want, got, out, &n) == CKR_OK && n == plen &&
+	ok(api_oneshot(f, s, 1, &m, h, want, got, out, &n) == CKR_OK && n == plen &&
 	   memcmp(out, data, plen) == 0, "its output decrypts here to the data");
 	f->C_DestroyObject(s, h);
 }
