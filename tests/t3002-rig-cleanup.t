@@ -57,6 +57,21 @@ st=$?
 alive "$cmdpid"; is $? 1 "timeout's TERM: the command was stopped"
 check_gone "timeout's TERM"
 
+# Signals that keep coming while the rig stops (timeout(1) sends TERM twice, to the rig and
+# to its group; a user presses ^C again): the first decides the status, the cleanup still
+# runs to its end. Before the rig took its way out only once, a second TERM inside the EXIT
+# trap left at once with status 0 and the directory still there (CI saw it under load).
+timeout 60 "$RIG" --responder -n 2 -- sh -c "$save; echo \$RIG_PID >\"\$T/ready\"; exec sleep 50" &
+job=$!
+read -r rigpid <"$T/ready"
+cmdpid=$(cat "$T/cmdpid")
+n=0
+while kill -TERM "$rigpid" 2>/dev/null; do n=$((n + 1)); done
+wait "$job"
+is $? 143 "TERM after TERM ($n sent): the rig still exits 143"
+alive "$cmdpid"; is $? 1 "TERM after TERM: the command was stopped"
+check_gone "TERM after TERM"
+
 # A card that dies at once: the rig says so (no long wait) and cleans up.
 start=$SECONDS
 err=$(RIG_VTOKEN=/bin/false timeout 60 "$RIG" --state-dir "$T/s" --timeout 30 -- true 2>&1)
