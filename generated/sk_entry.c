@@ -2641,7 +2641,7 @@ SK_EXPORT CK_RV C_AsyncJoin(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pFunctio
 	return sk_leave(SK_FN_C_AsyncJoin, rv);
 }
 
-/* Wraps a key with an AEAD mechanism, binding associated data. (stub) */
+/* Wraps a key with an AEAD mechanism, binding associated data. */
 SK_EXPORT CK_RV C_WrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hWrappingKey, CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pWrappedKey, CK_ULONG_PTR pulWrappedKeyLen)
 {
 	struct sk_trace tr;
@@ -2650,7 +2650,18 @@ SK_EXPORT CK_RV C_WrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANISM_
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_WrapKeyAuthenticated, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pMechanism == NULL)	/* pMechanism: nullable: no */
+			rv = sk_bad_args(SK_FN_C_WrapKeyAuthenticated, hSession);
+		else if (pAssociatedData == NULL && ulAssociatedDataLen != 0)	/* pAssociatedData: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_WrapKeyAuthenticated, hSession);
+		else if (pulWrappedKeyLen == NULL)	/* pulWrappedKeyLen: nullable: no */
+			rv = sk_bad_args(SK_FN_C_WrapKeyAuthenticated, hSession);
+		else
+			rv = rt_WrapKeyAuthenticated(hSession, pMechanism, hWrappingKey, hKey, pAssociatedData, ulAssociatedDataLen, pWrappedKey, pulWrappedKeyLen);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);
@@ -2665,7 +2676,7 @@ SK_EXPORT CK_RV C_WrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANISM_
 	return sk_leave(SK_FN_C_WrapKeyAuthenticated, rv);
 }
 
-/* Unwraps an AEAD-wrapped key, checking its associated data. (stub) */
+/* Unwraps an AEAD-wrapped key, checking its associated data. */
 SK_EXPORT CK_RV C_UnwrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hUnwrappingKey, CK_BYTE_PTR pWrappedKey, CK_ULONG ulWrappedKeyLen, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_OBJECT_HANDLE_PTR phKey)
 {
 	struct sk_trace tr;
@@ -2674,7 +2685,22 @@ SK_EXPORT CK_RV C_UnwrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANIS
 	sk_trace_begin(&tr);
 	rv = sk_enter(SK_FN_C_UnwrapKeyAuthenticated, 1);
 	if (rv == CKR_OK)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		rv = sk_session(hSession, 0);	/* handle: session */
+	if (rv == CKR_OK) {
+		if (pMechanism == NULL)	/* pMechanism: nullable: no */
+			rv = sk_bad_args(SK_FN_C_UnwrapKeyAuthenticated, hSession);
+		else if (pWrappedKey == NULL && ulWrappedKeyLen != 0)	/* pWrappedKey: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_UnwrapKeyAuthenticated, hSession);
+		else if (pTemplate == NULL && ulAttributeCount != 0)	/* pTemplate: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_UnwrapKeyAuthenticated, hSession);
+		else if (pAssociatedData == NULL && ulAssociatedDataLen != 0)	/* pAssociatedData: nullable: if_empty */
+			rv = sk_bad_args(SK_FN_C_UnwrapKeyAuthenticated, hSession);
+		else if (phKey == NULL)	/* phKey: nullable: no */
+			rv = sk_bad_args(SK_FN_C_UnwrapKeyAuthenticated, hSession);
+		else
+			rv = rt_UnwrapKeyAuthenticated(hSession, pMechanism, hUnwrappingKey, pWrappedKey, ulWrappedKeyLen, pTemplate, ulAttributeCount, pAssociatedData, ulAssociatedDataLen, phKey);
+	}
+	sk_session_end();
 	if (tr.on) {
 		sk_trace_handle(&tr, "hSession", hSession);
 		sk_trace_mechanism(&tr, "pMechanism", pMechanism);

@@ -105,8 +105,8 @@ const struct sk_fn_info sk_fn_info[SK_FN__COUNT] = {
 	[SK_FN_C_AsyncComplete]             = { "C_AsyncComplete", 320, SK_CAT_ASYNC, 0 },
 	[SK_FN_C_AsyncGetID]                = { "C_AsyncGetID", 320, SK_CAT_ASYNC, 0 },
 	[SK_FN_C_AsyncJoin]                 = { "C_AsyncJoin", 320, SK_CAT_ASYNC, 0 },
-	[SK_FN_C_WrapKeyAuthenticated]      = { "C_WrapKeyAuthenticated", 320, SK_CAT_KEY_MANAGEMENT, 0 },
-	[SK_FN_C_UnwrapKeyAuthenticated]    = { "C_UnwrapKeyAuthenticated", 320, SK_CAT_KEY_MANAGEMENT, 0 },
+	[SK_FN_C_WrapKeyAuthenticated]      = { "C_WrapKeyAuthenticated", 320, SK_CAT_KEY_MANAGEMENT, 1 },
+	[SK_FN_C_UnwrapKeyAuthenticated]    = { "C_UnwrapKeyAuthenticated", 320, SK_CAT_KEY_MANAGEMENT, 1 },
 };
 
 const char *const sk_category_names[SK_CAT__COUNT] = {

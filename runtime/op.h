@@ -176,6 +176,39 @@ CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF
 			      CK_ULONG len);
 
 /*
+ * What C_WrapKey/C_UnwrapKey (op_keymgmt.c) share with C_WrapKeyAuthenticated/
+ * C_UnwrapKeyAuthenticated (op_authwrap.c): the rules of PKCS #11 3.2 section 5.18 on the
+ * keys and templates, the mechanism's computation apart.
+ */
+struct obj_view;
+
+#define KM_SECRET_MAX 512               /* the longest key value made or wrapped here */
+
+/* A key handle's snapshot; a bad handle is bad_handle (the function's own code). */
+CK_RV km_view(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE k, CK_RV bad_handle, struct obj_view *v);
+/* The key v for mechanism pm: its class cls and a type the mechanism takes (else
+ * bad_type), its usage attribute true (else CKR_KEY_FUNCTION_NOT_PERMITTED),
+ * CKA_ALLOWED_MECHANISMS. */
+CK_RV km_key_usable(const struct mech *m, const CK_MECHANISM *pm, const struct obj_view *v,
+		    CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE usage, CK_RV bad_type);
+/* km_key_usable, then the primitive's key hook into c (c->m set; pm as c->init_mech,
+ * private_key as the hook's argument); its size error is bad_size. */
+CK_RV km_key(struct prim_ctx *c, const CK_MECHANISM *pm, const struct obj_view *v,
+	     CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE usage, int private_key, CK_RV bad_type,
+	     CK_RV bad_size);
+/* The key type of a template that names CKA_CLASS (CKO_SECRET_KEY, else
+ * CKR_TEMPLATE_INCONSISTENT) and CKA_KEY_TYPE (else CKR_TEMPLATE_INCOMPLETE). */
+CK_RV km_template_kind(const CK_ATTRIBUTE *t, CK_ULONG n, CK_KEY_TYPE *kt);
+/* The key v matches the wrapping key wk's CKA_WRAP_TEMPLATE (absent or empty: any). */
+int km_wrap_template_ok(const struct obj_view *wk, const struct obj_view *v);
+/* The template with the unwrapping key's CKA_UNWRAP_TEMPLATE joined (*out malloc'ed, its
+ * values pointing into t and uk; a conflict: CKR_TEMPLATE_INCONSISTENT). */
+CK_RV km_join_unwrap_template(const struct obj_view *uk, const CK_ATTRIBUTE *t, CK_ULONG n,
+			      CK_ATTRIBUTE **out, CK_ULONG *nout);
+/* A value of len bytes is a key of type kt (the lengths its generation knows). */
+int km_len_ok(CK_KEY_TYPE kt, size_t len);
+
+/*
  * The standard's two-call convention for an output of need bytes: a NULL buffer asks for
  * the size (CKR_OK), a short one gets CKR_BUFFER_TOO_SMALL; both set *len = need and keep
  * the operation. Returns 1 when the output fits, else 0 with *rv the call's answer.

@@ -52,16 +52,13 @@
 #include "session.h"
 #include "sk_dispatch.h"
 
-#define KM_SECRET_MAX 512               /* the longest key value made or wrapped here */
-
 static const struct lb_attr *km_attr(const void *view, CK_ATTRIBUTE_TYPE type)
 {
 	return obj_view_attr(view, type);
 }
 
 /* A key handle's snapshot; a bad handle is bad_handle (the function's own code). */
-static CK_RV km_view(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE k, CK_RV bad_handle,
-		     struct obj_view *v)
+CK_RV km_view(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE k, CK_RV bad_handle, struct obj_view *v)
 {
 	CK_RV rv = obj_view(h, k, v);
 
@@ -84,9 +81,8 @@ static CK_RV km_param(const struct mech *m, const CK_MECHANISM *pm, struct mech_
  * wrong class or type, bad_size for a size the mechanism does not take.
  */
 /* km_key's checks of the key itself: class and type, the usage, CKA_ALLOWED_MECHANISMS. */
-static CK_RV km_key_usable(const struct mech *m, const CK_MECHANISM *pm,
-			   const struct obj_view *v, CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE usage,
-			   CK_RV bad_type)
+CK_RV km_key_usable(const struct mech *m, const CK_MECHANISM *pm, const struct obj_view *v,
+		    CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE usage, CK_RV bad_type)
 {
 	if (v->cls != cls || (m->ops->key_type_ok != NULL ? !m->ops->key_type_ok(m, v->key_type)
 							   : v->key_type != m->key_type))
@@ -96,9 +92,9 @@ static CK_RV km_key_usable(const struct mech *m, const CK_MECHANISM *pm,
 	return obj_allowed_check(v, pm->mechanism);
 }
 
-static CK_RV km_key(struct prim_ctx *c, const CK_MECHANISM *pm, const struct obj_view *v,
-		    CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE usage, int private_key,
-		    CK_RV bad_type, CK_RV bad_size)
+CK_RV km_key(struct prim_ctx *c, const CK_MECHANISM *pm, const struct obj_view *v,
+	     CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE usage, int private_key, CK_RV bad_type,
+	     CK_RV bad_size)
 {
 	const struct mech *m = c->m;
 	struct prim_attrs attrs;
@@ -120,7 +116,7 @@ static CK_RV km_key(struct prim_ctx *c, const CK_MECHANISM *pm, const struct obj
 
 /* The class and key type a template names: both given (CKR_TEMPLATE_INCOMPLETE), a
  * secret key (CKR_TEMPLATE_INCONSISTENT: the mechanisms here make no other class). */
-static CK_RV km_template_kind(const CK_ATTRIBUTE *t, CK_ULONG n, CK_KEY_TYPE *kt)
+CK_RV km_template_kind(const CK_ATTRIBUTE *t, CK_ULONG n, CK_KEY_TYPE *kt)
 {
 	const CK_ATTRIBUTE *cls = NULL, *typ = NULL;
 	CK_OBJECT_CLASS c;
@@ -168,7 +164,7 @@ static int km_record(const struct lb_attr *t, size_t *pos, CK_ATTRIBUTE *out)
 }
 
 /* The key v matches the wrapping key's CKA_WRAP_TEMPLATE (absent or empty: any key). */
-static int km_wrap_template_ok(const struct obj_view *wk, const struct obj_view *v)
+int km_wrap_template_ok(const struct obj_view *wk, const struct obj_view *v)
 {
 	const struct lb_attr *t = obj_view_attr(wk, CKA_WRAP_TEMPLATE);
 	CK_ATTRIBUTE r;
@@ -191,8 +187,8 @@ static int km_wrap_template_ok(const struct obj_view *wk, const struct obj_view 
 
 /* The template with the unwrapping key's CKA_UNWRAP_TEMPLATE joined (its values point
  * into the view, which outlives *out; *out is malloc'ed). */
-static CK_RV km_join_unwrap_template(const struct obj_view *uk, const CK_ATTRIBUTE *t,
-				     CK_ULONG n, CK_ATTRIBUTE **out, CK_ULONG *nout)
+CK_RV km_join_unwrap_template(const struct obj_view *uk, const CK_ATTRIBUTE *t, CK_ULONG n,
+			      CK_ATTRIBUTE **out, CK_ULONG *nout)
 {
 	const struct lb_attr *ut = obj_view_attr(uk, CKA_UNWRAP_TEMPLATE);
 	CK_ATTRIBUTE r, *j;
@@ -264,7 +260,7 @@ static CK_RV km_fill_value(void *arg, const struct sk_obj_kind *k, struct lb_att
 }
 
 /* A value of len bytes is a key of type kt (the lengths its generation knows). */
-static int km_len_ok(CK_KEY_TYPE kt, size_t len)
+int km_len_ok(CK_KEY_TYPE kt, size_t len)
 {
 	const struct mech *g = obj_secret_keygen(kt);
 	size_t l;
