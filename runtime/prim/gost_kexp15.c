@@ -9,17 +9,17 @@
  * The wrapping key is a "twin key" of the TC26 block (CKK_KUZNECHIK_TWIN_KEY,
  * CKK_MAGMA_TWIN_KEY; values as published by Aktiv, AktivCo/pkcs11jna
  * Pkcs11Tc26Constants.java) whose CKA_VALUE, 64 bytes, holds both keys of the export:
- * K_Exp_MAC in its first 32 bytes, K_Exp_ENC in its last 32. No normative text of that
- * layout was found; it is the order in which the export keys come out of KEG when a
- * twin key is derived (RFC 9189's K_Exp_MAC | K_Exp_ENC; the gost engine's key transport,
- * gost_ec_keyx.c, takes the MAC key from the first half of KEG's output and the cipher
- * key from the second), and the order another PKCS #11 implementation's test feeds the
- * standard's example into a twin key. Another value length is
- * CKR_WRAPPING_KEY_SIZE_RANGE (CKR_UNWRAPPING_KEY_SIZE_RANGE).
+ * K_Exp_MAC in its first 32 bytes, K_Exp_ENC in its last 32. No normative PKCS #11 text
+ * of that layout was found; it is the order in which KEG gives the two export keys
+ * (RFC 9189 8.3.1: "K_EXP_MAC | K_EXP_ENC = KDF_TREE..."; the gost engine's key transport,
+ * gost_ec_keyx.c, likewise takes the MAC key from the first half of KEG's output and the
+ * cipher key from the second), KEG being what makes a twin key, and the order another
+ * PKCS #11 implementation's test feeds the standard's example into a twin key. Another
+ * value length is CKR_WRAPPING_KEY_SIZE_RANGE (CKR_UNWRAPPING_KEY_SIZE_RANGE).
  *
- * The parameter is the IV, n/16 bytes: 8 for Kuznyechik, 4 for Magma (the standard's
- * examples, and the TC26 PKCS #11 use: the IV is the mechanism's parameter); another
- * length or none is CKR_MECHANISM_PARAM_INVALID. Any secret key of 1 to 64 bytes is
+ * The parameter is the IV, n/16 bytes: 8 for Kuznyechik, 4 for Magma, as in the
+ * standard's examples (the same public sources pass it as the mechanism's parameter);
+ * another length or none is CKR_MECHANISM_PARAM_INVALID. Any secret key of 1 to 64 bytes is
  * wrapped (else CKR_KEY_SIZE_RANGE); a wrapped key not longer than a block, or of a key
  * longer than 64 bytes, is CKR_WRAPPED_KEY_LEN_RANGE, one whose MAC does not match
  * CKR_WRAPPED_KEY_INVALID.
