@@ -28,9 +28,11 @@ SK_PRIM_OPS_EXTERN const struct prim_ops prim_generic_keygen_ops;	/* runtime/pri
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost28147_ops;	/* runtime/prim/gost28147.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost28147_ecb_ops;	/* runtime/prim/gost28147_ecb.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost28147_mac_ops;	/* runtime/prim/gost28147_mac.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost28147_wrap_ops;	/* runtime/prim/gost28147_wrap.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost3410_ops;	/* runtime/prim/gost3410.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_ctr_acpkm_ops;	/* runtime/prim/gost_ctr_acpkm.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_ecb_ops;	/* runtime/prim/gost_ecb.c */
+SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_kexp15_ops;	/* runtime/prim/gost_kexp15.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_keygen_ops;	/* runtime/prim/gost_keygen.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_mac_ops;	/* runtime/prim/gost_mac.c */
 SK_PRIM_OPS_EXTERN const struct prim_ops prim_gost_mgm_ops;	/* runtime/prim/gost_mgm.c */
@@ -413,6 +415,13 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_gost28147_mac_ops },
+	{ 0x00001224UL, "gost28147_wrap", 0x00000032UL, 32, 32,	/* CKM_GOST28147_KEY_WRAP, CKK_GOST28147 */
+	  CKF_WRAP | CKF_UNWRAP,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost28147_wrap_ops },
 	{ 0x00002109UL, "aes_kw", 0x0000001FUL, 16, 32,	/* CKM_AES_KEY_WRAP, CKK_AES */
 	  CKF_WRAP | CKF_UNWRAP,
 	  0,
@@ -497,6 +506,20 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_hmac_ops },
+	{ 0xD432102BUL, "gost_kexp15", 0xD4321006UL, 64, 64,	/* CKM_KUZNYECHIK_KEXP_15_WRAP, CKK_KUZNECHIK_TWIN_KEY */
+	  CKF_WRAP | CKF_UNWRAP,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_kexp15_ops },
+	{ 0xD432102CUL, "gost_kexp15", 0xD4321007UL, 64, 64,	/* CKM_MAGMA_KEXP_15_WRAP, CKK_MAGMA_TWIN_KEY */
+	  CKF_WRAP | CKF_UNWRAP,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_gost_kexp15_ops },
 	{ 0xD432102DUL, "gost_mgm", 0xD4321004UL, 32, 32,	/* CKM_KUZNYECHIK_MGM, CKK_KUZNECHIK */
 	  CKF_ENCRYPT | CKF_DECRYPT | CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT | CKF_MULTI_MESSAGE,
 	  0,
@@ -569,7 +592,7 @@ const struct sk_prim sk_prims[] = {
 	  &prim_gost_mac_ops },
 };
 
-const size_t sk_prims_count = 75;
+const size_t sk_prims_count = 78;
 
 const struct sk_prim *sk_prim_of(unsigned long mech)
 {

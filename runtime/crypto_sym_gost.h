@@ -175,6 +175,23 @@ CK_RV crypto_gost89_mac(enum crypto_gost89_set set, const uint8_t *key, size_t k
 			const uint8_t *iv, size_t iv_len, const uint8_t *p, size_t n, uint8_t *mac,
 			size_t mac_len);
 
+/* The GOST 28147-89 key wrap (RFC 4357 6.1; crypto_wrap.c): the 32-byte CEK wrapped as
+ * CEK_ENC = ECB(KEK, CEK) followed by CEK_MAC = gost28147IMIT(UKM, KEK, CEK), 4 bytes; the
+ * 8-byte UKM is not part of the output (the caller keeps it). ECB: TC26-Z only, as
+ * crypto_gost89_ecb. cek_len other than 32: CKR_DATA_LEN_RANGE. out has room for 36. */
+#define CRYPTO_GOST89_CEK_LEN 32
+#define CRYPTO_GOST89_WRAP_MAC_LEN 4
+#define CRYPTO_GOST89_WRAP_LEN (CRYPTO_GOST89_CEK_LEN + CRYPTO_GOST89_WRAP_MAC_LEN)
+CK_RV crypto_gost89_wrap(enum crypto_gost89_set set, const uint8_t *kek, size_t kek_len,
+			 const uint8_t *ukm, const uint8_t *cek, size_t cek_len, uint8_t *out,
+			 size_t *out_len);
+/* The inverse (RFC 4357 6.2): in_len other than 36 is CKR_DATA_LEN_RANGE, a MAC that
+ * does not match CKR_ENCRYPTED_DATA_INVALID (out is then not written); out has room
+ * for 32. */
+CK_RV crypto_gost89_unwrap(enum crypto_gost89_set set, const uint8_t *kek, size_t kek_len,
+			   const uint8_t *ukm, const uint8_t *in, size_t in_len, uint8_t *out,
+			   size_t *out_len);
+
 /* --- AES key wrap (RFC 3394, RFC 5649) ------------------------------------------------- */
 
 /*

@@ -2,7 +2,8 @@
 /*
  * crypto_wrap.c — AES key wrap (RFC 3394) and AES key wrap with padding (RFC 5649) through
  * OpenSSL's "AES-<bits>-WRAP" and "AES-<bits>-WRAP-PAD" in the private library context;
- * see crypto_sym_gost.h. The GOST key export (KExp15) is in crypto_gost_sym.c.
+ * see crypto_sym_gost.h; and the GOST 28147-89 key wrap of RFC 4357 6.1 and 6.2 over
+ * crypto_gost89.c's ECB and MAC. The GOST key export (KExp15) is in crypto_gost_sym.c.
  */
 #include "crypto_sym_gost.h"
 
@@ -10,6 +11,7 @@
 
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -97,4 +99,57 @@ CK_RV crypto_aes_unwrap(int pad, const uint8_t *kek, size_t kek_len, const uint8
 			size_t in_len, uint8_t *out, size_t *out_len)
 {
 	return crypto_aes_unwrap_iv(pad, kek, kek_len, NULL, 0, in, in_len, out, out_len);
+}
+
+/* --- GOST 28147-89 key wrap (RFC 4357 6.1, 6.2) ------------------------------------- */
+
+CK_RV crypto_gost89_wrap(enum crypto_gost89_set set, const uint8_t *kek, size_t kek_len,
+			 const uint8_t *ukm, const uint8_t *cek, size_t cek_len, uint8_t *out,
+			 size_t *out_len)
+{
+	CK_RV rv;
+
+	*out_len = 0;
+	if (cek_len != CRYPTO_GOST89_CEK_LEN)
+		return CKR_DATA_LEN_RANGE;
+	/* 6.1 step 2: CEK_MAC = gost28147IMIT(UKM, KEK, CEK), 4 bytes */
+	rv = crypto_gost89_mac(set, kek, kek_len, ukm, 8, cek, cek_len,
+			       out + CRYPTO_GOST89_CEK_LEN, CRYPTO_GOST89_WRAP_MAC_LEN);
+	/* step 3: CEK_ENC = ECB(KEK, CEK); the wrapping here is CEK_ENC | CEK_MAC, the UKM
+	 * being the caller's (step 4's UKM | CEK_ENC | CEK_MAC without its first part) */
+	if (rv == CKR_OK)
+		rv = crypto_gost89_ecb(set, 1, kek, kek_len, cek, cek_len, out);
+	if (rv != CKR_OK) {
+		OPENSSL_cleanse(out, CRYPTO_GOST89_WRAP_LEN);
+		return rv;
+	}
+	*out_len = CRYPTO_GOST89_WRAP_LEN;
+	return CKR_OK;
+}
+
+CK_RV crypto_gost89_unwrap(enum crypto_gost89_set set, const uint8_t *kek, size_t kek_len,
+			   const uint8_t *ukm, const uint8_t *in, size_t in_len, uint8_t *out,
+			   size_t *out_len)
+{
+	uint8_t cek[CRYPTO_GOST89_CEK_LEN], mac[CRYPTO_GOST89_WRAP_MAC_LEN];
+	CK_RV rv;
+
+	*out_len = 0;
+	/* 6.2 step 1: a wrapping of another length is an error */
+	if (in_len != CRYPTO_GOST89_WRAP_LEN)
+		return CKR_DATA_LEN_RANGE;
+	/* step 3: CEK = ECB^-1(KEK, CEK_ENC); step 4: its MAC compared with CEK_MAC */
+	rv = crypto_gost89_ecb(set, 0, kek, kek_len, in, CRYPTO_GOST89_CEK_LEN, cek);
+	if (rv == CKR_OK)
+		rv = crypto_gost89_mac(set, kek, kek_len, ukm, 8, cek, sizeof cek, mac,
+				       sizeof mac);
+	if (rv == CKR_OK && CRYPTO_memcmp(mac, in + CRYPTO_GOST89_CEK_LEN, sizeof mac) != 0)
+		rv = CKR_ENCRYPTED_DATA_INVALID;
+	if (rv == CKR_OK) {
+		memcpy(out, cek, sizeof cek);
+		*out_len = sizeof cek;
+	}
+	OPENSSL_cleanse(cek, sizeof cek);
+	OPENSSL_cleanse(mac, sizeof mac);
+	return rv;
 }
