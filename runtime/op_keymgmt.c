@@ -23,7 +23,8 @@
  *   CKR_TEMPLATE_INCONSISTENT); the unwrapping key's CKA_UNWRAP_TEMPLATE
  *   joins the template (a different value for one attribute: CKR_TEMPLATE_INCONSISTENT).
  *   The new key has CKA_LOCAL false; an unwrapped key CKA_ALWAYS_SENSITIVE and
- *   CKA_NEVER_EXTRACTABLE false; a derived key CKA_ALWAYS_SENSITIVE true when the base key's
+ *   CKA_NEVER_EXTRACTABLE false, and CKA_EXTRACTABLE true unless the template says
+ *   otherwise ("by default set to CK_TRUE", 5.18 C_UnwrapKey); a derived key CKA_ALWAYS_SENSITIVE true when the base key's
  *   is and the new key is sensitive, CKA_NEVER_EXTRACTABLE true when the base key's is and
  *   the new key is not extractable (4.10, secret key objects).
  * - A derived key's length is the template's CKA_VALUE_LEN, else the key type's fixed
@@ -238,6 +239,7 @@ struct km_fill {
 	size_t len;
 	int derived;                    /* C_DeriveKey: what the base key says */
 	int base_always_sensitive, base_never_extractable;
+	int extractable_default;        /* C_UnwrapKey: CKA_EXTRACTABLE not in the template */
 };
 
 static CK_RV km_fill_value(void *arg, const struct sk_obj_kind *k, struct lb_attr **a,
@@ -248,6 +250,8 @@ static CK_RV km_fill_value(void *arg, const struct sk_obj_kind *k, struct lb_att
 
 	if (rv == CKR_OK && k != NULL)
 		rv = obj_attrs_derive_value(k, a, n);
+	if (rv == CKR_OK && f->extractable_default)
+		rv = obj_attrs_set_bool(a, n, CKA_EXTRACTABLE, 1);
 	if (rv == CKR_OK && f->derived)
 		rv = obj_attrs_set_bool(a, n, CKA_ALWAYS_SENSITIVE,
 					f->base_always_sensitive &&
@@ -469,6 +473,10 @@ CK_RV rt_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	memset(&f, 0, sizeof f);
 	f.value = buf;
 	f.len = len;
+	f.extractable_default = 1;
+	for (CK_ULONG i = 0; i < nt; i++)
+		if (t[i].type == CKA_EXTRACTABLE)
+			f.extractable_default = 0;
 	rv = obj_create_filled(hSession, OBJ_UNWRAP, CKO_SECRET_KEY, kt, t, nt, km_fill_value, &f,
 			       phKey);
 out:

@@ -223,6 +223,10 @@ static void rules(void)
 		ATTR(CKA_SENSITIVE, yes), ATTR(CKA_PRIVATE, no), ATTR(CKA_TOKEN, yes),
 	};
 	CK_ATTRIBUTE tdata[] = { ATTR(CKA_CLASS, c_data), ATTR(CKA_KEY_TYPE, k_aes) };
+	CK_ATTRIBUTE tnoext[] = {
+		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_aes), ATTR(CKA_PRIVATE, no),
+		ATTR(CKA_EXTRACTABLE, no),
+	};
 	CK_ATTRIBUTE tlen[] = {
 		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_gen), ATTR(CKA_VALUE_LEN, len16),
 		ATTR(CKA_PRIVATE, no),
@@ -302,6 +306,17 @@ static void rules(void)
 	is_ulong(get_bool(hu, CKA_LOCAL), CK_FALSE, "an unwrapped key: CKA_LOCAL false");
 	is_ulong(get_bool(hu, CKA_ALWAYS_SENSITIVE), CK_FALSE, "CKA_ALWAYS_SENSITIVE false");
 	is_ulong(get_bool(hu, CKA_NEVER_EXTRACTABLE), CK_FALSE, "CKA_NEVER_EXTRACTABLE false");
+	/* CKA_EXTRACTABLE "is by default set to CK_TRUE" (5.18 C_UnwrapKey); a template
+	 * that says false keeps it */
+	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, tnoext, 3, &hu), CKR_OK,
+	      "unwrap with a template that does not name CKA_EXTRACTABLE");
+	is_ulong(get_bool(hu, CKA_EXTRACTABLE), CK_TRUE, "... CKA_EXTRACTABLE true by default");
+	is_ulong(get_bool(hu, CKA_NEVER_EXTRACTABLE), CK_FALSE, "... CKA_NEVER_EXTRACTABLE false");
+	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, tnoext, 4, &hu), CKR_OK,
+	      "unwrap with CKA_EXTRACTABLE false");
+	is_ulong(get_bool(hu, CKA_EXTRACTABLE), CK_FALSE, "... keeps it false");
+	is_ulong(get_bool(hu, CKA_NEVER_EXTRACTABLE), CK_FALSE,
+		 "... and CKA_NEVER_EXTRACTABLE is still false (the value was outside)");
 	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, t, 5, &hu), CKR_OK, "a sensitive one");
 	is_ulong(get_bool(hu, CKA_ALWAYS_SENSITIVE), CK_FALSE,
 		 "... is not CKA_ALWAYS_SENSITIVE either");
