@@ -266,15 +266,18 @@ static void faults(CK_SESSION_HANDLE s)
 static void known_answers(CK_SESSION_HANDLE s)
 {
 	static const struct {
-		const char *seed, *msg, *sig;
+		const char *seed, *pub, *msg, *sig;
 	} v[] = {
-		{ "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", "",
+		{ "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+		  "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
 		  "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
 		  "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b" },
-		{ "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb", "72",
+		{ "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+		  "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
 		  "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
 		  "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00" },
 	};
+	CK_OBJECT_CLASS c_pub = CKO_PUBLIC_KEY;
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
@@ -298,6 +301,29 @@ static void known_answers(CK_SESSION_HANDLE s)
 		is_rv(sign(s, h, msg, ml, sig, &sl), CKR_OK, "... C_Sign CKM_EDDSA on the token");
 		ok(sl == 64 && memcmp(sig, want, 64) == 0, "... the signature is RFC 8032's");
 		is_rv(f->C_DestroyObject(s, h), CKR_OK, "... destroyed");
+		{
+			/* the public key as a token object: CKA_EC_POINT 04 20 key */
+			CK_BYTE pt[34] = { 0x04, 0x20 };
+			CK_ATTRIBUTE u[] = {
+				ATTR(CKA_CLASS, c_pub), ATTR(CKA_KEY_TYPE, k_ed),
+				ATTR(CKA_TOKEN, yes), ATTR(CKA_VERIFY, yes),
+				{ CKA_EC_PARAMS, (void *)name_ed25519, sizeof name_ed25519 },
+				{ CKA_EC_POINT, pt, sizeof pt },
+			};
+			CK_BYTE got[40];
+
+			hexin(v[i].pub, pt + 2, 32);
+			is_rv(f->C_CreateObject(s, u, 6, &h), CKR_OK,
+			      "RFC 8032 TEST %zu: the public key stored on the token", i + 1);
+			ok(get_attr(s, h, CKA_EC_POINT, got, sizeof got) == 34 &&
+			   memcmp(got, pt, 34) == 0, "... its CKA_EC_POINT as given");
+			is_rv(verify(s, h, msg, ml, want, 64), CKR_OK,
+			      "... C_Verify of RFC 8032's signature with it");
+			want[10] ^= 0x20;
+			is_rv(verify(s, h, msg, ml, want, 64), CKR_SIGNATURE_INVALID,
+			      "... and of a changed one: CKR_SIGNATURE_INVALID");
+			is_rv(f->C_DestroyObject(s, h), CKR_OK, "... destroyed");
+		}
 	}
 	{
 		CK_BYTE seed[31] = { 1 };
