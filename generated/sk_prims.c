@@ -298,8 +298,8 @@ const struct sk_prim sk_prims[] = {
 	  &prim_eddsa_ops },
 	{ 0x00001057UL, "eddsa", 0x00000040UL, 255, 448,	/* CKM_EDDSA, CKK_EC_EDWARDS */
 	  CKF_SIGN | CKF_VERIFY,
-	  0,
-	  0,
+	  CKF_SIGN,
+	  0x00001057UL,	/* CKM_EDDSA */
 	  0,
 	  SK_PRIM_PARAM_NONE, 0, SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_eddsa_ops },

@@ -571,7 +571,9 @@ static void mechanisms(CK_SLOT_ID slot)
 		{ CKM_RSA_PKCS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR, 1024, 4096 },
 		{ CKM_EC_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR, 192, 521 },
 		{ CKM_EC_EDWARDS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR, 255, 448 },
-		{ CKM_EDDSA, CKF_SIGN | CKF_VERIFY, 255, 448 },
+		/* the Rutoken family signs Ed25519 with its token keys: the token's sizes, as
+		 * for RSA (runtime/mech.c mech_join); Ed448 session keys still sign (ed_pair) */
+		{ CKM_EDDSA, CKF_SIGN | CKF_VERIFY, 255, 255 },
 		{ CKM_RSA_PKCS_OAEP, CKF_ENCRYPT | CKF_DECRYPT, 0, 0 },
 		{ CKM_RSA_PKCS_PSS, CKF_SIGN | CKF_VERIFY, 0, 0 },
 		{ CKM_ECDSA, CKF_SIGN | CKF_VERIFY, 0, 0 },

@@ -693,6 +693,11 @@ end
 --                XchA, XchB, 6, 7, 8, 9 = id-tc26-gost-3410-12-256-paramSetA, B, C, D;
 --                (512-bit) 1, 2, 3 = id-tc26-gost-3410-12-512-paramSetA, B, C.
 -- ECDSA keys use PKCS#15's EC choice ([0], fieldSize 256) with P-256 only.
+-- Ed25519 keys (the token's extension, tests/vtoken/README.md "Ed25519") have no PKCS#15
+-- encoding either; ours is the EC choice with fieldSize 255 (the bits of the field
+-- GF(2^255 - 19), RFC 8032 5.1), in both the private and the public entry, and the
+-- public-key EF holds the key's SubjectPublicKeyInfo of RFC 8410 (id-Ed25519, no
+-- parameters, the 32-byte key in the BIT STRING). An EC entry without fieldSize is P-256.
 --
 -- Changes are all or nothing, also when the card is pulled out in the middle (then no
 -- undo can run): a call first creates and writes the files it adds, which nothing
@@ -752,6 +757,7 @@ local OID = {
 	h512 = unhex("06 08 2A 85 03 07 01 01 02 03"),  -- id-tc26-gost3411-12-512
 	p256 = unhex("06 08 2A 86 48 CE 3D 03 01 07"),  -- prime256v1
 	ec_pub = unhex("06 07 2A 86 48 CE 3D 02 01"),   -- id-ecPublicKey
+	ed25519 = unhex("06 03 2B 65 70"),              -- id-Ed25519 1.3.101.112 (RFC 8410 3)
 	rsa_enc = unhex("06 09 2A 86 48 86 F7 0D 01 01 01"),
 }
 
@@ -778,13 +784,21 @@ local V = {
 		 keygen = CKM.GOSTR3410_512_KEY_PAIR_GEN },
 	ec = { kind = p15.KIND_EC, prop = { 0x07, 0x17 }, size = { 32, 64 }, bits = 256,
 	       ckk = CKK.EC, keygen = CKM.EC_KEY_PAIR_GEN },
+	ed = { kind = p15.KIND_EC, prop = { 0x08, 0x18 }, size = { 32, 32 }, bits = 255,
+	       ckk = CKK.EC_EDWARDS, keygen = CKM.EC_EDWARDS_KEY_PAIR_GEN },
 }
+
+-- CKA_EC_PARAMS naming Ed25519 (PKCS #11 3.0, 2.3.5): the OID of RFC 8410, or the
+-- PrintableString "edwards25519"
+local function is_ed25519(params)
+	return params == OID.ed25519 or params == "\x13\x0C" .. "edwards25519"
+end
 
 local function variant_of(k)
 	if k.kind == p15.KIND_RSA then
 		return V.rsa
 	elseif k.kind == p15.KIND_EC then
-		return V.ec
+		return k.bits == 255 and V.ed or V.ec
 	elseif k.r3411 == 2 then
 		return V.g256
 	elseif k.r3411 == 3 then
@@ -815,6 +829,11 @@ local function ec_spki(point)
 	return tlv(0x30, tlv(0x30, OID.ec_pub .. OID.p256) .. tlv(0x03, "\x00" .. point))
 end
 
+-- RFC 8410 4: AlgorithmIdentifier { id-Ed25519 } (parameters absent), the key as is
+local function ed_spki(key)
+	return tlv(0x30, tlv(0x30, OID.ed25519) .. tlv(0x03, "\x00" .. key))
+end
+
 local function node_value(n)
 	return type(n) == "table" and type(n.value) == "string" and n.value or nil
 end
@@ -833,6 +852,12 @@ local function decode_public(kind, data)
 			return nil
 		end
 		if kind == p15.KIND_EC then
+			if type(alg[1]) == "table" and der.encode(alg[1]) == OID.ed25519 then
+				if #bits ~= 33 then
+					return nil
+				end
+				return { point = bits:sub(2), params = OID.ed25519 }
+			end
 			local params = type(alg[2]) == "table" and der.encode(alg[2]) or nil
 			return { point = bits:sub(2), params = params }
 		end
@@ -916,6 +941,7 @@ local function cert_public(k, value)
 	end
 	local alg = der.encode(spki[1][1])
 	local want = k.kind == p15.KIND_RSA and OID.rsa_enc or
+		variant_of(k) == V.ed and OID.ed25519 or
 		k.kind == p15.KIND_EC and OID.ec_pub or nil
 	if alg ~= want then
 		return nil                      -- GOST keys' parameters are in the PrKDF
@@ -969,6 +995,13 @@ local function algo_attrs(a, k, pubv, private)
 		end
 		a[CKA.EC_PARAMS] = params
 		if not private and pubv and pubv.point then
+			a[CKA.EC_POINT] = tlv(0x04, pubv.point)
+		end
+	elseif v == V.ed then
+		-- Ed25519: the OID form of CKA_EC_PARAMS; CKA_EC_POINT the DER OCTET STRING of
+		-- the 32-byte key (PKCS #11 3.0, 2.3.6)
+		a[CKA.EC_PARAMS] = OID.ed25519
+		if not private and pubv and pubv.point and #pubv.point == 32 then
 			a[CKA.EC_POINT] = tlv(0x04, pubv.point)
 		end
 	else
@@ -1428,6 +1461,11 @@ local function keygen_plan(mech, pub)
 			return nil, "CKR_CURVE_NOT_SUPPORTED"
 		end
 		return { v = V.ec, bits = 256, prop1 = 0x01, size = V.ec.size, answer = 64 }
+	elseif mech == CKM.EC_EDWARDS_KEY_PAIR_GEN then
+		if not is_ed25519(pub[CKA.EC_PARAMS]) then
+			return nil, "CKR_CURVE_NOT_SUPPORTED"     -- Ed448 too: the card has Ed25519
+		end
+		return { v = V.ed, bits = 255, prop1 = 0x01, size = V.ed.size, answer = 32 }
 	end
 	return nil, "CKR_MECHANISM_INVALID"
 end
@@ -1650,6 +1688,7 @@ function T.generate_key_pair(card, mech, pub, priv)
 	if v == V.ec then
 		prk.bits, puk.bits = 256, nil
 	end
+	-- Ed25519: fieldSize 255 in both entries marks the curve
 
 	-- check that both entries will fit before anything changes (a computed ID is 20 bytes)
 	local function entries(kref)
@@ -1700,6 +1739,10 @@ function T.generate_key_pair(card, mech, pub, priv)
 		pubv = { point = "\x04" .. ans, params = OID.p256 }
 		content = ec_spki(pubv.point)
 		id = id or crypto.digest("sha1", ans:sub(1, 32))
+	elseif v == V.ed then
+		pubv = { point = ans, params = OID.ed25519 }
+		content = ed_spki(ans)
+		id = id or crypto.digest("sha1", ans)
 	else
 		pubv = { xy = ans }
 		content = tlv(0x04, ans)
@@ -1761,6 +1804,19 @@ local function public_key_plan(attrs)
 			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
 		end
 		return { kind = p15.KIND_EC }, { point = point, params = params }, ec_spki(point)
+	elseif kt == CKK.EC_EDWARDS then
+		local params, point = attrs[CKA.EC_PARAMS], attrs[CKA.EC_POINT]
+		if not is_ed25519(params) then
+			return nil, "CKR_CURVE_NOT_SUPPORTED"
+		end
+		if #point == 34 and point:sub(1, 2) == "\x04\x20" then
+			point = point:sub(3)            -- DER OCTET STRING, as PKCS#11 says
+		end
+		if #point ~= 32 then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		return { kind = p15.KIND_EC, bits = 255 }, { point = point, params = OID.ed25519 },
+			ed_spki(point)
 	elseif kt == CKK.GOSTR3410 or kt == CKK.GOSTR3410_512 then
 		local oid, hash, xy = attrs[CKA.GOSTR3410_PARAMS], attrs[CKA.GOSTR3411_PARAMS],
 			attrs[CKA.VALUE]
@@ -1900,6 +1956,17 @@ local function import_private_key(card, attrs, label)
 		end
 		priv_value = string.rep("\x00", 32 - #d) .. d
 		v, prop1, bits = V.ec, 0x01, 256
+	elseif kt == CKK.EC_EDWARDS then
+		-- CKA_VALUE of an Ed25519 private key: the 32-byte seed (RFC 8032 5.1.5)
+		local params, d = attrs[CKA.EC_PARAMS], attrs[CKA.VALUE]
+		if not is_ed25519(params) then
+			return nil, "CKR_CURVE_NOT_SUPPORTED"
+		end
+		if #d ~= 32 then
+			return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
+		end
+		priv_value = d
+		v, prop1, bits = V.ed, 0x01, 255
 	else
 		return nil, "CKR_ATTRIBUTE_VALUE_INVALID"
 	end
@@ -2411,6 +2478,8 @@ local function pso(card, ref, mse_p2, p1, p2, input, outlen)
 	return data
 end
 
+local ED_MSG_MAX = 8192
+
 function T.sign(card, ref, mech, data)
 	if type(data) ~= "string" then
 		return nil, "CKR_ARGUMENTS_BAD"
@@ -2441,6 +2510,13 @@ function T.sign(card, ref, mech, data)
 		end
 		-- a longer hash counts with its leftmost 256 bits on P-256 (FIPS 186-4, 6.4)
 		return pso(card, ref, 0xB6, 0x9E, 0x9A, data:sub(1, 32), 64)
+	elseif mech == CKM.EDDSA then
+		-- PureEdDSA (Ed25519): the card signs the whole message, chained, up to its
+		-- 8192-byte chain; R ‖ S as PKCS#11 writes it (tests/vtoken/README.md "Ed25519")
+		if #data > ED_MSG_MAX then
+			return nil, "CKR_DATA_LEN_RANGE"
+		end
+		return pso(card, ref, 0xB6, 0x9E, 0x9A, data, 64)
 	end
 	return nil, "CKR_MECHANISM_INVALID"
 end
@@ -2861,6 +2937,9 @@ function T.mechanisms(card)
 		{ type = CKM.GOSTR3410_512, min = 512, max = 512, flags = HW | CKF.SIGN },
 		{ type = CKM.EC_KEY_PAIR_GEN, min = 256, max = 256, flags = HW | CKF.GENERATE_KEY_PAIR | EC },
 		{ type = CKM.ECDSA, min = 256, max = 256, flags = HW | CKF.SIGN | EC },
+		-- Ed25519 (the token's extension): pure EdDSA on the card, verification on the host
+		{ type = CKM.EC_EDWARDS_KEY_PAIR_GEN, min = 255, max = 255, flags = HW | CKF.GENERATE_KEY_PAIR | CKF.EC_OID },
+		{ type = CKM.EDDSA, min = 255, max = 255, flags = HW | CKF.SIGN | CKF.EC_OID },
 		-- key agreement: the card gives the agreed point, the host the KDF (T.derive)
 		{ type = CKM.ECDH1_DERIVE, min = 256, max = 256, flags = HW | CKF.DERIVE | EC },
 		{ type = CKM.GOSTR3410_DERIVE, min = 256, max = 256, flags = HW | CKF.DERIVE },

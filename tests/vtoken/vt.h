@@ -37,6 +37,7 @@ enum vt_alg {
 	VT_ALG_GOST2012_256 = 0x04, /* extension */
 	VT_ALG_GOST2012_512 = 0x05, /* extension */
 	VT_ALG_ECDSA = 0x07,        /* extension */
+	VT_ALG_ED25519 = 0x08,      /* extension (vt_ed25519.c) */
 	/* secret keys, filed in 6003 (extension, README.md "Secret keys") */
 	VT_ALG_GOST28147 = 0x0A,
 	VT_ALG_KUZNYECHIK = 0x0B,
@@ -163,5 +164,16 @@ unsigned vt_ec_agree(int alg, unsigned param, const unsigned char *d, const unsi
 		     size_t plen, const unsigned char *ukm, size_t ukmlen, unsigned char *out,
 		     size_t *outlen);
 int vt_ec_selftest(char *err, size_t errlen);
+
+/* Ed25519 (extension, vt_ed25519.c): prop byte 1 VT_ED25519_PARAM; seed and public key
+ * VT_ED25519_LEN bytes each, the signature twice that. vt_ed_size: the key size for the
+ * RSF kind, 0 when it is not Ed25519. 0 / SW_OK = success. */
+#define VT_ED25519_PARAM 0x01
+#define VT_ED25519_LEN 32
+size_t vt_ed_size(int alg, unsigned param);
+int vt_ed_generate(unsigned char *seed, unsigned char *pub);
+int vt_ed_public(const unsigned char *seed, unsigned char *pub);
+unsigned vt_ed_sign(const unsigned char *seed, const unsigned char *msg, size_t len,
+		    unsigned char *sig);
 
 #endif

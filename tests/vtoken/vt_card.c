@@ -654,6 +654,9 @@ static size_t key_size_ok(const unsigned char *prop, size_t size)
 		}
 		return h >= 32 && h <= 256 && h % 8 == 0 ? size : 0;
 	}
+	e = vt_ed_size(alg, prop[1]);
+	if (e)
+		return size == e ? size : 0;    /* Ed25519 (extension): seed, encoded point */
 	e = vt_ec_size(alg, prop[1]);
 	if (!e)
 		return 0;
@@ -1106,8 +1109,6 @@ static unsigned cmd_pso(struct vt_card *c, const struct apdu *a, unsigned char *
 		return pso_secret(c, a, out, outlen);
 	if (!sign && !decipher)
 		return SW_WRONG_P1P2;
-	if (a->lc == 0)
-		return SW_WRONG_LENGTH;
 	if (c->se_op != (sign ? VT_SE_SIGN : VT_SE_DECIPHER))
 		return SW_CONDITIONS;
 	k = key_file(c, c->se_key, 0);
@@ -1118,6 +1119,19 @@ static unsigned cmd_pso(struct vt_card *c, const struct apdu *a, unsigned char *
 	if (!ac_ok(c, k->sec, AM_USE))
 		return SW_SECURITY;
 	alg = k->prop[0];
+	if (alg == VT_ALG_ED25519) {
+		/* PureEdDSA (extension): the whole message, also an empty one */
+		if (decipher)
+			return SW_CONDITIONS;
+		if (a->lc > VT_CHAIN_MAX)
+			return SW_WRONG_LENGTH;
+		sw = vt_ed_sign(k->data, a->data, a->lc, out);
+		if (sw == SW_OK)
+			*outlen = 2 * VT_ED25519_LEN;
+		return sw;
+	}
+	if (a->lc == 0)
+		return SW_WRONG_LENGTH;
 	if (alg == VT_ALG_RSA) {
 		size_t h = (k->size - 8) / 5;
 
@@ -1215,7 +1229,7 @@ static unsigned cmd_general_authenticate(struct vt_card *c, const struct apdu *a
 		return SW_REF_UNUSABLE;
 	if (!ac_ok(c, k->sec, AM_USE))
 		return SW_SECURITY;
-	if (k->prop[0] == VT_ALG_RSA)
+	if (k->prop[0] == VT_ALG_RSA || k->prop[0] == VT_ALG_ED25519)
 		return SW_CONDITIONS;
 	sw = vt_ec_agree(k->prop[0], k->prop[1], k->data, point, plen, ukm, ukmlen, secret, &n);
 	if (sw == SW_OK) {
@@ -1279,6 +1293,14 @@ static unsigned cmd_generate(struct vt_card *c, const struct apdu *a, unsigned c
 		if (vt_rsa_generate((unsigned)(16 * h), pv->data, pb->data, out))
 			return SW_UNKNOWN;
 		*outlen = 2 * h;
+	} else if (alg == VT_ALG_ED25519) {
+		/* extension: the seed into 6002/00kk, the encoded point into 6001/00kk and out */
+		if (pb->prop[1] != pv->prop[1] || a->lc)
+			return SW_WRONG_DATA;
+		if (vt_ed_generate(pv->data, pb->data))
+			return SW_UNKNOWN;
+		memcpy(out, pb->data, VT_ED25519_LEN);
+		*outlen = VT_ED25519_LEN;
 	} else {
 		size_t e = vt_ec_size(alg, pv->prop[1]);
 

@@ -5,7 +5,8 @@
 # It needs only OpenSSL (and PC/SC for the probe); it does not use runtime/ or generated/.
 
 VT_SRCS     := tests/vtoken/vt_card.c tests/vtoken/vt_crypto.c tests/vtoken/vt_state.c \
-               tests/vtoken/vt_piv.c tests/vtoken/vt_sym.c tests/vtoken/vt_apdu.c
+               tests/vtoken/vt_piv.c tests/vtoken/vt_sym.c tests/vtoken/vt_apdu.c \
+               tests/vtoken/vt_ed25519.c
 VT_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(VT_SRCS))
 VT_CFLAGS    = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
                $(SAN_CFLAGS) \
@@ -58,12 +59,21 @@ $(BUILD)/t/t3112-piv-apdu.t: $(VT_PIV_T_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(if $(SANITIZE),,$(VT_ASAN)) $(VT_LIBS)
 
+# The Ed25519 extension's processor test, the same way
+VT_ED_T_OBJS := $(patsubst %.c,$(BUILD)/obj/vt-test/%.o,$(VT_SRCS) \
+		  tests/vtoken/t2031-vtoken-ed25519-apdu.c)
+
+$(BUILD)/t/t2031-vtoken-ed25519-apdu.t: $(VT_ED_T_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(if $(SANITIZE),,$(VT_ASAN)) $(VT_LIBS)
+
 VTOKEN_BINS := $(BUILD)/vtoken $(BUILD)/vtoken-ctl $(BUILD)/pcsc-probe
 vtoken: $(VTOKEN_BINS)
 .PHONY: vtoken
 
 CHECK_DEPS   += $(VTOKEN_BINS)
-TEST_PROGS   += $(BUILD)/t/t3100-vtoken-apdu.t $(BUILD)/t/t3112-piv-apdu.t
+TEST_PROGS   += $(BUILD)/t/t3100-vtoken-apdu.t $(BUILD)/t/t3112-piv-apdu.t \
+                $(BUILD)/t/t2031-vtoken-ed25519-apdu.t
 SCRIPT_TESTS += $(sort $(wildcard tests/t31[0-9][0-9]-*.t tests/t32[0-9][0-9]-*.t \
                                   tests/t33[0-9][0-9]-*.t tests/t34[0-9][0-9]-*.t))
 
