@@ -7,7 +7,7 @@
  *             --reader NAME) CALL [ARGS]
  *
  *   CALL: token_info | pin_info USER | login USER PIN | logout | set_pin USER OLD NEW |
- *         init_pin PIN | init_token SOPIN LABEL | mechanisms | find_family |
+ *         init_pin PIN [SOPIN] | init_token SOPIN LABEL | mechanisms | find_family |
  *         objects [private] | generate_key_pair MECH [pub.ATTR | priv.ATTR]... |
  *         create_object ATTR... | set_attributes REF ATTR... | destroy_object REF |
  *         sign REF MECH HEX | decrypt REF MECH HEX | random N |
@@ -361,7 +361,7 @@ static void usage(void)
 		"                 (--transcript FILE [--atr HEX] | --atr HEX | --reader NAME)\n"
 		"                 CALL [ARGS]\n"
 		"CALL: token_info | pin_info USER | login USER PIN | logout |\n"
-		"      set_pin USER OLD NEW | init_pin PIN | init_token SOPIN LABEL |\n"
+		"      set_pin USER OLD NEW | init_pin PIN [SOPIN] | init_token SOPIN LABEL |\n"
 		"      mechanisms | find_family | objects [private] |\n"
 		"      generate_key_pair MECH [pub.ATTR | priv.ATTR]... | create_object ATTR... |\n"
 		"      set_attributes REF ATTR... | destroy_object REF | sign REF MECH HEX |\n"
@@ -612,8 +612,11 @@ static CK_RV run(struct lb_vm *vm, const struct lb_card *card, const char *call,
 		NEED(3);
 		rv = lb_set_pin(vm, card, parse_user(argv[0]), PIN(argv[1]), PIN(argv[2]));
 	} else if (strcmp(call, "init_pin") == 0) {
-		NEED(1);
-		rv = lb_init_pin(vm, card, PIN(argv[0]));
+		/* the SO PIN (a family's token_info init_pin_so_pin) as the second argument */
+		if (argc != 2)
+			NEED(1);
+		rv = argc == 2 ? lb_init_pin_so(vm, card, PIN(argv[0]), PIN(argv[1]))
+			       : lb_init_pin(vm, card, PIN(argv[0]));
 	} else if (strcmp(call, "init_token") == 0) {
 		CK_UTF8CHAR label[32];
 		size_t n = strlen(argv[1]);
