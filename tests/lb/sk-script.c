@@ -594,6 +594,8 @@ static CK_RV run(struct lb_vm *vm, const struct lb_card *card, const char *call,
 			       "rng=%s\n", ti.initialized ? "true" : "false",
 			       ti.user_pin_initialized ? "true" : "false",
 			       ti.login_required ? "true" : "false", ti.rng ? "true" : "false");
+			if (ti.init_pin_so_pin)
+				printf("init_pin_so_pin=true\n");
 		}
 	} else if (strcmp(call, "pin_info") == 0) {
 		struct lb_pin_info pi;
