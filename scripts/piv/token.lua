@@ -360,6 +360,9 @@ function T.token_info(card)
 		-- the key slots and certificates change only with the card management key: the
 		-- token is read-only unless the configuration file gives it (settings.get)
 		write_protected = mgmt_key() == nil,
+		-- C_InitPIN is RESET RETRY COUNTER, which takes the PUK (the SO's PIN) with the
+		-- new PIN: the runtime passes init_pin the PUK of the SO's login
+		init_pin_so_pin = true,
 	}
 end
 
@@ -497,6 +500,48 @@ function T.set_pin(card, user, old, new)
 		return nil, "CKR_PIN_INVALID"
 	end
 	return nil, pin_sw(sw, "CKR_PIN_LEN_RANGE")
+end
+
+-- C_InitPIN, the SO (the PUK, PIV's SO PIN) logged in: RESET RETRY COUNTER (Part 2,
+-- 3.2.3) of the PIN, with the PUK and the new PIN, each padded to 8 bytes, in one
+-- command; it sets the PIN, resets its counter and unblocks it. The PUK is the one the SO
+-- logged in with (token_info's init_pin_so_pin); the runtime keeps it only in its PIN
+-- cache, so with pin_cache off there is none and the call fails.
+function T.init_pin(card, new, puk)
+	local err = check_len(new)
+	if err then
+		return nil, err
+	end
+	if puk == nil then
+		log.error("piv: C_InitPIN needs the PUK of the SO's login, which the module keeps only with pin_cache on")
+		return nil, "CKR_FUNCTION_FAILED"
+	end
+	if type(puk) ~= "string" or #puk < PIN_MIN or #puk > PIN_MAX then
+		return nil, "CKR_USER_NOT_LOGGED_IN"    -- no PUK the card could have accepted
+	end
+	if user_ref ~= PIN_REF then
+		-- the PUK resets the PIV Card Application PIN only, never the global PIN
+		dbg("piv: C_InitPIN: the card's user PIN is the global PIN, which the PUK does not reset")
+		return nil, "CKR_FUNCTION_FAILED"
+	end
+	local ok
+	ok, err = select_piv(card)
+	if not ok then
+		return nil, err
+	end
+	local _, sw = iso.transmit(card, iso.apdu(0x00, 0x2C, 0x00, PIN_REF, pad(puk) .. pad(new)))
+	if sw == OK then
+		return true
+	end
+	dbg("piv: RESET RETRY COUNTER: SW %s", iso.swhex(sw))
+	if sw & 0xFFF0 == 0x63C0 or sw == 0x6983 then
+		-- the PUK of the SO's login no longer opens the card (changed or blocked since
+		-- by another application): the SO's login is not valid any more
+		return nil, "CKR_USER_NOT_LOGGED_IN"
+	elseif sw == 0x6A80 then
+		return nil, "CKR_PIN_INVALID"
+	end
+	return nil, iso.sw_to_ckr(sw)
 end
 
 ---------------------------------------------------------------------------------------
