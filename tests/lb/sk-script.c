@@ -32,6 +32,11 @@
  * the only one started (as in the module).
  * Without --scripts, the scripts folder is found as the module finds it
  * (SCRIPTOKI_SCRIPTS, the configuration file, the built-in default).
+ *
+ * --random HEX: the script's crypto.random gives these bytes, in order, and fails when
+ * they are used up: a transcript of a protocol in which the host sends a random
+ * challenge (the PIV management key's mutual authentication) can then hold the card's
+ * answer to it. For transcripts only: never with --reader.
  */
 #include "lb.h"
 #include "lb_int.h"
@@ -43,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lauxlib.h>
 #include <openssl/crypto.h>
 #include <winscard.h>
 
@@ -357,7 +363,7 @@ static void pcsc_close(struct reader *rd)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: sk-script [--scripts DIR] [--family NAME]\n"
+		"usage: sk-script [--scripts DIR] [--family NAME] [--random HEX]\n"
 		"                 (--transcript FILE [--atr HEX] | --atr HEX | --reader NAME)\n"
 		"                 CALL [ARGS]\n"
 		"CALL: token_info | pin_info USER | login USER PIN | logout |\n"
@@ -741,12 +747,47 @@ static CK_RV run(struct lb_vm *vm, const struct lb_card *card, const char *call,
 	return rv;
 }
 
+/* crypto.random of --random: the next n of the given bytes (upvalue 1; upvalue 2 the
+ * position). [-0, +1, e] */
+static int fixed_random(lua_State *L)
+{
+	lua_Integer n = luaL_checkinteger(L, 1);
+	size_t have, pos = (size_t)lua_tointeger(L, lua_upvalueindex(2));
+	const char *b = lua_tolstring(L, lua_upvalueindex(1), &have);
+
+	if (n < 0 || (size_t)n > have - pos)
+		return luaL_error(L, "crypto.random: the %d bytes of --random are used up",
+				  (int)have);
+	lua_pushinteger(L, (lua_Integer)(pos + (size_t)n));
+	lua_replace(L, lua_upvalueindex(2));
+	lua_pushlstring(L, b + pos, (size_t)n);
+	return 1;
+}
+
+/* Replace the VM's crypto.random by fixed_random over bytes. 0, or -1 (no crypto table). */
+static int set_fixed_random(struct lb_vm *vm, const uint8_t *bytes, size_t n)
+{
+	lua_State *L = vm->L;
+
+	if (L == NULL || lua_getglobal(L, "crypto") != LUA_TTABLE) {
+		if (L != NULL)
+			lua_pop(L, 1);
+		return -1;
+	}
+	lua_pushlstring(L, (const char *)bytes, n);
+	lua_pushinteger(L, 0);
+	lua_pushcclosure(L, fixed_random, 2);
+	lua_setfield(L, -2, "random");
+	lua_pop(L, 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = NULL, *family = NULL, *transcript = NULL, *reader = NULL;
-	const char *atr_hex = NULL, *call;
-	static uint8_t atr[64];
-	size_t atr_len = 0;
+	const char *atr_hex = NULL, *random_hex = NULL, *call;
+	static uint8_t atr[64], random_bytes[256];
+	size_t atr_len = 0, random_len = 0;
 	struct replay rp = { 0 };
 	struct reader rd = { 0 };
 	struct lb_card card = { 0 };
@@ -768,8 +809,16 @@ int main(int argc, char **argv)
 			reader = argv[i + 1];
 		else if (strcmp(argv[i], "--atr") == 0)
 			atr_hex = argv[i + 1];
+		else if (strcmp(argv[i], "--random") == 0)
+			random_hex = argv[i + 1];
 		else
 			usage();
+	}
+	if (random_hex != NULL && (reader != NULL ||
+				   parse_hex(random_hex, random_bytes, NULL, sizeof random_bytes,
+					     &random_len) != 0)) {
+		fprintf(stderr, "--random: hex, and with a transcript only\n");
+		usage();
 	}
 	if (i >= argc || (transcript != NULL && reader != NULL) ||
 	    (transcript == NULL && reader == NULL && atr_hex == NULL))
@@ -818,6 +867,11 @@ int main(int argc, char **argv)
 			family = fam;
 		} else {
 			rv = lb_open(dir, family, &vm);
+		}
+		if (rv == CKR_OK && random_hex != NULL && set_fixed_random(vm, random_bytes,
+									   random_len) != 0) {
+			fprintf(stderr, "--random: the VM has no crypto library\n");
+			goto out;
 		}
 		if (rv == CKR_OK)
 			rv = run(vm, &card, call, argc - i, argv + i);
