@@ -32,6 +32,17 @@ export SCRIPTOKI_CONF=/dev/null
 NEW=975310
 piv() { timeout 60 pkcs11-tool --module "$M" --slot-index 0 "$@"; }
 show() { sed 's/^/#   /' "$1" >&2; }
+# under make check-asan the module of the sanitizer build needs the sanitizer's runtime
+# first in the process (as tests/sanitize/bin/pkcs11-tool does; Python's own allocations
+# are not the module's leaks; PyKCS11's C++ exceptions need libstdc++ loaded before ASan
+# resolves __cxa_throw)
+san_env() {
+	if [ -n "${SAN_PRELOAD:-}" ] && [ -n "${SAN_MODULE:-}" ] &&
+		[ "$(readlink -f -- "$M")" = "$(readlink -f -- "$SAN_MODULE")" ]; then
+		echo "LD_PRELOAD=$SAN_PRELOAD:libstdc++.so.6" \
+			"ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+	fi
+}
 flags() { piv -L 2>/dev/null | sed -n 's/^ *token flags *: //p'; }
 
 # ---- block the PIN ----
@@ -119,7 +130,7 @@ for k, v in out.items():
     print(k, v)
 PY
 py() {
-	timeout 120 /usr/bin/python3 "$W/initpin.py" "$M" "$PIV_PUK" "$NEW" "$VTCTL" "$PIV_CTL" \
+	timeout 120 env $(san_env) /usr/bin/python3 "$W/initpin.py" "$M" "$PIV_PUK" "$NEW" "$VTCTL" "$PIV_CTL" \
 		"$PIV_STATE" "$PIV_TRACE" "$@"
 }
 v() { sed -n "s/^$1 //p" "$W/py"; }
