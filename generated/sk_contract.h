@@ -67,6 +67,7 @@ struct lb_token_info {
 	CK_ULONG total_private_memory;
 	CK_ULONG free_private_memory;
 	int stores_allowed_mechanisms;
+	int init_pin_so_pin;
 	char users[8][33];
 	size_t users_count;
 };

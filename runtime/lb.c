@@ -1181,10 +1181,11 @@ static void lb_push_set_pin(lua_State *L, struct lb_call *c, int *nargs)
 	*nargs += 3;
 }
 
-static void lb_push_pin_only(lua_State *L, struct lb_call *c, int *nargs)
+static void lb_push_init_pin(lua_State *L, struct lb_call *c, int *nargs)
 {
 	lb_push_pin(L, c->pin, c->pin_len);
-	(*nargs)++;
+	lb_push_pin(L, c->pin2, c->pin2_len);      /* the SO PIN, or nil */
+	*nargs += 2;
 }
 
 static void lb_push_init_token(lua_State *L, struct lb_call *c, int *nargs)
@@ -1278,9 +1279,16 @@ CK_RV lb_set_pin(struct lb_vm *vm, const struct lb_card *card, CK_USER_TYPE user
 CK_RV lb_init_pin(struct lb_vm *vm, const struct lb_card *card, const CK_UTF8CHAR *pin,
 		  CK_ULONG len)
 {
+	return lb_init_pin_so(vm, card, pin, len, NULL, 0);
+}
+
+CK_RV lb_init_pin_so(struct lb_vm *vm, const struct lb_card *card, const CK_UTF8CHAR *pin,
+		     CK_ULONG len, const CK_UTF8CHAR *so_pin, CK_ULONG so_len)
+{
 	struct lb_call c = { .fn = "init_pin", .with_card = 1,
-			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED, .push = lb_push_pin_only,
-			     .take = lb_take_true, .pin = pin, .pin_len = len };
+			     .if_missing = CKR_FUNCTION_NOT_SUPPORTED, .push = lb_push_init_pin,
+			     .take = lb_take_true, .pin = pin, .pin_len = len, .pin2 = so_pin,
+			     .pin2_len = so_len };
 
 	return lb_run(vm, card, &c);
 }

@@ -106,6 +106,11 @@ CK_RV lb_set_pin(struct lb_vm *vm, const struct lb_card *card, CK_USER_TYPE user
 		 CK_ULONG new_len);
 CK_RV lb_init_pin(struct lb_vm *vm, const struct lb_card *card, const CK_UTF8CHAR *pin,
 		  CK_ULONG len);
+/* The same with the SO PIN the SO logged in with (so_pin NULL: nil), passed to the
+ * script's init_pin as its second argument: for families whose token_info says
+ * init_pin_so_pin. Both PINs are secrets of the call (masked, wiped after it). */
+CK_RV lb_init_pin_so(struct lb_vm *vm, const struct lb_card *card, const CK_UTF8CHAR *pin,
+		     CK_ULONG len, const CK_UTF8CHAR *so_pin, CK_ULONG so_len);
 /* label: the 32 blank-padded bytes of C_InitToken */
 CK_RV lb_init_token(struct lb_vm *vm, const struct lb_card *card, const CK_UTF8CHAR *so_pin,
 		    CK_ULONG len, const CK_UTF8CHAR *label);

@@ -13,6 +13,7 @@
 #include "lb.h"
 #include "obj.h"
 #include "op.h"
+#include "pincache.h"
 #include "session.h"
 #include "sk_dispatch.h"
 #include "token.h"
@@ -167,6 +168,30 @@ CK_RV rt_Logout(CK_SESSION_HANDLE hSession)
 	return rv;
 }
 
+/*
+ * The SO PIN C_InitPIN gives the family's init_pin: only a family whose token_info says
+ * init_pin_so_pin (a card that resets the user PIN with the SO's secret: PIV's RESET
+ * RETRY COUNTER takes the PUK with the new PIN) is given the SO PIN of this login, from
+ * the PIN cache, as a secret of the call (masked in traces, wiped after it, never logged).
+ * NULL when the family does not ask, or when no PIN is kept (pin_cache off, a login on a
+ * protected authentication path): the script's so_pin is then nil.
+ */
+static void login_so_pin(const struct token *t, const CK_UTF8CHAR **pin, CK_ULONG *len)
+{
+	CK_USER_TYPE who = 0;
+	const CK_UTF8CHAR *p = NULL;
+	CK_ULONG n = 0;
+
+	*pin = NULL;
+	*len = 0;
+	if (!t->info.init_pin_so_pin || !t->logged_in || t->user != CKU_SO)
+		return;
+	if (pincache_get(t->pin, &who, &p, &n) && who == CKU_SO && p != NULL) {
+		*pin = p;
+		*len = n;
+	}
+}
+
 CK_RV rt_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
 	struct sess_info s;
@@ -182,8 +207,12 @@ CK_RV rt_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPi
 	if (rv == CKR_OK)
 		rv = login_check_pin_len(s.tok, CKU_USER, ulPinLen);   /* the user PIN's rule */
 	if (rv == CKR_OK) {
+		const CK_UTF8CHAR *so_pin = NULL;
+		CK_ULONG so_len = 0;
+
+		login_so_pin(s.tok, &so_pin, &so_len);
 		token_card(s.tok, &card);
-		rv = lb_init_pin(s.tok->vm, &card, pPin, ulPinLen);
+		rv = lb_init_pin_so(s.tok->vm, &card, pPin, ulPinLen, so_pin, so_len);
 		/* the user PIN and its counter changed: read both again */
 		s.tok->info_valid = 0;
 		s.tok->pins_valid = 0;

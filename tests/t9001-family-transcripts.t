@@ -12,6 +12,12 @@
 #   # atr: HEX               the card's ATR (default: none)
 #   # family: any            name no family: the manifests choose, as the module does
 #   # vms: N                 how many VMs may be started (counted in the debug log)
+#   # conf: FILE             the configuration file of the run (SCRIPTOKI_CONF), a file
+#                            beside the transcript: a family's settings, such as PIV's
+#                            management key for its writing calls (default: none, so
+#                            that no configuration of the machine reaches a replay)
+#   # host-random: HEX       what the script's crypto.random gives (sk-script --random):
+#                            a host challenge whose answer the transcript holds
 #
 # A transcript in a subfolder, scripts/<family>/tests/<helper>/*.apdu, replays a call of
 # the test family <helper> ("call FUNCTION ARG": objtest runs the Rutoken ECP script's
@@ -45,15 +51,29 @@ hdr() { sed -n "s/^# $1: //p" "$2"; }
 # replay FILE NAME FAMILY|any ARGS...: runs sk-script; sets rc, got (the CKR it ended
 # with) and leaves the output in $W/out, the debug log in $W/log
 replay() {
-	local f=$1 fam=$2 atr
+	local f=$1 fam=$2 atr conf rnd
 	shift 2
 	local opts=(--scripts "$W/scripts" --transcript "$f")
 	[ "$fam" = any ] || opts+=(--family "$fam")
 	atr=$(hdr atr "$f")
 	[ -n "$atr" ] && opts+=(--atr "$atr")
+	rnd=$(hdr host-random "$f")
+	[ -n "$rnd" ] && opts+=(--random "$rnd")
+	conf=$(hdr conf "$f")
+	if [ -n "$conf" ]; then
+		conf=$(dirname "$f")/$conf
+		if [ ! -f "$conf" ] || [[ "$(hdr conf "$f")" == */* ]]; then
+			echo "the conf file beside the transcript is missing: $conf" >"$W/err"
+			: >"$W/out" >"$W/log"
+			rc=2
+			return
+		fi
+	else
+		conf=/dev/null
+	fi
 	rm -f "$W/log"
-	SCRIPTOKI_DEBUG=2 SCRIPTOKI_DEBUG_FILE="$W/log" timeout 20 "$SK" "${opts[@]}" "$@" \
-		>"$W/out" 2>"$W/err"
+	SCRIPTOKI_CONF=$conf SCRIPTOKI_DEBUG=2 SCRIPTOKI_DEBUG_FILE="$W/log" \
+		timeout 20 "$SK" "${opts[@]}" "$@" >"$W/out" 2>"$W/err"
 	rc=$?
 	touch "$W/log"
 }
@@ -103,6 +123,8 @@ family_call() {
 	replay "$f" "$fam" "${args[@]}"
 	got=$(grep -E '^CKR_' "$W/out" | tail -n 1)
 	[ -n "$got" ] || got=CKR_OK
+	# a long call (a certificate's value) is cut in the test's name
+	[ ${#call} -le 100 ] || call="${call:0:100}..."
 	check "$name: $call" "$want" "$([ "$want" = CKR_OK ] && echo 0 || echo 1)" "$f"
 }
 

@@ -360,6 +360,9 @@ function T.token_info(card)
 		-- the key slots and certificates change only with the card management key: the
 		-- token is read-only unless the configuration file gives it (settings.get)
 		write_protected = mgmt_key() == nil,
+		-- C_InitPIN is RESET RETRY COUNTER, which takes the PUK (the SO's PIN) with the
+		-- new PIN: the runtime passes init_pin the PUK of the SO's login
+		init_pin_so_pin = true,
 	}
 end
 
@@ -499,6 +502,48 @@ function T.set_pin(card, user, old, new)
 	return nil, pin_sw(sw, "CKR_PIN_LEN_RANGE")
 end
 
+-- C_InitPIN, the SO (the PUK, PIV's SO PIN) logged in: RESET RETRY COUNTER (Part 2,
+-- 3.2.3) of the PIN, with the PUK and the new PIN, each padded to 8 bytes, in one
+-- command; it sets the PIN, resets its counter and unblocks it. The PUK is the one the SO
+-- logged in with (token_info's init_pin_so_pin); the runtime keeps it only in its PIN
+-- cache, so with pin_cache off there is none and the call fails.
+function T.init_pin(card, new, puk)
+	local err = check_len(new)
+	if err then
+		return nil, err
+	end
+	if puk == nil then
+		log.error("piv: C_InitPIN needs the PUK of the SO's login, which the module keeps only with pin_cache on")
+		return nil, "CKR_FUNCTION_FAILED"
+	end
+	if type(puk) ~= "string" or #puk < PIN_MIN or #puk > PIN_MAX then
+		return nil, "CKR_USER_NOT_LOGGED_IN"    -- no PUK the card could have accepted
+	end
+	if user_ref ~= PIN_REF then
+		-- the PUK resets the PIV Card Application PIN only, never the global PIN
+		dbg("piv: C_InitPIN: the card's user PIN is the global PIN, which the PUK does not reset")
+		return nil, "CKR_FUNCTION_FAILED"
+	end
+	local ok
+	ok, err = select_piv(card)
+	if not ok then
+		return nil, err
+	end
+	local _, sw = iso.transmit(card, iso.apdu(0x00, 0x2C, 0x00, PIN_REF, pad(puk) .. pad(new)))
+	if sw == OK then
+		return true
+	end
+	dbg("piv: RESET RETRY COUNTER: SW %s", iso.swhex(sw))
+	if sw & 0xFFF0 == 0x63C0 or sw == 0x6983 then
+		-- the PUK of the SO's login no longer opens the card (changed or blocked since
+		-- by another application): the SO's login is not valid any more
+		return nil, "CKR_USER_NOT_LOGGED_IN"
+	elseif sw == 0x6A80 then
+		return nil, "CKR_PIN_INVALID"
+	end
+	return nil, iso.sw_to_ckr(sw)
+end
+
 ---------------------------------------------------------------------------------------
 -- Certificates and public keys
 
@@ -636,7 +681,8 @@ local function key_attrs(a, s, pub, private)
 		a[CKA.VERIFY_RECOVER] = false
 		a[CKA.WRAP] = false
 	end
-	a[CKA.DERIVE] = false
+	-- an EC private key agrees keys on the card (T.derive); RSA keys do not
+	a[CKA.DERIVE] = private and not rsa
 end
 
 local function keygen_of(alg)
@@ -827,12 +873,14 @@ local function parse_key_ref(ref)
 	return k, a
 end
 
-local function general_authenticate(card, key, alg, input)
+-- tag: 81 (a challenge: signing, decryption) or 85 (an exponentiation: the peer's point
+-- of a key agreement, Part 2 Table 7); bad_data: the CKR of the card's 6A80 (wrong data)
+local function general_authenticate(card, key, alg, input, tag, bad_data)
 	local ok, err = select_piv(card)
 	if not ok then
 		return nil, err
 	end
-	local body = tlv(0x7C, "\x82\x00" .. tlv(0x81, input))
+	local body = tlv(0x7C, "\x82\x00" .. tlv(tag or 0x81, input))
 	local data, sw
 	data, sw = iso.send(card, 0x00, 0x87, alg, key, body, 256)
 	if data == nil then
@@ -842,6 +890,8 @@ local function general_authenticate(card, key, alg, input)
 		dbg("piv: GENERAL AUTHENTICATE %02X %02X: SW %s", alg, key, iso.swhex(sw))
 		if sw == 0x6A88 or sw == 0x6A86 then
 			return nil, "CKR_KEY_HANDLE_INVALID"
+		elseif sw == 0x6A80 and bad_data then
+			return nil, bad_data
 		end
 		return nil, iso.sw_to_ckr(sw)
 	end
@@ -936,6 +986,43 @@ function T.decrypt(card, ref, mech, data)
 	return out
 end
 
+-- C_DeriveKey with CKM_ECDH1_DERIVE: the card's key agreement (Part 2, 3.2.4 and
+-- Appendix A.5, key establishment: GENERAL AUTHENTICATE with the template
+-- 7C { 82 00, 85 peer point } → 7C { 82 shared secret }; SP 800-56A 5.7.1.2, the
+-- secret is the x coordinate of d · Q, as long as the field). The peer's point is
+-- uncompressed, 04 ‖ X ‖ Y, on the key's own curve; the host applies the KDF.
+function T.derive(card, ref, mech, point, ukm)
+	if mech ~= CKM.ECDH1_DERIVE then
+		return nil, "CKR_MECHANISM_INVALID"
+	end
+	if type(point) ~= "string" or type(ukm) ~= "string" then
+		return nil, "CKR_ARGUMENTS_BAD"
+	end
+	local key, alg = parse_key_ref(ref)
+	if not key then
+		return nil, "CKR_KEY_HANDLE_INVALID"
+	end
+	local k = ALGS[alg]
+	if k.ckk ~= CKK.EC then
+		return nil, "CKR_KEY_TYPE_INCONSISTENT"
+	end
+	if #ukm ~= 0 or #point ~= 1 + 2 * k.field or point:byte(1) ~= 0x04 then
+		-- a point of another curve (or compressed): the mechanism's parameter
+		return nil, "CKR_MECHANISM_PARAM_INVALID"
+	end
+	-- the card's 6A80: a point that is not on the curve
+	local z, err = general_authenticate(card, key, alg, point, 0x85,
+					    "CKR_MECHANISM_PARAM_INVALID")
+	if not z then
+		return nil, err
+	end
+	if #z ~= k.field then
+		dbg("piv: key agreement: %d bytes, not the field's %d", #z, k.field)
+		return nil, "CKR_DEVICE_ERROR"
+	end
+	return z
+end
+
 ---------------------------------------------------------------------------------------
 -- Mechanisms the card computes (SP 800-78-4: RSA 1024/2048, ECC P-256/P-384); the runtime
 -- pads, hashes and composes the PKCS#1 v1.5 and PSS forms on top of the raw ones.
@@ -947,6 +1034,8 @@ function T.mechanisms(card)
 		{ type = CKM.RSA_PKCS, min = 1024, max = 2048, flags = HW | CKF.SIGN | CKF.DECRYPT },
 		{ type = CKM.RSA_X_509, min = 1024, max = 2048, flags = HW | CKF.SIGN | CKF.DECRYPT },
 		{ type = CKM.ECDSA, min = 256, max = 384, flags = HW | CKF.SIGN | EC },
+		-- key agreement: the card gives the shared secret, the host the KDF (T.derive)
+		{ type = CKM.ECDH1_DERIVE, min = 256, max = 384, flags = HW | CKF.DERIVE | EC },
 	}
 	if mgmt_key() then
 		-- GENERATE ASYMMETRIC KEY PAIR (Part 2, 3.3.2), with the management key only

@@ -7,7 +7,7 @@
  *             --reader NAME) CALL [ARGS]
  *
  *   CALL: token_info | pin_info USER | login USER PIN | logout | set_pin USER OLD NEW |
- *         init_pin PIN | init_token SOPIN LABEL | mechanisms | find_family |
+ *         init_pin PIN [SOPIN] | init_token SOPIN LABEL | mechanisms | find_family |
  *         objects [private] | generate_key_pair MECH [pub.ATTR | priv.ATTR]... |
  *         create_object ATTR... | set_attributes REF ATTR... | destroy_object REF |
  *         sign REF MECH HEX | decrypt REF MECH HEX | random N |
@@ -32,6 +32,11 @@
  * the only one started (as in the module).
  * Without --scripts, the scripts folder is found as the module finds it
  * (SCRIPTOKI_SCRIPTS, the configuration file, the built-in default).
+ *
+ * --random HEX: the script's crypto.random gives these bytes, in order, and fails when
+ * they are used up: a transcript of a protocol in which the host sends a random
+ * challenge (the PIV management key's mutual authentication) can then hold the card's
+ * answer to it. For transcripts only: never with --reader.
  */
 #include "lb.h"
 #include "lb_int.h"
@@ -43,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lauxlib.h>
 #include <openssl/crypto.h>
 #include <winscard.h>
 
@@ -357,11 +363,11 @@ static void pcsc_close(struct reader *rd)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: sk-script [--scripts DIR] [--family NAME]\n"
+		"usage: sk-script [--scripts DIR] [--family NAME] [--random HEX]\n"
 		"                 (--transcript FILE [--atr HEX] | --atr HEX | --reader NAME)\n"
 		"                 CALL [ARGS]\n"
 		"CALL: token_info | pin_info USER | login USER PIN | logout |\n"
-		"      set_pin USER OLD NEW | init_pin PIN | init_token SOPIN LABEL |\n"
+		"      set_pin USER OLD NEW | init_pin PIN [SOPIN] | init_token SOPIN LABEL |\n"
 		"      mechanisms | find_family | objects [private] |\n"
 		"      generate_key_pair MECH [pub.ATTR | priv.ATTR]... | create_object ATTR... |\n"
 		"      set_attributes REF ATTR... | destroy_object REF | sign REF MECH HEX |\n"
@@ -594,6 +600,8 @@ static CK_RV run(struct lb_vm *vm, const struct lb_card *card, const char *call,
 			       "rng=%s\n", ti.initialized ? "true" : "false",
 			       ti.user_pin_initialized ? "true" : "false",
 			       ti.login_required ? "true" : "false", ti.rng ? "true" : "false");
+			if (ti.init_pin_so_pin)
+				printf("init_pin_so_pin=true\n");
 		}
 	} else if (strcmp(call, "pin_info") == 0) {
 		struct lb_pin_info pi;
@@ -612,8 +620,11 @@ static CK_RV run(struct lb_vm *vm, const struct lb_card *card, const char *call,
 		NEED(3);
 		rv = lb_set_pin(vm, card, parse_user(argv[0]), PIN(argv[1]), PIN(argv[2]));
 	} else if (strcmp(call, "init_pin") == 0) {
-		NEED(1);
-		rv = lb_init_pin(vm, card, PIN(argv[0]));
+		/* the SO PIN (a family's token_info init_pin_so_pin) as the second argument */
+		if (argc != 2)
+			NEED(1);
+		rv = argc == 2 ? lb_init_pin_so(vm, card, PIN(argv[0]), PIN(argv[1]))
+			       : lb_init_pin(vm, card, PIN(argv[0]));
 	} else if (strcmp(call, "init_token") == 0) {
 		CK_UTF8CHAR label[32];
 		size_t n = strlen(argv[1]);
@@ -736,12 +747,47 @@ static CK_RV run(struct lb_vm *vm, const struct lb_card *card, const char *call,
 	return rv;
 }
 
+/* crypto.random of --random: the next n of the given bytes (upvalue 1; upvalue 2 the
+ * position). [-0, +1, e] */
+static int fixed_random(lua_State *L)
+{
+	lua_Integer n = luaL_checkinteger(L, 1);
+	size_t have, pos = (size_t)lua_tointeger(L, lua_upvalueindex(2));
+	const char *b = lua_tolstring(L, lua_upvalueindex(1), &have);
+
+	if (n < 0 || (size_t)n > have - pos)
+		return luaL_error(L, "crypto.random: the %d bytes of --random are used up",
+				  (int)have);
+	lua_pushinteger(L, (lua_Integer)(pos + (size_t)n));
+	lua_replace(L, lua_upvalueindex(2));
+	lua_pushlstring(L, b + pos, (size_t)n);
+	return 1;
+}
+
+/* Replace the VM's crypto.random by fixed_random over bytes. 0, or -1 (no crypto table). */
+static int set_fixed_random(struct lb_vm *vm, const uint8_t *bytes, size_t n)
+{
+	lua_State *L = vm->L;
+
+	if (L == NULL || lua_getglobal(L, "crypto") != LUA_TTABLE) {
+		if (L != NULL)
+			lua_pop(L, 1);
+		return -1;
+	}
+	lua_pushlstring(L, (const char *)bytes, n);
+	lua_pushinteger(L, 0);
+	lua_pushcclosure(L, fixed_random, 2);
+	lua_setfield(L, -2, "random");
+	lua_pop(L, 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = NULL, *family = NULL, *transcript = NULL, *reader = NULL;
-	const char *atr_hex = NULL, *call;
-	static uint8_t atr[64];
-	size_t atr_len = 0;
+	const char *atr_hex = NULL, *random_hex = NULL, *call;
+	static uint8_t atr[64], random_bytes[256];
+	size_t atr_len = 0, random_len = 0;
 	struct replay rp = { 0 };
 	struct reader rd = { 0 };
 	struct lb_card card = { 0 };
@@ -763,8 +809,16 @@ int main(int argc, char **argv)
 			reader = argv[i + 1];
 		else if (strcmp(argv[i], "--atr") == 0)
 			atr_hex = argv[i + 1];
+		else if (strcmp(argv[i], "--random") == 0)
+			random_hex = argv[i + 1];
 		else
 			usage();
+	}
+	if (random_hex != NULL && (reader != NULL ||
+				   parse_hex(random_hex, random_bytes, NULL, sizeof random_bytes,
+					     &random_len) != 0)) {
+		fprintf(stderr, "--random: hex, and with a transcript only\n");
+		usage();
 	}
 	if (i >= argc || (transcript != NULL && reader != NULL) ||
 	    (transcript == NULL && reader == NULL && atr_hex == NULL))
@@ -813,6 +867,11 @@ int main(int argc, char **argv)
 			family = fam;
 		} else {
 			rv = lb_open(dir, family, &vm);
+		}
+		if (rv == CKR_OK && random_hex != NULL && set_fixed_random(vm, random_bytes,
+									   random_len) != 0) {
+			fprintf(stderr, "--random: the VM has no crypto library\n");
+			goto out;
 		}
 		if (rv == CKR_OK)
 			rv = run(vm, &card, call, argc - i, argv + i);
