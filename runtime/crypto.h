@@ -69,6 +69,11 @@ CK_RV crypto_digest(CK_MECHANISM_TYPE hash, const uint8_t *p, size_t n, uint8_t 
 struct crypto_mdsave;
 int crypto_mdsave_can(CK_MECHANISM_TYPE hash);
 CK_RV crypto_mdsave_new(CK_MECHANISM_TYPE hash, struct crypto_mdsave **out);
+/* The same in memory of the caller's (CRYPTO_MDSAVE_SPACE bytes, aligned for any type),
+ * so that a digest per operation costs no allocation; crypto_mdsave_free then only
+ * cleanses it. */
+#define CRYPTO_MDSAVE_SPACE 256
+CK_RV crypto_mdsave_new_in(CK_MECHANISM_TYPE hash, void *mem, struct crypto_mdsave **out);
 CK_RV crypto_mdsave_update(struct crypto_mdsave *s, const uint8_t *p, size_t n);
 /* out must hold crypto_md_size(hash) bytes; once. */
 CK_RV crypto_mdsave_final(struct crypto_mdsave *s, uint8_t *out, size_t *out_len);

@@ -25,12 +25,15 @@
 
 struct crypto_mdsave {
 	CK_MECHANISM_TYPE hash;
+	int embedded;           /* in the caller's memory (crypto_mdsave_new_in): not freed */
 	union {
 		SHA_CTX s1;
 		SHA256_CTX s256;
 		SHA512_CTX s512;
 	} u;
 };
+_Static_assert(sizeof(struct crypto_mdsave) <= CRYPTO_MDSAVE_SPACE,
+	       "CRYPTO_MDSAVE_SPACE holds a struct crypto_mdsave");
 
 int crypto_mdsave_can(CK_MECHANISM_TYPE hash)
 {
@@ -60,16 +63,11 @@ static size_t crypto_mdsave_ctx_size(CK_MECHANISM_TYPE hash)
 	}
 }
 
-CK_RV crypto_mdsave_new(CK_MECHANISM_TYPE hash, struct crypto_mdsave **out)
+/* Start a digest of hash in s (zeroed); 0 when the library refuses. */
+static int crypto_mdsave_start(struct crypto_mdsave *s, CK_MECHANISM_TYPE hash)
 {
-	struct crypto_mdsave *s;
 	int ok;
 
-	if (!crypto_mdsave_can(hash))
-		return CKR_MECHANISM_INVALID;
-	s = calloc(1, sizeof *s);
-	if (s == NULL)
-		return CKR_HOST_MEMORY;
 	s->hash = hash;
 	switch (hash) {
 	case CKM_SHA_1:
@@ -88,8 +86,36 @@ CK_RV crypto_mdsave_new(CK_MECHANISM_TYPE hash, struct crypto_mdsave **out)
 		ok = SHA512_Init(&s->u.s512);
 		break;
 	}
-	if (ok != 1) {
+	return ok == 1;
+}
+
+CK_RV crypto_mdsave_new(CK_MECHANISM_TYPE hash, struct crypto_mdsave **out)
+{
+	struct crypto_mdsave *s;
+
+	if (!crypto_mdsave_can(hash))
+		return CKR_MECHANISM_INVALID;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return CKR_HOST_MEMORY;
+	if (!crypto_mdsave_start(s, hash)) {
 		free(s);
+		return CKR_FUNCTION_FAILED;
+	}
+	*out = s;
+	return CKR_OK;
+}
+
+CK_RV crypto_mdsave_new_in(CK_MECHANISM_TYPE hash, void *mem, struct crypto_mdsave **out)
+{
+	struct crypto_mdsave *s = mem;
+
+	if (!crypto_mdsave_can(hash))
+		return CKR_MECHANISM_INVALID;
+	memset(s, 0, sizeof *s);
+	s->embedded = 1;
+	if (!crypto_mdsave_start(s, hash)) {
+		OPENSSL_cleanse(s, sizeof *s);
 		return CKR_FUNCTION_FAILED;
 	}
 	*out = s;
@@ -141,10 +167,14 @@ CK_RV crypto_mdsave_final(struct crypto_mdsave *s, uint8_t *out, size_t *out_len
 
 void crypto_mdsave_free(struct crypto_mdsave *s)
 {
+	int embedded;
+
 	if (s == NULL)
 		return;
+	embedded = s->embedded;
 	OPENSSL_cleanse(s, sizeof *s);
-	free(s);
+	if (!embedded)
+		free(s);
 }
 
 size_t crypto_mdsave_export(const struct crypto_mdsave *s, uint8_t *out, size_t cap)

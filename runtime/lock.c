@@ -77,6 +77,42 @@ void lock_destroy(void *mutex)
 	free(mutex);
 }
 
+CK_RV lock_own_create(struct lock_own *l)
+{
+	l->app = NULL;
+	l->made = 0;
+	if (use_app)
+		return app_create(&l->app);
+	if (pthread_mutex_init(&l->m, NULL) != 0)
+		return CKR_CANT_LOCK;
+	l->made = 1;
+	return CKR_OK;
+}
+
+void lock_own_destroy(struct lock_own *l)
+{
+	if (l->made)
+		pthread_mutex_destroy(&l->m);
+	else if (l->app != NULL)
+		app_destroy(l->app);
+	l->made = 0;
+	l->app = NULL;
+}
+
+CK_RV lock_own_acquire(struct lock_own *l)
+{
+	if (!l->made)
+		return l->app != NULL ? app_lock(l->app) : CKR_CANT_LOCK;
+	return pthread_mutex_lock(&l->m) == 0 ? CKR_OK : CKR_CANT_LOCK;
+}
+
+CK_RV lock_own_release(struct lock_own *l)
+{
+	if (!l->made)
+		return l->app != NULL ? app_unlock(l->app) : CKR_CANT_LOCK;
+	return pthread_mutex_unlock(&l->m) == 0 ? CKR_OK : CKR_CANT_LOCK;
+}
+
 CK_RV lock_acquire(void *mutex)
 {
 	if (use_app)

@@ -27,6 +27,22 @@ CK_RV lock_acquire(void *mutex);
 CK_RV lock_release(void *mutex);
 
 /*
+ * A mutex kept inside the struct it guards (an operation's own lock, made and destroyed
+ * with every operation): no allocation with pthread mutexes; with the application's
+ * callbacks, one of its mutexes.
+ */
+struct lock_own {
+	pthread_mutex_t m;
+	void *app;              /* the application's mutex, when its callbacks are in use */
+	int made;
+};
+
+CK_RV lock_own_create(struct lock_own *l);
+void lock_own_destroy(struct lock_own *l);
+CK_RV lock_own_acquire(struct lock_own *l);
+CK_RV lock_own_release(struct lock_own *l);
+
+/*
  * A read-mostly lock for the module's tables: taken shared by the cached calls, so that
  * threads read side by side, and exclusive where the table changes. It is a pthread
  * rwlock, or with the application's callbacks one of its mutexes (which has no shared

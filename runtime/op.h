@@ -150,6 +150,9 @@ struct op_digest {
 	int multipart;                  /* C_DigestUpdate (or C_DigestKey) was called */
 	int oneshot;                    /* a C_Digest size query kept the operation */
 	int keyed;                      /* C_DigestKey fed a key's value into it */
+	/* where st lives when the operation started here (no allocation of its own; a
+	 * state restored by C_SetOperationState is allocated) */
+	_Alignas(max_align_t) unsigned char st_space[CRYPTO_MDSAVE_SPACE];
 };
 
 /* The session's active digest, held until op_release (as op_pk_get). */

@@ -11,6 +11,7 @@
  * Either source alone is then enough. The token's generator cannot be seeded:
  * C_SeedRandom answers CKR_RANDOM_SEED_NOT_SUPPORTED.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,9 +31,13 @@ static void op_digest_destroy(struct op *op)
 {
 	struct op_digest *o = (struct op_digest *)op;
 
+	int embedded = o->st == (struct crypto_mdsave *)o->st_space;
+
 	EVP_MD_CTX_free(o->md);
-	crypto_mdsave_free(o->st);
-	OPENSSL_cleanse(o, sizeof *o);  /* after C_DigestKey it holds key-derived state */
+	crypto_mdsave_free(o->st);      /* cleansed, in st_space or its own memory */
+	/* after C_DigestKey it holds key-derived state (st_space: only what st used, which
+	 * crypto_mdsave_free cleansed; the rest was never written) */
+	OPENSSL_cleanse(o, embedded ? offsetof(struct op_digest, st_space) : sizeof *o);
 	free(o);
 }
 
@@ -89,7 +94,8 @@ CK_RV rt_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 		op_end(hSession, OP_DIGEST);
 		return CKR_OK;
 	}
-	if (op_active(hSession, OP_DIGEST) == CKR_OK)
+	/* (op_busy, not op_active: no question to the session table when there is none) */
+	if (op_busy(hSession, OP_DIGEST) == CKR_OPERATION_ACTIVE)
 		return CKR_OPERATION_ACTIVE;
 	m = mech_find(pMechanism->mechanism);
 	if (m == NULL || m->prim != MECH_DIGEST || crypto_md(m->hash) == NULL)
@@ -101,7 +107,7 @@ CK_RV rt_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 	if (o == NULL)
 		return CKR_HOST_MEMORY;
 	/* SHA-1 and SHA-2 through the API whose state C_GetOperationState can save */
-	rv = crypto_mdsave_can(m->hash) ? crypto_mdsave_new(m->hash, &o->st)
+	rv = crypto_mdsave_can(m->hash) ? crypto_mdsave_new_in(m->hash, o->st_space, &o->st)
 					: crypto_digest_new(m->hash, &o->md);
 	if (rv == CKR_OK)
 		rv = op_start(hSession, &o->op);

@@ -31,11 +31,10 @@ CK_RV op_init(void)
 /* The memory of an operation nobody refers to any more. */
 static void op_free(struct op *op)
 {
-	void *use = op->use;
-
+	/* nobody holds it any more: its lock goes first, with the memory that holds it */
+	lock_own_destroy(&op->use);
 	free(op->given_sig);
 	op->destroy(op);
-	lock_destroy(use);
 }
 
 void op_fini(void)
@@ -160,12 +159,10 @@ CK_RV op_start(CK_SESSION_HANDLE h, struct op *op)
 {
 	enum op_kind twin = op_twin(op->kind);
 
-	CK_RV rv = lock_create(&op->use);
+	CK_RV rv = lock_own_create(&op->use);
 
-	if (rv != CKR_OK) {
-		op->use = NULL;
+	if (rv != CKR_OK)
 		return rv;
-	}
 	op->session = h;
 	op->refs = 1;           /* the table's */
 	op->linked = 1;
@@ -194,8 +191,7 @@ CK_RV op_start(CK_SESSION_HANDLE h, struct op *op)
 	lock_release(op_lock);
 	return CKR_OK;
 fail:
-	lock_destroy(op->use);
-	op->use = NULL;
+	lock_own_destroy(&op->use);
 	op->linked = 0;
 	op->refs = 0;
 	return rv;
@@ -260,23 +256,18 @@ CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 		return rv;
 	/* the operation's own lock, taken without op_lock: a caller on the same session may
 	 * be in the middle of it (card I/O); we go on after it */
-	rv = lock_acquire(op->use);
+	rv = lock_own_acquire(&op->use);
 	if (rv != CKR_OK) {
 		op_unref(op);
 		return rv;
 	}
-	rv = lock_acquire(op_lock);
-	if (rv != CKR_OK) {
-		lock_release(op->use);
-		op_unref(op);
-		return rv;
-	}
+	/* (an atomic read: an unlink right after it is the same as one right after a
+	 * locked read, and ours keeps the memory) */
 	linked = op->linked;
-	lock_release(op_lock);
 	if (!linked) {
 		/* it ended while we waited (the other call finished it, or it was cancelled,
 		 * or its session closed) */
-		lock_release(op->use);
+		lock_own_release(&op->use);
 		op_unref(op);
 		return op_missing(h);
 	}
@@ -290,14 +281,14 @@ void op_release(struct op *op, int end)
 	int last = 0;
 
 	if (lock_acquire(op_lock) != CKR_OK) {
-		lock_release(op->use);  /* and leak our reference rather than free under others */
+		lock_own_release(&op->use);  /* and leak our reference rather than free under others */
 		return;
 	}
 	if (end && op->linked && (i = op_index_inlock(op)) >= 0)
 		op_unlink_inlock((size_t)i);   /* we still hold ours: never the last */
 	/* let the next holder in before our reference goes: once it is gone, another
 	 * thread's unlink may free the operation, its lock included */
-	lock_release(op->use);
+	lock_own_release(&op->use);
 	last = --op->refs == 0;
 	lock_release(op_lock);
 	if (last)
@@ -306,13 +297,7 @@ void op_release(struct op *op, int end)
 
 int op_still_active(struct op *op)
 {
-	int linked = 0;
-
-	if (lock_acquire(op_lock) == CKR_OK) {
-		linked = op->linked;
-		lock_release(op_lock);
-	}
-	return linked;
+	return op->linked;
 }
 
 void op_end(CK_SESSION_HANDLE h, enum op_kind kind)

@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "cryptoki.h"
+#include "lock.h"
 
 enum op_kind {
 	OP_FIND,
@@ -49,8 +50,10 @@ struct op {
 	/* opstate's own (set by op_start; the starter leaves them alone) */
 	CK_SESSION_HANDLE session;
 	unsigned refs;                    /* under the table's lock */
-	int linked;                       /* active: in the table (under the table's lock) */
-	void *use;                        /* lock.h: held by the one caller working with it */
+	/* active: in the table (written under the table's lock; read without it by the
+	 * caller that holds the operation's own lock, op_acquire) */
+	_Atomic int linked;
+	struct lock_own use;              /* held by the one caller working with it */
 	/* a message-based process: ends the message in progress, if any, and keeps the
 	 * process (a bad argument of a message call, sk_bad_args); NULL for the others */
 	void (*end_message)(struct op *op);
