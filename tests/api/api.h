@@ -11,6 +11,7 @@
  *   api_rig(argv, n)            the re-exec above (n virtual tokens, fresh); api_rig_opt
  *                               adds --echo (a reader whose card is not a token)
  *   api_module()                dlopen the module, its 2.40 function list
+ *   api_module_3_2()            its "PKCS 11" 3.2 function list (C_GetInterface), or NULL
  *   api_apdus(i)                APDUs token i has received so far ("> " lines of its trace)
  *   api_ins_since(i, mark, ...) the INS bytes of the APDUs after the first `mark` ones
  *   api_ctl(i, cmd, out, cap)   vtoken-ctl (of the build folder) on token i's control socket
@@ -126,6 +127,18 @@ static inline void api_rig(char **argv, int n)
 static inline CK_FUNCTION_LIST_PTR api_module(void)
 {
 	return module_functions(module_open());
+}
+
+static inline CK_FUNCTION_LIST_3_2_PTR api_module_3_2(void)
+{
+	CK_C_GetInterface getitf = (CK_C_GetInterface)module_sym(module_open(), "C_GetInterface");
+	CK_VERSION v32 = { 3, 2 };
+	CK_INTERFACE_PTR itf = NULL;
+
+	if (getitf == NULL || getitf((CK_UTF8CHAR_PTR) "PKCS 11", &v32, &itf, 0) != CKR_OK ||
+	    itf == NULL)
+		return NULL;
+	return itf->pFunctionList;
 }
 
 static inline long api_now_ms(void)
