@@ -647,15 +647,10 @@ int main(int argc, char **argv)
 	if (system("openssl list -provider gostprov -cipher-algorithms >/dev/null 2>&1") != 0 ||
 	    system("openssl engine gost >/dev/null 2>&1") != 0)
 		api_need_fail("libengine-gost-openssl", "the gost provider and engine");
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp\n");
-		return 255;
-	}
+	api_temp_dir(dir);
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	f = api_module();
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK, "a session");
+	api_start(f, NULL, CKF_SERIAL_SESSION, "a session", &slot, &s);
 
 	known_answers();
 	mgm_answers();
@@ -666,12 +661,6 @@ int main(int argc, char **argv)
 
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			diag("cannot remove %s", dir);
-	}
+	api_remove_dir(dir);
 	return done_testing();
 }

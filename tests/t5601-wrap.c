@@ -391,14 +391,10 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	api_rig(argv, 1);
-	if (mkdtemp(dir) == NULL)
-		return 1;
+	api_temp_dir(dir);
 	f = api_module();
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token(f, slot, "t5601"), CKR_OK, "C_InitToken and C_InitPIN");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
-	      "a R/W session (the SO logs in on it)");
+	api_start(f, "t5601", CKF_SERIAL_SESSION | CKF_RW_SESSION,
+		  "a R/W session (the SO logs in on it)", &slot, &s);
 	mechanisms(slot);
 	known_answers();
 	cross_check();
@@ -407,6 +403,6 @@ int main(int argc, char **argv)
 	wrap_template_trusted();
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
-	rmdir(dir);
+	api_remove_dir(dir);
 	return done_testing();
 }

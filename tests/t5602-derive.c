@@ -392,14 +392,9 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	api_rig(argv, 1);
-	if (mkdtemp(dir) == NULL)
-		return 1;
+	api_temp_dir(dir);
 	f = api_module();
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token(f, slot, "t5602"), CKR_OK, "C_InitToken and C_InitPIN");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
-	      "a R/W session");
+	api_start(f, "t5602", CKF_SERIAL_SESSION | CKF_RW_SESSION, "a R/W session", &slot, &s);
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "user login");
 	ok(f->C_GetMechanismInfo(slot, CKM_ECDH1_DERIVE, &mi) == CKR_OK &&
 	   (mi.flags & CKF_DERIVE) && mi.ulMinKeySize == 192 && mi.ulMaxKeySize == 521,
@@ -411,6 +406,6 @@ int main(int argc, char **argv)
 	token_key();
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
-	api_run("/bin/rm", "-rf", dir, (char *)NULL);
+	api_remove_dir(dir);
 	return done_testing();
 }

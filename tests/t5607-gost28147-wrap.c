@@ -272,26 +272,15 @@ int main(int argc, char **argv)
 	api_rig(argv, 1);
 	if (system("openssl engine gost >/dev/null 2>&1") != 0)
 		api_need_fail("libengine-gost-openssl", "the gost engine");
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp\n");
-		return 255;
-	}
+	api_temp_dir(dir);
 	f = api_module();
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK, "a session");
+	api_start(f, NULL, CKF_SERIAL_SESSION, "a session", &slot, &s);
 	mechanism(slot);
 	known_answer();
 	cross_check();
 	rules();
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			diag("cannot remove %s", dir);
-	}
+	api_remove_dir(dir);
 	return done_testing();
 }

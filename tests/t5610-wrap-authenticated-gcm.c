@@ -431,12 +431,7 @@ int main(int argc, char **argv)
 	if (!ok(f != NULL, "the 3.2 interface"))
 		return done_testing();
 	fl = (CK_FUNCTION_LIST_PTR)f;
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(fl, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token(fl, slot, "t5610"), CKR_OK,
-	      "C_InitToken and C_InitPIN");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
-	      "a R/W session");
+	api_start(fl, "t5610", CKF_SERIAL_SESSION | CKF_RW_SESSION, "a R/W session", &slot, &s);
 	mechanisms(slot);
 	known_answers();
 	cross_check();

@@ -214,12 +214,7 @@ int main(int argc, char **argv)
 	if (!ok(f != NULL, "the 3.2 interface"))
 		return done_testing();
 	fl = (CK_FUNCTION_LIST_PTR)f;
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(fl, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token(fl, slot, "t5611"), CKR_OK,
-	      "C_InitToken and C_InitPIN");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
-	      "a R/W session");
+	api_start(fl, "t5611", CKF_SERIAL_SESSION | CKF_RW_SESSION, "a R/W session", &slot, &s);
 	/* SP 800-38C C.1 and C.2 */
 	kat("SP 800-38C Example 1", "10111213141516", "0001020304050607", "20212223",
 	    "7162015b4dac255d", 4);
