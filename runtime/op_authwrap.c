@@ -80,6 +80,22 @@ static CK_RV aw_begin(CK_SESSION_HANDLE h, const CK_MECHANISM *pm, struct sess_i
 	return c->m == NULL ? CKR_MECHANISM_INVALID : CKR_OK;
 }
 
+/* The snapshot (into v) of the wrapping or unwrapping key hk, a secret key for m whose
+ * usage attribute is true; on an error nothing is kept. */
+static CK_RV aw_kek(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hk, const struct mech *m,
+		    const CK_MECHANISM *pm, CK_ATTRIBUTE_TYPE usage, CK_RV bad_handle,
+		    CK_RV bad_type, struct obj_view *v)
+{
+	CK_RV rv = km_view(h, hk, bad_handle, v);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = km_key_usable(m, pm, v, CKO_SECRET_KEY, usage, bad_type);
+	if (rv != CKR_OK)
+		obj_view_free(v);
+	return rv;
+}
+
 /*
  * The message parameter of pm into *pmsg, its classic mechanism (pmsg->classic) checked as
  * the classic parameter is: the IV's and the tag's lengths, the associated data, and for
@@ -190,21 +206,15 @@ CK_RV rt_WrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMech
 	if (rv != CKR_OK)
 		return rv;
 	m = c.m;
-	rv = km_view(hSession, hWrappingKey, CKR_WRAPPING_KEY_HANDLE_INVALID, &wk);
+	rv = aw_kek(hSession, hWrappingKey, m, pMechanism, CKA_WRAP,
+		    CKR_WRAPPING_KEY_HANDLE_INVALID, CKR_WRAPPING_KEY_TYPE_INCONSISTENT, &wk);
 	if (rv != CKR_OK)
 		goto out;
 	have_wk = 1;
-	rv = km_key_usable(m, pMechanism, &wk, CKO_SECRET_KEY, CKA_WRAP,
-			   CKR_WRAPPING_KEY_TYPE_INCONSISTENT);
-	if (rv != CKR_OK)
-		goto out;
-	rv = km_view(hSession, hKey, CKR_KEY_HANDLE_INVALID, &k);
+	rv = km_wrapped_key(hSession, hKey, &wk, &k, &val);
 	if (rv != CKR_OK)
 		goto out;
 	have_k = 1;
-	rv = km_wrappable(&wk, &k, &val);
-	if (rv != CKR_OK)
-		goto out;
 	if (val->len > KM_SECRET_MAX) {
 		rv = CKR_KEY_SIZE_RANGE;
 		goto out;
@@ -272,14 +282,12 @@ CK_RV rt_UnwrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMe
 		rv = km_template_kind(pTemplate, ulAttributeCount, &kt);
 	if (rv != CKR_OK)
 		goto out;
-	rv = km_view(hSession, hUnwrappingKey, CKR_UNWRAPPING_KEY_HANDLE_INVALID, &uk);
+	rv = aw_kek(hSession, hUnwrappingKey, m, pMechanism, CKA_UNWRAP,
+		    CKR_UNWRAPPING_KEY_HANDLE_INVALID, CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT, &uk);
 	if (rv != CKR_OK)
 		goto out;
 	have_uk = 1;
-	rv = km_key_usable(m, pMechanism, &uk, CKO_SECRET_KEY, CKA_UNWRAP,
-			   CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT);
-	if (rv == CKR_OK)
-		rv = km_join_unwrap_template(&uk, pTemplate, ulAttributeCount, &t, &nt);
+	rv = km_join_unwrap_template(&uk, pTemplate, ulAttributeCount, &t, &nt);
 	if (rv != CKR_OK)
 		goto out;
 	if (ulWrappedKeyLen == 0 || ulWrappedKeyLen > KM_SECRET_MAX) {

@@ -291,18 +291,25 @@ CK_RV km_unwrapped_key(CK_SESSION_HANDLE h, CK_KEY_TYPE kt, const CK_ATTRIBUTE *
 				 phKey);
 }
 
-CK_RV km_wrappable(const struct obj_view *wk, const struct obj_view *k,
-		   const struct lb_attr **val)
+CK_RV km_wrapped_key(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hKey, const struct obj_view *wk,
+		     struct obj_view *k, const struct lb_attr **val)
 {
-	if (!obj_view_bool(k, CKA_EXTRACTABLE, 0))
-		return CKR_KEY_UNEXTRACTABLE;
+	CK_RV rv = km_view(h, hKey, CKR_KEY_HANDLE_INVALID, k);
+
+	if (rv != CKR_OK)
+		return rv;
 	*val = obj_view_attr(k, CKA_VALUE);
-	if (k->cls != CKO_SECRET_KEY || *val == NULL || (*val)->value == NULL ||
-	    (*val)->len == 0 || (*val)->len == CK_UNAVAILABLE_INFORMATION ||
-	    (obj_view_bool(k, CKA_WRAP_WITH_TRUSTED, 0) && !obj_view_bool(wk, CKA_TRUSTED, 0)) ||
-	    !km_wrap_template_ok(wk, k))
-		return CKR_KEY_NOT_WRAPPABLE;
-	return CKR_OK;
+	if (!obj_view_bool(k, CKA_EXTRACTABLE, 0))
+		rv = CKR_KEY_UNEXTRACTABLE;
+	else if (k->cls != CKO_SECRET_KEY || *val == NULL || (*val)->value == NULL ||
+		 (*val)->len == 0 || (*val)->len == CK_UNAVAILABLE_INFORMATION ||
+		 (obj_view_bool(k, CKA_WRAP_WITH_TRUSTED, 0) &&
+		  !obj_view_bool(wk, CKA_TRUSTED, 0)) ||
+		 !km_wrap_template_ok(wk, k))
+		rv = CKR_KEY_NOT_WRAPPABLE;
+	if (rv != CKR_OK)
+		obj_view_free(k);
+	return rv;
 }
 
 /* --- C_WrapKey ------------------------------------------------------------------ */
@@ -340,13 +347,10 @@ CK_RV rt_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		    CKR_WRAPPING_KEY_SIZE_RANGE);
 	if (rv != CKR_OK)
 		goto out;
-	rv = km_view(hSession, hKey, CKR_KEY_HANDLE_INVALID, &k);
+	rv = km_wrapped_key(hSession, hKey, &wk, &k, &val);
 	if (rv != CKR_OK)
 		goto out;
 	have_k = 1;
-	rv = km_wrappable(&wk, &k, &val);
-	if (rv != CKR_OK)
-		goto out;
 	need = m->ops->wrap_len(&c, val->len);
 	if (need == 0) {
 		rv = CKR_KEY_SIZE_RANGE;
