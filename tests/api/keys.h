@@ -20,7 +20,10 @@
  *       (the unwrapping template does not name CKA_EXTRACTABLE: its default is tested; a
  *       NULL h destroys the new key once its value is read);
  *   api_get_bool(f, s, h, type)
- *       a CK_BBOOL attribute of h, or -1 when C_GetAttributeValue fails.
+ *       a CK_BBOOL attribute of h, or -1 when C_GetAttributeValue fails;
+ *   api_py_aead(cls, tag_len, dec, k, nk, nonce, nn, aad, naad, in, n, out, cap, &on)
+ *       the AEAD cls ("AESGCM", "AESCCM") of python3-cryptography in another process, the
+ *       cross-check of the authenticated wrapping.
  */
 #ifndef SCRIPTOKI_TEST_KEYS_H
 #define SCRIPTOKI_TEST_KEYS_H
@@ -30,6 +33,8 @@
 #include <string.h>
 
 #include "cryptoki.h"
+
+#include "bytes.h"
 
 #define API_KEYS_MAX_MORE 4     /* attributes api_*_with may add */
 
@@ -167,6 +172,36 @@ static inline int api_get_bool(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, CK_O
 	CK_ATTRIBUTE a = { type, &v, sizeof v };
 
 	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? v : -1;
+}
+
+/* cls of python3-cryptography's aead module under key k: enc (in -> ciphertext || tag) or
+ * dec (ciphertext || tag -> in), the result into out[0..cap); tag_len the tag's length
+ * for a class that takes one (AESCCM), else 0. 0 on success. */
+static inline int api_py_aead(const char *cls, size_t tag_len, int dec, const uint8_t *k,
+			      size_t nk, const uint8_t *nonce, size_t nn, const uint8_t *aad,
+			      size_t naad, const uint8_t *in, size_t n, uint8_t *out, size_t cap,
+			      size_t *on)
+{
+	static const char script[] =
+		"import sys\n"
+		"from cryptography.hazmat.primitives.ciphers import aead\n"
+		"cls, op, k, nonce, aad, t, d = sys.argv[1:8]\n"
+		"c = getattr(aead, cls)(bytes.fromhex(k), *([int(t)] if t != '0' else []))\n"
+		"f = c.decrypt if op == 'dec' else c.encrypt\n"
+		"print(f(bytes.fromhex(nonce), bytes.fromhex(d), bytes.fromhex(aad)).hex())\n";
+	char kh[65], nh[513], aadh[129], dh[257], cmd[2048];
+
+	if (nk > 32 || nn > 256 || naad > 64 || n > 128)
+		return -1;
+	hex(k, nk, kh);
+	hex(nonce, nn, nh);
+	hex(aad, naad, aadh);
+	hex(in, n, dh);
+	if (snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"%s\" %s %s %s %s '%s' %zu %s",
+		     script, cls, dec ? "dec" : "enc", kh, nh, aadh, tag_len, dh) >=
+	    (int)sizeof cmd)
+		return -1;
+	return api_cmd_hex(cmd, out, cap, on);
 }
 
 #endif
