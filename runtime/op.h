@@ -184,6 +184,7 @@ CK_RV op_context_login_inlock(CK_SESSION_HANDLE h, struct token *t, const CK_UTF
  * keys and templates, the mechanism's computation apart.
  */
 struct obj_view;
+struct lb_attr;
 
 #define KM_SECRET_MAX 512               /* the longest key value made or wrapped here */
 
@@ -208,8 +209,18 @@ int km_wrap_template_ok(const struct obj_view *wk, const struct obj_view *v);
  * values pointing into t and uk; a conflict: CKR_TEMPLATE_INCONSISTENT). */
 CK_RV km_join_unwrap_template(const struct obj_view *uk, const CK_ATTRIBUTE *t, CK_ULONG n,
 			      CK_ATTRIBUTE **out, CK_ULONG *nout);
-/* A value of len bytes is a key of type kt (the lengths its generation knows). */
-int km_len_ok(CK_KEY_TYPE kt, size_t len);
+/* The snapshot (into k) of the key hKey to wrap under wk, which must be: a handle
+ * (CKR_KEY_HANDLE_INVALID), CKA_EXTRACTABLE (else CKR_KEY_UNEXTRACTABLE), a secret key
+ * with a value (*val), CKA_WRAP_WITH_TRUSTED only under a wrapping key with CKA_TRUSTED,
+ * matching wk's CKA_WRAP_TEMPLATE (else CKR_KEY_NOT_WRAPPABLE). Only a CKR_OK leaves k
+ * for the caller to free. */
+CK_RV km_wrapped_key(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hKey, const struct obj_view *wk,
+		     struct obj_view *k, const struct lb_attr **val);
+/* The unwrapped value[0..len) stored as a new secret key of type kt from the joined
+ * template t (a length no key of kt has: CKR_WRAPPED_KEY_INVALID); CKA_EXTRACTABLE true
+ * unless t names it (5.18), CKA_LOCAL, CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE false. */
+CK_RV km_unwrapped_key(CK_SESSION_HANDLE h, CK_KEY_TYPE kt, const CK_ATTRIBUTE *t, CK_ULONG nt,
+		       const uint8_t *value, size_t len, CK_OBJECT_HANDLE_PTR phKey);
 
 /*
  * The standard's two-call convention for an output of need bytes: a NULL buffer asks for

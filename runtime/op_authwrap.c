@@ -48,7 +48,6 @@
 
 #include "crypto.h"
 #include "obj.h"
-#include "obj_int.h"
 #include "session.h"
 #include "sk_dispatch.h"
 
@@ -65,6 +64,36 @@ static const struct mech *aw_mech(CK_MECHANISM_TYPE type)
 	    m->ops->final == NULL)
 		return NULL;
 	return m;
+}
+
+/* The session's call and the mechanism (CKR_MECHANISM_INVALID if none of aw_mech's) into
+ * c, which is cleared first. */
+static CK_RV aw_begin(CK_SESSION_HANDLE h, const CK_MECHANISM *pm, struct sess_info *si,
+		      struct prim_ctx *c)
+{
+	CK_RV rv = sess_call(h, si);
+
+	memset(c, 0, sizeof *c);
+	if (rv != CKR_OK)
+		return rv;
+	c->m = aw_mech(pm->mechanism);
+	return c->m == NULL ? CKR_MECHANISM_INVALID : CKR_OK;
+}
+
+/* The snapshot (into v) of the wrapping or unwrapping key hk, a secret key for m whose
+ * usage attribute is true; on an error nothing is kept. */
+static CK_RV aw_kek(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hk, const struct mech *m,
+		    const CK_MECHANISM *pm, CK_ATTRIBUTE_TYPE usage, CK_RV bad_handle,
+		    CK_RV bad_type, struct obj_view *v)
+{
+	CK_RV rv = km_view(h, hk, bad_handle, v);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = km_key_usable(m, pm, v, CKO_SECRET_KEY, usage, bad_type);
+	if (rv != CKR_OK)
+		obj_view_free(v);
+	return rv;
 }
 
 /*
@@ -172,39 +201,20 @@ CK_RV rt_WrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMech
 	const struct lb_attr *val;
 	uint8_t *tag = NULL;
 	int have_wk = 0, have_k = 0;
-	CK_RV rv = sess_call(hSession, &si);
+	CK_RV rv = aw_begin(hSession, pMechanism, &si, &c);
 
-	memset(&c, 0, sizeof c);
 	if (rv != CKR_OK)
 		return rv;
-	m = aw_mech(pMechanism->mechanism);
-	if (m == NULL)
-		return CKR_MECHANISM_INVALID;
-	c.m = m;
-	rv = km_view(hSession, hWrappingKey, CKR_WRAPPING_KEY_HANDLE_INVALID, &wk);
+	m = c.m;
+	rv = aw_kek(hSession, hWrappingKey, m, pMechanism, CKA_WRAP,
+		    CKR_WRAPPING_KEY_HANDLE_INVALID, CKR_WRAPPING_KEY_TYPE_INCONSISTENT, &wk);
 	if (rv != CKR_OK)
 		goto out;
 	have_wk = 1;
-	rv = km_key_usable(m, pMechanism, &wk, CKO_SECRET_KEY, CKA_WRAP,
-			   CKR_WRAPPING_KEY_TYPE_INCONSISTENT);
-	if (rv != CKR_OK)
-		goto out;
-	rv = km_view(hSession, hKey, CKR_KEY_HANDLE_INVALID, &k);
+	rv = km_wrapped_key(hSession, hKey, &wk, &k, &val);
 	if (rv != CKR_OK)
 		goto out;
 	have_k = 1;
-	if (!obj_view_bool(&k, CKA_EXTRACTABLE, 0)) {
-		rv = CKR_KEY_UNEXTRACTABLE;
-		goto out;
-	}
-	val = obj_view_attr(&k, CKA_VALUE);
-	if (k.cls != CKO_SECRET_KEY || val == NULL || val->value == NULL || val->len == 0 ||
-	    val->len == CK_UNAVAILABLE_INFORMATION ||
-	    (obj_view_bool(&k, CKA_WRAP_WITH_TRUSTED, 0) && !obj_view_bool(&wk, CKA_TRUSTED, 0)) ||
-	    !km_wrap_template_ok(&wk, &k)) {
-		rv = CKR_KEY_NOT_WRAPPABLE;
-		goto out;
-	}
 	if (val->len > KM_SECRET_MAX) {
 		rv = CKR_KEY_SIZE_RANGE;
 		goto out;
@@ -245,28 +255,6 @@ out:
 
 /* --- C_UnwrapKeyAuthenticated ---------------------------------------------------- */
 
-struct aw_fill {
-	const uint8_t *value;
-	size_t len;
-	int extractable_given;          /* the template names CKA_EXTRACTABLE */
-};
-
-/* The new key's value (as C_UnwrapKey's: CKA_VALUE, and what the key type derives from
- * it, such as CKA_VALUE_LEN and CKA_CHECK_VALUE), and CKA_EXTRACTABLE true unless the
- * template says otherwise ("by default set to CK_TRUE", 5.18). */
-static CK_RV aw_fill_value(void *arg, const struct sk_obj_kind *k, struct lb_attr **a,
-			   size_t *n)
-{
-	const struct aw_fill *f = arg;
-	CK_RV rv = obj_attrs_set(a, n, CKA_VALUE, f->value, f->len);
-
-	if (rv == CKR_OK && k != NULL)
-		rv = obj_attrs_derive_value(k, a, n);
-	if (rv == CKR_OK && !f->extractable_given)
-		rv = obj_attrs_set_bool(a, n, CKA_EXTRACTABLE, 1);
-	return rv;
-}
-
 CK_RV rt_UnwrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 				CK_OBJECT_HANDLE hUnwrappingKey, CK_BYTE_PTR pWrappedKey,
 				CK_ULONG ulWrappedKeyLen, CK_ATTRIBUTE_PTR pTemplate,
@@ -277,36 +265,29 @@ CK_RV rt_UnwrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMe
 	struct prim_ctx c;
 	struct prim_msg pmsg;
 	struct obj_view uk;
-	struct aw_fill fill;
 	const struct mech *m;
 	CK_ATTRIBUTE *t = NULL;
-	CK_ULONG nt = 0, i;
+	CK_ULONG nt = 0;
 	CK_KEY_TYPE kt = 0;
 	uint8_t *buf = NULL;
 	int have_uk = 0;
-	CK_RV rv = sess_call(hSession, &si);
+	CK_RV rv = aw_begin(hSession, pMechanism, &si, &c);
 
-	memset(&c, 0, sizeof c);
 	if (rv != CKR_OK)
 		return rv;
-	m = aw_mech(pMechanism->mechanism);
-	if (m == NULL)
-		return CKR_MECHANISM_INVALID;
-	c.m = m;
+	m = c.m;
 	rv = aw_param(m, pMechanism, pAssociatedData, ulAssociatedDataLen, 1, ulWrappedKeyLen,
 		      &pmsg);
 	if (rv == CKR_OK)
 		rv = km_template_kind(pTemplate, ulAttributeCount, &kt);
 	if (rv != CKR_OK)
 		goto out;
-	rv = km_view(hSession, hUnwrappingKey, CKR_UNWRAPPING_KEY_HANDLE_INVALID, &uk);
+	rv = aw_kek(hSession, hUnwrappingKey, m, pMechanism, CKA_UNWRAP,
+		    CKR_UNWRAPPING_KEY_HANDLE_INVALID, CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT, &uk);
 	if (rv != CKR_OK)
 		goto out;
 	have_uk = 1;
-	rv = km_key_usable(m, pMechanism, &uk, CKO_SECRET_KEY, CKA_UNWRAP,
-			   CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT);
-	if (rv == CKR_OK)
-		rv = km_join_unwrap_template(&uk, pTemplate, ulAttributeCount, &t, &nt);
+	rv = km_join_unwrap_template(&uk, pTemplate, ulAttributeCount, &t, &nt);
 	if (rv != CKR_OK)
 		goto out;
 	if (ulWrappedKeyLen == 0 || ulWrappedKeyLen > KM_SECRET_MAX) {
@@ -323,21 +304,8 @@ CK_RV rt_UnwrapKeyAuthenticated(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMe
 		goto out;
 	}
 	rv = aw_run(&c, 1, pWrappedKey, ulWrappedKeyLen, pmsg.tag, pmsg.tag_len, buf);
-	if (rv != CKR_OK)
-		goto out;
-	if (!km_len_ok(kt, ulWrappedKeyLen)) {
-		/* authentic, but no key of the type the template asks for */
-		rv = CKR_WRAPPED_KEY_INVALID;
-		goto out;
-	}
-	fill.value = buf;
-	fill.len = ulWrappedKeyLen;
-	fill.extractable_given = 0;
-	for (i = 0; i < nt; i++)
-		if (t[i].type == CKA_EXTRACTABLE)
-			fill.extractable_given = 1;
-	rv = obj_create_filled(hSession, OBJ_UNWRAP, CKO_SECRET_KEY, kt, t, nt, aw_fill_value,
-			       &fill, phKey);
+	if (rv == CKR_OK)
+		rv = km_unwrapped_key(hSession, kt, t, nt, buf, ulWrappedKeyLen, phKey);
 out:
 	if (buf != NULL) {
 		OPENSSL_cleanse(buf, ulWrappedKeyLen);

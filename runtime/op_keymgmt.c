@@ -264,12 +264,52 @@ static CK_RV km_fill_value(void *arg, const struct sk_obj_kind *k, struct lb_att
 }
 
 /* A value of len bytes is a key of type kt (the lengths its generation knows). */
-int km_len_ok(CK_KEY_TYPE kt, size_t len)
+static int km_len_ok(CK_KEY_TYPE kt, size_t len)
 {
 	const struct mech *g = obj_secret_keygen(kt);
 	size_t l;
 
 	return len > 0 && (g == NULL || g->ops->gen_len(g, 1, len, &l) == CKR_OK);
+}
+
+CK_RV km_unwrapped_key(CK_SESSION_HANDLE h, CK_KEY_TYPE kt, const CK_ATTRIBUTE *t, CK_ULONG nt,
+		       const uint8_t *value, size_t len, CK_OBJECT_HANDLE_PTR phKey)
+{
+	struct km_fill f;
+	CK_ULONG i;
+
+	if (!km_len_ok(kt, len))
+		return CKR_WRAPPED_KEY_INVALID; /* authentic, but no key of the type asked for */
+	memset(&f, 0, sizeof f);
+	f.value = value;
+	f.len = len;
+	f.extractable_default = 1;
+	for (i = 0; i < nt; i++)
+		if (t[i].type == CKA_EXTRACTABLE)
+			f.extractable_default = 0;
+	return obj_create_filled(h, OBJ_UNWRAP, CKO_SECRET_KEY, kt, t, nt, km_fill_value, &f,
+				 phKey);
+}
+
+CK_RV km_wrapped_key(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hKey, const struct obj_view *wk,
+		     struct obj_view *k, const struct lb_attr **val)
+{
+	CK_RV rv = km_view(h, hKey, CKR_KEY_HANDLE_INVALID, k);
+
+	if (rv != CKR_OK)
+		return rv;
+	*val = obj_view_attr(k, CKA_VALUE);
+	if (!obj_view_bool(k, CKA_EXTRACTABLE, 0))
+		rv = CKR_KEY_UNEXTRACTABLE;
+	else if (k->cls != CKO_SECRET_KEY || *val == NULL || (*val)->value == NULL ||
+		 (*val)->len == 0 || (*val)->len == CK_UNAVAILABLE_INFORMATION ||
+		 (obj_view_bool(k, CKA_WRAP_WITH_TRUSTED, 0) &&
+		  !obj_view_bool(wk, CKA_TRUSTED, 0)) ||
+		 !km_wrap_template_ok(wk, k))
+		rv = CKR_KEY_NOT_WRAPPABLE;
+	if (rv != CKR_OK)
+		obj_view_free(k);
+	return rv;
 }
 
 /* --- C_WrapKey ------------------------------------------------------------------ */
@@ -307,22 +347,10 @@ CK_RV rt_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		    CKR_WRAPPING_KEY_SIZE_RANGE);
 	if (rv != CKR_OK)
 		goto out;
-	rv = km_view(hSession, hKey, CKR_KEY_HANDLE_INVALID, &k);
+	rv = km_wrapped_key(hSession, hKey, &wk, &k, &val);
 	if (rv != CKR_OK)
 		goto out;
 	have_k = 1;
-	if (!obj_view_bool(&k, CKA_EXTRACTABLE, 0)) {
-		rv = CKR_KEY_UNEXTRACTABLE;
-		goto out;
-	}
-	val = obj_view_attr(&k, CKA_VALUE);
-	if (k.cls != CKO_SECRET_KEY || val == NULL || val->value == NULL || val->len == 0 ||
-	    val->len == CK_UNAVAILABLE_INFORMATION ||
-	    (obj_view_bool(&k, CKA_WRAP_WITH_TRUSTED, 0) && !obj_view_bool(&wk, CKA_TRUSTED, 0)) ||
-	    !km_wrap_template_ok(&wk, &k)) {
-		rv = CKR_KEY_NOT_WRAPPABLE;
-		goto out;
-	}
 	need = m->ops->wrap_len(&c, val->len);
 	if (need == 0) {
 		rv = CKR_KEY_SIZE_RANGE;
@@ -414,7 +442,6 @@ CK_RV rt_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	struct sess_info si;
 	struct prim_ctx c;
 	struct obj_view uk;
-	struct km_fill f;
 	const struct mech *m;
 	CK_ATTRIBUTE *t = NULL;
 	CK_ULONG nt = 0;
@@ -463,22 +490,8 @@ CK_RV rt_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	}
 	rv = on_token ? km_token_unwrap(&si, &uk, &c, pWrappedKey, ulWrappedKeyLen, buf, &len)
 		      : m->ops->unwrap(&c, pWrappedKey, ulWrappedKeyLen, buf, &len);
-	if (rv != CKR_OK)
-		goto out;
-	if (!km_len_ok(kt, len)) {
-		/* authentic, but no key of the type the template asks for */
-		rv = CKR_WRAPPED_KEY_INVALID;
-		goto out;
-	}
-	memset(&f, 0, sizeof f);
-	f.value = buf;
-	f.len = len;
-	f.extractable_default = 1;
-	for (CK_ULONG i = 0; i < nt; i++)
-		if (t[i].type == CKA_EXTRACTABLE)
-			f.extractable_default = 0;
-	rv = obj_create_filled(hSession, OBJ_UNWRAP, CKO_SECRET_KEY, kt, t, nt, km_fill_value, &f,
-			       phKey);
+	if (rv == CKR_OK)
+		rv = km_unwrapped_key(hSession, kt, t, nt, buf, len, phKey);
 out:
 	if (buf != NULL) {
 		OPENSSL_cleanse(buf, cap > 0 ? cap : 1);

@@ -118,33 +118,6 @@ static size_t mac_of(CK_MECHANISM *m, CK_OBJECT_HANDLE k, const uint8_t *d, size
 	return len;
 }
 
-/* The output of a command run in dir on in.bin, writing out.bin; -1 when it fails. */
-static long filter(const char *cmd, const uint8_t *in, size_t n, uint8_t *out, size_t cap)
-{
-	char path[512], full[2048];
-	FILE *fp;
-	long got;
-
-	snprintf(path, sizeof path, "%s/in.bin", dir);
-	fp = fopen(path, "wb");
-	if (fp == NULL || (n > 0 && fwrite(in, 1, n, fp) != n)) {
-		if (fp != NULL)
-			fclose(fp);
-		return -1;
-	}
-	fclose(fp);
-	snprintf(full, sizeof full, "cd %s && rm -f out.bin && %s 2>/dev/null", dir, cmd);
-	if (system(full) != 0)
-		return -1;
-	snprintf(path, sizeof path, "%s/out.bin", dir);
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		return -1;
-	got = (long)fread(out, 1, cap, fp);
-	fclose(fp);
-	return got;
-}
-
 #define KZ_KEY "8899aabbccddeeff0011223344556677fedcba98765432100123456789abcdef"
 #define MG_KEY "ffeeddccbbaa99887766554433221100f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"
 #define KZ_P "1122334455667700ffeeddccbbaa998800112233445566778899aabbcceeff0a" \
@@ -341,7 +314,7 @@ static void cross_enc(const char *what, CK_MECHANISM_TYPE mt, CK_KEY_TYPE kt, co
 		}
 		hex(key, 32, kh);
 		subst(cmd, sizeof cmd, cmd_fmt, kh, ivh);
-		got = filter(cmd, data, dlen, want, sizeof want);
+		got = api_filter(dir, cmd, data, dlen, want, sizeof want);
 		if (got != (long)dlen || memcmp(out, want, dlen) != 0) {
 			diag("%s: differs for %zu bytes", what, dlen);
 			good = 0;
@@ -376,7 +349,7 @@ static void cross_mac(const char *what, CK_MECHANISM_TYPE mt, CK_KEY_TYPE kt, co
 		rnd(data, dlen);
 		hex(key, 32, kh);
 		subst(cmd, sizeof cmd, cmd_fmt, kh, "");
-		got = filter(cmd, data, dlen, want, sizeof want);
+		got = api_filter(dir, cmd, data, dlen, want, sizeof want);
 		if (mac_of(&m, h, data, dlen, mac) != len || got < (long)len ||
 		    memcmp(mac, want, len) != 0) {
 			diag("%s: differs for %zu bytes", what, dlen);
@@ -674,15 +647,10 @@ int main(int argc, char **argv)
 	if (system("openssl list -provider gostprov -cipher-algorithms >/dev/null 2>&1") != 0 ||
 	    system("openssl engine gost >/dev/null 2>&1") != 0)
 		api_need_fail("libengine-gost-openssl", "the gost provider and engine");
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp\n");
-		return 255;
-	}
+	api_temp_dir(dir);
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	f = api_module();
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK, "a session");
+	api_start(f, NULL, CKF_SERIAL_SESSION, "a session", &slot, &s);
 
 	known_answers();
 	mgm_answers();
@@ -693,12 +661,6 @@ int main(int argc, char **argv)
 
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			diag("cannot remove %s", dir);
-	}
+	api_remove_dir(dir);
 	return done_testing();
 }

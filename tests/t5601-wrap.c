@@ -16,6 +16,7 @@
  */
 #include "api/api.h"
 #include "api/bytes.h"
+#include "api/keys.h"
 
 #include <fcntl.h>
 
@@ -28,64 +29,6 @@ static char dir[] = "/tmp/t5601-XXXXXX";
 
 #define ATTR(t, v) { (t), &(v), sizeof(v) }
 
-/* A session secret key; wrap: CKA_WRAP and CKA_UNWRAP; ext: CKA_EXTRACTABLE. */
-static CK_OBJECT_HANDLE key_of(CK_KEY_TYPE kt, const uint8_t *v, size_t n, CK_BBOOL wrap,
-			       CK_BBOOL ext)
-{
-	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-	CK_ATTRIBUTE t[] = {
-		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, kt), { CKA_VALUE, (void *)v, n },
-		ATTR(CKA_WRAP, wrap), ATTR(CKA_UNWRAP, wrap), ATTR(CKA_EXTRACTABLE, ext),
-		ATTR(CKA_SENSITIVE, no), ATTR(CKA_PRIVATE, no),
-	};
-
-	if (f->C_CreateObject(s, t, sizeof t / sizeof t[0], &h) != CKR_OK)
-		return CK_INVALID_HANDLE;
-	return h;
-}
-
-/* C_WrapKey with the size query first. */
-static CK_RV wrap(CK_MECHANISM *m, CK_OBJECT_HANDLE kek, CK_OBJECT_HANDLE k, uint8_t *out,
-		  CK_ULONG *n)
-{
-	CK_ULONG need = 0;
-	CK_RV rv = f->C_WrapKey(s, m, kek, k, NULL, &need);
-
-	if (rv != CKR_OK)
-		return rv;
-	if (need > *n)
-		return CKR_GENERAL_ERROR;
-	*n = need;
-	rv = f->C_WrapKey(s, m, kek, k, out, n);
-	return rv == CKR_OK && *n != need ? CKR_GENERAL_ERROR : rv;
-}
-
-/* An extractable secret key of type kt unwrapped from w; its value into val. */
-static CK_RV unwrap(CK_MECHANISM *m, CK_OBJECT_HANDLE kek, CK_KEY_TYPE kt, const uint8_t *w,
-		    size_t wn, uint8_t *val, CK_ULONG *vn, CK_OBJECT_HANDLE *ph)
-{
-	CK_ATTRIBUTE t[] = {
-		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, kt), ATTR(CKA_EXTRACTABLE, yes),
-		ATTR(CKA_SENSITIVE, no), ATTR(CKA_PRIVATE, no),
-	};
-	CK_ATTRIBUTE a = { CKA_VALUE, val, *vn };
-	CK_RV rv = f->C_UnwrapKey(s, m, kek, (CK_BYTE_PTR)w, wn, t, 5, ph);
-
-	if (rv != CKR_OK)
-		return rv;
-	rv = f->C_GetAttributeValue(s, *ph, &a, 1);
-	*vn = a.ulValueLen;
-	return rv;
-}
-
-static int get_bool(CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
-{
-	CK_BBOOL v = 0x55;
-	CK_ATTRIBUTE a = { type, &v, sizeof v };
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? v : -1;
-}
-
 /* Known answer: wrap(kek, key) == want, and unwrap(want) == key. */
 static void kat(const char *what, CK_MECHANISM_TYPE mt, const char *kek_hex,
 		const char *key_hex, const char *want_hex)
@@ -93,16 +36,16 @@ static void kat(const char *what, CK_MECHANISM_TYPE mt, const char *kek_hex,
 	uint8_t kek[32], key[64], want[80], out[80], val[64];
 	size_t nk = unhex(kek_hex, kek), nv = unhex(key_hex, key), nw = unhex(want_hex, want);
 	CK_MECHANISM m = { mt, NULL, 0 };
-	CK_OBJECT_HANDLE hk = key_of(CKK_AES, kek, nk, yes, no), hv, hu = 0;
+	CK_OBJECT_HANDLE hk = api_secret_key(f, s, CKK_AES, kek, nk, yes, no), hv, hu = 0;
 	CK_ULONG n = sizeof out, vn = sizeof val;
+	CK_KEY_TYPE kt = nv == 16 || nv == 24 || nv == 32 ? CKK_AES : CKK_GENERIC_SECRET;
 
-	hv = key_of(nv == 16 || nv == 24 || nv == 32 ? CKK_AES : CKK_GENERIC_SECRET, key, nv, no,
-		    yes);
+	hv = api_secret_key(f, s, kt, key, nv, no, yes);
 	ok(hk != CK_INVALID_HANDLE && hv != CK_INVALID_HANDLE, "%s: the keys", what);
-	ok(wrap(&m, hk, hv, out, &n) == CKR_OK && n == nw && memcmp(out, want, nw) == 0,
-	   "%s: C_WrapKey gives the known answer", what);
-	ok(unwrap(&m, hk, nv == 16 || nv == 24 || nv == 32 ? k_aes : k_gen, want, nw, val,
-		  &vn, &hu) == CKR_OK && vn == nv && memcmp(val, key, nv) == 0,
+	ok(api_wrap(f, s, &m, hk, hv, out, &n) == CKR_OK && n == nw &&
+	   memcmp(out, want, nw) == 0, "%s: C_WrapKey gives the known answer", what);
+	ok(api_unwrap(f, s, &m, hk, kt, want, nw, val, &vn, &hu) == CKR_OK && vn == nv &&
+	   memcmp(val, key, nv) == 0,
 	   "%s: C_UnwrapKey gives the key back", what);
 	(void)hu;
 }
@@ -133,9 +76,7 @@ static int openssl_wrap(int pad, int dec, const uint8_t *kek, size_t nk, const u
 			size_t n, uint8_t *out, size_t *on)
 {
 	char khex[65], cmd[768], path[64];
-	unsigned v;
-	FILE *p;
-	int fd, rc = -1;
+	int fd, rc;
 
 	snprintf(path, sizeof path, "%s/in", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -149,13 +90,7 @@ static int openssl_wrap(int pad, int dec, const uint8_t *kek, size_t nk, const u
 	snprintf(cmd, sizeof cmd, "openssl enc %s -id-aes%zu-wrap%s -K %s -iv %s -in %s |"
 		 " od -An -tx1 -v", dec ? "-d" : "", nk * 8, pad ? "-pad" : "", khex,
 		 pad ? "A65959A6" : "A6A6A6A6A6A6A6A6", path);
-	p = popen(cmd, "r");
-	if (p == NULL)
-		return -1;
-	*on = 0;
-	while (*on < 128 && fscanf(p, "%x", &v) == 1)
-		out[(*on)++] = (uint8_t)v;
-	rc = pclose(p) == 0 && *on > 0 ? 0 : -1;
+	rc = api_cmd_hex(cmd, out, 128, on);
 	unlink(path);
 	return rc;
 }
@@ -183,16 +118,16 @@ static void cross_check(void)
 			    f->C_GenerateRandom(s, key, lens[j]) != CKR_OK)
 				continue;
 			tries++;
-			hk = key_of(CKK_AES, kek, keks[i], yes, no);
-			hv = key_of(CKK_GENERIC_SECRET, key, lens[j], no, yes);
-			if (wrap(&m, hk, hv, w, &n) == CKR_OK &&
+			hk = api_secret_key(f, s, CKK_AES, kek, keks[i], yes, no);
+			hv = api_secret_key(f, s, CKK_GENERIC_SECRET, key, lens[j], no, yes);
+			if (api_wrap(f, s, &m, hk, hv, w, &n) == CKR_OK &&
 			    openssl_wrap(pad, 1, kek, keks[i], w, n, o, &on) == 0 &&
 			    on == lens[j] && memcmp(o, key, on) == 0)
 				good_w++;
 			else
 				diag("wrap: kek %zu, key %zu, pad %d", keks[i], lens[j], pad);
 			if (openssl_wrap(pad, 0, kek, keks[i], key, lens[j], o, &on) == 0 &&
-			    unwrap(&m, hk, k_gen, o, on, val, &vn, &hu) == CKR_OK &&
+			    api_unwrap(f, s, &m, hk, k_gen, o, on, val, &vn, &hu) == CKR_OK &&
 			    vn == lens[j] && memcmp(val, key, vn) == 0)
 				good_u++;
 			else
@@ -240,13 +175,13 @@ static void rules(void)
 	f->C_GenerateRandom(s, kek, sizeof kek);
 	f->C_GenerateRandom(s, key, sizeof key);
 	memset(des, 0x5e, sizeof des);
-	hk = key_of(CKK_AES, kek, 16, yes, no);
-	hnw = key_of(CKK_AES, kek, 16, no, no);
-	hv = key_of(CKK_AES, key, 16, no, yes);
-	hne = key_of(CKK_AES, key, 16, no, no);
-	h20 = key_of(CKK_GENERIC_SECRET, key, 12, no, yes);
-	h40 = key_of(CKK_GENERIC_SECRET, key, 40, no, yes);
-	hdes = key_of(CKK_DES3, des, 24, yes, yes);
+	hk = api_secret_key(f, s, CKK_AES, kek, 16, yes, no);
+	hnw = api_secret_key(f, s, CKK_AES, kek, 16, no, no);
+	hv = api_secret_key(f, s, CKK_AES, key, 16, no, yes);
+	hne = api_secret_key(f, s, CKK_AES, key, 16, no, no);
+	h20 = api_secret_key(f, s, CKK_GENERIC_SECRET, key, 12, no, yes);
+	h40 = api_secret_key(f, s, CKK_GENERIC_SECRET, key, 40, no, yes);
+	hdes = api_secret_key(f, s, CKK_DES3, des, 24, yes, yes);
 	ok(f->C_CreateObject(s, ttrust, 6, &htr) == CKR_OK, "a key with CKA_WRAP_WITH_TRUSTED");
 
 	/* the two-call rule */
@@ -286,39 +221,43 @@ static void rules(void)
 	n = sizeof w;
 	is_rv(f->C_WrapKey(s, &kwiv, hk, hv, w, &n), CKR_OK, "wrap with an IV of one's own");
 	vn = sizeof val;
-	is_rv(unwrap(&kw, hk, k_aes, w, n, val, &vn, &hu), CKR_WRAPPED_KEY_INVALID,
+	is_rv(api_unwrap(f, s, &kw, hk, k_aes, w, n, val, &vn, &hu), CKR_WRAPPED_KEY_INVALID,
 	      "the default IV does not unwrap it");
 	vn = sizeof val;
-	ok(unwrap(&kwiv, hk, k_aes, w, n, val, &vn, &hu) == CKR_OK && vn == 16 &&
+	ok(api_unwrap(f, s, &kwiv, hk, k_aes, w, n, val, &vn, &hu) == CKR_OK && vn == 16 &&
 	   memcmp(val, key, 16) == 0, "the same IV does");
 	n = sizeof w;
 	is_rv(f->C_WrapKey(s, &kwpiv, hk, hv, w, &n), CKR_OK, "KWP with its explicit constant");
 	vn = sizeof val;
-	ok(unwrap(&kwp, hk, k_aes, w, n, val, &vn, &hu) == CKR_OK && vn == 16 &&
+	ok(api_unwrap(f, s, &kwp, hk, k_aes, w, n, val, &vn, &hu) == CKR_OK && vn == 16 &&
 	   memcmp(val, key, 16) == 0, "... is KWP with the default");
 
 	/* unwrapping */
 	n = sizeof w;
 	is_rv(f->C_WrapKey(s, &kw, hk, hv, w, &n), CKR_OK, "wrap an AES key");
 	vn = sizeof val;
-	ok(unwrap(&kw, hk, k_aes, w, n, val, &vn, &hu) == CKR_OK && vn == 16 &&
+	ok(api_unwrap(f, s, &kw, hk, k_aes, w, n, val, &vn, &hu) == CKR_OK && vn == 16 &&
 	   memcmp(val, key, 16) == 0, "unwrap it");
-	is_ulong(get_bool(hu, CKA_LOCAL), CK_FALSE, "an unwrapped key: CKA_LOCAL false");
-	is_ulong(get_bool(hu, CKA_ALWAYS_SENSITIVE), CK_FALSE, "CKA_ALWAYS_SENSITIVE false");
-	is_ulong(get_bool(hu, CKA_NEVER_EXTRACTABLE), CK_FALSE, "CKA_NEVER_EXTRACTABLE false");
+	is_ulong(api_get_bool(f, s, hu, CKA_LOCAL), CK_FALSE, "an unwrapped key: CKA_LOCAL false");
+	is_ulong(api_get_bool(f, s, hu, CKA_ALWAYS_SENSITIVE), CK_FALSE,
+		 "CKA_ALWAYS_SENSITIVE false");
+	is_ulong(api_get_bool(f, s, hu, CKA_NEVER_EXTRACTABLE), CK_FALSE,
+		 "CKA_NEVER_EXTRACTABLE false");
 	/* CKA_EXTRACTABLE "is by default set to CK_TRUE" (5.18 C_UnwrapKey); a template
 	 * that says false keeps it */
 	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, tnoext, 3, &hu), CKR_OK,
 	      "unwrap with a template that does not name CKA_EXTRACTABLE");
-	is_ulong(get_bool(hu, CKA_EXTRACTABLE), CK_TRUE, "... CKA_EXTRACTABLE true by default");
-	is_ulong(get_bool(hu, CKA_NEVER_EXTRACTABLE), CK_FALSE, "... CKA_NEVER_EXTRACTABLE false");
+	is_ulong(api_get_bool(f, s, hu, CKA_EXTRACTABLE), CK_TRUE,
+		 "... CKA_EXTRACTABLE true by default");
+	is_ulong(api_get_bool(f, s, hu, CKA_NEVER_EXTRACTABLE), CK_FALSE,
+		 "... CKA_NEVER_EXTRACTABLE false");
 	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, tnoext, 4, &hu), CKR_OK,
 	      "unwrap with CKA_EXTRACTABLE false");
-	is_ulong(get_bool(hu, CKA_EXTRACTABLE), CK_FALSE, "... keeps it false");
-	is_ulong(get_bool(hu, CKA_NEVER_EXTRACTABLE), CK_FALSE,
+	is_ulong(api_get_bool(f, s, hu, CKA_EXTRACTABLE), CK_FALSE, "... keeps it false");
+	is_ulong(api_get_bool(f, s, hu, CKA_NEVER_EXTRACTABLE), CK_FALSE,
 		 "... and CKA_NEVER_EXTRACTABLE is still false (the value was outside)");
 	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, t, 5, &hu), CKR_OK, "a sensitive one");
-	is_ulong(get_bool(hu, CKA_ALWAYS_SENSITIVE), CK_FALSE,
+	is_ulong(api_get_bool(f, s, hu, CKA_ALWAYS_SENSITIVE), CK_FALSE,
 		 "... is not CKA_ALWAYS_SENSITIVE either");
 	/* the Rutoken family keeps AES keys on the token (t5426): as C_CreateObject, the
 	 * token wants its user logged in */
@@ -379,10 +318,11 @@ static void unwrap_template(void)
 	f->C_GenerateRandom(s, key, sizeof key);
 	ok(f->C_CreateObject(s, kt, 7, &hk) == CKR_OK, "a KEK with CKA_UNWRAP_TEMPLATE "
 	   "{CKA_DECRYPT false}");
-	hv = key_of(CKK_AES, key, 16, no, yes);
+	hv = api_secret_key(f, s, CKK_AES, key, 16, no, yes);
 	is_rv(f->C_WrapKey(s, &kw, hk, hv, w, &n), CKR_OK, "wrap with it");
 	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, t, 3, &hu), CKR_OK, "unwrap with it");
-	is_ulong(get_bool(hu, CKA_DECRYPT), CK_FALSE, "the unwrapped key took CKA_DECRYPT false");
+	is_ulong(api_get_bool(f, s, hu, CKA_DECRYPT), CK_FALSE,
+		 "the unwrapped key took CKA_DECRYPT false");
 	is_rv(f->C_UnwrapKey(s, &kw, hk, w, n, t, 4, &hu), CKR_TEMPLATE_INCONSISTENT,
 	      "a template that says CKA_DECRYPT true");
 }
@@ -413,8 +353,8 @@ static void wrap_template_trusted(void)
 	f->C_GenerateRandom(s, key, sizeof key);
 	ok(f->C_CreateObject(s, kt, 6, &hk) == CKR_OK, "a KEK with CKA_WRAP_TEMPLATE "
 	   "{CKA_KEY_TYPE CKK_AES}");
-	hv = key_of(CKK_AES, key, 16, no, yes);
-	hg = key_of(CKK_GENERIC_SECRET, key, 16, no, yes);
+	hv = api_secret_key(f, s, CKK_AES, key, 16, no, yes);
+	hg = api_secret_key(f, s, CKK_GENERIC_SECRET, key, 16, no, yes);
 	n = sizeof w;
 	is_rv(f->C_WrapKey(s, &kw, hk, hv, w, &n), CKR_OK, "it wraps an AES key");
 	n = sizeof w;
@@ -451,14 +391,10 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	api_rig(argv, 1);
-	if (mkdtemp(dir) == NULL)
-		return 1;
+	api_temp_dir(dir);
 	f = api_module();
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token(f, slot, "t5601"), CKR_OK, "C_InitToken and C_InitPIN");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
-	      "a R/W session (the SO logs in on it)");
+	api_start(f, "t5601", CKF_SERIAL_SESSION | CKF_RW_SESSION,
+		  "a R/W session (the SO logs in on it)", &slot, &s);
 	mechanisms(slot);
 	known_answers();
 	cross_check();
@@ -467,6 +403,6 @@ int main(int argc, char **argv)
 	wrap_template_trusted();
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
-	rmdir(dir);
+	api_remove_dir(dir);
 	return done_testing();
 }

@@ -15,6 +15,8 @@
  * token (t5605 checks it in depth).
  */
 #include "api/api.h"
+#include "api/bytes.h"
+#include "api/keys.h"
 
 #include <fcntl.h>
 
@@ -38,27 +40,6 @@ static const uint8_t p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
 #define R5903_GR "04d12dfb5289c8d4f81208b70270398c342296970a0bccb74c736fc7554494bf63" \
 		 "56fbf3ca366cc23e8157854c13c58d6aac23f046ada30f8353e74f33039872ab"
 #define R5903_GIR "d6840f6b42f6edafd13116e0e12565202fef8e9ece7dce03812464d04b9442de"
-
-static size_t unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (h[0] != '\0' && h[1] != '\0' && sscanf(h, "%2x", &v) == 1) {
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
-	out[2 * n] = '\0';
-}
 
 static CK_OBJECT_HANDLE ec_key(const uint8_t *params, size_t pn, const uint8_t *d, size_t dn,
 			       CK_BBOOL derive)
@@ -97,14 +78,6 @@ static CK_RV derive(CK_MECHANISM *m, CK_OBJECT_HANDLE base, CK_KEY_TYPE kt, CK_U
 	return rv;
 }
 
-static int get_bool(CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
-{
-	CK_BBOOL v = 0x55;
-	CK_ATTRIBUTE a = { type, &v, sizeof v };
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? v : -1;
-}
-
 static void ecdh_kat(void)
 {
 	uint8_t di[32], dr[32], gi[65], gr[65], want[32], val[64], wrapped[67];
@@ -124,10 +97,11 @@ static void ecdh_kat(void)
 	vn = sizeof val;
 	ok(derive(&m, hi, k_gen, 0, val, &vn, &h) == CKR_OK && vn == 32 &&
 	   memcmp(val, want, 32) == 0, "RFC 5903 8.1: i with g^r gives the shared x");
-	is_ulong(get_bool(h, CKA_LOCAL), CK_FALSE, "a derived key: CKA_LOCAL false");
-	is_ulong(get_bool(h, CKA_ALWAYS_SENSITIVE), CK_FALSE,
+	is_ulong(api_get_bool(f, s, h, CKA_LOCAL), CK_FALSE, "a derived key: CKA_LOCAL false");
+	is_ulong(api_get_bool(f, s, h, CKA_ALWAYS_SENSITIVE), CK_FALSE,
 		 "CKA_ALWAYS_SENSITIVE false (the base key's is)");
-	is_ulong(get_bool(h, CKA_NEVER_EXTRACTABLE), CK_FALSE, "CKA_NEVER_EXTRACTABLE false");
+	is_ulong(api_get_bool(f, s, h, CKA_NEVER_EXTRACTABLE), CK_FALSE,
+		 "CKA_NEVER_EXTRACTABLE false");
 	p.pPublicData = gi;
 	vn = sizeof val;
 	ok(derive(&m, hr, k_gen, 0, val, &vn, NULL) == CKR_OK && vn == 32 &&
@@ -151,20 +125,6 @@ static void ecdh_kat(void)
 	   memcmp(val, want, 32) == 0, "an AES key without CKA_VALUE_LEN: all 32 bytes");
 }
 
-/* Run cmd (a shell line) and read the hex bytes it prints (od -tx1). */
-static int run_hex(const char *cmd, uint8_t *out, size_t cap, size_t *n)
-{
-	unsigned v;
-	FILE *p = popen(cmd, "r");
-
-	*n = 0;
-	if (p == NULL)
-		return -1;
-	while (*n < cap && fscanf(p, "%x", &v) == 1)
-		out[(*n)++] = (uint8_t)v;
-	return pclose(p) == 0 && *n > 0 ? 0 : -1;
-}
-
 /* A key made by openssl on curve; d its scalar (from the DER ECPrivateKey), q its point. */
 static int openssl_ec_key(const char *curve, const char *name, uint8_t *d, size_t *dn,
 			  uint8_t *q, size_t *qn)
@@ -177,7 +137,7 @@ static int openssl_ec_key(const char *curve, const char *name, uint8_t *d, size_
 		 "-pkeyopt ec_param_enc:named_curve -out %s/%s.pem 2>/dev/null && openssl ec -in "
 		 "%s/%s.pem -outform DER 2>/dev/null | od -An -tx1 -v", curve, dir, name, dir,
 		 name);
-	if (run_hex(cmd, der, sizeof der, &n) != 0)
+	if (api_cmd_hex(cmd, der, sizeof der, &n) != 0)
 		return -1;
 	/* ECPrivateKey (RFC 5915): SEQUENCE { INTEGER 1, OCTET STRING d, ... } */
 	for (i = 0; i + 5 < n; i++)
@@ -192,7 +152,7 @@ static int openssl_ec_key(const char *curve, const char *name, uint8_t *d, size_
 	snprintf(cmd, sizeof cmd, "openssl pkey -in %s/%s.pem -pubout -outform DER -out "
 		 "%s/%s.pub 2>/dev/null && od -An -tx1 -v %s/%s.pub", dir, name, dir, name, dir,
 		 name);
-	if (run_hex(cmd, der, sizeof der, &n) != 0 || n < 2 * *dn + 1)
+	if (api_cmd_hex(cmd, der, sizeof der, &n) != 0 || n < 2 * *dn + 1)
 		return -1;
 	*qn = 2 * *dn + 1;
 	memcpy(q, der + n - *qn, *qn);
@@ -223,7 +183,7 @@ static void ecdh_openssl(void)
 		h = ec_key(c[i].params, c[i].pn, d, dn, yes);
 		snprintf(cmd, sizeof cmd, "openssl pkeyutl -derive -inkey %s/ours.pem -peerkey "
 			 "%s/peer.pub -peerform DER | od -An -tx1 -v", dir, dir);
-		ok(run_hex(cmd, z, sizeof z, &zn) == 0 && zn == dn,
+		ok(api_cmd_hex(cmd, z, sizeof z, &zn) == 0 && zn == dn,
 		   "%s: openssl pkeyutl -derive", c[i].curve);
 		p.kdf = CKD_NULL;
 		p.ulSharedDataLen = 0;
@@ -239,7 +199,7 @@ static void ecdh_openssl(void)
 		snprintf(cmd, sizeof cmd, "openssl kdf -keylen 40 -kdfopt digest:SHA256 -kdfopt "
 			 "hexsecret:%s -kdfopt hexinfo:%s -binary X963KDF | od -An -tx1 -v", zh,
 			 ih);
-		ok(run_hex(cmd, z, sizeof z, &zn) == 0 && zn == 40, "%s: openssl kdf X963KDF",
+		ok(api_cmd_hex(cmd, z, sizeof z, &zn) == 0 && zn == 40, "%s: openssl kdf X963KDF",
 		   c[i].curve);
 		p.kdf = CKD_SHA256_KDF;
 		p.ulSharedDataLen = sizeof info;
@@ -432,14 +392,9 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	api_rig(argv, 1);
-	if (mkdtemp(dir) == NULL)
-		return 1;
+	api_temp_dir(dir);
 	f = api_module();
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token(f, slot, "t5602"), CKR_OK, "C_InitToken and C_InitPIN");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
-	      "a R/W session");
+	api_start(f, "t5602", CKF_SERIAL_SESSION | CKF_RW_SESSION, "a R/W session", &slot, &s);
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "user login");
 	ok(f->C_GetMechanismInfo(slot, CKM_ECDH1_DERIVE, &mi) == CKR_OK &&
 	   (mi.flags & CKF_DERIVE) && mi.ulMinKeySize == 192 && mi.ulMaxKeySize == 521,
@@ -451,6 +406,6 @@ int main(int argc, char **argv)
 	token_key();
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
-	api_run("/bin/rm", "-rf", dir, (char *)NULL);
+	api_remove_dir(dir);
 	return done_testing();
 }

@@ -14,12 +14,13 @@
  */
 #include "api/api.h"
 #include "api/bytes.h"
+#include "api/keys.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SESSION_HANDLE s;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 static CK_OBJECT_CLASS c_secret = CKO_SECRET_KEY;
-static CK_KEY_TYPE k_g89 = CKK_GOST28147, k_aes = CKK_AES, k_des3 = CKK_DES3;
+static CK_KEY_TYPE k_aes = CKK_AES, k_des3 = CKK_DES3;
 static char dir[] = "/tmp/t5607-XXXXXX";
 
 #define ATTR(t, v) { (t), &(v), sizeof(v) }
@@ -29,63 +30,24 @@ static const uint8_t oid_z[] = { 0x06, 0x09, 0x2a, 0x85, 0x03, 0x07, 0x01, 0x02,
 				 0x01 };
 static const uint8_t oid_a[] = { 0x06, 0x07, 0x2a, 0x85, 0x03, 0x02, 0x02, 0x1f, 0x01 };
 
-/* A session secret key: wrap sets CKA_WRAP and CKA_UNWRAP; oid: CKA_GOST28147_PARAMS. */
+/* An extractable session secret key (api_secret_key); oid: CKA_GOST28147_PARAMS. */
 static CK_OBJECT_HANDLE key_of(CK_KEY_TYPE kt, const uint8_t *v, size_t n, CK_BBOOL wrap,
 			       const uint8_t *oid, size_t oid_len)
 {
-	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-	CK_ATTRIBUTE t[] = {
-		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, kt), { CKA_VALUE, (void *)v, n },
-		ATTR(CKA_WRAP, wrap), ATTR(CKA_UNWRAP, wrap), ATTR(CKA_EXTRACTABLE, yes),
-		ATTR(CKA_SENSITIVE, no), ATTR(CKA_PRIVATE, no),
-		{ CKA_GOST28147_PARAMS, (void *)oid, oid_len },
-	};
+	CK_ATTRIBUTE p = { CKA_GOST28147_PARAMS, (void *)oid, oid_len };
 
-	if (f->C_CreateObject(s, t, oid != NULL ? 9 : 8, &h) != CKR_OK)
-		return CK_INVALID_HANDLE;
-	return h;
-}
-
-/* C_WrapKey with the size query first. */
-static CK_RV wrap(CK_MECHANISM *m, CK_OBJECT_HANDLE kek, CK_OBJECT_HANDLE k, uint8_t *out,
-		  CK_ULONG *n)
-{
-	CK_ULONG need = 0;
-	CK_RV rv = f->C_WrapKey(s, m, kek, k, NULL, &need);
-
-	if (rv != CKR_OK)
-		return rv;
-	if (need > *n)
-		return CKR_GENERAL_ERROR;
-	*n = need;
-	rv = f->C_WrapKey(s, m, kek, k, out, n);
-	return rv == CKR_OK && *n != need ? CKR_GENERAL_ERROR : rv;
+	return api_secret_key_with(f, s, kt, v, n, wrap, yes, &p, oid != NULL);
 }
 
 /* An extractable GOST 28147 key (TC26-Z) unwrapped from w; its value into val (32). */
 static CK_RV unwrap(CK_MECHANISM *m, CK_OBJECT_HANDLE kek, const uint8_t *w, size_t wn,
 		    uint8_t *val, CK_OBJECT_HANDLE *ph)
 {
-	CK_ATTRIBUTE t[] = {
-		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_g89), ATTR(CKA_EXTRACTABLE, yes),
-		ATTR(CKA_SENSITIVE, no), ATTR(CKA_PRIVATE, no),
-		{ CKA_GOST28147_PARAMS, (void *)oid_z, sizeof oid_z },
-	};
-	CK_ATTRIBUTE a = { CKA_VALUE, val, 32 };
-	CK_RV rv = f->C_UnwrapKey(s, m, kek, (CK_BYTE_PTR)w, wn, t, 6, ph);
+	CK_ATTRIBUTE z = { CKA_GOST28147_PARAMS, (void *)oid_z, sizeof oid_z };
+	CK_ULONG vn = 32;
+	CK_RV rv = api_unwrap_with(f, s, m, kek, CKK_GOST28147, &z, 1, w, wn, val, &vn, ph);
 
-	if (rv != CKR_OK)
-		return rv;
-	rv = f->C_GetAttributeValue(s, *ph, &a, 1);
-	return rv == CKR_OK && a.ulValueLen != 32 ? CKR_GENERAL_ERROR : rv;
-}
-
-static int get_bool(CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
-{
-	CK_BBOOL v = 0x55;
-	CK_ATTRIBUTE a = { type, &v, sizeof v };
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? v : -1;
+	return rv == CKR_OK && vn != 32 ? CKR_GENERAL_ERROR : rv;
 }
 
 static void mechanism(CK_SLOT_ID slot)
@@ -116,40 +78,13 @@ static void known_answer(void)
 	hk = key_of(CKK_GOST28147, kek, 32, yes, oid_z, sizeof oid_z);
 	hv = key_of(CKK_GOST28147, cek, 32, no, oid_z, sizeof oid_z);
 	ok(hk != CK_INVALID_HANDLE && hv != CK_INVALID_HANDLE, "RFC 7836 B: the keys");
-	ok(wrap(&m, hk, hv, out, &n) == CKR_OK && n == 36 && memcmp(out, want, 36) == 0,
+	ok(api_wrap(f, s, &m, hk, hv, out, &n) == CKR_OK && n == 36 && memcmp(out, want, 36) == 0,
 	   "RFC 7836 B: C_WrapKey gives CEK_ENC | CEK_MAC");
 	ok(unwrap(&m, hk, want, 36, val, &hu) == CKR_OK && memcmp(val, cek, 32) == 0,
 	   "RFC 7836 B: C_UnwrapKey gives the CEK back");
 	f->C_DestroyObject(s, hk);
 	f->C_DestroyObject(s, hv);
 	f->C_DestroyObject(s, hu);
-}
-
-/* The output of cmd (run in dir, with in.bin holding in[0..n)) read from out.bin. */
-static long filter(const char *cmd, const uint8_t *in, size_t n, uint8_t *out, size_t cap)
-{
-	char path[512], full[2048];
-	FILE *fp;
-	long got;
-
-	snprintf(path, sizeof path, "%s/in.bin", dir);
-	fp = fopen(path, "wb");
-	if (fp == NULL || (n > 0 && fwrite(in, 1, n, fp) != n)) {
-		if (fp != NULL)
-			fclose(fp);
-		return -1;
-	}
-	fclose(fp);
-	snprintf(full, sizeof full, "cd %s && rm -f out.bin && %s 2>/dev/null", dir, cmd);
-	if (system(full) != 0)
-		return -1;
-	snprintf(path, sizeof path, "%s/out.bin", dir);
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		return -1;
-	got = (long)fread(out, 1, cap, fp);
-	fclose(fp);
-	return got;
 }
 
 /* RFC 4357 6.1 computed by the gost engine (TC26-Z) in other processes: ECB as CBC of one
@@ -167,7 +102,7 @@ static int engine_wrap(const uint8_t *kek, const uint8_t *ukm, const uint8_t *ce
 		snprintf(cmd, sizeof cmd, "CRYPT_PARAMS=id-tc26-gost-28147-param-Z openssl enc "
 			 "-engine gost -gost89-cbc -nopad -K %s -iv 0000000000000000 "
 			 "-in in.bin -out out.bin", kh);
-		if (filter(cmd, cek + 8 * i, 8, out + 8 * i, 8) != 8)
+		if (api_filter(dir, cmd, cek + 8 * i, 8, out + 8 * i, 8) != 8)
 			return -1;
 	}
 	memcpy(m, cek, 32);
@@ -175,7 +110,7 @@ static int engine_wrap(const uint8_t *kek, const uint8_t *ukm, const uint8_t *ce
 		m[i] ^= ukm[i];
 	snprintf(cmd, sizeof cmd, "openssl dgst -engine gost -mac gost-mac-12 -macopt hexkey:%s "
 		 "-macopt size:4 -binary -out out.bin in.bin", kh);
-	return filter(cmd, m, 32, out + 32, 4) == 4 ? 0 : -1;
+	return api_filter(dir, cmd, m, 32, out + 32, 4) == 4 ? 0 : -1;
 }
 
 static void cross_check(void)
@@ -202,7 +137,8 @@ static void cross_check(void)
 			diag("the engine's wrap did not run");
 			continue;
 		}
-		if (wrap(&m, hk, hv, w, &n) == CKR_OK && n == 36 && memcmp(w, want, 36) == 0)
+		if (api_wrap(f, s, &m, hk, hv, w, &n) == CKR_OK && n == 36 &&
+		    memcmp(w, want, 36) == 0)
 			good_w++;
 		else
 			diag("wrap differs from the engine's (try %d)", t);
@@ -286,10 +222,12 @@ static void rules(void)
 	n = sizeof w;
 	is_rv(f->C_WrapKey(s, &m, hk, hv, w, &n), CKR_OK, "wrap a 32-byte AES key");
 	is_rv(f->C_UnwrapKey(s, &m, hk, w, n, taes, 5, &hu), CKR_OK, "unwrap it as an AES key");
-	is_ulong(get_bool(hu, CKA_LOCAL), CK_FALSE, "the unwrapped key: CKA_LOCAL false");
-	is_ulong(get_bool(hu, CKA_ALWAYS_SENSITIVE), CK_FALSE, "CKA_ALWAYS_SENSITIVE false");
-	is_ulong(get_bool(hu, CKA_NEVER_EXTRACTABLE), CK_FALSE, "CKA_NEVER_EXTRACTABLE false");
-	is_ulong(get_bool(hu, CKA_ENCRYPT), CK_TRUE, "CKA_ENCRYPT as the template says");
+	is_ulong(api_get_bool(f, s, hu, CKA_LOCAL), CK_FALSE, "the unwrapped key: CKA_LOCAL false");
+	is_ulong(api_get_bool(f, s, hu, CKA_ALWAYS_SENSITIVE), CK_FALSE,
+		 "CKA_ALWAYS_SENSITIVE false");
+	is_ulong(api_get_bool(f, s, hu, CKA_NEVER_EXTRACTABLE), CK_FALSE,
+		 "CKA_NEVER_EXTRACTABLE false");
+	is_ulong(api_get_bool(f, s, hu, CKA_ENCRYPT), CK_TRUE, "CKA_ENCRYPT as the template says");
 	ok(f->C_GetAttributeValue(s, hu, &a_label, 1) == CKR_OK &&
 	   a_label.ulValueLen == sizeof label - 1 && memcmp(lb, label, sizeof label - 1) == 0,
 	   "CKA_LABEL as the template says");
@@ -334,26 +272,15 @@ int main(int argc, char **argv)
 	api_rig(argv, 1);
 	if (system("openssl engine gost >/dev/null 2>&1") != 0)
 		api_need_fail("libengine-gost-openssl", "the gost engine");
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp\n");
-		return 255;
-	}
+	api_temp_dir(dir);
 	f = api_module();
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK, "a session");
+	api_start(f, NULL, CKF_SERIAL_SESSION, "a session", &slot, &s);
 	mechanism(slot);
 	known_answer();
 	cross_check();
 	rules();
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			diag("cannot remove %s", dir);
-	}
+	api_remove_dir(dir);
 	return done_testing();
 }

@@ -14,6 +14,7 @@
  */
 #include "api/api.h"
 #include "api/bytes.h"
+#include "api/keys.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SESSION_HANDLE s;
@@ -29,63 +30,6 @@ static char dir[] = "/tmp/t5608-XXXXXX";
 #define EX_K "8899aabbccddeeff0011223344556677fedcba98765432100123456789abcdef"
 #define EX_MAC "08090a0b0c0d0e0f0001020304050607101112131415161718191a1b1c1d1e1f"
 #define EX_ENC "202122232425262728292a2b2c2d2e2f38393a3b3c3d3e3f3031323334353637"
-
-/* A session secret key: wrap sets CKA_WRAP and CKA_UNWRAP. */
-static CK_OBJECT_HANDLE key_of(CK_KEY_TYPE kt, const uint8_t *v, size_t n, CK_BBOOL wrap)
-{
-	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-	CK_ATTRIBUTE t[] = {
-		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, kt), { CKA_VALUE, (void *)v, n },
-		ATTR(CKA_WRAP, wrap), ATTR(CKA_UNWRAP, wrap), ATTR(CKA_EXTRACTABLE, yes),
-		ATTR(CKA_SENSITIVE, no), ATTR(CKA_PRIVATE, no),
-	};
-
-	if (f->C_CreateObject(s, t, 8, &h) != CKR_OK)
-		return CK_INVALID_HANDLE;
-	return h;
-}
-
-/* C_WrapKey with the size query first. */
-static CK_RV wrap(CK_MECHANISM *m, CK_OBJECT_HANDLE kek, CK_OBJECT_HANDLE k, uint8_t *out,
-		  CK_ULONG *n)
-{
-	CK_ULONG need = 0;
-	CK_RV rv = f->C_WrapKey(s, m, kek, k, NULL, &need);
-
-	if (rv != CKR_OK)
-		return rv;
-	if (need > *n)
-		return CKR_GENERAL_ERROR;
-	*n = need;
-	rv = f->C_WrapKey(s, m, kek, k, out, n);
-	return rv == CKR_OK && *n != need ? CKR_GENERAL_ERROR : rv;
-}
-
-/* An extractable generic secret unwrapped from w; its value into val, its length *vn. */
-static CK_RV unwrap(CK_MECHANISM *m, CK_OBJECT_HANDLE kek, const uint8_t *w, size_t wn,
-		    uint8_t *val, CK_ULONG *vn, CK_OBJECT_HANDLE *ph)
-{
-	CK_ATTRIBUTE t[] = {
-		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_gen), ATTR(CKA_EXTRACTABLE, yes),
-		ATTR(CKA_SENSITIVE, no), ATTR(CKA_PRIVATE, no),
-	};
-	CK_ATTRIBUTE a = { CKA_VALUE, val, *vn };
-	CK_RV rv = f->C_UnwrapKey(s, m, kek, (CK_BYTE_PTR)w, wn, t, 5, ph);
-
-	if (rv != CKR_OK)
-		return rv;
-	rv = f->C_GetAttributeValue(s, *ph, &a, 1);
-	*vn = a.ulValueLen;
-	return rv;
-}
-
-static int get_bool(CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
-{
-	CK_BBOOL v = 0x55;
-	CK_ATTRIBUTE a = { type, &v, sizeof v };
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? v : -1;
-}
 
 static void mechanisms(CK_SLOT_ID slot)
 {
@@ -111,8 +55,8 @@ static void twin_keys(void)
 	CK_OBJECT_HANDLE hk, hm;
 
 	memset(v, 0x3c, sizeof v);
-	hk = key_of(CKK_KUZNECHIK_TWIN_KEY, v, 64, yes);
-	hm = key_of(CKK_MAGMA_TWIN_KEY, v, 64, yes);
+	hk = api_secret_key(f, s, CKK_KUZNECHIK_TWIN_KEY, v, 64, yes, yes);
+	hm = api_secret_key(f, s, CKK_MAGMA_TWIN_KEY, v, 64, yes, yes);
 	ok(hk != CK_INVALID_HANDLE, "C_CreateObject: a Kuznyechik twin key of 64 bytes");
 	ok(hm != CK_INVALID_HANDLE, "C_CreateObject: a Magma twin key of 64 bytes");
 	ok(f->C_GetAttributeValue(s, hk, &a, 1) == CKR_OK && len == 64,
@@ -133,12 +77,12 @@ static void kat(const char *what, CK_MECHANISM_TYPE mt, CK_KEY_TYPE twin, const 
 	unhex(EX_MAC, tw);
 	unhex(EX_ENC, tw + 32);
 	unhex(EX_K, k);
-	ht = key_of(twin, tw, 64, yes);
-	hv = key_of(CKK_GENERIC_SECRET, k, 32, no);
+	ht = api_secret_key(f, s, twin, tw, 64, yes, yes);
+	hv = api_secret_key(f, s, CKK_GENERIC_SECRET, k, 32, no, yes);
 	ok(ht != CK_INVALID_HANDLE && hv != CK_INVALID_HANDLE, "%s: the keys", what);
-	ok(wrap(&m, ht, hv, out, &n) == CKR_OK && n == nw && memcmp(out, want, nw) == 0,
+	ok(api_wrap(f, s, &m, ht, hv, out, &n) == CKR_OK && n == nw && memcmp(out, want, nw) == 0,
 	   "%s: C_WrapKey gives the example's KExp15", what);
-	ok(unwrap(&m, ht, want, nw, val, &vn, &hu) == CKR_OK && vn == 32 &&
+	ok(api_unwrap(f, s, &m, ht, k_gen, want, nw, val, &vn, &hu) == CKR_OK && vn == 32 &&
 	   memcmp(val, k, 32) == 0, "%s: C_UnwrapKey gives K back", what);
 	f->C_DestroyObject(s, ht);
 	f->C_DestroyObject(s, hv);
@@ -155,33 +99,6 @@ static void known_answers(void)
 	    "67bed654",
 	    "cfd5a12d5b81b6e1e99c916d07900c6ac12703fb3abded55567bf3742c899c75"
 	    "5dafe7b42e3a8bd9");
-}
-
-/* The output of cmd (run in dir, with in.bin holding in[0..n)) read from out.bin. */
-static long filter(const char *cmd, const uint8_t *in, size_t n, uint8_t *out, size_t cap)
-{
-	char path[512], full[2048];
-	FILE *fp;
-	long got;
-
-	snprintf(path, sizeof path, "%s/in.bin", dir);
-	fp = fopen(path, "wb");
-	if (fp == NULL || (n > 0 && fwrite(in, 1, n, fp) != n)) {
-		if (fp != NULL)
-			fclose(fp);
-		return -1;
-	}
-	fclose(fp);
-	snprintf(full, sizeof full, "cd %s && rm -f out.bin && %s 2>/dev/null", dir, cmd);
-	if (system(full) != 0)
-		return -1;
-	snprintf(path, sizeof path, "%s/out.bin", dir);
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		return -1;
-	got = (long)fread(out, 1, cap, fp);
-	fclose(fp);
-	return got;
 }
 
 #define PROV "openssl %s -provider gostprov -provider default"
@@ -201,12 +118,12 @@ static long cli_kexp15(const char *cipher, size_t bl, const uint8_t *tw, const u
 	memcpy(buf + bl / 2, k, kn);
 	snprintf(cmd, sizeof cmd, PROV " -macopt hexkey:%s -binary -in in.bin -out out.bin %s-mac",
 		 "mac", mh, cipher);
-	if (filter(cmd, buf, bl / 2 + kn, buf + 8 + kn, bl) != (long)bl)
+	if (api_filter(dir, cmd, buf, bl / 2 + kn, buf + 8 + kn, bl) != (long)bl)
 		return -1;
 	memcpy(buf + 8, k, kn);
 	snprintf(cmd, sizeof cmd, PROV " -%s-ctr -K %s -iv %s -in in.bin -out out.bin", "enc",
 		 cipher, eh, ivh);
-	return filter(cmd, buf + 8, kn + bl, out, kn + bl);
+	return api_filter(dir, cmd, buf + 8, kn + bl, out, kn + bl);
 }
 
 static void cross_check(const char *what, CK_MECHANISM_TYPE mt, CK_KEY_TYPE twin,
@@ -228,20 +145,20 @@ static void cross_check(const char *what, CK_MECHANISM_TYPE mt, CK_KEY_TYPE twin
 		    f->C_GenerateRandom(s, iv, bl / 2) != CKR_OK)
 			continue;
 		tries++;
-		ht = key_of(twin, tw, 64, yes);
-		hv = key_of(CKK_GENERIC_SECRET, k, lens[i], no);
+		ht = api_secret_key(f, s, twin, tw, 64, yes, yes);
+		hv = api_secret_key(f, s, CKK_GENERIC_SECRET, k, lens[i], no, yes);
 		got = cli_kexp15(cipher, bl, tw, iv, k, lens[i], want);
 		if (got != (long)(lens[i] + bl)) {
 			diag("%s: the command line's KExp15 did not run", what);
 			continue;
 		}
-		if (wrap(&m, ht, hv, w, &n) == CKR_OK && n == lens[i] + bl &&
+		if (api_wrap(f, s, &m, ht, hv, w, &n) == CKR_OK && n == lens[i] + bl &&
 		    memcmp(w, want, n) == 0)
 			good_w++;
 		else
 			diag("%s: wrap of %zu bytes differs", what, lens[i]);
-		if (unwrap(&m, ht, want, (size_t)got, val, &vn, &hu) == CKR_OK && vn == lens[i] &&
-		    memcmp(val, k, vn) == 0)
+		if (api_unwrap(f, s, &m, ht, k_gen, want, (size_t)got, val, &vn, &hu) == CKR_OK &&
+		    vn == lens[i] && memcmp(val, k, vn) == 0)
 			good_u++;
 		else
 			diag("%s: unwrap of %zu bytes failed", what, lens[i]);
@@ -279,14 +196,14 @@ static void rules(void)
 
 	f->C_GenerateRandom(s, tw, sizeof tw);
 	f->C_GenerateRandom(s, key, sizeof key);
-	ht = key_of(CKK_KUZNECHIK_TWIN_KEY, tw, 64, yes);
-	hnw = key_of(CKK_KUZNECHIK_TWIN_KEY, tw, 64, no);
-	hmt = key_of(CKK_MAGMA_TWIN_KEY, tw, 64, yes);
-	hkz = key_of(CKK_KUZNECHIK, tw, 32, yes);
-	h32 = key_of(CKK_KUZNECHIK_TWIN_KEY, tw, 32, yes);
-	hv = key_of(CKK_KUZNECHIK, key, 32, no);
-	h65 = key_of(CKK_GENERIC_SECRET, key, 65, no);
-	htv = key_of(CKK_KUZNECHIK_TWIN_KEY, key, 64, no);
+	ht = api_secret_key(f, s, CKK_KUZNECHIK_TWIN_KEY, tw, 64, yes, yes);
+	hnw = api_secret_key(f, s, CKK_KUZNECHIK_TWIN_KEY, tw, 64, no, yes);
+	hmt = api_secret_key(f, s, CKK_MAGMA_TWIN_KEY, tw, 64, yes, yes);
+	hkz = api_secret_key(f, s, CKK_KUZNECHIK, tw, 32, yes, yes);
+	h32 = api_secret_key(f, s, CKK_KUZNECHIK_TWIN_KEY, tw, 32, yes, yes);
+	hv = api_secret_key(f, s, CKK_KUZNECHIK, key, 32, no, yes);
+	h65 = api_secret_key(f, s, CKK_GENERIC_SECRET, key, 65, no, yes);
+	htv = api_secret_key(f, s, CKK_KUZNECHIK_TWIN_KEY, key, 64, no, yes);
 	ok(ht != CK_INVALID_HANDLE && hnw != CK_INVALID_HANDLE && hmt != CK_INVALID_HANDLE &&
 	   hkz != CK_INVALID_HANDLE && h32 != CK_INVALID_HANDLE && hv != CK_INVALID_HANDLE &&
 	   h65 != CK_INVALID_HANDLE && htv != CK_INVALID_HANDLE, "keys for the rules");
@@ -325,10 +242,12 @@ static void rules(void)
 	n = sizeof w;
 	is_rv(f->C_WrapKey(s, &kz, ht, hv, w, &n), CKR_OK, "wrap a Kuznyechik key");
 	is_rv(f->C_UnwrapKey(s, &kz, ht, w, n, t, 4, &hu), CKR_OK, "unwrap it");
-	is_ulong(get_bool(hu, CKA_LOCAL), CK_FALSE, "the unwrapped key: CKA_LOCAL false");
-	is_ulong(get_bool(hu, CKA_ALWAYS_SENSITIVE), CK_FALSE, "CKA_ALWAYS_SENSITIVE false");
-	is_ulong(get_bool(hu, CKA_NEVER_EXTRACTABLE), CK_FALSE, "CKA_NEVER_EXTRACTABLE false");
-	is_ulong(get_bool(hu, CKA_SIGN), CK_TRUE, "CKA_SIGN as the template says");
+	is_ulong(api_get_bool(f, s, hu, CKA_LOCAL), CK_FALSE, "the unwrapped key: CKA_LOCAL false");
+	is_ulong(api_get_bool(f, s, hu, CKA_ALWAYS_SENSITIVE), CK_FALSE,
+		 "CKA_ALWAYS_SENSITIVE false");
+	is_ulong(api_get_bool(f, s, hu, CKA_NEVER_EXTRACTABLE), CK_FALSE,
+		 "CKA_NEVER_EXTRACTABLE false");
+	is_ulong(api_get_bool(f, s, hu, CKA_SIGN), CK_TRUE, "CKA_SIGN as the template says");
 	is_rv(f->C_UnwrapKey(s, &kz, hnw, w, n, t, 4, &hu), CKR_KEY_FUNCTION_NOT_PERMITTED,
 	      "an unwrapping key without CKA_UNWRAP");
 	is_rv(f->C_UnwrapKey(s, &kz, hmt, w, n, t, 4, &hu), CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT,
@@ -366,9 +285,9 @@ static void rules(void)
 	is_rv(f->C_UnwrapKey(s, &kz, ht, w, n, ttw, 6, &hu), CKR_OK, "unwrap it as a twin key");
 	n = sizeof w;
 	vn = sizeof val;
-	htv = key_of(CKK_KUZNECHIK_TWIN_KEY, key, 64, yes);
+	htv = api_secret_key(f, s, CKK_KUZNECHIK_TWIN_KEY, key, 64, yes, yes);
 	ok(f->C_WrapKey(s, &kz, hu, hv, w, &n) == CKR_OK &&
-	   unwrap(&kz, htv, w, n, val, &vn, &hu) == CKR_OK && vn == 32 &&
+	   api_unwrap(f, s, &kz, htv, k_gen, w, n, val, &vn, &hu) == CKR_OK && vn == 32 &&
 	   memcmp(val, key, 32) == 0,
 	   "the unwrapped twin key wraps what a twin key of the original value unwraps");
 }
@@ -381,14 +300,9 @@ int main(int argc, char **argv)
 	api_rig(argv, 1);
 	if (system("openssl list -provider gostprov -cipher-algorithms >/dev/null 2>&1") != 0)
 		api_need_fail("libengine-gost-openssl", "the gost provider");
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp\n");
-		return 255;
-	}
+	api_temp_dir(dir);
 	f = api_module();
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK, "a session");
+	api_start(f, NULL, CKF_SERIAL_SESSION, "a session", &slot, &s);
 	mechanisms(slot);
 	twin_keys();
 	known_answers();
@@ -398,12 +312,6 @@ int main(int argc, char **argv)
 	rules();
 	is_rv(f->C_CloseSession(s), CKR_OK, "close the session");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			diag("cannot remove %s", dir);
-	}
+	api_remove_dir(dir);
 	return done_testing();
 }

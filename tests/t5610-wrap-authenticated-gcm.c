@@ -23,8 +23,10 @@
  */
 #include "api/api.h"
 #include "api/bytes.h"
+#include "api/keys.h"
 
 static CK_FUNCTION_LIST_3_2_PTR f;
+static CK_FUNCTION_LIST_PTR fl;         /* the same list, as its 2.40 part */
 static CK_SESSION_HANDLE s;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 static CK_OBJECT_CLASS c_secret = CKO_SECRET_KEY;
@@ -32,22 +34,6 @@ static CK_KEY_TYPE k_aes = CKK_AES, k_gen = CKK_GENERIC_SECRET;
 
 #define ATTR(t, v) { (t), &(v), sizeof(v) }
 #define AAD (CK_BYTE_PTR)"header of the wrapped key", 25
-
-/* A session secret key; wrap: CKA_WRAP and CKA_UNWRAP; ext: CKA_EXTRACTABLE. */
-static CK_OBJECT_HANDLE key_of(CK_KEY_TYPE kt, const uint8_t *v, size_t n, CK_BBOOL wrap,
-			       CK_BBOOL ext)
-{
-	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-	CK_ATTRIBUTE t[] = {
-		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, kt), { CKA_VALUE, (void *)v, n },
-		ATTR(CKA_WRAP, wrap), ATTR(CKA_UNWRAP, wrap), ATTR(CKA_EXTRACTABLE, ext),
-		ATTR(CKA_SENSITIVE, no), ATTR(CKA_PRIVATE, no),
-	};
-
-	if (f->C_CreateObject(s, t, sizeof t / sizeof t[0], &h) != CKR_OK)
-		return CK_INVALID_HANDLE;
-	return h;
-}
 
 /* The GCM mechanism over p. */
 static CK_MECHANISM gcm(CK_GCM_MESSAGE_PARAMS *p, uint8_t *iv, size_t niv, CK_ULONG fixed,
@@ -57,50 +43,6 @@ static CK_MECHANISM gcm(CK_GCM_MESSAGE_PARAMS *p, uint8_t *iv, size_t niv, CK_UL
 
 	*p = (CK_GCM_MESSAGE_PARAMS){ iv, niv, fixed, gen, tag, tag_bits };
 	return m;
-}
-
-/* C_WrapKeyAuthenticated with the size query first. */
-static CK_RV awrap(CK_MECHANISM *m, CK_OBJECT_HANDLE kek, CK_OBJECT_HANDLE k,
-		   const uint8_t *aad, size_t naad, uint8_t *out, CK_ULONG *n)
-{
-	CK_ULONG need = 0;
-	CK_RV rv = f->C_WrapKeyAuthenticated(s, m, kek, k, (CK_BYTE_PTR)aad, naad, NULL, &need);
-
-	if (rv != CKR_OK)
-		return rv;
-	if (need > *n)
-		return CKR_GENERAL_ERROR;
-	*n = need;
-	rv = f->C_WrapKeyAuthenticated(s, m, kek, k, (CK_BYTE_PTR)aad, naad, out, n);
-	return rv == CKR_OK && *n != need ? CKR_GENERAL_ERROR : rv;
-}
-
-/* An extractable secret key of type kt unwrapped from w; its value into val. */
-static CK_RV aunwrap(CK_MECHANISM *m, CK_OBJECT_HANDLE kek, CK_KEY_TYPE kt, const uint8_t *w,
-		     size_t wn, const uint8_t *aad, size_t naad, uint8_t *val, CK_ULONG *vn,
-		     CK_OBJECT_HANDLE *ph)
-{
-	CK_ATTRIBUTE t[] = {
-		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, kt), ATTR(CKA_SENSITIVE, no),
-		ATTR(CKA_PRIVATE, no),
-	};
-	CK_ATTRIBUTE a = { CKA_VALUE, val, *vn };
-	CK_RV rv = f->C_UnwrapKeyAuthenticated(s, m, kek, (CK_BYTE_PTR)w, wn, t, 4,
-					       (CK_BYTE_PTR)aad, naad, ph);
-
-	if (rv != CKR_OK)
-		return rv;
-	rv = f->C_GetAttributeValue(s, *ph, &a, 1);
-	*vn = a.ulValueLen;
-	return rv;
-}
-
-static int get_bool(CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
-{
-	CK_BBOOL v = 0x55;
-	CK_ATTRIBUTE a = { type, &v, sizeof v };
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? v : -1;
 }
 
 /* The session's objects (all or nothing: a refused unwrap makes none). */
@@ -117,50 +59,6 @@ static int count_objects(void)
 	return (int)n;
 }
 
-/*
- * AES-GCM of python3-cryptography in another process: enc (data -> ciphertext || 16-byte
- * tag) or dec (ciphertext || tag -> data), the result into out. 0 on success.
- */
-static int py_gcm(int dec, const uint8_t *k, size_t nk, const uint8_t *iv, size_t niv,
-		  const uint8_t *aad, size_t naad, const uint8_t *in, size_t n, uint8_t *out,
-		  size_t *on)
-{
-	static const char script[] =
-		"import sys\n"
-		"from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n"
-		"op, k, iv, aad, d = sys.argv[1:6]\n"
-		"g = AESGCM(bytes.fromhex(k))\n"
-		"f = g.decrypt if op == 'dec' else g.encrypt\n"
-		"print(f(bytes.fromhex(iv), bytes.fromhex(d), bytes.fromhex(aad)).hex())\n";
-	char kh[65], ivh[513], aadh[129], dh[257], cmd[2048], line[600];
-	FILE *p;
-	size_t i;
-	unsigned v;
-
-	if (nk > 32 || niv > 256 || naad > 64 || n > 128)
-		return -1;
-	hex(k, nk, kh);
-	hex(iv, niv, ivh);
-	hex(aad, naad, aadh);
-	hex(in, n, dh);
-	snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"%s\" %s %s %s '%s' %s", script,
-		 dec ? "dec" : "enc", kh, ivh, aadh, dh);
-	p = popen(cmd, "r");
-	if (p == NULL)
-		return -1;
-	if (fgets(line, sizeof line, p) == NULL)
-		line[0] = '\0';
-	if (pclose(p) != 0)
-		return -1;
-	for (i = 0; line[2 * i] != '\0' && line[2 * i] != '\n' && i < 300; i++) {
-		if (sscanf(line + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	*on = i;
-	return 0;
-}
-
 /* Known answers: the GCM specification's Test Cases 4 (128-bit key) and 16 (256-bit). */
 static void kat(const char *what, const char *kek_hex, const char *c_hex, const char *t_hex)
 {
@@ -171,19 +69,20 @@ static void kat(const char *what, const char *kek_hex, const char *c_hex, const 
 	size_t nk = unhex(kek_hex, kek), np = unhex(p_hex, p), na = unhex(a_hex, a);
 	CK_GCM_MESSAGE_PARAMS gp;
 	CK_MECHANISM m;
-	CK_OBJECT_HANDLE hk = key_of(CKK_AES, kek, nk, yes, no), hv, hu = 0;
+	CK_OBJECT_HANDLE hk = api_secret_key(fl, s, CKK_AES, kek, nk, yes, no), hv, hu = 0;
 	CK_ULONG n = sizeof out, vn = sizeof val;
 
 	unhex(c_hex, c);
 	unhex(t_hex, t);
 	unhex("cafebabefacedbaddecaf888", iv);
-	hv = key_of(CKK_GENERIC_SECRET, p, np, no, yes);
+	hv = api_secret_key(fl, s, CKK_GENERIC_SECRET, p, np, no, yes);
 	ok(hk != CK_INVALID_HANDLE && hv != CK_INVALID_HANDLE, "%s: the keys", what);
 	m = gcm(&gp, iv, 12, 0, CKG_NO_GENERATE, tag, 128);
 	memset(tag, 0, sizeof tag);
-	ok(awrap(&m, hk, hv, a, na, out, &n) == CKR_OK && n == 60 && memcmp(out, c, 60) == 0 &&
-	   memcmp(tag, t, 16) == 0, "%s: the ciphertext in pWrappedKey, the tag in pTag", what);
-	ok(aunwrap(&m, hk, k_gen, c, 60, a, na, val, &vn, &hu) == CKR_OK && vn == 60 &&
+	ok(api_awrap(f, s, &m, hk, hv, a, na, out, &n) == CKR_OK && n == 60 &&
+	   memcmp(out, c, 60) == 0 && memcmp(tag, t, 16) == 0,
+	   "%s: the ciphertext in pWrappedKey, the tag in pTag", what);
+	ok(api_aunwrap(f, s, &m, hk, k_gen, c, 60, a, na, val, &vn, &hu) == CKR_OK && vn == 60 &&
 	   memcmp(val, p, 60) == 0, "%s: C_UnwrapKeyAuthenticated gives the key back", what);
 	f->C_DestroyObject(s, hu);
 	f->C_DestroyObject(s, hv);
@@ -227,13 +126,14 @@ static void cross_check(void)
 				continue;
 			tries++;
 			memset(iv, 0xA5, sizeof iv);
-			hk = key_of(CKK_AES, kek, keks[i], yes, no);
-			hv = key_of(keys[j].kt, key, keys[j].len, no, yes);
-			if (awrap(&m, hk, hv, AAD, w, &n) == CKR_OK && n == keys[j].len) {
+			hk = api_secret_key(fl, s, CKK_AES, kek, keks[i], yes, no);
+			hv = api_secret_key(fl, s, keys[j].kt, key, keys[j].len, no, yes);
+			if (api_awrap(f, s, &m, hk, hv, AAD, w, &n) == CKR_OK && n == keys[j].len) {
 				memcpy(ct, w, n);
 				memcpy(ct + n, tag, 16);
-				if (py_gcm(1, kek, keks[i], iv, niv, AAD, ct, n + 16, o, &on) == 0 &&
-				    on == keys[j].len && memcmp(o, key, on) == 0)
+				if (api_py_aead("AESGCM", 0, 1, kek, keks[i], iv, niv, AAD, ct, n + 16,
+						o, sizeof o, &on) == 0 && on == keys[j].len &&
+				    memcmp(o, key, on) == 0)
 					good_w++;
 				else
 					diag("python: kek %zu, key %zu", keks[i], keys[j].len);
@@ -245,11 +145,12 @@ static void cross_check(void)
 				diag("wrap: kek %zu, key %zu", keks[i], keys[j].len);
 			}
 			if (f->C_GenerateRandom(s, iv, niv) == CKR_OK &&
-			    py_gcm(0, kek, keks[i], iv, niv, AAD, key, keys[j].len, o, &on) == 0 &&
+			    api_py_aead("AESGCM", 0, 0, kek, keks[i], iv, niv, AAD, key, keys[j].len, o,
+					sizeof o, &on) == 0 &&
 			    on == keys[j].len + 16) {
 				memcpy(tag, o + keys[j].len, 16);
 				gp.ivGenerator = CKG_NO_GENERATE;       /* ignored by unwrap */
-				if (aunwrap(&m, hk, keys[j].kt == CKK_AES ? k_aes : k_gen, o,
+				if (api_aunwrap(f, s, &m, hk, keys[j].kt == CKK_AES ? k_aes : k_gen, o,
 					    keys[j].len, AAD, val, &vn, &hu) == CKR_OK &&
 				    vn == keys[j].len && memcmp(val, key, vn) == 0)
 					good_u++;
@@ -271,7 +172,8 @@ static void rules(void)
 {
 	uint8_t kek[16] = "0123456789abcdef", key[32] = "an AES-256 key, thirty-two bytes";
 	uint8_t w[64], w2[64], iv[12], iv0[12], tag[16], tag0[16], bad[64], val[64];
-	CK_OBJECT_HANDLE hk = key_of(CKK_AES, kek, 16, yes, no), hv, hne, hnw, hg, hu = 0;
+	CK_OBJECT_HANDLE hk = api_secret_key(fl, s, CKK_AES, kek, 16, yes, no), hv, hne, hnw, hg;
+	CK_OBJECT_HANDLE hu = 0;
 	CK_GCM_MESSAGE_PARAMS gp;
 	CK_GCM_PARAMS classic = { iv, 12, 96, NULL, 0, 128 };
 	CK_MECHANISM m, mkw = { CKM_AES_KEY_WRAP, NULL, 0 }, mmgm = { CKM_KUZNYECHIK_MGM, &gp,
@@ -282,10 +184,10 @@ static void rules(void)
 	CK_ULONG n, vn;
 	int before;
 
-	hv = key_of(CKK_AES, key, 32, no, yes);
-	hne = key_of(CKK_AES, key, 32, no, no);
-	hnw = key_of(CKK_AES, kek, 16, no, no);         /* CKA_WRAP, CKA_UNWRAP false */
-	hg = key_of(CKK_GENERIC_SECRET, kek, 16, yes, no);
+	hv = api_secret_key(fl, s, CKK_AES, key, 32, no, yes);
+	hne = api_secret_key(fl, s, CKK_AES, key, 32, no, no);
+	hnw = api_secret_key(fl, s, CKK_AES, kek, 16, no, no);  /* CKA_WRAP, CKA_UNWRAP false */
+	hg = api_secret_key(fl, s, CKK_GENERIC_SECRET, kek, 16, yes, no);
 	ok(hk && hv && hne && hnw && hg, "the keys");
 	memset(iv, 0, sizeof iv);
 	m = gcm(&gp, iv, 12, 0, CKG_GENERATE, tag, 128);
@@ -316,39 +218,42 @@ static void rules(void)
 	memcpy(iv, iv0, 12);
 	memcpy(tag, tag0, 16);
 	vn = sizeof val;
-	is_rv(aunwrap(&m, hk, k_aes, w, 32, AAD, val, &vn, &hu), CKR_OK, "it unwraps");
+	is_rv(api_aunwrap(f, s, &m, hk, k_aes, w, 32, AAD, val, &vn, &hu), CKR_OK, "it unwraps");
 	ok(vn == 32 && memcmp(val, key, 32) == 0, "... to the key's value");
-	ok(get_bool(hu, CKA_LOCAL) == 0 && get_bool(hu, CKA_ALWAYS_SENSITIVE) == 0 &&
-	   get_bool(hu, CKA_NEVER_EXTRACTABLE) == 0 && get_bool(hu, CKA_EXTRACTABLE) == 1,
+	ok(api_get_bool(fl, s, hu, CKA_LOCAL) == 0 &&
+	   api_get_bool(fl, s, hu, CKA_ALWAYS_SENSITIVE) == 0 &&
+	   api_get_bool(fl, s, hu, CKA_NEVER_EXTRACTABLE) == 0 &&
+	   api_get_bool(fl, s, hu, CKA_EXTRACTABLE) == 1,
 	   "the new key: CKA_LOCAL, CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE false, "
 	   "CKA_EXTRACTABLE true");
 	is_rv(f->C_UnwrapKeyAuthenticated(s, &m, hk, w, 32, t_ne, 4, AAD, &hu), CKR_OK,
 	      "with CKA_EXTRACTABLE false in the template");
-	ok(get_bool(hu, CKA_EXTRACTABLE) == 0, "... the new key is not extractable");
+	ok(api_get_bool(fl, s, hu, CKA_EXTRACTABLE) == 0, "... the new key is not extractable");
 	before = count_objects();
 	vn = sizeof val;
-	is_rv(aunwrap(&m, hk, k_aes, w, 32, (CK_BYTE_PTR)"header of the wrapped kez", 25, val,
-		      &vn, &hu), CKR_WRAPPED_KEY_INVALID, "other AAD: CKR_WRAPPED_KEY_INVALID");
+	is_rv(api_aunwrap(f, s, &m, hk, k_aes, w, 32, (CK_BYTE_PTR)"header of the wrapped kez",
+			  25, val, &vn, &hu), CKR_WRAPPED_KEY_INVALID,
+	      "other AAD: CKR_WRAPPED_KEY_INVALID");
 	vn = sizeof val;
-	is_rv(aunwrap(&m, hk, k_aes, w, 32, NULL, 0, val, &vn, &hu), CKR_WRAPPED_KEY_INVALID,
-	      "no AAD: CKR_WRAPPED_KEY_INVALID");
+	is_rv(api_aunwrap(f, s, &m, hk, k_aes, w, 32, NULL, 0, val, &vn, &hu),
+	      CKR_WRAPPED_KEY_INVALID, "no AAD: CKR_WRAPPED_KEY_INVALID");
 	memcpy(bad, w, 32);
 	bad[7] ^= 0x01;
 	vn = sizeof val;
-	is_rv(aunwrap(&m, hk, k_aes, bad, 32, AAD, val, &vn, &hu), CKR_WRAPPED_KEY_INVALID,
-	      "one bit of the ciphertext changed: CKR_WRAPPED_KEY_INVALID");
+	is_rv(api_aunwrap(f, s, &m, hk, k_aes, bad, 32, AAD, val, &vn, &hu),
+	      CKR_WRAPPED_KEY_INVALID, "one bit of the ciphertext changed: CKR_WRAPPED_KEY_INVALID");
 	tag[15] ^= 0x80;
 	vn = sizeof val;
-	is_rv(aunwrap(&m, hk, k_aes, w, 32, AAD, val, &vn, &hu), CKR_WRAPPED_KEY_INVALID,
+	is_rv(api_aunwrap(f, s, &m, hk, k_aes, w, 32, AAD, val, &vn, &hu), CKR_WRAPPED_KEY_INVALID,
 	      "one bit of the tag changed: CKR_WRAPPED_KEY_INVALID");
 	tag[15] ^= 0x80;
 	iv[0] ^= 0x01;
 	vn = sizeof val;
-	is_rv(aunwrap(&m, hk, k_aes, w, 32, AAD, val, &vn, &hu), CKR_WRAPPED_KEY_INVALID,
+	is_rv(api_aunwrap(f, s, &m, hk, k_aes, w, 32, AAD, val, &vn, &hu), CKR_WRAPPED_KEY_INVALID,
 	      "another IV: CKR_WRAPPED_KEY_INVALID");
 	iv[0] ^= 0x01;
 	vn = sizeof val;
-	is_rv(aunwrap(&m, hk, k_aes, w, 31, AAD, val, &vn, &hu), CKR_WRAPPED_KEY_INVALID,
+	is_rv(api_aunwrap(f, s, &m, hk, k_aes, w, 31, AAD, val, &vn, &hu), CKR_WRAPPED_KEY_INVALID,
 	      "a byte short: CKR_WRAPPED_KEY_INVALID");
 	ok(count_objects() == before, "none of them made an object");
 	is_rv(f->C_UnwrapKeyAuthenticated(s, &m, hk, w, 32, t_aes, 1, AAD, &hu),
@@ -374,7 +279,7 @@ static void rules(void)
 	is_rv(f->C_WrapKeyAuthenticated(s, &m, hk, hv, AAD, w, &n), CKR_OK,
 	      "ulTagBits 96 is taken");
 	vn = sizeof val;
-	ok(aunwrap(&m, hk, k_aes, w, 32, AAD, val, &vn, &hu) == CKR_OK && vn == 32 &&
+	ok(api_aunwrap(f, s, &m, hk, k_aes, w, 32, AAD, val, &vn, &hu) == CKR_OK && vn == 32 &&
 	   memcmp(val, key, 32) == 0, "... and unwraps with its 12-byte tag");
 	gp.ulTagBits = 128;
 	gp.pTag = NULL;
@@ -464,11 +369,12 @@ static void wrap_template_trusted(void)
 	};
 	CK_GCM_MESSAGE_PARAMS gp;
 	CK_MECHANISM m = gcm(&gp, iv, 12, 0, CKG_GENERATE, tag, 128);
-	CK_OBJECT_HANDLE hk = key_of(CKK_AES, kek, 16, yes, no), hkt = 0, htr = 0, hv, hg;
+	CK_OBJECT_HANDLE hk = api_secret_key(fl, s, CKK_AES, kek, 16, yes, no), hkt = 0, htr = 0;
+	CK_OBJECT_HANDLE hv, hg;
 	CK_ULONG n = sizeof w;
 
-	hv = key_of(CKK_AES, key, 16, no, yes);
-	hg = key_of(CKK_GENERIC_SECRET, key, 16, no, yes);
+	hv = api_secret_key(fl, s, CKK_AES, key, 16, no, yes);
+	hg = api_secret_key(fl, s, CKK_GENERIC_SECRET, key, 16, no, yes);
 	ok(f->C_CreateObject(s, tt, 6, &hkt) == CKR_OK, "a KEK with CKA_WRAP_TEMPLATE {AES}");
 	is_rv(f->C_WrapKeyAuthenticated(s, &m, hkt, hv, AAD, w, &n), CKR_OK, "it wraps an AES key");
 	n = sizeof w;
@@ -490,26 +396,15 @@ static void mechanisms(CK_SLOT_ID slot)
 
 int main(int argc, char **argv)
 {
-	CK_C_GetInterface getitf;
-	CK_INTERFACE_PTR itf = NULL;
-	CK_VERSION v32 = { 3, 2 };
 	CK_SLOT_ID slot = 0;
-	void *h;
 
 	(void)argc;
 	api_rig(argv, 1);
-	h = module_open();
-	getitf = (CK_C_GetInterface)module_sym(h, "C_GetInterface");
-	if (!ok(getitf != NULL && getitf((CK_UTF8CHAR_PTR) "PKCS 11", &v32, &itf, 0) == CKR_OK &&
-		itf != NULL, "the 3.2 interface"))
+	f = api_module_3_2();
+	if (!ok(f != NULL, "the 3.2 interface"))
 		return done_testing();
-	f = itf->pFunctionList;
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of((CK_FUNCTION_LIST_PTR)f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token((CK_FUNCTION_LIST_PTR)f, slot, "t5610"), CKR_OK,
-	      "C_InitToken and C_InitPIN");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
-	      "a R/W session");
+	fl = (CK_FUNCTION_LIST_PTR)f;
+	api_start(fl, "t5610", CKF_SERIAL_SESSION | CKF_RW_SESSION, "a R/W session", &slot, &s);
 	mechanisms(slot);
 	known_answers();
 	cross_check();

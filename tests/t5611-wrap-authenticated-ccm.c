@@ -14,30 +14,15 @@
  */
 #include "api/api.h"
 #include "api/bytes.h"
+#include "api/keys.h"
 
 static CK_FUNCTION_LIST_3_2_PTR f;
+static CK_FUNCTION_LIST_PTR fl;         /* the same list, as its 2.40 part */
 static CK_SESSION_HANDLE s;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-static CK_OBJECT_CLASS c_secret = CKO_SECRET_KEY;
 static CK_KEY_TYPE k_aes = CKK_AES, k_gen = CKK_GENERIC_SECRET;
 
-#define ATTR(t, v) { (t), &(v), sizeof(v) }
 #define AAD (CK_BYTE_PTR)"associated", 10
-
-static CK_OBJECT_HANDLE key_of(CK_KEY_TYPE kt, const uint8_t *v, size_t n, CK_BBOOL wrap,
-			       CK_BBOOL ext)
-{
-	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-	CK_ATTRIBUTE t[] = {
-		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, kt), { CKA_VALUE, (void *)v, n },
-		ATTR(CKA_WRAP, wrap), ATTR(CKA_UNWRAP, wrap), ATTR(CKA_EXTRACTABLE, ext),
-		ATTR(CKA_SENSITIVE, no), ATTR(CKA_PRIVATE, no),
-	};
-
-	if (f->C_CreateObject(s, t, sizeof t / sizeof t[0], &h) != CKR_OK)
-		return CK_INVALID_HANDLE;
-	return h;
-}
 
 static CK_MECHANISM ccm(CK_CCM_MESSAGE_PARAMS *p, CK_ULONG data_len, uint8_t *nonce,
 			size_t nn, CK_ULONG fixed, CK_GENERATOR_FUNCTION gen, uint8_t *mac,
@@ -47,85 +32,6 @@ static CK_MECHANISM ccm(CK_CCM_MESSAGE_PARAMS *p, CK_ULONG data_len, uint8_t *no
 
 	*p = (CK_CCM_MESSAGE_PARAMS){ data_len, nonce, nn, fixed, gen, mac, mac_len };
 	return m;
-}
-
-/* C_WrapKeyAuthenticated with the size query first. */
-static CK_RV awrap(CK_MECHANISM *m, CK_OBJECT_HANDLE kek, CK_OBJECT_HANDLE k,
-		   const uint8_t *aad, size_t naad, uint8_t *out, CK_ULONG *n)
-{
-	CK_ULONG need = 0;
-	CK_RV rv = f->C_WrapKeyAuthenticated(s, m, kek, k, (CK_BYTE_PTR)aad, naad, NULL, &need);
-
-	if (rv != CKR_OK)
-		return rv;
-	if (need > *n)
-		return CKR_GENERAL_ERROR;
-	*n = need;
-	rv = f->C_WrapKeyAuthenticated(s, m, kek, k, (CK_BYTE_PTR)aad, naad, out, n);
-	return rv == CKR_OK && *n != need ? CKR_GENERAL_ERROR : rv;
-}
-
-/* A secret key of type kt unwrapped from w; its value into val. */
-static CK_RV aunwrap(CK_MECHANISM *m, CK_OBJECT_HANDLE kek, CK_KEY_TYPE kt, const uint8_t *w,
-		     size_t wn, const uint8_t *aad, size_t naad, uint8_t *val, CK_ULONG *vn)
-{
-	CK_ATTRIBUTE t[] = {
-		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, kt), ATTR(CKA_SENSITIVE, no),
-		ATTR(CKA_PRIVATE, no),
-	};
-	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-	CK_ATTRIBUTE a = { CKA_VALUE, val, *vn };
-	CK_RV rv = f->C_UnwrapKeyAuthenticated(s, m, kek, (CK_BYTE_PTR)w, wn, t, 4,
-					       (CK_BYTE_PTR)aad, naad, &h);
-
-	if (rv != CKR_OK)
-		return rv;
-	rv = f->C_GetAttributeValue(s, h, &a, 1);
-	*vn = a.ulValueLen;
-	f->C_DestroyObject(s, h);
-	return rv;
-}
-
-/* AES-CCM of python3-cryptography in another process: enc (data -> ciphertext || MAC)
- * or dec (ciphertext || MAC -> data). 0 on success. */
-static int py_ccm(int dec, const uint8_t *k, size_t nk, const uint8_t *nonce, size_t nn,
-		  const uint8_t *aad, size_t naad, size_t mac_len, const uint8_t *in, size_t n,
-		  uint8_t *out, size_t *on)
-{
-	static const char script[] =
-		"import sys\n"
-		"from cryptography.hazmat.primitives.ciphers.aead import AESCCM\n"
-		"op, k, nonce, aad, t, d = sys.argv[1:7]\n"
-		"c = AESCCM(bytes.fromhex(k), tag_length=int(t))\n"
-		"f = c.decrypt if op == 'dec' else c.encrypt\n"
-		"print(f(bytes.fromhex(nonce), bytes.fromhex(d), bytes.fromhex(aad)).hex())\n";
-	char kh[65], nh[33], aadh[129], dh[257], cmd[2048], line[600];
-	FILE *p;
-	size_t i;
-	unsigned v;
-
-	if (nk > 32 || nn > 16 || naad > 64 || n > 128)
-		return -1;
-	hex(k, nk, kh);
-	hex(nonce, nn, nh);
-	hex(aad, naad, aadh);
-	hex(in, n, dh);
-	snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"%s\" %s %s %s '%s' %zu %s", script,
-		 dec ? "dec" : "enc", kh, nh, aadh, mac_len, dh);
-	p = popen(cmd, "r");
-	if (p == NULL)
-		return -1;
-	if (fgets(line, sizeof line, p) == NULL)
-		line[0] = '\0';
-	if (pclose(p) != 0)
-		return -1;
-	for (i = 0; line[2 * i] != '\0' && line[2 * i] != '\n' && i < 300; i++) {
-		if (sscanf(line + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	*on = i;
-	return 0;
 }
 
 /* SP 800-38C appendix C: K, N, A, P and C = ciphertext || MAC of Tlen bytes. */
@@ -141,15 +47,15 @@ static void kat(const char *what, const char *n_hex, const char *a_hex, const ch
 
 	unhex("404142434445464748494a4b4c4d4e4f", kek);
 	unhex(c_hex, c);
-	hk = key_of(CKK_AES, kek, 16, yes, no);
-	hv = key_of(CKK_GENERIC_SECRET, p, np, no, yes);
+	hk = api_secret_key(fl, s, CKK_AES, kek, 16, yes, no);
+	hv = api_secret_key(fl, s, CKK_GENERIC_SECRET, p, np, no, yes);
 	ok(hk != CK_INVALID_HANDLE && hv != CK_INVALID_HANDLE, "%s: the keys", what);
 	m = ccm(&cp, 0, nonce, nn, 0, CKG_NO_GENERATE, mac, tlen);
-	ok(awrap(&m, hk, hv, a, na, out, &n) == CKR_OK && n == np && memcmp(out, c, np) == 0 &&
-	   memcmp(mac, c + np, tlen) == 0, "%s: the ciphertext in pWrappedKey, the MAC in pMAC",
-	   what);
+	ok(api_awrap(f, s, &m, hk, hv, a, na, out, &n) == CKR_OK && n == np &&
+	   memcmp(out, c, np) == 0 && memcmp(mac, c + np, tlen) == 0,
+	   "%s: the ciphertext in pWrappedKey, the MAC in pMAC", what);
 	cp.ulDataLen = 999;     /* ignored: the module sets it */
-	ok(aunwrap(&m, hk, k_gen, c, np, a, na, val, &vn) == CKR_OK && vn == np &&
+	ok(api_aunwrap(f, s, &m, hk, k_gen, c, np, a, na, val, &vn, NULL) == CKR_OK && vn == np &&
 	   memcmp(val, p, np) == 0, "%s: C_UnwrapKeyAuthenticated gives the key back", what);
 	f->C_DestroyObject(s, hv);
 	f->C_DestroyObject(s, hk);
@@ -176,15 +82,15 @@ static void cross_check(void)
 		    f->C_GenerateRandom(s, key, cases[i].key) != CKR_OK)
 			continue;
 		memset(nonce, 0x5A, sizeof nonce);
-		hk = key_of(CKK_AES, kek, cases[i].kek, yes, no);
-		hv = key_of(cases[i].key == 40 ? CKK_GENERIC_SECRET : CKK_AES, key, cases[i].key,
-			    no, yes);
-		if (awrap(&m, hk, hv, AAD, w, &n) == CKR_OK && n == cases[i].key) {
+		hk = api_secret_key(fl, s, CKK_AES, kek, cases[i].kek, yes, no);
+		hv = api_secret_key(fl, s, cases[i].key == 40 ? CKK_GENERIC_SECRET : CKK_AES, key,
+				    cases[i].key, no, yes);
+		if (api_awrap(f, s, &m, hk, hv, AAD, w, &n) == CKR_OK && n == cases[i].key) {
 			memcpy(ct, w, n);
 			memcpy(ct + n, mac, cases[i].mac);
-			if (py_ccm(1, kek, cases[i].kek, nonce, cases[i].nonce, AAD, cases[i].mac,
-				   ct, n + cases[i].mac, o, &on) == 0 && on == n &&
-			    memcmp(o, key, n) == 0)
+			if (api_py_aead("AESCCM", cases[i].mac, 1, kek, cases[i].kek, nonce,
+					cases[i].nonce, AAD, ct, n + cases[i].mac, o, sizeof o,
+					&on) == 0 && on == n && memcmp(o, key, n) == 0)
 				good_w++;
 			else
 				diag("python: case %zu", i);
@@ -198,11 +104,12 @@ static void cross_check(void)
 			diag("wrap: case %zu", i);
 		}
 		if (f->C_GenerateRandom(s, nonce, cases[i].nonce) == CKR_OK &&
-		    py_ccm(0, kek, cases[i].kek, nonce, cases[i].nonce, AAD, cases[i].mac, key,
-			   cases[i].key, o, &on) == 0 && on == cases[i].key + cases[i].mac) {
+		    api_py_aead("AESCCM", cases[i].mac, 0, kek, cases[i].kek, nonce, cases[i].nonce,
+				AAD, key, cases[i].key, o, sizeof o, &on) == 0 &&
+		    on == cases[i].key + cases[i].mac) {
 			memcpy(mac, o + cases[i].key, cases[i].mac);
-			if (aunwrap(&m, hk, cases[i].key == 40 ? k_gen : k_aes, o, cases[i].key,
-				    AAD, val, &vn) == CKR_OK && vn == cases[i].key &&
+			if (api_aunwrap(f, s, &m, hk, cases[i].key == 40 ? k_gen : k_aes, o, cases[i].key,
+				    AAD, val, &vn, NULL) == CKR_OK && vn == cases[i].key &&
 			    memcmp(val, key, vn) == 0)
 				good_u++;
 			else
@@ -220,8 +127,8 @@ static void rules(void)
 {
 	uint8_t kek[16] = "0123456789abcdef", key[16] = "sixteen byte key", w[32], val[32],
 		nonce[13], mac[16];
-	CK_OBJECT_HANDLE hk = key_of(CKK_AES, kek, 16, yes, no), hv = key_of(CKK_AES, key, 16, no,
-									     yes);
+	CK_OBJECT_HANDLE hk = api_secret_key(fl, s, CKK_AES, kek, 16, yes, no);
+	CK_OBJECT_HANDLE hv = api_secret_key(fl, s, CKK_AES, key, 16, no, yes);
 	CK_CCM_MESSAGE_PARAMS cp;
 	CK_GCM_MESSAGE_PARAMS gp = { nonce, 12, 0, CKG_GENERATE, mac, 128 };
 	CK_MECHANISM m = ccm(&cp, 0, nonce, 13, 0, CKG_GENERATE, mac, 16);
@@ -238,15 +145,15 @@ static void rules(void)
 	   "... the key's length; no nonce drawn, no MAC written");
 	n = sizeof w;
 	is_rv(f->C_WrapKeyAuthenticated(s, &m, hk, hv, AAD, w, &n), CKR_OK, "the wrap");
-	is_rv(aunwrap(&m, hk, k_aes, w, 16, (CK_BYTE_PTR)"associatee", 10, val, &vn),
+	is_rv(api_aunwrap(f, s, &m, hk, k_aes, w, 16, (CK_BYTE_PTR)"associatee", 10, val, &vn, NULL),
 	      CKR_WRAPPED_KEY_INVALID, "other AAD: CKR_WRAPPED_KEY_INVALID");
 	mac[3] ^= 0x10;
 	vn = sizeof val;
-	is_rv(aunwrap(&m, hk, k_aes, w, 16, AAD, val, &vn), CKR_WRAPPED_KEY_INVALID,
-	      "a changed MAC: CKR_WRAPPED_KEY_INVALID");
+	is_rv(api_aunwrap(f, s, &m, hk, k_aes, w, 16, AAD, val, &vn, NULL),
+	      CKR_WRAPPED_KEY_INVALID, "a changed MAC: CKR_WRAPPED_KEY_INVALID");
 	mac[3] ^= 0x10;
 	vn = sizeof val;
-	ok(aunwrap(&m, hk, k_aes, w, 16, AAD, val, &vn) == CKR_OK && vn == 16 &&
+	ok(api_aunwrap(f, s, &m, hk, k_aes, w, 16, AAD, val, &vn, NULL) == CKR_OK && vn == 16 &&
 	   memcmp(val, key, 16) == 0, "the right ones unwrap it");
 	cp.ulMACLen = 5;
 	is_rv(f->C_WrapKeyAuthenticated(s, &m, hk, hv, AAD, w, &n), CKR_MECHANISM_PARAM_INVALID,
@@ -274,26 +181,15 @@ static void rules(void)
 
 int main(int argc, char **argv)
 {
-	CK_C_GetInterface getitf;
-	CK_INTERFACE_PTR itf = NULL;
-	CK_VERSION v32 = { 3, 2 };
 	CK_SLOT_ID slot = 0;
-	void *h;
 
 	(void)argc;
 	api_rig(argv, 1);
-	h = module_open();
-	getitf = (CK_C_GetInterface)module_sym(h, "C_GetInterface");
-	if (!ok(getitf != NULL && getitf((CK_UTF8CHAR_PTR) "PKCS 11", &v32, &itf, 0) == CKR_OK &&
-		itf != NULL, "the 3.2 interface"))
+	f = api_module_3_2();
+	if (!ok(f != NULL, "the 3.2 interface"))
 		return done_testing();
-	f = itf->pFunctionList;
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of((CK_FUNCTION_LIST_PTR)f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token((CK_FUNCTION_LIST_PTR)f, slot, "t5611"), CKR_OK,
-	      "C_InitToken and C_InitPIN");
-	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
-	      "a R/W session");
+	fl = (CK_FUNCTION_LIST_PTR)f;
+	api_start(fl, "t5611", CKF_SERIAL_SESSION | CKF_RW_SESSION, "a R/W session", &slot, &s);
 	/* SP 800-38C C.1 and C.2 */
 	kat("SP 800-38C Example 1", "10111213141516", "0001020304050607", "20212223",
 	    "7162015b4dac255d", 4);

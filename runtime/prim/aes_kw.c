@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "crypto_sym_gost.h"
 
 struct aes_kw {
@@ -79,23 +77,15 @@ static CK_RV aes_kw_unwrap(const struct prim_ctx *c, const uint8_t *in, size_t n
 			   size_t *out_len)
 {
 	const struct aes_kw *s = c->state;
-	CK_RV rv = crypto_aes_unwrap_iv(aes_kw_pad(c->m), c->key, c->k,
-					s->iv_len > 0 ? s->iv : NULL, s->iv_len, in, n, out,
-					out_len);
 
-	if (rv == CKR_DATA_LEN_RANGE)
-		return CKR_WRAPPED_KEY_LEN_RANGE;
-	if (rv == CKR_ENCRYPTED_DATA_INVALID)
-		return CKR_WRAPPED_KEY_INVALID;
-	return rv;
+	return prim_unwrap_rv(crypto_aes_unwrap_iv(aes_kw_pad(c->m), c->key, c->k,
+						   s->iv_len > 0 ? s->iv : NULL, s->iv_len, in, n,
+						   out, out_len));
 }
 
 static void aes_kw_release(struct prim_ctx *c)
 {
-	if (c->state != NULL)
-		OPENSSL_cleanse(c->state, sizeof(struct aes_kw));
-	free(c->state);
-	c->state = NULL;
+	prim_state_free(c, sizeof(struct aes_kw));
 }
 
 const struct prim_ops prim_aes_kw_ops = {

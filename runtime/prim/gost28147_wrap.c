@@ -26,8 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 struct gost28147_wrap {
 	enum crypto_gost89_set set;
 	uint8_t ukm[8];                 /* zero when the parameter is omitted */
@@ -85,21 +83,14 @@ static CK_RV gost28147_wrap_unwrap(const struct prim_ctx *c, const uint8_t *in, 
 				   uint8_t *out, size_t *out_len)
 {
 	const struct gost28147_wrap *w = c->state;
-	CK_RV rv = crypto_gost89_unwrap(w->set, c->key, c->k, w->ukm, in, n, out, out_len);
 
-	if (rv == CKR_DATA_LEN_RANGE)
-		return CKR_WRAPPED_KEY_LEN_RANGE;
-	if (rv == CKR_ENCRYPTED_DATA_INVALID)
-		return CKR_WRAPPED_KEY_INVALID;
-	return rv;
+	return prim_unwrap_rv(crypto_gost89_unwrap(w->set, c->key, c->k, w->ukm, in, n, out,
+						   out_len));
 }
 
 static void gost28147_wrap_release(struct prim_ctx *c)
 {
-	if (c->state != NULL)
-		OPENSSL_cleanse(c->state, sizeof(struct gost28147_wrap));
-	free(c->state);
-	c->state = NULL;
+	prim_state_free(c, sizeof(struct gost28147_wrap));
 }
 
 const struct prim_ops prim_gost28147_wrap_ops = {

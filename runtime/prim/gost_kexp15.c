@@ -29,8 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #define KEXP15_KEY_MAX 64               /* crypto_kexp15's longest key */
 #define KEXP15_TWIN_LEN (2 * CRYPTO_GOST_KEY_LEN)
 
@@ -98,22 +96,14 @@ static CK_RV kexp15_unwrap(const struct prim_ctx *c, const uint8_t *in, size_t n
 			   size_t *out_len)
 {
 	const struct gost_kexp15 *s = c->state;
-	CK_RV rv = crypto_kimp15(s->alg, c->key + CRYPTO_GOST_KEY_LEN, c->key, s->iv, s->iv_len,
-				 in, n, out, out_len);
 
-	if (rv == CKR_DATA_LEN_RANGE)
-		return CKR_WRAPPED_KEY_LEN_RANGE;
-	if (rv == CKR_ENCRYPTED_DATA_INVALID)
-		return CKR_WRAPPED_KEY_INVALID;
-	return rv;
+	return prim_unwrap_rv(crypto_kimp15(s->alg, c->key + CRYPTO_GOST_KEY_LEN, c->key, s->iv,
+					    s->iv_len, in, n, out, out_len));
 }
 
 static void kexp15_release(struct prim_ctx *c)
 {
-	if (c->state != NULL)
-		OPENSSL_cleanse(c->state, sizeof(struct gost_kexp15));
-	free(c->state);
-	c->state = NULL;
+	prim_state_free(c, sizeof(struct gost_kexp15));
 }
 
 const struct prim_ops prim_gost_kexp15_ops = {

@@ -248,6 +248,23 @@ CK_RV prim_sym_final(struct prim_ctx *c, uint8_t *out, size_t cap, size_t *out_l
 	return crypto_sym_final(c->state, out, cap, out_len);
 }
 
+void prim_state_free(struct prim_ctx *c, size_t size)
+{
+	if (c->state != NULL)
+		OPENSSL_cleanse(c->state, size);
+	free(c->state);
+	c->state = NULL;
+}
+
+CK_RV prim_unwrap_rv(CK_RV rv)
+{
+	if (rv == CKR_DATA_LEN_RANGE)
+		return CKR_WRAPPED_KEY_LEN_RANGE;
+	if (rv == CKR_ENCRYPTED_DATA_INVALID)
+		return CKR_WRAPPED_KEY_INVALID;
+	return rv;
+}
+
 void prim_sym_release(struct prim_ctx *c)
 {
 	crypto_sym_free(c->state);

@@ -250,6 +250,13 @@ CK_RV prim_copy_attr(const struct prim_attrs *a, CK_ATTRIBUTE_TYPE type, uint8_t
  * CKR_KEY_TYPE_INCONSISTENT (no value), CKR_KEY_SIZE_RANGE. */
 CK_RV prim_secret_key(struct prim_ctx *c, const struct prim_attrs *a, int private_key);
 
+/* The key wrap primitives (AES KW/KWP, GOST 28147 key wrap, KExp15): a fixed-size
+ * c->state (size bytes, malloc'ed) cleansed and freed; an unwrapping's error as the
+ * function's (CKR_DATA_LEN_RANGE: CKR_WRAPPED_KEY_LEN_RANGE, CKR_ENCRYPTED_DATA_INVALID:
+ * CKR_WRAPPED_KEY_INVALID). */
+void prim_state_free(struct prim_ctx *c, size_t size);
+CK_RV prim_unwrap_rv(CK_RV rv);
+
 /* Secret-key ciphers: c->state a crypto_sym of cipher (OpenSSL's name; NULL: a key
  * length the cipher does not have, CKR_KEY_SIZE_RANGE) in mode, with the key taken by
  * prim_secret_key; and the hooks that run it. */

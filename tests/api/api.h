@@ -11,12 +11,16 @@
  *   api_rig(argv, n)            the re-exec above (n virtual tokens, fresh); api_rig_opt
  *                               adds --echo (a reader whose card is not a token)
  *   api_module()                dlopen the module, its 2.40 function list
+ *   api_module_3_2()            its "PKCS 11" 3.2 function list (C_GetInterface), or NULL
  *   api_apdus(i)                APDUs token i has received so far ("> " lines of its trace)
  *   api_ins_since(i, mark, ...) the INS bytes of the APDUs after the first `mark` ones
  *   api_ctl(i, cmd, out, cap)   vtoken-ctl (of the build folder) on token i's control socket
  *   api_run(path, args...)      run a helper program, its exit status
  *   api_slot_of(fl, i, &slot)   the slot of token i (found by reader name; no APDU)
  *   api_prepare_token(fl, slot) C_InitToken + C_InitPIN: a PKCS#15 token with both PINs
+ *   api_start(fl, label, ...)   C_Initialize, token 0's slot, api_prepare_token when label
+ *                               is given, a session: a test each
+ *   api_temp_dir(tmpl)          mkdtemp or bail out; api_remove_dir(dir) removes it after
  *   api_now_ms()                a monotonic clock for "within one second"
  */
 #ifndef SCRIPTOKI_TEST_API_H
@@ -126,6 +130,18 @@ static inline void api_rig(char **argv, int n)
 static inline CK_FUNCTION_LIST_PTR api_module(void)
 {
 	return module_functions(module_open());
+}
+
+static inline CK_FUNCTION_LIST_3_2_PTR api_module_3_2(void)
+{
+	CK_C_GetInterface getitf = (CK_C_GetInterface)module_sym(module_open(), "C_GetInterface");
+	CK_VERSION v32 = { 3, 2 };
+	CK_INTERFACE_PTR itf = NULL;
+
+	if (getitf == NULL || getitf((CK_UTF8CHAR_PTR) "PKCS 11", &v32, &itf, 0) != CKR_OK ||
+	    itf == NULL)
+		return NULL;
+	return itf->pFunctionList;
 }
 
 static inline long api_now_ms(void)
@@ -320,6 +336,38 @@ static inline CK_RV api_prepare_token(CK_FUNCTION_LIST_PTR fl, CK_SLOT_ID slot, 
 		rv = fl->C_Logout(s);
 	fl->C_CloseSession(s);
 	return rv;
+}
+
+/* The start most tests share, each step a test of its own: C_Initialize, the slot of token
+ * 0, C_InitToken and C_InitPIN when label is not NULL, a session with flags (what names
+ * it). 1 when every step passed. */
+static inline int api_start(CK_FUNCTION_LIST_PTR fl, const char *label, CK_FLAGS flags,
+			    const char *what, CK_SLOT_ID *slot, CK_SESSION_HANDLE *s)
+{
+	int good = is_rv(fl->C_Initialize(NULL), CKR_OK, "C_Initialize");
+
+	good &= is_rv(api_slot_of(fl, 0, slot), CKR_OK, "the token's slot");
+	if (label != NULL)
+		good &= is_rv(api_prepare_token(fl, *slot, label), CKR_OK,
+			      "C_InitToken and C_InitPIN");
+	good &= is_rv(fl->C_OpenSession(*slot, flags, NULL, NULL, s), CKR_OK, "%s", what);
+	return good;
+}
+
+/* mkdtemp(tmpl), or the whole test bails out. */
+static inline void api_temp_dir(char *tmpl)
+{
+	if (mkdtemp(tmpl) == NULL) {
+		printf("Bail out! mkdtemp %s\n", tmpl);
+		exit(255);
+	}
+}
+
+/* The directory and what the test left in it. */
+static inline void api_remove_dir(const char *dir)
+{
+	if (api_run("/bin/rm", "-rf", dir, (char *)NULL) != 0)
+		diag("cannot remove %s", dir);
 }
 
 #endif

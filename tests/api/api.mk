@@ -10,6 +10,10 @@ API_TESTS := $(basename $(notdir $(wildcard tests/t5[1237]*.c)))
 
 $(API_TESTS:%=$(BUILD)/t/%.t): tests/api/api.h tests/api/bytes.h tests/api/cipher.h generated/sk_names.c generated/sk_names.h
 
+# the cipher and key-management tests (t54xx, t56xx) share the hex, cipher and key helpers
+$(patsubst %,$(BUILD)/t/%.t,$(basename $(notdir $(wildcard tests/t5[46]*.c)))): \
+	tests/api/api.h tests/api/bytes.h tests/api/cipher.h tests/api/keys.h
+
 # t57xx (digesting keys, recovery, dual functions, operation state) check results with
 # OpenSSL in the test process too, as t52xx do
 $(patsubst %,$(BUILD)/t/%.t,$(basename $(notdir $(wildcard tests/t57*.c)))): LDFLAGS += -lcrypto
