@@ -15,6 +15,7 @@
 #include "api/api.h"
 #include "api/bytes.h"
 #include "api/token.h"
+#include "rfc8032.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -174,18 +175,7 @@ static void faults(CK_SESSION_HANDLE s)
  * signature of the test's message compared byte for byte */
 static void known_answers(CK_SESSION_HANDLE s)
 {
-	static const struct {
-		const char *seed, *pub, *msg, *sig;
-	} v[] = {
-		{ "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-		  "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
-		  "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
-		  "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b" },
-		{ "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
-		  "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
-		  "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
-		  "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00" },
-	};
+	const struct rfc8032_test *v = rfc8032_tests;
 	CK_OBJECT_CLASS c_pub = CKO_PUBLIC_KEY;
 	size_t i;
 

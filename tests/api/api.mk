@@ -8,7 +8,7 @@
 
 API_TESTS := $(basename $(notdir $(wildcard tests/t5[1237]*.c)))
 
-$(API_TESTS:%=$(BUILD)/t/%.t): tests/api/api.h tests/api/bytes.h tests/api/cipher.h tests/api/token.h generated/sk_names.c generated/sk_names.h
+$(API_TESTS:%=$(BUILD)/t/%.t): tests/api/api.h tests/api/bytes.h tests/api/cipher.h tests/api/token.h tests/rfc8032.h generated/sk_names.c generated/sk_names.h
 
 # t57xx (digesting keys, recovery, dual functions, operation state) check results with
 # OpenSSL in the test process too, as t52xx do
