@@ -7,33 +7,13 @@
  * script marks sensitive.
  */
 #include "lb/lb_test.h"
-
-#include "log.h"
-
-#include <sys/wait.h>
+#include "lb/lb_debug_log.h"
 
 static const char *const pins[] = { "975318642", "864213579", "531864297", "246813579" };
 
 static char logbuf[1 << 20];
 
-static int contains(const char *hay, const char *needle)
-{
-	return strstr(hay, needle) != NULL;
-}
-
-/* "39 37 35" and "393735": the hex forms a PIN could take in a log */
-static int contains_hex(const char *hay, const char *pin, int spaced)
-{
-	char hex[64] = "";
-	size_t i, o = 0;
-
-	for (i = 0; pin[i] != '\0'; i++)
-		o += (size_t)snprintf(hex + o, sizeof hex - o, spaced && i ? " %02X" : "%02X",
-				      (unsigned char)pin[i]);
-	return contains(hay, hex);
-}
-
-static void child(const char *logfile)
+static void child(const void *arg)
 {
 	struct fake f = { 0 };
 	struct lb_card card = fake_card(&f);
@@ -41,9 +21,6 @@ static void child(const char *logfile)
 	CK_UTF8CHAR label[32];
 	static const uint8_t secret_answer[] = { 0x5E, 0xC4, 0x37, 0x90, 0x00 };
 
-	setenv("SCRIPTOKI_DEBUG", "3", 1);
-	setenv("SCRIPTOKI_DEBUG_FILE", logfile, 1);
-	log_reset_after_fork();
 	vm = open_probe();
 	lb_login(vm, &card, CKU_USER, (const CK_UTF8CHAR *)pins[0], 9);
 	lb_set_pin(vm, &card, CKU_USER, (const CK_UTF8CHAR *)pins[0], 9,
@@ -65,30 +42,14 @@ static void child(const char *logfile)
 	eval(vm, &f, "card:transmit('\\x80\\xDB\\x00\\x00\\x04\\x11\\x22\\x33\\x44', true)\n"
 		     "return 'sent'");
 	lb_close(vm);
-	_exit(0);
 }
 
 int main(void)
 {
-	char logfile[300];
-	pid_t pid;
-	int status = -1;
-	FILE *fp;
-	size_t n, i;
+	size_t i;
 
 	make_tmp_dir();
-	snprintf(logfile, sizeof logfile, "%s/debug.log", tmp_dir);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		child(logfile);
-	waitpid(pid, &status, 0);
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child ran");
-	fp = fopen(logfile, "r");
-	n = fp ? fread(logbuf, 1, sizeof logbuf - 1, fp) : 0;
-	if (fp)
-		fclose(fp);
-	logbuf[n] = '\0';
+	ok(lb_debug_log(child, NULL, logbuf, sizeof logbuf), "the child ran");
 	rm_tmp_dir();
 
 	/* the log is not empty: otherwise the checks below prove nothing */

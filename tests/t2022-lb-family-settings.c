@@ -15,11 +15,9 @@
  *     refusals (a key of the wrong length, a partial block, an unknown cipher).
  */
 #include "lb/lb_test.h"
+#include "lb/lb_debug_log.h"
 
 #include "conf.h"
-#include "log.h"
-
-#include <sys/wait.h>
 
 /* the secret of the tests: 24 bytes, as the file gives it (hex) */
 #define KEY_HEX "A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718"
@@ -50,14 +48,11 @@ static struct lb_vm *open_family(const char *dir, const char *name)
 	return vm;
 }
 
-static void child(const char *dir, const char *logfile)
+static void child(const void *dir)
 {
 	struct fake f = { 0 };
 	struct lb_vm *vm;
 
-	setenv("SCRIPTOKI_DEBUG", "3", 1);
-	setenv("SCRIPTOKI_DEBUG_FILE", logfile, 1);
-	log_reset_after_fork();
 	vm = open_family(dir, "acme");
 	/* a careless script: the key in a log line, in an APDU, in print and in an error */
 	eval(vm, &f, "local k = settings.get('key')\n"
@@ -68,23 +63,14 @@ static void child(const char *dir, const char *logfile)
 		     "card:transmit('\\x80\\xEE\\x00\\x00' .. string.char(#b) .. b)\n"
 		     "error('bad key ' .. k)\n");
 	lb_close(vm);
-	_exit(0);
-}
-
-static int contains(const char *hay, const char *needle)
-{
-	return strstr(hay, needle) != NULL;
 }
 
 int main(void)
 {
-	char conf[300], logfile[300], dir[300];
+	char conf[300], dir[300];
 	struct fake f = { 0 };
 	struct lb_vm *vm, *other;
-	pid_t pid;
-	int status = -1, i, clean;
-	FILE *fp;
-	size_t n;
+	int i, clean;
 
 	make_tmp_dir();
 	snprintf(dir, sizeof dir, "%s/scripts", tmp_dir);
@@ -192,18 +178,7 @@ int main(void)
 	lb_close(vm);
 
 	/* the secret never reaches the debug log */
-	snprintf(logfile, sizeof logfile, "%s/debug.log", tmp_dir);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		child(dir, logfile);
-	waitpid(pid, &status, 0);
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child ran");
-	fp = fopen(logfile, "r");
-	n = fp ? fread(logbuf, 1, sizeof logbuf - 1, fp) : 0;
-	if (fp)
-		fclose(fp);
-	logbuf[n] = '\0';
+	ok(lb_debug_log(child, dir, logbuf, sizeof logbuf), "the child ran");
 	ok(contains(logbuf, "the key is"), "the script's log line is there");
 	ok(contains(logbuf, "its bytes"), "... the one with its bytes too");
 	ok(contains(logbuf, "card > 80 EE 00 00"), "... the APDU's header");

@@ -13,31 +13,12 @@
  *   though the script puts both into an APDU, a log line and an error message.
  */
 #include "lb/lb_test.h"
-
-#include "log.h"
-
-#include <sys/wait.h>
+#include "lb/lb_debug_log.h"
 
 static const char NEW_PIN[] = "73519468", SO_PIN[] = "61829374";
 #define PINARG(s) (const CK_UTF8CHAR *)(s), (CK_ULONG)strlen(s)
 
 static char logbuf[1 << 20];
-
-static int contains(const char *hay, const char *needle)
-{
-	return strstr(hay, needle) != NULL;
-}
-
-static int contains_hex(const char *hay, const char *pin, int spaced)
-{
-	char hex[64] = "";
-	size_t i, o = 0;
-
-	for (i = 0; pin[i] != '\0'; i++)
-		o += (size_t)snprintf(hex + o, sizeof hex - o, spaced && i ? " %02X" : "%02X",
-				      (unsigned char)pin[i]);
-	return contains(hay, hex);
-}
 
 /* init_pin sends 00 2C 00 80 <new ‖ so_pin> (so_pin nil: new only, P1 01) */
 static const char echo_script[] =
@@ -65,15 +46,12 @@ static CK_RV info_from(struct lb_vm *vm, struct fake *fk, const char *fields,
 	return lb_token_info(vm, &c, ti);
 }
 
-static void child(const char *logfile)
+static void child(const void *arg)
 {
 	struct fake f = { 0 };
 	struct lb_card card = fake_card(&f);
 	struct lb_vm *vm;
 
-	setenv("SCRIPTOKI_DEBUG", "3", 1);
-	setenv("SCRIPTOKI_DEBUG_FILE", logfile, 1);
-	log_reset_after_fork();
 	vm = open_probe();
 	eval(vm, &f, echo_script);
 	lb_init_pin_so(vm, &card, PINARG(NEW_PIN), PINARG(SO_PIN));
@@ -85,7 +63,6 @@ static void child(const char *logfile)
 		     "end return 'set'");
 	lb_init_pin_so(vm, &card, PINARG(NEW_PIN), PINARG(SO_PIN));
 	lb_close(vm);
-	_exit(0);
 }
 
 int main(void)
@@ -94,11 +71,6 @@ int main(void)
 	struct lb_card card = fake_card(&fk);
 	struct lb_token_info ti;
 	struct lb_vm *vm;
-	char logfile[300];
-	pid_t pid;
-	int status = -1;
-	FILE *fp;
-	size_t n;
 
 	vm = open_probe();
 
@@ -131,18 +103,7 @@ int main(void)
 
 	/* the PINs never reach the log */
 	make_tmp_dir();
-	snprintf(logfile, sizeof logfile, "%s/debug.log", tmp_dir);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		child(logfile);
-	waitpid(pid, &status, 0);
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child ran");
-	fp = fopen(logfile, "r");
-	n = fp ? fread(logbuf, 1, sizeof logbuf - 1, fp) : 0;
-	if (fp)
-		fclose(fp);
-	logbuf[n] = '\0';
+	ok(lb_debug_log(child, NULL, logbuf, sizeof logbuf), "the child ran");
 	rm_tmp_dir();
 	ok(contains(logbuf, "card > 00 2C 00 80"), "RESET RETRY COUNTER is logged (its header)");
 	ok(contains(logbuf, "card > 80 DA 01 02"), "the vendor APDU's header is logged");

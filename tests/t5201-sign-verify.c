@@ -12,6 +12,7 @@
  * operation, size queries, key checks) and the APDU count of a warm RSA signature.
  */
 #include "api/api.h"
+#include "api/token.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -62,20 +63,6 @@ static int run(const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof cmd)
 		return -1;
 	return system(cmd);
-}
-
-static int put(const char *name, const uint8_t *p, size_t n)
-{
-	char path[256];
-	FILE *fp;
-	int rv;
-
-	snprintf(path, sizeof path, "%s/%s", tmp, name);
-	fp = fopen(path, "wb");
-	if (fp == NULL)
-		return -1;
-	rv = fwrite(p, 1, n, fp) == n ? 0 : -1;
-	return fclose(fp) != 0 ? -1 : rv;
 }
 
 static CK_ULONG attr(CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t, uint8_t *buf, CK_ULONG cap)
@@ -338,7 +325,8 @@ static int engine_verify(int k, const char *md, const uint8_t *data, size_t len,
 	uint8_t spki[500];
 	size_t n = gost_spki(k, spki);
 
-	if (put("pub.der", spki, n) || put("data.bin", data, len) || put("sig.bin", sig, siglen))
+	if (api_put_file(tmp, "pub.der", spki, n) || api_put_file(tmp, "data.bin", data, len) ||
+	    api_put_file(tmp, "sig.bin", sig, siglen))
 		return -1;
 	if (md != NULL)
 		return run("cd %s && openssl dgst -engine gost -%s -keyform DER -verify pub.der "

@@ -11,9 +11,9 @@
  * was, and the module's cache still shows what the token holds — except that a destroy
  * whose deletion of the EF fails after the directory entry is gone (its commit) is done.
  */
-#include <sys/stat.h>
 
 #include "api/api.h"
+#include "api/token.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -74,51 +74,6 @@ static CK_RV make_token_data(CK_SESSION_HANDLE s, const char *label, CK_BBOOL *p
 	return f->C_CreateObject(s, t, 6, h);
 }
 
-/* The handles of the objects labelled label (at most 16); how many. */
-static long find_label(CK_SESSION_HANDLE s, const char *label, CK_OBJECT_HANDLE *hs)
-{
-	CK_ATTRIBUTE t[] = { { CKA_LABEL, (void *)label, (CK_ULONG)strlen(label) } };
-	CK_OBJECT_HANDLE dummy[16];
-	CK_ULONG got = 0;
-
-	if (hs == NULL)
-		hs = dummy;
-	if (f->C_FindObjectsInit(s, t, 1) != CKR_OK)
-		return -1;
-	if (f->C_FindObjects(s, hs, 16, &got) != CKR_OK)
-		got = (CK_ULONG)-1;
-	f->C_FindObjectsFinal(s);
-	return (long)got;
-}
-
-/* The token's state file, whole. */
-static char *state(size_t *len)
-{
-	const char *path = api_env(0, "STATE");
-	struct stat st;
-	char *buf;
-	FILE *fp;
-
-	*len = 0;
-	if (path == NULL || stat(path, &st) != 0 || (fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf != NULL)
-		*len = fread(buf, 1, (size_t)st.st_size, fp);
-	fclose(fp);
-	return buf;
-}
-
-static int same_state(const char *a, size_t alen)
-{
-	size_t blen;
-	char *b = state(&blen);
-	int same = b != NULL && a != NULL && alen == blen && memcmp(a, b, alen) == 0;
-
-	free(b);
-	return same;
-}
-
 static void cert_and_copy(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE data)
 {
 	CK_OBJECT_CLASS c_cert = CKO_CERTIFICATE;
@@ -147,7 +102,7 @@ static void cert_and_copy(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE data)
 	is_rv(f->C_GetAttributeValue(s, h, r, 2), CKR_OK, "its value and CKA_ID");
 	ok(r[0].ulValueLen == sizeof cert_der && memcmp(buf, cert_der, sizeof cert_der) == 0 &&
 	   r[1].ulValueLen == 2 && memcmp(buf + 400, cid, 2) == 0, "... as stored");
-	is_ulong((CK_ULONG)find_label(s, "cert", NULL), 1, "... found by label");
+	is_ulong((CK_ULONG)api_find_label(f, s, "cert", NULL), 1, "... found by label");
 
 	is_rv(f->C_CopyObject(s, data, to_session, 2, &copy), CKR_OK,
 	      "copy a token object into the session");
@@ -155,7 +110,7 @@ static void cert_and_copy(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE data)
 	is_rv(f->C_GetAttributeValue(s, copy, r, 1), CKR_OK, "... the copy's CKA_TOKEN");
 	is_ulong(tok, CK_FALSE, "... a session object");
 	is_rv(f->C_CopyObject(s, data, to_token, 1, &copy2), CKR_OK, "copy it onto the token");
-	is_ulong((CK_ULONG)find_label(s, "copied", NULL), 1, "... found by its new label");
+	is_ulong((CK_ULONG)api_find_label(f, s, "copied", NULL), 1, "... found by its new label");
 	is_rv(f->C_DestroyObject(s, copy2), CKR_OK, "... destroyed");
 	is_rv(f->C_DestroyObject(s, h), CKR_OK, "destroy the certificate");
 }
@@ -175,7 +130,7 @@ static void faults_create(CK_SESSION_HANDLE s)
 	n = api_apdus(0) - mark;
 	ok(n > 0, "... it sent %ld APDUs", n);
 	is_rv(f->C_DestroyObject(s, h), CKR_OK, "... and its object destroyed again");
-	before = state(&len);
+	before = api_state(0, &len);
 	ok(before != NULL, "the token's state file");
 	for (i = 1; i <= n; i++) {
 		char cmd[64];
@@ -189,11 +144,11 @@ static void faults_create(CK_SESSION_HANDLE s)
 			diag("APDU %ld failed, C_CreateObject said CKR_OK", i);
 			f->C_DestroyObject(s, h);
 		}
-		if (!same_state(before, len)) {
+		if (!api_same_state(before, len)) {
 			all_same = 0;
 			diag("APDU %ld failed: the token changed", i);
 		}
-		if (find_label(s, "faulty", NULL) != 0) {
+		if (api_find_label(f, s, "faulty", NULL) != 0) {
 			cache_same = 0;
 			diag("APDU %ld failed: the module shows an object", i);
 		}
@@ -203,10 +158,10 @@ static void faults_create(CK_SESSION_HANDLE s)
 	ok(cache_same, "... and the module shows no new object");
 	free(before);
 	is_rv(make_token_data(s, "faulty", &no, &h), CKR_OK, "without a fault it works");
-	is_ulong((CK_ULONG)find_label(s, "faulty", NULL), 1, "... one object");
+	is_ulong((CK_ULONG)api_find_label(f, s, "faulty", NULL), 1, "... one object");
 
 	/* the same for C_SetAttributeValue: the label stays the old one */
-	before = state(&len);
+	before = api_state(0, &len);
 	all_failed = all_same = cache_same = 1;
 	for (i = 1; i <= 64; i++) {
 		CK_ATTRIBUTE t[] = { { CKA_LABEL, "faultier", 8 } };
@@ -225,15 +180,16 @@ static void faults_create(CK_SESSION_HANDLE s)
 		}
 		if (rv == CKR_OK)
 			break;
-		if (!same_state(before, len))
+		if (!api_same_state(before, len))
 			all_same = 0;
-		if (find_label(s, "faulty", NULL) != 1 || find_label(s, "faultier", NULL) != 0)
+		if (api_find_label(f, s, "faulty", NULL) != 1 ||
+		    api_find_label(f, s, "faultier", NULL) != 0)
 			cache_same = 0;
 	}
 	ok(all_failed, "C_SetAttributeValue fails whichever of its APDUs fails (%ld tried)", i);
 	ok(all_same, "... and the token is as before");
 	ok(cache_same, "... and the module still shows the old label");
-	is_ulong((CK_ULONG)find_label(s, "faultier", NULL), 1, "the last try renamed it");
+	is_ulong((CK_ULONG)api_find_label(f, s, "faultier", NULL), 1, "the last try renamed it");
 	free(before);
 	{
 		CK_ATTRIBUTE t[] = { { CKA_LABEL, "faulty", 6 } };
@@ -243,7 +199,7 @@ static void faults_create(CK_SESSION_HANDLE s)
 
 	/* the same for C_DestroyObject */
 	mark = api_apdus(0);
-	before = state(&len);
+	before = api_state(0, &len);
 	all_failed = all_same = cache_same = 1;
 	for (i = 1; i <= 64; i++) {
 		char cmd[64];
@@ -255,7 +211,7 @@ static void faults_create(CK_SESSION_HANDLE s)
 		rv = f->C_DestroyObject(s, h);
 		sent = api_apdus(0) - mark;
 		api_ctl(0, "fail-at 1000000 6F00", NULL, 0);
-		if (rv == CKR_OK && sent >= i && find_label(s, "faulty", NULL) != 0) {
+		if (rv == CKR_OK && sent >= i && api_find_label(f, s, "faulty", NULL) != 0) {
 			all_failed = 0;
 			diag("APDU %ld of C_DestroyObject failed, it said CKR_OK", i);
 		}
@@ -264,16 +220,16 @@ static void faults_create(CK_SESSION_HANDLE s)
 		 * orphan for the next change to reclaim */
 		if (rv == CKR_OK)
 			break;
-		if (!same_state(before, len))
+		if (!api_same_state(before, len))
 			all_same = 0;
-		if (find_label(s, "faulty", NULL) != 1)
+		if (api_find_label(f, s, "faulty", NULL) != 1)
 			cache_same = 0;
 	}
 	ok(all_failed, "C_DestroyObject fails whichever of its APDUs before its commit fails, "
 	   "or completes (%ld tried)", i);
 	ok(all_same, "... and the token is as before");
 	ok(cache_same, "... and the module still shows the object");
-	is_ulong((CK_ULONG)find_label(s, "faulty", NULL), 0, "the last try destroyed it");
+	is_ulong((CK_ULONG)api_find_label(f, s, "faulty", NULL), 0, "the last try destroyed it");
 	free(before);
 }
 
@@ -297,7 +253,7 @@ int main(int argc, char **argv)
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "user login");
 
 	is_rv(make_token_data(s, "stored", &no, &h), CKR_OK, "a public data object on the token");
-	is_ulong((CK_ULONG)find_label(s, "stored", hs), 1, "... found");
+	is_ulong((CK_ULONG)api_find_label(f, s, "stored", hs), 1, "... found");
 	is_ulong(hs[0], h, "... by its handle");
 	t[0] = (CK_ATTRIBUTE){ CKA_VALUE, buf, sizeof buf };
 	t[1] = (CK_ATTRIBUTE){ CKA_TOKEN, &tok, 1 };
@@ -305,13 +261,13 @@ int main(int argc, char **argv)
 	ok(t[0].ulValueLen == 13 && memcmp(buf, "token payload", 13) == 0 && tok == CK_TRUE,
 	   "... as stored, on the token");
 	mark = api_apdus(0);
-	find_label(s, "stored", NULL);
+	api_find_label(f, s, "stored", NULL);
 	f->C_GetAttributeValue(s, h, t, 2);
 	is_ulong((CK_ULONG)(api_apdus(0) - mark), 0, "search and read of a cached object: no APDU");
 
 	t[0] = (CK_ATTRIBUTE){ CKA_LABEL, "renamed", 7 };
 	is_rv(f->C_SetAttributeValue(s, h, t, 1), CKR_OK, "rename it on the token");
-	is_ulong((CK_ULONG)find_label(s, "renamed", NULL), 1, "... found by its new label");
+	is_ulong((CK_ULONG)api_find_label(f, s, "renamed", NULL), 1, "... found by its new label");
 	t[0] = (CK_ATTRIBUTE){ CKA_VALUE, "x", 1 };
 	is_rv(f->C_SetAttributeValue(s, h, t, 1), CKR_ATTRIBUTE_READ_ONLY,
 	      "a data object's value is read-only");
@@ -324,22 +280,24 @@ int main(int argc, char **argv)
 	is_rv(f->C_CloseSession(ro), CKR_OK, "close it");
 
 	is_rv(f->C_Logout(s), CKR_OK, "logout");
-	is_ulong((CK_ULONG)find_label(s, "hidden", NULL), 0, "the private object is hidden");
-	is_ulong((CK_ULONG)find_label(s, "renamed", NULL), 1, "the public one is not");
+	is_ulong((CK_ULONG)api_find_label(f, s, "hidden", NULL), 0, "the private object is hidden");
+	is_ulong((CK_ULONG)api_find_label(f, s, "renamed", NULL), 1, "the public one is not");
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "login");
-	is_ulong((CK_ULONG)find_label(s, "hidden", NULL), 1, "the private object is back");
+	is_ulong((CK_ULONG)api_find_label(f, s, "hidden", NULL), 1, "the private object is back");
 
 	/* what the card holds survives the module */
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
 	      "R/W session");
-	is_ulong((CK_ULONG)find_label(s, "renamed", hs), 1, "the public object read from the card");
-	is_ulong((CK_ULONG)find_label(s, "hidden", NULL), 0, "the private one not before login");
+	is_ulong((CK_ULONG)api_find_label(f, s, "renamed", hs), 1,
+		 "the public object read from the card");
+	is_ulong((CK_ULONG)api_find_label(f, s, "hidden", NULL), 0,
+		 "the private one not before login");
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "login");
-	is_ulong((CK_ULONG)find_label(s, "hidden", &p), 1, "... now it is there");
+	is_ulong((CK_ULONG)api_find_label(f, s, "hidden", &p), 1, "... now it is there");
 	is_rv(f->C_DestroyObject(s, p), CKR_OK, "destroy the private object");
-	is_ulong((CK_ULONG)find_label(s, "hidden", NULL), 0, "... gone");
+	is_ulong((CK_ULONG)api_find_label(f, s, "hidden", NULL), 0, "... gone");
 
 	cert_and_copy(s, hs[0]);
 	faults_create(s);

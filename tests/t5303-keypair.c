@@ -11,9 +11,9 @@
  * turn leaves the token's state file as it was and no new object in the module, or (for
  * the deletions of the old directory copies after the commit) the complete pair.
  */
-#include <sys/stat.h>
 
 #include "api/api.h"
+#include "api/token.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -44,22 +44,6 @@ static CK_RV gen_rsa(CK_SESSION_HANDLE s, CK_ATTRIBUTE *extra_pub, CK_ULONG next
 	return f->C_GenerateKeyPair(s, &rsa_gen, pt, 5 + nextra, vt, 4, pub, priv);
 }
 
-static int get_bool(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
-{
-	CK_BBOOL v = 0x55;
-	CK_ATTRIBUTE a = { type, &v, sizeof v };
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? v : -1;
-}
-
-static CK_ULONG get_ulong(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
-{
-	CK_ULONG v = 0xbad;
-	CK_ATTRIBUTE a = { type, &v, sizeof v };
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? v : 0xbad;
-}
-
 static long count_keys(CK_SESSION_HANDLE s)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
@@ -72,23 +56,6 @@ static long count_keys(CK_SESSION_HANDLE s)
 	f->C_FindObjects(s, hs, 32, &got);
 	f->C_FindObjectsFinal(s);
 	return (long)got;
-}
-
-static char *state(size_t *len)
-{
-	const char *path = api_env(0, "STATE");
-	struct stat st;
-	char *buf;
-	FILE *fp;
-
-	*len = 0;
-	if (path == NULL || stat(path, &st) != 0 || (fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf != NULL)
-		*len = fread(buf, 1, (size_t)st.st_size, fp);
-	fclose(fp);
-	return buf;
 }
 
 static void refusals(CK_SESSION_HANDLE s, CK_SESSION_HANDLE ro)
@@ -140,17 +107,19 @@ static void check_pair(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, CK_OBJECT_HAND
 	   f->C_GetAttributeValue(s, priv, &tb, 1) == CKR_OK && ta.ulValueLen > 0 &&
 	   ta.ulValueLen == tb.ulValueLen && memcmp(a, b, ta.ulValueLen) == 0,
 	   "%s: both halves share a non-empty CKA_ID", what);
-	is_ulong((CK_ULONG)get_bool(s, priv, CKA_LOCAL), CK_TRUE, "%s: CKA_LOCAL", what);
-	is_ulong((CK_ULONG)get_bool(s, pub, CKA_LOCAL), CK_TRUE, "%s: public CKA_LOCAL", what);
-	is_ulong(get_ulong(s, priv, CKA_KEY_GEN_MECHANISM), mech, "%s: CKA_KEY_GEN_MECHANISM",
+	is_ulong((CK_ULONG)api_get_bool(f, s, priv, CKA_LOCAL), CK_TRUE, "%s: CKA_LOCAL", what);
+	is_ulong((CK_ULONG)api_get_bool(f, s, pub, CKA_LOCAL), CK_TRUE, "%s: public CKA_LOCAL",
 		 what);
-	is_ulong((CK_ULONG)get_bool(s, priv, CKA_ALWAYS_SENSITIVE), CK_TRUE,
+	is_ulong(api_get_ulong(f, s, priv, CKA_KEY_GEN_MECHANISM), mech, "%s: CKA_KEY_GEN_MECHANISM",
+		 what);
+	is_ulong((CK_ULONG)api_get_bool(f, s, priv, CKA_ALWAYS_SENSITIVE), CK_TRUE,
 		 "%s: CKA_ALWAYS_SENSITIVE", what);
-	is_ulong((CK_ULONG)get_bool(s, priv, CKA_NEVER_EXTRACTABLE), CK_TRUE,
+	is_ulong((CK_ULONG)api_get_bool(f, s, priv, CKA_NEVER_EXTRACTABLE), CK_TRUE,
 		 "%s: CKA_NEVER_EXTRACTABLE", what);
-	is_ulong(get_ulong(s, priv, CKA_CLASS), CKO_PRIVATE_KEY, "%s: private key class", what);
-	is_ulong(get_ulong(s, pub, CKA_CLASS), CKO_PUBLIC_KEY, "%s: public key class", what);
-	is_ulong((CK_ULONG)get_bool(s, priv, CKA_TOKEN), CK_TRUE, "%s: on the token", what);
+	is_ulong(api_get_ulong(f, s, priv, CKA_CLASS), CKO_PRIVATE_KEY, "%s: private key class",
+		 what);
+	is_ulong(api_get_ulong(f, s, pub, CKA_CLASS), CKO_PUBLIC_KEY, "%s: public key class", what);
+	is_ulong((CK_ULONG)api_get_bool(f, s, priv, CKA_TOKEN), CK_TRUE, "%s: on the token", what);
 }
 
 static void faults(CK_SESSION_HANDLE s)
@@ -167,7 +136,7 @@ static void faults(CK_SESSION_HANDLE s)
 	n = api_apdus(0) - mark;
 	ok(n > 0 && n < 200, "... it sent %ld APDUs", n);
 	keys = count_keys(s);
-	before = state(&len);
+	before = api_state(0, &len);
 	ok(before != NULL, "the token's state file");
 	for (i = 1; i <= n; i++) {
 		char cmd[64], *now;
@@ -185,7 +154,7 @@ static void faults(CK_SESSION_HANDLE s)
 			if (gen_rsa(s, NULL, 0, &pub, &priv) != CKR_OK)
 				all_failed = 0;
 			free(before);
-			before = state(&len);
+			before = api_state(0, &len);
 			keys += 2;
 			continue;
 		}
@@ -193,7 +162,7 @@ static void faults(CK_SESSION_HANDLE s)
 			all_failed = 0;
 			diag("APDU %ld failed, C_GenerateKeyPair said CKR_OK", i);
 		}
-		now = state(&nlen);
+		now = api_state(0, &nlen);
 		if (now == NULL || nlen != len || memcmp(now, before, len) != 0) {
 			all_same = 0;
 			diag("APDU %ld failed: the token changed", i);
@@ -248,7 +217,7 @@ int main(int argc, char **argv)
 	t[0] = (CK_ATTRIBUTE){ CKA_PRIVATE_EXPONENT, mod, sizeof mod };
 	ok(f->C_GetAttributeValue(s, priv, t, 1) != CKR_OK &&
 	   t[0].ulValueLen == CK_UNAVAILABLE_INFORMATION, "no private exponent leaves the token");
-	is_ulong(get_ulong(s, pub, CKA_MODULUS_BITS), 1024, "public CKA_MODULUS_BITS");
+	is_ulong(api_get_ulong(f, s, pub, CKA_MODULUS_BITS), 1024, "public CKA_MODULUS_BITS");
 
 	is_rv(f->C_GenerateKeyPair(s, &gost_gen, gp, 3, gv, 4, &gpub, &gpriv), CKR_OK,
 	      "GOST R 34.10-2012-256 key pair, parameters repeated in the private template");

@@ -14,9 +14,10 @@
  * failing each APDU of an import and of a generation in turn, every call fails and the
  * state file is byte for byte what it was; a card pulled mid-encryption gives an error.
  */
-#include <sys/stat.h>
 
 #include "api/api.h"
+#include "api/bytes.h"
+#include "api/token.h"
 #include "api/drop.h"
 
 static CK_FUNCTION_LIST_PTR f;
@@ -98,51 +99,6 @@ static CK_RV crypt1(CK_SESSION_HANDLE s, int enc, CK_MECHANISM_TYPE mt, CK_OBJEC
 	return rv;
 }
 
-static long find_label(CK_SESSION_HANDLE s, const char *label, CK_OBJECT_HANDLE *hs)
-{
-	CK_ATTRIBUTE t[] = { { CKA_LABEL, (void *)label, (CK_ULONG)strlen(label) } };
-	CK_OBJECT_HANDLE dummy[16];
-	CK_ULONG got = 0;
-
-	if (hs == NULL)
-		hs = dummy;
-	if (f->C_FindObjectsInit(s, t, 1) != CKR_OK)
-		return -1;
-	if (f->C_FindObjects(s, hs, 16, &got) != CKR_OK)
-		got = (CK_ULONG)-1;
-	f->C_FindObjectsFinal(s);
-	return (long)got;
-}
-
-static char *state(size_t *len)
-{
-	const char *path = api_env(0, "STATE");
-	struct stat st;
-	char *buf;
-	FILE *fp;
-
-	*len = 0;
-	if (path == NULL || stat(path, &st) != 0 || (fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf != NULL) {
-		*len = fread(buf, 1, (size_t)st.st_size, fp);
-		buf[*len] = '\0';
-	}
-	fclose(fp);
-	return buf;
-}
-
-static int same_state(const char *a, size_t alen)
-{
-	size_t blen;
-	char *b = state(&blen);
-	int same = b != NULL && a != NULL && alen == blen && memcmp(a, b, alen) == 0;
-
-	free(b);
-	return same;
-}
-
 /* The GOST 28147-89 key RSFs of a state file (proprietary attribute 0A 00 00 AA 00 00). */
 static CK_ULONG count_g89_rsfs(const char *st)
 {
@@ -153,14 +109,6 @@ static CK_ULONG count_g89_rsfs(const char *st)
 		st++;
 	}
 	return n;
-}
-
-static void hex(const CK_BYTE *b, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
 /* A command's output in hex (first line), in another process. */
@@ -190,22 +138,6 @@ static int engine_ecb(const CK_BYTE *key, const CK_BYTE *x, char *out, size_t ca
 		 "openssl enc -engine gost -gost89 -K %s -iv %s 2>/dev/null | od -An -tx1 | "
 		 "tr -d ' \\n'", kh, xh);
 	return run_hex(cmd, out, cap);
-}
-
-static CK_ULONG get_ulong(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE t)
-{
-	CK_ULONG v = 0x5A5A;
-	CK_ATTRIBUTE a = { t, &v, sizeof v };
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? v : 0x5A5A;
-}
-
-static CK_BBOOL get_bool(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE t)
-{
-	CK_BBOOL v = 9;
-	CK_ATTRIBUTE a = { t, &v, 1 };
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? v : 9;
 }
 
 static void known_answers(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE g, CK_OBJECT_HANDLE k)
@@ -278,11 +210,11 @@ static void known_answers(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE g, CK_OBJECT_HAN
 	a[0] = (CK_ATTRIBUTE){ CKA_VALUE, out, 32 };
 	is_rv(f->C_GetAttributeValue(s, g, a, 1), CKR_ATTRIBUTE_SENSITIVE,
 	      "CKA_VALUE of a token secret key: CKR_ATTRIBUTE_SENSITIVE");
-	ok(get_bool(s, g, CKA_LOCAL) == CK_FALSE, "imported: CKA_LOCAL false");
-	is_ulong(get_ulong(s, g, CKA_VALUE_LEN), 32, "CKA_VALUE_LEN 32");
-	is_ulong(get_ulong(s, g, CKA_KEY_GEN_MECHANISM), CK_UNAVAILABLE_INFORMATION,
+	ok(api_get_bool(f, s, g, CKA_LOCAL) == CK_FALSE, "imported: CKA_LOCAL false");
+	is_ulong(api_get_ulong(f, s, g, CKA_VALUE_LEN), 32, "CKA_VALUE_LEN 32");
+	is_ulong(api_get_ulong(f, s, g, CKA_KEY_GEN_MECHANISM), CK_UNAVAILABLE_INFORMATION,
 	       "CKA_KEY_GEN_MECHANISM unavailable");
-	ok(get_bool(s, g, CKA_TOKEN) == CK_TRUE, "CKA_TOKEN true");
+	ok(api_get_bool(f, s, g, CKA_TOKEN) == CK_TRUE, "CKA_TOKEN true");
 
 	/* the MAC, against the engine's gost-mac-12 */
 	got = sizeof out;
@@ -352,7 +284,7 @@ static void faults(CK_SESSION_HANDLE s, int gen)
 	n = api_apdus(0) - mark;
 	is_rv(rv, CKR_OK, "%s of a token secret key, to count its APDUs (%ld)", what, n);
 	is_rv(f->C_DestroyObject(s, h), CKR_OK, "... destroyed again");
-	before = state(&len);
+	before = api_state(0, &len);
 	ok(before != NULL, "the token's state file");
 	for (i = 1; i <= n; i++) {
 		char cmd[64];
@@ -366,11 +298,11 @@ static void faults(CK_SESSION_HANDLE s, int gen)
 			diag("APDU %ld failed, %s said CKR_OK", i, what);
 			f->C_DestroyObject(s, h);
 		}
-		if (!same_state(before, len)) {
+		if (!api_same_state(before, len)) {
 			all_same = 0;
 			diag("APDU %ld failed: the token changed", i);
 		}
-		if (find_label(s, "faulty", NULL) != 0) {
+		if (api_find_label(f, s, "faulty", NULL) != 0) {
 			cache_same = 0;
 			diag("APDU %ld failed: the module shows an object", i);
 		}
@@ -392,7 +324,7 @@ static void faults_first(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *h)
 	int all_same = 1, cache_same = 1, none_ok = 1;
 	CK_RV rv = CKR_GENERAL_ERROR;
 
-	before = state(&len);
+	before = api_state(0, &len);
 	for (i = 1; i <= 64; i++) {
 		char cmd[64];
 
@@ -407,11 +339,11 @@ static void faults_first(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *h)
 				none_ok = 0;    /* the failed APDU was one of its own */
 			break;
 		}
-		if (!same_state(before, len)) {
+		if (!api_same_state(before, len)) {
 			all_same = 0;
 			diag("APDU %ld of the first import failed: the token changed", i);
 		}
-		if (find_label(s, "g89", NULL) != 0)
+		if (api_find_label(f, s, "g89", NULL) != 0)
 			cache_same = 0;
 	}
 	ok(rv == CKR_OK && i > 10 && none_ok,
@@ -446,7 +378,7 @@ static void pulled_generate(CK_SESSION_HANDLE *s)
 	ok(rv != CKR_OK && drop_rv_allowed(rv), "the card pulled at GENERATE: %s", sk_rv_name(rv));
 	drop_recover(f, s, 1, &rrv);
 	is_rv(rrv, CKR_OK, "the card back, a new session, logged in");
-	is_ulong((CK_ULONG)find_label(*s, "pulled", NULL), 0, "... no key");
+	is_ulong((CK_ULONG)api_find_label(f, *s, "pulled", NULL), 0, "... no key");
 	is_rv(generate(*s, "after", &h), CKR_OK,
 	      "the next generation succeeds (the RSF left behind is reclaimed)");
 	is_rv(crypt1(*s, 1, CKM_GOST28147_ECB, h, zero, 8, out), CKR_OK, "... and its key works");
@@ -487,7 +419,7 @@ int main(int argc, char **argv)
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "user login");
 
 	faults_first(s, &g);
-	is_ulong((CK_ULONG)find_label(s, "g89", NULL), 1, "a GOST 28147-89 key imported onto the token");
+	is_ulong((CK_ULONG)api_find_label(f, s, "g89", NULL), 1, "a GOST 28147-89 key imported onto the token");
 	is_rv(import(s, &k_kuz, kk, "kuz", &k), CKR_OK, "import a Kuznyechik key onto the token");
 	{
 		CK_ATTRIBUTE t[] = {
@@ -518,7 +450,7 @@ int main(int argc, char **argv)
 			      "the card never gives a value back, CKR_TEMPLATE_INCONSISTENT");
 		}
 	}
-	st = state(&len);
+	st = api_state(0, &len);
 	ok(st != NULL && strstr(st, "ccddeeff8899aabb44556677") != NULL,
 	   "the key value is in the card's state file (6003), as written");
 	free(st);
@@ -526,11 +458,11 @@ int main(int argc, char **argv)
 
 	/* generated on the token */
 	is_rv(generate(s, "gen", &gen), CKR_OK, "C_GenerateKey GOST 28147-89 on the token");
-	ok(get_bool(s, gen, CKA_LOCAL) == CK_TRUE, "... CKA_LOCAL true");
-	is_ulong(get_ulong(s, gen, CKA_KEY_GEN_MECHANISM), CKM_GOST28147_KEY_GEN,
+	ok(api_get_bool(f, s, gen, CKA_LOCAL) == CK_TRUE, "... CKA_LOCAL true");
+	is_ulong(api_get_ulong(f, s, gen, CKA_KEY_GEN_MECHANISM), CKM_GOST28147_KEY_GEN,
 		 "... CKA_KEY_GEN_MECHANISM");
-	ok(get_bool(s, gen, CKA_ALWAYS_SENSITIVE) == CK_TRUE &&
-	   get_bool(s, gen, CKA_NEVER_EXTRACTABLE) == CK_TRUE, "... always sensitive, never extractable");
+	ok(api_get_bool(f, s, gen, CKA_ALWAYS_SENSITIVE) == CK_TRUE &&
+	   api_get_bool(f, s, gen, CKA_NEVER_EXTRACTABLE) == CK_TRUE, "... always sensitive, never extractable");
 	is_rv(crypt1(s, 1, CKM_GOST28147_ECB, gen, zero, 8, kcv), CKR_OK, "... E(0)");
 	a[0] = (CK_ATTRIBUTE){ CKA_CHECK_VALUE, out, 8 };
 	ok(f->C_GetAttributeValue(s, gen, a, 1) == CKR_OK && a[0].ulValueLen == 3 &&
@@ -553,7 +485,7 @@ int main(int argc, char **argv)
 		if (f->C_Initialize(NULL) == CKR_OK &&
 		    f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2) == CKR_OK &&
 		    f->C_Login(s2, CKU_USER, API_PIN(API_USER_PIN)) == CKR_OK &&
-		    find_label(s2, "gen", hs) == 1 && f->C_DecryptInit(s2, &ecb, hs[0]) == CKR_OK &&
+		    api_find_label(f, s2, "gen", hs) == 1 && f->C_DecryptInit(s2, &ecb, hs[0]) == CKR_OK &&
 		    f->C_Decrypt(s2, ct, 64, out, &ol) == CKR_OK && ol == 64 &&
 		    memcmp(out, data, 64) == 0)
 			rc = 0;
@@ -566,9 +498,9 @@ int main(int argc, char **argv)
 	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
 	      "R/W session");
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "user login");
-	is_ulong((CK_ULONG)find_label(s, "gen", hs), 1, "the generated key, found again");
+	is_ulong((CK_ULONG)api_find_label(f, s, "gen", hs), 1, "the generated key, found again");
 	gen = hs[0];
-	is_ulong((CK_ULONG)find_label(s, "g89", hs), 1, "the imported one");
+	is_ulong((CK_ULONG)api_find_label(f, s, "g89", hs), 1, "the imported one");
 	g = hs[0];
 
 	/* a card pulled out in the middle of an encryption */
@@ -591,10 +523,10 @@ int main(int argc, char **argv)
 			usleep(100000);
 	}
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "after re-insertion: login");
-	is_ulong((CK_ULONG)find_label(s, "gen", hs), 1, "the generated key is still there");
+	is_ulong((CK_ULONG)api_find_label(f, s, "gen", hs), 1, "the generated key is still there");
 	gen = hs[0];
 
-	st = state(&len);
+	st = api_state(0, &len);
 	n = count_g89_rsfs(st);
 	free(st);
 	{
@@ -613,7 +545,7 @@ int main(int argc, char **argv)
 
 		is_rv(f->C_SetAttributeValue(s, gen, t, 1), CKR_OK,
 		      "C_SetAttributeValue: the key's label changes on the card");
-		is_ulong((CK_ULONG)find_label(s, "renamed", hs), 1, "... found by it");
+		is_ulong((CK_ULONG)api_find_label(f, s, "renamed", hs), 1, "... found by it");
 		is_rv(crypt1(s, 1, CKM_GOST28147_ECB, gen, data, 64, again), CKR_OK,
 		      "... and it still encrypts");
 		ok(memcmp(again, ct, 64) == 0, "... as before");
@@ -621,8 +553,8 @@ int main(int argc, char **argv)
 		      "an attribute set to the value it has: no change, CKR_OK");
 	}
 	is_rv(f->C_DestroyObject(s, gen), CKR_OK, "C_DestroyObject of the generated key");
-	is_ulong((CK_ULONG)find_label(s, "gen", NULL), 0, "... gone");
-	st = state(&len);
+	is_ulong((CK_ULONG)api_find_label(f, s, "gen", NULL), 0, "... gone");
+	st = api_state(0, &len);
 	ok(n == 2 && count_g89_rsfs(st) == 1, "... and its RSF in 6003 deleted on the card");
 	free(st);
 

@@ -12,9 +12,10 @@
  * the RFC 8032 7.1 TEST 1 and TEST 2 known answers; and every APDU of a key generation
  * failed in turn, each leaving the token's state file byte for byte as it was.
  */
-#include <sys/stat.h>
-
 #include "api/api.h"
+#include "api/bytes.h"
+#include "api/token.h"
+#include "rfc8032.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -30,42 +31,6 @@ static const CK_BYTE oid_ed25519[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
 static const CK_BYTE oid_ed448[] = { 0x06, 0x03, 0x2b, 0x65, 0x71 };
 static const CK_BYTE name_ed25519[] = { 0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5',
 					 '5', '1', '9' };
-
-static size_t hexin(const char *s, CK_BYTE *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (n < cap && s[0] && s[1] && sscanf(s, "%2x", &v) == 1) {
-		out[n++] = (CK_BYTE)v;
-		s += 2;
-	}
-	return n;
-}
-
-static size_t get_attr(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
-		       CK_BYTE *out, size_t cap)
-{
-	CK_ATTRIBUTE a = { type, out, (CK_ULONG)cap };
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? a.ulValueLen : 0;
-}
-
-static CK_ULONG get_ulong(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
-{
-	CK_ULONG v = (CK_ULONG)-1;
-	CK_ATTRIBUTE a = ATTR(type, v);
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? v : (CK_ULONG)-1;
-}
-
-static int get_bool(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
-{
-	CK_BBOOL v = 2;
-	CK_ATTRIBUTE a = ATTR(type, v);
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? v : -1;
-}
 
 static CK_RV gen_pair(CK_SESSION_HANDLE s, const CK_BYTE *params, size_t plen, const char *label,
 		      CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
@@ -107,20 +72,6 @@ static CK_RV verify(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE k, const CK_BYTE *msg,
 	return f->C_Verify(s, (CK_BYTE_PTR)msg, (CK_ULONG)n, (CK_BYTE_PTR)sig, slen);
 }
 
-static int put_file(const char *name, const CK_BYTE *b, size_t n)
-{
-	char path[128];
-	FILE *fp;
-	int rc;
-
-	snprintf(path, sizeof path, "%s/%s", W, name);
-	fp = fopen(path, "wb");
-	if (fp == NULL)
-		return -1;
-	rc = fwrite(b, 1, n, fp) == n ? 0 : -1;
-	return fclose(fp) == 0 ? rc : -1;
-}
-
 /* `openssl pkeyutl -verify -rawin` of msg and sig with the SubjectPublicKeyInfo (RFC 8410
  * 4) of the 32-byte key, in another process: 1 verified, 0 refused, -1 no answer */
 static int openssl_verify(const CK_BYTE *key, const CK_BYTE *msg, size_t n, const CK_BYTE *sig)
@@ -131,8 +82,8 @@ static int openssl_verify(const CK_BYTE *key, const CK_BYTE *msg, size_t n, cons
 	int st;
 
 	memcpy(spki + 12, key, 32);
-	if (put_file("pub.der", spki, sizeof spki) || put_file("msg", msg, n) ||
-	    put_file("sig", sig, 64))
+	if (api_put_file(W, "pub.der", spki, sizeof spki) || api_put_file(W, "msg", msg, n) ||
+	    api_put_file(W, "sig", sig, 64))
 		return -1;
 	snprintf(cmd, sizeof cmd, "openssl pkeyutl -verify -pubin -keyform DER -inkey %s/pub.der "
 		 "-rawin -in %s/msg -sigfile %s/sig >/dev/null 2>&1", W, W, W);
@@ -141,47 +92,6 @@ static int openssl_verify(const CK_BYTE *key, const CK_BYTE *msg, size_t n, cons
 	if (st == -1 || !WIFEXITED(st))
 		return -1;
 	return WEXITSTATUS(st) == 0 ? 1 : WEXITSTATUS(st) == 1 ? 0 : -1;
-}
-
-static long find_label(CK_SESSION_HANDLE s, const char *label)
-{
-	CK_ATTRIBUTE t[] = { { CKA_LABEL, (void *)label, (CK_ULONG)strlen(label) } };
-	CK_OBJECT_HANDLE hs[16];
-	CK_ULONG got = 0;
-
-	if (f->C_FindObjectsInit(s, t, 1) != CKR_OK)
-		return -1;
-	if (f->C_FindObjects(s, hs, 16, &got) != CKR_OK)
-		got = (CK_ULONG)-1;
-	f->C_FindObjectsFinal(s);
-	return (long)got;
-}
-
-static char *state(size_t *len)
-{
-	const char *path = api_env(0, "STATE");
-	struct stat st;
-	char *buf;
-	FILE *fp;
-
-	*len = 0;
-	if (path == NULL || stat(path, &st) != 0 || (fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf != NULL)
-		*len = fread(buf, 1, (size_t)st.st_size, fp);
-	fclose(fp);
-	return buf;
-}
-
-static int same_state(const char *a, size_t alen)
-{
-	size_t blen;
-	char *b = state(&blen);
-	int same = b != NULL && a != NULL && alen == blen && memcmp(a, b, alen) == 0;
-
-	free(b);
-	return same;
 }
 
 /* Every APDU of an Ed25519 key generation failed in turn. Up to its commit point (the
@@ -210,7 +120,7 @@ static void faults(CK_SESSION_HANDLE s)
 	ok(commit > 0 && n >= commit, "... its commit point is APDU %ld", commit);
 	is_rv(f->C_DestroyObject(s, priv), CKR_OK, "... its private key destroyed");
 	is_rv(f->C_DestroyObject(s, pub), CKR_OK, "... and its public key");
-	before = state(&len);
+	before = api_state(0, &len);
 	ok(before != NULL && n >= 5, "the token's state file");
 	for (i = 1; i <= commit; i++) {
 		char cmd[64];
@@ -225,11 +135,11 @@ static void faults(CK_SESSION_HANDLE s)
 			f->C_DestroyObject(s, priv);
 			f->C_DestroyObject(s, pub);
 		}
-		if (!same_state(before, len)) {
+		if (!api_same_state(before, len)) {
 			all_same = 0;
 			diag("APDU %ld failed: the token changed", i);
 		}
-		if (find_label(s, "faulty") != 0) {
+		if (api_find_label(f, s, "faulty", NULL) != 0) {
 			none_shown = 0;
 			diag("APDU %ld failed: the module shows an object", i);
 		}
@@ -246,7 +156,7 @@ static void faults(CK_SESSION_HANDLE s)
 		api_ctl(0, cmd, NULL, 0);
 		rv = gen_pair(s, oid_ed25519, sizeof oid_ed25519, "late", &pub, &priv);
 		api_ctl(0, "fail-at 1000000 6F00", NULL, 0);
-		if (rv != CKR_OK || find_label(s, "late") != 2) {
+		if (rv != CKR_OK || api_find_label(f, s, "late", NULL) != 2) {
 			made_after = 0;
 			diag("APDU %ld (after the commit) failed: %s", i, sk_rv_name(rv));
 		}
@@ -265,24 +175,13 @@ static void faults(CK_SESSION_HANDLE s)
  * signature of the test's message compared byte for byte */
 static void known_answers(CK_SESSION_HANDLE s)
 {
-	static const struct {
-		const char *seed, *pub, *msg, *sig;
-	} v[] = {
-		{ "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-		  "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
-		  "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
-		  "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b" },
-		{ "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
-		  "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
-		  "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
-		  "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00" },
-	};
+	const struct rfc8032_test *v = rfc8032_tests;
 	CK_OBJECT_CLASS c_pub = CKO_PUBLIC_KEY;
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
 		CK_BYTE seed[32], msg[1], want[64], sig[64];
-		size_t ml = hexin(v[i].msg, msg, sizeof msg);
+		size_t ml = unhex(v[i].msg, msg);
 		CK_ULONG sl = sizeof sig;
 		CK_ATTRIBUTE t[] = {
 			ATTR(CKA_CLASS, c_priv), ATTR(CKA_KEY_TYPE, k_ed), ATTR(CKA_TOKEN, yes),
@@ -292,11 +191,12 @@ static void known_answers(CK_SESSION_HANDLE s)
 		};
 		CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
 
-		hexin(v[i].seed, seed, 32);
-		hexin(v[i].sig, want, 64);
+		unhex(v[i].seed, seed);
+		unhex(v[i].sig, want);
 		is_rv(f->C_CreateObject(s, t, 7, &h), CKR_OK,
 		      "RFC 8032 TEST %zu: the secret key imported as a token key", i + 1);
-		ok(get_bool(s, h, CKA_TOKEN) == 1 && get_ulong(s, h, CKA_KEY_TYPE) == CKK_EC_EDWARDS,
+		ok(api_get_bool(f, s, h, CKA_TOKEN) == 1 &&
+		   api_get_ulong(f, s, h, CKA_KEY_TYPE) == CKK_EC_EDWARDS,
 		   "... a CKK_EC_EDWARDS token object");
 		is_rv(sign(s, h, msg, ml, sig, &sl), CKR_OK, "... C_Sign CKM_EDDSA on the token");
 		ok(sl == 64 && memcmp(sig, want, 64) == 0, "... the signature is RFC 8032's");
@@ -312,10 +212,10 @@ static void known_answers(CK_SESSION_HANDLE s)
 			};
 			CK_BYTE got[40];
 
-			hexin(v[i].pub, pt + 2, 32);
+			unhex(v[i].pub, pt + 2);
 			is_rv(f->C_CreateObject(s, u, 6, &h), CKR_OK,
 			      "RFC 8032 TEST %zu: the public key stored on the token", i + 1);
-			ok(get_attr(s, h, CKA_EC_POINT, got, sizeof got) == 34 &&
+			ok(api_get_attr(f, s, h, CKA_EC_POINT, got, sizeof got) == 34 &&
 			   memcmp(got, pt, 34) == 0, "... its CKA_EC_POINT as given");
 			is_rv(verify(s, h, msg, ml, want, 64), CKR_OK,
 			      "... C_Verify of RFC 8032's signature with it");
@@ -379,19 +279,19 @@ int main(int argc, char **argv)
 	      "... and with CKA_EC_PARAMS \"edwards25519\" (PrintableString)");
 	is_rv(gen_pair(s, oid_ed448, sizeof oid_ed448, "ed448", &h, &h2), CKR_CURVE_NOT_SUPPORTED,
 	      "Ed448 on the token -> CKR_CURVE_NOT_SUPPORTED");
-	ok(get_bool(s, pub, CKA_TOKEN) == 1 && get_bool(s, priv, CKA_TOKEN) == 1,
+	ok(api_get_bool(f, s, pub, CKA_TOKEN) == 1 && api_get_bool(f, s, priv, CKA_TOKEN) == 1,
 	   "both are token objects");
-	ok(get_ulong(s, pub, CKA_KEY_TYPE) == CKK_EC_EDWARDS &&
-	   get_ulong(s, priv, CKA_KEY_TYPE) == CKK_EC_EDWARDS, "... CKK_EC_EDWARDS");
-	ok(get_bool(s, priv, CKA_LOCAL) == 1 && get_bool(s, pub, CKA_LOCAL) == 1 &&
-	   get_ulong(s, priv, CKA_KEY_GEN_MECHANISM) == CKM_EC_EDWARDS_KEY_PAIR_GEN,
+	ok(api_get_ulong(f, s, pub, CKA_KEY_TYPE) == CKK_EC_EDWARDS &&
+	   api_get_ulong(f, s, priv, CKA_KEY_TYPE) == CKK_EC_EDWARDS, "... CKK_EC_EDWARDS");
+	ok(api_get_bool(f, s, priv, CKA_LOCAL) == 1 && api_get_bool(f, s, pub, CKA_LOCAL) == 1 &&
+	   api_get_ulong(f, s, priv, CKA_KEY_GEN_MECHANISM) == CKM_EC_EDWARDS_KEY_PAIR_GEN,
 	   "... CKA_LOCAL, CKA_KEY_GEN_MECHANISM CKM_EC_EDWARDS_KEY_PAIR_GEN");
-	n = get_attr(s, pub, CKA_EC_PARAMS, buf, sizeof buf);
+	n = api_get_attr(f, s, pub, CKA_EC_PARAMS, buf, sizeof buf);
 	ok(n == sizeof oid_ed25519 && memcmp(buf, oid_ed25519, n) == 0,
 	   "the public key's CKA_EC_PARAMS: the OID 1.3.101.112");
-	n = get_attr(s, priv, CKA_EC_PARAMS, buf, sizeof buf);
+	n = api_get_attr(f, s, priv, CKA_EC_PARAMS, buf, sizeof buf);
 	ok(n == sizeof oid_ed25519 && memcmp(buf, oid_ed25519, n) == 0, "... the private key's too");
-	n = get_attr(s, pub, CKA_EC_POINT, point, sizeof point);
+	n = api_get_attr(f, s, pub, CKA_EC_POINT, point, sizeof point);
 	ok(n == 34 && point[0] == 0x04 && point[1] == 0x20,
 	   "CKA_EC_POINT: the DER OCTET STRING of the 32-byte key (04 20 ...)");
 	memcpy(key, point + 2, 32);
@@ -401,9 +301,10 @@ int main(int argc, char **argv)
 		is_rv(f->C_GetAttributeValue(s, priv, &a, 1), CKR_ATTRIBUTE_SENSITIVE,
 		      "the private key's CKA_VALUE is sensitive");
 	}
-	ok(get_bool(s, priv, CKA_SENSITIVE) == 1 && get_bool(s, priv, CKA_EXTRACTABLE) == 0,
+	ok(api_get_bool(f, s, priv, CKA_SENSITIVE) == 1 &&
+	   api_get_bool(f, s, priv, CKA_EXTRACTABLE) == 0,
 	   "... CKA_SENSITIVE true, CKA_EXTRACTABLE false");
-	n = get_attr(s, pub2, CKA_EC_POINT, buf, sizeof buf);
+	n = api_get_attr(f, s, pub2, CKA_EC_POINT, buf, sizeof buf);
 	ok(n == 34 && memcmp(buf + 2, key, 32) != 0, "the second pair has another key");
 
 	/* signing on the token, verification in openssl and on the host */
@@ -465,7 +366,7 @@ int main(int argc, char **argv)
 	      "a message of 8193 bytes: more than the token's chain -> CKR_DATA_LEN_RANGE");
 	sl = sizeof sig;
 	is_rv(sign(s, priv2, msg, 100, sig, &sl), CKR_OK, "the \"edwards25519\" key signs");
-	n = get_attr(s, pub2, CKA_EC_POINT, buf, sizeof buf);
+	n = api_get_attr(f, s, pub2, CKA_EC_POINT, buf, sizeof buf);
 	ok(n == 34 && openssl_verify(buf + 2, msg, 100, sig) == 1, "... and openssl verifies it");
 	ok(openssl_verify(key, msg, 100, sig) == 0, "... not with the other key");
 
@@ -510,10 +411,11 @@ int main(int argc, char **argv)
 		f->C_FindObjects(s, &h2, 1, &gotp);
 		f->C_FindObjectsFinal(s);
 		ok(got == 1 && gotp == 1, "the pair is found again by its label");
-		n = got ? get_attr(s, h2, CKA_EC_POINT, buf, sizeof buf) : 0;
+		n = got ? api_get_attr(f, s, h2, CKA_EC_POINT, buf, sizeof buf) : 0;
 		ok(n == 34 && memcmp(buf + 2, key, 32) == 0, "... with the same CKA_EC_POINT");
-		ok(get_ulong(s, h, CKA_KEY_TYPE) == CKK_EC_EDWARDS &&
-		   get_bool(s, h, CKA_LOCAL) == 1, "... the private key CKK_EC_EDWARDS, local");
+		ok(api_get_ulong(f, s, h, CKA_KEY_TYPE) == CKK_EC_EDWARDS &&
+		   api_get_bool(f, s, h, CKA_LOCAL) == 1,
+		   "... the private key CKK_EC_EDWARDS, local");
 		sl = sizeof sig;
 		is_rv(sign(s, h, msg, 50, sig, &sl), CKR_OK, "... it signs");
 		ok(openssl_verify(key, msg, 50, sig) == 1, "... and openssl verifies");

@@ -17,21 +17,10 @@ if [ "${1:-}" != --inside ]; then
 	vt_rig --fresh
 fi
 
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-MOD=$BUILD/scriptoki-pkcs11.so
-p11() { timeout 60 pkcs11-tool --module "$MOD" "$@"; }
-
-p11 --init-token --label t5431 --so-pin "$SO_PIN" >"$W/out" 2>&1 &&
-	p11 --login --login-type so --so-pin "$SO_PIN" --init-pin --pin "$USER_PIN" >>"$W/out" 2>&1
-ok $? "pkcs11-tool initialises the token and its user PIN" || cat "$W/out" >&2
-
-p11 -M >"$W/mechs" 2>&1
-ok $? "pkcs11-tool -M" || cat "$W/mechs" >&2
-line() { grep -E "^ *$1[, ]" "$W/mechs" | head -1; }
-is "$(line EC-EDWARDS-KEY-PAIR-GEN | grep -c 'hw.*generate_key_pair')" 1 \
+vt_p11_token t5431
+is "$(p11_mech EC-EDWARDS-KEY-PAIR-GEN | grep -c 'hw.*generate_key_pair')" 1 \
 	"EC-EDWARDS-KEY-PAIR-GEN: the token's (hw), generate_key_pair" || cat "$W/mechs" >&2
-is "$(line EDDSA | grep -c 'hw.*sign.*verify')" 1 "EDDSA: hw, sign (the token) and verify (the host)" ||
+is "$(p11_mech EDDSA | grep -c 'hw.*sign.*verify')" 1 "EDDSA: hw, sign (the token) and verify (the host)" ||
 	cat "$W/mechs" >&2
 
 p11 --login --pin "$USER_PIN" --keypairgen --key-type EC:edwards25519 --label edkey --id 4544 \

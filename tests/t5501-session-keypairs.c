@@ -11,6 +11,7 @@
  * mechanism list's flags for what the host does now.
  */
 #include "api/api.h"
+#include "api/token.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -54,20 +55,6 @@ static int run(const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof cmd)
 		return -1;
 	return system(cmd);
-}
-
-static int put(const char *name, const uint8_t *p, size_t n)
-{
-	char path[256];
-	FILE *fp;
-	int rv;
-
-	snprintf(path, sizeof path, "%s/%s", tmp, name);
-	fp = fopen(path, "wb");
-	if (fp == NULL)
-		return -1;
-	rv = fwrite(p, 1, n, fp) == n ? 0 : -1;
-	return fclose(fp) != 0 ? -1 : rv;
 }
 
 static long get(const char *name, uint8_t *p, size_t cap)
@@ -215,7 +202,7 @@ static int export_public(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, CK_KEY_TYPE 
 		ol = tlv(os, 0, 0x04, b, (size_t)bl);
 		n = spki(out, alg, algn, os, ol);
 	}
-	return put("pub.der", out, n);
+	return api_put_file(tmp, "pub.der", out, n);
 }
 
 static CK_RV sign(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE k, const uint8_t *d,
@@ -255,8 +242,8 @@ static int sign_check(CK_SESSION_HANDLE s, const char *name, CK_MECHANISM *m,
 	is_rv(verify(s, m, pub, msg, sizeof msg - 1, sig, *slen), CKR_SIGNATURE_INVALID,
 	      "%s: ... and refuses it with one bit changed", name);
 	sig[*slen / 2] ^= 0x01;
-	return put("data.bin", msg, sizeof msg - 1) == 0 && put("sig.bin", sig, *slen) == 0 ? 0
-												  : -1;
+	return api_put_file(tmp, "data.bin", msg, sizeof msg - 1) == 0 &&
+		       api_put_file(tmp, "sig.bin", sig, *slen) == 0 ? 0 : -1;
 }
 
 /* The attributes every generated pair has (PKCS #11 3.2, 4.7-4.9). */
@@ -348,8 +335,8 @@ static void rsa_pair(CK_SESSION_HANDLE s)
 	memset(ct, 0, 256);
 	memcpy(ct + 256 - 20, msg, 20);
 	if (sign(s, &mx, priv, ct, 256, sig, &slen) == CKR_OK) {
-		put("sig.bin", sig, slen);
-		put("blk.bin", ct, 256);
+		api_put_file(tmp, "sig.bin", sig, slen);
+		api_put_file(tmp, "blk.bin", ct, 256);
 		is_ulong(run("cd %s && openssl pkeyutl -verifyrecover -pubin -keyform DER "
 			     "-inkey pub.der -pkeyopt rsa_padding_mode:none -in sig.bin "
 			     "-out rec.bin >out.txt 2>&1 && cmp -s rec.bin blk.bin", tmp), 0,
@@ -359,7 +346,7 @@ static void rsa_pair(CK_SESSION_HANDLE s)
 	}
 
 	/* openssl encrypts, the module decrypts */
-	put("msg.bin", msg, 16);
+	api_put_file(tmp, "msg.bin", msg, 16);
 	if (run("cd %s && openssl pkeyutl -encrypt -pubin -keyform DER -inkey pub.der "
 		"-in msg.bin -out ct.bin >out.txt 2>&1", tmp) == 0 &&
 	    (n = get("ct.bin", ct, sizeof ct)) == 256) {
@@ -457,7 +444,7 @@ static void ec_pair(CK_SESSION_HANDLE s, const struct ec_case *c)
 	ok(export_public(s, pub, CKK_EC) == 0, "%s: the public key as DER", c->name);
 	if (sign_check(s, c->name, &m, pub, priv, sig, &slen) == 0) {
 		is_ulong(slen, 2 * c->half, "%s: r || s", c->name);
-		put("sig.bin", der, ecdsa_der(der, sig, slen));
+		api_put_file(tmp, "sig.bin", der, ecdsa_der(der, sig, slen));
 		is_ulong(run("cd %s && openssl dgst -%s -keyform DER -verify pub.der "
 			     "-signature sig.bin data.bin >out.txt 2>&1", tmp, c->md), 0,
 			 "%s: openssl (another process) verifies the signature", c->name);

@@ -13,6 +13,7 @@
  * and C_Finalize.
  */
 #include "api/api.h"
+#include "api/token.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -46,20 +47,6 @@ static int run(const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof cmd)
 		return -1;
 	return system(cmd);
-}
-
-static int put(const char *name, const uint8_t *p, size_t n)
-{
-	char path[256];
-	FILE *fp;
-	int rv;
-
-	snprintf(path, sizeof path, "%s/%s", tmp, name);
-	fp = fopen(path, "wb");
-	if (fp == NULL)
-		return -1;
-	rv = fwrite(p, 1, n, fp) == n ? 0 : -1;
-	return fclose(fp) != 0 ? -1 : rv;
 }
 
 static long get(const char *name, uint8_t *p, size_t cap)
@@ -232,15 +219,15 @@ static void created_rsa(CK_SESSION_HANDLE s)
 	is_rv(f->C_CreateObject(s, t, nt, &h), CKR_OK,
 	      "RSA: C_CreateObject of openssl's private key, a session object");
 	is_rv(sign(s, CKM_SHA256_RSA_PKCS, h, sig, &slen), CKR_OK, "RSA: SHA256-RSA-PKCS C_Sign");
-	put("data.bin", msg, sizeof msg - 1);
-	put("sig.bin", sig, slen);
+	api_put_file(tmp, "data.bin", msg, sizeof msg - 1);
+	api_put_file(tmp, "sig.bin", sig, slen);
 	is_ulong(run("cd %s && openssl dgst -sha256 -verify rsa.pub.pem -signature sig.bin "
 		     "data.bin >out.txt 2>&1", tmp), 0,
 		 "RSA: openssl verifies it with the key's public half");
 	slen = sizeof sig;
 	is_rv(sign(s, CKM_SHA384_RSA_PKCS_PSS, h, sig, &slen), CKR_MECHANISM_PARAM_INVALID,
 	      "RSA: a PSS signature needs its parameter");
-	put("msg.bin", msg, 24);
+	api_put_file(tmp, "msg.bin", msg, 24);
 	if (run("cd %s && openssl pkeyutl -encrypt -pubin -inkey rsa.pub.pem "
 		"-pkeyopt rsa_padding_mode:oaep -in msg.bin -out ct.bin 2>/dev/null", tmp) == 0 &&
 	    get("ct.bin", ct, sizeof ct) == 256) {
@@ -322,9 +309,9 @@ static void created_ec(CK_SESSION_HANDLE s, int ed)
 	is_rv(rv, CKR_OK, "%s: C_CreateObject of openssl's private key", name);
 	rv = sign(s, ed ? CKM_EDDSA : CKM_ECDSA_SHA256, h, sig, &slen);
 	is_rv(rv, CKR_OK, "%s: C_Sign", name);
-	put("data.bin", msg, sizeof msg - 1);
+	api_put_file(tmp, "data.bin", msg, sizeof msg - 1);
 	if (ed) {
-		put("sig.bin", sig, slen);
+		api_put_file(tmp, "sig.bin", sig, slen);
 		is_ulong(run("cd %s && openssl pkeyutl -verify -pubin -inkey ed.pub.pem -rawin "
 			     "-in data.bin -sigfile sig.bin >out.txt 2>&1", tmp), 0,
 			 "%s: openssl verifies it with the key's public half", name);
@@ -337,7 +324,7 @@ static void created_ec(CK_SESSION_HANDLE s, int ed)
 			ok(0, "openssl pkeyutl -sign");
 	} else {
 		sl = ecdsa_der(sder, sig, 32);
-		put("sig.bin", sder, sl);
+		api_put_file(tmp, "sig.bin", sder, sl);
 		is_ulong(run("cd %s && openssl dgst -sha256 -verify ec.pub.pem -signature sig.bin "
 			     "data.bin >out.txt 2>&1", tmp), 0,
 			 "%s: openssl verifies it with the key's public half", name);
@@ -403,8 +390,8 @@ static void created_gost(CK_SESSION_HANDLE s)
 	is_rv(rv, CKR_OK, "GOST 2012-256: C_CreateObject of the engine's private key");
 	is_rv(sign(s, CKM_GOSTR3410_WITH_GOSTR3411_12_256, h, sig, &slen), CKR_OK,
 	      "GOST 2012-256: C_Sign with Streebog-256");
-	put("data.bin", msg, sizeof msg - 1);
-	put("sig.bin", sig, slen);
+	api_put_file(tmp, "data.bin", msg, sizeof msg - 1);
+	api_put_file(tmp, "sig.bin", sig, slen);
 	is_ulong(run("cd %s && openssl dgst -engine gost -md_gost12_256 -verify g.pub.pem "
 		     "-signature sig.bin data.bin >out.txt 2>&1", tmp), 0,
 		 "GOST 2012-256: the gost engine verifies it with the key's public half");

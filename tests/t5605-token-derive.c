@@ -17,9 +17,9 @@
  *   state file byte for byte as it was; the card pulled at the GENERAL AUTHENTICATE: an
  *   error, no crash, and after recovery the derivation works again.
  */
-#include <sys/stat.h>
 
 #include "api/api.h"
+#include "api/token.h"
 #include "api/drop.h"
 
 static CK_FUNCTION_LIST_PTR f;
@@ -144,41 +144,6 @@ static CK_RV derive(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE base,
 	return rv;
 }
 
-static size_t get_attr(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
-		       CK_BYTE *out, size_t cap)
-{
-	CK_ATTRIBUTE a = { type, out, (CK_ULONG)cap };
-
-	return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK ? a.ulValueLen : 0;
-}
-
-static char *state(size_t *len)
-{
-	const char *path = api_env(0, "STATE");
-	struct stat st;
-	char *buf;
-	FILE *fp;
-
-	*len = 0;
-	if (path == NULL || stat(path, &st) != 0 || (fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf != NULL)
-		*len = fread(buf, 1, (size_t)st.st_size, fp);
-	fclose(fp);
-	return buf;
-}
-
-static int same_state(const char *a, size_t alen)
-{
-	size_t blen;
-	char *b = state(&blen);
-	int same = b != NULL && a != NULL && alen == blen && memcmp(a, b, alen) == 0;
-
-	free(b);
-	return same;
-}
-
 /* Every APDU of a derivation failed in turn: an error each time, the token unchanged. */
 static void faults(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE base)
 {
@@ -193,7 +158,7 @@ static void faults(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE base)
 	rv = derive(s, m, base, out);
 	n = api_apdus(0) - mark;
 	is_rv(rv, CKR_OK, "an ECDH derivation, to count its APDUs (%ld)", n);
-	before = state(&len);
+	before = api_state(0, &len);
 	ok(before != NULL && n >= 2, "the token's state file");
 	for (i = 1; i <= n; i++) {
 		char cmd[64];
@@ -206,7 +171,7 @@ static void faults(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE base)
 			all_failed = 0;
 			diag("APDU %ld failed, C_DeriveKey said CKR_OK", i);
 		}
-		if (!same_state(before, len)) {
+		if (!api_same_state(before, len)) {
 			all_same = 0;
 			diag("APDU %ld failed: the token changed", i);
 		}
@@ -267,7 +232,7 @@ static void vko(CK_SESSION_HANDLE s, int kind)
 	snprintf(id, sizeof id, "g%d", kind);
 	is_rv(gen_pair(s, kind + 1, yes, id, &gpub, &gpriv), CKR_OK, "%s: a key pair on the token",
 	      g->name);
-	n = get_attr(s, gpub, CKA_VALUE, gpoint, sizeof gpoint);
+	n = api_get_attr(f, s, gpub, CKA_VALUE, gpoint, sizeof gpoint);
 	is_ulong(n, 2 * g->size, "... its CKA_VALUE, x || y");
 	snprintf(cmd, sizeof cmd, "openssl genpkey -engine gost -algorithm %s -pkeyopt "
 		 "paramset:%s -out %s/gpeer.pem 2>/dev/null && openssl pkey -engine gost -in "
@@ -333,7 +298,7 @@ int main(int argc, char **argv)
 	      "R/W session");
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "user login");
 	is_rv(gen_pair(s, 0, yes, "ec", &pub, &priv), CKR_OK, "an EC P-256 key pair on the token");
-	n = get_attr(s, pub, CKA_EC_POINT, point, sizeof point);
+	n = api_get_attr(f, s, pub, CKA_EC_POINT, point, sizeof point);
 	ok(n == 67 && point[0] == 0x04 && point[1] == 65 && point[2] == 0x04,
 	   "... its CKA_EC_POINT, 04 41 04 x y");
 

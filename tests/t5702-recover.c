@@ -17,6 +17,7 @@
  * CKR_KEY_HANDLE_INVALID.
  */
 #include "api/api.h"
+#include "api/token.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -44,20 +45,6 @@ static int run(const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof cmd)
 		return -1;
 	return system(cmd);
-}
-
-static int put(const char *name, const uint8_t *p, size_t n)
-{
-	char path[256];
-	FILE *fp;
-	int rv;
-
-	snprintf(path, sizeof path, "%s/%s", tmp, name);
-	fp = fopen(path, "wb");
-	if (fp == NULL)
-		return -1;
-	rv = fwrite(p, 1, n, fp) == n ? 0 : -1;
-	return fclose(fp) != 0 ? -1 : rv;
 }
 
 static long get(const char *name, uint8_t *p, size_t cap)
@@ -130,7 +117,7 @@ static int export_pub(CK_OBJECT_HANDLE pub, const char *name, size_t *k)
 		goto out;
 	len = i2d_PUBKEY(pk, &der);
 	if (len > 0)
-		rv = put(name, der, (size_t)len);
+		rv = api_put_file(tmp, name, der, (size_t)len);
 out:
 	OPENSSL_free(der);
 	EVP_PKEY_free(pk);
@@ -217,7 +204,7 @@ static void sign_recover(CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv, CK_OBJECT_
 	sl = sizeof sig;
 	is_rv(f->C_SignRecover(s, (CK_BYTE_PTR)data, sizeof data, sig + 128, &sl),
 	      CKR_OPERATION_NOT_INITIALIZED, "... which ended the operation");
-	ok(put("sig1", sig, 128) == 0 &&
+	ok(api_put_file(tmp, "sig1", sig, 128) == 0 &&
 	   run("openssl pkeyutl -verifyrecover -pubin -keyform DER -inkey %s/tokpub.der "
 	       "-in %s/sig1 -out %s/rec1 2>/dev/null", tmp, tmp, tmp) == 0 &&
 	   (got = get("rec1", rec, sizeof rec)) == (long)sizeof data &&
@@ -244,7 +231,7 @@ static void sign_recover(CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv, CK_OBJECT_
 	is_rv(f->C_SignRecoverInit(s, &m_raw, priv), CKR_OK, "C_SignRecoverInit RSA-X-509");
 	sl = sizeof sig;
 	is_rv(f->C_SignRecover(s, block, sizeof block, sig, &sl), CKR_OK, "C_SignRecover raw");
-	ok(sl == 128 && put("sig2", sig, 128) == 0 &&
+	ok(sl == 128 && api_put_file(tmp, "sig2", sig, 128) == 0 &&
 	   run("openssl pkeyutl -verifyrecover -pubin -keyform DER -inkey %s/tokpub.der "
 	       "-pkeyopt rsa_padding_mode:none -in %s/sig2 -out %s/rec2 2>/dev/null", tmp, tmp,
 	       tmp) == 0 && get("rec2", rec, sizeof rec) == 128 && memcmp(rec, block, 128) == 0,
@@ -341,7 +328,7 @@ static void verify_openssl(void)
 	ok(pub != CK_INVALID_HANDLE && norec != CK_INVALID_HANDLE,
 	   "its public key as session objects");
 
-	ok(put("d", data, sizeof data) == 0 &&
+	ok(api_put_file(tmp, "d", data, sizeof data) == 0 &&
 	   run("openssl pkeyutl -sign -inkey %s/k.pem -in %s/d -out %s/s1 2>/dev/null", tmp, tmp,
 	       tmp) == 0 && (sl = get("s1", sig, sizeof sig)) == 128,
 	   "openssl pkeyutl -sign (PKCS #1 v1.5, another process)");
@@ -359,7 +346,7 @@ static void verify_openssl(void)
 	block[0] = 0;
 	/* the raw private-key operation (RSASP1 = RSADP): pkeyutl -sign takes no block of a
 	 * modulus' length, its raw decryption is the same operation */
-	ok(put("b", block, sizeof block) == 0 &&
+	ok(api_put_file(tmp, "b", block, sizeof block) == 0 &&
 	   run("openssl pkeyutl -decrypt -inkey %s/k.pem -pkeyopt rsa_padding_mode:none -in %s/b "
 	       "-out %s/s2 2>/dev/null", tmp, tmp, tmp) == 0 &&
 	   get("s2", sig, sizeof sig) == 128, "openssl's raw private-key operation on a block");

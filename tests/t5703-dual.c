@@ -11,6 +11,7 @@
  * a NULL length pointer) ends both; a wrong MAC fails C_VerifyFinal after the dual calls.
  */
 #include "api/api.h"
+#include "api/token.h"
 #include "api/bytes.h"
 
 static CK_FUNCTION_LIST_PTR f;
@@ -34,20 +35,6 @@ static const char *const hmac_key_hex = "000102030405060708090a0b0c0d0e0f1011121
 
 static uint8_t key[16], iv[16], pt[64], ct[64], hkey[20];
 
-static int put(const char *name, const uint8_t *p, size_t n)
-{
-	char path[256];
-	FILE *fp;
-	int rv;
-
-	snprintf(path, sizeof path, "%s/%s", tmp, name);
-	fp = fopen(path, "wb");
-	if (fp == NULL)
-		return -1;
-	rv = fwrite(p, 1, n, fp) == n ? 0 : -1;
-	return fclose(fp) != 0 ? -1 : rv;
-}
-
 /* `openssl dgst <opts> -r` of p[0..n), in another process, as bytes: its length or -1. */
 static long dgst(const char *opts, const uint8_t *p, size_t n, uint8_t *out)
 {
@@ -55,7 +42,7 @@ static long dgst(const char *opts, const uint8_t *p, size_t n, uint8_t *out)
 	FILE *pp;
 	long len = -1;
 
-	if (put("in", p, n) != 0)
+	if (api_put_file(tmp, "in", p, n) != 0)
 		return -1;
 	snprintf(cmd, sizeof cmd, "openssl dgst %s -r %s/in", opts, tmp);
 	pp = popen(cmd, "r");

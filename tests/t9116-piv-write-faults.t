@@ -16,15 +16,7 @@ if [ "${1:-}" != --inside ]; then
 	need_opensc
 	piv_rig -n 0 --piv 1 --fresh
 fi
-piv_find || { echo "1..1"; echo "not ok 1 - the rig has no PIV card"; exit 1; }
-[ -n "${PIV_TRACE:-}" ] || { echo "1..1"; echo "not ok 1 - the rig keeps no APDU trace"; exit 1; }
-M=$BUILD/scriptoki-pkcs11.so
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-export SCRIPTOKI_SCRIPTS=$TOP/scripts
-printf 'piv.management_key = %s\n' "$PIV_MGM" >"$W/scriptoki.conf"
-export SCRIPTOKI_CONF=$W/scriptoki.conf
-piv() { timeout 60 pkcs11-tool --module "$M" --slot-index 0 "$@"; }
+piv_inside
 
 # ins_of CMD...: run CMD, print the INS of each APDU it sent, in order (from the trace)
 ins_of() {

@@ -22,27 +22,7 @@ if [ "${1:-}" != --inside ]; then
 	need_py python3-pykcs11 PyKCS11
 	piv_rig -n 0 --piv 1 --fresh
 fi
-piv_find || { echo "1..1"; echo "not ok 1 - the rig has no PIV card"; exit 1; }
-[ -n "${PIV_TRACE:-}" ] || { echo "1..1"; echo "not ok 1 - the rig keeps no APDU trace"; exit 1; }
-M=$BUILD/scriptoki-pkcs11.so
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-export SCRIPTOKI_SCRIPTS=$TOP/scripts
-printf 'piv.management_key = %s\n' "$PIV_MGM" >"$W/scriptoki.conf"
-export SCRIPTOKI_CONF=$W/scriptoki.conf
-piv() { timeout 60 pkcs11-tool --module "$M" --slot-index 0 "$@"; }
-show() { sed 's/^/#   /' "$1" >&2; }
-# under make check-asan the module of the sanitizer build needs the sanitizer's runtime
-# first in the process (as tests/sanitize/bin/pkcs11-tool does; Python's own allocations
-# are not the module's leaks; PyKCS11's C++ exceptions need libstdc++ loaded before ASan
-# resolves __cxa_throw)
-san_env() {
-	if [ -n "${SAN_PRELOAD:-}" ] && [ -n "${SAN_MODULE:-}" ] &&
-		[ "$(readlink -f -- "$M")" = "$(readlink -f -- "$SAN_MODULE")" ]; then
-		echo "LD_PRELOAD=$SAN_PRELOAD:libstdc++.so.6" \
-			"ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-	fi
-}
+piv_inside
 
 # ---- the keys: P-256 in 9D (yubico-piv-tool), RSA-2048 in 9E, P-384 in 9A (Scriptoki) ----
 ypt -a generate -s 9d -A ECCP256 -o "$W/9d.pem" >"$W/e" 2>&1
@@ -174,7 +154,7 @@ for k, v in out.items():
     print(k, v)
 PY
 py() {
-	timeout 120 env $(san_env) /usr/bin/python3 "$W/derive.py" "$M" "$PIV_PIN" "$W" "$VTCTL" "$PIV_CTL" \
+	timeout 120 env $(piv_san_env) /usr/bin/python3 "$W/derive.py" "$M" "$PIV_PIN" "$W" "$VTCTL" "$PIV_CTL" \
 		"$PIV_TRACE" "$PROBE" "$PIV_READER" "$@"
 }
 py all >"$W/py" 2>&1

@@ -14,22 +14,11 @@ if [ "${1:-}" != --inside ]; then
 	vt_rig --fresh
 fi
 
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-MOD=$BUILD/scriptoki-pkcs11.so
-p11() { timeout 60 pkcs11-tool --module "$MOD" "$@"; }
-
-p11 --init-token --label t9125 --so-pin "$SO_PIN" >"$W/out" 2>&1 &&
-	p11 --login --login-type so --so-pin "$SO_PIN" --init-pin --pin "$USER_PIN" >>"$W/out" 2>&1
-ok $? "pkcs11-tool initialises the token and its user PIN" || cat "$W/out" >&2
-
-p11 -M >"$W/mechs" 2>&1
-ok $? "pkcs11-tool -M" || cat "$W/mechs" >&2
-line() { grep -E "^ *$1[, ]" "$W/mechs" | head -1; }
-is "$(line GOST28147-ECB | grep -c 'hw.*encrypt.*decrypt')" 1 \
+vt_p11_token t9125
+is "$(p11_mech GOST28147-ECB | grep -c 'hw.*encrypt.*decrypt')" 1 \
 	"GOST28147-ECB: computed by the token (hw), encrypt and decrypt" || cat "$W/mechs" >&2
-is "$(line GOST28147-MAC | grep -c 'hw.*sign.*verify')" 1 "GOST28147-MAC: hw, sign and verify"
-is "$(line GOST28147-KEY-GEN | grep -c 'hw.*generate')" 1 "GOST28147-KEY-GEN: hw, generate"
+is "$(p11_mech GOST28147-MAC | grep -c 'hw.*sign.*verify')" 1 "GOST28147-MAC: hw, sign and verify"
+is "$(p11_mech GOST28147-KEY-GEN | grep -c 'hw.*generate')" 1 "GOST28147-KEY-GEN: hw, generate"
 # pkcs11-tool 0.23 prints the TC26 Kuznyechik numbers as they are
 grep -Eqi 'd4321031.*hw.*encrypt' "$W/mechs"
 ok $? "Kuznyechik ECB (0xD4321031): hw, encrypt" || cat "$W/mechs" >&2

@@ -8,7 +8,7 @@
 
 API_TESTS := $(basename $(notdir $(wildcard tests/t5[1237]*.c)))
 
-$(API_TESTS:%=$(BUILD)/t/%.t): tests/api/api.h tests/api/bytes.h tests/api/cipher.h generated/sk_names.c generated/sk_names.h
+$(API_TESTS:%=$(BUILD)/t/%.t): tests/api/api.h tests/api/bytes.h tests/api/cipher.h tests/api/token.h tests/rfc8032.h generated/sk_names.c generated/sk_names.h
 
 # the cipher and key-management tests (t54xx, t56xx) share the hex, cipher and key helpers
 $(patsubst %,$(BUILD)/t/%.t,$(basename $(notdir $(wildcard tests/t5[46]*.c)))): \

@@ -22,7 +22,7 @@ $(SK_SCRIPT): tests/lb/sk-script.c runtime/lb.h runtime/lb_int.h $(LB_OBJS) $(GE
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LB_OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
 
-$(LB_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h tests/lb/lb_test.h \
+$(LB_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h tests/lb/lb_test.h tests/lb/lb_debug_log.h \
 		runtime/lb.h runtime/lb_int.h $(LB_OBJS) $(GENERATED_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) -DLB_FIXTURES='"$(abspath tests/lb)"' -o $@ $< \

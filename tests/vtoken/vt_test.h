@@ -2,7 +2,9 @@
 /*
  * vt_test.h — the harness the virtual cards' APDU tests share (t3100 the Rutoken ECP,
  * t3112 the PIV card): a response buffer, hex input, and sending one APDU. Define
- * VT_TEST_CARD (the card's struct) and VT_TEST_PROCESS (its APDU processor) first.
+ * VT_TEST_CARD (the card's struct) and VT_TEST_PROCESS (its APDU processor) first, and
+ * for save_load() VT_TEST_SAVE and VT_TEST_LOAD (its state file's writer and reader);
+ * include it after tap.h.
  */
 #ifndef VT_TEST_H
 #define VT_TEST_H
@@ -59,5 +61,29 @@ __attribute__((unused)) static unsigned tx(VT_TEST_CARD *c, const char *hex)
 
 	return txb(c, a, unhex(hex, a, sizeof a));
 }
+
+#if defined(VT_TEST_SAVE) && defined(VT_TEST_LOAD)
+/* The card's state saved (the text in *text, *len bytes; free it) and loaded into a new
+ * card, which it returns (NULL when that fails): the tests "save" and "load what was
+ * saved". */
+__attribute__((unused)) static VT_TEST_CARD *save_load(VT_TEST_CARD *c, char **text, size_t *len)
+{
+	FILE *f = open_memstream(text, len);
+	VT_TEST_CARD *d = NULL;
+	char err[128];
+	int saved = f != NULL && VT_TEST_SAVE(c, f) == 0;
+
+	if (f != NULL && fclose(f) != 0)
+		saved = 0;
+	ok(saved, "save");
+	f = *text != NULL ? fmemopen(*text, *len, "r") : NULL;
+	if (f != NULL) {
+		d = VT_TEST_LOAD(f, err, sizeof err);
+		fclose(f);
+	}
+	ok(d != NULL, "load what was saved");
+	return d;
+}
+#endif
 
 #endif
