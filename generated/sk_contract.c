@@ -288,6 +288,13 @@ static const struct skc_field skc_object_fields[] = {
 	  .lo = 0LL, .hi = 0LL, .def = 0LL,
 	  .default_from = -1, .at_least = -1,
 	  .at_most = -1 },
+	{ .name = "lazy", .what = "a boolean", .type = SKC_BOOLEAN,
+	  .ctype = SKC_C_NONE, .required = 0,
+	  .offset = offsetof(struct lb_object, lazy),
+	  .size = sizeof(((struct lb_object *)0)->lazy),
+	  .lo = 0LL, .hi = 0LL, .def = 0LL,
+	  .default_from = -1, .at_least = -1,
+	  .at_most = -1 },
 };
 
 const struct skc_record skc_object = {
@@ -317,6 +324,8 @@ const struct skc_function skc_functions[SKC_NFUNCTIONS] = {
 	{ "mechanisms", CKR_OK, SKC_READ, 4096,
 	  &skc_mechanism },
 	{ "objects", CKR_FUNCTION_NOT_SUPPORTED, SKC_READ, 4096,
+	  &skc_object },
+	{ "object_attrs", CKR_FUNCTION_FAILED, SKC_READ, 0,
 	  &skc_object },
 	{ "create_object", CKR_TOKEN_WRITE_PROTECTED, SKC_CHANGE, 0,
 	  &skc_object },

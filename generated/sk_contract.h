@@ -95,6 +95,7 @@ struct lb_object {
 	char ref[64];
 	struct lb_attr *attrs;
 	size_t nattrs;
+	int lazy;
 };
 extern const struct skc_record skc_object;
 
@@ -110,7 +111,7 @@ struct skc_function {
 	const struct skc_record *record; /* record, list, pair: the record; else NULL */
 };
 
-#define SKC_NFUNCTIONS 21
+#define SKC_NFUNCTIONS 22
 extern const struct skc_function skc_functions[SKC_NFUNCTIONS];
 /* The contract's function of that name, or NULL. */
 const struct skc_function *skc_function(const char *name);

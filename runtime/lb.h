@@ -145,6 +145,11 @@ void lb_objects_free(struct lb_object *o, size_t n);
  * logged_in. *objs is malloc'ed (lb_objects_free). */
 CK_RV lb_objects(struct lb_vm *vm, const struct lb_card *card, int logged_in,
 		 struct lb_object **objs, size_t *n);
+/* The whole object ref that lb_objects listed lazy (its lazy field set: attributes left
+ * out until needed, issue 11), as the script's object_attrs reads it from the card: out
+ * is never lazy, and its ref is ref (else CKR_FUNCTION_FAILED). */
+CK_RV lb_object_attrs(struct lb_vm *vm, const struct lb_card *card, const char *ref,
+			struct lb_object *out);
 /* Store a new object (certificate, data, public or private key); attrs are complete and
  * checked. out receives the object as stored. */
 CK_RV lb_create_object(struct lb_vm *vm, const struct lb_card *card, const struct lb_attr *attrs,

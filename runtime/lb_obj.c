@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lb_obj.c — the Lua bridge's side of token objects (lb.h: lb_objects, lb_create_object,
- * lb_destroy_object, lb_set_attributes, lb_generate_key_pair).
+ * lb_destroy_object, lb_set_attributes, lb_generate_key_pair, lb_object_attrs).
  *
  * Attributes cross the boundary as lb_attrs.c converts them. What a script returns is
  * read by the contract's object record (spec/script-contract.yaml: ref, a string of 1..63
@@ -212,12 +212,25 @@ static CK_RV lb_obj_take_list(lua_State *L, void *ud)
 	return CKR_OK;
 }
 
+/* A lazy object (issue 11) only in objects' list: every other result is the whole object. */
+static CK_RV lb_obj_not_lazy(struct lb_obj_call *c, const struct lb_object *o)
+{
+	if (!o->lazy)
+		return CKR_OK;
+	lb_obj_bad(c, "field 'lazy': only objects' list may leave attributes out",
+		   (CK_ATTRIBUTE_TYPE)-1);
+	return CKR_FUNCTION_FAILED;
+}
+
 static CK_RV lb_obj_take_one(lua_State *L, void *ud)
 {
 	struct lb_obj_call *c = ud;
+	CK_RV rv;
+
 	if (lb_result_failed(L))
 		return lb_failure_rv(L, c->fn);
-	return lb_obj_take_object(L, c, -2, c->o1, "");
+	rv = lb_obj_take_object(L, c, -2, c->o1, "");
+	return rv == CKR_OK ? lb_obj_not_lazy(c, c->o1) : rv;
 }
 
 static CK_RV lb_obj_take_true(lua_State *L, void *ud)
@@ -242,7 +255,9 @@ static CK_RV lb_obj_take_pair(lua_State *L, void *ud)
 	rv = lb_obj_take_object(L, c, -2, c->o1, "the first object: ");
 	if (rv == CKR_OK)
 		rv = lb_obj_take_object(L, c, -1, c->o2, "the second object: ");
-	return rv;
+	if (rv == CKR_OK)
+		rv = lb_obj_not_lazy(c, c->o1);
+	return rv == CKR_OK ? lb_obj_not_lazy(c, c->o2) : rv;
 }
 
 CK_RV lb_objects(struct lb_vm *vm, const struct lb_card *card, int logged_in,
@@ -261,6 +276,25 @@ CK_RV lb_objects(struct lb_vm *vm, const struct lb_card *card, int logged_in,
 		*objs = NULL;
 		*n = 0;
 	}
+	return rv;
+}
+
+CK_RV lb_object_attrs(struct lb_vm *vm, const struct lb_card *card, const char *ref,
+			struct lb_object *out)
+{
+	struct lb_obj_call c = { .fn = "object_attrs", .push = lb_obj_push_ref,
+			      .take = lb_obj_take_one, .ref = ref, .o1 = out };
+	CK_RV rv;
+
+	memset(out, 0, sizeof *out);
+	rv = lb_obj_run(vm, card, &c);
+	if (rv == CKR_OK && strcmp(out->ref, ref) != 0) {
+		log_msg(LOG_ERROR, "lb: %s.object_attrs: malformed result: another object's ref",
+			vm->family);
+		rv = CKR_FUNCTION_FAILED;
+	}
+	if (rv != CKR_OK)
+		lb_object_clear(out);
 	return rv;
 }
 

@@ -42,6 +42,7 @@ struct obj {
 	int priv;                       /* CKA_PRIVATE */
 	size_t idx;                     /* its place in objs[] */
 	char ref[LB_REF_MAX];           /* token objects: the script's reference */
+	int lazy;                       /* token objects: attrs lack what object_attrs gives */
 	size_t nattrs;
 	struct lb_attr *attrs;
 };
@@ -332,7 +333,9 @@ static CK_RV obj_new(struct token *t, unsigned gen, CK_SESSION_HANDLE owner, con
 	return CKR_OK;
 }
 
-/* A token object from what the script reports: completed with the spec's defaults. */
+/* A token object from what the script reports: completed with the spec's defaults. A lazy
+ * one (issue 11) is not: until object_attrs has given the whole object, every attribute it
+ * lacks is one to ask the card for (obj_fetch), not one to default. */
 static CK_RV obj_from_script(struct token *t, const struct lb_object *lo, struct obj **out)
 {
 	const struct sk_obj_kind *k;
@@ -344,7 +347,7 @@ static CK_RV obj_from_script(struct token *t, const struct lb_object *lo, struct
 	if (rv != CKR_OK)
 		return rv;
 	k = obj_kind_of(a, n);
-	if (k != NULL)
+	if (k != NULL && !lo->lazy)
 		rv = obj_attrs_complete(k, &a, &n);
 	if (rv == CKR_OK)
 		rv = obj_attrs_set_bool(&a, &n, CKA_TOKEN, 1);
@@ -352,7 +355,10 @@ static CK_RV obj_from_script(struct token *t, const struct lb_object *lo, struct
 		lb_attrs_free(a, n);
 		return rv;
 	}
-	return obj_new(t, token_generation(t), 0, lo->ref, a, n, out);
+	rv = obj_new(t, token_generation(t), 0, lo->ref, a, n, out);
+	if (rv == CKR_OK)
+		(*out)->lazy = lo->lazy != 0;
+	return rv;
 }
 
 CK_RV obj_add_token_object_inlock(struct token *t, const struct lb_object *lo,
@@ -496,6 +502,7 @@ CK_RV obj_cache_inlock(struct token *t)
 		o->nattrs = add[j]->nattrs;
 		o->priv = add[j]->priv;
 		o->gen = add[j]->gen;
+		o->lazy = add[j]->lazy;
 		add[j]->attrs = NULL;
 		add[j]->nattrs = 0;
 		obj_free(add[j]);
@@ -605,6 +612,117 @@ static struct obj *obj_get_inlock(CK_OBJECT_HANDLE h, const struct obj_ctx *c, s
 	return o != NULL && obj_visible(o, c) ? o : NULL;
 }
 
+/* --- lazy objects (issue 11) ---------------------------------------------------------- */
+
+/* 1 when o is lazy and lacks attribute t: asking for it needs object_attrs first. */
+static int obj_lacks(const struct obj *o, CK_ATTRIBUTE_TYPE t)
+{
+	return o->lazy && obj_attrs_find(o->attrs, o->nattrs, t) == NULL;
+}
+
+/* A card error of object_attrs as every object function may report it. */
+static CK_RV obj_fetch_rv(CK_RV rv)
+{
+	switch (rv) {
+	case CKR_OK:
+	case CKR_HOST_MEMORY:
+	case CKR_DEVICE_ERROR:
+	case CKR_DEVICE_MEMORY:
+	case CKR_DEVICE_REMOVED:
+	case CKR_FUNCTION_FAILED:
+	case CKR_GENERAL_ERROR:
+	case CKR_SESSION_HANDLE_INVALID:
+		return rv;
+	default:
+		return CKR_FUNCTION_FAILED;
+	}
+}
+
+/*
+ * Make object h whole when it is lazy: the script's object_attrs reads it from the card,
+ * with the token locked as for every card call (taken here when c does not hold it, and
+ * let go again), and the cache takes the whole object, completed as obj_from_script does.
+ * The table's lock is not held on entry. All or nothing: on failure the object stays lazy
+ * and the next call asks again. An object gone meanwhile is left to the caller's lookup.
+ */
+static CK_RV obj_fetch(struct obj_ctx *c, CK_OBJECT_HANDLE h)
+{
+	struct lb_object lo;
+	struct lb_card card;
+	struct obj *o, *whole = NULL;
+	char ref[LB_REF_MAX];
+	int took = 0, lazy = 0;
+	CK_RV rv = CKR_OK;
+
+	if (!c->held) {
+		rv = token_enter(c->t);
+		if (rv != CKR_OK)
+			return rv;
+		took = c->held = 1;
+		rv = obj_cache_inlock(c->t);
+		if (rv == CKR_OK && token_generation(c->t) != c->si.gen)
+			rv = CKR_SESSION_HANDLE_INVALID;
+		if (rv != CKR_OK)
+			goto out;
+	}
+	rv = obj_table_read();
+	if (rv != CKR_OK)
+		goto out;
+	o = obj_get_inlock(h, c, NULL);
+	if (o != NULL && o->lazy && o->owner == 0) {
+		lazy = 1;
+		snprintf(ref, sizeof ref, "%s", o->ref);
+	}
+	obj_table_leave();
+	if (!lazy)
+		goto out;               /* whole already (another call fetched it), or gone */
+	token_card(c->t, &card);
+	rv = lb_object_attrs(c->t->vm, &card, ref, &lo);
+	if (rv == CKR_OK) {
+		rv = obj_from_script(c->t, &lo, &whole);
+		lb_object_clear(&lo);
+	}
+	if (rv == CKR_OK)
+		rv = obj_table_enter();
+	if (rv == CKR_OK) {
+		o = obj_get_inlock(h, c, NULL);
+		if (o != NULL && o->lazy && strcmp(o->ref, ref) == 0) {
+			lb_attrs_free(o->attrs, o->nattrs);
+			o->attrs = whole->attrs;
+			o->nattrs = whole->nattrs;
+			o->priv = whole->priv;
+			o->lazy = 0;
+			whole->attrs = NULL;
+			whole->nattrs = 0;
+		}
+		obj_table_leave();
+	}
+	obj_free(whole);
+	if (rv != CKR_OK)
+		log_msg(LOG_CALLS, "obj: %s: object_attrs failed (0x%lx)", ref, (unsigned long)rv);
+out:
+	if (took) {
+		token_leave(c->t);
+		c->held = 0;
+	}
+	return obj_fetch_rv(rv);
+}
+
+/* obj_fetch when h is lazy (checked under the table's lock). */
+static CK_RV obj_whole(struct obj_ctx *c, CK_OBJECT_HANDLE h)
+{
+	struct obj *o;
+	int lazy;
+	CK_RV rv = obj_table_read();
+
+	if (rv != CKR_OK)
+		return rv;
+	o = obj_get_inlock(h, c, NULL);
+	lazy = o != NULL && o->lazy;
+	obj_table_leave();
+	return lazy ? obj_fetch(c, h) : CKR_OK;
+}
+
 /* --- obj_view ------------------------------------------------------------------------ */
 
 CK_RV obj_view(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out)
@@ -617,6 +735,9 @@ CK_RV obj_view(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out)
 	rv = obj_enter(s, OBJ_READ, &c);
 	if (rv != CKR_OK)
 		return rv;
+	rv = obj_whole(&c, h);
+	if (rv != CKR_OK)
+		goto leave;
 	rv = obj_table_read();
 	if (rv != CKR_OK)
 		goto leave;
@@ -874,6 +995,9 @@ CK_RV rt_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 
 	if (rv != CKR_OK)
 		return rv;
+	rv = obj_whole(&c, hObject);
+	if (rv != CKR_OK)
+		goto leave;
 	rv = obj_table_read();
 	if (rv != CKR_OK)
 		goto leave;
@@ -993,7 +1117,9 @@ CK_RV rt_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = obj_table_read();
+	rv = obj_whole(&c, hObject);
+	if (rv == CKR_OK)
+		rv = obj_table_read();
 	if (rv == CKR_OK) {
 		o = obj_get_inlock(hObject, &c, NULL);
 		if (o == NULL) {
@@ -1033,10 +1159,12 @@ CK_RV rt_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 	struct obj_ctx c;
 	struct obj *o;
 	CK_ULONG i;
+	int fetched = 0;
 	CK_RV rv = obj_enter(hSession, OBJ_READ, &c), one;
 
 	if (rv != CKR_OK)
 		return rv;
+again:
 	rv = obj_table_read();
 	if (rv != CKR_OK)
 		goto leave;
@@ -1045,6 +1173,16 @@ CK_RV rt_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 		rv = CKR_OBJECT_HANDLE_INVALID;
 		goto unlock;
 	}
+	for (i = 0; !fetched && i < ulCount; i++)
+		if (obj_lacks(o, pTemplate[i].type)) {
+			/* a lazy object asked for what it lacks: the card is read once */
+			obj_table_leave();
+			fetched = 1;
+			rv = obj_fetch(&c, hObject);
+			if (rv != CKR_OK)
+				goto leave;
+			goto again;
+		}
 	k = obj_kind_of(o->attrs, o->nattrs);
 	for (i = 0; i < ulCount; i++) {
 		a = obj_attrs_find(o->attrs, o->nattrs, pTemplate[i].type);
@@ -1101,6 +1239,9 @@ CK_RV rt_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 
 	if (rv != CKR_OK)
 		return rv;
+	rv = obj_whole(&c, hObject);
+	if (rv != CKR_OK)
+		goto leave;
 	rv = obj_table_read();
 	if (rv != CKR_OK)
 		goto leave;
@@ -1255,6 +1396,63 @@ static int obj_matches(const struct obj *o, const CK_ATTRIBUTE *tmpl, CK_ULONG n
 	return 1;
 }
 
+/* A lazy object that may match: what it has matches, and the template names what it
+ * lacks. */
+static int obj_may_match(const struct obj *o, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	const struct sk_obj_kind *k = obj_kind_of(o->attrs, o->nattrs);
+	const struct lb_attr *a;
+	struct lb_attr want;
+	CK_ULONG i;
+	int eq, lacks = 0;
+
+	if (!o->lazy)
+		return 0;
+	for (i = 0; i < n; i++) {
+		a = obj_attrs_find(o->attrs, o->nattrs, tmpl[i].type);
+		if (a == NULL) {
+			lacks = 1;
+			continue;
+		}
+		if (obj_hidden(k, o->attrs, o->nattrs, a->type) ||
+		    obj_attr_check(&tmpl[i]) != CKR_OK ||
+		    obj_attr_from_ck(&tmpl[i], &want) != CKR_OK)
+			return 0;
+		eq = obj_attr_equal(a, &want);
+		obj_attr_wipe(&want);
+		if (!eq)
+			return 0;
+	}
+	return lacks;
+}
+
+/* Before a search: the lazy objects that may match are made whole (a template that names
+ * only what the script listed reads nothing). A card error fails the search. */
+static CK_RV obj_find_fetch(struct obj_ctx *c, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	CK_OBJECT_HANDLE *want = NULL;
+	size_t nwant = 0, i;
+	CK_RV rv = obj_table_read();
+
+	if (rv != CKR_OK)
+		return rv;
+	for (i = 0; i < nobjs; i++)
+		if (obj_visible(objs[i], c) && obj_may_match(objs[i], tmpl, n)) {
+			if (want == NULL)
+				want = malloc(nobjs * sizeof *want);
+			if (want == NULL) {
+				rv = CKR_HOST_MEMORY;
+				break;
+			}
+			want[nwant++] = objs[i]->handle;
+		}
+	obj_table_leave();
+	for (i = 0; rv == CKR_OK && i < nwant; i++)
+		rv = obj_fetch(c, want[i]);
+	free(want);
+	return rv;
+}
+
 CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
 	struct obj_search *f;
@@ -1277,7 +1475,9 @@ CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 		free(f);
 		return rv;
 	}
-	rv = obj_table_read();
+	rv = obj_find_fetch(&c, pTemplate, ulCount);
+	if (rv == CKR_OK)
+		rv = obj_table_read();
 	if (rv == CKR_OK) {
 		f->h = malloc((nobjs ? nobjs : 1) * sizeof *f->h);
 		if (f->h == NULL)

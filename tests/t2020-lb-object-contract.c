@@ -130,9 +130,11 @@ int main(void)
 	vm = open_probe();
 
 	/* the generated tables */
-	ok(skc_object.nfields == 2 && strcmp(skc_object.fields[0].name, "ref") == 0 &&
+	ok(skc_object.nfields == 3 && strcmp(skc_object.fields[0].name, "ref") == 0 &&
 	   strcmp(skc_object.fields[1].name, "attrs") == 0 &&
-	   skc_object.fields[1].type == SKC_ATTRIBUTES, "the contract's object: ref, attrs");
+	   skc_object.fields[1].type == SKC_ATTRIBUTES &&
+	   strcmp(skc_object.fields[2].name, "lazy") == 0,
+	   "the contract's object: ref, attrs (and lazy, t2032)");
 	ok(skc_object.fields[0].required && skc_object.fields[1].required &&
 	   skc_object.fields[0].min_len == 1 && skc_object.fields[0].max_len == LB_REF_MAX - 1,
 	   "... both required, ref of 1..63 bytes");

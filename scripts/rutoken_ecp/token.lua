@@ -1104,7 +1104,9 @@ local function pubkey_object(k, pubv, prk)
 	return { ref = ref_of("pubkey", k.path), attrs = a }
 end
 
-local function cert_object(c, value)
+-- A certificate as its CDF entry describes it: without value, a lazy object (the contract's
+-- object.lazy, issue 11) whose value object_attrs reads when an application needs it.
+local function cert_entry_object(c)
 	local a = {
 		[CKA.CLASS] = CKO.CERTIFICATE,
 		[CKA.CERTIFICATE_TYPE] = CKC.X_509,
@@ -1113,16 +1115,23 @@ local function cert_object(c, value)
 		[CKA.MODIFIABLE] = c.modifiable,
 		[CKA.LABEL] = c.label or "",
 		[CKA.ID] = c.id,
-		[CKA.VALUE] = value,
 		[CKA.CERTIFICATE_CATEGORY] = c.authority and 2 or 0,
 	}
+	return { ref = ref_of("cert", c.path), attrs = a, lazy = true }
+end
+
+local function cert_object(c, value)
+	local o = cert_entry_object(c)
+	local a = o.attrs
+	o.lazy = nil
+	a[CKA.VALUE] = value
 	local f = cert_fields(value)
 	if f then
 		a[CKA.SUBJECT] = f.subject
 		a[CKA.ISSUER] = f.issuer
 		a[CKA.SERIAL_NUMBER] = f.serial
 	end
-	return { ref = ref_of("cert", c.path), attrs = a }
+	return o
 end
 
 local function data_object(d, value)
@@ -1210,11 +1219,17 @@ end
 -- public ones when pub.values does not have them yet (kept there), the private ones when
 -- logged in (in priv only). A private one the card will not let us read (it has forgotten
 -- the login: another application logged out) stays unlisted, the others are still good.
-local function read_values(card, pub, logged_in, priv)
+-- A public certificate is read only when eager[o] (a private key takes its public values
+-- from it); the others are listed lazy and read by object_attrs when needed.
+local function read_values(card, pub, logged_in, priv, eager)
+	local lazy = {}
+	for _, c in ipairs(pub.d.cdf.objs) do
+		lazy[c] = not c.private and not eager[c]
+	end
 	for _, l in ipairs({ pub.d.cdf.objs, pub.d.dodf.objs }) do
 		for _, o in ipairs(l) do
-			local want = o.path and (o.private and logged_in or
-						 not o.private and pub.values[o] == nil)
+			local want = o.path and not lazy[o] and
+				(o.private and logged_in or not o.private and pub.values[o] == nil)
 			if want then
 				local v, err = read_ef(card, o.path)
 				if v then
@@ -1245,16 +1260,25 @@ function T.objects(card, logged_in)
 		end
 	end
 	-- a private key without its public-key object takes its public attributes from the
-	-- certificate with its CKA_ID
+	-- certificate with its CKA_ID: those certificates are read now, the others on request
+	local d, vals, by_id = pub.d, pub.vals, pub.by_id
+	local eager, need_id = {}, {}
+	for _, k in ipairs(d.prkdf.objs) do
+		if k.path and not by_id[k.id] then
+			need_id[k.id] = true
+		end
+	end
+	for _, c in ipairs(d.cdf.objs) do
+		eager[c] = need_id[c.id] or false
+	end
 	local values = {}
 	local ok
-	ok, err = read_values(card, pub, logged_in, values)
+	ok, err = read_values(card, pub, logged_in, values, eager)
 	if not ok then
 		return nil, err
 	end
 	kept = pub
 	setmetatable(values, { __index = pub.values })
-	local d, vals, by_id = pub.d, pub.vals, pub.by_id
 	local lists = { { d.cdf.objs, cert_object }, { d.dodf.objs, data_object } }
 	local function from_cert(k)
 		for _, c in ipairs(d.cdf.objs) do
@@ -1294,6 +1318,8 @@ function T.objects(card, logged_in)
 		for _, o in ipairs(l[1]) do
 			if values[o] then
 				add(l[2](o, values[o]))
+			elseif l[2] == cert_object and o.path and not o.private then
+				add(cert_entry_object(o))
 			end
 		end
 	end
@@ -1303,6 +1329,38 @@ function T.objects(card, logged_in)
 		end
 	end
 	return out
+end
+
+-- A certificate objects() listed lazy, whole: its EF read now (kept with the public part).
+-- The public part is read again when nothing is kept (a write came in between).
+function T.object_attrs(card, ref)
+	local pub, err = kept, nil
+	if not pub then
+		pub, err = read_public(card)
+		if pub == nil then
+			return nil, err
+		end
+		if pub == false then
+			dbg("rutoken_ecp: %s: the token has no PKCS#15 application now", ref)
+			return nil, "CKR_DEVICE_ERROR"
+		end
+		kept = pub
+	end
+	for _, c in ipairs(pub.d.cdf.objs) do
+		if c.path and not c.private and ref_of("cert", c.path) == ref then
+			local v = pub.values[c]
+			if v == nil then
+				v, err = read_ef(card, c.path)
+				if not v then
+					return nil, err
+				end
+				pub.values[c] = v
+			end
+			return cert_object(c, v)
+		end
+	end
+	dbg("rutoken_ecp: %s: no such certificate in the CDF now", ref)
+	return nil, "CKR_DEVICE_ERROR"
 end
 
 ---------------------------------------------------------------------------------------
@@ -2975,6 +3033,7 @@ end
 -- objects() kept. Every other one may change the card's files and forgets it first.
 local keeps_objects = {
 	token_info = true, pin_info = true, login = true, logout = true, objects = true,
+	object_attrs = true,
 	sign = true, decrypt = true, random = true, mechanisms = true,
 	secret_crypt = true, secret_mac = true, derive = true,
 }

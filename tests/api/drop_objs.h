@@ -100,11 +100,14 @@ static const struct drop_op dob_create = {
 static inline CK_RV dob_copy_prepare(CK_SESSION_HANDLE *ps)
 {
 	CK_SESSION_HANDLE s = *ps;
-	CK_OBJECT_HANDLE h;
+	CK_OBJECT_HANDLE h = drop_find(s, CKO_CERTIFICATE, "drop-src");
+	CK_ATTRIBUTE v = { CKA_VALUE, NULL, 0 };
 
-	if (drop_find(s, CKO_CERTIFICATE, "drop-src") != CK_INVALID_HANDLE)
-		return CKR_OK;
-	return dob_create_cert(s, "drop-src", &h);
+	if (h == CK_INVALID_HANDLE)
+		return dob_create_cert(s, "drop-src", &h);
+	/* a certificate a fresh instance lists is read from its EF when first needed (issue
+	 * 11): read here, so that the faulted call's APDUs are the copy's own each time */
+	return drop_fl->C_GetAttributeValue(s, h, &v, 1);
 }
 
 static inline CK_RV dob_copy_run(CK_SESSION_HANDLE *ps)

@@ -18,7 +18,8 @@
  *         (CK_BBOOL), a decimal number or a constant name such as CKO_DATA (CK_ULONG),
  *         x:HEX or s:TEXT (anything else).
  *   Objects print one per line: "REF CKA_NAME=VALUE ...", booleans as true/false,
- *   CK_ULONGs in decimal, other values in hex; sign, decrypt and random print hex.
+ *   CK_ULONGs in decimal, other values in hex (objects: a lazy one whole, object_attrs
+ *   called after the list); sign, decrypt and random print hex.
  *
  * Prints the result, one field per line, or the CKR_ name of the failure; exits 0 on
  * CKR_OK, 1 on another CKR_, 2 on a usage, transcript or reader problem.
@@ -660,6 +661,20 @@ static CK_RV run(struct lb_vm *vm, const struct lb_card *card, const char *call,
 		if (argc > 1 || (argc == 1 && strcmp(argv[0], "private") != 0))
 			usage();
 		rv = lb_objects(vm, card, argc == 1, &objs, &n);
+		/* a lazy object is printed whole, as an application that reads all its
+		 * attributes sees it: object_attrs after the list, as the runtime calls it */
+		for (i = 0; rv == CKR_OK && i < n; i++)
+			if (objs[i].lazy) {
+				struct lb_object whole;
+				char ref[LB_REF_MAX];
+
+				snprintf(ref, sizeof ref, "%s", objs[i].ref);
+				rv = lb_object_attrs(vm, card, ref, &whole);
+				if (rv == CKR_OK) {
+					lb_object_clear(&objs[i]);
+					objs[i] = whole;
+				}
+			}
 		for (i = 0; rv == CKR_OK && i < n; i++)
 			print_object(&objs[i]);
 		lb_objects_free(objs, n);

@@ -6,7 +6,7 @@
 -- "call FUNCTION ARG" (one string in, one string out) until the harness has calls of its
 -- own for them. Arguments are comma-separated, without blanks:
 --
---   objects      "1" | "0"                       (logged in or not)
+--   objects      "1" | "0"                       (logged in or not; lazy objects whole)
 --   gen          MECH,pub.NAME=VAL,priv.NAME=VAL,...
 --   create       NAME=VAL,...
 --   destroy      REF
@@ -137,8 +137,16 @@ function T.objects(card, arg)
 	if not objs then
 		return tostring(err)
 	end
+	-- a lazy object (the contract's object.lazy) is shown whole, as an application that
+	-- reads all its attributes sees it: object_attrs after the list, as the runtime calls it
 	local lines = {}
 	for _, o in ipairs(objs) do
+		if o.lazy then
+			o, err = tok.object_attrs(card, o.ref)
+			if not o then
+				return tostring(err)
+			end
+		end
 		lines[#lines + 1] = show(o)
 	end
 	return table.concat(lines, "\n")
