@@ -42,10 +42,11 @@ enum vt_alg {
 	VT_ALG_GOST28147 = 0x0A,
 	VT_ALG_KUZNYECHIK = 0x0B,
 	VT_ALG_AES = 0x0C,
+	VT_ALG_DES3 = 0x0D,         /* three-key TDEA: ECB and CBC only */
 	VT_ALG_RSA = 0x23,
 };
 #define VT_IS_SYM(alg) ((alg) == VT_ALG_GOST28147 || (alg) == VT_ALG_KUZNYECHIK || \
-			(alg) == VT_ALG_AES)
+			(alg) == VT_ALG_AES || (alg) == VT_ALG_DES3)
 /* Secret-key modes, MSE tag 80 (extension) */
 enum vt_sym_mode { VT_SYM_ECB = 1, VT_SYM_CBC = 2, VT_SYM_CTR = 3 };
 #define VT_PROP_PIN 0x01
@@ -153,6 +154,10 @@ unsigned vt_ec_sign(int alg, unsigned param, const unsigned char *d, const unsig
 /* Secret keys (vt_sym.c): block length, key length check, modes, MAC. 0 = success. */
 size_t vt_sym_block_len(int alg);
 int vt_sym_key_ok(int alg, size_t len);
+/* Whether the kind computes the mode (enum vt_sym_mode) or, mode 0, the MAC. */
+int vt_sym_mode_ok(int alg, int mode);
+/* A key of the kind's length made on the card into key (DES3: odd parity). 0 = success. */
+int vt_sym_generate(int alg, unsigned char *key, size_t len);
 int vt_sym_crypt(int alg, const unsigned char *key, size_t klen, int mode, int enc,
 		 const unsigned char *iv, const unsigned char *in, size_t len,
 		 unsigned char *out);

@@ -1082,6 +1082,8 @@ static unsigned pso_secret(struct vt_card *c, const struct apdu *a, unsigned cha
 		return SW_SECURITY;
 	alg = k->prop[0];
 	bl = vt_sym_block_len(alg);
+	if (!vt_sym_mode_ok(alg, mac ? 0 : c->se_mode))
+		return SW_FUNC_NOT_SUPPORTED;   /* DES3: no CTR, no MAC */
 	if (mac)
 		return vt_sym_mac(alg, k->data, k->size, a->data, a->lc, out, outlen) ?
 			       SW_UNKNOWN : SW_OK;
@@ -1255,7 +1257,8 @@ static unsigned cmd_generate(struct vt_card *c, const struct apdu *a, unsigned c
 	int alg;
 
 	if (a->p1 == 0x83 && ref != 0) {
-		/* a secret key (extension): random bytes into 6003/00kk, nothing answered */
+		/* a secret key (extension): random bytes into 6003/00kk (DES3 with odd
+		 * parity), nothing answered */
 		if (a->lc)
 			return SW_WRONG_DATA;
 		pv = sym_file(c, ref);
@@ -1263,7 +1266,8 @@ static unsigned cmd_generate(struct vt_card *c, const struct apdu *a, unsigned c
 			return SW_NOT_FOUND;
 		if (!ac_ok(c, pv->sec, AM_UPDATE))
 			return SW_SECURITY;
-		if (!key_size_ok(pv->prop, pv->size) || vt_random(pv->data, pv->size))
+		if (!key_size_ok(pv->prop, pv->size) ||
+		    vt_sym_generate(pv->prop[0], pv->data, pv->size))
 			return SW_WRONG_DATA;
 		pv->written = 1;
 		c->dirty = 1;

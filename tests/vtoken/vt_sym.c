@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * vt_sym.c — the virtual token's secret-key crypto (an extension, README.md "Secret keys"):
- * GOST 28147-89, Kuznyechik and AES block functions, and the modes the PSO ENCIPHER,
- * DECIPHER and MAC commands offer on them (ECB, CBC, CTR; the GOST 28147-89 MAC, OMAC).
+ * GOST 28147-89, Kuznyechik, AES and three-key TDEA (DES3) block functions, and the modes
+ * the PSO ENCIPHER, DECIPHER and MAC commands offer on them (ECB, CBC, CTR; the GOST
+ * 28147-89 MAC, OMAC; DES3 ECB and CBC only).
  *
  * GOST 28147-89 is computed here, with the S-boxes of id-tc26-gost-28147-param-Z
  * (RFC 7836 appendix A.1, the same table as GOST R 34.12-2015's pi' for Magma) and the
  * byte order of the OpenSSL gost engine (the block is two 32-bit little-endian halves, the
  * key eight 32-bit little-endian words): the tests check it against that engine in another
  * process. Kuznyechik is the gostprov provider's "kuznyechik-ecb" in a private library
- * context, AES is OpenSSL's default provider's. The token never needs the gost engine.
+ * context, AES and DES3 (TDEA, NIST SP 800-67 Rev. 2: DES-EDE3 with three independent
+ * keys) OpenSSL's default provider's. The token never needs the gost engine.
  */
 #include "vt.h"
 
@@ -109,7 +111,39 @@ static OSSL_LIB_CTX *vt_ctx(void)
 
 size_t vt_sym_block_len(int alg)
 {
-	return alg == VT_ALG_GOST28147 ? 8 : 16;
+	return alg == VT_ALG_GOST28147 || alg == VT_ALG_DES3 ? 8 : 16;
+}
+
+int vt_sym_mode_ok(int alg, int mode)
+{
+	if (alg == VT_ALG_DES3)
+		return mode == VT_SYM_ECB || mode == VT_SYM_CBC;
+	return VT_IS_SYM(alg);
+}
+
+/*
+ * A generated key: random bytes; a DES3 key's eight bytes of each of its three DES keys
+ * then get odd parity (FIPS 46-3 / NIST SP 800-67 Rev. 2 3.1: the least significant bit
+ * of each byte makes its number of ones odd). Imported keys keep the parity they have
+ * (DES ignores those bits).
+ */
+int vt_sym_generate(int alg, unsigned char *key, size_t len)
+{
+	size_t i;
+
+	if (!vt_sym_key_ok(alg, len) || vt_random(key, len))
+		return -1;
+	if (alg == VT_ALG_DES3)
+		for (i = 0; i < len; i++) {
+			unsigned v = key[i] >> 1, ones = 0;
+
+			while (v) {
+				ones += v & 1;
+				v >>= 1;
+			}
+			key[i] = (unsigned char)((key[i] & 0xFE) | (ones % 2 == 0));
+		}
+	return 0;
 }
 
 int vt_sym_key_ok(int alg, size_t len)
@@ -120,6 +154,8 @@ int vt_sym_key_ok(int alg, size_t len)
 		return len == 32;
 	case VT_ALG_AES:
 		return len == 16 || len == 24 || len == 32;
+	case VT_ALG_DES3:
+		return len == 24;       /* keying option 1: K1, K2, K3 (SP 800-67 3.1) */
 	default:
 		return 0;
 	}
@@ -132,7 +168,7 @@ static int vt_block(int alg, const unsigned char *key, size_t klen, int enc,
 	EVP_CIPHER *ci = NULL;
 	EVP_CIPHER_CTX *cx = NULL;
 	const char *name;
-	int l1 = 0, l2 = 0, rc = -1;
+	int l1 = 0, l2 = 0, rc = -1, bl = (int)vt_sym_block_len(alg);
 
 	if (alg == VT_ALG_GOST28147) {
 		g89_rounds(key, enc, 0, in, out);
@@ -140,6 +176,8 @@ static int vt_block(int alg, const unsigned char *key, size_t klen, int enc,
 	}
 	if (alg == VT_ALG_KUZNYECHIK)
 		name = "kuznyechik-ecb";
+	else if (alg == VT_ALG_DES3)
+		name = "DES-EDE3-ECB";
 	else
 		name = klen == 16 ? "AES-128-ECB" : klen == 24 ? "AES-192-ECB" : "AES-256-ECB";
 	if (vt_ctx() == NULL)
@@ -149,8 +187,8 @@ static int vt_block(int alg, const unsigned char *key, size_t klen, int enc,
 	if (ci == NULL || cx == NULL ||
 	    !EVP_CipherInit_ex2(cx, ci, key, NULL, enc, NULL) ||
 	    !EVP_CIPHER_CTX_set_padding(cx, 0) ||
-	    !EVP_CipherUpdate(cx, out, &l1, in, 16) ||
-	    !EVP_CipherFinal_ex(cx, out + l1, &l2) || l1 + l2 != 16)
+	    !EVP_CipherUpdate(cx, out, &l1, in, bl) ||
+	    !EVP_CipherFinal_ex(cx, out + l1, &l2) || l1 + l2 != bl)
 		goto out;
 	rc = 0;
 out:
@@ -173,7 +211,7 @@ int vt_sym_crypt(int alg, const unsigned char *key, size_t klen, int mode, int e
 	unsigned char chain[16], ctr[16], tmp[16];
 	int rc = -1;
 
-	if (!vt_sym_key_ok(alg, klen))
+	if (!vt_sym_key_ok(alg, klen) || !vt_sym_mode_ok(alg, mode))
 		return -1;
 	if (mode != VT_SYM_CTR && len % bl)
 		return -1;
@@ -248,7 +286,7 @@ int vt_sym_mac(int alg, const unsigned char *key, size_t klen, const unsigned ch
 	unsigned char s[16] = { 0 }, k1[16] = { 0 }, last[16];
 	int rc = -1;
 
-	if (!vt_sym_key_ok(alg, klen))
+	if (!vt_sym_key_ok(alg, klen) || !vt_sym_mode_ok(alg, 0))
 		return -1;
 	if (alg == VT_ALG_GOST28147) {
 		nblk = len == 0 ? 1 : (len + 7) / 8;
