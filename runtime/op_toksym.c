@@ -11,7 +11,7 @@
  * CKR_DATA_LEN_RANGE beyond: the card's chaining limit). The token keeps no state
  * between commands, so another session's use of the token in between changes nothing.
  *
- * CKM_AES_CBC_PAD is the token's CBC with the padding of PKCS #11 3.2 (2.10.4, as PKCS #7)
+ * CKM_AES_CBC_PAD (and CKM_DES3_CBC_PAD) is the token's CBC with the padding of PKCS #11 3.2 (2.10.4, as PKCS #7)
  * done here: encryption pads the last partial block at Final, decryption holds the last
  * whole block back until Final, where the padding is checked and dropped. The family
  * declares the CBC it computes; the padded form needs nothing more of the card.
@@ -63,6 +63,11 @@ static const struct toksym_mech toksym_mechs[] = {
 	{ CKM_AES_CBC, CKK_AES, 16, 1, 0, 0 },
 	{ CKM_AES_CMAC, CKK_AES, 0, 0, 16, 0 },
 	{ CKM_AES_CBC_PAD, CKK_AES, 16, 1, 0, CKM_AES_CBC },
+	/* DES3 (three-key TDEA, NIST SP 800-67), when a family offers token DES3 keys: 8-byte
+	 * blocks, CBC_PAD padded here as AES's */
+	{ CKM_DES3_ECB, CKK_DES3, 8, 0, 0, 0 },
+	{ CKM_DES3_CBC, CKK_DES3, 8, 1, 0, 0 },
+	{ CKM_DES3_CBC_PAD, CKK_DES3, 8, 1, 0, CKM_DES3_CBC },
 };
 
 struct op_toksym {

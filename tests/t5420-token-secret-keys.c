@@ -13,6 +13,11 @@
  * refused; C_DestroyObject removes the key from the card; and with the virtual token
  * failing each APDU of an import and of a generation in turn, every call fails and the
  * state file is byte for byte what it was; a card pulled mid-encryption gives an error.
+ * DES3 token keys (three-key TDEA, 24 bytes): the NIST SP 800-67 example on the token, CBC
+ * and CBC_PAD (one-shot and in parts) against `openssl enc -des-ede3-cbc` in another
+ * process, the check value, a generated key (CKA_LOCAL, odd parity as the card makes it,
+ * round trip), the refusals (IV and data lengths, key sizes, a DES3 MAC), and the same
+ * faults at every APDU of a DES3 import and generation.
  */
 
 #include "api/api.h"
@@ -72,6 +77,44 @@ static CK_RV import(CK_SESSION_HANDLE s, CK_KEY_TYPE *kt, const CK_BYTE *v, cons
 	return f->C_CreateObject(s, t, *kt == CKK_GOST28147 ? 10 : 9, h);
 }
 
+/* NIST SP 800-67 (Rev. 1, appendix B), the TDEA example: Key1 || Key2 || Key3, the plain
+ * text "The qufck brown fox jump" (sic) and its ECB encryption. */
+static const CK_BYTE k67[24] = {
+	0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+	0x01, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23,
+};
+static const char p67[] = "The qufck brown fox jump";
+static const CK_BYTE c67[24] = {
+	0xa8, 0x26, 0xfd, 0x8c, 0xe5, 0x3b, 0x85, 0x5f, 0xcc, 0xe2, 0x1c, 0x81, 0x12, 0x25, 0x6f,
+	0xe6, 0x68, 0xd5, 0xc0, 0x5d, 0xd9, 0xb6, 0xb9, 0x00,
+};
+static CK_KEY_TYPE k_des3 = CKK_DES3;
+
+static CK_RV import_des3(CK_SESSION_HANDLE s, const CK_BYTE *v, CK_ULONG len, const char *label,
+			 CK_OBJECT_HANDLE *h)
+{
+	CK_ATTRIBUTE t[] = {
+		ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_des3), ATTR(CKA_TOKEN, yes),
+		{ CKA_VALUE, (void *)v, len }, { CKA_LABEL, (void *)label, (CK_ULONG)strlen(label) },
+		ATTR(CKA_ENCRYPT, yes), ATTR(CKA_DECRYPT, yes),
+	};
+
+	return f->C_CreateObject(s, t, sizeof t / sizeof t[0], h);
+}
+
+/* C_GenerateKey CKM_DES3_KEY_GEN on the token; vlen: a CKA_VALUE_LEN to give, or 0 */
+static CK_RV generate_des3(CK_SESSION_HANDLE s, const char *label, CK_ULONG vlen,
+			   CK_OBJECT_HANDLE *h)
+{
+	CK_MECHANISM m = { CKM_DES3_KEY_GEN, NULL, 0 };
+	CK_ATTRIBUTE t[] = {
+		ATTR(CKA_TOKEN, yes), { CKA_LABEL, (void *)label, (CK_ULONG)strlen(label) },
+		ATTR(CKA_ENCRYPT, yes), ATTR(CKA_DECRYPT, yes), ATTR(CKA_VALUE_LEN, vlen),
+	};
+
+	return f->C_GenerateKey(s, &m, t, vlen ? 5 : 4, h);
+}
+
 static CK_RV generate(CK_SESSION_HANDLE s, const char *label, CK_OBJECT_HANDLE *h)
 {
 	CK_MECHANISM m = { CKM_GOST28147_KEY_GEN, NULL, 0 };
@@ -97,6 +140,19 @@ static CK_RV crypt1(CK_SESSION_HANDLE s, int enc, CK_MECHANISM_TYPE mt, CK_OBJEC
 	if (rv == CKR_OK && ol != n)
 		rv = CKR_GENERAL_ERROR;
 	return rv;
+}
+
+/* One-shot en- or decryption with a mechanism and its IV (iv NULL: none); *outn in/out. */
+static CK_RV crypt_iv(CK_SESSION_HANDLE s, int enc, CK_MECHANISM_TYPE mt, const CK_BYTE *iv,
+		      CK_ULONG ivlen, CK_OBJECT_HANDLE h, const CK_BYTE *in, CK_ULONG n,
+		      CK_BYTE *out, CK_ULONG *outn)
+{
+	CK_MECHANISM m = { mt, (void *)iv, iv ? ivlen : 0 };
+	CK_RV rv = (enc ? f->C_EncryptInit : f->C_DecryptInit)(s, &m, h);
+
+	if (rv != CKR_OK)
+		return rv;
+	return (enc ? f->C_Encrypt : f->C_Decrypt)(s, (CK_BYTE_PTR)in, n, out, outn);
 }
 
 /* The GOST 28147-89 key RSFs of a state file (proprietary attribute 0A 00 00 AA 00 00). */
@@ -269,9 +325,225 @@ static void known_answers(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE g, CK_OBJECT_HAN
 	}
 }
 
-static void faults(CK_SESSION_HANDLE s, int gen)
+static CK_RV make_key(CK_SESSION_HANDLE s, int gen, int des3, const char *label,
+		      CK_OBJECT_HANDLE *h)
 {
-	const char *what = gen ? "C_GenerateKey" : "C_CreateObject";
+	if (des3)
+		return gen ? generate_des3(s, label, 0, h) : import_des3(s, k67, 24, label, h);
+	return gen ? generate(s, label, h) : import(s, &k_g89, k89, label, h);
+}
+
+/* `openssl enc -des-ede3-cbc` of in (pad: PKCS #7, else -nopad) under key, in another
+ * process: its bytes into out, their number (-1 when it fails). */
+static long openssl_des3_cbc(const CK_BYTE *key, const CK_BYTE *iv, int pad, const CK_BYTE *in,
+			     size_t n, CK_BYTE *out, size_t cap)
+{
+	char dir[] = "/tmp/t5420-XXXXXX", kh[49], ivh[17], cmd[256];
+	long got;
+
+	api_temp_dir(dir);
+	hex(key, 24, kh);
+	hex(iv, 8, ivh);
+	snprintf(cmd, sizeof cmd, "openssl enc -des-ede3-cbc %s -K %s -iv %s -in in.bin -out out.bin",
+		 pad ? "" : "-nopad", kh, ivh);
+	got = api_filter(dir, cmd, in, n, out, cap);
+	api_remove_dir(dir);
+	return got;
+}
+
+/* DES3 token keys: three-key TDEA, 24 bytes, ECB, CBC and CBC_PAD on the token */
+static void des3_keys(CK_SESSION_HANDLE s)
+{
+	CK_SLOT_ID slot;
+	CK_SESSION_INFO si;
+	CK_MECHANISM_INFO mi;
+	CK_OBJECT_HANDLE h, g, x;
+	CK_BYTE iv[8], data[203], out[256], back[256], ref[256], zero[8] = { 0 }, kcv[8];
+	CK_BYTE key[24];
+	CK_ATTRIBUTE a[1];
+	CK_ULONG n, m, l;
+	long rn;
+	size_t i;
+	char *st;
+	size_t len;
+	int good, odd, same = 0;
+
+	is_rv(f->C_GetSessionInfo(s, &si), CKR_OK, "DES3: the session's slot");
+	slot = si.slotID;
+	is_rv(f->C_GetMechanismInfo(slot, CKM_DES3_ECB, &mi), CKR_OK, "C_GetMechanismInfo DES3 ECB");
+	ok((mi.flags & CKF_HW) && mi.ulMinKeySize == 24 && mi.ulMaxKeySize == 24,
+	   "... CKF_HW, 24..24 bytes: the token computes it");
+	is_rv(f->C_GetMechanismInfo(slot, CKM_DES3_KEY_GEN, &mi), CKR_OK,
+	      "C_GetMechanismInfo DES3 key generation");
+	ok((mi.flags & (CKF_HW | CKF_GENERATE)) == (CKF_HW | CKF_GENERATE), "... CKF_HW and generate");
+
+	is_rv(import_des3(s, k67, 24, "d3kat", &h), CKR_OK,
+	      "C_CreateObject of a DES3 token key (the SP 800-67 key)");
+	ok(api_get_bool(f, s, h, CKA_TOKEN) == CK_TRUE && api_get_bool(f, s, h, CKA_LOCAL) == CK_FALSE,
+	   "... CKA_TOKEN true, CKA_LOCAL false");
+	is_ulong(api_get_ulong(f, s, h, CKA_VALUE_LEN), 24, "... CKA_VALUE_LEN 24");
+	st = api_state(0, &len);
+	ok(st != NULL && strstr(st, " 10 24 1 0d0000aa0000 ") != NULL &&
+	   strstr(st, "0123456789abcdef23456789abcdef01456789abcdef0123") != NULL,
+	   "... a DES3 RSF (kind 0D) in 6003 with the value as written");
+	free(st);
+	n = sizeof out;
+	is_rv(crypt_iv(s, 1, CKM_DES3_ECB, NULL, 0, h, (const CK_BYTE *)p67, 24, out, &n), CKR_OK,
+	      "DES3 ECB on the token");
+	ok(n == 24 && memcmp(out, c67, 24) == 0, "... the NIST SP 800-67 TDEA example");
+	n = sizeof back;
+	is_rv(crypt_iv(s, 0, CKM_DES3_ECB, NULL, 0, h, c67, 24, back, &n), CKR_OK, "... decrypted");
+	ok(n == 24 && memcmp(back, p67, 24) == 0, "... its plain text back");
+
+	/* the check value: the first 3 bytes of E(0), the token's and OpenSSL's */
+	n = 8;
+	is_rv(crypt_iv(s, 1, CKM_DES3_ECB, NULL, 0, h, zero, 8, kcv, &n), CKR_OK, "E(0) on the token");
+	a[0] = (CK_ATTRIBUTE){ CKA_CHECK_VALUE, out, sizeof out };
+	is_rv(f->C_GetAttributeValue(s, h, a, 1), CKR_OK, "CKA_CHECK_VALUE");
+	memset(iv, 0, sizeof iv);
+	rn = openssl_des3_cbc(k67, iv, 0, zero, 8, ref, sizeof ref);
+	ok(a[0].ulValueLen == 3 && memcmp(out, kcv, 3) == 0 && rn == 8 && memcmp(ref, kcv, 8) == 0,
+	   "... the first 3 bytes of E(0), as openssl enc -des-ede3-cbc (IV 0) computes it");
+	a[0] = (CK_ATTRIBUTE){ CKA_VALUE, out, 24 };
+	is_rv(f->C_GetAttributeValue(s, h, a, 1), CKR_ATTRIBUTE_SENSITIVE,
+	      "CKA_VALUE: CKR_ATTRIBUTE_SENSITIVE");
+
+	/* CBC and CBC_PAD against openssl, random IV and data */
+	for (i = 0; i < sizeof iv; i++)
+		iv[i] = (CK_BYTE)(rand() & 0xFF);
+	for (i = 0; i < sizeof data; i++)
+		data[i] = (CK_BYTE)(rand() & 0xFF);
+	n = sizeof out;
+	is_rv(crypt_iv(s, 1, CKM_DES3_CBC, iv, 8, h, data, 200, out, &n), CKR_OK,
+	      "DES3 CBC of 200 bytes on the token");
+	rn = openssl_des3_cbc(k67, iv, 0, data, 200, ref, sizeof ref);
+	ok(n == 200 && rn == 200 && memcmp(out, ref, 200) == 0, "... as openssl enc -des-ede3-cbc -nopad");
+	n = sizeof back;
+	is_rv(crypt_iv(s, 0, CKM_DES3_CBC, iv, 8, h, ref, 200, back, &n), CKR_OK,
+	      "... decrypting openssl's ciphertext");
+	ok(n == 200 && memcmp(back, data, 200) == 0, "... gives the data back");
+	n = sizeof out;
+	is_rv(crypt_iv(s, 1, CKM_DES3_CBC_PAD, iv, 8, h, data, 203, out, &n), CKR_OK,
+	      "DES3 CBC_PAD of 203 bytes (padded on the host)");
+	rn = openssl_des3_cbc(k67, iv, 1, data, 203, ref, sizeof ref);
+	ok(n == 208 && rn == 208 && memcmp(out, ref, 208) == 0,
+	   "... 208 bytes, as openssl enc -des-ede3-cbc (PKCS #7 padding)");
+	{
+		CK_MECHANISM mp = { CKM_DES3_CBC_PAD, iv, 8 };
+		static const CK_ULONG cuts[] = { 5, 11, 3, 100, 89 };
+		size_t j;
+		CK_RV rv;
+
+		/* in parts that cut blocks: the host keeps the partial block and the chaining */
+		rv = f->C_DecryptInit(s, &mp, h);
+		m = 0;
+		for (j = 0, l = 0; rv == CKR_OK && j < 5; j++) {
+			n = sizeof back - m;
+			rv = f->C_DecryptUpdate(s, ref + l, cuts[j], back + m, &n);
+			l += cuts[j];
+			m += n;
+		}
+		n = sizeof back - m;
+		if (rv == CKR_OK)
+			rv = f->C_DecryptFinal(s, back + m, &n);
+		m += n;
+		is_rv(rv, CKR_OK, "CBC_PAD decryption of openssl's ciphertext in parts of 5, 11, 3, 100, 89");
+		ok(m == 203 && memcmp(back, data, 203) == 0, "... the 203 bytes back, the padding dropped");
+	}
+
+	/* refusals */
+	n = sizeof out;
+	is_rv(crypt_iv(s, 1, CKM_DES3_CBC, iv, 16, h, data, 16, out, &n), CKR_MECHANISM_PARAM_INVALID,
+	      "a 16-byte IV for DES3 CBC: CKR_MECHANISM_PARAM_INVALID");
+	n = sizeof out;
+	is_rv(crypt_iv(s, 1, CKM_DES3_CBC_PAD, NULL, 0, h, data, 16, out, &n),
+	      CKR_MECHANISM_PARAM_INVALID, "DES3 CBC_PAD without an IV: CKR_MECHANISM_PARAM_INVALID");
+	n = sizeof out;
+	is_rv(crypt_iv(s, 1, CKM_DES3_ECB, NULL, 0, h, data, 12, out, &n), CKR_DATA_LEN_RANGE,
+	      "DES3 ECB of 12 bytes: CKR_DATA_LEN_RANGE");
+	{
+		CK_MECHANISM cm = { CKM_DES3_CMAC, NULL, 0 }, am = { CKM_AES_ECB, NULL, 0 };
+
+		is_rv(f->C_SignInit(s, &cm, h), CKR_MECHANISM_INVALID,
+		      "DES3 CMAC with a token DES3 key (not computed by the token): CKR_MECHANISM_INVALID");
+		is_rv(f->C_EncryptInit(s, &am, h), CKR_KEY_TYPE_INCONSISTENT,
+		      "AES ECB with a DES3 key: CKR_KEY_TYPE_INCONSISTENT");
+	}
+	is_rv(import_des3(s, k67, 16, "d3short", &x), CKR_ATTRIBUTE_VALUE_INVALID,
+	      "a 16-byte DES3 token key (two-key TDEA): CKR_ATTRIBUTE_VALUE_INVALID");
+	is_rv(generate_des3(s, "d3g16", 16, &x), CKR_ATTRIBUTE_VALUE_INVALID,
+	      "C_GenerateKey DES3 with CKA_VALUE_LEN 16: CKR_ATTRIBUTE_VALUE_INVALID");
+	is_ulong((CK_ULONG)api_find_label(f, s, "d3short", NULL) +
+		 (CK_ULONG)api_find_label(f, s, "d3g16", NULL), 0, "... neither left a key");
+
+	/* generated on the token, with and without CKA_VALUE_LEN */
+	is_rv(generate_des3(s, "d3gen", 24, &g), CKR_OK, "C_GenerateKey DES3 (CKA_VALUE_LEN 24) on the token");
+	is_rv(generate_des3(s, "d3gen0", 0, &x), CKR_OK, "... and without CKA_VALUE_LEN");
+	is_ulong(api_get_ulong(f, s, x, CKA_VALUE_LEN), 24, "... which is 24 bytes too");
+	ok(api_get_bool(f, s, g, CKA_LOCAL) == CK_TRUE, "... CKA_LOCAL true");
+	is_ulong(api_get_ulong(f, s, g, CKA_KEY_GEN_MECHANISM), CKM_DES3_KEY_GEN,
+		 "... CKA_KEY_GEN_MECHANISM CKM_DES3_KEY_GEN");
+	n = 8;
+	is_rv(crypt_iv(s, 1, CKM_DES3_ECB, NULL, 0, g, zero, 8, kcv, &n), CKR_OK, "... E(0)");
+	a[0] = (CK_ATTRIBUTE){ CKA_CHECK_VALUE, out, sizeof out };
+	ok(f->C_GetAttributeValue(s, g, a, 1) == CKR_OK && a[0].ulValueLen == 3 &&
+	   memcmp(out, kcv, 3) == 0, "... CKA_CHECK_VALUE is its first 3 bytes");
+	n = sizeof out;
+	is_rv(crypt_iv(s, 1, CKM_DES3_CBC_PAD, iv, 8, g, data, 50, out, &n), CKR_OK, "... CBC_PAD encrypts");
+	m = sizeof back;
+	is_rv(crypt_iv(s, 0, CKM_DES3_CBC_PAD, iv, 8, g, out, n, back, &m), CKR_OK, "... and decrypts");
+	ok(n == 56 && m == 50 && memcmp(back, data, 50) == 0, "... round trip");
+	/* the value only the card (and the test, through its state file) sees: odd parity,
+	 * and the key OpenSSL computes the same with */
+	st = api_state(0, &len);
+	good = 0;
+	odd = 1;
+	{
+		const char *p = st;
+		char ch[49];
+
+		/* the last DES3 RSF line of 6003 whose value is not the imported key's */
+		while (p != NULL && (p = strstr(p, " 10 24 1 0d0000aa0000 ")) != NULL) {
+			const char *e = strchr(p + 22, ' ');
+
+			p++;
+			if (e == NULL || strlen(e + 1) < 48)
+				continue;
+			memcpy(ch, e + 1, 48);
+			ch[48] = '\0';
+			if (strcmp(ch, "0123456789abcdef23456789abcdef01456789abcdef0123") == 0)
+				continue;
+			if (unhex(ch, key) != 24)
+				continue;
+			for (i = 0; i < 24; i++) {
+				unsigned v = key[i], ones = 0;
+
+				for (; v; v >>= 1)
+					ones += v & 1;
+				odd &= ones % 2;
+			}
+			good++;
+			memset(iv, 0, sizeof iv);
+			if (openssl_des3_cbc(key, iv, 0, zero, 8, ref, sizeof ref) == 8 &&
+			    memcmp(ref, kcv, 8) == 0)
+				same++;
+		}
+	}
+	free(st);
+	ok(good == 2 && odd, "the two generated keys on the card: every byte of odd parity");
+	ok(same == 1, "... one of them is the key whose E(0) the token gave, in openssl's hands too");
+	is_rv(f->C_DestroyObject(s, x), CKR_OK, "C_DestroyObject of a generated DES3 key");
+	is_rv(f->C_DestroyObject(s, g), CKR_OK, "... and the other");
+	is_rv(f->C_DestroyObject(s, h), CKR_OK, "... and the imported one");
+	st = api_state(0, &len);
+	ok(st != NULL && strstr(st, " 10 24 1 0d0000aa0000 ") == NULL, "... no DES3 RSF left in 6003");
+	free(st);
+}
+
+static void faults(CK_SESSION_HANDLE s, int gen, int des3)
+{
+	const char *what = gen ? des3 ? "C_GenerateKey (DES3)" : "C_GenerateKey"
+			       : des3 ? "C_CreateObject (DES3)" : "C_CreateObject";
 	CK_OBJECT_HANDLE h;
 	char *before;
 	size_t len;
@@ -280,7 +552,7 @@ static void faults(CK_SESSION_HANDLE s, int gen)
 	CK_RV rv;
 
 	mark = api_apdus(0);
-	rv = gen ? generate(s, "probe", &h) : import(s, &k_g89, k89, "probe", &h);
+	rv = make_key(s, gen, des3, "probe", &h);
 	n = api_apdus(0) - mark;
 	is_rv(rv, CKR_OK, "%s of a token secret key, to count its APDUs (%ld)", what, n);
 	is_rv(f->C_DestroyObject(s, h), CKR_OK, "... destroyed again");
@@ -291,7 +563,7 @@ static void faults(CK_SESSION_HANDLE s, int gen)
 
 		snprintf(cmd, sizeof cmd, "fail-at %ld 6F00", i);
 		api_ctl(0, cmd, NULL, 0);
-		rv = gen ? generate(s, "faulty", &h) : import(s, &k_g89, k89, "faulty", &h);
+		rv = make_key(s, gen, des3, "faulty", &h);
 		api_ctl(0, "fail-at 1000000 6F00", NULL, 0);
 		if (rv == CKR_OK) {
 			all_failed = 0;
@@ -428,16 +700,17 @@ int main(int argc, char **argv)
 			{ CKA_GOST28147_PARAMS, (void *)oid_a, sizeof oid_a },
 		};
 		CK_OBJECT_HANDLE h;
-		CK_KEY_TYPE k_des3 = CKK_DES3;
+		CK_KEY_TYPE k_gen = CKK_GENERIC_SECRET;
 		CK_ATTRIBUTE ta[] = {
-			ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_des3), ATTR(CKA_TOKEN, yes),
+			ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_gen), ATTR(CKA_TOKEN, yes),
 			{ CKA_VALUE, (void *)k89, 24 },
 		};
 
 		is_rv(f->C_CreateObject(s, t, 5, &h), CKR_ATTRIBUTE_VALUE_INVALID,
 		      "a GOST 28147-89 key with the CryptoPro-A S-boxes: not on this token");
 		is_rv(f->C_CreateObject(s, ta, 4, &h), CKR_TEMPLATE_INCONSISTENT,
-		      "a token DES3 key (the family leaves DES3 to the host): CKR_TEMPLATE_INCONSISTENT");
+		      "a token generic secret key (the family leaves it to the host): "
+		      "CKR_TEMPLATE_INCONSISTENT");
 		{
 			CK_ATTRIBUTE tr[] = {
 				ATTR(CKA_CLASS, c_secret), ATTR(CKA_KEY_TYPE, k_kuz),
@@ -558,8 +831,11 @@ int main(int argc, char **argv)
 	ok(n == 2 && count_g89_rsfs(st) == 1, "... and its RSF in 6003 deleted on the card");
 	free(st);
 
-	faults(s, 0);
-	faults(s, 1);
+	faults(s, 0, 0);
+	faults(s, 1, 0);
+	des3_keys(s);
+	faults(s, 0, 1);
+	faults(s, 1, 1);
 	pulled_generate(&s);
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	return done_testing();

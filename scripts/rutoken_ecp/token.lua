@@ -2698,6 +2698,10 @@ SV = {
 	[CKK.AES] = { prop = 0x0C, sizes = { [16] = true, [24] = true, [32] = true }, block = 16,
 		      keygen = CKM.AES_KEY_GEN, ecb = CKM.AES_ECB, cbc = CKM.AES_CBC,
 		      mac = CKM.AES_CMAC, mac_len = 16 },
+	-- three-key TDEA (NIST SP 800-67): ECB and CBC, no MAC; the card makes a generated
+	-- key's parity odd, an imported one keeps its own (DES ignores those bits)
+	[CKK.DES3] = { prop = 0x0D, sizes = { [24] = true }, default_len = 24, block = 8,
+		       keygen = CKM.DES3_KEY_GEN, ecb = CKM.DES3_ECB, cbc = CKM.DES3_CBC },
 }
 
 -- MSE for the key of reference kk: B8 with a mode (1 ECB, 2 CBC, 3 CTR) or B4 (MAC).
@@ -2768,7 +2772,7 @@ make_secret_key = function(card, attrs, label, mech)
 	if mech then
 		len = attrs[CKA.VALUE_LEN]
 		if len == nil then
-			len = 32
+			len = v.default_len or 32      -- DES3: the key type's one length
 		end
 	else
 		if type(value) ~= "string" then
@@ -3015,6 +3019,11 @@ function T.mechanisms(card)
 		{ type = CKM.AES_ECB, min = 16, max = 32, flags = HW | CKF.ENCRYPT | CKF.DECRYPT, token_keys = true },
 		{ type = CKM.AES_CBC, min = 16, max = 32, flags = HW | CKF.ENCRYPT | CKF.DECRYPT, token_keys = true },
 		{ type = CKM.AES_CMAC, min = 16, max = 32, flags = HW | CKF.SIGN | CKF.VERIFY, token_keys = true },
+		-- DES3 (three keys, 24 bytes): ECB and CBC; CKM_DES3_CBC_PAD is padded on the
+		-- host around this CBC, as CKM_AES_CBC_PAD
+		{ type = CKM.DES3_KEY_GEN, min = 24, max = 24, flags = HW | CKF.GENERATE, token_keys = true },
+		{ type = CKM.DES3_ECB, min = 24, max = 24, flags = HW | CKF.ENCRYPT | CKF.DECRYPT, token_keys = true },
+		{ type = CKM.DES3_CBC, min = 24, max = 24, flags = HW | CKF.ENCRYPT | CKF.DECRYPT, token_keys = true },
 	}
 end
 
