@@ -34,9 +34,9 @@ show() { sed 's/^/#   /' "$1" >&2; }
 [ -n "$CLIENT" ] || { echo "1..0 # SKIP p11-kit-client.so (p11-kit-modules) is not installed"; exit 0; }
 
 # what Debian 12's p11-kit (0.24.1) carries over its RPC, of the mechanisms Scriptoki has,
-# in the module's order (the token's declared mechanisms, AES ones included, first)
+# in the module's order (the token's declared mechanisms, AES and DES3 ones included, first)
 CARRIED="RSA-PKCS-KEY-PAIR-GEN RSA-PKCS RSA-X-509 ECDSA-KEY-PAIR-GEN ECDSA AES-KEY-GEN AES-ECB
-SHA-1 SHA256 SHA384 SHA512 RSA-PKCS-OAEP RSA-PKCS-PSS DES3-KEY-GEN DES3-ECB SHA-1-HMAC
+DES3-KEY-GEN DES3-ECB SHA-1 SHA256 SHA384 SHA512 RSA-PKCS-OAEP RSA-PKCS-PSS SHA-1-HMAC
 SHA256-HMAC SHA384-HMAC SHA512-HMAC GENERIC-SECRET-KEY-GEN SHA1-RSA-PKCS SHA256-RSA-PKCS
 SHA384-RSA-PKCS SHA512-RSA-PKCS ECDSA-SHA1"
 
