@@ -11,9 +11,10 @@
  * CKR_DATA_LEN_RANGE beyond: the card's chaining limit). The token keeps no state
  * between commands, so another session's use of the token in between changes nothing.
  *
- * CKM_AES_CBC_PAD (and CKM_DES3_CBC_PAD) is the token's CBC with the padding of PKCS #11 3.2 (2.10.4, as PKCS #7)
- * done here: encryption pads the last partial block at Final, decryption holds the last
- * whole block back until Final, where the padding is checked and dropped. The family
+ * CKM_AES_CBC_PAD (and CKM_DES3_CBC_PAD) is the token's CBC with the padding of PKCS #11
+ * 3.2 (2.10.4, as PKCS #7) done here: encryption pads the last partial block at Final,
+ * decryption holds the last whole block back until Final, where the padding is checked
+ * and dropped. The family
  * declares the CBC it computes; the padded form needs nothing more of the card.
  *
  * The mechanisms are the family's (mechanisms with token_keys and the operation's flag):

@@ -477,7 +477,8 @@ static void des3_keys(CK_SESSION_HANDLE s)
 		 (CK_ULONG)api_find_label(f, s, "d3g16", NULL), 0, "... neither left a key");
 
 	/* generated on the token, with and without CKA_VALUE_LEN */
-	is_rv(generate_des3(s, "d3gen", 24, &g), CKR_OK, "C_GenerateKey DES3 (CKA_VALUE_LEN 24) on the token");
+	is_rv(generate_des3(s, "d3gen", 24, &g), CKR_OK,
+	      "C_GenerateKey DES3 (CKA_VALUE_LEN 24) on the token");
 	is_rv(generate_des3(s, "d3gen0", 0, &x), CKR_OK, "... and without CKA_VALUE_LEN");
 	is_ulong(api_get_ulong(f, s, x, CKA_VALUE_LEN), 24, "... which is 24 bytes too");
 	ok(api_get_bool(f, s, g, CKA_LOCAL) == CK_TRUE, "... CKA_LOCAL true");
@@ -489,7 +490,8 @@ static void des3_keys(CK_SESSION_HANDLE s)
 	ok(f->C_GetAttributeValue(s, g, a, 1) == CKR_OK && a[0].ulValueLen == 3 &&
 	   memcmp(out, kcv, 3) == 0, "... CKA_CHECK_VALUE is its first 3 bytes");
 	n = sizeof out;
-	is_rv(crypt_iv(s, 1, CKM_DES3_CBC_PAD, iv, 8, g, data, 50, out, &n), CKR_OK, "... CBC_PAD encrypts");
+	is_rv(crypt_iv(s, 1, CKM_DES3_CBC_PAD, iv, 8, g, data, 50, out, &n), CKR_OK,
+	      "... CBC_PAD encrypts");
 	m = sizeof back;
 	is_rv(crypt_iv(s, 0, CKM_DES3_CBC_PAD, iv, 8, g, out, n, back, &m), CKR_OK, "... and decrypts");
 	ok(n == 56 && m == 50 && memcmp(back, data, 50) == 0, "... round trip");
