@@ -32,23 +32,9 @@ static CK_RV info_from(const char *table, struct lb_token_info *ti)
 	return lb_token_info(vm, &c, ti);
 }
 
-/* 1 when the log holds needle after offset *mark (and moves the mark to its end) */
 static int logged(long *mark, const char *needle)
 {
-	static char buf[1 << 16];
-	FILE *fp = fopen(logfile, "r");
-	size_t n = 0;
-	int found;
-
-	if (fp == NULL)
-		return 0;
-	if (fseek(fp, *mark, SEEK_SET) == 0)
-		n = fread(buf, 1, sizeof buf - 1, fp);
-	buf[n] = '\0';
-	found = strstr(buf, needle) != NULL;
-	*mark += (long)n;
-	fclose(fp);
-	return found;
+	return log_has(logfile, mark, needle, 0);
 }
 
 static int all_zero(const void *p, size_t n)

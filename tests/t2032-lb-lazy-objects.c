@@ -18,38 +18,14 @@ static struct lb_vm *vm;
 static struct fake fk;
 static char logfile[300];
 
-/* 1 when the log holds needle after offset *mark (and moves the mark to its end) */
 static int logged(long *mark, const char *needle)
 {
-	static char buf[1 << 16];
-	FILE *fp = fopen(logfile, "r");
-	size_t n = 0;
-	int found;
-
-	if (fp == NULL)
-		return 0;
-	if (fseek(fp, *mark, SEEK_SET) == 0)
-		n = fread(buf, 1, sizeof buf - 1, fp);
-	buf[n] = '\0';
-	found = strstr(buf, needle) != NULL;
-	*mark += (long)n;
-	fclose(fp);
-	if (!found)
-		diag("not in the log: %s", needle);
-	return found;
+	return log_has(logfile, mark, needle, 1);
 }
 
 static int set_fn(const char *name, const char *args, const char *body)
 {
-	char code[4096];
-
-	snprintf(code, sizeof code, "M.%s = function(card, %s) %s end return 'ok'", name, args,
-		 body);
-	if (eval(vm, &fk, code) != CKR_OK) {
-		diag("eval failed for: %s", body);
-		return 0;
-	}
-	return 1;
+	return set_family_fn(vm, &fk, name, args, body);
 }
 
 static CK_RV attrs_from(const char *body, const char *ref, struct lb_object *o)

@@ -55,4 +55,28 @@ else
 	ok 0 "# SKIP no virtual token, module or OpenSC tools"
 fi
 
+# The warm signature next to its own APDUs sent raw (apdu-counts' last target): it finds
+# the module's APDUs in the token's trace, checks that sent raw they give the module's
+# signature, and prints both medians and their ratio.
+if [ -x "$BUILD/vtoken" ] && [ -f "$BUILD/scriptoki-pkcs11.so" ] && command -v pkcs15-init >/dev/null
+then
+	out=$(timeout 120 "$RIG" --fresh -- "$TOP/tests/bench/prepare-token" \
+		"$BUILD/bench" --warm-sign "$BUILD/scriptoki-pkcs11.so" 12345678 \
+		--iterations 20 2>&1)
+	is $? 0 "bench --warm-sign runs against the prepared token"
+	grep -Eq '^warm C_Sign SHA256-RSA-2048: [0-9]+ APDUs \(([0-9A-F]{2} ?)+ by INS\), 20 turns each: module [0-9.]+ us, raw [0-9.]+ us, ratio [0-9.]+$' <<<"$out"
+	ok $? "... and prints the APDUs by INS, both medians and the ratio"
+	[ $? = 0 ] || diag "$out"
+	grep -Eq 'APDUs \(A4 22 2A 2A by INS\)' <<<"$out"
+	ok $? "... the APDUs taken from the trace are SELECT, MSE and two chained PSO parts"
+	out=$(timeout 120 "$RIG" --fresh --no-token-trace -- "$BUILD/bench" --warm-sign \
+		"$BUILD/scriptoki-pkcs11.so" 12345678 2>&1)
+	is $? 2 "bench --warm-sign without the token's trace refuses to measure"
+	out=$(timeout 120 "$RIG" --fresh -- "$BUILD/bench" --warm-sign \
+		"$BUILD/scriptoki-pkcs11.so" 12345678 --iterations 5 2>&1)
+	is $? 1 "... and fails on a token with no key to sign with"
+else
+	ok 0 "# SKIP no virtual token, module or OpenSC tools"
+fi
+
 done_testing

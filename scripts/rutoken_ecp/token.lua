@@ -44,10 +44,8 @@ local function dbg(fmt, ...)
 	end
 end
 
-local function unhex(h)
-	h = h:gsub("%s", "")
-	return (h:gsub("..", function(x) return string.char(tonumber(x, 16)) end))
-end
+-- "3F 00 ..." → "\x3F\x00...": the runtime's bytes.unhex (spaces allowed)
+local unhex = bytes.unhex
 
 -- path(0x3F00, 0x5000, ...) → "\x3F\x00\x50\x00..."
 local function path(...)

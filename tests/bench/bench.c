@@ -6,6 +6,7 @@
  *   bench --modules SCRIPTOKI.so OTHER.so [--iterations N] ...
  *   bench --scoreboard --module NAME=PATH ...      (bench-score.c: the scoreboard)
  *   bench --find-login-find MODULE.so PIN          (bench-flf.c: for apdu-counts)
+ *   bench --warm-sign MODULE.so PIN [--iterations N] (bench-warm.c: for apdu-counts)
  *
  * Runs inside tests/rig/with-tokens --echo: the target reader defaults to $VTOKEN0_READER
  * (the virtual token), the floor to $RESPONDER_READER (vpcd-echo, which answers 90 00 at
@@ -90,6 +91,7 @@ static void usage(void)
 
 int bench_score_main(int argc, char **argv);
 int bench_flf_main(int argc, char **argv);
+int bench_warm_main(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -112,6 +114,8 @@ int main(int argc, char **argv)
 		return bench_score_main(argc, argv);     /* bench-score.c */
 	if (argc > 1 && strcmp(argv[1], "--find-login-find") == 0)
 		return bench_flf_main(argc, argv);       /* bench-flf.c */
+	if (argc > 1 && strcmp(argv[1], "--warm-sign") == 0)
+		return bench_warm_main(argc, argv);      /* bench-warm.c */
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
 			iterations = parse_count(argv[++i], "--iterations");

@@ -146,4 +146,44 @@ __attribute__((unused)) static void rm_tmp_dir(void)
 		diag("could not remove %s", tmp_dir);
 }
 
+/* 1 when the log file holds needle after offset *mark (and moves the mark to its end);
+ * with loud, a miss is also a diag line. */
+__attribute__((unused)) static int log_has(const char *logfile, long *mark, const char *needle,
+					   int loud)
+{
+	static char buf[1 << 16];
+	FILE *fp = fopen(logfile, "r");
+	size_t n = 0;
+	int found;
+
+	if (fp == NULL)
+		return 0;
+	if (fseek(fp, *mark, SEEK_SET) == 0)
+		n = fread(buf, 1, sizeof buf - 1, fp);
+	buf[n] = '\0';
+	found = strstr(buf, needle) != NULL;
+	*mark += (long)n;
+	fclose(fp);
+	if (!found && loud)
+		diag("not in the log: %s", needle);
+	return found;
+}
+
+/* Defines the probe family's M.<name> = function(card, <args>) <body> end through eval();
+ * 1 when it took. */
+__attribute__((unused)) static int set_family_fn(struct lb_vm *vm, struct fake *f,
+						 const char *name, const char *args,
+						 const char *body)
+{
+	char code[4096];
+
+	snprintf(code, sizeof code, "M.%s = function(card, %s) %s end return 'ok'", name, args,
+		 body);
+	if (eval(vm, f, code) != CKR_OK) {
+		diag("eval failed for: %s", body);
+		return 0;
+	}
+	return 1;
+}
+
 #endif
