@@ -19,8 +19,7 @@ fi
 
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-hex() { od -An -tx1 | tr -d ' \n'; }
-VERIFY=0020000208$(printf %s "$USER_PIN" | hex)
+VERIFY=$VT_VERIFY
 SEC_PRIV=860F460002020000000200000000000000
 SEC_PUB=860F460002000000000200000000000000
 create_pair() {

@@ -19,20 +19,10 @@ fi
 
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-hex() { od -An -v -tx1 | tr -d ' \n'; }
-VERIFY=0020000208$(printf %s "$USER_PIN" | hex)
-# write 2, use 2, delete 2 (the private-key RSF conditions OpenSC writes)
-SEC=860F460002020000000200000000000000
-# create REF SIZE (hex): CREATE FILE of a DES3 (kind 0D) secret-key RSF
-create() {
-	echo "00E0000027 6F25 8002$2 82021000 830200$1 85060D00 00AA0000 $SEC" | tr -d ' '
-}
-# write VALUE (hex): CHANGE REFERENCE DATA of the RSF just created
-write() {
-	local n=$((${#1} / 2))
-	printf '00240100%02X800200%02XA5%02X%s\n' $((n + 6)) $n $n "$1"
-}
-lc() { printf '%02X' $((${#1} / 2)); }
+VERIFY=$VT_VERIFY
+create() { vt_sk_create "$1" 0D "$2"; } # REF SIZE: a DES3 (kind 0D) secret-key RSF
+write() { vt_sk_write "$1"; }
+lc() { vt_lc "$1"; }
 mse() { printf '002241B80683010%s80010%s\n' "$1" "$2"; }        # KEY(1 digit) MODE
 enc() { echo "002A8680$(lc "$1")${1}00"; }
 dec() { echo "002A8086$(lc "$1")${1}00"; }

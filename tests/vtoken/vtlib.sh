@@ -12,6 +12,12 @@
 #                           module, p11 ARGS pkcs11-tool on it; then two tests: pkcs11-tool
 #                           initialises the token as LABEL with both PINs, and -M lists
 #                           the mechanisms (into $W/mechs); p11_mech NAME: the line of NAME
+#   hex                     stdin as lower-case hex, no spaces
+#   VT_VERIFY               the APDU of VERIFY with the user PIN
+#   vt_sk_create REF KIND SIZE   CREATE FILE of a secret-key RSF in 6003 (all hex; KIND the
+#                           first byte of its proprietary attributes, 0A GOST 28147 ...)
+#   vt_sk_write VALUE       CHANGE REFERENCE DATA of the RSF just created (VALUE hex)
+#   vt_lc DATA              the Lc byte of hex DATA
 
 P11=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
 VTCTL=$BUILD/vtoken-ctl
@@ -62,3 +68,18 @@ vt_p11_token() {
 	p11 -M >"$W/mechs" 2>&1
 	ok $? "pkcs11-tool -M" || cat "$W/mechs" >&2
 }
+
+hex() { od -An -v -tx1 | tr -d ' \n'; }
+VT_VERIFY=0020000208$(printf %s "$USER_PIN" | hex)
+
+# The secret-key RSF's security attributes: write 2, use 2, delete 2 (the private-key RSF
+# conditions OpenSC writes; tests/vtoken/README.md, "Secret keys")
+VT_SK_SEC=860F460002020000000200000000000000
+vt_sk_create() {
+	echo "00E0000027 6F25 8002$3 82021000 830200$1 8506${2}00 00AA0000 $VT_SK_SEC" | tr -d ' '
+}
+vt_sk_write() {
+	local n=$((${#1} / 2))
+	printf '00240100%02X800200%02XA5%02X%s\n' $((n + 6)) $n $n "$1"
+}
+vt_lc() { printf '%02X' $((${#1} / 2)); }
