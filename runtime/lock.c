@@ -50,6 +50,28 @@ int lock_may_create_threads(void)
 	return !no_threads;
 }
 
+/*
+ * The module's mutexes (the tables', the slots', a token's) are held for a few hundred
+ * instructions at a time, except a token's during card I/O. With two threads on two
+ * cores, a thread that finds one taken would otherwise sleep in the kernel and be woken
+ * at once, which costs far more than the wait: glibc's adaptive mutex spins a little
+ * first (bounded), then sleeps as usual.
+ */
+static int lock_os_init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+	int rc;
+
+	if (pthread_mutexattr_init(&a) != 0)
+		return -1;
+#ifdef PTHREAD_MUTEX_ADAPTIVE_NP
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+	rc = pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+	return rc;
+}
+
 CK_RV lock_create(void **mutex)
 {
 	pthread_mutex_t *m;
@@ -60,7 +82,7 @@ CK_RV lock_create(void **mutex)
 	m = malloc(sizeof *m);
 	if (m == NULL)
 		return CKR_HOST_MEMORY;
-	if (pthread_mutex_init(m, NULL) != 0) {
+	if (lock_os_init(m) != 0) {
 		free(m);
 		return CKR_CANT_LOCK;
 	}
@@ -250,13 +272,15 @@ CK_RV lock_rw_exclusive(struct lock_rw *l)
 
 void lock_rw_release(struct lock_rw *l)
 {
+	unsigned *me = &lock_rw_me_plus1;       /* (one look-up of this thread's variables) */
+
 	if (l->mutex != NULL) {
 		lock_release(l->mutex);
 		return;
 	}
 	if (!l->made)
 		return;
-	if (atomic_load_explicit(&l->writer, memory_order_relaxed) == lock_rw_self()) {
+	if (atomic_load_explicit(&l->writer, memory_order_relaxed) == (uintptr_t)me) {
 		atomic_store_explicit(&l->writer, 0, memory_order_relaxed);
 #ifdef LOCK_HG
 		ANNOTATE_RWLOCK_RELEASED(l, 1);
@@ -268,5 +292,6 @@ void lock_rw_release(struct lock_rw *l)
 #ifdef LOCK_HG
 	ANNOTATE_RWLOCK_RELEASED(l, 0);
 #endif
-	atomic_fetch_sub(&lock_rw_mine(l)->n, 1);
+	/* (a shared hold: this thread counted it, so its counter is set) */
+	atomic_fetch_sub(&l->r[*me - 1].n, 1);
 }

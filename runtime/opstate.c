@@ -2,8 +2,9 @@
 /*
  * opstate.c — the operations active in each session; see opstate.h.
  *
- * Locks: each session's slots have their own lock (struct op_slots), which guards its
- * operations' refs and linked; it is held only for those, never during card I/O or while
+ * Locks: each session's slots have their own lock (struct op_slots), which guards op[]
+ * and its operations' linked, and under which a reference is taken (one is given back
+ * without it, atomically: the last holder frees); it is held only for those, never during card I/O or while
  * waiting for an operation's own lock (op->use). Order: op->use, then the slots' lock.
  * There is no lock, table or counter common to all sessions: calls on two sessions touch
  * no memory in common here. The slots outlive their sessions (the session layer keeps
@@ -12,6 +13,7 @@
  */
 #include "opstate.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "lock.h"
@@ -42,6 +44,7 @@ CK_RV op_slots_init(struct op_slots *s)
 	if (rv != CKR_OK)
 		return rv;
 	s->open = 0;
+	s->active = 0;
 	for (k = 0; k < OP_KIND_MAX; k++)
 		s->op[k] = NULL;
 	s->all_next = op_all;
@@ -81,14 +84,27 @@ void op_forget_after_fork(void)
 	op_session_exists = NULL;
 }
 
+/* Give back one reference to op; 1 when it was the last (the caller frees op). */
+static int op_unref_last(struct op *op)
+{
+	/* what this holder did with op comes before the free of whoever is last (helgrind
+	 * sees no atomics: it is told) */
+	LOCK_HG_PUBLISH(op);
+	if (atomic_fetch_sub(&op->refs, 1) != 1)
+		return 0;
+	LOCK_HG_TAKE_OVER(op);
+	return 1;
+}
+
 /* Take the slots' reference away from s->op[k] (s->lock held); 1 when nobody is left. */
 static int op_unlink_inlock(struct op_slots *s, int k)
 {
 	struct op *op = s->op[k];
 
 	s->op[k] = NULL;
+	s->active--;
 	op->linked = 0;
-	return --op->refs == 0;
+	return op_unref_last(op);
 }
 
 /* The slots of session h, locked, when they are h's now; else NULL (nothing held). */
@@ -115,7 +131,7 @@ static int op_slots_empty_inlock(struct op_slots *s, struct op **gone)
 {
 	int k, n = 0;
 
-	for (k = 0; k < OP_KIND_MAX; k++) {
+	for (k = 0; s->active > 0 && k < OP_KIND_MAX; k++) {
 		struct op *op = s->op[k];
 		if (op != NULL && op_unlink_inlock(s, k))
 			gone[n++] = op;
@@ -227,6 +243,7 @@ CK_RV op_start(CK_SESSION_HANDLE h, struct op *op)
 	}
 	op->slots = s;
 	s->op[op->kind] = op;
+	s->active++;
 	lock_own_release(&s->lock);
 	return CKR_OK;
 fail:
@@ -269,7 +286,7 @@ CK_RV op_ref(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 		return rv != CKR_OK ? rv : op_missing(h);
 	op = s->op[kind];
 	if (op != NULL) {
-		op->refs++;
+		atomic_fetch_add_explicit(&op->refs, 1, memory_order_relaxed);
 		*out = op;
 	}
 	lock_own_release(&s->lock);
@@ -278,13 +295,7 @@ CK_RV op_ref(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 
 void op_unref(struct op *op)
 {
-	int last;
-
-	if (lock_own_acquire(&op->slots->lock) != CKR_OK)
-		return;         /* leaks rather than frees what another caller may hold */
-	last = --op->refs == 0;
-	lock_own_release(&op->slots->lock);
-	if (last)
+	if (op_unref_last(op))
 		op_free(op);
 }
 
@@ -320,21 +331,41 @@ CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 void op_release(struct op *op, int end)
 {
 	struct op_slots *s = op->slots;
-	int last = 0;
 
-	if (lock_own_acquire(&s->lock) != CKR_OK) {
-		lock_own_release(&op->use);  /* and leak our reference rather than free under others */
-		return;
+	if (end && op->linked) {
+		if (lock_own_acquire(&s->lock) != CKR_OK) {
+			lock_own_release(&op->use);  /* and leak our reference rather than free */
+			return;
+		}
+		if (op->linked && s->op[op->kind] == op)
+			op_unlink_inlock(s, op->kind);   /* we still hold ours: never the last */
+		lock_own_release(&s->lock);
 	}
-	if (end && op->linked && s->op[op->kind] == op)
-		op_unlink_inlock(s, op->kind);   /* we still hold ours: never the last */
 	/* let the next holder in before our reference goes: once it is gone, another
 	 * thread's unlink may free the operation, its lock included */
 	lock_own_release(&op->use);
-	last = --op->refs == 0;
+	op_unref(op);
+}
+
+CK_RV op_finish(CK_SESSION_HANDLE h, enum op_kind kind)
+{
+	struct op *op = NULL;
+	int had;
+	CK_RV rv;
+	struct op_slots *s = op_lock_session(h, &rv);
+
+	if (s == NULL)
+		return rv != CKR_OK ? rv : op_missing(h);
+	had = s->op[kind] != NULL;
+	if (had) {
+		struct op *o = s->op[kind];
+		if (op_unlink_inlock(s, kind))
+			op = o;         /* nobody held it: free it, outside the lock */
+	}
 	lock_own_release(&s->lock);
-	if (last)
+	if (op != NULL)
 		op_free(op);
+	return had ? CKR_OK : op_missing(h);
 }
 
 int op_still_active(struct op *op)

@@ -50,7 +50,9 @@ struct op {
 	/* opstate's own (set by op_start; the starter leaves them alone) */
 	CK_SESSION_HANDLE session;
 	struct op_slots *slots;           /* its session's slots (they outlive the session) */
-	unsigned refs;                    /* under slots->lock */
+	/* its holders: the slots' one while active, and one per caller (taken under
+	 * slots->lock, so that an unlink cannot free it in between; given back without) */
+	_Atomic unsigned refs;
 	/* active: in its session's slots (written under slots->lock; read without it by the
 	 * caller that holds the operation's own lock, op_acquire) */
 	_Atomic int linked;
@@ -78,6 +80,7 @@ struct op_slots {
 	struct lock_own lock;
 	CK_SESSION_HANDLE open;           /* the session that has these slots now; 0: none */
 	struct op *op[OP_KIND_MAX];
+	int active;                       /* how many of op[] are set */
 	struct op_slots *all_next;        /* every set made (op_fini) */
 };
 
@@ -122,6 +125,11 @@ CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out);
 
 /* Give back an operation from op_acquire; end != 0 also ends it (if nothing else did). */
 void op_release(struct op *op, int end);
+
+/* End the active operation of that kind (a call that only ends it: C_FindObjectsFinal),
+ * without waiting for a caller inside it (that one finishes with what it holds):
+ * CKR_OK, or op_acquire's CKR_OPERATION_NOT_INITIALIZED / CKR_SESSION_CLOSED when none. */
+CK_RV op_finish(CK_SESSION_HANDLE h, enum op_kind kind);
 
 /* 1 while op (held by the caller) is still the session's active operation: 0 once it was
  * ended by someone else (C_SessionCancel, the session closed) while the caller worked. */
