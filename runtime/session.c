@@ -184,14 +184,14 @@ static int sess_read(CK_SESSION_HANDLE h, struct session *out)
 	if (e == NULL || atomic_load_explicit(&e->handle, memory_order_acquire) != h)
 		return 0;
 	LOCK_HG_TAKE_OVER(e);
-	out->slot = atomic_load_explicit(&e->slot, memory_order_relaxed);
-	out->flags = atomic_load_explicit(&e->flags, memory_order_relaxed);
-	out->tok = atomic_load_explicit(&e->tok, memory_order_relaxed);
-	out->gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
+	out->slot = atomic_load_explicit(&e->slot, memory_order_acquire);
+	out->flags = atomic_load_explicit(&e->flags, memory_order_acquire);
+	out->tok = atomic_load_explicit(&e->tok, memory_order_acquire);
+	out->gen = atomic_load_explicit(&e->gen, memory_order_acquire);
 	/* still h after the copy: the place did not change hands while we read it (a writer
-	 * that gives it to another session clears the handle first, then a release fence,
-	 * then the new values: a copy that saw any of them sees the handle changed here) */
-	atomic_thread_fence(memory_order_acquire);
+	 * that gives it to another session has cleared the handle before it stores the new
+	 * values, each a release: a copy that saw any of them sees the handle changed here).
+	 * Plain moves on x86, all of them */
 	if (atomic_load_explicit(&e->handle, memory_order_relaxed) != h)
 		return 0;
 	out->handle = h;
@@ -288,6 +288,7 @@ static CK_RV sess_reserve_inlock(struct sess_entry **out)
 		n->older = tb;
 		for (i = 0; i < ncap; i++)
 			atomic_init(&n->e[i], NULL);
+		LOCK_HG_UNCHECKED(n->e, ncap * sizeof n->e[0]);   /* read without a lock */
 		for (i = 0; i < cap; i++) {
 			e = atomic_load_explicit(&tb->e[i], memory_order_relaxed);
 			if (e != NULL)
@@ -329,12 +330,11 @@ static CK_SESSION_HANDLE sess_publish_inlock(struct sess_entry *e, const struct 
 		h++;
 	next_handle = h + 1;
 	sess_free_list = e->next_free;
-	/* (its handle is 0 since it was freed: see sess_read) */
-	atomic_thread_fence(memory_order_release);
-	atomic_store_explicit(&e->slot, s->slot, memory_order_relaxed);
-	atomic_store_explicit(&e->flags, s->flags, memory_order_relaxed);
-	atomic_store_explicit(&e->tok, s->tok, memory_order_relaxed);
-	atomic_store_explicit(&e->gen, s->gen, memory_order_relaxed);
+	/* (its handle is 0 since it was freed, and each store is a release: see sess_read) */
+	atomic_store_explicit(&e->slot, s->slot, memory_order_release);
+	atomic_store_explicit(&e->flags, s->flags, memory_order_release);
+	atomic_store_explicit(&e->tok, s->tok, memory_order_release);
+	atomic_store_explicit(&e->gen, s->gen, memory_order_release);
 	op_slots_open(&e->ops, h);      /* ends what the session before may have left */
 	atomic_store_explicit(&e->handle, h, memory_order_release);
 	LOCK_HG_PUBLISH(e);
@@ -413,18 +413,17 @@ CK_RV sess_call(CK_SESSION_HANDLE h, struct sess_info *out)
 
 CK_RV sk_session(CK_SESSION_HANDLE h, unsigned need)
 {
-	struct sess_this *c = &sess_this_call;
-	CK_RV rv;
-
-	c->set = 0;
-	rv = sess_get(h, &c->s);
-	if (rv != CKR_OK)
-		return rv;
+	struct session s;
+	int ok = sess_read(h, &s);
 	/* the session's kind is fixed when it opens: no token state is needed for this */
-	if ((need & SK_NEED_RW) && !(c->s.flags & CKF_RW_SESSION))
-		return CKR_SESSION_READ_ONLY;
+	int ro = ok && (need & SK_NEED_RW) && !(s.flags & CKF_RW_SESSION);
+	struct sess_this *c = &sess_this_call;  /* (once: a look-up in a shared library) */
+
+	c->set = ok && !ro;
+	if (!c->set)
+		return ro ? CKR_SESSION_READ_ONLY : CKR_SESSION_HANDLE_INVALID;
+	c->s = s;
 	c->need = need;
-	c->set = 1;
 	return CKR_OK;
 }
 
