@@ -163,7 +163,8 @@ static uintptr_t lock_rw_self(void)
 	return (uintptr_t)&lock_rw_me_plus1;
 }
 
-static struct lock_rw_readers *lock_rw_mine(struct lock_rw *l)
+/* This thread's counter, 0 .. LOCK_RW_READERS - 1. */
+static unsigned lock_rw_mine_index(void)
 {
 	unsigned me = lock_rw_me_plus1;
 
@@ -172,7 +173,12 @@ static struct lock_rw_readers *lock_rw_mine(struct lock_rw *l)
 			     LOCK_RW_READERS + 1;
 		lock_rw_me_plus1 = me;
 	}
-	return &l->r[me - 1];
+	return me - 1;
+}
+
+static struct lock_rw_readers *lock_rw_mine(struct lock_rw *l)
+{
+	return &l->r[lock_rw_mine_index()];
 }
 
 CK_RV lock_rw_create(struct lock_rw *l)
@@ -294,4 +300,32 @@ void lock_rw_release(struct lock_rw *l)
 #endif
 	/* (a shared hold: this thread counted it, so its counter is set) */
 	atomic_fetch_sub(&l->r[*me - 1].n, 1);
+}
+
+void lock_count_in(struct lock_count *c)
+{
+	atomic_fetch_add(&c->r[lock_rw_mine_index()].n, 1);
+}
+
+void lock_count_out(struct lock_count *c)
+{
+	atomic_fetch_sub(&c->r[lock_rw_mine_index()].n, 1);
+}
+
+long lock_count_sum(struct lock_count *c)
+{
+	long n = 0;
+	int i;
+
+	for (i = 0; i < LOCK_RW_READERS; i++)
+		n += atomic_load(&c->r[i].n);
+	return n;
+}
+
+void lock_count_reset(struct lock_count *c)
+{
+	int i;
+
+	for (i = 0; i < LOCK_RW_READERS; i++)
+		atomic_store(&c->r[i].n, 0);
 }

@@ -85,6 +85,25 @@ CK_RV lock_rw_exclusive(struct lock_rw *l);
 void lock_rw_release(struct lock_rw *l);
 
 /*
+ * The calls inside the module (init.c's gate, which C_Finalize waits on), counted the
+ * same way: each thread on a counter of its own, so that a call in and out writes no
+ * cache line another thread writes. Lock-free, the same with the application's locks.
+ * lock_count_in and lock_count_out must be paired on one thread; lock_count_sum is how
+ * many are in (sequentially consistent with both, so that a C_Finalize that marks the
+ * library closed and then sums, and a call that counts itself in and then looks at the
+ * mark, cannot both miss each other).
+ */
+struct lock_count {
+	struct lock_rw_readers r[LOCK_RW_READERS];
+} __attribute__((aligned(64)));
+
+void lock_count_in(struct lock_count *c);
+void lock_count_out(struct lock_count *c);
+long lock_count_sum(struct lock_count *c);
+/* All counters to 0 (a child after fork: the parent's calls are not its own). */
+void lock_count_reset(struct lock_count *c);
+
+/*
  * What valgrind's helgrind (the thread test, t5107) must be told of the module's own
  * synchronisation, which it cannot see (it knows pthread's, not atomics): a lock_rw is an
  * rwlock to it, and a lock-free reader (session.c) takes over what a writer published.
