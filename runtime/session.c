@@ -489,9 +489,7 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 	CK_ULONG max_all, max_rw;
 	CK_RV rv;
 
-	rv = slot_token(slotID, &t);            /* CKR_SLOT_ID_INVALID comes first */
-	if (rv != CKR_OK)
-		return rv;
+	/* CKR_SLOT_ID_INVALID came first: the entry point's sk_slot */
 	if (!(flags & CKF_SERIAL_SESSION))
 		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
 	rv = slot_enter_token(slotID, 0, &t);   /* the login state must be current */
