@@ -1372,7 +1372,8 @@ static void obj_search_destroy(struct op *op)
 
 	if (f->h != f->inl)
 		free(f->h);
-	free(f);
+	if (!op_keep(op, sizeof *f))    /* the session's next search takes it */
+		free(f);
 }
 
 /* Does o match every attribute of the template? Hidden values never match. */
@@ -1481,7 +1482,9 @@ CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 		if (pTemplate[j].pValue == NULL && pTemplate[j].ulValueLen != 0)
 			return sess_call(hSession, &c.si) == CKR_OK ? CKR_ATTRIBUTE_VALUE_INVALID
 								      : CKR_SESSION_HANDLE_INVALID;
-	f = calloc(1, sizeof *f);
+	f = (struct obj_search *)op_spare(hSession, OP_FIND, sizeof *f);
+	if (f == NULL)
+		f = calloc(1, sizeof *f);
 	if (f == NULL)
 		return CKR_HOST_MEMORY;
 	f->op.kind = OP_FIND;

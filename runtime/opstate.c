@@ -15,6 +15,7 @@
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lock.h"
 #include "sk_dispatch.h"
@@ -45,6 +46,7 @@ CK_RV op_slots_init(struct op_slots *s)
 		return rv;
 	s->open = 0;
 	s->active = 0;
+	atomic_init(&s->spare, NULL);
 	for (k = 0; k < OP_KIND_MAX; k++)
 		s->op[k] = NULL;
 	s->all_next = op_all;
@@ -70,7 +72,8 @@ void op_fini(void)
 	for (s = op_all; s != NULL; s = s->all_next) {
 		for (k = 0; k < OP_KIND_MAX; k++)
 			if (s->op[k] != NULL)
-				op_free(s->op[k]);
+				op_free(s->op[k]);      /* (may leave a spare: freed next) */
+		free(atomic_exchange(&s->spare, NULL));
 		lock_own_destroy(&s->lock);
 	}
 	op_all = NULL;
@@ -366,6 +369,36 @@ CK_RV op_finish(CK_SESSION_HANDLE h, enum op_kind kind)
 	if (op != NULL)
 		op_free(op);
 	return had ? CKR_OK : op_missing(h);
+}
+
+struct op *op_spare(CK_SESSION_HANDLE h, enum op_kind kind, size_t size)
+{
+	struct op_slots *s = op_slots_of != NULL && h != 0 ? op_slots_of(h) : NULL;
+	struct op *op;
+
+	if (s == NULL || atomic_load_explicit(&s->spare, memory_order_relaxed) == NULL)
+		return NULL;
+	op = atomic_exchange(&s->spare, NULL);
+	if (op == NULL)
+		return NULL;
+	if (op->kind != kind || op->mem_size != size) {
+		free(op);       /* another kind's: the next one of that kind allocates */
+		return NULL;
+	}
+	LOCK_HG_TAKE_OVER(op);
+	memset(op, 0, size);
+	return op;
+}
+
+int op_keep(struct op *op, size_t size)
+{
+	struct op *none = NULL;
+
+	if (op->slots == NULL)
+		return 0;       /* never started: no session to keep it */
+	op->mem_size = size;
+	LOCK_HG_PUBLISH(op);
+	return atomic_compare_exchange_strong(&op->slots->spare, &none, op);
 }
 
 int op_still_active(struct op *op)

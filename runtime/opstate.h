@@ -67,6 +67,7 @@ struct op {
 	int sig_given;
 	unsigned char *given_sig;
 	size_t given_sig_len;
+	size_t mem_size;                  /* op_keep's */
 };
 
 /*
@@ -81,6 +82,8 @@ struct op_slots {
 	CK_SESSION_HANDLE open;           /* the session that has these slots now; 0: none */
 	struct op *op[OP_KIND_MAX];
 	int active;                       /* how many of op[] are set */
+	/* the memory of an ended operation, kept for the next one (op_spare, op_keep) */
+	struct op *_Atomic spare;
 	struct op_slots *all_next;        /* every set made (op_fini) */
 };
 
@@ -125,6 +128,17 @@ CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out);
 
 /* Give back an operation from op_acquire; end != 0 also ends it (if nothing else did). */
 void op_release(struct op *op, int end);
+
+/*
+ * An operation's memory used again: a session keeps the memory of one ended operation
+ * (its destructor gives it with op_keep instead of freeing it: 1 when kept, else the
+ * caller frees it), and op_spare hands it out, zeroed, to the next operation of that
+ * kind and size in the session (NULL: none; the caller allocates). Memory only: the
+ * destructor has freed what the operation held before. Lock-free (one atomic exchange on
+ * the session's own memory).
+ */
+struct op *op_spare(CK_SESSION_HANDLE h, enum op_kind kind, size_t size);
+int op_keep(struct op *op, size_t size);
 
 /* End the active operation of that kind (a call that only ends it: C_FindObjectsFinal),
  * without waiting for a caller inside it (that one finishes with what it holds):
