@@ -46,8 +46,9 @@ static atomic_uint fork_gen;
 static atomic_uint init_gen;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
-/* The gate: calls inside the module, and C_Finalize waiting for them to leave. */
-static atomic_long gate_calls;
+/* The gate: calls inside the module (a counter per thread, lock.h: a call writes no cache
+ * line of another thread's), and C_Finalize waiting for them to leave. */
+static struct lock_count gate_calls;
 static atomic_int gate_draining;
 static pthread_mutex_t gate_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
@@ -75,10 +76,11 @@ static int init_forked(void)
 	       atomic_load_explicit(&init_gen, memory_order_relaxed);
 }
 
-/* A counted call leaves; the last one out wakes a waiting C_Finalize. */
+/* A counted call leaves; while C_Finalize waits, it is woken to count again. */
 static void gate_leave(void)
 {
-	if (atomic_fetch_sub(&gate_calls, 1) == 1 && atomic_load(&gate_draining)) {
+	lock_count_out(&gate_calls);
+	if (atomic_load(&gate_draining)) {
 		pthread_mutex_lock(&gate_mutex);
 		pthread_cond_broadcast(&gate_cond);
 		pthread_mutex_unlock(&gate_mutex);
@@ -91,7 +93,7 @@ static void gate_drain(void)
 {
 	atomic_store(&gate_draining, 1);
 	pthread_mutex_lock(&gate_mutex);
-	while (atomic_load(&gate_calls) != 0)
+	while (lock_count_sum(&gate_calls) != 0)
 		pthread_cond_wait(&gate_cond, &gate_mutex);
 	pthread_mutex_unlock(&gate_mutex);
 	atomic_store(&gate_draining, 0);
@@ -112,7 +114,7 @@ static void init_forget_inherited_inlock(void)
 	lock_unconfigure();
 	log_reset_after_fork();
 	/* the parent's calls in other threads are not ours; this thread is in none */
-	atomic_store(&gate_calls, 0);
+	lock_count_reset(&gate_calls);
 	atomic_store(&gate_draining, 0);
 	atomic_store(&initialized, 0);
 	log_msg(LOG_CALLS, "fork detected: inherited state dropped, C_Initialize needed");
@@ -238,7 +240,7 @@ CK_RV sk_enter(enum sk_fn fn, int need_init)
 		return CKR_OK;
 	/* counted before the second look: C_Finalize marks first and counts after, so one
 	 * of the two sees the other (sequentially consistent atomics) */
-	atomic_fetch_add(&gate_calls, 1);
+	lock_count_in(&gate_calls);
 	if (!atomic_load(&initialized)) {
 		gate_leave();
 		return CKR_CRYPTOKI_NOT_INITIALIZED;

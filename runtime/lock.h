@@ -8,6 +8,7 @@
 #define SCRIPTOKI_LOCK_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 #include "cryptoki.h"
 
@@ -44,15 +45,35 @@ CK_RV lock_own_release(struct lock_own *l);
 
 /*
  * A read-mostly lock for the module's tables: taken shared by the cached calls, so that
- * threads read side by side, and exclusive where the table changes. It is a pthread
- * rwlock, or with the application's callbacks one of its mutexes (which has no shared
- * mode: shared and exclusive are then the same).
+ * threads read side by side, and exclusive where the table changes.
+ *
+ * With OS locking it is a lock of this module, made so that readers write no memory in
+ * common: every thread counts its shared holds in a counter of its own (on a cache line of
+ * its own; threads beyond LOCK_RW_READERS share them), and a writer, one at a time (a
+ * mutex), says it is coming and waits for every counter to drain. A reader that sees a
+ * writer coming steps back and waits for it on the mutex. So shared holds on two cores
+ * cost no cache line going back and forth; an exclusive hold costs a look at every
+ * counter. A shared hold must not be taken again by the thread that holds it (a writer
+ * waiting in between would wait for ever), nor made exclusive.
+ *
+ * With the application's callbacks it is one of its mutexes (which has no shared mode:
+ * shared and exclusive are then the same).
  */
-struct lock_rw {
-	pthread_rwlock_t rw;
-	int made;               /* rw initialised */
-	void *mutex;            /* instead of rw, with the application's locks */
+#define LOCK_RW_READERS 16
+
+struct lock_rw_readers {
+	_Atomic long n;
+	char pad[64 - sizeof(long)];
 };
+
+struct lock_rw {
+	struct lock_rw_readers r[LOCK_RW_READERS];
+	_Atomic int writing;    /* a writer holds it or waits for the readers */
+	_Atomic uintptr_t writer;       /* the thread that holds it exclusive (lock.c), or 0 */
+	pthread_mutex_t w;      /* the writers' */
+	int made;               /* w initialised */
+	void *mutex;            /* instead of all that, with the application's locks */
+} __attribute__((aligned(64)));
 
 CK_RV lock_rw_create(struct lock_rw *l);
 void lock_rw_destroy(struct lock_rw *l);
@@ -60,6 +81,48 @@ void lock_rw_destroy(struct lock_rw *l);
 void lock_rw_forget(struct lock_rw *l);
 CK_RV lock_rw_shared(struct lock_rw *l);
 CK_RV lock_rw_exclusive(struct lock_rw *l);
+/* Give back a hold of either kind. */
 void lock_rw_release(struct lock_rw *l);
+
+/*
+ * The calls inside the module (init.c's gate, which C_Finalize waits on), counted the
+ * same way: each thread on a counter of its own, so that a call in and out writes no
+ * cache line another thread writes. Lock-free, the same with the application's locks.
+ * lock_count_in and lock_count_out must be paired on one thread; lock_count_sum is how
+ * many are in (sequentially consistent with both, so that a C_Finalize that marks the
+ * library closed and then sums, and a call that counts itself in and then looks at the
+ * mark, cannot both miss each other).
+ */
+struct lock_count {
+	struct lock_rw_readers r[LOCK_RW_READERS];
+} __attribute__((aligned(64)));
+
+void lock_count_in(struct lock_count *c);
+void lock_count_out(struct lock_count *c);
+long lock_count_sum(struct lock_count *c);
+/* All counters to 0 (a child after fork: the parent's calls are not its own). */
+void lock_count_reset(struct lock_count *c);
+
+/*
+ * What valgrind's helgrind (the thread test, t5107) must be told of the module's own
+ * synchronisation, which it cannot see (it knows pthread's, not atomics): a lock_rw is an
+ * rwlock to it, and a lock-free reader (session.c) takes over what a writer published.
+ * Nothing (a few instructions) outside valgrind; nothing at all without its header.
+ */
+#if defined(__has_include)
+#if __has_include(<valgrind/helgrind.h>)
+#include <valgrind/helgrind.h>
+#define LOCK_HG 1
+#endif
+#endif
+#ifdef LOCK_HG
+#define LOCK_HG_PUBLISH(p) ANNOTATE_HAPPENS_BEFORE(p)
+#define LOCK_HG_TAKE_OVER(p) ANNOTATE_HAPPENS_AFTER(p)
+#define LOCK_HG_UNCHECKED(p, n) VALGRIND_HG_DISABLE_CHECKING(p, n)
+#else
+#define LOCK_HG_PUBLISH(p) ((void)(p))
+#define LOCK_HG_TAKE_OVER(p) ((void)(p))
+#define LOCK_HG_UNCHECKED(p, n) ((void)(p), (void)(n))
+#endif
 
 #endif

@@ -1357,29 +1357,37 @@ leave:
 
 /* A search of C_FindObjectsInit: the session's operation of kind OP_FIND (opstate.h), the
  * handles that matched when it began, and how far C_FindObjects has read them. */
+#define OBJ_SEARCH_INLINE 16
+
 struct obj_search {
 	struct op op;
-	CK_OBJECT_HANDLE *h;
+	CK_OBJECT_HANDLE *h;            /* inl, or allocated for more than fit there */
 	size_t n, pos;
+	CK_OBJECT_HANDLE inl[OBJ_SEARCH_INLINE];        /* a small result: no allocation */
 };
 
 static void obj_search_destroy(struct op *op)
 {
 	struct obj_search *f = (struct obj_search *)op;
 
-	free(f->h);
-	free(f);
+	if (f->h != f->inl)
+		free(f->h);
+	if (!op_keep(op, sizeof *f))    /* the session's next search takes it */
+		free(f);
 }
 
 /* Does o match every attribute of the template? Hidden values never match. */
 static int obj_matches(const struct obj *o, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {
-	const struct sk_obj_kind *k = obj_kind_of(o->attrs, o->nattrs);
+	const struct sk_obj_kind *k;
 	const struct lb_attr *a;
 	struct lb_attr want;
 	CK_ULONG i;
 	int eq;
 
+	if (n == 0)
+		return 1;       /* (the usual "find everything": no need for the kind) */
+	k = obj_kind_of(o->attrs, o->nattrs);
 	for (i = 0; i < n; i++) {
 		a = obj_attrs_find(o->attrs, o->nattrs, tmpl[i].type);
 		if (a == NULL || obj_hidden(k, o->attrs, o->nattrs, a->type))
@@ -1400,14 +1408,15 @@ static int obj_matches(const struct obj *o, const CK_ATTRIBUTE *tmpl, CK_ULONG n
  * lacks. */
 static int obj_may_match(const struct obj *o, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {
-	const struct sk_obj_kind *k = obj_kind_of(o->attrs, o->nattrs);
+	const struct sk_obj_kind *k;
 	const struct lb_attr *a;
 	struct lb_attr want;
 	CK_ULONG i;
 	int eq, lacks = 0;
 
-	if (!o->lazy)
-		return 0;
+	if (!o->lazy || n == 0)
+		return 0;       /* (an empty template lacks nothing) */
+	k = obj_kind_of(o->attrs, o->nattrs);
 	for (i = 0; i < n; i++) {
 		a = obj_attrs_find(o->attrs, o->nattrs, tmpl[i].type);
 		if (a == NULL) {
@@ -1426,38 +1435,46 @@ static int obj_may_match(const struct obj *o, const CK_ATTRIBUTE *tmpl, CK_ULONG
 	return lacks;
 }
 
-/* Before a search: the lazy objects that may match are made whole (a template that names
- * only what the script listed reads nothing). A card error fails the search. */
-static CK_RV obj_find_fetch(struct obj_ctx *c, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+/* The handles of the visible objects that match the template, into f (the table's lock
+ * held); CKR_HOST_MEMORY. With fetch set, a lazy object that may match (what it has
+ * matches, and the template names what it lacks) is not judged: its handle goes to
+ * want[] (of room for nobjs) instead, and *nwant counts them. */
+static CK_RV obj_search_inlock(struct obj_search *f, const struct obj_ctx *c,
+			       const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE **want,
+			       size_t *nwant)
 {
-	CK_OBJECT_HANDLE *want = NULL;
-	size_t nwant = 0, i;
-	CK_RV rv = obj_table_read();
+	size_t i;
 
-	if (rv != CKR_OK)
-		return rv;
-	for (i = 0; i < nobjs; i++)
-		if (obj_visible(objs[i], c) && obj_may_match(objs[i], tmpl, n)) {
-			if (want == NULL)
-				want = malloc(nobjs * sizeof *want);
-			if (want == NULL) {
-				rv = CKR_HOST_MEMORY;
-				break;
-			}
-			want[nwant++] = objs[i]->handle;
+	f->n = 0;
+	if (f->h != f->inl)
+		free(f->h);
+	f->h = f->inl;
+	if (nobjs > OBJ_SEARCH_INLINE && (f->h = malloc(nobjs * sizeof *f->h)) == NULL) {
+		f->h = f->inl;
+		return CKR_HOST_MEMORY;
+	}
+	for (i = 0; i < nobjs; i++) {
+		struct obj *o = objs[i];
+
+		if (!obj_visible(o, c))
+			continue;
+		if (want != NULL && obj_may_match(o, tmpl, n)) {
+			if (*want == NULL && (*want = malloc(nobjs * sizeof **want)) == NULL)
+				return CKR_HOST_MEMORY;
+			(*want)[(*nwant)++] = o->handle;
+		} else if (obj_matches(o, tmpl, n)) {
+			f->h[f->n++] = o->handle;
 		}
-	obj_table_leave();
-	for (i = 0; rv == CKR_OK && i < nwant; i++)
-		rv = obj_fetch(c, want[i]);
-	free(want);
-	return rv;
+	}
+	return CKR_OK;
 }
 
 CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
 	struct obj_search *f;
 	struct obj_ctx c;
-	size_t i;
+	CK_OBJECT_HANDLE *want = NULL;
+	size_t nwant = 0, i;
 	CK_ULONG j;
 	CK_RV rv;
 
@@ -1465,28 +1482,38 @@ CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 		if (pTemplate[j].pValue == NULL && pTemplate[j].ulValueLen != 0)
 			return sess_call(hSession, &c.si) == CKR_OK ? CKR_ATTRIBUTE_VALUE_INVALID
 								      : CKR_SESSION_HANDLE_INVALID;
-	f = calloc(1, sizeof *f);
+	f = (struct obj_search *)op_spare(hSession, OP_FIND, sizeof *f);
+	if (f == NULL)
+		f = calloc(1, sizeof *f);
 	if (f == NULL)
 		return CKR_HOST_MEMORY;
 	f->op.kind = OP_FIND;
 	f->op.destroy = obj_search_destroy;
+	f->h = f->inl;
 	rv = obj_enter(hSession, OBJ_READ, &c);
 	if (rv != CKR_OK) {
 		free(f);
 		return rv;
 	}
-	rv = obj_find_fetch(&c, pTemplate, ulCount);
-	if (rv == CKR_OK)
-		rv = obj_table_read();
+	/* one pass over the table; the lazy objects that may match are made whole first (a
+	 * template that names only what the script listed reads nothing), and then the
+	 * table is looked at again. A card error fails the search */
+	rv = obj_table_read();
 	if (rv == CKR_OK) {
-		f->h = malloc((nobjs ? nobjs : 1) * sizeof *f->h);
-		if (f->h == NULL)
-			rv = CKR_HOST_MEMORY;
-		for (i = 0; rv == CKR_OK && i < nobjs; i++)
-			if (obj_visible(objs[i], &c) && obj_matches(objs[i], pTemplate, ulCount))
-				f->h[f->n++] = objs[i]->handle;
+		rv = obj_search_inlock(f, &c, pTemplate, ulCount, &want, &nwant);
 		obj_table_leave();
 	}
+	if (rv == CKR_OK && nwant > 0) {
+		for (i = 0; rv == CKR_OK && i < nwant; i++)
+			rv = obj_fetch(&c, want[i]);
+		if (rv == CKR_OK)
+			rv = obj_table_read();
+		if (rv == CKR_OK) {
+			rv = obj_search_inlock(f, &c, pTemplate, ulCount, NULL, NULL);
+			obj_table_leave();
+		}
+	}
+	free(want);
 	obj_leave(&c);
 	if (rv == CKR_OK)
 		rv = op_start(hSession, &f->op);
@@ -1532,14 +1559,10 @@ CK_RV rt_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
 CK_RV rt_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 {
 	struct sess_info si;
-	struct op *op;
 	CK_RV rv = sess_call(hSession, &si);
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = op_acquire(hSession, OP_FIND, &op);
-	if (rv != CKR_OK)
-		return rv;
-	op_release(op, 1);
-	return CKR_OK;
+	/* a C_FindObjects of another thread on this session finishes with what it holds */
+	return op_finish(hSession, OP_FIND);
 }

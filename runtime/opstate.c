@@ -2,30 +2,56 @@
 /*
  * opstate.c — the operations active in each session; see opstate.h.
  *
- * Locks: op_lock guards the table and every operation's refs and linked; it is held only
- * for those, never during card I/O or while waiting for an operation's own lock (op->use).
- * Order: op->use, then op_lock, then the session table's lock (the prune asks whether a
- * session still exists, through the check the session layer set: opstate does not use
- * the session layer, which uses it). Nothing here is called with the session table's
- * lock held.
+ * Locks: each session's slots have their own lock (struct op_slots), which guards op[]
+ * and its operations' linked, and under which a reference is taken (one is given back
+ * without it, atomically: the last holder frees); it is held only for those, never during card I/O or while
+ * waiting for an operation's own lock (op->use). Order: op->use, then the slots' lock.
+ * There is no lock, table or counter common to all sessions: calls on two sessions touch
+ * no memory in common here. The slots outlive their sessions (the session layer keeps
+ * them until C_Finalize and gives them to later sessions), so an operation's pointer to
+ * its slots is always good; under their lock, open says whose they are now.
  */
 #include "opstate.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lock.h"
 #include "sk_dispatch.h"
 
-static void *op_lock;
+static struct op_slots *(*op_slots_of)(CK_SESSION_HANDLE h);
 static int (*op_session_exists)(CK_SESSION_HANDLE h);
-static struct op **ops;          /* the active operations */
-static size_t nops, cap_ops;
+static struct op_slots *op_all;  /* every set of slots made (op_slots_init) */
 
 CK_RV op_init(void)
 {
-	ops = NULL;
-	nops = cap_ops = 0;
-	return lock_create(&op_lock);
+	op_all = NULL;
+	return CKR_OK;
+}
+
+void op_set_sessions(struct op_slots *(*slots_of)(CK_SESSION_HANDLE h),
+		     int (*exists)(CK_SESSION_HANDLE h))
+{
+	op_slots_of = slots_of;
+	op_session_exists = exists;
+}
+
+CK_RV op_slots_init(struct op_slots *s)
+{
+	int k;
+	CK_RV rv = lock_own_create(&s->lock);
+
+	if (rv != CKR_OK)
+		return rv;
+	s->open = 0;
+	s->active = 0;
+	atomic_init(&s->spare, NULL);
+	for (k = 0; k < OP_KIND_MAX; k++)
+		s->op[k] = NULL;
+	s->all_next = op_all;
+	op_all = s;
+	return CKR_OK;
 }
 
 /* The memory of an operation nobody refers to any more. */
@@ -39,77 +65,111 @@ static void op_free(struct op *op)
 
 void op_fini(void)
 {
-	size_t i;
+	struct op_slots *s;
+	int k;
 
 	/* no call is left in the module (init.c waited for them): no holder either */
-	for (i = 0; i < nops; i++)
-		op_free(ops[i]);
-	free(ops);
-	ops = NULL;
-	nops = cap_ops = 0;
-	lock_destroy(op_lock);
-	op_lock = NULL;
+	for (s = op_all; s != NULL; s = s->all_next) {
+		for (k = 0; k < OP_KIND_MAX; k++)
+			if (s->op[k] != NULL)
+				op_free(s->op[k]);      /* (may leave a spare: freed next) */
+		free(atomic_exchange(&s->spare, NULL));
+		lock_own_destroy(&s->lock);
+	}
+	op_all = NULL;
 }
 
 void op_forget_after_fork(void)
 {
 	/* the parent's operations may hold the parent's objects: leave them alone */
-	ops = NULL;
-	nops = cap_ops = 0;
-	op_lock = NULL;
+	op_all = NULL;
+	op_slots_of = NULL;
+	op_session_exists = NULL;
 }
 
-/* Take the table's reference away from ops[i] (op_lock held); 1 when nobody is left. */
-static int op_unlink_inlock(size_t i)
+/* Give back one reference to op; 1 when it was the last (the caller frees op). */
+static int op_unref_last(struct op *op)
 {
-	struct op *op = ops[i];
+	/* what this holder did with op comes before the free of whoever is last (helgrind
+	 * sees no atomics: it is told) */
+	LOCK_HG_PUBLISH(op);
+	if (atomic_fetch_sub(&op->refs, 1) != 1)
+		return 0;
+	LOCK_HG_TAKE_OVER(op);
+	return 1;
+}
 
-	ops[i] = ops[--nops];
+/* Take the slots' reference away from s->op[k] (s->lock held); 1 when nobody is left. */
+static int op_unlink_inlock(struct op_slots *s, int k)
+{
+	struct op *op = s->op[k];
+
+	s->op[k] = NULL;
+	s->active--;
 	op->linked = 0;
-	return --op->refs == 0;
+	return op_unref_last(op);
 }
 
-static long op_index_inlock(const struct op *op)
+/* The slots of session h, locked, when they are h's now; else NULL (nothing held). */
+static struct op_slots *op_lock_session(CK_SESSION_HANDLE h, CK_RV *rv)
 {
-	size_t i;
+	struct op_slots *s = op_slots_of != NULL && h != 0 ? op_slots_of(h) : NULL;
 
-	for (i = 0; i < nops; i++)
-		if (ops[i] == op)
-			return (long)i;
-	return -1;
-}
-
-void op_set_session_check(int (*exists)(CK_SESSION_HANDLE h))
-{
-	op_session_exists = exists;
-}
-
-/* Unlink the operations of sessions that no longer exist; free those nobody holds. */
-static void op_prune_inlock(void)
-{
-	size_t i = 0;
-
-	if (op_session_exists == NULL)
-		return;
-	while (i < nops) {
-		if (!op_session_exists(ops[i]->session)) {
-			struct op *op = ops[i];
-			if (op_unlink_inlock(i))
-				op_free(op);
-		} else {
-			i++;
-		}
+	*rv = CKR_OK;
+	if (s == NULL)
+		return NULL;
+	*rv = lock_own_acquire(&s->lock);
+	if (*rv != CKR_OK)
+		return NULL;
+	if (s->open != h) {
+		lock_own_release(&s->lock);
+		return NULL;
 	}
+	return s;
 }
 
-static struct op *op_find_inlock(CK_SESSION_HANDLE h, enum op_kind kind)
+/* End every operation in s and give s to h (0: nobody); s->lock held. The operations
+ * nobody holds go to gone[], to be freed outside the lock; their number. */
+static int op_slots_empty_inlock(struct op_slots *s, struct op **gone)
 {
-	size_t i;
+	int k, n = 0;
 
-	for (i = 0; i < nops; i++)
-		if (ops[i]->session == h && ops[i]->kind == kind)
-			return ops[i];
-	return NULL;
+	for (k = 0; s->active > 0 && k < OP_KIND_MAX; k++) {
+		struct op *op = s->op[k];
+		if (op != NULL && op_unlink_inlock(s, k))
+			gone[n++] = op;
+	}
+	return n;
+}
+
+void op_slots_open(struct op_slots *s, CK_SESSION_HANDLE h)
+{
+	struct op *gone[OP_KIND_MAX];
+	int n;
+
+	if (lock_own_acquire(&s->lock) != CKR_OK)
+		return;
+	n = op_slots_empty_inlock(s, gone);
+	s->open = h;
+	lock_own_release(&s->lock);
+	while (n > 0)
+		op_free(gone[--n]);
+}
+
+void op_slots_close(struct op_slots *s, CK_SESSION_HANDLE h)
+{
+	struct op *gone[OP_KIND_MAX];
+	int n = 0;
+
+	if (lock_own_acquire(&s->lock) != CKR_OK)
+		return;         /* leaks rather than frees what another caller may hold */
+	if (s->open == h) {
+		n = op_slots_empty_inlock(s, gone);
+		s->open = 0;
+	}
+	lock_own_release(&s->lock);
+	while (n > 0)
+		op_free(gone[--n]);
 }
 
 /* A classic operation and the message-based process of the same function exclude each
@@ -141,54 +201,53 @@ static enum op_kind op_twin(enum op_kind kind)
 	}
 }
 
-CK_RV op_busy(CK_SESSION_HANDLE h, enum op_kind kind)
+/* An operation of that kind or its twin is active in s (s->lock held). */
+static int op_busy_inlock(const struct op_slots *s, enum op_kind kind)
 {
 	enum op_kind twin = op_twin(kind);
-	int busy;
-	CK_RV rv = lock_acquire(op_lock);
 
-	if (rv != CKR_OK)
-		return rv;
-	busy = op_find_inlock(h, kind) != NULL ||
-	       (twin != OP_KIND_MAX && op_find_inlock(h, twin) != NULL);
-	lock_release(op_lock);
+	return s->op[kind] != NULL || (twin != OP_KIND_MAX && s->op[twin] != NULL);
+}
+
+CK_RV op_busy(CK_SESSION_HANDLE h, enum op_kind kind)
+{
+	int busy;
+	CK_RV rv;
+	struct op_slots *s = op_lock_session(h, &rv);
+
+	if (s == NULL)
+		return rv;      /* no session: nothing is active in it */
+	busy = op_busy_inlock(s, kind);
+	lock_own_release(&s->lock);
 	return busy ? CKR_OPERATION_ACTIVE : CKR_OK;
 }
 
 CK_RV op_start(CK_SESSION_HANDLE h, struct op *op)
 {
-	enum op_kind twin = op_twin(op->kind);
-
+	struct op_slots *s;
 	CK_RV rv = lock_own_create(&op->use);
 
 	if (rv != CKR_OK)
 		return rv;
 	op->session = h;
-	op->refs = 1;           /* the table's */
+	op->refs = 1;           /* the slots' */
 	op->linked = 1;
-	rv = lock_acquire(op_lock);
-	if (rv != CKR_OK)
+	s = op_lock_session(h, &rv);
+	if (s == NULL) {
+		/* closed since the call's handle check (opstate.h, op_missing) */
+		if (rv == CKR_OK)
+			rv = CKR_SESSION_CLOSED;
 		goto fail;
-	op_prune_inlock();
-	if (op_find_inlock(h, op->kind) != NULL ||
-	    (twin != OP_KIND_MAX && op_find_inlock(h, twin) != NULL)) {
+	}
+	if (op_busy_inlock(s, op->kind)) {
+		lock_own_release(&s->lock);
 		rv = CKR_OPERATION_ACTIVE;
-		lock_release(op_lock);
 		goto fail;
 	}
-	if (nops == cap_ops) {
-		size_t ncap = cap_ops ? cap_ops * 2 : 16;
-		struct op **n = realloc(ops, ncap * sizeof *n);
-		if (n == NULL) {
-			rv = CKR_HOST_MEMORY;
-			lock_release(op_lock);
-			goto fail;
-		}
-		ops = n;
-		cap_ops = ncap;
-	}
-	ops[nops++] = op;
-	lock_release(op_lock);
+	op->slots = s;
+	s->op[op->kind] = op;
+	s->active++;
+	lock_own_release(&s->lock);
 	return CKR_OK;
 fail:
 	lock_own_destroy(&op->use);
@@ -199,7 +258,7 @@ fail:
 
 /* No such operation of session h: the session was closed meanwhile (another thread's
  * C_CloseSession after this call's handle check: CKR_SESSION_CLOSED, PKCS #11 3.2 section
- * 5.1.2), or it never had one. Called without op_lock. */
+ * 5.1.2), or it never had one. Called without any slots' lock. */
 static CK_RV op_missing(CK_SESSION_HANDLE h)
 {
 	if (op_session_exists != NULL && !op_session_exists(h))
@@ -209,40 +268,37 @@ static CK_RV op_missing(CK_SESSION_HANDLE h)
 
 CK_RV op_active(CK_SESSION_HANDLE h, enum op_kind kind)
 {
-	CK_RV rv = lock_acquire(op_lock);
+	int active;
+	CK_RV rv;
+	struct op_slots *s = op_lock_session(h, &rv);
 
-	if (rv != CKR_OK)
-		return rv;
-	rv = op_find_inlock(h, kind) != NULL ? CKR_OK : CKR_OPERATION_NOT_INITIALIZED;
-	lock_release(op_lock);
-	return rv == CKR_OPERATION_NOT_INITIALIZED ? op_missing(h) : rv;
+	if (s == NULL)
+		return rv != CKR_OK ? rv : op_missing(h);
+	active = s->op[kind] != NULL;
+	lock_own_release(&s->lock);
+	return active ? CKR_OK : op_missing(h);
 }
 
 CK_RV op_ref(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 {
 	struct op *op;
-	CK_RV rv = lock_acquire(op_lock);
+	CK_RV rv;
+	struct op_slots *s = op_lock_session(h, &rv);
 
-	if (rv != CKR_OK)
-		return rv;
-	op = op_find_inlock(h, kind);
+	if (s == NULL)
+		return rv != CKR_OK ? rv : op_missing(h);
+	op = s->op[kind];
 	if (op != NULL) {
-		op->refs++;
+		atomic_fetch_add_explicit(&op->refs, 1, memory_order_relaxed);
 		*out = op;
 	}
-	lock_release(op_lock);
+	lock_own_release(&s->lock);
 	return op != NULL ? CKR_OK : op_missing(h);
 }
 
 void op_unref(struct op *op)
 {
-	int last;
-
-	if (lock_acquire(op_lock) != CKR_OK)
-		return;         /* leaks rather than frees what another caller may hold */
-	last = --op->refs == 0;
-	lock_release(op_lock);
-	if (last)
+	if (op_unref_last(op))
 		op_free(op);
 }
 
@@ -254,8 +310,8 @@ CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 
 	if (rv != CKR_OK)
 		return rv;
-	/* the operation's own lock, taken without op_lock: a caller on the same session may
-	 * be in the middle of it (card I/O); we go on after it */
+	/* the operation's own lock, taken without the slots' lock: a caller on the same
+	 * session may be in the middle of it (card I/O); we go on after it */
 	rv = lock_own_acquire(&op->use);
 	if (rv != CKR_OK) {
 		op_unref(op);
@@ -277,22 +333,72 @@ CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 
 void op_release(struct op *op, int end)
 {
-	long i;
-	int last = 0;
+	struct op_slots *s = op->slots;
 
-	if (lock_acquire(op_lock) != CKR_OK) {
-		lock_own_release(&op->use);  /* and leak our reference rather than free under others */
-		return;
+	if (end && op->linked) {
+		if (lock_own_acquire(&s->lock) != CKR_OK) {
+			lock_own_release(&op->use);  /* and leak our reference rather than free */
+			return;
+		}
+		if (op->linked && s->op[op->kind] == op)
+			op_unlink_inlock(s, op->kind);   /* we still hold ours: never the last */
+		lock_own_release(&s->lock);
 	}
-	if (end && op->linked && (i = op_index_inlock(op)) >= 0)
-		op_unlink_inlock((size_t)i);   /* we still hold ours: never the last */
 	/* let the next holder in before our reference goes: once it is gone, another
 	 * thread's unlink may free the operation, its lock included */
 	lock_own_release(&op->use);
-	last = --op->refs == 0;
-	lock_release(op_lock);
-	if (last)
+	op_unref(op);
+}
+
+CK_RV op_finish(CK_SESSION_HANDLE h, enum op_kind kind)
+{
+	struct op *op = NULL;
+	int had;
+	CK_RV rv;
+	struct op_slots *s = op_lock_session(h, &rv);
+
+	if (s == NULL)
+		return rv != CKR_OK ? rv : op_missing(h);
+	had = s->op[kind] != NULL;
+	if (had) {
+		struct op *o = s->op[kind];
+		if (op_unlink_inlock(s, kind))
+			op = o;         /* nobody held it: free it, outside the lock */
+	}
+	lock_own_release(&s->lock);
+	if (op != NULL)
 		op_free(op);
+	return had ? CKR_OK : op_missing(h);
+}
+
+struct op *op_spare(CK_SESSION_HANDLE h, enum op_kind kind, size_t size)
+{
+	struct op_slots *s = op_slots_of != NULL && h != 0 ? op_slots_of(h) : NULL;
+	struct op *op;
+
+	if (s == NULL || atomic_load_explicit(&s->spare, memory_order_relaxed) == NULL)
+		return NULL;
+	op = atomic_exchange(&s->spare, NULL);
+	if (op == NULL)
+		return NULL;
+	if (op->kind != kind || op->mem_size != size) {
+		free(op);       /* another kind's: the next one of that kind allocates */
+		return NULL;
+	}
+	LOCK_HG_TAKE_OVER(op);
+	memset(op, 0, size);
+	return op;
+}
+
+int op_keep(struct op *op, size_t size)
+{
+	struct op *none = NULL;
+
+	if (op->slots == NULL)
+		return 0;       /* never started: no session to keep it */
+	op->mem_size = size;
+	LOCK_HG_PUBLISH(op);
+	return atomic_compare_exchange_strong(&op->slots->spare, &none, op);
 }
 
 int op_still_active(struct op *op)
@@ -303,18 +409,17 @@ int op_still_active(struct op *op)
 void op_end(CK_SESSION_HANDLE h, enum op_kind kind)
 {
 	struct op *op = NULL;
-	size_t i;
+	CK_RV rv;
+	struct op_slots *s = op_lock_session(h, &rv);
 
-	if (lock_acquire(op_lock) != CKR_OK)
+	if (s == NULL)
 		return;
-	for (i = 0; i < nops; i++)
-		if (ops[i]->session == h && ops[i]->kind == kind) {
-			struct op *o = ops[i];
-			if (op_unlink_inlock(i))
-				op = o;         /* nobody held it: free it, outside the lock */
-			break;
-		}
-	lock_release(op_lock);
+	if (s->op[kind] != NULL) {
+		struct op *o = s->op[kind];
+		if (op_unlink_inlock(s, kind))
+			op = o;         /* nobody held it: free it, outside the lock */
+	}
+	lock_own_release(&s->lock);
 	if (op != NULL)
 		op_free(op);
 }
@@ -325,14 +430,6 @@ void op_end_all(CK_SESSION_HANDLE h)
 
 	for (k = 0; k < OP_KIND_MAX; k++)
 		op_end(h, (enum op_kind)k);
-}
-
-void op_prune(void)
-{
-	if (lock_acquire(op_lock) != CKR_OK)
-		return;
-	op_prune_inlock();
-	lock_release(op_lock);
 }
 
 /* The operation a function continues (not its Init, which starts one); a dual function

@@ -6,10 +6,10 @@
  * with `struct op`; the layer that starts it allocates it and gives its destructor.
  *
  * Lifetime (DESIGN.md, "No crash from an application's race"): an operation is reference
- * counted. The table holds one reference while the operation is active; every caller that
+ * counted. Its session's slots hold one reference while the operation is active; every caller that
  * works with it holds one more, taken by op_acquire and given back by op_release. Ending
  * an operation (its last call, an error, C_SessionCancel, C_CloseSession,
- * C_CloseAllSessions, a removed token) only takes it out of the table: the memory goes
+ * C_CloseAllSessions, a removed token) only takes it out of the slots: the memory goes
  * when the last holder leaves, never under a caller's feet.
  *
  * Busy state: op_acquire also gives the caller the operation to itself (its own lock).
@@ -49,8 +49,11 @@ struct op {
 	void (*destroy)(struct op *op);   /* frees the whole operation, cleansing secrets */
 	/* opstate's own (set by op_start; the starter leaves them alone) */
 	CK_SESSION_HANDLE session;
-	unsigned refs;                    /* under the table's lock */
-	/* active: in the table (written under the table's lock; read without it by the
+	struct op_slots *slots;           /* its session's slots (they outlive the session) */
+	/* its holders: the slots' one while active, and one per caller (taken under
+	 * slots->lock, so that an unlink cannot free it in between; given back without) */
+	_Atomic unsigned refs;
+	/* active: in its session's slots (written under slots->lock; read without it by the
 	 * caller that holds the operation's own lock, op_acquire) */
 	_Atomic int linked;
 	struct lock_own use;              /* held by the one caller working with it */
@@ -64,13 +67,46 @@ struct op {
 	int sig_given;
 	unsigned char *given_sig;
 	size_t given_sig_len;
+	size_t mem_size;                  /* op_keep's */
+};
+
+/*
+ * Where the operations are: every session has its own slots, one per kind, with their own
+ * lock, kept in the session layer's memory for the session (which is never freed before
+ * C_Finalize, and is used again by later sessions). Calls on different sessions share
+ * no lock and write no common memory here. The lock guards open, op[] and the refs and
+ * linked of the operations in op[].
+ */
+struct op_slots {
+	struct lock_own lock;
+	CK_SESSION_HANDLE open;           /* the session that has these slots now; 0: none */
+	struct op *op[OP_KIND_MAX];
+	int active;                       /* how many of op[] are set */
+	/* the memory of an ended operation, kept for the next one (op_spare, op_keep) */
+	struct op *_Atomic spare;
+	struct op_slots *all_next;        /* every set made (op_fini) */
 };
 
 CK_RV op_init(void);
-/* How the table learns whether a session still exists (for op_prune): the session layer
- * sets it once (sess_init); until then nothing is pruned. */
-void op_set_session_check(int (*exists)(CK_SESSION_HANDLE h));
-/* C_Finalize, once no call is left in the module: frees every operation. */
+/*
+ * How opstate finds a session's slots: the session layer hands it two functions once
+ * (sess_init; layers call down only). slots_of gives the slots that session h has, or
+ * may have had (they are checked under their lock: open == h), or NULL when h names no
+ * session; exists says whether h is still a live session (not closed, its token not
+ * removed).
+ */
+void op_set_sessions(struct op_slots *(*slots_of)(CK_SESSION_HANDLE h),
+		     int (*exists)(CK_SESSION_HANDLE h));
+/* Made once for memory that holds a session (the session layer's, its table lock held:
+ * one caller at a time); op_fini destroys them all. */
+CK_RV op_slots_init(struct op_slots *s);
+/* The session h has these slots from now on: what an earlier session left in them ends. */
+void op_slots_open(struct op_slots *s, CK_SESSION_HANDLE h);
+/* Session h closed: when s is still h's, every operation in it ends (a holder keeps its
+ * reference and frees it when it leaves), and s belongs to nobody. */
+void op_slots_close(struct op_slots *s, CK_SESSION_HANDLE h);
+/* C_Finalize, once no call is left in the module: frees every operation and the slots'
+ * locks (not their memory: the session layer's). */
 void op_fini(void);
 void op_forget_after_fork(void);
 
@@ -93,6 +129,22 @@ CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out);
 /* Give back an operation from op_acquire; end != 0 also ends it (if nothing else did). */
 void op_release(struct op *op, int end);
 
+/*
+ * An operation's memory used again: a session keeps the memory of one ended operation
+ * (its destructor gives it with op_keep instead of freeing it: 1 when kept, else the
+ * caller frees it), and op_spare hands it out, zeroed, to the next operation of that
+ * kind and size in the session (NULL: none; the caller allocates). Memory only: the
+ * destructor has freed what the operation held before. Lock-free (one atomic exchange on
+ * the session's own memory).
+ */
+struct op *op_spare(CK_SESSION_HANDLE h, enum op_kind kind, size_t size);
+int op_keep(struct op *op, size_t size);
+
+/* End the active operation of that kind (a call that only ends it: C_FindObjectsFinal),
+ * without waiting for a caller inside it (that one finishes with what it holds):
+ * CKR_OK, or op_acquire's CKR_OPERATION_NOT_INITIALIZED / CKR_SESSION_CLOSED when none. */
+CK_RV op_finish(CK_SESSION_HANDLE h, enum op_kind kind);
+
 /* 1 while op (held by the caller) is still the session's active operation: 0 once it was
  * ended by someone else (C_SessionCancel, the session closed) while the caller worked. */
 int op_still_active(struct op *op);
@@ -108,11 +160,7 @@ void op_unref(struct op *op);
 /* End the active operation of that kind, if any (a holder keeps its reference). */
 void op_end(CK_SESSION_HANDLE h, enum op_kind kind);
 
-/* End every operation of the session (C_CloseSession). */
+/* End every operation of the session (only while it is open; closing does it too). */
 void op_end_all(CK_SESSION_HANDLE h);
-
-/* End the operations of sessions that no longer exist (C_CloseAllSessions, a removed
- * token): they only leave the table; holders keep theirs. */
-void op_prune(void);
 
 #endif

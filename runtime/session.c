@@ -5,13 +5,19 @@
  * C_CancelFunction. The login
  * functions, which work on a session's token, are login.c's.
  *
- * The session table has its own lock, held only while the table is read or changed —
- * never during card I/O. It is read-mostly (lock.h): every call with a session handle
- * reads the table, shared, so threads do so side by side; opening and closing sessions
- * change it, exclusive. Readers skip a session whose token has gone; the writers drop
- * such entries. Login state lives in the token (token.h) under the token's lock.
- * A session whose token was removed (its generation is old) is gone: the next call with
- * it gets CKR_SESSION_HANDLE_INVALID and the entry is dropped.
+ * The session table: a session's handle names its place in the table (its low bits),
+ * so a lookup is one step, and it takes no lock and writes nothing: every call with a
+ * session handle reads the table, and threads do so side by side without a cache line
+ * going back and forth between them. Each session has memory of its own (struct
+ * sess_entry, with its operations' slots, opstate.h), which is never freed before
+ * C_Finalize: a closed session's is used again by a later one. A reader checks the
+ * handle in it before and after copying what it needs; a handle is never given twice
+ * (a counter that only grows), so a copy taken while the place changed hands is seen and
+ * thrown away. Opening and closing sessions change the table under the writers' lock
+ * (one mutex, the application's with its callbacks), never held during card I/O.
+ * A session whose token was removed (its generation is old) is gone: readers skip it,
+ * and the writers drop the removed token's sessions the first time they see its new
+ * generation. Login state lives in the token (token.h) under the token's lock.
  *
  * The handle checks of the generated entry points (sk_dispatch.h) live here too: a call
  * with a session handle looks it up once, in sk_session, and keeps what it found in a
@@ -21,6 +27,8 @@
  */
 #include "session.h"
 
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,14 +55,51 @@ struct sess_this {
 
 static _Thread_local struct sess_this sess_this_call;
 
-static struct lock_rw sess_lock;
-static struct session *sessions;
-static size_t nsessions, cap_sessions;
+/*
+ * The memory of a session. What readers copy is atomic (they read it without a lock
+ * while a writer may be giving the place to another session); the rest is the writers'.
+ * One or more cache lines of its own, so that two threads' sessions share none.
+ */
+struct sess_entry {
+	_Atomic CK_SESSION_HANDLE handle;        /* the session here now; 0: none */
+	_Atomic CK_SLOT_ID slot;
+	_Atomic CK_FLAGS flags;
+	struct token *_Atomic tok;
+	_Atomic unsigned gen;
+	struct op_slots ops;                     /* its operations (opstate.h) */
+	struct sess_entry *next_free;            /* the writers' */
+	struct sess_entry *next_all;
+} __attribute__((aligned(64)));
+
+/* The table: a power of two of places, at most half of them taken, so that a new handle
+ * finds a free place in a step or two; a place is handle & mask. Grown by doubling (the
+ * handles taken keep distinct places); the old tables stay until C_Finalize, for readers
+ * that may still look at one. */
+struct sess_table {
+	size_t mask;
+	struct sess_table *older;
+	struct sess_entry *_Atomic e[];
+};
+
+/* What the writers count of a token's live sessions (the family's limits, the logout
+ * after the last one): for the token generation gen only. */
+struct sess_tok {
+	struct token *t;
+	unsigned gen;
+	CK_ULONG all, rw;
+};
+
+static void *sess_wlock;                        /* the writers' */
+static struct sess_table *_Atomic sess_tbl;
+static size_t sess_taken;                       /* places taken in sess_tbl */
+static struct sess_entry *sess_free_list, *sess_all;
+static struct sess_tok *sess_toks;
+static size_t sess_ntoks;
 static CK_SESSION_HANDLE next_handle;
 
 static CK_RV sess_get(CK_SESSION_HANDLE h, struct session *out);
 
-/* Does session h still exist? The operation table's question (opstate.h). */
+/* Does session h still exist? The operation layer's question (opstate.h). */
 static int sess_exists(CK_SESSION_HANDLE h)
 {
 	struct session s;
@@ -62,90 +107,267 @@ static int sess_exists(CK_SESSION_HANDLE h)
 	return sess_get(h, &s) == CKR_OK;
 }
 
+/* The operation slots of session h, or of the session that had its place (opstate.h
+ * checks them under their lock); NULL when h names no session now. */
+static struct op_slots *sess_slots_of(CK_SESSION_HANDLE h)
+{
+	struct sess_table *tb = atomic_load_explicit(&sess_tbl, memory_order_acquire);
+	struct sess_entry *e;
+
+	if (tb == NULL || h == CK_INVALID_HANDLE)
+		return NULL;
+	e = atomic_load_explicit(&tb->e[h & tb->mask], memory_order_acquire);
+	if (e == NULL || atomic_load_explicit(&e->handle, memory_order_acquire) != h)
+		return NULL;
+	LOCK_HG_TAKE_OVER(e);
+	return &e->ops;
+}
+
 CK_RV sess_init(void)
 {
-	op_set_session_check(sess_exists);
-	sessions = NULL;
-	nsessions = cap_sessions = 0;
+	op_set_sessions(sess_slots_of, sess_exists);
+	atomic_store(&sess_tbl, NULL);
+	sess_taken = 0;
+	sess_free_list = sess_all = NULL;
+	sess_toks = NULL;
+	sess_ntoks = 0;
 	next_handle = 1;
-	return lock_rw_create(&sess_lock);
+	return lock_create(&sess_wlock);
 }
 
 void sess_fini(void)
 {
-	free(sessions);
-	sessions = NULL;
-	nsessions = cap_sessions = 0;
-	lock_rw_destroy(&sess_lock);
+	struct sess_table *tb = atomic_load(&sess_tbl), *o;
+	struct sess_entry *e, *n;
+
+	/* no call is left (init.c); op_fini has ended the operations and their locks */
+	for (e = sess_all; e != NULL; e = n) {
+		n = e->next_all;
+		free(e);
+	}
+	for (; tb != NULL; tb = o) {
+		o = tb->older;
+		free(tb);
+	}
+	atomic_store(&sess_tbl, NULL);
+	sess_taken = 0;
+	sess_free_list = sess_all = NULL;
+	free(sess_toks);
+	sess_toks = NULL;
+	sess_ntoks = 0;
+	lock_destroy(sess_wlock);
+	sess_wlock = NULL;
 }
 
 void sess_forget_after_fork(void)
 {
 	/* the table was the parent's; the child starts with none */
-	sessions = NULL;
-	nsessions = cap_sessions = 0;
-	lock_rw_forget(&sess_lock);
+	atomic_store(&sess_tbl, NULL);
+	sess_taken = 0;
+	sess_free_list = sess_all = NULL;
+	sess_toks = NULL;
+	sess_ntoks = 0;
+	sess_wlock = NULL;
 }
 
-/* Is the table's entry s still a session (its token not removed since)? */
-static int sess_live(const struct session *s)
+/* --- the readers ---------------------------------------------------------------------- */
+
+/* A copy of live session h; 0 when there is none (closed, never opened, its token gone). */
+static int sess_read(CK_SESSION_HANDLE h, struct session *out)
 {
-	return s->gen == token_generation(s->tok);
+	struct sess_table *tb = atomic_load_explicit(&sess_tbl, memory_order_acquire);
+	struct sess_entry *e;
+
+	if (tb == NULL || h == CK_INVALID_HANDLE)
+		return 0;
+	e = atomic_load_explicit(&tb->e[h & tb->mask], memory_order_acquire);
+	if (e == NULL || atomic_load_explicit(&e->handle, memory_order_acquire) != h)
+		return 0;
+	/* (what is copied is atomic and not checked by helgrind: no annotation needed) */
+	out->slot = atomic_load_explicit(&e->slot, memory_order_acquire);
+	out->flags = atomic_load_explicit(&e->flags, memory_order_acquire);
+	out->tok = atomic_load_explicit(&e->tok, memory_order_acquire);
+	out->gen = atomic_load_explicit(&e->gen, memory_order_acquire);
+	/* still h after the copy: the place did not change hands while we read it (a writer
+	 * that gives it to another session has cleared the handle before it stores the new
+	 * values, each a release: a copy that saw any of them sees the handle changed here).
+	 * Plain moves on x86, all of them */
+	if (atomic_load_explicit(&e->handle, memory_order_relaxed) != h)
+		return 0;
+	out->handle = h;
+	return out->gen == token_generation(out->tok);
 }
 
-/* Drop sessions whose token has since been removed (sess_lock held exclusive). */
-static void sess_prune_inlock(void)
+/* A copy of the session; CKR_SESSION_HANDLE_INVALID when gone. */
+static CK_RV sess_get(CK_SESSION_HANDLE h, struct session *out)
 {
-	size_t i = 0;
+	return sess_read(h, out) ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
+}
 
-	while (i < nsessions) {
-		if (!sess_live(&sessions[i]))
-			sessions[i] = sessions[--nsessions];
-		else
-			i++;
+/* --- the writers (sess_wlock held) ---------------------------------------------------- */
+
+/* The count of token t, current: the first time the writers see t's generation change,
+ * the sessions of the old one leave the table (their operations end). NULL: no memory. */
+static struct sess_tok *sess_tok_inlock(struct token *t);
+
+/* Take e's session h out of the table; its place is free for another session. */
+static void sess_unpublish_inlock(struct sess_entry *e, CK_SESSION_HANDLE h)
+{
+	struct sess_table *tb = atomic_load_explicit(&sess_tbl, memory_order_relaxed);
+
+	atomic_store_explicit(&tb->e[h & tb->mask], NULL, memory_order_release);
+	atomic_store_explicit(&e->handle, 0, memory_order_release);
+	sess_taken--;
+	e->next_free = sess_free_list;
+	sess_free_list = e;
+}
+
+static struct sess_tok *sess_tok_inlock(struct token *t)
+{
+	struct sess_table *tb = atomic_load_explicit(&sess_tbl, memory_order_relaxed);
+	unsigned gen = token_generation(t);
+	struct sess_tok *k = NULL, *n;
+	size_t i;
+
+	for (i = 0; i < sess_ntoks; i++)
+		if (sess_toks[i].t == t)
+			k = &sess_toks[i];
+	if (k == NULL) {
+		n = realloc(sess_toks, (sess_ntoks + 1) * sizeof *n);
+		if (n == NULL)
+			return NULL;
+		sess_toks = n;
+		k = &sess_toks[sess_ntoks++];
+		k->t = t;
+		k->gen = gen;
+		k->all = k->rw = 0;
+		return k;
 	}
+	if (k->gen == gen)
+		return k;
+	/* the token was removed since: its sessions are gone; their memory is free again
+	 * and what their operations hold is cleansed now */
+	for (i = 0; tb != NULL && i <= tb->mask; i++) {
+		struct sess_entry *e = atomic_load_explicit(&tb->e[i], memory_order_relaxed);
+		CK_SESSION_HANDLE h;
+
+		if (e == NULL || atomic_load_explicit(&e->tok, memory_order_relaxed) != t ||
+		    atomic_load_explicit(&e->gen, memory_order_relaxed) == gen)
+			continue;
+		h = atomic_load_explicit(&e->handle, memory_order_relaxed);
+		sess_unpublish_inlock(e, h);
+		op_slots_close(&e->ops, h);
+	}
+	k->gen = gen;
+	k->all = k->rw = 0;
+	for (i = 0; tb != NULL && i <= tb->mask; i++) {
+		struct sess_entry *e = atomic_load_explicit(&tb->e[i], memory_order_relaxed);
+
+		if (e != NULL && atomic_load_explicit(&e->tok, memory_order_relaxed) == t) {
+			k->all++;
+			k->rw += (atomic_load_explicit(&e->flags, memory_order_relaxed) &
+				  CKF_RW_SESSION) != 0;
+		}
+	}
+	return k;
+}
+
+/* Room for one more session: the table grown when half full, a free entry. */
+static CK_RV sess_reserve_inlock(struct sess_entry **out)
+{
+	struct sess_table *tb = atomic_load_explicit(&sess_tbl, memory_order_relaxed), *n;
+	struct sess_entry *e;
+	size_t cap = tb != NULL ? tb->mask + 1 : 0, ncap, i;
+
+	if (2 * (sess_taken + 1) > cap) {
+		ncap = cap ? 2 * cap : 64;
+		n = malloc(sizeof *n + ncap * sizeof n->e[0]);
+		if (n == NULL)
+			return CKR_HOST_MEMORY;
+		n->mask = ncap - 1;
+		n->older = tb;
+		for (i = 0; i < ncap; i++)
+			atomic_init(&n->e[i], NULL);
+		LOCK_HG_UNCHECKED(n->e, ncap * sizeof n->e[0]);   /* read without a lock */
+		for (i = 0; i < cap; i++) {
+			e = atomic_load_explicit(&tb->e[i], memory_order_relaxed);
+			if (e != NULL)
+				atomic_init(&n->e[atomic_load_explicit(&e->handle, memory_order_relaxed) &
+						  n->mask], e);
+		}
+		atomic_store_explicit(&sess_tbl, n, memory_order_release);
+	}
+	if (sess_free_list == NULL) {
+		e = aligned_alloc(64, (sizeof *e + 63) / 64 * 64);
+		if (e == NULL)
+			return CKR_HOST_MEMORY;
+		memset(e, 0, sizeof *e);
+		if (op_slots_init(&e->ops) != CKR_OK) {
+			free(e);
+			return CKR_CANT_LOCK;
+		}
+		atomic_init(&e->handle, 0);
+		/* read by lock-free readers, checked by the handle around them (sess_read) */
+		LOCK_HG_UNCHECKED(e, offsetof(struct sess_entry, ops));
+		e->next_all = sess_all;
+		sess_all = e;
+		e->next_free = NULL;
+		sess_free_list = e;
+	}
+	*out = sess_free_list;
+	return CKR_OK;
+}
+
+/* Put session s in the free entry e (sess_reserve_inlock's): a new handle, whose place
+ * in the table is free. */
+static CK_SESSION_HANDLE sess_publish_inlock(struct sess_entry *e, const struct session *s)
+{
+	struct sess_table *tb = atomic_load_explicit(&sess_tbl, memory_order_relaxed);
+	CK_SESSION_HANDLE h = next_handle;
+
+	while (h == CK_INVALID_HANDLE ||
+	       atomic_load_explicit(&tb->e[h & tb->mask], memory_order_relaxed) != NULL)
+		h++;
+	next_handle = h + 1;
+	sess_free_list = e->next_free;
+	/* (its handle is 0 since it was freed, and each store is a release: see sess_read) */
+	atomic_store_explicit(&e->slot, s->slot, memory_order_release);
+	atomic_store_explicit(&e->flags, s->flags, memory_order_release);
+	atomic_store_explicit(&e->tok, s->tok, memory_order_release);
+	atomic_store_explicit(&e->gen, s->gen, memory_order_release);
+	op_slots_open(&e->ops, h);      /* ends what the session before may have left */
+	atomic_store_explicit(&e->handle, h, memory_order_release);
+	LOCK_HG_PUBLISH(e);
+	atomic_store_explicit(&tb->e[h & tb->mask], e, memory_order_release);
+	sess_taken++;
+	return h;
+}
+
+/* The entry of session h in the table, live or not; NULL when none. */
+static struct sess_entry *sess_entry_inlock(CK_SESSION_HANDLE h)
+{
+	struct sess_table *tb = atomic_load_explicit(&sess_tbl, memory_order_relaxed);
+	struct sess_entry *e;
+
+	if (tb == NULL || h == CK_INVALID_HANDLE)
+		return NULL;
+	e = atomic_load_explicit(&tb->e[h & tb->mask], memory_order_relaxed);
+	return e != NULL && atomic_load_explicit(&e->handle, memory_order_relaxed) == h ? e : NULL;
 }
 
 void sess_count(struct token *t, CK_ULONG *all, CK_ULONG *rw)
 {
-	size_t i;
+	struct sess_tok *k;
 
 	*all = *rw = 0;
-	if (lock_rw_shared(&sess_lock) != CKR_OK)
+	if (lock_acquire(sess_wlock) != CKR_OK)
 		return;
-	for (i = 0; i < nsessions; i++)
-		if (sessions[i].tok == t && sess_live(&sessions[i])) {
-			(*all)++;
-			if (sessions[i].flags & CKF_RW_SESSION)
-				(*rw)++;
-		}
-	lock_rw_release(&sess_lock);
-}
-
-/* The table index of live session h, or -1 (sess_lock held, shared or exclusive). */
-static long sess_index_inlock(CK_SESSION_HANDLE h)
-{
-	size_t i;
-
-	for (i = 0; i < nsessions; i++)
-		if (sessions[i].handle == h)
-			return sess_live(&sessions[i]) ? (long)i : -1;
-	return -1;
-}
-
-/* A copy of the session (the table may move); CKR_SESSION_HANDLE_INVALID when gone. */
-static CK_RV sess_get(CK_SESSION_HANDLE h, struct session *out)
-{
-	long i;
-	CK_RV rv = lock_rw_shared(&sess_lock);
-
-	if (rv != CKR_OK)
-		return rv;
-	i = sess_index_inlock(h);
-	if (i >= 0)
-		*out = sessions[i];
-	lock_rw_release(&sess_lock);
-	return i >= 0 ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
+	k = sess_tok_inlock(t);
+	if (k != NULL) {
+		*all = k->all;
+		*rw = k->rw;
+	}
+	lock_release(sess_wlock);
 }
 
 /* Session h of the running call: the record sk_session made, else (another handle, or
@@ -191,18 +413,17 @@ CK_RV sess_call(CK_SESSION_HANDLE h, struct sess_info *out)
 
 CK_RV sk_session(CK_SESSION_HANDLE h, unsigned need)
 {
-	struct sess_this *c = &sess_this_call;
-	CK_RV rv;
-
-	c->set = 0;
-	rv = sess_get(h, &c->s);
-	if (rv != CKR_OK)
-		return rv;
+	struct session s;
+	int ok = sess_read(h, &s);
 	/* the session's kind is fixed when it opens: no token state is needed for this */
-	if ((need & SK_NEED_RW) && !(c->s.flags & CKF_RW_SESSION))
-		return CKR_SESSION_READ_ONLY;
+	int ro = ok && (need & SK_NEED_RW) && !(s.flags & CKF_RW_SESSION);
+	struct sess_this *c = &sess_this_call;  /* (once: a look-up in a shared library) */
+
+	c->set = ok && !ro;
+	if (!c->set)
+		return ro ? CKR_SESSION_READ_ONLY : CKR_SESSION_HANDLE_INVALID;
+	c->s = s;
 	c->need = need;
-	c->set = 1;
 	return CKR_OK;
 }
 
@@ -263,13 +484,12 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 {
 	struct token *t;
 	struct session s;
-	CK_ULONG max_all, max_rw, all = 0, rw = 0;
-	size_t i;
+	struct sess_tok *k;
+	struct sess_entry *e;
+	CK_ULONG max_all, max_rw;
 	CK_RV rv;
 
-	rv = slot_token(slotID, &t);            /* CKR_SLOT_ID_INVALID comes first */
-	if (rv != CKR_OK)
-		return rv;
+	/* CKR_SLOT_ID_INVALID came first: the entry point's sk_slot */
 	if (!(flags & CKF_SERIAL_SESSION))
 		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
 	rv = slot_enter_token(slotID, 0, &t);   /* the login state must be current */
@@ -288,78 +508,110 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 	s.slot = slotID;
 	s.flags = flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION);
 	s.tok = t;
-	rv = lock_rw_exclusive(&sess_lock);
+	rv = lock_acquire(sess_wlock);
 	if (rv != CKR_OK)
 		return rv;
-	sess_prune_inlock();
-	for (i = 0; i < nsessions; i++)
-		if (sessions[i].tok == t) {
-			all++;
-			rw += (sessions[i].flags & CKF_RW_SESSION) != 0;
-		}
-	if ((max_all != CK_EFFECTIVELY_INFINITE && all >= max_all) ||
-	    (max_rw != CK_EFFECTIVELY_INFINITE && (flags & CKF_RW_SESSION) && rw >= max_rw)) {
-		lock_rw_release(&sess_lock);
-		return CKR_SESSION_COUNT;
+	k = sess_tok_inlock(t);
+	if (k == NULL) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
 	}
-	if (nsessions == cap_sessions) {
-		size_t ncap = cap_sessions ? cap_sessions * 2 : 16;
-		struct session *n = realloc(sessions, ncap * sizeof *n);
-		if (n == NULL) {
-			lock_rw_release(&sess_lock);
-			return CKR_HOST_MEMORY;
-		}
-		sessions = n;
-		cap_sessions = ncap;
+	if ((max_all != CK_EFFECTIVELY_INFINITE && k->all >= max_all) ||
+	    (max_rw != CK_EFFECTIVELY_INFINITE && (flags & CKF_RW_SESSION) && k->rw >= max_rw)) {
+		rv = CKR_SESSION_COUNT;
+		goto out;
 	}
-	s.handle = next_handle++;
-	sessions[nsessions++] = s;
-	*phSession = s.handle;
-	lock_rw_release(&sess_lock);
-	return CKR_OK;
+	rv = sess_reserve_inlock(&e);
+	if (rv != CKR_OK)
+		goto out;
+	*phSession = sess_publish_inlock(e, &s);
+	/* counted when of the token's generation now (else the token went meanwhile: the
+	 * session is dead already, and the count is of the new generation) */
+	if (s.gen == k->gen) {
+		k->all++;
+		k->rw += (s.flags & CKF_RW_SESSION) != 0;
+	}
+out:
+	lock_release(sess_wlock);
+	return rv;
+}
+
+/* Take session e (handle h, a table entry) away (sess_wlock held); 1 when it was live and
+ * the last of its token. */
+static int sess_close_inlock(struct sess_entry *e, CK_SESSION_HANDLE h, int *live)
+{
+	struct token *t = atomic_load_explicit(&e->tok, memory_order_relaxed);
+	unsigned gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
+	struct sess_tok *k = sess_tok_inlock(t);        /* (may drop e, if its token went) */
+
+	*live = 0;
+	if (atomic_load_explicit(&e->handle, memory_order_relaxed) != h)
+		return 0;       /* dropped just now: its token was removed */
+	*live = gen == token_generation(t);
+	if (k != NULL && gen == k->gen) {
+		k->all--;
+		k->rw -= (atomic_load_explicit(&e->flags, memory_order_relaxed) & CKF_RW_SESSION) != 0;
+	}
+	sess_unpublish_inlock(e, h);
+	return *live && k != NULL && k->all == 0;
 }
 
 CK_RV rt_CloseSession(CK_SESSION_HANDLE hSession)
 {
-	struct token *t;
-	long i;
-	CK_RV rv = lock_rw_exclusive(&sess_lock);
+	struct sess_entry *e;
+	struct token *t = NULL;
+	int last = 0, live = 0;
+	CK_RV rv = lock_acquire(sess_wlock);
 
 	if (rv != CKR_OK)
 		return rv;
-	sess_prune_inlock();
-	i = sess_index_inlock(hSession);
-	if (i < 0) {
-		lock_rw_release(&sess_lock);
+	e = sess_entry_inlock(hSession);
+	if (e != NULL) {
+		t = atomic_load_explicit(&e->tok, memory_order_relaxed);
+		last = sess_close_inlock(e, hSession, &live);
+	}
+	lock_release(sess_wlock);
+	if (e == NULL || !live) {
+		/* a session of a removed token is gone already: its operations end all the same */
+		if (e != NULL)
+			op_slots_close(&e->ops, hSession);
 		return CKR_SESSION_HANDLE_INVALID;
 	}
-	t = sessions[i].tok;
-	sessions[i] = sessions[--nsessions];
-	lock_rw_release(&sess_lock);
-	op_end_all(hSession);   /* its operations may hold plaintext: free them now */
-	sess_logout_if_last(t);
+	/* its operations may hold plaintext: free them now (unless a later session has the
+	 * place already: then it ended them, op_slots_open) */
+	op_slots_close(&e->ops, hSession);
+	if (last)
+		sess_logout_if_last(t);
 	return CKR_OK;
 }
 
 CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
 {
+	struct sess_table *tb;
 	struct token *t;
-	size_t i = 0;
+	size_t i;
+	int live;
 	CK_RV rv = slot_token(slotID, &t);
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = lock_rw_exclusive(&sess_lock);
+	rv = lock_acquire(sess_wlock);
 	if (rv != CKR_OK)
 		return rv;
-	while (i < nsessions) {
-		if (sessions[i].tok == t)
-			sessions[i] = sessions[--nsessions];
-		else
-			i++;
+	sess_tok_inlock(t);
+	tb = atomic_load_explicit(&sess_tbl, memory_order_relaxed);
+	for (i = 0; tb != NULL && i <= tb->mask; i++) {
+		struct sess_entry *e = atomic_load_explicit(&tb->e[i], memory_order_relaxed);
+		CK_SESSION_HANDLE h;
+
+		if (e == NULL || atomic_load_explicit(&e->tok, memory_order_relaxed) != t)
+			continue;
+		h = atomic_load_explicit(&e->handle, memory_order_relaxed);
+		sess_close_inlock(e, h, &live);
+		/* (under the table's lock: nobody can have the place yet) */
+		op_slots_close(&e->ops, h);
 	}
-	lock_rw_release(&sess_lock);
-	op_prune();        /* their operations end now (a caller inside one keeps it) */
+	lock_release(sess_wlock);
 	sess_logout_if_last(t);
 	return CKR_OK;
 }

@@ -22,7 +22,7 @@ struct sess_info {
 };
 
 /* CKR_OK and the session's facts, or CKR_SESSION_HANDLE_INVALID (also for a session
- * whose token has been removed since it was opened). Takes and releases the table lock:
+ * whose token has been removed since it was opened). Reads the table (no lock, no write):
  * for another session than the call's, or to ask whether the call's own still exists. */
 CK_RV sess_lookup(CK_SESSION_HANDLE h, struct sess_info *out);
 
