@@ -6,7 +6,7 @@
 # of runtime/ or generated/) declares and that b.c defines. A circle (a strongly connected
 # set of two or more files) fails the test, with the functions on each edge of it. Layers
 # call down only; where a lower layer must ask something of an upper one, the upper one
-# hands it a function (opstate.h's op_set_session_check, crypto.h's crypto_on_fini).
+# hands it a function (opstate.h's op_set_sessions, crypto.h's crypto_on_fini).
 #
 # The checker is tried first on two small made-up trees, one with a circle and one
 # without, so that a checker that finds nothing cannot pass.
