@@ -19,10 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <winscard.h>
 
+#include "bench.h"
 #include "cryptoki.h"
 
 int bench_warm_main(int argc, char **argv);
@@ -36,27 +36,6 @@ struct apdu {
 };
 
 static const char warm_msg[] = "a message to sign, over and over";
-
-static double warm_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int warm_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double warm_median(double *v, long n)
-{
-	qsort(v, (size_t)n, sizeof *v, warm_cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* The APDU lines ("> 00 A4 ...") of the trace: with skip >= 0, those after the first
  * skip of them go to out (at most max); returns how many there are in all, or -1.
@@ -287,23 +266,25 @@ int bench_warm_main(int argc, char **argv)
 		int side;
 
 		for (side = 0; side < 2; side++) {
-			double t0 = warm_now_ns();
+			double t0 = bench_now_ns();
 
 			if ((side ^ (int)(i & 1)) == 0) {
 				siglen = sizeof sig;
 				if (warm_sign(f, s, key, sig, &siglen) != CKR_OK)
 					goto fin;
-				tm[i] = warm_now_ns() - t0;
+				tm[i] = bench_now_ns() - t0;
 			} else {
 				rawlen = sizeof raw;
 				if (raw_send(card, pci, apdus, napdus, raw, &rawlen) < 0)
 					goto fin;
-				tr[i] = warm_now_ns() - t0;
+				tr[i] = bench_now_ns() - t0;
 			}
 		}
 	}
-	mm = warm_median(tm, iterations);
-	mr = warm_median(tr, iterations);
+	qsort(tm, (size_t)iterations, sizeof *tm, bench_cmp_double);
+	qsort(tr, (size_t)iterations, sizeof *tr, bench_cmp_double);
+	mm = bench_percentile(tm, iterations, 50);
+	mr = bench_percentile(tr, iterations, 50);
 	printf("warm C_Sign SHA256-RSA-2048: %d APDUs (", napdus);
 	for (i = 0; i < napdus; i++)
 		printf("%s%02X", i ? " " : "", apdus[i].b[1]);

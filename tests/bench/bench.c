@@ -41,7 +41,7 @@ struct row {
 	double median, p99;     /* µs */
 };
 
-static double now_ns(void)
+double bench_now_ns(void)
 {
 	struct timespec ts;
 
@@ -49,7 +49,7 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static int cmp_double(const void *a, const void *b)
+int bench_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -57,7 +57,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Nearest-rank percentile of sorted values. */
-static double percentile(const double *v, long n, double p)
+double bench_percentile(const double *v, long n, double p)
 {
 	long k = (long)(p / 100.0 * (double)n + 0.999999);
 
@@ -202,13 +202,13 @@ run:
 			i = r % 2 ? ncases - 1 - j : j;
 			row = &rows[i];
 			for (; row->n < upto; row->n++) {
-				double t0 = now_ns(), t1;
+				double t0 = bench_now_ns(), t1;
 
 				if (row->c->run(row->state, err, sizeof err) < 0) {
 					j = i;
 					goto fail_row;
 				}
-				t1 = now_ns();
+				t1 = bench_now_ns();
 				row->ns[row->n] = t1 - t0;
 				row->total_ns += t1 - t0;
 			}
@@ -228,9 +228,9 @@ run:
 	for (i = 0; i < ncases; i++) {
 		struct row *row = &rows[i];
 
-		qsort(row->ns, (size_t)row->n, sizeof *row->ns, cmp_double);
-		row->median = percentile(row->ns, row->n, 50) / 1e3;
-		row->p99 = percentile(row->ns, row->n, 99) / 1e3;
+		qsort(row->ns, (size_t)row->n, sizeof *row->ns, bench_cmp_double);
+		row->median = bench_percentile(row->ns, row->n, 50) / 1e3;
+		row->p99 = bench_percentile(row->ns, row->n, 99) / 1e3;
 	}
 	for (i = 0; i < ncases; i++) {
 		struct row *row = &rows[i], *fl = NULL;

@@ -35,4 +35,10 @@ int bench_p11_open(void **state, const char *arg, char *err, size_t errlen);
 int bench_p11_run(void *state, char *err, size_t errlen);
 void bench_p11_close(void *state);
 
+/* Shared by the cases and modes (bench.c): a monotonic clock in nanoseconds, qsort's
+ * comparison of doubles, the nearest-rank percentile p (0..100) of n sorted values. */
+double bench_now_ns(void);
+int bench_cmp_double(const void *a, const void *b);
+double bench_percentile(const double *v, long n, double p);
+
 #endif
