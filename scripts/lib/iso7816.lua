@@ -30,20 +30,25 @@ end
 M.u16 = u16
 
 -- One short APDU: header, optional data (Lc), optional Le (1..256; 256 is sent as 00).
--- le == 0 also means "up to 256".
-function M.apdu(cla, ins, p1, p2, data, le)
-	local parts = { u8(cla), u8(ins), u8(p1), u8(p2) }
+-- le == 0 also means "up to 256". Every byte is taken modulo 256, as string.char(n & 0xFF)
+-- would; the APDU is built in one string.pack (no table, no intermediate strings).
+local pack = string.pack
 
+function M.apdu(cla, ins, p1, p2, data, le)
+	cla, ins, p1, p2 = cla & 0xFF, ins & 0xFF, p1 & 0xFF, p2 & 0xFF
 	if data ~= nil and #data > 0 then
 		assert(#data <= M.MAX_LC, "APDU data longer than 255 bytes")
-		parts[#parts + 1] = u8(#data)
-		parts[#parts + 1] = data
-	end
-	if le ~= nil then
+		if le == nil then
+			return pack("BBBBs1", cla, ins, p1, p2, data)
+		end
 		assert(le >= 0 and le <= M.MAX_LE, "Le out of range")
-		parts[#parts + 1] = u8(le == M.MAX_LE and 0 or le)
+		return pack("BBBBs1B", cla, ins, p1, p2, data, le & 0xFF)
 	end
-	return table.concat(parts)
+	if le == nil then
+		return pack("BBBB", cla, ins, p1, p2)
+	end
+	assert(le >= 0 and le <= M.MAX_LE, "Le out of range")
+	return pack("BBBBB", cla, ins, p1, p2, le & 0xFF)
 end
 
 -- "63C2" style text for logs.
@@ -124,21 +129,24 @@ end
 -- answer that cannot be completed comes back as "", SW_UNUSABLE.
 M.SW_UNUSABLE = 0x6F00
 
+local mtype = math.type
+
 local function raw(card, apdu)
 	local data, sw = card:transmit(apdu)
-	if type(data) ~= "string" or math.type(sw) ~= "integer" or sw < 0 or sw > 0xFFFF then
+	if type(data) ~= "string" or mtype(sw) ~= "integer" or sw < 0 or sw > 0xFFFF then
 		return nil
 	end
 	return data, sw
 end
 
 function M.transmit(card, apdu)
-	local data, sw = raw(card, apdu)
+	local data, sw = card:transmit(apdu)
 
-	if data == nil then
+	if type(data) ~= "string" or mtype(sw) ~= "integer" or sw < 0 or sw > 0xFFFF then
 		return "", M.SW_UNUSABLE
 	end
-	if sw & 0xFF00 == 0x6C00 then
+	local sw1 = sw >> 8
+	if sw1 == 0x6C then
 		-- wrong Le: the card says how many bytes it has; resend with exactly that Le
 		local body = apdu
 		if #apdu == 5 then
@@ -150,6 +158,10 @@ function M.transmit(card, apdu)
 		if data == nil then
 			return "", M.SW_UNUSABLE
 		end
+		sw1 = sw >> 8
+	end
+	if sw1 ~= 0x61 then
+		return data, sw                 -- the answer is whole (no GET RESPONSE)
 	end
 	local parts = { data }
 	local rounds = 0
@@ -176,14 +188,19 @@ end
 -- intermediate one.
 function M.send(card, cla, ins, p1, p2, data, le)
 	data = data or ""
+	local max = M.MAX_LC
+	local n = #data
+	if n <= max then
+		return M.transmit(card, M.apdu(cla, ins, p1, p2, data, le))   -- no chaining
+	end
 	local off = 1
-	while #data - off + 1 > M.MAX_LC do
-		local chunk = data:sub(off, off + M.MAX_LC - 1)
+	while n - off + 1 > max do
+		local chunk = data:sub(off, off + max - 1)
 		local _, sw = M.transmit(card, M.apdu(cla | 0x10, ins, p1, p2, chunk))
 		if sw ~= M.SW_OK then
 			return nil, M.sw_to_ckr(sw), sw
 		end
-		off = off + M.MAX_LC
+		off = off + max
 	end
 	return M.transmit(card, M.apdu(cla, ins, p1, p2, data:sub(off), le))
 end
@@ -334,19 +351,29 @@ function M.select_fid(card, fid)
 	return select_answer(M.transmit(card, M.apdu(0x00, 0xA4, 0x00, 0x00, u16(fid), 256)))
 end
 
--- SELECT by path from the MF. "3F00" alone is selected by FID (P1=00); a longer path
--- loses its leading 3F00 and goes with P1=08.
-function M.select_path(card, path)
+-- The SELECT APDU of a path from the MF (as select_path sends it), or nil for a path that
+-- is not 1 to 16 FIDs. A caller that selects the same file again and again may keep it.
+function M.select_path_apdu(path)
 	if #path < 2 or #path % 2 ~= 0 or #path > 32 then
-		return nil, "CKR_DEVICE_ERROR", nil
+		return nil
 	end
-	if path:sub(1, 2) == "\x3F\x00" then
+	if path:byte(1) == 0x3F and path:byte(2) == 0x00 then
 		if #path == 2 then
-			return M.select_fid(card, 0x3F00)
+			return M.apdu(0x00, 0xA4, 0x00, 0x00, path, 256)        -- the MF by FID
 		end
 		path = path:sub(3)
 	end
-	return select_answer(M.transmit(card, M.apdu(0x00, 0xA4, 0x08, 0x00, path, 256)))
+	return M.apdu(0x00, 0xA4, 0x08, 0x00, path, 256)
+end
+
+-- SELECT by path from the MF. "3F00" alone is selected by FID (P1=00); a longer path
+-- loses its leading 3F00 and goes with P1=08.
+function M.select_path(card, path)
+	local apdu = M.select_path_apdu(path)
+	if apdu == nil then
+		return nil, "CKR_DEVICE_ERROR", nil
+	end
+	return select_answer(M.transmit(card, apdu))
 end
 
 ---------------------------------------------------------------------------------------

@@ -2491,33 +2491,61 @@ end
 -- end of the file), and so does any failure; a card reset gives the script a fresh VM.
 local se_ref, se_p2
 
+-- What pso() keeps of the key it used last, whatever the card did since: only what follows
+-- from the key's reference itself (the reference, the SELECT APDU of its RSF, the MSE SET
+-- APDUs naming its key reference, 41 B6 for sign and 41 B8 for decipher), so a warm
+-- operation does not parse and build them again.
+local key_ref, key_select, key_mse
+-- The last SELECT answer of a key RSF that parse_fcp accepted: the same bytes again are
+-- accepted again without a second look (the FCP's fields are not used, only its form).
+local fcp_seen
+
+local OUT_MAX = iso.MAX_LE
+
 -- SELECT the key RSF, MSE SET (41 B6 sign / 41 B8 decipher, 84 01 kk), PSO with chaining;
 -- the card's answer, or nil + CKR.
 local function pso(card, ref, mse_p2, p1, p2, input, outlen)
-	local kind, p = parse_ref(ref)
-	if kind ~= "prkey" then
-		return nil, "CKR_KEY_HANDLE_INVALID"
+	if key_ref == nil or ref ~= key_ref then
+		local kind, p = parse_ref(ref)
+		if kind ~= "prkey" then
+			return nil, "CKR_KEY_HANDLE_INVALID"
+		end
+		local body = "\x84\x01" .. string.char(p:byte(#p))
+		key_ref, key_select = ref, iso.select_path_apdu(p)
+		key_mse = {
+			[0xB6] = iso.apdu(0x00, 0x22, 0x41, 0xB6, body),
+			[0xB8] = iso.apdu(0x00, 0x22, 0x41, 0xB8, body),
+		}
 	end
-	local err, sw, _
-	if not (card:exclusive() and se_ref == ref and se_p2 == mse_p2) then
+	local exclusive = card:exclusive()
+	local sw, err, _
+	if not (exclusive and se_ref == ref and se_p2 == mse_p2) then
 		se_ref, se_p2 = nil, nil
 		local fcp
-		fcp, err, sw = iso.select_path(card, p)
-		if not fcp then
-			return nil, sw == 0x6A82 and "CKR_KEY_HANDLE_INVALID" or err
+		fcp, sw = iso.transmit(card, key_select)
+		if sw ~= OK then
+			return nil, sw == 0x6A82 and "CKR_KEY_HANDLE_INVALID" or iso.sw_to_ckr(sw)
 		end
-		local kk = p:byte(#p)
-		_, sw = iso.transmit(card, iso.apdu(0x00, 0x22, 0x41, mse_p2, "\x84\x01" .. string.char(kk)))
+		if fcp ~= fcp_seen then
+			local parsed
+			parsed, err = iso.parse_fcp(fcp)
+			if not parsed then
+				return nil, err
+			end
+			fcp_seen = fcp
+		end
+		_, sw = iso.transmit(card, key_mse[mse_p2])
 		if sw ~= OK then
 			dbg("rutoken_ecp: MSE SET: SW %s", iso.swhex(sw))
 			return nil, iso.sw_to_ckr(sw)
 		end
-		if card:exclusive() then
+		if exclusive then
 			se_ref, se_p2 = ref, mse_p2
 		end
 	end
 	local data
-	data, err, sw = iso.send(card, 0x00, 0x2A, p1, p2, input, math.min(outlen, 256))
+	data, err, sw = iso.send(card, 0x00, 0x2A, p1, p2, input,
+				 outlen < OUT_MAX and outlen or OUT_MAX)
 	if data == nil then
 		se_ref, se_p2 = nil, nil
 		return nil, err
@@ -2535,20 +2563,22 @@ local function pso(card, ref, mse_p2, p1, p2, input, outlen)
 end
 
 local ED_MSG_MAX = 8192
+local CKM_RSA_X_509 = CKM.RSA_X_509
+local reverse = bytes.reverse
 
 function T.sign(card, ref, mech, data)
 	if type(data) ~= "string" then
 		return nil, "CKR_ARGUMENTS_BAD"
 	end
-	if mech == CKM.RSA_X_509 then
+	if mech == CKM_RSA_X_509 then
 		if #data < 64 or #data > 512 then
 			return nil, "CKR_DATA_LEN_RANGE"
 		end
-		local out, err = pso(card, ref, 0xB6, 0x9E, 0x9A, bytes.reverse(data), #data)
+		local out, err = pso(card, ref, 0xB6, 0x9E, 0x9A, reverse(data), #data)
 		if not out then
 			return nil, err
 		end
-		return bytes.reverse(out)
+		return reverse(out)
 	elseif mech == CKM.GOSTR3410 or mech == CKM.GOSTR3410_512 then
 		local n = mech == CKM.GOSTR3410 and 32 or 64
 		if #data ~= n then
