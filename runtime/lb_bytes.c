@@ -14,6 +14,9 @@
  */
 #include "lb_int.h"
 
+#include <stdint.h>
+#include <string.h>
+
 #include <lauxlib.h>
 
 static const char lb_hexdigits[] = "0123456789ABCDEF";
@@ -126,7 +129,15 @@ static int lb_bytes_reverse(lua_State *L)
 	luaL_Buffer b;
 	char *p = luaL_buffinitsize(L, &b, n);
 
-	for (i = 0; i < n; i++)
+	/* eight bytes at a time (an RSA value reversed is 128-512 bytes: every signature) */
+	for (i = 0; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + n - 8 - i, 8);
+		w = __builtin_bswap64(w);
+		memcpy(p + i, &w, 8);
+	}
+	for (; i < n; i++)
 		p[i] = s[n - 1 - i];
 	luaL_pushresultsize(&b, n);
 	return 1;

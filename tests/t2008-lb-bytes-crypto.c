@@ -29,6 +29,15 @@ int main(void)
 		{ "return tostring(pcall(bytes.be, 1, 9))", "false", "be: width 9" },
 		{ "return bytes.hex(bytes.be(-1, 8))", "FFFFFFFFFFFFFFFF", "be(-1, 8)" },
 		{ "return bytes.reverse('abc')", "cba", "reverse" },
+		{ "return bytes.reverse('') .. '.'", ".", "reverse of nothing" },
+		{ "return bytes.reverse('abcdefgh')", "hgfedcba", "reverse of one word (8 bytes)" },
+		{ "return bytes.reverse('0123456789abcdefghi')", "ihgfedcba9876543210",
+		  "reverse of two words and three bytes" },
+		{ "local t = {} for i = 0, 255 do t[#t + 1] = string.char(i) end "
+		  "local s = table.concat(t) local r = bytes.reverse(s) "
+		  "for i = 1, 256 do if r:byte(i) ~= 256 - i then return 'at ' .. i end end "
+		  "return tostring(bytes.reverse(r) == s)", "true",
+		  "reverse of 256 bytes (an RSA-2048 value), and back" },
 		{ "return bytes.hex(bytes.xor('\\x0F\\xF0', '\\xFF\\xFF'))", "F00F", "xor" },
 		{ "return tostring(pcall(bytes.xor, 'a', 'bc'))", "false", "xor of unequal lengths" },
 		{ "return bytes.hex(crypto.digest('sha256', 'abc'))",

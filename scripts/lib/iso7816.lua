@@ -129,7 +129,7 @@ end
 -- answer that cannot be completed comes back as "", SW_UNUSABLE.
 M.SW_UNUSABLE = 0x6F00
 
-local mtype = math.type
+local mtype, type = math.type, type
 
 local function raw(card, apdu)
 	local data, sw = card:transmit(apdu)
@@ -142,6 +142,9 @@ end
 function M.transmit(card, apdu)
 	local data, sw = card:transmit(apdu)
 
+	if sw == 0x9000 and mtype(sw) == "integer" and type(data) == "string" then
+		return data, sw                 -- the common answer, whole
+	end
 	if type(data) ~= "string" or mtype(sw) ~= "integer" or sw < 0 or sw > 0xFFFF then
 		return "", M.SW_UNUSABLE
 	end
