@@ -90,6 +90,11 @@ struct op_pk {
  * usage flag, size, login), then opstate's op_start. */
 CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 		 CK_OBJECT_HANDLE key);
+/* C_SignInit, C_VerifyInit, C_EncryptInit, C_DecryptInit: with a token secret key the
+ * operation is op_toksym.h's (op_toksym_init_view), with any other key op_pk_init's; the
+ * key is looked up once for both (one obj_view, not one each). */
+CK_RV op_key_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
+		  CK_OBJECT_HANDLE key);
 /*
  * op_pk_init's checks, without starting: the operation (of size bytes, at least a
  * struct op_pk, which it begins; zeroed) for the caller to op_start, or to free with

@@ -185,11 +185,7 @@ end:
 CK_RV rt_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		     CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv;
-
-	if (op_toksym_init(hSession, OP_ENCRYPT, pMechanism, hKey, &rv))
-		return rv;
-	return op_pk_init(hSession, OP_ENCRYPT, pMechanism, hKey);
+	return op_key_init(hSession, OP_ENCRYPT, pMechanism, hKey);
 }
 
 CK_RV rt_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
@@ -334,11 +330,7 @@ end:
 CK_RV rt_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		     CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv;
-
-	if (op_toksym_init(hSession, OP_DECRYPT, pMechanism, hKey, &rv))
-		return rv;
-	return op_pk_init(hSession, OP_DECRYPT, pMechanism, hKey);
+	return op_key_init(hSession, OP_DECRYPT, pMechanism, hKey);
 }
 
 CK_RV rt_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData,

@@ -116,18 +116,22 @@ static int op_pk_mech_can(const struct mech *m, CK_FLAGS flag, int on_token, int
 	return (m->token_flags & flag) != 0 || (host_too && (m->host_flags & flag) != 0);
 }
 
-CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
-		    const CK_MECHANISM *pm, const CK_MECHANISM *key_mech, CK_OBJECT_HANDLE key,
-		    size_t size, struct op_pk **out)
+/* op_pk_prepare with the key's view taken by the caller when pre is not NULL (the caller
+ * keeps and frees it), else by itself. */
+static CK_RV op_pk_prepare_view(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
+				const CK_MECHANISM *pm, const CK_MECHANISM *key_mech,
+				CK_OBJECT_HANDLE key, size_t size, struct op_pk **out,
+				const struct obj_view *pre)
 {
 	CK_FLAGS flag = op_kind_flag(kind);
 	int private_key = kind == OP_SIGN || kind == OP_DECRYPT || kind == OP_SIGN_RECOVER;
 	struct sess_info si;
-	struct obj_view v;
+	struct obj_view own;
+	const struct obj_view *v = &own;
 	struct prim_attrs attrs;
 	struct op_pk *o = NULL;
 	const struct mech *m;
-	int have_view = 0, secret, on_token, host_key = 0, token_form;
+	int have_view = 0, view_ok, secret, on_token, host_key = 0, token_form;
 	CK_RV rv, view_rv;
 
 	*out = NULL;
@@ -170,9 +174,15 @@ CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
 	}
 	/* a private key that is a session object holds its values: the host computes with
 	 * it (prim.h host_key ...), and the token is not asked */
-	view_rv = obj_view(h, key, &v);
-	have_view = view_rv == CKR_OK;
-	if (on_token && have_view && !v.on_token && v.cls == CKO_PRIVATE_KEY) {
+	if (pre != NULL) {
+		v = pre;
+		view_rv = CKR_OK;
+	} else {
+		view_rv = obj_view(h, key, &own);
+		have_view = view_rv == CKR_OK;
+	}
+	view_ok = view_rv == CKR_OK;
+	if (on_token && view_ok && !v->on_token && v->cls == CKO_PRIVATE_KEY) {
 		host_key = 1;
 		on_token = 0;
 		if (!op_pk_mech_can(m, flag, 0, 0)) {
@@ -201,22 +211,22 @@ CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
 		rv = CKR_KEY_HANDLE_INVALID;
 	if (rv != CKR_OK)
 		goto out;
-	if (v.cls != (secret ? CKO_SECRET_KEY : private_key ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ||
-	    (m->ops->key_type_ok != NULL ? !m->ops->key_type_ok(m, v.key_type)
-					 : v.key_type != m->key_type)) {
+	if (v->cls != (secret ? CKO_SECRET_KEY : private_key ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ||
+	    (m->ops->key_type_ok != NULL ? !m->ops->key_type_ok(m, v->key_type)
+					 : v->key_type != m->key_type)) {
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 		goto out;
 	}
 	/* CKA_SIGN_RECOVER and CKA_VERIFY_RECOVER are false unless the key says otherwise
 	 * (spec/objects.yaml); the others' absence does not forbid */
-	if (!obj_view_bool(&v, op_kind_attr(kind), kind != OP_SIGN_RECOVER &&
+	if (!obj_view_bool(v, op_kind_attr(kind), kind != OP_SIGN_RECOVER &&
 						     kind != OP_VERIFY_RECOVER)) {
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 		goto out;
 	}
-	if ((rv = obj_allowed_check(&v, pm->mechanism)) != CKR_OK)
+	if ((rv = obj_allowed_check(v, pm->mechanism)) != CKR_OK)
 		goto out;
-	attrs.view = &v;
+	attrs.view = v;
 	attrs.get = op_pk_attr;
 	o->p.init_mech = key_mech;
 	rv = m->ops->key(&o->p, &attrs, private_key);
@@ -228,16 +238,16 @@ CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
 		goto out;
 	o->host_key = host_key;
 	if (host_key) {
-		o->always_auth = obj_view_bool(&v, CKA_ALWAYS_AUTHENTICATE, 0);
+		o->always_auth = obj_view_bool(v, CKA_ALWAYS_AUTHENTICATE, 0);
 	} else if (on_token) {
 		/* the private key lives on the token: only its script can use it */
-		if (!token_form || !v.on_token || v.tok == NULL || v.tok != si.tok) {
+		if (!token_form || !v->on_token || v->tok == NULL || v->tok != si.tok) {
 			rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 			goto out;
 		}
-		memcpy(o->ref, v.ref, sizeof o->ref);
+		memcpy(o->ref, v->ref, sizeof o->ref);
 		o->ref[sizeof o->ref - 1] = '\0';
-		o->always_auth = obj_view_bool(&v, CKA_ALWAYS_AUTHENTICATE, 0);
+		o->always_auth = obj_view_bool(v, CKA_ALWAYS_AUTHENTICATE, 0);
 	}
 	o->key = key;
 	if (m->hash != 0) {
@@ -249,14 +259,22 @@ CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
 	o = NULL;
 out:
 	if (have_view)
-		obj_view_free(&v);
+		obj_view_free(&own);
 	if (o != NULL)
 		op_pk_destroy(&o->op);
 	return rv;
 }
 
-CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
-		 CK_OBJECT_HANDLE key)
+CK_RV op_pk_prepare(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS need,
+		    const CK_MECHANISM *pm, const CK_MECHANISM *key_mech, CK_OBJECT_HANDLE key,
+		    size_t size, struct op_pk **out)
+{
+	return op_pk_prepare_view(h, kind, need, pm, key_mech, key, size, out, NULL);
+}
+
+/* op_pk_init with the key's view as op_pk_prepare_view takes it. */
+static CK_RV op_pk_init_view(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
+			     CK_OBJECT_HANDLE key, const struct obj_view *pre)
 {
 	struct op_pk *o = NULL;
 	CK_RV rv;
@@ -274,12 +292,35 @@ CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
 	/* its message-based twin counts as one of the kind (opstate.h: op_busy) */
 	rv = op_busy(h, kind);
 	if (rv == CKR_OK)
-		rv = op_pk_prepare(h, kind, op_kind_flag(kind), pm, NULL, key, 0, &o);
+		rv = op_pk_prepare_view(h, kind, op_kind_flag(kind), pm, NULL, key, 0, &o, pre);
 	if (rv != CKR_OK)
 		return rv;
 	rv = op_start(h, &o->op);
 	if (rv != CKR_OK)
 		op_pk_destroy(&o->op);
+	return rv;
+}
+
+CK_RV op_pk_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
+		 CK_OBJECT_HANDLE key)
+{
+	return op_pk_init_view(h, kind, pm, key, NULL);
+}
+
+CK_RV op_key_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
+		  CK_OBJECT_HANDLE key)
+{
+	struct sess_info si;
+	struct obj_view v;
+	CK_RV rv;
+
+	/* a call without a mechanism, of a bad session or with a key that cannot be seen is
+	 * never the token secret keys': op_pk_init's alone, with its own look at the key */
+	if (pm == NULL || sess_call(h, &si) != CKR_OK || obj_view(h, key, &v) != CKR_OK)
+		return op_pk_init(h, kind, pm, key);
+	if (!op_toksym_init_view(h, &si, kind, pm, &v, &rv))
+		rv = op_pk_init_view(h, kind, pm, key, &v);
+	obj_view_free(&v);
 	return rv;
 }
 

@@ -155,11 +155,7 @@ end:
 
 CK_RV rt_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv;
-
-	if (op_toksym_init(hSession, OP_SIGN, pMechanism, hKey, &rv))
-		return rv;
-	return op_pk_init(hSession, OP_SIGN, pMechanism, hKey);
+	return op_key_init(hSession, OP_SIGN, pMechanism, hKey);
 }
 
 CK_RV rt_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
@@ -289,11 +285,7 @@ end:
 CK_RV rt_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		    CK_OBJECT_HANDLE hKey)
 {
-	CK_RV rv;
-
-	if (op_toksym_init(hSession, OP_VERIFY, pMechanism, hKey, &rv))
-		return rv;
-	return op_pk_init(hSession, OP_VERIFY, pMechanism, hKey);
+	return op_key_init(hSession, OP_VERIFY, pMechanism, hKey);
 }
 
 CK_RV rt_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,

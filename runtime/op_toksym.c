@@ -145,23 +145,15 @@ static CK_RV toksym_check_inlock(struct op_toksym *o)
 	return CKR_OK;
 }
 
-int op_toksym_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
-		   CK_OBJECT_HANDLE key, CK_RV *rv)
+int op_toksym_init_view(CK_SESSION_HANDLE h, const struct sess_info *s, enum op_kind kind,
+			const CK_MECHANISM *pm, const struct obj_view *v, CK_RV *rv)
 {
-	struct sess_info si;
-	struct obj_view v;
 	struct op_toksym *o;
 	const struct toksym_mech *m;
 	int mac = kind == OP_SIGN || kind == OP_VERIFY;
 
-	if (pm == NULL || sess_call(h, &si) != CKR_OK)
+	if (v->cls != CKO_SECRET_KEY || !v->on_token)
 		return 0;
-	if (obj_view(h, key, &v) != CKR_OK)
-		return 0;               /* the host path gives the handle's error */
-	if (v.cls != CKO_SECRET_KEY || !v.on_token) {
-		obj_view_free(&v);
-		return 0;
-	}
 	o = NULL;
 	if (op_active(h, kind) == CKR_OK) {
 		*rv = CKR_OPERATION_ACTIVE;
@@ -177,17 +169,17 @@ int op_toksym_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *p
 		*rv = CKR_MECHANISM_PARAM_INVALID;
 		goto out;
 	}
-	if (v.key_type != m->key_type) {
+	if (v->key_type != m->key_type) {
 		*rv = CKR_KEY_TYPE_INCONSISTENT;
 		goto out;
 	}
-	if (!obj_view_bool(&v, toksym_attr(kind), 0)) {
+	if (!obj_view_bool(v, toksym_attr(kind), 0)) {
 		*rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 		goto out;
 	}
-	if ((*rv = obj_allowed_check(&v, pm->mechanism)) != CKR_OK)
+	if ((*rv = obj_allowed_check(v, pm->mechanism)) != CKR_OK)
 		goto out;
-	if (v.tok == NULL || v.tok != si.tok) {
+	if (v->tok == NULL || v->tok != s->tok) {
 		*rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 		goto out;
 	}
@@ -200,9 +192,9 @@ int op_toksym_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *p
 	o->op.destroy = op_toksym_destroy;
 	o->m = m;
 	o->session = h;
-	o->tok = si.tok;
-	o->gen = si.gen;
-	snprintf(o->ref, sizeof o->ref, "%s", v.ref);
+	o->tok = s->tok;
+	o->gen = s->gen;
+	snprintf(o->ref, sizeof o->ref, "%s", v->ref);
 	if (m->cbc) {
 		memcpy(o->iv, pm->pParameter, m->block);
 		memcpy(o->iv0, pm->pParameter, m->block);
@@ -218,7 +210,6 @@ int op_toksym_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *p
 	if (*rv == CKR_OK)
 		o = NULL;
 out:
-	obj_view_free(&v);
 	if (o != NULL)
 		op_toksym_destroy(&o->op);
 	return 1;

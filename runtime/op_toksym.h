@@ -3,8 +3,9 @@
  * op_toksym.h — operations with token secret keys (CKA_TOKEN CKO_SECRET_KEY objects), run
  * on the token through the family's secret_crypt / secret_mac (spec/script-contract.yaml);
  * see op_toksym.c. op_crypt.c and op_sign.c hand such operations over here: at Init
- * (op_toksym_init says whether it took the call) and in every later call of the operation
- * (op_toksym_is on the operation op_pk_get gave, before anything of struct op_pk is read).
+ * (op_pk.c's op_key_init asks op_toksym_init_view whether it takes the call) and in every
+ * later call of the operation (op_toksym_is on the operation op_pk_get gave, before
+ * anything of struct op_pk is read).
  * Each op_toksym_* call below receives the acquired operation and releases it.
  */
 #ifndef SCRIPTOKI_OP_TOKSYM_H
@@ -17,10 +18,15 @@
 #include "opstate.h"
 #include "token.h"
 
-/* The Init of kind with a token secret key: returns 1 and sets *rv when key is one (the
- * call is then this file's), 0 otherwise (nothing done; the host path goes on). */
-int op_toksym_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm,
-		   CK_OBJECT_HANDLE key, CK_RV *rv);
+struct obj_view;
+struct sess_info;
+
+/* The Init of kind with a token secret key, of session h (s: its sess_call) with the
+ * mechanism pm (not NULL) and the key seen as v (obj.h, taken by the caller, who frees it):
+ * returns 1 and sets *rv when the key is one (the call is then this file's), 0 otherwise
+ * (nothing done; the host path goes on). op.h's op_key_init is its caller. */
+int op_toksym_init_view(CK_SESSION_HANDLE h, const struct sess_info *s, enum op_kind kind,
+			const CK_MECHANISM *pm, const struct obj_view *v, CK_RV *rv);
 /* Whether op is an operation of this file. */
 int op_toksym_is(const struct op *op);
 
