@@ -126,6 +126,17 @@ static int thread_sleeping(long tid)
 	return p != NULL && p[1] == ' ' && p[2] == 'S';
 }
 
+/* A flag, read under its mutex. */
+static int flag_now(const int *flag)
+{
+	int v;
+
+	pthread_mutex_lock(&mu);
+	v = *flag;
+	pthread_mutex_unlock(&mu);
+	return v;
+}
+
 /* Wait for a flag with a deadline; 1 when it was set in time. */
 static int wait_flag(int *flag, long ms)
 {
@@ -153,8 +164,10 @@ static int a_blocked_in_card(pid_t tok, pthread_t *ta)
 	long before = api_apdus(0), t0, tid = 0;
 	int blocked = 0, i;
 
+	pthread_mutex_lock(&mu);
 	a_done = 0;
 	a_tid = 0;
+	pthread_mutex_unlock(&mu);
 	if (!ok(kill(tok, SIGSTOP) == 0, "the token is stopped: its card answers nothing"))
 		return 0;
 	pthread_create(ta, NULL, thread_a, NULL);
@@ -164,12 +177,12 @@ static int a_blocked_in_card(pid_t tok, pthread_t *ta)
 		pthread_mutex_lock(&mu);
 		tid = a_tid;
 		pthread_mutex_unlock(&mu);
-		for (i = 0; i < 3 && tid != 0 && !a_done; i++) {
+		for (i = 0; i < 3 && tid != 0 && !flag_now(&a_done); i++) {
 			if (!thread_sleeping(tid))
 				break;
 			sched_yield();
 		}
-		blocked = tid != 0 && i == 3 && !a_done;
+		blocked = tid != 0 && i == 3 && !flag_now(&a_done);
 		if (!blocked)
 			sched_yield();
 	}
@@ -184,12 +197,14 @@ static void b_beside_a(pid_t tok, pthread_t *ta, CK_ULONG want_found, const char
 	pthread_t tb;
 	int finished;
 
+	pthread_mutex_lock(&mu);
 	b_done = 0;
+	pthread_mutex_unlock(&mu);
 	pthread_create(&tb, NULL, thread_b, NULL);
 	finished = wait_flag(&b_done, 15000);
 	if (!ok(finished, "%s: thread B's cached calls all finished while A was blocked", when))
 		diag("B waits in %s", b_call[atomic_load(&b_step)]);
-	ok(!a_done, "%s: ... and A was still blocked when they had", when);
+	ok(!flag_now(&a_done), "%s: ... and A was still blocked when they had", when);
 	kill(tok, SIGCONT);
 	ok(wait_flag(&a_done, 20000), "%s: A's call returns once the token continues", when);
 	is_rv(a_rv, CKR_OK, "%s: ... with the card's random mixed in", when);
