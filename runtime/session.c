@@ -37,6 +37,7 @@
 #include "opstate.h"
 #include "sk_dispatch.h"
 #include "slot.h"
+#include "util.h"
 
 struct session {
 	CK_SESSION_HANDLE handle;
@@ -53,7 +54,7 @@ struct sess_this {
 	struct session s;
 };
 
-static _Thread_local struct sess_this sess_this_call;
+static _Thread_local struct sess_this sess_this_call UTIL_TLS_HOT;
 
 /*
  * The memory of a session. What readers copy is atomic (they read it without a lock

@@ -27,9 +27,8 @@ CK_RV token_new(const char *reader, struct token **out)
 	}
 	snprintf(t->reader, sizeof t->reader, "%s", reader);
 	t->exclusive = conf_flag("SCRIPTOKI_EXCLUSIVE", "exclusive");
-	/* the caller (the slot table) holds its lock: lb_scripts_dir()'s buffer is not
-	 * written by two threads at once, and token_enter reads this copy under the token's */
-	snprintf(t->scripts, sizeof t->scripts, "%s", lb_scripts_dir());
+	/* read once when the token is made; token_enter reads it under the token's lock */
+	lb_scripts_dir_into(t->scripts, sizeof t->scripts);
 	atomic_init(&t->generation, 1);
 	atomic_init(&t->fast, 0);
 	/* token_fast's word is read without the lock: an atomic helgrind cannot follow */

@@ -33,8 +33,7 @@ struct token {
 					 * card is ready, a transaction opens at the first APDU */
 	int txn_open;                   /* a PC/SC transaction is open (token_leave ends it) */
 	char family[64];
-	char scripts[4096];             /* the scripts folder, read once when the token is made
-					 * (lb_scripts_dir() returns a shared buffer) */
+	char scripts[4096];             /* the scripts folder, read once when the token is made */
 	atomic_uint generation;         /* bumped on removal, without the lock: sessions of
 					 * older generations are gone */
 	unsigned cache_gen;             /* the generation the connection and cache belong to */
