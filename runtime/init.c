@@ -37,6 +37,7 @@
 #include "sk_names.h"
 #include "session.h"
 #include "slot.h"
+#include "util.h"
 
 /* Serialises C_Initialize and C_Finalize against each other; never held during card I/O. */
 static pthread_mutex_t init_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -54,7 +55,7 @@ static pthread_mutex_t gate_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
 /* per thread, one bit per sk_enter not yet left: was that call counted? (the entry
  * points pair sk_enter and sk_leave; the bit tells sk_leave what sk_enter did) */
-static _Thread_local unsigned long gate_counted;
+static _Thread_local unsigned long gate_counted UTIL_TLS_HOT;
 
 static void init_atfork_child(void)
 {

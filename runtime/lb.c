@@ -1356,25 +1356,34 @@ CK_RV lb_call_string(struct lb_vm *vm, const struct lb_card *card, const char *f
 
 /* --- where scripts live ----------------------------------------------------------- */
 
-static _Thread_local char lb_dir_buf[4096];  /* per thread: callers in different threads must not share it */
-
 static atomic_int lb_dir_warned;
 
-const char *lb_scripts_dir(void)
+const char *lb_scripts_dir_into(char *buf, size_t cap)
 {
 	char origin[4200];
 	const char *dir = SK_SCRIPTS_DIR;
 	struct stat st;
 
-	if (conf_lookup("scripts", lb_dir_buf, sizeof lb_dir_buf, origin, sizeof origin))
-		dir = lb_dir_buf;
+	if (conf_lookup("scripts", buf, cap, origin, sizeof origin))
+		dir = buf;
 	else
 		snprintf(origin, sizeof origin, "the built-in default");
 	/* a missing folder would otherwise show only as "token not recognized" */
 	if ((stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) && atomic_exchange(&lb_dir_warned, 1) == 0)
 		conf_warn("the scripts folder %.1000s (from %.1000s) is missing; no card can be "
 			  "recognised", dir, origin);
-	return dir;
+	if (dir != buf)
+		snprintf(buf, cap, "%s", dir);
+	return buf;
+}
+
+const char *lb_scripts_dir(void)
+{
+	/* one buffer for the process (not a thread-local: the module's static TLS stays
+	 * small, util.h's UTIL_TLS_HOT); the module itself uses lb_scripts_dir_into */
+	static char buf[4096];
+
+	return lb_scripts_dir_into(buf, sizeof buf);
 }
 
 const char *lb_default_scripts_dir(void)

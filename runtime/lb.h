@@ -50,7 +50,10 @@ struct lb_card {
 struct lb_vm;
 
 /* The folder scripts are loaded from (SCRIPTOKI_SCRIPTS, the configuration file, or the
- * built-in default), read once per C_Initialize. Never NULL. */
+ * built-in default), read once per C_Initialize, into buf (cap bytes); returns buf. */
+const char *lb_scripts_dir_into(char *buf, size_t cap);
+/* The same in one buffer of the process's: for single-threaded callers (the command, the
+ * tests). Never NULL. */
 const char *lb_scripts_dir(void);
 /* The folder compiled in (used when neither names one). */
 const char *lb_default_scripts_dir(void);

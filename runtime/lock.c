@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* lock.c — application or OS mutexes; see lock.h. */
 #include "lock.h"
+#include "util.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -155,7 +156,7 @@ CK_RV lock_release(void *mutex)
 /* This thread's reader counter in every lock_rw (handed out in turn: two threads of the
  * application get two cache lines). */
 static _Atomic unsigned lock_rw_next_reader;
-static _Thread_local unsigned lock_rw_me_plus1;
+static _Thread_local unsigned lock_rw_me_plus1 UTIL_TLS_HOT;
 
 /* Who this thread is, for lock_rw_release: the address of one of its own variables. */
 static uintptr_t lock_rw_self(void)

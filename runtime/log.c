@@ -20,6 +20,9 @@ static int log_fd = -1;
 /* a mistake in the log's own settings, reported (once) after log_setup has run */
 static char log_problem[600];
 static atomic_int log_problem_state;    /* 0 none, 1 to report, 2 reported */
+/* the level + 1 once set up with nothing left to report: every entry point asks for the
+ * level, and this answers without pthread_once */
+static atomic_int log_ready;
 
 static void log_setup(void)
 {
@@ -66,12 +69,16 @@ problem:
 
 int log_level(void)
 {
-	int due = 1;
+	int due = 1, ready = atomic_load_explicit(&log_ready, memory_order_acquire);
 
+	if (ready != 0)
+		return ready - 1;
 	pthread_once(&log_once, log_setup);
 	if (atomic_load(&log_problem_state) == 1 &&
 	    atomic_compare_exchange_strong(&log_problem_state, &due, 2))
 		log_warn(log_problem);
+	if (atomic_load(&log_problem_state) != 1)
+		atomic_store_explicit(&log_ready, log_lvl + 1, memory_order_release);
 	return log_lvl;
 }
 
@@ -120,6 +127,7 @@ void log_msg(int level, const char *fmt, ...)
 void log_reset_after_fork(void)
 {
 	/* the parent's descriptor is shared and stays valid; only re-read the settings */
+	atomic_store(&log_ready, 0);
 	if (log_fd > STDERR_FILENO)
 		close(log_fd);
 	log_setup();

@@ -553,6 +553,18 @@ static CK_RV obj_enter(CK_SESSION_HANDLE s, enum obj_access access, struct obj_c
 		return rv;
 	c->s = s;
 	c->t = c->si.tok;
+	c->held = 0;
+	if (access == OBJ_READ) {
+		struct token_fast f;
+
+		/* the cache is current for this login state: nothing to take but the table's
+		 * lock (token_fast: as if the call came before a login or logout meanwhile) */
+		if (token_fast(c->t, &f) && f.objs && f.gen == c->si.gen) {
+			c->user = f.user;
+			c->so = f.so;
+			return CKR_OK;
+		}
+	}
 	rv = access == OBJ_READ ? token_enter_cached(c->t) : token_enter(c->t);
 	if (rv != CKR_OK)
 		return rv;

@@ -37,6 +37,7 @@
 #include "opstate.h"
 #include "sk_dispatch.h"
 #include "slot.h"
+#include "util.h"
 
 struct session {
 	CK_SESSION_HANDLE handle;
@@ -53,7 +54,7 @@ struct sess_this {
 	struct session s;
 };
 
-static _Thread_local struct sess_this sess_this_call;
+static _Thread_local struct sess_this sess_this_call UTIL_TLS_HOT;
 
 /*
  * The memory of a session. What readers copy is atomic (they read it without a lock
@@ -486,24 +487,33 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 	struct session s;
 	struct sess_tok *k;
 	struct sess_entry *e;
+	struct token_fast f;
 	CK_ULONG max_all, max_rw;
 	CK_RV rv;
 
 	/* CKR_SLOT_ID_INVALID came first: the entry point's sk_slot */
 	if (!(flags & CKF_SERIAL_SESSION))
 		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
-	rv = slot_enter_token(slotID, 0, &t);   /* the login state must be current */
-	if (rv != CKR_OK)
-		return rv;
-	if (t->logged_in && t->user == CKU_SO && !(flags & CKF_RW_SESSION))
-		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
-	s.gen = token_generation(t);
-	/* the family's limits (token_info's max_sessions, max_rw_sessions; 0: none) */
-	max_all = t->info.max_sessions;
-	max_rw = t->info.max_rw_sessions;
-	token_leave(t);
-	if (rv != CKR_OK)
-		return rv;
+	if (slot_fast_token(slotID, &t) && token_fast(t, &f) && !f.so) {
+		/* a known token with nobody logged in as SO, as the monitor and the token's
+		 * last lock holder left them: no lock but the session table's */
+		s.gen = f.gen;
+		max_all = f.max_sessions;
+		max_rw = f.max_rw_sessions;
+	} else {
+		rv = slot_enter_token(slotID, 0, &t);   /* the login state must be current */
+		if (rv != CKR_OK)
+			return rv;
+		if (t->logged_in && t->user == CKU_SO && !(flags & CKF_RW_SESSION))
+			rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
+		s.gen = token_generation(t);
+		/* the family's limits (token_info's max_sessions, max_rw_sessions; 0: none) */
+		max_all = t->info.max_sessions;
+		max_rw = t->info.max_rw_sessions;
+		token_leave(t);
+		if (rv != CKR_OK)
+			return rv;
+	}
 
 	s.slot = slotID;
 	s.flags = flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION);
@@ -659,11 +669,42 @@ static CK_STATE sess_state_inlock(const struct session *s)
 	return rw ? CKS_RW_USER_FUNCTIONS : CKS_RO_USER_FUNCTIONS;
 }
 
+/*
+ * The state without the token's lock (token_fast), when nothing another application does
+ * can change it: nobody is logged in (a reset then changes nothing it shows), or the card
+ * is ours alone (exclusive access: nobody else can reset it). A login with shared access
+ * takes the lock and asks pcscd whether the card was reset (token_enter). 1 when *state
+ * is the answer.
+ */
+static int sess_state_fast(const struct session *s, CK_STATE *state)
+{
+	struct token_fast f;
+	int rw = (s->flags & CKF_RW_SESSION) != 0;
+
+	if (!token_fast(s->tok, &f) || f.gen != s->gen || ((f.user || f.so) && !f.exclusive))
+		return 0;
+	*state = f.so ? CKS_RW_SO_FUNCTIONS :
+		 f.user ? (rw ? CKS_RW_USER_FUNCTIONS : CKS_RO_USER_FUNCTIONS) :
+		 rw ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION;
+	return 1;
+}
+
 CK_RV rt_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 {
 	struct session s;
-	CK_RV rv = sess_enter_session(hSession, &s);
+	CK_STATE state;
+	CK_RV rv = sess_get_call(hSession, &s);
 
+	if (rv != CKR_OK)
+		return rv;
+	if (sess_state_fast(&s, &state)) {
+		memset(pInfo, 0, sizeof *pInfo);
+		pInfo->slotID = s.slot;
+		pInfo->state = state;
+		pInfo->flags = s.flags;
+		return CKR_OK;
+	}
+	rv = sess_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
 	memset(pInfo, 0, sizeof *pInfo);

@@ -82,6 +82,12 @@ static unsigned long mon_updates;       /* under wait_mutex: bumped at each upda
 #endif
 static int slot_forked;                 /* this process is a fork()ed child */
 
+/* slot_fast_token's copy of the table, written under the table's lock at the end of each
+ * update (slot_apply_inlock) and read without it; a slot's token stays until C_Finalize */
+static _Atomic(struct token *) fast_tok[SLOT_MAX];
+static atomic_int fast_present[SLOT_MAX];
+static atomic_size_t fast_n;            /* slots published; 0 before the first look */
+
 CK_RV slot_init(void)
 {
 	nslots = 0;
@@ -99,6 +105,11 @@ CK_RV slot_init(void)
 	atomic_store(&mon_stop, 0);
 	atomic_store(&mon_live, 0);
 	atomic_store(&mon_hctx, 0);
+	atomic_store(&fast_n, 0);
+	/* slot_fast_token's copy is atomics read without a lock, which helgrind cannot follow */
+	LOCK_HG_UNCHECKED(fast_tok, sizeof fast_tok);
+	LOCK_HG_UNCHECKED(fast_present, sizeof fast_present);
+	LOCK_HG_UNCHECKED(&fast_n, sizeof fast_n);
 	return lock_create(&slot_lock);
 }
 
@@ -154,6 +165,7 @@ void slot_fini(void)
 	atomic_store(&mon_live, 0);
 	pcsc_ctx_close(&wait_ctx);
 
+	atomic_store(&fast_n, 0);
 	for (i = 0; i < nslots; i++) {
 		token_free(slots[i].tok);
 		slots[i].tok = NULL;
@@ -171,6 +183,7 @@ void slot_forget_after_fork(void)
 	pthread_cond_t c = PTHREAD_COND_INITIALIZER;
 
 	/* the parent's PC/SC handles, tokens and locks are not ours to release */
+	atomic_store(&fast_n, 0);
 	for (i = 0; i < nslots; i++) {
 		token_forget_after_fork(slots[i].tok);
 		slots[i].tok = NULL;
@@ -248,7 +261,24 @@ static CK_RV slot_apply_inlock(const struct pcsc_reader *r, size_t n)
 		}
 		slot_seen_init = 1;
 	}
+	for (k = 0; k < nslots; k++) {
+		atomic_store_explicit(&fast_tok[k], slots[k].tok, memory_order_relaxed);
+		atomic_store_explicit(&fast_present[k], slots[k].present, memory_order_relaxed);
+	}
+	LOCK_HG_PUBLISH(&fast_n);
+	atomic_store_explicit(&fast_n, nslots, memory_order_release);
 	return CKR_OK;
+}
+
+int slot_fast_token(CK_SLOT_ID id, struct token **tok)
+{
+	if (!atomic_load_explicit(&mon_live, memory_order_acquire) ||
+	    id >= atomic_load_explicit(&fast_n, memory_order_acquire) ||
+	    !atomic_load_explicit(&fast_present[id], memory_order_relaxed))
+		return 0;
+	*tok = atomic_load_explicit(&fast_tok[id], memory_order_relaxed);
+	LOCK_HG_TAKE_OVER(&fast_n);
+	return 1;
 }
 
 /* Look at the readers (IPC only) and update the table. */

@@ -21,6 +21,11 @@ CK_RV slot_token(CK_SLOT_ID id, struct token **tok);
 /* Re-read the readers' states; CKR_OK and whether a card is present in slot id. */
 CK_RV slot_present(CK_SLOT_ID id, int *present);
 
+/* Without any lock, while the reader monitor keeps the table current: 1 with the token of
+ * slot id when a card is in it as the monitor's last update saw it; 0 when the caller must
+ * ask slot_enter_token (no monitor, unknown ID, no card). */
+int slot_fast_token(CK_SLOT_ID id, struct token **tok);
+
 /* token_enter() the token of a slot that must hold a card, with its cache loaded
  * (token_enter_cached() when cached_ok: the call only reads the cache; else
  * token_enter_so_current(): C_OpenSession, which decides on an SO login only):

@@ -27,10 +27,12 @@ CK_RV token_new(const char *reader, struct token **out)
 	}
 	snprintf(t->reader, sizeof t->reader, "%s", reader);
 	t->exclusive = conf_flag("SCRIPTOKI_EXCLUSIVE", "exclusive");
-	/* the caller (the slot table) holds its lock: lb_scripts_dir()'s buffer is not
-	 * written by two threads at once, and token_enter reads this copy under the token's */
-	snprintf(t->scripts, sizeof t->scripts, "%s", lb_scripts_dir());
+	/* read once when the token is made; token_enter reads it under the token's lock */
+	lb_scripts_dir_into(t->scripts, sizeof t->scripts);
 	atomic_init(&t->generation, 1);
+	atomic_init(&t->fast, 0);
+	/* token_fast's word is read without the lock: an atomic helgrind cannot follow */
+	LOCK_HG_UNCHECKED(&t->fast, sizeof t->fast);
 	t->cache_gen = 1;
 	*out = t;
 	return CKR_OK;
@@ -55,6 +57,65 @@ static void token_drop_inlock(struct token *t)
 	t->cache_gen = atomic_load(&t->generation);
 }
 
+/* token_fast's word: the cache's generation in the high half, the family's session limits
+ * (when they fit in 12 bits each) and the flags below in the low half */
+#define TF_READY 0x01u
+#define TF_USER  0x02u
+#define TF_SO    0x04u
+#define TF_OBJS  0x08u
+#define TF_EXCL  0x10u
+#define TF_LIMIT 0xfffu
+
+/* What token_fast() will read: the state as the lock holder leaves it. */
+static void token_publish_inlock(struct token *t)
+{
+	unsigned long long w = 0;
+	int user = t->logged_in && t->user == CKU_USER;
+
+	if (t->card.connected && t->vm != NULL && !t->vm_stale && t->info_valid &&
+	    !t->unrecognized && t->pins_valid && t->cache_gen == atomic_load(&t->generation) &&
+	    t->info.max_sessions <= TF_LIMIT && t->info.max_rw_sessions <= TF_LIMIT) {
+		w = (unsigned long long)t->cache_gen << 32 |
+		    (unsigned long long)t->info.max_rw_sessions << 20 |
+		    (unsigned long long)t->info.max_sessions << 8 | TF_READY;
+		if (user)
+			w |= TF_USER;
+		if (t->logged_in && t->user == CKU_SO)
+			w |= TF_SO;
+		/* as obj_cache_inlock sees it: nothing to read, nothing to drop */
+		if (t->objs_valid && (user ? t->objs_private_valid : !t->objs_private_valid))
+			w |= TF_OBJS;
+		if (t->card.share == SCARD_SHARE_EXCLUSIVE)
+			w |= TF_EXCL;
+	}
+	LOCK_HG_PUBLISH(&t->fast);
+	atomic_store_explicit(&t->fast, w, memory_order_release);
+}
+
+/* Every release of the token's lock publishes what it leaves. */
+static void token_unlock(struct token *t)
+{
+	token_publish_inlock(t);
+	lock_release(t->lock);
+}
+
+int token_fast(struct token *t, struct token_fast *f)
+{
+	unsigned long long w = atomic_load_explicit(&t->fast, memory_order_acquire);
+
+	if (!(w & TF_READY) || (unsigned)(w >> 32) != atomic_load(&t->generation))
+		return 0;
+	LOCK_HG_TAKE_OVER(&t->fast);
+	f->gen = (unsigned)(w >> 32);
+	f->user = (w & TF_USER) != 0;
+	f->so = (w & TF_SO) != 0;
+	f->objs = (w & TF_OBJS) != 0;
+	f->exclusive = (w & TF_EXCL) != 0;
+	f->max_sessions = (CK_ULONG)(w >> 8) & TF_LIMIT;
+	f->max_rw_sessions = (CK_ULONG)(w >> 20) & TF_LIMIT;
+	return 1;
+}
+
 void token_free(struct token *t)
 {
 	if (t == NULL)
@@ -70,8 +131,10 @@ void token_forget_after_fork(struct token *t)
 {
 	/* the parent's handles, context, lock and VM stay the parent's; leak the struct,
 	 * but not the copy of the parent's PIN */
-	if (t != NULL)
+	if (t != NULL) {
 		pincache_forget_after_fork(&t->pin);
+		atomic_store(&t->fast, 0);
+	}
 }
 
 void token_removed(struct token *t)
@@ -332,7 +395,7 @@ gone:
 	token_drop_inlock(t);
 	rv = CKR_DEVICE_REMOVED;
 fail:
-	lock_release(t->lock);
+	token_unlock(t);
 	return rv;
 }
 
@@ -348,7 +411,7 @@ CK_RV token_enter_cached(struct token *t)
 		t->txn_open = 0;
 		return CKR_OK;
 	}
-	lock_release(t->lock);
+	token_unlock(t);
 	return token_enter(t);
 }
 
@@ -372,7 +435,7 @@ void token_leave(struct token *t)
 	t->in_txn = 0;
 	if (t->cache_gen != atomic_load(&t->generation))
 		token_drop_inlock(t);
-	lock_release(t->lock);
+	token_unlock(t);
 }
 
 CK_RV token_pins_inlock(struct token *t)

@@ -33,8 +33,7 @@ struct token {
 					 * card is ready, a transaction opens at the first APDU */
 	int txn_open;                   /* a PC/SC transaction is open (token_leave ends it) */
 	char family[64];
-	char scripts[4096];             /* the scripts folder, read once when the token is made
-					 * (lb_scripts_dir() returns a shared buffer) */
+	char scripts[4096];             /* the scripts folder, read once when the token is made */
 	atomic_uint generation;         /* bumped on removal, without the lock: sessions of
 					 * older generations are gone */
 	unsigned cache_gen;             /* the generation the connection and cache belong to */
@@ -62,7 +61,32 @@ struct token {
 	/* the object cache (obj.c): its public objects are current for this connection, its
 	 * private ones for the current login; cleared here when the card may have changed */
 	int objs_valid, objs_private_valid;
+
+	/* token_fast(): what the cached calls need, published at each unlock (token_unlock in
+	 * token.c) for calls that read it without the lock */
+	atomic_ullong fast;
 };
+
+/*
+ * The token's state as the last holder of its lock left it, read without the lock: for
+ * calls that only read the cache (a search, an attribute, C_OpenSession), so that threads
+ * of one token do not all write its lock. ready: the card is connected and its
+ * information, PIN counters and script current for generation gen (still the token's
+ * generation when read); objs: the object cache holds what this login state may see.
+ * A call that uses it is ordered before one that holds the lock meanwhile (a login, a
+ * logout, a reset seen by a transaction), as if it had come a moment earlier; the object
+ * table has its own lock.
+ */
+struct token_fast {
+	unsigned gen;
+	int user;                       /* the normal user is logged in */
+	int so;                         /* the SO is logged in */
+	int objs;
+	int exclusive;                  /* connected with exclusive access */
+	CK_ULONG max_sessions, max_rw_sessions;         /* the family's limits; 0: none */
+};
+/* 1 with *f filled when the token is ready for its current generation; 0: take the lock */
+int token_fast(struct token *t, struct token_fast *f);
 
 CK_RV token_new(const char *reader, struct token **out);
 void token_free(struct token *t);

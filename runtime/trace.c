@@ -24,13 +24,14 @@
 #include "sk_attrs.h"
 #include "sk_dispatch.h"
 #include "sk_names.h"
+#include "util.h"
 
 #define TRACE_INS_KEPT 16
 #define TRACE_BYTES_SHOWN 32
 #define TRACE_TEXT_SHOWN 64
 
-static __thread unsigned long tl_apdus;
-static __thread unsigned char tl_ins[TRACE_INS_KEPT];
+static __thread unsigned long tl_apdus UTIL_TLS_HOT;
+static __thread unsigned char tl_ins[TRACE_INS_KEPT] UTIL_TLS_HOT;
 
 void trace_apdu(const uint8_t *apdu, size_t len)
 {

@@ -12,7 +12,7 @@ $(PCSC_ATTR_SHIM): tests/shim/pcsc-attr-shim.c $(DEPS_STAMP)
 CHECK_DEPS += $(PCSC_ATTR_SHIM)
 $(BUILD)/t/t5111-slot-info.t: $(PCSC_ATTR_SHIM)
 
-# build/t/pcsc-count-shim.so: counts the module's SCard* calls (t5115-t5117).
+# build/t/pcsc-count-shim.so: counts the module's SCard* calls (t5115-t5117, t5124).
 PCSC_COUNT_SHIM := $(BUILD)/t/pcsc-count-shim.so
 
 $(PCSC_COUNT_SHIM): tests/shim/pcsc-count-shim.c $(DEPS_STAMP)
@@ -21,4 +21,4 @@ $(PCSC_COUNT_SHIM): tests/shim/pcsc-count-shim.c $(DEPS_STAMP)
 
 CHECK_DEPS += $(PCSC_COUNT_SHIM)
 $(BUILD)/t/t5115-pcsc-round-trips.t $(BUILD)/t/t5116-pcsc-monitor-threads.t \
-$(BUILD)/t/t5117-pcsc-transactions.t: $(PCSC_COUNT_SHIM)
+$(BUILD)/t/t5117-pcsc-transactions.t $(BUILD)/t/t5124-cached-beside-card-io.t: $(PCSC_COUNT_SHIM)
