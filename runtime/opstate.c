@@ -331,6 +331,43 @@ CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 	return CKR_OK;
 }
 
+CK_RV op_acquire_ending(CK_SESSION_HANDLE h, enum op_kind kind,
+			int (*ends)(const struct op *op, void *arg), void *arg,
+			struct op **out, int *taken)
+{
+	struct op *op;
+	CK_RV rv;
+	struct op_slots *s = op_lock_session(h, &rv);
+
+	*taken = 0;
+	if (s == NULL)
+		return rv != CKR_OK ? rv : op_missing(h);
+	op = s->op[kind];
+	if (op == NULL) {
+		lock_own_release(&s->lock);
+		return op_missing(h);
+	}
+	/* refs == 1: only the slots' (references are taken under this lock: none can come
+	 * once it is out of the slots), and every earlier holder has given its back, its
+	 * work with the operation before (an acquire of its release, op_unref_last); the
+	 * slots' reference becomes the caller's */
+	if (atomic_load_explicit(&op->refs, memory_order_acquire) == 1) {
+		LOCK_HG_TAKE_OVER(op);
+		if (!ends(op, arg))
+			goto shared;
+		s->op[kind] = NULL;
+		s->active--;
+		op->linked = 0;
+		lock_own_release(&s->lock);
+		*taken = 1;
+		*out = op;
+		return CKR_OK;
+	}
+shared:
+	lock_own_release(&s->lock);
+	return op_acquire(h, kind, out);
+}
+
 void op_release(struct op *op, int end)
 {
 	struct op_slots *s = op->slots;
