@@ -17,6 +17,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED     /* the low-level SHA API: see above */
 #include "crypto.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,7 +173,9 @@ void crypto_mdsave_free(struct crypto_mdsave *s)
 	if (s == NULL)
 		return;
 	embedded = s->embedded;
-	OPENSSL_cleanse(s, sizeof *s);
+	/* what the library's context of this hash has (the union's larger members are
+	 * never written for a smaller hash: zero, or never touched in st_space) */
+	OPENSSL_cleanse(s, offsetof(struct crypto_mdsave, u) + crypto_mdsave_ctx_size(s->hash));
 	if (!embedded)
 		free(s);
 }
