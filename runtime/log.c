@@ -64,7 +64,9 @@ problem:
 	}
 }
 
-int log_level(void)
+_Atomic int log_level_known = -1;
+
+int log_level_slow(void)
 {
 	int due = 1;
 
@@ -72,6 +74,8 @@ int log_level(void)
 	if (atomic_load(&log_problem_state) == 1 &&
 	    atomic_compare_exchange_strong(&log_problem_state, &due, 2))
 		log_warn(log_problem);
+	/* from now on log_level is this load (log_fd and the rest are set before it) */
+	atomic_store_explicit(&log_level_known, log_lvl, memory_order_release);
 	return log_lvl;
 }
 
@@ -122,5 +126,7 @@ void log_reset_after_fork(void)
 	/* the parent's descriptor is shared and stays valid; only re-read the settings */
 	if (log_fd > STDERR_FILENO)
 		close(log_fd);
+	/* the next log_level publishes the child's level (and reports its mistake) */
+	atomic_store(&log_level_known, -1);
 	log_setup();
 }
