@@ -74,20 +74,25 @@ static struct op_digest *op_digest_new(CK_MECHANISM_TYPE mech)
 	o->op.kind = OP_DIGEST;
 	o->op.destroy = op_digest_destroy;
 	o->mech = mech;
-	o->size = crypto_md_size(mech);
+	o->size = crypto_mdsave_can(mech);      /* (no look-up in the table for these) */
+	if (o->size == 0)
+		o->size = crypto_md_size(mech);
 	return o;
 }
 
+/*
+ * The entry points of these calls have checked the session's handle (sk_session) just
+ * before, and the digest needs nothing else of the session: no sess_call here (it would
+ * only copy what sk_session found). A session closed since is the slots' answer
+ * (op_start, op_acquire: CKR_SESSION_CLOSED).
+ */
 CK_RV rt_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 {
-	struct sess_info si;
 	struct mech_params prm;
 	struct op_digest *o = NULL;
 	const struct mech *m;
-	CK_RV rv = sess_call(hSession, &si);
+	CK_RV rv;
 
-	if (rv != CKR_OK)
-		return rv;
 	if (pMechanism == NULL) {
 		/* 3.0 and later: an Init without a mechanism ends the active operation */
 		op_end(hSession, OP_DIGEST);
@@ -157,17 +162,15 @@ static int op_digest_ends(const struct op *op, void *arg)
 static CK_RV op_digest_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *data,
 			      size_t len, CK_BYTE_PTR out, CK_ULONG_PTR pulOut)
 {
-	struct sess_info si;
 	struct op_digest_call c = { oneshot, out, *pulOut };
 	struct op_digest *o;
 	struct op *op;
 	size_t dlen = 0;
 	int taken = 0;
-	CK_RV rv = sess_call(h, &si);
+	/* (no sess_call: see rt_DigestInit) in the usual case the operation is ours alone
+	 * from here (op_acquire_ending) */
+	CK_RV rv = op_acquire_ending(h, OP_DIGEST, op_digest_ends, &c, &op, &taken);
 
-	/* in the usual case the operation is ours alone from here (op_acquire_ending) */
-	if (rv == CKR_OK)
-		rv = op_acquire_ending(h, OP_DIGEST, op_digest_ends, &c, &op, &taken);
 	if (rv != CKR_OK)
 		return rv;
 	o = (struct op_digest *)op;
