@@ -193,7 +193,7 @@ static CK_RV op_digest_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 		*pulOut = dlen;
 end:
 	if (taken)
-		op_unref(&o->op);       /* out of the slots already: the last reference */
+		op_drop(&o->op);        /* out of the slots already: the only reference */
 	else
 		op_release(&o->op, 1);
 	return rv;

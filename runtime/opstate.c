@@ -230,8 +230,9 @@ CK_RV op_start(CK_SESSION_HANDLE h, struct op *op)
 	if (rv != CKR_OK)
 		return rv;
 	op->session = h;
-	op->refs = 1;           /* the slots' */
-	op->linked = 1;
+	/* (plain stores: nobody else sees op before the slots' lock publishes it below) */
+	atomic_store_explicit(&op->refs, 1, memory_order_relaxed);   /* the slots' */
+	atomic_store_explicit(&op->linked, 1, memory_order_relaxed);
 	s = op_lock_session(h, &rv);
 	if (s == NULL) {
 		/* closed since the call's handle check (opstate.h, op_missing) */
@@ -357,7 +358,8 @@ CK_RV op_acquire_ending(CK_SESSION_HANDLE h, enum op_kind kind,
 			goto shared;
 		s->op[kind] = NULL;
 		s->active--;
-		op->linked = 0;
+		/* (nobody else can look at it any more) */
+		atomic_store_explicit(&op->linked, 0, memory_order_relaxed);
 		lock_own_release(&s->lock);
 		*taken = 1;
 		*out = op;
@@ -366,6 +368,12 @@ CK_RV op_acquire_ending(CK_SESSION_HANDLE h, enum op_kind kind,
 shared:
 	lock_own_release(&s->lock);
 	return op_acquire(h, kind, out);
+}
+
+void op_drop(struct op *op)
+{
+	/* the one reference there is (op_acquire_ending): no other holder can have come */
+	op_free(op);
 }
 
 void op_release(struct op *op, int end)

@@ -135,12 +135,14 @@ void op_release(struct op *op, int end);
  * call ends it (called under the slots' lock, with no other holder: it reads the
  * operation, never waits or writes), the
  * operation leaves the session's slots at once and the caller has it alone, *taken = 1:
- * no lock of its own, no second trip to the slots; the caller gives it back with
- * op_unref. Otherwise as op_acquire (*taken = 0; op_release).
+ * no lock of its own, no second trip to the slots; the caller frees it with op_drop
+ * (its reference is the only one: no atomic). Otherwise as op_acquire (*taken = 0;
+ * op_release).
  */
 CK_RV op_acquire_ending(CK_SESSION_HANDLE h, enum op_kind kind,
 			int (*ends)(const struct op *op, void *arg), void *arg,
 			struct op **out, int *taken);
+void op_drop(struct op *op);
 
 /*
  * An operation's memory used again: a session keeps the memory of one ended operation
