@@ -67,7 +67,8 @@ CK_RV crypto_digest(CK_MECHANISM_TYPE hash, const uint8_t *p, size_t n, uint8_t 
  * (CKR_SAVED_STATE_INVALID for bytes that are no such state). Valid in this process only:
  * the bytes are this build's struct. */
 struct crypto_mdsave;
-int crypto_mdsave_can(CK_MECHANISM_TYPE hash);
+/* The digest's length when hash is one of them (what crypto_md_size says), else 0. */
+size_t crypto_mdsave_can(CK_MECHANISM_TYPE hash);
 CK_RV crypto_mdsave_new(CK_MECHANISM_TYPE hash, struct crypto_mdsave **out);
 /* The same in memory of the caller's (CRYPTO_MDSAVE_SPACE bytes, aligned for any type),
  * so that a digest per operation costs no allocation; crypto_mdsave_free then only

@@ -17,6 +17,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED     /* the low-level SHA API: see above */
 #include "crypto.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,15 +36,19 @@ struct crypto_mdsave {
 _Static_assert(sizeof(struct crypto_mdsave) <= CRYPTO_MDSAVE_SPACE,
 	       "CRYPTO_MDSAVE_SPACE holds a struct crypto_mdsave");
 
-int crypto_mdsave_can(CK_MECHANISM_TYPE hash)
+size_t crypto_mdsave_can(CK_MECHANISM_TYPE hash)
 {
 	switch (hash) {
 	case CKM_SHA_1:
+		return SHA_DIGEST_LENGTH;
 	case CKM_SHA224:
+		return SHA224_DIGEST_LENGTH;
 	case CKM_SHA256:
+		return SHA256_DIGEST_LENGTH;
 	case CKM_SHA384:
+		return SHA384_DIGEST_LENGTH;
 	case CKM_SHA512:
-		return 1;
+		return SHA512_DIGEST_LENGTH;
 	default:
 		return 0;
 	}
@@ -161,7 +166,7 @@ CK_RV crypto_mdsave_final(struct crypto_mdsave *s, uint8_t *out, size_t *out_len
 	}
 	if (ok != 1)
 		return CKR_FUNCTION_FAILED;
-	*out_len = crypto_md_size(s->hash);
+	*out_len = crypto_mdsave_can(s->hash);
 	return CKR_OK;
 }
 
@@ -172,7 +177,9 @@ void crypto_mdsave_free(struct crypto_mdsave *s)
 	if (s == NULL)
 		return;
 	embedded = s->embedded;
-	OPENSSL_cleanse(s, sizeof *s);
+	/* what the library's context of this hash has (the union's larger members are
+	 * never written for a smaller hash: zero, or never touched in st_space) */
+	OPENSSL_cleanse(s, offsetof(struct crypto_mdsave, u) + crypto_mdsave_ctx_size(s->hash));
 	if (!embedded)
 		free(s);
 }

@@ -53,9 +53,26 @@ static struct lock_count gate_calls;
 static atomic_int gate_draining;
 static pthread_mutex_t gate_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
-/* per thread, one bit per sk_enter not yet left: was that call counted? (the entry
- * points pair sk_enter and sk_leave; the bit tells sk_leave what sk_enter did) */
-static _Thread_local unsigned long gate_counted UTIL_TLS_HOT;
+/* per thread (one look-up of a shared library's thread-local memory per sk_enter and
+ * per sk_leave: both in one struct) */
+struct gate_thread {
+	/* one bit per sk_enter not yet left: was that call counted? (the entry points pair
+	 * sk_enter and sk_leave; the bit tells sk_leave what sk_enter did) */
+	unsigned long counted;
+	unsigned mine_plus1;    /* its counter in gate_calls + 1 (lock_count_pick); 0: none yet */
+};
+static _Thread_local struct gate_thread gate_me UTIL_TLS_HOT;
+
+/* This thread's gate_me, looked up once: the compiler would look it up again after every
+ * call it makes (it takes the look-up for cheap); the empty asm makes the address a value
+ * of its own, kept in a register. */
+static inline struct gate_thread *gate_mine(void)
+{
+	struct gate_thread *g = &gate_me;
+
+	__asm__("" : "+r"(g));
+	return g;
+}
 
 static void init_atfork_child(void)
 {
@@ -78,9 +95,9 @@ static int init_forked(void)
 }
 
 /* A counted call leaves; while C_Finalize waits, it is woken to count again. */
-static void gate_leave(void)
+static void gate_leave(unsigned mine)
 {
-	lock_count_out(&gate_calls);
+	lock_count_out(&gate_calls, mine);
 	if (atomic_load(&gate_draining)) {
 		pthread_mutex_lock(&gate_mutex);
 		pthread_cond_broadcast(&gate_cond);
@@ -230,7 +247,9 @@ out:
 
 CK_RV sk_enter(enum sk_fn fn, int need_init)
 {
-	gate_counted <<= 1;
+	struct gate_thread *g = gate_mine();
+
+	g->counted <<= 1;
 	if (log_on(LOG_CALLS))
 		log_msg(LOG_CALLS, "%s", sk_fn_info[fn].name);
 	if (!need_init)
@@ -241,25 +260,28 @@ CK_RV sk_enter(enum sk_fn fn, int need_init)
 		return CKR_OK;
 	/* counted before the second look: C_Finalize marks first and counts after, so one
 	 * of the two sees the other (sequentially consistent atomics) */
-	lock_count_in(&gate_calls);
+	if (g->mine_plus1 == 0)
+		g->mine_plus1 = lock_count_pick() + 1;
+	lock_count_in(&gate_calls, g->mine_plus1 - 1);
 	if (!atomic_load(&initialized)) {
-		gate_leave();
+		gate_leave(g->mine_plus1 - 1);
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	}
-	gate_counted |= 1;
+	g->counted |= 1;
 	return CKR_OK;
 }
 
 CK_RV sk_leave(enum sk_fn fn, CK_RV rv)
 {
-	int counted = gate_counted & 1;
+	struct gate_thread *g = gate_mine();
+	int counted = g->counted & 1;
 
-	gate_counted >>= 1;
+	g->counted >>= 1;
 	if (log_on(LOG_CALLS) || (rv != CKR_OK && log_on(LOG_ERROR)))
 		log_msg(rv == CKR_OK ? LOG_CALLS : LOG_ERROR, "%s = %s", sk_fn_info[fn].name,
 			sk_rv_name(rv));
 	rvcheck(fn, rv);
 	if (counted)
-		gate_leave();   /* last: C_Finalize may tear everything down right after */
+		gate_leave(g->mine_plus1 - 1);  /* last: C_Finalize may tear everything down right after */
 	return rv;
 }

@@ -303,14 +303,19 @@ void lock_rw_release(struct lock_rw *l)
 	atomic_fetch_sub(&l->r[*me - 1].n, 1);
 }
 
-void lock_count_in(struct lock_count *c)
+unsigned lock_count_pick(void)
 {
-	atomic_fetch_add(&c->r[lock_rw_mine_index()].n, 1);
+	return lock_rw_mine_index();
 }
 
-void lock_count_out(struct lock_count *c)
+void lock_count_in(struct lock_count *c, unsigned mine)
 {
-	atomic_fetch_sub(&c->r[lock_rw_mine_index()].n, 1);
+	atomic_fetch_add(&c->r[mine].n, 1);
+}
+
+void lock_count_out(struct lock_count *c, unsigned mine)
+{
+	atomic_fetch_sub(&c->r[mine].n, 1);
 }
 
 long lock_count_sum(struct lock_count *c)

@@ -88,8 +88,9 @@ void lock_rw_release(struct lock_rw *l);
  * The calls inside the module (init.c's gate, which C_Finalize waits on), counted the
  * same way: each thread on a counter of its own, so that a call in and out writes no
  * cache line another thread writes. Lock-free, the same with the application's locks.
- * lock_count_in and lock_count_out must be paired on one thread; lock_count_sum is how
- * many are in (sequentially consistent with both, so that a C_Finalize that marks the
+ * lock_count_in and lock_count_out must be paired on one thread, with the counter
+ * lock_count_pick gave that thread; lock_count_sum is how many are in (sequentially
+ * consistent with both, so that a C_Finalize that marks the
  * library closed and then sums, and a call that counts itself in and then looks at the
  * mark, cannot both miss each other).
  */
@@ -97,8 +98,11 @@ struct lock_count {
 	struct lock_rw_readers r[LOCK_RW_READERS];
 } __attribute__((aligned(64)));
 
-void lock_count_in(struct lock_count *c);
-void lock_count_out(struct lock_count *c);
+/* This thread's counter (the same one its lock_rw holds use), for the caller to keep:
+ * once per thread, so that a call in and out needs no look-up of its own. */
+unsigned lock_count_pick(void);
+void lock_count_in(struct lock_count *c, unsigned mine);
+void lock_count_out(struct lock_count *c, unsigned mine);
 long lock_count_sum(struct lock_count *c);
 /* All counters to 0 (a child after fork: the parent's calls are not its own). */
 void lock_count_reset(struct lock_count *c);

@@ -20,9 +20,6 @@ static int log_fd = -1;
 /* a mistake in the log's own settings, reported (once) after log_setup has run */
 static char log_problem[600];
 static atomic_int log_problem_state;    /* 0 none, 1 to report, 2 reported */
-/* the level + 1 once set up with nothing left to report: every entry point asks for the
- * level, and this answers without pthread_once */
-static atomic_int log_ready;
 
 static void log_setup(void)
 {
@@ -67,18 +64,18 @@ problem:
 	}
 }
 
-int log_level(void)
-{
-	int due = 1, ready = atomic_load_explicit(&log_ready, memory_order_acquire);
+_Atomic int log_level_known = -1;
 
-	if (ready != 0)
-		return ready - 1;
+int log_level_slow(void)
+{
+	int due = 1;
+
 	pthread_once(&log_once, log_setup);
 	if (atomic_load(&log_problem_state) == 1 &&
 	    atomic_compare_exchange_strong(&log_problem_state, &due, 2))
 		log_warn(log_problem);
-	if (atomic_load(&log_problem_state) != 1)
-		atomic_store_explicit(&log_ready, log_lvl + 1, memory_order_release);
+	/* from now on log_level is this load (log_fd and the rest are set before it) */
+	atomic_store_explicit(&log_level_known, log_lvl, memory_order_release);
 	return log_lvl;
 }
 
@@ -127,8 +124,9 @@ void log_msg(int level, const char *fmt, ...)
 void log_reset_after_fork(void)
 {
 	/* the parent's descriptor is shared and stays valid; only re-read the settings */
-	atomic_store(&log_ready, 0);
 	if (log_fd > STDERR_FILENO)
 		close(log_fd);
+	/* the next log_level publishes the child's level (and reports its mistake) */
+	atomic_store(&log_level_known, -1);
 	log_setup();
 }

@@ -10,10 +10,21 @@
 #ifndef SCRIPTOKI_LOG_H
 #define SCRIPTOKI_LOG_H
 
+#include <stdatomic.h>
+
 enum { LOG_ERROR = 1, LOG_CALLS = 2, LOG_CARD = 3 };
 
-/* Current level (0 = off); reads the environment once per process. */
-int log_level(void);
+/* Current level (0 = off); reads the environment once per process. Every entry point
+ * asks: after the first time, one load (log.c publishes the level once it is set up and
+ * a mistake in its settings reported). */
+extern _Atomic int log_level_known;     /* log.c's; -1 until then */
+int log_level_slow(void);
+static inline int log_level(void)
+{
+	int l = atomic_load_explicit(&log_level_known, memory_order_acquire);
+
+	return l >= 0 ? l : log_level_slow();
+}
 
 /* A mistake of the user's (a bad setting): "scriptoki: MSG" on standard error, and in the
  * log when that is a file. Callers report each mistake once per process. */

@@ -31,13 +31,10 @@ static void op_digest_destroy(struct op *op)
 {
 	struct op_digest *o = (struct op_digest *)op;
 
-	int embedded = o->st == (struct crypto_mdsave *)o->st_space;
-
 	EVP_MD_CTX_free(o->md);
-	crypto_mdsave_free(o->st);      /* cleansed, in st_space or its own memory */
-	/* after C_DigestKey it holds key-derived state (st_space: only what st used, which
-	 * crypto_mdsave_free cleansed; the rest was never written) */
-	OPENSSL_cleanse(o, embedded ? offsetof(struct op_digest, st_space) : sizeof *o);
+	/* cleansed, in st_space or its own memory: after C_DigestKey it holds key-derived
+	 * state. The rest of the operation (its mechanism, sizes and marks) is no secret. */
+	crypto_mdsave_free(o->st);
 	free(o);
 }
 
@@ -68,41 +65,50 @@ static CK_RV op_digest_final(struct op_digest *o, uint8_t *out, size_t *len)
 
 static struct op_digest *op_digest_new(CK_MECHANISM_TYPE mech)
 {
-	struct op_digest *o = calloc(1, sizeof *o);
+	/* st_space is not zeroed here: crypto_mdsave_new_in starts a state in it */
+	struct op_digest *o = malloc(sizeof *o);
 
 	if (o == NULL)
 		return NULL;
+	memset(o, 0, offsetof(struct op_digest, st_space));
 	o->op.kind = OP_DIGEST;
 	o->op.destroy = op_digest_destroy;
 	o->mech = mech;
-	o->size = crypto_md_size(mech);
+	o->size = crypto_mdsave_can(mech);      /* (no look-up in the table for these) */
+	if (o->size == 0)
+		o->size = crypto_md_size(mech);
 	return o;
 }
 
+/*
+ * The entry points of these calls have checked the session's handle (sk_session) just
+ * before, and the digest needs nothing else of the session: no sess_call here (it would
+ * only copy what sk_session found). A session closed since is the slots' answer
+ * (op_start, op_acquire: CKR_SESSION_CLOSED).
+ */
 CK_RV rt_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 {
-	struct sess_info si;
 	struct mech_params prm;
 	struct op_digest *o = NULL;
 	const struct mech *m;
-	CK_RV rv = sess_call(hSession, &si);
+	CK_RV rv;
 
-	if (rv != CKR_OK)
-		return rv;
 	if (pMechanism == NULL) {
 		/* 3.0 and later: an Init without a mechanism ends the active operation */
 		op_end(hSession, OP_DIGEST);
 		return CKR_OK;
 	}
-	/* (op_busy, not op_active: no question to the session table when there is none) */
-	if (op_busy(hSession, OP_DIGEST) == CKR_OPERATION_ACTIVE)
-		return CKR_OPERATION_ACTIVE;
 	m = mech_find(pMechanism->mechanism);
 	if (m == NULL || m->prim != MECH_DIGEST || crypto_md(m->hash) == NULL)
-		return CKR_MECHANISM_INVALID;
-	rv = mech_check_param(m, pMechanism, &prm);
-	if (rv != CKR_OK)
-		return rv;
+		rv = CKR_MECHANISM_INVALID;
+	else
+		rv = mech_check_param(m, pMechanism, &prm);
+	if (rv != CKR_OK) {
+		/* an active digest answers first (op_start says it for a good mechanism; the
+		 * session's slots are asked only here, on the way out) */
+		return op_busy(hSession, OP_DIGEST) == CKR_OPERATION_ACTIVE ? CKR_OPERATION_ACTIVE
+									     : rv;
+	}
 	o = op_digest_new(m->hash);
 	if (o == NULL)
 		return CKR_HOST_MEMORY;
@@ -135,20 +141,45 @@ CK_RV op_digest_resume(CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mech, struct crypt
 	return rv;
 }
 
+/* What a C_Digest or C_DigestFinal brings (op_digest_ends). */
+struct op_digest_call {
+	int oneshot;
+	const void *out;
+	CK_ULONG room;
+};
+
+/* The call ends the operation: it is no size query (or it is refused, which ends it too). */
+static int op_digest_ends(const struct op *op, void *arg)
+{
+	const struct op_digest *o = (const struct op_digest *)op;
+	const struct op_digest_call *c = arg;
+
+	if ((c->oneshot && o->multipart) || (!c->oneshot && o->oneshot))
+		return 1;
+	return c->out != NULL && c->room >= o->size;
+}
+
 static CK_RV op_digest_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *data,
 			      size_t len, CK_BYTE_PTR out, CK_ULONG_PTR pulOut)
 {
+	struct op_digest_call c = { oneshot, out, *pulOut };
 	struct op_digest *o;
+	struct op *op;
 	size_t dlen = 0;
-	CK_RV rv = op_digest_get(h, &o);
+	int taken = 0;
+	/* (no sess_call: see rt_DigestInit) in the usual case the operation is ours alone
+	 * from here (op_acquire_ending) */
+	CK_RV rv = op_acquire_ending(h, OP_DIGEST, op_digest_ends, &c, &op, &taken);
 
 	if (rv != CKR_OK)
 		return rv;
+	o = (struct op_digest *)op;
 	if ((oneshot && o->multipart) || (!oneshot && o->oneshot)) {
 		rv = CKR_OPERATION_ACTIVE;      /* single- and multi-part calls do not mix */
 		goto end;
 	}
 	if (!op_output_fits(out, pulOut, o->size, &rv)) {
+		/* (never taken: op_digest_ends said so) */
 		if (oneshot)
 			o->oneshot = 1; /* a C_Digest size query: C_Digest must follow */
 		op_release(&o->op, 0);
@@ -161,7 +192,10 @@ static CK_RV op_digest_finish(CK_SESSION_HANDLE h, int oneshot, const uint8_t *d
 	if (rv == CKR_OK)
 		*pulOut = dlen;
 end:
-	op_release(&o->op, 1);
+	if (taken)
+		op_drop(&o->op);        /* out of the slots already: the only reference */
+	else
+		op_release(&o->op, 1);
 	return rv;
 }
 

@@ -230,8 +230,9 @@ CK_RV op_start(CK_SESSION_HANDLE h, struct op *op)
 	if (rv != CKR_OK)
 		return rv;
 	op->session = h;
-	op->refs = 1;           /* the slots' */
-	op->linked = 1;
+	/* (plain stores: nobody else sees op before the slots' lock publishes it below) */
+	atomic_store_explicit(&op->refs, 1, memory_order_relaxed);   /* the slots' */
+	atomic_store_explicit(&op->linked, 1, memory_order_relaxed);
 	s = op_lock_session(h, &rv);
 	if (s == NULL) {
 		/* closed since the call's handle check (opstate.h, op_missing) */
@@ -329,6 +330,50 @@ CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 	}
 	*out = op;
 	return CKR_OK;
+}
+
+CK_RV op_acquire_ending(CK_SESSION_HANDLE h, enum op_kind kind,
+			int (*ends)(const struct op *op, void *arg), void *arg,
+			struct op **out, int *taken)
+{
+	struct op *op;
+	CK_RV rv;
+	struct op_slots *s = op_lock_session(h, &rv);
+
+	*taken = 0;
+	if (s == NULL)
+		return rv != CKR_OK ? rv : op_missing(h);
+	op = s->op[kind];
+	if (op == NULL) {
+		lock_own_release(&s->lock);
+		return op_missing(h);
+	}
+	/* refs == 1: only the slots' (references are taken under this lock: none can come
+	 * once it is out of the slots), and every earlier holder has given its back, its
+	 * work with the operation before (an acquire of its release, op_unref_last); the
+	 * slots' reference becomes the caller's */
+	if (atomic_load_explicit(&op->refs, memory_order_acquire) == 1) {
+		LOCK_HG_TAKE_OVER(op);
+		if (!ends(op, arg))
+			goto shared;
+		s->op[kind] = NULL;
+		s->active--;
+		/* (nobody else can look at it any more) */
+		atomic_store_explicit(&op->linked, 0, memory_order_relaxed);
+		lock_own_release(&s->lock);
+		*taken = 1;
+		*out = op;
+		return CKR_OK;
+	}
+shared:
+	lock_own_release(&s->lock);
+	return op_acquire(h, kind, out);
+}
+
+void op_drop(struct op *op)
+{
+	/* the one reference there is (op_acquire_ending): no other holder can have come */
+	op_free(op);
 }
 
 void op_release(struct op *op, int end)

@@ -130,6 +130,21 @@ CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out);
 void op_release(struct op *op, int end);
 
 /*
+ * op_acquire for a call that will end the operation (a single-part C_Digest): when nobody
+ * else refers to it (no caller inside it or waiting for it) and ends(op, arg) says this
+ * call ends it (called under the slots' lock, with no other holder: it reads the
+ * operation, never waits or writes), the
+ * operation leaves the session's slots at once and the caller has it alone, *taken = 1:
+ * no lock of its own, no second trip to the slots; the caller frees it with op_drop
+ * (its reference is the only one: no atomic). Otherwise as op_acquire (*taken = 0;
+ * op_release).
+ */
+CK_RV op_acquire_ending(CK_SESSION_HANDLE h, enum op_kind kind,
+			int (*ends)(const struct op *op, void *arg), void *arg,
+			struct op **out, int *taken);
+void op_drop(struct op *op);
+
+/*
  * An operation's memory used again: a session keeps the memory of one ended operation
  * (its destructor gives it with op_keep instead of freeing it: 1 when kept, else the
  * caller frees it), and op_spare hands it out, zeroed, to the next operation of that

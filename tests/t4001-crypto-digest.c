@@ -92,6 +92,17 @@ int main(void)
 	is_rv(crypto_digest_new(CKM_MD2, &c), CKR_MECHANISM_INVALID,
 	      "a digest the host does not offer is CKR_MECHANISM_INVALID");
 	ok(c == NULL, "and no context is returned");
+	/* the saveable digests give their length without the table: the table's */
+	{
+		static const CK_MECHANISM_TYPE saveable[] = { CKM_SHA_1, CKM_SHA224, CKM_SHA256,
+							      CKM_SHA384, CKM_SHA512 };
+		size_t k;
+
+		for (k = 0; k < sizeof saveable / sizeof saveable[0]; k++)
+			is_ulong(crypto_mdsave_can(saveable[k]), crypto_md_size(saveable[k]),
+				 "saveable digest %zu: its length is the table's", k);
+		is_ulong(crypto_mdsave_can(CKM_SHA3_256), 0, "SHA3-256 is not saveable");
+	}
 	is_ulong(crypto_mgf_hash(CKG_MGF1_SHA256), CKM_SHA256, "MGF1-SHA256 uses SHA-256");
 	is_ulong(crypto_mgf_hash(0x1234), 0, "an unknown MGF has no hash");
 

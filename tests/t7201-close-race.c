@@ -5,8 +5,9 @@
  * application's race"; issue 13, defect 1).
  *
  * Two tokens. Thread A loops on token 0: C_OpenSession, C_Login, find the private key,
- * then 20 × (C_SignInit, C_Sign), C_CloseSession. Thread B loops C_CloseAllSessions on
- * token 0 (which takes A's session away, often while A is inside C_Sign) and a
+ * then 20 × (C_SignInit, C_Sign; every other time C_DigestInit, C_Digest too),
+ * C_CloseSession. Thread B loops C_CloseAllSessions on token 0 (which takes A's session
+ * away, often while A is inside C_Sign or C_Digest) and a
  * C_FindObjectsInit/C_FindObjectsFinal on token 1 (a new operation anywhere: the module
  * once freed the operations of closed sessions right there, including the one A was
  * signing with). A signs with CKM_ECDSA_SHA256 over 1 MiB, so that each C_Sign spends a
@@ -35,7 +36,7 @@ static const uint8_t oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x
 
 /* shared with the parent */
 struct stats {
-	atomic_long calls, signatures, closes, bad;
+	atomic_long calls, signatures, digests, closes, bad;
 	char first_bad[160];
 };
 static struct stats *st;
@@ -120,6 +121,30 @@ static void *thread_a(void *arg)
 				atomic_fetch_add(&st->signatures, 1);
 				if (len != sizeof sig)
 					EXPECT("A: C_Sign's length", CKR_GENERAL_ERROR, CKR_OK);
+			}
+			/* every other round a single-part digest of the same data too (its
+			 * C_Digest has the operation to itself, out of the session: a close
+			 * meanwhile finds nothing to end), hit by B one time in two */
+			if (i % 2 == 1) {
+				CK_MECHANISM sha = { CKM_SHA256, NULL, 0 };
+				uint8_t md[32];
+				CK_ULONG dlen = sizeof md;
+
+				rv = f->C_DigestInit(s, &sha);
+				EXPECT("A: C_DigestInit", rv, CKR_OK, CKR_SESSION_HANDLE_INVALID);
+				if (rv != CKR_OK)
+					break;
+				atomic_fetch_add(&sign_seq, 1);
+				rv = f->C_Digest(s, data, sizeof data, md, &dlen);
+				atomic_fetch_add(&sign_seq, 1);
+				EXPECT("A: C_Digest", rv, CKR_OK, CKR_SESSION_HANDLE_INVALID,
+				       CKR_SESSION_CLOSED, CKR_OPERATION_NOT_INITIALIZED);
+				if (rv == CKR_OK) {
+					atomic_fetch_add(&st->digests, 1);
+					if (dlen != sizeof md)
+						EXPECT("A: C_Digest's length", CKR_GENERAL_ERROR,
+						       CKR_OK);
+				}
 			}
 		}
 		rv = f->C_CloseSession(s);
@@ -256,9 +281,9 @@ int main(int argc, char **argv)
 	ok(WIFEXITED(status), "the race of C_Sign and C_CloseAllSessions did not crash the module");
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	   "every call answered an allowed code (exit %d; %ld calls, %ld signatures, "
-	   "%ld C_CloseAllSessions)%s%s",
+	   "%ld digests, %ld C_CloseAllSessions)%s%s",
 	   WIFEXITED(status) ? WEXITSTATUS(status) : -1, atomic_load(&st->calls),
-	   atomic_load(&st->signatures), atomic_load(&st->closes),
+	   atomic_load(&st->signatures), atomic_load(&st->digests), atomic_load(&st->closes),
 	   st->first_bad[0] ? "; first other: " : "", st->first_bad);
 	ok(atomic_load(&st->signatures) > 0 && atomic_load(&st->closes) > 0,
 	   "both threads did their work");

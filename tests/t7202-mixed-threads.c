@@ -154,6 +154,16 @@ static void closer(CK_SLOT_ID slot)
 		       GONE);
 		EXPECT("closer: C_DigestFinal", f->C_DigestFinal(s, md, &len), CKR_OK, GONE);
 	}
+	/* single-part, with a size query first (it keeps the operation; the C_Digest after
+	 * it takes the operation out of the session at once, opstate's op_acquire_ending) */
+	if (EXPECT("closer: C_DigestInit (single-part)", f->C_DigestInit(s, &m), CKR_OK, GONE) ==
+	    CKR_OK &&
+	    EXPECT("closer: C_Digest size query", f->C_Digest(s, data, sizeof data, NULL, &len),
+		   CKR_OK, GONE) == CKR_OK) {
+		len = sizeof md;
+		EXPECT("closer: C_Digest", f->C_Digest(s, data, sizeof data, md, &len), CKR_OK,
+		       GONE);
+	}
 	EXPECT("closer: C_CloseSession", f->C_CloseSession(s), CKR_OK, CKR_SESSION_HANDLE_INVALID);
 }
 

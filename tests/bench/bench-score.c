@@ -6,6 +6,7 @@
  *
  *   bench --scoreboard --module NAME=PATH ... [--slot-by-reader NAME] [--pin PIN]
  *         [--turns N] [--turn-ms MS] [--openssl-sha256 OPS64,OPS16K] [--plot-data FILE]
+ *         [--only TEXT]
  *
  * Each module is initialised once, a session opened and the user logged in; each worker
  * thread then opens a session of its own on the same token, so that no two threads share
@@ -13,6 +14,8 @@
  * --turn-ms milliseconds each, the modules taking turns, so that a change in the machine's
  * load hits every module alike; its figure is the operations of all threads over the time
  * of all turns. A module that cannot do an operation (no such object, mechanism) shows "-".
+ * --only measures only the rows whose name contains TEXT (e.g. "SHA-256": the digest rows;
+ * the others show "-" and their targets "not measured").
  * Scriptoki's module is the first --module; the others are its references. Makes no
  * judgement of its own beyond printing each target as "met" or "missed by X".
  */
@@ -301,6 +304,7 @@ int bench_score_main(int argc, char **argv)
 	static double res[NOPS][MAX_MODS][NTC];      /* ops/s; 0: not measured, <0 failed */
 	static struct worker ws[MAX_THREADS];
 	const char *reader = getenv("VTOKEN0_READER"), *pin = "12345678", *plot = NULL;
+	const char *only = NULL;
 	double ossl64 = 0, ossl16k = 0;
 	long turns = 3, turn_ms = 100;
 	int nmods = 0, i, o, t, k, r;
@@ -323,6 +327,8 @@ int bench_score_main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--openssl-sha256") == 0 && i + 1 < argc) {
 			if (sscanf(argv[++i], "%lf,%lf", &ossl64, &ossl16k) != 2)
 				return 2;
+		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+			only = argv[++i];
 		} else if (strcmp(argv[i], "--plot-data") == 0 && i + 1 < argc) {
 			plot = argv[++i];
 		} else if (strcmp(argv[i], "--scoreboard") != 0) {
@@ -362,6 +368,7 @@ int bench_score_main(int argc, char **argv)
 				struct mod *m = &mods[k];
 
 				if (!m->ok || (m->evp && o != OP_SHA64 && o != OP_SHA16K) ||
+				    (only != NULL && strstr(op_names[o], only) == NULL) ||
 				    (o == OP_SIGN && m->priv == CK_INVALID_HANDLE) ||
 				    ((o == OP_VERIFY || o == OP_GETATTR) &&
 				     m->pub == CK_INVALID_HANDLE) ||
