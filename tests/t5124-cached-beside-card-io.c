@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 
 #include "api/api.h"
+#include "api/blocked.h"
 #include "shim/pcsc-count.h"
 
 static CK_FUNCTION_LIST_PTR f;
@@ -108,61 +109,11 @@ static void *thread_b(void *arg)
 	return arg;
 }
 
-/* Thread tid of this process is asleep in the kernel ('S' in /proc/self/task/TID/stat). */
-static int thread_sleeping(long tid)
-{
-	char path[64], buf[512], *p;
-	FILE *fp;
-	size_t n;
-
-	snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
-	fp = fopen(path, "r");
-	if (fp == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof buf - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');          /* the state follows the command name */
-	return p != NULL && p[1] == ' ' && p[2] == 'S';
-}
-
-/* A flag, read under its mutex. */
-static int flag_now(const int *flag)
-{
-	int v;
-
-	pthread_mutex_lock(&mu);
-	v = *flag;
-	pthread_mutex_unlock(&mu);
-	return v;
-}
-
-/* Wait for a flag with a deadline; 1 when it was set in time. */
-static int wait_flag(int *flag, long ms)
-{
-	struct timespec ts;
-	int got;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&mu);
-	while (!*flag && pthread_cond_timedwait(&cv, &mu, &ts) == 0)
-		;
-	got = *flag;
-	pthread_mutex_unlock(&mu);
-	return got;
-}
-
 /* Stop the token, start A, wait until it hangs in the card; 1 when it does. */
 static int a_blocked_in_card(pid_t tok, pthread_t *ta)
 {
-	long before = api_apdus(0), t0, tid = 0;
-	int blocked = 0, i;
+	long before = api_apdus(0);
+	int blocked;
 
 	pthread_mutex_lock(&mu);
 	a_done = 0;
@@ -172,20 +123,7 @@ static int a_blocked_in_card(pid_t tok, pthread_t *ta)
 		return 0;
 	pthread_create(ta, NULL, thread_a, NULL);
 	/* bounded: until A sleeps in the kernel inside its call (no sleep as sync) */
-	t0 = api_now_ms();
-	while (api_now_ms() - t0 < 10000 && !blocked) {
-		pthread_mutex_lock(&mu);
-		tid = a_tid;
-		pthread_mutex_unlock(&mu);
-		for (i = 0; i < 3 && tid != 0 && !flag_now(&a_done); i++) {
-			if (!thread_sleeping(tid))
-				break;
-			sched_yield();
-		}
-		blocked = tid != 0 && i == 3 && !flag_now(&a_done);
-		if (!blocked)
-			sched_yield();
-	}
+	blocked = bl_wait_blocked(&mu, &a_tid, &a_done, 10000);
 	ok(blocked, "thread A is blocked in C_GenerateRandom, in the card");
 	is_ulong(api_apdus(0), before, "the token has answered nothing meanwhile");
 	return blocked;
@@ -201,14 +139,14 @@ static void b_beside_a(pid_t tok, pthread_t *ta, CK_ULONG want_found, const char
 	b_done = 0;
 	pthread_mutex_unlock(&mu);
 	pthread_create(&tb, NULL, thread_b, NULL);
-	finished = wait_flag(&b_done, 15000);
+	finished = bl_wait_flag(&mu, &cv, &b_done, 15000);
 	if (!ok(finished, "%s: thread B's cached calls all finished while A was blocked", when))
 		diag("B waits in %s", b_call[atomic_load(&b_step)]);
-	ok(!flag_now(&a_done), "%s: ... and A was still blocked when they had", when);
+	ok(!bl_flag_now(&mu, &a_done), "%s: ... and A was still blocked when they had", when);
 	kill(tok, SIGCONT);
-	ok(wait_flag(&a_done, 20000), "%s: A's call returns once the token continues", when);
+	ok(bl_wait_flag(&mu, &cv, &a_done, 20000), "%s: A's call returns once the token continues", when);
 	is_rv(a_rv, CKR_OK, "%s: ... with the card's random mixed in", when);
-	if (!wait_flag(&b_done, 20000)) {
+	if (!bl_wait_flag(&mu, &cv, &b_done, 20000)) {
 		printf("Bail out! thread B is stuck\n");
 		exit(255);
 	}

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 
 #include "api/api.h"
+#include "api/blocked.h"
 
 static CK_FUNCTION_LIST_PTR fl;
 static CK_SLOT_ID slot0, slot1;
@@ -70,53 +71,14 @@ static void *thread_b(void *arg)
 	return arg;
 }
 
-/* Thread tid of this process is asleep in the kernel ('S' in /proc/self/task/TID/stat). */
-static int thread_sleeping(long tid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');          /* the state follows the command name */
-	return p != NULL && p[1] == ' ' && p[2] == 'S';
-}
-
-/* Wait for a flag with a deadline; 1 when it was set in time. */
-static int wait_flag(int *flag, long ms)
-{
-	struct timespec ts;
-	int got;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&mu);
-	while (!*flag && pthread_cond_timedwait(&cv, &mu, &ts) == 0)
-		;
-	got = *flag;
-	pthread_mutex_unlock(&mu);
-	return got;
-}
-
 int main(int argc, char **argv)
 {
 	CK_C_INITIALIZE_ARGS args;
 	pthread_t ta, tb;
 	const char *pid_s;
 	pid_t tok0;
-	long before, t0, tid = 0;
-	int blocked = 0, i;
+	long before;
+	int blocked;
 
 	(void)argc;
 	api_rig(argv, 2);
@@ -139,26 +101,13 @@ int main(int argc, char **argv)
 	pthread_create(&ta, NULL, thread_a, NULL);
 
 	/* wait until A sleeps in the kernel inside its call (bounded; no sleep as sync) */
-	t0 = api_now_ms();
-	while (api_now_ms() - t0 < 10000 && !blocked) {
-		pthread_mutex_lock(&mu);
-		tid = a_tid;
-		pthread_mutex_unlock(&mu);
-		for (i = 0; i < 3 && tid != 0 && !a_done; i++) {
-			if (!thread_sleeping(tid))
-				break;
-			sched_yield();
-		}
-		blocked = tid != 0 && i == 3 && !a_done;
-		if (!blocked)
-			sched_yield();
-	}
+	blocked = bl_wait_blocked(&mu, &a_tid, &a_done, 10000);
 	ok(blocked, "thread A is blocked in C_GetTokenInfo of the stopped token");
 	is_ulong(api_apdus(0), before, "token 0 has answered nothing meanwhile");
 
 	pthread_create(&tb, NULL, thread_b, NULL);
-	ok(wait_flag(&b_done, 15000), "thread B's calls all finished while A was blocked");
-	ok(!a_done, "... and A was still blocked when they had");
+	ok(bl_wait_flag(&mu, &cv, &b_done, 15000), "thread B's calls all finished while A was blocked");
+	ok(!bl_flag_now(&mu, &a_done), "... and A was still blocked when they had");
 	is_rv(b_rv[0], CKR_OK, "C_GetInfo");
 	is_rv(b_rv[1], CKR_OK, "C_GetSlotList");
 	is_rv(b_rv[2], CKR_OK, "C_GetSlotInfo of the blocked token's slot");
@@ -169,15 +118,15 @@ int main(int argc, char **argv)
 	is_rv(b_rv[7], CKR_OK, "C_CloseSession");
 
 	ok(kill(tok0, SIGCONT) == 0, "token 0 continues");
-	ok(wait_flag(&a_done, 20000), "thread A's call returns");
+	ok(bl_wait_flag(&mu, &cv, &a_done, 20000), "thread A's call returns");
 	is_rv(a_rv, CKR_OK, "... with the token info");
-	if (!b_done)
+	if (!bl_flag_now(&mu, &b_done))
 		diag("thread B is stuck: not joining it");
 	else
 		pthread_join(tb, NULL);
-	if (a_done)
+	if (bl_flag_now(&mu, &a_done))
 		pthread_join(ta, NULL);
-	if (a_done && b_done)
+	if (bl_flag_now(&mu, &a_done) && bl_flag_now(&mu, &b_done))
 		is_rv(fl->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	return done_testing();
 }
