@@ -280,21 +280,40 @@ CK_RV op_active(CK_SESSION_HANDLE h, enum op_kind kind)
 	return active ? CKR_OK : op_missing(h);
 }
 
+/* The operation of this kind in session h's slots, the slots locked (*sp); NULL when
+ * there is none, nothing locked and *rv saying why. */
+static struct op *op_slot_locked(CK_SESSION_HANDLE h, enum op_kind kind, struct op_slots **sp,
+				 CK_RV *rv)
+{
+	struct op_slots *s = op_lock_session(h, rv);
+	struct op *op;
+
+	if (s == NULL) {
+		*rv = *rv != CKR_OK ? *rv : op_missing(h);
+		return NULL;
+	}
+	op = s->op[kind];
+	if (op == NULL) {
+		lock_own_release(&s->lock);
+		*rv = op_missing(h);
+		return NULL;
+	}
+	*sp = s;
+	return op;
+}
+
 CK_RV op_ref(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 {
-	struct op *op;
+	struct op_slots *s;
 	CK_RV rv;
-	struct op_slots *s = op_lock_session(h, &rv);
+	struct op *op = op_slot_locked(h, kind, &s, &rv);
 
-	if (s == NULL)
-		return rv != CKR_OK ? rv : op_missing(h);
-	op = s->op[kind];
-	if (op != NULL) {
-		atomic_fetch_add_explicit(&op->refs, 1, memory_order_relaxed);
-		*out = op;
-	}
+	if (op == NULL)
+		return rv;
+	atomic_fetch_add_explicit(&op->refs, 1, memory_order_relaxed);
+	*out = op;
 	lock_own_release(&s->lock);
-	return op != NULL ? CKR_OK : op_missing(h);
+	return CKR_OK;
 }
 
 void op_unref(struct op *op)
@@ -305,7 +324,7 @@ void op_unref(struct op *op)
 
 CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 {
-	struct op *op;
+	struct op *op = NULL;
 	int linked;
 	CK_RV rv = op_ref(h, kind, &op);
 
@@ -336,18 +355,14 @@ CK_RV op_acquire_ending(CK_SESSION_HANDLE h, enum op_kind kind,
 			int (*ends)(const struct op *op, void *arg), void *arg,
 			struct op **out, int *taken)
 {
-	struct op *op;
+	struct op_slots *s;
 	CK_RV rv;
-	struct op_slots *s = op_lock_session(h, &rv);
+	struct op *op;
 
 	*taken = 0;
-	if (s == NULL)
-		return rv != CKR_OK ? rv : op_missing(h);
-	op = s->op[kind];
-	if (op == NULL) {
-		lock_own_release(&s->lock);
-		return op_missing(h);
-	}
+	op = op_slot_locked(h, kind, &s, &rv);
+	if (op == NULL)
+		return rv;
 	/* refs == 1: only the slots' (references are taken under this lock: none can come
 	 * once it is out of the slots), and every earlier holder has given its back, its
 	 * work with the operation before (an acquire of its release, op_unref_last); the

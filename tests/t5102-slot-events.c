@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 
 #include "api/api.h"
+#include "api/blocked.h"
 
 #define WITHIN_MS 1000
 
@@ -54,13 +55,7 @@ static int waiter_join(struct waiter *w, long ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	bl_deadline(&ts, ms);
 	return pthread_timedjoin_np(w->th, NULL, &ts) == 0;
 }
 

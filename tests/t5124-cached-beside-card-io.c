@@ -20,7 +20,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <sys/syscall.h>
 
 #include "api/api.h"
 #include "api/blocked.h"
@@ -58,15 +57,9 @@ static void *thread_a(void *arg)
 	CK_BYTE rnd[16];
 	CK_RV rv;
 
-	pthread_mutex_lock(&mu);
-	a_tid = (long)syscall(SYS_gettid);
-	pthread_mutex_unlock(&mu);
+	bl_tell_tid(&mu, &a_tid);
 	rv = f->C_GenerateRandom(sa, rnd, sizeof rnd);
-	pthread_mutex_lock(&mu);
-	a_rv = rv;
-	a_done = 1;
-	pthread_cond_broadcast(&cv);
-	pthread_mutex_unlock(&mu);
+	bl_set_flag(&mu, &cv, &a_done, &a_rv, rv);
 	return arg;
 }
 
@@ -102,10 +95,7 @@ static void cached_calls(struct b_result *r)
 static void *thread_b(void *arg)
 {
 	cached_calls(&br);
-	pthread_mutex_lock(&mu);
-	b_done = 1;
-	pthread_cond_broadcast(&cv);
-	pthread_mutex_unlock(&mu);
+	bl_set_flag(&mu, &cv, &b_done, NULL, CKR_OK);
 	return arg;
 }
 
@@ -184,27 +174,18 @@ static CK_RV data_object(CK_BBOOL priv, const char *label, CK_OBJECT_HANDLE *h)
 
 int main(int argc, char **argv)
 {
-	CK_C_INITIALIZE_ARGS args;
 	CK_OBJECT_HANDLE priv_obj;
 	struct b_result warm;
 	pthread_t ta;
-	const char *pid_s;
 	pid_t tok;
 
 	(void)argc;
 	api_rig(argv, 1);
 	pc_shim(argv);
 	f = api_module();
-	pid_s = api_env(0, "PID");
-	tok = pid_s ? (pid_t)atol(pid_s) : 0;
-	if (tok <= 0) {
-		printf("Bail out! the rig did not say the token's pid\n");
-		return 255;
-	}
+	tok = bl_token_pid(0);
 
-	memset(&args, 0, sizeof args);
-	args.flags = CKF_OS_LOCKING_OK;
-	is_rv(f->C_Initialize(&args), CKR_OK, "C_Initialize with OS locking");
+	bl_initialize(f);
 	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
 	is_rv(api_prepare_token(f, slot, "t5124"), CKR_OK, "C_InitToken and C_InitPIN");
 	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &sa),

@@ -14,7 +14,6 @@
  */
 #include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
 
 #include "api/api.h"
 #include "api/blocked.h"
@@ -34,15 +33,9 @@ static void *thread_a(void *arg)
 	CK_TOKEN_INFO ti;
 	CK_RV rv;
 
-	pthread_mutex_lock(&mu);
-	a_tid = (long)syscall(SYS_gettid);
-	pthread_mutex_unlock(&mu);
+	bl_tell_tid(&mu, &a_tid);
 	rv = fl->C_GetTokenInfo(slot0, &ti);
-	pthread_mutex_lock(&mu);
-	a_rv = rv;
-	a_done = 1;
-	pthread_cond_broadcast(&cv);
-	pthread_mutex_unlock(&mu);
+	bl_set_flag(&mu, &cv, &a_done, &a_rv, rv);
 	return arg;
 }
 
@@ -64,18 +57,13 @@ static void *thread_b(void *arg)
 	b_rv[5] = fl->C_OpenSession(slot1, CKF_SERIAL_SESSION, NULL, NULL, &s);
 	b_rv[6] = fl->C_GetSessionInfo(s, &sinfo);
 	b_rv[7] = fl->C_CloseSession(s);
-	pthread_mutex_lock(&mu);
-	b_done = 1;
-	pthread_cond_broadcast(&cv);
-	pthread_mutex_unlock(&mu);
+	bl_set_flag(&mu, &cv, &b_done, NULL, CKR_OK);
 	return arg;
 }
 
 int main(int argc, char **argv)
 {
-	CK_C_INITIALIZE_ARGS args;
 	pthread_t ta, tb;
-	const char *pid_s;
 	pid_t tok0;
 	long before;
 	int blocked;
@@ -83,16 +71,9 @@ int main(int argc, char **argv)
 	(void)argc;
 	api_rig(argv, 2);
 	fl = api_module();
-	pid_s = api_env(0, "PID");
-	tok0 = pid_s ? (pid_t)atol(pid_s) : 0;
-	if (tok0 <= 0) {
-		printf("Bail out! the rig did not say token 0's pid\n");
-		return 255;
-	}
+	tok0 = bl_token_pid(0);
 
-	memset(&args, 0, sizeof args);
-	args.flags = CKF_OS_LOCKING_OK;
-	is_rv(fl->C_Initialize(&args), CKR_OK, "C_Initialize with OS locking");
+	bl_initialize(fl);
 	is_rv(api_slot_of(fl, 0, &slot0), CKR_OK, "token 0's slot");
 	is_rv(api_slot_of(fl, 1, &slot1), CKR_OK, "token 1's slot");
 

@@ -2,7 +2,8 @@
 /*
  * blocked.h — what the tests of "a call passes another that hangs in card I/O" share
  * (t5124, t7001): a thread's flags behind a mutex, a bounded wait for one, and a bounded
- * wait until a thread sleeps in the kernel inside its call. Header-only, after api.h.
+ * wait until a thread sleeps in the kernel inside its call, a token's process ID.
+ * Header-only, after api.h (t5102 uses its deadline).
  */
 #ifndef SCRIPTOKI_TEST_BLOCKED_H
 #define SCRIPTOKI_TEST_BLOCKED_H
@@ -10,7 +11,9 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 /* A flag, read under its mutex. */
@@ -24,19 +27,68 @@ static inline int bl_flag_now(pthread_mutex_t *mu, const int *flag)
 	return v;
 }
 
+/* The CLOCK_REALTIME deadline ms from now (for pthread_cond_timedwait and the like). */
+static inline void bl_deadline(struct timespec *ts, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Virtual token i's process ID, as the rig tells it; bails out of the test without. */
+static inline pid_t bl_token_pid(int i)
+{
+	const char *s = api_env(i, "PID");
+	pid_t pid = s != NULL ? (pid_t)atol(s) : 0;
+
+	if (pid <= 0) {
+		printf("Bail out! the rig did not say token %d's pid\n", i);
+		exit(255);
+	}
+	return pid;
+}
+
+/* C_Initialize with CKF_OS_LOCKING_OK (threads will call), as a test. */
+static inline void bl_initialize(CK_FUNCTION_LIST_PTR f)
+{
+	CK_C_INITIALIZE_ARGS args;
+
+	memset(&args, 0, sizeof args);
+	args.flags = CKF_OS_LOCKING_OK;
+	is_rv(f->C_Initialize(&args), CKR_OK, "C_Initialize with OS locking");
+}
+
+/* This thread's kernel ID into *tid, under mu (for bl_wait_blocked). */
+static inline void bl_tell_tid(pthread_mutex_t *mu, long *tid)
+{
+	pthread_mutex_lock(mu);
+	*tid = (long)syscall(SYS_gettid);
+	pthread_mutex_unlock(mu);
+}
+
+/* A call's result into *rv (when given) and the flag set, under mu, waking the waiters. */
+static inline void bl_set_flag(pthread_mutex_t *mu, pthread_cond_t *cv, int *flag, CK_RV *rv,
+			       CK_RV value)
+{
+	pthread_mutex_lock(mu);
+	if (rv != NULL)
+		*rv = value;
+	*flag = 1;
+	pthread_cond_broadcast(cv);
+	pthread_mutex_unlock(mu);
+}
+
 /* Wait for a flag (set under mu, with cv broadcast) with a deadline; 1 when set in time. */
 static inline int bl_wait_flag(pthread_mutex_t *mu, pthread_cond_t *cv, int *flag, long ms)
 {
 	struct timespec ts;
 	int got;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	bl_deadline(&ts, ms);
 	pthread_mutex_lock(mu);
 	while (!*flag && pthread_cond_timedwait(cv, mu, &ts) == 0)
 		;
