@@ -87,15 +87,19 @@ rig_gone "$T/s/pids" "$T/s/ports" "card failed"
 # the rig's pid (its parent) and never connects.
 printf '#!/bin/sh\necho $PPID >"%s/ready"\nexec sleep 50\n' "$T" >"$T/slow-card"
 chmod +x "$T/slow-card"
-start=$SECONDS
+launched=$SECONDS
 RIG_VTOKEN=$T/slow-card timeout 60 "$RIG" --state-dir "$T/w" --timeout 40 -- touch "$T/ran" \
 	2>/dev/null &
 job=$!
 read -r rigpid <"$T/ready"
+# timed from the signal: pcscd's start before the card (a loaded machine, the suite's
+# other rigs) is not what this measures
+start=$SECONDS
+echo "# the rig started its card $((start - launched)) s after its launch"
 kill -TERM "$rigpid"
 wait "$job"
 is $? 143 "TERM while waiting for the cards: exit 143"
-((SECONDS - start < 35)); ok $? "... at once ($((SECONDS - start)) s), not after the wait"
+((SECONDS - start < 35)); ok $? "... at once ($((SECONDS - start)) s after TERM), not after the wait"
 [ ! -e "$T/ran" ]; ok $? "... without running the command"
 rig_gone "$T/w/pids" "$T/w/ports" "TERM during startup"
 
