@@ -88,7 +88,7 @@ grep -Eq "31 31 32 32 33 33 34 34|31 32 33 34 35 36 37 38" "$VTOKEN0_TRACE"
 is $? 1 "no PIN appears in the trace"
 
 # key import (CHANGE REFERENCE DATA 24 01 00, chained A5 chunks) and deletion
-openssl genrsa -out "$W/imp.pem" 2048 2>/dev/null
+vt_rsa_full "$W/imp.pem" 2048
 openssl rsa -in "$W/imp.pem" -pubout -out "$W/imp.pub" 2>/dev/null
 pkcs15-init --store-private-key "$W/imp.pem" --auth-id 02 --id 33 --pin 11223344 \
 	--label imported >"$W/log" 2>&1
