@@ -33,15 +33,24 @@ static int tap_failed;
 
 static inline void tap_vresult(int pass, const char *file, int line, const char *fmt, va_list ap)
 {
+	va_list again;
+
 	tap_run++;
 	if (!pass)
 		tap_failed++;
+	va_copy(again, ap);
 	printf("%sok %d - ", pass ? "" : "not ", tap_run);
 	vprintf(fmt, ap);
 	printf("\n");
-	if (!pass)
-		fprintf(stderr, "#   failed at %s:%d\n", file, line);
 	fflush(stdout);
+	if (!pass) {
+		/* on stderr too, which prove shows without -v: a CI log then says what
+		 * failed, not only where */
+		fprintf(stderr, "#   failed test %d: ", tap_run);
+		vfprintf(stderr, fmt, again);
+		fprintf(stderr, "\n#   failed at %s:%d\n", file, line);
+	}
+	va_end(again);
 }
 
 TAP_PRINTF(4, 5)

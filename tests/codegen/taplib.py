@@ -44,6 +44,7 @@ class Tap:
             frame = sys._getframe(1)
             if frame.f_code.co_name in ("is_eq",):
                 frame = frame.f_back
+            self.diag("failed test %d: %s" % (self.n, name))
             self.diag("failed at %s:%d" % (os.path.basename(frame.f_code.co_filename),
                                            frame.f_lineno))
         return cond

@@ -25,6 +25,8 @@ ok() {
 	else
 		tap_failed=$((tap_failed + 1))
 		echo "not ok $tap_n - $*"
+		# what failed, on stderr too (prove shows it without -v), then where
+		echo "#   failed test $tap_n: $*" >&2
 		echo "#   failed at ${BASH_SOURCE[1]}:${BASH_LINENO[0]}" >&2
 	fi
 	return "$st"
@@ -40,6 +42,7 @@ is() {
 		tap_failed=$((tap_failed + 1))
 		echo "not ok $tap_n - $*"
 		{
+			echo "#   failed test $tap_n: $*"
 			echo "#   failed at ${BASH_SOURCE[1]}:${BASH_LINENO[0]}"
 			echo "#   got:      '$got'"
 			echo "#   expected: '$want'"
