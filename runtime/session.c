@@ -658,15 +658,24 @@ CK_RV sess_enter(CK_SESSION_HANDLE h, struct sess_info *out)
 	return rv;
 }
 
+/* PKCS #11 3.2 section 5.6.1, the session states: from the session's read/write flag
+ * and who is logged in on its token */
+static CK_STATE sess_state_of(CK_FLAGS flags, int user, int so)
+{
+	int rw = (flags & CKF_RW_SESSION) != 0;
+
+	if (so)
+		return CKS_RW_SO_FUNCTIONS;
+	if (user)
+		return rw ? CKS_RW_USER_FUNCTIONS : CKS_RO_USER_FUNCTIONS;
+	return rw ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION;
+}
+
 static CK_STATE sess_state_inlock(const struct session *s)
 {
-	int rw = (s->flags & CKF_RW_SESSION) != 0;
+	int so = s->tok->logged_in && s->tok->user == CKU_SO;
 
-	if (!s->tok->logged_in)
-		return rw ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION;
-	if (s->tok->user == CKU_SO)
-		return CKS_RW_SO_FUNCTIONS;
-	return rw ? CKS_RW_USER_FUNCTIONS : CKS_RO_USER_FUNCTIONS;
+	return sess_state_of(s->flags, s->tok->logged_in && !so, so);
 }
 
 /*
@@ -679,13 +688,10 @@ static CK_STATE sess_state_inlock(const struct session *s)
 static int sess_state_fast(const struct session *s, CK_STATE *state)
 {
 	struct token_fast f;
-	int rw = (s->flags & CKF_RW_SESSION) != 0;
 
 	if (!token_fast(s->tok, &f) || f.gen != s->gen || ((f.user || f.so) && !f.exclusive))
 		return 0;
-	*state = f.so ? CKS_RW_SO_FUNCTIONS :
-		 f.user ? (rw ? CKS_RW_USER_FUNCTIONS : CKS_RO_USER_FUNCTIONS) :
-		 rw ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION;
+	*state = sess_state_of(s->flags, f.user, f.so);
 	return 1;
 }
 
@@ -697,22 +703,17 @@ CK_RV rt_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 
 	if (rv != CKR_OK)
 		return rv;
-	if (sess_state_fast(&s, &state)) {
-		memset(pInfo, 0, sizeof *pInfo);
-		pInfo->slotID = s.slot;
-		pInfo->state = state;
-		pInfo->flags = s.flags;
-		return CKR_OK;
+	if (!sess_state_fast(&s, &state)) {
+		rv = sess_enter_session(hSession, &s);
+		if (rv != CKR_OK)
+			return rv;
+		state = sess_state_inlock(&s);
+		token_leave(s.tok);
 	}
-	rv = sess_enter_session(hSession, &s);
-	if (rv != CKR_OK)
-		return rv;
-	memset(pInfo, 0, sizeof *pInfo);
+	memset(pInfo, 0, sizeof *pInfo);   /* ulDeviceError 0: no device error to report */
 	pInfo->slotID = s.slot;
-	pInfo->state = sess_state_inlock(&s);
+	pInfo->state = state;
 	pInfo->flags = s.flags;
-	pInfo->ulDeviceError = 0;
-	token_leave(s.tok);
 	return CKR_OK;
 }
 
