@@ -71,21 +71,10 @@ vt_p11_token() {
 
 hex() { od -An -v -tx1 | tr -d ' \n'; }
 
-# vt_rsa_full FILE BITS: a new RSA key in FILE whose CRT parts (p, q, dP, dQ, qInv: the 5th
-# to 9th INTEGERs of RFC 8017 A.1.2) all have half the modulus' bytes, as OpenSC's Rutoken
-# ECP store needs (pkcs15-rtecp.c refuses a shorter one, "Invalid arguments"; about one
-# random key in 85). Made again up to eight times; status 1 when none was.
+# vt_rsa_full FILE BITS: a new RSA key in FILE whose CRT parts all have half the modulus'
+# bytes, as OpenSC's Rutoken ECP store needs (tests/vtoken/rsa-full says why)
 vt_rsa_full() {
-	local try
-	for try in 1 2 3 4 5 6 7 8; do
-		openssl genrsa -out "$1" "$2" 2>/dev/null &&
-			openssl rsa -in "$1" -traditional -outform DER 2>/dev/null |
-			openssl asn1parse -inform DER |
-			awk -F: -v hexlen=$(($2 / 8)) '/INTEGER/ { n++
-				if (n >= 5 && length($NF) != hexlen) short = 1 }
-				END { exit short + (n != 9) }' && return 0
-	done
-	return 1
+	"$TOP/tests/vtoken/rsa-full" "$@"
 }
 VT_VERIFY=0020000208$(printf %s "$USER_PIN" | hex)
 
