@@ -11,9 +11,11 @@
  * C_FindObjectsInit/C_FindObjectsFinal on token 1 (a new operation anywhere: the module
  * once freed the operations of closed sessions right there, including the one A was
  * signing with). A signs with CKM_ECDSA_SHA256 over 1 MiB, so that each C_Sign spends a
- * while hashing on the host, holding its operation but not the token; B aims at every
- * other C_Sign of A, starting when A says it is about to call it (a counter, not a sleep). The work runs in a child process with glibc's malloc perturbation
- * (freed memory is overwritten at once, so a use after free shows); the child must exit
+ * while hashing on the host, holding its operation but not the token; B aims at a C_Sign
+ * of A, then at a C_Digest, and so on, starting when A says it is about to call one (a
+ * counter, not a sleep). The work runs in a child process with glibc's malloc
+ * perturbation (freed memory is overwritten at once, so a use after free shows); the
+ * child must exit
  * normally, every call having answered one of the codes its spec list allows for what
  * the other thread did. Bounded by iterations and by time (a few seconds).
  */
@@ -42,8 +44,10 @@ struct stats {
 static struct stats *st;
 static atomic_int stop;
 static long deadline_ms;
-/* A's C_Sign calls: odd while one is in progress (B aims at those, not by sleeping) */
+/* A's C_Sign and C_Digest calls: odd while one is in progress, aimed_digest telling which
+ * (B aims at those, not by sleeping) */
 static atomic_long sign_seq;
+static atomic_int aimed_digest;
 
 
 static void expect(const char *what, CK_RV rv, const CK_RV *allowed, size_t n)
@@ -86,11 +90,40 @@ static CK_OBJECT_HANDLE find_key(CK_SESSION_HANDLE s)
 	return n == 1 ? h : CK_INVALID_HANDLE;
 }
 
+/* A's data, signed and digested whole */
+static uint8_t data[DATA];
+
+/* One single-part C_Sign (ECDSA P-256: 64 bytes) or C_Digest (SHA-256: 32) over data,
+ * marked in sign_seq while it runs for B to aim at, counted in *done when it answered
+ * CKR_OK with its length. */
+static void aimed(CK_SESSION_HANDLE s, int digest, atomic_long *done)
+{
+	uint8_t out[64];
+	CK_ULONG len = sizeof out;
+	CK_RV rv;
+
+	atomic_store(&aimed_digest, digest);
+	atomic_fetch_add(&sign_seq, 1);
+	rv = digest ? f->C_Digest(s, data, sizeof data, out, &len)
+		    : f->C_Sign(s, data, sizeof data, out, &len);
+	atomic_fetch_add(&sign_seq, 1);
+	if (digest)
+		EXPECT("A: C_Digest", rv, CKR_OK, CLOSED, CKR_OPERATION_NOT_INITIALIZED);
+	else
+		EXPECT("A: C_Sign", rv, CKR_OK, CLOSED, CKR_OPERATION_NOT_INITIALIZED,
+		       CKR_USER_NOT_LOGGED_IN);
+	if (rv == CKR_OK) {
+		atomic_fetch_add(done, 1);
+		if (len != (digest ? 32u : 64u))
+			EXPECT(digest ? "A: C_Digest's length" : "A: C_Sign's length",
+			       CKR_GENERAL_ERROR, CKR_OK);
+	}
+}
+
 static void *thread_a(void *arg)
 {
 	CK_MECHANISM m = { CKM_ECDSA_SHA256, NULL, 0 };
-	static uint8_t data[DATA];
-	uint8_t sig[64];
+	CK_MECHANISM sha = { CKM_SHA256, NULL, 0 };
 
 	memset(data, 0x5a, sizeof data);
 	while (!atomic_load(&stop) && api_now_ms() < deadline_ms) {
@@ -107,47 +140,21 @@ static void *thread_a(void *arg)
 		EXPECT("A: C_Login", rv, CKR_OK, CKR_USER_ALREADY_LOGGED_IN, CLOSED);
 		key = find_key(s);
 		for (i = 0; key != CK_INVALID_HANDLE && i < ROUNDS; i++) {
-			CK_ULONG len = sizeof sig;
-
 			rv = f->C_SignInit(s, &m, key);
 			EXPECT("A: C_SignInit", rv, CKR_OK, CLOSED,
 			       CKR_USER_NOT_LOGGED_IN, CKR_KEY_HANDLE_INVALID);
 			if (rv != CKR_OK)
 				break;
-			atomic_fetch_add(&sign_seq, 1);
-			rv = f->C_Sign(s, data, sizeof data, sig, &len);
-			atomic_fetch_add(&sign_seq, 1);
-			EXPECT("A: C_Sign", rv, CKR_OK, CLOSED,
-			       CKR_OPERATION_NOT_INITIALIZED,
-			       CKR_USER_NOT_LOGGED_IN);
-			if (rv == CKR_OK) {
-				atomic_fetch_add(&st->signatures, 1);
-				if (len != sizeof sig)
-					EXPECT("A: C_Sign's length", CKR_GENERAL_ERROR, CKR_OK);
-			}
+			aimed(s, 0, &st->signatures);
 			/* every other round a single-part digest of the same data too (its
 			 * C_Digest has the operation to itself, out of the session: a close
 			 * meanwhile finds nothing to end), hit by B one time in two */
 			if (i % 2 == 1) {
-				CK_MECHANISM sha = { CKM_SHA256, NULL, 0 };
-				uint8_t md[32];
-				CK_ULONG dlen = sizeof md;
-
 				rv = f->C_DigestInit(s, &sha);
 				EXPECT("A: C_DigestInit", rv, CKR_OK, CLOSED);
 				if (rv != CKR_OK)
 					break;
-				atomic_fetch_add(&sign_seq, 1);
-				rv = f->C_Digest(s, data, sizeof data, md, &dlen);
-				atomic_fetch_add(&sign_seq, 1);
-				EXPECT("A: C_Digest", rv, CKR_OK, CLOSED,
-				       CKR_OPERATION_NOT_INITIALIZED);
-				if (rv == CKR_OK) {
-					atomic_fetch_add(&st->digests, 1);
-					if (dlen != sizeof md)
-						EXPECT("A: C_Digest's length", CKR_GENERAL_ERROR,
-						       CKR_OK);
-				}
+				aimed(s, 1, &st->digests);
 			}
 		}
 		rv = f->C_CloseSession(s);
@@ -169,8 +176,10 @@ static void *thread_b(void *arg)
 	while (rv == CKR_OK && !atomic_load(&stop) && api_now_ms() < deadline_ms) {
 		long seq = atomic_load(&sign_seq);
 
-		/* every other C_Sign of A is hit while it runs; the others finish */
-		if (seq % 2 == 0 || seq % 4 == 3) {
+		/* a C_Sign of A hit while it runs, then a C_Digest, and so on; the calls
+		 * before the one aimed at finish */
+		if (seq % 2 == 0 ||
+		    atomic_load(&aimed_digest) != (int)(atomic_load(&st->closes) % 2)) {
 			sched_yield();
 			continue;
 		}
@@ -288,7 +297,8 @@ int main(int argc, char **argv)
 	   WIFEXITED(status) ? WEXITSTATUS(status) : -1, atomic_load(&st->calls),
 	   atomic_load(&st->signatures), atomic_load(&st->digests), atomic_load(&st->closes),
 	   st->first_bad[0] ? "; first other: " : "", st->first_bad);
-	ok(atomic_load(&st->signatures) > 0 && atomic_load(&st->closes) > 0,
-	   "both threads did their work");
+	ok(atomic_load(&st->signatures) > 0 && atomic_load(&st->digests) > 0 &&
+	   atomic_load(&st->closes) > 1,
+	   "both threads did their work: signatures and digests made, sessions closed under them");
 	return done_testing();
 }
