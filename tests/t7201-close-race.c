@@ -15,9 +15,9 @@
  * of A, then at a C_Digest, and so on, starting when A says it is about to call one (a
  * counter, not a sleep). The work runs in a child process with glibc's malloc
  * perturbation (freed memory is overwritten at once, so a use after free shows); the
- * child must exit
- * normally, every call having answered one of the codes its spec list allows for what
- * the other thread did. Bounded by iterations and by time (a few seconds).
+ * child must exit normally, every call having answered one of the codes its spec list
+ * allows for what the other thread did. Bounded by iterations and by time (a few
+ * seconds).
  */
 #include <pthread.h>
 #include <sched.h>
