@@ -13,8 +13,9 @@
  * C_Finalize: a closed session's is used again by a later one. A reader checks the
  * handle in it before and after copying what it needs; a handle is never given twice
  * (a counter that only grows), so a copy taken while the place changed hands is seen and
- * thrown away. Opening and closing sessions change the table under the writers' lock
- * (one mutex, the application's with its callbacks), never held during card I/O.
+ * thrown away. Opening and closing sessions change the table with its lock held shared
+ * (each thread with its own shard of the writers' state; see "The writers" below), the
+ * rarer changes with it exclusive; it is never held during card I/O.
  * A session whose token was removed (its generation is old) is gone: readers skip it,
  * and the writers drop the removed token's sessions the first time they see its new
  * generation. Login state lives in the token (token.h) under the token's lock.
@@ -67,36 +68,64 @@ struct sess_entry {
 	_Atomic CK_FLAGS flags;
 	struct token *_Atomic tok;
 	_Atomic unsigned gen;
+	unsigned shard;                          /* the writers': the shard that counts it */
+	unsigned tk;                             /* and its token's place in sess_tokt */
 	struct op_slots ops;                     /* its operations (opstate.h) */
 	struct sess_entry *next_free;            /* the writers' */
 	struct sess_entry *next_all;
 } __attribute__((aligned(64)));
 
-/* The table: a power of two of places, at most half of them taken, so that a new handle
- * finds a free place in a step or two; a place is handle & mask. Grown by doubling (the
- * handles taken keep distinct places); the old tables stay until C_Finalize, for readers
- * that may still look at one. */
+/* The table: a power of two of places, at most about half of them taken, so that a new
+ * handle finds a free place in a step or two; a place is handle & mask. Grown by doubling
+ * (the handles taken keep distinct places); the old tables stay until C_Finalize, for
+ * readers that may still look at one. */
 struct sess_table {
 	size_t mask;
 	struct sess_table *older;
 	struct sess_entry *_Atomic e[];
 };
 
-/* What the writers count of a token's live sessions (the family's limits, the logout
- * after the last one): for the token generation gen only. */
-struct sess_tok {
-	struct token *t;
-	unsigned gen;
-	CK_ULONG all, rw;
-};
+/*
+ * The writers. Opening and closing a session are the common case, and they take the
+ * table's lock (sess_lk, lock.h's read-mostly lock) shared: the threads that open and
+ * close sessions side by side write no memory in common. Each thread has a shard of the
+ * writers' state (threads beyond SESS_SHARDS share them, as they share lock.h's
+ * counters; the shard's mutex is for them): a block of handles to give (taken from a
+ * counter every SESS_BLOCK sessions), the free entries, and its counts of the live
+ * sessions of each token it opened. A new session takes its place in the table with a
+ * compare-and-swap; a closing one is taken away by the one caller that swaps its handle
+ * to 0. Everything else holds the lock exclusive: growing the table, allocating an entry,
+ * a token whose generation changed (its sessions leave), the family's session limits,
+ * C_CloseAllSessions, the counts of C_GetTokenInfo, and every call when the application's
+ * locks are in use (they have no shared mode).
+ */
+#define SESS_SHARDS LOCK_RW_READERS
+#define SESS_TOKS 32                    /* a token per slot (slot.c), kept until C_Finalize */
+#define SESS_BLOCK 64
 
-static void *sess_wlock;                        /* the writers' */
+struct sess_shard {
+	pthread_mutex_t m;              /* with the lock shared; not needed exclusive */
+	int made;
+	CK_SESSION_HANDLE next, end;    /* its block of handles */
+	struct sess_entry *free;
+	_Atomic long taken;             /* the places its sessions take */
+	/* the live sessions it counts, of token sess_tokt[k] at generation sess_tokgen[k]:
+	 * read by other threads (all, at a close) without its mutex */
+	_Atomic long all[SESS_TOKS] __attribute__((aligned(64)));
+	long rw[SESS_TOKS];
+} __attribute__((aligned(64)));
+
+static struct lock_rw sess_lk;
+static int sess_lk_made;
+static int sess_fast_ok;                /* OS locking: the shared paths may be taken */
+static struct sess_shard *sess_sh;
 static struct sess_table *_Atomic sess_tbl;
-static size_t sess_taken;                       /* places taken in sess_tbl */
-static struct sess_entry *sess_free_list, *sess_all;
-static struct sess_tok *sess_toks;
-static size_t sess_ntoks;
-static CK_SESSION_HANDLE next_handle;
+static struct sess_entry *sess_all;     /* every entry made (exclusive) */
+/* the tokens the counts are of, and the generation they count; set exclusive */
+static struct token *_Atomic sess_tokt[SESS_TOKS];
+static _Atomic unsigned sess_tokgen[SESS_TOKS];
+static _Atomic unsigned sess_ntoks;
+static _Atomic CK_SESSION_HANDLE sess_next_block;
 
 static CK_RV sess_get(CK_SESSION_HANDLE h, struct session *out);
 
@@ -124,22 +153,56 @@ static struct op_slots *sess_slots_of(CK_SESSION_HANDLE h)
 	return &e->ops;
 }
 
+static void sess_forget(void)
+{
+	unsigned i;
+
+	atomic_store(&sess_tbl, NULL);
+	sess_all = NULL;
+	sess_sh = NULL;
+	for (i = 0; i < SESS_TOKS; i++) {
+		atomic_store(&sess_tokt[i], NULL);
+		atomic_store(&sess_tokgen[i], 0);
+	}
+	atomic_store(&sess_ntoks, 0);
+	atomic_store(&sess_next_block, 1);
+}
+
 CK_RV sess_init(void)
 {
+	unsigned i;
+	CK_RV rv;
+
 	op_set_sessions(sess_slots_of, sess_exists);
-	atomic_store(&sess_tbl, NULL);
-	sess_taken = 0;
-	sess_free_list = sess_all = NULL;
-	sess_toks = NULL;
-	sess_ntoks = 0;
-	next_handle = 1;
-	return lock_create(&sess_wlock);
+	sess_forget();
+	sess_fast_ok = !lock_uses_app_callbacks();
+	sess_sh = aligned_alloc(64, SESS_SHARDS * sizeof *sess_sh);
+	if (sess_sh == NULL)
+		return CKR_HOST_MEMORY;
+	memset(sess_sh, 0, SESS_SHARDS * sizeof *sess_sh);
+	for (i = 0; sess_fast_ok && i < SESS_SHARDS; i++) {
+		if (pthread_mutex_init(&sess_sh[i].m, NULL) != 0) {
+			sess_fini();
+			return CKR_CANT_LOCK;
+		}
+		sess_sh[i].made = 1;
+	}
+	/* the counts a close reads in other shards are atomic; helgrind knows none of it */
+	LOCK_HG_UNCHECKED(sess_sh, SESS_SHARDS * sizeof *sess_sh);
+	rv = lock_rw_create(&sess_lk);
+	if (rv != CKR_OK) {
+		sess_fini();
+		return rv;
+	}
+	sess_lk_made = 1;
+	return CKR_OK;
 }
 
 void sess_fini(void)
 {
 	struct sess_table *tb = atomic_load(&sess_tbl), *o;
 	struct sess_entry *e, *n;
+	unsigned i;
 
 	/* no call is left (init.c); op_fini has ended the operations and their locks */
 	for (e = sess_all; e != NULL; e = n) {
@@ -150,25 +213,23 @@ void sess_fini(void)
 		o = tb->older;
 		free(tb);
 	}
-	atomic_store(&sess_tbl, NULL);
-	sess_taken = 0;
-	sess_free_list = sess_all = NULL;
-	free(sess_toks);
-	sess_toks = NULL;
-	sess_ntoks = 0;
-	lock_destroy(sess_wlock);
-	sess_wlock = NULL;
+	for (i = 0; sess_sh != NULL && i < SESS_SHARDS; i++)
+		if (sess_sh[i].made)
+			pthread_mutex_destroy(&sess_sh[i].m);
+	free(sess_sh);
+	if (sess_lk_made)
+		lock_rw_destroy(&sess_lk);
+	sess_lk_made = 0;
+	sess_forget();
 }
 
 void sess_forget_after_fork(void)
 {
-	/* the table was the parent's; the child starts with none */
-	atomic_store(&sess_tbl, NULL);
-	sess_taken = 0;
-	sess_free_list = sess_all = NULL;
-	sess_toks = NULL;
-	sess_ntoks = 0;
-	sess_wlock = NULL;
+	/* the table and the shards were the parent's (their mutexes maybe held by its
+	 * threads); the child starts with none */
+	lock_rw_forget(&sess_lk);
+	sess_lk_made = 0;
+	sess_forget();
 }
 
 /* --- the readers ---------------------------------------------------------------------- */
@@ -205,46 +266,169 @@ static CK_RV sess_get(CK_SESSION_HANDLE h, struct session *out)
 	return sess_read(h, out) ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
 }
 
-/* --- the writers (sess_wlock held) ---------------------------------------------------- */
+/* --- the writers' pieces, with sess_lk held either way ----------------------------------- */
 
-/* The count of token t, current: the first time the writers see t's generation change,
- * the sessions of the old one leave the table (their operations end). NULL: no memory. */
-static struct sess_tok *sess_tok_inlock(struct token *t);
+/* This thread's shard. */
+static struct sess_shard *sess_mine(void)
+{
+	return &sess_sh[lock_count_pick()];
+}
 
-/* Take e's session h out of the table; its place is free for another session. */
+/* The place of token t among the counted ones; -1 when not there yet. */
+static int sess_tok_find(struct token *t)
+{
+	unsigned n = atomic_load_explicit(&sess_ntoks, memory_order_acquire), i;
+
+	for (i = 0; i < n; i++)
+		if (atomic_load_explicit(&sess_tokt[i], memory_order_relaxed) == t)
+			return (int)i;
+	return -1;
+}
+
+/* Count a session of flags in or out of shard sh (its mutex held, or the lock exclusive):
+ * its place always, and when counted (of the generation its token's counts are of) the
+ * session too, for token k; out says 1 when the shard counts none of k any more. */
+static void sess_count_in(struct sess_shard *sh, unsigned k, CK_FLAGS flags, int counted)
+{
+	atomic_store_explicit(&sh->taken, atomic_load_explicit(&sh->taken, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	if (!counted)
+		return;
+	atomic_store_explicit(&sh->all[k], atomic_load_explicit(&sh->all[k], memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	sh->rw[k] += (flags & CKF_RW_SESSION) != 0;
+}
+
+static int sess_count_out(struct sess_shard *sh, unsigned k, CK_FLAGS flags, int counted)
+{
+	long all = atomic_load_explicit(&sh->all[k], memory_order_relaxed);
+
+	atomic_store_explicit(&sh->taken, atomic_load_explicit(&sh->taken, memory_order_relaxed) - 1,
+			      memory_order_relaxed);
+	if (!counted)
+		return 0;
+	atomic_store_explicit(&sh->all[k], all - 1, memory_order_relaxed);
+	sh->rw[k] -= (flags & CKF_RW_SESSION) != 0;
+	return all == 1;
+}
+
+/* The places taken, over all shards (a moment's sum unless the lock is exclusive). */
+static long sess_taken(void)
+{
+	long n = 0;
+	unsigned i;
+
+	for (i = 0; i < SESS_SHARDS; i++)
+		n += atomic_load_explicit(&sess_sh[i].taken, memory_order_relaxed);
+	return n;
+}
+
+/*
+ * Put free entry e in a free place of table tb under a new handle of shard sh's block
+ * (its handle stays 0: the caller fills e, then gives it its handle); the handle, or 0 when
+ * none was found: with shared set (other writers beside us), also when the table should
+ * grow first. Handles are never given twice; one whose place is taken is skipped.
+ */
+static CK_SESSION_HANDLE sess_place(struct sess_shard *sh, struct sess_table *tb,
+				    struct sess_entry *e, int shared)
+{
+	size_t tries = shared ? 2 * SESS_BLOCK : 2 * (tb->mask + 1) + SESS_BLOCK;
+	CK_SESSION_HANDLE h;
+
+	while (tries-- > 0) {
+		struct sess_entry *none = NULL;
+
+		if (sh->next == sh->end) {
+			/* a new block: a look at the table's fill, once per block */
+			if (shared && 2 * (sess_taken() + SESS_BLOCK) > (long)(tb->mask + 1))
+				return 0;
+			sh->next = atomic_fetch_add_explicit(&sess_next_block, SESS_BLOCK,
+							     memory_order_relaxed);
+			sh->end = sh->next + SESS_BLOCK;
+		}
+		h = sh->next++;
+		if (h != CK_INVALID_HANDLE &&
+		    atomic_compare_exchange_strong_explicit(&tb->e[h & tb->mask], &none, e,
+							    memory_order_acq_rel,
+							    memory_order_relaxed))
+			return h;
+	}
+	return 0;
+}
+
+/* Fill e, in its place already, as session s of handle h, counted by shard (index) sh
+ * for token k, and let it be seen. */
+static void sess_fill(struct sess_entry *e, CK_SESSION_HANDLE h, const struct session *s,
+		      unsigned sh, unsigned k)
+{
+	e->shard = sh;
+	e->tk = k;
+	/* (its handle is 0 since it was freed, and each store is a release: see sess_read) */
+	atomic_store_explicit(&e->slot, s->slot, memory_order_release);
+	atomic_store_explicit(&e->flags, s->flags, memory_order_release);
+	atomic_store_explicit(&e->tok, s->tok, memory_order_release);
+	atomic_store_explicit(&e->gen, s->gen, memory_order_release);
+	op_slots_open(&e->ops, h);      /* ends what the session before may have left */
+	LOCK_HG_PUBLISH(e);
+	atomic_store_explicit(&e->handle, h, memory_order_release);
+}
+
+/* Does any shard count a session of token k? The last close's question: a moment's look
+ * (a session opened meanwhile is one opened a moment later); the logout checks again
+ * with the lock exclusive. */
+static int sess_any_of(unsigned k)
+{
+	unsigned i;
+
+	for (i = 0; i < SESS_SHARDS; i++)
+		if (atomic_load_explicit(&sess_sh[i].all[k], memory_order_relaxed) != 0)
+			return 1;
+	return 0;
+}
+
+/* --- the writers with sess_lk exclusive ----------------------------------------------- */
+
+static CK_RV sess_excl(void)
+{
+	return sess_lk_made ? lock_rw_exclusive(&sess_lk) : CKR_CRYPTOKI_NOT_INITIALIZED;
+}
+
+/* Take e's session h out of the table; its place and e are free for another session. */
 static void sess_unpublish_inlock(struct sess_entry *e, CK_SESSION_HANDLE h)
 {
 	struct sess_table *tb = atomic_load_explicit(&sess_tbl, memory_order_relaxed);
+	struct sess_shard *mine = sess_mine();
 
-	atomic_store_explicit(&tb->e[h & tb->mask], NULL, memory_order_release);
 	atomic_store_explicit(&e->handle, 0, memory_order_release);
-	sess_taken--;
-	e->next_free = sess_free_list;
-	sess_free_list = e;
+	atomic_store_explicit(&tb->e[h & tb->mask], NULL, memory_order_release);
+	e->next_free = mine->free;
+	mine->free = e;
 }
 
-static struct sess_tok *sess_tok_inlock(struct token *t)
+/* The place of token t in the counts, current: the first time the writers see t's
+ * generation change, the sessions of the old one leave the table (their operations end).
+ * -1: no room (more tokens than slots). */
+static int sess_tok_inlock(struct token *t)
 {
 	struct sess_table *tb = atomic_load_explicit(&sess_tbl, memory_order_relaxed);
-	unsigned gen = token_generation(t);
-	struct sess_tok *k = NULL, *n;
+	unsigned gen = token_generation(t), n, j;
+	int k = sess_tok_find(t);
 	size_t i;
 
-	for (i = 0; i < sess_ntoks; i++)
-		if (sess_toks[i].t == t)
-			k = &sess_toks[i];
-	if (k == NULL) {
-		n = realloc(sess_toks, (sess_ntoks + 1) * sizeof *n);
-		if (n == NULL)
-			return NULL;
-		sess_toks = n;
-		k = &sess_toks[sess_ntoks++];
-		k->t = t;
-		k->gen = gen;
-		k->all = k->rw = 0;
-		return k;
+	if (k < 0) {
+		n = atomic_load_explicit(&sess_ntoks, memory_order_relaxed);
+		if (n == SESS_TOKS)
+			return -1;
+		for (j = 0; j < SESS_SHARDS; j++) {
+			atomic_store_explicit(&sess_sh[j].all[n], 0, memory_order_relaxed);
+			sess_sh[j].rw[n] = 0;
+		}
+		atomic_store_explicit(&sess_tokt[n], t, memory_order_relaxed);
+		atomic_store_explicit(&sess_tokgen[n], gen, memory_order_relaxed);
+		atomic_store_explicit(&sess_ntoks, n + 1, memory_order_release);
+		return (int)n;
 	}
-	if (k->gen == gen)
+	if (atomic_load_explicit(&sess_tokgen[k], memory_order_relaxed) == gen)
 		return k;
 	/* the token was removed since: its sessions are gone; their memory is free again
 	 * and what their operations hold is cleansed now */
@@ -256,32 +440,57 @@ static struct sess_tok *sess_tok_inlock(struct token *t)
 		    atomic_load_explicit(&e->gen, memory_order_relaxed) == gen)
 			continue;
 		h = atomic_load_explicit(&e->handle, memory_order_relaxed);
+		sess_count_out(&sess_sh[e->shard], e->tk, 0, 0);
 		sess_unpublish_inlock(e, h);
 		op_slots_close(&e->ops, h);
 	}
-	k->gen = gen;
-	k->all = k->rw = 0;
+	for (j = 0; j < SESS_SHARDS; j++) {
+		atomic_store_explicit(&sess_sh[j].all[k], 0, memory_order_relaxed);
+		sess_sh[j].rw[k] = 0;
+	}
+	atomic_store_explicit(&sess_tokgen[k], gen, memory_order_relaxed);
+	/* those left are of generation gen (opened since): counted again */
 	for (i = 0; tb != NULL && i <= tb->mask; i++) {
 		struct sess_entry *e = atomic_load_explicit(&tb->e[i], memory_order_relaxed);
+		struct sess_shard *sh;
 
-		if (e != NULL && atomic_load_explicit(&e->tok, memory_order_relaxed) == t) {
-			k->all++;
-			k->rw += (atomic_load_explicit(&e->flags, memory_order_relaxed) &
-				  CKF_RW_SESSION) != 0;
-		}
+		if (e == NULL || atomic_load_explicit(&e->tok, memory_order_relaxed) != t)
+			continue;
+		sh = &sess_sh[e->shard];
+		atomic_store_explicit(&sh->all[k], atomic_load_explicit(&sh->all[k],
+									   memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+		sh->rw[k] += (atomic_load_explicit(&e->flags, memory_order_relaxed) &
+			      CKF_RW_SESSION) != 0;
 	}
 	return k;
 }
 
-/* Room for one more session: the table grown when half full, a free entry. */
-static CK_RV sess_reserve_inlock(struct sess_entry **out)
+/* Token k's live sessions, over all shards. */
+static void sess_sum_inlock(unsigned k, CK_ULONG *all, CK_ULONG *rw)
+{
+	unsigned i;
+
+	*all = *rw = 0;
+	for (i = 0; i < SESS_SHARDS; i++) {
+		*all += (CK_ULONG)atomic_load_explicit(&sess_sh[i].all[k], memory_order_relaxed);
+		*rw += (CK_ULONG)sess_sh[i].rw[k];
+	}
+}
+
+/* Room for one more session: the table grown when half full, a free entry in this
+ * thread's shard. */
+static CK_RV sess_reserve_inlock(void)
 {
 	struct sess_table *tb = atomic_load_explicit(&sess_tbl, memory_order_relaxed), *n;
+	struct sess_shard *mine = sess_mine();
 	struct sess_entry *e;
 	size_t cap = tb != NULL ? tb->mask + 1 : 0, ncap, i;
+	long need = sess_taken() + SESS_BLOCK;
 
-	if (2 * (sess_taken + 1) > cap) {
-		ncap = cap ? 2 * cap : 64;
+	if (2 * need > (long)cap) {
+		for (ncap = cap ? 2 * cap : 4 * SESS_BLOCK; 2 * need > (long)ncap; ncap *= 2)
+			;
 		n = malloc(sizeof *n + ncap * sizeof n->e[0]);
 		if (n == NULL)
 			return CKR_HOST_MEMORY;
@@ -298,7 +507,7 @@ static CK_RV sess_reserve_inlock(struct sess_entry **out)
 		}
 		atomic_store_explicit(&sess_tbl, n, memory_order_release);
 	}
-	if (sess_free_list == NULL) {
+	if (mine->free == NULL) {
 		e = aligned_alloc(64, (sizeof *e + 63) / 64 * 64);
 		if (e == NULL)
 			return CKR_HOST_MEMORY;
@@ -313,35 +522,9 @@ static CK_RV sess_reserve_inlock(struct sess_entry **out)
 		e->next_all = sess_all;
 		sess_all = e;
 		e->next_free = NULL;
-		sess_free_list = e;
+		mine->free = e;
 	}
-	*out = sess_free_list;
 	return CKR_OK;
-}
-
-/* Put session s in the free entry e (sess_reserve_inlock's): a new handle, whose place
- * in the table is free. */
-static CK_SESSION_HANDLE sess_publish_inlock(struct sess_entry *e, const struct session *s)
-{
-	struct sess_table *tb = atomic_load_explicit(&sess_tbl, memory_order_relaxed);
-	CK_SESSION_HANDLE h = next_handle;
-
-	while (h == CK_INVALID_HANDLE ||
-	       atomic_load_explicit(&tb->e[h & tb->mask], memory_order_relaxed) != NULL)
-		h++;
-	next_handle = h + 1;
-	sess_free_list = e->next_free;
-	/* (its handle is 0 since it was freed, and each store is a release: see sess_read) */
-	atomic_store_explicit(&e->slot, s->slot, memory_order_release);
-	atomic_store_explicit(&e->flags, s->flags, memory_order_release);
-	atomic_store_explicit(&e->tok, s->tok, memory_order_release);
-	atomic_store_explicit(&e->gen, s->gen, memory_order_release);
-	op_slots_open(&e->ops, h);      /* ends what the session before may have left */
-	atomic_store_explicit(&e->handle, h, memory_order_release);
-	LOCK_HG_PUBLISH(e);
-	atomic_store_explicit(&tb->e[h & tb->mask], e, memory_order_release);
-	sess_taken++;
-	return h;
 }
 
 /* The entry of session h in the table, live or not; NULL when none. */
@@ -358,17 +541,15 @@ static struct sess_entry *sess_entry_inlock(CK_SESSION_HANDLE h)
 
 void sess_count(struct token *t, CK_ULONG *all, CK_ULONG *rw)
 {
-	struct sess_tok *k;
+	int k;
 
 	*all = *rw = 0;
-	if (lock_acquire(sess_wlock) != CKR_OK)
+	if (sess_excl() != CKR_OK)
 		return;
 	k = sess_tok_inlock(t);
-	if (k != NULL) {
-		*all = k->all;
-		*rw = k->rw;
-	}
-	lock_release(sess_wlock);
+	if (k >= 0)
+		sess_sum_inlock((unsigned)k, all, rw);
+	lock_rw_release(&sess_lk);
 }
 
 /* Session h of the running call: the record sk_session made, else (another handle, or
@@ -437,6 +618,10 @@ CK_RV sk_slot(CK_SLOT_ID id)
 {
 	struct token *t;
 
+	/* a slot the monitor has published is valid without the slot table's mutex, which
+	 * every C_OpenSession would otherwise take */
+	if (slot_fast_known(id))
+		return CKR_OK;
 	return slot_token(id, &t);
 }
 
@@ -480,15 +665,57 @@ static void sess_logout_if_last(struct token *t)
 	token_leave(t);
 }
 
+/* C_OpenSession with the table's lock shared, for a known token whose family sets no
+ * limit: 1 with *ph set; 0 when the exclusive path must do it (the token's first session
+ * or the first of a new generation, no free entry in the shard, the table to grow, the
+ * application's locks). */
+static int sess_open_shared(const struct session *s, CK_SESSION_HANDLE *ph)
+{
+	struct sess_table *tb;
+	struct sess_entry *e = NULL;
+	struct sess_shard *sh;
+	CK_SESSION_HANDLE h = 0;
+	unsigned mi;
+	int k;
+
+	if (!sess_fast_ok || lock_rw_shared(&sess_lk) != CKR_OK)
+		return 0;
+	k = sess_tok_find(s->tok);
+	tb = atomic_load_explicit(&sess_tbl, memory_order_acquire);
+	if (k < 0 || tb == NULL ||
+	    atomic_load_explicit(&sess_tokgen[k], memory_order_relaxed) != s->gen)
+		goto out;
+	mi = lock_count_pick();
+	sh = &sess_sh[mi];
+	if (pthread_mutex_lock(&sh->m) != 0)
+		goto out;
+	e = sh->free;
+	if (e != NULL && (h = sess_place(sh, tb, e, 1)) != 0) {
+		sh->free = e->next_free;
+		sess_count_in(sh, (unsigned)k, s->flags, 1);
+	}
+	pthread_mutex_unlock(&sh->m);
+	if (h != 0)
+		sess_fill(e, h, s, mi, (unsigned)k);
+out:
+	lock_rw_release(&sess_lk);
+	if (h != 0)
+		*ph = h;
+	return h != 0;
+}
+
 CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication,
 		     CK_NOTIFY Notify, CK_SESSION_HANDLE_PTR phSession)
 {
 	struct token *t;
 	struct session s;
-	struct sess_tok *k;
+	struct sess_shard *mine;
 	struct sess_entry *e;
 	struct token_fast f;
-	CK_ULONG max_all, max_rw;
+	CK_SESSION_HANDLE h;
+	CK_ULONG max_all, max_rw, all, rw;
+	unsigned mi;
+	int k;
 	CK_RV rv;
 
 	/* CKR_SLOT_ID_INVALID came first: the entry point's sk_slot */
@@ -518,61 +745,162 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 	s.slot = slotID;
 	s.flags = flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION);
 	s.tok = t;
-	rv = lock_acquire(sess_wlock);
+	if (max_all == CK_EFFECTIVELY_INFINITE && max_rw == CK_EFFECTIVELY_INFINITE &&
+	    sess_open_shared(&s, phSession))
+		return CKR_OK;
+	rv = sess_excl();
 	if (rv != CKR_OK)
 		return rv;
 	k = sess_tok_inlock(t);
-	if (k == NULL) {
+	if (k < 0) {
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	if ((max_all != CK_EFFECTIVELY_INFINITE && k->all >= max_all) ||
-	    (max_rw != CK_EFFECTIVELY_INFINITE && (flags & CKF_RW_SESSION) && k->rw >= max_rw)) {
+	sess_sum_inlock((unsigned)k, &all, &rw);
+	if ((max_all != CK_EFFECTIVELY_INFINITE && all >= max_all) ||
+	    (max_rw != CK_EFFECTIVELY_INFINITE && (flags & CKF_RW_SESSION) && rw >= max_rw)) {
 		rv = CKR_SESSION_COUNT;
 		goto out;
 	}
-	rv = sess_reserve_inlock(&e);
+	rv = sess_reserve_inlock();
 	if (rv != CKR_OK)
 		goto out;
-	*phSession = sess_publish_inlock(e, &s);
-	/* counted when of the token's generation now (else the token went meanwhile: the
-	 * session is dead already, and the count is of the new generation) */
-	if (s.gen == k->gen) {
-		k->all++;
-		k->rw += (s.flags & CKF_RW_SESSION) != 0;
+	mi = lock_count_pick();
+	mine = &sess_sh[mi];
+	e = mine->free;
+	h = sess_place(mine, atomic_load_explicit(&sess_tbl, memory_order_relaxed), e, 0);
+	if (h == 0) {
+		rv = CKR_HOST_MEMORY;   /* (a table at most half full always has a place) */
+		goto out;
 	}
+	mine->free = e->next_free;
+	/* counted when of the generation the counts are of (else the token went meanwhile:
+	 * the session is dead already, and the counts are of the new generation) */
+	sess_count_in(mine, (unsigned)k, s.flags,
+		      s.gen == atomic_load_explicit(&sess_tokgen[k], memory_order_relaxed));
+	sess_fill(e, h, &s, mi, (unsigned)k);
+	*phSession = h;
 out:
-	lock_release(sess_wlock);
+	lock_rw_release(&sess_lk);
 	return rv;
 }
 
-/* Take session e (handle h, a table entry) away (sess_wlock held); 1 when it was live and
- * the last of its token. */
+/* Take session e (handle h, a table entry) away (sess_lk exclusive); 1 when it was live
+ * and the last of its token. */
 static int sess_close_inlock(struct sess_entry *e, CK_SESSION_HANDLE h, int *live)
 {
 	struct token *t = atomic_load_explicit(&e->tok, memory_order_relaxed);
 	unsigned gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
-	struct sess_tok *k = sess_tok_inlock(t);        /* (may drop e, if its token went) */
+	int k = sess_tok_inlock(t);     /* (may drop e, if its token went) */
+	CK_ULONG all, rw;
 
 	*live = 0;
 	if (atomic_load_explicit(&e->handle, memory_order_relaxed) != h)
 		return 0;       /* dropped just now: its token was removed */
 	*live = gen == token_generation(t);
-	if (k != NULL && gen == k->gen) {
-		k->all--;
-		k->rw -= (atomic_load_explicit(&e->flags, memory_order_relaxed) & CKF_RW_SESSION) != 0;
-	}
+	sess_count_out(&sess_sh[e->shard], e->tk,
+		       atomic_load_explicit(&e->flags, memory_order_relaxed),
+		       k >= 0 && gen == atomic_load_explicit(&sess_tokgen[k], memory_order_relaxed));
 	sess_unpublish_inlock(e, h);
-	return *live && k != NULL && k->all == 0;
+	if (!*live || k < 0)
+		return 0;
+	sess_sum_inlock((unsigned)k, &all, &rw);
+	return all == 0;
+}
+
+/* C_CloseSession with the table's lock shared: 1 when done, with *rv its answer and, for
+ * CKR_OK, the session's entry, token and place in the counts, and *zero when the shard
+ * that counted it counts no other session of that token; 0 when the exclusive path must
+ * do it (its token went since: that path drops its sessions; the application's locks). */
+static int sess_close_shared(CK_SESSION_HANDLE h, CK_RV *rv, struct sess_entry **ep,
+			     struct token **tp, unsigned *kp, int *zero)
+{
+	struct sess_table *tb;
+	struct sess_entry *e = NULL;
+	struct sess_shard *sh, *mine;
+	CK_SESSION_HANDLE want = h;
+	struct token *t;
+	CK_FLAGS flags;
+	unsigned k, gen;
+	int done = 1;
+
+	if (!sess_fast_ok || lock_rw_shared(&sess_lk) != CKR_OK)
+		return 0;
+	*rv = CKR_SESSION_HANDLE_INVALID;
+	tb = atomic_load_explicit(&sess_tbl, memory_order_acquire);
+	if (tb != NULL && h != CK_INVALID_HANDLE)
+		e = atomic_load_explicit(&tb->e[h & tb->mask], memory_order_acquire);
+	if (e == NULL || atomic_load_explicit(&e->handle, memory_order_acquire) != h)
+		goto out;
+	LOCK_HG_TAKE_OVER(e);
+	/* (if another thread closes it meanwhile, what is read here may be of the session
+	 * after it: the swap below then fails, and it is not used) */
+	t = atomic_load_explicit(&e->tok, memory_order_relaxed);
+	gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
+	flags = atomic_load_explicit(&e->flags, memory_order_relaxed);
+	k = e->tk;
+	if (k >= SESS_TOKS || gen != token_generation(t) ||
+	    atomic_load_explicit(&sess_tokgen[k], memory_order_relaxed) != gen) {
+		done = 0;       /* its token went: the exclusive path drops its sessions */
+		goto out;
+	}
+	/* the one caller that swaps the handle closes it; a second one finds none */
+	if (!atomic_compare_exchange_strong_explicit(&e->handle, &want, 0, memory_order_acq_rel,
+						     memory_order_relaxed))
+		goto out;
+	atomic_store_explicit(&tb->e[h & tb->mask], NULL, memory_order_release);
+	/* counted out of the shard that counted it, and free in this thread's (mostly the
+	 * same: one mutex, a default one, which cannot fail here) */
+	mine = sess_mine();
+	sh = &sess_sh[e->shard];
+	(void)pthread_mutex_lock(&sh->m);
+	*zero = sess_count_out(sh, k, flags, 1);
+	if (sh != mine) {
+		pthread_mutex_unlock(&sh->m);
+		(void)pthread_mutex_lock(&mine->m);
+	}
+	e->next_free = mine->free;
+	mine->free = e;
+	pthread_mutex_unlock(&mine->m);
+	*ep = e;
+	*tp = t;
+	*kp = k;
+	*rv = CKR_OK;
+out:
+	lock_rw_release(&sess_lk);
+	return done;
+}
+
+/* After a close left shard that counted it with no session of token t (place k): might
+ * it have been the token's last? Only a login makes the last close do anything. */
+static int sess_last_maybe(struct token *t, unsigned k)
+{
+	struct token_fast f;
+
+	if (token_fast(t, &f) && !f.user && !f.so)
+		return 0;
+	return !sess_any_of(k);
 }
 
 CK_RV rt_CloseSession(CK_SESSION_HANDLE hSession)
 {
-	struct sess_entry *e;
+	struct sess_entry *e = NULL;
 	struct token *t = NULL;
-	int last = 0, live = 0;
-	CK_RV rv = lock_acquire(sess_wlock);
+	unsigned k = 0;
+	int last = 0, live = 0, zero = 0;
+	CK_RV rv;
 
+	if (sess_close_shared(hSession, &rv, &e, &t, &k, &zero)) {
+		if (rv != CKR_OK)
+			return rv;
+		/* its operations may hold plaintext: free them now (unless a later session has
+		 * the place already: then it ended them, op_slots_open) */
+		op_slots_close(&e->ops, hSession);
+		if (zero && sess_last_maybe(t, k))
+			sess_logout_if_last(t);
+		return CKR_OK;
+	}
+	rv = sess_excl();
 	if (rv != CKR_OK)
 		return rv;
 	e = sess_entry_inlock(hSession);
@@ -580,15 +908,13 @@ CK_RV rt_CloseSession(CK_SESSION_HANDLE hSession)
 		t = atomic_load_explicit(&e->tok, memory_order_relaxed);
 		last = sess_close_inlock(e, hSession, &live);
 	}
-	lock_release(sess_wlock);
+	lock_rw_release(&sess_lk);
 	if (e == NULL || !live) {
 		/* a session of a removed token is gone already: its operations end all the same */
 		if (e != NULL)
 			op_slots_close(&e->ops, hSession);
 		return CKR_SESSION_HANDLE_INVALID;
 	}
-	/* its operations may hold plaintext: free them now (unless a later session has the
-	 * place already: then it ended them, op_slots_open) */
 	op_slots_close(&e->ops, hSession);
 	if (last)
 		sess_logout_if_last(t);
@@ -605,7 +931,7 @@ CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = lock_acquire(sess_wlock);
+	rv = sess_excl();
 	if (rv != CKR_OK)
 		return rv;
 	sess_tok_inlock(t);
@@ -621,7 +947,7 @@ CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
 		/* (under the table's lock: nobody can have the place yet) */
 		op_slots_close(&e->ops, h);
 	}
-	lock_release(sess_wlock);
+	lock_rw_release(&sess_lk);
 	sess_logout_if_last(t);
 	return CKR_OK;
 }

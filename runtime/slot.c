@@ -281,6 +281,12 @@ int slot_fast_token(CK_SLOT_ID id, struct token **tok)
 	return 1;
 }
 
+int slot_fast_known(CK_SLOT_ID id)
+{
+	return atomic_load_explicit(&mon_live, memory_order_acquire) &&
+	       id < atomic_load_explicit(&fast_n, memory_order_acquire);
+}
+
 /* Look at the readers (IPC only) and update the table. */
 static CK_RV slot_refresh_inlock(void)
 {

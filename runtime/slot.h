@@ -25,6 +25,9 @@ CK_RV slot_present(CK_SLOT_ID id, int *present);
  * slot id when a card is in it as the monitor's last update saw it; 0 when the caller must
  * ask slot_enter_token (no monitor, unknown ID, no card). */
 int slot_fast_token(CK_SLOT_ID id, struct token **tok);
+/* Without any lock: 1 when the reader monitor's last update had slot id (a slot, with a
+ * card or not, stays until C_Finalize); 0 when the caller must ask slot_token. */
+int slot_fast_known(CK_SLOT_ID id);
 
 /* token_enter() the token of a slot that must hold a card, with its cache loaded
  * (token_enter_cached() when cached_ok: the call only reads the cache; else
