@@ -8,6 +8,7 @@
 #define SCRIPTOKI_LOCK_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "cryptoki.h"
@@ -128,5 +129,48 @@ void lock_count_reset(struct lock_count *c);
 #define LOCK_HG_TAKE_OVER(p) ((void)(p))
 #define LOCK_HG_UNCHECKED(p, n) ((void)(p), (void)(n))
 #endif
+
+/*
+ * A short lock, for a few loads and stores and nothing that waits long (no card I/O; at
+ * most a shared hold of a lock_rw, whose writers hold it for memory work only): the
+ * operation slots of a session (opstate.h), taken once or more in every call on a
+ * session. With OS locking it is a word spun on: uncontended, one atomic exchange in and
+ * one store out (a pthread mutex costs some forty instructions each way); contended, a
+ * few spins, then sched_yield until it is free. With the application's callbacks, one of
+ * its mutexes, as for every lock of the module. helgrind sees a lock (its annotations).
+ */
+struct lock_short {
+	atomic_int held;
+	void *app;              /* the application's mutex, when its callbacks are in use */
+};
+
+CK_RV lock_short_create(struct lock_short *l);
+void lock_short_destroy(struct lock_short *l);
+/* (the slow halves of the two below) */
+CK_RV lock_short_app(struct lock_short *l, int acquire);
+void lock_short_wait(struct lock_short *l);
+
+static inline CK_RV lock_short_acquire(struct lock_short *l)
+{
+	if (l->app != NULL)
+		return lock_short_app(l, 1);
+	if (atomic_exchange_explicit(&l->held, 1, memory_order_acquire) != 0)
+		lock_short_wait(l);
+#ifdef LOCK_HG
+	ANNOTATE_RWLOCK_ACQUIRED(l, 1);
+#endif
+	return CKR_OK;
+}
+
+static inline CK_RV lock_short_release(struct lock_short *l)
+{
+	if (l->app != NULL)
+		return lock_short_app(l, 0);
+#ifdef LOCK_HG
+	ANNOTATE_RWLOCK_RELEASED(l, 1);
+#endif
+	atomic_store_explicit(&l->held, 0, memory_order_release);
+	return CKR_OK;
+}
 
 #endif

@@ -1501,7 +1501,9 @@ CK_RV rt_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 		return CKR_HOST_MEMORY;
 	f->op.kind = OP_FIND;
 	f->op.destroy = obj_search_destroy;
+	f->op.no_use = 1;       /* worked with under the slots' lock only (rt_FindObjects) */
 	f->h = f->inl;
+	f->n = f->pos = 0;
 	rv = obj_enter(hSession, OBJ_READ, &c);
 	if (rv != CKR_OK) {
 		free(f);
@@ -1544,15 +1546,17 @@ CK_RV rt_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
 
 	if (rv != CKR_OK)
 		return rv;
-	/* the search is ours until op_release: another thread may close the session */
-	rv = op_acquire(hSession, OP_FIND, &op);
-	if (rv != CKR_OK)
+	/* the search is read and moved on with its session's slots locked: a close, a
+	 * C_FindObjectsFinal, a cancel or another thread's C_FindObjects on the session waits
+	 * for the copy (the object table's lock is taken inside, never the other way) */
+	op = op_lock_kind(hSession, OP_FIND, &rv);
+	if (op == NULL)
 		return rv;
 	f = (struct obj_search *)op;
 	*pulObjectCount = 0;
 	rv = obj_table_read();
 	if (rv != CKR_OK) {
-		op_release(op, 1);
+		op_unlock(op);
 		return rv;
 	}
 	/* objects destroyed since the search began are left out (O(1) each) */
@@ -1564,7 +1568,7 @@ CK_RV rt_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
 			phObject[(*pulObjectCount)++] = h;
 	}
 	obj_table_leave();
-	op_release(op, 0);
+	op_unlock(op);
 	return CKR_OK;
 }
 

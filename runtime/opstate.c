@@ -40,7 +40,7 @@ void op_set_sessions(struct op_slots *(*slots_of)(CK_SESSION_HANDLE h),
 CK_RV op_slots_init(struct op_slots *s)
 {
 	int k;
-	CK_RV rv = lock_own_create(&s->lock);
+	CK_RV rv = lock_short_create(&s->lock);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -58,7 +58,8 @@ CK_RV op_slots_init(struct op_slots *s)
 static void op_free(struct op *op)
 {
 	/* nobody holds it any more: its lock goes first, with the memory that holds it */
-	lock_own_destroy(&op->use);
+	if (!op->no_use)
+		lock_own_destroy(&op->use);
 	free(op->given_sig);
 	op->destroy(op);
 }
@@ -74,7 +75,7 @@ void op_fini(void)
 			if (s->op[k] != NULL)
 				op_free(s->op[k]);      /* (may leave a spare: freed next) */
 		free(atomic_exchange(&s->spare, NULL));
-		lock_own_destroy(&s->lock);
+		lock_short_destroy(&s->lock);
 	}
 	op_all = NULL;
 }
@@ -118,11 +119,11 @@ static struct op_slots *op_lock_session(CK_SESSION_HANDLE h, CK_RV *rv)
 	*rv = CKR_OK;
 	if (s == NULL)
 		return NULL;
-	*rv = lock_own_acquire(&s->lock);
+	*rv = lock_short_acquire(&s->lock);
 	if (*rv != CKR_OK)
 		return NULL;
 	if (s->open != h) {
-		lock_own_release(&s->lock);
+		lock_short_release(&s->lock);
 		return NULL;
 	}
 	return s;
@@ -147,11 +148,11 @@ void op_slots_open(struct op_slots *s, CK_SESSION_HANDLE h)
 	struct op *gone[OP_KIND_MAX];
 	int n;
 
-	if (lock_own_acquire(&s->lock) != CKR_OK)
+	if (lock_short_acquire(&s->lock) != CKR_OK)
 		return;
 	n = op_slots_empty_inlock(s, gone);
 	s->open = h;
-	lock_own_release(&s->lock);
+	lock_short_release(&s->lock);
 	while (n > 0)
 		op_free(gone[--n]);
 }
@@ -161,13 +162,13 @@ void op_slots_close(struct op_slots *s, CK_SESSION_HANDLE h)
 	struct op *gone[OP_KIND_MAX];
 	int n = 0;
 
-	if (lock_own_acquire(&s->lock) != CKR_OK)
+	if (lock_short_acquire(&s->lock) != CKR_OK)
 		return;         /* leaks rather than frees what another caller may hold */
 	if (s->open == h) {
 		n = op_slots_empty_inlock(s, gone);
 		s->open = 0;
 	}
-	lock_own_release(&s->lock);
+	lock_short_release(&s->lock);
 	while (n > 0)
 		op_free(gone[--n]);
 }
@@ -218,14 +219,14 @@ CK_RV op_busy(CK_SESSION_HANDLE h, enum op_kind kind)
 	if (s == NULL)
 		return rv;      /* no session: nothing is active in it */
 	busy = op_busy_inlock(s, kind);
-	lock_own_release(&s->lock);
+	lock_short_release(&s->lock);
 	return busy ? CKR_OPERATION_ACTIVE : CKR_OK;
 }
 
 CK_RV op_start(CK_SESSION_HANDLE h, struct op *op)
 {
 	struct op_slots *s;
-	CK_RV rv = lock_own_create(&op->use);
+	CK_RV rv = op->no_use ? CKR_OK : lock_own_create(&op->use);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -233,7 +234,15 @@ CK_RV op_start(CK_SESSION_HANDLE h, struct op *op)
 	/* (plain stores: nobody else sees op before the slots' lock publishes it below) */
 	atomic_store_explicit(&op->refs, 1, memory_order_relaxed);   /* the slots' */
 	atomic_store_explicit(&op->linked, 1, memory_order_relaxed);
-	s = op_lock_session(h, &rv);
+	s = op->slots;
+	if (s == NULL) {
+		s = op_lock_session(h, &rv);
+	} else if ((rv = lock_short_acquire(&s->lock)) != CKR_OK) {
+		s = NULL;
+	} else if (s->open != h) {
+		lock_short_release(&s->lock);   /* op_spare's slots: h has closed since */
+		s = NULL;
+	}
 	if (s == NULL) {
 		/* closed since the call's handle check (opstate.h, op_missing) */
 		if (rv == CKR_OK)
@@ -241,17 +250,18 @@ CK_RV op_start(CK_SESSION_HANDLE h, struct op *op)
 		goto fail;
 	}
 	if (op_busy_inlock(s, op->kind)) {
-		lock_own_release(&s->lock);
+		lock_short_release(&s->lock);
 		rv = CKR_OPERATION_ACTIVE;
 		goto fail;
 	}
 	op->slots = s;
 	s->op[op->kind] = op;
 	s->active++;
-	lock_own_release(&s->lock);
+	lock_short_release(&s->lock);
 	return CKR_OK;
 fail:
-	lock_own_destroy(&op->use);
+	if (!op->no_use)
+		lock_own_destroy(&op->use);
 	op->linked = 0;
 	op->refs = 0;
 	return rv;
@@ -276,7 +286,7 @@ CK_RV op_active(CK_SESSION_HANDLE h, enum op_kind kind)
 	if (s == NULL)
 		return rv != CKR_OK ? rv : op_missing(h);
 	active = s->op[kind] != NULL;
-	lock_own_release(&s->lock);
+	lock_short_release(&s->lock);
 	return active ? CKR_OK : op_missing(h);
 }
 
@@ -294,7 +304,7 @@ static struct op *op_slot_locked(CK_SESSION_HANDLE h, enum op_kind kind, struct 
 	}
 	op = s->op[kind];
 	if (op == NULL) {
-		lock_own_release(&s->lock);
+		lock_short_release(&s->lock);
 		*rv = op_missing(h);
 		return NULL;
 	}
@@ -312,7 +322,7 @@ CK_RV op_ref(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
 		return rv;
 	atomic_fetch_add_explicit(&op->refs, 1, memory_order_relaxed);
 	*out = op;
-	lock_own_release(&s->lock);
+	lock_short_release(&s->lock);
 	return CKR_OK;
 }
 
@@ -320,6 +330,18 @@ void op_unref(struct op *op)
 {
 	if (op_unref_last(op))
 		op_free(op);
+}
+
+struct op *op_lock_kind(CK_SESSION_HANDLE h, enum op_kind kind, CK_RV *rv)
+{
+	struct op_slots *s;
+
+	return op_slot_locked(h, kind, &s, rv);
+}
+
+void op_unlock(struct op *op)
+{
+	lock_short_release(&op->slots->lock);
 }
 
 CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out)
@@ -375,13 +397,13 @@ CK_RV op_acquire_ending(CK_SESSION_HANDLE h, enum op_kind kind,
 		s->active--;
 		/* (nobody else can look at it any more) */
 		atomic_store_explicit(&op->linked, 0, memory_order_relaxed);
-		lock_own_release(&s->lock);
+		lock_short_release(&s->lock);
 		*taken = 1;
 		*out = op;
 		return CKR_OK;
 	}
 shared:
-	lock_own_release(&s->lock);
+	lock_short_release(&s->lock);
 	return op_acquire(h, kind, out);
 }
 
@@ -396,13 +418,13 @@ void op_release(struct op *op, int end)
 	struct op_slots *s = op->slots;
 
 	if (end && op->linked) {
-		if (lock_own_acquire(&s->lock) != CKR_OK) {
+		if (lock_short_acquire(&s->lock) != CKR_OK) {
 			lock_own_release(&op->use);  /* and leak our reference rather than free */
 			return;
 		}
 		if (op->linked && s->op[op->kind] == op)
 			op_unlink_inlock(s, op->kind);   /* we still hold ours: never the last */
-		lock_own_release(&s->lock);
+		lock_short_release(&s->lock);
 	}
 	/* let the next holder in before our reference goes: once it is gone, another
 	 * thread's unlink may free the operation, its lock included */
@@ -425,7 +447,7 @@ CK_RV op_finish(CK_SESSION_HANDLE h, enum op_kind kind)
 		if (op_unlink_inlock(s, kind))
 			op = o;         /* nobody held it: free it, outside the lock */
 	}
-	lock_own_release(&s->lock);
+	lock_short_release(&s->lock);
 	if (op != NULL)
 		op_free(op);
 	return had ? CKR_OK : op_missing(h);
@@ -446,7 +468,9 @@ struct op *op_spare(CK_SESSION_HANDLE h, enum op_kind kind, size_t size)
 		return NULL;
 	}
 	LOCK_HG_TAKE_OVER(op);
-	memset(op, 0, size);
+	/* the common part zeroed; the kind's own as it was (its starter sets what it uses) */
+	memset(op, 0, sizeof *op);
+	op->slots = s;          /* op_start's hint: h's slots, unless h closes meanwhile */
 	return op;
 }
 
@@ -479,7 +503,7 @@ void op_end(CK_SESSION_HANDLE h, enum op_kind kind)
 		if (op_unlink_inlock(s, kind))
 			op = o;         /* nobody held it: free it, outside the lock */
 	}
-	lock_own_release(&s->lock);
+	lock_short_release(&s->lock);
 	if (op != NULL)
 		op_free(op);
 }

@@ -57,6 +57,7 @@ struct op {
 	 * caller that holds the operation's own lock, op_acquire) */
 	_Atomic int linked;
 	struct lock_own use;              /* held by the one caller working with it */
+	int no_use;                       /* set by its starter: no use lock (op_lock_kind) */
 	/* a message-based process: ends the message in progress, if any, and keeps the
 	 * process (a bad argument of a message call, sk_bad_args); NULL for the others */
 	void (*end_message)(struct op *op);
@@ -78,7 +79,7 @@ struct op {
  * linked of the operations in op[].
  */
 struct op_slots {
-	struct lock_own lock;
+	struct lock_short lock;          /* short: a few pointer moves (lock.h) */
 	CK_SESSION_HANDLE open;           /* the session that has these slots now; 0: none */
 	struct op *op[OP_KIND_MAX];
 	int active;                       /* how many of op[] are set */
@@ -111,7 +112,8 @@ void op_fini(void);
 void op_forget_after_fork(void);
 
 /* Start op in session h: CKR_OPERATION_ACTIVE when one of its kind is already active (op
- * is then not taken: the caller frees it with op->destroy). */
+ * is then not taken: the caller frees it with op->destroy). op's struct op is zeroed but
+ * for kind, destroy and no_use (allocated so, or from op_spare, whose slots it trusts). */
 CK_RV op_start(CK_SESSION_HANDLE h, struct op *op);
 
 /* CKR_OPERATION_ACTIVE when an operation of that kind or its twin (the message-based
@@ -128,6 +130,17 @@ CK_RV op_acquire(CK_SESSION_HANDLE h, enum op_kind kind, struct op **out);
 
 /* Give back an operation from op_acquire; end != 0 also ends it (if nothing else did). */
 void op_release(struct op *op, int end);
+
+/*
+ * The active operation of that kind with its session's slots locked, for a call that
+ * works with it briefly and never waits while it does (a search's C_FindObjects: a copy
+ * of handles): no reference and no lock of the operation's own, since nothing can end or
+ * free it while the slots are locked; NULL when none, *rv saying why (as op_acquire).
+ * op_unlock gives the slots back. An operation used only so is started with no_use set
+ * (no lock of its own is made; op_acquire on it answers CKR_CANT_LOCK).
+ */
+struct op *op_lock_kind(CK_SESSION_HANDLE h, enum op_kind kind, CK_RV *rv);
+void op_unlock(struct op *op);
 
 /*
  * op_acquire for a call that will end the operation (a single-part C_Digest): when nobody
@@ -147,8 +160,9 @@ void op_drop(struct op *op);
 /*
  * An operation's memory used again: a session keeps the memory of one ended operation
  * (its destructor gives it with op_keep instead of freeing it: 1 when kept, else the
- * caller frees it), and op_spare hands it out, zeroed, to the next operation of that
- * kind and size in the session (NULL: none; the caller allocates). Memory only: the
+ * caller frees it), and op_spare hands it out to the next operation of that kind and
+ * size in the session, its struct op zeroed but for the slots (a hint for op_start), the
+ * rest as it was (NULL: none; the caller allocates, zeroed). Memory only: the
  * destructor has freed what the operation held before. Lock-free (one atomic exchange on
  * the session's own memory).
  */

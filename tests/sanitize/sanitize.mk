@@ -28,10 +28,15 @@ TSAN_BUILD      := build-tsan
 ASAN_SANITIZE   := address,undefined
 ASAN_CHECK_ONLY ?= t2 t3001 t3002 t3003 t3004 t3005 t3007 t3008 t31 t4 t5 t7 t9
 # every compiled t5/t7 test that starts threads or forks (found by what it calls, so a new
-# one is picked up), and t5003 (the application's own lock callbacks); not those that fork
-# only to run OpenSC's pkcs11-tool on this build's module, which a process without the
-# TSan runtime cannot load (TSAN_NOT)
-TSAN_NOT        ?= t7301
+# one is picked up), and t5003 (the application's own lock callbacks); not (TSAN_NOT) those
+# that fork only to run OpenSC's pkcs11-tool on this build's module, which a process
+# without the TSan runtime cannot load (t7301), nor t7002, whose children fork from a
+# parent with the module's reader monitor running and finalise OpenSSL: Debian 12's
+# libtsan (GCC 12) does not hold its internal allocator's lock across fork, so a child
+# forked while another thread had it spins on it for ever in dlclose (seen 3 times in 20
+# runs under load; the backtrace ends in __sanitizer::InternalFree). Plain and ASan runs
+# keep t7002; t5004 forks under TSan without other threads.
+TSAN_NOT        ?= t7301 t7002
 TSAN_CHECK_ONLY ?= t5003 $(filter-out $(addsuffix -%,$(TSAN_NOT)),$(basename $(notdir $(shell grep -lw \
                                       -e pthread_create -e fork tests/t5*.c tests/t7*.c \
                                       2>/dev/null))))
