@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 
 #include "api/api.h"
+#include "api/appmutex.h"
 
 #define THREADS 6
 
@@ -24,45 +25,6 @@ static CK_SLOT_ID slots[2];
 static int iterations = 40;
 static atomic_int bad;
 static atomic_long calls;
-
-/* The application's mutexes, counted. */
-static atomic_int n_create, n_destroy, n_lock, n_unlock, n_live;
-
-static CK_RV app_create(CK_VOID_PTR_PTR m)
-{
-	pthread_mutex_t *p = malloc(sizeof *p);
-
-	if (p == NULL)
-		return CKR_HOST_MEMORY;
-	pthread_mutex_init(p, NULL);
-	*m = p;
-	atomic_fetch_add(&n_create, 1);
-	atomic_fetch_add(&n_live, 1);
-	return CKR_OK;
-}
-
-static CK_RV app_destroy(CK_VOID_PTR m)
-{
-	pthread_mutex_destroy(m);
-	free(m);
-	atomic_fetch_add(&n_destroy, 1);
-	atomic_fetch_sub(&n_live, 1);
-	return CKR_OK;
-}
-
-static CK_RV app_lock(CK_VOID_PTR m)
-{
-	if (pthread_mutex_lock(m) != 0)
-		return CKR_CANT_LOCK;
-	atomic_fetch_add(&n_lock, 1);
-	return CKR_OK;
-}
-
-static CK_RV app_unlock(CK_VOID_PTR m)
-{
-	atomic_fetch_add(&n_unlock, 1);
-	return pthread_mutex_unlock(m) == 0 ? CKR_OK : CKR_CANT_LOCK;
-}
 
 /* rv must be one of the allowed ones; otherwise count it and say so. */
 static void expect(const char *what, CK_RV rv, CK_RV a, CK_RV b)
@@ -193,11 +155,7 @@ int main(int argc, char **argv)
 		/* the child under helgrind: small, both locking kinds */
 		iterations = 6;
 		run("helgrind, OS locks", NULL);
-		memset(&args, 0, sizeof args);
-		args.CreateMutex = app_create;
-		args.DestroyMutex = app_destroy;
-		args.LockMutex = app_lock;
-		args.UnlockMutex = app_unlock;
+		api_app_mutexes(&args);
 		run("helgrind, application locks", &args);
 		return done_testing();
 	}
@@ -210,18 +168,14 @@ int main(int argc, char **argv)
 	args.flags = CKF_OS_LOCKING_OK;
 	run("CKF_OS_LOCKING_OK", &args);
 
-	memset(&args, 0, sizeof args);
-	args.CreateMutex = app_create;
-	args.DestroyMutex = app_destroy;
-	args.LockMutex = app_lock;
-	args.UnlockMutex = app_unlock;
+	api_app_mutexes(&args);
 	run("application mutexes", &args);
-	ok(atomic_load(&n_create) >= 4, "the application's CreateMutex was used (%d mutexes)",
-	   atomic_load(&n_create));
-	ok(atomic_load(&n_lock) > 100, "its LockMutex was used (%d times)", atomic_load(&n_lock));
-	is_ulong(atomic_load(&n_unlock), atomic_load(&n_lock), "every lock was unlocked");
-	is_ulong(atomic_load(&n_live), 0, "C_Finalize destroyed every mutex it created (%d)",
-		 atomic_load(&n_destroy));
+	ok(atomic_load(&app_mutex_created) >= 4, "the application's CreateMutex was used (%d mutexes)",
+	   atomic_load(&app_mutex_created));
+	ok(atomic_load(&app_mutex_locks) > 100, "its LockMutex was used (%d times)", atomic_load(&app_mutex_locks));
+	is_ulong(atomic_load(&app_mutex_unlocks), atomic_load(&app_mutex_locks), "every lock was unlocked");
+	is_ulong(atomic_load(&app_mutex_live), 0, "C_Finalize destroyed every mutex it created (%d)",
+		 atomic_load(&app_mutex_destroyed));
 	cards_logged_out("application mutexes");
 
 	/* the same work under helgrind; a sanitizer build (make check-asan, check-tsan) is

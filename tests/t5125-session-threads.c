@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 
 #include "api/api.h"
+#include "api/appmutex.h"
 #include "api/tsan.h"
 
 #define NT 4
@@ -320,38 +321,6 @@ static void run(const char *how, CK_C_INITIALIZE_ARGS *args, int prepare)
 	is_rv(f->C_Finalize(NULL), CKR_OK, "%s: C_Finalize", how);
 }
 
-/* The application's mutexes: plain pthread ones, counted. */
-static atomic_long app_locks;
-
-static CK_RV app_create(CK_VOID_PTR_PTR m)
-{
-	pthread_mutex_t *p = malloc(sizeof *p);
-
-	if (p == NULL)
-		return CKR_HOST_MEMORY;
-	pthread_mutex_init(p, NULL);
-	*m = p;
-	return CKR_OK;
-}
-
-static CK_RV app_destroy(CK_VOID_PTR m)
-{
-	pthread_mutex_destroy(m);
-	free(m);
-	return CKR_OK;
-}
-
-static CK_RV app_lock(CK_VOID_PTR m)
-{
-	atomic_fetch_add(&app_locks, 1);
-	return pthread_mutex_lock(m) == 0 ? CKR_OK : CKR_CANT_LOCK;
-}
-
-static CK_RV app_unlock(CK_VOID_PTR m)
-{
-	return pthread_mutex_unlock(m) == 0 ? CKR_OK : CKR_CANT_LOCK;
-}
-
 int main(int argc, char **argv)
 {
 	CK_C_INITIALIZE_ARGS args;
@@ -361,14 +330,13 @@ int main(int argc, char **argv)
 	f = api_module();
 	run("OS locking", NULL, 1);
 
-	memset(&args, 0, sizeof args);
-	args.CreateMutex = app_create;
-	args.DestroyMutex = app_destroy;
-	args.LockMutex = app_lock;
-	args.UnlockMutex = app_unlock;
+	api_app_mutexes(&args);
 	run("application mutexes", &args, 0);
 	/* every open and close took the application's mutex for the session table */
-	ok(atomic_load(&app_locks) > 2L * NT * ROUNDS,
-	   "application mutexes: they were used (%ld locks)", atomic_load(&app_locks));
+	ok(atomic_load(&app_mutex_locks) > 2 * NT * ROUNDS,
+	   "application mutexes: they were used (%d locks)", atomic_load(&app_mutex_locks));
+	is_ulong(atomic_load(&app_mutex_live), 0,
+		 "application mutexes: C_Finalize destroyed every one it created (%d)",
+		 atomic_load(&app_mutex_created));
 	return done_testing();
 }

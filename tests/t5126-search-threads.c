@@ -136,6 +136,26 @@ static void make_objects(void)
 	ok(all, "%d session objects made", NOBJ);
 }
 
+/* A search that one of the readers ends after stop handles: with C_FindObjectsFinal, or
+ * (closing) with C_CloseSession. */
+static void ended_midway(int stop, int closing)
+{
+	const char *how = closing ? "C_CloseSession" : "C_FindObjectsFinal";
+	CK_OBJECT_HANDLE h;
+	CK_ULONG n;
+	long got;
+
+	is_rv(start_search(), CKR_OK, "C_FindObjectsInit, for %s under the readers", how);
+	got = readers(stop, closing);
+	ok(atomic_load(&bad) == 0 && got >= stop && got < NOBJ,
+	   "%s by one reader after %d handles: no handle twice, the others then get %s (%ld read)",
+	   how, stop, closing ? "CKR_SESSION_HANDLE_INVALID or CKR_SESSION_CLOSED"
+			      : "CKR_OPERATION_NOT_INITIALIZED", got);
+	is_rv(f->C_FindObjects(sess, &h, 1, &n),
+	      closing ? CKR_SESSION_HANDLE_INVALID : CKR_OPERATION_NOT_INITIALIZED,
+	      "C_FindObjects after %s", how);
+}
+
 int main(int argc, char **argv)
 {
 	CK_OBJECT_HANDLE h[NOBJ + 1];
@@ -166,13 +186,7 @@ int main(int argc, char **argv)
 	is_rv(f->C_FindObjectsFinal(sess), CKR_OK, "C_FindObjectsFinal");
 
 	/* ended by another thread mid-way */
-	is_rv(start_search(), CKR_OK, "C_FindObjectsInit again (the last one's memory)");
-	got = readers(NOBJ / 3, 0);
-	ok(atomic_load(&bad) == 0 && got >= NOBJ / 3 && got < NOBJ,
-	   "C_FindObjectsFinal by one reader after %d handles: no handle twice, the others "
-	   "then get CKR_OPERATION_NOT_INITIALIZED (%ld read)", NOBJ / 3, got);
-	is_rv(f->C_FindObjects(sess, h, 1, &n), CKR_OPERATION_NOT_INITIALIZED,
-	      "C_FindObjects after C_FindObjectsFinal");
+	ended_midway(NOBJ / 3, 0);
 
 	/* a new search after that one: complete and correct, in one call */
 	is_rv(start_search(), CKR_OK, "C_FindObjectsInit once more");
@@ -183,13 +197,7 @@ int main(int argc, char **argv)
 	is_rv(f->C_FindObjectsFinal(sess), CKR_OK, "C_FindObjectsFinal");
 
 	/* the session closed mid-way */
-	is_rv(start_search(), CKR_OK, "C_FindObjectsInit, to be closed under the readers");
-	got = readers(NOBJ / 2, 1);
-	ok(atomic_load(&bad) == 0 && got >= NOBJ / 2 && got < NOBJ,
-	   "C_CloseSession by one reader after %d handles: no handle twice, the others get "
-	   "CKR_SESSION_HANDLE_INVALID or CKR_SESSION_CLOSED (%ld read)", NOBJ / 2, got);
-	is_rv(f->C_FindObjects(sess, h, 1, &n), CKR_SESSION_HANDLE_INVALID,
-	      "C_FindObjects on the closed session");
+	ended_midway(NOBJ / 2, 1);
 
 	/* the next session takes that memory (the table gives a closed one's to the next):
 	 * its objects are its own, its first search starts clean */

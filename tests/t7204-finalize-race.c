@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 
 #include "api/api.h"
+#include "api/appmutex.h"
 #include "api/tsan.h"
 
 #define THREADS 4
@@ -37,34 +38,6 @@ static struct stats *st;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static long round_calls;
-
-static CK_RV app_create(CK_VOID_PTR_PTR m)
-{
-	pthread_mutex_t *p = malloc(sizeof *p);
-
-	if (p == NULL)
-		return CKR_HOST_MEMORY;
-	pthread_mutex_init(p, NULL);
-	*m = p;
-	return CKR_OK;
-}
-
-static CK_RV app_destroy(CK_VOID_PTR m)
-{
-	pthread_mutex_destroy(m);
-	free(m);
-	return CKR_OK;
-}
-
-static CK_RV app_lock(CK_VOID_PTR m)
-{
-	return pthread_mutex_lock(m) == 0 ? CKR_OK : CKR_CANT_LOCK;
-}
-
-static CK_RV app_unlock(CK_VOID_PTR m)
-{
-	return pthread_mutex_unlock(m) == 0 ? CKR_OK : CKR_CANT_LOCK;
-}
 
 static void bad(const char *what, CK_RV rv)
 {
@@ -188,11 +161,7 @@ static int workload(void)
 	CK_C_INITIALIZE_ARGS app;
 	int r, rc;
 
-	memset(&app, 0, sizeof app);
-	app.CreateMutex = app_create;
-	app.DestroyMutex = app_destroy;
-	app.LockMutex = app_lock;
-	app.UnlockMutex = app_unlock;
+	api_app_mutexes(&app);
 	for (r = 0; r < ROUNDS; r++) {
 		rc = round_once(r % 2 ? &app : NULL);
 		if (rc != 0)
