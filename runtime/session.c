@@ -419,10 +419,7 @@ static int sess_tok_inlock(struct token *t)
 		n = atomic_load_explicit(&sess_ntoks, memory_order_relaxed);
 		if (n == SESS_TOKS)
 			return -1;
-		for (j = 0; j < SESS_SHARDS; j++) {
-			atomic_store_explicit(&sess_sh[j].all[n], 0, memory_order_relaxed);
-			sess_sh[j].rw[n] = 0;
-		}
+		/* (its counts are 0 in every shard: no place is ever given to another token) */
 		atomic_store_explicit(&sess_tokt[n], t, memory_order_relaxed);
 		atomic_store_explicit(&sess_tokgen[n], gen, memory_order_relaxed);
 		atomic_store_explicit(&sess_ntoks, n + 1, memory_order_release);
