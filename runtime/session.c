@@ -285,31 +285,38 @@ static int sess_tok_find(struct token *t)
 	return -1;
 }
 
+/* One writer at a time (the shard's mutex, or the lock exclusive), read by others: no
+ * read-modify-write needed, only an atomic store. The new value. */
+static long sess_add(_Atomic long *c, long d)
+{
+	long v = atomic_load_explicit(c, memory_order_relaxed) + d;
+
+	atomic_store_explicit(c, v, memory_order_relaxed);
+	return v;
+}
+
+/* d sessions of flags more in shard sh's counts of token k; how many it counts now. */
+static long sess_count_add(struct sess_shard *sh, unsigned k, CK_FLAGS flags, long d)
+{
+	if (flags & CKF_RW_SESSION)
+		sh->rw[k] += d;
+	return sess_add(&sh->all[k], d);
+}
+
 /* Count a session of flags in or out of shard sh (its mutex held, or the lock exclusive):
  * its place always, and when counted (of the generation its token's counts are of) the
  * session too, for token k; out says 1 when the shard counts none of k any more. */
 static void sess_count_in(struct sess_shard *sh, unsigned k, CK_FLAGS flags, int counted)
 {
-	atomic_store_explicit(&sh->taken, atomic_load_explicit(&sh->taken, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-	if (!counted)
-		return;
-	atomic_store_explicit(&sh->all[k], atomic_load_explicit(&sh->all[k], memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-	sh->rw[k] += (flags & CKF_RW_SESSION) != 0;
+	sess_add(&sh->taken, 1);
+	if (counted)
+		sess_count_add(sh, k, flags, 1);
 }
 
 static int sess_count_out(struct sess_shard *sh, unsigned k, CK_FLAGS flags, int counted)
 {
-	long all = atomic_load_explicit(&sh->all[k], memory_order_relaxed);
-
-	atomic_store_explicit(&sh->taken, atomic_load_explicit(&sh->taken, memory_order_relaxed) - 1,
-			      memory_order_relaxed);
-	if (!counted)
-		return 0;
-	atomic_store_explicit(&sh->all[k], all - 1, memory_order_relaxed);
-	sh->rw[k] -= (flags & CKF_RW_SESSION) != 0;
-	return all == 1;
+	sess_add(&sh->taken, -1);
+	return counted && sess_count_add(sh, k, flags, -1) == 0;
 }
 
 /* The places taken, over all shards (a moment's sum unless the lock is exclusive). */
@@ -437,7 +444,7 @@ static int sess_tok_inlock(struct token *t)
 		    atomic_load_explicit(&e->gen, memory_order_relaxed) == gen)
 			continue;
 		h = atomic_load_explicit(&e->handle, memory_order_relaxed);
-		sess_count_out(&sess_sh[e->shard], e->tk, 0, 0);
+		sess_add(&sess_sh[e->shard].taken, -1);     /* (its count: all reset below) */
 		sess_unpublish_inlock(e, h);
 		op_slots_close(&e->ops, h);
 	}
@@ -449,16 +456,10 @@ static int sess_tok_inlock(struct token *t)
 	/* those left are of generation gen (opened since): counted again */
 	for (i = 0; tb != NULL && i <= tb->mask; i++) {
 		struct sess_entry *e = atomic_load_explicit(&tb->e[i], memory_order_relaxed);
-		struct sess_shard *sh;
 
-		if (e == NULL || atomic_load_explicit(&e->tok, memory_order_relaxed) != t)
-			continue;
-		sh = &sess_sh[e->shard];
-		atomic_store_explicit(&sh->all[k], atomic_load_explicit(&sh->all[k],
-									   memory_order_relaxed) + 1,
-				      memory_order_relaxed);
-		sh->rw[k] += (atomic_load_explicit(&e->flags, memory_order_relaxed) &
-			      CKF_RW_SESSION) != 0;
+		if (e != NULL && atomic_load_explicit(&e->tok, memory_order_relaxed) == t)
+			sess_count_add(&sess_sh[e->shard], (unsigned)k,
+				       atomic_load_explicit(&e->flags, memory_order_relaxed), 1);
 	}
 	return k;
 }
@@ -753,11 +754,14 @@ CK_RV rt_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	sess_sum_inlock((unsigned)k, &all, &rw);
-	if ((max_all != CK_EFFECTIVELY_INFINITE && all >= max_all) ||
-	    (max_rw != CK_EFFECTIVELY_INFINITE && (flags & CKF_RW_SESSION) && rw >= max_rw)) {
-		rv = CKR_SESSION_COUNT;
-		goto out;
+	if (max_all != CK_EFFECTIVELY_INFINITE || max_rw != CK_EFFECTIVELY_INFINITE) {
+		sess_sum_inlock((unsigned)k, &all, &rw);
+		if ((max_all != CK_EFFECTIVELY_INFINITE && all >= max_all) ||
+		    (max_rw != CK_EFFECTIVELY_INFINITE && (flags & CKF_RW_SESSION) &&
+		     rw >= max_rw)) {
+			rv = CKR_SESSION_COUNT;
+			goto out;
+		}
 	}
 	rv = sess_reserve_inlock();
 	if (rv != CKR_OK)
@@ -836,7 +840,7 @@ static int sess_close_shared(CK_SESSION_HANDLE h, CK_RV *rv, struct sess_entry *
 	gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
 	flags = atomic_load_explicit(&e->flags, memory_order_relaxed);
 	k = e->tk;
-	if (k >= SESS_TOKS || gen != token_generation(t) ||
+	if (gen != token_generation(t) ||
 	    atomic_load_explicit(&sess_tokgen[k], memory_order_relaxed) != gen) {
 		done = 0;       /* its token went: the exclusive path drops its sessions */
 		goto out;
@@ -890,28 +894,27 @@ CK_RV rt_CloseSession(CK_SESSION_HANDLE hSession)
 	if (sess_close_shared(hSession, &rv, &e, &t, &k, &zero)) {
 		if (rv != CKR_OK)
 			return rv;
-		/* its operations may hold plaintext: free them now (unless a later session has
-		 * the place already: then it ended them, op_slots_open) */
-		op_slots_close(&e->ops, hSession);
-		if (zero && sess_last_maybe(t, k))
-			sess_logout_if_last(t);
-		return CKR_OK;
+		last = zero && sess_last_maybe(t, k);
+	} else {
+		rv = sess_excl();
+		if (rv != CKR_OK)
+			return rv;
+		e = sess_entry_inlock(hSession);
+		if (e != NULL) {
+			t = atomic_load_explicit(&e->tok, memory_order_relaxed);
+			last = sess_close_inlock(e, hSession, &live);
+		}
+		lock_rw_release(&sess_lk);
+		if (e == NULL || !live) {
+			/* a session of a removed token is gone already: its operations end all
+			 * the same */
+			if (e != NULL)
+				op_slots_close(&e->ops, hSession);
+			return CKR_SESSION_HANDLE_INVALID;
+		}
 	}
-	rv = sess_excl();
-	if (rv != CKR_OK)
-		return rv;
-	e = sess_entry_inlock(hSession);
-	if (e != NULL) {
-		t = atomic_load_explicit(&e->tok, memory_order_relaxed);
-		last = sess_close_inlock(e, hSession, &live);
-	}
-	lock_rw_release(&sess_lk);
-	if (e == NULL || !live) {
-		/* a session of a removed token is gone already: its operations end all the same */
-		if (e != NULL)
-			op_slots_close(&e->ops, hSession);
-		return CKR_SESSION_HANDLE_INVALID;
-	}
+	/* its operations may hold plaintext: free them now (unless a later session has the
+	 * place already: then it ended them, op_slots_open) */
 	op_slots_close(&e->ops, hSession);
 	if (last)
 		sess_logout_if_last(t);

@@ -270,21 +270,19 @@ static CK_RV slot_apply_inlock(const struct pcsc_reader *r, size_t n)
 	return CKR_OK;
 }
 
-int slot_fast_token(CK_SLOT_ID id, struct token **tok)
-{
-	if (!atomic_load_explicit(&mon_live, memory_order_acquire) ||
-	    id >= atomic_load_explicit(&fast_n, memory_order_acquire) ||
-	    !atomic_load_explicit(&fast_present[id], memory_order_relaxed))
-		return 0;
-	*tok = atomic_load_explicit(&fast_tok[id], memory_order_relaxed);
-	LOCK_HG_TAKE_OVER(&fast_n);
-	return 1;
-}
-
 int slot_fast_known(CK_SLOT_ID id)
 {
 	return atomic_load_explicit(&mon_live, memory_order_acquire) &&
 	       id < atomic_load_explicit(&fast_n, memory_order_acquire);
+}
+
+int slot_fast_token(CK_SLOT_ID id, struct token **tok)
+{
+	if (!slot_fast_known(id) || !atomic_load_explicit(&fast_present[id], memory_order_relaxed))
+		return 0;
+	*tok = atomic_load_explicit(&fast_tok[id], memory_order_relaxed);
+	LOCK_HG_TAKE_OVER(&fast_n);
+	return 1;
 }
 
 /* Look at the readers (IPC only) and update the table. */
