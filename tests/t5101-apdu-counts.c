@@ -6,7 +6,8 @@
  * C_GetSessionInfo send none; C_OpenSession and C_GetMechanismList on a known token send
  * none; C_Login sends only VERIFY (INS 20): one APDU for a right PIN, the wrong PIN at most
  * one more to read the retry counter; a PIN of the wrong length sends none. A search after
- * C_Login reads only the private objects' EFs, never the public part again.
+ * C_Login reads only the private objects' EFs, never the public part again; a process's
+ * C_GetTokenInfo, C_Login and first search read EF.DIR and the ODF once between them.
  */
 #include "api/api.h"
 
@@ -125,6 +126,61 @@ static void find_login_find(CK_SLOT_ID slot)
 	is_rv(f->C_Finalize(NULL), CKR_OK, "find-login-find: C_Finalize");
 }
 
+/* How many SELECTs (INS A4) after the first `mark` APDUs of token 0 name a file whose FID
+ * (the last two bytes of the SELECT's data: a path or a FID) is fid; -1 without a trace. */
+static long selects_of(long at, unsigned fid)
+{
+	const char *path = api_env(0, "TRACE");
+	char line[8192];
+	long n = 0, hits = 0;
+	FILE *fp;
+
+	if (path == NULL || (fp = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, fp) != NULL) {
+		unsigned b[5 + 255];
+		int used, pos = 2, k = 0;
+
+		if (line[0] != '>' || line[1] != ' ' || n++ < at)
+			continue;
+		while (k < 5 + 255 && sscanf(line + pos, "%x%n", &b[k], &used) == 1) {
+			pos += used;
+			k++;
+		}
+		if (k >= 7 && b[1] == 0xA4 && b[4] >= 2 && (int)b[4] + 5 <= k &&
+		    (b[3 + b[4]] << 8 | b[4 + b[4]]) == fid)
+			hits++;
+	}
+	fclose(fp);
+	return hits;
+}
+
+/*
+ * C_GetTokenInfo -> C_OpenSession -> C_Login -> find in a fresh C_Initialize (what
+ * pkcs11-tool --sign does): the token's information and its objects are one snapshot of
+ * the public part, so EF.DIR (2F00) and the ODF (5031) are each selected once, not again
+ * for the search.
+ */
+static void info_login_find(CK_SLOT_ID slot)
+{
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE s;
+	long at;
+
+	is_rv(f->C_Initialize(NULL), CKR_OK, "info-login-find: C_Initialize");
+	at = api_apdus(0);
+	is_rv(f->C_GetTokenInfo(slot, &ti), CKR_OK, "info-login-find: C_GetTokenInfo");
+	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK,
+	      "info-login-find: C_OpenSession");
+	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "info-login-find: C_Login");
+	is_ulong((CK_ULONG)count_data(s), 3, "info-login-find: the search finds all three");
+	diag("C_GetTokenInfo + C_Login + find: %ld APDUs", api_apdus(0) - at);
+	is_ulong((CK_ULONG)selects_of(at, 0x2F00), 1, "... EF.DIR is selected once");
+	is_ulong((CK_ULONG)selects_of(at, 0x5031), 1, "... the ODF is selected once");
+	is_ulong((CK_ULONG)selects_of(at, 0x5032), 1, "... TokenInfo once");
+	is_rv(f->C_Finalize(NULL), CKR_OK, "info-login-find: C_Finalize");
+}
+
 int main(int argc, char **argv)
 {
 	CK_TOKEN_INFO ti;
@@ -208,5 +264,6 @@ int main(int argc, char **argv)
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 
 	find_login_find(slot);
+	info_login_find(slot);
 	return done_testing();
 }

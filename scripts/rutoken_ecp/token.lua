@@ -166,8 +166,19 @@ end
 -- A card of this family whose PKCS#15 structure does not parse is not recognised
 -- (CKR_TOKEN_NOT_RECOGNIZED): the runtime shows it as a token to initialise, and
 -- init_token does not need to read it. A card that does not answer is CKR_DEVICE_ERROR.
+-- What token_info read of EF.DIR and the ODF, for the objects call that follows it: the
+-- runtime reads a token's information and then its objects once per connection (and the
+-- objects again whenever it reads the information again), so the two make one snapshot of
+-- the public part and the ODF is not read twice. Used once; forgotten with what objects()
+-- keeps (the end of this file), and a card reset gives the script a fresh VM.
+local app_kept
+
 function T.token_info(card)
+	app_kept = nil
 	local st, err, malformed = read_p15(card)
+	if st then
+		app_kept = st
+	end
 	if st == nil then
 		if malformed then
 			dbg("rutoken_ecp: the PKCS#15 structure does not parse")
@@ -1188,7 +1199,11 @@ end
 local kept
 
 local function read_public(card)
-	local st, err = read_app(card)
+	local st, err = app_kept, nil
+	app_kept = nil
+	if not st then
+		st, err = read_app(card)
+	end
 	if st == nil then
 		return nil, err
 	end
@@ -3077,7 +3092,7 @@ local keeps_objects = {
 for name, fn in pairs(T) do
 	if type(fn) == "function" and not keeps_objects[name] then
 		T[name] = function(...)
-			kept = nil
+			kept, app_kept = nil, nil
 			return fn(...)
 		end
 	end
