@@ -50,8 +50,13 @@ is "$(stat -c %s "$W/sig" 2>/dev/null)" 64 "... a 64-byte signature"
 openssl pkeyutl -verify -pubin -inkey "$W/pub.pem" -rawin -in "$W/msg" \
 	-sigfile "$W/sig" >"$W/out" 2>&1
 ok $? "openssl pkeyutl -verify -rawin verifies it with the exported key" || cat "$W/out" >&2
+# the changed message: byte 500 with its lowest bit flipped (writing a fixed byte would
+# leave the message as it was whenever the random byte already was that one)
 cp "$W/msg" "$W/msg2"
-printf 'x' | dd of="$W/msg2" bs=1 seek=500 conv=notrunc 2>/dev/null
+b=$(od -An -tu1 -j500 -N1 "$W/msg" | tr -d ' ')
+printf "\\$(printf %o $((b ^ 1)))" | dd of="$W/msg2" bs=1 seek=500 conv=notrunc 2>/dev/null
+! cmp -s "$W/msg" "$W/msg2"
+ok $? "the changed message differs from the signed one"
 ! openssl pkeyutl -verify -pubin -inkey "$W/pub.pem" -rawin -in "$W/msg2" \
 	-sigfile "$W/sig" >"$W/out" 2>&1
 ok $? "... and refuses it for a changed message"

@@ -89,7 +89,10 @@ piv -l -p "$PIV_PIN" --sign -m ECDSA-SHA384 --signature-format openssl --id 04 \
 ok $? "sign ECDSA-SHA384 with 9E (P-384)"
 openssl dgst -sha384 -verify "$W/9e.pub" -signature "$W/s4" "$W/d" >/dev/null 2>&1
 ok $? "... openssl verifies it"
-cp "$W/s4" "$W/s4bad" && printf '\x01' | dd of="$W/s4bad" bs=1 seek=20 conv=notrunc 2>/dev/null
+# byte 20 with its lowest bit flipped: a fixed byte would leave it as it was 1 time in 256
+b=$(od -An -tu1 -j20 -N1 "$W/s4" | tr -d ' ')
+cp "$W/s4" "$W/s4bad" &&
+	printf "\\$(printf %o $((b ^ 1)))" | dd of="$W/s4bad" bs=1 seek=20 conv=notrunc 2>/dev/null
 openssl dgst -sha384 -verify "$W/9e.pub" -signature "$W/s4bad" "$W/d" >/dev/null 2>&1
 is $? 1 "... and refuses a changed signature (the check can fail)"
 piv -l -p 654321 --sign -m SHA256-RSA-PKCS --id 01 -i "$W/d" -o "$W/s5" >"$W/e" 2>&1
