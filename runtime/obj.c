@@ -737,7 +737,8 @@ static CK_RV obj_whole(struct obj_ctx *c, CK_OBJECT_HANDLE h)
 
 /* --- obj_view ------------------------------------------------------------------------ */
 
-CK_RV obj_view(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out)
+static CK_RV obj_view_do(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, int whole,
+			 struct obj_view *out)
 {
 	struct obj_ctx c;
 	struct obj *o;
@@ -747,7 +748,8 @@ CK_RV obj_view(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out)
 	rv = obj_enter(s, OBJ_READ, &c);
 	if (rv != CKR_OK)
 		return rv;
-	rv = obj_whole(&c, h);
+	if (whole)
+		rv = obj_whole(&c, h);
 	if (rv != CKR_OK)
 		goto leave;
 	rv = obj_table_read();
@@ -765,6 +767,7 @@ CK_RV obj_view(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out)
 						CK_UNAVAILABLE_INFORMATION);
 		out->on_token = o->owner == 0;
 		out->tok = o->tok;
+		out->lazy = o->lazy;
 		snprintf(out->ref, sizeof out->ref, "%s", o->ref);
 	}
 	obj_table_leave();
@@ -773,6 +776,16 @@ leave:
 	if (rv != CKR_OK)
 		obj_view_free(out);
 	return rv;
+}
+
+CK_RV obj_view(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out)
+{
+	return obj_view_do(s, h, 1, out);
+}
+
+CK_RV obj_view_as_is(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out)
+{
+	return obj_view_do(s, h, 0, out);
 }
 
 void obj_view_free(struct obj_view *v)

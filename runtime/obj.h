@@ -39,11 +39,18 @@ struct obj_view {
 	int on_token;                   /* CKA_TOKEN */
 	struct token *tok;              /* the token of a token object */
 	char ref[LB_REF_MAX];           /* the script's reference of a token object */
+	int lazy;                       /* obj_view_as_is of a lazy token object: attrs lack
+					 * what the script's object_attrs gives */
 	size_t nattrs;
 	struct lb_attr *attrs;          /* copies; obj_view_free cleanses them */
 };
 
+/* A copy of object h's attributes: the whole object (a lazy one is read from the card
+ * first, obj_fetch) ... */
 CK_RV obj_view(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out);
+/* ... or what the cache has, lazy or not (out->lazy says which): for a caller that can
+ * do with what a lazy object lists and asks for the whole one only when it cannot. */
+CK_RV obj_view_as_is(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct obj_view *out);
 void obj_view_free(struct obj_view *v);
 const struct lb_attr *obj_view_attr(const struct obj_view *v, CK_ATTRIBUTE_TYPE type);
 /* A CK_BBOOL attribute, or dflt when the object does not have it. */

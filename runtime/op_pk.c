@@ -131,7 +131,7 @@ static CK_RV op_pk_prepare_view(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS
 	struct prim_attrs attrs;
 	struct op_pk *o = NULL;
 	const struct mech *m;
-	int have_view = 0, view_ok, secret, on_token, host_key = 0, token_form;
+	int have_view = 0, view_ok, secret, on_token, host_key = 0, token_form, by_size;
 	CK_RV rv, view_rv;
 
 	*out = NULL;
@@ -145,6 +145,7 @@ static CK_RV op_pk_prepare_view(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS
 	on_token = private_key && !secret;
 	if (!op_pk_mech_can(m, need, on_token, 1))
 		return CKR_MECHANISM_INVALID;
+	by_size = kind == OP_SIGN && on_token && m->ops->sign_by_size;
 	if (m->hash != 0 && crypto_md(m->hash) == NULL)
 		return CKR_MECHANISM_INVALID;   /* e.g. no gostprov on this host */
 	o = calloc(1, size > sizeof *o ? size : sizeof *o);
@@ -178,9 +179,20 @@ static CK_RV op_pk_prepare_view(CK_SESSION_HANDLE h, enum op_kind kind, CK_FLAGS
 		v = pre;
 		view_rv = CKR_OK;
 	} else {
-		view_rv = obj_view(h, key, &own);
+		view_rv = obj_view_as_is(h, key, &own);
 		have_view = view_rv == CKR_OK;
 	}
+	/* a lazy key (issue 11) is read whole from the card first, unless it is an RSA key
+	 * with CKA_MODULUS_BITS and signing on the token needs only its size */
+	if (view_rv == CKR_OK && v->lazy &&
+	    !(by_size && v->key_type == CKK_RSA && obj_view_attr(v, CKA_MODULUS_BITS) != NULL)) {
+		if (have_view)
+			obj_view_free(&own);
+		view_rv = obj_view(h, key, &own);
+		have_view = view_rv == CKR_OK;
+		v = &own;
+	}
+	o->p.by_size = view_rv == CKR_OK && v->lazy;
 	view_ok = view_rv == CKR_OK;
 	if (on_token && view_ok && !v->on_token && v->cls == CKO_PRIVATE_KEY) {
 		host_key = 1;
@@ -316,7 +328,7 @@ CK_RV op_key_init(CK_SESSION_HANDLE h, enum op_kind kind, const CK_MECHANISM *pm
 
 	/* a call without a mechanism, of a bad session or with a key that cannot be seen is
 	 * never the token secret keys': op_pk_init's alone, with its own look at the key */
-	if (pm == NULL || sess_call(h, &si) != CKR_OK || obj_view(h, key, &v) != CKR_OK)
+	if (pm == NULL || sess_call(h, &si) != CKR_OK || obj_view_as_is(h, key, &v) != CKR_OK)
 		return op_pk_init(h, kind, pm, key);
 	if (!op_toksym_init_view(h, &si, kind, pm, &v, &rv))
 		rv = op_pk_init_view(h, kind, pm, key, &v);

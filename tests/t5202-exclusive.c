@@ -111,6 +111,7 @@ int main(int argc, char **argv)
 		CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY, pcls = CKO_PUBLIC_KEY;
 		CK_ATTRIBUTE q[] = { { CKA_CLASS, &cls, sizeof cls }, { CKA_ID, "\x52", 1 } };
 		CK_ATTRIBUTE pq[] = { { CKA_CLASS, &pcls, sizeof pcls }, { CKA_ID, "\x52", 1 } };
+		CK_ATTRIBUTE mod = { CKA_MODULUS, NULL, 0 };
 		CK_ULONG cnt = 0;
 
 		f->C_FindObjectsInit(s, q, 2);
@@ -122,6 +123,11 @@ int main(int argc, char **argv)
 		f->C_FindObjects(s, &pub, 1, &cnt);
 		f->C_FindObjectsFinal(s);
 		ok(cnt == 1, "and its public key");
+		/* the public key's value is read from the card when first needed (a lazy
+		 * object): by the first C_VerifyInit below, whose SELECT would make the warm
+		 * signature after it select the key again. Read it now. */
+		is_rv(f->C_GetAttributeValue(s, pub, &mod, 1), CKR_OK,
+		      "the public key's modulus (read from the card once)");
 	}
 	sign_once(f, s, pub, priv, "exclusive, cold", list, sizeof list);
 	n = sign_once(f, s, pub, priv, "exclusive, warm", list, sizeof list);

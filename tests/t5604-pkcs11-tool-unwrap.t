@@ -56,7 +56,9 @@ unwrap() {
 unwrap RSA-PKCS "$W/wrapped.pkcs1"
 [ $? -ne 0 ] && grep -q "CKR_TEMPLATE_INCONSISTENT" "$W/out"
 ok $? "RSA-PKCS: --unwrap into a token key: CKR_TEMPLATE_INCONSISTENT" || show
-grep "C_UnwrapKey(" "$W/trace" | grep -q "APDUs: A4 22 2A)"
+# (before them, in this new process, the key's public value: the modulus the decryption
+# checks the ciphertext against is read when the key is first used, a lazy object)
+grep "C_UnwrapKey(" "$W/trace" | grep -Eq "APDUs: (A4 B0( B0)* )?A4 22 2A\)"
 ok $? "RSA-PKCS: ... after the token decrypted" || sed 's/^/#   /' "$W/trace" >&2
 cp "$W/wrapped.pkcs1" "$W/bad"
 printf '\x00' | dd of="$W/bad" bs=1 seek=5 conv=notrunc 2>/dev/null

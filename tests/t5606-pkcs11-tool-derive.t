@@ -53,7 +53,9 @@ SCRIPTOKI_DEBUG=2 SCRIPTOKI_DEBUG_FILE="$W/trace" \
 	p11 --login --pin $USER_PIN --derive -m ECDH1-DERIVE --id 57 \
 	--input-file "$W/peer.der" --output-file "$W/ours"
 ok $? "pkcs11-tool --derive -m ECDH1-DERIVE with the token's key" || show
-grep "C_DeriveKey(" "$W/trace" | grep -q "APDUs: A4 22 86)"
+# (before them, in this new process, the key's public value: its curve is read when the
+# key is first used, a lazy object)
+grep "C_DeriveKey(" "$W/trace" | grep -Eq "APDUs: (A4 B0( B0)* )?A4 22 86\)"
 ok $? "... the token agreed (SELECT, MSE SET, GENERAL AUTHENTICATE)" ||
 	grep "C_DeriveKey(" "$W/trace" | sed 's/^/#   /' >&2
 openssl pkeyutl -derive -inkey "$W/peer.pem" -peerkey "$W/tok.pem" -out "$W/theirs" 2>"$W/out"

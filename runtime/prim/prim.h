@@ -49,7 +49,12 @@ struct prim_ctx {
 	size_t k;                       /* RSA: modulus bytes; EC/GOST: bytes of r or s */
 	size_t mod_bits;                /* RSA */
 	size_t out_len;                 /* signature (or ciphertext) length */
-	uint8_t *modulus;               /* RSA private keys: the modulus, k bytes */
+	uint8_t *modulus;               /* RSA private keys: the modulus, k bytes (NULL when
+					 * by_size let the key hook do without it) */
+	int by_size;                    /* set by the caller before key: signing on the token
+					 * with a private key whose modulus is not at hand (a
+					 * lazy object, issue 11); a primitive with sign_by_size
+					 * then takes the key's size from CKA_MODULUS_BITS */
 	EVP_PKEY *pk;                   /* RSA public keys */
 	uint8_t *params, *point;        /* EC / GOST public keys: CKA_EC_PARAMS or
 					 * CKA_GOSTR3410_PARAMS, CKA_EC_POINT or CKA_VALUE */
@@ -169,6 +174,11 @@ struct prim_ops {
 
 	/* A primitive of secret keys (CKO_SECRET_KEY, all its operations on the host). */
 	int secret;
+	/* Signing on the token needs only the key's size (RSA PKCS #1 v1.5 and PSS encode
+	 * for k bytes, mod_bits; X.509's raw block is compared with the modulus and is not
+	 * so): with c->by_size the key hook accepts a private key with CKA_MODULUS_BITS and
+	 * no CKA_MODULUS, and the operation reads no more of a lazy key from the card. */
+	int sign_by_size;
 	/* Secret-key generation (host CKF_GENERATE, C_GenerateKey): the length in bytes of
 	 * the key to make, from the template's CKA_VALUE_LEN (given 0: the template has
 	 * none), or of a key's value (given 1, value_len its length; C_CreateObject):

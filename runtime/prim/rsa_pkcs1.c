@@ -110,6 +110,7 @@ static CK_RV rsa_pkcs1_pair_gen(const struct mech *m, const struct prim_attrs *p
 
 const struct prim_ops prim_rsa_pkcs1_ops = {
 	.key = prim_rsa_key,
+	.sign_by_size = 1,
 	.max_input = rsa_pkcs1_max_input,
 	.sign_encode = rsa_pkcs1_encode,
 	.sign_decode = prim_rsa_align,

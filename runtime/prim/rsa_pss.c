@@ -71,6 +71,7 @@ static CK_RV rsa_pss_verify(const struct prim_ctx *c, const uint8_t *in, size_t 
 const struct prim_ops prim_rsa_pss_ops = {
 	.param = rsa_pss_param,
 	.key = rsa_pss_key,
+	.sign_by_size = 1,
 	.max_input = rsa_pss_max_input,
 	.sign_encode = rsa_pss_encode,
 	.sign_decode = prim_rsa_align,

@@ -993,9 +993,9 @@ local function algo_attrs(a, k, pubv, private)
 			a[CKA.MODULUS] = pubv.n
 			a[CKA.PUBLIC_EXPONENT] = pubv.e
 		end
-		if not private then
-			a[CKA.MODULUS_BITS] = pubv and pubv.n and bit_length(pubv.n) or k.bits
-		end
+		-- a private key too (as OpenSC's module gives it): signing needs only the
+		-- size, so a lazy private key signs without its public value being read
+		a[CKA.MODULUS_BITS] = pubv and pubv.n and bit_length(pubv.n) or k.bits
 	elseif v == V.ec then
 		-- the curve from the public key; without it, P-256 when the field size says so
 		local params = pubv and pubv.params
@@ -1221,11 +1221,55 @@ local function read_public(card)
 	if not d then
 		return nil, err
 	end
-	local vals, by_id = read_public_values(card, d.pukdf)
-	if not vals then
-		return nil, by_id
+	-- the keys' public values are read when asked for (public_value)
+	return { d = d, vals = {}, values = {} }
+end
+
+-- The public value of the PuKDF's key i, read on first need and kept in pub.vals[i]
+-- (false when it has none): its EF, or the value its directory entry holds (no APDU).
+-- nil + CKR when the card fails or the value does not parse.
+local function public_value(card, pub, i)
+	local v = pub.vals[i]
+	if v ~= nil then
+		return v
 	end
-	return { d = d, vals = vals, by_id = by_id, values = {} }
+	local vals, err = read_public_values(card, { objs = { pub.d.pukdf.objs[i] } })
+	if not vals then
+		return nil, err
+	end
+	pub.vals[i] = vals[1]
+	return vals[1]
+end
+
+-- src[id] = the place in d.pukdf.objs of the first key with that ID that has a public
+-- value (an EF or a value in its entry): where a private key takes its public values.
+local function public_sources(d)
+	local src = {}
+	for i, k in ipairs(d.pukdf.objs) do
+		if (k.path or k.direct) and src[k.id] == nil then
+			src[k.id] = i
+		end
+	end
+	return src
+end
+
+-- A key whose public value is not read yet, as a lazy object (the contract's object.lazy):
+-- what its directory entry gives, without the attributes that come from the value
+-- (CKA_MODULUS and CKA_PUBLIC_EXPONENT, CKA_EC_PARAMS and CKA_EC_POINT, a GOST key's
+-- CKA_VALUE); CKA_MODULUS_BITS is the entry's modulusLength. object_attrs gives the rest.
+local function lazy_key(o, k)
+	if variant_of(k) == V.ec then
+		o.attrs[CKA.EC_PARAMS] = nil
+	end
+	o.lazy = true
+	return o
+end
+
+-- Whether a private key's own attributes take anything from its public value (RSA: the
+-- modulus and exponent; EC: the curve). A GOST or Ed25519 key's do not.
+local function prkey_takes_public(k)
+	local v = variant_of(k)
+	return v == V.rsa or v == V.ec
 end
 
 -- The certificates' and data objects' values, in the order the objects are listed: the
@@ -1273,11 +1317,22 @@ function T.objects(card, logged_in)
 		end
 	end
 	-- a private key without its public-key object takes its public attributes from the
-	-- certificate with its CKA_ID: those certificates are read now, the others on request
-	local d, vals, by_id = pub.d, pub.vals, pub.by_id
+	-- certificate with its CKA_ID: those certificates are read now, the others on request.
+	-- The public keys' values are read when asked for (lazy objects), but a value held in
+	-- its directory entry costs no APDU and is taken now.
+	local d = pub.d
+	local src = public_sources(d)
+	for i, k in ipairs(d.pukdf.objs) do
+		if not k.path and k.direct then
+			local v, verr = public_value(card, pub, i)
+			if v == nil then
+				return nil, verr
+			end
+		end
+	end
 	local eager, need_id = {}, {}
 	for _, k in ipairs(d.prkdf.objs) do
-		if k.path and not by_id[k.id] then
+		if k.path and not src[k.id] then
 			need_id[k.id] = true
 		end
 	end
@@ -1318,13 +1373,24 @@ function T.objects(card, logged_in)
 	end
 	for _, k in ipairs(d.prkdf.objs) do
 		if k.path then
-			add(prkey_object(k, by_id[k.id] or from_cert(k)))
+			local i = src[k.id]
+			local v = i and pub.vals[i]
+			if v == nil and i and prkey_takes_public(k) then
+				add(lazy_key(prkey_object(k, nil), k))
+			else
+				add(prkey_object(k, v or from_cert(k)))
+			end
 			prk_by_id[k.id] = prk_by_id[k.id] or k
 		end
 	end
 	for i, k in ipairs(d.pukdf.objs) do
 		if k.path and (logged_in or not k.private) then
-			add(pubkey_object(k, vals[i], prk_by_id[k.id]))
+			local v = pub.vals[i]
+			if v == nil then
+				add(lazy_key(pubkey_object(k, nil, prk_by_id[k.id]), k))
+			else
+				add(pubkey_object(k, v or nil, prk_by_id[k.id]))
+			end
 		end
 	end
 	for _, l in ipairs(lists) do
@@ -1344,8 +1410,44 @@ function T.objects(card, logged_in)
 	return out
 end
 
--- A certificate objects() listed lazy, whole: its EF read now (kept with the public part).
--- The public part is read again when nothing is kept (a write came in between).
+-- A key objects() listed lazy, whole: its public value read now (kept with the public
+-- part). nil when ref names no key of the directories.
+local function key_attrs(card, pub, ref)
+	local d = pub.d
+	for _, k in ipairs(d.prkdf.objs) do
+		if k.path and ref_of("prkey", k.path) == ref then
+			local i = public_sources(d)[k.id]
+			local v, err
+			if i then
+				v, err = public_value(card, pub, i)
+				if v == nil then
+					return nil, err
+				end
+			end
+			return prkey_object(k, v or nil)
+		end
+	end
+	for i, k in ipairs(d.pukdf.objs) do
+		if k.path and ref_of("pubkey", k.path) == ref then
+			local v, err = public_value(card, pub, i)
+			if v == nil then
+				return nil, err
+			end
+			local prk
+			for _, x in ipairs(d.prkdf.objs) do
+				if x.path and x.id == k.id then
+					prk = x
+					break
+				end
+			end
+			return pubkey_object(k, v or nil, prk)
+		end
+	end
+	return nil
+end
+
+-- A certificate or key objects() listed lazy, whole: its EF read now (kept with the public
+-- part). The public part is read again when nothing is kept (a write came in between).
 function T.object_attrs(card, ref)
 	local pub, err = kept, nil
 	if not pub then
@@ -1358,6 +1460,16 @@ function T.object_attrs(card, ref)
 			return nil, "CKR_DEVICE_ERROR"
 		end
 		kept = pub
+	end
+	if type(ref) == "string" and (ref:sub(1, 6) == "prkey:" or ref:sub(1, 7) == "pubkey:") then
+		local o, kerr = key_attrs(card, pub, ref)
+		if o then
+			return o
+		elseif kerr then
+			return nil, kerr
+		end
+		dbg("rutoken_ecp: %s: no such key in the directories now", ref)
+		return nil, "CKR_DEVICE_ERROR"
 	end
 	for _, c in ipairs(pub.d.cdf.objs) do
 		if c.path and not c.private and ref_of("cert", c.path) == ref then
