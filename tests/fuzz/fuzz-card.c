@@ -2,7 +2,8 @@
 /*
  * fuzz-card — card answers into the token scripts' parsers (FCP, the PKCS#15 directory,
  * ODF, TokenInfo, the object directories, public keys, status words) through the same
- * lb_* entry points the runtime calls, with a fake card whose answers are the input.
+ * lb_* entry points the runtime calls, with a fake card whose answers are the input
+ * (a lazy object of the objects call is then made whole, as the runtime asks for it).
  *
  * Input: one byte that picks the call (see calls[] below; the byte modulo their number),
  * then the card's answers in order, each a 2-byte big-endian length and that many bytes
@@ -17,8 +18,11 @@
  *
  * The family is rutoken_ecp from the scripts folder the module would use
  * (SCRIPTOKI_SCRIPTS, else the folder compiled in). One VM serves every input, as one VM
- * serves a token for its lifetime; the card is lent non-exclusively, so a script keeps
- * nothing of the card between two calls.
+ * serves a token for its lifetime; the card is lent non-exclusively. What the script
+ * keeps between calls (the application's directory token_info read, for the objects
+ * call after it; the public part objects read, for the object_attrs and logged-in
+ * objects calls after it) may carry from one input to the next, as it carries from one
+ * call to the next in the runtime.
  */
 #include "fuzz.h"
 
@@ -144,8 +148,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		rv = lb_objects(vm, &card, call == C_OBJECTS_PRIVATE, &o, &n);
 		if (rv == CKR_OK) {
+			size_t i;
+
 			fuzz_assert(n == 0 || o != NULL);
 			check_objects(o, n);
+			/* each lazy object made whole, as the runtime asks when it is needed:
+			 * the certificates' and the public keys' values parsed from the answers
+			 * that are left */
+			for (i = 0; i < n; i++) {
+				struct lb_object whole;
+				CK_RV arv;
+
+				if (!o[i].lazy)
+					continue;
+				memset(&whole, 0, sizeof whole);
+				arv = lb_object_attrs(vm, &card, o[i].ref, &whole);
+				fuzz_assert(sk_rv_name(arv) != NULL);
+				if (arv == CKR_OK) {
+					check_objects(&whole, 1);
+					fuzz_assert(!whole.lazy);
+					lb_object_clear(&whole);
+				}
+			}
 			lb_objects_free(o, n);
 		}
 		break;
