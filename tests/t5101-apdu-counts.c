@@ -126,35 +126,6 @@ static void find_login_find(CK_SLOT_ID slot)
 	is_rv(f->C_Finalize(NULL), CKR_OK, "find-login-find: C_Finalize");
 }
 
-/* How many SELECTs (INS A4) after the first `mark` APDUs of token 0 name a file whose FID
- * (the last two bytes of the SELECT's data: a path or a FID) is fid; -1 without a trace. */
-static long selects_of(long at, unsigned fid)
-{
-	const char *path = api_env(0, "TRACE");
-	char line[8192];
-	long n = 0, hits = 0;
-	FILE *fp;
-
-	if (path == NULL || (fp = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, fp) != NULL) {
-		unsigned b[5 + 255];
-		int used, pos = 2, k = 0;
-
-		if (line[0] != '>' || line[1] != ' ' || n++ < at)
-			continue;
-		while (k < 5 + 255 && sscanf(line + pos, "%x%n", &b[k], &used) == 1) {
-			pos += used;
-			k++;
-		}
-		if (k >= 7 && b[1] == 0xA4 && b[4] >= 2 && (int)b[4] + 5 <= k &&
-		    (b[3 + b[4]] << 8 | b[4 + b[4]]) == fid)
-			hits++;
-	}
-	fclose(fp);
-	return hits;
-}
-
 /*
  * C_GetTokenInfo -> C_OpenSession -> C_Login -> find in a fresh C_Initialize (what
  * pkcs11-tool --sign does): the token's information and its objects are one snapshot of
@@ -175,9 +146,9 @@ static void info_login_find(CK_SLOT_ID slot)
 	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "info-login-find: C_Login");
 	is_ulong((CK_ULONG)count_data(s), 3, "info-login-find: the search finds all three");
 	diag("C_GetTokenInfo + C_Login + find: %ld APDUs", api_apdus(0) - at);
-	is_ulong((CK_ULONG)selects_of(at, 0x2F00), 1, "... EF.DIR is selected once");
-	is_ulong((CK_ULONG)selects_of(at, 0x5031), 1, "... the ODF is selected once");
-	is_ulong((CK_ULONG)selects_of(at, 0x5032), 1, "... TokenInfo once");
+	is_ulong((CK_ULONG)api_selects_since(0, at, 0x2F00, 0xFFFF), 1, "... EF.DIR is selected once");
+	is_ulong((CK_ULONG)api_selects_since(0, at, 0x5031, 0xFFFF), 1, "... the ODF is selected once");
+	is_ulong((CK_ULONG)api_selects_since(0, at, 0x5032, 0xFFFF), 1, "... TokenInfo once");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "info-login-find: C_Finalize");
 }
 

@@ -18,7 +18,7 @@
  *   C_DecryptInit with CKR_DEVICE_ERROR or CKR_FUNCTION_FAILED, and the next one reads it
  *   right and decrypts.
  */
-#include "api/api.h"
+#include "api/token.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SLOT_ID slot;
@@ -26,75 +26,11 @@ static char dir[] = "/tmp/t5127-XXXXXX";
 static CK_OBJECT_CLASS c_priv = CKO_PRIVATE_KEY, c_pub = CKO_PUBLIC_KEY;
 static const char msg[] = "t5127: a message to sign";
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return api_run("/bin/sh", "-c", cmd, (char *)NULL);
-}
-
-static long slurp(const char *name, unsigned char *out, size_t cap)
-{
-	char path[256];
-	FILE *fp;
-	size_t n;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		return -1;
-	n = fread(out, 1, cap, fp);
-	fclose(fp);
-	return (long)n;
-}
-
-static int spill(const char *name, const unsigned char *p, size_t n)
-{
-	char path[256];
-	FILE *fp;
-	int bad;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	fp = fopen(path, "wb");
-	if (fp == NULL)
-		return -1;
-	bad = fwrite(p, 1, n, fp) != n;
-	return fclose(fp) != 0 || bad ? -1 : 0;
-}
-
-/* How many SELECTs (INS A4) after the first `at` APDUs name an EF 02xx (the PKCS#15
- * application's public keys, 3F00 5000 02xx, as OpenSC's Rutoken ECP profile places
- * them): the last two bytes of the SELECT's data. -1 without a trace. */
+/* SELECTs of a public-key EF after the first `at` APDUs: 3F00 5000 02xx, where OpenSC's
+ * Rutoken ECP profile places them. */
 static long pubkey_selects(long at)
 {
-	const char *path = api_env(0, "TRACE");
-	char line[8192];
-	long n = 0, hits = 0;
-	FILE *fp;
-
-	if (path == NULL || (fp = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, fp) != NULL) {
-		unsigned b[5 + 255];
-		int used, pos = 2, k = 0;
-
-		if (line[0] != '>' || line[1] != ' ' || n++ < at)
-			continue;
-		while (k < 5 + 255 && sscanf(line + pos, "%x%n", &b[k], &used) == 1) {
-			pos += used;
-			k++;
-		}
-		if (k >= 7 && b[1] == 0xA4 && b[4] >= 2 && (int)b[4] + 5 <= k &&
-		    b[3 + b[4]] == 0x02)
-			hits++;
-	}
-	fclose(fp);
-	return hits;
+	return api_selects_since(0, at, 0x0200, 0xFF00);
 }
 
 /* The one key of class cls with ID 61, or CK_INVALID_HANDLE. */
@@ -133,7 +69,7 @@ static int decrypts(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_RV *init_rv)
 {
 	CK_MECHANISM m = { CKM_RSA_PKCS, NULL, 0 };
 	unsigned char ct[512], pt[512];
-	long n = slurp("ct.bin", ct, sizeof ct);
+	long n = api_get_file(dir, "ct.bin", ct, sizeof ct);
 	CK_ULONG len = sizeof pt;
 
 	*init_rv = f->C_DecryptInit(s, &m, h);
@@ -174,19 +110,19 @@ int main(int argc, char **argv)
 	is_rv(api_prepare_token(f, slot, "t5127"), CKR_OK, "an initialised token");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize (OpenSC's turn)");
 
-	if (!is_ulong(sh("cd %s && timeout 120 pkcs15-init --reader '%s' -G rsa/2048 --auth-id 02 "
-			 "--id 61 --key-usage sign,decrypt --pin %s --label t5127 >out 2>&1",
-			 dir, reader, API_USER_PIN), 0,
+	if (!is_ulong(api_sh("cd %s && timeout 120 pkcs15-init --reader '%s' -G rsa/2048 "
+			     "--auth-id 02 --id 61 --key-usage sign,decrypt --pin %s "
+			     "--label t5127 >out 2>&1", dir, reader, API_USER_PIN), 0,
 		      "pkcs15-init generates an RSA-2048 key pair (ID 61)"))
-		sh("sed 's/^/#   /' %s/out >&2", dir);
+		api_sh("sed 's/^/#   /' %s/out >&2", dir);
 	/* the independent reading of the card: OpenSC's tool, another process */
-	is_ulong(sh("cd %s && timeout 60 pkcs15-tool --reader '%s' --read-public-key 61 "
-		    ">pub.pem 2>/dev/null && openssl rsa -pubin -in pub.pem -noout -modulus "
-		    "| sed 's/^Modulus=//' | xxd -r -p >n.bin && "
-		    "printf %%s '%s' | openssl pkeyutl -encrypt -pubin -inkey pub.pem -out ct.bin",
-		    dir, reader, msg), 0,
+	is_ulong(api_sh("cd %s && timeout 60 pkcs15-tool --reader '%s' --read-public-key 61 "
+			">pub.pem 2>/dev/null && openssl rsa -pubin -in pub.pem -noout -modulus "
+			"| sed 's/^Modulus=//' | xxd -r -p >n.bin && printf %%s '%s' "
+			"| openssl pkeyutl -encrypt -pubin -inkey pub.pem -out ct.bin",
+			dir, reader, msg), 0,
 		 "pkcs15-tool reads the public key back; openssl takes its modulus and encrypts");
-	nmod = slurp("n.bin", want_n, sizeof want_n);
+	nmod = api_get_file(dir, "n.bin", want_n, sizeof want_n);
 	is_ulong((CK_ULONG)nmod, 256, "... a 2048-bit modulus");
 
 	/* 1. what pkcs11-tool --sign does: no public-key EF */
@@ -202,10 +138,10 @@ int main(int argc, char **argv)
 	is_ulong(len, 256, "... a 256-byte signature");
 	diag("GetTokenInfo + Login + find + SignInit + Sign: %ld APDUs", api_apdus(0) - at);
 	is_ulong((CK_ULONG)pubkey_selects(at), 0, "... and not one SELECT of a public-key EF");
-	ok(spill("msg.txt", (const unsigned char *)msg, sizeof msg - 1) == 0 &&
-	   spill("sig.bin", sig, len) == 0, "the message and signature are written out");
-	is_ulong(sh("cd %s && openssl dgst -sha256 -verify pub.pem -signature sig.bin msg.txt "
-		    ">/dev/null 2>&1", dir), 0,
+	ok(api_put_file(dir, "msg.txt", msg, sizeof msg - 1) == 0 &&
+	   api_put_file(dir, "sig.bin", sig, len) == 0, "the message and signature are written out");
+	is_ulong(api_sh("cd %s && openssl dgst -sha256 -verify pub.pem -signature sig.bin "
+			"msg.txt >/dev/null 2>&1", dir), 0,
 		 "openssl verifies the signature with pkcs15-tool's public key");
 
 	/* 2. CKA_MODULUS reads the EF once, and is pkcs15-tool's */
@@ -267,11 +203,11 @@ int main(int argc, char **argv)
 		block[0] = 0x00;
 		len = sizeof sig;
 		is_rv(f->C_Sign(s, block, sizeof block, sig, &len), CKR_OK, "X.509: C_Sign");
-		ok(spill("blk.bin", block, sizeof block) == 0 && spill("raw.bin", sig, len) == 0,
-		   "... written out");
-		is_ulong(sh("cd %s && openssl pkeyutl -verifyrecover -pubin -inkey pub.pem "
-			    "-pkeyopt rsa_padding_mode:none -in raw.bin -out rec.bin 2>/dev/null "
-			    "&& cmp -s rec.bin blk.bin", dir), 0,
+		ok(api_put_file(dir, "blk.bin", block, sizeof block) == 0 &&
+		   api_put_file(dir, "raw.bin", sig, len) == 0, "... written out");
+		is_ulong(api_sh("cd %s && openssl pkeyutl -verifyrecover -pubin -inkey pub.pem "
+				"-pkeyopt rsa_padding_mode:none -in raw.bin -out rec.bin "
+				"2>/dev/null && cmp -s rec.bin blk.bin", dir), 0,
 			 "... openssl recovers the block with pkcs15-tool's public key");
 		/* a block at the modulus or above is refused, as the modulus is at hand */
 		is_rv(f->C_SignInit(s, &raw, priv), CKR_OK, "X.509: C_SignInit again");
@@ -317,6 +253,6 @@ int main(int argc, char **argv)
 					"CKR_FUNCTION_FAILED");
 	is_ulong((CK_ULONG)broke, 0, "... and the next one read the key and decrypted");
 
-	sh("rm -rf %s", dir);
+	api_sh("rm -rf %s", dir);
 	return done_testing();
 }

@@ -14,8 +14,11 @@
  *   api_module_3_2()            its "PKCS 11" 3.2 function list (C_GetInterface), or NULL
  *   api_apdus(i)                APDUs token i has received so far ("> " lines of its trace)
  *   api_ins_since(i, mark, ...) the INS bytes of the APDUs after the first `mark` ones
+ *   api_selects_since(i, mark, fid, mask)  how many SELECTs after them name a file whose
+ *                               FID (the last two bytes of the SELECT's data) & mask is fid
  *   api_ctl(i, cmd, out, cap)   vtoken-ctl (of the build folder) on token i's control socket
- *   api_run(path, args...)      run a helper program, its exit status
+ *   api_run(path, args...)      run a helper program, its exit status; api_sh(fmt, ...)
+ *                               a shell line
  *   api_slot_of(fl, i, &slot)   the slot of token i (found by reader name; no APDU)
  *   api_prepare_token(fl, slot) C_InitToken + C_InitPIN: a PKCS#15 token with both PINs
  *   api_start(fl, label, ...)   C_Initialize, token 0's slot, api_prepare_token when label
@@ -212,6 +215,37 @@ static inline int api_only_ins(int i, long mark, unsigned want, long *count)
 	return 1;
 }
 
+/* How many SELECTs (INS A4) among token i's APDUs after the first `mark` ones name a file
+ * whose FID & mask is fid: the FID being the last two bytes of the SELECT's data (a path or
+ * a FID alone). -1 without a trace. */
+static inline long api_selects_since(int i, long mark, unsigned fid, unsigned mask)
+{
+	const char *path = api_env(i, "TRACE");
+	char line[8192];
+	long n = 0, hits = 0;
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		unsigned b[5 + 255];
+		int used, pos = 2, k = 0;
+
+		if (line[0] != '>' || line[1] != ' ' || n++ < mark)
+			continue;
+		while (k < 5 + 255 && sscanf(line + pos, "%x%n", &b[k], &used) == 1) {
+			pos += used;
+			k++;
+		}
+		/* CLA INS P1 P2 Lc data...: Lc of at least 2, all its bytes there */
+		if (k >= 7 && b[1] == 0xA4 && b[4] >= 2 && (int)b[4] + 5 <= k &&
+		    ((b[3 + b[4]] << 8 | b[4 + b[4]]) & mask) == fid)
+			hits++;
+	}
+	fclose(f);
+	return hits;
+}
+
 /* Run vtoken-ctl on token i's control socket; its exit status, its answer in out. */
 static inline int api_ctl(int i, const char *cmd, char *out, size_t cap)
 {
@@ -274,6 +308,19 @@ static inline int api_run(const char *path, ...)
 	if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return -1;
+}
+
+/* Run the shell line fmt (printf-style); its exit status or -1. */
+static inline int api_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int api_sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	return api_run("/bin/sh", "-c", cmd, (char *)NULL);
 }
 
 /* The slot whose description is token i's reader (C_GetSlotInfo only: no APDU). */

@@ -15,6 +15,8 @@
  *   api_get_ulong(f, s, h, t)       a CK_ULONG attribute; API_NO_ULONG when refused
  *   api_get_bool(f, s, h, t)        a CK_BBOOL attribute; -1 when refused
  *   api_put_file(dir, name, p, n)   p[0..n) as the file dir/name: 0, or -1
+ *   api_get_file(dir, name, out, cap)  the file dir/name into out (at most cap bytes): how
+ *                                   many, or -1
  */
 #ifndef SCRIPTOKI_TEST_TOKEN_H
 #define SCRIPTOKI_TEST_TOKEN_H
@@ -113,6 +115,22 @@ __attribute__((unused)) static int api_put_file(const char *dir, const char *nam
 		return -1;
 	rc = fwrite(p, 1, n, fp) == n ? 0 : -1;
 	return fclose(fp) != 0 ? -1 : rc;
+}
+
+__attribute__((unused)) static long api_get_file(const char *dir, const char *name, void *out,
+						 size_t cap)
+{
+	char path[256];
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	fp = fopen(path, "rb");
+	if (fp == NULL)
+		return -1;
+	n = fread(out, 1, cap, fp);
+	fclose(fp);
+	return (long)n;
 }
 
 #endif
