@@ -108,6 +108,14 @@ static int op_unlink_inlock(struct op_slots *s, int k)
 	s->op[k] = NULL;
 	s->active--;
 	op->linked = 0;
+	/* refs == 1: the slots' alone, and none can come (references are taken under this
+	 * lock, op_ref), so nobody is left: no read-modify-write needed (an acquire of every
+	 * earlier holder's release, as op_acquire_ending reads it) */
+	if (atomic_load_explicit(&op->refs, memory_order_acquire) == 1) {
+		atomic_store_explicit(&op->refs, 0, memory_order_relaxed);
+		LOCK_HG_TAKE_OVER(op);
+		return 1;
+	}
 	return op_unref_last(op);
 }
 

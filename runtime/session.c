@@ -583,9 +583,17 @@ CK_RV sess_lookup(CK_SESSION_HANDLE h, struct sess_info *out)
 
 CK_RV sess_call(CK_SESSION_HANDLE h, struct sess_info *out)
 {
+	const struct sess_this *c = &sess_this_call;
 	struct session s;
-	CK_RV rv = sess_get_call(h, &s);
+	CK_RV rv;
 
+	/* the running call's record, field by field: a copy of the whole record through a
+	 * local cost a failed store-to-load forwarding on every call */
+	if (c->set && c->s.handle == h) {
+		sess_info_of(&c->s, out);
+		return CKR_OK;
+	}
+	rv = sess_get(h, &s);
 	if (rv == CKR_OK)
 		sess_info_of(&s, out);
 	return rv;
