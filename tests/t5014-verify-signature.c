@@ -11,7 +11,7 @@
  * one (CKR_OPERATION_NOT_INITIALIZED, the operation kept), one of either kind at a time
  * (CKR_OPERATION_ACTIVE), Init with no mechanism ends it, and its state cannot be saved.
  */
-#include "api/api.h"
+#include "api/token.h"
 #include "api/bytes.h"
 
 static CK_FUNCTION_LIST_3_2_PTR f;
@@ -30,21 +30,6 @@ static int sh(const char *cmd, char *out, size_t cap)
 		out[n] = '\0';
 	}
 	return pclose(p);
-}
-
-static long slurp(const char *name, uint8_t *buf, size_t cap)
-{
-	char path[256];
-	FILE *fp;
-	size_t n;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		return -1;
-	n = fread(buf, 1, cap, fp);
-	fclose(fp);
-	return (long)n;
 }
 
 int main(int argc, char **argv)
@@ -84,7 +69,7 @@ int main(int argc, char **argv)
 	p = out + 8;
 	p[strcspn(p, "\n")] = '\0';
 	nmod = unhex(p, mod);
-	nsig = slurp("sig", sig, sizeof sig);
+	nsig = api_get_file(dir, "sig", sig, sizeof sig);
 	ok(nmod == 256 && nsig == 256, "a 2048-bit modulus and a 256-byte signature");
 
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");

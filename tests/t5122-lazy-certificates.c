@@ -14,7 +14,7 @@
  *   C_GetAttributeValue and C_FindObjectsInit CKR_DEVICE_ERROR or CKR_FUNCTION_FAILED,
  *   the object stays usable, and the next call reads it right.
  */
-#include "api/api.h"
+#include "api/token.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SLOT_ID slot;
@@ -26,33 +26,6 @@ static const char *const labels[NCERT] = { "t5122-c1", "t5122-c2", "t5122-c3" };
 static const char ids[NCERT] = { 0x51, 0x52, 0x53 };
 static unsigned char want[NCERT][4096];         /* pkcs15-tool's reading, DER */
 static long want_len[NCERT];
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return api_run("/bin/sh", "-c", cmd, (char *)NULL);
-}
-
-static long slurp(const char *name, unsigned char *out, size_t cap)
-{
-	char path[256];
-	FILE *fp;
-	size_t n;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		return -1;
-	n = fread(out, 1, cap, fp);
-	fclose(fp);
-	return (long)n;
-}
 
 /* The "> " lines of the token's trace after the first mark ones, copied into out (one
  * per line, at most cap bytes); how many there are. */
@@ -194,33 +167,36 @@ int main(int argc, char **argv)
 	is_rv(api_prepare_token(f, slot, "t5122"), CKR_OK, "an initialised token");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize (OpenSC's turn)");
 
-	is_ulong(sh("cd %s && "
-		    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-		    "-keyout k1.pem -subj /CN=t5122-one -days 2 -set_serial 0x0A1B2C3D "
-		    "-out c1.crt 2>/dev/null && "
-		    "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-		    "-keyout k2.pem -subj '/CN=t5122-two/O=Scriptoki' -out c2.csr 2>/dev/null && "
-		    "openssl x509 -req -in c2.csr -CA c1.crt -CAkey k1.pem -set_serial 0x7F00FF01 "
-		    "-days 2 -out c2.crt 2>/dev/null && "
-		    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-		    "-keyout k3.pem -subj /CN=t5122-three -days 2 -out c3.crt 2>/dev/null", dir),
+	is_ulong(api_sh("cd %s && "
+			"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+			"-nodes -keyout k1.pem -subj /CN=t5122-one -days 2 -set_serial 0x0A1B2C3D "
+			"-out c1.crt 2>/dev/null && "
+			"openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+			"-nodes -keyout k2.pem -subj '/CN=t5122-two/O=Scriptoki' -out c2.csr "
+			"2>/dev/null && "
+			"openssl x509 -req -in c2.csr -CA c1.crt -CAkey k1.pem "
+			"-set_serial 0x7F00FF01 -days 2 -out c2.crt 2>/dev/null && "
+			"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+			"-nodes -keyout k3.pem -subj /CN=t5122-three -days 2 -out c3.crt "
+			"2>/dev/null", dir),
 		 0, "openssl makes three certificates, the second issued by the first");
 	for (i = 0; i < NCERT; i++) {
-		if (!is_ulong(sh("cd %s && timeout 60 pkcs15-init --reader '%s' "
-				 "--store-certificate c%d.crt --id %02X --label %s --pin %s "
-				 ">out 2>&1", dir, reader, i + 1, (unsigned)ids[i], labels[i],
-				 API_USER_PIN), 0, "pkcs15-init stores certificate %d", i + 1))
-			sh("sed 's/^/#   /' %s/out >&2", dir);
+		if (!is_ulong(api_sh("cd %s && timeout 60 pkcs15-init --reader '%s' "
+				     "--store-certificate c%d.crt --id %02X --label %s --pin %s "
+				     ">out 2>&1", dir, reader, i + 1, (unsigned)ids[i], labels[i],
+				     API_USER_PIN), 0, "pkcs15-init stores certificate %d", i + 1))
+			api_sh("sed 's/^/#   /' %s/out >&2", dir);
 		/* the independent reading of the card: OpenSC's tool, another process */
-		is_ulong(sh("cd %s && timeout 60 pkcs15-tool --reader '%s' --read-certificate %02X "
-			    "2>/dev/null | openssl x509 -outform DER -out p%d.der", dir, reader,
-			    (unsigned)ids[i], i + 1), 0,
+		is_ulong(api_sh("cd %s && timeout 60 pkcs15-tool --reader '%s' "
+				"--read-certificate %02X 2>/dev/null "
+				"| openssl x509 -outform DER -out p%d.der", dir, reader,
+				(unsigned)ids[i], i + 1), 0,
 			 "pkcs15-tool reads certificate %d back", i + 1);
-		want_len[i] = slurp(i == 0 ? "p1.der" : i == 1 ? "p2.der" : "p3.der", want[i],
-				    sizeof want[i]);
+		want_len[i] = api_get_file(dir, i == 0 ? "p1.der" : i == 1 ? "p2.der" : "p3.der",
+					   want[i], sizeof want[i]);
 		ok(want_len[i] > 100, "... %ld bytes of DER", want_len[i]);
 	}
-	sh("cd %s && openssl x509 -in c2.crt -outform DER -out c2.der", dir);
+	api_sh("cd %s && openssl x509 -in c2.crt -outform DER -out c2.der", dir);
 
 	/* 1. find and labels: no certificate's EF */
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
@@ -278,7 +254,7 @@ int main(int argc, char **argv)
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 
 	/* 3. the fields first: CKA_SUBJECT, CKA_ISSUER, CKA_SERIAL_NUMBER by openssl */
-	len = slurp("c2.der", der, sizeof der);
+	len = api_get_file(dir, "c2.der", der, sizeof der);
 	ok(len > 100 && fields_of("c2.der", &fs, &fi, &fsub),
 	   "openssl asn1parse finds serial, issuer and subject of certificate 2");
 	if (len <= 100)
@@ -379,6 +355,6 @@ int main(int argc, char **argv)
 	is_ulong(faults, 2 * fetch_apdus, "each fault fails its call");
 	is_ulong(wrong_rv, 0, "... with CKR_DEVICE_ERROR or CKR_FUNCTION_FAILED");
 	is_ulong(sticky, 0, "after a fault the object is usable and the next call reads it right");
-	sh("rm -rf %s", dir);
+	api_sh("rm -rf %s", dir);
 	return done_testing();
 }

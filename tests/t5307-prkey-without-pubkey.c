@@ -15,7 +15,7 @@
  *   PKCS#15 entry).
  * A public key listed for none of them shows the token holds only the private halves.
  */
-#include "api/api.h"
+#include "api/token.h"
 
 static CK_FUNCTION_LIST_PTR f;
 static CK_SLOT_ID slot;
@@ -29,34 +29,6 @@ static const CK_BYTE p256[] = { 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 
 /* id-GostR3410-2001-CryptoPro-A-ParamSet, id-GostR3411-94-CryptoProParamSet (RFC 4357) */
 static const CK_BYTE gost_a[] = { 0x06, 0x07, 0x2A, 0x85, 0x03, 0x02, 0x02, 0x23, 0x01 };
 static const CK_BYTE gost_h94[] = { 0x06, 0x07, 0x2A, 0x85, 0x03, 0x02, 0x02, 0x1E, 0x01 };
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return api_run("/bin/sh", "-c", cmd, (char *)NULL);
-}
-
-/* The contents of dir/name (at most cap bytes); its length or -1. */
-static long slurp(const char *name, unsigned char *out, size_t cap)
-{
-	char path[256];
-	FILE *fp;
-	size_t n;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		return -1;
-	n = fread(out, 1, cap, fp);
-	fclose(fp);
-	return (long)n;
-}
 
 /* How many objects of class cls with CKA_ID id the session sees; the first in *h. */
 static CK_ULONG count(CK_SESSION_HANDLE s, CK_OBJECT_CLASS *cls, const char *id,
@@ -126,7 +98,8 @@ static void check_rsa(CK_SESSION_HANDLE s, const char *when)
 	for (k = 0; elen <= sizeof e && k < (long)elen; k++)
 		egot = egot << 8 | e[k];
 	snprintf(line, sizeof line,
-		 "openssl x509 -in %s/rsa.crt -noout -text | sed -n 's/.*Exponent: \\([0-9]*\\).*/\\1/p'",
+		 "openssl x509 -in %s/rsa.crt -noout -text | sed -n 's/.*Exponent: "
+		 "\\([0-9]*\\).*/\\1/p'",
 		 dir);
 	fp = popen(line, "r");
 	if (fp != NULL && fgets(line, sizeof line, fp) != NULL)
@@ -148,7 +121,7 @@ static void check_ec_gost(CK_SESSION_HANDLE s, const char *when)
 		 when);
 	is_rv(get(s, h, CKA_EC_PARAMS, v, &len), CKR_OK, "%s: its CKA_EC_PARAMS", when);
 	/* SubjectPublicKeyInfo of P-256: 30 59 30 13 06 07 <id-ecPublicKey> 06 08 <curve> ... */
-	n = slurp("ec.spki", spki, sizeof spki);
+	n = api_get_file(dir, "ec.spki", spki, sizeof spki);
 	ok(n > 23 && len == 10 && memcmp(spki + 13, v, 10) == 0 && memcmp(v, p256, 10) == 0,
 	   "%s: CKA_EC_PARAMS is the certificate's curve (openssl pkey)", when);
 
@@ -180,7 +153,7 @@ static CK_RV import_ec(CK_SESSION_HANDLE s)
 {
 	CK_KEY_TYPE kt = CKK_EC;
 	CK_BYTE der[256];
-	long n = slurp("ec.der", der, sizeof der);
+	long n = api_get_file(dir, "ec.der", der, sizeof der);
 	CK_OBJECT_HANDLE h;
 	CK_ATTRIBUTE t[] = {
 		ATTR(CKA_CLASS, c_priv), ATTR(CKA_KEY_TYPE, kt), ATTR(CKA_TOKEN, yes),
@@ -233,25 +206,28 @@ int main(int argc, char **argv)
 
 	/* the RSA key with full-length CRT parts, which OpenSC's Rutoken ECP store needs
 	 * (tests/vtoken/rsa-full; the test runs from the top of the tree) */
-	is_ulong(sh("tests/vtoken/rsa-full %s/rsa.pem 2048 && cd %s && "
-		    "openssl req -x509 -new -key rsa.pem -subj /CN=t5307-rsa -days 2 -out rsa.crt && "
-		    "openssl ecparam -genkey -name prime256v1 -noout -outform DER -out ec.der && "
-		    "openssl req -x509 -new -key ec.der -keyform DER -subj /CN=t5307-ec -days 2 "
-		    "-out ec.crt && openssl x509 -in ec.crt -noout -pubkey | "
-		    "openssl pkey -pubin -outform DER -out ec.spki", dir, dir), 0,
+	is_ulong(api_sh("tests/vtoken/rsa-full %s/rsa.pem 2048 && cd %s && "
+			"openssl req -x509 -new -key rsa.pem -subj /CN=t5307-rsa -days 2 "
+			"-out rsa.crt && "
+			"openssl ecparam -genkey -name prime256v1 -noout -outform DER "
+			"-out ec.der && "
+			"openssl req -x509 -new -key ec.der -keyform DER -subj /CN=t5307-ec "
+			"-days 2 -out ec.crt && openssl x509 -in ec.crt -noout -pubkey | "
+			"openssl pkey -pubin -outform DER -out ec.spki", dir, dir), 0,
 		 "openssl makes an RSA-2048 and a P-256 key, each with its certificate");
-	if (!is_ulong(sh("cd %s && timeout 120 pkcs15-init --reader '%s' --store-private-key "
-			 "rsa.pem --auth-id 02 --id 57 --pin %s --label rsa-nopub >out 2>&1 && "
-			 "timeout 60 pkcs15-init --reader '%s' --store-certificate rsa.crt --id 57 "
-			 "--pin %s --label rsa-cert >>out 2>&1 && "
-			 "timeout 60 pkcs15-init --reader '%s' --store-certificate ec.crt --id 58 "
-			 "--pin %s --label ec-cert >>out 2>&1 && "
-			 "timeout 60 pkcs15-init --reader '%s' --delete-objects pubkey --id 57 "
-			 "--pin %s >>out 2>&1", dir, reader, API_USER_PIN, reader, API_USER_PIN,
-			 reader, API_USER_PIN, reader, API_USER_PIN), 0,
+	if (!is_ulong(api_sh("cd %s && timeout 120 pkcs15-init --reader '%s' "
+			     "--store-private-key rsa.pem --auth-id 02 --id 57 --pin %s "
+			     "--label rsa-nopub >out 2>&1 && "
+			     "timeout 60 pkcs15-init --reader '%s' --store-certificate rsa.crt "
+			     "--id 57 --pin %s --label rsa-cert >>out 2>&1 && "
+			     "timeout 60 pkcs15-init --reader '%s' --store-certificate ec.crt "
+			     "--id 58 --pin %s --label ec-cert >>out 2>&1 && "
+			     "timeout 60 pkcs15-init --reader '%s' --delete-objects pubkey "
+			     "--id 57 --pin %s >>out 2>&1", dir, reader, API_USER_PIN, reader,
+			     API_USER_PIN, reader, API_USER_PIN, reader, API_USER_PIN), 0,
 		      "pkcs15-init stores the RSA key and both certificates, and deletes the "
 		      "RSA public key it stored"))
-		sh("sed 's/^/#   /' %s/out >&2", dir);
+		api_sh("sed 's/^/#   /' %s/out >&2", dir);
 
 	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(login_session(&s), CKR_OK, "a logged-in R/W session");
@@ -271,6 +247,6 @@ int main(int argc, char **argv)
 	check_rsa(s, "read again");
 	check_ec_gost(s, "read again");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
-	sh("rm -rf %s", dir);
+	api_sh("rm -rf %s", dir);
 	return done_testing();
 }
