@@ -7,7 +7,8 @@
  * none; C_Login sends only VERIFY (INS 20): one APDU for a right PIN, the wrong PIN at most
  * one more to read the retry counter; a PIN of the wrong length sends none. A search after
  * C_Login reads only the private objects' EFs, never the public part again; a process's
- * C_GetTokenInfo, C_Login and first search read EF.DIR and the ODF once between them.
+ * C_GetTokenInfo, C_Login and first search read EF.DIR and the ODF once between them, and
+ * a change of the ODF through the module after them is seen by the next search.
  */
 #include "api/api.h"
 
@@ -134,8 +135,15 @@ static void find_login_find(CK_SLOT_ID slot)
  */
 static void info_login_find(CK_SLOT_ID slot)
 {
+	static CK_OBJECT_CLASS c_secret = CKO_SECRET_KEY;
+	static CK_BBOOL yes = CK_TRUE;
+	CK_ULONG len = 16;
+	CK_MECHANISM gen = { CKM_AES_KEY_GEN, NULL, 0 };
+	CK_ATTRIBUTE kt[] = { { CKA_TOKEN, &yes, sizeof yes }, { CKA_VALUE_LEN, &len, sizeof len },
+			      { CKA_LABEL, "t5101-aes", 9 } };
 	CK_TOKEN_INFO ti;
 	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE k;
 	long at;
 
 	is_rv(f->C_Initialize(NULL), CKR_OK, "info-login-find: C_Initialize");
@@ -150,6 +158,31 @@ static void info_login_find(CK_SLOT_ID slot)
 	is_ulong((CK_ULONG)api_selects_since(0, at, 0x5031, 0xFFFF), 1, "... the ODF is selected once");
 	is_ulong((CK_ULONG)api_selects_since(0, at, 0x5032, 0xFFFF), 1, "... TokenInfo once");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "info-login-find: C_Finalize");
+
+	/* a change of the ODF through the module after the token's information was read
+	 * (the token's first secret key makes its SKDF, a new entry in the ODF): the next
+	 * search reads the new directory */
+	is_rv(f->C_Initialize(NULL), CKR_OK, "ODF change: C_Initialize");
+	is_rv(f->C_GetTokenInfo(slot, &ti), CKR_OK, "ODF change: C_GetTokenInfo");
+	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK,
+	      "ODF change: a R/W session");
+	is_rv(f->C_Login(s, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "ODF change: C_Login");
+	is_rv(f->C_GenerateKey(s, &gen, kt, 3, &k), CKR_OK,
+	      "ODF change: C_GenerateKey AES-128 on the token, its first secret key");
+	{
+		CK_ATTRIBUTE q[] = { { CKA_CLASS, &c_secret, sizeof c_secret },
+				     { CKA_LABEL, "t5101-aes", 9 } };
+		CK_OBJECT_HANDLE h[4];
+		CK_ULONG n = 0;
+
+		if (f->C_FindObjectsInit(s, q, 2) == CKR_OK) {
+			f->C_FindObjects(s, h, 4, &n);
+			f->C_FindObjectsFinal(s);
+		}
+		is_ulong(n, 1, "... a search finds it (its directory, new in the ODF, is read)");
+	}
+	is_ulong((CK_ULONG)count_data(s), 3, "... and the data objects are still all there");
+	is_rv(f->C_Finalize(NULL), CKR_OK, "ODF change: C_Finalize");
 }
 
 int main(int argc, char **argv)
