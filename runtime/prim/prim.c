@@ -62,39 +62,32 @@ CK_RV prim_secret_key(struct prim_ctx *c, const struct prim_attrs *a, int privat
 	return CKR_OK;
 }
 
-/* An RSA private key for signing on the token from its size alone (by_size): k and
- * mod_bits from CKA_MODULUS_BITS, no modulus. */
-static CK_RV rsa_key_by_size(struct prim_ctx *c, const struct prim_attrs *a)
-{
-	const struct lb_attr *b = a->get(a->view, CKA_MODULUS_BITS);
-	CK_ULONG bits;
-
-	if (b == NULL || b->value == NULL || b->len != sizeof bits)
-		return CKR_KEY_TYPE_INCONSISTENT;
-	memcpy(&bits, b->value, sizeof bits);
-	if (bits == 0 || bits > 16384)
-		return CKR_KEY_SIZE_RANGE;
-	c->mod_bits = bits;
-	c->k = (bits + 7) / 8;
-	c->out_len = c->k;
-	if (c->mod_bits < c->m->min_bits || c->mod_bits > c->m->max_bits)
-		return CKR_KEY_SIZE_RANGE;
-	return CKR_OK;
-}
-
 CK_RV prim_rsa_key(struct prim_ctx *c, const struct prim_attrs *a, int private_key)
 {
 	const struct lb_attr *n = a->get(a->view, CKA_MODULUS), *e;
+	int by_size = n == NULL && private_key && c->by_size && c->m->ops->sign_by_size;
 
-	if (n == NULL && private_key && c->by_size && c->m->ops->sign_by_size)
-		return rsa_key_by_size(c, a);
-	if (n == NULL || n->value == NULL || crypto_be_len(n->value, n->len) == 0)
-		return CKR_KEY_TYPE_INCONSISTENT;
-	c->k = crypto_be_len(n->value, n->len);
-	c->mod_bits = crypto_be_bits(n->value, n->len);
+	if (by_size) {
+		/* signing on the token from the key's size alone: no modulus (prim.h) */
+		const struct lb_attr *b = a->get(a->view, CKA_MODULUS_BITS);
+		CK_ULONG bits;
+
+		if (b == NULL || b->value == NULL || b->len != sizeof bits)
+			return CKR_KEY_TYPE_INCONSISTENT;
+		memcpy(&bits, b->value, sizeof bits);
+		c->mod_bits = bits;
+		c->k = (bits + 7) / 8;
+	} else {
+		if (n == NULL || n->value == NULL || crypto_be_len(n->value, n->len) == 0)
+			return CKR_KEY_TYPE_INCONSISTENT;
+		c->k = crypto_be_len(n->value, n->len);
+		c->mod_bits = crypto_be_bits(n->value, n->len);
+	}
 	c->out_len = c->k;
 	if (c->mod_bits < c->m->min_bits || c->mod_bits > c->m->max_bits)
 		return CKR_KEY_SIZE_RANGE;
+	if (by_size)
+		return CKR_OK;
 	if (private_key) {
 		c->modulus = malloc(c->k);
 		if (c->modulus == NULL)

@@ -163,9 +163,6 @@ local function pin_limits(p, default_min)
 	return math.min(lo, PIN_MAX), math.max(hi, math.min(lo, PIN_MAX))
 end
 
--- A card of this family whose PKCS#15 structure does not parse is not recognised
--- (CKR_TOKEN_NOT_RECOGNIZED): the runtime shows it as a token to initialise, and
--- init_token does not need to read it. A card that does not answer is CKR_DEVICE_ERROR.
 -- What token_info read of EF.DIR and the ODF, for the objects call that follows it: the
 -- runtime reads a token's information and then its objects once per connection (and the
 -- objects again whenever it reads the information again), so the two make one snapshot of
@@ -173,12 +170,12 @@ end
 -- keeps (the end of this file), and a card reset gives the script a fresh VM.
 local app_kept
 
+-- A card of this family whose PKCS#15 structure does not parse is not recognised
+-- (CKR_TOKEN_NOT_RECOGNIZED): the runtime shows it as a token to initialise, and
+-- init_token does not need to read it. A card that does not answer is CKR_DEVICE_ERROR.
 function T.token_info(card)
-	app_kept = nil
 	local st, err, malformed = read_p15(card)
-	if st then
-		app_kept = st
-	end
+	app_kept = st or nil
 	if st == nil then
 		if malformed then
 			dbg("rutoken_ecp: the PKCS#15 structure does not parse")
@@ -1374,11 +1371,12 @@ function T.objects(card, logged_in)
 	for _, k in ipairs(d.prkdf.objs) do
 		if k.path then
 			local i = src[k.id]
-			local v = i and pub.vals[i]
-			if v == nil and i and prkey_takes_public(k) then
-				add(lazy_key(prkey_object(k, nil), k))
+			if not i then
+				add(prkey_object(k, from_cert(k)))
+			elseif pub.vals[i] ~= nil or not prkey_takes_public(k) then
+				add(prkey_object(k, pub.vals[i] or nil))
 			else
-				add(prkey_object(k, v or from_cert(k)))
+				add(lazy_key(prkey_object(k, nil), k))
 			end
 			prk_by_id[k.id] = prk_by_id[k.id] or k
 		end
