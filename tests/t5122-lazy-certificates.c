@@ -153,19 +153,8 @@ int main(int argc, char **argv)
 	CK_RV rv;
 
 	(void)argc;
-	api_rig_timeout(argv, 1, 300);
-	if (access("/usr/bin/pkcs15-init", X_OK) != 0)
-		api_need_fail("opensc", "/usr/bin/pkcs15-init");
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp: %s\n", strerror(errno));
-		return 255;
-	}
+	f = api_opensc_start(argv, 300, dir, "t5122", &slot);
 	reader = api_env(0, "READER");
-	f = api_module();
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token(f, slot, "t5122"), CKR_OK, "an initialised token");
-	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize (OpenSC's turn)");
 
 	is_ulong(api_sh("cd %s && "
 			"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
@@ -355,6 +344,6 @@ int main(int argc, char **argv)
 	is_ulong(faults, 2 * fetch_apdus, "each fault fails its call");
 	is_ulong(wrong_rv, 0, "... with CKR_DEVICE_ERROR or CKR_FUNCTION_FAILED");
 	is_ulong(sticky, 0, "after a fault the object is usable and the next call reads it right");
-	api_sh("rm -rf %s", dir);
+	api_remove_dir(dir);
 	return done_testing();
 }

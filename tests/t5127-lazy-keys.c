@@ -96,19 +96,8 @@ int main(int argc, char **argv)
 	CK_RV rv;
 
 	(void)argc;
-	api_rig_timeout(argv, 1, 300);
-	if (access("/usr/bin/pkcs15-init", X_OK) != 0)
-		api_need_fail("opensc", "/usr/bin/pkcs15-init");
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp: %s\n", strerror(errno));
-		return 255;
-	}
+	f = api_opensc_start(argv, 300, dir, "t5127", &slot);
 	reader = api_env(0, "READER");
-	f = api_module();
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token(f, slot, "t5127"), CKR_OK, "an initialised token");
-	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize (OpenSC's turn)");
 
 	if (!is_ulong(api_sh("cd %s && timeout 120 pkcs15-init --reader '%s' -G rsa/2048 "
 			     "--auth-id 02 --id 61 --key-usage sign,decrypt --pin %s "
@@ -182,7 +171,7 @@ int main(int argc, char **argv)
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 
 	/* 4. what needs the modulus reads it first */
-	at = start(&s, "decrypt");
+	start(&s, "decrypt");
 	priv = key_of(s, &c_priv);
 	at = api_apdus(0);
 	ok(decrypts(s, priv, &rv), "decrypt: C_Decrypt gives back what openssl encrypted");
@@ -233,10 +222,10 @@ int main(int argc, char **argv)
 		start(&s, "fault");
 		priv = key_of(s, &c_priv);
 		snprintf(cmd, sizeof cmd, "fail-at %ld 6F00", k);
-		api_ctl(0, cmd, NULL, 0);
+		if (api_ctl(0, cmd, NULL, 0) == 0)
+			faults++;       /* the virtual token took the fault */
 		r = f->C_DecryptInit(s, &(CK_MECHANISM){ CKM_RSA_PKCS, NULL, 0 }, priv);
 		api_ctl(0, "fail-at 100000000 6F00", NULL, 0);
-		faults++;
 		if (r != CKR_DEVICE_ERROR && r != CKR_FUNCTION_FAILED) {
 			wrong_rv++;
 			diag("a fault at APDU %ld: C_DecryptInit said 0x%lx", k, (unsigned long)r);
@@ -253,6 +242,6 @@ int main(int argc, char **argv)
 					"CKR_FUNCTION_FAILED");
 	is_ulong((CK_ULONG)broke, 0, "... and the next one read the key and decrypted");
 
-	api_sh("rm -rf %s", dir);
+	api_remove_dir(dir);
 	return done_testing();
 }

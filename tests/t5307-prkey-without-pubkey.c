@@ -190,19 +190,8 @@ int main(int argc, char **argv)
 	CK_ATTRIBUTE lab = { CKA_LABEL, "renamed", 7 };
 
 	(void)argc;
-	api_rig_timeout(argv, 1, 300);
-	if (access("/usr/bin/pkcs15-init", X_OK) != 0)
-		api_need_fail("opensc", "/usr/bin/pkcs15-init");
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp: %s\n", strerror(errno));
-		return 255;
-	}
+	f = api_opensc_start(argv, 300, dir, "t5307", &slot);
 	reader = api_env(0, "READER");
-	f = api_module();
-	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
-	is_rv(api_slot_of(f, 0, &slot), CKR_OK, "the token's slot");
-	is_rv(api_prepare_token(f, slot, "t5307"), CKR_OK, "an initialised token");
-	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize (OpenSC's turn)");
 
 	/* the RSA key with full-length CRT parts, which OpenSC's Rutoken ECP store needs
 	 * (tests/vtoken/rsa-full; the test runs from the top of the tree) */
@@ -247,6 +236,6 @@ int main(int argc, char **argv)
 	check_rsa(s, "read again");
 	check_ec_gost(s, "read again");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
-	api_sh("rm -rf %s", dir);
+	api_remove_dir(dir);
 	return done_testing();
 }

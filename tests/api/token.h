@@ -17,6 +17,8 @@
  *   api_put_file(dir, name, p, n)   p[0..n) as the file dir/name: 0, or -1
  *   api_get_file(dir, name, out, cap)  the file dir/name into out (at most cap bytes): how
  *                                   many, or -1
+ *   api_opensc_start(argv, s, dir, label, &slot)  the start of a test that hands its token
+ *                                   to OpenSC's tools (t5122, t5127, t5307): see below
  */
 #ifndef SCRIPTOKI_TEST_TOKEN_H
 #define SCRIPTOKI_TEST_TOKEN_H
@@ -131,6 +133,28 @@ __attribute__((unused)) static long api_get_file(const char *dir, const char *na
 	n = fread(out, 1, cap, fp);
 	fclose(fp);
 	return (long)n;
+}
+
+/* The rig (one token, s seconds), pkcs15-init there (else the test fails for the opensc
+ * package), dir made (api_temp_dir), the module, token 0 initialised through it with label
+ * and both PINs, and C_Finalize again, so that OpenSC's tools have the card: the function
+ * list, the token's slot in *slot. */
+__attribute__((unused)) static CK_FUNCTION_LIST_PTR api_opensc_start(char **argv, int seconds,
+								     char *dir, const char *label,
+								     CK_SLOT_ID *slot)
+{
+	CK_FUNCTION_LIST_PTR f;
+
+	api_rig_timeout(argv, 1, seconds);
+	if (access("/usr/bin/pkcs15-init", X_OK) != 0)
+		api_need_fail("opensc", "/usr/bin/pkcs15-init");
+	api_temp_dir(dir);
+	f = api_module();
+	is_rv(f->C_Initialize(NULL), CKR_OK, "C_Initialize");
+	is_rv(api_slot_of(f, 0, slot), CKR_OK, "the token's slot");
+	is_rv(api_prepare_token(f, *slot, label), CKR_OK, "an initialised token");
+	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize (OpenSC's turn)");
+	return f;
 }
 
 #endif
