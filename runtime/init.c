@@ -59,7 +59,9 @@ struct gate_thread {
 	/* one bit per sk_enter not yet left: was that call counted? (the entry points pair
 	 * sk_enter and sk_leave; the bit tells sk_leave what sk_enter did) */
 	unsigned long counted;
-	unsigned mine_plus1;    /* its counter in gate_calls + 1 (lock_count_pick); 0: none yet */
+	unsigned mine_plus1;    /* its counter in gate_calls + 1 (lock_count_pick), as the
+				 * last counted call took it (the same for the thread's life but
+				 * for its very end, lock.c) */
 };
 static _Thread_local struct gate_thread gate_me UTIL_TLS_HOT;
 
@@ -83,7 +85,8 @@ static void init_atfork_child(void)
 	init_mutex = fresh;
 	gate_mutex = fresh_gate;
 	gate_cond = fresh_cond;
-	/* async-signal-safe: only the counter; the child forgets at its first call */
+	/* async-signal-safe: only the counters; the child forgets at its first call */
+	lock_fork_child();
 	atomic_fetch_add(&fork_gen, 1);
 }
 
@@ -111,8 +114,15 @@ static void gate_drain(void)
 {
 	atomic_store(&gate_draining, 1);
 	pthread_mutex_lock(&gate_mutex);
-	while (lock_count_sum(&gate_calls) != 0)
+	/* the fence each time: a call counted with plain stores (lock.h) sees the marks,
+	 * "not initialised" and "draining", or is seen; and one that leaves after this sum
+	 * sees "draining" and wakes this thread */
+	for (;;) {
+		lock_asym_fence();
+		if (lock_count_sum(&gate_calls) == 0)
+			break;
 		pthread_cond_wait(&gate_cond, &gate_mutex);
+	}
 	pthread_mutex_unlock(&gate_mutex);
 	atomic_store(&gate_draining, 0);
 }
@@ -260,8 +270,7 @@ CK_RV sk_enter(enum sk_fn fn, int need_init)
 		return CKR_OK;
 	/* counted before the second look: C_Finalize marks first and counts after, so one
 	 * of the two sees the other (sequentially consistent atomics) */
-	if (g->mine_plus1 == 0)
-		g->mine_plus1 = lock_count_pick() + 1;
+	g->mine_plus1 = lock_count_pick() + 1;
 	lock_count_in(&gate_calls, g->mine_plus1 - 1);
 	if (!atomic_load(&initialized)) {
 		gate_leave(g->mine_plus1 - 1);

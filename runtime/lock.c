@@ -3,11 +3,17 @@
 #include "lock.h"
 #include "util.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/membarrier.h>
+#endif
 
 static CK_CREATEMUTEX app_create;
 static CK_DESTROYMUTEX app_destroy;
@@ -16,8 +22,67 @@ static CK_UNLOCKMUTEX app_unlock;
 static int use_app;
 static int no_threads;     /* CKF_LIBRARY_CANT_CREATE_OS_THREADS */
 
+/* --- asymmetric fences (lock.h) ----------------------------------------------------- */
+
+/* Set once per process, before the first counted hold, and never cleared: every hold
+ * reads it, and a hold must be given back the way it was taken. */
+static atomic_int lock_asym;
+static pthread_once_t lock_asym_once = PTHREAD_ONCE_INIT;
+
+#if defined(__linux__) && defined(SYS_membarrier)
+static int lock_membarrier(int cmd)
+{
+	return (int)syscall(SYS_membarrier, cmd, 0, 0);
+}
+
+static void lock_asym_setup(void)
+{
+	int q = lock_membarrier(MEMBARRIER_CMD_QUERY);
+	int want = MEMBARRIER_CMD_PRIVATE_EXPEDITED | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED |
+		   MEMBARRIER_CMD_GLOBAL;
+
+	/* (under valgrind or a seccomp filter the call may be refused: then no plain path) */
+	if (q < 0 || (q & want) != want)
+		return;
+	if (lock_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0)
+		return;
+	atomic_store(&lock_asym, 1);
+}
+
+void lock_asym_fence(void)
+{
+	if (!atomic_load_explicit(&lock_asym, memory_order_relaxed)) {
+		atomic_thread_fence(memory_order_seq_cst);
+		return;
+	}
+	if (lock_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
+		return;
+	/* a child after fork() may have to register again (EPERM); the global command
+	 * needs no registration (it waits for every processor to pass a quiescent state) */
+	if (errno == EPERM && lock_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0 &&
+	    lock_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
+		return;
+	(void)lock_membarrier(MEMBARRIER_CMD_GLOBAL);
+}
+#else
+static void lock_asym_setup(void)
+{
+}
+
+void lock_asym_fence(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+}
+#endif
+
+int lock_asym_on(void)
+{
+	return atomic_load_explicit(&lock_asym, memory_order_relaxed);
+}
+
 void lock_configure(const CK_C_INITIALIZE_ARGS *args)
 {
+	pthread_once(&lock_asym_once, lock_asym_setup);
 	use_app = 0;
 	no_threads = args != NULL && (args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS);
 	if (args == NULL || args->CreateMutex == NULL)
@@ -201,10 +266,71 @@ CK_RV lock_release(void *mutex)
 	return pthread_mutex_unlock(mutex) == 0 ? CKR_OK : CKR_CANT_LOCK;
 }
 
-/* This thread's reader counter in every lock_rw (handed out in turn: two threads of the
- * application get two cache lines). */
+/*
+ * This thread's counter in every lock_rw and lock_count: one of LOCK_RW_OWN to itself,
+ * taken from lock_own_free at its first hold and given back when it ends (a thread key's
+ * destructor), or one of the shared ones, handed out in turn (two threads of the
+ * application get two cache lines). lock_rw_me_plus1 is the index + 1.
+ */
+static _Atomic unsigned lock_own_free = (1u << LOCK_RW_OWN) - 1;
 static _Atomic unsigned lock_rw_next_reader;
 static _Thread_local unsigned lock_rw_me_plus1 UTIL_TLS_HOT;
+static pthread_key_t lock_thread_key;
+static pthread_once_t lock_key_once = PTHREAD_ONCE_INIT;
+static atomic_int lock_key_made;
+
+static unsigned lock_shared_index(void)
+{
+	return LOCK_RW_OWN + atomic_fetch_add_explicit(&lock_rw_next_reader, 1,
+						       memory_order_relaxed) %
+				     (LOCK_RW_READERS - LOCK_RW_OWN);
+}
+
+/* The thread ends: its counter is free (every hold of it was given back). Should the
+ * thread call in again later in its exit (another key's destructor), it counts in a
+ * shared counter. */
+static void lock_thread_ends(void *v)
+{
+	unsigned idx = (unsigned)(uintptr_t)v - 1;
+
+	lock_rw_me_plus1 = lock_shared_index() + 1;
+	if (idx < LOCK_RW_OWN)
+		atomic_fetch_or_explicit(&lock_own_free, 1u << idx, memory_order_release);
+}
+
+static void lock_key_create(void)
+{
+	if (pthread_key_create(&lock_thread_key, lock_thread_ends) == 0)
+		atomic_store(&lock_key_made, 1);
+}
+
+/* dlclose(): no destructor of an unloaded library may run at a later thread's end. */
+__attribute__((destructor)) static void lock_key_delete(void)
+{
+	if (atomic_exchange(&lock_key_made, 0))
+		pthread_key_delete(lock_thread_key);
+}
+
+static unsigned lock_pick_new(void)
+{
+	unsigned m, idx;
+
+	pthread_once(&lock_key_once, lock_key_create);
+	m = atomic_load_explicit(&lock_own_free, memory_order_relaxed);
+	while (m != 0 && atomic_load_explicit(&lock_key_made, memory_order_relaxed)) {
+		idx = (unsigned)__builtin_ctz(m);
+		/* acquire: the previous owner's last plain store to it happened before */
+		if (atomic_compare_exchange_weak_explicit(&lock_own_free, &m, m & ~(1u << idx),
+							  memory_order_acquire,
+							  memory_order_relaxed)) {
+			if (pthread_setspecific(lock_thread_key, (void *)(uintptr_t)(idx + 1)) == 0)
+				return idx;
+			atomic_fetch_or_explicit(&lock_own_free, 1u << idx, memory_order_release);
+			break;
+		}
+	}
+	return lock_shared_index();
+}
 
 /* Who this thread is, for lock_rw_release: the address of one of its own variables. */
 static uintptr_t lock_rw_self(void)
@@ -218,16 +344,48 @@ static unsigned lock_rw_mine_index(void)
 	unsigned me = lock_rw_me_plus1;
 
 	if (me == 0) {
-		me = atomic_fetch_add_explicit(&lock_rw_next_reader, 1, memory_order_relaxed) %
-			     LOCK_RW_READERS + 1;
+		me = lock_pick_new() + 1;
 		lock_rw_me_plus1 = me;
 	}
 	return me - 1;
 }
 
-static struct lock_rw_readers *lock_rw_mine(struct lock_rw *l)
+void lock_fork_child(void)
 {
-	return &l->r[lock_rw_mine_index()];
+	unsigned me = lock_rw_me_plus1;
+	unsigned all = (1u << LOCK_RW_OWN) - 1;
+
+	/* only this thread went on: its own counter (if any) stays its own */
+	atomic_store_explicit(&lock_own_free, me != 0 && me - 1 < LOCK_RW_OWN ?
+						      all & ~(1u << (me - 1)) : all,
+			      memory_order_relaxed);
+}
+
+/* Count in or out by d on counter idx of r, idx this thread's: owned and lock_asym, a
+ * plain load and store (the compiler may not move what follows above it); else atomic. */
+static inline void lock_in(struct lock_rw_readers *r, unsigned idx)
+{
+	if (idx < LOCK_RW_OWN && atomic_load_explicit(&lock_asym, memory_order_relaxed)) {
+		atomic_store_explicit(&r[idx].n,
+				      atomic_load_explicit(&r[idx].n, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		atomic_fetch_add(&r[idx].n, 1);
+	}
+}
+
+/* release: what the hold read or wrote is done before a writer (or C_Finalize) sees 0 */
+static inline void lock_out(struct lock_rw_readers *r, unsigned idx)
+{
+	if (idx < LOCK_RW_OWN && atomic_load_explicit(&lock_asym, memory_order_relaxed)) {
+		atomic_store_explicit(&r[idx].n,
+				      atomic_load_explicit(&r[idx].n, memory_order_relaxed) - 1,
+				      memory_order_release);
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		atomic_fetch_sub(&r[idx].n, 1);
+	}
 }
 
 CK_RV lock_rw_create(struct lock_rw *l)
@@ -276,20 +434,20 @@ void lock_rw_forget(struct lock_rw *l)
 
 CK_RV lock_rw_shared(struct lock_rw *l)
 {
-	struct lock_rw_readers *me;
+	unsigned idx;
 
 	if (l->mutex != NULL)
 		return lock_acquire(l->mutex);
 	if (!l->made)
 		return CKR_CANT_LOCK;
-	me = lock_rw_mine(l);
+	idx = lock_rw_mine_index();
 	for (;;) {
-		/* sequentially consistent, both: either this reader sees the writer's flag or
-		 * the writer sees this reader's count (lock_rw_exclusive) */
-		atomic_fetch_add(&me->n, 1);
+		/* either this reader sees the writer's flag or the writer sees this reader's
+		 * count (lock_rw_exclusive): sequentially consistent, or lock_asym's fence */
+		lock_in(l->r, idx);
 		if (!atomic_load(&l->writing))
 			break;
-		atomic_fetch_sub(&me->n, 1);
+		lock_out(l->r, idx);
 		/* a writer holds it or is about to: wait for it where it holds its mutex */
 		if (pthread_mutex_lock(&l->w) != 0)
 			return CKR_CANT_LOCK;
@@ -313,6 +471,7 @@ CK_RV lock_rw_exclusive(struct lock_rw *l)
 		return CKR_CANT_LOCK;
 	atomic_store(&l->writing, 1);
 	atomic_store_explicit(&l->writer, lock_rw_self(), memory_order_relaxed);
+	lock_asym_fence();
 	/* the readers inside finish (they hold it for a table read, never for card I/O);
 	 * new ones wait on the mutex */
 	for (i = 0; i < LOCK_RW_READERS; i++)
@@ -348,7 +507,7 @@ void lock_rw_release(struct lock_rw *l)
 	ANNOTATE_RWLOCK_RELEASED(l, 0);
 #endif
 	/* (a shared hold: this thread counted it, so its counter is set) */
-	atomic_fetch_sub(&l->r[*me - 1].n, 1);
+	lock_out(l->r, *me - 1);
 }
 
 unsigned lock_count_pick(void)
@@ -358,12 +517,12 @@ unsigned lock_count_pick(void)
 
 void lock_count_in(struct lock_count *c, unsigned mine)
 {
-	atomic_fetch_add(&c->r[mine].n, 1);
+	lock_in(c->r, mine);
 }
 
 void lock_count_out(struct lock_count *c, unsigned mine)
 {
-	atomic_fetch_sub(&c->r[mine].n, 1);
+	lock_out(c->r, mine);
 }
 
 long lock_count_sum(struct lock_count *c)

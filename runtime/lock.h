@@ -50,17 +50,28 @@ CK_RV lock_own_release(struct lock_own *l);
  *
  * With OS locking it is a lock of this module, made so that readers write no memory in
  * common: every thread counts its shared holds in a counter of its own (on a cache line of
- * its own; threads beyond LOCK_RW_READERS share them), and a writer, one at a time (a
- * mutex), says it is coming and waits for every counter to drain. A reader that sees a
- * writer coming steps back and waits for it on the mutex. So shared holds on two cores
- * cost no cache line going back and forth; an exclusive hold costs a look at every
- * counter. A shared hold must not be taken again by the thread that holds it (a writer
- * waiting in between would wait for ever), nor made exclusive.
+ * its own), and a writer, one at a time (a mutex), says it is coming and waits for every
+ * counter to drain. A reader that sees a writer coming steps back and waits for it on the
+ * mutex. So shared holds on two cores cost no cache line going back and forth; an
+ * exclusive hold costs a look at every counter. A shared hold must not be taken again by
+ * the thread that holds it (a writer waiting in between would wait for ever), nor made
+ * exclusive.
+ *
+ * The first LOCK_RW_OWN threads alive at a time have a counter each to themselves; the
+ * threads beyond share the other LOCK_RW_READERS - LOCK_RW_OWN. A shared counter is
+ * counted with atomic read-modify-writes. An owned one, where the kernel has membarrier
+ * (lock_asym), with plain loads and stores: the store that counts a reader in and its
+ * look for a writer may pass each other in the processor, and the writer makes up for it
+ * with a barrier on every processor that runs a thread of the process (membarrier's
+ * private expedited command, about a microsecond) between saying it comes and reading the
+ * counters. The same "asymmetric fence" as the userspace RCU library's membarrier
+ * flavour: the frequent side costs no locked instruction, the rare side a system call.
  *
  * With the application's callbacks it is one of its mutexes (which has no shared mode:
  * shared and exclusive are then the same).
  */
-#define LOCK_RW_READERS 16
+#define LOCK_RW_OWN 16
+#define LOCK_RW_READERS 32
 
 struct lock_rw_readers {
 	_Atomic long n;
@@ -90,10 +101,10 @@ void lock_rw_release(struct lock_rw *l);
  * same way: each thread on a counter of its own, so that a call in and out writes no
  * cache line another thread writes. Lock-free, the same with the application's locks.
  * lock_count_in and lock_count_out must be paired on one thread, with the counter
- * lock_count_pick gave that thread; lock_count_sum is how many are in (sequentially
- * consistent with both, so that a C_Finalize that marks the
- * library closed and then sums, and a call that counts itself in and then looks at the
- * mark, cannot both miss each other).
+ * lock_count_pick gave that thread; lock_count_sum is how many are in. A C_Finalize marks
+ * the library closed, calls lock_asym_fence and then sums; a call counts itself in and
+ * then looks at the mark: the two cannot both miss each other (sequentially consistent
+ * atomics on a shared counter; on an owned one, plain stores and the fence, as above).
  */
 struct lock_count {
 	struct lock_rw_readers r[LOCK_RW_READERS];
@@ -107,6 +118,16 @@ void lock_count_out(struct lock_count *c, unsigned mine);
 long lock_count_sum(struct lock_count *c);
 /* All counters to 0 (a child after fork: the parent's calls are not its own). */
 void lock_count_reset(struct lock_count *c);
+
+/* The rare side's barrier (above): between a store that says "I come" (a writer's flag,
+ * C_Finalize's mark) and the reading of the counters. A full fence where lock_asym is
+ * off. */
+void lock_asym_fence(void);
+/* 1 when owned counters are counted with plain stores (membarrier registered). */
+int lock_asym_on(void);
+/* A child after fork() (async-signal-safe): the counters owned by the parent's other
+ * threads are free again. */
+void lock_fork_child(void);
 
 /*
  * What valgrind's helgrind (the thread test, t5107) must be told of the module's own

@@ -17,6 +17,15 @@ $(MODULE_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h tests/mo
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(ALL_LDFLAGS) -ldl -lpthread
 
+# t1xxx: pieces of the runtime linked in directly (lock.c's counters and fences)
+UNIT_TESTS := $(basename $(notdir $(wildcard tests/t1*.c)))
+TEST_PROGS += $(UNIT_TESTS:%=$(BUILD)/t/%.t)
+
+$(UNIT_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h runtime/lock.h \
+		$(BUILD)/obj/runtime/lock.o $(GENERATED_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/obj/runtime/lock.o $(ALL_LDFLAGS) -lpthread
+
 # --- the independent cross-check against headers other projects ship in Debian -------
 # For each foreign header: its CK*_ macros (gcc -dM) and the structs it defines become a
 # generated table compiled against that header; ours come from the same spec-generated

@@ -4,7 +4,7 @@
 #
 #   make check-asan   AddressSanitizer (leaks too) + UndefinedBehaviorSanitizer: the module,
 #                     the bridge, the crypto layer, every helper and test program of the
-#                     t2/t3/t4/t5/t7/t9 families (ASAN_CHECK_ONLY), built in build-asan/
+#                     t1/t2/t3/t4/t5/t7/t9 families (ASAN_CHECK_ONLY), built in build-asan/
 #   make check-tsan   ThreadSanitizer on the tests that run threads or fork (TSAN_CHECK_ONLY),
 #                     built in build-tsan/
 #   SAN_PROVE_FLAGS   prove's options for both (default -j2)
@@ -26,7 +26,7 @@
 ASAN_BUILD      := build-asan
 TSAN_BUILD      := build-tsan
 ASAN_SANITIZE   := address,undefined
-ASAN_CHECK_ONLY ?= t2 t3001 t3002 t3003 t3004 t3005 t3007 t3008 t31 t4 t5 t7 t9
+ASAN_CHECK_ONLY ?= t1 t2 t3001 t3002 t3003 t3004 t3005 t3007 t3008 t31 t4 t5 t7 t9
 # every compiled t5/t7 test that starts threads or forks (found by what it calls, so a new
 # one is picked up), and t5003 (the application's own lock callbacks); not (TSAN_NOT) those
 # that fork only to run OpenSC's pkcs11-tool on this build's module, which a process
