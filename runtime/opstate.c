@@ -13,12 +13,15 @@
  */
 #include "opstate.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lock.h"
 #include "sk_dispatch.h"
+#include "util.h"
 
 static struct op_slots *(*op_slots_of)(CK_SESSION_HANDLE h);
 static int (*op_session_exists)(CK_SESSION_HANDLE h);
@@ -46,7 +49,6 @@ CK_RV op_slots_init(struct op_slots *s)
 		return rv;
 	s->open = 0;
 	s->active = 0;
-	atomic_init(&s->spare, NULL);
 	for (k = 0; k < OP_KIND_MAX; k++)
 		s->op[k] = NULL;
 	s->all_next = op_all;
@@ -64,6 +66,44 @@ static void op_free(struct op *op)
 	op->destroy(op);
 }
 
+/*
+ * The thread's spare (op_spare, op_keep): its own memory, so that taking and keeping it
+ * writes nothing another thread reads. A thread key frees it when the thread ends (its
+ * value only says "set": the memory is in op_spare_mine).
+ */
+static _Thread_local struct op *op_spare_mine UTIL_TLS_HOT;
+static _Thread_local int op_spare_keyed;
+static pthread_key_t op_spare_key;
+static pthread_once_t op_spare_once = PTHREAD_ONCE_INIT;
+static atomic_int op_spare_key_made;
+
+static void op_spare_drop(void)
+{
+	free(op_spare_mine);
+	op_spare_mine = NULL;
+}
+
+static void op_spare_thread_ends(void *v)
+{
+	(void)v;
+	op_spare_drop();
+	op_spare_keyed = 0;
+}
+
+static void op_spare_key_create(void)
+{
+	if (pthread_key_create(&op_spare_key, op_spare_thread_ends) == 0)
+		atomic_store(&op_spare_key_made, 1);
+}
+
+/* dlclose(): no destructor of an unloaded library may run at a later thread's end (what
+ * a thread keeps then is lost with the library) */
+__attribute__((destructor)) static void op_spare_key_delete(void)
+{
+	if (atomic_exchange(&op_spare_key_made, 0))
+		pthread_key_delete(op_spare_key);
+}
+
 void op_fini(void)
 {
 	struct op_slots *s;
@@ -74,10 +114,10 @@ void op_fini(void)
 		for (k = 0; k < OP_KIND_MAX; k++)
 			if (s->op[k] != NULL)
 				op_free(s->op[k]);      /* (may leave a spare: freed next) */
-		free(atomic_exchange(&s->spare, NULL));
 		lock_short_destroy(&s->lock);
 	}
 	op_all = NULL;
+	op_spare_drop();
 }
 
 void op_forget_after_fork(void)
@@ -107,7 +147,8 @@ static int op_unlink_inlock(struct op_slots *s, int k)
 
 	s->op[k] = NULL;
 	s->active--;
-	op->linked = 0;
+	/* (a release, not an exchange: op_acquire reads it after the operation's lock) */
+	atomic_store_explicit(&op->linked, 0, memory_order_release);
 	/* refs == 1: the slots' alone, and none can come (references are taken under this
 	 * lock, op_ref), so nobody is left: no read-modify-write needed (an acquire of every
 	 * earlier holder's release, as op_acquire_ending reads it) */
@@ -463,34 +504,41 @@ CK_RV op_finish(CK_SESSION_HANDLE h, enum op_kind kind)
 
 struct op *op_spare(CK_SESSION_HANDLE h, enum op_kind kind, size_t size)
 {
-	struct op_slots *s = op_slots_of != NULL && h != 0 ? op_slots_of(h) : NULL;
-	struct op *op;
+	struct op_slots *s;
+	struct op *op = op_spare_mine;
 
-	if (s == NULL || atomic_load_explicit(&s->spare, memory_order_relaxed) == NULL)
-		return NULL;
-	op = atomic_exchange(&s->spare, NULL);
 	if (op == NULL)
 		return NULL;
-	if (op->kind != kind || op->mem_size != size) {
+	op_spare_mine = NULL;
+	s = op_slots_of != NULL && h != 0 ? op_slots_of(h) : NULL;
+	if (s == NULL || op->kind != kind || op->mem_size != size) {
 		free(op);       /* another kind's: the next one of that kind allocates */
 		return NULL;
 	}
-	LOCK_HG_TAKE_OVER(op);
-	/* the common part zeroed; the kind's own as it was (its starter sets what it uses) */
-	memset(op, 0, sizeof *op);
+	/* the common part zeroed; the kind's own as it was (its starter sets what it uses).
+	 * (A copy of a zeroed struct, not memset: gcc makes a memset of this size a
+	 * "rep stos", whose start-up costs more than the rest of a search.) */
+	static const struct op zero;
+	*op = zero;
 	op->slots = s;          /* op_start's hint: h's slots, unless h closes meanwhile */
 	return op;
 }
 
 int op_keep(struct op *op, size_t size)
 {
-	struct op *none = NULL;
-
-	if (op->slots == NULL)
-		return 0;       /* never started: no session to keep it */
+	if (op->slots == NULL || op_spare_mine != NULL)
+		return 0;       /* never started, or the thread keeps one already */
+	if (!op_spare_keyed) {
+		/* once per thread: the key that frees it when the thread ends */
+		pthread_once(&op_spare_once, op_spare_key_create);
+		if (!atomic_load_explicit(&op_spare_key_made, memory_order_relaxed) ||
+		    pthread_setspecific(op_spare_key, (void *)(uintptr_t)1) != 0)
+			return 0;
+		op_spare_keyed = 1;
+	}
 	op->mem_size = size;
-	LOCK_HG_PUBLISH(op);
-	return atomic_compare_exchange_strong(&op->slots->spare, &none, op);
+	op_spare_mine = op;
+	return 1;
 }
 
 int op_still_active(struct op *op)

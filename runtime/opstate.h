@@ -83,8 +83,6 @@ struct op_slots {
 	CK_SESSION_HANDLE open;           /* the session that has these slots now; 0: none */
 	struct op *op[OP_KIND_MAX];
 	int active;                       /* how many of op[] are set */
-	/* the memory of an ended operation, kept for the next one (op_spare, op_keep) */
-	struct op *_Atomic spare;
 	struct op_slots *all_next;        /* every set made (op_fini) */
 };
 
@@ -158,13 +156,14 @@ CK_RV op_acquire_ending(CK_SESSION_HANDLE h, enum op_kind kind,
 void op_drop(struct op *op);
 
 /*
- * An operation's memory used again: a session keeps the memory of one ended operation
+ * An operation's memory used again: a thread keeps the memory of one ended operation
  * (its destructor gives it with op_keep instead of freeing it: 1 when kept, else the
- * caller frees it), and op_spare hands it out to the next operation of that kind and
- * size in the session, its struct op zeroed but for the slots (a hint for op_start), the
- * rest as it was (NULL: none; the caller allocates, zeroed). Memory only: the
- * destructor has freed what the operation held before. Lock-free (one atomic exchange on
- * the session's own memory).
+ * caller frees it), and op_spare hands it out to the thread's next operation of that
+ * kind and size, in any session, its struct op zeroed but for the slots of session h (a
+ * hint for op_start), the rest as it was (NULL: none; the caller allocates, zeroed).
+ * Memory only: the destructor has freed what the operation held before. The thread's
+ * own memory: no atomic, no lock; freed when the thread ends (and the calling thread's
+ * by C_Finalize).
  */
 struct op *op_spare(CK_SESSION_HANDLE h, enum op_kind kind, size_t size);
 int op_keep(struct op *op, size_t size);
