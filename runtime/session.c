@@ -601,16 +601,16 @@ CK_RV sess_call(CK_SESSION_HANDLE h, struct sess_info *out)
 
 CK_RV sk_session(CK_SESSION_HANDLE h, unsigned need)
 {
-	struct session s;
-	int ok = sess_read(h, &s);
-	/* the session's kind is fixed when it opens: no token state is needed for this */
-	int ro = ok && (need & SK_NEED_RW) && !(s.flags & CKF_RW_SESSION);
 	struct sess_this *c = &sess_this_call;  /* (once: a look-up in a shared library) */
+	/* read into the record itself: a copy through a local would load 16 bytes at once
+	 * from narrower stores just made (a store-forwarding stall); unused unless set */
+	int ok = sess_read(h, &c->s);
+	/* the session's kind is fixed when it opens: no token state is needed for this */
+	int ro = ok && (need & SK_NEED_RW) && !(c->s.flags & CKF_RW_SESSION);
 
 	c->set = ok && !ro;
 	if (!c->set)
 		return ro ? CKR_SESSION_READ_ONLY : CKR_SESSION_HANDLE_INVALID;
-	c->s = s;
 	c->need = need;
 	return CKR_OK;
 }
