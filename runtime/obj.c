@@ -33,6 +33,7 @@
 #include "opstate.h"
 #include "session.h"
 #include "sk_dispatch.h"
+#include "util.h"
 
 struct obj {
 	CK_OBJECT_HANDLE handle;
@@ -744,7 +745,7 @@ static CK_RV obj_view_do(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, int whole,
 	struct obj *o;
 	CK_RV rv;
 
-	memset(out, 0, sizeof *out);
+	UTIL_ZERO(out, sizeof *out);
 	rv = obj_enter(s, OBJ_READ, &c);
 	if (rv != CKR_OK)
 		return rv;
@@ -793,7 +794,7 @@ void obj_view_free(struct obj_view *v)
 	if (v == NULL)
 		return;
 	lb_attrs_free(v->attrs, v->nattrs);
-	memset(v, 0, sizeof *v);
+	UTIL_ZERO(v, sizeof *v);
 }
 
 const struct lb_attr *obj_view_attr(const struct obj_view *v, CK_ATTRIBUTE_TYPE type)

@@ -23,6 +23,7 @@
 #include "obj.h"
 #include "op.h"
 #include "opstate.h"
+#include "util.h"
 #include "session.h"
 #include "sk_dispatch.h"
 #include "token.h"
@@ -70,7 +71,7 @@ static struct op_digest *op_digest_new(CK_MECHANISM_TYPE mech)
 
 	if (o == NULL)
 		return NULL;
-	memset(o, 0, offsetof(struct op_digest, st_space));
+	UTIL_ZERO(o, offsetof(struct op_digest, st_space));
 	o->op.kind = OP_DIGEST;
 	o->op.destroy = op_digest_destroy;
 	o->mech = mech;

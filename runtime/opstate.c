@@ -72,7 +72,7 @@ static void op_free(struct op *op)
  * value only says "set": the memory is in op_spare_mine).
  */
 static _Thread_local struct op *op_spare_mine UTIL_TLS_HOT;
-static _Thread_local int op_spare_keyed;
+static _Thread_local int op_spare_keyed UTIL_TLS_HOT;
 static pthread_key_t op_spare_key;
 static pthread_once_t op_spare_once = PTHREAD_ONCE_INIT;
 static atomic_int op_spare_key_made;
@@ -515,11 +515,8 @@ struct op *op_spare(CK_SESSION_HANDLE h, enum op_kind kind, size_t size)
 		free(op);       /* another kind's: the next one of that kind allocates */
 		return NULL;
 	}
-	/* the common part zeroed; the kind's own as it was (its starter sets what it uses).
-	 * (A copy of a zeroed struct, not memset: gcc makes a memset of this size a
-	 * "rep stos", whose start-up costs more than the rest of a search.) */
-	static const struct op zero;
-	*op = zero;
+	/* the common part zeroed; the kind's own as it was (its starter sets what it uses) */
+	UTIL_ZERO(op, sizeof *op);
 	op->slots = s;          /* op_start's hint: h's slots, unless h closes meanwhile */
 	return op;
 }

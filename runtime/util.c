@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+const unsigned char util_zeros[UTIL_ZEROS];
+
 void util_pad(unsigned char *dst, size_t len, const char *src)
 {
 	size_t n = strlen(src);
