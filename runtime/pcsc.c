@@ -347,6 +347,20 @@ LONG pcsc_status(struct pcsc_card *card)
 			 card->epoch);
 }
 
+LONG pcsc_probe(struct pcsc_card *card)
+{
+	uint8_t atr[PCSC_MAX_ATR + 31];
+	DWORD len = sizeof atr;
+	LONG rc;
+
+	if (!card->connected)
+		return SCARD_E_INVALID_HANDLE;
+	rc = SCardGetAttrib(card->h, SCARD_ATTR_ATR_STRING, atr, &len);
+	if (rc == SCARD_E_UNSUPPORTED_FEATURE)
+		rc = SCARD_S_SUCCESS;   /* the driver's answer: pcscd's checks passed */
+	return pcsc_note(rc, card->epoch);
+}
+
 LONG pcsc_begin(struct pcsc_card *card)
 {
 	return pcsc_note(SCardBeginTransaction(card->h), card->epoch);

@@ -104,6 +104,18 @@ void pcsc_disconnect(struct pcsc_card *card);
 /* 1 when the handle still refers to a present, unreset card (IPC only, no APDU). */
 LONG pcsc_status(struct pcsc_card *card);
 
+/*
+ * Ask pcscd about the card handle in one round trip, without a transaction: its answer to
+ * SCardGetAttrib(SCARD_ATTR_ATR_STRING) comes after its checks of the handle, so that a
+ * card reset by another application since our last call answers SCARD_W_RESET_CARD, a
+ * removed one SCARD_W_REMOVED_CARD, and a card in another application's transaction
+ * SCARD_E_SHARING_VIOLATION, as SCardBeginTransaction would (which waits instead).
+ * SCARD_S_SUCCESS when none of those (also when the driver has no such attribute:
+ * pcsc-lite's SCARD_E_UNSUPPORTED_FEATURE, after the checks). Measured on Debian 12's
+ * pcsc-lite 1.9.9 through vpcd: about 73 us against 133 us for Begin+End; the reset is
+ * reported until the handle is reconnected, as to the other calls.
+ */
+LONG pcsc_probe(struct pcsc_card *card);
 LONG pcsc_begin(struct pcsc_card *card);
 void pcsc_end(struct pcsc_card *card);
 LONG pcsc_transmit(struct pcsc_card *card, const uint8_t *apdu, size_t len, uint8_t *resp,

@@ -962,14 +962,14 @@ CK_RV rt_CloseAllSessions(CK_SLOT_ID slotID)
 
 /* Lock the token of session s (found by sess_get_call), and check the call's login
  * requirement against the login state the card has now (a reset by another
- * application, seen by token_enter, logs out). */
-static CK_RV sess_enter_session(CK_SESSION_HANDLE h, struct session *s)
+ * application, seen by token_enter, logs out); no_apdu: token_enter_no_apdu. */
+static CK_RV sess_enter_session(CK_SESSION_HANDLE h, struct session *s, int no_apdu)
 {
 	CK_RV rv = sess_get_call(h, s);
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = token_enter(s->tok);
+	rv = no_apdu ? token_enter_no_apdu(s->tok) : token_enter(s->tok);
 	if (rv != CKR_OK)
 		return rv == CKR_DEVICE_REMOVED ? CKR_DEVICE_REMOVED : rv;
 	if (token_generation(s->tok) != s->gen) {
@@ -985,7 +985,7 @@ static CK_RV sess_enter_session(CK_SESSION_HANDLE h, struct session *s)
 CK_RV sess_enter(CK_SESSION_HANDLE h, struct sess_info *out)
 {
 	struct session s;
-	CK_RV rv = sess_enter_session(h, &s);
+	CK_RV rv = sess_enter_session(h, &s, 0);
 
 	if (rv == CKR_OK)
 		sess_info_of(&s, out);
@@ -1038,7 +1038,7 @@ CK_RV rt_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 	if (rv != CKR_OK)
 		return rv;
 	if (!sess_state_fast(&s, &state)) {
-		rv = sess_enter_session(hSession, &s);
+		rv = sess_enter_session(hSession, &s, 1);       /* (it sends nothing) */
 		if (rv != CKR_OK)
 			return rv;
 		state = sess_state_inlock(&s);

@@ -318,7 +318,7 @@ void token_logged_out_inlock(struct token *t)
 	pincache_forget(t->pin);
 }
 
-CK_RV token_enter(struct token *t)
+static CK_RV token_enter_as(struct token *t, int no_apdu)
 {
 	CK_RV rv = lock_acquire(t->lock);
 	LONG rc;
@@ -341,15 +341,18 @@ CK_RV token_enter(struct token *t)
 		/* a card we have not spoken to yet: nobody is logged in as far as we know */
 		t->logged_in = 0;
 	}
-	if (t->card.share != SCARD_SHARE_EXCLUSIVE && (t->logged_in || !pcsc_watched())) {
+	if (t->card.share != SCARD_SHARE_EXCLUSIVE && (t->logged_in || !pcsc_watched()) &&
+	    !(no_apdu && pcsc_probe(&t->card) == SCARD_S_SUCCESS)) {
 		/* another application may have reset the card (it forgot the login) or it may
 		 * be gone: SCardBeginTransaction says so in one round trip, and the
-		 * transaction is the one the call's APDUs need anyway. (SCardStatus would say
-		 * it too without a transaction, but pcsc-lite's costs two round trips and the
-		 * whole reader table: three times Begin+End, measured.) Not needed when nobody
-		 * is logged in and the reader monitor watches for removals: then a reset
-		 * changes nothing the caller reads (with shared access the script keeps no card
-		 * state from one call to the next), and the first APDU's transaction sees it */
+		 * transaction is the one the call's APDUs need anyway; a call that expects
+		 * none asked pcsc_probe first (one round trip, no End to follow), and comes
+		 * here only when it did not answer plainly. (SCardStatus would say it too
+		 * without a transaction, but pcsc-lite's costs two round trips and the whole
+		 * reader table: three times Begin+End, measured.) Not needed when nobody is
+		 * logged in and the reader monitor watches for removals: then a reset changes
+		 * nothing the caller reads (with shared access the script keeps no card state
+		 * from one call to the next), and the first APDU's transaction sees it */
 		rc = pcsc_begin(&t->card);
 		if (rc == SCARD_W_RESET_CARD) {
 			token_card_was_reset_inlock(t);
@@ -397,6 +400,16 @@ gone:
 fail:
 	token_unlock(t);
 	return rv;
+}
+
+CK_RV token_enter(struct token *t)
+{
+	return token_enter_as(t, 0);
+}
+
+CK_RV token_enter_no_apdu(struct token *t)
+{
+	return token_enter_as(t, 1);
 }
 
 CK_RV token_enter_cached(struct token *t)

@@ -112,11 +112,20 @@ int token_reader_info(struct token *t, char *vendor, size_t cap, CK_VERSION *ver
  * call that sends nothing (C_GetSessionInfo, C_OpenSession, C_GetTokenInfo of a known
  * token) makes no round trip, and one that sends APDUs has them in one transaction.
  * With shared access and somebody logged in (or no monitor), the transaction is opened
- * here: SCardBeginTransaction is the one call of pcsc-lite that tells, in one round trip,
+ * here: SCardBeginTransaction tells, in the round trip the call's APDUs need anyway,
  * whether another application reset the card (which forgot the login) or took it away,
  * and the login state the caller is about to read depends on that.
  */
 CK_RV token_enter(struct token *t);
+/*
+ * token_enter for a call that expects to send no APDU (C_GetSessionInfo): where
+ * token_enter would open a transaction only to learn of a reset, pcsc_probe asks in one
+ * round trip instead of two (SCardBeginTransaction and SCardEndTransaction), and no
+ * transaction is opened. Should the call send an APDU after all, its first one opens
+ * the transaction. When the probe does not answer plainly (a reset, a removal, another
+ * application's transaction), it is token_enter.
+ */
+CK_RV token_enter_no_apdu(struct token *t);
 void token_leave(struct token *t);
 
 /*

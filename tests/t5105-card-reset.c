@@ -5,8 +5,14 @@
  * (the virtual token's state says so); the module must not crash, must keep the session
  * (a reset is not a removal), must show a public session from the next card access on,
  * must not answer CKR_USER_ALREADY_LOGGED_IN to a fresh C_Login, and that login works.
+ * C_GetSessionInfo asks for a reset without a transaction (pcsc_probe); while another
+ * application holds one, it waits for it like a transaction would, and sees the reset that
+ * transaction ends with.
  */
 #include "api/api.h"
+#include "api/blocked.h"
+
+#include <sys/wait.h>
 
 static CK_FUNCTION_LIST_PTR f;
 
@@ -61,6 +67,95 @@ static int reset_card(const char *apdu)
 	return 0;
 }
 
+/* --- another application's transaction, ended with a reset ------------------------ */
+
+static pthread_mutex_t bmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t bcv = PTHREAD_COND_INITIALIZER;
+static long btid;
+static int bdone;
+static CK_RV brv;
+static CK_STATE bstate;
+static CK_SESSION_HANDLE bh;
+
+static void *session_info_thread(void *arg)
+{
+	CK_SESSION_INFO si;
+	CK_RV rv;
+
+	(void)arg;
+	bl_tell_tid(&bmu, &btid);
+	rv = f->C_GetSessionInfo(bh, &si);
+	pthread_mutex_lock(&bmu);
+	bstate = si.state;
+	pthread_mutex_unlock(&bmu);
+	bl_set_flag(&bmu, &bcv, &bdone, &brv, rv);
+	return NULL;
+}
+
+/* pcsc-probe begins a transaction, holds it until told, and ends it with a reset; *in and
+ * *out its standard input and output. Its pid, or -1. */
+static pid_t probe_holding(FILE **in, FILE **out)
+{
+	int to[2], from[2];
+	char probe[4096];
+	pid_t pid;
+
+	build_path(probe, sizeof probe, "pcsc-probe");
+	if (pipe(to) != 0 || pipe(from) != 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		close(to[1]);
+		close(from[0]);
+		execl(probe, probe, "-r", api_env(0, "READER"), "begin", "wait-stdin", "end-reset",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	*in = fdopen(to[1], "w");
+	*out = fdopen(from[0], "r");
+	return pid;
+}
+
+static void foreign_transaction(void)
+{
+	FILE *in = NULL, *out = NULL;
+	char line[256] = "";
+	pthread_t th;
+	int st = -1, blocked, done_before;
+	pid_t pid = probe_holding(&in, &out);
+
+	if (pid < 0 || in == NULL || out == NULL) {
+		ok(0, "pcsc-probe started");
+		return;
+	}
+	if (fgets(line, sizeof line, out) == NULL)
+		line[0] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	ok(strcmp(line, "begun") == 0, "another application holds a transaction (%s)", line);
+	pthread_create(&th, NULL, session_info_thread, NULL);
+	blocked = bl_wait_blocked(&bmu, &btid, &bdone, 5000);
+	done_before = bl_flag_now(&bmu, &bdone);
+	ok(blocked && !done_before,
+	   "logged in, C_GetSessionInfo waits while the other transaction holds the card");
+	fputs("go\n", in);
+	fflush(in);
+	ok(fgets(line, sizeof line, out) != NULL && strncmp(line, "continued", 9) == 0 &&
+		   fgets(line, sizeof line, out) != NULL && strncmp(line, "ended-reset", 11) == 0,
+	   "the other application ends its transaction with a reset");
+	fclose(in);
+	fclose(out);
+	waitpid(pid, &st, 0);
+	ok(bl_wait_flag(&bmu, &bcv, &bdone, 10000), "C_GetSessionInfo answers then");
+	pthread_join(th, NULL);
+	is_rv(brv, CKR_OK, "... CKR_OK");
+	is_ulong(bstate, CKS_RW_PUBLIC_SESSION, "... a public session: it saw that reset");
+}
+
 int main(int argc, char **argv)
 {
 	CK_SLOT_ID slot = 0;
@@ -108,6 +203,13 @@ int main(int argc, char **argv)
 	rv = f->C_Logout(h);
 	ok(rv == CKR_OK || rv == CKR_USER_NOT_LOGGED_IN, "C_Logout: %s", sk_rv_name(rv));
 	is_ulong(state(h), CKS_RW_PUBLIC_SESSION, "public");
+
+	/* 4b: logged in, another application's transaction, ended with a reset, while the
+	 * next call is C_GetSessionInfo */
+	is_rv(f->C_Login(h, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "the user logs in");
+	is_ulong(state(h), CKS_RW_USER_FUNCTIONS, "a user session");
+	bh = h;
+	foreign_transaction();
 
 	/* 5: the SO, and a new session opened after the reset */
 	is_rv(f->C_Login(h, CKU_SO, API_PIN(API_SO_PIN)), CKR_OK, "the SO logs in");

@@ -15,6 +15,10 @@
  *   unpower           SCardReconnect(..., SCARD_UNPOWER_CARD): "unpowered" or "error ..."
  *   reset             SCardReconnect(..., SCARD_RESET_CARD), a warm reset as another
  *                     application on the desktop may do: "reset" or "error ..."
+ *   begin             SCardBeginTransaction: "begun" or "error ..."
+ *   end-reset         SCardEndTransaction(SCARD_RESET_CARD): "ended-reset" or "error ..."
+ *   wait-stdin        read one line from the standard input (the test says when to go
+ *                     on, e.g. while a transaction is held): "continued", or "eof"
  * Exit status 0 if every step ran (errors are results, printed), 2 on usage or setup failure.
  */
 #include <stdio.h>
@@ -170,6 +174,22 @@ int main(int argc, char **argv)
 						: how == SCARD_RESET_CARD ? "reset" : "reconnected");
 			else
 				print_err(rv);
+		} else if (strcmp(argv[i], "begin") == 0) {
+			rv = SCardBeginTransaction(h);
+			if (rv == SCARD_S_SUCCESS)
+				printf("begun\n");
+			else
+				print_err(rv);
+		} else if (strcmp(argv[i], "end-reset") == 0) {
+			rv = SCardEndTransaction(h, SCARD_RESET_CARD);
+			if (rv == SCARD_S_SUCCESS)
+				printf("ended-reset\n");
+			else
+				print_err(rv);
+		} else if (strcmp(argv[i], "wait-stdin") == 0) {
+			char line[64];
+
+			printf("%s\n", fgets(line, sizeof line, stdin) != NULL ? "continued" : "eof");
 		} else {
 			size_t n, k;
 
