@@ -86,6 +86,7 @@ static int slot_forked;                 /* this process is a fork()ed child */
  * update (slot_apply_inlock) and read without it; a slot's token stays until C_Finalize */
 static _Atomic(struct token *) fast_tok[SLOT_MAX];
 static atomic_int fast_present[SLOT_MAX];
+static atomic_int fast_attached[SLOT_MAX];      /* the reader is there (C_GetSlotList) */
 static atomic_size_t fast_n;            /* slots published; 0 before the first look */
 
 CK_RV slot_init(void)
@@ -109,6 +110,7 @@ CK_RV slot_init(void)
 	/* slot_fast_token's copy is atomics read without a lock, which helgrind cannot follow */
 	LOCK_HG_UNCHECKED(fast_tok, sizeof fast_tok);
 	LOCK_HG_UNCHECKED(fast_present, sizeof fast_present);
+	LOCK_HG_UNCHECKED(fast_attached, sizeof fast_attached);
 	LOCK_HG_UNCHECKED(&fast_n, sizeof fast_n);
 	return lock_create(&slot_lock);
 }
@@ -264,6 +266,7 @@ static CK_RV slot_apply_inlock(const struct pcsc_reader *r, size_t n)
 	for (k = 0; k < nslots; k++) {
 		atomic_store_explicit(&fast_tok[k], slots[k].tok, memory_order_relaxed);
 		atomic_store_explicit(&fast_present[k], slots[k].present, memory_order_relaxed);
+		atomic_store_explicit(&fast_attached[k], slots[k].attached, memory_order_relaxed);
 	}
 	LOCK_HG_PUBLISH(&fast_n);
 	atomic_store_explicit(&fast_n, nslots, memory_order_release);
@@ -485,6 +488,38 @@ CK_RV slot_enter_token(CK_SLOT_ID id, int cached_ok, struct token **out)
 	return CKR_OK;
 }
 
+/*
+ * The slot list from the monitor's copy of the table, without the table's lock (a call
+ * beside another thread's writes nothing the other reads): 1 with *rv its answer, 0 when
+ * the monitor is not current (then the table is looked at under its lock). A copy being
+ * written meanwhile gives the list a moment before or after the change, as a call a
+ * moment earlier or later would have.
+ */
+static int slot_list_fast(CK_BBOOL present_only, CK_SLOT_ID_PTR list, CK_ULONG_PTR count,
+			  CK_RV *rv)
+{
+	size_t n = atomic_load_explicit(&fast_n, memory_order_acquire), k;
+	CK_ULONG have = *count, found = 0;
+
+	if (!atomic_load_explicit(&mon_live, memory_order_acquire) || n == 0)
+		return 0;
+	LOCK_HG_TAKE_OVER(&fast_n);
+	for (k = 0; k < n; k++) {
+		int present = atomic_load_explicit(&fast_present[k], memory_order_relaxed);
+
+		if (present_only ? !present
+				 : !present && !atomic_load_explicit(&fast_attached[k],
+								     memory_order_relaxed))
+			continue;
+		if (list != NULL && found < have)
+			list[found] = k;
+		found++;
+	}
+	*count = found;
+	*rv = list != NULL && found > have ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+	return 1;
+}
+
 CK_RV rt_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_PTR pulCount)
 {
 	CK_ULONG have = *pulCount, n = 0;
@@ -492,6 +527,9 @@ CK_RV rt_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_P
 	CK_RV rv;
 
 	slot_monitor_start();
+	/* (with the application's locks too: the copy is atomics, no lock of theirs) */
+	if (slot_list_fast(tokenPresent, pSlotList, pulCount, &rv))
+		return rv;
 	rv = lock_acquire(slot_lock);
 	if (rv != CKR_OK)
 		return rv;

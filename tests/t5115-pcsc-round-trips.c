@@ -9,9 +9,13 @@
  * make no SCard* call at all, from this thread or any other; C_GetSessionInfo opens no
  * transaction. A removal is still seen within a second, by C_GetSlotList and by
  * C_WaitForSlotEvent(CKF_DONT_BLOCK), and costs this thread no call either. C_Finalize
- * cancels the monitor (SCardCancel) and its thread is gone when it returns.
+ * cancels the monitor (SCardCancel) and its thread is gone when it returns. With the
+ * application's mutex callbacks, C_GetSlotList takes none of them once the monitor is
+ * current (the monitor's copy of the table, read without the table's lock), and still
+ * sees a removal.
  */
 #include "shim/pcsc-count.h"
+#include "api/appmutex.h"
 
 #define WITHIN_MS 1000
 
@@ -133,5 +137,47 @@ int main(int argc, char **argv)
 	ok(pc_monitors_within(1, 2000), "one monitor thread again");
 	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	is_ulong((unsigned long)pc_monitors(), 0, "and it is gone");
+
+	/* the slot list without the table's lock: counted through the application's locks */
+	CK_C_INITIALIZE_ARGS app;
+	int locks;
+
+	api_app_mutexes(&app);
+	is_rv(f->C_Initialize(&app), CKR_OK, "C_Initialize with the application's mutexes");
+	n = 0;
+	is_rv(f->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK, "C_GetSlotList starts the monitor");
+	ok(pc_blocked_within(1, 2000), "the monitor waits in SCardGetStatusChange");
+	locks = atomic_load(&app_mutex_locks);
+	for (i = 0; i < 100; i++) {
+		n = 0;
+		if (f->C_GetSlotList(CK_TRUE, NULL, &n) != CKR_OK || n != 2)
+			break;
+		if (f->C_GetSlotList(CK_TRUE, ids, &n) != CKR_OK || n != 2)
+			break;
+		n = 8;
+		if (f->C_GetSlotList(CK_FALSE, ids, &n) != CKR_OK || n != 2)
+			break;
+		n = 1;
+		if (f->C_GetSlotList(CK_FALSE, ids, &n) != CKR_BUFFER_TOO_SMALL || n != 2)
+			break;
+	}
+	is_ulong(i, 100, "100 rounds of C_GetSlotList (sizes, lists, a short buffer) as before");
+	is_ulong((unsigned long)(atomic_load(&app_mutex_locks) - locks), 0,
+		 "... taking none of the application's mutexes");
+	is_ulong(api_ctl(1, "remove", ans, sizeof ans), 0, "token 1 removed (%s)", ans);
+	t0 = api_now_ms();
+	while (present_count() != 1 && api_now_ms() - t0 < 3000)
+		sched_yield();
+	ok(present_count() == 1, "the lock-free list shows the removal (%ld ms)",
+	   api_now_ms() - t0);
+	n = 8;
+	ok(f->C_GetSlotList(CK_FALSE, ids, &n) == CKR_OK && n == 2,
+	   "the empty reader is still a slot");
+	is_ulong(api_ctl(1, "insert", ans, sizeof ans), 0, "token 1 inserted (%s)", ans);
+	t0 = api_now_ms();
+	while (present_count() != 2 && api_now_ms() - t0 < 3000)
+		sched_yield();
+	is_ulong((unsigned long)present_count(), 2, "and the insertion");
+	is_rv(f->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	return done_testing();
 }
