@@ -112,7 +112,7 @@ struct sess_shard {
 	/* the live sessions it counts, of token sess_tokt[k] at generation sess_tokgen[k]:
 	 * read by other threads (all, at a close) without its mutex */
 	_Atomic long all[SESS_TOKS] __attribute__((aligned(64)));
-	long rw[SESS_TOKS];
+	_Atomic long rw[SESS_TOKS];
 } __attribute__((aligned(64)));
 
 static struct lock_rw sess_lk;
@@ -299,7 +299,7 @@ static long sess_add(_Atomic long *c, long d)
 static long sess_count_add(struct sess_shard *sh, unsigned k, CK_FLAGS flags, long d)
 {
 	if (flags & CKF_RW_SESSION)
-		sh->rw[k] += d;
+		sess_add(&sh->rw[k], d);
 	return sess_add(&sh->all[k], d);
 }
 
@@ -450,7 +450,7 @@ static int sess_tok_inlock(struct token *t)
 	}
 	for (j = 0; j < SESS_SHARDS; j++) {
 		atomic_store_explicit(&sess_sh[j].all[k], 0, memory_order_relaxed);
-		sess_sh[j].rw[k] = 0;
+		atomic_store_explicit(&sess_sh[j].rw[k], 0, memory_order_relaxed);
 	}
 	atomic_store_explicit(&sess_tokgen[k], gen, memory_order_relaxed);
 	/* those left are of generation gen (opened since): counted again */
@@ -472,7 +472,7 @@ static void sess_sum_inlock(unsigned k, CK_ULONG *all, CK_ULONG *rw)
 	*all = *rw = 0;
 	for (i = 0; i < SESS_SHARDS; i++) {
 		*all += (CK_ULONG)atomic_load_explicit(&sess_sh[i].all[k], memory_order_relaxed);
-		*rw += (CK_ULONG)sess_sh[i].rw[k];
+		*rw += (CK_ULONG)atomic_load_explicit(&sess_sh[i].rw[k], memory_order_relaxed);
 	}
 }
 
@@ -545,6 +545,28 @@ void sess_count(struct token *t, CK_ULONG *all, CK_ULONG *rw)
 	if (sess_excl() != CKR_OK)
 		return;
 	k = sess_tok_inlock(t);
+	if (k >= 0)
+		sess_sum_inlock((unsigned)k, all, rw);
+	lock_rw_release(&sess_lk);
+}
+
+void sess_count_moment(struct token *t, CK_ULONG *all, CK_ULONG *rw)
+{
+	int k;
+
+	*all = *rw = 0;
+	if (!sess_fast_ok || lock_rw_shared(&sess_lk) != CKR_OK) {
+		sess_count(t, all, rw);
+		return;
+	}
+	k = sess_tok_find(t);
+	if (k >= 0 &&
+	    atomic_load_explicit(&sess_tokgen[k], memory_order_relaxed) != token_generation(t)) {
+		/* counts of the token before its removal: the exclusive path resets them */
+		lock_rw_release(&sess_lk);
+		sess_count(t, all, rw);
+		return;
+	}
 	if (k >= 0)
 		sess_sum_inlock((unsigned)k, all, rw);
 	lock_rw_release(&sess_lk);

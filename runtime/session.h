@@ -37,7 +37,12 @@ CK_RV sess_call(CK_SESSION_HANDLE h, struct sess_info *out);
  * CKR_USER_NOT_LOGGED_IN, or what token_enter said. */
 CK_RV sess_enter(CK_SESSION_HANDLE h, struct sess_info *out);
 
-/* How many live sessions the token has (all, and read/write). */
+/* How many live sessions the token has (all, and read/write), with the session table's
+ * lock exclusive: no session opens or closes meanwhile. */
 void sess_count(struct token *t, CK_ULONG *all, CK_ULONG *rw);
+/* The same as a moment's sum, with the lock shared (a session opened meanwhile is one
+ * opened a moment later): for C_GetTokenInfo, whose counts are a report, not a decision.
+ * No writer's barrier (lock.h) and no wait for the other threads' opens and closes. */
+void sess_count_moment(struct token *t, CK_ULONG *all, CK_ULONG *rw);
 
 #endif

@@ -72,7 +72,7 @@ CK_RV rt_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 					 CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED) |
 		       pin_counter_flags(&t->pin_so, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY,
 					 CKF_SO_PIN_LOCKED);
-	sess_count(t, &all, &rw);
+	sess_count_moment(t, &all, &rw);
 	/* the family's limits (0, CK_EFFECTIVELY_INFINITE, when it states none) */
 	pInfo->ulMaxSessionCount = t->info.max_sessions;
 	pInfo->ulSessionCount = all;
