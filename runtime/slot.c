@@ -560,34 +560,46 @@ out:
 	return rv;
 }
 
+/* C_GetSlotInfo's answer for a slot of that reader, token and presence. */
+static void slot_info_fill(CK_SLOT_INFO_PTR pInfo, const char *reader, struct token *tok,
+			   int present)
+{
+	char vendor[33] = "";
+	CK_VERSION ver = { 0, 0 };
+
+	memset(pInfo, 0, sizeof *pInfo);
+	util_pad(pInfo->slotDescription, sizeof pInfo->slotDescription, reader);
+	/* the reader's vendor and version as its driver told them when the card was
+	 * connected (never a connection of our own here: zero-APDU rule) */
+	if (!token_reader_info(tok, vendor, sizeof vendor, &ver) || vendor[0] == '\0')
+		snprintf(vendor, sizeof vendor, "PC/SC reader");
+	util_pad(pInfo->manufacturerID, sizeof pInfo->manufacturerID, vendor);
+	pInfo->hardwareVersion = ver;
+	pInfo->flags = CKF_REMOVABLE_DEVICE | CKF_HW_SLOT | (present ? CKF_TOKEN_PRESENT : 0);
+}
+
 CK_RV rt_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
 {
 	CK_RV rv;
 
 	slot_monitor_start();
+	/* the monitor current: from its copy, without the table's lock (a slot's reader name
+	 * is written once, before the slot is published, and kept until C_Finalize) */
+	if (slot_fast_known(slotID)) {
+		LOCK_HG_TAKE_OVER(&fast_n);
+		slot_info_fill(pInfo, slots[slotID].reader,
+			       atomic_load_explicit(&fast_tok[slotID], memory_order_relaxed),
+			       atomic_load_explicit(&fast_present[slotID], memory_order_relaxed));
+		return CKR_OK;
+	}
 	rv = lock_acquire(slot_lock);
 	if (rv != CKR_OK)
 		return rv;
 	rv = slot_current_inlock();
 	if (rv == CKR_OK && slotID >= nslots)
 		rv = CKR_SLOT_ID_INVALID;
-	if (rv == CKR_OK) {
-		const struct slot *s = &slots[slotID];
-
-		memset(pInfo, 0, sizeof *pInfo);
-		util_pad(pInfo->slotDescription, sizeof pInfo->slotDescription, s->reader);
-		char vendor[33] = "";
-		CK_VERSION ver = { 0, 0 };
-
-		/* the reader's vendor and version as its driver told them when the card was
-		 * connected (never a connection of our own here: zero-APDU rule) */
-		if (!token_reader_info(s->tok, vendor, sizeof vendor, &ver) || vendor[0] == '\0')
-			snprintf(vendor, sizeof vendor, "PC/SC reader");
-		util_pad(pInfo->manufacturerID, sizeof pInfo->manufacturerID, vendor);
-		pInfo->hardwareVersion = ver;
-		pInfo->flags = CKF_REMOVABLE_DEVICE | CKF_HW_SLOT |
-			       (s->present ? CKF_TOKEN_PRESENT : 0);
-	}
+	if (rv == CKR_OK)
+		slot_info_fill(pInfo, slots[slotID].reader, slots[slotID].tok, slots[slotID].present);
 	lock_release(slot_lock);
 	return rv;
 }

@@ -160,10 +160,14 @@ int main(int argc, char **argv)
 		n = 1;
 		if (f->C_GetSlotList(CK_FALSE, ids, &n) != CKR_BUFFER_TOO_SMALL || n != 2)
 			break;
+		if (f->C_GetSlotInfo(slot, &sli) != CKR_OK || !(sli.flags & CKF_TOKEN_PRESENT))
+			break;
 	}
-	is_ulong(i, 100, "100 rounds of C_GetSlotList (sizes, lists, a short buffer) as before");
+	is_ulong(i, 100,
+		 "100 rounds of C_GetSlotList (sizes, lists, a short buffer) and C_GetSlotInfo");
 	is_ulong((unsigned long)(atomic_load(&app_mutex_locks) - locks), 0,
 		 "... taking none of the application's mutexes");
+	is_rv(f->C_GetSlotInfo(8, &sli), CKR_SLOT_ID_INVALID, "a slot that is not there");
 	is_ulong(api_ctl(1, "remove", ans, sizeof ans), 0, "token 1 removed (%s)", ans);
 	t0 = api_now_ms();
 	while (present_count() != 1 && api_now_ms() - t0 < 3000)
@@ -173,6 +177,14 @@ int main(int argc, char **argv)
 	n = 8;
 	ok(f->C_GetSlotList(CK_FALSE, ids, &n) == CKR_OK && n == 2,
 	   "the empty reader is still a slot");
+	{
+		int with = 0, k2;
+
+		for (k2 = 0; k2 < 2; k2++)
+			with += f->C_GetSlotInfo(ids[k2], &sli) == CKR_OK &&
+				(sli.flags & CKF_TOKEN_PRESENT);
+		is_ulong((unsigned long)with, 1, "C_GetSlotInfo: one of the two slots has a token");
+	}
 	is_ulong(api_ctl(1, "insert", ans, sizeof ans), 0, "token 1 inserted (%s)", ans);
 	t0 = api_now_ms();
 	while (present_count() != 2 && api_now_ms() - t0 < 3000)
