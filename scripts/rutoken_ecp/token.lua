@@ -183,9 +183,12 @@ function T.token_info(card)
 		end
 		return nil, err
 	end
-	local serial = get_serial(card)
-	if not serial and st then
-		serial = st.ti.serial
+	-- the PKCS#15 serial number, as OpenSC's module shows it (pkcs15-init and init_token
+	-- write the chip's there: GET DATA 01 81, the same bytes); the chip's own only when
+	-- TokenInfo has none, so that a token's information costs no APDU more than its files
+	local serial = st and st.ti.serial or nil
+	if not serial or serial == "" then
+		serial = get_serial(card)
 	end
 	local info = {
 		label = "",

@@ -28,7 +28,8 @@ def write(name, desc, call, expect, lines, outputs=()):
             f.write(l + "\n")
 
 ti = steps("token-info")
-# ti: [sel DIR, ans, read, ans, sel ODF, ans, read, ans, sel TI, ans, read, ans, sel AODF, ans, read, ans, getdata, ans]
+# ti: [sel DIR, ans, read, ans, sel ODF, ans, read, ans, sel TI, ans, read, ans, sel AODF, ans, read, ans]
+# (no GET DATA: the serial is TokenInfo's)
 def ti_with(idx, answer, upto=None):
     l = list(ti[: (idx + 1)])
     l[idx] = "< " + answer
@@ -52,36 +53,56 @@ write("bad-read-too-long", "token_info: READ BINARY answers more bytes than Le a
       "token_info", "CKR_DEVICE_ERROR", ti_with(3, " ".join(["00"] * 129) + " 90 00"))
 # TokenInfo read = index 11
 write("bad-tokeninfo-truncated", "token_info: TokenInfo ends inside its SEQUENCE (short read, 62 82)",
-      "token_info", "CKR_DEVICE_ERROR", ti_with(11, "30 23 02 01 00 04 04 D3 5F 62 82"))
+      "token_info", "CKR_TOKEN_NOT_RECOGNIZED", ti_with(11, "30 23 02 01 00 04 04 D3 5F 62 82"))
 write("bad-tokeninfo-zeros", "token_info: TokenInfo is all zeros", "token_info",
-      "CKR_DEVICE_ERROR", ti_with(11, " ".join(["00"] * 128) + " 90 00"))
+      "CKR_TOKEN_NOT_RECOGNIZED", ti_with(11, " ".join(["00"] * 128) + " 90 00"))
 write("bad-tokeninfo-noflags", "token_info: TokenInfo without its tokenflags BIT STRING",
-      "token_info", "CKR_DEVICE_ERROR",
+      "token_info", "CKR_TOKEN_NOT_RECOGNIZED",
       ti_with(11, "30 0D 02 01 00 04 04 D3 5F AB 62 80 02 41 42 90 00"))
-write("bad-tokeninfo-label-utf8", "token_info: a TokenInfo label that is not UTF-8",
-      "token_info", "CKR_DEVICE_ERROR",
-      ti_with(11, "30 11 02 01 00 04 04 D3 5F AB 62 80 02 C3 28 03 02 04 10 90 00"))
+# a label with a NUL and a byte that is not UTF-8 (as another tool may write): still shown
+lab = steps("token-info-no-user")   # (no user PIN yet)
+lab[11] = ("< 30 23 02 01 00 04 04 4A 1C 10 A0 0C 09 41 6B 74 69 76 20 43 6F 2E 80 09 53 63 00"
+           " 69 70 FF 6F 6B 69 03 02 04 10 " + " ".join(["00"] * 91) + " 90 00")
+with open(D + "bad-tokeninfo-label-utf8.apdu", "w") as f:
+    f.write(HDR)
+    f.write("# token_info: a TokenInfo label (written by another tool) with a NUL and a byte"
+            " that is not UTF-8\n")
+    f.write("# Edited from a recorded transcript: the label is still shown, those bytes as"
+            " \"?\".\n# call: token_info\n# expect: CKR_OK\n")
+    for o in ["label=Sc?ip?oki", "serial=4a1c10a0", "min_pin=4", "so_min_pin=8", "max_pin=32",
+              "initialized=true", "user_pin_initialized=false"]:
+        f.write("# output: %s\n" % o)
+    for l in lab:
+        f.write(l + "\n")
 write("bad-odf-odd-path", "token_info: an ODF path of odd length", "token_info",
-      "CKR_DEVICE_ERROR", ti_with(7, "A8 09 30 07 04 05 3F 00 50 00 60 90 00"))
+      "CKR_TOKEN_NOT_RECOGNIZED", ti_with(7, "A8 09 30 07 04 05 3F 00 50 00 60 90 00"))
 write("bad-aodf-garbled", "token_info: an AODF PIN object without its attributes", "token_info",
-      "CKR_DEVICE_ERROR", ti_with(15, "30 05 30 03 04 01 01 90 00"))
+      "CKR_TOKEN_NOT_RECOGNIZED", ti_with(15, "30 05 30 03 04 01 01 90 00"))
 write("bad-aodf-overrun", "token_info: an AODF object longer than the file", "token_info",
-      "CKR_DEVICE_ERROR", ti_with(15, "30 7F 30 1A 0C 14 90 00"))
+      "CKR_TOKEN_NOT_RECOGNIZED", ti_with(15, "30 7F 30 1A 0C 14 90 00"))
 write("bad-dir-garbled", "token_info: an EF.DIR record whose length runs past the file", "token_info",
-      "CKR_DEVICE_ERROR", ti_with(3, "61 21 4F 0C A0 00 90 00"))
+      "CKR_TOKEN_NOT_RECOGNIZED", ti_with(3, "61 21 4F 0C A0 00 90 00"))
 
-# serial variants
+# serial variants: the chip's serial (GET DATA) is asked only when TokenInfo has none
 base = ti[:16]
-SERB = " ".join(ti[17].split()[1:-2])
+TIB = ti[11].split()[1:-2]          # TokenInfo: 30 23 02 01 00 04 04 <serial 4> ...
+assert TIB[0] == "30" and TIB[5] == "04" and TIB[6] == "04"
+SERB = " ".join(TIB[7:11])
 SER = SERB.replace(" ", "").lower()
-write("serial-get-response", "token_info: GET DATA answers 61 04, GET RESPONSE brings the serial",
-      "token_info", "CKR_OK", base + ["> 00 CA 01 81 00", "< 61 04", "> 00 C0 00 00 04", "< " + SERB + " 90 00"],
+# the same TokenInfo with an empty serialNumber (04 00), as long as the file read
+noser = ["30", "%02X" % (int(TIB[1], 16) - 4)] + TIB[2:6] + ["00"] + TIB[11:] + ["00"] * 4
+base_noser = list(base)
+base_noser[11] = "< " + " ".join(noser) + " 90 00"
+write("serial-get-response", "token_info: TokenInfo has no serial; GET DATA answers 61 04,\n"
+      "GET RESPONSE brings the chip's", "token_info", "CKR_OK",
+      base_noser + ["> 00 CA 01 81 00", "< 61 04", "> 00 C0 00 00 04", "< " + SERB + " 90 00"],
       ["serial=" + SER, "initialized=true"])
-write("serial-6c", "token_info: GET DATA answers 6C 04, the script asks again with Le=04",
-      "token_info", "CKR_OK", base + ["> 00 CA 01 81 00", "< 6C 04", "> 00 CA 01 81 04", "< " + SERB + " 90 00"],
+write("serial-6c", "token_info: TokenInfo has no serial; GET DATA answers 6C 04, the script\n"
+      "asks again with Le=04", "token_info", "CKR_OK",
+      base_noser + ["> 00 CA 01 81 00", "< 6C 04", "> 00 CA 01 81 04", "< " + SERB + " 90 00"],
       ["serial=" + SER])
-write("serial-fallback", "token_info: GET DATA refused; the serial comes from TokenInfo",
-      "token_info", "CKR_OK", base + ["> 00 CA 01 81 00", "< 6D 00"], ["serial=" + SER])
+write("serial-fallback", "token_info: the serial is TokenInfo's; the chip is not asked (GET DATA)",
+      "token_info", "CKR_OK", base, ["serial=" + SER])
 short = list(ti)
 short[11] = "< " + " ".join(short[11].split()[1:-2][:0x25]) + " 62 82"
 write("read-short-6282", "token_info: TokenInfo read ends early with 62 82 (accepted)",
