@@ -361,8 +361,9 @@ void lock_fork_child(void)
 			      memory_order_relaxed);
 }
 
-/* Count in or out by d on counter idx of r, idx this thread's: owned and lock_asym, a
- * plain load and store (the compiler may not move what follows above it); else atomic. */
+/* Count in (lock_in) or out (lock_out) on counter idx of r, idx this thread's: owned and
+ * lock_asym, a plain load and store (the compiler may not move what follows above it);
+ * else an atomic read-modify-write. (Only the owner writes an owned counter, either way.) */
 static inline void lock_in(struct lock_rw_readers *r, unsigned idx)
 {
 	if (idx < LOCK_RW_OWN && atomic_load_explicit(&lock_asym, memory_order_relaxed)) {
