@@ -211,7 +211,7 @@ void slot_forget_after_fork(void)
 static CK_RV slot_apply_inlock(const struct pcsc_reader *r, size_t n)
 {
 	size_t i, k;
-	CK_RV rv;
+	CK_RV rv = CKR_OK;
 
 	if (slot_epoch != pcsc_epoch()) {
 		/* pcscd went away (and perhaps came back): every card handle of the old daemon
@@ -239,7 +239,7 @@ static CK_RV slot_apply_inlock(const struct pcsc_reader *r, size_t n)
 			memcpy(s->reader, r[i].name, sizeof s->reader);
 			rv = token_new(s->reader, &s->tok);
 			if (rv != CKR_OK)
-				return rv;
+				goto publish;   /* the table as far as it got */
 			s->seen_present = -1;   /* a new reader is an event */
 			nslots++;
 		} else if (s->present && (!r[i].present || r[i].events != s->events)) {
@@ -263,6 +263,7 @@ static CK_RV slot_apply_inlock(const struct pcsc_reader *r, size_t n)
 		}
 		slot_seen_init = 1;
 	}
+publish:
 	for (k = 0; k < nslots; k++) {
 		atomic_store_explicit(&fast_tok[k], slots[k].tok, memory_order_relaxed);
 		atomic_store_explicit(&fast_present[k], slots[k].present, memory_order_relaxed);
@@ -270,7 +271,7 @@ static CK_RV slot_apply_inlock(const struct pcsc_reader *r, size_t n)
 	}
 	LOCK_HG_PUBLISH(&fast_n);
 	atomic_store_explicit(&fast_n, nslots, memory_order_release);
-	return CKR_OK;
+	return rv;
 }
 
 int slot_fast_known(CK_SLOT_ID id)
@@ -488,22 +489,13 @@ CK_RV slot_enter_token(CK_SLOT_ID id, int cached_ok, struct token **out)
 	return CKR_OK;
 }
 
-/*
- * The slot list from the monitor's copy of the table, without the table's lock (a call
- * beside another thread's writes nothing the other reads): 1 with *rv its answer, 0 when
- * the monitor is not current (then the table is looked at under its lock). A copy being
- * written meanwhile gives the list a moment before or after the change, as a call a
- * moment earlier or later would have.
- */
-static int slot_list_fast(CK_BBOOL present_only, CK_SLOT_ID_PTR list, CK_ULONG_PTR count,
-			  CK_RV *rv)
+/* The slot list from the published copy of the table's first n slots. */
+static CK_RV slot_list_copy(size_t n, CK_BBOOL present_only, CK_SLOT_ID_PTR list,
+			    CK_ULONG_PTR count)
 {
-	size_t n = atomic_load_explicit(&fast_n, memory_order_acquire), k;
 	CK_ULONG have = *count, found = 0;
+	size_t k;
 
-	if (!atomic_load_explicit(&mon_live, memory_order_acquire) || n == 0)
-		return 0;
-	LOCK_HG_TAKE_OVER(&fast_n);
 	for (k = 0; k < n; k++) {
 		int present = atomic_load_explicit(&fast_present[k], memory_order_relaxed);
 
@@ -516,14 +508,30 @@ static int slot_list_fast(CK_BBOOL present_only, CK_SLOT_ID_PTR list, CK_ULONG_P
 		found++;
 	}
 	*count = found;
-	*rv = list != NULL && found > have ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+	return list != NULL && found > have ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+}
+
+/*
+ * The slot list from the monitor's copy of the table, without the table's lock (a call
+ * beside another thread's writes nothing the other reads): 1 with *rv its answer, 0 when
+ * the monitor is not current (then the table is looked at under its lock). A copy being
+ * written meanwhile gives the list a moment before or after the change, as a call a
+ * moment earlier or later would have.
+ */
+static int slot_list_fast(CK_BBOOL present_only, CK_SLOT_ID_PTR list, CK_ULONG_PTR count,
+			  CK_RV *rv)
+{
+	size_t n = atomic_load_explicit(&fast_n, memory_order_acquire);
+
+	if (!atomic_load_explicit(&mon_live, memory_order_acquire) || n == 0)
+		return 0;
+	LOCK_HG_TAKE_OVER(&fast_n);
+	*rv = slot_list_copy(n, present_only, list, count);
 	return 1;
 }
 
 CK_RV rt_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_PTR pulCount)
 {
-	CK_ULONG have = *pulCount, n = 0;
-	size_t k;
 	CK_RV rv;
 
 	slot_monitor_start();
@@ -541,21 +549,9 @@ CK_RV rt_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_P
 	if (pSlotList == NULL || !slot_list_sized || nslots == 0)
 		rv = slot_current_inlock();
 	slot_list_sized = pSlotList == NULL;
-	if (rv != CKR_OK)
-		goto out;
-	for (k = 0; k < nslots; k++) {
-		if (tokenPresent && !slots[k].present)
-			continue;
-		if (!tokenPresent && !slots[k].attached && !slots[k].present)
-			continue;
-		if (pSlotList != NULL && n < have)
-			pSlotList[n] = k;
-		n++;
-	}
-	*pulCount = n;
-	if (pSlotList != NULL && n > have)
-		rv = CKR_BUFFER_TOO_SMALL;
-out:
+	/* (the copy is the table: every change of it is published before the lock goes) */
+	if (rv == CKR_OK)
+		rv = slot_list_copy(nslots, tokenPresent, pSlotList, pulCount);
 	lock_release(slot_lock);
 	return rv;
 }
