@@ -275,9 +275,6 @@ CK_RV lock_release(void *mutex)
 static _Atomic unsigned lock_own_free = (1u << LOCK_RW_OWN) - 1;
 static _Atomic unsigned lock_rw_next_reader;
 static _Thread_local unsigned lock_rw_me_plus1 UTIL_TLS_HOT;
-static pthread_key_t lock_thread_key;
-static pthread_once_t lock_key_once = PTHREAD_ONCE_INIT;
-static atomic_int lock_key_made;
 
 static unsigned lock_shared_index(void)
 {
@@ -298,32 +295,20 @@ static void lock_thread_ends(void *v)
 		atomic_fetch_or_explicit(&lock_own_free, 1u << idx, memory_order_release);
 }
 
-static void lock_key_create(void)
-{
-	if (pthread_key_create(&lock_thread_key, lock_thread_ends) == 0)
-		atomic_store(&lock_key_made, 1);
-}
-
-/* dlclose(): no destructor of an unloaded library may run at a later thread's end. */
-__attribute__((destructor)) static void lock_key_delete(void)
-{
-	if (atomic_exchange(&lock_key_made, 0))
-		pthread_key_delete(lock_thread_key);
-}
+static struct util_tkey lock_thread_key = UTIL_TKEY_INIT(lock_thread_ends);
 
 static unsigned lock_pick_new(void)
 {
 	unsigned m, idx;
 
-	pthread_once(&lock_key_once, lock_key_create);
 	m = atomic_load_explicit(&lock_own_free, memory_order_relaxed);
-	while (m != 0 && atomic_load_explicit(&lock_key_made, memory_order_relaxed)) {
+	while (m != 0) {
 		idx = (unsigned)__builtin_ctz(m);
 		/* acquire: the previous owner's last plain store to it happened before */
 		if (atomic_compare_exchange_weak_explicit(&lock_own_free, &m, m & ~(1u << idx),
 							  memory_order_acquire,
 							  memory_order_relaxed)) {
-			if (pthread_setspecific(lock_thread_key, (void *)(uintptr_t)(idx + 1)) == 0)
+			if (util_tkey_set(&lock_thread_key, (void *)(uintptr_t)(idx + 1)))
 				return idx;
 			atomic_fetch_or_explicit(&lock_own_free, 1u << idx, memory_order_release);
 			break;

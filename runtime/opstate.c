@@ -73,9 +73,6 @@ static void op_free(struct op *op)
  */
 static _Thread_local struct op *op_spare_mine UTIL_TLS_HOT;
 static _Thread_local int op_spare_keyed UTIL_TLS_HOT;
-static pthread_key_t op_spare_key;
-static pthread_once_t op_spare_once = PTHREAD_ONCE_INIT;
-static atomic_int op_spare_key_made;
 
 static void op_spare_drop(void)
 {
@@ -90,19 +87,7 @@ static void op_spare_thread_ends(void *v)
 	op_spare_keyed = 0;
 }
 
-static void op_spare_key_create(void)
-{
-	if (pthread_key_create(&op_spare_key, op_spare_thread_ends) == 0)
-		atomic_store(&op_spare_key_made, 1);
-}
-
-/* dlclose(): no destructor of an unloaded library may run at a later thread's end (what
- * a thread keeps then is lost with the library) */
-__attribute__((destructor)) static void op_spare_key_delete(void)
-{
-	if (atomic_exchange(&op_spare_key_made, 0))
-		pthread_key_delete(op_spare_key);
-}
+static struct util_tkey op_spare_key = UTIL_TKEY_INIT(op_spare_thread_ends);
 
 void op_fini(void)
 {
@@ -527,9 +512,7 @@ int op_keep(struct op *op, size_t size)
 		return 0;       /* never started, or the thread keeps one already */
 	if (!op_spare_keyed) {
 		/* once per thread: the key that frees it when the thread ends */
-		pthread_once(&op_spare_once, op_spare_key_create);
-		if (!atomic_load_explicit(&op_spare_key_made, memory_order_relaxed) ||
-		    pthread_setspecific(op_spare_key, (void *)(uintptr_t)1) != 0)
+		if (!util_tkey_set(&op_spare_key, (void *)(uintptr_t)1))
 			return 0;
 		op_spare_keyed = 1;
 	}

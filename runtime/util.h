@@ -3,6 +3,8 @@
 #ifndef SCRIPTOKI_UTIL_H
 #define SCRIPTOKI_UTIL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -30,6 +32,24 @@ extern const unsigned char util_zeros[UTIL_ZEROS];
 		_Static_assert((n) <= UTIL_ZEROS, "UTIL_ZERO: too large");   \
 		memcpy((p), util_zeros, (n));                                \
 	} while (0)
+
+/*
+ * A thread key of the module's: made at its first util_tkey_set, its destructor `ends`
+ * called with the value when a thread that set one ends, and deleted when the library is
+ * unloaded (no destructor of an unloaded library may run at a later thread's end).
+ * Define one with UTIL_TKEY_INIT(ends).
+ */
+struct util_tkey {
+	void (*ends)(void *);
+	pthread_key_t key;
+	atomic_int state;       /* 0 not made, 1 made, 2 being made, 3 none (failed, deleted) */
+};
+#define UTIL_TKEY_INIT(ends_fn) { .ends = (ends_fn) }
+
+/* This thread's value of k (not NULL): 1 when set, 0 when there is no key (it could not be
+ * made, another thread is making it this moment, the library is being unloaded). A caller
+ * does without what the key would have undone. */
+int util_tkey_set(struct util_tkey *k, void *v);
 
 /* Copy src into a fixed Cryptoki text field of len bytes: blank-padded, not terminated. */
 void util_pad(unsigned char *dst, size_t len, const char *src);

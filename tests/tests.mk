@@ -17,14 +17,16 @@ $(MODULE_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h tests/mo
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(ALL_LDFLAGS) -ldl -lpthread
 
-# t1xxx: pieces of the runtime linked in directly (lock.c's counters and fences)
+# t1xxx: pieces of the runtime linked in directly (lock.c's counters and fences, with
+# util.c beneath them)
 UNIT_TESTS := $(basename $(notdir $(wildcard tests/t1*.c)))
 TEST_PROGS += $(UNIT_TESTS:%=$(BUILD)/t/%.t)
 
+UNIT_OBJS := $(BUILD)/obj/runtime/lock.o $(BUILD)/obj/runtime/util.o
 $(UNIT_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h runtime/lock.h \
-		$(BUILD)/obj/runtime/lock.o $(GENERATED_HDRS)
+		$(UNIT_OBJS) $(GENERATED_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/obj/runtime/lock.o $(ALL_LDFLAGS) -lpthread
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(UNIT_OBJS) $(ALL_LDFLAGS) -lpthread
 
 # --- the independent cross-check against headers other projects ship in Debian -------
 # For each foreign header: its CK*_ macros (gcc -dM) and the structs it defines become a
