@@ -4,7 +4,9 @@
  *
  * Contexts: pcsc-lite serialises the calls of one SCARDCONTEXT, so each user that may
  * block (the slot table, each token's card, C_WaitForSlotEvent) has its own context; a
- * token's card calls never wait behind another token's.
+ * token's card calls never wait behind another token's. A token's reset questions
+ * (token.h, struct token_probe) have two more, so that threads asking them are answered
+ * side by side.
  */
 #ifndef SCRIPTOKI_PCSC_H
 #define SCRIPTOKI_PCSC_H

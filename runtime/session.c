@@ -1051,21 +1051,56 @@ static int sess_state_fast(const struct session *s, CK_STATE *state)
 	return 1;
 }
 
+/*
+ * Logged in with shared access: the reset question asked on one of the token's probe
+ * handles, without its lock, beside other threads' (token.h, token_probe_*). 1 when
+ * *state is the answer; 0: ask with the lock, then token_probe_arm(*p) when *asked is
+ * TOKEN_PROBE_ARM. *p, when set, is given back by the caller.
+ */
+static int sess_state_probed(const struct session *s, CK_STATE *state,
+			     struct token_probe **p, int *asked)
+{
+	struct token_fast f;
+
+	if (!token_fast(s->tok, &f) || f.gen != s->gen || f.exclusive)
+		return 0;
+	*p = token_probe_take(s->tok);
+	if (*p == NULL)
+		return 0;
+	*asked = token_probe_ask(s->tok, *p, s->gen);
+	/* the state as published after the answer: a login or logout meanwhile is as a
+	 * call a moment earlier or later would see it */
+	if (*asked != TOKEN_PROBE_OK || !token_fast(s->tok, &f) || f.gen != s->gen)
+		return 0;
+	*state = sess_state_of(s->flags, f.user, f.so);
+	return 1;
+}
+
 CK_RV rt_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 {
 	struct session s;
+	struct token_probe *p = NULL;
+	int asked = TOKEN_PROBE_NO;
 	CK_STATE state;
 	CK_RV rv = sess_get_call(hSession, &s);
 
 	if (rv != CKR_OK)
 		return rv;
-	if (!sess_state_fast(&s, &state)) {
+	if (!sess_state_fast(&s, &state) && !sess_state_probed(&s, &state, &p, &asked)) {
 		rv = sess_enter_session(hSession, &s, 1);       /* (it sends nothing) */
-		if (rv != CKR_OK)
-			return rv;
-		state = sess_state_inlock(&s);
-		token_leave(s.tok);
+		if (rv == CKR_OK) {
+			state = sess_state_inlock(&s);
+			token_leave(s.tok);
+			/* the check that began after the probe handle's connection: what it
+			 * saw covers the resets before, the handle's flag those after */
+			if (p != NULL && asked == TOKEN_PROBE_ARM)
+				token_probe_arm(p, s.gen);
+		}
 	}
+	if (p != NULL)
+		token_probe_give(p);
+	if (rv != CKR_OK)
+		return rv;
 	memset(pInfo, 0, sizeof *pInfo);   /* ulDeviceError 0: no device error to report */
 	pInfo->slotID = s.slot;
 	pInfo->state = state;

@@ -33,6 +33,8 @@ CK_RV token_new(const char *reader, struct token **out)
 	atomic_init(&t->fast, 0);
 	/* token_fast's word is read without the lock: an atomic helgrind cannot follow */
 	LOCK_HG_UNCHECKED(&t->fast, sizeof t->fast);
+	for (int k = 0; k < TOKEN_PROBES; k++)
+		LOCK_HG_UNCHECKED(&t->probes[k].busy, sizeof t->probes[k].busy);
 	t->cache_gen = 1;
 	*out = t;
 	return CKR_OK;
@@ -116,10 +118,73 @@ int token_fast(struct token *t, struct token_fast *f)
 	return 1;
 }
 
+struct token_probe *token_probe_take(struct token *t)
+{
+	int k;
+
+	for (k = 0; k < TOKEN_PROBES; k++) {
+		struct token_probe *p = &t->probes[k];
+
+		/* a try, never a wait: a taken one is a question in flight */
+		if (atomic_load_explicit(&p->busy, memory_order_relaxed) == 0 &&
+		    atomic_exchange_explicit(&p->busy, 1, memory_order_acquire) == 0) {
+			LOCK_HG_TAKE_OVER(p);
+			return p;
+		}
+	}
+	return NULL;
+}
+
+void token_probe_give(struct token_probe *p)
+{
+	LOCK_HG_PUBLISH(p);
+	atomic_store_explicit(&p->busy, 0, memory_order_release);
+}
+
+int token_probe_ask(struct token *t, struct token_probe *p, unsigned gen)
+{
+	if (p->card.connected && p->armed && p->gen == gen) {
+		LONG rc = pcsc_probe(&p->card);
+
+		if (rc == SCARD_S_SUCCESS)
+			return TOKEN_PROBE_OK;
+		if (rc == SCARD_E_SHARING_VIOLATION)
+			return TOKEN_PROBE_NO;  /* nothing consumed: it stays armed */
+		/* a reset (its flag stays on this handle), a removal, a dead daemon: this
+		 * handle's view of the card ends here */
+	}
+	/* a new handle sees the resets from its connection on; those before are the token's
+	 * handle's to see, in the check that arms this one */
+	pcsc_disconnect(&p->card);
+	p->armed = 0;
+	if (pcsc_connect(&p->ctx, t->reader, 0, &p->card) != CKR_OK)
+		return TOKEN_PROBE_NO;
+	return TOKEN_PROBE_ARM;
+}
+
+void token_probe_arm(struct token_probe *p, unsigned gen)
+{
+	p->armed = 1;
+	p->gen = gen;
+}
+
+/* The probe handles go with the token (nobody calls in any more). */
+static void token_probes_close(struct token *t)
+{
+	int k;
+
+	for (k = 0; k < TOKEN_PROBES; k++) {
+		pcsc_disconnect(&t->probes[k].card);
+		pcsc_ctx_close(&t->probes[k].ctx);
+		t->probes[k].armed = 0;
+	}
+}
+
 void token_free(struct token *t)
 {
 	if (t == NULL)
 		return;
+	token_probes_close(t);
 	token_drop_inlock(t);
 	pincache_free(&t->pin);
 	pcsc_ctx_close(&t->ctx);

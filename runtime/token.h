@@ -21,6 +21,25 @@
 
 #define TOKEN_MAX_MECHS 64
 
+/*
+ * A card handle of its own for C_GetSessionInfo's reset question (token_probe_*), on a
+ * PC/SC context of its own: pcsc-lite serialises the calls of one context, so questions
+ * asked on the token's handle wait behind each other and behind the token's lock, where
+ * two contexts are answered side by side by pcscd. pcscd flags a reset by another
+ * application on every handle of the reader and keeps the flag until the handle is
+ * reconnected; this one is never reconnected, only dropped and connected anew, and it
+ * speaks for the login only once "armed": after a check of the token's own handle that
+ * began after it was connected (token_probe_arm).
+ */
+#define TOKEN_PROBES 2
+struct token_probe {
+	atomic_int busy;                /* taken by one call at a time (token_probe_take) */
+	int armed;                      /* for generation gen (the holder's fields) */
+	unsigned gen;
+	struct pcsc_ctx ctx;
+	struct pcsc_card card;
+};
+
 struct token {
 	void *lock;                     /* lock.h: serialises card and VM */
 	char reader[PCSC_READER_NAME];
@@ -65,6 +84,8 @@ struct token {
 	/* token_fast(): what the cached calls need, published at each unlock (token_unlock in
 	 * token.c) for calls that read it without the lock */
 	atomic_ullong fast;
+
+	struct token_probe probes[TOKEN_PROBES];        /* without the lock (busy) */
 };
 
 /*
@@ -127,6 +148,25 @@ CK_RV token_enter(struct token *t);
  */
 CK_RV token_enter_no_apdu(struct token *t);
 void token_leave(struct token *t);
+
+/*
+ * C_GetSessionInfo logged in with shared access, beside other threads, without the
+ * token's lock: take a free probe handle (NULL: all in use, ask with the lock), ask it
+ * (one round trip), give it back. token_probe_ask's answers:
+ *   TOKEN_PROBE_OK   armed for generation gen, and pcscd reports no reset, removal or
+ *                    other transaction since: the login state token_fast publishes now
+ *                    is the card's (every earlier reset was seen by the arming check);
+ *   TOKEN_PROBE_ARM  the handle was connected just now (first use, or its last answer was
+ *                    a reset or a removal, which end its view): ask with the lock, and
+ *                    when that succeeds, token_probe_arm;
+ *   TOKEN_PROBE_NO   ask with the lock (another transaction holds the card, pcscd failed).
+ * Lock-free; the handle is the taker's until token_probe_give.
+ */
+enum { TOKEN_PROBE_OK, TOKEN_PROBE_ARM, TOKEN_PROBE_NO };
+struct token_probe *token_probe_take(struct token *t);
+int token_probe_ask(struct token *t, struct token_probe *p, unsigned gen);
+void token_probe_arm(struct token_probe *p, unsigned gen);
+void token_probe_give(struct token_probe *p);
 
 /*
  * The same for calls that only read what the token has cached (token info, mechanisms,

@@ -5,9 +5,10 @@
  * (the virtual token's state says so); the module must not crash, must keep the session
  * (a reset is not a removal), must show a public session from the next card access on,
  * must not answer CKR_USER_ALREADY_LOGGED_IN to a fresh C_Login, and that login works.
- * C_GetSessionInfo asks for a reset without a transaction (pcsc_probe); while another
+ * C_GetSessionInfo asks for a reset without a transaction (pcsc_probe), from the second
+ * time on with a card handle of its own (token_probe_*, beside other threads); while another
  * application holds one, it waits for it like a transaction would, and sees the reset that
- * transaction ends with.
+ * transaction ends with. Threads asking while resets come see each of them.
  */
 #include "api/api.h"
 #include "api/blocked.h"
@@ -156,6 +157,84 @@ static void foreign_transaction(void)
 	is_ulong(bstate, CKS_RW_PUBLIC_SESSION, "... a public session: it saw that reset");
 }
 
+/* --- threads asking while another application resets ------------------------------ */
+
+/* Each round the main thread logs in, lets every asker ask (a user session, asked three
+ * times), resets the card from pcsc-probe's process, and lets them ask again: every
+ * answer after the reset is a public session, on whichever card handle the module asked
+ * (more askers than it has handles of its own for the question: some ask with the token's
+ * lock). Phases: odd, a user session expected; even, a public one. */
+#define ASKERS 4
+static pthread_mutex_t qmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t qcv = PTHREAD_COND_INITIALIZER;
+static int qphase, qdone, qbad, qstop;
+static CK_SESSION_HANDLE qh;
+
+static void *asker(void *arg)
+{
+	int seen = 0, i, bad;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&qmu);
+		while (qphase == seen && !qstop)
+			pthread_cond_wait(&qcv, &qmu);
+		if (qstop) {
+			pthread_mutex_unlock(&qmu);
+			return NULL;
+		}
+		seen = qphase;
+		pthread_mutex_unlock(&qmu);
+		for (i = bad = 0; i < 3; i++)
+			if (state(qh) != (seen % 2 ? CKS_RW_USER_FUNCTIONS : CKS_RW_PUBLIC_SESSION))
+				bad++;
+		pthread_mutex_lock(&qmu);
+		qbad += bad;
+		qdone++;
+		pthread_cond_broadcast(&qcv);
+		pthread_mutex_unlock(&qmu);
+	}
+}
+
+/* The next phase; back when every asker has asked. */
+static void askers_ask(void)
+{
+	pthread_mutex_lock(&qmu);
+	qdone = 0;
+	qphase++;
+	pthread_cond_broadcast(&qcv);
+	while (qdone < ASKERS)
+		pthread_cond_wait(&qcv, &qmu);
+	pthread_mutex_unlock(&qmu);
+}
+
+static void threads_and_resets(CK_SESSION_HANDLE h)
+{
+	pthread_t th[ASKERS];
+	int i, round, fails = 0;
+
+	qh = h;
+	for (i = 0; i < ASKERS; i++)
+		pthread_create(&th[i], NULL, asker, NULL);
+	for (round = 0; round < 6; round++) {
+		if (f->C_Login(h, CKU_USER, API_PIN(API_USER_PIN)) != CKR_OK)
+			fails++;
+		askers_ask();
+		if (reset_card(round % 2 ? NULL : "00CA018100") != 0)
+			fails++;
+		askers_ask();
+	}
+	pthread_mutex_lock(&qmu);
+	qstop = 1;
+	pthread_cond_broadcast(&qcv);
+	pthread_mutex_unlock(&qmu);
+	for (i = 0; i < ASKERS; i++)
+		pthread_join(th[i], NULL);
+	is_ulong(fails, 0, "%d threads: six rounds of a login and a reset", ASKERS);
+	is_ulong(qbad, 0, "%d threads: each asked 36 times, a user session before each reset "
+		 "and a public one after it", ASKERS);
+}
+
 int main(int argc, char **argv)
 {
 	CK_SLOT_ID slot = 0;
@@ -197,6 +276,23 @@ int main(int argc, char **argv)
 	is_ulong(reset_card(NULL), 0, "a reset without any APDU of its own");
 	is_ulong(state(h), CKS_RW_PUBLIC_SESSION, "C_GetSessionInfo: public");
 
+	/* 3b: C_GetSessionInfo logged in twice: the first arms a card handle of the module's
+	 * own for the question (its own PC/SC context, no token lock), the second asks on it;
+	 * a reset after that is seen on it, and on the token's handle */
+	is_rv(f->C_Login(h, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "the user logs in");
+	is_ulong(state(h), CKS_RW_USER_FUNCTIONS, "C_GetSessionInfo: a user session");
+	is_ulong(state(h), CKS_RW_USER_FUNCTIONS, "... asked again: still");
+	is_ulong(reset_card(NULL), 0, "a reset");
+	is_ulong(state(h), CKS_RW_PUBLIC_SESSION, "C_GetSessionInfo: public");
+	is_ulong(state(h), CKS_RW_PUBLIC_SESSION, "... asked again: still");
+	is_rv(f->C_Login(h, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "a login after it works");
+	is_ulong(state(h), CKS_RW_USER_FUNCTIONS, "a user session (the question's handle "
+		 "connected anew after the reset)");
+	is_ulong(state(h), CKS_RW_USER_FUNCTIONS, "... and asked again on it");
+	is_ulong(reset_card("00CA018100"), 0, "another reset");
+	is_ulong(state(h), CKS_RW_PUBLIC_SESSION, "C_GetSessionInfo: public again");
+	is_str(card_verified(), "none", "as the card is");
+
 	/* 4: the next call is C_Logout */
 	is_rv(f->C_Login(h, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "the user logs in");
 	is_ulong(reset_card("00CA018100"), 0, "reset");
@@ -229,6 +325,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	is_ulong(round, 5, "five rounds of login, reset, public state");
+	threads_and_resets(h);
 	is_rv(f->C_Login(h, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "and a last login");
 	is_rv(f->C_GetTokenInfo(slot, &ti), CKR_OK, "C_GetTokenInfo");
 	ok(!(ti.flags & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_LOCKED)),

@@ -28,7 +28,8 @@ static void run(const char *mode, CK_SLOT_ID slot, int exclusive)
 	CK_SESSION_HANDLE h, h2;
 	CK_SESSION_INFO si;
 	CK_TOKEN_INFO ti;
-	long b, e, x, all, a;
+	long b, e, x, all, a, c;
+	int k;
 
 	is_rv(f->C_GetTokenInfo(slot, &ti), CKR_OK, "%s: C_GetTokenInfo reads the token", mode);
 	is_rv(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK,
@@ -54,17 +55,36 @@ static void run(const char *mode, CK_SLOT_ID slot, int exclusive)
 	is_ulong((unsigned long)(ends() - e), exclusive ? 0 : 1,
 		 "%s: ... and as many SCardEndTransaction", mode);
 
-	b = txns(), e = ends(), all = pc_mine(NULL), a = pc_mine("SCardGetAttrib");
-	is_rv(f->C_GetSessionInfo(h, &si), CKR_OK, "%s: C_GetSessionInfo when logged in", mode);
-	is_ulong(si.state, CKS_RO_USER_FUNCTIONS, "%s: ... a user session", mode);
 	/* shared: whether another application reset the card (the login would be gone) is
 	 * asked with SCardGetAttrib, which pcscd answers after its checks of the handle:
-	 * one round trip, where a transaction's Begin and End are two */
+	 * one round trip, where a transaction's Begin and End are two. The first time the
+	 * module also connects a card handle of its own for the question (a context, a
+	 * connection, its status), asks on the token's handle, and from then on asks on
+	 * that one (beside other threads, without the token's lock) */
+	b = txns(), e = ends(), all = pc_mine(NULL), a = pc_mine("SCardGetAttrib");
+	c = pc_mine("SCardConnect");
+	is_rv(f->C_GetSessionInfo(h, &si), CKR_OK, "%s: C_GetSessionInfo when logged in", mode);
+	is_ulong(si.state, CKS_RO_USER_FUNCTIONS, "%s: ... a user session", mode);
 	is_ulong((unsigned long)(txns() - b + ends() - e), 0, "%s: ... no transaction", mode);
 	is_ulong((unsigned long)(pc_mine("SCardGetAttrib") - a), exclusive ? 0 : 1, "%s: ... %s",
 		 mode, exclusive ? "no SCardGetAttrib" : "one SCardGetAttrib (the reset check)");
-	is_ulong((unsigned long)(pc_mine(NULL) - all), exclusive ? 0 : 1,
-		 "%s: ... and no other SCard* call", mode);
+	is_ulong((unsigned long)(pc_mine("SCardConnect") - c), exclusive ? 0 : 1,
+		 "%s: ... %s", mode, exclusive ? "no connection" : "one connection (the question's "
+		 "handle)");
+	is_ulong((unsigned long)(pc_mine(NULL) - all), exclusive ? 0 : 4,
+		 "%s: ... and no other SCard* call than its context and status", mode);
+	for (k = 0; k < 3; k++) {
+		b = txns(), e = ends(), all = pc_mine(NULL), a = pc_mine("SCardGetAttrib");
+		is_rv(f->C_GetSessionInfo(h, &si), CKR_OK, "%s: C_GetSessionInfo again (%d)",
+		      mode, k + 1);
+		is_ulong(si.state, CKS_RO_USER_FUNCTIONS, "%s: ... a user session", mode);
+		is_ulong((unsigned long)(txns() - b + ends() - e), 0, "%s: ... no transaction",
+			 mode);
+		is_ulong((unsigned long)(pc_mine("SCardGetAttrib") - a), exclusive ? 0 : 1,
+			 "%s: ... %s", mode, exclusive ? "no SCardGetAttrib" : "one SCardGetAttrib");
+		is_ulong((unsigned long)(pc_mine(NULL) - all), exclusive ? 0 : 1,
+			 "%s: ... and no other SCard* call", mode);
+	}
 
 	b = txns(), e = ends();
 	is_rv(f->C_Logout(h), CKR_OK, "%s: C_Logout", mode);
