@@ -40,9 +40,14 @@ then
 	is $? 0 "the scoreboard runs against the prepared token"
 	for op in 'C_GetAttributeValue \(cached\)' 'C_FindObjects' 'C_OpenSession\+C_CloseSession' \
 		  'C_GetSessionInfo' 'C_GetSlotList' 'C_Sign SHA256-RSA-2048' 'C_Verify' \
-		  'SHA-256 64 B' 'SHA-256 16 KB'; do
+		  'C_Decrypt RSA-PKCS-2048' 'C_GenerateRandom' 'SHA-256 64 B' 'SHA-256 16 KB'; do
 		n=$(grep -Ec "^$op.* [124] +[0-9]+ " <<<"$out")
 		[ "$n" -ge 1 ]; ok $? "a row with a figure for $op ($n)"
+	done
+	# the token prepare-token made has no EC or GOST key: their rows say "-"
+	for op in 'C_Sign ECDSA P-256' 'C_Sign GOSTR3410-2001' 'C_Verify ECDSA P-256'; do
+		n=$(grep -Ec "^$op.* [12] +- " <<<"$out")
+		[ "$n" -ge 1 ]; ok $? "a row without a figure for $op: no such key ($n)"
 	done
 	grep -Eq '^SHA-256 64 B .* 1 +[0-9]+ +[0-9]+ +[0-9.]+x$' <<<"$out"
 	ok $? "the digest row has the EVP floor and the ratio to it"
