@@ -34,6 +34,24 @@ void crypto_fini(void);
 void crypto_on_fini(void (*fn)(void));
 /* After fork(): the child keeps the inherited context (it is plain memory). */
 
+/*
+ * Public keys kept between operations (crypto_kept.c): crypto_rsa_pkey and the EC public
+ * keys take the key last built from the same bytes (kind: CRYPTO_KEPT_RSA n and e,
+ * CRYPTO_KEPT_EC the curve's parameters and the point) instead of building it again.
+ * The table is made in C_Initialize (before it, nothing is kept), emptied in C_Finalize
+ * before the context goes, and forgotten by a forked child.
+ */
+enum { CRYPTO_KEPT_RSA = 1, CRYPTO_KEPT_EC = 2 };
+CK_RV crypto_kept_init(void);
+void crypto_kept_fini(void);
+void crypto_kept_forget_after_fork(void);
+/* A reference of the caller's to the key kept for these bytes, or NULL. */
+EVP_PKEY *crypto_kept_take(int kind, const uint8_t *a, size_t a_len, const uint8_t *b,
+			   size_t b_len);
+/* Keep pk (the table takes a reference of its own) for these bytes. */
+void crypto_kept_put(int kind, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+		     EVP_PKEY *pk);
+
 /* --- digests ----------------------------------------------------------------------- */
 
 #define CRYPTO_MD_MAX 64

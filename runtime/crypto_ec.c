@@ -472,6 +472,9 @@ static CK_RV crypto_ec_pkey(const uint8_t *ec_params, size_t params_len, const u
 	*out = NULL;
 	if (lctx == NULL)
 		return CKR_FUNCTION_FAILED;
+	*out = crypto_kept_take(CRYPTO_KEPT_EC, ec_params, params_len, pub, pub_len);
+	if (*out != NULL)
+		return CKR_OK;
 	ERR_set_mark();
 	name = crypto_ec_group_name(ec_params, params_len);
 	pt = crypto_ec_point(pub, pub_len, &pt_len);
@@ -486,6 +489,8 @@ static CK_RV crypto_ec_pkey(const uint8_t *ec_params, size_t params_len, const u
 		goto out;
 	rv = EVP_PKEY_fromdata(pc, out, EVP_PKEY_PUBLIC_KEY, params) == 1
 	     ? CKR_OK : CKR_PUBLIC_KEY_INVALID;
+	if (rv == CKR_OK)
+		crypto_kept_put(CRYPTO_KEPT_EC, ec_params, params_len, pub, pub_len, *out);
 out:
 	EVP_PKEY_CTX_free(pc);
 	OSSL_PARAM_free(params);

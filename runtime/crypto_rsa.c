@@ -153,6 +153,9 @@ CK_RV crypto_rsa_pkey(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e
 		return CKR_FUNCTION_FAILED;
 	if (crypto_be_len(n, n_len) == 0 || crypto_be_len(e, e_len) == 0)
 		return CKR_KEY_TYPE_INCONSISTENT;
+	*out = crypto_kept_take(CRYPTO_KEPT_RSA, n, n_len, e, e_len);
+	if (*out != NULL)
+		return CKR_OK;
 	ERR_set_mark();
 	bn = BN_bin2bn(n, (int)n_len, NULL);
 	be = BN_bin2bn(e, (int)e_len, NULL);
@@ -172,6 +175,8 @@ CK_RV crypto_rsa_pkey(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e
 	if (EVP_PKEY_fromdata_init(pc) != 1 ||
 	    EVP_PKEY_fromdata(pc, out, EVP_PKEY_PUBLIC_KEY, params) != 1)
 		rv = CKR_FUNCTION_FAILED;
+	else
+		crypto_kept_put(CRYPTO_KEPT_RSA, n, n_len, e, e_len, *out);
 out:
 	EVP_PKEY_CTX_free(pc);
 	OSSL_PARAM_free(params);

@@ -137,6 +137,7 @@ static void init_forget_inherited_inlock(void)
 {
 	obj_forget_after_fork();
 	op_forget_after_fork();
+	crypto_kept_forget_after_fork();
 	sess_forget_after_fork();
 	slot_forget_after_fork();
 	lock_unconfigure();
@@ -213,6 +214,10 @@ CK_RV rt_Initialize(CK_VOID_PTR pInitArgs)
 	rv = op_init();
 	if (rv == CKR_OK && (rv = obj_init()) != CKR_OK)
 		op_fini();
+	if (rv == CKR_OK && (rv = crypto_kept_init()) != CKR_OK) {
+		obj_fini();
+		op_fini();
+	}
 	if (rv != CKR_OK) {
 		sess_fini();
 		slot_fini();
@@ -246,6 +251,7 @@ CK_RV rt_Finalize(CK_VOID_PTR pReserved)
 	gate_drain();
 	obj_fini();
 	op_fini();
+	crypto_kept_fini();     /* (its keys belong to the context crypto_fini frees) */
 	crypto_fini();
 	sess_fini();
 	slot_fini();

@@ -6,6 +6,7 @@
 # processes; the module's code never loads that engine.
 
 CRYPTO_SRCS  := $(sort $(wildcard runtime/crypto_*.c)) runtime/mech.c runtime/log.c \
+                runtime/lock.c runtime/util.c \
                 generated/sk_names.c $(PRIM_SRCS)
 CRYPTO_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CRYPTO_SRCS))
 CRYPTO_TESTS := $(basename $(notdir $(wildcard tests/t4*.c)))

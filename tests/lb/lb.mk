@@ -5,10 +5,12 @@
 # (tests/t2xxx-*.t), and build/sk-script, the harness that runs one call of a token
 # script against an APDU transcript or a PC/SC reader. Fixtures live in tests/lb/.
 
-# the bridge, the log, host crypto (the scripts' crypto library uses it), and the
+# the bridge, the log, host crypto (the scripts' crypto library uses it; with the public keys
+# it keeps, behind lock.c's read-mostly lock), and the
 # generated tables (not the entry points: they need the rest of the runtime)
 LB_SRCS   := $(sort $(wildcard runtime/lb*.c)) runtime/log.c runtime/conf.c \
              runtime/crypto_core.c runtime/crypto_ec.c runtime/crypto_sym.c \
+             runtime/crypto_kept.c runtime/lock.c runtime/util.c \
              $(filter-out generated/sk_entry.c generated/sk_lists.c,$(GENERATED_SRCS))
 LB_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(LB_SRCS))
 SK_SCRIPT := $(BUILD)/sk-script
