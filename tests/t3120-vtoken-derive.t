@@ -47,7 +47,10 @@ steps+=($(create_pair 07 07 01 0020 0040))                       # 2-3
 steps+=(0046800700 002241A603840107 "0086000045 7C43 8541${PEC} 00") # 4-6
 steps+=($(create_pair 05 04 50 0020 0040))                       # 7-8
 steps+=(0046800500 002241A603840105 "008600004E 7C4C 8008${UKM} 8540${PG} 00") # 9-11
-steps+=(002241A603840107 "0086000045 7C43 8541${PEC:0:128}00 00") # 12-13: x || 0, not on the curve
+# 12-13: y with its last bit flipped: not on the curve (for an x, only y and p - y are;
+# zeroing the last byte instead left the point on it when that byte was 00, 1 run in 256)
+BADY=$(printf '%s%02X' "${PEC:0:128}" $((0x${PEC:128:2} ^ 1)))
+steps+=(002241A603840107 "0086000045 7C43 8541${BADY} 00")
 steps+=("0086000044 7C42 8540${PEC:2} 00")                       # 14: no 04 prefix
 steps+=(002241B603840107 "0086000045 7C43 8541${PEC} 00")         # 15-16: MSE for signing
 "$PROBE" $(printf '%s\n' "${steps[@]}" | tr -d ' ') >"$W/out" 2>&1
