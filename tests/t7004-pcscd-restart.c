@@ -6,6 +6,10 @@
  * slot event its monitor raises when pcscd reports the reader).
  * Sessions opened on the old daemon's connection are gone, as after a removal, and a
  * C_WaitForSlotEvent does not keep failing. Twice, to show the recovery is not one-shot.
+ * A logged-in session whose C_GetSessionInfo is answered on the token's probe handles
+ * (token.h, token_probe_*: a question without the token's lock) is gone too: a probe
+ * handle of the dead daemon never answers for the login, and on the new daemon the
+ * probes are connected and armed anew.
  */
 #include "api/api.h"
 
@@ -68,9 +72,10 @@ int main(int argc, char **argv)
 	pthread_t waiter;
 	CK_SLOT_ID slot = 0, slot2 = 0, ids[8];
 	CK_ULONG n;
-	CK_SESSION_HANDLE s, s2;
+	CK_SESSION_HANDLE s, s2, su;
 	CK_SESSION_INFO si;
 	CK_TOKEN_INFO ti;
+	CK_C_INITIALIZE_ARGS ia;
 	CK_RV rv;
 	int round;
 
@@ -80,10 +85,23 @@ int main(int argc, char **argv)
 	is_rv(fl->C_Initialize(NULL), CKR_OK, "C_Initialize");
 	is_rv(api_slot_of(fl, 0, &slot), CKR_OK, "the token's slot");
 	is_rv(fl->C_GetTokenInfo(slot, &ti), CKR_OK, "C_GetTokenInfo before the restart");
+	is_rv(api_prepare_token(fl, slot, "t7004"), CKR_OK, "the token has a user PIN");
 	is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK,
 	      "a session before the restart");
 
 	for (round = 1; round <= 2; round++) {
+		is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &su), CKR_OK,
+		      "round %d: a session to log in", round);
+		is_rv(fl->C_Login(su, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "... the user logs in");
+		/* the first asks with the lock and arms a probe handle; the next are its */
+		for (int k = 0; k < 3; k++) {
+			memset(&si, 0, sizeof si);
+			rv = fl->C_GetSessionInfo(su, &si);
+			ok(rv == CKR_OK && si.state == CKS_RO_USER_FUNCTIONS,
+			   "... C_GetSessionInfo %d: the user's session (%s, state %lu)", k + 1,
+			   sk_rv_name(rv), (unsigned long)si.state);
+		}
+
 		is_ulong(restart_pcscd(), 0, "round %d: pcscd stopped by pid and a new one started on the "
 				       "same socket and token", round);
 
@@ -91,6 +109,13 @@ int main(int argc, char **argv)
 		ok(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED ||
 		   rv == CKR_TOKEN_NOT_PRESENT,
 		   "... the session of the old connection is gone (%s)", sk_rv_name(rv));
+		for (int k = 0; k < 2; k++) {
+			rv = fl->C_GetSessionInfo(su, &si);
+			ok(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED ||
+			   rv == CKR_TOKEN_NOT_PRESENT,
+			   "... and the logged-in one, asked on a probe handle of the old daemon "
+			   "(%d): %s", k + 1, sk_rv_name(rv));
+		}
 		rv = slots_with_token(ids, &n, 1);
 		ok(rv == CKR_OK && n == 1, "... C_GetSlotList sees the token again (%s, %lu)",
 		   sk_rv_name(rv), (unsigned long)n);
@@ -103,6 +128,21 @@ int main(int argc, char **argv)
 		is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2), CKR_OK,
 		      "... a new session opens");
 		is_rv(fl->C_GetSessionInfo(s2, &si), CKR_OK, "... and works");
+		is_rv(fl->C_Login(s2, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK,
+		      "... the user logs in again");
+		for (int k = 0; k < 3; k++) {
+			memset(&si, 0, sizeof si);
+			rv = fl->C_GetSessionInfo(s2, &si);
+			ok(rv == CKR_OK && si.state == CKS_RO_USER_FUNCTIONS,
+			   "... C_GetSessionInfo %d on the new daemon: the user's session (%s)",
+			   k + 1, sk_rv_name(rv));
+		}
+		is_rv(fl->C_Logout(s2), CKR_OK, "... and logs out");
+		memset(&si, 0, sizeof si);
+		rv = fl->C_GetSessionInfo(s2, &si);
+		ok(rv == CKR_OK && si.state == CKS_RO_PUBLIC_SESSION,
+		   "... C_GetSessionInfo after the logout: public (%s, state %lu)", sk_rv_name(rv),
+		   (unsigned long)si.state);
 		rv = fl->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot2, NULL);
 		ok(rv == CKR_OK || rv == CKR_NO_EVENT,
 		   "... C_WaitForSlotEvent answers without an error (%s)", sk_rv_name(rv));
@@ -138,6 +178,45 @@ int main(int argc, char **argv)
 	is_rv(fl->C_GetTokenInfo(slot, &ti), CKR_OK, "... C_GetTokenInfo");
 	is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2), CKR_OK,
 	      "... C_OpenSession");
+	is_rv(fl->C_Finalize(NULL), CKR_OK, "C_Finalize");
+
+	/* Without the module's threads nothing watches pcscd between calls: after a restart
+	 * the logged-in session still looks current, and its C_GetSessionInfo is asked on a
+	 * probe handle of the dead daemon. That answer is no answer for the login: the
+	 * question goes to the token's handle, which tells the session is gone. */
+	memset(&ia, 0, sizeof ia);
+	ia.flags = CKF_LIBRARY_CANT_CREATE_OS_THREADS | CKF_OS_LOCKING_OK;
+	is_rv(fl->C_Initialize(&ia), CKR_OK, "C_Initialize(CKF_LIBRARY_CANT_CREATE_OS_THREADS)");
+	is_rv(api_slot_of(fl, 0, &slot), CKR_OK, "the token's slot");
+	is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &su), CKR_OK,
+	      "a session to log in");
+	is_rv(fl->C_Login(su, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "the user logs in");
+	for (int k = 0; k < 3; k++) {
+		memset(&si, 0, sizeof si);
+		rv = fl->C_GetSessionInfo(su, &si);
+		ok(rv == CKR_OK && si.state == CKS_RO_USER_FUNCTIONS,
+		   "C_GetSessionInfo %d: the user's session (%s, state %lu)", k + 1,
+		   sk_rv_name(rv), (unsigned long)si.state);
+	}
+	is_ulong(restart_pcscd(), 0, "pcscd restarted");
+	for (int k = 0; k < 2; k++) {
+		memset(&si, 0, sizeof si);
+		rv = fl->C_GetSessionInfo(su, &si);
+		ok(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED ||
+		   rv == CKR_TOKEN_NOT_PRESENT,
+		   "... the logged-in session is gone, no thread of the module's having seen "
+		   "the restart (%d): %s, state %lu", k + 1, sk_rv_name(rv),
+		   (unsigned long)si.state);
+	}
+	is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &su), CKR_OK,
+	      "... a new session opens");
+	is_rv(fl->C_Login(su, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "... the user logs in");
+	for (int k = 0; k < 3; k++) {
+		memset(&si, 0, sizeof si);
+		rv = fl->C_GetSessionInfo(su, &si);
+		ok(rv == CKR_OK && si.state == CKS_RO_USER_FUNCTIONS,
+		   "... C_GetSessionInfo %d: the user's session (%s)", k + 1, sk_rv_name(rv));
+	}
 	is_rv(fl->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	return done_testing();
 }
