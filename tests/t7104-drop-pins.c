@@ -58,7 +58,7 @@ static CK_RV setpin_prepare(CK_SESSION_HANDLE *ps)
 }
 
 static const struct drop_op setpin = {
-	"C_SetPIN", 0, setpin_prepare, setpin_run, setpin_outcome, setpin_cleanup, NULL,
+	"C_SetPIN", 0, setpin_prepare, setpin_run, setpin_outcome, setpin_cleanup, NULL, NULL,
 };
 
 /* --- C_InitPIN by the SO ---------------------------------------------------------------------- */
@@ -84,7 +84,7 @@ static CK_RV initpin_cleanup(CK_SESSION_HANDLE *ps)
 }
 
 static const struct drop_op initpin = {
-	"C_InitPIN", CKU_SO + 1, none, initpin_run, initpin_outcome, initpin_cleanup, NULL,
+	"C_InitPIN", CKU_SO + 1, none, initpin_run, initpin_outcome, initpin_cleanup, NULL, NULL,
 };
 
 int main(int argc, char **argv)

@@ -4,8 +4,9 @@
  * (drop_each): the call fails with a code its returns: list allows or completes; after
  * reinsertion the token has its old label, PIN and objects, or is freshly initialised;
  * the next C_InitToken succeeds and leaves no orphan file. C_InitToken erases the card
- * before it builds the new structure, so a card pulled out in between leaves neither:
- * reported as a TODO (tests/api/drop_token.h).
+ * before it builds the new structure, so a card pulled out in between leaves neither
+ * (a TODO, tests/api/drop_token.h), but it must leave a token to initialise: C_GetTokenInfo
+ * without CKF_TOKEN_INITIALIZED, asserted.
  */
 #include "api/drop_token.h"
 

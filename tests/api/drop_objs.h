@@ -93,7 +93,7 @@ static inline CK_RV dob_create_cleanup(CK_SESSION_HANDLE *ps)
 
 static const struct drop_op dob_create = {
 	"C_CreateObject (certificate)", CKU_USER + 1, dob_none, dob_create_run, dob_create_outcome,
-	dob_create_cleanup, NULL,
+	dob_create_cleanup, NULL, NULL,
 };
 
 /* --- C_CopyObject of a certificate -------------------------------------------------------- */
@@ -121,7 +121,7 @@ static inline CK_RV dob_copy_run(CK_SESSION_HANDLE *ps)
 
 static const struct drop_op dob_copy = {
 	"C_CopyObject (certificate)", CKU_USER + 1, dob_copy_prepare, dob_copy_run,
-	dob_create_outcome, dob_create_cleanup, NULL,
+	dob_create_outcome, dob_create_cleanup, NULL, NULL,
 };
 
 /* --- C_SetAttributeValue: a certificate's label ------------------------------------------- */
@@ -163,7 +163,7 @@ static inline CK_RV dob_label_cleanup(CK_SESSION_HANDLE *ps)
 
 static const struct drop_op dob_label = {
 	"C_SetAttributeValue (label)", CKU_USER + 1, dob_label_prepare, dob_label_run,
-	dob_label_outcome, dob_label_cleanup, NULL,
+	dob_label_outcome, dob_label_cleanup, NULL, NULL,
 };
 
 /* --- C_DestroyObject of a certificate ------------------------------------------------------ */
@@ -183,7 +183,7 @@ static inline int dob_destroy_outcome(CK_SESSION_HANDLE *ps)
 
 static const struct drop_op dob_destroy = {
 	"C_DestroyObject (certificate)", CKU_USER + 1, dob_label_prepare, dob_destroy_run,
-	dob_destroy_outcome, dob_label_cleanup, NULL,
+	dob_destroy_outcome, dob_label_cleanup, NULL, NULL,
 };
 
 /* --- C_GenerateKeyPair (EC P-256) and C_DestroyObject of its private key ---------------- */
@@ -239,7 +239,7 @@ static inline CK_RV dob_key_cleanup(CK_SESSION_HANDLE *ps)
 
 static const struct drop_op dob_destroy_key = {
 	"C_DestroyObject (private key)", CKU_USER + 1, dob_gen_prepare, dob_destroy_key_run,
-	dob_destroy_key_outcome, dob_key_cleanup, NULL,
+	dob_destroy_key_outcome, dob_key_cleanup, NULL, NULL,
 };
 
 static inline int dob_gen_outcome(CK_SESSION_HANDLE *ps)
@@ -253,7 +253,7 @@ static inline int dob_gen_outcome(CK_SESSION_HANDLE *ps)
 
 static const struct drop_op dob_gen = {
 	"C_GenerateKeyPair (EC P-256)", CKU_USER + 1, dob_none, dob_gen_run, dob_gen_outcome,
-	dob_key_cleanup, NULL,
+	dob_key_cleanup, NULL, NULL,
 };
 
 /* The token prepared for the object tests: PINs, and a first key pair and certificate so
