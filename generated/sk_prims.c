@@ -289,6 +289,13 @@ const struct sk_prim sk_prims[] = {
 	  0,
 	  SK_PRIM_PARAM_STRUCT, sizeof(CK_ECDH1_DERIVE_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
 	  &prim_ecdh_ops },
+	{ 0x00001051UL, "ecdh", 0x00000003UL, 192, 521,	/* CKM_ECDH1_COFACTOR_DERIVE, CKK_EC */
+	  CKF_DERIVE,
+	  0,
+	  0,
+	  0,
+	  SK_PRIM_PARAM_STRUCT, sizeof(CK_ECDH1_DERIVE_PARAMS), SK_PRIM_COMPOSE_NONE, SK_PRIM_PARAM_NONE,
+	  &prim_ecdh_ops },
 	{ 0x00001055UL, "eddsa", 0x00000040UL, 255, 448,	/* CKM_EC_EDWARDS_KEY_PAIR_GEN, CKK_EC_EDWARDS */
 	  CKF_GENERATE_KEY_PAIR,
 	  0,
@@ -592,7 +599,7 @@ const struct sk_prim sk_prims[] = {
 	  &prim_gost_mac_ops },
 };
 
-const size_t sk_prims_count = 78;
+const size_t sk_prims_count = 79;
 
 const struct sk_prim *sk_prim_of(unsigned long mech)
 {

@@ -249,6 +249,16 @@ CK_RV crypto_ecdh(const uint8_t *ec_params, size_t params_len, const uint8_t *pr
 		  size_t priv_len, const uint8_t *pub, size_t pub_len, uint8_t *out,
 		  size_t *out_len);
 
+/*
+ * Cofactor Diffie-Hellman (SEC 1 3.3.2; SP 800-56A rev. 3 5.7.1.2, the ECC CDH
+ * primitive; CKM_ECDH1_COFACTOR_DERIVE): the x-coordinate of h * d * Q_peer, h the
+ * curve's cofactor. Arguments and codes as crypto_ecdh; on a curve of cofactor 1 the
+ * same result.
+ */
+CK_RV crypto_ecdh_cofactor(const uint8_t *ec_params, size_t params_len, const uint8_t *priv,
+			   size_t priv_len, const uint8_t *pub, size_t pub_len, uint8_t *out,
+			   size_t *out_len);
+
 /* The GOST R 34.10 curve of a DER OID (crypto_ec.c's, built once and kept until
  * crypto_fini), with the byte length of its field in *size; NULL when unknown. */
 const EC_GROUP *crypto_gost_group_of(const uint8_t *oid_der, size_t len, size_t *size);

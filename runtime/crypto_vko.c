@@ -154,9 +154,12 @@ static const uint8_t *crypto_ecdh_point(const uint8_t *pub, size_t len, size_t f
 	return NULL;
 }
 
-CK_RV crypto_ecdh(const uint8_t *ec_params, size_t params_len, const uint8_t *priv,
-		  size_t priv_len, const uint8_t *pub, size_t pub_len, uint8_t *out,
-		  size_t *out_len)
+/* SEC 1 3.3.1 (d * Q) or, with cofactor, 3.3.2 and SP 800-56A rev. 3 5.7.1.2 (the ECC
+ * CDH primitive: h * d * Q, the curve's cofactor h not reduced modulo the order, as
+ * OpenSSL's cofactor mode computes it). */
+static CK_RV crypto_ecdh_do(const uint8_t *ec_params, size_t params_len, const uint8_t *priv,
+			    size_t priv_len, const uint8_t *pub, size_t pub_len, uint8_t *out,
+			    size_t *out_len, int cofactor)
 {
 	OSSL_LIB_CTX *lctx = crypto_libctx();
 	EC_GROUP *g = NULL;
@@ -213,6 +216,11 @@ CK_RV crypto_ecdh(const uint8_t *ec_params, size_t params_len, const uint8_t *pr
 	}
 	if (!EC_POINT_mul(g, k, NULL, q, d, bc))
 		goto out;
+	/* a cofactor of 1 (every prime curve of 160 bits or more OpenSSL names) changes
+	 * nothing; on the others, h * (d * Q) = (h * d) * Q */
+	if (cofactor && !BN_is_one(EC_GROUP_get0_cofactor(g)) &&
+	    !EC_POINT_mul(g, k, NULL, k, EC_GROUP_get0_cofactor(g), bc))
+		goto out;
 	if (EC_POINT_is_at_infinity(g, k)) {
 		rv = CKR_MECHANISM_PARAM_INVALID;
 		goto out;
@@ -231,4 +239,20 @@ out:
 	EC_GROUP_free(g);
 	ERR_pop_to_mark();
 	return rv;
+}
+
+CK_RV crypto_ecdh(const uint8_t *ec_params, size_t params_len, const uint8_t *priv,
+		  size_t priv_len, const uint8_t *pub, size_t pub_len, uint8_t *out,
+		  size_t *out_len)
+{
+	return crypto_ecdh_do(ec_params, params_len, priv, priv_len, pub, pub_len, out,
+			      out_len, 0);
+}
+
+CK_RV crypto_ecdh_cofactor(const uint8_t *ec_params, size_t params_len, const uint8_t *priv,
+			   size_t priv_len, const uint8_t *pub, size_t pub_len, uint8_t *out,
+			   size_t *out_len)
+{
+	return crypto_ecdh_do(ec_params, params_len, priv, priv_len, pub, pub_len, out,
+			      out_len, 1);
 }

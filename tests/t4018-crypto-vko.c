@@ -8,7 +8,12 @@
  * engine's own VKO (`openssl pkeyutl -derive`, GOST R 34.11-94 for 2001 keys, vko:256 and
  * vko:512 for 2012 keys) against ours for random UKMs.
  * ECDH: RFC 5903 section 8.1 (P-256) and 8.2 (P-384), then random keys of P-256, P-384 and
- * P-521 against `openssl pkeyutl -derive` in another process.
+ * P-521 against `openssl pkeyutl -derive` in another process. Cofactor ECDH: NIST's
+ * ECC CDH primitive vector (CAVS KAS ECC CDH primitive test, P-256 COUNT = 0), random keys
+ * against `openssl pkeyutl -derive -pkeyopt ecdh_cofactor_mode:1`, and, on secp128r2
+ * (cofactor 4: the curve shows the multiplication, though the module's mechanism takes
+ * curves of 192 bits and more, all of cofactor 1), both modes against OpenSSL's, which
+ * differ there.
  * Every bad peer point, UKM, private key and curve is refused with its CKR_*.
  */
 #include "crypto.h"
@@ -325,8 +330,31 @@ static void ecdh_kats(void)
 	ok(n == 0, "ECDH: no output length after a failure");
 }
 
-/* Random pairs made here (default context) and derived by `openssl pkeyutl`. */
-static void ecdh_cross(const char *curve, const char *oid_hex)
+/* NIST CAVS, KAS ECC CDH primitive test vectors (SP 800-56A 5.7.1.2), P-256, COUNT = 0:
+ * dIUT, the peer's QCAVS (x, y), ZIUT */
+#define CDH_D "7d7dc5f71eb29ddaf80d6214632eeae03d9058af1fb6d22ed80badb62bc1a534"
+#define CDH_Q "04700c48f77f56584c5cc632ca65640db91b6bacce3a4df6b42ce7cc838833d287" \
+	      "db71e509e3fd9b060ddb20ba5c51dcc5948d46fbf640dfe0441782cab85fa4ac"
+#define CDH_Z "46fc62106420ff012e54a434fbdd2d25ccc5852060561e68040dd7778997bd7b"
+
+static void ecdh_cofactor_kat(void)
+{
+	uint8_t oid[16], d[40], q[80], z[40], out[80];
+	size_t ol = hx("06082a8648ce3d030107", oid, sizeof oid), dl = hx(CDH_D, d, sizeof d);
+	size_t ql = hx(CDH_Q, q, sizeof q), zl = hx(CDH_Z, z, sizeof z), n = 0;
+
+	is_rv(crypto_ecdh_cofactor(oid, ol, d, dl, q, ql, out, &n), CKR_OK,
+	      "ECC CDH primitive (CAVS, P-256 COUNT 0)");
+	ok(n == zl && memcmp(out, z, zl) == 0, "... gives ZIUT");
+	q[10] ^= 1;
+	is_rv(crypto_ecdh_cofactor(oid, ol, d, dl, q, ql, out, &n), CKR_MECHANISM_PARAM_INVALID,
+	      "cofactor ECDH: a peer point off the curve is refused");
+	ok(n == 0, "... with no output length");
+}
+
+/* Random pairs made here (default context) and derived by `openssl pkeyutl` (with
+ * cofactor: in its cofactor mode, and ours by crypto_ecdh_cofactor). */
+static void ecdh_cross_mode(const char *curve, const char *oid_hex, int cofactor)
 {
 	EVP_PKEY *a = EVP_EC_gen(curve), *b = EVP_EC_gen(curve);
 	uint8_t oid[16], bd[80], ap[160], ours[80], theirs[80];
@@ -355,16 +383,58 @@ static void ecdh_cross(const char *curve, const char *oid_hex)
 		PEM_write_PUBKEY(f, b);
 		fclose(f);
 	}
-	tl = ct_filter(dir, "openssl pkeyutl -derive -inkey a.pem -peerkey b.pub -out out.bin",
+	tl = ct_filter(dir, cofactor ? "openssl pkeyutl -derive -inkey a.pem -peerkey b.pub "
+		       "-pkeyopt ecdh_cofactor_mode:1 -out out.bin" :
+		       "openssl pkeyutl -derive -inkey a.pem -peerkey b.pub -out out.bin",
 		       ap, 0, theirs, sizeof theirs);
-	is_rv(crypto_ecdh(oid, ol, bd, (size_t)bdl, ap, apl, ours, &n), CKR_OK, "%s: ECDH",
-	      curve);
+	is_rv((cofactor ? crypto_ecdh_cofactor : crypto_ecdh)(oid, ol, bd, (size_t)bdl, ap, apl,
+							     ours, &n), CKR_OK,
+	      "%s: %s", curve, cofactor ? "cofactor ECDH" : "ECDH");
 	ok(tl > 0 && (size_t)tl == n && memcmp(ours, theirs, n) == 0,
-	   "%s: B's side here equals A's side in openssl pkeyutl -derive", curve);
+	   "%s: B's side here equals A's side in openssl pkeyutl -derive%s", curve,
+	   cofactor ? " -pkeyopt ecdh_cofactor_mode:1" : "");
 out:
 	BN_clear_free(d);
 	EVP_PKEY_free(a);
 	EVP_PKEY_free(b);
+}
+
+static void ecdh_cross(const char *curve, const char *oid_hex)
+{
+	ecdh_cross_mode(curve, oid_hex, 0);
+}
+
+/* secp128r2 (SEC 2, OID 1.3.132.0.29), cofactor 4: the same key pair in both modes, each
+ * as OpenSSL computes it, and the two differ */
+static void ecdh_small_cofactor(void)
+{
+	static const char oid[] = "06052b8104001d";
+	uint8_t plain[80], cof[80];
+	size_t pn = sizeof plain, cn = sizeof cof;
+	EVP_PKEY *a = EVP_EC_gen("secp128r2"), *b = EVP_EC_gen("secp128r2");
+	uint8_t o[16], bd[40], ap[80];
+	size_t ol = hx(oid, o, sizeof o), apl = 0;
+	BIGNUM *d = NULL;
+	int bdl;
+
+	/* one pair in both modes here (ecdh_cross_mode makes a pair for each) */
+	if (a == NULL || b == NULL || !EVP_PKEY_get_bn_param(b, OSSL_PKEY_PARAM_PRIV_KEY, &d) ||
+	    !EVP_PKEY_get_octet_string_param(a, OSSL_PKEY_PARAM_PUB_KEY, ap, sizeof ap, &apl)) {
+		ok(0, "secp128r2: key pairs");
+		goto out;
+	}
+	bdl = BN_bn2bin(d, bd);
+	ok(crypto_ecdh(o, ol, bd, (size_t)bdl, ap, apl, plain, &pn) == CKR_OK &&
+	   crypto_ecdh_cofactor(o, ol, bd, (size_t)bdl, ap, apl, cof, &cn) == CKR_OK &&
+	   pn == 16 && cn == 16 && memcmp(plain, cof, 16) != 0,
+	   "secp128r2: d * Q and 4 * d * Q differ");
+out:
+	BN_clear_free(d);
+	EVP_PKEY_free(a);
+	EVP_PKEY_free(b);
+	/* and each against OpenSSL's own, in another process */
+	ecdh_cross_mode("secp128r2", oid, 0);
+	ecdh_cross_mode("secp128r2", oid, 1);
 }
 
 int main(void)
@@ -380,6 +450,10 @@ int main(void)
 	ecdh_cross("P-256", "06082a8648ce3d030107");
 	ecdh_cross("P-384", "06052b81040022");
 	ecdh_cross("P-521", "06052b81040023");
+	ecdh_cofactor_kat();
+	ecdh_cross_mode("P-256", "06082a8648ce3d030107", 1);
+	ecdh_cross_mode("P-384", "06052b81040022", 1);
+	ecdh_small_cofactor();
 	if (ct_run("openssl engine gost >/dev/null 2>&1") != 0)
 		ok(0, "OpenSSL's gost engine is there (Debian package libengine-gost-openssl)");
 	else

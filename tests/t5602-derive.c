@@ -3,7 +3,10 @@
  * t5602 — C_DeriveKey with session private keys (CKA_VALUE in host memory):
  * CKM_ECDH1_DERIVE with the known answer of RFC 5903 8.1 (ECDH on P-256, both sides),
  * random keys made by openssl against `openssl pkeyutl -derive` in another process (P-256,
- * P-384), the X9.63 KDFs against `openssl kdf X963KDF`; CKM_GOSTR3410_12_DERIVE with the
+ * P-384), the X9.63 KDFs against `openssl kdf X963KDF`; CKM_ECDH1_COFACTOR_DERIVE with
+ * NIST's ECC CDH primitive vector (CAVS, P-256 COUNT 0) and the same against `openssl
+ * pkeyutl -derive -pkeyopt ecdh_cofactor_mode:1`, its rules, and a token key (the family
+ * does not declare it: CKR_MECHANISM_INVALID); CKM_GOSTR3410_12_DERIVE with the
  * example of RFC 7836 appendix B (VKO_GOSTR3410_2012_256 on id-tc26-gost-3410-12-512-
  * paramSetA, both sides); and the rules of PKCS #11 3.2 (5.18, the EC and GOST sections,
  * 4.10): the key's length (CKA_VALUE_LEN, bytes dropped from the leading end), CKA_DERIVE
@@ -159,7 +162,9 @@ static int openssl_ec_key(const char *curve, const char *name, uint8_t *d, size_
 	return q[0] == 0x04 ? 0 : -1;
 }
 
-static void ecdh_openssl(void)
+/* against openssl in another process; mech CKM_ECDH1_DERIVE or CKM_ECDH1_COFACTOR_DERIVE
+ * (openssl's cofactor mode) */
+static void ecdh_openssl(CK_MECHANISM_TYPE mech)
 {
 	static const struct {
 		const char *curve;
@@ -169,10 +174,13 @@ static void ecdh_openssl(void)
 	uint8_t d[66], q[133], pd[66], pq[133], z[66], val[66], info[9] = "t5602 kdf";
 	size_t dn, qn, pdn, pqn, zn, i;
 	CK_ECDH1_DERIVE_PARAMS p;
-	CK_MECHANISM m = { CKM_ECDH1_DERIVE, &p, sizeof p };
+	CK_MECHANISM m = { mech, &p, sizeof p };
 	CK_OBJECT_HANDLE h;
 	CK_ULONG vn;
 	char cmd[768], zh[133], ih[19];
+	const char *mode = mech == CKM_ECDH1_COFACTOR_DERIVE ?
+			   " -pkeyopt ecdh_cofactor_mode:1" : "";
+	const char *mn = mech == CKM_ECDH1_COFACTOR_DERIVE ? "cofactor " : "";
 
 	for (i = 0; i < 2; i++) {
 		if (openssl_ec_key(c[i].curve, "ours", d, &dn, q, &qn) != 0 ||
@@ -182,9 +190,9 @@ static void ecdh_openssl(void)
 		}
 		h = ec_key(c[i].params, c[i].pn, d, dn, yes);
 		snprintf(cmd, sizeof cmd, "openssl pkeyutl -derive -inkey %s/ours.pem -peerkey "
-			 "%s/peer.pub -peerform DER | od -An -tx1 -v", dir, dir);
+			 "%s/peer.pub -peerform DER%s | od -An -tx1 -v", dir, dir, mode);
 		ok(api_cmd_hex(cmd, z, sizeof z, &zn) == 0 && zn == dn,
-		   "%s: openssl pkeyutl -derive", c[i].curve);
+		   "%s: openssl pkeyutl -derive%s", c[i].curve, mode);
 		p.kdf = CKD_NULL;
 		p.ulSharedDataLen = 0;
 		p.pSharedData = NULL;
@@ -192,7 +200,8 @@ static void ecdh_openssl(void)
 		p.pPublicData = pq;
 		vn = sizeof val;
 		ok(derive(&m, h, k_gen, 0, val, &vn, NULL) == CKR_OK && vn == zn &&
-		   memcmp(val, z, zn) == 0, "%s: C_DeriveKey agrees with it", c[i].curve);
+		   memcmp(val, z, zn) == 0, "%s: C_DeriveKey (%sECDH) agrees with it",
+		   c[i].curve, mn);
 		/* ANSI X9.63 with SHA-256 and shared data, 40 bytes (two hash blocks) */
 		hex(z, zn, zh);
 		hex(info, sizeof info, ih);
@@ -206,7 +215,8 @@ static void ecdh_openssl(void)
 		p.pSharedData = info;
 		vn = sizeof val;
 		ok(derive(&m, h, k_gen, 40, val, &vn, NULL) == CKR_OK && vn == 40 &&
-		   memcmp(val, z, 40) == 0, "%s: CKD_SHA256_KDF agrees with it", c[i].curve);
+		   memcmp(val, z, 40) == 0, "%s: CKD_SHA256_KDF (%sECDH) agrees with it",
+		   c[i].curve, mn);
 		f->C_DestroyObject(s, h);
 	}
 }
@@ -362,6 +372,52 @@ static void vko(void)
 	      "ECDH with the GOST parameter (its size differs)");
 }
 
+/* NIST CAVS, KAS ECC CDH primitive test vectors (SP 800-56A 5.7.1.2), P-256, COUNT = 0 */
+#define CDH_D "7d7dc5f71eb29ddaf80d6214632eeae03d9058af1fb6d22ed80badb62bc1a534"
+#define CDH_Q "04700c48f77f56584c5cc632ca65640db91b6bacce3a4df6b42ce7cc838833d287" \
+	      "db71e509e3fd9b060ddb20ba5c51dcc5948d46fbf640dfe0441782cab85fa4ac"
+#define CDH_Z "46fc62106420ff012e54a434fbdd2d25ccc5852060561e68040dd7778997bd7b"
+
+/* CKM_ECDH1_COFACTOR_DERIVE: the known answer, and the rules it shares with
+ * CKM_ECDH1_DERIVE */
+static void ecdh_cofactor(void)
+{
+	uint8_t d[32], q[65], want[32], val[64], sd[4] = { 1, 2, 3, 4 };
+	CK_ECDH1_DERIVE_PARAMS p = { CKD_NULL, 0, NULL, 65, q };
+	CK_MECHANISM m = { CKM_ECDH1_COFACTOR_DERIVE, &p, sizeof p };
+	CK_MECHANISM short_m = { CKM_ECDH1_COFACTOR_DERIVE, &p, 8 };
+	CK_OBJECT_HANDLE h, hno;
+	CK_ULONG vn = sizeof val;
+
+	unhex(CDH_D, d);
+	unhex(CDH_Q, q);
+	unhex(CDH_Z, want);
+	h = ec_key(p256, sizeof p256, d, 32, yes);
+	hno = ec_key(p256, sizeof p256, d, 32, no);
+	ok(derive(&m, h, k_gen, 0, val, &vn, NULL) == CKR_OK && vn == 32 &&
+	   memcmp(val, want, 32) == 0, "CKM_ECDH1_COFACTOR_DERIVE: CAVS ECC CDH P-256 COUNT 0 "
+	   "gives ZIUT");
+	vn = sizeof val;
+	ok(derive(&m, h, k_aes, 16, val, &vn, NULL) == CKR_OK && vn == 16 &&
+	   memcmp(val, want + 16, 16) == 0, "... an AES key of 16 bytes: the leading end dropped");
+	is_rv(derive(&short_m, h, k_gen, 0, val, &vn, NULL), CKR_MECHANISM_PARAM_INVALID,
+	      "... a parameter of the wrong size");
+	p.pSharedData = sd;
+	p.ulSharedDataLen = sizeof sd;
+	is_rv(derive(&m, h, k_gen, 0, val, &vn, NULL), CKR_MECHANISM_PARAM_INVALID,
+	      "... shared data with CKD_NULL");
+	p.pSharedData = NULL;
+	p.ulSharedDataLen = 0;
+	q[10] ^= 1;
+	is_rv(derive(&m, h, k_gen, 0, val, &vn, NULL), CKR_MECHANISM_PARAM_INVALID,
+	      "... a peer point off the curve");
+	q[10] ^= 1;
+	is_rv(derive(&m, hno, k_gen, 0, val, &vn, NULL), CKR_KEY_FUNCTION_NOT_PERMITTED,
+	      "... a key without CKA_DERIVE");
+	f->C_DestroyObject(s, h);
+	f->C_DestroyObject(s, hno);
+}
+
 /* A private key on the token: the token agrees the key (the contract's derive; t5605
  * checks the values against openssl), so the derivation succeeds. */
 static void token_key(void)
@@ -381,6 +437,10 @@ static void token_key(void)
 	is_rv(derive(&m, priv, k_gen, 0, val, &vn, NULL), CKR_OK,
 	      "ECDH with the token's private key: the token agrees (t5605)");
 	ok(vn == 32, "... 32 bytes");
+	m.mechanism = CKM_ECDH1_COFACTOR_DERIVE;
+	is_rv(derive(&m, priv, k_gen, 0, val, &vn, NULL), CKR_MECHANISM_INVALID,
+	      "CKM_ECDH1_COFACTOR_DERIVE with the token's private key: the family does not "
+	      "declare it");
 	f->C_DestroyObject(s, priv);
 	f->C_DestroyObject(s, pub);
 }
@@ -399,8 +459,13 @@ int main(int argc, char **argv)
 	ok(f->C_GetMechanismInfo(slot, CKM_ECDH1_DERIVE, &mi) == CKR_OK &&
 	   (mi.flags & CKF_DERIVE) && mi.ulMinKeySize == 192 && mi.ulMaxKeySize == 521,
 	   "CKM_ECDH1_DERIVE: derive, 192-521 bits");
+	ok(f->C_GetMechanismInfo(slot, CKM_ECDH1_COFACTOR_DERIVE, &mi) == CKR_OK &&
+	   (mi.flags & CKF_DERIVE) && mi.ulMinKeySize == 192 && mi.ulMaxKeySize == 521,
+	   "CKM_ECDH1_COFACTOR_DERIVE: derive, 192-521 bits");
 	ecdh_kat();
-	ecdh_openssl();
+	ecdh_openssl(CKM_ECDH1_DERIVE);
+	ecdh_openssl(CKM_ECDH1_COFACTOR_DERIVE);
+	ecdh_cofactor();
 	ecdh_rules();
 	vko();
 	token_key();

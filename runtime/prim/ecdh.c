@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ecdh.c — CKM_ECDH1_DERIVE on the host (C_DeriveKey), with an EC private key whose
- * CKA_VALUE is in host memory (a session key).
+ * ecdh.c — CKM_ECDH1_DERIVE and CKM_ECDH1_COFACTOR_DERIVE on the host (C_DeriveKey), with
+ * an EC private key whose CKA_VALUE is in host memory (a session key).
  *
  * PKCS #11 3.2, EC section (elliptic curve Diffie-Hellman key derivation): the parameter
  * is CK_ECDH1_DERIVE_PARAMS; the shared secret is the x-coordinate of d * Q_peer (SEC 1
@@ -10,7 +10,11 @@
  * (SEC 1 3.6.1): H(Z || counter || SharedInfo), the 32-bit big-endian counter from 1, as
  * many blocks as the key needs. The key's length is the template's (CKA_VALUE_LEN, or the
  * key type's own); with CKD_NULL a shorter key drops bytes "from the leading end" of the
- * secret, as the standard says for its Diffie-Hellman derivations.
+ * secret, as the standard says for its Diffie-Hellman derivations. The cofactor form
+ * differs only in the secret: the x-coordinate of h * d * Q_peer (SEC 1 3.3.2,
+ * crypto_ecdh_cofactor), which is d * Q_peer's on a curve of cofactor 1 (all the curves of
+ * 192 bits and more OpenSSL names). A token key derives through its family only with a
+ * mechanism the family declares (op_keymgmt.c).
  */
 #include "prim.h"
 
@@ -156,8 +160,9 @@ static CK_RV ecdh_derive(const struct prim_ctx *c, const CK_MECHANISM *pm, size_
 	CK_RV rv;
 
 	*out_len = 0;
-	rv = crypto_ecdh(c->params, c->params_len, c->key, c->k, p->pPublicData,
-			 p->ulPublicDataLen, z, &zlen);
+	rv = (c->m->type == CKM_ECDH1_COFACTOR_DERIVE ? crypto_ecdh_cofactor : crypto_ecdh)(
+		c->params, c->params_len, c->key, c->k, p->pPublicData, p->ulPublicDataLen, z,
+		&zlen);
 	if (rv == CKR_OK)
 		rv = ecdh_finish(c->m, pm, z, zlen, want, out, cap, out_len);
 	OPENSSL_cleanse(z, sizeof z);
