@@ -67,6 +67,42 @@ static CK_RV slots_with_token(CK_SLOT_ID *ids, CK_ULONG *n, CK_ULONG want)
 	return CKR_OK;
 }
 
+/*
+ * The user logs in on session su and asks C_GetSessionInfo three times: the first asks
+ * with the token's lock and arms a probe handle, the next are the probe's (token.h).
+ */
+static void login_and_ask(CK_SESSION_HANDLE su, const char *where)
+{
+	CK_SESSION_INFO si;
+	CK_RV rv;
+
+	is_rv(fl->C_Login(su, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "%s: the user logs in",
+	      where);
+	for (int k = 0; k < 3; k++) {
+		memset(&si, 0, sizeof si);
+		rv = fl->C_GetSessionInfo(su, &si);
+		ok(rv == CKR_OK && si.state == CKS_RO_USER_FUNCTIONS,
+		   "%s: C_GetSessionInfo %d, the user's session (%s, state %lu)", where, k + 1,
+		   sk_rv_name(rv), (unsigned long)si.state);
+	}
+}
+
+/* After the restart the logged-in session su is gone, asked twice. */
+static void gone_twice(CK_SESSION_HANDLE su, const char *where)
+{
+	CK_SESSION_INFO si;
+	CK_RV rv;
+
+	for (int k = 0; k < 2; k++) {
+		memset(&si, 0, sizeof si);
+		rv = fl->C_GetSessionInfo(su, &si);
+		ok(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED ||
+		   rv == CKR_TOKEN_NOT_PRESENT,
+		   "%s (%d): the logged-in session is gone: %s, state %lu", where, k + 1,
+		   sk_rv_name(rv), (unsigned long)si.state);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t waiter;
@@ -92,15 +128,7 @@ int main(int argc, char **argv)
 	for (round = 1; round <= 2; round++) {
 		is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &su), CKR_OK,
 		      "round %d: a session to log in", round);
-		is_rv(fl->C_Login(su, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "... the user logs in");
-		/* the first asks with the lock and arms a probe handle; the next are its */
-		for (int k = 0; k < 3; k++) {
-			memset(&si, 0, sizeof si);
-			rv = fl->C_GetSessionInfo(su, &si);
-			ok(rv == CKR_OK && si.state == CKS_RO_USER_FUNCTIONS,
-			   "... C_GetSessionInfo %d: the user's session (%s, state %lu)", k + 1,
-			   sk_rv_name(rv), (unsigned long)si.state);
-		}
+		login_and_ask(su, "... before the restart");
 
 		is_ulong(restart_pcscd(), 0, "round %d: pcscd stopped by pid and a new one started on the "
 				       "same socket and token", round);
@@ -109,13 +137,7 @@ int main(int argc, char **argv)
 		ok(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED ||
 		   rv == CKR_TOKEN_NOT_PRESENT,
 		   "... the session of the old connection is gone (%s)", sk_rv_name(rv));
-		for (int k = 0; k < 2; k++) {
-			rv = fl->C_GetSessionInfo(su, &si);
-			ok(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED ||
-			   rv == CKR_TOKEN_NOT_PRESENT,
-			   "... and the logged-in one, asked on a probe handle of the old daemon "
-			   "(%d): %s", k + 1, sk_rv_name(rv));
-		}
+		gone_twice(su, "... and the logged-in one");
 		rv = slots_with_token(ids, &n, 1);
 		ok(rv == CKR_OK && n == 1, "... C_GetSlotList sees the token again (%s, %lu)",
 		   sk_rv_name(rv), (unsigned long)n);
@@ -128,15 +150,7 @@ int main(int argc, char **argv)
 		is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2), CKR_OK,
 		      "... a new session opens");
 		is_rv(fl->C_GetSessionInfo(s2, &si), CKR_OK, "... and works");
-		is_rv(fl->C_Login(s2, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK,
-		      "... the user logs in again");
-		for (int k = 0; k < 3; k++) {
-			memset(&si, 0, sizeof si);
-			rv = fl->C_GetSessionInfo(s2, &si);
-			ok(rv == CKR_OK && si.state == CKS_RO_USER_FUNCTIONS,
-			   "... C_GetSessionInfo %d on the new daemon: the user's session (%s)",
-			   k + 1, sk_rv_name(rv));
-		}
+		login_and_ask(s2, "... on the new daemon");
 		is_rv(fl->C_Logout(s2), CKR_OK, "... and logs out");
 		memset(&si, 0, sizeof si);
 		rv = fl->C_GetSessionInfo(s2, &si);
@@ -190,33 +204,12 @@ int main(int argc, char **argv)
 	is_rv(api_slot_of(fl, 0, &slot), CKR_OK, "the token's slot");
 	is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &su), CKR_OK,
 	      "a session to log in");
-	is_rv(fl->C_Login(su, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "the user logs in");
-	for (int k = 0; k < 3; k++) {
-		memset(&si, 0, sizeof si);
-		rv = fl->C_GetSessionInfo(su, &si);
-		ok(rv == CKR_OK && si.state == CKS_RO_USER_FUNCTIONS,
-		   "C_GetSessionInfo %d: the user's session (%s, state %lu)", k + 1,
-		   sk_rv_name(rv), (unsigned long)si.state);
-	}
+	login_and_ask(su, "no threads");
 	is_ulong(restart_pcscd(), 0, "pcscd restarted");
-	for (int k = 0; k < 2; k++) {
-		memset(&si, 0, sizeof si);
-		rv = fl->C_GetSessionInfo(su, &si);
-		ok(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED ||
-		   rv == CKR_TOKEN_NOT_PRESENT,
-		   "... the logged-in session is gone, no thread of the module's having seen "
-		   "the restart (%d): %s, state %lu", k + 1, sk_rv_name(rv),
-		   (unsigned long)si.state);
-	}
+	gone_twice(su, "... no thread of the module's having seen the restart");
 	is_rv(fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &su), CKR_OK,
 	      "... a new session opens");
-	is_rv(fl->C_Login(su, CKU_USER, API_PIN(API_USER_PIN)), CKR_OK, "... the user logs in");
-	for (int k = 0; k < 3; k++) {
-		memset(&si, 0, sizeof si);
-		rv = fl->C_GetSessionInfo(su, &si);
-		ok(rv == CKR_OK && si.state == CKS_RO_USER_FUNCTIONS,
-		   "... C_GetSessionInfo %d: the user's session (%s)", k + 1, sk_rv_name(rv));
-	}
+	login_and_ask(su, "... on the new daemon, no threads");
 	is_rv(fl->C_Finalize(NULL), CKR_OK, "C_Finalize");
 	return done_testing();
 }
