@@ -216,8 +216,8 @@ static CK_RV crypto_ecdh_do(const uint8_t *ec_params, size_t params_len, const u
 	}
 	if (!EC_POINT_mul(g, k, NULL, q, d, bc))
 		goto out;
-	/* a cofactor of 1 (every prime curve of 160 bits or more OpenSSL names) changes
-	 * nothing; on the others, h * (d * Q) = (h * d) * Q */
+	/* a cofactor of 1 (every prime curve OpenSSL names but secp112r2 and secp128r2)
+	 * changes nothing; on the others, h * (d * Q) = (h * d) * Q */
 	if (cofactor && !BN_is_one(EC_GROUP_get0_cofactor(g)) &&
 	    !EC_POINT_mul(g, k, NULL, k, EC_GROUP_get0_cofactor(g), bc))
 		goto out;

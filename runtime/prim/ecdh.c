@@ -12,8 +12,9 @@
  * key type's own); with CKD_NULL a shorter key drops bytes "from the leading end" of the
  * secret, as the standard says for its Diffie-Hellman derivations. The cofactor form
  * differs only in the secret: the x-coordinate of h * d * Q_peer (SEC 1 3.3.2,
- * crypto_ecdh_cofactor), which is d * Q_peer's on a curve of cofactor 1 (all the curves of
- * 192 bits and more OpenSSL names). A token key derives through its family only with a
+ * crypto_ecdh_cofactor), which is d * Q_peer's on a curve of cofactor 1 (every prime curve
+ * OpenSSL names but secp112r2 and secp128r2, both below the mechanism's 192 bits). A token
+ * key derives through its family only with a
  * mechanism the family declares (op_keymgmt.c).
  */
 #include "prim.h"
