@@ -14,8 +14,7 @@
  * differs only in the secret: the x-coordinate of h * d * Q_peer (SEC 1 3.3.2,
  * crypto_ecdh_cofactor), which is d * Q_peer's on a curve of cofactor 1 (every prime curve
  * OpenSSL names but secp112r2 and secp128r2, both below the mechanism's 192 bits). A token
- * key derives through its family only with a
- * mechanism the family declares (op_keymgmt.c).
+ * key derives through its family only with a mechanism the family declares (op_keymgmt.c).
  */
 #include "prim.h"
 
