@@ -20,6 +20,7 @@
 #include "api/api.h"
 #include "api/bytes.h"
 #include "api/keys.h"
+#include "cavs_ecc_cdh.h"
 
 #include <fcntl.h>
 
@@ -372,14 +373,8 @@ static void vko(void)
 	      "ECDH with the GOST parameter (its size differs)");
 }
 
-/* NIST CAVS, KAS ECC CDH primitive test vectors (SP 800-56A 5.7.1.2), P-256, COUNT = 0 */
-#define CDH_D "7d7dc5f71eb29ddaf80d6214632eeae03d9058af1fb6d22ed80badb62bc1a534"
-#define CDH_Q "04700c48f77f56584c5cc632ca65640db91b6bacce3a4df6b42ce7cc838833d287" \
-	      "db71e509e3fd9b060ddb20ba5c51dcc5948d46fbf640dfe0441782cab85fa4ac"
-#define CDH_Z "46fc62106420ff012e54a434fbdd2d25ccc5852060561e68040dd7778997bd7b"
-
-/* CKM_ECDH1_COFACTOR_DERIVE: the known answer, and the rules it shares with
- * CKM_ECDH1_DERIVE */
+/* CKM_ECDH1_COFACTOR_DERIVE: the known answer (cavs_ecc_cdh.h), and the rules it shares
+ * with CKM_ECDH1_DERIVE */
 static void ecdh_cofactor(void)
 {
 	uint8_t d[32], q[65], want[32], val[64], sd[4] = { 1, 2, 3, 4 };

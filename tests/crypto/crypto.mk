@@ -14,7 +14,7 @@ CRYPTO_TESTS := $(basename $(notdir $(wildcard tests/t4*.c)))
 TEST_PROGS += $(CRYPTO_TESTS:%=$(BUILD)/t/%.t)
 
 $(CRYPTO_TESTS:%=$(BUILD)/t/%.t): $(BUILD)/t/%.t: tests/%.c tests/tap.h \
-		tests/crypto/crypto_test.h runtime/crypto.h runtime/crypto_sym_gost.h runtime/mech.h runtime/prim/prim.h \
+		tests/crypto/crypto_test.h tests/cavs_ecc_cdh.h runtime/crypto.h runtime/crypto_sym_gost.h runtime/mech.h runtime/prim/prim.h \
 		$(CRYPTO_OBJS) \
 		$(GENERATED_HDRS)
 	@mkdir -p $(dir $@)
